@@ -1,0 +1,88 @@
+// Layer: a Module with the Keras lifecycle. The constructor stores (and checks) config only;
+// build() creates the variables on the first call from the input shapes; a later call with an
+// incompatible shape is rejected with a ShapeError naming the layer and both shapes.
+#pragma once
+
+#include "engine/Module.h"
+#include "engine/Shape.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace strata {
+
+struct LayerTypeInfo;
+
+// A variable a layer will create when built.
+struct VariableSpec {
+    std::string name;
+    Shape shape;
+    bool trainable = true;
+    std::string initializer;
+    int64_t fanIn = 0; // for variance-scaling initializers
+    int64_t fanOut = 0;
+};
+
+struct ParamCounts {
+    int64_t trainable = 0;
+    int64_t nonTrainable = 0;
+    int64_t total() const { return trainable + nonTrainable; }
+    ParamCounts& operator+=(const ParamCounts& o) {
+        trainable += o.trainable;
+        nonTrainable += o.nonTrainable;
+        return *this;
+    }
+};
+
+class Layer : public Module {
+public:
+    Layer(const LayerTypeInfo& info, std::string name, nlohmann::json config);
+
+    const std::string& type() const;
+    const LayerTypeInfo& info() const { return *info_; }
+    // The full config, every key present (defaults filled in).
+    const nlohmann::json& config() const { return config_; }
+    // {"name", "type", "config"} as in a strata.model/1 layer entry (without inbound).
+    nlohmann::json toJson() const;
+
+    // Output shape (batch dimension first) for the given input shapes. Throws ShapeError with a
+    // message that does not repeat the layer name (callers prefix it).
+    virtual Shape outputShape(const std::vector<Shape>& inputs) const = 0;
+    // The variables build() will create for these inputs (none by default).
+    virtual std::vector<VariableSpec> variableSpecs(const std::vector<Shape>& inputs) const;
+    virtual ParamCounts countParams(const std::vector<Shape>& inputs) const;
+    // A short label of the key config for a node or a list row, e.g. "128 relu".
+    virtual std::string keyConfigText() const { return {}; }
+
+    // Creates the variables on the first call (initialized from `seed` and each variable's path);
+    // later calls only check that the shapes are compatible with the first ones.
+    void build(const std::vector<Shape>& inputs, uint64_t seed = 0);
+    bool built() const { return built_; }
+    const std::vector<Shape>& buildInputShapes() const { return buildShapes_; }
+
+protected:
+    // Hook for layers that own sublayers (Block). The default creates variableSpecs().
+    virtual void buildVariables(const std::vector<Shape>& inputs, uint64_t seed);
+    // Throws ConfigError("key: message").
+    [[noreturn]] void configError(const std::string& key, const std::string& message) const;
+    int64_t intConfig(const std::string& key, int64_t min) const;
+    std::vector<int64_t> pairConfig(const std::string& key, int64_t min) const;
+    std::string choiceConfig(const std::string& key, const std::vector<std::string>& choices) const;
+    std::string activationConfig(const std::string& key) const;
+    std::string initializerConfig(const std::string& key) const;
+
+private:
+    const LayerTypeInfo* info_;
+    nlohmann::json config_;
+    bool built_ = false;
+    std::vector<Shape> buildShapes_;
+};
+
+// Checks rank and known dims: "expects a 4D input (batch, height, width, channels), got (None, 3)".
+void requireRank(const Shape& s, std::size_t rank, const char* what);
+std::string shapesText(const std::vector<Shape>& shapes);
+
+} // namespace strata

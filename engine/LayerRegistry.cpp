@@ -1,0 +1,125 @@
+#include "engine/LayerRegistry.h"
+
+#include "engine/Error.h"
+#include "engine/Layer.h"
+
+#include <cctype>
+
+namespace strata {
+
+LayerRegistry::LayerRegistry() {
+    layers::registerCoreLayers(types_);
+    layers::registerConvolutionLayers(types_);
+    layers::registerPoolingLayers(types_);
+    layers::registerReshapingLayers(types_);
+    layers::registerNormalizationLayers(types_);
+    layers::registerRegularizationLayers(types_);
+    layers::registerMergeLayers(types_);
+    layers::registerBlockLayer(types_);
+}
+
+const LayerRegistry& LayerRegistry::instance() {
+    static const LayerRegistry registry;
+    return registry;
+}
+
+const LayerTypeInfo* LayerRegistry::find(const std::string& type) const {
+    for (const auto& t : types_)
+        if (t.type == type) return &t;
+    return nullptr;
+}
+
+std::vector<std::string> LayerRegistry::typeNames() const {
+    std::vector<std::string> out;
+    for (const auto& t : types_) out.push_back(t.type);
+    return out;
+}
+
+namespace {
+const char* kindName(const nlohmann::json& v) {
+    switch (v.type()) {
+    case nlohmann::json::value_t::null: return "null";
+    case nlohmann::json::value_t::boolean: return "a boolean";
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned: return "an integer";
+    case nlohmann::json::value_t::number_float: return "a number";
+    case nlohmann::json::value_t::string: return "a string";
+    case nlohmann::json::value_t::array: return "a list";
+    case nlohmann::json::value_t::object: return "an object";
+    default: return "a value";
+    }
+}
+
+// Whether `value` has a JSON kind acceptable where `def` is the default.
+bool sameKind(const nlohmann::json& def, const nlohmann::json& value) {
+    if (def.is_null() || value.is_null()) return true; // null defaults accept anything; null means "unset"
+    if (def.is_number_float()) return value.is_number();
+    if (def.is_number_integer()) return value.is_number_integer() || value.is_array();
+    if (def.is_array()) return value.is_array() || value.is_number_integer();
+    return def.type() == value.type();
+}
+} // namespace
+
+nlohmann::json LayerRegistry::normalizeConfig(const LayerTypeInfo& info, const nlohmann::json& config,
+                                              std::vector<std::string>& errors) const {
+    nlohmann::json full = info.defaults;
+    if (config.is_null()) return full;
+    if (!config.is_object()) {
+        errors.push_back("config must be an object, got " + std::string(kindName(config)));
+        return full;
+    }
+    for (auto it = config.begin(); it != config.end(); ++it) {
+        auto def = info.defaults.find(it.key());
+        if (def == info.defaults.end()) {
+            std::string known;
+            for (auto k = info.defaults.begin(); k != info.defaults.end(); ++k)
+                known += (known.empty() ? "" : ", ") + k.key();
+            errors.push_back("unknown config key '" + it.key() + "' for " + info.type +
+                             (known.empty() ? " (it takes no config)" : " (known keys: " + known + ")"));
+            continue;
+        }
+        if (!sameKind(*def, it.value())) {
+            errors.push_back(it.key() + ": expected " + kindName(*def) + ", got " + kindName(it.value()) + " " +
+                             it.value().dump());
+            continue;
+        }
+        full[it.key()] = it.value();
+    }
+    for (const auto& key : info.requiredKeys)
+        if (!config.contains(key) || config[key].is_null()) errors.push_back(key + ": required for " + info.type);
+    return full;
+}
+
+std::unique_ptr<Layer> LayerRegistry::create(const std::string& type, const std::string& name,
+                                             const nlohmann::json& config) const {
+    const LayerTypeInfo* info = find(type);
+    if (!info) throw ConfigError(name + ": unknown layer type '" + type + "'");
+    std::vector<std::string> errors;
+    nlohmann::json full = normalizeConfig(*info, config, errors);
+    if (!errors.empty()) {
+        std::string msg;
+        for (const auto& e : errors) msg += (msg.empty() ? "" : "; ") + e;
+        throw ConfigError(msg);
+    }
+    return info->create(*info, name, std::move(full));
+}
+
+std::string defaultLayerName(const std::string& type) {
+    if (type == "Input") return "input_layer";
+    // Keras' to_snake_case: "(.)([A-Z][a-z]+)" -> "\1_\2", then "([a-z])([A-Z])" -> "\1_\2", lower.
+    std::string a;
+    for (std::size_t i = 0; i < type.size(); ++i) {
+        if (i > 0 && std::isupper((unsigned char)type[i]) && i + 1 < type.size() &&
+            std::islower((unsigned char)type[i + 1]))
+            a += '_';
+        a += type[i];
+    }
+    std::string b;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (i > 0 && std::islower((unsigned char)a[i - 1]) && std::isupper((unsigned char)a[i])) b += '_';
+        b += char(std::tolower((unsigned char)a[i]));
+    }
+    return b;
+}
+
+} // namespace strata

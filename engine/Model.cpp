@@ -1,0 +1,65 @@
+#include "engine/Model.h"
+
+#include "engine/Summary.h"
+
+namespace strata {
+
+namespace {
+std::string issuesText(const std::vector<SpecIssue>& issues) {
+    std::string s;
+    for (const auto& i : issues) s += (s.empty() ? "" : "\n") + i.text();
+    return s;
+}
+} // namespace
+
+ModelError::ModelError(std::vector<SpecIssue> issues) : StrataError(issuesText(issues)), issues_(std::move(issues)) {}
+
+Model::Model(ModelSpec spec) : Module(spec.name), spec_(std::move(spec)) {}
+
+std::unique_ptr<Model> Model::fromSpec(const ModelSpec& spec) {
+    InferenceResult r = ShapeInference::run(spec);
+    if (!r.ok()) throw ModelError(r.issues);
+    std::unique_ptr<Model> m(new Model(spec));
+    m->order_ = r.order;
+    m->totals_ = r.totals;
+    for (auto& li : r.layers) {
+        m->layers_.push_back(li.layer.get());
+        m->inbound_.push_back(li.inbound);
+        m->inputShapes_.push_back(li.inputShapes);
+        m->outputShapes_.push_back(*li.outputShape);
+        m->addSubmodule(std::move(li.layer));
+    }
+    return m;
+}
+
+Layer* Model::layer(const std::string& name) const {
+    int i = spec_.indexOf(name);
+    return i < 0 ? nullptr : layers_[i];
+}
+
+std::vector<int> Model::inputIndices() const {
+    std::vector<int> out;
+    for (const auto& n : spec_.inputs) out.push_back(spec_.indexOf(n));
+    return out;
+}
+
+std::vector<int> Model::outputIndices() const {
+    std::vector<int> out;
+    for (const auto& n : spec_.outputs) out.push_back(spec_.indexOf(n));
+    return out;
+}
+
+void Model::build(uint64_t seed) {
+    for (int i : order_) layers_[i]->build(inputShapes_[i], seed);
+    built_ = true;
+}
+
+std::string Model::summary(bool expandBlocks) const {
+    SummaryTable t = SummaryTable::fromSpec(spec_, ShapeInference::run(spec_), expandBlocks);
+    std::string s = t.format();
+    if (!built_)
+        s += "Not built yet: no variables exist until build(); the counts are those build() will create.\n";
+    return s;
+}
+
+} // namespace strata

@@ -1,0 +1,81 @@
+#include "engine/layers/Block.h"
+
+#include "engine/Error.h"
+#include "engine/LayerRegistry.h"
+
+namespace strata::layers {
+
+Block::Block(const LayerTypeInfo& info, std::string name, nlohmann::json config)
+    : Layer(info, std::move(name), std::move(config)) {
+    const auto& spec = this->config().at("spec");
+    if (!spec.is_object()) configError("spec", "must be a nested model spec object");
+    try {
+        nlohmann::json withFormat = spec;
+        if (!withFormat.contains("format")) withFormat["format"] = kModelFormat;
+        inner_ = ModelSpec::fromJson(withFormat);
+    } catch (const SpecFormatError& e) {
+        configError("spec", e.what());
+    }
+    if (!spec.contains("name")) inner_.name = this->name();
+    if (inner_.outputs.size() != 1)
+        configError("spec", "a block must have exactly one output, got " + std::to_string(inner_.outputs.size()));
+    if (inner_.inputs.empty()) configError("spec", "a block needs at least one Input layer");
+    // Report problems of the inner spec now, each with its inner layer's name.
+    InferenceResult r = ShapeInference::run(inner_);
+    if (!r.ok()) {
+        std::string msg;
+        for (const auto& issue : r.issues) msg += (msg.empty() ? "" : "; ") + issue.text();
+        throw ConfigError("in block: " + msg);
+    }
+}
+
+const InferenceResult& Block::innerInference(const std::vector<Shape>& inputs) const {
+    if (cached_ && cachedInputs_ == inputs) return *cached_;
+    if (inputs.size() != inner_.inputs.size())
+        throw ShapeError("the block has " + std::to_string(inner_.inputs.size()) + " inputs but is called with " +
+                         std::to_string(inputs.size()));
+    auto r = std::make_unique<InferenceResult>(ShapeInference::run(inner_, &inputs));
+    if (!r->ok()) {
+        std::string msg;
+        for (const auto& issue : r->issues) msg += (msg.empty() ? "" : "; ") + issue.text();
+        throw ShapeError("on input " + shapesText(inputs) + ": " + msg);
+    }
+    cached_ = std::move(r);
+    cachedInputs_ = inputs;
+    return *cached_;
+}
+
+Shape Block::outputShape(const std::vector<Shape>& inputs) const {
+    const auto& r = innerInference(inputs);
+    return *r.layers[inner_.indexOf(inner_.outputs[0])].outputShape;
+}
+
+ParamCounts Block::countParams(const std::vector<Shape>& inputs) const { return innerInference(inputs).totals; }
+
+std::string Block::keyConfigText() const {
+    return std::to_string(inner_.layers.size()) + (inner_.layers.size() == 1 ? " layer" : " layers");
+}
+
+void Block::buildVariables(const std::vector<Shape>& inputs, uint64_t seed) {
+    InferenceResult r = ShapeInference::run(inner_, &inputs);
+    // Attach every inner layer first (spec order), so that paths are complete when variables are made.
+    std::vector<Layer*> attached(r.layers.size(), nullptr);
+    for (std::size_t i = 0; i < r.layers.size(); ++i) {
+        attached[i] = r.layers[i].layer.get();
+        addSubmodule(std::move(r.layers[i].layer));
+    }
+    for (int i : r.order) attached[i]->build(r.layers[i].inputShapes, seed);
+}
+
+std::vector<Layer*> Block::innerLayers() const {
+    std::vector<Layer*> out;
+    for (Module* m : children()) out.push_back(static_cast<Layer*>(m));
+    return out;
+}
+
+void registerBlockLayer(std::vector<LayerTypeInfo>& out) {
+    out.push_back({"Block", "Core", "A nested model used as one layer: its own inputs, layers and output",
+                   {{"spec", nullptr}}, 1, -1, {"spec"}, makeLayer<Block>});
+}
+
+} // namespace strata::layers

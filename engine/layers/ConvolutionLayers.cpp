@@ -1,0 +1,106 @@
+#include "engine/layers/ConvolutionLayers.h"
+
+#include "engine/Error.h"
+#include "engine/LayerRegistry.h"
+
+namespace strata::layers {
+
+int64_t windowOutputSize(int64_t in, int64_t k, int64_t stride, int64_t dilation, bool same, const char* axis) {
+    if (in == kUnknownDim) return kUnknownDim;
+    const int64_t span = (k - 1) * dilation + 1;
+    const int64_t out = same ? (in + stride - 1) / stride : (in - span) / stride + 1;
+    if (out < 1 || (!same && in < span))
+        throw ShapeError(std::string("window of ") + std::to_string(span) + " does not fit the input " + axis +
+                         " of " + std::to_string(in) + " with padding 'valid'");
+    return out;
+}
+
+static const char* kImageShape = "(batch, height, width, channels)";
+
+Conv2D::Conv2D(const LayerTypeInfo& info, std::string name, nlohmann::json config)
+    : Layer(info, std::move(name), std::move(config)), filters(intConfig("filters", 1)),
+      kernelSize(pairConfig("kernel_size", 1)), strides(pairConfig("strides", 1)),
+      dilation(pairConfig("dilation_rate", 1)), padding(choiceConfig("padding", {"valid", "same"})),
+      activation(activationConfig("activation")), useBias(this->config().at("use_bias").get<bool>()),
+      kernelInit_(initializerConfig("kernel_initializer")), biasInit_(initializerConfig("bias_initializer")) {
+    if ((strides[0] > 1 || strides[1] > 1) && (dilation[0] > 1 || dilation[1] > 1))
+        configError("dilation_rate", "cannot be combined with strides > 1 (as in Keras)");
+}
+
+Shape Conv2D::outputShape(const std::vector<Shape>& inputs) const {
+    const Shape& in = inputs.at(0);
+    requireRank(in, 4, kImageShape);
+    if (!in.isKnown(3)) throw ShapeError("needs a known number of input channels, got " + in.toString());
+    const bool same = padding == "same";
+    return Shape{in[0], windowOutputSize(in[1], kernelSize[0], strides[0], dilation[0], same, "height"),
+                 windowOutputSize(in[2], kernelSize[1], strides[1], dilation[1], same, "width"), filters};
+}
+
+std::vector<VariableSpec> Conv2D::variableSpecs(const std::vector<Shape>& inputs) const {
+    const int64_t cin = inputs.at(0)[3];
+    const int64_t area = kernelSize[0] * kernelSize[1];
+    std::vector<VariableSpec> v{
+        {"kernel", Shape{kernelSize[0], kernelSize[1], cin, filters}, true, kernelInit_, area * cin, area * filters}};
+    if (useBias) v.push_back({"bias", Shape{filters}, true, biasInit_, area * cin, area * filters});
+    return v;
+}
+
+std::string Conv2D::keyConfigText() const {
+    std::string s = std::to_string(filters) + " " + std::to_string(kernelSize[0]) + "×" + std::to_string(kernelSize[1]);
+    if (strides[0] != 1 || strides[1] != 1) s += " /" + std::to_string(strides[0]);
+    if (padding == "same") s += " same";
+    if (activation != "linear") s += " " + activation;
+    return s;
+}
+
+Pooling2D::Pooling2D(const LayerTypeInfo& info, std::string name, nlohmann::json config)
+    : Layer(info, std::move(name), std::move(config)), poolSize(pairConfig("pool_size", 1)),
+      strides(this->config().at("strides").is_null() ? poolSize : pairConfig("strides", 1)),
+      padding(choiceConfig("padding", {"valid", "same"})) {}
+
+Shape Pooling2D::outputShape(const std::vector<Shape>& inputs) const {
+    const Shape& in = inputs.at(0);
+    requireRank(in, 4, kImageShape);
+    const bool same = padding == "same";
+    return Shape{in[0], windowOutputSize(in[1], poolSize[0], strides[0], 1, same, "height"),
+                 windowOutputSize(in[2], poolSize[1], strides[1], 1, same, "width"), in[3]};
+}
+
+std::string Pooling2D::keyConfigText() const {
+    return std::to_string(poolSize[0]) + "×" + std::to_string(poolSize[1]) + (padding == "same" ? " same" : "");
+}
+
+GlobalAveragePooling2D::GlobalAveragePooling2D(const LayerTypeInfo& info, std::string name, nlohmann::json config)
+    : Layer(info, std::move(name), std::move(config)), keepDims(this->config().at("keepdims").get<bool>()) {}
+
+Shape GlobalAveragePooling2D::outputShape(const std::vector<Shape>& inputs) const {
+    const Shape& in = inputs.at(0);
+    requireRank(in, 4, kImageShape);
+    return keepDims ? Shape{in[0], 1, 1, in[3]} : Shape{in[0], in[3]};
+}
+
+void registerConvolutionLayers(std::vector<LayerTypeInfo>& out) {
+    out.push_back({"Conv2D", "Convolution", "2D convolution over NHWC images: filters of kernel_size, strides, padding",
+                   {{"filters", 32},
+                    {"kernel_size", {3, 3}},
+                    {"strides", {1, 1}},
+                    {"padding", "valid"},
+                    {"dilation_rate", {1, 1}},
+                    {"activation", "linear"},
+                    {"use_bias", true},
+                    {"kernel_initializer", "glorot_uniform"},
+                    {"bias_initializer", "zeros"}},
+                   1, 1, {}, makeLayer<Conv2D>});
+}
+
+void registerPoolingLayers(std::vector<LayerTypeInfo>& out) {
+    nlohmann::json poolDefaults = {{"pool_size", {2, 2}}, {"strides", nullptr}, {"padding", "valid"}};
+    out.push_back({"MaxPooling2D", "Pooling", "Maximum over pool_size windows of each channel (strides default to pool_size)",
+                   poolDefaults, 1, 1, {}, makeLayer<Pooling2D>});
+    out.push_back({"AveragePooling2D", "Pooling", "Mean over pool_size windows of each channel (strides default to pool_size)",
+                   poolDefaults, 1, 1, {}, makeLayer<Pooling2D>});
+    out.push_back({"GlobalAveragePooling2D", "Pooling", "Mean of each channel over height and width: (N, H, W, C) → (N, C)",
+                   {{"keepdims", false}}, 1, 1, {}, makeLayer<GlobalAveragePooling2D>});
+}
+
+} // namespace strata::layers

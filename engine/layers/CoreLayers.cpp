@@ -1,0 +1,69 @@
+#include "engine/layers/CoreLayers.h"
+
+#include "engine/Error.h"
+#include "engine/LayerRegistry.h"
+
+namespace strata::layers {
+
+InputLayer::InputLayer(const LayerTypeInfo& info, std::string name, nlohmann::json config)
+    : Layer(info, std::move(name), std::move(config)) {
+    try {
+        shape_ = Shape::fromJson(this->config().at("shape"));
+    } catch (const StrataError& e) {
+        configError("shape", e.what());
+    }
+    try {
+        dtype_ = parseDType(this->config().at("dtype").get<std::string>());
+    } catch (const StrataError& e) {
+        configError("dtype", e.what());
+    }
+}
+
+Shape InputLayer::outputShape(const std::vector<Shape>&) const { return shape_.prepended(kUnknownDim); }
+
+std::string InputLayer::keyConfigText() const { return shape_.toString(); }
+
+Dense::Dense(const LayerTypeInfo& info, std::string name, nlohmann::json config)
+    : Layer(info, std::move(name), std::move(config)), units(intConfig("units", 1)),
+      activation(activationConfig("activation")), useBias(this->config().at("use_bias").get<bool>()),
+      kernelInit_(initializerConfig("kernel_initializer")), biasInit_(initializerConfig("bias_initializer")) {}
+
+Shape Dense::outputShape(const std::vector<Shape>& inputs) const {
+    const Shape& in = inputs.at(0);
+    if (in.rank() < 2) throw ShapeError("expects an input of rank >= 2 (batch, features), got " + in.toString());
+    if (!in.isKnown(in.rank() - 1))
+        throw ShapeError("needs a known last input dimension, got " + in.toString());
+    Shape out = in;
+    out[out.rank() - 1] = units;
+    return out;
+}
+
+std::vector<VariableSpec> Dense::variableSpecs(const std::vector<Shape>& inputs) const {
+    const int64_t in = inputs.at(0).back();
+    std::vector<VariableSpec> v{{"kernel", Shape{in, units}, true, kernelInit_, in, units}};
+    if (useBias) v.push_back({"bias", Shape{units}, true, biasInit_, in, units});
+    return v;
+}
+
+std::string Dense::keyConfigText() const {
+    return std::to_string(units) + (activation == "linear" ? "" : " " + activation);
+}
+
+Activation::Activation(const LayerTypeInfo& info, std::string name, nlohmann::json config)
+    : Layer(info, std::move(name), std::move(config)), activation(activationConfig("activation")) {}
+
+void registerCoreLayers(std::vector<LayerTypeInfo>& out) {
+    out.push_back({"Input", "Core", "Entry point of the model: the shape of one sample, without the batch dimension",
+                   {{"shape", nullptr}, {"dtype", "float32"}}, 0, 0, {"shape"}, makeLayer<InputLayer>});
+    out.push_back({"Dense", "Core", "Fully connected layer: activation(inputs · kernel + bias) on the last axis",
+                   {{"units", 32},
+                    {"activation", "linear"},
+                    {"use_bias", true},
+                    {"kernel_initializer", "glorot_uniform"},
+                    {"bias_initializer", "zeros"}},
+                   1, 1, {}, makeLayer<Dense>});
+    out.push_back({"Activation", "Activation", "Applies an activation function element-wise (softmax on the last axis)",
+                   {{"activation", "relu"}}, 1, 1, {}, makeLayer<Activation>});
+}
+
+} // namespace strata::layers

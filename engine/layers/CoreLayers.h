@@ -1,0 +1,47 @@
+// Core layers: Input, Dense, Activation.
+#pragma once
+
+#include "engine/DType.h"
+#include "engine/Layer.h"
+
+namespace strata::layers {
+
+// The model's entry point; `shape` excludes the batch dimension, null dims are unknown.
+class InputLayer : public Layer {
+public:
+    InputLayer(const LayerTypeInfo& info, std::string name, nlohmann::json config);
+    Shape outputShape(const std::vector<Shape>& inputs) const override;
+    std::string keyConfigText() const override;
+    const Shape& sampleShape() const { return shape_; }
+    DType dtype() const { return dtype_; }
+
+private:
+    Shape shape_;
+    DType dtype_ = DType::F32;
+};
+
+class Dense : public Layer {
+public:
+    Dense(const LayerTypeInfo& info, std::string name, nlohmann::json config);
+    Shape outputShape(const std::vector<Shape>& inputs) const override;
+    std::vector<VariableSpec> variableSpecs(const std::vector<Shape>& inputs) const override;
+    std::string keyConfigText() const override;
+
+    const int64_t units;
+    const std::string activation;
+    const bool useBias;
+
+private:
+    std::string kernelInit_, biasInit_;
+};
+
+class Activation : public Layer {
+public:
+    Activation(const LayerTypeInfo& info, std::string name, nlohmann::json config);
+    Shape outputShape(const std::vector<Shape>& inputs) const override { return inputs.at(0); }
+    std::string keyConfigText() const override { return activation; }
+
+    const std::string activation;
+};
+
+} // namespace strata::layers

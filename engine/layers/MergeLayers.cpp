@@ -1,0 +1,58 @@
+#include "engine/layers/MergeLayers.h"
+
+#include "engine/Error.h"
+#include "engine/LayerRegistry.h"
+
+namespace strata::layers {
+
+Shape ElementwiseMerge::outputShape(const std::vector<Shape>& inputs) const {
+    Shape out = inputs.at(0);
+    for (std::size_t i = 1; i < inputs.size(); ++i) {
+        if (!inputs[i].isCompatibleWith(out))
+            throw ShapeError("needs inputs of the same shape, got " + shapesText(inputs));
+        for (std::size_t d = 0; d < out.rank(); ++d)
+            if (!out.isKnown(d)) out[d] = inputs[i][d];
+    }
+    return out;
+}
+
+Concatenate::Concatenate(const LayerTypeInfo& info, std::string name, nlohmann::json config)
+    : Layer(info, std::move(name), std::move(config)), axis(this->config().at("axis").get<int64_t>()) {}
+
+std::size_t Concatenate::axisFor(std::size_t rank) const {
+    const int64_t a = axis < 0 ? int64_t(rank) + axis : axis;
+    if (a < 1 || a >= int64_t(rank))
+        throw ShapeError("axis " + std::to_string(axis) + " is out of range for inputs of rank " + std::to_string(rank));
+    return std::size_t(a);
+}
+
+Shape Concatenate::outputShape(const std::vector<Shape>& inputs) const {
+    const std::size_t rank = inputs.at(0).rank();
+    const std::size_t a = axisFor(rank);
+    Shape out = inputs[0];
+    for (std::size_t i = 1; i < inputs.size(); ++i) {
+        const Shape& s = inputs[i];
+        bool ok = s.rank() == rank;
+        for (std::size_t d = 0; ok && d < rank; ++d)
+            if (d != a && s.isKnown(d) && out.isKnown(d) && s[d] != out[d]) ok = false;
+        if (!ok)
+            throw ShapeError("needs inputs that agree on every axis but " + std::to_string(axis) + ", got " +
+                             shapesText(inputs));
+        for (std::size_t d = 0; d < rank; ++d) {
+            if (d == a) out[d] = (out.isKnown(d) && s.isKnown(d)) ? out[d] + s[d] : kUnknownDim;
+            else if (!out.isKnown(d)) out[d] = s[d];
+        }
+    }
+    return out;
+}
+
+void registerMergeLayers(std::vector<LayerTypeInfo>& out) {
+    out.push_back({"Add", "Merge", "Element-wise sum of two or more inputs of the same shape", nlohmann::json::object(),
+                   2, -1, {}, makeLayer<ElementwiseMerge>});
+    out.push_back({"Multiply", "Merge", "Element-wise product of two or more inputs of the same shape",
+                   nlohmann::json::object(), 2, -1, {}, makeLayer<ElementwiseMerge>});
+    out.push_back({"Concatenate", "Merge", "Joins two or more inputs along an axis (the last by default)",
+                   {{"axis", -1}}, 2, -1, {}, makeLayer<Concatenate>});
+}
+
+} // namespace strata::layers

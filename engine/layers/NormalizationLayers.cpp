@@ -1,0 +1,57 @@
+#include "engine/layers/NormalizationLayers.h"
+
+#include "engine/Error.h"
+#include "engine/LayerRegistry.h"
+
+namespace strata::layers {
+
+Normalization::Normalization(const LayerTypeInfo& info, std::string name, nlohmann::json config)
+    : Layer(info, std::move(name), std::move(config)), axis(this->config().at("axis").get<int64_t>()),
+      epsilon(this->config().at("epsilon").get<double>()),
+      momentum(this->config().contains("momentum") ? this->config().at("momentum").get<double>() : 0.0),
+      center(this->config().at("center").get<bool>()), scale(this->config().at("scale").get<bool>()) {
+    if (!(epsilon > 0)) configError("epsilon", "must be positive, got " + this->config().at("epsilon").dump());
+    if (isBatchNorm() && !(momentum >= 0 && momentum < 1))
+        configError("momentum", "must be in [0, 1), got " + this->config().at("momentum").dump());
+}
+
+std::size_t Normalization::axisFor(std::size_t rank) const {
+    const int64_t a = axis < 0 ? int64_t(rank) + axis : axis;
+    if (a < 1 || a >= int64_t(rank))
+        throw ShapeError("axis " + std::to_string(axis) + " is out of range for an input of rank " +
+                         std::to_string(rank) + " (the batch axis 0 cannot be normalized over)");
+    return std::size_t(a);
+}
+
+Shape Normalization::outputShape(const std::vector<Shape>& inputs) const {
+    const Shape& in = inputs.at(0);
+    const std::size_t a = axisFor(in.rank());
+    if (!in.isKnown(a))
+        throw ShapeError("needs a known size on axis " + std::to_string(axis) + ", got " + in.toString());
+    return in;
+}
+
+std::vector<VariableSpec> Normalization::variableSpecs(const std::vector<Shape>& inputs) const {
+    const Shape& in = inputs.at(0);
+    const int64_t n = in[axisFor(in.rank())];
+    std::vector<VariableSpec> v;
+    if (scale) v.push_back({"gamma", Shape{n}, true, "ones", n, n});
+    if (center) v.push_back({"beta", Shape{n}, true, "zeros", n, n});
+    if (isBatchNorm()) {
+        v.push_back({"moving_mean", Shape{n}, false, "zeros", n, n});
+        v.push_back({"moving_variance", Shape{n}, false, "ones", n, n});
+    }
+    return v;
+}
+
+void registerNormalizationLayers(std::vector<LayerTypeInfo>& out) {
+    out.push_back({"BatchNormalization", "Normalization",
+                   "Normalizes with batch statistics while training and moving averages at inference",
+                   {{"axis", -1}, {"momentum", 0.99}, {"epsilon", 0.001}, {"center", true}, {"scale", true}}, 1, 1, {},
+                   makeLayer<Normalization>});
+    out.push_back({"LayerNormalization", "Normalization", "Normalizes each sample over its last axis, then scales and shifts",
+                   {{"axis", -1}, {"epsilon", 0.001}, {"center", true}, {"scale", true}}, 1, 1, {},
+                   makeLayer<Normalization>});
+}
+
+} // namespace strata::layers

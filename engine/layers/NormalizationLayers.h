@@ -1,0 +1,23 @@
+// BatchNormalization and LayerNormalization over one axis (Keras defaults: axis -1, epsilon 1e-3).
+#pragma once
+
+#include "engine/Layer.h"
+
+namespace strata::layers {
+
+class Normalization : public Layer {
+public:
+    Normalization(const LayerTypeInfo& info, std::string name, nlohmann::json config);
+    Shape outputShape(const std::vector<Shape>& inputs) const override;
+    std::vector<VariableSpec> variableSpecs(const std::vector<Shape>& inputs) const override;
+    bool isBatchNorm() const { return type() == "BatchNormalization"; }
+    // The normalized axis as a non-negative index for an input of this rank.
+    std::size_t axisFor(std::size_t rank) const;
+
+    const int64_t axis;
+    const double epsilon;
+    const double momentum; // BatchNormalization only
+    const bool center, scale;
+};
+
+} // namespace strata::layers

@@ -1,0 +1,86 @@
+#include "engine/layers/ShapeLayers.h"
+
+#include "engine/Error.h"
+#include "engine/LayerRegistry.h"
+
+#include <cstdio>
+
+namespace strata::layers {
+
+Shape Flatten::outputShape(const std::vector<Shape>& inputs) const {
+    const Shape& in = inputs.at(0);
+    if (in.rank() < 1) throw ShapeError("expects an input with a batch dimension, got " + in.toString());
+    return Shape{in[0], in.numElementsFrom(1)};
+}
+
+Reshape::Reshape(const LayerTypeInfo& info, std::string name, nlohmann::json config)
+    : Layer(info, std::move(name), std::move(config)) {
+    const auto& t = this->config().at("target_shape");
+    int inferred = 0;
+    for (const auto& d : t) {
+        if (!d.is_number_integer() || (d.get<int64_t>() < 1 && d.get<int64_t>() != -1))
+            configError("target_shape", "entries must be positive integers or -1, got " + t.dump());
+        inferred += d.get<int64_t>() == -1;
+        targetShape.push_back(d.get<int64_t>());
+    }
+    if (targetShape.empty()) configError("target_shape", "must not be empty");
+    if (inferred > 1) configError("target_shape", "may contain -1 at most once, got " + t.dump());
+}
+
+Shape Reshape::outputShape(const std::vector<Shape>& inputs) const {
+    const Shape& in = inputs.at(0);
+    if (in.rank() < 1) throw ShapeError("expects an input with a batch dimension, got " + in.toString());
+    const int64_t n = in.numElementsFrom(1);
+    int64_t known = 1;
+    for (int64_t d : targetShape)
+        if (d != -1) known *= d;
+    std::vector<int64_t> dims{in[0]};
+    for (int64_t d : targetShape) {
+        if (d != -1) dims.push_back(d);
+        else if (n == kUnknownDim) dims.push_back(kUnknownDim);
+        else {
+            if (n % known != 0)
+                throw ShapeError("cannot reshape " + in.toString() + " (" + std::to_string(n) + " values per sample) to " +
+                                 config().at("target_shape").dump());
+            dims.push_back(n / known);
+        }
+    }
+    Shape out(dims);
+    if (n != kUnknownDim && out.numElementsFrom(1) != n)
+        throw ShapeError("cannot reshape " + in.toString() + " (" + std::to_string(n) + " values per sample) to " +
+                         out.toString() + " (" + std::to_string(out.numElementsFrom(1)) + " values)");
+    return out;
+}
+
+std::string Reshape::keyConfigText() const { return config().at("target_shape").dump(); }
+
+Dropout::Dropout(const LayerTypeInfo& info, std::string name, nlohmann::json config)
+    : Layer(info, std::move(name), std::move(config)), rate(this->config().at("rate").get<double>()) {
+    if (!(rate >= 0.0 && rate < 1.0)) configError("rate", "must be in [0, 1), got " + this->config().at("rate").dump());
+    const auto& s = this->config().at("seed");
+    if (!s.is_null()) {
+        if (!s.is_number_integer() || s.get<int64_t>() < 0)
+            configError("seed", "must be a non-negative integer or null, got " + s.dump());
+        seed = s.get<int64_t>();
+    }
+}
+
+std::string Dropout::keyConfigText() const {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", rate);
+    return buf;
+}
+
+void registerReshapingLayers(std::vector<LayerTypeInfo>& out) {
+    out.push_back({"Flatten", "Core", "Flattens each sample to one dimension: (N, H, W, C) → (N, H·W·C)",
+                   nlohmann::json::object(), 1, 1, {}, makeLayer<Flatten>});
+    out.push_back({"Reshape", "Core", "Reshapes each sample to target_shape (one entry may be -1)",
+                   {{"target_shape", {-1}}}, 1, 1, {}, makeLayer<Reshape>});
+}
+
+void registerRegularizationLayers(std::vector<LayerTypeInfo>& out) {
+    out.push_back({"Dropout", "Regularization", "While training, zeroes a fraction `rate` of inputs and scales the rest by 1/(1-rate)",
+                   {{"rate", 0.5}, {"seed", nullptr}}, 1, 1, {}, makeLayer<Dropout>});
+}
+
+} // namespace strata::layers

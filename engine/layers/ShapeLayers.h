@@ -1,0 +1,35 @@
+// Layers that only move data: Flatten, Reshape, Dropout (identity outside training).
+#pragma once
+
+#include "engine/Layer.h"
+
+namespace strata::layers {
+
+class Flatten : public Layer {
+public:
+    using Layer::Layer;
+    Shape outputShape(const std::vector<Shape>& inputs) const override;
+};
+
+// target_shape excludes the batch dimension; one entry may be -1 (inferred).
+class Reshape : public Layer {
+public:
+    Reshape(const LayerTypeInfo& info, std::string name, nlohmann::json config);
+    Shape outputShape(const std::vector<Shape>& inputs) const override;
+    std::string keyConfigText() const override;
+
+    std::vector<int64_t> targetShape;
+};
+
+class Dropout : public Layer {
+public:
+    Dropout(const LayerTypeInfo& info, std::string name, nlohmann::json config);
+    Shape outputShape(const std::vector<Shape>& inputs) const override { return inputs.at(0); }
+    std::string keyConfigText() const override;
+
+    const double rate;
+    // The seed of the mask generator; -1 when the config leaves it to the run's seed.
+    int64_t seed = -1;
+};
+
+} // namespace strata::layers
