@@ -8,11 +8,26 @@
 namespace strata {
 
 Layer::Layer(const LayerTypeInfo& info, std::string name, nlohmann::json config)
-    : Module(std::move(name)), info_(&info), config_(std::move(config)) {}
+    : Module(std::move(name)), info_(&info), given_(std::move(config)) {
+    if (!given_.is_object()) given_ = nlohmann::json::object();
+}
 
 const std::string& Layer::type() const { return info_->type; }
 
-nlohmann::json Layer::toJson() const { return {{"name", name()}, {"type", type()}, {"config", config_}}; }
+const nlohmann::json& Layer::config() const {
+    if (full_.is_null()) {
+        full_ = info_->defaults;
+        for (auto it = given_.begin(); it != given_.end(); ++it) full_[it.key()] = it.value();
+    }
+    return full_;
+}
+
+const nlohmann::json& Layer::cfg(const std::string& key) const {
+    if (auto it = given_.find(key); it != given_.end()) return *it;
+    return info_->defaults.at(key);
+}
+
+nlohmann::json Layer::toJson() const { return {{"name", name()}, {"type", type()}, {"config", config()}}; }
 
 std::vector<VariableSpec> Layer::variableSpecs(const std::vector<Shape>&) const { return {}; }
 
@@ -57,14 +72,14 @@ void Layer::configError(const std::string& key, const std::string& message) cons
 }
 
 int64_t Layer::intConfig(const std::string& key, int64_t min) const {
-    const auto& v = config_.at(key);
+    const auto& v = cfg(key);
     if (!v.is_number_integer() || v.get<int64_t>() < min)
         configError(key, "must be an integer >= " + std::to_string(min) + ", got " + v.dump());
     return v.get<int64_t>();
 }
 
 std::vector<int64_t> Layer::pairConfig(const std::string& key, int64_t min) const {
-    const auto& v = config_.at(key);
+    const auto& v = cfg(key);
     std::vector<int64_t> out;
     if (v.is_number_integer()) out = {v.get<int64_t>(), v.get<int64_t>()};
     else if (v.is_array() && v.size() == 2 && v[0].is_number_integer() && v[1].is_number_integer())
@@ -76,7 +91,7 @@ std::vector<int64_t> Layer::pairConfig(const std::string& key, int64_t min) cons
 }
 
 std::string Layer::choiceConfig(const std::string& key, const std::vector<std::string>& choices) const {
-    const auto& v = config_.at(key);
+    const auto& v = cfg(key);
     if (v.is_string())
         for (const auto& c : choices)
             if (c == v.get<std::string>()) return c;
@@ -86,7 +101,7 @@ std::string Layer::choiceConfig(const std::string& key, const std::vector<std::s
 }
 
 std::string Layer::activationConfig(const std::string& key) const {
-    const auto& v = config_.at(key);
+    const auto& v = cfg(key);
     if (v.is_null()) return "linear";
     if (!v.is_string() || !isActivation(v.get<std::string>())) {
         std::string list;
@@ -97,7 +112,7 @@ std::string Layer::activationConfig(const std::string& key) const {
 }
 
 std::string Layer::initializerConfig(const std::string& key) const {
-    const auto& v = config_.at(key);
+    const auto& v = cfg(key);
     if (!v.is_string() || !isInitializer(v.get<std::string>())) {
         std::string list;
         for (const auto& a : initializerNames()) list += (list.empty() ? "" : ", ") + a;

@@ -39,12 +39,16 @@ struct ParamCounts {
 
 class Layer : public Module {
 public:
+    // `config` holds the keys the spec gave (already checked by LayerRegistry::normalizeConfig);
+    // every other key takes its default.
     Layer(const LayerTypeInfo& info, std::string name, nlohmann::json config);
 
     const std::string& type() const;
     const LayerTypeInfo& info() const { return *info_; }
     // The full config, every key present (defaults filled in).
-    const nlohmann::json& config() const { return config_; }
+    const nlohmann::json& config() const;
+    // One config value: the given one, else the default.
+    const nlohmann::json& cfg(const std::string& key) const;
     // {"name", "type", "config"} as in a strata.model/1 layer entry (without inbound).
     nlohmann::json toJson() const;
 
@@ -76,7 +80,8 @@ protected:
 
 private:
     const LayerTypeInfo* info_;
-    nlohmann::json config_;
+    nlohmann::json given_;
+    mutable nlohmann::json full_; // built on first use of config()
     bool built_ = false;
     std::vector<Shape> buildShapes_;
 };

@@ -60,13 +60,11 @@ bool sameKind(const nlohmann::json& def, const nlohmann::json& value) {
 }
 } // namespace
 
-nlohmann::json LayerRegistry::normalizeConfig(const LayerTypeInfo& info, const nlohmann::json& config,
-                                              std::vector<std::string>& errors) const {
-    nlohmann::json full = info.defaults;
-    if (config.is_null()) return full;
-    if (!config.is_object()) {
+void LayerRegistry::checkConfig(const LayerTypeInfo& info, const nlohmann::json& config,
+                                std::vector<std::string>& errors) const {
+    if (!config.is_object() && !config.is_null()) {
         errors.push_back("config must be an object, got " + std::string(kindName(config)));
-        return full;
+        return;
     }
     for (auto it = config.begin(); it != config.end(); ++it) {
         auto def = info.defaults.find(it.key());
@@ -81,13 +79,12 @@ nlohmann::json LayerRegistry::normalizeConfig(const LayerTypeInfo& info, const n
         if (!sameKind(*def, it.value())) {
             errors.push_back(it.key() + ": expected " + kindName(*def) + ", got " + kindName(it.value()) + " " +
                              it.value().dump());
-            continue;
         }
-        full[it.key()] = it.value();
     }
-    for (const auto& key : info.requiredKeys)
-        if (!config.contains(key) || config[key].is_null()) errors.push_back(key + ": required for " + info.type);
-    return full;
+    for (const auto& key : info.requiredKeys) {
+        auto it = config.is_object() ? config.find(key) : config.end();
+        if (!config.is_object() || it == config.end() || it->is_null()) errors.push_back(key + ": required for " + info.type);
+    }
 }
 
 std::unique_ptr<Layer> LayerRegistry::create(const std::string& type, const std::string& name,
@@ -95,13 +92,13 @@ std::unique_ptr<Layer> LayerRegistry::create(const std::string& type, const std:
     const LayerTypeInfo* info = find(type);
     if (!info) throw ConfigError(name + ": unknown layer type '" + type + "'");
     std::vector<std::string> errors;
-    nlohmann::json full = normalizeConfig(*info, config, errors);
+    checkConfig(*info, config, errors);
     if (!errors.empty()) {
         std::string msg;
         for (const auto& e : errors) msg += (msg.empty() ? "" : "; ") + e;
         throw ConfigError(msg);
     }
-    return info->create(*info, name, std::move(full));
+    return info->create(*info, name, config);
 }
 
 std::string defaultLayerName(const std::string& type) {

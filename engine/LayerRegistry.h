@@ -32,10 +32,9 @@ public:
     const std::vector<LayerTypeInfo>& types() const { return types_; }
     std::vector<std::string> typeNames() const;
 
-    // Merges `config` over the type's defaults. Unknown keys, missing required keys and values of
-    // the wrong JSON kind are reported (each "key: message") in `errors`.
-    nlohmann::json normalizeConfig(const LayerTypeInfo& info, const nlohmann::json& config,
-                                   std::vector<std::string>& errors) const;
+    // Checks `config` against the type's defaults: unknown keys, missing required keys and values
+    // of the wrong JSON kind are reported (each "key: message") in `errors`.
+    void checkConfig(const LayerTypeInfo& info, const nlohmann::json& config, std::vector<std::string>& errors) const;
     // Creates a layer from a (possibly partial) config; throws ConfigError listing every problem.
     std::unique_ptr<Layer> create(const std::string& type, const std::string& name,
                                   const nlohmann::json& config = nlohmann::json::object()) const;

@@ -63,11 +63,11 @@ InferenceResult ShapeInference::run(const ModelSpec& spec, const std::vector<Sha
             continue;
         }
         std::vector<std::string> configErrors;
-        nlohmann::json full = registry.normalizeConfig(*info, ls.config, configErrors);
+        registry.checkConfig(*info, ls.config, configErrors);
         for (auto& e : configErrors) li.errors.push_back(std::move(e));
         if (configErrors.empty()) {
             try {
-                li.layer = info->create(*info, ls.name, std::move(full));
+                li.layer = info->create(*info, ls.name, ls.config);
             } catch (const StrataError& e) {
                 li.errors.push_back(e.what());
             }

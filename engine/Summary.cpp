@@ -92,7 +92,8 @@ void addRowLines(const SummaryRow& row, bool functional, bool expand, std::vecto
     }
     out.push_back(std::move(lines));
     if (expand)
-        for (const auto& c : row.children) addRowLines(c, functional, expand, out);
+        for (const auto& c : row.children)
+            if (c.type != "InputLayer") addRowLines(c, functional, expand, out); // the block's row stands for it
 }
 
 } // namespace

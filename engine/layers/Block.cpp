@@ -7,7 +7,7 @@ namespace strata::layers {
 
 Block::Block(const LayerTypeInfo& info, std::string name, nlohmann::json config)
     : Layer(info, std::move(name), std::move(config)) {
-    const auto& spec = this->config().at("spec");
+    const auto& spec = cfg("spec");
     if (!spec.is_object()) configError("spec", "must be a nested model spec object");
     try {
         nlohmann::json withFormat = spec;

@@ -21,7 +21,7 @@ Conv2D::Conv2D(const LayerTypeInfo& info, std::string name, nlohmann::json confi
     : Layer(info, std::move(name), std::move(config)), filters(intConfig("filters", 1)),
       kernelSize(pairConfig("kernel_size", 1)), strides(pairConfig("strides", 1)),
       dilation(pairConfig("dilation_rate", 1)), padding(choiceConfig("padding", {"valid", "same"})),
-      activation(activationConfig("activation")), useBias(this->config().at("use_bias").get<bool>()),
+      activation(activationConfig("activation")), useBias(cfg("use_bias").get<bool>()),
       kernelInit_(initializerConfig("kernel_initializer")), biasInit_(initializerConfig("bias_initializer")) {
     if ((strides[0] > 1 || strides[1] > 1) && (dilation[0] > 1 || dilation[1] > 1))
         configError("dilation_rate", "cannot be combined with strides > 1 (as in Keras)");
@@ -55,7 +55,7 @@ std::string Conv2D::keyConfigText() const {
 
 Pooling2D::Pooling2D(const LayerTypeInfo& info, std::string name, nlohmann::json config)
     : Layer(info, std::move(name), std::move(config)), poolSize(pairConfig("pool_size", 1)),
-      strides(this->config().at("strides").is_null() ? poolSize : pairConfig("strides", 1)),
+      strides(cfg("strides").is_null() ? poolSize : pairConfig("strides", 1)),
       padding(choiceConfig("padding", {"valid", "same"})) {}
 
 Shape Pooling2D::outputShape(const std::vector<Shape>& inputs) const {
@@ -71,7 +71,7 @@ std::string Pooling2D::keyConfigText() const {
 }
 
 GlobalAveragePooling2D::GlobalAveragePooling2D(const LayerTypeInfo& info, std::string name, nlohmann::json config)
-    : Layer(info, std::move(name), std::move(config)), keepDims(this->config().at("keepdims").get<bool>()) {}
+    : Layer(info, std::move(name), std::move(config)), keepDims(cfg("keepdims").get<bool>()) {}
 
 Shape GlobalAveragePooling2D::outputShape(const std::vector<Shape>& inputs) const {
     const Shape& in = inputs.at(0);

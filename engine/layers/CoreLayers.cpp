@@ -8,12 +8,12 @@ namespace strata::layers {
 InputLayer::InputLayer(const LayerTypeInfo& info, std::string name, nlohmann::json config)
     : Layer(info, std::move(name), std::move(config)) {
     try {
-        shape_ = Shape::fromJson(this->config().at("shape"));
+        shape_ = Shape::fromJson(cfg("shape"));
     } catch (const StrataError& e) {
         configError("shape", e.what());
     }
     try {
-        dtype_ = parseDType(this->config().at("dtype").get<std::string>());
+        dtype_ = parseDType(cfg("dtype").get<std::string>());
     } catch (const StrataError& e) {
         configError("dtype", e.what());
     }
@@ -25,7 +25,7 @@ std::string InputLayer::keyConfigText() const { return shape_.toString(); }
 
 Dense::Dense(const LayerTypeInfo& info, std::string name, nlohmann::json config)
     : Layer(info, std::move(name), std::move(config)), units(intConfig("units", 1)),
-      activation(activationConfig("activation")), useBias(this->config().at("use_bias").get<bool>()),
+      activation(activationConfig("activation")), useBias(cfg("use_bias").get<bool>()),
       kernelInit_(initializerConfig("kernel_initializer")), biasInit_(initializerConfig("bias_initializer")) {}
 
 Shape Dense::outputShape(const std::vector<Shape>& inputs) const {

@@ -17,7 +17,7 @@ Shape ElementwiseMerge::outputShape(const std::vector<Shape>& inputs) const {
 }
 
 Concatenate::Concatenate(const LayerTypeInfo& info, std::string name, nlohmann::json config)
-    : Layer(info, std::move(name), std::move(config)), axis(this->config().at("axis").get<int64_t>()) {}
+    : Layer(info, std::move(name), std::move(config)), axis(cfg("axis").get<int64_t>()) {}
 
 std::size_t Concatenate::axisFor(std::size_t rank) const {
     const int64_t a = axis < 0 ? int64_t(rank) + axis : axis;

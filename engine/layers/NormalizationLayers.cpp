@@ -6,13 +6,13 @@
 namespace strata::layers {
 
 Normalization::Normalization(const LayerTypeInfo& info, std::string name, nlohmann::json config)
-    : Layer(info, std::move(name), std::move(config)), axis(this->config().at("axis").get<int64_t>()),
-      epsilon(this->config().at("epsilon").get<double>()),
-      momentum(this->config().contains("momentum") ? this->config().at("momentum").get<double>() : 0.0),
-      center(this->config().at("center").get<bool>()), scale(this->config().at("scale").get<bool>()) {
-    if (!(epsilon > 0)) configError("epsilon", "must be positive, got " + this->config().at("epsilon").dump());
+    : Layer(info, std::move(name), std::move(config)), axis(cfg("axis").get<int64_t>()),
+      epsilon(cfg("epsilon").get<double>()),
+      momentum(info.defaults.contains("momentum") ? cfg("momentum").get<double>() : 0.0),
+      center(cfg("center").get<bool>()), scale(cfg("scale").get<bool>()) {
+    if (!(epsilon > 0)) configError("epsilon", "must be positive, got " + cfg("epsilon").dump());
     if (isBatchNorm() && !(momentum >= 0 && momentum < 1))
-        configError("momentum", "must be in [0, 1), got " + this->config().at("momentum").dump());
+        configError("momentum", "must be in [0, 1), got " + cfg("momentum").dump());
 }
 
 std::size_t Normalization::axisFor(std::size_t rank) const {

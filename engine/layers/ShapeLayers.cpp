@@ -15,7 +15,7 @@ Shape Flatten::outputShape(const std::vector<Shape>& inputs) const {
 
 Reshape::Reshape(const LayerTypeInfo& info, std::string name, nlohmann::json config)
     : Layer(info, std::move(name), std::move(config)) {
-    const auto& t = this->config().at("target_shape");
+    const auto& t = cfg("target_shape");
     int inferred = 0;
     for (const auto& d : t) {
         if (!d.is_number_integer() || (d.get<int64_t>() < 1 && d.get<int64_t>() != -1))
@@ -41,7 +41,7 @@ Shape Reshape::outputShape(const std::vector<Shape>& inputs) const {
         else {
             if (n % known != 0)
                 throw ShapeError("cannot reshape " + in.toString() + " (" + std::to_string(n) + " values per sample) to " +
-                                 config().at("target_shape").dump());
+                                 cfg("target_shape").dump());
             dims.push_back(n / known);
         }
     }
@@ -52,12 +52,12 @@ Shape Reshape::outputShape(const std::vector<Shape>& inputs) const {
     return out;
 }
 
-std::string Reshape::keyConfigText() const { return config().at("target_shape").dump(); }
+std::string Reshape::keyConfigText() const { return cfg("target_shape").dump(); }
 
 Dropout::Dropout(const LayerTypeInfo& info, std::string name, nlohmann::json config)
-    : Layer(info, std::move(name), std::move(config)), rate(this->config().at("rate").get<double>()) {
-    if (!(rate >= 0.0 && rate < 1.0)) configError("rate", "must be in [0, 1), got " + this->config().at("rate").dump());
-    const auto& s = this->config().at("seed");
+    : Layer(info, std::move(name), std::move(config)), rate(cfg("rate").get<double>()) {
+    if (!(rate >= 0.0 && rate < 1.0)) configError("rate", "must be in [0, 1), got " + cfg("rate").dump());
+    const auto& s = cfg("seed");
     if (!s.is_null()) {
         if (!s.is_number_integer() || s.get<int64_t>() < 0)
             configError("seed", "must be a non-negative integer or null, got " + s.dump());

@@ -1,0 +1,258 @@
+// Every registered layer type: shape rules, parameter counts (Keras' numbers), config round trip,
+// and the Keras build lifecycle.
+#include "engine/Error.h"
+#include "engine/Layer.h"
+#include "engine/LayerRegistry.h"
+
+#include <QtTest>
+
+using namespace strata;
+
+namespace {
+constexpr int64_t None = kUnknownDim;
+
+std::unique_ptr<Layer> make(const std::string& type, nlohmann::json config = nlohmann::json::object()) {
+    return LayerRegistry::instance().create(type, defaultLayerName(type), config);
+}
+
+// A config for each type that differs from the defaults where it can, for round trips.
+nlohmann::json sampleConfig(const std::string& type) {
+    if (type == "Input") return {{"shape", {28, 28, 1}}};
+    if (type == "Dense") return {{"units", 7}, {"activation", "tanh"}, {"use_bias", false}};
+    if (type == "Conv2D") return {{"filters", 5}, {"kernel_size", {3, 2}}, {"strides", {2, 2}}, {"padding", "same"}};
+    if (type == "MaxPooling2D" || type == "AveragePooling2D") return {{"pool_size", {3, 3}}, {"strides", {1, 1}}};
+    if (type == "GlobalAveragePooling2D") return {{"keepdims", true}};
+    if (type == "Reshape") return {{"target_shape", {4, -1}}};
+    if (type == "Dropout") return {{"rate", 0.25}, {"seed", 7}};
+    if (type == "BatchNormalization") return {{"momentum", 0.9}, {"epsilon", 0.01}};
+    if (type == "LayerNormalization") return {{"epsilon", 0.0001}, {"center", false}};
+    if (type == "Activation") return {{"activation", "sigmoid"}};
+    if (type == "Concatenate") return {{"axis", 1}};
+    if (type == "Block")
+        return {{"spec",
+                 {{"inputs", {"x"}},
+                  {"outputs", {"y"}},
+                  {"layers",
+                   {{{"name", "x"}, {"type", "Input"}, {"config", {{"shape", {4}}}}},
+                    {{"name", "y"}, {"type", "Dense"}, {"config", {{"units", 2}}}}}}}}};
+    return nlohmann::json::object();
+}
+} // namespace
+
+class TestLayers : public QObject {
+    Q_OBJECT
+private slots:
+    void registryHoldsEveryDesignType() {
+        const std::vector<std::string> expected{"Input", "Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D",
+                                                "GlobalAveragePooling2D", "Flatten", "Reshape", "Dropout",
+                                                "BatchNormalization", "LayerNormalization", "Activation", "Add",
+                                                "Multiply", "Concatenate", "Block"};
+        for (const auto& t : expected) {
+            const LayerTypeInfo* info = LayerRegistry::instance().find(t);
+            QVERIFY2(info, t.c_str());
+            QVERIFY2(!info->description.empty(), t.c_str());
+            QVERIFY2(!info->category.empty(), t.c_str());
+        }
+        QCOMPARE(LayerRegistry::instance().types().size(), expected.size());
+    }
+
+    void configRoundTripIsExact_data() {
+        QTest::addColumn<QString>("type");
+        for (const auto& t : LayerRegistry::instance().types()) QTest::newRow(t.type.c_str()) << QString::fromStdString(t.type);
+    }
+    void configRoundTripIsExact() {
+        QFETCH(QString, type);
+        const std::string t = type.toStdString();
+        auto a = make(t, sampleConfig(t));
+        auto b = LayerRegistry::instance().create(t, a->name(), a->config());
+        QCOMPARE(QString::fromStdString(b->config().dump()), QString::fromStdString(a->config().dump()));
+        QCOMPARE(QString::fromStdString(b->toJson().dump()), QString::fromStdString(a->toJson().dump()));
+        // Every default key is present in the full config; the sample values survived.
+        for (auto it = a->info().defaults.begin(); it != a->info().defaults.end(); ++it) QVERIFY(a->config().contains(it.key()));
+        const nlohmann::json sample = sampleConfig(t);
+        for (auto it = sample.begin(); it != sample.end(); ++it)
+            QCOMPARE(QString::fromStdString(a->config()[it.key()].dump()), QString::fromStdString(it.value().dump()));
+    }
+
+    void kerasParameterCounts() {
+        auto dense = make("Dense", {{"units", 32}});
+        QCOMPARE(dense->countParams({Shape{None, 64}}).total(), int64_t(2080));
+        auto conv = make("Conv2D", {{"filters", 32}, {"kernel_size", {3, 3}}});
+        QCOMPARE(conv->countParams({Shape{None, 28, 28, 1}}).total(), int64_t(320));
+        auto bn = make("BatchNormalization");
+        ParamCounts c = bn->countParams({Shape{None, 32}});
+        QCOMPARE(c.total(), int64_t(128));
+        QCOMPARE(c.nonTrainable, int64_t(64));
+        auto ln = make("LayerNormalization");
+        QCOMPARE(ln->countParams({Shape{None, 32}}).total(), int64_t(64));
+        QCOMPARE(ln->countParams({Shape{None, 32}}).nonTrainable, int64_t(0));
+        auto noBias = make("Dense", {{"units", 10}, {"use_bias", false}});
+        QCOMPARE(noBias->countParams({Shape{None, 5}}).total(), int64_t(50));
+    }
+
+    void shapeRules_data() {
+        QTest::addColumn<QString>("type");
+        QTest::addColumn<QString>("config");
+        QTest::addColumn<QString>("inputs");
+        QTest::addColumn<QString>("expected");
+        auto row = [](const char* name, const char* type, const char* cfg, const char* in, const char* out) {
+            QTest::newRow(name) << type << cfg << in << out;
+        };
+        row("input", "Input", R"({"shape":[28,28,1]})", "[]", "[null,28,28,1]");
+        row("dense", "Dense", R"({"units":16})", "[[null,8]]", "[null,16]");
+        row("dense rank3", "Dense", R"({"units":4})", "[[null,5,8]]", "[null,5,4]");
+        row("conv valid", "Conv2D", R"({"filters":8})", "[[null,28,28,1]]", "[null,26,26,8]");
+        row("conv same stride2", "Conv2D", R"({"filters":4,"strides":2,"padding":"same"})", "[[null,7,7,2]]", "[null,4,4,4]");
+        row("conv dilated", "Conv2D", R"({"filters":4,"dilation_rate":2})", "[[null,9,9,1]]", "[null,5,5,4]");
+        row("conv unknown spatial", "Conv2D", R"({"filters":4})", "[[null,null,null,3]]", "[null,null,null,4]");
+        row("maxpool", "MaxPooling2D", "{}", "[[null,13,13,3]]", "[null,6,6,3]");
+        row("avgpool same", "AveragePooling2D", R"({"padding":"same"})", "[[null,7,7,3]]", "[null,4,4,3]");
+        row("gap", "GlobalAveragePooling2D", "{}", "[[null,5,5,7]]", "[null,7]");
+        row("gap keepdims", "GlobalAveragePooling2D", R"({"keepdims":true})", "[[null,5,5,7]]", "[null,1,1,7]");
+        row("flatten", "Flatten", "{}", "[[null,5,5,64]]", "[null,1600]");
+        row("flatten unknown", "Flatten", "{}", "[[null,null,5]]", "[null,null]");
+        row("reshape", "Reshape", R"({"target_shape":[28,28,1]})", "[[null,784]]", "[null,28,28,1]");
+        row("reshape infer", "Reshape", R"({"target_shape":[4,-1]})", "[[null,12]]", "[null,4,3]");
+        row("dropout", "Dropout", "{}", "[[null,10]]", "[null,10]");
+        row("bn", "BatchNormalization", "{}", "[[null,6,6,3]]", "[null,6,6,3]");
+        row("ln", "LayerNormalization", "{}", "[[null,3]]", "[null,3]");
+        row("activation", "Activation", R"({"activation":"softmax"})", "[[null,3]]", "[null,3]");
+        row("add", "Add", "{}", "[[null,3],[null,3],[null,3]]", "[null,3]");
+        row("multiply", "Multiply", "{}", "[[null,3],[4,3]]", "[4,3]");
+        row("concat", "Concatenate", "{}", "[[null,3],[null,5]]", "[null,8]");
+        row("concat axis1", "Concatenate", R"({"axis":1})", "[[null,2,3],[null,4,3]]", "[null,6,3]");
+    }
+    void shapeRules() {
+        QFETCH(QString, type);
+        QFETCH(QString, config);
+        QFETCH(QString, inputs);
+        QFETCH(QString, expected);
+        auto layer = make(type.toStdString(), nlohmann::json::parse(config.toStdString()));
+        std::vector<Shape> in;
+        for (const auto& s : nlohmann::json::parse(inputs.toStdString())) in.push_back(Shape::fromJson(s));
+        QCOMPARE(QString::fromStdString(layer->outputShape(in).toJson().dump()), expected);
+    }
+
+    void shapeErrors_data() {
+        QTest::addColumn<QString>("type");
+        QTest::addColumn<QString>("config");
+        QTest::addColumn<QString>("inputs");
+        QTest::addColumn<QString>("fragment");
+        auto row = [](const char* name, const char* type, const char* cfg, const char* in, const char* frag) {
+            QTest::newRow(name) << type << cfg << in << frag;
+        };
+        row("dense unknown last", "Dense", "{}", "[[null,null]]", "known last input dimension");
+        row("dense rank1", "Dense", "{}", "[[null]]", "rank >= 2");
+        row("conv rank", "Conv2D", "{}", "[[null,3]]", "expects a 4D input");
+        row("conv too small", "Conv2D", R"({"kernel_size":5})", "[[null,3,3,1]]", "does not fit the input height of 3");
+        row("add mismatch", "Add", "{}", "[[null,3],[null,4]]", "same shape, got [(None, 3), (None, 4)]");
+        row("concat mismatch", "Concatenate", "{}", "[[null,2,3],[null,4,3]]", "agree on every axis but -1");
+        row("reshape count", "Reshape", R"({"target_shape":[5,5]})", "[[null,24]]", "cannot reshape (None, 24)");
+        row("bn batch axis", "BatchNormalization", R"({"axis":0})", "[[null,4]]", "out of range");
+    }
+    void shapeErrors() {
+        QFETCH(QString, type);
+        QFETCH(QString, config);
+        QFETCH(QString, inputs);
+        QFETCH(QString, fragment);
+        auto layer = make(type.toStdString(), nlohmann::json::parse(config.toStdString()));
+        std::vector<Shape> in;
+        for (const auto& s : nlohmann::json::parse(inputs.toStdString())) in.push_back(Shape::fromJson(s));
+        try {
+            layer->outputShape(in);
+            QFAIL("expected a ShapeError");
+        } catch (const ShapeError& e) {
+            QVERIFY2(QString(e.what()).contains(fragment), e.what());
+        }
+    }
+
+    void configErrorsNameTheKey_data() {
+        QTest::addColumn<QString>("type");
+        QTest::addColumn<QString>("config");
+        QTest::addColumn<QString>("fragment");
+        QTest::newRow("units zero") << "Dense" << R"({"units":0})" << "units: must be an integer >= 1";
+        QTest::newRow("bad activation") << "Dense" << R"({"activation":"relu7"})" << "activation: unknown activation \"relu7\"";
+        QTest::newRow("unknown key") << "Dense" << R"({"unit":3})" << "unknown config key 'unit' for Dense";
+        QTest::newRow("wrong kind") << "Dense" << R"({"units":"many"})" << "units: expected an integer, got a string";
+        QTest::newRow("padding") << "Conv2D" << R"({"padding":"full"})" << "padding: must be one of valid, same";
+        QTest::newRow("rate") << "Dropout" << R"({"rate":1.5})" << "rate: must be in [0, 1)";
+        QTest::newRow("input shape missing") << "Input" << "{}" << "shape: required for Input";
+        QTest::newRow("initializer") << "Dense" << R"({"kernel_initializer":"magic"})" << "kernel_initializer: unknown initializer";
+        QTest::newRow("block bad inner") << "Block"
+                                         << R"({"spec":{"layers":[{"name":"x","type":"Input","config":{"shape":[3]}},{"name":"d","type":"Dense","config":{"units":-1}}]}})"
+                                         << "in block: d: units: must be an integer >= 1";
+    }
+    void configErrorsNameTheKey() {
+        QFETCH(QString, type);
+        QFETCH(QString, config);
+        QFETCH(QString, fragment);
+        try {
+            make(type.toStdString(), nlohmann::json::parse(config.toStdString()));
+            QFAIL("expected a ConfigError");
+        } catch (const ConfigError& e) {
+            QVERIFY2(QString(e.what()).contains(fragment), e.what());
+        }
+    }
+
+    void buildIsDeferredToFirstCall() {
+        auto dense = make("Dense", {{"units", 3}});
+        QVERIFY(!dense->built());
+        QVERIFY(dense->variables().empty()); // constructor stores config only
+        dense->build({Shape{None, 4}});
+        QVERIFY(dense->built());
+        auto vars = dense->variables();
+        QCOMPARE(vars.size(), std::size_t(2));
+        QCOMPARE(vars[0]->name(), std::string("kernel"));
+        QCOMPARE(vars[0]->shape(), (Shape{4, 3}));
+        QCOMPARE(vars[1]->shape(), (Shape{3}));
+        // Glorot-uniform kernel is not all zeros and lies within the limit; bias is zeros.
+        const float limit = std::sqrt(6.0f / 7.0f);
+        bool nonZero = false;
+        for (float v : vars[0]->value().values()) {
+            QVERIFY(std::fabs(v) <= limit);
+            nonZero = nonZero || v != 0.0f;
+        }
+        QVERIFY(nonZero);
+        for (float v : vars[1]->value().values()) QCOMPARE(v, 0.0f);
+        // A compatible second call (another batch size) is fine and creates nothing.
+        dense->build({Shape{16, 4}});
+        QCOMPARE(dense->variables().size(), std::size_t(2));
+    }
+
+    void secondIncompatibleBuildIsRejected() {
+        auto dense = make("Dense", {{"units", 3}});
+        dense->build({Shape{None, 4}});
+        try {
+            dense->build({Shape{None, 5}});
+            QFAIL("expected a ShapeError");
+        } catch (const ShapeError& e) {
+            const QString msg = e.what();
+            QVERIFY2(msg.contains("'dense'") && msg.contains("(None, 4)") && msg.contains("(None, 5)"), e.what());
+        }
+    }
+
+    void initializationIsSeeded() {
+        auto a = make("Dense", {{"units", 8}});
+        auto b = make("Dense", {{"units", 8}});
+        auto c = make("Dense", {{"units", 8}});
+        a->build({Shape{None, 8}}, 42);
+        b->build({Shape{None, 8}}, 42);
+        c->build({Shape{None, 8}}, 43);
+        QVERIFY(std::equal(a->variables()[0]->value().values().begin(), a->variables()[0]->value().values().end(),
+                           b->variables()[0]->value().values().begin()));
+        QVERIFY(!std::equal(a->variables()[0]->value().values().begin(), a->variables()[0]->value().values().end(),
+                            c->variables()[0]->value().values().begin()));
+    }
+
+    void defaultNamesFollowKeras() {
+        QCOMPARE(defaultLayerName("Dense"), std::string("dense"));
+        QCOMPARE(defaultLayerName("Conv2D"), std::string("conv2d"));
+        QCOMPARE(defaultLayerName("MaxPooling2D"), std::string("max_pooling2d"));
+        QCOMPARE(defaultLayerName("GlobalAveragePooling2D"), std::string("global_average_pooling2d"));
+        QCOMPARE(defaultLayerName("BatchNormalization"), std::string("batch_normalization"));
+        QCOMPARE(defaultLayerName("Input"), std::string("input_layer"));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestLayers)
+#include "tst_layers.moc"
