@@ -1,0 +1,232 @@
+"""The small models behind tests/data/golden: their strata.model/1 specs, data and initial weights.
+
+Each entry of MODELS returns a dict with the spec, the loss, the inputs/labels (numpy) and the
+initial weights keyed by Strata variable path ("model/<layer>/<variable>") in Strata layouts
+(Dense kernel [in, out], Conv2D kernel HWIO, images NHWC). Everything is float32 and made by
+numpy from a fixed seed per model, so regenerating gives byte-identical files.
+"""
+import numpy as np
+
+BATCH = 4
+
+
+def inp(name, shape):
+    return {"name": name, "type": "Input", "config": {"shape": list(shape)}}
+
+
+def dense(name, inbound, units, activation="linear", use_bias=True):
+    return {"name": name, "type": "Dense",
+            "config": {"units": units, "activation": activation, "use_bias": use_bias},
+            "inbound": [inbound]}
+
+
+def conv(name, inbound, filters, kernel=(3, 3), strides=(1, 1), padding="valid",
+         activation="linear", use_bias=True):
+    return {"name": name, "type": "Conv2D",
+            "config": {"filters": filters, "kernel_size": list(kernel), "strides": list(strides),
+                       "padding": padding, "activation": activation, "use_bias": use_bias},
+            "inbound": [inbound]}
+
+
+def pool(kind, name, inbound, size=(2, 2), strides=None, padding="valid"):
+    return {"name": name, "type": kind,
+            "config": {"pool_size": list(size), "strides": list(strides or size), "padding": padding},
+            "inbound": [inbound]}
+
+
+def simple(kind, name, inbound, **config):
+    return {"name": name, "type": kind, "config": config,
+            "inbound": inbound if isinstance(inbound, list) else [inbound]}
+
+
+def spec(name, layers, inputs, outputs):
+    return {"format": "strata.model/1", "name": name, "inputs": inputs, "outputs": outputs,
+            "layers": layers}
+
+
+class Init:
+    """Initial weights in Strata layouts, from one numpy RandomState."""
+
+    def __init__(self, rng):
+        self.rng = rng
+        self.weights = {}
+
+    def f32(self, a):
+        return np.asarray(a, dtype=np.float32)
+
+    def dense(self, layer, fan_in, units, use_bias=True, scale=0.4):
+        self.weights[f"model/{layer}/kernel"] = self.f32(self.rng.standard_normal((fan_in, units)) * scale)
+        if use_bias:
+            self.weights[f"model/{layer}/bias"] = self.f32(self.rng.standard_normal(units) * 0.1)
+
+    def conv(self, layer, kh, kw, cin, cout, use_bias=True, scale=0.3):
+        self.weights[f"model/{layer}/kernel"] = self.f32(self.rng.standard_normal((kh, kw, cin, cout)) * scale)
+        if use_bias:
+            self.weights[f"model/{layer}/bias"] = self.f32(self.rng.standard_normal(cout) * 0.1)
+
+    def batch_norm(self, layer, c):
+        w = self.weights
+        w[f"model/{layer}/gamma"] = self.f32(1.0 + 0.2 * self.rng.standard_normal(c))
+        w[f"model/{layer}/beta"] = self.f32(0.1 * self.rng.standard_normal(c))
+        w[f"model/{layer}/moving_mean"] = self.f32(0.1 * self.rng.standard_normal(c))
+        w[f"model/{layer}/moving_variance"] = self.f32(self.rng.uniform(0.5, 1.5, c))
+
+    def layer_norm(self, layer, c):
+        self.weights[f"model/{layer}/gamma"] = self.f32(1.0 + 0.2 * self.rng.standard_normal(c))
+        self.weights[f"model/{layer}/beta"] = self.f32(0.1 * self.rng.standard_normal(c))
+
+
+def make_data(rng, shape):
+    return np.asarray(rng.standard_normal((BATCH,) + tuple(shape)), dtype=np.float32)
+
+
+def sparse_labels(rng, classes):
+    # every class present where the batch allows it, in a shuffled order
+    labels = np.arange(BATCH) % classes
+    rng.shuffle(labels)
+    return labels.astype(np.int64)
+
+
+def build(name, seed, layers, input_shape, out, loss, labels_fn, init_fn):
+    rng = np.random.RandomState(seed)
+    init = Init(rng)
+    init_fn(init)
+    x = make_data(rng, input_shape)
+    y = labels_fn(rng)
+    return {"spec": spec(name, layers, ["input"], [out]),
+            "loss": loss,
+            "inputs": {"input": x},
+            "labels": {out: y},
+            "weights": init.weights}
+
+
+SPARSE_CE = {"name": "sparse_categorical_crossentropy", "from_logits": False}
+SPARSE_CE_LOGITS = {"name": "sparse_categorical_crossentropy", "from_logits": True}
+
+
+def dense_softmax():
+    layers = [inp("input", [6]), dense("dense", "input", 5, "relu"), dense("dense_1", "dense", 3, "softmax")]
+    return build("dense_softmax", 101, layers, [6], "dense_1", SPARSE_CE, lambda r: sparse_labels(r, 3),
+                 lambda i: (i.dense("dense", 6, 5), i.dense("dense_1", 5, 3)))
+
+
+def dense_logits():
+    layers = [inp("input", [6]), dense("dense", "input", 5, "relu"), dense("dense_1", "dense", 3, "linear")]
+    return build("dense_logits", 102, layers, [6], "dense_1", SPARSE_CE_LOGITS, lambda r: sparse_labels(r, 3),
+                 lambda i: (i.dense("dense", 6, 5), i.dense("dense_1", 5, 3)))
+
+
+def dense_mse():
+    layers = [inp("input", [4]), dense("dense", "input", 3, "tanh"), dense("dense_1", "dense", 2, "linear")]
+    return build("dense_mse", 103, layers, [4], "dense_1", {"name": "mean_squared_error"},
+                 lambda r: np.asarray(r.standard_normal((BATCH, 2)), dtype=np.float32),
+                 lambda i: (i.dense("dense", 4, 3), i.dense("dense_1", 3, 2)))
+
+
+def dense_bce():
+    layers = [inp("input", [4]), dense("dense", "input", 3, "tanh"), dense("dense_1", "dense", 2, "sigmoid")]
+    return build("dense_bce", 104, layers, [4], "dense_1",
+                 {"name": "binary_crossentropy", "from_logits": False},
+                 lambda r: r.randint(0, 2, (BATCH, 2)).astype(np.float32),
+                 lambda i: (i.dense("dense", 4, 3), i.dense("dense_1", 3, 2)))
+
+
+def dense_cce():
+    def onehot(r):
+        return np.eye(3, dtype=np.float32)[sparse_labels(r, 3)]
+    layers = [inp("input", [4]), dense("dense", "input", 3, "tanh"), dense("dense_1", "dense", 3, "softmax")]
+    return build("dense_cce", 105, layers, [4], "dense_1",
+                 {"name": "categorical_crossentropy", "from_logits": False}, onehot,
+                 lambda i: (i.dense("dense", 4, 3), i.dense("dense_1", 3, 3)))
+
+
+def conv_valid():
+    layers = [inp("input", [6, 6, 2]),
+              conv("conv2d", "input", 3, padding="valid", activation="relu"),
+              pool("MaxPooling2D", "max_pooling2d", "conv2d"),
+              simple("Flatten", "flatten", "max_pooling2d"),
+              dense("dense", "flatten", 3, "softmax")]
+    return build("conv_valid", 106, layers, [6, 6, 2], "dense", SPARSE_CE, lambda r: sparse_labels(r, 3),
+                 lambda i: (i.conv("conv2d", 3, 3, 2, 3), i.dense("dense", 12, 3)))
+
+
+def conv_same_stride2():
+    layers = [inp("input", [7, 7, 2]),
+              conv("conv2d", "input", 4, strides=(2, 2), padding="same", activation="relu"),
+              pool("AveragePooling2D", "average_pooling2d", "conv2d", padding="same"),
+              simple("GlobalAveragePooling2D", "global_average_pooling2d", "average_pooling2d"),
+              dense("dense", "global_average_pooling2d", 3, "linear")]
+    return build("conv_same_stride2", 107, layers, [7, 7, 2], "dense", SPARSE_CE_LOGITS,
+                 lambda r: sparse_labels(r, 3),
+                 lambda i: (i.conv("conv2d", 3, 3, 2, 4), i.dense("dense", 4, 3)))
+
+
+def pool_same():
+    # 6x6 -> conv 3x3/2 same (pads 0 top/left, 1 bottom/right) -> 3x3
+    # -> average 2x2/2 same (3 -> 2, pads 0/1: edge windows average only the valid cells)
+    # -> max 2x2/1 same (2 -> 2, pads 0/1 with -inf; conv is linear so values are negative too)
+    layers = [inp("input", [6, 6, 2]),
+              conv("conv2d", "input", 3, strides=(2, 2), padding="same", activation="linear"),
+              pool("AveragePooling2D", "average_pooling2d", "conv2d", padding="same"),
+              pool("MaxPooling2D", "max_pooling2d", "average_pooling2d", strides=(1, 1), padding="same"),
+              simple("Flatten", "flatten", "max_pooling2d"),
+              dense("dense", "flatten", 2, "linear")]
+    return build("pool_same", 108, layers, [6, 6, 2], "dense", {"name": "mean_squared_error"},
+                 lambda r: np.asarray(r.standard_normal((BATCH, 2)), dtype=np.float32),
+                 lambda i: (i.conv("conv2d", 3, 3, 2, 3), i.dense("dense", 12, 2)))
+
+
+def norms():
+    # the Dense before BatchNormalization has no bias: BN removes it, so its gradient is 0 in
+    # exact arithmetic and float noise would drive Adam/RMSprop updates of it (sign of noise)
+    layers = [inp("input", [6]),
+              dense("dense", "input", 8, "linear", use_bias=False),
+              simple("BatchNormalization", "batch_normalization", "dense", momentum=0.99, epsilon=0.001),
+              simple("Activation", "activation", "batch_normalization", activation="relu"),
+              dense("dense_1", "activation", 8, "linear"),
+              simple("LayerNormalization", "layer_normalization", "dense_1", epsilon=0.001),
+              dense("dense_2", "layer_normalization", 3, "softmax")]
+
+    def init(i):
+        i.dense("dense", 6, 8, use_bias=False)
+        i.batch_norm("batch_normalization", 8)
+        i.dense("dense_1", 8, 8)
+        i.layer_norm("layer_normalization", 8)
+        i.dense("dense_2", 8, 3)
+    return build("norms", 109, layers, [6], "dense_2", SPARSE_CE, lambda r: sparse_labels(r, 3), init)
+
+
+def conv_bn():
+    layers = [inp("input", [5, 5, 2]),
+              conv("conv2d", "input", 4, padding="same", activation="linear", use_bias=False),
+              simple("BatchNormalization", "batch_normalization", "conv2d", momentum=0.99, epsilon=0.001),
+              simple("GlobalAveragePooling2D", "global_average_pooling2d", "batch_normalization"),
+              dense("dense", "global_average_pooling2d", 2, "softmax")]
+
+    def init(i):
+        i.conv("conv2d", 3, 3, 2, 4, use_bias=False)
+        i.batch_norm("batch_normalization", 4)
+        i.dense("dense", 4, 2, scale=1.0)
+    return build("conv_bn", 110, layers, [5, 5, 2], "dense", SPARSE_CE, lambda r: sparse_labels(r, 2), init)
+
+
+def merge():
+    layers = [inp("input", [6]),
+              dense("dense", "input", 4, "relu"),
+              dense("dense_1", "input", 4, "tanh"),
+              simple("Add", "add", ["dense", "dense_1"]),
+              dense("dense_2", "input", 4, "sigmoid"),
+              simple("Multiply", "multiply", ["add", "dense_2"]),
+              simple("Concatenate", "concatenate", ["multiply", "dense"], axis=-1),
+              dense("dense_3", "concatenate", 3, "softmax")]
+
+    def init(i):
+        i.dense("dense", 6, 4)
+        i.dense("dense_1", 6, 4)
+        i.dense("dense_2", 6, 4)
+        i.dense("dense_3", 8, 3)
+    return build("merge", 111, layers, [6], "dense_3", SPARSE_CE, lambda r: sparse_labels(r, 3), init)
+
+
+MODELS = {f.__name__: f for f in [dense_softmax, dense_logits, dense_mse, dense_bce, dense_cce, conv_valid,
+                                  conv_same_stride2, pool_same, norms, conv_bn, merge]}
