@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Set-up for a fresh Debian 12 machine, run as root from the repository root.
+#   bash installer/setup.sh run    install what Strata needs, build it, run the main job
+#   bash installer/setup.sh test   install what the tests need, build everything, run every test
+set -euo pipefail
+mode="${1:-}"
+case "$mode" in run|test) ;; *) echo "usage: bash installer/setup.sh run|test" >&2; exit 2 ;; esac
+
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+build="${STRATA_BUILD_DIR:-$root/build}"
+
+packages=(cmake ninja-build g++ pkg-config qt6-base-dev nlohmann-json3-dev libopenblas-dev zlib1g-dev
+          dataset-fashion-mnist)
+
+apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"; }
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: these Debian packages are missing and installing them needs root: ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  apt_get update -q
+  apt_get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+werror=OFF
+[ "$mode" = test ] && werror=ON
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTRATA_WERROR=$werror
+cmake --build "$build" --parallel "$(nproc)"
+
+if [ "$mode" = run ]; then
+  cli="$build/app/strata-cli"
+  "$cli" check "$root/resources/examples/digits_mlp.json"
+  "$cli" summary "$root/resources/examples/two_branch.json"
+else
+  ctest --test-dir "$build" --output-on-failure --parallel "$(nproc)" --timeout 1200
+fi
