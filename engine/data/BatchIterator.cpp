@@ -1,0 +1,96 @@
+#include "engine/data/BatchIterator.h"
+
+#include "engine/Error.h"
+#include "engine/data/Rng.h"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+namespace strata::data {
+
+EpochOrder::EpochOrder(int64_t numSamples, uint64_t seed, bool shuffle)
+    : numSamples_(numSamples), seed_(seed), shuffle_(shuffle) {
+    if (numSamples < 0) throw StrataError("an epoch cannot have a negative number of samples");
+}
+
+void EpochOrder::permutation(int64_t epoch, std::vector<int64_t>& order) const {
+    order.resize(std::size_t(numSamples_));
+    std::iota(order.begin(), order.end(), int64_t(0));
+    if (!shuffle_) return;
+    Rng rng(mixSeed(seed_, uint64_t(epoch)));
+    shuffle(order, rng);
+}
+
+std::vector<int64_t> EpochOrder::permutation(int64_t epoch) const {
+    std::vector<int64_t> order;
+    permutation(epoch, order);
+    return order;
+}
+
+BatchIterator::BatchIterator(const Dataset& data, BatchOptions options)
+    : data_(data), options_(options), epochOrder_(data.size(), options.seed, options.shuffle) {
+    if (options_.batchSize < 1)
+        throw StrataError("the batch size must be at least 1, got " +
+                          std::to_string(options_.batchSize));
+    if (data.y.shape().rank() < 1 || data.y.shape()[0] != data.size())
+        throw StrataError("dataset '" + data.name + "' has " + std::to_string(data.size()) +
+                          " samples of features but targets of shape " + data.y.shape().toString());
+    xBatchShape_ = data.featureShape().prepended(options_.batchSize);
+    yBatchShape_ = data.targetShape().prepended(options_.batchSize);
+    xRowBytes_ = data.size() ? data.x.byteSize() / std::size_t(data.size()) : 0;
+    yRowBytes_ = data.size() ? data.y.byteSize() / std::size_t(data.size()) : 0;
+    beginEpoch(0);
+}
+
+int64_t BatchIterator::batchesPerEpoch() const {
+    const int64_t n = data_.size(), b = options_.batchSize;
+    return options_.dropRemainder ? n / b : (n + b - 1) / b;
+}
+
+Tensor BatchIterator::makeXBatch() const {
+    return Tensor(xBatchShape_, data_.x.dtype());
+}
+Tensor BatchIterator::makeYBatch() const {
+    return Tensor(yBatchShape_, data_.y.dtype());
+}
+
+void BatchIterator::beginEpoch(int64_t epoch) {
+    epochOrder_.permutation(epoch, order_);
+    nextBatch_ = 0;
+}
+
+int64_t BatchIterator::next(Tensor& x, Tensor& y) {
+    if (nextBatch_ >= batchesPerEpoch()) return 0;
+    return fillBatch(nextBatch_++, x, y);
+}
+
+int64_t BatchIterator::fillBatch(int64_t index, Tensor& x, Tensor& y) const {
+    if (x.shape() != xBatchShape_ || x.dtype() != data_.x.dtype() || y.shape() != yBatchShape_ ||
+        y.dtype() != data_.y.dtype())
+        throw StrataError("batch tensors must be " + xBatchShape_.toString() + " and " +
+                          yBatchShape_.toString() + " (use makeXBatch/makeYBatch), got " +
+                          x.shape().toString() + " and " + y.shape().toString());
+    if (index < 0 || index >= batchesPerEpoch())
+        throw StrataError("batch " + std::to_string(index) + " is out of range: an epoch has " +
+                          std::to_string(batchesPerEpoch()) + " batches");
+    const int64_t b = options_.batchSize;
+    const int64_t first = index * b;
+    const int64_t count = std::min(b, data_.size() - first);
+    for (int64_t i = 0; i < count; ++i) {
+        const std::size_t src = std::size_t(order_[std::size_t(first + i)]);
+        std::memcpy(x.bytes() + std::size_t(i) * xRowBytes_, data_.x.bytes() + src * xRowBytes_,
+                    xRowBytes_);
+        std::memcpy(y.bytes() + std::size_t(i) * yRowBytes_, data_.y.bytes() + src * yRowBytes_,
+                    yRowBytes_);
+    }
+    if (count < b) {
+        std::memset(x.bytes() + std::size_t(count) * xRowBytes_, 0,
+                    std::size_t(b - count) * xRowBytes_);
+        std::memset(y.bytes() + std::size_t(count) * yRowBytes_, 0,
+                    std::size_t(b - count) * yRowBytes_);
+    }
+    return count;
+}
+
+} // namespace strata::data

@@ -1,0 +1,68 @@
+// Deterministic epochs and batches. The sample order of an epoch is a pure function of
+// (seed, epoch), so a run resumed at epoch k sees exactly the order it would have seen, with no
+// saved iterator state. Batches are copied into tensors the caller allocates once.
+#pragma once
+
+#include "engine/data/Dataset.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace strata::data {
+
+// The permutation of [0, numSamples) used in one epoch.
+class EpochOrder {
+  public:
+    EpochOrder(int64_t numSamples, uint64_t seed, bool shuffle = true);
+
+    // Fills `order` (resized to numSamples; no allocation once it has the capacity).
+    void permutation(int64_t epoch, std::vector<int64_t>& order) const;
+    std::vector<int64_t> permutation(int64_t epoch) const;
+
+  private:
+    int64_t numSamples_;
+    uint64_t seed_;
+    bool shuffle_;
+};
+
+struct BatchOptions {
+    int64_t batchSize = 32;
+    bool shuffle = true;
+    bool dropRemainder = false; // false: the last, smaller batch is kept
+    uint64_t seed = 0;
+};
+
+// Walks a dataset batch by batch. Holds a reference to the dataset: it must outlive the iterator.
+class BatchIterator {
+  public:
+    BatchIterator(const Dataset& data, BatchOptions options);
+
+    int64_t batchesPerEpoch() const;
+    int64_t batchSize() const { return options_.batchSize; }
+
+    // Tensors of the full batch shape, (batchSize, features...) and (batchSize, targets...),
+    // to allocate once and pass to next()/fillBatch() for every batch.
+    Tensor makeXBatch() const;
+    Tensor makeYBatch() const;
+
+    // Starts an epoch: computes its order and rewinds to the first batch.
+    void beginEpoch(int64_t epoch);
+    // Copies the next batch of the current epoch into x and y and returns its sample count,
+    // or 0 when the epoch is over. Rows past the count (last partial batch) are zeroed.
+    int64_t next(Tensor& x, Tensor& y);
+    // Random access within the current epoch (e.g. to resume mid-epoch): fills batch `index`.
+    int64_t fillBatch(int64_t index, Tensor& x, Tensor& y) const;
+    // Dataset indices of the current epoch, in order.
+    const std::vector<int64_t>& order() const { return order_; }
+
+  private:
+    const Dataset& data_;
+    BatchOptions options_;
+    EpochOrder epochOrder_;
+    std::vector<int64_t> order_;
+    Shape xBatchShape_, yBatchShape_;
+    std::size_t xRowBytes_ = 0, yRowBytes_ = 0;
+    int64_t nextBatch_ = 0;
+};
+
+} // namespace strata::data

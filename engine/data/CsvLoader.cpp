@@ -1,0 +1,229 @@
+#include "engine/data/CsvLoader.h"
+
+#include "engine/Error.h"
+#include "engine/data/FileInput.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+namespace strata::data {
+
+namespace {
+
+struct Line {
+    std::string_view text;
+    int64_t number; // 1-based, counting every physical line of the file
+};
+
+class CsvParser {
+  public:
+    CsvParser(std::string_view text, const std::string& source, const CsvOptions& options)
+        : text_(text), source_(source), options_(options) {}
+
+    Dataset parse();
+
+  private:
+    [[noreturn]] void fail(int64_t line, const std::string& why) const {
+        throw StrataError(source_ + ":" + std::to_string(line) + ": " + why);
+    }
+    [[noreturn]] void fail(const std::string& why) const {
+        throw StrataError(source_ + ": " + why);
+    }
+
+    std::vector<Line> splitLines() const;
+    std::string_view trim(std::string_view s) const;
+    void splitCells(std::string_view line, std::vector<std::string_view>& cells) const;
+    int resolveTarget(const std::vector<std::string_view>& header, bool hasHeader,
+                      int columns) const;
+    std::string badNumber(std::string_view cell, std::size_t column) const;
+
+    std::string_view text_;
+    const std::string& source_;
+    const CsvOptions& options_;
+};
+
+std::vector<Line> CsvParser::splitLines() const {
+    std::vector<Line> lines;
+    std::size_t pos = 0;
+    int64_t number = 0;
+    while (pos < text_.size()) {
+        const void* found = std::memchr(text_.data() + pos, '\n', text_.size() - pos);
+        const std::size_t end =
+            found ? std::size_t(static_cast<const char*>(found) - text_.data()) : text_.size();
+        ++number;
+        const std::string_view line = text_.substr(pos, end - pos);
+        if (number > options_.skipLines && !trim(line).empty()) lines.push_back({line, number});
+        pos = end + 1;
+    }
+    return lines;
+}
+
+std::string_view CsvParser::trim(std::string_view s) const {
+    auto blank = [&](char c) {
+        return c == ' ' || c == '\r' || (c == '\t' && options_.delimiter != '\t');
+    };
+    while (!s.empty() && blank(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && blank(s.back()))
+        s.remove_suffix(1);
+    return s;
+}
+
+// Cells are trimmed; a cell in double quotes loses its quotes and may contain the delimiter.
+void CsvParser::splitCells(std::string_view line, std::vector<std::string_view>& cells) const {
+    cells.clear();
+    const char delimiter = options_.delimiter;
+    std::size_t pos = 0;
+    for (;;) {
+        const std::string_view rest = trim(line.substr(pos));
+        if (!rest.empty() && rest.front() == '"') {
+            std::size_t close = rest.find('"', 1);
+            while (close != std::string_view::npos && close + 1 < rest.size() &&
+                   rest[close + 1] == '"')
+                close = rest.find('"', close + 2); // "" is an escaped quote
+            if (close != std::string_view::npos) {
+                cells.push_back(rest.substr(1, close - 1));
+                const std::size_t next = rest.find(delimiter, close + 1);
+                if (next == std::string_view::npos) return;
+                pos = std::size_t(rest.data() - line.data()) + next + 1;
+                continue;
+            }
+        }
+        const std::size_t next = line.find(delimiter, pos);
+        cells.push_back(trim(line.substr(
+            pos, next == std::string_view::npos ? std::string_view::npos : next - pos)));
+        if (next == std::string_view::npos) return;
+        pos = next + 1;
+    }
+}
+
+std::string labelText(std::string_view cell, int column) {
+    return "column " + std::to_string(column + 1) + ": class label '" + std::string(cell) + "'";
+}
+
+bool parseDouble(std::string_view cell, double& out) {
+    if (!cell.empty() && cell.front() == '+') cell.remove_prefix(1);
+    const auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), out);
+    return !cell.empty() && ec == std::errc() && end == cell.data() + cell.size() &&
+           std::isfinite(out);
+}
+
+bool parseFloat(std::string_view cell, float& out) {
+    if (!cell.empty() && cell.front() == '+') cell.remove_prefix(1);
+    const auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), out);
+    return !cell.empty() && ec == std::errc() && end == cell.data() + cell.size() &&
+           std::isfinite(out);
+}
+
+std::string CsvParser::badNumber(std::string_view cell, std::size_t column) const {
+    const std::string where = "column " + std::to_string(column + 1);
+    if (cell.empty()) return where + " is empty";
+    return where + ": '" + std::string(cell.substr(0, 40)) + (cell.size() > 40 ? "...'" : "'") +
+           " is not a number";
+}
+
+int CsvParser::resolveTarget(const std::vector<std::string_view>& header, bool hasHeader,
+                             int columns) const {
+    if (!options_.targetName.empty()) {
+        if (!hasHeader)
+            fail("the target column '" + options_.targetName +
+                 "' is given by name but there is no header row");
+        std::string names;
+        for (std::size_t c = 0; c < header.size(); ++c) {
+            if (header[c] == options_.targetName) return int(c);
+            names += (c ? ", " : "") + std::string(header[c]);
+        }
+        fail("no column named '" + options_.targetName + "' in the header (columns: " + names +
+             ")");
+    }
+    const int index =
+        options_.targetColumn < 0 ? columns + options_.targetColumn : options_.targetColumn;
+    if (index < 0 || index >= columns)
+        fail("target column " + std::to_string(options_.targetColumn) +
+             " is out of range: the table has " + std::to_string(columns) + " columns");
+    return index;
+}
+
+Dataset CsvParser::parse() {
+    const std::vector<Line> lines = splitLines();
+    if (lines.empty()) fail("no data rows");
+    std::vector<std::string_view> cells;
+    splitCells(lines[0].text, cells);
+    const std::vector<std::string_view> first = cells;
+    bool hasHeader = options_.header == CsvHeader::Present;
+    if (options_.header == CsvHeader::Auto) {
+        double unused = 0;
+        for (std::string_view cell : first)
+            if (!cell.empty() && !parseDouble(cell, unused)) hasHeader = true;
+    }
+    const int columns = int(first.size());
+    if (columns < 2)
+        fail(lines[0].number, "expected at least 2 columns (features and a target), found " +
+                                  std::to_string(columns));
+    const int target = resolveTarget(first, hasHeader, columns);
+    const std::size_t begin = hasHeader ? 1 : 0;
+    const int64_t rows = int64_t(lines.size() - begin);
+    if (rows == 0) fail("no data rows after the header");
+
+    const bool labels = options_.target == CsvTarget::ClassLabel;
+    Tensor x(Shape{rows, columns - 1}, DType::F32);
+    Tensor y = labels ? Tensor(Shape{rows}, DType::I32) : Tensor(Shape{rows, 1}, DType::F32);
+    float* xOut = x.f32();
+    int32_t maxLabel = -1;
+    for (int64_t r = 0; r < rows; ++r) {
+        const Line& line = lines[begin + std::size_t(r)];
+        splitCells(line.text, cells);
+        if (int(cells.size()) != columns)
+            fail(line.number, "expected " + std::to_string(columns) + " columns, found " +
+                                  std::to_string(cells.size()));
+        for (int c = 0; c < columns; ++c) {
+            const std::string_view cell = cells[std::size_t(c)];
+            if (c != target) {
+                if (!parseFloat(cell, *xOut++)) fail(line.number, badNumber(cell, std::size_t(c)));
+                continue;
+            }
+            double v = 0;
+            if (!parseDouble(cell, v)) fail(line.number, badNumber(cell, std::size_t(c)));
+            if (!labels) {
+                y.f32()[r] = float(v);
+                continue;
+            }
+            if (v != std::floor(v))
+                fail(line.number, labelText(cell, c) + " is not an integer (load the column as a "
+                                                       "regression target for real values)");
+            if (v > double(std::numeric_limits<int32_t>::max() - 1))
+                fail(line.number, labelText(cell, c) + " is too large for a class label");
+            if (v < 0)
+                fail(line.number, labelText(cell, c) + " is negative: labels must be 0, 1, 2, ...");
+            y.i32()[r] = int32_t(v);
+            maxLabel = std::max(maxLabel, y.i32()[r]);
+        }
+    }
+
+    Dataset data;
+    data.x = std::move(x);
+    data.y = std::move(y);
+    data.numClasses = labels ? maxLabel + 1 : 0;
+    if (!options_.datasetName.empty()) {
+        data.name = options_.datasetName;
+    } else {
+        const std::string file = std::filesystem::path(source_).filename().string();
+        data.name = file.substr(0, file.find('.'));
+    }
+    return data;
+}
+
+} // namespace
+
+Dataset parseCsv(std::string_view text, const std::string& sourceName, const CsvOptions& options) {
+    return CsvParser(text, sourceName, options).parse();
+}
+
+Dataset loadCsv(const std::filesystem::path& path, const CsvOptions& options) {
+    return parseCsv(internal::readWholeFile(path), path.string(), options);
+}
+
+} // namespace strata::data

@@ -1,0 +1,41 @@
+// Comma-separated tables of numbers as datasets: one sample per row, one column is the target
+// (a class label or a regression value), the other columns are the features.
+#pragma once
+
+#include "engine/data/Dataset.h"
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace strata::data {
+
+enum class CsvHeader {
+    Auto, // the first row is a header when any of its cells is not a number
+    Present,
+    Absent,
+};
+
+enum class CsvTarget {
+    ClassLabel, // non-negative integers, kept as they are: numClasses = largest label + 1
+    Regression, // float values, y of shape (N, 1)
+};
+
+struct CsvOptions {
+    CsvHeader header = CsvHeader::Auto;
+    int skipLines = 0; // lines dropped before the header or the first row (e.g. a count line)
+    char delimiter = ',';
+    int targetColumn = -1;  // 0-based; negative counts from the end (-1: the last column)
+    std::string targetName; // when set, the header column of this name (overrides targetColumn)
+    CsvTarget target = CsvTarget::ClassLabel;
+    std::string datasetName; // empty: the file name without its extensions
+};
+
+// Reads a file (plain or gzip-compressed). Errors name the file and line, e.g.
+// "iris.csv:12: expected 5 columns, found 4" or "iris.csv:7: column 3: 'abc' is not a number".
+Dataset loadCsv(const std::filesystem::path& path, const CsvOptions& options = {});
+// The same from text already in memory; `sourceName` stands for the file in errors.
+Dataset parseCsv(std::string_view text, const std::string& sourceName,
+                 const CsvOptions& options = {});
+
+} // namespace strata::data

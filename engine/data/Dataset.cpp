@@ -1,0 +1,149 @@
+#include "engine/data/Dataset.h"
+
+#include "engine/Error.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace strata::data {
+
+namespace {
+
+// Copies rows of a tensor whose first dimension is the sample index.
+Tensor gatherRows(const Tensor& t, std::span<const int64_t> indices, const std::string& what) {
+    const int64_t rows = t.shape().rank() ? t.shape()[0] : 0;
+    std::vector<int64_t> dims = t.shape().dims();
+    if (dims.empty()) throw StrataError(what + " has no sample dimension");
+    dims[0] = int64_t(indices.size());
+    Tensor out(Shape(dims), t.dtype());
+    const std::size_t rowBytes = rows ? t.byteSize() / std::size_t(rows) : 0;
+    for (std::size_t i = 0; i < indices.size(); ++i) {
+        const int64_t r = indices[i];
+        if (r < 0 || r >= rows)
+            throw StrataError(what + ": sample index " + std::to_string(r) +
+                              " is out of range [0, " + std::to_string(rows) + ")");
+        if (rowBytes)
+            std::memcpy(out.bytes() + i * rowBytes, t.bytes() + std::size_t(r) * rowBytes,
+                        rowBytes);
+    }
+    return out;
+}
+
+std::string countText(const Shape& s) {
+    const int64_t n = s.numElements();
+    if (n == kUnknownDim) return "";
+    return " (" + std::to_string(n) + (n == 1 ? " value)" : " values)");
+}
+
+// Index of the first label outside [0, classes), or -1.
+int64_t firstLabelOutside(const Dataset& data, int64_t classes) {
+    const int32_t* labels = data.y.i32();
+    for (int64_t i = 0; i < data.y.size(); ++i)
+        if (labels[i] < 0 || labels[i] >= classes) return i;
+    return -1;
+}
+
+std::string labelOutsideText(const Dataset& data, int64_t index, int64_t classes) {
+    return "dataset '" + data.name + "': label " + std::to_string(data.y.i32()[index]) +
+           " of sample " + std::to_string(index) + " is outside [0, " + std::to_string(classes) +
+           ")";
+}
+
+} // namespace
+
+Dataset Dataset::subset(std::span<const int64_t> indices) const {
+    Dataset out;
+    out.name = name;
+    out.numClasses = numClasses;
+    out.classNames = classNames;
+    out.x = gatherRows(x, indices, "dataset '" + name + "'");
+    out.y = gatherRows(y, indices, "dataset '" + name + "'");
+    return out;
+}
+
+Dataset Dataset::take(int64_t n) const {
+    std::vector<int64_t> indices(std::size_t(std::clamp<int64_t>(n, 0, size())));
+    for (std::size_t i = 0; i < indices.size(); ++i)
+        indices[i] = int64_t(i);
+    return subset(indices);
+}
+
+void Dataset::validate() const {
+    const std::string who = "dataset '" + name + "'";
+    if (x.dtype() != DType::F32 || x.shape().rank() < 1)
+        throw StrataError(who + ": features must be float32 with a sample dimension, got " +
+                          std::string(dtypeName(x.dtype())) + " " + x.shape().toString());
+    if (y.shape().rank() < 1 || y.shape()[0] != size())
+        throw StrataError(who + ": " + std::to_string(size()) +
+                          " samples of features but targets of shape " + y.shape().toString());
+    if (numClasses > 0) {
+        if (y.dtype() != DType::I32 || y.shape().rank() != 1)
+            throw StrataError(who + ": class labels must be int32 of shape (N,), got " +
+                              std::string(dtypeName(y.dtype())) + " " + y.shape().toString());
+        if (const int64_t bad = firstLabelOutside(*this, numClasses); bad >= 0)
+            throw StrataError(labelOutsideText(*this, bad, numClasses));
+    } else if (y.dtype() != DType::F32) {
+        throw StrataError(who + ": regression targets must be float32, got " +
+                          std::string(dtypeName(y.dtype())));
+    }
+}
+
+Dataset datasetFromArrays(std::string name, Tensor x, Tensor y) {
+    Dataset d;
+    d.name = std::move(name);
+    if (x.dtype() == DType::I32) {
+        Tensor f(x.shape(), DType::F32);
+        for (int64_t i = 0; i < x.size(); ++i)
+            f.f32()[i] = float(x.i32()[i]);
+        x = std::move(f);
+    }
+    if (x.shape().rank() == 0 || y.shape().rank() == 0 || x.shape()[0] != y.shape()[0])
+        throw StrataError("dataset '" + d.name + "': features of shape " + x.shape().toString() +
+                          " and targets of shape " + y.shape().toString() +
+                          " do not have the same sample count");
+    if (y.dtype() == DType::I32) {
+        if (y.shape().rank() != 1)
+            throw StrataError("dataset '" + d.name +
+                              "': integer class labels must have shape (N,), got " +
+                              y.shape().toString());
+        int32_t maxLabel = -1;
+        for (int64_t i = 0; i < y.size(); ++i) {
+            if (y.i32()[i] < 0)
+                throw StrataError("dataset '" + d.name + "': label " + std::to_string(y.i32()[i]) +
+                                  " of sample " + std::to_string(i) +
+                                  " is negative: labels must be 0, 1, 2, ...");
+            maxLabel = std::max(maxLabel, y.i32()[i]);
+        }
+        d.numClasses = maxLabel + 1;
+    } else if (y.shape().rank() == 1) {
+        y = y.reshaped(Shape{y.shape()[0], 1});
+    }
+    d.x = std::move(x);
+    d.y = std::move(y);
+    return d;
+}
+
+void reshapeFeatures(Dataset& data, const Shape& modelInputShape, const std::string& inputName) {
+    const Shape have = data.featureShape();
+    if (have == modelInputShape) return;
+    const std::string mismatch = "dataset '" + data.name + "' has samples of shape " +
+                                 have.toString() + countText(have) + " but the model input '" +
+                                 inputName + "' expects " + modelInputShape.toString() +
+                                 countText(modelInputShape);
+    if (!modelInputShape.isFullyKnown()) {
+        // An unknown dimension cannot be inferred reliably: accept the data only as it is.
+        if (have.isCompatibleWith(modelInputShape)) return;
+        throw ShapeError(mismatch);
+    }
+    if (modelInputShape.numElements() != have.numElements()) throw ShapeError(mismatch);
+    data.x = data.x.reshaped(modelInputShape.prepended(data.size()));
+}
+
+void checkLabelRange(const Dataset& data, int64_t modelClasses) {
+    if (!data.isClassification()) return;
+    if (const int64_t bad = firstLabelOutside(data, modelClasses); bad >= 0)
+        throw StrataError(labelOutsideText(data, bad, modelClasses) + ": the model's output has " +
+                          std::to_string(modelClasses) + " classes");
+}
+
+} // namespace strata::data

@@ -1,0 +1,52 @@
+// A dataset held in memory: features x (first dimension = samples) and targets y, either
+// integer class labels of shape (N,) or float regression targets of shape (N, k).
+#pragma once
+
+#include "engine/Shape.h"
+#include "engine/Tensor.h"
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace strata::data {
+
+struct Dataset {
+    std::string name;
+    Tensor x;                            // F32, (N, feature dims...)
+    Tensor y;                            // I32 (N,) when numClasses > 0, else F32 (N, k)
+    int numClasses = 0;                  // 0 for regression
+    std::vector<std::string> classNames; // optional, numClasses entries when known
+
+    int64_t size() const { return x.shape().rank() ? x.shape()[0] : 0; }
+    bool isClassification() const { return numClasses > 0; }
+    // One sample's shape, e.g. (64,) or (28, 28, 1).
+    Shape featureShape() const { return x.shape().withoutFirst(); }
+    // One sample's target shape: () for labels, (k,) for regression.
+    Shape targetShape() const { return y.shape().withoutFirst(); }
+
+    // The samples at indices, in that order (an index may repeat). Throws on an index out of range.
+    Dataset subset(std::span<const int64_t> indices) const;
+    // The first min(n, size()) samples.
+    Dataset take(int64_t n) const;
+    // Throws StrataError when x and y disagree on the sample count, have the wrong dtypes, or a
+    // label lies outside [0, numClasses).
+    void validate() const;
+};
+
+// A dataset from arrays as loaded (e.g. from .npy files): x is converted to F32; an I32 y of
+// shape (N,) becomes class labels (numClasses = largest + 1; a negative label is an error), an
+// F32 y becomes regression targets, (N,) reshaped to (N, 1).
+Dataset datasetFromArrays(std::string name, Tensor x, Tensor y);
+
+// Reshapes every sample of x to the model's input shape (batch dimension excluded) when the
+// element counts agree. Dimensions of the model shape may be unknown: they must then match the
+// dataset's shape as it is. Throws StrataError naming both shapes otherwise.
+void reshapeFeatures(Dataset& data, const Shape& modelInputShape, const std::string& inputName);
+
+// Checks that every label lies in [0, modelClasses); throws StrataError naming the first
+// offending label value and its sample index. Does nothing for regression datasets.
+void checkLabelRange(const Dataset& data, int64_t modelClasses);
+
+} // namespace strata::data

@@ -1,0 +1,126 @@
+#include "engine/data/DatasetSplits.h"
+
+#include "engine/Error.h"
+#include "engine/data/Rng.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace strata::data {
+
+namespace {
+
+void checkFraction(double fraction, const char* what) {
+    if (!(fraction >= 0.0 && fraction < 1.0))
+        throw StrataError(std::string(what) + " must be in [0, 1), got " +
+                          std::to_string(fraction));
+}
+
+// Splits the dataset by a membership mask; both parts keep the original order.
+TwoWaySplit splitByMask(const Dataset& data, const std::vector<bool>& heldOut) {
+    std::vector<int64_t> kept, held;
+    for (int64_t i = 0; i < data.size(); ++i)
+        (heldOut[std::size_t(i)] ? held : kept).push_back(i);
+    return {data.subset(kept), data.subset(held)};
+}
+
+int64_t roundedCount(double fraction, int64_t n) {
+    return int64_t(std::llround(fraction * double(n)));
+}
+
+} // namespace
+
+TwoWaySplit randomHoldOut(const Dataset& data, double fraction, uint64_t seed) {
+    checkFraction(fraction, "the hold-out fraction");
+    const int64_t n = data.size();
+    std::vector<int64_t> order(static_cast<std::size_t>(n));
+    std::iota(order.begin(), order.end(), int64_t(0));
+    Rng rng(seed);
+    shuffle(order, rng);
+    std::vector<bool> heldOut(std::size_t(n), false);
+    const int64_t count = roundedCount(fraction, n);
+    for (int64_t i = 0; i < count; ++i)
+        heldOut[std::size_t(order[std::size_t(i)])] = true;
+    return splitByMask(data, heldOut);
+}
+
+TwoWaySplit stratifiedHoldOut(const Dataset& data, double fraction, uint64_t seed) {
+    if (!data.isClassification()) return randomHoldOut(data, fraction, seed);
+    checkFraction(fraction, "the hold-out fraction");
+    data.validate();
+    const int32_t* labels = data.y.i32();
+    std::vector<std::vector<int64_t>> byClass(std::size_t(data.numClasses));
+    for (int64_t i = 0; i < data.size(); ++i)
+        byClass[std::size_t(labels[i])].push_back(i);
+
+    // Largest-remainder apportionment: floor of each class's share, then one more to the classes
+    // with the largest fractional parts (ties to the lower class) until the total is reached.
+    const std::size_t k = byClass.size();
+    std::vector<int64_t> take(k);
+    std::vector<double> remainder(k);
+    int64_t assigned = 0;
+    for (std::size_t c = 0; c < k; ++c) {
+        const double share = fraction * double(byClass[c].size());
+        take[c] = int64_t(std::floor(share));
+        remainder[c] = share - double(take[c]);
+        assigned += take[c];
+    }
+    std::vector<std::size_t> byRemainder(k);
+    std::iota(byRemainder.begin(), byRemainder.end(), std::size_t(0));
+    std::stable_sort(byRemainder.begin(), byRemainder.end(),
+                     [&](std::size_t a, std::size_t b) { return remainder[a] > remainder[b]; });
+    const int64_t total = roundedCount(fraction, data.size());
+    for (std::size_t i = 0; assigned < total && i < k; ++i) {
+        const std::size_t c = byRemainder[i];
+        if (take[c] < int64_t(byClass[c].size())) ++take[c], ++assigned;
+    }
+
+    std::vector<bool> heldOut(std::size_t(data.size()), false);
+    for (std::size_t c = 0; c < k; ++c) {
+        Rng rng(mixSeed(seed, c)); // one stream per class: a class's draw ignores the others' sizes
+        shuffle(byClass[c], rng);
+        for (int64_t i = 0; i < take[c]; ++i)
+            heldOut[std::size_t(byClass[c][std::size_t(i)])] = true;
+    }
+    return splitByMask(data, heldOut);
+}
+
+namespace {
+
+DatasetSplits threeWay(const Dataset& data, double validationFraction, double testFraction,
+                       uint64_t seed, TwoWaySplit (*holdOut)(const Dataset&, double, uint64_t)) {
+    checkFraction(validationFraction, "the validation fraction");
+    checkFraction(testFraction, "the test fraction");
+    if (validationFraction + testFraction >= 1.0)
+        throw StrataError("the validation and test fractions (" +
+                          std::to_string(validationFraction) + " + " +
+                          std::to_string(testFraction) + ") leave no training data");
+    TwoWaySplit first = holdOut(data, testFraction, seed);
+    // The validation fraction is of the whole dataset; rescale it to what remains after the test
+    // cut.
+    const double rest = first.kept.size() ? double(data.size()) / double(first.kept.size()) : 0.0;
+    const double validationOfRest = std::min(validationFraction * rest, 0.999999);
+    TwoWaySplit second = holdOut(first.kept, validationOfRest, mixSeed(seed, 1));
+    return {std::move(second.kept), std::move(second.heldOut), std::move(first.heldOut)};
+}
+
+} // namespace
+
+DatasetSplits randomSplit(const Dataset& data, double validationFraction, double testFraction,
+                          uint64_t seed) {
+    return threeWay(data, validationFraction, testFraction, seed, &randomHoldOut);
+}
+
+DatasetSplits stratifiedSplit(const Dataset& data, double validationFraction, double testFraction,
+                              uint64_t seed) {
+    return threeWay(data, validationFraction, testFraction, seed, &stratifiedHoldOut);
+}
+
+void validationFromTrain(DatasetSplits& splits, double fraction, uint64_t seed) {
+    TwoWaySplit cut = stratifiedHoldOut(splits.train, fraction, seed);
+    splits.train = std::move(cut.kept);
+    splits.validation = std::move(cut.heldOut);
+}
+
+} // namespace strata::data
