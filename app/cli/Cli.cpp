@@ -52,6 +52,7 @@ namespace {
 std::vector<Command> allCommands() {
     std::vector<Command> cmds;
     addSpecCommands(cmds);
+    addTrainCommands(cmds);
     return cmds;
 }
 

@@ -1,0 +1,318 @@
+#include "engine/train/Trainer.h"
+
+#include "engine/Error.h"
+#include "engine/data/BatchIterator.h"
+#include "engine/ir/Losses.h"
+
+#include <chrono>
+#include <cstring>
+
+namespace strata::train {
+
+namespace {
+
+enum class Mode { Train, Evaluate, Predict };
+
+double now() {
+    using namespace std::chrono;
+    return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+bool isSparse(const std::string& loss) { return loss == "sparse_categorical_crossentropy"; }
+bool isClassificationLoss(const std::string& loss) {
+    return loss == "sparse_categorical_crossentropy" || loss == "categorical_crossentropy" ||
+           loss == "binary_crossentropy";
+}
+
+// A view of the first `rows` samples of a batch tensor.
+ir::TensorView rowsView(const Tensor& t, int64_t rows) {
+    std::vector<int64_t> dims = t.shape().dims();
+    dims[0] = rows;
+    return ir::TensorView(t.bytes(), Shape(dims), t.dtype());
+}
+
+// Correct predictions among the first `rows` samples (classification only).
+int64_t countCorrect(const Tensor& out, const Tensor& y, int64_t rows, const std::string& loss) {
+    const int64_t classes = out.shape().back();
+    const float* p = out.f32();
+    int64_t correct = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+        const float* row = p + r * classes;
+        if (loss == "binary_crossentropy") {
+            for (int64_t c = 0; c < classes; ++c)
+                correct += (row[c] > 0.5f) == (y.f32()[r * classes + c] > 0.5f);
+            continue;
+        }
+        int64_t best = 0;
+        for (int64_t c = 1; c < classes; ++c)
+            if (row[c] > row[best]) best = c;
+        if (isSparse(loss)) correct += best == y.i32()[r];
+        else {
+            const float* t = y.f32() + r * classes;
+            int64_t truth = 0;
+            for (int64_t c = 1; c < classes; ++c)
+                if (t[c] > t[truth]) truth = c;
+            correct += best == truth;
+        }
+    }
+    return correct;
+}
+
+} // namespace
+
+ir::ValueId appendLoss(ir::Graph& g, const TracedModel& traced, const std::string& loss, DType labelType,
+                       const Shape& labelShape) {
+    const ir::ValueId out = traced.outputs.at(0);
+    const std::string& act = traced.outputActivations.at(0);
+    ir::ValueId labels = g.placeholder("labels", labelShape, labelType);
+    const bool softmaxCe = (loss == "sparse_categorical_crossentropy" || loss == "categorical_crossentropy") && act == "softmax";
+    const bool sigmoidBce = loss == "binary_crossentropy" && act == "sigmoid";
+    if (softmaxCe || sigmoidBce) return ir::losses::byName(g, loss, labels, traced.logits.at(0), true);
+    return ir::losses::byName(g, loss, labels, out, false);
+}
+
+struct Trainer::Prepared {
+    std::unique_ptr<ir::PreparedGraph> plan;
+    ir::ValueId loss = ir::kNoValue, output = ir::kNoValue;
+    std::string inputName;
+    std::vector<Tensor> results;
+};
+
+Trainer::Trainer(Model& model, ir::Backend& backend, TrainOptions options)
+    : model_(model), backend_(backend), options_(std::move(options)), traces_(model, options_.seed) {
+    if (!model_.built()) throw StrataError("model '" + model_.name() + "' must be built before training");
+    if (model_.inputIndices().size() != 1 || model_.outputIndices().size() != 1)
+        throw StrataError("model '" + model_.name() + "': training supports models with one input and one output for now");
+    if (options_.batchSize < 1) throw StrataError("batch size must be at least 1, got " + std::to_string(options_.batchSize));
+    if (options_.epochs < 0) throw StrataError("epochs must not be negative");
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::pushWeights() {
+    for (Variable* v : model_.variables()) backend_.setVariable(v->path(), v->value());
+    pushed_ = true;
+}
+
+void Trainer::pullWeights() {
+    for (Variable* v : model_.variables()) v->assign(backend_.getVariable(v->path()));
+}
+
+void Trainer::checkData(const data::Dataset& d) const {
+    const int outIdx = model_.outputIndices()[0];
+    const Shape& out = model_.outputShape(outIdx);
+    const std::string& outName = model_.layers()[outIdx]->name();
+    const std::string& loss = options_.loss;
+    if (isSparse(loss)) {
+        if (!d.isClassification())
+            throw StrataError("loss sparse_categorical_crossentropy needs class labels, but dataset '" + d.name +
+                              "' has regression targets of shape " + d.targetShape().toString());
+        if (out.rank() != 2)
+            throw StrataError("loss sparse_categorical_crossentropy needs an output of shape (None, classes), but output '" +
+                              outName + "' has shape " + out.toString());
+        data::checkLabelRange(d, out.back());
+        return;
+    }
+    if (loss == "categorical_crossentropy" && d.isClassification()) {
+        if (out.back() < d.numClasses)
+            throw StrataError("dataset '" + d.name + "' has " + std::to_string(d.numClasses) + " classes but output '" +
+                              outName + "' has shape " + out.toString());
+        return;
+    }
+    const Shape target = d.isClassification() ? Shape{kUnknownDim} : d.targetShape().prepended(kUnknownDim);
+    if (d.isClassification() || !target.isCompatibleWith(out))
+        throw StrataError("loss " + loss + " compares output '" + outName + "' of shape " + out.toString() +
+                          " with targets of shape " + target.toString() + " from dataset '" + d.name +
+                          "'; they must match" + (d.isClassification() ? " (class labels need sparse_categorical_crossentropy)" : ""));
+}
+
+
+void Trainer::snapshot(int64_t step) {
+    snapshot_.clear();
+    for (const auto& path : backend_.variablePaths()) snapshot_.emplace_back(path, backend_.getVariable(path));
+    snapshotStep_ = step;
+}
+
+void Trainer::restoreSnapshot() {
+    for (const auto& [path, value] : snapshot_) backend_.setVariable(path, value);
+}
+
+namespace {
+// Prepares the graph of `mode` for one batch shape; labels as the loss expects them.
+void prepareGraph(ir::Backend& backend, TraceCache& traces, const Model& model, const TrainOptions& options,
+                  const Shape& xBatch, Mode mode, std::unique_ptr<ir::PreparedGraph>& plan, ir::ValueId& loss,
+                  ir::ValueId& output, std::string& inputName) {
+    const TracedModel& t = traces.get(Signature{{xBatch}, mode == Mode::Train});
+    inputName = t.inputNames[0];
+    ir::Graph g = t.graph;
+    output = t.outputs[0];
+    if (mode == Mode::Predict) {
+        plan = backend.prepare(g, {output});
+        return;
+    }
+    const Shape& out = g.shape(output);
+    const bool sparse = isSparse(options.loss);
+    loss = appendLoss(g, t, options.loss, sparse ? DType::I32 : DType::F32, sparse ? Shape{out[0]} : out);
+    if (mode == Mode::Evaluate) {
+        plan = backend.prepare(g, {loss, output});
+        return;
+    }
+    std::vector<std::string> trainable;
+    for (Variable* v : model.trainableVariables()) trainable.push_back(v->path());
+    ir::TrainingGraphs tg = ir::buildTrainingGraphs(g, loss, trainable, options.optimizer);
+    ir::initializeOptimizerState(backend, tg.update);
+    loss = tg.loss;
+    plan = backend.prepare(tg.update, {tg.loss, output});
+}
+
+} // namespace
+
+Trainer::Prepared& Trainer::prepared(const Shape& xBatch, int mode) {
+    auto [it, fresh] = prepared_.try_emplace({Signature{{xBatch}, mode == int(Mode::Train)}, mode});
+    if (fresh) {
+        it->second = std::make_unique<Prepared>();
+        Prepared& p = *it->second;
+        prepareGraph(backend_, traces_, model_, options_, xBatch, Mode(mode), p.plan, p.loss, p.output, p.inputName);
+    }
+    return *it->second;
+}
+
+namespace {
+// Labels for the loss: one-hot targets when a categorical loss meets class labels.
+Tensor labelsFor(const data::Dataset& d, const std::string& loss, int64_t classes) {
+    if (loss != "categorical_crossentropy" || !d.isClassification()) return d.y;
+    Tensor oneHot(Shape{d.size(), classes});
+    for (int64_t i = 0; i < d.size(); ++i) oneHot.f32()[i * classes + d.y.i32()[i]] = 1.0f;
+    return oneHot;
+}
+} // namespace
+
+FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* validation) {
+    checkData(trainIn);
+    if (validation) checkData(*validation);
+    if (!pushed_) pushWeights();
+    stop_ = false;
+    const int64_t classes = model_.outputShape(model_.outputIndices()[0]).back();
+    data::Dataset train = trainIn;
+    train.y = labelsFor(trainIn, options_.loss, classes);
+    if (train.y.dtype() == DType::F32 && trainIn.isClassification()) train.numClasses = 0; // one-hot targets
+
+    data::BatchIterator it(train, {options_.batchSize, options_.shuffle, false, options_.seed});
+    Tensor xb = it.makeXBatch(), yb = it.makeYBatch();
+    FitResult result;
+    for (int epoch = 1; epoch <= options_.epochs && !result.stopped && !result.diverged; ++epoch) {
+        it.beginEpoch(epoch - 1);
+        EpochEvent ev;
+        ev.epoch = epoch;
+        double lossSum = 0;
+        int64_t seen = 0, correct = 0, batch = 0;
+        const double t0 = now();
+        snapshot(result.steps);
+        while (int64_t rows = it.next(xb, yb)) {
+            if (stop_ || (options_.maxSteps >= 0 && result.steps >= options_.maxSteps)) {
+                result.stopped = true;
+                result.message = stop_ ? "stopped on request after step " + std::to_string(result.steps)
+                                       : "stopped after " + std::to_string(result.steps) + " steps (step limit)";
+                break;
+            }
+            Prepared& p = prepared(rowsView(xb, rows).shape, int(Mode::Train));
+            const ir::Feed feeds[] = {{p.inputName, rowsView(xb, rows)}, {"labels", rowsView(yb, rows)}};
+            const ir::ValueId fetch[] = {p.loss, p.output};
+            backend_.run(*p.plan, feeds, fetch, p.results);
+            const double loss = p.results[0].f32()[0];
+            ++result.steps;
+            ++batch;
+            if (!std::isfinite(loss)) {
+                restoreSnapshot();
+                pullWeights();
+                result.diverged = true;
+                result.message = "the loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") + " at step " +
+                                 std::to_string(result.steps) + " (epoch " + std::to_string(epoch) + ", batch " +
+                                 std::to_string(batch) + "); training stopped and the weights from step " +
+                                 std::to_string(snapshotStep_) + ", the last kept state with a finite loss, were restored";
+                break;
+            }
+            lossSum += loss * double(rows);
+            seen += rows;
+            if (train.isClassification() || isClassificationLoss(options_.loss))
+                correct += countCorrect(p.results[1], yb, rows, options_.loss);
+            if (onStep_) onStep_({result.steps, epoch, batch, it.batchesPerEpoch(), loss});
+            if (options_.snapshotEvery > 0 && result.steps % options_.snapshotEvery == 0) snapshot(result.steps);
+        }
+        ev.seconds = now() - t0;
+        ev.steps = batch;
+        if (seen == 0) break;
+        ev.loss = lossSum / double(seen);
+        if (isClassificationLoss(options_.loss))
+            ev.accuracy = double(correct) / double(seen * (options_.loss == "binary_crossentropy" ? classes : 1));
+        ev.samplesPerSecond = ev.seconds > 0 ? double(seen) / ev.seconds : 0;
+        if (result.diverged) break;
+        if (validation && validation->size() > 0) {
+            EvalResult v = evaluate(*validation);
+            ev.valLoss = v.loss;
+            ev.valAccuracy = v.accuracy;
+        }
+        result.epochs.push_back(ev);
+        if (onEpoch_) onEpoch_(ev);
+    }
+    if (!result.diverged) pullWeights();
+    return result;
+}
+
+EvalResult Trainer::evaluate(const data::Dataset& dIn) {
+    checkData(dIn);
+    if (!pushed_) pushWeights();
+    const int64_t classes = model_.outputShape(model_.outputIndices()[0]).back();
+    data::Dataset d = dIn;
+    d.y = labelsFor(dIn, options_.loss, classes);
+    data::BatchIterator it(d, {options_.batchSize, false, false, 0});
+    Tensor xb = it.makeXBatch(), yb = it.makeYBatch();
+    it.beginEpoch(0);
+    EvalResult r;
+    double lossSum = 0, absSum = 0;
+    int64_t correct = 0;
+    while (int64_t rows = it.next(xb, yb)) {
+        Prepared& p = prepared(rowsView(xb, rows).shape, int(Mode::Evaluate));
+        const ir::Feed feeds[] = {{p.inputName, rowsView(xb, rows)}, {"labels", rowsView(yb, rows)}};
+        const ir::ValueId fetch[] = {p.loss, p.output};
+        backend_.run(*p.plan, feeds, fetch, p.results);
+        lossSum += double(p.results[0].f32()[0]) * double(rows);
+        if (isClassificationLoss(options_.loss)) correct += countCorrect(p.results[1], yb, rows, options_.loss);
+        else {
+            const int64_t n = p.results[1].size() / p.results[1].shape()[0] * rows;
+            for (int64_t i = 0; i < n; ++i) absSum += std::fabs(double(p.results[1].f32()[i]) - double(yb.f32()[i]));
+        }
+        r.samples += rows;
+    }
+    if (r.samples == 0) return r;
+    r.loss = lossSum / double(r.samples);
+    if (isClassificationLoss(options_.loss))
+        r.accuracy = double(correct) / double(r.samples * (options_.loss == "binary_crossentropy" ? classes : 1));
+    else r.mae = absSum / double(d.y.size());
+    return r;
+}
+
+Tensor Trainer::predict(const Tensor& x) {
+    if (!pushed_) pushWeights();
+    const int64_t n = x.shape()[0];
+    const Shape outShape = model_.outputShape(model_.outputIndices()[0]);
+    std::vector<int64_t> dims = outShape.dims();
+    dims[0] = n;
+    Tensor out{Shape(dims)};
+    const int64_t rowOut = outShape.numElementsFrom(1);
+    const int64_t rowIn = x.shape().numElementsFrom(1);
+    for (int64_t start = 0; start < n; start += options_.batchSize) {
+        const int64_t rows = std::min(options_.batchSize, n - start);
+        std::vector<int64_t> inDims = x.shape().dims();
+        inDims[0] = rows;
+        ir::TensorView view(x.f32() + start * rowIn, Shape(inDims), DType::F32);
+        Prepared& p = prepared(view.shape, int(Mode::Predict));
+        const ir::Feed feeds[] = {{p.inputName, view}};
+        const ir::ValueId fetch[] = {p.output};
+        backend_.run(*p.plan, feeds, fetch, p.results);
+        std::memcpy(out.f32() + start * rowOut, p.results[0].f32(), std::size_t(rows * rowOut) * sizeof(float));
+    }
+    return out;
+}
+
+} // namespace strata::train

@@ -1,0 +1,116 @@
+// The trainer: fit (epochs, batches, validation), evaluate and predict a built Model on a Backend.
+// Each input signature is traced once (TraceCache) and its three graphs are prepared once; a
+// step then runs the forward+backward+update graph with new batch data. Events per step and per
+// epoch let a GUI draw curves; requestStop() ends a run between steps. A NaN or Inf loss stops
+// the run with a message naming the step, and the model keeps the last good weights.
+#pragma once
+
+#include "engine/Model.h"
+#include "engine/data/Dataset.h"
+#include "engine/ir/Backend.h"
+#include "engine/ir/Optimizers.h"
+#include "engine/train/Tracer.h"
+
+#include <atomic>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace strata::train {
+
+struct TrainOptions {
+    int epochs = 1;
+    int64_t batchSize = 32;
+    std::string loss = "sparse_categorical_crossentropy";
+    ir::OptimizerConfig optimizer;
+    uint64_t seed = 0;           // data order and dropout masks
+    bool shuffle = true;
+    int64_t maxSteps = -1;       // stop after this many steps (benchmarks); -1: no limit
+    int64_t snapshotEvery = 25;  // steps between copies of the weights kept for a NaN stop
+};
+
+struct StepEvent {
+    int64_t step = 0; // 1-based, over the whole run
+    int epoch = 0;    // 1-based
+    int64_t batch = 0, batchesPerEpoch = 0;
+    double loss = 0;
+};
+
+constexpr double kNoMetric = std::numeric_limits<double>::quiet_NaN();
+
+struct EpochEvent {
+    int epoch = 0;
+    double loss = 0, accuracy = kNoMetric;
+    double valLoss = kNoMetric, valAccuracy = kNoMetric;
+    double seconds = 0, samplesPerSecond = 0; // training only, validation excluded
+    int64_t steps = 0;
+};
+
+struct EvalResult {
+    double loss = 0;
+    double accuracy = kNoMetric; // classification only
+    double mae = kNoMetric;      // regression only
+    int64_t samples = 0;
+};
+
+struct FitResult {
+    std::vector<EpochEvent> epochs;
+    int64_t steps = 0;
+    bool stopped = false;  // requestStop() or maxSteps
+    bool diverged = false; // NaN or Inf loss
+    std::string message;   // why the run ended early, for a person
+};
+
+class Trainer {
+public:
+    // The model must be built; its variables are copied to the backend on the first use.
+    Trainer(Model& model, ir::Backend& backend, TrainOptions options);
+    ~Trainer();
+
+    void onStep(std::function<void(const StepEvent&)> f) { onStep_ = std::move(f); }
+    void onEpoch(std::function<void(const EpochEvent&)> f) { onEpoch_ = std::move(f); }
+    void requestStop() { stop_ = true; }
+
+    // Checks that the dataset fits the model and the loss (shapes, label range) before any work;
+    // throws StrataError with a message naming both sides otherwise.
+    void checkData(const data::Dataset& d) const;
+    FitResult fit(const data::Dataset& train, const data::Dataset* validation = nullptr);
+    EvalResult evaluate(const data::Dataset& d);
+    // Model outputs (the first output) for every sample of x, in batches.
+    Tensor predict(const Tensor& x);
+
+    // Copies the backend's variables into the model's Variables (done at the end of fit).
+    void pullWeights();
+    void pushWeights();
+    const TraceCache& traces() const { return traces_; }
+
+private:
+    struct Prepared;
+    // The prepared graph of one batch shape and mode (train, evaluate, predict), made on first use.
+    Prepared& prepared(const Shape& xBatch, int mode);
+    void snapshot(int64_t step);
+    void restoreSnapshot();
+
+    Model& model_;
+    ir::Backend& backend_;
+    TrainOptions options_;
+    TraceCache traces_;
+    std::map<std::pair<Signature, int>, std::unique_ptr<Prepared>> prepared_;
+    std::function<void(const StepEvent&)> onStep_;
+    std::function<void(const EpochEvent&)> onEpoch_;
+    std::atomic<bool> stop_{false};
+    bool pushed_ = false;
+    std::vector<std::pair<std::string, Tensor>> snapshot_;
+    int64_t snapshotStep_ = 0;
+};
+
+// Builds the loss of `traced`'s first output against a labels placeholder named "labels";
+// a cross-entropy on a softmax/sigmoid output uses the logits. Returns the loss value.
+ir::ValueId appendLoss(ir::Graph& g, const TracedModel& traced, const std::string& loss, DType labelType,
+                       const Shape& labelShape);
+
+} // namespace strata::train
