@@ -60,15 +60,15 @@ int64_t countCorrect(const Tensor& out, const Tensor& y, int64_t rows, const std
 
 } // namespace
 
-ir::ValueId appendLoss(ir::Graph& g, const TracedModel& traced, const std::string& loss, DType labelType,
-                       const Shape& labelShape) {
+ir::ValueId appendLoss(ir::Graph& g, const TracedModel& traced, const std::string& loss, bool fromLogits,
+                       DType labelType, const Shape& labelShape) {
     const ir::ValueId out = traced.outputs.at(0);
     const std::string& act = traced.outputActivations.at(0);
     ir::ValueId labels = g.placeholder("labels", labelShape, labelType);
     const bool softmaxCe = (loss == "sparse_categorical_crossentropy" || loss == "categorical_crossentropy") && act == "softmax";
     const bool sigmoidBce = loss == "binary_crossentropy" && act == "sigmoid";
     if (softmaxCe || sigmoidBce) return ir::losses::byName(g, loss, labels, traced.logits.at(0), true);
-    return ir::losses::byName(g, loss, labels, out, false);
+    return ir::losses::byName(g, loss, labels, out, fromLogits);
 }
 
 struct Trainer::Prepared {
@@ -152,7 +152,7 @@ void prepareGraph(ir::Backend& backend, TraceCache& traces, const Model& model, 
     }
     const Shape& out = g.shape(output);
     const bool sparse = isSparse(options.loss);
-    loss = appendLoss(g, t, options.loss, sparse ? DType::I32 : DType::F32, sparse ? Shape{out[0]} : out);
+    loss = appendLoss(g, t, options.loss, options.fromLogits, sparse ? DType::I32 : DType::F32, sparse ? Shape{out[0]} : out);
     if (mode == Mode::Evaluate) {
         plan = backend.prepare(g, {loss, output});
         return;

@@ -26,6 +26,7 @@ struct TrainOptions {
     int epochs = 1;
     int64_t batchSize = 32;
     std::string loss = "sparse_categorical_crossentropy";
+    bool fromLogits = false;     // the model's output are logits (a linear last layer)
     ir::OptimizerConfig optimizer;
     uint64_t seed = 0;           // data order and dropout masks
     bool shuffle = true;
@@ -110,7 +111,7 @@ private:
 
 // Builds the loss of `traced`'s first output against a labels placeholder named "labels";
 // a cross-entropy on a softmax/sigmoid output uses the logits. Returns the loss value.
-ir::ValueId appendLoss(ir::Graph& g, const TracedModel& traced, const std::string& loss, DType labelType,
-                       const Shape& labelShape);
+ir::ValueId appendLoss(ir::Graph& g, const TracedModel& traced, const std::string& loss, bool fromLogits,
+                       DType labelType, const Shape& labelShape);
 
 } // namespace strata::train
