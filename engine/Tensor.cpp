@@ -78,12 +78,23 @@ std::span<float> Tensor::values() { return {f32(), std::size_t(size_)}; }
 std::span<const float> Tensor::values() const { return {f32(), std::size_t(size_)}; }
 
 Tensor Tensor::reshaped(Shape shape) const {
+    Tensor t(*this);
+    t.reshape(std::move(shape));
+    return t;
+}
+
+void Tensor::reshape(Shape shape) {
     if (!shape.isFullyKnown() || shape.numElements() != size_)
         throw ShapeError("cannot reshape a tensor of shape " + shape_.toString() + " (" + std::to_string(size_) +
                          " elements) to " + shape.toString());
-    Tensor t(*this);
-    t.shape_ = std::move(shape);
-    return t;
+    shape_ = std::move(shape);
+}
+
+void Tensor::shrinkRows(int64_t rows) {
+    if (shape_.rank() == 0 || rows < 0 || rows > shape_[0])
+        throw ShapeError("cannot keep " + std::to_string(rows) + " rows of a tensor of shape " + shape_.toString());
+    shape_[0] = rows;
+    size_ = shape_.numElements();
 }
 
 void Tensor::fill(float v) { std::fill(f32(), f32() + size_, v); }

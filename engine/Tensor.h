@@ -47,6 +47,10 @@ public:
 
     // Same elements, another shape of the same element count; throws ShapeError otherwise.
     Tensor reshaped(Shape shape) const;
+    // The same, in place: no copy.
+    void reshape(Shape shape);
+    // Keeps the first `rows` entries of dimension 0 (the storage is not reallocated).
+    void shrinkRows(int64_t rows);
     void fill(float v);
 
 private:

@@ -116,7 +116,7 @@ Dataset datasetFromArrays(std::string name, Tensor x, Tensor y) {
         }
         d.numClasses = maxLabel + 1;
     } else if (y.shape().rank() == 1) {
-        y = y.reshaped(Shape{y.shape()[0], 1});
+        y.reshape(Shape{y.shape()[0], 1});
     }
     d.x = std::move(x);
     d.y = std::move(y);
@@ -136,7 +136,7 @@ void reshapeFeatures(Dataset& data, const Shape& modelInputShape, const std::str
         throw ShapeError(mismatch);
     }
     if (modelInputShape.numElements() != have.numElements()) throw ShapeError(mismatch);
-    data.x = data.x.reshaped(modelInputShape.prepended(data.size()));
+    data.x.reshape(modelInputShape.prepended(data.size()));
 }
 
 void checkLabelRange(const Dataset& data, int64_t modelClasses) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 
 namespace strata::data {
@@ -31,7 +32,34 @@ int64_t roundedCount(double fraction, int64_t n) {
 
 } // namespace
 
+namespace {
+std::vector<bool> randomMask(const Dataset& data, double fraction, uint64_t seed);
+std::vector<bool> stratifiedMask(const Dataset& data, double fraction, uint64_t seed);
+
+// Moves the rows of `t` whose mask bit is `keep` to its front, in order, and returns how many.
+int64_t compactRows(Tensor& t, const std::vector<bool>& heldOut) {
+    const std::size_t row = std::size_t(t.shape().numElementsFrom(1)) * dtypeSize(t.dtype());
+    int64_t out = 0;
+    for (std::size_t i = 0; i < heldOut.size(); ++i) {
+        if (heldOut[i]) continue;
+        if (int64_t(i) != out) std::memmove(t.bytes() + std::size_t(out) * row, t.bytes() + i * row, row);
+        ++out;
+    }
+    return out;
+}
+} // namespace
+
 TwoWaySplit randomHoldOut(const Dataset& data, double fraction, uint64_t seed) {
+    return splitByMask(data, randomMask(data, fraction, seed));
+}
+
+TwoWaySplit stratifiedHoldOut(const Dataset& data, double fraction, uint64_t seed) {
+    if (!data.isClassification()) return randomHoldOut(data, fraction, seed);
+    return splitByMask(data, stratifiedMask(data, fraction, seed));
+}
+
+namespace {
+std::vector<bool> randomMask(const Dataset& data, double fraction, uint64_t seed) {
     checkFraction(fraction, "the hold-out fraction");
     const int64_t n = data.size();
     std::vector<int64_t> order(static_cast<std::size_t>(n));
@@ -42,11 +70,11 @@ TwoWaySplit randomHoldOut(const Dataset& data, double fraction, uint64_t seed) {
     const int64_t count = roundedCount(fraction, n);
     for (int64_t i = 0; i < count; ++i)
         heldOut[std::size_t(order[std::size_t(i)])] = true;
-    return splitByMask(data, heldOut);
+    return heldOut;
 }
 
-TwoWaySplit stratifiedHoldOut(const Dataset& data, double fraction, uint64_t seed) {
-    if (!data.isClassification()) return randomHoldOut(data, fraction, seed);
+std::vector<bool> stratifiedMask(const Dataset& data, double fraction, uint64_t seed) {
+    if (!data.isClassification()) return randomMask(data, fraction, seed);
     checkFraction(fraction, "the hold-out fraction");
     data.validate();
     const int32_t* labels = data.y.i32();
@@ -83,10 +111,8 @@ TwoWaySplit stratifiedHoldOut(const Dataset& data, double fraction, uint64_t see
         for (int64_t i = 0; i < take[c]; ++i)
             heldOut[std::size_t(byClass[c][std::size_t(i)])] = true;
     }
-    return splitByMask(data, heldOut);
+    return heldOut;
 }
-
-namespace {
 
 DatasetSplits threeWay(const Dataset& data, double validationFraction, double testFraction,
                        uint64_t seed, TwoWaySplit (*holdOut)(const Dataset&, double, uint64_t)) {
@@ -118,9 +144,18 @@ DatasetSplits stratifiedSplit(const Dataset& data, double validationFraction, do
 }
 
 void validationFromTrain(DatasetSplits& splits, double fraction, uint64_t seed) {
-    TwoWaySplit cut = stratifiedHoldOut(splits.train, fraction, seed);
-    splits.train = std::move(cut.kept);
-    splits.validation = std::move(cut.heldOut);
+    // In place: the validation rows are copied out and the training rows compacted where they
+    // are, so a large dataset (Fashion-MNIST) is never held twice.
+    Dataset& train = splits.train;
+    const std::vector<bool> heldOut = stratifiedMask(train, fraction, seed);
+    std::vector<int64_t> held;
+    for (std::size_t i = 0; i < heldOut.size(); ++i)
+        if (heldOut[i]) held.push_back(int64_t(i));
+    splits.validation = train.subset(held);
+    const int64_t kept = compactRows(train.x, heldOut);
+    compactRows(train.y, heldOut);
+    train.x.shrinkRows(kept);
+    train.y.shrinkRows(kept);
 }
 
 } // namespace strata::data

@@ -178,12 +178,17 @@ Trainer::Prepared& Trainer::prepared(const Shape& xBatch, int mode) {
 }
 
 namespace {
-// Labels for the loss: one-hot targets when a categorical loss meets class labels.
-Tensor labelsFor(const data::Dataset& d, const std::string& loss, int64_t classes) {
-    if (loss != "categorical_crossentropy" || !d.isClassification()) return d.y;
+// The dataset as the loss reads it: `d` itself, or (for a categorical loss on class labels) a
+// copy in `converted` with one-hot targets.
+const data::Dataset& withLossTargets(const data::Dataset& d, const std::string& loss, int64_t classes,
+                                     data::Dataset& converted) {
+    if (loss != "categorical_crossentropy" || !d.isClassification()) return d;
+    converted = d;
     Tensor oneHot(Shape{d.size(), classes});
     for (int64_t i = 0; i < d.size(); ++i) oneHot.f32()[i * classes + d.y.i32()[i]] = 1.0f;
-    return oneHot;
+    converted.y = std::move(oneHot);
+    converted.numClasses = 0;
+    return converted;
 }
 } // namespace
 
@@ -193,9 +198,8 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
     if (!pushed_) pushWeights();
     stop_ = false;
     const int64_t classes = model_.outputShape(model_.outputIndices()[0]).back();
-    data::Dataset train = trainIn;
-    train.y = labelsFor(trainIn, options_.loss, classes);
-    if (train.y.dtype() == DType::F32 && trainIn.isClassification()) train.numClasses = 0; // one-hot targets
+    data::Dataset converted;
+    const data::Dataset& train = withLossTargets(trainIn, options_.loss, classes, converted);
 
     data::BatchIterator it(train, {options_.batchSize, options_.shuffle, false, options_.seed});
     Tensor xb = it.makeXBatch(), yb = it.makeYBatch();
@@ -263,8 +267,8 @@ EvalResult Trainer::evaluate(const data::Dataset& dIn) {
     checkData(dIn);
     if (!pushed_) pushWeights();
     const int64_t classes = model_.outputShape(model_.outputIndices()[0]).back();
-    data::Dataset d = dIn;
-    d.y = labelsFor(dIn, options_.loss, classes);
+    data::Dataset converted;
+    const data::Dataset& d = withLossTargets(dIn, options_.loss, classes, converted);
     data::BatchIterator it(d, {options_.batchSize, false, false, 0});
     Tensor xb = it.makeXBatch(), yb = it.makeYBatch();
     it.beginEpoch(0);
