@@ -1,10 +1,10 @@
 // strata-cli train: trains a model spec on a built-in dataset with the CPU backend, printing a
 // progress bar on a terminal or one JSON line per epoch, then the test split's loss and accuracy.
 #include "app/cli/Cli.h"
+#include "app/cli/Devices.h"
 
 #include "engine/Error.h"
 #include "engine/Model.h"
-#include "engine/cpu/CpuBackend.h"
 #include "engine/data/BuiltinDatasets.h"
 #include "engine/train/Trainer.h"
 
@@ -59,11 +59,8 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     if (!intOption("--epochs", 1, 0, epochs) || !intOption("--batch", 32, 1, batch) || !intOption("--seed", 0, 0, seed) ||
         !intOption("--threads", 1, 1, threads) || !intOption("--steps", -1, -1, steps))
         return 2;
-    const std::string device = a.value("--device", "cpu");
-    if (device != "cpu") {
-        err << "strata-cli train: device '" << device << "' is not available in this build (only 'cpu')\n";
-        return 2;
-    }
+    std::unique_ptr<ir::Backend> backend = makeBackend(a.value("--device", "cpu"), int(threads), err);
+    if (!backend) return 2;
 
     ModelSpec spec;
     try {
@@ -103,8 +100,7 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
         if (d->size() > 0) data::reshapeFeatures(*d, sample, model->layers()[in]->name());
 
     model->build(uint64_t(seed));
-    cpu::CpuBackend backend{int(threads)};
-    train::Trainer trainer(*model, backend, opts);
+    train::Trainer trainer(*model, *backend, opts);
     trainer.checkData(splits.train);
 
     const bool json = a.has("--json");
@@ -170,7 +166,7 @@ void addTrainCommands(std::vector<Command>& out) {
                    "  --seed S            initial weights, data order and dropout (default 0)\n"
                    "  --threads T         CPU threads for matrix products (default 1)\n"
                    "  --steps N           stop after N training steps\n"
-                   "  --device cpu        the backend (only cpu in this build)\n"
+                   "  --device NAME       the backend: cpu (default)\n"
                    "  --json              one JSON line per epoch: epoch, loss, accuracy, val_loss,\n"
                    "                      val_accuracy, seconds, samples_per_second; then test_loss, test_accuracy\n"
                    "Samples are reshaped to the model input when their element counts agree.\n"

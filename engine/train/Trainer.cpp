@@ -204,12 +204,15 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
     data::BatchIterator it(train, {options_.batchSize, options_.shuffle, false, options_.seed});
     Tensor xb = it.makeXBatch(), yb = it.makeYBatch();
     FitResult result;
-    for (int epoch = 1; epoch <= options_.epochs && !result.stopped && !result.diverged; ++epoch) {
+    for (int epoch = options_.initialEpoch + 1; epoch <= options_.epochs && !result.stopped && !result.diverged; ++epoch) {
         it.beginEpoch(epoch - 1);
+        int64_t skipped = 0;
+        if (epoch == options_.initialEpoch + 1)
+            while (skipped < options_.initialBatch && it.next(xb, yb)) ++skipped;
         EpochEvent ev;
         ev.epoch = epoch;
         double lossSum = 0;
-        int64_t seen = 0, correct = 0, batch = 0;
+        int64_t seen = 0, correct = 0, batch = skipped;
         const double t0 = now();
         snapshot(result.steps);
         while (int64_t rows = it.next(xb, yb)) {
@@ -244,7 +247,7 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
             if (options_.snapshotEvery > 0 && result.steps % options_.snapshotEvery == 0) snapshot(result.steps);
         }
         ev.seconds = now() - t0;
-        ev.steps = batch;
+        ev.steps = batch - skipped;
         if (seen == 0) break;
         ev.loss = lossSum / double(seen);
         if (isClassificationLoss(options_.loss))

@@ -32,6 +32,11 @@ struct TrainOptions {
     bool shuffle = true;
     int64_t maxSteps = -1;       // stop after this many steps (benchmarks); -1: no limit
     int64_t snapshotEvery = 25;  // steps between copies of the weights kept for a NaN stop
+    // Resuming: epochs already completed, and batches already done in the next one. With the
+    // backend's variables restored (weights, optimizer slots, optimizer/iter) the run continues
+    // exactly: data order depends only on (seed, epoch) and dropout masks on (seed, step).
+    int initialEpoch = 0;
+    int64_t initialBatch = 0;
 };
 
 struct StepEvent {
@@ -88,6 +93,8 @@ public:
     void pullWeights();
     void pushWeights();
     const TraceCache& traces() const { return traces_; }
+    ir::Backend& backend() { return backend_; }
+    const TrainOptions& options() const { return options_; }
 
 private:
     struct Prepared;
