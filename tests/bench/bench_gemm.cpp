@@ -54,7 +54,7 @@ int runGemm(const std::vector<std::string>& args) {
     const double seconds = it->second(n, threads, repeat);
     const double gflops = 2.0 * double(n) * double(n) * double(n) / seconds / 1e9;
     std::cout << nlohmann::json{{"bench", "gemm"}, {"n", n}, {"backend", backend}, {"threads", threads},
-                                {"seconds", seconds}, {"gflops", gflops}, {"peak_rss_bytes", peakRssBytes()}}
+                                {"seconds", seconds}, {"blas_core", cpu::CpuBackend::blasCoreName()}, {"gflops", gflops}, {"peak_rss_bytes", peakRssBytes()}}
                      .dump()
               << std::endl;
     return 0;

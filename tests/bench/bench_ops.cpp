@@ -53,24 +53,35 @@ int runMlpStep(const std::vector<std::string>& args) {
     initializeOptimizerState(backend, tg.update);
     auto step = backend.prepare(tg.update, {tg.loss});
 
-    Tensor xs(Shape{batch, 784}), ys(Shape{batch}, DType::I32);
-    for (int64_t i = 0; i < xs.size(); ++i) xs.f32()[i] = float((i * 37) % 255) / 255.0f;
-    for (int64_t i = 0; i < batch; ++i) ys.i32()[i] = int32_t(i % 10);
-    const std::vector<Feed> feeds = {{"x", TensorView(xs)}, {"y", TensorView(ys)}};
+    // Several distinct random batches in turn, so the model cannot fit one batch exactly.
+    constexpr int kBatches = 16;
+    std::vector<Tensor> xs, ys;
+    uint32_t seed = 12345;
+    auto next = [&seed] { return (seed = seed * 1664525u + 1013904223u) >> 8; };
+    for (int b = 0; b < kBatches; ++b) {
+        xs.emplace_back(Shape{batch, 784});
+        ys.emplace_back(Shape{batch}, DType::I32);
+        for (int64_t i = 0; i < xs.back().size(); ++i) xs.back().f32()[i] = float(next() % 256) / 255.0f;
+        for (int64_t i = 0; i < batch; ++i) ys.back().i32()[i] = int32_t(next() % 10);
+    }
+    std::vector<std::vector<Feed>> feeds;
+    for (int b = 0; b < kBatches; ++b) feeds.push_back({{"x", TensorView(xs[b])}, {"y", TensorView(ys[b])}});
     std::vector<Tensor> out;
-    for (int i = 0; i < 20; ++i) backend.run(*step, feeds, {}, out); // warm-up
+    int stepIndex = 0;
+    auto trainStep = [&] { backend.run(*step, feeds[std::size_t(stepIndex++ % kBatches)], {}, out); };
+    for (int i = 0; i < 20; ++i) trainStep(); // warm-up
     const float firstLoss = out[0].f32()[0];
 
     std::vector<double> rates;
     const int perRound = std::max(steps / 5, 1);
     for (int round = 0; round < 5; ++round) {
         const double t0 = nowSeconds();
-        for (int i = 0; i < perRound; ++i) backend.run(*step, feeds, {}, out);
+        for (int i = 0; i < perRound; ++i) trainStep();
         rates.push_back(double(perRound * batch) / (nowSeconds() - t0));
     }
     const double sps = median(rates);
     std::cout << nlohmann::json{{"bench", "mlp-step"}, {"backend", "cpu"}, {"threads", threads}, {"batch", batch},
-                                {"samples_per_second", sps}, {"step_ms", 1000.0 * double(batch) / sps},
+                                {"samples_per_second", sps}, {"blas_core", cpu::CpuBackend::blasCoreName()}, {"step_ms", 1000.0 * double(batch) / sps},
                                 {"loss_first", firstLoss}, {"loss_last", out[0].f32()[0]},
                                 {"peak_rss_bytes", peakRssBytes()}}
                      .dump()

@@ -1,0 +1,80 @@
+// The execution interface every backend implements (CpuBackend now, a Vulkan backend later).
+//
+//   CpuBackend be;
+//   be.setVariable("model/dense/kernel", kernelTensor);           // backend-owned state
+//   auto step = be.prepare(graph, {loss});                          // plan once per signature
+//   std::vector<Tensor> out = be.run(*step, {{"x", TensorView(x)}, {"y", TensorView(y)}});
+//   Tensor k = be.getVariable("model/dense/kernel");
+//
+// prepare() orders the needed nodes, plans buffer lifetimes and allocates every intermediate
+// buffer; run() then allocates nothing but the returned tensors (the overload taking an output
+// vector reuses its tensors when shapes match). Nodes that no output and no assignment needs
+// are skipped. Feeds are views: the caller's memory is read in place during run().
+// Assignments (Graph::assign) are applied after all nodes, in graph order.
+#pragma once
+
+#include "engine/DType.h"
+#include "engine/Shape.h"
+#include "engine/Tensor.h"
+#include "engine/ir/Graph.h"
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace strata::ir {
+
+// Borrowed, read-only, contiguous elements of a known shape and dtype.
+struct TensorView {
+    const void* data = nullptr;
+    Shape shape;
+    DType dtype = DType::F32;
+
+    TensorView() = default;
+    TensorView(const void* d, Shape s, DType t) : data(d), shape(std::move(s)), dtype(t) {}
+    TensorView(const Tensor& t) : data(t.bytes()), shape(t.shape()), dtype(t.dtype()) {} // NOLINT: implicit on purpose
+};
+
+struct Feed {
+    std::string name; // placeholder name
+    TensorView value;
+};
+
+// A graph planned for one backend; opaque to callers.
+class PreparedGraph {
+public:
+    virtual ~PreparedGraph() = default;
+    virtual const std::vector<ValueId>& outputs() const = 0;
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+
+    virtual std::string name() const = 0;
+    virtual void setVariable(const std::string& path, const Tensor& value) = 0;
+    // Throws StrataError naming the path when absent.
+    virtual Tensor getVariable(const std::string& path) const = 0;
+    virtual bool hasVariable(const std::string& path) const = 0;
+    virtual std::vector<std::string> variablePaths() const = 0;
+
+    // `outputs` are the values run() may return. Throws StrataError for unsupported ops.
+    virtual std::unique_ptr<PreparedGraph> prepare(const Graph& graph, std::vector<ValueId> outputs) = 0;
+    // Runs the graph; `fetches` must be among the prepared outputs (all of them when empty).
+    // Throws StrataError for a missing feed or an unknown feed name, ShapeError for a feed of
+    // the wrong shape or dtype, StrataError for a missing variable or a bad label.
+    virtual void run(PreparedGraph& prepared, std::span<const Feed> feeds, std::span<const ValueId> fetches,
+                     std::vector<Tensor>& results) = 0;
+
+    std::vector<Tensor> run(PreparedGraph& prepared, std::span<const Feed> feeds, std::span<const ValueId> fetches = {}) {
+        std::vector<Tensor> r;
+        run(prepared, feeds, fetches, r);
+        return r;
+    }
+    std::vector<Tensor> run(PreparedGraph& prepared, std::initializer_list<Feed> feeds) {
+        return run(prepared, std::span<const Feed>(feeds.begin(), feeds.size()));
+    }
+};
+
+} // namespace strata::ir

@@ -1,0 +1,54 @@
+// The primitive operations of the Strata IR: one enum and one info table (name, arity, outputs).
+// A primitive is what a backend implements as a kernel; layers, norms and losses are composed
+// from these (see Composite.h, Losses.h). Gradients live in one table in GradRules.cpp.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace strata::ir {
+
+enum class OpKind : uint8_t {
+    // Sources: no inputs.
+    Placeholder, // attr name: fed per run
+    Variable,    // attr path: persistent state owned by the backend
+    Constant,    // attr index into Graph::constants()
+    // Elementwise binary with numpy broadcasting.
+    Add, Sub, Mul, Div,
+    // Elementwise unary. Attrs: pow "exponent"; elu/leaky_relu "alpha"; clip "min","max".
+    Neg, Exp, Log, Sqrt, Square, Pow, Abs, Relu, Sigmoid, Tanh, Elu, Selu, Softplus, Softsign,
+    Swish, Gelu, LeakyRelu, Clip,
+    UnaryGrad, // (x, dy) -> dy * f'(x) for the unary op named by attr "fn" (same attrs as f)
+    Cast,      // attr dtype
+    Softmax, LogSoftmax, // over the last axis
+    ReduceSum, ReduceMean, // attrs axes, keepdims
+    BroadcastTo,           // attr shape (numpy rules)
+    Reshape, Transpose, Concat, Slice, // attrs shape / perm / axis / axis,begin,size
+    MatMul, // rank 2, attrs transpose_a, transpose_b
+    Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter, // NHWC x, HWIO w; strides, dilations, padding
+    MaxPool2D, MaxPool2DGrad, AvgPool2D, AvgPool2DGrad, // pool_size, strides, padding
+    Dropout,  // (x, step) attrs rate, seed: mask = Philox(seed, step, element index)
+    OneHot,   // I32 labels -> F32, attr depth
+    SparseSoftmaxCrossEntropy,     // (logits [N,C], labels I32 [N]) -> per-example loss [N]
+    SparseSoftmaxCrossEntropyGrad, // (logits, labels, dloss [N]) -> dlogits
+    LearningRate, // (iter) -> scalar lr; attrs schedule, learning_rate, ...
+    AdamUpdate,   // (var, grad, m, v, lr, iter) -> (var', m', v'); beta_1, beta_2, epsilon, weight_decay
+    Count
+};
+
+inline constexpr int kVariadic = -1;
+
+struct OpInfo {
+    std::string_view name;
+    int inputs;  // kVariadic for concat
+    int outputs;
+    bool elementwise; // output i depends only on input element i (same shape): may update in place
+};
+
+const OpInfo& opInfo(OpKind op);
+inline std::string_view opName(OpKind op) { return opInfo(op).name; }
+// Throws StrataError naming the unknown op.
+OpKind parseOpKind(std::string_view name);
+bool isUnaryActivation(OpKind op); // Neg..Clip
+
+} // namespace strata::ir
