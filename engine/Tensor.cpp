@@ -33,22 +33,24 @@ Tensor::Tensor(Shape shape, DType dtype) : shape_(std::move(shape)), dtype_(dtyp
     if (size_) std::memset(data_.get(), 0, byteSize());
 }
 
-Tensor Tensor::fromVector(Shape shape, const std::vector<float>& values) {
-    Tensor t(std::move(shape), DType::F32);
+namespace {
+template <class T>
+Tensor tensorFrom(Shape shape, DType dtype, const std::vector<T>& values) {
+    Tensor t(std::move(shape), dtype);
     if (std::size_t(t.size()) != values.size())
         throw ShapeError("shape " + t.shape().toString() + " holds " + std::to_string(t.size()) +
                          " elements, got " + std::to_string(values.size()));
-    std::copy(values.begin(), values.end(), t.f32());
+    if (!values.empty()) std::memcpy(t.bytes(), values.data(), values.size() * sizeof(T));
     return t;
+}
+} // namespace
+
+Tensor Tensor::fromVector(Shape shape, const std::vector<float>& values) {
+    return tensorFrom(std::move(shape), DType::F32, values);
 }
 
 Tensor Tensor::fromVector(Shape shape, const std::vector<int32_t>& values) {
-    Tensor t(std::move(shape), DType::I32);
-    if (std::size_t(t.size()) != values.size())
-        throw ShapeError("shape " + t.shape().toString() + " holds " + std::to_string(t.size()) +
-                         " elements, got " + std::to_string(values.size()));
-    std::copy(values.begin(), values.end(), t.i32());
-    return t;
+    return tensorFrom(std::move(shape), DType::I32, values);
 }
 
 Tensor Tensor::scalar(float v) {
