@@ -35,8 +35,9 @@ cmake --build "$build" --parallel "$(nproc)"
 
 if [ "$mode" = run ]; then
   cli="$build/app/strata-cli"
-  "$cli" check "$root/resources/examples/digits_mlp.json"
-  "$cli" summary "$root/resources/examples/two_branch.json"
+  "$cli" summary "$root/resources/examples/digits_mlp.json"
+  "$cli" train "$root/resources/examples/digits_mlp.json" --data digits --epochs 30 --batch 32 \
+      --optimizer adam --lr 1e-3 --seed 0
 else
   ctest --test-dir "$build" --output-on-failure --parallel "$(nproc)" --timeout 1200
 fi
