@@ -8,6 +8,7 @@
 #include "engine/data/BuiltinDatasets.h"
 #include "engine/train/Trainer.h"
 
+#include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -23,9 +24,10 @@ int run(const std::vector<std::string>& args) {
     const int64_t batch = std::stoll(argValue(args, "--batch", "64"));
     const double lr = std::stod(argValue(args, "--lr", "0.001"));
     const uint64_t seed = std::stoull(argValue(args, "--seed", "0"));
-    const std::string dataName = model == "digits_mlp" ? "digits" : "fashion-mnist";
-
-    auto spec = ModelSpec::load(std::string(STRATA_SOURCE_DIR) + "/resources/examples/" + model + ".json");
+    const std::string dataName = argValue(args, "--data", model == "digits_mlp" ? "digits" : "fashion-mnist");
+    const char* resources = std::getenv("STRATA_RESOURCES");
+    const std::string examples = (resources ? std::string(resources) : std::string(STRATA_SOURCE_DIR) + "/resources") + "/examples/";
+    auto spec = ModelSpec::load(examples + model + ".json");
     auto m = Model::fromSpec(spec);
     m->build(seed);
     auto splits = data::loadBuiltinDataset(dataName);
@@ -63,7 +65,7 @@ int run(const std::vector<std::string>& args) {
 
 const strata::bench::Register reg("train",
                                   "train an example on the CPU backend: --model fashion_mlp|mnist_cnn|digits_mlp "
-                                  "[--threads T] [--epochs N | --steps N] [--batch B] [--lr X] [--seed S]",
+                                  "[--threads T] [--epochs N | --steps N] [--batch B] [--lr X] [--seed S] [--data NAME]",
                                   run);
 
 } // namespace
