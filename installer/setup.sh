@@ -11,7 +11,7 @@ root="$(pwd)"
 build="${STRATA_BUILD_DIR:-$root/build}"
 
 packages=(cmake ninja-build g++ pkg-config qt6-base-dev nlohmann-json3-dev libopenblas-dev zlib1g-dev
-          dataset-fashion-mnist)
+          dataset-fashion-mnist libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers)
 
 apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"; }
 missing=()

@@ -1,4 +1,5 @@
 #include "app/cli/Cli.h"
+#include "app/cli/DeviceCommands.h"
 
 #include <algorithm>
 #include <ostream>
@@ -53,6 +54,7 @@ std::vector<Command> allCommands() {
     std::vector<Command> cmds;
     addSpecCommands(cmds);
     addTrainCommands(cmds);
+    addDeviceCommands(cmds);
     return cmds;
 }
 

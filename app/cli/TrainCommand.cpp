@@ -59,7 +59,7 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     if (!intOption("--epochs", 1, 0, epochs) || !intOption("--batch", 32, 1, batch) || !intOption("--seed", 0, 0, seed) ||
         !intOption("--threads", 1, 1, threads) || !intOption("--steps", -1, -1, steps))
         return 2;
-    std::unique_ptr<ir::Backend> backend = makeBackend(a.value("--device", "cpu"), int(threads), err);
+    std::unique_ptr<ir::Backend> backend = makeBackend(a.value("--device", ""), int(threads), err);
     if (!backend) return 2;
 
     ModelSpec spec;
@@ -165,8 +165,8 @@ void addTrainCommands(std::vector<Command>& out) {
                    "                      binary_crossentropy | mean_squared_error | mean_absolute_error\n"
                    "  --seed S            initial weights, data order and dropout (default 0)\n"
                    "  --threads T         CPU threads for matrix products (default 1)\n"
-                   "  --steps N           stop after N training steps\n"
-                   "  --device NAME       the backend: cpu (default)\n"
+                   "  --steps N           stop after N training steps\n" +
+                       std::string(kDeviceHelp) +
                    "  --json              one JSON line per epoch: epoch, loss, accuracy, val_loss,\n"
                    "                      val_accuracy, seconds, samples_per_second; then test_loss, test_accuracy\n"
                    "Samples are reshaped to the model input when their element counts agree.\n"

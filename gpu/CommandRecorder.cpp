@@ -1,0 +1,161 @@
+#include "gpu/CommandRecorder.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace strata::gpu {
+
+void CommandRecorder::dispatch(const Pipeline& p, std::vector<Binding> bindings, const void* push, uint32_t pushBytes,
+                               uint32_t gx, uint32_t gy, uint32_t gz) {
+    if (gx == 0 || gy == 0 || gz == 0) return; // empty tensors: nothing to do
+    Command c;
+    c.kind = Kind::Dispatch;
+    c.pipeline = &p;
+    c.bindings = std::move(bindings);
+    c.pushBytes = std::min(pushBytes, kPushConstantBytes);
+    if (push) std::memcpy(c.push.data(), push, c.pushBytes);
+    c.groups[0] = gx, c.groups[1] = gy, c.groups[2] = gz;
+    commands_.push_back(std::move(c));
+}
+
+void CommandRecorder::copy(const BufferRange& src, const BufferRange& dst) {
+    if (src.size == 0) return;
+    Command c;
+    c.kind = Kind::Copy;
+    c.bindings = {{src, false}, {dst, true}};
+    commands_.push_back(std::move(c));
+}
+
+void CommandRecorder::fill(const BufferRange& dst, uint32_t value) {
+    if (dst.size == 0) return;
+    Command c;
+    c.kind = Kind::Fill;
+    c.bindings = {{dst, true}};
+    c.value = value;
+    commands_.push_back(std::move(c));
+}
+
+void CommandRecorder::reset() {
+    if (cb_) ctx_.freeCommandBuffer(cb_);
+    if (pool_) vkDestroyDescriptorPool(ctx_.device(), pool_, nullptr);
+    cb_ = VK_NULL_HANDLE, pool_ = VK_NULL_HANDLE;
+    commands_.clear();
+    dispatches_ = barriers_ = 0;
+}
+
+namespace {
+constexpr VkAccessFlags kAnyWrite = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+constexpr VkAccessFlags kAnyAccess = kAnyWrite | VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_TRANSFER_READ_BIT;
+constexpr VkPipelineStageFlags kStages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
+
+void barrier(VkCommandBuffer cb, VkPipelineStageFlags src, VkAccessFlags srcAccess, VkPipelineStageFlags dst,
+             VkAccessFlags dstAccess) {
+    VkMemoryBarrier b{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+    b.srcAccessMask = srcAccess;
+    b.dstAccessMask = dstAccess;
+    vkCmdPipelineBarrier(cb, src, dst, 0, 1, &b, 0, nullptr, 0, nullptr);
+}
+
+bool overlapsAny(const BufferRange& r, const std::vector<BufferRange>& list) {
+    return std::any_of(list.begin(), list.end(), [&](const BufferRange& o) { return r.overlaps(o); });
+}
+} // namespace
+
+VkCommandBuffer CommandRecorder::build() {
+    if (cb_) return cb_;
+    VkDevice dev = ctx_.device();
+    uint32_t sets = 0, descriptors = 0;
+    for (const Command& c : commands_)
+        if (c.kind == Kind::Dispatch) ++sets, descriptors += uint32_t(c.bindings.size());
+    std::vector<VkDescriptorSet> ds(sets);
+    if (sets) {
+        VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, std::max(descriptors, 1u)};
+        VkDescriptorPoolCreateInfo pi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+        pi.maxSets = sets;
+        pi.poolSizeCount = 1;
+        pi.pPoolSizes = &size;
+        check(vkCreateDescriptorPool(dev, &pi, nullptr, &pool_), "vkCreateDescriptorPool");
+        std::vector<VkDescriptorSetLayout> layouts;
+        for (const Command& c : commands_)
+            if (c.kind == Kind::Dispatch) layouts.push_back(c.pipeline->setLayout);
+        VkDescriptorSetAllocateInfo ai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
+        ai.descriptorPool = pool_;
+        ai.descriptorSetCount = sets;
+        ai.pSetLayouts = layouts.data();
+        check(vkAllocateDescriptorSets(dev, &ai, ds.data()), "vkAllocateDescriptorSets");
+        std::vector<VkDescriptorBufferInfo> infos;
+        infos.reserve(descriptors);
+        std::vector<VkWriteDescriptorSet> writes;
+        uint32_t s = 0;
+        for (const Command& c : commands_) {
+            if (c.kind != Kind::Dispatch) continue;
+            for (uint32_t b = 0; b < c.bindings.size(); ++b) {
+                const BufferRange& r = c.bindings[b].range;
+                infos.push_back({r.buffer, r.offset, std::max<VkDeviceSize>(r.size, 4)});
+                VkWriteDescriptorSet w{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+                w.dstSet = ds[s];
+                w.dstBinding = b;
+                w.descriptorCount = 1;
+                w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+                w.pBufferInfo = &infos.back();
+                writes.push_back(w);
+            }
+            ++s;
+        }
+        vkUpdateDescriptorSets(dev, uint32_t(writes.size()), writes.data(), 0, nullptr);
+    }
+
+    cb_ = ctx_.allocateCommandBuffer();
+    VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    check(vkBeginCommandBuffer(cb_, &bi), "vkBeginCommandBuffer");
+    // Whatever ran before this submission (host writes, transfers, the previous step) is visible.
+    barrier(cb_, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT | VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_MEMORY_WRITE_BIT | VK_ACCESS_HOST_WRITE_BIT,
+            kStages, kAnyAccess);
+    std::vector<BufferRange> pendingReads, pendingWrites;
+    VkPipelineStageFlags pendingStages = 0;
+    const Pipeline* bound = nullptr;
+    uint32_t s = 0;
+    for (const Command& c : commands_) {
+        bool hazard = false;
+        for (const Binding& b : c.bindings)
+            hazard = hazard || overlapsAny(b.range, pendingWrites) || (b.write && overlapsAny(b.range, pendingReads));
+        if (hazard) {
+            const VkAccessFlags written = ((pendingStages & VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT) ? VK_ACCESS_SHADER_WRITE_BIT : 0) |
+                                          ((pendingStages & VK_PIPELINE_STAGE_TRANSFER_BIT) ? VK_ACCESS_TRANSFER_WRITE_BIT : 0);
+            barrier(cb_, pendingStages, written, kStages, kAnyAccess);
+            ++barriers_;
+            pendingReads.clear(), pendingWrites.clear(), pendingStages = 0;
+        }
+        for (const Binding& b : c.bindings) (b.write ? pendingWrites : pendingReads).push_back(b.range);
+        switch (c.kind) {
+        case Kind::Dispatch:
+            if (bound != c.pipeline) vkCmdBindPipeline(cb_, VK_PIPELINE_BIND_POINT_COMPUTE, c.pipeline->pipeline), bound = c.pipeline;
+            vkCmdBindDescriptorSets(cb_, VK_PIPELINE_BIND_POINT_COMPUTE, c.pipeline->layout, 0, 1, &ds[s++], 0, nullptr);
+            if (c.pushBytes)
+                vkCmdPushConstants(cb_, c.pipeline->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, kPushConstantBytes, c.push.data());
+            vkCmdDispatch(cb_, c.groups[0], c.groups[1], c.groups[2]);
+            pendingStages |= VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT;
+            ++dispatches_;
+            break;
+        case Kind::Copy: {
+            const BufferRange &src = c.bindings[0].range, &dst = c.bindings[1].range;
+            VkBufferCopy region{src.offset, dst.offset, src.size};
+            vkCmdCopyBuffer(cb_, src.buffer, dst.buffer, 1, &region);
+            pendingStages |= VK_PIPELINE_STAGE_TRANSFER_BIT;
+            break;
+        }
+        case Kind::Fill: {
+            const BufferRange& dst = c.bindings[0].range;
+            vkCmdFillBuffer(cb_, dst.buffer, dst.offset, (dst.size + 3) / 4 * 4, c.value);
+            pendingStages |= VK_PIPELINE_STAGE_TRANSFER_BIT;
+            break;
+        }
+        }
+    }
+    // The host reads fetched results after the fence.
+    barrier(cb_, kStages, kAnyWrite, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+    check(vkEndCommandBuffer(cb_), "vkEndCommandBuffer");
+    return cb_;
+}
+
+} // namespace strata::gpu

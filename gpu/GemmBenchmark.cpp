@@ -1,0 +1,56 @@
+#include "gpu/GemmBenchmark.h"
+
+#include "engine/Error.h"
+#include "gpu/CommandRecorder.h"
+#include "gpu/PipelineCache.h"
+#include "gpu/VulkanContext.h"
+#include "gpu/kernels/KernelContext.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <vector>
+
+namespace strata::gpu {
+
+GemmTiming timeGemm(int device, int64_t n, int repeat) {
+    VulkanContext ctx(device, false);
+    PipelineCache pipelines(ctx, PipelineCache::defaultFile(ctx.info()));
+    const auto bytes = VkDeviceSize(n * n * 4);
+    Buffer a = ctx.createBuffer(bytes, MemoryUse::Device), b = ctx.createBuffer(bytes, MemoryUse::Device),
+           c = ctx.createBuffer(bytes, MemoryUse::Device);
+    std::vector<float> ha(std::size_t(n * n)), hb(std::size_t(n * n));
+    for (int64_t i = 0; i < n * n; ++i) ha[std::size_t(i)] = float(i % 7) * 0.1f - 0.3f, hb[std::size_t(i)] = float(i % 5) * 0.1f - 0.2f;
+    ctx.upload(a.whole(), ha.data());
+    ctx.upload(b.whole(), hb.data());
+
+    ir::Graph none;
+    auto record = [&](CommandRecorder& rec, int count) {
+        KernelContext k(ctx.info(), pipelines, rec, none, [](ir::ValueId) { return BufferRange{}; }, BufferRange{});
+        for (int i = 0; i < count; ++i) recordGemm(k, a.whole(), b.whole(), c.whole(), uint32_t(n), uint32_t(n), uint32_t(n), false, false);
+        return rec.build();
+    };
+    CommandRecorder warm(ctx), timed(ctx);
+    ctx.submitAndWait(record(warm, 1));
+    const VkCommandBuffer cb = record(timed, repeat);
+    const auto t0 = std::chrono::steady_clock::now();
+    ctx.submitAndWait(cb);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    GemmTiming t;
+    t.secondsPerGemm = seconds / repeat;
+    t.repeat = repeat;
+    t.device = ctx.info().name;
+    std::vector<float> hc(std::size_t(n * n));
+    ctx.download(c.whole(), hc.data());
+    for (int s = 0; s < 16; ++s) { // sampled entries against a double reference
+        const int64_t i = (s * 7919) % n, j = (s * 104729) % n;
+        double ref = 0;
+        for (int64_t k = 0; k < n; ++k) ref += double(ha[std::size_t(i * n + k)]) * double(hb[std::size_t(k * n + j)]);
+        const double err = std::fabs(double(hc[std::size_t(i * n + j)]) - ref) / std::max(1.0, std::fabs(ref));
+        t.maxRelativeError = std::max(t.maxRelativeError, err);
+    }
+    return t;
+}
+
+} // namespace strata::gpu

@@ -1,0 +1,61 @@
+// The Vulkan compute backend: runs whole IR graphs (forward, backward, optimizer update) on any
+// Vulkan 1.2 device, matching the CPU backend (engine/cpu) op for op.
+//
+//   VulkanBackend be;                                 // the best device; throws when none
+//   be.setVariable("model/dense/kernel", kernel);
+//   auto step = be.prepare(trainingGraph, {loss});    // plans buffers; nothing allocated per step
+//   auto out = be.run(*step, {{"x", x}, {"labels", y}});
+//
+// A plan's whole run is recorded once into one command buffer (feed upload, every kernel with
+// only the barriers its data needs, fetch copies) and replayed with new feed data; run() blocks
+// until the results are back. Variables live on the device in contiguous buffers.
+// No Vulkan types here: the CLI and the GUI include this header without Vulkan headers.
+#pragma once
+
+#include "engine/ir/Backend.h"
+#include "gpu/DeviceInfo.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace strata::gpu {
+
+struct VulkanOptions {
+    int device = -1;          // index in listVulkanDevices(); -1: the best (CPU drivers allowed)
+    bool validation = false;  // VK_LAYER_KHRONOS_validation with a messenger that records messages
+    bool pipelineCache = true;// keep compiled pipelines in the user's cache folder
+};
+
+class VulkanBackend final : public ir::Backend {
+public:
+    // Throws StrataError saying what is missing (loader, device, Vulkan 1.2, validation layer).
+    explicit VulkanBackend(VulkanOptions options = {});
+    ~VulkanBackend() override;
+
+    const DeviceInfo& device() const;
+    // Validation warnings and errors since the last call (always empty without validation).
+    std::vector<std::string> takeValidationMessages();
+    bool validationEnabled() const;
+    // Counts of the last recorded plan, for tests and benchmarks.
+    int lastDispatchCount() const;
+    int lastBarrierCount() const;
+    int recordCount() const; // command buffers recorded so far (a replayed step records none)
+
+    std::string name() const override { return "vulkan"; }
+    void setVariable(const std::string& path, const Tensor& value) override;
+    Tensor getVariable(const std::string& path) const override;
+    bool hasVariable(const std::string& path) const override;
+    std::vector<std::string> variablePaths() const override;
+
+    std::unique_ptr<ir::PreparedGraph> prepare(const ir::Graph& graph, std::vector<ir::ValueId> outputs) override;
+    using ir::Backend::run;
+    void run(ir::PreparedGraph& prepared, std::span<const ir::Feed> feeds, std::span<const ir::ValueId> fetches,
+             std::vector<Tensor>& results) override;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace strata::gpu

@@ -1,0 +1,28 @@
+#version 450
+// Pooling forward, one invocation per output element. mode 0 max, 1 average; windows are
+// clipped to the input (padding never contributes; the average divides by the valid count).
+#extension GL_GOOGLE_include_directive : require
+#include "common.glsl"
+#include "window.glsl"
+
+layout(std430, binding = 0) readonly buffer X { float x[]; };
+layout(std430, binding = 1) writeonly buffer Y { float y[]; };
+
+void main() {
+    GRID_LOOP(i, p.n * p.outH * p.outW * p.inC) {
+        uint c = i % p.inC, rest = i / p.inC;
+        int ow = int(rest % p.outW); rest /= p.outW;
+        int oh = int(rest % p.outH);
+        uint img = rest / p.outH;
+        int h0 = max(oh * p.strideH - p.padTop, 0), h1 = min(oh * p.strideH - p.padTop + int(p.kH), int(p.inH));
+        int w0 = max(ow * p.strideW - p.padLeft, 0), w1 = min(ow * p.strideW - p.padLeft + int(p.kW), int(p.inW));
+        float acc = p.mode == 0u ? uintBitsToFloat(0xff800000u) : 0.0;
+        for (int ih = h0; ih < h1; ++ih)
+            for (int iw = w0; iw < w1; ++iw) {
+                float v = x[((img * p.inH + uint(ih)) * p.inW + uint(iw)) * p.inC + c];
+                acc = p.mode == 0u ? max(acc, v) : acc + v;
+            }
+        if (p.mode != 0u) acc *= 1.0 / float(max((h1 - h0) * (w1 - w0), 1));
+        y[i] = acc;
+    }
+}

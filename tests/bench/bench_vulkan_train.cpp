@@ -1,0 +1,95 @@
+// strata-bench train-device --backend vulkan|cpu [--model fashion_mlp] [--steps 300] [--batch 64]
+//                           [--threads T] [--device I] [--data fashion-mnist|synthetic]
+// Training samples/s of an example model through the Trainer on either backend, timing only the
+// training loop. Fashion-MNIST when it is installed, else random images of the same shape
+// (the samples/s are the same; the accuracy is then meaningless and reported as null).
+#include "BenchRegistry.h"
+
+#include "engine/Model.h"
+#include "engine/cpu/CpuBackend.h"
+#include "engine/data/BuiltinDatasets.h"
+#include "engine/train/Trainer.h"
+#include "gpu/VulkanBackend.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <iostream>
+
+namespace strata::bench {
+namespace {
+
+data::Dataset synthetic(const Shape& sample, int64_t n, uint64_t seed) {
+    data::Dataset d;
+    d.name = "synthetic";
+    d.x = Tensor(sample.prepended(n));
+    d.y = Tensor(Shape{n}, DType::I32);
+    d.numClasses = 10;
+    uint32_t s = uint32_t(seed) * 2654435761u + 1u;
+    for (int64_t i = 0; i < d.x.size(); ++i) s = s * 1664525u + 1013904223u, d.x.f32()[i] = float(s >> 8) / 16777216.0f;
+    for (int64_t i = 0; i < n; ++i) d.y.i32()[i] = int32_t(i % 10);
+    return d;
+}
+
+int runTrainDevice(const std::vector<std::string>& args) {
+    const std::string backendName = argValue(args, "--backend", "vulkan");
+    const std::string model = argValue(args, "--model", "fashion_mlp");
+    const int64_t steps = std::stoll(argValue(args, "--steps", "300"));
+    const int64_t batch = std::stoll(argValue(args, "--batch", "64"));
+    const int threads = std::stoi(argValue(args, "--threads", "1"));
+    std::string dataName = argValue(args, "--data", std::filesystem::exists(data::kFashionMnistDir) ? "fashion-mnist" : "synthetic");
+    nlohmann::json out = {{"bench", "train-device"}, {"backend", backendName}, {"model", model}, {"batch", batch}, {"threads", threads}};
+    try {
+        std::unique_ptr<ir::Backend> be;
+        if (backendName == "cpu") {
+            be = std::make_unique<cpu::CpuBackend>(threads);
+            out["device"] = "cpu";
+        } else {
+            gpu::VulkanOptions o;
+            o.device = std::stoi(argValue(args, "--device", "-1"));
+            auto vk = std::make_unique<gpu::VulkanBackend>(o);
+            out["device"] = vk->device().name;
+            be = std::move(vk);
+        }
+        auto m = Model::fromSpec(ModelSpec::load(std::string(STRATA_SOURCE_DIR) + "/resources/examples/" + model + ".json"));
+        m->build(0);
+        const int in = m->inputIndices()[0];
+        data::Dataset train, test;
+        if (dataName == "synthetic") {
+            train = synthetic(m->outputShape(in).withoutFirst(), std::max<int64_t>(steps * batch, batch), 1);
+        } else {
+            auto splits = data::loadBuiltinDataset(dataName);
+            train = std::move(splits.train), test = std::move(splits.test);
+            for (data::Dataset* d : {&train, &test}) data::reshapeFeatures(*d, m->outputShape(in).withoutFirst(), m->layers()[std::size_t(in)]->name());
+        }
+        train::TrainOptions opts;
+        opts.epochs = 1 << 20;
+        opts.maxSteps = steps;
+        opts.batchSize = batch;
+        opts.optimizer = ir::OptimizerConfig::defaults("adam");
+        train::Trainer trainer(*m, *be, opts);
+        const train::FitResult fit = trainer.fit(train);
+        double seconds = 0, samples = 0;
+        for (const auto& e : fit.epochs) seconds += e.seconds, samples += e.samplesPerSecond * e.seconds;
+        out["data"] = dataName;
+        out["steps"] = fit.steps;
+        out["seconds"] = seconds;
+        out["samples_per_second"] = seconds > 0 ? samples / seconds : 0;
+        out["test_accuracy"] = test.size() ? nlohmann::json(trainer.evaluate(test).accuracy) : nlohmann::json(nullptr);
+        out["peak_rss_bytes"] = peakRssBytes();
+        std::cout << out.dump() << std::endl;
+        return 0;
+    } catch (const std::exception& e) {
+        out["error"] = e.what();
+        std::cout << out.dump() << std::endl;
+        return 1;
+    }
+}
+
+const Register reg("train-device",
+                   "--backend vulkan|cpu [--model fashion_mlp] [--steps N] [--batch B] [--threads T] [--data NAME|synthetic]: "
+                   "training samples/s through the Trainer",
+                   runTrainDevice);
+
+} // namespace
+} // namespace strata::bench

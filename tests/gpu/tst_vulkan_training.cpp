@@ -1,0 +1,211 @@
+// Whole training steps on the Vulkan backend against the CPU backend: every optimizer (with
+// schedules, dropout and batch-norm moving averages), the step recorded once and replayed, the
+// errors a person can cause, and the trainer end to end on the digits dataset.
+#include "VulkanTestSupport.h"
+
+#include "engine/Error.h"
+#include "engine/Model.h"
+#include "engine/ModelSpec.h"
+#include "engine/cpu/CpuBackend.h"
+#include "engine/data/BuiltinDatasets.h"
+#include "engine/ir/Composite.h"
+#include "engine/ir/Losses.h"
+#include "engine/ir/Optimizers.h"
+#include "engine/train/Trainer.h"
+
+#include <nlohmann/json.hpp>
+
+using namespace strata;
+using ir::ValueId;
+
+namespace {
+
+constexpr int64_t kBatch = 8, kIn = 6, kHidden = 5, kClasses = 4;
+
+Tensor randomTensor(Shape s, uint32_t seed, float scale = 0.5f) {
+    Tensor t(std::move(s));
+    for (int64_t i = 0; i < t.size(); ++i) {
+        seed = seed * 1664525u + 1013904223u;
+        t.f32()[i] = (float(seed >> 8) / 16777216.0f * 2.0f - 1.0f) * scale;
+    }
+    return t;
+}
+
+Tensor labels(uint32_t seed) {
+    Tensor t(Shape{kBatch}, DType::I32);
+    for (int64_t i = 0; i < kBatch; ++i) t.i32()[i] = int32_t((seed + uint32_t(i) * 7u) % kClasses);
+    return t;
+}
+
+// x -> dense relu -> batch norm (moving averages assigned) -> dropout -> dense logits -> sparse CE.
+ir::TrainingGraphs mlpStep(const ir::OptimizerConfig& opt) {
+    ir::Graph g;
+    const ValueId x = g.placeholder("x", {kBatch, kIn});
+    const ValueId y = g.placeholder("labels", {kBatch}, DType::I32);
+    ValueId h = ir::dense(g, x, g.variable("model/d1/kernel", {kIn, kHidden}), g.variable("model/d1/bias", {kHidden}), "relu");
+    const ir::BatchNormOutputs bn = ir::batchNormTraining(g, h, g.variable("model/bn/gamma", {kHidden}), g.variable("model/bn/beta", {kHidden}));
+    ir::updateMovingAverage(g, "model/bn/moving_mean", bn.mean);
+    ir::updateMovingAverage(g, "model/bn/moving_variance", bn.variance);
+    const ValueId iter = g.variable(ir::kIterationsPath, Shape{}, DType::I32);
+    h = g.dropout(bn.y, iter, 0.25, 77);
+    const ValueId logits = ir::dense(g, h, g.variable("model/d2/kernel", {kHidden, kClasses}), g.variable("model/d2/bias", {kClasses}));
+    const ValueId loss = ir::losses::sparseCategoricalCrossentropy(g, y, logits, true);
+    return ir::buildTrainingGraphs(g, loss, {"model/d1/kernel", "model/d1/bias", "model/bn/gamma", "model/bn/beta", "model/d2/kernel", "model/d2/bias"}, opt);
+}
+
+void initialize(ir::Backend& be) {
+    be.setVariable("model/d1/kernel", randomTensor({kIn, kHidden}, 1));
+    be.setVariable("model/d1/bias", randomTensor({kHidden}, 2, 0.1f));
+    be.setVariable("model/bn/gamma", randomTensor({kHidden}, 3, 0.2f));
+    be.setVariable("model/bn/beta", randomTensor({kHidden}, 4, 0.1f));
+    be.setVariable("model/bn/moving_mean", Tensor(Shape{kHidden}));
+    be.setVariable("model/bn/moving_variance", randomTensor({kHidden}, 5, 0.0f));
+    be.setVariable("model/d2/kernel", randomTensor({kHidden, kClasses}, 6));
+    be.setVariable("model/d2/bias", Tensor(Shape{kClasses}));
+}
+
+// Losses of `steps` training steps with batches derived from the step number.
+std::vector<float> trainSteps(ir::Backend& be, const ir::TrainingGraphs& tg, int steps) {
+    initialize(be);
+    ir::initializeOptimizerState(be, tg.update);
+    auto plan = be.prepare(tg.update, {tg.loss});
+    std::vector<float> losses;
+    std::vector<Tensor> out;
+    for (int s = 0; s < steps; ++s) {
+        const Tensor x = randomTensor({kBatch, kIn}, 100 + uint32_t(s), 1.0f), y = labels(uint32_t(s));
+        const ir::Feed feeds[] = {{"x", ir::TensorView(x)}, {"labels", ir::TensorView(y)}};
+        be.run(*plan, feeds, {}, out);
+        losses.push_back(out[0].f32()[0]);
+    }
+    return losses;
+}
+
+ir::OptimizerConfig optimizer(const std::string& json) { return ir::OptimizerConfig::fromJson(nlohmann::json::parse(json)); }
+
+} // namespace
+
+class TestVulkanTraining : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<gpu::VulkanBackend> vk_;
+    std::string why_;
+
+    // A fresh backend per test: variables do not leak between optimizers.
+    bool fresh() {
+        vk_ = vktest::makeBackend(why_);
+        return vk_ != nullptr;
+    }
+
+private slots:
+    void cleanup() {
+        if (vk_) VK_VERIFY_CLEAN(*vk_);
+    }
+
+    void optimizerStepsMatchCpu_data() {
+        QTest::addColumn<QString>("config");
+        QTest::newRow("sgd") << R"({"name": "sgd", "learning_rate": 0.1})";
+        QTest::newRow("sgd_momentum_step_decay")
+            << R"({"name": "sgd", "momentum": 0.9, "learning_rate": {"name": "step_decay", "initial_learning_rate": 0.1, "decay_steps": 2, "decay_rate": 0.5}})";
+        QTest::newRow("sgd_nesterov_weight_decay") << R"({"name": "sgd", "momentum": 0.8, "nesterov": true, "weight_decay": 0.01})";
+        QTest::newRow("adam") << R"({"name": "adam", "learning_rate": 0.01})";
+        QTest::newRow("adamw_cosine")
+            << R"({"name": "adamw", "learning_rate": {"name": "cosine_decay", "initial_learning_rate": 0.01, "decay_steps": 4, "alpha": 0.1}})";
+        QTest::newRow("rmsprop") << R"({"name": "rmsprop", "learning_rate": 0.01})";
+        QTest::newRow("rmsprop_centered_momentum") << R"({"name": "rmsprop", "centered": true, "momentum": 0.5, "learning_rate": 0.01})";
+    }
+    void optimizerStepsMatchCpu() {
+        QFETCH(QString, config);
+        if (!fresh()) QSKIP(why_.c_str());
+        const ir::TrainingGraphs tg = mlpStep(optimizer(config.toStdString()));
+        cpu::CpuBackend cpu(1);
+        const std::vector<float> want = trainSteps(cpu, tg, 6), got = trainSteps(*vk_, tg, 6);
+        for (std::size_t s = 0; s < want.size(); ++s)
+            QVERIFY2(vktest::close(got[s], want[s], 1e-4, 1e-5),
+                     qPrintable(QString("step %1: loss %2 on Vulkan, %3 on the CPU").arg(s + 1).arg(got[s]).arg(want[s])));
+        QCOMPARE(vk_->variablePaths(), cpu.variablePaths());
+        for (const std::string& path : cpu.variablePaths()) { // weights, slots, moving averages, optimizer/iter
+            const std::string diff = vktest::compare(vk_->getVariable(path), cpu.getVariable(path), 1e-4, 1e-5);
+            QVERIFY2(diff.empty(), qPrintable(QString("%1: %2").arg(path.c_str(), diff.c_str())));
+        }
+        QCOMPARE(vk_->getVariable(ir::kIterationsPath).i32()[0], 6);
+    }
+
+    // The step is recorded once: replays reuse it, and barriers stay below one per dispatch.
+    void stepIsRecordedOnceAndReplayed() {
+        if (!fresh()) QSKIP(why_.c_str());
+        const ir::TrainingGraphs tg = mlpStep(ir::OptimizerConfig::defaults("adam"));
+        trainSteps(*vk_, tg, 1);
+        const int dispatches = vk_->lastDispatchCount(), recordings = vk_->recordCount();
+        QVERIFY(dispatches > 20);
+        QVERIFY2(vk_->lastBarrierCount() < dispatches,
+                 qPrintable(QString("%1 barriers for %2 dispatches").arg(vk_->lastBarrierCount()).arg(dispatches)));
+        auto plan = vk_->prepare(tg.update, {tg.loss});
+        const Tensor x = randomTensor({kBatch, kIn}, 5, 1.0f), y = labels(3);
+        const ir::Feed feeds[] = {{"x", ir::TensorView(x)}, {"labels", ir::TensorView(y)}};
+        vk_->run(*plan, feeds);
+        const int afterFirst = vk_->recordCount();
+        for (int i = 0; i < 5; ++i) vk_->run(*plan, feeds);
+        QCOMPARE(afterFirst, recordings + 1);
+        QCOMPARE(vk_->recordCount(), afterFirst);
+        vk_->setVariable("model/d1/bias", Tensor(Shape{kHidden})); // same shape: an upload, no re-recording
+        vk_->run(*plan, feeds);
+        QCOMPARE(vk_->recordCount(), afterFirst);
+    }
+
+    void labelOutOfRangeIsAnError() {
+        if (!fresh()) QSKIP(why_.c_str());
+        const ir::TrainingGraphs tg = mlpStep(ir::OptimizerConfig::defaults("sgd"));
+        initialize(*vk_);
+        ir::initializeOptimizerState(*vk_, tg.forward);
+        auto plan = vk_->prepare(tg.forward, {tg.loss});
+        const Tensor x = randomTensor({kBatch, kIn}, 5, 1.0f);
+        Tensor y = labels(0);
+        y.i32()[3] = 7;
+        const ir::Feed feeds[] = {{"x", ir::TensorView(x)}, {"labels", ir::TensorView(y)}};
+        try {
+            vk_->run(*plan, feeds);
+            QFAIL("a label outside [0, 4) was accepted");
+        } catch (const StrataError& e) {
+            QVERIFY2(QString(e.what()).contains("label 7 at batch row 3 is outside [0, 4)"), e.what());
+        }
+    }
+
+    void feedErrorsNameTheFeed() {
+        if (!fresh()) QSKIP(why_.c_str());
+        ir::Graph g;
+        const ValueId x = g.placeholder("x", {2, 3});
+        const ValueId y = g.relu(x);
+        auto plan = vk_->prepare(g, {y});
+        const Tensor wrong(Shape{3, 2});
+        QVERIFY_THROWS_EXCEPTION(ShapeError, vk_->run(*plan, {{"x", ir::TensorView(wrong)}}));
+        QVERIFY_THROWS_EXCEPTION(StrataError, vk_->run(*plan, {{"nope", ir::TensorView(wrong)}}));
+        QVERIFY_THROWS_EXCEPTION(StrataError, vk_->run(*plan, std::span<const ir::Feed>{}));
+        QVERIFY_THROWS_EXCEPTION(StrataError, vk_->getVariable("model/absent"));
+        ir::Graph h;
+        const ValueId v = h.variable("model/unset", {2});
+        auto p2 = vk_->prepare(h, {h.neg(v)});
+        QVERIFY_THROWS_EXCEPTION(StrataError, vk_->run(*p2, std::span<const ir::Feed>{}));
+    }
+
+    // The trainer end to end: the digits MLP learns on the device.
+    void trainerLearnsDigits() {
+        if (!fresh()) QSKIP(why_.c_str());
+        auto spec = ModelSpec::load(STRATA_TEST_DATA_DIR "/../../resources/examples/digits_mlp.json");
+        auto model = Model::fromSpec(spec);
+        model->build(0);
+        auto splits = data::loadBuiltinDataset("digits");
+        train::TrainOptions opts;
+        opts.epochs = 10;
+        opts.batchSize = 32;
+        opts.optimizer = ir::OptimizerConfig::defaults("adam");
+        train::Trainer trainer(*model, *vk_, opts);
+        const train::FitResult fit = trainer.fit(splits.train);
+        QVERIFY2(!fit.diverged, fit.message.c_str());
+        const double accuracy = trainer.evaluate(splits.test).accuracy;
+        qInfo("digits_mlp, 10 epochs on Vulkan: test accuracy %.4f", accuracy);
+        QVERIFY2(accuracy >= 0.9, qPrintable(QString("test accuracy %1").arg(accuracy)));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestVulkanTraining)
+#include "tst_vulkan_training.moc"
