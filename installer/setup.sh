@@ -11,7 +11,7 @@ root="$(pwd)"
 build="${STRATA_BUILD_DIR:-$root/build}"
 
 packages=(cmake ninja-build g++ pkg-config qt6-base-dev nlohmann-json3-dev libopenblas-dev zlib1g-dev
-          dataset-fashion-mnist libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers)
+          libsqlite3-dev libgraphviz-dev dataset-fashion-mnist libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers)
 
 apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"; }
 missing=()
@@ -38,6 +38,14 @@ if [ "$mode" = run ]; then
   "$cli" summary "$root/resources/examples/digits_mlp.json"
   "$cli" train "$root/resources/examples/digits_mlp.json" --data digits --epochs 30 --batch 32 \
       --optimizer adam --lr 1e-3 --seed 0
+  # The app, on the example project (a copy in the user's data folder). Without a display it
+  # renders the window to a PNG instead.
+  if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+    "$build/app/gui/strata"
+  else
+    QT_QPA_PLATFORM=offscreen "$build/app/gui/strata" --screenshot "$build/strata-editor.png" &&
+      echo "setup: no display; rendered the editor to $build/strata-editor.png"
+  fi
 else
   ctest --test-dir "$build" --output-on-failure --parallel "$(nproc)" --timeout 1200
 fi

@@ -1,4 +1,5 @@
 #include "app/cli/Cli.h"
+#include "app/cli/ProjectCommands.h"
 #include "app/cli/DeviceCommands.h"
 
 #include <algorithm>
@@ -54,6 +55,7 @@ std::vector<Command> allCommands() {
     std::vector<Command> cmds;
     addSpecCommands(cmds);
     addTrainCommands(cmds);
+    addProjectCommands(cmds);
     addDeviceCommands(cmds);
     return cmds;
 }

@@ -2,6 +2,7 @@
 // progress bar on a terminal or one JSON line per epoch, then the test split's loss and accuracy.
 #include "app/cli/Cli.h"
 #include "app/cli/Devices.h"
+#include "app/cli/ProjectTraining.h"
 
 #include "engine/Error.h"
 #include "engine/Model.h"
@@ -36,15 +37,32 @@ bool parseNumber(const std::string& text, double& out) {
 }
 
 int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    Args a(args, {"--json", "--quiet"},
-           {"--data", "--epochs", "--batch", "--optimizer", "--lr", "--loss", "--seed", "--threads", "--device", "--steps"});
-    if (!a.ok() || a.positional().size() != 1) {
+    std::vector<std::string> flags = {"--json", "--quiet"};
+    std::vector<std::string> options = {"--data", "--epochs", "--batch", "--optimizer", "--lr", "--loss", "--seed", "--threads", "--device", "--steps"};
+    flags.insert(flags.end(), projectTrainingFlags().begin(), projectTrainingFlags().end());
+    options.insert(options.end(), projectTrainingOptions().begin(), projectTrainingOptions().end());
+    Args a(args, flags, options);
+    std::optional<ProjectTrainingOptions> projectOptions;
+    if (a.ok() && !ProjectTraining::parse(a, projectOptions, err)) return 2;
+    const bool resuming = projectOptions && projectOptions->resume;
+    if (!a.ok() || a.positional().size() > 1 || (a.positional().empty() && !resuming)) {
         err << "strata-cli train: " << (a.ok() ? "expected one MODEL.json argument" : a.error()) << " (see --help)\n";
         return 2;
     }
-    if (!a.hasValue("--data")) {
+    if (!a.hasValue("--data") && !resuming) {
         err << "strata-cli train: --data NAME is required (digits, iris, wine, fashion-mnist, mnist:DIR)\n";
         return 2;
+    }
+    std::unique_ptr<ProjectTraining> project;
+    std::string dataName = a.value("--data");
+    if (projectOptions) {
+        try {
+            project = std::make_unique<ProjectTraining>(*projectOptions);
+            dataName = project->resolveDataset(dataName);
+        } catch (const StrataError& e) {
+            err << "strata-cli train: " << e.what() << "\n";
+            return 2;
+        }
     }
     auto intOption = [&](const char* name, int64_t fallback, int64_t min, int64_t& v) {
         double d = double(fallback);
@@ -64,8 +82,9 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
 
     ModelSpec spec;
     try {
-        spec = ModelSpec::load(a.positional()[0]);
-    } catch (const SpecFormatError& e) {
+        if (!a.positional().empty()) spec = ModelSpec::load(a.positional()[0]);
+        if (project) spec = project->resolveSpec(a.positional().empty() ? std::nullopt : std::optional<ModelSpec>(spec));
+    } catch (const StrataError& e) {
         err << e.what() << "\n";
         return 2;
     }
@@ -92,28 +111,32 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
         }
         opts.optimizer.learningRate = ir::LearningRateSchedule::constant(lr);
     }
+    if (project) project->applyRunOptions(opts, a.hasValue("--epochs"));
 
-    data::DatasetSplits splits = data::loadBuiltinDataset(a.value("--data"));
+    data::DatasetSplits splits = data::loadBuiltinDataset(dataName);
     const int in = model->inputIndices()[0];
     const Shape sample = model->outputShape(in).withoutFirst();
     for (data::Dataset* d : {&splits.train, &splits.validation, &splits.test})
         if (d->size() > 0) data::reshapeFeatures(*d, sample, model->layers()[in]->name());
 
-    model->build(uint64_t(seed));
+    model->build(opts.seed);
+    if (project) err << project->begin(*model, *backend, opts, splits.train, dataName) << "\n";
     train::Trainer trainer(*model, *backend, opts);
     trainer.checkData(splits.train);
 
     const bool json = a.has("--json");
     const bool bar = !json && !a.has("--quiet") && isatty(STDERR_FILENO);
     trainer.onStep([&](const train::StepEvent& s) {
+        if (project) project->onStep(s, trainer.backend());
         if (!bar || (s.batch % 4 != 0 && s.batch != s.batchesPerEpoch)) return;
         const int width = 30;
         const int filled = int(width * s.batch / std::max<int64_t>(s.batchesPerEpoch, 1));
-        err << "\repoch " << s.epoch << "/" << epochs << " [" << std::string(filled, '=')
+        err << "\repoch " << s.epoch << "/" << opts.epochs << " [" << std::string(filled, '=')
             << std::string(width - filled, ' ') << "] " << s.batch << "/" << s.batchesPerEpoch << " loss " << s.loss
             << "   " << std::flush;
     });
     trainer.onEpoch([&](const train::EpochEvent& e) {
+        if (project) project->onEpoch(e, trainer.backend());
         if (json) {
             out << nlohmann::json{{"epoch", e.epoch},
                                   {"loss", e.loss},
@@ -129,7 +152,7 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
         if (bar) err << "\r" << std::string(80, ' ') << "\r";
         char line[256];
         std::snprintf(line, sizeof line, "epoch %d/%lld  loss %.4f  accuracy %.4f  val_loss %.4f  val_accuracy %.4f  %.2fs  %.0f samples/s\n",
-                      e.epoch, (long long)epochs, e.loss, e.accuracy, e.valLoss, e.valAccuracy, e.seconds, e.samplesPerSecond);
+                      e.epoch, (long long)opts.epochs, e.loss, e.accuracy, e.valLoss, e.valAccuracy, e.seconds, e.samplesPerSecond);
         out << line << std::flush;
     });
 
@@ -141,6 +164,7 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     if (!fit.message.empty()) err << (bar ? "\n" : "") << "strata-cli train: " << fit.message << "\n";
 
     train::EvalResult test = trainer.evaluate(splits.test);
+    if (project) project->finish(fit, test, trainer.backend());
     if (json) out << nlohmann::json{{"test_loss", test.loss}, {"test_accuracy", metric(test.accuracy)}}.dump() << std::endl;
     else {
         char line[128];
@@ -155,7 +179,8 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
 
 void addTrainCommands(std::vector<Command>& out) {
     out.push_back({"train", "train a model spec on a dataset (CPU backend)",
-                   "usage: strata-cli train MODEL.json --data NAME [options]\n\n"
+                   std::string("usage: strata-cli train MODEL.json --data NAME [options]\n"
+                               "       strata-cli train [MODEL.json] --project P.strata --resume [--epochs N]\n\n") +
                    "  --data NAME         digits | iris | wine | fashion-mnist | mnist:DIR\n"
                    "  --epochs N          passes over the training split (default 1)\n"
                    "  --batch B           batch size (default 32)\n"
@@ -167,6 +192,7 @@ void addTrainCommands(std::vector<Command>& out) {
                    "  --threads T         CPU threads for matrix products (default 1)\n"
                    "  --steps N           stop after N training steps\n" +
                        std::string(kDeviceHelp) +
+                   std::string(projectTrainingUsage()) +
                    "  --json              one JSON line per epoch: epoch, loss, accuracy, val_loss,\n"
                    "                      val_accuracy, seconds, samples_per_second; then test_loss, test_accuracy\n"
                    "Samples are reshaped to the model input when their element counts agree.\n"

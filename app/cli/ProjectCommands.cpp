@@ -1,0 +1,535 @@
+#include "app/cli/ProjectCommands.h"
+
+#include "app/cli/Devices.h"
+#include "engine/Error.h"
+#include "engine/data/BuiltinDatasets.h"
+#include "engine/train/Tracer.h"
+#include "engine/train/Trainer.h"
+#include "storage/CheckpointStore.h"
+#include "storage/Project.h"
+#include "storage/Restore.h"
+#include "storage/SavedModel.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <ostream>
+#include <sstream>
+
+namespace strata::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// A usage mistake found after parsing (exit status 2).
+struct UsageError : StrataError {
+    using StrataError::StrataError;
+};
+
+// ---- where a runnable model comes from: a saved-model folder or a project's checkpoint
+
+storage::CheckpointInfo findCheckpoint(const storage::Project& p, const std::string& modelName, const std::string& which) {
+    storage::CheckpointStore store(p);
+    if (which.empty() || which == "latest") {
+        const storage::ModelInfo m = p.model(modelName);
+        storage::CheckpointFilter f;
+        f.modelId = m.id;
+        auto c = store.latest(f);
+        if (!c) throw storage::StorageError(p.path().string() + ": model '" + m.name + "' has no checkpoint yet (train it with --project)");
+        return *c;
+    }
+    int64_t id = 0;
+    const auto [end, ec] = std::from_chars(which.data(), which.data() + which.size(), id);
+    if (ec != std::errc() || end != which.data() + which.size() || id <= 0)
+        throw UsageError("--checkpoint takes a checkpoint id or 'latest', got '" + which + "'");
+    storage::CheckpointInfo c = store.get(id);
+    if (!modelName.empty() && c.modelName != modelName)
+        throw UsageError("checkpoint " + which + " belongs to model '" + c.modelName + "', not '" + modelName + "'");
+    return c;
+}
+
+struct Runnable {
+    std::unique_ptr<Model> model; // built, with the stored weights
+    std::string source;
+    json training = json::object(); // the run's hyper-parameters, when known
+};
+
+Runnable loadRunnable(const std::string& where, const std::string& modelName, const std::string& checkpoint) {
+    if (fs::is_directory(where)) {
+        if (!modelName.empty() || (!checkpoint.empty() && checkpoint != "latest"))
+            throw UsageError("--model and --checkpoint apply to project files, and " + where + " is a saved-model folder");
+        const storage::SavedModel saved = storage::SavedModel::load(where);
+        return {saved.instantiate(), saved.description(), saved.metadata().value("training", json::object())};
+    }
+    const storage::Project project = storage::Project::open(where, storage::OpenMode::ReadOnly);
+    const storage::CheckpointInfo c = findCheckpoint(project, modelName, checkpoint);
+    storage::CheckpointReader reader(project, c.id);
+    Runnable r{Model::fromSpec(project.version(c.modelVersionId).spec), reader.description(), json::object()};
+    storage::restoreModel(reader, *r.model);
+    if (c.runId) r.training = project.run(*c.runId).hyperparameters;
+    return r;
+}
+
+// ---- running a model on named inputs (any number of inputs and outputs)
+
+Shape sampleShape(const Model& m, int layer) {
+    const Shape s = m.outputShape(layer).withoutFirst();
+    if (!s.isFullyKnown())
+        throw StrataError("input '" + m.layers()[layer]->name() + "' has shape " + m.outputShape(layer).toString() +
+                          " with unknown dimensions; predict needs them known");
+    return s;
+}
+
+std::vector<Tensor> runModel(const Model& model, ir::Backend& backend, const std::vector<Tensor>& inputs, int64_t batch) {
+    for (const Variable* v : model.variables()) backend.setVariable(v->path(), v->value());
+    const int64_t n = inputs.at(0).shape()[0];
+    std::vector<Tensor> outputs;
+    for (int o : model.outputIndices()) {
+        std::vector<int64_t> dims = model.outputShape(o).dims();
+        dims[0] = n;
+        outputs.emplace_back(Shape(dims));
+    }
+    std::map<int64_t, std::pair<train::TracedModel, std::unique_ptr<ir::PreparedGraph>>> plans; // by batch rows
+    for (int64_t start = 0; start < n; start += batch) {
+        const int64_t rows = std::min(batch, n - start);
+        auto& plan = plans[rows];
+        if (!plan.second) {
+            train::Signature sig;
+            for (const Tensor& x : inputs) sig.inputs.push_back(x.shape().withoutFirst().prepended(rows));
+            plan.first = train::traceModel(model, sig, 0);
+            plan.second = backend.prepare(plan.first.graph, plan.first.outputs);
+        }
+        std::vector<ir::Feed> feeds;
+        for (std::size_t i = 0; i < inputs.size(); ++i) {
+            const int64_t rowElems = inputs[i].shape().numElementsFrom(1);
+            feeds.push_back({plan.first.inputNames[i], ir::TensorView(inputs[i].f32() + start * rowElems,
+                                                                      inputs[i].shape().withoutFirst().prepended(rows), DType::F32)});
+        }
+        const std::vector<Tensor> results = backend.run(*plan.second, feeds);
+        for (std::size_t o = 0; o < outputs.size(); ++o) {
+            const int64_t rowElems = outputs[o].shape().numElementsFrom(1);
+            std::copy_n(results[o].f32(), rows * rowElems, outputs[o].f32() + start * rowElems);
+        }
+    }
+    return outputs;
+}
+
+// ---- CSV in and out: one sample per row, the tensor flattened row-major, no header
+
+Tensor readCsv(const std::string& file, const Shape& sample, const std::string& inputName) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw UsageError(file + ": cannot be read");
+    std::vector<float> values;
+    const int64_t perRow = sample.numElements();
+    std::string line;
+    int64_t rows = 0;
+    for (int lineNo = 1; std::getline(in, line); ++lineNo) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.find_first_not_of(" \t") == std::string::npos) continue;
+        int64_t count = 0;
+        std::size_t pos = 0;
+        while (true) {
+            const std::size_t comma = line.find(',', pos);
+            std::string cell = line.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+            const auto first = cell.find_first_not_of(" \t"), last = cell.find_last_not_of(" \t");
+            cell = first == std::string::npos ? std::string() : cell.substr(first, last - first + 1);
+            float v = 0;
+            const auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), v);
+            if (cell.empty() || ec != std::errc() || end != cell.data() + cell.size())
+                throw StrataError(file + ":" + std::to_string(lineNo) + ": value " + std::to_string(count + 1) + " '" + cell +
+                                  "' is not a number");
+            values.push_back(v);
+            ++count;
+            if (comma == std::string::npos) break;
+            pos = comma + 1;
+        }
+        if (count != perRow)
+            throw StrataError(file + ":" + std::to_string(lineNo) + ": expected " + std::to_string(perRow) + " values for input '" +
+                              inputName + "' of shape " + sample.prepended(kUnknownDim).toString() + ", found " + std::to_string(count));
+        ++rows;
+    }
+    if (rows == 0) throw StrataError(file + ": no samples");
+    return Tensor::fromVector(sample.prepended(rows), values);
+}
+
+void writeCsv(std::ostream& out, const Tensor& t) {
+    const int64_t rows = t.shape()[0], perRow = t.shape().numElementsFrom(1);
+    char buf[64];
+    std::string line;
+    for (int64_t r = 0; r < rows; ++r) {
+        line.clear();
+        for (int64_t c = 0; c < perRow; ++c) {
+            std::snprintf(buf, sizeof buf, "%.9g", double(t.f32()[r * perRow + c]));
+            if (c) line += ',';
+            line += buf;
+        }
+        line += '\n';
+        out << line;
+    }
+}
+
+// Every value of a repeatable option ("--input a=x.csv --input b=y.csv").
+std::vector<std::string> allValues(const std::vector<std::string>& args, const std::string& option) {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == option && i + 1 < args.size()) out.push_back(args[++i]);
+        else if (args[i].rfind(option + "=", 0) == 0) out.push_back(args[i].substr(option.size() + 1));
+    }
+    return out;
+}
+
+// NAME=file pairs for the given names; a single name also takes a plain file.
+std::map<std::string, std::string> namedFiles(const std::vector<std::string>& values, const std::vector<std::string>& names,
+                                              const char* option) {
+    std::map<std::string, std::string> out;
+    for (const std::string& v : values) {
+        const auto eq = v.find('=');
+        const std::string name = eq == std::string::npos ? std::string() : v.substr(0, eq);
+        if (std::find(names.begin(), names.end(), name) != names.end()) out[name] = v.substr(eq + 1);
+        else if (names.size() == 1) out[names[0]] = v;
+        else {
+            std::string list;
+            for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+            throw UsageError(std::string(option) + " '" + v + "': the model has several (" + list + "); give " + option +
+                             " NAME=file.csv for each");
+        }
+    }
+    return out;
+}
+
+std::string layerNames(const Model& m, const std::vector<int>& indices, std::vector<std::string>* out = nullptr) {
+    std::string list;
+    for (int i : indices) {
+        list += (list.empty() ? "" : ", ") + m.layers()[i]->name();
+        if (out) out->push_back(m.layers()[i]->name());
+    }
+    return list;
+}
+
+// Runs a command body, mapping errors to exit codes: 2 for usage and unreadable files, 1 otherwise.
+int guarded(const char* command, std::ostream& err, const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const UsageError& e) {
+        err << "strata-cli " << command << ": " << e.what() << " (see --help)\n";
+        return 2;
+    } catch (const storage::RestoreError& e) {
+        err << "strata-cli " << command << ": " << e.what();
+        return 1;
+    } catch (const storage::StorageError& e) {
+        err << "strata-cli " << command << ": " << e.what() << "\n";
+        return 2;
+    } catch (const ModelError& e) {
+        err << "strata-cli " << command << ": the stored spec does not validate:\n" << e.what() << "\n";
+        return 1;
+    }
+}
+
+std::string kib(int64_t bytes) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, bytes < (1 << 20) ? "%.1f KiB" : "%.1f MiB", bytes < (1 << 20) ? bytes / 1024.0 : bytes / 1048576.0);
+    return buf;
+}
+
+json entriesJson(const std::vector<storage::VariableEntry>& entries) {
+    json vars = json::array();
+    for (const auto& e : entries)
+        vars.push_back({{"key", e.key}, {"dtype", dtypeName(e.dtype)}, {"shape", e.shape.toJson()}, {"bytes", e.numBytes}});
+    return vars;
+}
+
+void printEntries(std::ostream& out, const std::vector<storage::VariableEntry>& entries) {
+    std::size_t width = 0;
+    for (const auto& e : entries) width = std::max(width, e.key.size());
+    for (const auto& e : entries) {
+        std::string key = e.key;
+        key.resize(width, ' ');
+        out << "  " << key << "  " << dtypeName(e.dtype) << "  " << e.shape.toString() << "\n";
+    }
+}
+
+json checkpointJson(const storage::CheckpointInfo& c) {
+    return {{"id", c.id}, {"model", c.modelName}, {"model_version", c.modelVersion},
+            {"run", c.runId ? json(*c.runId) : json(nullptr)}, {"step", c.step}, {"epochs_done", c.epochsDone},
+            {"batches_done", c.batchesDone}, {"metrics", c.metrics}, {"kept", c.keep}, {"created_at", c.createdAt},
+            {"variables", c.variableCount}, {"bytes", c.totalBytes}};
+}
+
+// ---- inspect
+
+int inspectSavedModel(const std::string& dir, bool asJson, std::ostream& out) {
+    const storage::SavedModel saved = storage::SavedModel::load(dir);
+    auto tensors = [](const std::vector<storage::SignatureTensor>& ts) {
+        json a = json::array();
+        for (const auto& t : ts) a.push_back({{"name", t.name}, {"shape", t.shape.toJson()}, {"dtype", dtypeName(t.dtype)}});
+        return a;
+    };
+    if (asJson) {
+        out << json{{"saved_model", dir}, {"model", saved.spec().name}, {"inputs", tensors(saved.signature().inputs)},
+                    {"outputs", tensors(saved.signature().outputs)}, {"metadata", saved.metadata()},
+                    {"fingerprint", saved.fingerprint()}, {"variables", entriesJson(saved.entries())}}.dump()
+            << "\n";
+        return 0;
+    }
+    out << "saved model " << dir << ": model '" << saved.spec().name << "'\n";
+    for (const auto& t : saved.signature().inputs) out << "  input   " << t.name << "  " << t.shape.toString() << " " << dtypeName(t.dtype) << "\n";
+    for (const auto& t : saved.signature().outputs) out << "  output  " << t.name << "  " << t.shape.toString() << " " << dtypeName(t.dtype) << "\n";
+    out << "variables:\n";
+    printEntries(out, saved.entries());
+    return 0;
+}
+
+int inspectCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    Args a(args, {"--json"}, {"--checkpoint", "--model"});
+    if (!a.ok() || a.positional().size() != 1) {
+        err << "strata-cli inspect: " << (a.ok() ? "expected one P.strata or saved-model folder" : a.error()) << " (see --help)\n";
+        return 2;
+    }
+    return guarded("inspect", err, [&] {
+        const std::string where = a.positional()[0];
+        const bool asJson = a.has("--json");
+        if (fs::is_directory(where)) return inspectSavedModel(where, asJson, out);
+        const storage::Project p = storage::Project::open(where, storage::OpenMode::ReadOnly);
+        storage::CheckpointStore store(p);
+        if (a.hasValue("--checkpoint")) {
+            const storage::CheckpointInfo c = findCheckpoint(p, a.value("--model"), a.value("--checkpoint"));
+            const auto entries = store.variables(c.id);
+            if (asJson) {
+                json j = checkpointJson(c);
+                j["variables"] = entriesJson(entries);
+                out << j.dump() << "\n";
+                return 0;
+            }
+            out << "checkpoint " << c.id << " of " << where << ": model '" << c.modelName << "' version " << c.modelVersion
+                << (c.runId ? ", run " + std::to_string(*c.runId) : std::string()) << ", step " << c.step << " ("
+                << c.epochsDone << " epochs and " << c.batchesDone << " batches done)\n";
+            printEntries(out, entries);
+            return 0;
+        }
+        const auto models = p.models();
+        const auto runs = p.runs();
+        std::optional<int64_t> modelId;
+        if (a.hasValue("--model")) modelId = p.model(a.value("--model")).id;
+        storage::CheckpointFilter f;
+        f.modelId = modelId;
+        const auto checkpoints = store.list(f);
+        if (asJson) {
+            json jm = json::array(), jr = json::array(), jc = json::array();
+            for (const auto& m : models)
+                jm.push_back({{"name", m.name}, {"versions", m.versionCount}, {"latest_version", m.latestVersion}, {"created_at", m.createdAt}});
+            for (const auto& r : runs)
+                if (!modelId || p.version(r.modelVersionId).modelId == *modelId)
+                    jr.push_back({{"id", r.id}, {"model", r.modelName}, {"model_version", r.modelVersion}, {"dataset", r.datasetName},
+                                  {"status", r.status}, {"hyperparameters", r.hyperparameters}, {"result", r.result},
+                                  {"seed", r.seed}, {"backend", r.backend}, {"started_at", r.startedAt}, {"ended_at", r.endedAt}});
+            for (const auto& c : checkpoints) jc.push_back(checkpointJson(c));
+            out << json{{"project", where}, {"schema_version", p.schemaVersion()}, {"models", jm}, {"runs", jr}, {"checkpoints", jc}}.dump() << "\n";
+            return 0;
+        }
+        out << "project " << where << " (schema version " << p.schemaVersion() << ")\nmodels:\n";
+        for (const auto& m : models)
+            out << "  " << m.name << "  " << m.versionCount << " version" << (m.versionCount == 1 ? "" : "s") << ", latest v" << m.latestVersion << "\n";
+        out << "runs:\n";
+        for (const auto& r : runs) {
+            if (modelId && p.version(r.modelVersionId).modelId != *modelId) continue;
+            out << "  " << r.id << "  " << r.modelName << " v" << r.modelVersion << "  " << r.datasetName << "  " << r.status
+                << "  epochs " << r.result.value("epochs_done", 0) << "/" << r.hyperparameters.value("epochs", 0) << "  step "
+                << r.result.value("steps", int64_t(0)) << "  started " << r.startedAt << "\n";
+        }
+        out << "checkpoints:\n";
+        for (const auto& c : checkpoints) {
+            out << "  " << c.id << "  " << c.modelName << " v" << c.modelVersion << (c.runId ? "  run " + std::to_string(*c.runId) : std::string())
+                << "  step " << c.step << "  epochs " << c.epochsDone << " + " << c.batchesDone << " batches";
+            for (const char* k : {"loss", "val_loss", "val_accuracy"})
+                if (c.metrics.contains(k) && c.metrics[k].is_number()) out << "  " << k << " " << c.metrics[k].get<double>();
+            out << "  " << c.variableCount << " variables, " << kib(c.totalBytes) << (c.keep ? "  kept" : "") << "\n";
+        }
+        return 0;
+    });
+}
+
+// ---- export
+
+int exportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    Args a(args, {}, {"--model", "--checkpoint", "--format", "--out"});
+    if (!a.ok() || a.positional().size() != 1 || !a.hasValue("--out")) {
+        err << "strata-cli export: " << (!a.ok() ? a.error() : a.positional().size() != 1 ? "expected one P.strata" : "--out DIR is required")
+            << " (see --help)\n";
+        return 2;
+    }
+    if (a.value("--format", "saved-model") != "saved-model") {
+        err << "strata-cli export: unknown --format '" << a.value("--format") << "' (known: saved-model)\n";
+        return 2;
+    }
+    return guarded("export", err, [&] {
+        const std::string where = a.positional()[0];
+        if (fs::is_directory(where)) throw UsageError(where + " is a folder; export reads a project file");
+        const storage::Project p = storage::Project::open(where, storage::OpenMode::ReadOnly);
+        const storage::CheckpointInfo c = findCheckpoint(p, a.value("--model"), a.value("--checkpoint", "latest"));
+        storage::CheckpointReader reader(p, c.id);
+        const storage::ModelVersion version = p.version(c.modelVersionId);
+        std::unique_ptr<Model> model = Model::fromSpec(version.spec);
+        storage::restoreModel(reader, *model);
+        json metadata = {{"source", {{"project", fs::absolute(where).string()}, {"model", c.modelName}, {"model_version", c.modelVersion},
+                                     {"checkpoint", c.id}, {"step", c.step}, {"epochs_done", c.epochsDone},
+                                     {"batches_done", c.batchesDone}, {"run", c.runId ? json(*c.runId) : json(nullptr)}}}};
+        if (c.runId) metadata["training"] = p.run(*c.runId).hyperparameters;
+        storage::writeSavedModel(*model, a.value("--out"), metadata);
+        out << "exported model '" << c.modelName << "' version " << c.modelVersion << ", checkpoint " << c.id << " (step " << c.step
+            << ") to " << a.value("--out") << "\n";
+        return 0;
+    });
+}
+
+// ---- predict
+
+int predictCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    Args a(args, {}, {"--input", "--output", "--model", "--checkpoint", "--batch", "--threads", "--device"});
+    if (!a.ok() || a.positional().size() != 1 || !a.hasValue("--input")) {
+        err << "strata-cli predict: " << (!a.ok() ? a.error() : a.positional().size() != 1 ? "expected one DIR or P.strata" : "--input is required")
+            << " (see --help)\n";
+        return 2;
+    }
+    int64_t batch = 256, threads = 1;
+    try {
+        batch = std::stoll(a.value("--batch", "256"));
+        threads = std::stoll(a.value("--threads", "1"));
+    } catch (const std::exception&) {
+        batch = 0;
+    }
+    if (batch < 1 || threads < 1) {
+        err << "strata-cli predict: --batch and --threads take positive integers\n";
+        return 2;
+    }
+    std::unique_ptr<ir::Backend> backend = makeBackend(a.value("--device", "cpu"), int(threads), err);
+    if (!backend) return 2;
+    return guarded("predict", err, [&] {
+        Runnable r = loadRunnable(a.positional()[0], a.value("--model"), a.value("--checkpoint"));
+        const Model& m = *r.model;
+        std::vector<std::string> inputNames, outputNames;
+        const std::string inputList = layerNames(m, m.inputIndices(), &inputNames);
+        layerNames(m, m.outputIndices(), &outputNames);
+        const auto inputFiles = namedFiles(allValues(args, "--input"), inputNames, "--input");
+        std::vector<Tensor> inputs;
+        for (std::size_t i = 0; i < inputNames.size(); ++i) {
+            auto it = inputFiles.find(inputNames[i]);
+            if (it == inputFiles.end()) throw UsageError("no --input " + inputNames[i] + "=file.csv (the model's inputs: " + inputList + ")");
+            inputs.push_back(readCsv(it->second, sampleShape(m, m.inputIndices()[i]), inputNames[i]));
+            if (inputs.back().shape()[0] != inputs[0].shape()[0])
+                throw StrataError("input files have different sample counts: " + std::to_string(inputs[0].shape()[0]) + " in " +
+                                  inputFiles.at(inputNames[0]) + ", " + std::to_string(inputs.back().shape()[0]) + " in " + it->second);
+        }
+        const std::vector<Tensor> outputs = runModel(m, *backend, inputs, batch);
+        const auto outputFiles = namedFiles(allValues(args, "--output"), outputNames, "--output");
+        if (outputFiles.empty()) {
+            if (outputs.size() != 1) throw UsageError("the model has several outputs; give --output NAME=file.csv for each to write");
+            writeCsv(out, outputs[0]);
+            return 0;
+        }
+        for (std::size_t o = 0; o < outputs.size(); ++o) {
+            auto it = outputFiles.find(outputNames[o]);
+            if (it == outputFiles.end()) continue;
+            std::ofstream f(it->second, std::ios::binary | std::ios::trunc);
+            if (!f) throw UsageError(it->second + ": cannot be written");
+            writeCsv(f, outputs[o]);
+            if (!f.flush()) throw StrataError(it->second + ": write failed");
+        }
+        return 0;
+    });
+}
+
+// ---- evaluate
+
+int evaluateCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    Args a(args, {}, {"--data", "--split", "--batch", "--loss", "--model", "--checkpoint", "--threads", "--device"});
+    if (!a.ok() || a.positional().size() != 1 || !a.hasValue("--data")) {
+        err << "strata-cli evaluate: " << (!a.ok() ? a.error() : a.positional().size() != 1 ? "expected one DIR or P.strata" : "--data NAME is required")
+            << " (see --help)\n";
+        return 2;
+    }
+    const std::string split = a.value("--split", "test");
+    if (split != "test" && split != "validation" && split != "train") {
+        err << "strata-cli evaluate: --split is test, validation or train, got '" << split << "'\n";
+        return 2;
+    }
+    std::unique_ptr<ir::Backend> backend = makeBackend(a.value("--device", "cpu"), std::max(1, std::atoi(a.value("--threads", "1").c_str())), err);
+    if (!backend) return 2;
+    return guarded("evaluate", err, [&] {
+        Runnable r = loadRunnable(a.positional()[0], a.value("--model"), a.value("--checkpoint"));
+        train::TrainOptions opts;
+        opts.loss = a.value("--loss", r.training.value("loss", std::string("sparse_categorical_crossentropy")));
+        opts.fromLogits = r.training.value("from_logits", false);
+        const int64_t trainedBatch = r.training.value("batch_size", int64_t(32));
+        opts.batchSize = std::max<int64_t>(1, a.hasValue("--batch") ? std::atoll(a.value("--batch").c_str()) : trainedBatch);
+        data::DatasetSplits splits = data::loadBuiltinDataset(a.value("--data"));
+        data::Dataset& d = split == "test" ? splits.test : split == "validation" ? splits.validation : splits.train;
+        const int in = r.model->inputIndices()[0];
+        data::reshapeFeatures(d, r.model->outputShape(in).withoutFirst(), r.model->layers()[in]->name());
+        train::Trainer trainer(*r.model, *backend, opts);
+        const train::EvalResult e = trainer.evaluate(d);
+        auto metric = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+        out << json{{"loss", metric(e.loss)}, {"accuracy", metric(e.accuracy)}, {"mae", metric(e.mae)}, {"samples", e.samples},
+                    {"data", a.value("--data")}, {"split", split}, {"source", r.source}}.dump()
+            << "\n";
+        return 0;
+    });
+}
+
+} // namespace
+
+void addProjectCommands(std::vector<Command>& out) {
+    out.push_back({"inspect", "list a project's models, runs and checkpoints, or a checkpoint's or saved model's variables",
+                   "usage: strata-cli inspect P.strata|DIR [--checkpoint ID|latest] [--model NAME] [--json]\n\n"
+                   "A project file: its models (with their versions), runs (status, epochs, steps) and checkpoints\n"
+                   "(step, epochs and batches done, metrics, size). With --checkpoint: that checkpoint's variables,\n"
+                   "key, dtype and shape, like tf.train.list_variables. A saved-model folder: its signature and\n"
+                   "variables.\n"
+                   "  --checkpoint ID|latest  one checkpoint (latest: the model's newest)\n"
+                   "  --model NAME        only this model (needed with 'latest' when the project holds several)\n"
+                   "  --json              one JSON document instead of text\n"
+                   "Exit status: 0 listed; 2 usage errors, files that are not projects or saved models.\n",
+                   inspectCommand});
+    out.push_back({"export", "write a project's checkpoint as a saved-model folder",
+                   "usage: strata-cli export P.strata [--model NAME] [--checkpoint ID|latest] --format saved-model --out DIR\n\n"
+                   "Writes DIR/saved_model.json (spec, signatures, metadata), DIR/fingerprint.json and\n"
+                   "DIR/variables/ (an index and one data file). DIR must not exist; it is written under a\n"
+                   "temporary name and renamed, so it is complete or absent even if export is killed.\n"
+                   "  --model NAME        the model (may be left out when the project holds one)\n"
+                   "  --checkpoint ID|latest  which checkpoint (default latest)\n"
+                   "  --format saved-model    the only format for now\n"
+                   "  --out DIR           the folder to create\n"
+                   "Exit status: 0 exported; 1 the checkpoint does not fit the model's spec; 2 usage errors,\n"
+                   "unreadable projects, an existing DIR.\n",
+                   exportCommand});
+    out.push_back({"predict", "run a saved model or a project's checkpoint on CSV input",
+                   "usage: strata-cli predict DIR|P.strata --input in.csv [--output out.csv] [options]\n\n"
+                   "CSV: one sample per row, the input tensor flattened row-major, no header. A model with several\n"
+                   "inputs takes --input NAME=file.csv for each; several outputs are written with\n"
+                   "--output NAME=file.csv (each one wanted). Without --output the single output goes to stdout.\n"
+                   "Values are printed with %.9g, enough digits to read back the same float.\n"
+                   "  --model NAME, --checkpoint ID|latest   for a project file (default: the latest checkpoint)\n"
+                   "  --batch B           samples per run (default 256)\n"
+                   "  --threads T         CPU threads for matrix products (default 1)\n"
+                   "  --device NAME       the backend: cpu (default)\n"
+                   "Exit status: 0 predicted; 1 bad input values or shapes; 2 usage errors, unreadable files.\n",
+                   predictCommand});
+    out.push_back({"evaluate", "print the loss and metrics of a saved model or checkpoint on a dataset",
+                   "usage: strata-cli evaluate DIR|P.strata --data NAME [options]\n\n"
+                   "Prints one JSON line: loss, accuracy (classification) or mae (regression), samples, data,\n"
+                   "split, source. The loss is the one the model was trained with, when known.\n"
+                   "  --data NAME         digits | iris | wine | fashion-mnist | mnist:DIR\n"
+                   "  --split S           test (default) | validation | train\n"
+                   "  --loss NAME         override the loss\n"
+                   "  --model NAME, --checkpoint ID|latest   for a project file (default: the latest checkpoint)\n"
+                   "  --batch B           samples per run (default: the training batch size, else 32)\n"
+                   "  --threads T, --device NAME\n"
+                   "Exit status: 0 evaluated; 1 the data does not fit the model; 2 usage errors, unreadable files.\n",
+                   evaluateCommand});
+}
+
+} // namespace strata::cli

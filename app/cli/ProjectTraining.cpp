@@ -1,0 +1,287 @@
+#include "app/cli/ProjectTraining.h"
+
+#include "engine/Error.h"
+#include "engine/train/Tracer.h"
+#include "storage/CheckpointManager.h"
+#include "storage/Project.h"
+#include "storage/Restore.h"
+#include "storage/Sha256.h"
+
+#include <cmath>
+#include <ostream>
+
+namespace strata::cli {
+
+namespace {
+
+constexpr int kDefaultMaxToKeep = 5;
+constexpr std::size_t kMetricsBatch = 200; // step metrics are written at least this often
+
+bool parseCount(const Args& a, const char* name, int64_t min, std::optional<int64_t>& out, std::ostream& err) {
+    if (!a.hasValue(name)) return true;
+    const std::string text = a.value(name);
+    try {
+        std::size_t used = 0;
+        const long long v = std::stoll(text, &used);
+        if (used == text.size() && v >= min) {
+            out = v;
+            return true;
+        }
+    } catch (const std::exception&) {
+    }
+    err << "strata-cli train: " << name << " must be an integer >= " << min << ", got '" << text << "'\n";
+    return false;
+}
+
+nlohmann::json metricJson(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+nlohmann::json hyperparametersOf(const train::TrainOptions& o, const std::string& dataset, const ProjectTrainingOptions& p) {
+    return {{"epochs", o.epochs},
+            {"batch_size", o.batchSize},
+            {"loss", o.loss},
+            {"from_logits", o.fromLogits},
+            {"optimizer", o.optimizer.toJson()},
+            {"seed", o.seed},
+            {"shuffle", o.shuffle},
+            {"dataset", dataset},
+            {"checkpoint_every", p.checkpointEvery.value_or(0)},
+            {"max_to_keep", p.maxToKeep.value_or(kDefaultMaxToKeep)}};
+}
+
+std::string datasetHash(const data::Dataset& d) {
+    storage::Sha256 h;
+    h.update(d.x.bytes(), d.x.byteSize());
+    h.update(d.y.bytes(), d.y.byteSize());
+    return h.hexDigest();
+}
+
+} // namespace
+
+const std::vector<std::string>& projectTrainingFlags() {
+    static const std::vector<std::string> f = {"--resume"};
+    return f;
+}
+
+const std::vector<std::string>& projectTrainingOptions() {
+    static const std::vector<std::string> o = {"--project", "--model", "--checkpoint-every", "--max-to-keep"};
+    return o;
+}
+
+const char* projectTrainingUsage() {
+    return "  --project FILE      record the run in a .strata project (created when absent): the model\n"
+           "                      version, dataset, hyper-parameters, metrics and checkpoints\n"
+           "  --model NAME        the model's name in the project (default: the spec's name)\n"
+           "  --checkpoint-every N  a checkpoint every N steps (default: one at the end of each epoch)\n"
+           "  --max-to-keep K     checkpoints kept per run, newest first, plus the best by val_loss\n"
+           "                      (default 5; 0 keeps all)\n"
+           "  --resume            continue the model's latest run from its latest checkpoint, with the\n"
+           "                      run's spec, data and hyper-parameters (MODEL.json and --data may be\n"
+           "                      left out); --epochs sets the new total\n";
+}
+
+bool ProjectTraining::parse(const Args& a, std::optional<ProjectTrainingOptions>& out, std::ostream& err) {
+    out.reset();
+    if (!a.hasValue("--project")) {
+        for (const char* o : {"--model", "--checkpoint-every", "--max-to-keep"})
+            if (a.hasValue(o)) {
+                err << "strata-cli train: " << o << " needs --project FILE\n";
+                return false;
+            }
+        if (a.has("--resume")) {
+            err << "strata-cli train: --resume needs --project FILE\n";
+            return false;
+        }
+        return true;
+    }
+    ProjectTrainingOptions o;
+    o.project = a.value("--project");
+    o.model = a.value("--model");
+    o.resume = a.has("--resume");
+    std::optional<int64_t> keep;
+    if (!parseCount(a, "--checkpoint-every", 0, o.checkpointEvery, err) || !parseCount(a, "--max-to-keep", 0, keep, err))
+        return false;
+    if (keep) o.maxToKeep = int(std::min<int64_t>(*keep, 1 << 30));
+    out = std::move(o);
+    return true;
+}
+
+ProjectTraining::ProjectTraining(ProjectTrainingOptions options) : options_(std::move(options)) {
+    project_ = std::make_unique<storage::Project>(
+        storage::Project::open(options_.project, options_.resume ? storage::OpenMode::ReadWrite : storage::OpenMode::Create));
+    if (!options_.resume) return;
+    const storage::ModelInfo model = project_->model(options_.model);
+    const auto run = project_->latestRun(model.id);
+    if (!run)
+        throw StrataError(options_.project + " has no run of model '" + model.name + "' to resume; train once without --resume");
+    resume_ = run->id;
+    runSpec_ = project_->version(run->modelVersionId).spec;
+    runDataset_ = run->hyperparameters.value("dataset", run->datasetName);
+    hyperparameters_ = run->hyperparameters;
+    versionId_ = run->modelVersionId;
+    runId_ = run->id;
+    if (options_.model.empty()) options_.model = model.name;
+    // The run's own settings, unless this command gives new ones.
+    if (!options_.checkpointEvery) options_.checkpointEvery = hyperparameters_.value("checkpoint_every", int64_t(0));
+    if (!options_.maxToKeep) options_.maxToKeep = hyperparameters_.value("max_to_keep", kDefaultMaxToKeep);
+}
+
+ProjectTraining::~ProjectTraining() = default;
+
+ModelSpec ProjectTraining::resolveSpec(const std::optional<ModelSpec>& given) const {
+    if (!resuming()) {
+        if (!given) throw StrataError("a MODEL.json is needed to start a run (only --resume continues one without it)");
+        return *given;
+    }
+    if (given && given->toJson() != runSpec_.toJson())
+        throw StrataError("the given spec differs from the spec of run " + std::to_string(runId_) + " in " + options_.project +
+                          " (model '" + options_.model + "'); resume without MODEL.json, or start a new run without --resume");
+    return runSpec_;
+}
+
+std::string ProjectTraining::resolveDataset(const std::string& given) const {
+    if (!resuming()) {
+        if (given.empty()) throw StrataError("--data NAME is required (digits, iris, wine, fashion-mnist, mnist:DIR)");
+        return given;
+    }
+    if (!given.empty() && given != runDataset_)
+        throw StrataError("run " + std::to_string(runId_) + " in " + options_.project + " trains on '" + runDataset_ +
+                          "', not '" + given + "'; resume without --data, or start a new run without --resume");
+    return runDataset_;
+}
+
+void ProjectTraining::applyRunOptions(train::TrainOptions& opts, bool epochsGiven) const {
+    if (!resuming()) return;
+    const auto& hp = hyperparameters_;
+    try {
+        if (!epochsGiven) opts.epochs = hp.at("epochs").get<int>();
+        opts.batchSize = hp.at("batch_size").get<int64_t>();
+        opts.loss = hp.at("loss").get<std::string>();
+        opts.fromLogits = hp.value("from_logits", false);
+        opts.optimizer = ir::OptimizerConfig::fromJson(hp.at("optimizer"));
+        opts.seed = hp.at("seed").get<uint64_t>();
+        opts.shuffle = hp.value("shuffle", true);
+    } catch (const nlohmann::json::exception& e) {
+        throw StrataError(options_.project + ": the hyper-parameters of run " + std::to_string(runId_) +
+                          " cannot be read (" + e.what() + ")");
+    }
+}
+
+std::string ProjectTraining::begin(Model& model, ir::Backend& backend, train::TrainOptions& opts, const data::Dataset& train,
+                                   const std::string& datasetName) {
+    const std::string name = options_.model.empty() ? model.spec().name : options_.model;
+    const storage::RetentionPolicy policy{options_.maxToKeep.value_or(kDefaultMaxToKeep), 0, "val_loss", false};
+    const std::string hash = datasetHash(train);
+    if (!resuming()) {
+        const storage::ModelVersion version = project_->ensureVersion(name, model.spec());
+        versionId_ = version.id;
+        const storage::DatasetInfo dataset =
+            project_->addBuiltinDataset(datasetName, hash, int64_t(train.x.byteSize() + train.y.byteSize()));
+        hyperparameters_ = hyperparametersOf(opts, datasetName, options_);
+        runId_ = project_->beginRun({versionId_, dataset.id, hyperparameters_, opts.seed, backend.name()});
+        // The graphs this run traces, for the traced-graph viewer.
+        const Shape sample = model.outputShape(model.inputIndices()[0]);
+        for (bool training : {true, false}) {
+            std::vector<int64_t> dims = sample.dims();
+            dims[0] = opts.batchSize;
+            const train::Signature sig{{Shape(dims)}, training};
+            project_->saveTracedGraph(versionId_, sig.toString(), train::traceModel(model, sig, opts.seed).graph.toJson());
+        }
+        manager_ = std::make_unique<storage::CheckpointManager>(*project_, versionId_, runId_, policy);
+        return "recording run " + std::to_string(runId_) + " of model '" + name + "' version " + std::to_string(version.version) +
+               " in " + options_.project;
+    }
+
+    manager_ = std::make_unique<storage::CheckpointManager>(*project_, versionId_, runId_, policy);
+    hyperparameters_["epochs"] = opts.epochs;
+    hyperparameters_["checkpoint_every"] = options_.checkpointEvery.value_or(0);
+    hyperparameters_["max_to_keep"] = policy.maxToKeep;
+    project_->updateRun(runId_, "running", nlohmann::json::object(), &hyperparameters_);
+    std::string note;
+    if (const auto run = project_->run(runId_); run.datasetId) {
+        for (const auto& d : project_->datasets())
+            if (d.id == *run.datasetId && d.sha256 != hash)
+                note = " (warning: dataset '" + datasetName + "' has changed since the run started)";
+    }
+    const auto latest = manager_->latest();
+    if (!latest)
+        return "run " + std::to_string(runId_) + " has no checkpoint yet; starting it again from the beginning" + note;
+    storage::CheckpointReader reader(*project_, latest->id);
+    storage::restoreModel(reader, model);
+    storage::restoreTrainingState(reader, backend);
+    opts.initialEpoch = latest->epochsDone;
+    opts.initialBatch = latest->batchesDone;
+    stepOffset_ = lastStep_ = lastSavedStep_ = latest->step;
+    epochsDone_ = latest->epochsDone;
+    batchesDone_ = latest->batchesDone;
+    lastCheckpointId_ = latest->id;
+    return "resuming run " + std::to_string(runId_) + " from checkpoint " + std::to_string(latest->id) + " (step " +
+           std::to_string(latest->step) + ", " + std::to_string(latest->epochsDone) + " epochs and " +
+           std::to_string(latest->batchesDone) + " batches done)" + note;
+}
+
+int64_t ProjectTraining::saveCheckpoint(ir::Backend& backend, const nlohmann::json& metrics) {
+    storage::Transaction t(project_->database());
+    flushMetrics();
+    storage::CheckpointMeta meta;
+    meta.step = lastStep_;
+    meta.epochsDone = epochsDone_;
+    meta.batchesDone = batchesDone_;
+    meta.metrics = metrics;
+    lastCheckpointId_ = manager_->save(meta, [&](storage::CheckpointWriter& w) { w.addBackend(backend); });
+    t.commit();
+    lastSavedStep_ = lastStep_;
+    return lastCheckpointId_;
+}
+
+void ProjectTraining::flushMetrics() {
+    project_->addMetrics(runId_, pending_);
+    pending_.clear();
+}
+
+void ProjectTraining::onStep(const train::StepEvent& e, ir::Backend& backend) {
+    lastStep_ = stepOffset_ + e.step;
+    const bool epochEnd = e.batch == e.batchesPerEpoch;
+    epochsDone_ = epochEnd ? e.epoch : e.epoch - 1;
+    batchesDone_ = epochEnd ? 0 : e.batch;
+    pending_.push_back({"step", lastStep_, "loss", e.loss});
+    const int64_t every = options_.checkpointEvery.value_or(0);
+    if (every > 0 && lastStep_ % every == 0) saveCheckpoint(backend, {{"loss", metricJson(e.loss)}});
+    else if (pending_.size() >= kMetricsBatch) flushMetrics();
+}
+
+void ProjectTraining::onEpoch(const train::EpochEvent& e, ir::Backend& backend) {
+    const std::pair<const char*, double> values[] = {{"loss", e.loss},
+                                                     {"accuracy", e.accuracy},
+                                                     {"val_loss", e.valLoss},
+                                                     {"val_accuracy", e.valAccuracy},
+                                                     {"seconds", e.seconds},
+                                                     {"samples_per_second", e.samplesPerSecond}};
+    nlohmann::json metrics = nlohmann::json::object();
+    for (const auto& [k, v] : values) {
+        if (std::isfinite(v)) pending_.push_back({"epoch", e.epoch, k, v});
+        if (std::string(k) != "seconds" && std::string(k) != "samples_per_second") metrics[k] = metricJson(v);
+    }
+    if (options_.checkpointEvery.value_or(0) == 0) {
+        saveCheckpoint(backend, metrics);
+        return;
+    }
+    storage::Transaction t(project_->database());
+    flushMetrics();
+    if (lastSavedStep_ == lastStep_ && lastCheckpointId_) manager_->addMetrics(lastCheckpointId_, metrics);
+    t.commit();
+}
+
+void ProjectTraining::finish(const train::FitResult& fit, const train::EvalResult& test, ir::Backend& backend) {
+    if (!fit.diverged && lastStep_ > lastSavedStep_) saveCheckpoint(backend, nlohmann::json::object());
+    flushMetrics();
+    const std::string status = fit.diverged ? "diverged" : fit.stopped ? "stopped" : "completed";
+    nlohmann::json result = {{"steps", lastStep_},
+                             {"epochs_done", epochsDone_},
+                             {"batches_done", batchesDone_},
+                             {"test_loss", metricJson(test.loss)},
+                             {"test_accuracy", metricJson(test.accuracy)},
+                             {"message", fit.message}};
+    project_->updateRun(runId_, status, result);
+}
+
+} // namespace strata::cli

@@ -1,0 +1,109 @@
+// What `strata-cli train --project P.strata` adds to a training run: the model version, the
+// dataset and the run are recorded before fit; metrics per step and per epoch, and checkpoints
+// (every N steps, or at the end of each epoch) are written while it trains, each checkpoint in one
+// transaction and pruned to --max-to-keep; --resume continues the latest run of the model from
+// its latest checkpoint (weights, optimizer slots, optimizer/iter, and the epoch and batch it had
+// reached), so a resumed run ends with the same weights as one never interrupted.
+//
+// TrainCommand calls, in order:
+//   ProjectTraining::parse(args, options, err)            // --project absent: no project
+//   ProjectTraining project(options);                     // opens or creates the file
+//   spec, data name: project.resolve(...)                 // resume: the run's own
+//   project.applyRunOptions(opts, epochsGiven);           // resume: the run's hyper-parameters
+//   model->build(opts.seed); project.begin(*model, *backend, opts, splits.train, dataName);
+//   trainer.onStep(... project.onStep(e, backend) ...);  trainer.onEpoch(... project.onEpoch(e, backend) ...)
+//   project.finish(fit, test, backend);
+#pragma once
+
+#include "app/cli/Cli.h"
+
+#include "engine/Model.h"
+#include "engine/data/Dataset.h"
+#include "engine/ir/Backend.h"
+#include "engine/train/Trainer.h"
+
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace strata::storage {
+class Project;
+class CheckpointManager;
+struct Metric;
+} // namespace strata::storage
+
+namespace strata::cli {
+
+struct ProjectTrainingOptions {
+    std::string project;                 // --project FILE
+    std::string model;                   // --model NAME (default: the spec's name, or the project's only model)
+    std::optional<int64_t> checkpointEvery; // --checkpoint-every N steps; absent or 0: at the end of each epoch
+    std::optional<int> maxToKeep;           // --max-to-keep K (default 5; 0 keeps all)
+    bool resume = false;                 // --resume
+};
+
+// The flags and options `train` accepts for projects (append them to its Args lists), and the
+// lines they add to its --help.
+const std::vector<std::string>& projectTrainingFlags();
+const std::vector<std::string>& projectTrainingOptions();
+const char* projectTrainingUsage();
+
+class ProjectTraining {
+public:
+    // Reads the project options. Returns false after printing a usage error; `out` stays empty
+    // when --project is absent (the other project options then are an error).
+    static bool parse(const Args& a, std::optional<ProjectTrainingOptions>& out, std::ostream& err);
+
+    // Opens the project (created when absent, unless resuming). Resuming finds the run to
+    // continue: the latest run of --model (or of the project's only model). Throws StrataError.
+    explicit ProjectTraining(ProjectTrainingOptions options);
+    ~ProjectTraining();
+
+    bool resuming() const { return resume_.has_value(); }
+    // The spec and dataset to train: as given, or (resuming) the run's. Resuming, a given spec or
+    // dataset that differs from the run's is an error naming both. Throws StrataError.
+    ModelSpec resolveSpec(const std::optional<ModelSpec>& given) const;
+    std::string resolveDataset(const std::string& given) const;
+    // Resuming: the run's hyper-parameters replace `opts` (the epoch count too, unless given).
+    void applyRunOptions(train::TrainOptions& opts, bool epochsGiven) const;
+
+    // With the model built and before the Trainer exists. A new run: records the model version
+    // (a new one only when the spec changed), the dataset (by content hash), the run and its
+    // traced graphs. Resuming: restores the run's latest checkpoint into the model and the
+    // backend and sets opts.initialEpoch / initialBatch. Returns a line for the person.
+    std::string begin(Model& model, ir::Backend& backend, train::TrainOptions& opts, const data::Dataset& train,
+                      const std::string& datasetName);
+
+    // Trainer event hooks.
+    void onStep(const train::StepEvent& e, ir::Backend& backend);
+    void onEpoch(const train::EpochEvent& e, ir::Backend& backend);
+    // After fit and the test evaluation: a last checkpoint when steps ran since the previous one
+    // (not after a NaN stop), the remaining metrics, the run's status and result.
+    void finish(const train::FitResult& fit, const train::EvalResult& test, ir::Backend& backend);
+
+    int64_t runId() const { return runId_; }
+
+private:
+    int64_t saveCheckpoint(ir::Backend& backend, const nlohmann::json& metrics);
+    void flushMetrics();
+
+    ProjectTrainingOptions options_;
+    std::unique_ptr<storage::Project> project_;
+    std::optional<int64_t> resume_; // the run being resumed
+    ModelSpec runSpec_;             // resuming: the run's spec, dataset and hyper-parameters
+    std::string runDataset_;
+    std::unique_ptr<storage::CheckpointManager> manager_;
+    nlohmann::json hyperparameters_;
+    int64_t versionId_ = 0, runId_ = 0;
+    int64_t stepOffset_ = 0;     // steps done before this process (resuming)
+    int64_t lastStep_ = 0;       // global step of the last step event
+    int epochsDone_ = 0;         // where training stands after lastStep_
+    int64_t batchesDone_ = 0;
+    int64_t lastSavedStep_ = -1; // global step of the last checkpoint
+    int64_t lastCheckpointId_ = 0;
+    std::vector<storage::Metric> pending_;
+};
+
+} // namespace strata::cli

@@ -1,0 +1,121 @@
+// The main window: palette (left), canvas or ordered list (centre, under the block breadcrumb),
+// inspector and versions (right), summary and issues (bottom); File/Edit/View/Model/Help menus,
+// a toolbar and a status bar. Window layout, theme and recent files persist in QSettings.
+#pragma once
+
+#include "app/gui/Theme.h"
+
+#include <QMainWindow>
+
+class QAction;
+class QComboBox;
+class QDockWidget;
+class QLabel;
+class QListWidget;
+class QMenu;
+class QTabWidget;
+class QTimer;
+
+namespace strata::gui {
+
+class Breadcrumb;
+class Document;
+class GraphScene;
+class GraphView;
+class InspectorPanel;
+class IssuesPanel;
+class LayerListPanel;
+class PalettePanel;
+class RecoveryFile;
+class SummaryPanel;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    Document* document() const { return doc_; }
+    GraphScene* scene() const { return scene_; }
+    GraphView* view() const { return view_; }
+    PalettePanel* palette() const { return palette_; }
+    InspectorPanel* inspector() const { return inspector_; }
+    SummaryPanel* summary() const { return summary_; }
+    IssuesPanel* issues() const { return issues_; }
+    LayerListPanel* layerList() const { return list_; }
+    QListWidget* versionsList() const { return versions_; }
+    QAction* action(const QString& name) const; // by objectName, e.g. "undo", "fit"
+
+    // Opens a project (or shows why not); returns whether it did.
+    bool openProject(const QString& path);
+    // Shows a panel for screenshots and tests: "editor", "summary" or "list".
+    void showView(const QString& what);
+    // Offers the autosaved model of a session that did not end cleanly.
+    void offerRecovery();
+    void setAutosaveInterval(int ms);
+    void autosaveNow();
+    RecoveryFile* recovery() const { return recovery_; }
+    // When false, close and switch ask nothing (tests, screenshots).
+    void setInteractive(bool on) { interactive_ = on; }
+
+public slots:
+    void newModel();
+    void open();
+    bool save();
+    bool saveAs();
+    void importSpec();
+    void exportSpec();
+    void deleteSelection();
+    void copySelection();
+    void cutSelection();
+    void paste();
+    void duplicateSelection();
+    void groupSelection();
+    void ungroupSelection();
+    void openSelectedBlock();
+    void autoLayout();
+    void selectLayer(const std::string& layer);
+
+protected:
+    void closeEvent(QCloseEvent* e) override;
+    void changeEvent(QEvent* e) override;
+
+private:
+    void buildPanels();
+    void buildActions();
+    void buildMenus();
+    void restoreLayout();
+    void updateTitle();
+    void updateStatus();
+    void refreshVersions();
+    void refreshModels();
+    void addRecent(const QString& path);
+    void rebuildRecentMenu();
+    bool maybeSave(); // false: the person cancelled
+    void showError(const QString& what, const std::exception& e);
+    void setTheme(Theme::Mode mode);
+    QAction* makeAction(const QString& name, const QString& text, const QKeySequence& key, const char* slotOrNull = nullptr);
+
+    Document* doc_;
+    GraphScene* scene_;
+    GraphView* view_;
+    QTabWidget* centralTabs_;
+    Breadcrumb* breadcrumb_;
+    PalettePanel* palette_;
+    InspectorPanel* inspector_;
+    SummaryPanel* summary_;
+    IssuesPanel* issues_;
+    LayerListPanel* list_;
+    QListWidget* versions_;
+    QComboBox* models_;
+    QDockWidget *paletteDock_, *inspectorDock_, *summaryDock_, *issuesDock_, *versionsDock_;
+    QLabel* statusStats_;
+    QMenu* recentMenu_ = nullptr;
+    QTimer* autosave_;
+    RecoveryFile* recovery_;
+    Theme::Mode theme_ = Theme::Mode::System;
+    bool interactive_ = true;
+    bool switchingModel_ = false;
+};
+
+} // namespace strata::gui

@@ -1,0 +1,37 @@
+#include "app/gui/Screenshot.h"
+
+#include "app/gui/MainWindow.h"
+#include "app/gui/canvas/GraphScene.h"
+#include "app/gui/canvas/GraphView.h"
+#include "app/gui/project/Document.h"
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QPixmap>
+
+namespace strata::gui {
+
+bool renderScreenshot(MainWindow& window, const QString& out, const QString& show, int width, int height) {
+    window.setInteractive(false);
+    window.resize(width, height);
+    window.show();
+    // Let the layout settle (docks size themselves over a few event-loop turns).
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < 300) QApplication::processEvents(QEventLoop::AllEvents, 50);
+    window.showView(show.isEmpty() ? "editor" : show);
+    // Show the inspector at work: select the layer with the most parameters.
+    const auto& inf = window.document()->model()->rootInference();
+    const auto& spec = window.document()->model()->spec();
+    std::size_t best = 0;
+    for (std::size_t i = 0; i < inf.layers.size(); ++i)
+        if (inf.layers[i].params.total() > inf.layers[best].params.total()) best = i;
+    if (!spec.layers.empty()) window.scene()->selectLayers({spec.layers[best].name});
+    QApplication::processEvents();
+    window.view()->fitAll();
+    QApplication::processEvents();
+    QPixmap pm = window.grab();
+    return !pm.isNull() && pm.save(out, "PNG");
+}
+
+} // namespace strata::gui

@@ -1,0 +1,13 @@
+// `strata --screenshot OUT.png`: renders the main window at a fixed size into a PNG, for docs and tests.
+#pragma once
+
+#include <QString>
+
+namespace strata::gui {
+
+class MainWindow;
+
+// Lays the window out at width×height, fits the canvas, and saves it. Returns false on failure.
+bool renderScreenshot(MainWindow& window, const QString& out, const QString& show, int width = 1600, int height = 1000);
+
+} // namespace strata::gui

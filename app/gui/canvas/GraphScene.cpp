@@ -1,0 +1,300 @@
+#include "app/gui/canvas/GraphScene.h"
+
+#include "app/gui/canvas/CanvasStyle.h"
+#include "app/gui/canvas/EdgeItem.h"
+#include "app/gui/canvas/NodeItem.h"
+
+#include "engine/LayerRegistry.h"
+
+#include <QGraphicsPathItem>
+#include <QGraphicsSceneMouseEvent>
+#include <QPainter>
+
+#include <cmath>
+
+namespace strata::gui {
+
+namespace {
+QString q(const std::string& s) { return QString::fromStdString(s); }
+constexpr double kGrid = 24;
+} // namespace
+
+GraphScene::GraphScene(GraphModel* model, GraphEditor* editor, QObject* parent)
+    : QGraphicsScene(parent), model_(model), editor_(editor) {
+    setItemIndexMethod(QGraphicsScene::BspTreeIndex);
+    connect(model_, &GraphModel::changed, this, [this] {
+        if (stale_) return;
+        stale_ = true;
+        QMetaObject::invokeMethod(this, &GraphScene::ensureSynced, Qt::QueuedConnection);
+    });
+    connect(model_, &GraphModel::levelChanged, this, [this] {
+        clearSelection();
+        sync();
+    });
+    sync();
+}
+
+GraphScene::~GraphScene() {
+    // The base class deletes the items; nobody should hear about selections changing meanwhile.
+    blockSignals(true);
+    nodes_.clear();
+    edges_.clear();
+    edgesOf_.clear();
+}
+
+void GraphScene::ensureSynced() const {
+    if (stale_) const_cast<GraphScene*>(this)->sync();
+}
+
+const std::map<std::string, NodeItem*>& GraphScene::nodes() const {
+    ensureSynced();
+    return nodes_;
+}
+
+NodeItem* GraphScene::node(const std::string& layer) const {
+    ensureSynced();
+    auto it = nodes_.find(layer);
+    return it == nodes_.end() ? nullptr : it->second;
+}
+
+EdgeItem* GraphScene::edge(const std::string& to, int port) const {
+    ensureSynced();
+    auto it = edges_.find({to, port});
+    return it == edges_.end() ? nullptr : it->second;
+}
+
+std::vector<std::string> GraphScene::selectedLayers() const {
+    ensureSynced();
+    std::vector<std::string> out;
+    for (const auto& l : model_->spec().layers)
+        if (NodeItem* n = node(l.name); n && n->isSelected()) out.push_back(l.name);
+    return out;
+}
+
+std::vector<Connection> GraphScene::selectedWires() const {
+    std::vector<Connection> out;
+    for (auto* item : selectedItems())
+        if (item->type() == EdgeItem::Type) {
+            auto* e = static_cast<EdgeItem*>(item);
+            out.push_back({e->from(), e->to(), e->port()});
+        }
+    return out;
+}
+
+void GraphScene::selectLayers(const std::vector<std::string>& layers) {
+    ensureSynced();
+    clearSelection();
+    for (const auto& l : layers)
+        if (NodeItem* n = node(l)) n->setSelected(true);
+}
+
+void GraphScene::sync() {
+    stale_ = false;
+    syncing_ = true;
+    const ModelSpec& spec = model_->spec();
+    const auto& reg = LayerRegistry::instance();
+    std::set<std::string> alive;
+    for (const auto& l : spec.layers) {
+        alive.insert(l.name);
+        NodeItem*& n = nodes_[l.name];
+        if (!n) {
+            n = new NodeItem(l.name);
+            addItem(n);
+        }
+        NodeItem::Look look;
+        look.type = q(l.type);
+        look.name = q(l.name);
+        look.keyConfig = model_->keyConfigText(l.name);
+        const LayerTypeInfo* info = reg.find(l.type);
+        look.category = info ? q(info->category) : QString();
+        look.inputPorts = model_->inputPortCount(l.name);
+        look.hasOutput = true;
+        look.inputConnected.assign(std::size_t(look.inputPorts), false);
+        for (std::size_t i = 0; i < l.inbound.size() && i < look.inputConnected.size(); ++i) look.inputConnected[i] = true;
+        look.errors = model_->errorsOf(l.name);
+        n->setLook(look);
+        QPointF pos = model_->position(l.name);
+        if (n->pos() != pos) n->setPos(pos);
+    }
+    for (auto it = nodes_.begin(); it != nodes_.end();) {
+        if (!alive.count(it->first)) {
+            delete it->second;
+            it = nodes_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+
+    std::set<std::pair<std::string, int>> wired;
+    edgesOf_.clear();
+    edgesOfValid_ = false;
+    for (const auto& c : model_->connections()) {
+        std::pair key{c.to, c.port};
+        wired.insert(key);
+        EdgeItem*& e = edges_[key];
+        if (!e) {
+            e = new EdgeItem(c.from, c.to, c.port);
+            addItem(e);
+        }
+        e->setFrom(c.from);
+        QString shape = model_->outputShapeText(c.from);
+        e->setLabel(shape.isEmpty() ? QStringLiteral("?") : shape, shape.isEmpty());
+        updateEdgeGeometry(e);
+    }
+    for (auto it = edges_.begin(); it != edges_.end();) {
+        if (!wired.count(it->first)) {
+            delete it->second;
+            it = edges_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    syncing_ = false;
+}
+
+void GraphScene::updateEdgeGeometry(EdgeItem* e) {
+    NodeItem* a = node(e->from());
+    NodeItem* b = node(e->to());
+    if (a && b) e->setEnds(a->outputPortPos(), b->inputPortPos(e->port()));
+}
+
+void GraphScene::nodeMoved(NodeItem* n) {
+    if (syncing_) return; // sync() lays out every wire after it has placed the nodes
+    moving_ = true;
+    if (!edgesOfValid_) { // built on the first move after a change, not on every edit
+        edgesOf_.clear();
+        for (const auto& [key, e] : edges_) {
+            edgesOf_[e->from()].insert(e);
+            edgesOf_[e->to()].insert(e);
+        }
+        edgesOfValid_ = true;
+    }
+    if (auto it = edgesOf_.find(n->layer()); it != edgesOf_.end())
+        for (EdgeItem* e : it->second) updateEdgeGeometry(e);
+}
+
+NodeItem* GraphScene::nodeAt(QPointF scenePos) const {
+    for (QGraphicsItem* item : items(scenePos, Qt::IntersectsItemBoundingRect))
+        if (item->type() == NodeItem::Type) return static_cast<NodeItem*>(item);
+    return nullptr;
+}
+
+QString GraphScene::connectPorts(const std::string& from, const std::string& to, int port) {
+    QString why = editor_->connect(from, to, port);
+    if (!why.isEmpty()) emit statusMessage(tr("Not connected: %1").arg(why));
+    return why;
+}
+
+void GraphScene::mousePressEvent(QGraphicsSceneMouseEvent* e) {
+    ensureSynced();
+    if (e->button() == Qt::LeftButton)
+        if (NodeItem* n = nodeAt(e->scenePos()))
+            if (auto hit = n->portAt(e->scenePos())) {
+                const LayerSpec* l = model_->layer(n->layer());
+                QPointF start;
+                if (hit->output) {
+                    wireFrom_ = n->layer();
+                    wireOldTo_.clear();
+                    wireOldPort_ = -1;
+                    start = n->outputPortPos();
+                } else if (l && hit->index < int(l->inbound.size()) && node(l->inbound[std::size_t(hit->index)])) {
+                    // Pick up the wire at this input to move it elsewhere or drop it.
+                    wireFrom_ = l->inbound[std::size_t(hit->index)];
+                    wireOldTo_ = n->layer();
+                    wireOldPort_ = hit->index;
+                    start = node(wireFrom_)->outputPortPos();
+                    if (EdgeItem* old = edge(wireOldTo_, wireOldPort_)) old->setVisible(false);
+                } else {
+                    QGraphicsScene::mousePressEvent(e);
+                    return;
+                }
+                wire_ = addPath(EdgeItem::wirePath(start, e->scenePos()),
+                                QPen(CanvasStyle::current().selection, 2, Qt::DashLine));
+                wire_->setZValue(3);
+                wire_->setData(0, start);
+                e->accept();
+                return;
+            }
+    moving_ = false;
+    QGraphicsScene::mousePressEvent(e);
+}
+
+void GraphScene::mouseMoveEvent(QGraphicsSceneMouseEvent* e) {
+    if (wire_) {
+        wire_->setPath(EdgeItem::wirePath(wire_->data(0).toPointF(), e->scenePos()));
+        return;
+    }
+    QGraphicsScene::mouseMoveEvent(e);
+}
+
+void GraphScene::finishWire(QPointF scenePos) {
+    delete wire_;
+    wire_ = nullptr;
+    NodeItem* target = nodeAt(scenePos);
+    std::optional<PortHit> hit = target ? target->portAt(scenePos, 16) : std::nullopt;
+    int port = -1;
+    if (target && hit && !hit->output) port = hit->index;
+    else if (target && target->layer() != wireFrom_) {
+        // Dropped on the body: the first free input.
+        const LayerSpec* l = model_->layer(target->layer());
+        port = l ? int(l->inbound.size()) : 0;
+    }
+    QString why;
+    if (!wireOldTo_.empty()) {
+        if (EdgeItem* old = edge(wireOldTo_, wireOldPort_)) old->setVisible(true);
+        if (!target || port < 0) why = editor_->disconnect(wireOldTo_, wireOldPort_);
+        else if (!(target->layer() == wireOldTo_ && port == wireOldPort_))
+            why = editor_->reconnect(wireOldTo_, wireOldPort_, target->layer(), port);
+    } else if (target && port >= 0) {
+        connectPorts(wireFrom_, target->layer(), port);
+        return;
+    }
+    if (!why.isEmpty()) emit statusMessage(tr("Not connected: %1").arg(why));
+}
+
+void GraphScene::mouseReleaseEvent(QGraphicsSceneMouseEvent* e) {
+    ensureSynced();
+    if (wire_) {
+        finishWire(e->scenePos());
+        return;
+    }
+    QGraphicsScene::mouseReleaseEvent(e);
+    if (!moving_) return;
+    moving_ = false;
+    // One undo step for the whole drag of every moved node.
+    std::map<std::string, QPointF> moved;
+    for (const auto& [name, n] : nodes_)
+        if (n->pos() != model_->position(name)) moved[name] = QPointF(std::round(n->pos().x()), std::round(n->pos().y()));
+    if (!moved.empty()) editor_->moveNodes(moved);
+}
+
+void GraphScene::mouseDoubleClickEvent(QGraphicsSceneMouseEvent* e) {
+    if (NodeItem* n = nodeAt(e->scenePos()))
+        if (n->look().type == "Block") {
+            emit openBlockRequested(n->layer());
+            return;
+        }
+    QGraphicsScene::mouseDoubleClickEvent(e);
+}
+
+void GraphScene::drawBackground(QPainter* p, const QRectF& rect) {
+    const CanvasStyle& st = CanvasStyle::current();
+    p->fillRect(rect, st.background);
+    double scale = p->worldTransform().m11();
+    if (scale < 0.45) return;
+    // Cosmetic 2-pixel dots without antialiasing: a grid that costs little to paint.
+    QPen pen(st.grid, 2, Qt::SolidLine, Qt::SquareCap);
+    pen.setCosmetic(true);
+    p->save();
+    p->setRenderHint(QPainter::Antialiasing, false);
+    p->setPen(pen);
+    double left = std::floor(rect.left() / kGrid) * kGrid;
+    double top = std::floor(rect.top() / kGrid) * kGrid;
+    QVector<QPointF> dots;
+    for (double x = left; x < rect.right(); x += kGrid)
+        for (double y = top; y < rect.bottom(); y += kGrid) dots.append(QPointF(x, y));
+    p->drawPoints(dots.data(), int(dots.size()));
+    p->restore();
+}
+
+} // namespace strata::gui

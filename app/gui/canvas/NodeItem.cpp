@@ -1,0 +1,152 @@
+#include "app/gui/canvas/NodeItem.h"
+
+#include "app/gui/canvas/CanvasStyle.h"
+#include "app/gui/canvas/GraphScene.h"
+#include "app/gui/model/GraphModel.h"
+
+#include <QFontMetricsF>
+#include <QPainter>
+#include <QStyleOptionGraphicsItem>
+
+namespace strata::gui {
+
+namespace {
+constexpr double kW = NodeGeometry::width;
+constexpr double kH = NodeGeometry::height;
+constexpr double kHeader = 22;
+constexpr double kRadius = 7;
+constexpr double kPortR = 5.5;
+} // namespace
+
+NodeItem::NodeItem(std::string layer) : layer_(std::move(layer)) {
+    setFlags(ItemIsSelectable | ItemIsMovable | ItemSendsGeometryChanges);
+    setZValue(1);
+    // Repaints of a node blit a cached pixmap instead of shaping its text again.
+    setCacheMode(DeviceCoordinateCache);
+}
+
+bool NodeItem::setLook(const Look& look) {
+    if (look == look_) return false;
+    prepareGeometryChange();
+    look_ = look;
+    setToolTip(look_.errors.isEmpty()
+                   ? QStringLiteral("<b>%1</b> — %2").arg(look_.name.toHtmlEscaped(), look_.type)
+                   : QStringLiteral("<b>%1</b><br><span style='color:#e5484d'>%2</span>")
+                         .arg(look_.name.toHtmlEscaped(), look_.errors.join("<br>").toHtmlEscaped()));
+    update();
+    return true;
+}
+
+QRectF NodeItem::boundingRect() const { return QRectF(-12, -12, kW + 24, kH + 24); }
+
+QPointF NodeItem::inputPortLocal(int index) const {
+    int n = std::max(1, look_.inputPorts);
+    double spacing = std::min(NodeGeometry::portSpacing * 1.4, (kW - 24) / n);
+    return {kW / 2 + (index - (n - 1) / 2.0) * spacing, 0};
+}
+
+QPointF NodeItem::inputPortPos(int index) const { return mapToScene(inputPortLocal(index)); }
+QPointF NodeItem::outputPortPos() const { return mapToScene(QPointF(kW / 2, kH)); }
+
+std::optional<PortHit> NodeItem::portAt(QPointF scenePos, double radius) const {
+    QPointF local = mapFromScene(scenePos);
+    auto near = [&](QPointF p) { return QLineF(p, local).length() <= radius; };
+    if (look_.hasOutput && near(QPointF(kW / 2, kH))) return PortHit{true, 0};
+    for (int i = 0; i < look_.inputPorts; ++i)
+        if (near(inputPortLocal(i))) return PortHit{false, i};
+    return std::nullopt;
+}
+
+QRectF NodeItem::badgeRect() const { return QRectF(kW - 11, -9, 20, 20); }
+
+void NodeItem::paint(QPainter* p, const QStyleOptionGraphicsItem* option, QWidget*) {
+    const CanvasStyle& st = CanvasStyle::current();
+    p->setRenderHint(QPainter::Antialiasing);
+    const bool selected = option->state & QStyle::State_Selected;
+    const QColor accent = CanvasStyle::categoryColor(look_.category, look_.type);
+    QRectF body(0, 0, kW, kH);
+
+    // Zoomed far out: a coloured card, no text (unreadable at that size anyway).
+    if (option->levelOfDetailFromTransform(p->worldTransform()) < 0.3) {
+        p->setPen(selected ? QPen(st.selection, 3) : Qt::NoPen);
+        p->setBrush(st.nodeBody);
+        p->drawRect(body);
+        p->setPen(Qt::NoPen);
+        p->setBrush(look_.errors.isEmpty() ? accent : st.error);
+        p->drawRect(QRectF(0, 0, kW, kHeader));
+        return;
+    }
+
+    // Shadow, body, header band.
+    p->setPen(Qt::NoPen);
+    p->setBrush(QColor(0, 0, 0, st.dark ? 70 : 22));
+    p->drawRoundedRect(body.translated(0, 2), kRadius, kRadius);
+    p->setBrush(st.nodeBody);
+    QPen border(selected ? st.selection : (look_.errors.isEmpty() ? st.nodeBorder : st.error), selected ? 2.2 : 1.1);
+    p->setPen(border);
+    p->drawRoundedRect(body, kRadius, kRadius);
+    QPainterPath header;
+    header.addRoundedRect(QRectF(0, 0, kW, kHeader), kRadius, kRadius);
+    QPainterPath clip;
+    clip.addRect(QRectF(0, 0, kW, kHeader));
+    p->setPen(Qt::NoPen);
+    QColor band = accent;
+    band.setAlpha(st.dark ? 200 : 235);
+    p->setBrush(band);
+    p->save();
+    p->setClipRect(QRectF(0, 0, kW, kHeader));
+    p->drawRoundedRect(QRectF(0.6, 0.6, kW - 1.2, kHeader + kRadius), kRadius - 0.6, kRadius - 0.6);
+    p->restore();
+
+    // Header: type and key config; body: name.
+    p->setPen(Qt::white);
+    p->setFont(st.titleFont);
+    QFontMetricsF fmTitle(st.titleFont);
+    QString typeText = look_.type;
+    p->drawText(QRectF(10, 0, kW - 20, kHeader), Qt::AlignVCenter | Qt::AlignLeft, typeText);
+    if (!look_.keyConfig.isEmpty()) {
+        p->setFont(st.bodyFont);
+        double used = fmTitle.horizontalAdvance(typeText) + 18;
+        QFontMetricsF fm(st.bodyFont);
+        p->drawText(QRectF(used, 0, kW - used - 10, kHeader), Qt::AlignVCenter | Qt::AlignRight,
+                    fm.elidedText(look_.keyConfig, Qt::ElideRight, kW - used - 10));
+    }
+    p->setPen(st.text);
+    p->setFont(st.bodyFont);
+    QFontMetricsF fmBody(st.bodyFont);
+    p->drawText(QRectF(10, kHeader, kW - 20, kH - kHeader - 4), Qt::AlignVCenter | Qt::AlignLeft,
+                fmBody.elidedText(look_.name, Qt::ElideMiddle, kW - 20));
+
+    // Ports: filled when wired.
+    for (int i = 0; i < look_.inputPorts; ++i) {
+        bool on = i < int(look_.inputConnected.size()) && look_.inputConnected[std::size_t(i)];
+        p->setPen(QPen(on ? accent.darker(115) : st.portFree.darker(120), 1.2));
+        p->setBrush(on ? accent : st.nodeBody);
+        p->drawEllipse(inputPortLocal(i), kPortR, kPortR);
+    }
+    if (look_.hasOutput) {
+        p->setPen(QPen(accent.darker(115), 1.2));
+        p->setBrush(accent);
+        p->drawEllipse(QPointF(kW / 2, kH), kPortR, kPortR);
+    }
+
+    if (!look_.errors.isEmpty()) {
+        QRectF b = badgeRect();
+        p->setPen(QPen(st.nodeBody, 2));
+        p->setBrush(st.error);
+        p->drawEllipse(b);
+        QFont f = st.titleFont;
+        f.setPixelSize(13);
+        p->setFont(f);
+        p->setPen(Qt::white);
+        p->drawText(b, Qt::AlignCenter, QStringLiteral("!"));
+    }
+}
+
+QVariant NodeItem::itemChange(GraphicsItemChange change, const QVariant& value) {
+    if (change == ItemPositionHasChanged)
+        if (auto* s = dynamic_cast<GraphScene*>(scene())) s->nodeMoved(this);
+    return QGraphicsItem::itemChange(change, value);
+}
+
+} // namespace strata::gui

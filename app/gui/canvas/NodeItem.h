@@ -1,0 +1,55 @@
+// A layer on the canvas. It draws what the graph model says (type, name, key config, ports, an
+// error badge) and reports where its ports are; gestures are handled by the scene.
+#pragma once
+
+#include <QGraphicsItem>
+#include <QStringList>
+
+#include <optional>
+
+namespace strata::gui {
+
+struct PortHit {
+    bool output = false;
+    int index = 0;
+};
+
+class NodeItem : public QGraphicsItem {
+public:
+    enum { Type = UserType + 1 };
+    explicit NodeItem(std::string layer);
+
+    int type() const override { return Type; }
+    const std::string& layer() const { return layer_; }
+
+    struct Look {
+        QString type, name, keyConfig, category;
+        int inputPorts = 1;
+        bool hasOutput = true;
+        std::vector<bool> inputConnected;
+        QStringList errors;
+        bool operator==(const Look&) const = default;
+    };
+    // Returns whether anything changed.
+    bool setLook(const Look& look);
+    const Look& look() const { return look_; }
+    bool hasErrorBadge() const { return !look_.errors.isEmpty(); }
+
+    QPointF inputPortPos(int index) const;  // in scene coordinates
+    QPointF outputPortPos() const;
+    std::optional<PortHit> portAt(QPointF scenePos, double radius = 11) const;
+    QRectF badgeRect() const; // local coordinates
+
+    QRectF boundingRect() const override;
+    void paint(QPainter* p, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
+
+protected:
+    QVariant itemChange(GraphicsItemChange change, const QVariant& value) override;
+
+private:
+    QPointF inputPortLocal(int index) const;
+    std::string layer_;
+    Look look_;
+};
+
+} // namespace strata::gui

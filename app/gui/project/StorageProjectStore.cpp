@@ -1,0 +1,74 @@
+// ProjectStore on storage/'s SQLite project (storage/Project.h).
+#include "app/gui/project/ProjectStore.h"
+
+#include "storage/Project.h"
+
+namespace strata::gui {
+
+namespace {
+
+VersionInfo info(const storage::ModelVersion& v) {
+    return {v.id, v.version, QString::fromStdString(v.note), QString::fromStdString(v.createdAt)};
+}
+
+class StorageProjectStore : public ProjectStore {
+public:
+    explicit StorageProjectStore(storage::Project p) : project_(std::move(p)) {}
+
+    QString filePath() const override { return QString::fromStdString(project_.path().string()); }
+
+    std::vector<std::string> modelNames() const override {
+        std::vector<std::string> out;
+        for (const auto& m : project_.models()) out.push_back(m.name);
+        return out;
+    }
+
+    std::string lastSavedModel() const override {
+        std::string best;
+        int64_t bestId = -1;
+        for (const auto& m : project_.models())
+            if (m.latestVersionId > bestId) {
+                bestId = m.latestVersionId;
+                best = m.name;
+            }
+        return best;
+    }
+
+    std::vector<VersionInfo> versions(const std::string& model) const override {
+        std::vector<VersionInfo> out;
+        auto m = project_.findModel(model);
+        if (!m) return out;
+        for (const auto& v : project_.versions(m->id)) out.push_back(info(v));
+        return out;
+    }
+
+    StoredModel load(const std::string& model, std::optional<int64_t> versionId) const override {
+        storage::ModelVersion v;
+        if (versionId) {
+            v = project_.version(*versionId);
+        } else {
+            storage::ModelInfo m = project_.model(model);
+            auto latest = project_.latestVersion(m.id);
+            if (!latest) throw StrataError(filePath().toStdString() + ": model '" + m.name + "' has no versions");
+            v = *latest;
+        }
+        return {v.modelName, info(v), v.spec, v.layout};
+    }
+
+    VersionInfo save(const std::string& model, const ModelSpec& spec, const nlohmann::json& layout,
+                     const std::string& note) override {
+        return info(project_.saveVersion(model, spec, layout, note));
+    }
+
+private:
+    mutable storage::Project project_;
+};
+
+} // namespace
+
+std::unique_ptr<ProjectStore> ProjectStore::open(const QString& path, bool create) {
+    auto mode = create ? storage::OpenMode::Create : storage::OpenMode::ReadWrite;
+    return std::make_unique<StorageProjectStore>(storage::Project::open(path.toStdString(), mode));
+}
+
+} // namespace strata::gui

@@ -1,0 +1,117 @@
+// The main window: menus and shortcuts, title with the dirty mark, issues selecting nodes,
+// autosave to the recovery file, and the --screenshot rendering.
+#include <QTest>
+
+#include "GuiTestSupport.h"
+
+#include "app/gui/MainWindow.h"
+#include "app/gui/Screenshot.h"
+#include "app/gui/canvas/NodeItem.h"
+#include "app/gui/panels/IssuesPanel.h"
+#include "app/gui/project/ExampleProject.h"
+#include "app/gui/project/RecoveryFile.h"
+
+#include <QAction>
+#include <QImage>
+#include <QMenuBar>
+#include <QTemporaryDir>
+#include <QUndoStack>
+
+using namespace strata;
+using namespace strata::gui;
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { test::isolateUserFolders(); }
+
+    void menusAndShortcutsArePresent() {
+        MainWindow w;
+        QStringList menus;
+        for (QAction* a : w.menuBar()->actions()) menus << a->text().remove('&');
+        QCOMPARE(menus, (QStringList{"File", "Edit", "View", "Model", "Help"}));
+        QCOMPARE(w.action("save")->shortcut(), QKeySequence(QKeySequence::Save));
+        QCOMPARE(w.action("duplicate")->shortcut(), QKeySequence("Ctrl+D"));
+        QCOMPARE(w.action("fit")->shortcut(), QKeySequence("Ctrl+0"));
+        QCOMPARE(w.action("focus")->shortcut(), QKeySequence("F"));
+        QCOMPARE(w.action("redo")->shortcut(), QKeySequence("Ctrl+Shift+Z"));
+    }
+
+    void titleShowsFileAndDirtyMarkAndEditMenuTheUndoText() {
+        QTemporaryDir dir;
+        QString path = dir.filePath("examples.strata");
+        ExampleProject::build(test::resources() + "/examples", path);
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openProject(path));
+        QVERIFY(w.windowTitle().startsWith("two_branch — examples.strata"));
+        QVERIFY(!w.windowTitle().contains("*"));
+        w.document()->editor()->setConfig("wide", "units", 12);
+        QVERIFY(w.windowTitle().contains("examples.strata*"));
+        QCOMPARE(w.action("undo")->text(), QString("&Undo Set wide.units to 12"));
+        QVERIFY(w.save());
+        QVERIFY(!w.windowTitle().contains("*"));
+        QCOMPARE(w.versionsList()->count(), 2);
+    }
+
+    void deleteAndDuplicateWorkFromTheKeyboard() {
+        MainWindow w;
+        w.setInteractive(false);
+        w.document()->setModel(test::example("two_branch"), {}, false);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.view()->setFocus();
+        w.scene()->selectLayers({"dropout"});
+        QTest::keyClick(w.view()->viewport(), Qt::Key_D, Qt::ControlModifier);
+        QVERIFY(w.document()->model()->layer("dropout_1"));
+        QCOMPARE(w.scene()->selectedLayers(), std::vector<std::string>{"dropout_1"});
+        QTest::keyClick(w.view()->viewport(), Qt::Key_Delete);
+        QVERIFY(!w.document()->model()->layer("dropout_1"));
+        QCOMPARE(w.document()->undoStack()->count(), 2);
+    }
+
+    void clickingAnIssueSelectsItsNode() {
+        MainWindow w;
+        ModelSpec spec = test::example("two_branch");
+        spec.layers[spec.indexOf("project")].config["units"] = 48;
+        w.document()->setModel(spec, {}, false);
+        IssuesPanel* issues = w.issues();
+        QCOMPARE(issues->count(), 1);
+        emit issues->itemClicked(issues->item(0));
+        QCOMPARE(w.scene()->selectedLayers(), std::vector<std::string>{"residual"});
+        QVERIFY(w.scene()->node("residual")->hasErrorBadge());
+    }
+
+    void autosaveWritesTheRecoveryFileOnlyWhenDirty() {
+        MainWindow w;
+        w.setInteractive(false);
+        w.recovery()->remove();
+        w.document()->setModel(test::example("digits_mlp"), {}, false);
+        w.autosaveNow();
+        QVERIFY(!w.recovery()->read());
+        w.document()->editor()->setConfig("dense_1", "units", 40);
+        w.autosaveNow();
+        auto r = w.recovery()->read();
+        QVERIFY(r);
+        QVERIFY(r->spec.layers[1].config["units"] == nlohmann::json(40));
+        w.recovery()->remove();
+    }
+
+    void screenshotRendersTheWindowAtTheAskedSize() {
+        QTemporaryDir dir;
+        QString path = dir.filePath("examples.strata");
+        ExampleProject::build(test::resources() + "/examples", path);
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openProject(path));
+        QString out = dir.filePath("shot.png");
+        QVERIFY(renderScreenshot(w, out, "editor"));
+        QImage img(out);
+        QCOMPARE(img.size(), QSize(1600, 1000));
+        QVERIFY(renderScreenshot(w, dir.filePath("summary.png"), "summary"));
+        QVERIFY(QImage(dir.filePath("summary.png")).width() == 1600);
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"

@@ -1,0 +1,149 @@
+// Palette, inspector, summary, issues and the ordered list.
+#include <QCheckBox>
+#include <QComboBox>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QSpinBox>
+#include <QTest>
+#include <QTreeWidget>
+
+#include "GuiTestSupport.h"
+
+#include "app/gui/canvas/NodeItem.h"
+#include "app/gui/panels/InspectorPanel.h"
+#include "app/gui/panels/IssuesPanel.h"
+#include "app/gui/panels/LayerListPanel.h"
+#include "app/gui/panels/PalettePanel.h"
+#include "app/gui/panels/SummaryPanel.h"
+
+#include "engine/LayerRegistry.h"
+
+using namespace strata;
+using namespace strata::gui;
+
+class TestPanels : public QObject {
+    Q_OBJECT
+private slots:
+    void paletteListsEveryTypeGroupedWithDescriptions() {
+        PalettePanel p;
+        int entries = 0;
+        QStringList groups;
+        for (int g = 0; g < p.tree()->topLevelItemCount(); ++g) {
+            auto* group = p.tree()->topLevelItem(g);
+            if (!group->isHidden()) groups << group->text(0);
+            entries += group->childCount();
+        }
+        QCOMPARE(entries, int(LayerRegistry::instance().types().size()));
+        QCOMPARE(groups, (QStringList{"CORE", "CONVOLUTION", "POOLING", "NORMALIZATION", "REGULARIZATION", "MERGE", "ACTIVATION"}));
+        QTreeWidgetItem* dense = p.itemFor("Dense");
+        QVERIFY(dense->toolTip(0).contains("Fully connected"));
+        QVERIFY(!dense->icon(0).isNull());
+        p.filterBox()->setText("pool");
+        QVERIFY(dense->isHidden());
+        QVERIFY(!p.itemFor("MaxPooling2D")->isHidden());
+        QVERIFY(p.tree()->topLevelItem(0)->isHidden()); // Core has no pooling layer
+    }
+
+    void doubleClickAppendsAfterTheSelectedNodeAndWiresIt() {
+        ModelSpec spec = test::example("digits_mlp");
+        test::Editor ed(&spec);
+        PalettePanel p;
+        QObject::connect(&p, &PalettePanel::activated, [&](const QString& type) {
+            auto sel = ed.scene.selectedLayers();
+            ed.editor()->appendAfter(type.toStdString(), sel.empty() ? std::string() : sel.back());
+        });
+        const std::string first = spec.layers[1].name, second = spec.layers[2].name;
+        ed.scene.selectLayers({first});
+        emit p.tree()->itemActivated(p.itemFor("Dropout"), 0);
+        const ModelSpec& now = ed.model()->spec();
+        QCOMPARE(now.layers[2].type, std::string("Dropout"));
+        QCOMPARE(now.layers[2].inbound, std::vector<std::string>{first});
+        QCOMPARE(now.layers[3].inbound, std::vector<std::string>{now.layers[2].name});
+        QVERIFY(now.isSequential());
+        QVERIFY(ed.model()->rootInference().ok());
+        QCOMPARE(ed.undo()->count(), 1);
+        (void)second;
+    }
+
+    void inspectorEditUpdatesTheSummary() {
+        ModelSpec spec = test::example("two_branch");
+        test::Editor ed(&spec);
+        InspectorPanel inspector(ed.model(), ed.editor());
+        SummaryPanel summary(ed.model());
+        QCOMPARE(summary.cell("wide", 2), QString("2,080")); // 64*32 + 32
+        inspector.setLayer("wide");
+        auto* units = qobject_cast<QSpinBox*>(inspector.editorFor("units"));
+        QVERIFY(units);
+        QCOMPARE(units->value(), 32);
+        units->setValue(100);
+        QCOMPARE(summary.cell("wide", 2), QString("6,500")); // 64*100 + 100
+        QCOMPARE(summary.cell("wide", 1), QString("(None, 100)"));
+        QCOMPARE(ed.undo()->count(), 1);
+        QVERIFY(summary.totalsText().contains("Trainable"));
+        auto* act = qobject_cast<QComboBox*>(inspector.editorFor("activation"));
+        act->setCurrentText("tanh");
+        QCOMPARE(ed.model()->keyConfigText("wide"), QString("100 tanh"));
+        auto* bias = qobject_cast<QCheckBox*>(inspector.editorFor("use_bias"));
+        bias->setChecked(false);
+        QCOMPARE(summary.cell("wide", 2), QString("6,400"));
+        QCOMPARE(ed.undo()->count(), 3);
+        ed.undo()->undo();
+        QVERIFY(bias->isChecked()); // the inspector follows undo
+    }
+
+    void inspectorRefusesInvalidValuesWithTheReason() {
+        ModelSpec spec = test::example("two_branch");
+        test::Editor ed(&spec);
+        InspectorPanel inspector(ed.model(), ed.editor());
+        inspector.setLayer("wide");
+        auto* units = qobject_cast<QSpinBox*>(inspector.editorFor("units"));
+        units->setValue(0);
+        QVERIFY2(inspector.lastRefusal().contains("units"), qPrintable(inspector.lastRefusal()));
+        QCOMPARE(units->value(), 32);
+        QCOMPARE(ed.undo()->count(), 0);
+        auto* name = qobject_cast<QLineEdit*>(inspector.editorFor("name"));
+        name->setText("deep_1");
+        emit name->editingFinished();
+        QVERIFY(inspector.lastRefusal().contains("already used"));
+        QCOMPARE(name->text(), QString("wide"));
+        name->setText("wide_path");
+        emit name->editingFinished();
+        QVERIFY(ed.model()->layer("wide_path"));
+        QCOMPARE(inspector.layer(), std::string("wide_path"));
+        inspector.setLayer("features");
+        auto* shape = qobject_cast<QLineEdit*>(inspector.editorFor("shape"));
+        QCOMPARE(shape->text(), QString("64"));
+        shape->setText("8, 8");
+        emit shape->editingFinished();
+        QVERIFY(ed.model()->layer("features")->config["shape"] == nlohmann::json({8, 8}));
+    }
+
+    void issuesListNamesTheLayerAndActivatingSelects() {
+        ModelSpec spec = test::example("two_branch");
+        spec.layers[spec.indexOf("project")].config["units"] = 48;
+        test::Editor ed(&spec);
+        IssuesPanel issues(ed.model());
+        QCOMPARE(issues.count(), 1);
+        QVERIFY(issues.item(0)->text().startsWith("residual: "));
+        std::string activated;
+        QObject::connect(&issues, &IssuesPanel::layerActivated, [&](const std::string& l) {
+            activated = l;
+            ed.scene.selectLayers({l});
+        });
+        QTest::mouseClick(issues.viewport(), Qt::LeftButton, {}, issues.visualItemRect(issues.item(0)).center());
+        QCOMPARE(activated, std::string("residual"));
+        QCOMPARE(ed.scene.selectedLayers(), std::vector<std::string>{"residual"});
+    }
+
+    void sequentialModelsShowAsAnOrderedList() {
+        ModelSpec spec = test::example("digits_mlp");
+        test::Editor ed(&spec);
+        LayerListPanel list(ed.model());
+        QCOMPARE(list.list()->topLevelItemCount(), int(spec.layers.size()));
+        QCOMPARE(list.list()->topLevelItem(0)->text(1), QString::fromStdString(spec.layers[0].name));
+        QCOMPARE(list.list()->topLevelItem(1)->text(4), ed.model()->outputShapeText(spec.layers[1].name));
+    }
+};
+
+QTEST_MAIN(TestPanels)
+#include "tst_panels.moc"
