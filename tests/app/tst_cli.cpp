@@ -1,28 +1,16 @@
 // strata-cli summary and check on the shipped examples and on broken specs: output, JSON and
 // exit codes; --help and --version on every command.
-#include "app/cli/Cli.h"
+#include "CliTestSupport.h"
 
 #include <QProcess>
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 using namespace strata::cli;
+using namespace strata::cli::test;
 
 namespace {
-struct Result {
-    int code;
-    std::string out, err;
-};
-
-Result run(std::vector<std::string> args) {
-    std::ostringstream out, err;
-    int code = runCli(args, out, err);
-    return {code, out.str(), err.str()};
-}
-
-std::string example(const char* name) { return std::string(STRATA_TEST_DATA_DIR) + "/../../resources/examples/" + name; }
 std::string specFile(const char* name) { return std::string(STRATA_TEST_DATA_DIR) + "/specs/" + name; }
 } // namespace
 

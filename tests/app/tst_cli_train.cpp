@@ -1,28 +1,14 @@
 // strata-cli train: JSON lines per epoch and the test line, accuracy on digits, and clear
 // messages for bad inputs (shape mismatch, unknown dataset, bad options, loss/output mismatch).
-#include "app/cli/Cli.h"
+#include "CliTestSupport.h"
 
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 using namespace strata::cli;
+using namespace strata::cli::test;
 
-namespace {
-struct Result {
-    int code;
-    std::string out, err;
-};
-
-Result run(std::vector<std::string> args) {
-    std::ostringstream out, err;
-    int code = runCli(args, out, err);
-    return {code, out.str(), err.str()};
-}
-
-std::string example(const char* name) { return std::string(STRATA_TEST_DATA_DIR) + "/../../resources/examples/" + name; }
-} // namespace
 
 class TestCliTrain : public QObject {
     Q_OBJECT
