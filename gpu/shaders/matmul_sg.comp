@@ -1,0 +1,100 @@
+#version 450
+#extension GL_KHR_shader_subgroup_shuffle : require
+#extension GL_EXT_control_flow_attributes : require
+// C[M,N] = op(A) op(B), row-major, for CPU Vulkan drivers (lavapipe): no shared memory and no
+// barrier() (each is a coroutine switch on a CPU driver). One workgroup is one subgroup of SG
+// invocations (the SIMD lanes of one CPU vector); it computes TM = SG * RA rows x SG * 4 * TN4
+// columns of C; invocation l keeps all TM rows of its own 4 * TN4 columns in vec4 accumulators.
+// Per step of 4 values of K:
+//   - invocation l loads RA vec4 of A: rows l, l + SG, ... at K offsets k .. k+3;
+//   - every A value reaches all lanes by subgroupShuffle with a constant lane (a register
+//     permutation on a CPU, no memory);
+//   - each invocation loads 4 x TN4 vec4 of B (its own columns), used TM times.
+// On llvmpipe a lane-varying load costs a loop over the lanes, so the tile is as tall as
+// registers (and spills to the stack) allow. VA / VB: A / B may be read as vec4 (row length a
+// multiple of 4, binding offset 16-byte aligned, not transposed); otherwise four scalar reads.
+// Rows and columns past the edge are clamped on load and skipped on store.
+layout(local_size_x_id = 0) in; // SG
+layout(constant_id = 1) const uint RA = 1;  // A vec4 per invocation: TM = SG * RA rows per workgroup
+layout(constant_id = 2) const uint TN4 = 1; // vec4 columns per invocation
+layout(constant_id = 3) const uint TA = 0;
+layout(constant_id = 4) const uint TB = 0;
+layout(constant_id = 5) const uint VA = 0;
+layout(constant_id = 6) const uint VB = 0;
+
+layout(std430, binding = 0) readonly buffer A { float a[]; };
+layout(std430, binding = 0) readonly buffer A4 { vec4 a4[]; };
+layout(std430, binding = 1) readonly buffer B { float b[]; };
+layout(std430, binding = 1) readonly buffer B4 { vec4 b4[]; };
+layout(std430, binding = 2) writeonly buffer C { float c[]; };
+layout(push_constant) uniform P { uint M, N, K; } p;
+
+const uint SG = gl_WorkGroupSize.x;
+const uint TM = SG * RA;
+
+float loadA(uint r, uint k) { return TA == 0u ? a[r * p.K + k] : a[k * p.M + r]; }
+
+vec4 loadA4(uint r, uint k) { // A[r][k .. k+3]
+    if (VA != 0u) return a4[(r * p.K + k) >> 2];
+    return vec4(loadA(r, k), loadA(r, k + 1u), loadA(r, k + 2u), loadA(r, k + 3u));
+}
+
+float loadB(uint k, uint col) { return TB == 0u ? b[k * p.N + col] : b[col * p.K + k]; }
+
+vec4 loadB4(uint k, uint col) { // B[k][col .. col+3], columns clamped to the edge
+    if (VB != 0u) return b4[(k * p.N + col) >> 2];
+    const uint last = p.N - 1u;
+    return vec4(loadB(k, min(col, last)), loadB(k, min(col + 1u, last)), loadB(k, min(col + 2u, last)),
+                loadB(k, min(col + 3u, last)));
+}
+
+void main() {
+    const uint lane = gl_LocalInvocationID.x;
+    const uint row0 = gl_WorkGroupID.y * TM;
+    const uint colBase = gl_WorkGroupID.x * SG * 4u * TN4 + lane * 4u;
+    // Vector columns past the edge read the last whole vec4 (VB implies N % 4 == 0).
+    uint cols[TN4];
+    [[unroll]] for (uint j = 0u; j < TN4; ++j) cols[j] = VB != 0u ? min(colBase + j * SG * 4u, p.N - 4u) : colBase + j * SG * 4u;
+    uint myRows[RA];
+    [[unroll]] for (uint r = 0u; r < RA; ++r) myRows[r] = min(row0 + r * SG + lane, p.M - 1u);
+
+    vec4 acc[TM][TN4];
+    [[unroll]] for (uint i = 0u; i < TM; ++i)
+        [[unroll]] for (uint j = 0u; j < TN4; ++j) acc[i][j] = vec4(0.0);
+
+    const uint kMain = p.K & ~3u;
+    for (uint k0 = 0u; k0 < kMain; k0 += 4u) {
+        vec4 av[RA];
+        [[unroll]] for (uint r = 0u; r < RA; ++r) av[r] = loadA4(myRows[r], k0);
+        [[unroll]] for (uint kk = 0u; kk < 4u; ++kk) {
+            vec4 bv[TN4];
+            [[unroll]] for (uint j = 0u; j < TN4; ++j) bv[j] = loadB4(k0 + kk, cols[j]);
+            [[unroll]] for (uint r = 0u; r < RA; ++r)
+                [[unroll]] for (uint l = 0u; l < SG; ++l) {
+                    const float s = subgroupShuffle(av[r][kk], l); // A[row0 + r * SG + l][k0 + kk]
+                    [[unroll]] for (uint j = 0u; j < TN4; ++j) acc[r * SG + l][j] = fma(vec4(s), bv[j], acc[r * SG + l][j]);
+                }
+        }
+    }
+    for (uint k = kMain; k < p.K; ++k) { // the tail of K, one value at a time
+        vec4 bv[TN4];
+        [[unroll]] for (uint j = 0u; j < TN4; ++j) bv[j] = loadB4(k, cols[j]);
+        [[unroll]] for (uint r = 0u; r < RA; ++r) {
+            const float mine = loadA(myRows[r], k);
+            [[unroll]] for (uint l = 0u; l < SG; ++l) {
+                const float s = subgroupShuffle(mine, l);
+                [[unroll]] for (uint j = 0u; j < TN4; ++j) acc[r * SG + l][j] = fma(vec4(s), bv[j], acc[r * SG + l][j]);
+            }
+        }
+    }
+
+    [[unroll]] for (uint i = 0u; i < TM; ++i) {
+        const uint r = row0 + i;
+        if (r >= p.M) break;
+        [[unroll]] for (uint j = 0u; j < TN4; ++j) {
+            const uint col = colBase + j * SG * 4u;
+            [[unroll]] for (uint e = 0u; e < 4u; ++e)
+                if (col + e < p.N) c[r * p.N + col + e] = acc[i][j][e];
+        }
+    }
+}
