@@ -27,6 +27,7 @@ public:
     std::vector<std::string> paths() const;
 
     void materialize();
+    bool stale() const { return stale_; } // materialize() will rebuild the buffers
     uint64_t generation() const { return generation_; }
     // The device range of a placed variable; throws the CPU backend's errors when it is absent
     // or has another shape or dtype.

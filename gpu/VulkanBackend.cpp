@@ -8,6 +8,7 @@
 #include "gpu/kernels/KernelContext.h"
 
 #include <algorithm>
+#include <deque>
 #include <cstring>
 
 namespace strata::gpu {
@@ -24,9 +25,21 @@ struct VulkanBackend::Impl {
     VariableStore store;
     int lastDispatches = 0, lastBarriers = 0, recordings = 0;
 
+    struct InFlight { // an enqueued run, oldest first
+        std::shared_ptr<VulkanPlan::Slot> slot;
+        std::vector<ValueId> fetches;
+        std::vector<int64_t> fetchOffset; // bytes into the slot's readback, per fetch
+        std::vector<ir::Value> values;    // shape and dtype per fetch
+        int64_t statusOffset = 0;
+    };
+    std::deque<InFlight> queue;
+
     void allocate(VulkanPlan& p);
-    void record(VulkanPlan& p);
+    void record(VulkanPlan& p, VulkanPlan::Slot& slot);
     BufferRange rangeOf(const VulkanPlan& p, ValueId v) const;
+    void finishAll() {
+        for (InFlight& f : queue) f.slot->finish();
+    }
 };
 
 VulkanBackend::VulkanBackend(VulkanOptions options) : impl_(std::make_unique<Impl>(options)) {}
@@ -39,8 +52,14 @@ int VulkanBackend::lastDispatchCount() const { return impl_->lastDispatches; }
 int VulkanBackend::lastBarrierCount() const { return impl_->lastBarriers; }
 int VulkanBackend::recordCount() const { return impl_->recordings; }
 
-void VulkanBackend::setVariable(const std::string& path, const Tensor& value) { impl_->store.set(path, value); }
-Tensor VulkanBackend::getVariable(const std::string& path) const { return impl_->store.get(path); }
+void VulkanBackend::setVariable(const std::string& path, const Tensor& value) {
+    impl_->finishAll(); // the runs in flight read the current values
+    impl_->store.set(path, value);
+}
+Tensor VulkanBackend::getVariable(const std::string& path) const {
+    impl_->finishAll(); // the value after every run enqueued so far
+    return impl_->store.get(path);
+}
 bool VulkanBackend::hasVariable(const std::string& path) const { return impl_->store.has(path); }
 std::vector<std::string> VulkanBackend::variablePaths() const { return impl_->store.paths(); }
 
@@ -53,8 +72,12 @@ std::unique_ptr<ir::PreparedGraph> VulkanBackend::prepare(const ir::Graph& graph
 void VulkanBackend::Impl::allocate(VulkanPlan& p) {
     p.device = shared;
     p.arena = ctx.createBuffer(VkDeviceSize(p.arenaBytes), MemoryUse::Device);
-    p.feedStaging = ctx.createBuffer(VkDeviceSize(std::max<int64_t>(p.feedBytes, 4)), MemoryUse::Upload);
-    p.readback = ctx.createBuffer(VkDeviceSize(p.readbackBytes), MemoryUse::Readback);
+    for (auto& slot : p.slots) {
+        slot = std::make_shared<VulkanPlan::Slot>(shared);
+        slot->feedStaging = ctx.createBuffer(VkDeviceSize(std::max<int64_t>(p.feedBytes, 4)), MemoryUse::Upload);
+        slot->readback = ctx.createBuffer(VkDeviceSize(p.readbackBytes), MemoryUse::Readback);
+        slot->recorder = std::make_unique<CommandRecorder>(ctx);
+    }
     if (p.constantBytes > 0) {
         p.constants = ctx.createBuffer(VkDeviceSize(p.constantBytes), MemoryUse::Device);
         std::vector<std::byte> host(std::size_t(p.constantBytes));
@@ -65,7 +88,6 @@ void VulkanBackend::Impl::allocate(VulkanPlan& p) {
             }
         ctx.upload(p.constants.whole(), host.data());
     }
-    p.recorder = std::make_unique<CommandRecorder>(ctx);
 }
 
 BufferRange VulkanBackend::Impl::rangeOf(const VulkanPlan& p, ValueId v) const {
@@ -82,11 +104,11 @@ BufferRange VulkanBackend::Impl::rangeOf(const VulkanPlan& p, ValueId v) const {
     }
 }
 
-void VulkanBackend::Impl::record(VulkanPlan& p) {
-    CommandRecorder& rec = *p.recorder;
+void VulkanBackend::Impl::record(VulkanPlan& p, VulkanPlan::Slot& slot) {
+    CommandRecorder& rec = *slot.recorder;
     rec.reset();
     const ir::Graph& g = p.graph;
-    if (p.feedBytes > 0) rec.copy(p.feedStaging.range(0, VkDeviceSize(p.feedBytes)), p.arena.range(0, VkDeviceSize(p.feedBytes)));
+    if (p.feedBytes > 0) rec.copy(slot.feedStaging.range(0, VkDeviceSize(p.feedBytes)), p.arena.range(0, VkDeviceSize(p.feedBytes)));
     const BufferRange status = p.arena.range(VkDeviceSize(p.statusOffset), 16);
     rec.fill(status, 0);
     KernelContext k(ctx.info(), pipelines, rec, g, [&](ValueId v) { return rangeOf(p, v); }, status);
@@ -102,12 +124,12 @@ void VulkanBackend::Impl::record(VulkanPlan& p) {
     // Fetch before the assignments, so a fetched variable read shows the value the run used.
     for (std::size_t i = 0; i < p.outputList.size(); ++i) {
         const BufferRange src = rangeOf(p, p.outputList[i]);
-        rec.copy(src, p.readback.range(VkDeviceSize(p.fetchOffset[i]), src.size));
+        rec.copy(src, slot.readback.range(VkDeviceSize(p.fetchOffset[i]), src.size));
     }
-    rec.copy(status, p.readback.range(VkDeviceSize(p.readbackStatus), 16));
+    rec.copy(status, slot.readback.range(VkDeviceSize(p.readbackStatus), 16));
     for (const ir::Assignment& a : p.copies) rec.copy(rangeOf(p, a.value), store.range(a.path, g.value(a.value)));
     rec.build();
-    p.recordedGeneration = store.generation();
+    slot.recordedGeneration = store.generation();
     lastDispatches = rec.dispatchCount();
     lastBarriers = rec.barrierCount();
     ++recordings;
@@ -115,13 +137,27 @@ void VulkanBackend::Impl::record(VulkanPlan& p) {
 
 void VulkanBackend::run(ir::PreparedGraph& prepared, std::span<const ir::Feed> feeds, std::span<const ValueId> fetches,
                         std::vector<Tensor>& results) {
+    if (!impl_->queue.empty()) throw StrataError("Vulkan backend: collect the enqueued runs before a synchronous run");
+    enqueue(prepared, feeds, fetches);
+    collect(results);
+}
+
+void VulkanBackend::enqueue(ir::PreparedGraph& prepared, std::span<const ir::Feed> feeds, std::span<const ValueId> fetches) {
     auto* plan = dynamic_cast<VulkanPlan*>(&prepared);
     if (!plan) throw StrataError("this graph was prepared by another backend");
     VulkanPlan& p = *plan;
     const ir::Graph& g = p.graph;
+    if (int(impl_->queue.size()) >= maxInFlight())
+        throw StrataError("Vulkan backend: " + std::to_string(maxInFlight()) + " runs are in flight already; collect one first");
+    // The first slot of this plan with no queued run (at most 2 runs are queued, so one is free).
+    std::shared_ptr<VulkanPlan::Slot> slotPtr = p.slots[0];
+    for (const Impl::InFlight& f : impl_->queue)
+        if (f.slot == p.slots[0]) slotPtr = p.slots[1];
+    VulkanPlan::Slot& slot = *slotPtr;
+    slot.finish(); // its previous run was collected; make sure the device is done with its staging
 
     std::vector<char> fed(std::size_t(g.valueCount()), 0);
-    auto* staging = static_cast<std::byte*>(p.feedStaging.mapped());
+    auto* staging = static_cast<std::byte*>(slot.feedStaging.mapped());
     for (const ir::Feed& f : feeds) {
         const ValueId v = g.findPlaceholder(f.name);
         if (v == ir::kNoValue) throw StrataError("feed '" + f.name + "' does not name a placeholder of this graph");
@@ -138,30 +174,45 @@ void VulkanBackend::run(ir::PreparedGraph& prepared, std::span<const ir::Feed> f
         if (!fed[std::size_t(v)] && g.shape(v).numElements() > 0)
             throw StrataError("placeholder '" + g.producer(v).attrs.string("name") + "' was not fed");
     const std::span<const ValueId> want = fetches.empty() ? std::span<const ValueId>(p.outputList) : fetches;
-    for (ValueId v : want)
-        if (std::find(p.outputList.begin(), p.outputList.end(), v) == p.outputList.end())
+    Impl::InFlight run;
+    for (ValueId v : want) {
+        const auto at = std::find(p.outputList.begin(), p.outputList.end(), v);
+        if (at == p.outputList.end())
             throw StrataError("fetch %" + std::to_string(v) + " was not listed as an output when the graph was prepared");
+        run.fetches.push_back(v);
+        run.fetchOffset.push_back(p.fetchOffset[std::size_t(at - p.outputList.begin())]);
+        run.values.push_back(g.value(v));
+    }
+    run.statusOffset = p.readbackStatus;
 
+    if (impl_->store.stale()) impl_->finishAll(); // materialize() rebuilds buffers that queued runs use
     impl_->store.materialize();
     for (ValueId v : p.variableValues) impl_->store.range(p.path[std::size_t(v)], g.value(v)); // throws like the CPU
     for (const ir::Assignment& a : p.copies) impl_->store.range(a.path, g.value(a.value));
-    if (!p.recorder->built() || p.recordedGeneration != impl_->store.generation()) impl_->record(p);
-    impl_->ctx.submitAndWait(p.recorder->build());
+    if (!slot.recorder->built() || slot.recordedGeneration != impl_->store.generation()) impl_->record(p, slot);
+    impl_->ctx.submit(slot.recorder->build(), slot.fence);
+    slot.submitted = true;
+    run.slot = std::move(slotPtr);
+    impl_->queue.push_back(std::move(run));
+}
 
-    const auto* back = static_cast<const std::byte*>(p.readback.mapped());
+void VulkanBackend::collect(std::vector<Tensor>& results) {
+    if (impl_->queue.empty()) throw StrataError("Vulkan backend: no run to collect");
+    const Impl::InFlight run = std::move(impl_->queue.front());
+    impl_->queue.pop_front();
+    run.slot->finish();
+    const auto* back = static_cast<const std::byte*>(run.slot->readback.mapped());
     int32_t status[4];
-    std::memcpy(status, back + p.readbackStatus, sizeof status);
+    std::memcpy(status, back + run.statusOffset, sizeof status);
     if (status[0] != 0)
         throw StrataError("label " + std::to_string(status[1]) + " at batch row " + std::to_string(status[2]) +
                           " is outside [0, " + std::to_string(status[3]) + ")");
-    results.resize(want.size());
-    for (std::size_t i = 0; i < want.size(); ++i) {
-        const ValueId v = want[i];
-        const std::size_t at = std::size_t(std::find(p.outputList.begin(), p.outputList.end(), v) - p.outputList.begin());
-        const ir::Value& val = g.value(v);
+    results.resize(run.fetches.size());
+    for (std::size_t i = 0; i < run.fetches.size(); ++i) {
+        const ir::Value& val = run.values[i];
         if (results[i].shape() != val.shape || results[i].dtype() != val.dtype || results[i].size() != val.shape.numElements())
             results[i] = Tensor(val.shape, val.dtype);
-        if (results[i].byteSize()) std::memcpy(results[i].bytes(), back + p.fetchOffset[at], results[i].byteSize());
+        if (results[i].byteSize()) std::memcpy(results[i].bytes(), back + run.fetchOffset[i], results[i].byteSize());
     }
 }
 

@@ -8,7 +8,8 @@
 //
 // A plan's whole run is recorded once into one command buffer (feed upload, every kernel with
 // only the barriers its data needs, fetch copies) and replayed with new feed data; run() blocks
-// until the results are back. Variables live on the device in contiguous buffers.
+// until the results are back, enqueue()/collect() keep the device busy while the host prepares
+// the next batch. Variables live on the device in contiguous buffers.
 // No Vulkan types here: the CLI and the GUI include this header without Vulkan headers.
 #pragma once
 
@@ -50,8 +51,14 @@ public:
 
     std::unique_ptr<ir::PreparedGraph> prepare(const ir::Graph& graph, std::vector<ir::ValueId> outputs) override;
     using ir::Backend::run;
+    // Needs every enqueued run collected first.
     void run(ir::PreparedGraph& prepared, std::span<const ir::Feed> feeds, std::span<const ir::ValueId> fetches,
              std::vector<Tensor>& results) override;
+    // Two runs in flight: the host stages step n+1 while the device runs step n. getVariable and
+    // setVariable wait for the runs in flight (their results stay collectable).
+    void enqueue(ir::PreparedGraph& prepared, std::span<const ir::Feed> feeds, std::span<const ir::ValueId> fetches) override;
+    void collect(std::vector<Tensor>& results) override;
+    int maxInFlight() const override { return 2; }
 
 private:
     struct Impl;

@@ -148,6 +148,27 @@ void VulkanContext::submitAndWait(VkCommandBuffer cb) {
     check(vkWaitForFences(device_, 1, &fence_, VK_TRUE, UINT64_MAX), "vkWaitForFences");
 }
 
+VkFence VulkanContext::createFence() {
+    VkFenceCreateInfo fi{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    VkFence f = VK_NULL_HANDLE;
+    check(vkCreateFence(device_, &fi, nullptr, &f), "vkCreateFence");
+    return f;
+}
+
+void VulkanContext::destroyFence(VkFence fence) {
+    if (fence) vkDestroyFence(device_, fence, nullptr);
+}
+
+void VulkanContext::submit(VkCommandBuffer cb, VkFence fence) {
+    VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    si.commandBufferCount = 1;
+    si.pCommandBuffers = &cb;
+    check(vkResetFences(device_, 1, &fence), "vkResetFences");
+    check(vkQueueSubmit(queue_, 1, &si, fence), "vkQueueSubmit");
+}
+
+void VulkanContext::wait(VkFence fence) { check(vkWaitForFences(device_, 1, &fence, VK_TRUE, UINT64_MAX), "vkWaitForFences"); }
+
 Buffer& VulkanContext::staging(VkDeviceSize size) {
     if (staging_.size() < size) {
         staging_.reset();

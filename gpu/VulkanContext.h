@@ -77,6 +77,11 @@ public:
     void freeCommandBuffer(VkCommandBuffer cb);
     // Submits and blocks until the device is done.
     void submitAndWait(VkCommandBuffer cb);
+    // Runs in flight: submit() returns at once; wait() blocks until `fence` has signalled.
+    VkFence createFence();
+    void destroyFence(VkFence fence);
+    void submit(VkCommandBuffer cb, VkFence fence);
+    void wait(VkFence fence);
 
     // Blocking transfers through a staging buffer kept for reuse.
     void upload(const BufferRange& dst, const void* data);

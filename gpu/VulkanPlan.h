@@ -1,6 +1,6 @@
 // Internal to the Vulkan backend: a prepared graph. The planner (VulkanPlanner.cpp) decides
-// where every value lives; the backend allocates the plan's buffers and records its command
-// buffer on the first run (and again when the variable buffers were rebuilt).
+// where every value lives; the backend allocates the plan's buffers and records a slot's command
+// buffer on the slot's first run (and again when the variable buffers were rebuilt).
 //
 // Arena layout (one device buffer): [feeds][status word][gradients][activations and scratch,
 // placed by liveness]. Feeds arrive by one copy from a host-visible staging buffer with the same
@@ -12,6 +12,7 @@
 #include "gpu/CommandRecorder.h"
 #include "gpu/VulkanContext.h"
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,11 +47,37 @@ public:
     int64_t feedBytes = 0, statusOffset = 0, gradientOffset = 0, gradientBytes = 0;
     int64_t arenaBytes = 0, constantBytes = 0, readbackBytes = 0, readbackStatus = 0;
 
+    // One run in flight per slot: its own staging, readback and command buffer, so the host fills
+    // step n+1 while the device runs step n (the arena is shared: each command buffer begins with
+    // a barrier on everything submitted before it). Shared with the backend's queue of runs in
+    // flight, so a run can be collected after its plan is gone.
+    struct Slot {
+        std::shared_ptr<VulkanContext> device; // first: released last
+        Buffer feedStaging, readback;
+        std::unique_ptr<CommandRecorder> recorder;
+        uint64_t recordedGeneration = 0;
+        VkFence fence = VK_NULL_HANDLE;
+        bool submitted = false; // until a wait on the fence
+        explicit Slot(std::shared_ptr<VulkanContext> d) : device(std::move(d)), fence(device->createFence()) {}
+        ~Slot() {
+            finish();
+            recorder.reset();
+            device->destroyFence(fence);
+        }
+        void finish() { // waits for this slot's run, if any
+            if (submitted) device->wait(fence);
+            submitted = false;
+        }
+    };
+    ~VulkanPlan() override {
+        for (auto& s : slots)
+            if (s) s->finish(); // the arena must outlive the runs that use it
+    }
+
     // Device state, made by the backend; `device` is declared first so it is released last.
     std::shared_ptr<VulkanContext> device;
-    Buffer arena, constants, feedStaging, readback;
-    std::unique_ptr<CommandRecorder> recorder;
-    uint64_t recordedGeneration = 0;
+    Buffer arena, constants;
+    std::array<std::shared_ptr<Slot>, 2> slots;
 
     ir::ValueId root(ir::ValueId v) const {
         return storage[std::size_t(v)] == Storage::Alias ? ir::ValueId(offset[std::size_t(v)]) : v;

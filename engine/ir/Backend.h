@@ -14,10 +14,12 @@
 #pragma once
 
 #include "engine/DType.h"
+#include "engine/Error.h"
 #include "engine/Shape.h"
 #include "engine/Tensor.h"
 #include "engine/ir/Graph.h"
 
+#include <deque>
 #include <memory>
 #include <span>
 #include <string>
@@ -67,6 +69,28 @@ public:
     virtual void run(PreparedGraph& prepared, std::span<const Feed> feeds, std::span<const ValueId> fetches,
                      std::vector<Tensor>& results) = 0;
 
+    // Pipelined runs, for training loops: enqueue() starts a run and may return before it is done
+    // (its feeds are consumed before it returns); collect() waits for the oldest enqueued run and
+    // fills its fetches. At most maxInFlight() runs may be uncollected; variables read or set in
+    // between show the state after every enqueued run. Errors of a run may surface in either call.
+    // A backend without a device queue runs in enqueue().
+    virtual void enqueue(PreparedGraph& prepared, std::span<const Feed> feeds, std::span<const ValueId> fetches) {
+        if (!done_.empty()) throw StrataError(name() + " backend: collect the enqueued run first");
+        done_.emplace_back();
+        try {
+            run(prepared, feeds, fetches, done_.back());
+        } catch (...) {
+            done_.pop_back();
+            throw;
+        }
+    }
+    virtual void collect(std::vector<Tensor>& results) {
+        if (done_.empty()) throw StrataError(name() + " backend: no run to collect");
+        results.swap(done_.front());
+        done_.pop_front();
+    }
+    virtual int maxInFlight() const { return 1; }
+
     std::vector<Tensor> run(PreparedGraph& prepared, std::span<const Feed> feeds, std::span<const ValueId> fetches = {}) {
         std::vector<Tensor> r;
         run(prepared, feeds, fetches, r);
@@ -75,6 +99,9 @@ public:
     std::vector<Tensor> run(PreparedGraph& prepared, std::initializer_list<Feed> feeds) {
         return run(prepared, std::span<const Feed>(feeds.begin(), feeds.size()));
     }
+
+private:
+    std::deque<std::vector<Tensor>> done_; // the default enqueue's results
 };
 
 } // namespace strata::ir

@@ -5,6 +5,7 @@
 #include "engine/ir/Losses.h"
 
 #include <chrono>
+#include <deque>
 #include <cstring>
 
 namespace strata::train {
@@ -201,66 +202,109 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
     data::Dataset converted;
     const data::Dataset& train = withLossTargets(trainIn, options_.loss, classes, converted);
 
+    // Steps are pipelined: step n+1 is enqueued before the results of step n are read, so a device
+    // backend never waits for the host between steps (two batch buffers, two result sets).
     data::BatchIterator it(train, {options_.batchSize, options_.shuffle, false, options_.seed});
-    Tensor xb = it.makeXBatch(), yb = it.makeYBatch();
+    Tensor xb[2] = {it.makeXBatch(), it.makeXBatch()}, yb[2] = {it.makeYBatch(), it.makeYBatch()};
+    std::vector<Tensor> results[2];
+    struct Step { int64_t rows = 0, batch = 0; int buf = 0; };
+    std::deque<Step> inFlight;
+    auto drain = [&] { // after an error or a NaN: the runs still queued are dropped
+        while (!inFlight.empty()) {
+            inFlight.pop_front();
+            try {
+                backend_.collect(results[0]);
+            } catch (const std::exception&) {
+            }
+        }
+    };
     FitResult result;
-    for (int epoch = options_.initialEpoch + 1; epoch <= options_.epochs && !result.stopped && !result.diverged; ++epoch) {
-        it.beginEpoch(epoch - 1);
-        int64_t skipped = 0;
-        if (epoch == options_.initialEpoch + 1)
-            while (skipped < options_.initialBatch && it.next(xb, yb)) ++skipped;
-        EpochEvent ev;
-        ev.epoch = epoch;
-        double lossSum = 0;
-        int64_t seen = 0, correct = 0, batch = skipped;
-        const double t0 = now();
-        snapshot(result.steps);
-        while (int64_t rows = it.next(xb, yb)) {
-            if (stop_ || (options_.maxSteps >= 0 && result.steps >= options_.maxSteps)) {
+    try {
+        for (int epoch = options_.initialEpoch + 1; epoch <= options_.epochs && !result.stopped && !result.diverged; ++epoch) {
+            it.beginEpoch(epoch - 1);
+            int64_t skipped = 0;
+            if (epoch == options_.initialEpoch + 1)
+                while (skipped < options_.initialBatch && it.next(xb[0], yb[0])) ++skipped;
+            EpochEvent ev;
+            ev.epoch = epoch;
+            double lossSum = 0;
+            int64_t seen = 0, correct = 0, batch = skipped, enqueued = result.steps;
+            const int64_t stepsBefore = result.steps;
+            const double t0 = now();
+            snapshot(result.steps);
+            // Reads the oldest step's results; false when its loss is not finite (the weights are then
+            // restored and the run ends).
+            auto finishStep = [&]() -> bool {
+                const Step st = inFlight.front();
+                inFlight.pop_front();
+                std::vector<Tensor>& r = results[st.buf];
+                backend_.collect(r);
+                const double loss = r[0].f32()[0];
+                ++result.steps;
+                if (!std::isfinite(loss)) {
+                    drain();
+                    restoreSnapshot();
+                    pullWeights();
+                    result.diverged = true;
+                    result.message = "the loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") + " at step " +
+                                     std::to_string(result.steps) + " (epoch " + std::to_string(epoch) + ", batch " +
+                                     std::to_string(st.batch) + "); training stopped and the weights from step " +
+                                     std::to_string(snapshotStep_) + ", the last kept state with a finite loss, were restored";
+                    return false;
+                }
+                lossSum += loss * double(st.rows);
+                seen += st.rows;
+                if (train.isClassification() || isClassificationLoss(options_.loss))
+                    correct += countCorrect(r[1], yb[st.buf], st.rows, options_.loss);
+                if (onStep_) onStep_({result.steps, epoch, st.batch, it.batchesPerEpoch(), loss});
+                return true;
+            };
+            bool requested = false, limited = false;
+            int cur = 0;
+            while (int64_t rows = it.next(xb[cur], yb[cur])) {
+                if (int(inFlight.size()) >= backend_.maxInFlight() && !finishStep()) break;
+                // A stop requested by a step event ends the run after the steps already enqueued.
+                requested = stop_;
+                limited = options_.maxSteps >= 0 && enqueued >= options_.maxSteps;
+                if (requested || limited) break;
+                Prepared& p = prepared(rowsView(xb[cur], rows).shape, int(Mode::Train));
+                const ir::Feed feeds[] = {{p.inputName, rowsView(xb[cur], rows)}, {"labels", rowsView(yb[cur], rows)}};
+                const ir::ValueId fetch[] = {p.loss, p.output};
+                backend_.enqueue(*p.plan, feeds, fetch);
+                inFlight.push_back({rows, ++batch, cur});
+                ++enqueued;
+                cur = backend_.maxInFlight() > 1 ? 1 - cur : 0;
+                if (options_.snapshotEvery > 0 && enqueued % options_.snapshotEvery == 0) {
+                    while (!inFlight.empty() && !result.diverged) finishStep();
+                    if (result.diverged) break;
+                    snapshot(result.steps);
+                }
+            }
+            while (!inFlight.empty() && !result.diverged) finishStep();
+            if (!result.diverged && (requested || limited)) {
                 result.stopped = true;
-                result.message = stop_ ? "stopped on request after step " + std::to_string(result.steps)
-                                       : "stopped after " + std::to_string(result.steps) + " steps (step limit)";
-                break;
+                result.message = requested ? "stopped on request after step " + std::to_string(result.steps)
+                                           : "stopped after " + std::to_string(result.steps) + " steps (step limit)";
             }
-            Prepared& p = prepared(rowsView(xb, rows).shape, int(Mode::Train));
-            const ir::Feed feeds[] = {{p.inputName, rowsView(xb, rows)}, {"labels", rowsView(yb, rows)}};
-            const ir::ValueId fetch[] = {p.loss, p.output};
-            backend_.run(*p.plan, feeds, fetch, p.results);
-            const double loss = p.results[0].f32()[0];
-            ++result.steps;
-            ++batch;
-            if (!std::isfinite(loss)) {
-                restoreSnapshot();
-                pullWeights();
-                result.diverged = true;
-                result.message = "the loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") + " at step " +
-                                 std::to_string(result.steps) + " (epoch " + std::to_string(epoch) + ", batch " +
-                                 std::to_string(batch) + "); training stopped and the weights from step " +
-                                 std::to_string(snapshotStep_) + ", the last kept state with a finite loss, were restored";
-                break;
+            ev.seconds = now() - t0;
+            ev.steps = result.steps - stepsBefore;
+            if (seen == 0) break;
+            ev.loss = lossSum / double(seen);
+            if (isClassificationLoss(options_.loss))
+                ev.accuracy = double(correct) / double(seen * (options_.loss == "binary_crossentropy" ? classes : 1));
+            ev.samplesPerSecond = ev.seconds > 0 ? double(seen) / ev.seconds : 0;
+            if (result.diverged) break;
+            if (validation && validation->size() > 0) {
+                EvalResult v = evaluate(*validation);
+                ev.valLoss = v.loss;
+                ev.valAccuracy = v.accuracy;
             }
-            lossSum += loss * double(rows);
-            seen += rows;
-            if (train.isClassification() || isClassificationLoss(options_.loss))
-                correct += countCorrect(p.results[1], yb, rows, options_.loss);
-            if (onStep_) onStep_({result.steps, epoch, batch, it.batchesPerEpoch(), loss});
-            if (options_.snapshotEvery > 0 && result.steps % options_.snapshotEvery == 0) snapshot(result.steps);
+            result.epochs.push_back(ev);
+            if (onEpoch_) onEpoch_(ev);
         }
-        ev.seconds = now() - t0;
-        ev.steps = batch - skipped;
-        if (seen == 0) break;
-        ev.loss = lossSum / double(seen);
-        if (isClassificationLoss(options_.loss))
-            ev.accuracy = double(correct) / double(seen * (options_.loss == "binary_crossentropy" ? classes : 1));
-        ev.samplesPerSecond = ev.seconds > 0 ? double(seen) / ev.seconds : 0;
-        if (result.diverged) break;
-        if (validation && validation->size() > 0) {
-            EvalResult v = evaluate(*validation);
-            ev.valLoss = v.loss;
-            ev.valAccuracy = v.accuracy;
-        }
-        result.epochs.push_back(ev);
-        if (onEpoch_) onEpoch_(ev);
+    } catch (...) {
+        drain();
+        throw;
     }
     if (!result.diverged) pullWeights();
     return result;

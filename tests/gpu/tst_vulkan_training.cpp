@@ -80,6 +80,30 @@ std::vector<float> trainSteps(ir::Backend& be, const ir::TrainingGraphs& tg, int
     return losses;
 }
 
+// The same steps pipelined: step s+1 is enqueued before the results of step s are collected.
+std::vector<float> trainStepsPipelined(ir::Backend& be, const ir::TrainingGraphs& tg, int steps) {
+    initialize(be);
+    ir::initializeOptimizerState(be, tg.update);
+    auto plan = be.prepare(tg.update, {tg.loss});
+    std::vector<float> losses;
+    std::vector<Tensor> out;
+    Tensor x[2], y[2];
+    for (int s = 0; s < steps; ++s) {
+        x[s % 2] = randomTensor({kBatch, kIn}, 100 + uint32_t(s), 1.0f), y[s % 2] = labels(uint32_t(s));
+        const ir::Feed feeds[] = {{"x", ir::TensorView(x[s % 2])}, {"labels", ir::TensorView(y[s % 2])}};
+        if (s >= 2) {
+            be.collect(out);
+            losses.push_back(out[0].f32()[0]);
+        }
+        be.enqueue(*plan, feeds, {});
+    }
+    for (int left = std::min(steps, 2); left > 0; --left) {
+        be.collect(out);
+        losses.push_back(out[0].f32()[0]);
+    }
+    return losses;
+}
+
 ir::OptimizerConfig optimizer(const std::string& json) { return ir::OptimizerConfig::fromJson(nlohmann::json::parse(json)); }
 
 } // namespace
@@ -150,6 +174,39 @@ private slots:
         vk_->setVariable("model/d1/bias", Tensor(Shape{kHidden})); // same shape: an upload, no re-recording
         vk_->run(*plan, feeds);
         QCOMPARE(vk_->recordCount(), afterFirst);
+    }
+
+    // Two steps in flight give the same losses and weights as synchronous steps on the CPU; each
+    // of the plan's two slots is recorded once; the limit and the order of calls are enforced.
+    void pipelinedStepsMatchSynchronous() {
+        if (!fresh()) QSKIP(why_.c_str());
+        const ir::TrainingGraphs tg = mlpStep(ir::OptimizerConfig::defaults("adam"));
+        cpu::CpuBackend cpu(1);
+        const std::vector<float> want = trainSteps(cpu, tg, 7);
+        const int before = vk_->recordCount();
+        const std::vector<float> got = trainStepsPipelined(*vk_, tg, 7);
+        QCOMPARE(vk_->recordCount(), before + 2);
+        QCOMPARE(got.size(), want.size());
+        for (std::size_t i = 0; i < got.size(); ++i)
+            QVERIFY2(vktest::close(got[i], want[i], 1e-4, 1e-5), qPrintable(QString("step %1: %2 vs %3").arg(i).arg(got[i]).arg(want[i])));
+        for (const std::string& path : cpu.variablePaths()) {
+            const std::string diff = vktest::compare(vk_->getVariable(path), cpu.getVariable(path), 1e-4, 1e-5);
+            QVERIFY2(diff.empty(), qPrintable(QString("%1: %2").arg(path.c_str(), diff.c_str())));
+        }
+
+        auto plan = vk_->prepare(tg.update, {tg.loss});
+        const Tensor x = randomTensor({kBatch, kIn}, 5, 1.0f), y = labels(3);
+        const ir::Feed feeds[] = {{"x", ir::TensorView(x)}, {"labels", ir::TensorView(y)}};
+        std::vector<Tensor> out;
+        QVERIFY_THROWS_EXCEPTION(strata::StrataError, vk_->collect(out)); // nothing enqueued
+        vk_->enqueue(*plan, feeds, {});
+        vk_->enqueue(*plan, feeds, {});
+        QVERIFY_THROWS_EXCEPTION(strata::StrataError, vk_->enqueue(*plan, feeds, {})); // a third in flight
+        QVERIFY_THROWS_EXCEPTION(strata::StrataError, vk_->run(*plan, feeds));          // a synchronous run now
+        QCOMPARE(vk_->getVariable(ir::kIterationsPath).i32()[0], 9); // reads wait for both runs
+        vk_->collect(out);
+        vk_->collect(out);
+        QCOMPARE(vk_->run(*plan, feeds).size(), std::size_t(1));
     }
 
     void labelOutOfRangeIsAnError() {
