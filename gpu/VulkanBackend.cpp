@@ -82,7 +82,7 @@ void VulkanBackend::Impl::allocate(VulkanPlan& p) {
         p.constants = ctx.createBuffer(VkDeviceSize(p.constantBytes), MemoryUse::Device);
         std::vector<std::byte> host(std::size_t(p.constantBytes));
         for (ValueId v = 0; v < p.graph.valueCount(); ++v)
-            if (p.storage[std::size_t(v)] == Storage::Constant) {
+            if (p.buffers.role[std::size_t(v)] == ir::ValueRole::Constant) {
                 const Tensor& t = p.graph.constantOf(p.graph.producer(v));
                 if (t.byteSize()) std::memcpy(host.data() + p.offset[std::size_t(v)], t.bytes(), t.byteSize());
             }
@@ -95,11 +95,12 @@ BufferRange VulkanBackend::Impl::rangeOf(const VulkanPlan& p, ValueId v) const {
     const ir::Value& val = p.graph.value(r);
     const auto bytes = VkDeviceSize(val.shape.numElements() * 4);
     const auto off = VkDeviceSize(p.offset[std::size_t(r)]);
-    switch (p.storage[std::size_t(r)]) {
-    case Storage::Arena: return {p.arena.handle(), off, bytes};
-    case Storage::Constant: return {p.constants.handle(), off, bytes};
-    case Storage::Variable:
-    case Storage::VariableOutput: return store.range(p.path[std::size_t(r)], val);
+    switch (p.buffers.role[std::size_t(r)]) {
+    case ir::ValueRole::Placeholder:
+    case ir::ValueRole::Computed: return {p.arena.handle(), off, bytes};
+    case ir::ValueRole::Constant: return {p.constants.handle(), off, bytes};
+    case ir::ValueRole::Variable:
+    case ir::ValueRole::VariableOutput: return store.range(p.buffers.path[std::size_t(r)], val);
     default: throw StrataError("Vulkan backend: value %" + std::to_string(v) + " has no storage in this plan");
     }
 }
@@ -112,7 +113,7 @@ void VulkanBackend::Impl::record(VulkanPlan& p, VulkanPlan::Slot& slot) {
     const BufferRange status = p.arena.range(VkDeviceSize(p.statusOffset), 16);
     rec.fill(status, 0);
     KernelContext k(ctx.info(), pipelines, rec, g, [&](ValueId v) { return rangeOf(p, v); }, status);
-    for (int32_t n : p.schedule) {
+    for (int32_t n : p.buffers.schedule) {
         const ir::Node& node = g.node(n);
         k.scratch = p.scratchOffset[std::size_t(n)] >= 0
                         ? p.arena.range(VkDeviceSize(p.scratchOffset[std::size_t(n)]), VkDeviceSize(p.scratchSize[std::size_t(n)]))
@@ -127,7 +128,7 @@ void VulkanBackend::Impl::record(VulkanPlan& p, VulkanPlan::Slot& slot) {
         rec.copy(src, slot.readback.range(VkDeviceSize(p.fetchOffset[i]), src.size));
     }
     rec.copy(status, slot.readback.range(VkDeviceSize(p.readbackStatus), 16));
-    for (const ir::Assignment& a : p.copies) rec.copy(rangeOf(p, a.value), store.range(a.path, g.value(a.value)));
+    for (const ir::Assignment& a : p.buffers.copies) rec.copy(rangeOf(p, a.value), store.range(a.path, g.value(a.value)));
     rec.build();
     slot.recordedGeneration = store.generation();
     lastDispatches = rec.dispatchCount();
@@ -165,12 +166,12 @@ void VulkanBackend::enqueue(ir::PreparedGraph& prepared, std::span<const ir::Fee
         if (f.value.shape != want.shape || f.value.dtype != want.dtype)
             throw ShapeError("feed '" + f.name + "': expected " + want.shape.toString() + " " + std::string(dtypeName(want.dtype)) +
                              ", got " + f.value.shape.toString() + " " + std::string(dtypeName(f.value.dtype)));
-        if (p.storage[std::size_t(v)] == Storage::Unused) continue;
+        if (p.buffers.role[std::size_t(v)] == ir::ValueRole::Unused) continue;
         const auto bytes = std::size_t(want.shape.numElements() * 4);
         if (bytes) std::memcpy(staging + p.offset[std::size_t(v)], f.value.data, bytes);
         fed[std::size_t(v)] = 1;
     }
-    for (ValueId v : p.placeholders)
+    for (ValueId v : p.buffers.placeholders)
         if (!fed[std::size_t(v)] && g.shape(v).numElements() > 0)
             throw StrataError("placeholder '" + g.producer(v).attrs.string("name") + "' was not fed");
     const std::span<const ValueId> want = fetches.empty() ? std::span<const ValueId>(p.outputList) : fetches;
@@ -187,8 +188,9 @@ void VulkanBackend::enqueue(ir::PreparedGraph& prepared, std::span<const ir::Fee
 
     if (impl_->store.stale()) impl_->finishAll(); // materialize() rebuilds buffers that queued runs use
     impl_->store.materialize();
-    for (ValueId v : p.variableValues) impl_->store.range(p.path[std::size_t(v)], g.value(v)); // throws like the CPU
-    for (const ir::Assignment& a : p.copies) impl_->store.range(a.path, g.value(a.value));
+    for (ValueId v : p.buffers.variableValues) // throws like the CPU
+        impl_->store.range(p.buffers.path[std::size_t(v)], g.value(v));
+    for (const ir::Assignment& a : p.buffers.copies) impl_->store.range(a.path, g.value(a.value));
     if (!slot.recorder->built() || slot.recordedGeneration != impl_->store.generation()) impl_->record(p, slot);
     impl_->ctx.submit(slot.recorder->build(), slot.fence);
     slot.submitted = true;

@@ -1,6 +1,7 @@
 // Internal to the Vulkan backend: a prepared graph. The planner (VulkanPlanner.cpp) decides
-// where every value lives; the backend allocates the plan's buffers and records a slot's command
-// buffer on the slot's first run (and again when the variable buffers were rebuilt).
+// where every value lives, from the buffer plan every backend shares (engine/ir/BufferPlanner.h);
+// the backend allocates the plan's buffers and records a slot's command buffer on the slot's
+// first run (and again when the variable buffers were rebuilt).
 //
 // Arena layout (one device buffer): [feeds][status word][gradients][activations and scratch,
 // placed by liveness]. Feeds arrive by one copy from a host-visible staging buffer with the same
@@ -9,24 +10,15 @@
 #pragma once
 
 #include "engine/ir/Backend.h"
+#include "engine/ir/BufferPlanner.h"
 #include "gpu/CommandRecorder.h"
 #include "gpu/VulkanContext.h"
 
 #include <array>
 #include <memory>
-#include <string>
 #include <vector>
 
 namespace strata::gpu {
-
-enum class Storage : uint8_t {
-    Unused,         // not needed by this plan
-    Arena,          // offset[v] bytes into the arena
-    Variable,       // the backend variable path[v], read
-    VariableOutput, // computed in place into the backend variable path[v]
-    Constant,       // offset[v] bytes into the constants buffer
-    Alias,          // same memory as value offset[v] (a reshape)
-};
 
 class VulkanPlan final : public ir::PreparedGraph {
 public:
@@ -34,15 +26,10 @@ public:
 
     ir::Graph graph;
     std::vector<ir::ValueId> outputList;
-    std::vector<int32_t> schedule;          // nodes that record commands, in order
-    std::vector<Storage> storage;           // per value
-    std::vector<int64_t> offset;            // per value: byte offset, or alias root
-    std::vector<std::string> path;          // per value: variable path for Variable/VariableOutput
+    ir::BufferPlan buffers;                 // schedule, role and root of every value, copies
+    std::vector<int64_t> offset;            // per value: bytes into the arena (Placeholder, Computed) or constants
     std::vector<int64_t> scratchOffset;     // per node: arena byte offset of its scratch (-1: none)
     std::vector<int64_t> scratchSize;       // per node
-    std::vector<ir::Assignment> copies;     // assignments that still need a copy after the run
-    std::vector<ir::ValueId> placeholders;  // needed placeholder values (Arena storage, feed region)
-    std::vector<ir::ValueId> variableValues;// values with Variable or VariableOutput storage
     std::vector<int64_t> fetchOffset;       // per output: byte offset in the readback buffer
     int64_t feedBytes = 0, statusOffset = 0, gradientOffset = 0, gradientBytes = 0;
     int64_t arenaBytes = 0, constantBytes = 0, readbackBytes = 0, readbackStatus = 0;
@@ -79,9 +66,7 @@ public:
     Buffer arena, constants;
     std::array<std::shared_ptr<Slot>, 2> slots;
 
-    ir::ValueId root(ir::ValueId v) const {
-        return storage[std::size_t(v)] == Storage::Alias ? ir::ValueId(offset[std::size_t(v)]) : v;
-    }
+    ir::ValueId root(ir::ValueId v) const { return buffers.root[std::size_t(v)]; }
 };
 
 // Plans `source` for `outputs`; alignment is the device's storage-range alignment.

@@ -92,7 +92,8 @@ void CpuBackend::run(ir::PreparedGraph& prepared, std::span<const ir::Feed> feed
     const ir::Graph& g = p.graph;
     const FlushDenormals flush;
 
-    for (ValueId v : p.placeholders) p.ptr[std::size_t(v)] = nullptr;
+    const ir::BufferPlan& b = p.buffers;
+    for (ValueId v : b.placeholders) p.ptr[std::size_t(v)] = nullptr;
     for (const ir::Feed& f : feeds) {
         const ValueId v = g.findPlaceholder(f.name);
         if (v == ir::kNoValue) throw StrataError("feed '" + f.name + "' does not name a placeholder of this graph");
@@ -103,14 +104,13 @@ void CpuBackend::run(ir::PreparedGraph& prepared, std::span<const ir::Feed> feed
                              std::string(dtypeName(f.value.dtype)));
         p.ptr[std::size_t(v)] = const_cast<void*>(f.value.data);
     }
-    for (ValueId v : p.placeholders)
+    for (ValueId v : b.placeholders)
         if (!p.ptr[std::size_t(v)] && g.shape(v).numElements() > 0)
             throw StrataError("placeholder '" + g.producer(v).attrs.string("name") + "' was not fed");
-    for (ValueId v : p.variableValues) p.ptr[std::size_t(v)] = variableFor(p.path[std::size_t(v)], g.value(v)).bytes();
-    for (ValueId v : p.aliases) p.ptr[std::size_t(v)] = p.ptr[std::size_t(p.offset[std::size_t(v)])];
+    for (ValueId v : b.variableValues) p.ptr[std::size_t(v)] = variableFor(b.path[std::size_t(v)], g.value(v)).bytes();
+    for (ValueId v : b.views) p.ptr[std::size_t(v)] = p.ptr[std::size_t(b.root[std::size_t(v)])];
 
-    float* scratch = p.arena.empty() ? nullptr : reinterpret_cast<float*>(p.arena.bytes() + p.scratchOffset);
-    for (int32_t n : p.schedule) execute(g, g.node(n), p.ptr.data(), scratch);
+    for (int32_t n : b.schedule) execute(g, g.node(n), p.ptr.data(), p.scratch[std::size_t(n)]);
 
     // Fetch before the assignments, so a fetched variable read shows the value the run used.
     const std::span<const ValueId> want = fetches.empty() ? std::span<const ValueId>(p.outputList) : fetches;
@@ -124,7 +124,7 @@ void CpuBackend::run(ir::PreparedGraph& prepared, std::span<const ir::Feed> feed
             results[i] = Tensor(val.shape, val.dtype); // a default Tensor is a scalar shape without storage
         if (results[i].byteSize()) std::memcpy(results[i].bytes(), p.ptr[std::size_t(v)], results[i].byteSize());
     }
-    for (const ir::Assignment& a : p.copies) {
+    for (const ir::Assignment& a : b.copies) {
         Tensor& t = variableFor(a.path, g.value(a.value));
         if (t.byteSize()) std::memcpy(t.bytes(), p.ptr[std::size_t(a.value)], t.byteSize());
     }

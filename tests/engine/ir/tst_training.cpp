@@ -140,7 +140,7 @@ private slots:
         cpu::CpuBackend be;
         auto plan = be.prepare(tg.update, {tg.loss});
         const auto& p = dynamic_cast<const cpu::CpuPlan&>(*plan);
-        QCOMPARE(p.copies.size(), std::size_t(0)); // every assignment writes straight into its variable
+        QCOMPARE(p.buffers.copies.size(), std::size_t(0)); // every assignment writes straight into its variable
     }
 
     void batchNormMovingAveragesAndDropoutTrain() {
