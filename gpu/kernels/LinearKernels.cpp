@@ -24,10 +24,13 @@ struct GemmTiles {
     uint32_t threads() const { return (bm / tm) * (bn / tn); }
 };
 
-// Per device and problem. GPUs: the largest tile that still gives >= 256 workgroups (enough to
-// fill a data-centre GPU's SMs/CUs twice over): 128x128 (8x8 per invocation, BK 8) for large
-// products, 64x64 (4x4) for medium, 32x32 (2x2) for small ones. CPU drivers: 64x64. Devices with
-// fewer than 256 invocations per workgroup or 16 KiB of shared memory: 32x32 with 64 invocations.
+// Per device and problem. GPUs: 64x64 tiles (4x4 per invocation, BK 16) when that still gives
+// >= 256 workgroups (enough to fill a data-centre GPU's SMs/CUs twice over), 32x32 (2x2) for
+// smaller products. On an H100 the 64x64 tiles reached 11.5 TFLOP/s at N = 1024 while 128x128
+// (8x8 per invocation, BK 8) fell to 1.8 TFLOP/s at N = 2048, so large products stay on 64x64
+// (STRATA_GEMM_TILES tries others; tests/bench/run_gpu_benchmarks.sh sweeps a few). CPU drivers
+// without subgroup shuffles: 64x64. Devices with fewer than 256 invocations per workgroup or
+// 16 KiB of shared memory: 32x32 with 64 invocations.
 GemmTiles chooseTiles(const DeviceInfo& d, uint32_t m, uint32_t n) {
     if (const char* env = std::getenv("STRATA_GEMM_TILES")) { // "BM,BN,BK,TM,TN", for tuning on a new device
         GemmTiles t{};
@@ -39,7 +42,6 @@ GemmTiles chooseTiles(const DeviceInfo& d, uint32_t m, uint32_t n) {
     const bool gpu = d.kind == DeviceKind::Discrete || d.kind == DeviceKind::Integrated || d.kind == DeviceKind::Virtual;
     if (!gpu) return {64, 64, 16, 4, 4};
     auto groups = [&](uint32_t tile) { return uint64_t((m + tile - 1) / tile) * ((n + tile - 1) / tile); };
-    if (groups(128) >= 256) return {128, 128, 8, 8, 8};
     if (groups(64) >= 256) return {64, 64, 16, 4, 4};
     return {32, 32, 16, 2, 2};
 }

@@ -1,4 +1,5 @@
 #version 450
+#extension GL_EXT_control_flow_attributes : require
 // C[M,N] = op(A) op(B), row-major, op = transpose when ta / tb. Tiled GEMM: a workgroup computes
 // a BM x BN tile through shared-memory tiles of depth BK; each invocation keeps a TM x TN block
 // of C in registers, its rows and columns interleaved across the tile (conflict-free reads,
@@ -26,8 +27,8 @@ void main() {
     const uint tx = tid % (BN / TN), ty = tid / (BN / TN);
     const uint row0 = gl_WorkGroupID.y * BM, col0 = gl_WorkGroupID.x * BN;
     float acc[TM][TN];
-    for (uint i = 0u; i < TM; ++i)
-        for (uint j = 0u; j < TN; ++j) acc[i][j] = 0.0;
+    [[unroll]] for (uint i = 0u; i < TM; ++i)
+        [[unroll]] for (uint j = 0u; j < TN; ++j) acc[i][j] = 0.0;
 
     for (uint k0 = 0u; k0 < p.K; k0 += BK) {
         for (uint e = tid; e < BM * BK; e += threads) {
@@ -49,19 +50,19 @@ void main() {
             Bs[kk * BS + cc] = v;
         }
         barrier();
-        for (uint kk = 0u; kk < BK; ++kk) {
+        [[unroll]] for (uint kk = 0u; kk < BK; ++kk) {
             float ar[TM], br[TN];
-            for (uint i = 0u; i < TM; ++i) ar[i] = As[kk * AS + ty + i * (BM / TM)];
-            for (uint j = 0u; j < TN; ++j) br[j] = Bs[kk * BS + tx + j * (BN / TN)];
-            for (uint i = 0u; i < TM; ++i)
-                for (uint j = 0u; j < TN; ++j) acc[i][j] = fma(ar[i], br[j], acc[i][j]);
+            [[unroll]] for (uint i = 0u; i < TM; ++i) ar[i] = As[kk * AS + ty + i * (BM / TM)];
+            [[unroll]] for (uint j = 0u; j < TN; ++j) br[j] = Bs[kk * BS + tx + j * (BN / TN)];
+            [[unroll]] for (uint i = 0u; i < TM; ++i)
+                [[unroll]] for (uint j = 0u; j < TN; ++j) acc[i][j] = fma(ar[i], br[j], acc[i][j]);
         }
         barrier();
     }
-    for (uint i = 0u; i < TM; ++i) {
+    [[unroll]] for (uint i = 0u; i < TM; ++i) {
         uint r = row0 + ty + i * (BM / TM);
         if (r >= p.M) continue;
-        for (uint j = 0u; j < TN; ++j) {
+        [[unroll]] for (uint j = 0u; j < TN; ++j) {
             uint col = col0 + tx + j * (BN / TN);
             if (col < p.N) c[r * p.N + col] = acc[i][j];
         }
