@@ -203,10 +203,14 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
     const data::Dataset& train = withLossTargets(trainIn, options_.loss, classes, converted);
 
     // Steps are pipelined: step n+1 is enqueued before the results of step n are read, so a device
-    // backend never waits for the host between steps (two batch buffers, two result sets).
+    // backend never waits for the host between steps. A ring of batch buffers and result sets, one
+    // more than the runs in flight: the next batch is read while the oldest step's labels are
+    // still needed for its accuracy.
     data::BatchIterator it(train, {options_.batchSize, options_.shuffle, false, options_.seed});
-    Tensor xb[2] = {it.makeXBatch(), it.makeXBatch()}, yb[2] = {it.makeYBatch(), it.makeYBatch()};
-    std::vector<Tensor> results[2];
+    const int ring = backend_.maxInFlight() + 1;
+    std::vector<Tensor> xb, yb;
+    for (int i = 0; i < ring; ++i) xb.push_back(it.makeXBatch()), yb.push_back(it.makeYBatch());
+    std::vector<std::vector<Tensor>> results(static_cast<std::size_t>(ring));
     struct Step { int64_t rows = 0, batch = 0; int buf = 0; };
     std::deque<Step> inFlight;
     auto drain = [&] { // after an error or a NaN: the runs still queued are dropped
@@ -273,7 +277,7 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
                 backend_.enqueue(*p.plan, feeds, fetch);
                 inFlight.push_back({rows, ++batch, cur});
                 ++enqueued;
-                cur = backend_.maxInFlight() > 1 ? 1 - cur : 0;
+                cur = (cur + 1) % ring;
                 if (options_.snapshotEvery > 0 && enqueued % options_.snapshotEvery == 0) {
                     while (!inFlight.empty() && !result.diverged) finishStep();
                     if (result.diverged) break;
