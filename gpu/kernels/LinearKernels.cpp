@@ -90,11 +90,13 @@ bool useSubgroupKernel(const DeviceInfo& d) {
 void recordSubgroupGemm(KernelContext& k, const BufferRange& a, const BufferRange& b, const BufferRange& c, uint32_t m,
                         uint32_t n, uint32_t kDim, bool ta, bool tb) {
     const uint32_t sg = k.device.subgroupSize;
-    // RA A-vec4 per invocation (TM = SG * RA rows), TN4 vec4 columns: 4,2 was the fastest on
-    // llvmpipe 256-bit (3.9 GFLOP/s at N = 1024 on 2 cores, against 2.6 for 2,2 and 1.3 for 1,1 at N = 512; the shared-memory kernel: 0.3).
-    uint32_t ra = 4, tn4 = 2;
+    // RA A-vec4 per invocation (TM = SG * RA rows), TN4 vec4 columns. Taller tiles amortize the
+    // B loads over more rows: on llvmpipe 256-bit at N = 1024 (2 cores) 8,2 gave 9.0 GFLOP/s,
+    // 4,2 7.7, 8,1 7.5, 4,4 7.3, 2,4 3.9 (the shared-memory kernel: 0.3). Short products (a batch
+    // of 32 rows) take only the rows they have.
+    uint32_t ra = std::clamp<uint32_t>((m + sg - 1) / sg, 1, 8), tn4 = 2;
     if (const char* env = std::getenv("STRATA_GEMM_SG")) // "RA,TN4", for tuning on a new driver
-        if (std::sscanf(env, "%u,%u", &ra, &tn4) != 2 || ra == 0 || ra > 8 || tn4 == 0 || tn4 > 4) ra = 4, tn4 = 2;
+        if (std::sscanf(env, "%u,%u", &ra, &tn4) != 2 || ra == 0 || ra > 8 || tn4 == 0 || tn4 > 4) ra = 8, tn4 = 2;
     const uint32_t tm = sg * ra;
     const bool va = !ta && kDim % 4 == 0 && a.offset % 16 == 0;
     const bool vb = !tb && n % 4 == 0 && b.offset % 16 == 0;
