@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 
@@ -67,6 +68,14 @@ int runTrainDevice(const std::vector<std::string>& args) {
         opts.maxSteps = steps;
         opts.batchSize = batch;
         opts.optimizer = ir::OptimizerConfig::defaults("adam");
+        { // warm-up, not counted: compiles the device's pipelines (seconds on a CPU driver); the
+          // timed run continues from its 3 steps
+            train::TrainOptions warm = opts;
+            warm.maxSteps = 3;
+            const auto t0 = std::chrono::steady_clock::now();
+            train::Trainer(*m, *be, warm).fit(train);
+            out["warmup_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        }
         train::Trainer trainer(*m, *be, opts);
         const train::FitResult fit = trainer.fit(train);
         double seconds = 0, samples = 0;
