@@ -1,0 +1,67 @@
+// A window to look inside a model: the tree of variables of every module (trainable or frozen,
+// with their values) and the traced graph the engine runs, as two tabs. The model is built from
+// a spec with seed 0; given weights (by variable path or checkpoint key) replace the initial
+// values, and the window says which values it shows.
+//
+//   openModelInspector(mainWindow, document->model()->state().spec);            // initial values
+//   openModelInspector(mainWindow, spec, &weights);                              // trained values
+#pragma once
+
+#include "engine/Model.h"
+#include "engine/Tensor.h"
+
+#include <QDialog>
+
+#include <map>
+#include <memory>
+#include <string>
+
+class QLabel;
+class QTabWidget;
+
+namespace strata::storage {
+class VariableSource;
+}
+
+namespace strata::gui {
+
+class VariablesView;
+class TracedGraphView;
+
+using Weights = std::map<std::string, Tensor>;
+
+class ModelInspector : public QDialog {
+    Q_OBJECT
+public:
+    // `weights` (may be null) is read during construction only. A spec that does not validate
+    // shows the engine's issues instead of the tabs.
+    ModelInspector(const ModelSpec& spec, const Weights* weights, QWidget* parent = nullptr);
+    ~ModelInspector() override;
+
+    // Null when the spec did not build.
+    const Model* model() const { return model_.get(); }
+    VariablesView* variablesView() const { return variables_; }
+    TracedGraphView* tracedGraphView() const { return graph_; }
+    QTabWidget* tabs() const { return tabs_; }
+    // Which values are shown ("initial values: built with seed 0, not trained", or how many
+    // variables the given weights set and what did not match); the error when the spec failed.
+    QString valuesNote() const;
+
+    // The model variables of a checkpoint or saved model, by path, for the constructor.
+    // Throws StorageError naming the key when a value cannot be read.
+    static Weights weightsFrom(const storage::VariableSource& source);
+
+private:
+    QString applyWeights(const Weights& weights);
+
+    std::unique_ptr<Model> model_;
+    QLabel* header_;
+    QTabWidget* tabs_ = nullptr;
+    VariablesView* variables_ = nullptr;
+    TracedGraphView* graph_ = nullptr;
+};
+
+// Opens a non-modal inspector (deleted when closed) and returns it; see ModelInspector.
+ModelInspector* openModelInspector(QWidget* parent, const ModelSpec& spec, const Weights* weights = nullptr);
+
+} // namespace strata::gui

@@ -1,0 +1,147 @@
+#include "app/gui/inspect/TraceLayout.h"
+
+#include <graphviz/cgraph.h>
+#include <graphviz/gvc.h>
+
+#include <QLineF>
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <set>
+#include <string>
+
+namespace strata::gui {
+
+namespace {
+constexpr double kPointsPerInch = 72.0;
+constexpr double kArrowLength = 9.0;
+
+GVC_t* context() {
+    static GVC_t* gvc = gvContext();
+    return gvc;
+}
+
+void set(void* obj, const char* name, const std::string& value) {
+    agsafeset(obj, const_cast<char*>(name), const_cast<char*>(value.c_str()), const_cast<char*>(""));
+}
+
+// Each distinct (producer, consumer) pair once, in node order.
+std::vector<std::pair<int, int>> edgesOf(const ir::Graph& graph) {
+    std::vector<std::pair<int, int>> out;
+    std::set<std::pair<int, int>> seen;
+    for (int n = 0; n < graph.nodeCount(); ++n)
+        for (ir::ValueId v : graph.node(n).inputs) {
+            const int from = graph.value(v).node;
+            if (from >= 0 && seen.insert({from, n}).second) out.emplace_back(from, n);
+        }
+    return out;
+}
+
+QPointF bottomCenter(const QRectF& r) { return {r.center().x(), r.bottom()}; }
+QPointF topCenter(const QRectF& r) { return {r.center().x(), r.top()}; }
+
+TraceEdge straightEdge(int from, int to, const QRectF& a, const QRectF& b) {
+    TraceEdge e;
+    e.from = from;
+    e.to = to;
+    const QPointF start = bottomCenter(a), tip = topCenter(b);
+    QLineF line(tip, start);
+    line.setLength(std::min(kArrowLength, line.length()));
+    e.arrowTip = tip;
+    e.arrowBase = line.p2();
+    e.path.moveTo(start);
+    e.path.lineTo(e.arrowBase);
+    return e;
+}
+} // namespace
+
+TraceLayoutResult TraceLayout::byDepth(const ir::Graph& graph, const std::vector<QSizeF>& sizes) {
+    TraceLayoutResult out;
+    const int n = graph.nodeCount();
+    std::vector<int> depth(std::size_t(n), 0);
+    int maxDepth = 0;
+    for (int i = 0; i < n; ++i) { // nodes are in topological order
+        for (ir::ValueId v : graph.node(i).inputs)
+            depth[std::size_t(i)] = std::max(depth[std::size_t(i)], depth[std::size_t(graph.value(v).node)] + 1);
+        maxDepth = std::max(maxDepth, depth[std::size_t(i)]);
+    }
+    std::vector<double> rowX(std::size_t(maxDepth + 1), 0.0), rowH(std::size_t(maxDepth + 1), 0.0);
+    for (int i = 0; i < n; ++i) rowH[std::size_t(depth[std::size_t(i)])] = std::max(rowH[std::size_t(depth[std::size_t(i)])], sizes[std::size_t(i)].height());
+    std::vector<double> rowY(std::size_t(maxDepth + 1), 0.0);
+    for (int d = 1; d <= maxDepth; ++d) rowY[std::size_t(d)] = rowY[std::size_t(d - 1)] + rowH[std::size_t(d - 1)] + 48;
+    out.nodes.resize(std::size_t(n));
+    for (int i = 0; i < n; ++i) {
+        const std::size_t d = std::size_t(depth[std::size_t(i)]);
+        out.nodes[std::size_t(i)] = QRectF(QPointF(rowX[d], rowY[d]), sizes[std::size_t(i)]);
+        rowX[d] += sizes[std::size_t(i)].width() + 24;
+    }
+    for (auto [from, to] : edgesOf(graph))
+        out.edges.push_back(straightEdge(from, to, out.nodes[std::size_t(from)], out.nodes[std::size_t(to)]));
+    return out;
+}
+
+TraceLayoutResult TraceLayout::dot(const ir::Graph& graph, const std::vector<QSizeF>& sizes) {
+    const int n = graph.nodeCount();
+    if (n == 0 || n > kMaxGraphvizNodes) return byDepth(graph, sizes);
+    static std::mutex mutex; // Graphviz keeps global state
+    std::lock_guard lock(mutex);
+    GVC_t* gvc = context();
+    if (!gvc) return byDepth(graph, sizes);
+
+    Agraph_t* g = agopen(const_cast<char*>("trace"), Agdirected, nullptr);
+    set(g, "rankdir", "TB");
+    set(g, "nodesep", "0.3");
+    set(g, "ranksep", "0.45");
+    std::vector<Agnode_t*> nodes(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+        const std::string name = "n" + std::to_string(i);
+        Agnode_t* node = agnode(g, const_cast<char*>(name.c_str()), 1);
+        set(node, "shape", "box");
+        set(node, "fixedsize", "true");
+        set(node, "width", std::to_string(sizes[std::size_t(i)].width() / kPointsPerInch));
+        set(node, "height", std::to_string(sizes[std::size_t(i)].height() / kPointsPerInch));
+        nodes[std::size_t(i)] = node;
+    }
+    const auto pairs = edgesOf(graph);
+    std::vector<Agedge_t*> edges;
+    for (auto [from, to] : pairs) edges.push_back(agedge(g, nodes[std::size_t(from)], nodes[std::size_t(to)], nullptr, 1));
+
+    TraceLayoutResult out;
+    if (gvLayout(gvc, g, "dot") != 0) {
+        agclose(g);
+        return byDepth(graph, sizes);
+    }
+    // Graphviz' y axis points up; the scene's points down.
+    auto flip = [](pointf p) { return QPointF(p.x, -p.y); };
+    out.byGraphviz = true;
+    out.nodes.resize(std::size_t(n));
+    for (int i = 0; i < n; ++i) {
+        const QPointF c = flip(ND_coord(nodes[std::size_t(i)]));
+        const QSizeF s = sizes[std::size_t(i)];
+        out.nodes[std::size_t(i)] = QRectF(c.x() - s.width() / 2, c.y() - s.height() / 2, s.width(), s.height());
+    }
+    for (std::size_t k = 0; k < pairs.size(); ++k) {
+        const auto [from, to] = pairs[k];
+        const splines* spl = ED_spl(edges[k]);
+        if (!spl || int(spl->size) == 0 || int(spl->list[0].size) < 4) {
+            out.edges.push_back(straightEdge(from, to, out.nodes[std::size_t(from)], out.nodes[std::size_t(to)]));
+            continue;
+        }
+        const bezier& bz = spl->list[0];
+        const int size = int(bz.size); // int in Graphviz 2.x, size_t later
+        TraceEdge e;
+        e.from = from;
+        e.to = to;
+        e.path.moveTo(flip(bz.list[0]));
+        for (int i = 1; i + 2 < size; i += 3) e.path.cubicTo(flip(bz.list[i]), flip(bz.list[i + 1]), flip(bz.list[i + 2]));
+        e.arrowBase = flip(bz.list[size - 1]);
+        e.arrowTip = bz.eflag ? flip(bz.ep) : topCenter(out.nodes[std::size_t(to)]);
+        out.edges.push_back(std::move(e));
+    }
+    gvFreeLayout(gvc, g);
+    agclose(g);
+    return out;
+}
+
+} // namespace strata::gui

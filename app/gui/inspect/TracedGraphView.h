@@ -1,0 +1,78 @@
+// The traced graph the engine runs for one signature: pick the batch size, the input shapes and
+// training or inference, and see the op graph traceModel builds as a node table (id, op, inputs,
+// outputs, attributes, role) beside the drawn graph; selecting a node in one selects it in the
+// other. A signature that cannot be traced shows the engine's message (naming the layer).
+#pragma once
+
+#include "engine/train/Tracer.h"
+
+#include <QWidget>
+
+#include <optional>
+#include <vector>
+
+class QCheckBox;
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+class QTableWidget;
+
+namespace strata::gui {
+
+class TraceScene;
+class TraceGraphicsView;
+
+class TracedGraphView : public QWidget {
+    Q_OBJECT
+public:
+    enum Column { IdColumn, OpColumn, InputsColumn, OutputsColumn, RoleColumn, AttributesColumn, ColumnCount };
+
+    // `model` must be built and outlive the view; `seed` seeds Dropout layers without one.
+    explicit TracedGraphView(const Model& model, uint64_t seed = 0, QWidget* parent = nullptr);
+
+    // The signature controls; each change traces again.
+    void setBatchSize(int batch);
+    void setTraining(bool training);
+    // An input's shape without the batch dimension, as typed: "28, 28, 1" or "(64,)".
+    void setInputShapeText(int input, const QString& text);
+    QSpinBox* batchSpin() const { return batch_; }
+    QCheckBox* trainingCheck() const { return training_; }
+    // The signature the controls describe; nullopt (and `error` set) when a shape does not parse.
+    std::optional<train::Signature> signature(QString* error = nullptr) const;
+
+    // The last trace, or null when it failed (then errorText() says why).
+    const train::TracedModel* trace() const { return trace_ ? &*trace_ : nullptr; }
+    QString errorText() const;
+    QString countsText() const;
+    QTableWidget* nodeTable() const { return table_; }
+    TraceScene* scene() const { return scene_; }
+    TraceGraphicsView* graphicsView() const { return view_; }
+    // Selects a node in the table and the drawing (-1: none); the selected node of each.
+    void selectNode(int node);
+    int tableSelectedNode() const;
+    int drawnSelectedNode() const;
+
+public slots:
+    void retrace();
+
+private:
+    void display(const train::TracedModel* trace, const QString& error);
+    void onTableSelection();
+    void onSceneSelection(int node);
+
+    const Model& model_;
+    uint64_t seed_;
+    QSpinBox* batch_;
+    QCheckBox* training_;
+    std::vector<QLineEdit*> inputShapes_;
+    QLabel* counts_;
+    QLabel* error_;
+    QTableWidget* table_;
+    TraceScene* scene_;
+    TraceGraphicsView* view_;
+    std::optional<train::TracedModel> trace_;
+    std::vector<std::string> outputNames_;
+    bool syncing_ = false;
+};
+
+} // namespace strata::gui
