@@ -172,10 +172,12 @@ std::string ProjectTraining::begin(Model& model, ir::Backend& backend, train::Tr
     const storage::RetentionPolicy policy{options_.maxToKeep.value_or(kDefaultMaxToKeep), 0, "val_loss", false};
     const std::string hash = datasetHash(train);
     if (!resuming()) {
-        const storage::ModelVersion version = project_->ensureVersion(name, model.spec());
+        const storage::ModelVersion version = project_->ensureVersion(name, model.spec(), options_.layout);
         versionId_ = version.id;
         const storage::DatasetInfo dataset =
-            project_->addBuiltinDataset(datasetName, hash, int64_t(train.x.byteSize() + train.y.byteSize()));
+            options_.datasetFile.empty()
+                ? project_->addBuiltinDataset(datasetName, hash, int64_t(train.x.byteSize() + train.y.byteSize()))
+                : project_->addDatasetFile(datasetName, options_.datasetFile);
         hyperparameters_ = hyperparametersOf(opts, datasetName, options_);
         runId_ = project_->beginRun({versionId_, dataset.id, hyperparameters_, opts.seed, backend.name()});
         // The graphs this run traces, for the traced-graph viewer.

@@ -28,6 +28,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace strata::storage {
 class Project;
 class CheckpointManager;
@@ -42,6 +44,10 @@ struct ProjectTrainingOptions {
     std::optional<int64_t> checkpointEvery; // --checkpoint-every N steps; absent or 0: at the end of each epoch
     std::optional<int> maxToKeep;           // --max-to-keep K (default 5; 0 keeps all)
     bool resume = false;                 // --resume
+    // Set by the editor, not by the CLI: the canvas layout stored with a new model version, and
+    // the CSV file the dataset was read from (recorded as that file instead of a built-in name).
+    nlohmann::json layout = nlohmann::json::object();
+    std::string datasetFile;
 };
 
 // The flags and options `train` accepts for projects (append them to its Args lists), and the
