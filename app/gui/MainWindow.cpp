@@ -12,6 +12,7 @@
 #include "app/gui/panels/SummaryPanel.h"
 #include "app/gui/project/Document.h"
 #include "app/gui/project/RecoveryFile.h"
+#include "app/gui/train/TrainPanel.h"
 
 #include "engine/Summary.h"
 
@@ -114,6 +115,10 @@ void MainWindow::buildPanels() {
     summaryDock_ = dock("summary", tr("Summary"), summary_, Qt::BottomDockWidgetArea);
     issuesDock_ = dock("issues", tr("Issues"), issues_, Qt::BottomDockWidgetArea);
     splitDockWidget(summaryDock_, issuesDock_, Qt::Horizontal);
+    train_ = new TrainPanel(doc_);
+    trainDock_ = dock("train", tr("Train"), train_, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(summaryDock_, trainDock_);
+    summaryDock_->raise();
     setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
 
@@ -137,6 +142,17 @@ void MainWindow::buildPanels() {
     connect(issues_, &IssuesPanel::countChanged, this, [this](int n) {
         issuesDock_->setWindowTitle(n ? tr("Issues (%1)").arg(n) : tr("Issues"));
     });
+
+    connect(train_, &TrainPanel::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+    connect(train_, &TrainPanel::runRecorded, this, [this](qint64, const QString& file) {
+        if (file == doc_->filePath()) refreshVersions(); // the run may have stored a new version
+    });
+    auto running = [this](bool on) {
+        action("train")->setEnabled(!on);
+        action("stopTraining")->setEnabled(on);
+    };
+    connect(train_, &TrainPanel::trainingStarted, this, [running] { running(true); });
+    connect(train_, &TrainPanel::trainingFinished, this, [running] { running(false); });
 
     statusStats_ = new QLabel;
     statusBar()->addPermanentWidget(statusStats_);
@@ -205,6 +221,11 @@ void MainWindow::buildActions() {
         if (!p.empty()) p.pop_back();
         doc_->model()->openPath(p);
     });
+    add("train", tr("&Train"), QKeySequence(tr("Ctrl+T")), &MainWindow::startTraining)->setIcon(icon(QStyle::SP_MediaPlay));
+    add("stopTraining", tr("&Stop Training"), QKeySequence(tr("Ctrl+Shift+T")), &MainWindow::stopTraining)
+        ->setIcon(icon(QStyle::SP_MediaStop));
+    action("train")->setToolTip(tr("Train the model with the settings of the Train panel (Ctrl+T)"));
+    action("stopTraining")->setEnabled(false);
     add("about", tr("&About Strata"), QKeySequence(), [this] {
         QMessageBox::about(this, tr("About Strata"),
                            tr("<h3>Strata %1</h3><p>Author neural networks visually: every edit is checked and "
@@ -221,6 +242,7 @@ void MainWindow::buildActions() {
                                     "<tr><td><b>Ctrl+0 / F</b></td><td>fit to view, focus the selection</td></tr>"
                                     "<tr><td><b>Ctrl+L</b></td><td>auto-layout</td></tr>"
                                     "<tr><td><b>Ctrl+G / Ctrl+Shift+G</b></td><td>group into a block, ungroup</td></tr>"
+                                    "<tr><td><b>Ctrl+T / Ctrl+Shift+T</b></td><td>train, stop training</td></tr>"
                                     "<tr><td><b>Wheel / middle drag / Space+drag</b></td><td>zoom, pan</td></tr>"
                                     "</table>"));
     });
@@ -251,7 +273,7 @@ void MainWindow::buildMenus() {
     view->addSeparator();
     view->addActions({action("fit"), action("focus"), action("zoomIn"), action("zoomOut")});
     view->addSeparator();
-    for (QDockWidget* d : {paletteDock_, inspectorDock_, versionsDock_, summaryDock_, issuesDock_})
+    for (QDockWidget* d : {paletteDock_, inspectorDock_, versionsDock_, summaryDock_, trainDock_, issuesDock_})
         view->addAction(d->toggleViewAction());
     view->addSeparator();
     QMenu* theme = view->addMenu(tr("&Theme"));
@@ -269,6 +291,8 @@ void MainWindow::buildMenus() {
     model->addAction(action("autoLayout"));
     model->addSeparator();
     model->addActions({action("group"), action("ungroup"), action("openBlock"), action("closeBlock")});
+    model->addSeparator();
+    model->addActions({action("train"), action("stopTraining")});
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addActions({action("shortcuts"), action("about")});
@@ -286,6 +310,8 @@ void MainWindow::buildMenus() {
     tb->addSeparator();
     QAction* groupAct = action("group");
     tb->addAction(groupAct);
+    tb->addSeparator();
+    tb->addActions({action("train"), action("stopTraining")});
     tb->addSeparator();
     auto* label = new QLabel(tr("  Model "));
     tb->addWidget(label);
@@ -388,6 +414,12 @@ void MainWindow::showView(const QString& what) {
         summaryDock_->raise();
         resizeDocks({summaryDock_}, {height() / 2}, Qt::Vertical);
         centralTabs_->setCurrentWidget(view_);
+    } else if (what == "train") {
+        trainDock_->show();
+        trainDock_->raise();
+        resizeDocks({trainDock_}, {std::max(trainDock_->height(), 330)}, Qt::Vertical);
+        resizeDocks({trainDock_, issuesDock_}, {width() * 4 / 5, width() / 5}, Qt::Horizontal);
+        centralTabs_->setCurrentWidget(view_);
     } else if (what == "list") {
         centralTabs_->setCurrentWidget(list_);
     } else {
@@ -396,6 +428,13 @@ void MainWindow::showView(const QString& what) {
         view_->setFocus();
     }
 }
+
+void MainWindow::startTraining() {
+    if (!trainDock_->isVisible() || trainDock_->visibleRegion().isEmpty() || trainDock_->height() < 300) showView("train");
+    train_->train();
+}
+
+void MainWindow::stopTraining() { train_->stop(); }
 
 void MainWindow::selectLayer(const std::string& layer) {
     if (!scene_->node(layer)) return;

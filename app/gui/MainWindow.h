@@ -1,6 +1,6 @@
 // The main window: palette (left), canvas or ordered list (centre, under the block breadcrumb),
-// inspector and versions (right), summary and issues (bottom); File/Edit/View/Model/Help menus,
-// a toolbar and a status bar. Window layout, theme and recent files persist in QSettings.
+// inspector and versions (right), summary, training and issues (bottom); File/Edit/View/Model/
+// Help menus, a toolbar and a status bar. Window layout, theme and recent files persist in QSettings.
 #pragma once
 
 #include "app/gui/Theme.h"
@@ -28,6 +28,7 @@ class LayerListPanel;
 class PalettePanel;
 class RecoveryFile;
 class SummaryPanel;
+class TrainPanel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -43,12 +44,13 @@ public:
     SummaryPanel* summary() const { return summary_; }
     IssuesPanel* issues() const { return issues_; }
     LayerListPanel* layerList() const { return list_; }
+    TrainPanel* trainPanel() const { return train_; }
     QListWidget* versionsList() const { return versions_; }
     QAction* action(const QString& name) const; // by objectName, e.g. "undo", "fit"
 
     // Opens a project (or shows why not); returns whether it did.
     bool openProject(const QString& path);
-    // Shows a panel for screenshots and tests: "editor", "summary" or "list".
+    // Shows a panel for screenshots and tests: "editor", "summary", "list" or "train".
     void showView(const QString& what);
     // Offers the autosaved model of a session that did not end cleanly.
     void offerRecovery();
@@ -75,6 +77,9 @@ public slots:
     void openSelectedBlock();
     void autoLayout();
     void selectLayer(const std::string& layer);
+    // Shows the Train panel and starts a run with its settings; stops the run in progress.
+    void startTraining();
+    void stopTraining();
 
 protected:
     void closeEvent(QCloseEvent* e) override;
@@ -106,9 +111,10 @@ private:
     SummaryPanel* summary_;
     IssuesPanel* issues_;
     LayerListPanel* list_;
+    TrainPanel* train_;
     QListWidget* versions_;
     QComboBox* models_;
-    QDockWidget *paletteDock_, *inspectorDock_, *summaryDock_, *issuesDock_, *versionsDock_;
+    QDockWidget *paletteDock_, *inspectorDock_, *summaryDock_, *issuesDock_, *versionsDock_, *trainDock_;
     QLabel* statusStats_;
     QMenu* recentMenu_ = nullptr;
     QTimer* autosave_;

@@ -6,6 +6,7 @@
 #include "app/gui/canvas/NodeItem.h"
 #include "app/gui/project/Document.h"
 #include "app/gui/project/RecoveryFile.h"
+#include "app/gui/train/TrainPanel.h"
 
 #include <QAction>
 #include <QApplication>
@@ -256,6 +257,7 @@ void MainWindow::closeEvent(QCloseEvent* e) {
         e->ignore();
         return;
     }
+    train_->stopAndWait(); // a run in progress ends after its current step
     QSettings s;
     s.setValue("window/geometry", saveGeometry());
     s.setValue("window/state", saveState());

@@ -1,0 +1,107 @@
+// The Train panel: pick a dataset (built-in or a CSV file), a device (the CPU or a Vulkan device),
+// epochs, batch size, optimizer, learning rate and seed; Train and Stop; a progress bar over the
+// steps of the epoch, a status line, live loss and accuracy curves (per epoch, train and
+// validation, and the loss of every step) and the test accuracy when the run ends.
+//
+// A run trains a copy of the document's spec taken when Train is pressed, on a TrainJob thread;
+// the panel polls the job's updates with a timer, so the editor stays responsive and editing the
+// model meanwhile changes nothing in the run. A document in a project gets the run recorded there
+// (metrics and a checkpoint per epoch), as `strata-cli train --project` does.
+#pragma once
+
+#include "app/gui/train/TrainJob.h"
+
+#include <QWidget>
+
+#include <memory>
+#include <optional>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QTimer;
+
+namespace strata::gui {
+
+class CurveChart;
+class Document;
+
+class TrainPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit TrainPanel(Document* doc, QWidget* parent = nullptr);
+    ~TrainPanel() override; // stops a run in progress and waits for it
+
+    // Settings, as the controls hold them (tests and screenshots set them here).
+    void setDataset(const QString& builtinName); // "digits", "iris", "wine", "fashion-mnist"
+    void setCsvFile(const QString& path);
+    QString dataset() const; // a built-in name, or "csv:PATH"
+    // "cpu" or "vulkan:N"; the list enumerates Vulkan devices on first use.
+    QStringList devices();
+    bool setDevice(const QString& id);
+    QString device() const;
+    void setEpochs(int n);
+    void setBatchSize(int n);
+    void setOptimizer(const QString& name); // sgd, adam, adamw, rmsprop; resets the learning rate
+    void setLearningRate(double lr);
+    void setSeed(int seed);
+    void setMaxSteps(int64_t steps) { maxSteps_ = steps; } // -1: no limit (no control; tests, benchmarks)
+    void setRecordInProject(bool on);
+    TrainSettings settings() const;
+
+    bool isTraining() const { return job_ != nullptr; }
+    CurveChart* lossChart() const { return lossChart_; }
+    CurveChart* accuracyChart() const { return accuracyChart_; }
+    QString statusText() const;
+    QString resultText() const; // "Test accuracy 96.4%" after a run; empty before or after an error
+    std::optional<double> testAccuracy() const { return testAccuracy_; }
+    bool lastRunFailed() const { return failed_; }
+
+public slots:
+    void train();
+    void stop();
+    // Stops a run in progress and waits for its thread (closing the window).
+    void stopAndWait();
+
+signals:
+    void trainingStarted();
+    void epochFinished(int epoch);
+    void trainingFinished(bool ok);
+    void runRecorded(qint64 runId, const QString& projectFile);
+    void statusMessage(const QString& text);
+
+protected:
+    void showEvent(QShowEvent* e) override;
+
+private:
+    void ensureDevices();
+    void poll();
+    void finish();
+    void setStatus(const QString& text, bool error = false);
+    void setRunning(bool on);
+    void suggestDataset();
+
+    Document* doc_;
+    QComboBox *dataset_, *device_, *optimizer_;
+    QSpinBox *epochs_, *batch_, *seed_;
+    QDoubleSpinBox* lr_;
+    QCheckBox* record_;
+    QPushButton *train_, *stop_;
+    QProgressBar* progress_;
+    QLabel *status_, *result_;
+    CurveChart *lossChart_, *accuracyChart_;
+    QTimer* poll_;
+    std::unique_ptr<TrainJob> job_;
+    bool devicesListed_ = false;
+    int lastDataset_ = 0;
+    int64_t maxSteps_ = -1;
+    std::optional<double> testAccuracy_;
+    bool failed_ = false;
+    std::string suggestedFor_; // the model the dataset was last suggested for
+};
+
+} // namespace strata::gui

@@ -1,0 +1,250 @@
+// The Train panel: a run on a worker thread draws one point per epoch and shows the test accuracy,
+// is recorded in the document's project, stops early on request and when the window closes,
+// reports data that does not fit the model, trains a copy of the spec, and runs on Vulkan.
+#include <QTest>
+
+#include "GuiTestSupport.h"
+
+#include "app/gui/MainWindow.h"
+#include "app/gui/project/Document.h"
+#include "app/gui/train/CurveChart.h"
+#include "app/gui/train/TrainPanel.h"
+
+#include "storage/CheckpointStore.h"
+#include "storage/Project.h"
+
+#include <QAction>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QMenu>
+#include <QMenuBar>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+
+#include <cmath>
+
+using namespace strata;
+using namespace strata::gui;
+
+namespace {
+
+constexpr int kTimeoutMs = 180000;
+
+QPushButton* button(TrainPanel& p, const char* name) { return p.findChild<QPushButton*>(name); }
+
+// Presses Train and waits for the run to end; returns whether it succeeded.
+bool trainAndWait(TrainPanel& panel) {
+    QSignalSpy finished(&panel, &TrainPanel::trainingFinished);
+    QTest::mouseClick(button(panel, "trainButton"), Qt::LeftButton);
+    if (!panel.isTraining()) return false;
+    if (!finished.wait(kTimeoutMs) && finished.isEmpty()) return false;
+    return finished.front().front().toBool();
+}
+
+void configure(TrainPanel& panel, const QString& dataset, int epochs) {
+    panel.setDataset(dataset);
+    QVERIFY(panel.setDevice("cpu"));
+    panel.setEpochs(epochs);
+    panel.setOptimizer("adam");
+    panel.setLearningRate(0.01);
+    panel.setSeed(1);
+}
+
+} // namespace
+
+class TestTrain : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { test::isolateUserFolders(); }
+
+    void trainingDrawsOnePointPerEpochAndShowsTheTestAccuracy() {
+        Document doc;
+        doc.setModel(test::example("digits_mlp"), {}, false);
+        TrainPanel panel(&doc);
+        configure(panel, "digits", 2);
+        QSignalSpy epochs(&panel, &TrainPanel::epochFinished);
+        QVERIFY2(trainAndWait(panel), qPrintable(panel.statusText()));
+        QCOMPARE(epochs.count(), 2);
+        for (const char* series : {"loss", "val_loss"}) QCOMPARE(panel.lossChart()->pointCount(series), 2);
+        for (const char* series : {"accuracy", "val_accuracy"}) QCOMPARE(panel.accuracyChart()->pointCount(series), 2);
+        QCOMPARE(panel.accuracyChart()->points("val_accuracy").back().x(), 2.0);
+        // Every step is drawn: 1797 samples, 20% test and 10% of the rest for validation, batches of 32.
+        QCOMPARE(panel.lossChart()->pointCount("step"), 2 * 41);
+        QVERIFY(panel.testAccuracy().has_value());
+        QVERIFY2(*panel.testAccuracy() > 0.8, qPrintable(panel.resultText()));
+        QVERIFY2(panel.resultText().startsWith("Test accuracy"), qPrintable(panel.resultText()));
+        QVERIFY2(panel.statusText().startsWith("Completed 2 epochs"), qPrintable(panel.statusText()));
+        QVERIFY(button(panel, "trainButton")->isEnabled());
+        QVERIFY(!button(panel, "stopButton")->isEnabled());
+    }
+
+    void aProjectDocumentGetsTheRunWithMetricsAndACheckpoint() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("work.strata");
+        Document doc;
+        doc.setModel(test::example("digits_mlp"), {}, false);
+        doc.saveAs(path, "first");
+        TrainPanel panel(&doc);
+        configure(panel, "digits", 2);
+        QSignalSpy recorded(&panel, &TrainPanel::runRecorded);
+        QSignalSpy started(&panel, &TrainPanel::trainingStarted);
+        QTest::mouseClick(button(panel, "trainButton"), Qt::LeftButton);
+        QCOMPARE(started.count(), 1);
+        // Editing the model while it trains changes nothing in the run: it trains a copy.
+        QVERIFY(doc.editor()->setConfig("dense_1", "units", 7).isEmpty());
+        QTRY_COMPARE_WITH_TIMEOUT(recorded.count(), 1, kTimeoutMs);
+        QVERIFY2(!panel.lastRunFailed(), qPrintable(panel.statusText()));
+        QVERIFY2(panel.statusText().contains("Recorded as run"), qPrintable(panel.statusText()));
+
+        storage::Project project = storage::Project::open(path.toStdString(), storage::OpenMode::ReadOnly);
+        const auto runs = project.runs();
+        QCOMPARE(runs.size(), std::size_t(1));
+        const storage::RunInfo& run = runs.front();
+        QCOMPARE(qint64(run.id), recorded.front().front().toLongLong());
+        QCOMPARE(run.status, std::string("completed"));
+        QCOMPARE(run.datasetName, std::string("digits"));
+        QCOMPARE(run.backend, std::string("cpu"));
+        QCOMPARE(run.modelVersion, 1); // the saved version: the spec trained is the one at Train time
+        QCOMPARE(run.hyperparameters.at("epochs").get<int>(), 2);
+        QVERIFY(run.result.at("test_accuracy").get<double>() > 0.8);
+        QCOMPARE(project.metrics(run.id, "step").size(), std::size_t(2 * 41));
+        int valAccuracy = 0;
+        for (const auto& m : project.metrics(run.id, "epoch")) valAccuracy += m.name == "val_accuracy";
+        QCOMPARE(valAccuracy, 2);
+        // The trained weights: a checkpoint of the run holding the model's variables.
+        storage::CheckpointFilter filter;
+        filter.runId = run.id;
+        const auto latest = storage::CheckpointStore(project).latest(filter);
+        QVERIFY(latest.has_value());
+        QCOMPARE(latest->epochsDone, 2);
+        bool kernel = false;
+        for (const auto& v : storage::CheckpointStore(project).variables(latest->id))
+            kernel = kernel || v.key == "model/dense_1/kernel/.ATTRIBUTES/VARIABLE_VALUE";
+        QVERIFY(kernel);
+    }
+
+    void stopEndsARunEarly() {
+        Document doc;
+        doc.setModel(test::example("digits_mlp"), {}, false);
+        TrainPanel panel(&doc);
+        configure(panel, "digits", 500);
+        QSignalSpy epochs(&panel, &TrainPanel::epochFinished);
+        QSignalSpy finished(&panel, &TrainPanel::trainingFinished);
+        QTest::mouseClick(button(panel, "trainButton"), Qt::LeftButton);
+        QVERIFY(button(panel, "stopButton")->isEnabled());
+        QVERIFY(!button(panel, "trainButton")->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(epochs.count() >= 1, kTimeoutMs);
+        QTest::mouseClick(button(panel, "stopButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+        QVERIFY(finished.front().front().toBool());
+        QVERIFY(!panel.isTraining());
+        QVERIFY2(panel.statusText().startsWith("Stopped after"), qPrintable(panel.statusText()));
+        QVERIFY(panel.lossChart()->pointCount("loss") < 500);
+        QVERIFY(panel.testAccuracy().has_value()); // a stopped run is still evaluated
+    }
+
+    void aDatasetThatDoesNotFitNamesBothShapes() {
+        Document doc;
+        doc.setModel(test::example("digits_mlp"), {}, false);
+        TrainPanel panel(&doc);
+        configure(panel, "iris", 1);
+        QVERIFY(!trainAndWait(panel));
+        QVERIFY(panel.lastRunFailed());
+        const QString status = panel.statusText();
+        QVERIFY2(status.startsWith("Cannot train:"), qPrintable(status));
+        QVERIFY2(status.contains("iris") && status.contains("(4,)") && status.contains("'pixels'") && status.contains("(64,)"),
+                 qPrintable(status));
+        QVERIFY(panel.resultText().isEmpty());
+        QCOMPARE(panel.lossChart()->pointCount("loss"), 0);
+    }
+
+    void anInvalidModelIsAMessageNotACrash() {
+        Document doc;
+        ModelSpec spec = test::example("digits_mlp");
+        spec.layers[1].config["units"] = -3;
+        doc.setModel(spec, {}, false);
+        TrainPanel panel(&doc);
+        configure(panel, "digits", 1);
+        QVERIFY(!trainAndWait(panel));
+        QVERIFY2(panel.statusText().contains("dense_1"), qPrintable(panel.statusText()));
+    }
+
+    void aCsvFileTrains() {
+        QTemporaryDir dir;
+        QFile csv(dir.filePath("points.csv"));
+        QVERIFY(csv.open(QIODevice::WriteOnly));
+        csv.write("x,y,label\n");
+        for (int i = 0; i < 300; ++i) {
+            const double x = std::sin(i * 1.7) * 3, y = std::cos(i * 2.3) * 3;
+            csv.write(QString("%1,%2,%3\n").arg(x).arg(y).arg(x > y ? 1 : 0).toUtf8());
+        }
+        csv.close();
+        Document doc;
+        doc.setModel(ModelSpec::fromJson(nlohmann::json::parse(R"({"format": "strata.model/1", "name": "points",
+            "layers": [{"name": "xy", "type": "Input", "config": {"shape": [2]}},
+                       {"name": "probs", "type": "Dense", "config": {"units": 2, "activation": "softmax"}}]})")),
+                     {}, false);
+        TrainPanel panel(&doc);
+        panel.setCsvFile(csv.fileName());
+        QVERIFY(panel.dataset().startsWith("csv:"));
+        panel.setDevice("cpu");
+        panel.setEpochs(20);
+        panel.setLearningRate(0.05);
+        QVERIFY2(trainAndWait(panel), qPrintable(panel.statusText()));
+        QVERIFY2(panel.testAccuracy().value_or(0) > 0.8, qPrintable(panel.resultText()));
+    }
+
+    void theMainWindowTrainsFromItsMenuAndStopsWhenClosed() {
+        MainWindow w;
+        w.setInteractive(false);
+        w.document()->setModel(test::example("digits_mlp"), {}, false);
+        w.resize(1400, 900);
+        w.show();
+        QAction* train = w.action("train");
+        QVERIFY(train);
+        QCOMPARE(train->shortcut(), QKeySequence("Ctrl+T"));
+        QMenu* model = nullptr;
+        for (QAction* a : w.menuBar()->actions())
+            if (a->text().remove('&') == "Model") model = a->menu();
+        QVERIFY(model && model->actions().contains(train) && model->actions().contains(w.action("stopTraining")));
+        QVERIFY(!w.action("stopTraining")->isEnabled());
+
+        TrainPanel* panel = w.trainPanel();
+        configure(*panel, "digits", 1000);
+        QSignalSpy epochs(panel, &TrainPanel::epochFinished);
+        train->trigger();
+        QVERIFY(panel->isVisible());
+        QVERIFY(panel->isTraining());
+        QVERIFY(w.action("stopTraining")->isEnabled());
+        QVERIFY(!train->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(epochs.count() >= 1, kTimeoutMs);
+        QElapsedTimer t;
+        t.start();
+        QVERIFY(w.close());
+        QVERIFY(!panel->isTraining());
+        QVERIFY(t.elapsed() < 30000);
+        QVERIFY(panel->lossChart()->pointCount("loss") < 1000);
+    }
+
+    void aFewStepsOnVulkanComplete() {
+        Document doc;
+        doc.setModel(test::example("digits_mlp"), {}, false);
+        TrainPanel panel(&doc);
+        QString vulkan;
+        for (const QString& d : panel.devices())
+            if (d.startsWith("vulkan:") && vulkan.isEmpty()) vulkan = d;
+        if (vulkan.isEmpty()) QSKIP("no Vulkan device on this machine");
+        configure(panel, "digits", 1);
+        QVERIFY(panel.setDevice(vulkan));
+        panel.setMaxSteps(5);
+        QVERIFY2(trainAndWait(panel), qPrintable(panel.statusText()));
+        QCOMPARE(panel.lossChart()->pointCount("step"), 5);
+        QVERIFY2(panel.statusText().contains("vulkan"), qPrintable(panel.statusText()));
+        QVERIFY2(panel.statusText().contains("step limit"), qPrintable(panel.statusText()));
+        QVERIFY(panel.testAccuracy().has_value());
+    }
+};
+
+QTEST_MAIN(TestTrain)
+#include "tst_gui_train.moc"
