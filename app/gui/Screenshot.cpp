@@ -4,12 +4,37 @@
 #include "app/gui/canvas/GraphScene.h"
 #include "app/gui/canvas/GraphView.h"
 #include "app/gui/project/Document.h"
+#include "app/gui/train/TrainPanel.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QPixmap>
 
+#include <cstdio>
+
 namespace strata::gui {
+
+namespace {
+
+// Trains the open model with the panel's settings (not recorded in the project), so the curves
+// and the test accuracy show; false when the run fails or takes more than ten minutes.
+bool trainBriefly(MainWindow& window) {
+    TrainPanel* panel = window.trainPanel();
+    panel->setRecordInProject(false);
+    bool finished = false;
+    QObject scope; // the connection ends with this function
+    QObject::connect(panel, &TrainPanel::trainingFinished, &scope, [&finished] { finished = true; });
+    panel->train();
+    QElapsedTimer t;
+    t.start();
+    while (!finished && t.elapsed() < 600000) QApplication::processEvents(QEventLoop::AllEvents, 50);
+    if (!finished) panel->stopAndWait();
+    QApplication::processEvents();
+    if (panel->lastRunFailed()) std::fprintf(stderr, "strata: %s\n", qPrintable(panel->statusText()));
+    return finished && !panel->lastRunFailed();
+}
+
+} // namespace
 
 bool renderScreenshot(MainWindow& window, const QString& out, const QString& show, int width, int height) {
     window.setInteractive(false);
@@ -30,6 +55,7 @@ bool renderScreenshot(MainWindow& window, const QString& out, const QString& sho
     QApplication::processEvents();
     window.view()->fitAll();
     QApplication::processEvents();
+    if (show == "train" && !trainBriefly(window)) return false;
     QPixmap pm = window.grab();
     return !pm.isNull() && pm.save(out, "PNG");
 }

@@ -1,6 +1,6 @@
 // strata [PROJECT.strata]: the editor. With no project it opens the example project (a copy in the
-// user's data folder). `strata --screenshot OUT.png [--show editor|summary] [PROJECT]` renders
-// the window at 1600×1000 into OUT.png and exits.
+// user's data folder). `strata --screenshot OUT.png [--show editor|summary|train] [PROJECT]`
+// renders the window at 1600×1000 into OUT.png and exits (train: after training the open model).
 #include "app/gui/MainWindow.h"
 #include "app/gui/Screenshot.h"
 #include "app/gui/Theme.h"
@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
     cli.addHelpOption();
     cli.addVersionOption();
     QCommandLineOption screenshot("screenshot", "Render the window at 1600x1000 into OUT.png and exit.", "OUT.png");
-    QCommandLineOption show("show", "With --screenshot: what to show, editor or summary.", "editor|summary", "editor");
+    QCommandLineOption show("show", "With --screenshot: what to show: editor, summary, or train (the Train panel after "
+                            "training the open model briefly).", "editor|summary|train", "editor");
     QCommandLineOption theme("theme", "system, light or dark (default: the saved choice).", "theme");
     cli.addOptions({screenshot, show, theme});
     cli.addPositionalArgument("project", "A .strata project to open (default: the example project).", "[PROJECT.strata]");
