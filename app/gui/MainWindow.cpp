@@ -12,6 +12,7 @@
 #include "app/gui/panels/SummaryPanel.h"
 #include "app/gui/project/Document.h"
 #include "app/gui/project/RecoveryFile.h"
+#include "app/gui/inspect/ModelInspector.h"
 #include "app/gui/train/TrainPanel.h"
 
 #include "engine/Summary.h"
@@ -224,6 +225,8 @@ void MainWindow::buildActions() {
     add("train", tr("&Train"), QKeySequence(tr("Ctrl+T")), &MainWindow::startTraining)->setIcon(icon(QStyle::SP_MediaPlay));
     add("stopTraining", tr("&Stop Training"), QKeySequence(tr("Ctrl+Shift+T")), &MainWindow::stopTraining)
         ->setIcon(icon(QStyle::SP_MediaStop));
+    add("inspect", tr("&Inspect Variables and Graph..."), QKeySequence(tr("Ctrl+Shift+I")), &MainWindow::inspectModel);
+    action("inspect")->setToolTip(tr("The tree of variables with their values, and the op graph the engine traces (Ctrl+Shift+I)"));
     action("train")->setToolTip(tr("Train the model with the settings of the Train panel (Ctrl+T)"));
     action("stopTraining")->setEnabled(false);
     add("about", tr("&About Strata"), QKeySequence(), [this] {
@@ -243,6 +246,7 @@ void MainWindow::buildActions() {
                                     "<tr><td><b>Ctrl+L</b></td><td>auto-layout</td></tr>"
                                     "<tr><td><b>Ctrl+G / Ctrl+Shift+G</b></td><td>group into a block, ungroup</td></tr>"
                                     "<tr><td><b>Ctrl+T / Ctrl+Shift+T</b></td><td>train, stop training</td></tr>"
+                                    "<tr><td><b>Ctrl+Shift+I</b></td><td>inspect variables and the traced graph</td></tr>"
                                     "<tr><td><b>Wheel / middle drag / Space+drag</b></td><td>zoom, pan</td></tr>"
                                     "</table>"));
     });
@@ -293,6 +297,8 @@ void MainWindow::buildMenus() {
     model->addActions({action("group"), action("ungroup"), action("openBlock"), action("closeBlock")});
     model->addSeparator();
     model->addActions({action("train"), action("stopTraining")});
+    model->addSeparator();
+    model->addAction(action("inspect"));
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addActions({action("shortcuts"), action("about")});
@@ -435,6 +441,11 @@ void MainWindow::startTraining() {
 }
 
 void MainWindow::stopTraining() { train_->stop(); }
+
+void MainWindow::inspectModel() {
+    const ModelSpec& spec = doc_->model()->state().spec;
+    openModelInspector(this, spec, train_->trainedWeights(spec)); // trained values after a run of this spec
+}
 
 void MainWindow::selectLayer(const std::string& layer) {
     if (!scene_->node(layer)) return;

@@ -80,6 +80,7 @@ public slots:
     // Shows the Train panel and starts a run with its settings; stops the run in progress.
     void startTraining();
     void stopTraining();
+    void inspectModel(); // the model inspector on the current spec (trained weights after a run)
 
 protected:
     void closeEvent(QCloseEvent* e) override;

@@ -6,10 +6,12 @@
 #include "GuiTestSupport.h"
 
 #include "app/gui/MainWindow.h"
+#include "app/gui/inspect/ModelInspector.h"
 #include "app/gui/project/Document.h"
 #include "app/gui/train/CurveChart.h"
 #include "app/gui/train/TrainPanel.h"
 
+#include "engine/Model.h"
 #include "storage/CheckpointStore.h"
 #include "storage/Project.h"
 
@@ -77,6 +79,21 @@ private slots:
         QVERIFY2(panel.statusText().startsWith("Completed 2 epochs"), qPrintable(panel.statusText()));
         QVERIFY(button(panel, "trainButton")->isEnabled());
         QVERIFY(!button(panel, "stopButton")->isEnabled());
+        // The trained weights stay for the inspector, for this spec only.
+        const auto* weights = panel.trainedWeights(doc.model()->state().spec);
+        QVERIFY(weights);
+        QVERIFY(weights->count("model/dense_1/kernel"));
+        auto initial = Model::fromSpec(doc.model()->state().spec);
+        initial->build(1);
+        const Tensor& before = initial->variables()[0]->value();
+        const Tensor& after = weights->at(initial->variables()[0]->path());
+        QCOMPARE(after.shape(), before.shape());
+        double moved = 0;
+        for (int64_t i = 0; i < after.size(); ++i) moved += std::fabs(double(after.f32()[i]) - double(before.f32()[i]));
+        QVERIFY2(moved > 1e-3, "the weights after training equal the initial ones");
+        ModelSpec other = doc.model()->state().spec;
+        other.name += "_other";
+        QVERIFY(!panel.trainedWeights(other));
     }
 
     void aProjectDocumentGetsTheRunWithMetricsAndACheckpoint() {
@@ -208,6 +225,10 @@ private slots:
         for (QAction* a : w.menuBar()->actions())
             if (a->text().remove('&') == "Model") model = a->menu();
         QVERIFY(model && model->actions().contains(train) && model->actions().contains(w.action("stopTraining")));
+        QVERIFY(model->actions().contains(w.action("inspect")));
+        w.action("inspect")->trigger(); // opens the inspector window on the current spec
+        QTRY_VERIFY(!w.findChildren<ModelInspector*>().isEmpty());
+        for (ModelInspector* i : w.findChildren<ModelInspector*>()) i->close();
         QVERIFY(!w.action("stopTraining")->isEnabled());
 
         TrainPanel* panel = w.trainPanel();

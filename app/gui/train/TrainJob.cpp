@@ -136,6 +136,7 @@ void TrainJob::run() {
         else out.fit = {{}, 0, true, false, "stopped before the first step"};
         out.test = trainer.evaluate(splits.test);
         out.tested = true;
+        for (Variable* v : model->variables()) out.weights[v->path()] = v->value(); // fit pulled them
         if (project) project->finish(out.fit, out.test, trainer.backend());
     } catch (const std::exception& e) {
         out.error = e.what();

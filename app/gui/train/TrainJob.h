@@ -13,6 +13,7 @@
 #include "engine/train/Trainer.h"
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -44,6 +45,7 @@ struct TrainOutcome {
     std::string datasetName;
     int64_t runId = 0;            // the run recorded in the project; 0 when none
     double seconds = 0;
+    std::map<std::string, Tensor> weights; // the model's variables after the run, by path
 };
 
 struct TrainUpdate {
@@ -71,6 +73,7 @@ public:
     bool finished() const { return finished_; }
     const TrainOutcome& outcome() const { return outcome_; } // after finished()
     const TrainSettings& settings() const { return settings_; }
+    const ModelSpec& spec() const { return spec_; }
 
 private:
     void run();

@@ -399,11 +399,16 @@ void TrainPanel::poll() {
     if (finished) finish();
 }
 
+const std::map<std::string, Tensor>* TrainPanel::trainedWeights(const ModelSpec& spec) const {
+    return !trainedWeights_.empty() && spec.toJson() == trainedSpec_ ? &trainedWeights_ : nullptr;
+}
+
 void TrainPanel::finish() {
     poll_->stop();
     job_->wait();
     const TrainOutcome out = job_->outcome();
     const TrainSettings s = job_->settings();
+    if (out.error.empty()) trainedSpec_ = job_->spec().toJson(), trainedWeights_ = out.weights;
     job_.reset();
     setRunning(false);
     progress_->setFormat(tr("done"));

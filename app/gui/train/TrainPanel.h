@@ -60,6 +60,9 @@ public:
     QString resultText() const; // "Test accuracy 96.4%" after a run; empty before or after an error
     std::optional<double> testAccuracy() const { return testAccuracy_; }
     bool lastRunFailed() const { return failed_; }
+    // The weights the last run ended with, when `spec` is the spec it trained (the inspector
+    // shows them); null otherwise.
+    const std::map<std::string, Tensor>* trainedWeights(const ModelSpec& spec) const;
 
 public slots:
     void train();
@@ -86,6 +89,8 @@ private:
     void suggestDataset();
 
     Document* doc_;
+    nlohmann::json trainedSpec_;                    // the spec of the last finished run
+    std::map<std::string, Tensor> trainedWeights_;  // its variables after the run
     QComboBox *dataset_, *device_, *optimizer_;
     QSpinBox *epochs_, *batch_, *seed_;
     QDoubleSpinBox* lr_;
