@@ -111,10 +111,14 @@ else
   cat "$out"
 fi
 echo "== GEMM tile sweep (STRATA_GEMM_TILES=BM,BN,BK,TM,TN; the default is the first), N = 1024 and 2048"
+if grep '"bench":"vulkan-devices"' "$out" | grep '"chosen":true' | grep -q '"type":"cpu"'; then
+  echo "skipped: the device is a CPU driver, which uses the subgroup kernel (STRATA_GEMM_SG tunes it)"
+else
 for tiles in 64,64,16,4,4 128,128,8,8,8 128,128,16,8,8 128,64,16,8,4 64,128,16,4,8 64,64,8,4,4; do
   for n in 1024 2048; do
     line="$(STRATA_GEMM_TILES=$tiles STRATA_GEMM_KERNEL=tiled timeout "$limit" "$bench" gemm-vulkan --n "$n" --device "$device" 2>&1 | grep '^{')"
-    echo "tiles $tiles n $n: $(echo "$line" | grep -o '"gflops":[0-9.]*' || echo "error")"
+    echo "tiles $tiles n $n: $(echo "$line" | grep -o '"gflops":[0-9.]*' || echo "error or timeout")"
   done
 done
+fi
 echo "(raw JSON lines: $out)"
