@@ -65,10 +65,15 @@ void initialize(ir::Backend& be) {
 }
 
 // Losses of `steps` training steps with batches derived from the step number.
-std::vector<float> trainSteps(ir::Backend& be, const ir::TrainingGraphs& tg, int steps) {
+// Fresh variables and optimizer state, and the prepared training step.
+std::unique_ptr<ir::PreparedGraph> freshStep(ir::Backend& be, const ir::TrainingGraphs& tg) {
     initialize(be);
     ir::initializeOptimizerState(be, tg.update);
-    auto plan = be.prepare(tg.update, {tg.loss});
+    return be.prepare(tg.update, {tg.loss});
+}
+
+std::vector<float> trainSteps(ir::Backend& be, const ir::TrainingGraphs& tg, int steps) {
+    auto plan = freshStep(be, tg);
     std::vector<float> losses;
     std::vector<Tensor> out;
     for (int s = 0; s < steps; ++s) {
@@ -82,9 +87,7 @@ std::vector<float> trainSteps(ir::Backend& be, const ir::TrainingGraphs& tg, int
 
 // The same steps pipelined: step s+1 is enqueued before the results of step s are collected.
 std::vector<float> trainStepsPipelined(ir::Backend& be, const ir::TrainingGraphs& tg, int steps) {
-    initialize(be);
-    ir::initializeOptimizerState(be, tg.update);
-    auto plan = be.prepare(tg.update, {tg.loss});
+    auto plan = freshStep(be, tg);
     std::vector<float> losses;
     std::vector<Tensor> out;
     Tensor x[2], y[2];

@@ -1,5 +1,7 @@
 #include "app/gui/inspect/TraceLayout.h"
 
+#include "app/gui/model/Graphviz.h"
+
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 
@@ -17,14 +19,6 @@ namespace {
 constexpr double kPointsPerInch = 72.0;
 constexpr double kArrowLength = 9.0;
 
-GVC_t* context() {
-    static GVC_t* gvc = gvContext();
-    return gvc;
-}
-
-void set(void* obj, const char* name, const std::string& value) {
-    agsafeset(obj, const_cast<char*>(name), const_cast<char*>(value.c_str()), const_cast<char*>(""));
-}
 
 // Each distinct (producer, consumer) pair once, in node order.
 std::vector<std::pair<int, int>> edgesOf(const ir::Graph& graph) {
@@ -84,23 +78,22 @@ TraceLayoutResult TraceLayout::byDepth(const ir::Graph& graph, const std::vector
 TraceLayoutResult TraceLayout::dot(const ir::Graph& graph, const std::vector<QSizeF>& sizes) {
     const int n = graph.nodeCount();
     if (n == 0 || n > kMaxGraphvizNodes) return byDepth(graph, sizes);
-    static std::mutex mutex; // Graphviz keeps global state
-    std::lock_guard lock(mutex);
-    GVC_t* gvc = context();
+    std::lock_guard lock(graphvizMutex());
+    GVC_t* gvc = graphvizContext();
     if (!gvc) return byDepth(graph, sizes);
 
     Agraph_t* g = agopen(const_cast<char*>("trace"), Agdirected, nullptr);
-    set(g, "rankdir", "TB");
-    set(g, "nodesep", "0.3");
-    set(g, "ranksep", "0.45");
+    graphvizSet(g, "rankdir", "TB");
+    graphvizSet(g, "nodesep", "0.3");
+    graphvizSet(g, "ranksep", "0.45");
     std::vector<Agnode_t*> nodes(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) {
         const std::string name = "n" + std::to_string(i);
         Agnode_t* node = agnode(g, const_cast<char*>(name.c_str()), 1);
-        set(node, "shape", "box");
-        set(node, "fixedsize", "true");
-        set(node, "width", std::to_string(sizes[std::size_t(i)].width() / kPointsPerInch));
-        set(node, "height", std::to_string(sizes[std::size_t(i)].height() / kPointsPerInch));
+        graphvizSet(node, "shape", "box");
+        graphvizSet(node, "fixedsize", "true");
+        graphvizSet(node, "width", std::to_string(sizes[std::size_t(i)].width() / kPointsPerInch));
+        graphvizSet(node, "height", std::to_string(sizes[std::size_t(i)].height() / kPointsPerInch));
         nodes[std::size_t(i)] = node;
     }
     const auto pairs = edgesOf(graph);
