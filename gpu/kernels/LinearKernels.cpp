@@ -90,11 +90,15 @@ bool useSubgroupKernel(const DeviceInfo& d) {
 void recordSubgroupGemm(KernelContext& k, const BufferRange& a, const BufferRange& b, const BufferRange& c, uint32_t m,
                         uint32_t n, uint32_t kDim, bool ta, bool tb) {
     const uint32_t sg = k.device.subgroupSize;
-    // RA A-vec4 per invocation (TM = SG * RA rows), TN4 vec4 columns. Taller tiles amortize the
-    // B loads over more rows: on llvmpipe 256-bit at N = 1024 (2 cores) 8,2 gave 9.0 GFLOP/s,
-    // 4,2 7.7, 8,1 7.5, 4,4 7.3, 2,4 3.9 (the shared-memory kernel: 0.3). Short products (a batch
-    // of 32 rows) take only the rows they have.
-    uint32_t ra = std::clamp<uint32_t>((m + sg - 1) / sg, 1, 8), tn4 = 2;
+    // RA A-vec4 per invocation (TM = SG * RA rows), TN4 vec4 columns. Larger tiles amortize the
+    // lane-by-lane loads over more FMAs but take longer to compile (llvmpipe JITs every variant
+    // per process): on llvmpipe 256-bit at N = 1024 (2 cores) 8,4 gave 10.7 GFLOP/s (0.8 s to
+    // compile), 8,2 9.6 (0.3 s), 4,2 7.5, 2,4 5.8; the shared-memory kernel 0.3. RA = 16 was
+    // faster (13.7) but gave wrong results at N = 520 on llvmpipe 15 (RA <= 8 is exact), so it is
+    // refused; beyond 16,4 the JIT took minutes. Products of at least 512 in every dimension take
+    // 8,4; others 8,2 or just the rows they have (a batch of 32 rows).
+    const bool large = m >= 512 && n >= 512 && kDim >= 512;
+    uint32_t ra = std::clamp<uint32_t>((m + sg - 1) / sg, 1, 8), tn4 = large ? 4 : 2;
     if (const char* env = std::getenv("STRATA_GEMM_SG")) // "RA,TN4", for tuning on a new driver
         if (std::sscanf(env, "%u,%u", &ra, &tn4) != 2 || ra == 0 || ra > 8 || tn4 == 0 || tn4 > 4) ra = 8, tn4 = 2;
     const uint32_t tm = sg * ra;

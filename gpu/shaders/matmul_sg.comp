@@ -7,11 +7,12 @@
 // columns of C; invocation l keeps all TM rows of its own 4 * TN4 columns in vec4 accumulators.
 // Per step of 4 values of K:
 //   - invocation l loads RA vec4 of A: rows l, l + SG, ... at K offsets k .. k+3;
-//   - every A value reaches all lanes by subgroupShuffle with a constant lane (a register
-//     permutation on a CPU, no memory);
-//   - each invocation loads 4 x TN4 vec4 of B (its own columns), used TM times.
-// On llvmpipe a lane-varying load costs a loop over the lanes, so the tile is as tall as
-// registers (and spills to the stack) allow. VA / VB: A / B may be read as vec4 (row length a
+//   - each invocation loads 4 x TN4 vec4 of B (its own columns), used by all TM rows;
+//   - row by row, the row's 4 A values reach all lanes by subgroupShuffle with a constant lane
+//     (a register permutation on a CPU, no memory) and each accumulator of the row takes 4
+//     chained FMAs: it is read and written once per step (the accumulators live on the stack).
+// On llvmpipe a lane-varying load costs a loop over the lanes, so the tile is as large as the
+// JIT compiles in reasonable time. VA / VB: A / B may be read as vec4 (row length a
 // multiple of 4, binding offset 16-byte aligned, not transposed); otherwise four scalar reads.
 // Rows and columns past the edge are clamped on load and skipped on store.
 layout(local_size_x_id = 0) in; // SG
@@ -66,15 +67,15 @@ void main() {
     for (uint k0 = 0u; k0 < kMain; k0 += 4u) {
         vec4 av[RA];
         [[unroll]] for (uint r = 0u; r < RA; ++r) av[r] = loadA4(myRows[r], k0);
-        [[unroll]] for (uint kk = 0u; kk < 4u; ++kk) {
-            vec4 bv[TN4];
-            [[unroll]] for (uint j = 0u; j < TN4; ++j) bv[j] = loadB4(k0 + kk, cols[j]);
-            [[unroll]] for (uint r = 0u; r < RA; ++r)
-                [[unroll]] for (uint l = 0u; l < SG; ++l) {
-                    const float s = subgroupShuffle(av[r][kk], l); // A[row0 + r * SG + l][k0 + kk]
-                    [[unroll]] for (uint j = 0u; j < TN4; ++j) acc[r * SG + l][j] = fma(vec4(s), bv[j], acc[r * SG + l][j]);
-                }
-        }
+        vec4 bv[4][TN4]; // B[k0 .. k0+3][own columns], used by every row
+        [[unroll]] for (uint kk = 0u; kk < 4u; ++kk)
+            [[unroll]] for (uint j = 0u; j < TN4; ++j) bv[kk][j] = loadB4(k0 + kk, cols[j]);
+        [[unroll]] for (uint r = 0u; r < RA; ++r)
+            [[unroll]] for (uint l = 0u; l < SG; ++l) {
+                const vec4 s = subgroupShuffle(av[r], l); // A[row0 + r * SG + l][k0 .. k0+3]
+                [[unroll]] for (uint j = 0u; j < TN4; ++j) // each accumulator read and written once per 4 values of K
+                    acc[r * SG + l][j] = fma(vec4(s.w), bv[3][j], fma(vec4(s.z), bv[2][j], fma(vec4(s.y), bv[1][j], fma(vec4(s.x), bv[0][j], acc[r * SG + l][j]))));
+            }
     }
     for (uint k = kMain; k < p.K; ++k) { // the tail of K, one value at a time
         vec4 bv[TN4];
