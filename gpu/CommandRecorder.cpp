@@ -1,7 +1,10 @@
 #include "gpu/CommandRecorder.h"
 
+#include "engine/Error.h"
+
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 namespace strata::gpu {
 
@@ -38,6 +41,8 @@ void CommandRecorder::fill(const BufferRange& dst, uint32_t value) {
 void CommandRecorder::reset() {
     if (cb_) ctx_.freeCommandBuffer(cb_);
     if (pool_) vkDestroyDescriptorPool(ctx_.device(), pool_, nullptr);
+    for (VkBufferView v : views_) vkDestroyBufferView(ctx_.device(), v, nullptr);
+    views_.clear();
     cb_ = VK_NULL_HANDLE, pool_ = VK_NULL_HANDLE;
     commands_.clear();
     dispatches_ = barriers_ = 0;
@@ -64,16 +69,25 @@ bool overlapsAny(const BufferRange& r, const std::vector<BufferRange>& list) {
 VkCommandBuffer CommandRecorder::build() {
     if (cb_) return cb_;
     VkDevice dev = ctx_.device();
-    uint32_t sets = 0, descriptors = 0;
-    for (const Command& c : commands_)
-        if (c.kind == Kind::Dispatch) ++sets, descriptors += uint32_t(c.bindings.size());
+    uint32_t sets = 0, descriptors = 0, texels = 0;
+    for (const Command& c : commands_) {
+        if (c.kind != Kind::Dispatch) continue;
+        ++sets;
+        for (uint32_t b = 0; b < c.bindings.size(); ++b) {
+            const bool texel = (c.pipeline->texelMask >> b) & 1u;
+            if (texel != (c.bindings[b].texel != VK_FORMAT_UNDEFINED))
+                throw StrataError("internal: binding " + std::to_string(b) + " does not match its pipeline's descriptor type");
+            (texel ? texels : descriptors) += 1;
+        }
+    }
     std::vector<VkDescriptorSet> ds(sets);
     if (sets) {
-        VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, std::max(descriptors, 1u)};
+        const VkDescriptorPoolSize sizes[2] = {{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, std::max(descriptors, 1u)},
+                                               {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, std::max(texels, 1u)}};
         VkDescriptorPoolCreateInfo pi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
         pi.maxSets = sets;
-        pi.poolSizeCount = 1;
-        pi.pPoolSizes = &size;
+        pi.poolSizeCount = 2;
+        pi.pPoolSizes = sizes;
         check(vkCreateDescriptorPool(dev, &pi, nullptr, &pool_), "vkCreateDescriptorPool");
         std::vector<VkDescriptorSetLayout> layouts;
         for (const Command& c : commands_)
@@ -85,19 +99,33 @@ VkCommandBuffer CommandRecorder::build() {
         check(vkAllocateDescriptorSets(dev, &ai, ds.data()), "vkAllocateDescriptorSets");
         std::vector<VkDescriptorBufferInfo> infos;
         infos.reserve(descriptors);
+        views_.reserve(texels);
         std::vector<VkWriteDescriptorSet> writes;
         uint32_t s = 0;
         for (const Command& c : commands_) {
             if (c.kind != Kind::Dispatch) continue;
             for (uint32_t b = 0; b < c.bindings.size(); ++b) {
                 const BufferRange& r = c.bindings[b].range;
-                infos.push_back({r.buffer, r.offset, std::max<VkDeviceSize>(r.size, 4)});
                 VkWriteDescriptorSet w{VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
                 w.dstSet = ds[s];
                 w.dstBinding = b;
                 w.descriptorCount = 1;
-                w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-                w.pBufferInfo = &infos.back();
+                if (c.bindings[b].texel != VK_FORMAT_UNDEFINED) {
+                    VkBufferViewCreateInfo vi{VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO};
+                    vi.buffer = r.buffer;
+                    vi.format = c.bindings[b].texel;
+                    vi.offset = r.offset;
+                    vi.range = r.size;
+                    VkBufferView view = VK_NULL_HANDLE;
+                    check(vkCreateBufferView(dev, &vi, nullptr, &view), "vkCreateBufferView");
+                    views_.push_back(view);
+                    w.descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+                    w.pTexelBufferView = &views_.back();
+                } else {
+                    infos.push_back({r.buffer, r.offset, std::max<VkDeviceSize>(r.size, 4)});
+                    w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+                    w.pBufferInfo = &infos.back();
+                }
                 writes.push_back(w);
             }
             ++s;

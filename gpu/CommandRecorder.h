@@ -16,6 +16,10 @@ namespace strata::gpu {
 struct Binding {
     BufferRange range;
     bool write = false;
+    // A uniform texel buffer binding (the pipeline's texelMask has its bit): the range is viewed
+    // in this format (offset a multiple of the device's texel-buffer alignment, size of whole
+    // texels). VK_FORMAT_UNDEFINED: a storage buffer.
+    VkFormat texel = VK_FORMAT_UNDEFINED;
 };
 
 class CommandRecorder {
@@ -59,6 +63,7 @@ private:
     std::vector<Command> commands_;
     VkCommandBuffer cb_ = VK_NULL_HANDLE;
     VkDescriptorPool pool_ = VK_NULL_HANDLE;
+    std::vector<VkBufferView> views_;
     int dispatches_ = 0, barriers_ = 0;
 };
 

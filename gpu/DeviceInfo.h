@@ -39,6 +39,8 @@ struct DeviceInfo {
     uint32_t maxPushConstantsBytes = 0;
     uint64_t maxStorageBufferRange = 0;
     uint64_t minStorageBufferOffsetAlignment = 0;
+    uint64_t minTexelBufferOffsetAlignment = 0;
+    uint64_t maxTexelBufferElements = 0;
     uint64_t maxMemoryAllocationBytes = 0;
 
     bool isCpu() const { return kind == DeviceKind::Cpu; }

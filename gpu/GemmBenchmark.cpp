@@ -11,7 +11,17 @@
 #include <cmath>
 #include <vector>
 
+#include <sys/resource.h>
+
 namespace strata::gpu {
+
+namespace {
+double processCpuSeconds() { // user + system time of every thread of this process (the driver's included)
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+}
+} // namespace
 
 GemmTiming timeGemm(int device, int64_t n, int repeat) {
     VulkanContext ctx(device, false);
@@ -33,12 +43,15 @@ GemmTiming timeGemm(int device, int64_t n, int repeat) {
     CommandRecorder warm(ctx), timed(ctx);
     ctx.submitAndWait(record(warm, 1));
     const VkCommandBuffer cb = record(timed, repeat);
+    const double cpu0 = processCpuSeconds();
     const auto t0 = std::chrono::steady_clock::now();
     ctx.submitAndWait(cb);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double cpuSeconds = processCpuSeconds() - cpu0;
 
     GemmTiming t;
     t.secondsPerGemm = seconds / repeat;
+    t.cpuSecondsPerGemm = cpuSeconds / repeat;
     t.repeat = repeat;
     t.device = ctx.info().name;
     std::vector<float> hc(std::size_t(n * n));

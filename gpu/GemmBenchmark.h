@@ -9,6 +9,7 @@ namespace strata::gpu {
 
 struct GemmTiming {
     double secondsPerGemm = 0;
+    double cpuSecondsPerGemm = 0; // CPU time of the whole process (a CPU driver's threads): less load-sensitive
     int repeat = 0;
     double maxRelativeError = 0; // sampled entries against a double-precision reference
     std::string device;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <tuple>
 
 namespace strata::gpu {
 
@@ -85,12 +86,14 @@ void PipelineCache::save() const {
     fs::rename(tmp, file_, ec); // atomic: a reader never sees half a file
 }
 
-VkDescriptorSetLayout PipelineCache::setLayout(uint32_t bindings) {
-    auto it = layouts_.find(bindings);
-    if (it != layouts_.end()) return it->second.first;
+const std::pair<VkDescriptorSetLayout, VkPipelineLayout>& PipelineCache::layout(LayoutKey key) {
+    auto it = layouts_.find(key);
+    if (it != layouts_.end()) return it->second;
+    const auto [bindings, texelMask] = key;
     std::vector<VkDescriptorSetLayoutBinding> b(bindings);
     for (uint32_t i = 0; i < bindings; ++i)
-        b[i] = {i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
+        b[i] = {i, (texelMask >> i) & 1u ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
+                VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
     VkDescriptorSetLayoutCreateInfo li{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
     li.bindingCount = bindings;
     li.pBindings = b.data();
@@ -102,15 +105,14 @@ VkDescriptorSetLayout PipelineCache::setLayout(uint32_t bindings) {
     pi.pSetLayouts = &set;
     pi.pushConstantRangeCount = 1;
     pi.pPushConstantRanges = &pc;
-    VkPipelineLayout layout = VK_NULL_HANDLE;
-    check(vkCreatePipelineLayout(ctx_.device(), &pi, nullptr, &layout), "vkCreatePipelineLayout");
-    layouts_[bindings] = {set, layout};
-    return set;
+    VkPipelineLayout pipelineLayout = VK_NULL_HANDLE;
+    check(vkCreatePipelineLayout(ctx_.device(), &pi, nullptr, &pipelineLayout), "vkCreatePipelineLayout");
+    return layouts_[key] = {set, pipelineLayout};
 }
 
-const Pipeline& PipelineCache::get(std::string_view shader, uint32_t bindings, std::span<const uint32_t> spec) {
+const Pipeline& PipelineCache::get(std::string_view shader, uint32_t bindings, std::span<const uint32_t> spec, uint32_t texelMask) {
     std::string key(shader);
-    key += "/" + std::to_string(bindings);
+    key += "/" + std::to_string(bindings) + "/" + std::to_string(texelMask);
     for (uint32_t s : spec) key += "," + std::to_string(s);
     if (auto it = pipelines_.find(key); it != pipelines_.end()) return *it->second;
 
@@ -126,8 +128,8 @@ const Pipeline& PipelineCache::get(std::string_view shader, uint32_t bindings, s
     }
     auto p = std::make_unique<Pipeline>();
     p->bindings = bindings;
-    p->setLayout = setLayout(bindings);
-    p->layout = layouts_[bindings].second;
+    p->texelMask = texelMask;
+    std::tie(p->setLayout, p->layout) = layout({bindings, texelMask});
     std::vector<VkSpecializationMapEntry> entries(spec.size());
     for (uint32_t i = 0; i < spec.size(); ++i) entries[i] = {i, i * 4, 4};
     VkSpecializationInfo si{uint32_t(entries.size()), entries.data(), spec.size_bytes(), spec.data()};

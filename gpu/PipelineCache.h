@@ -1,7 +1,8 @@
 // Compute pipelines created once per (shader, binding count, specialization constants) and kept
 // for the life of the backend; a VkPipelineCache makes their creation cheap across runs and is
 // saved under the user's cache folder ($XDG_CACHE_HOME/strata or ~/.cache/strata). Every
-// pipeline has `bindings` storage buffers (0..n-1) and 128 bytes of push constants.
+// pipeline has `bindings` buffers (0..n-1) and 128 bytes of push constants; binding i is a
+// storage buffer, or a uniform texel buffer where bit i of `texelMask` is set.
 // Internal to gpu/.
 #pragma once
 
@@ -23,6 +24,7 @@ struct Pipeline {
     VkPipelineLayout layout = VK_NULL_HANDLE;
     VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;
     uint32_t bindings = 0;
+    uint32_t texelMask = 0; // bit i: binding i is a uniform texel buffer (samplerBuffer)
 };
 
 class PipelineCache {
@@ -34,7 +36,7 @@ public:
     PipelineCache& operator=(const PipelineCache&) = delete;
 
     // spec[i] is specialization constant i (constant 0 is the workgroup size by convention).
-    const Pipeline& get(std::string_view shader, uint32_t bindings, std::span<const uint32_t> spec);
+    const Pipeline& get(std::string_view shader, uint32_t bindings, std::span<const uint32_t> spec, uint32_t texelMask = 0);
     void save() const;
     std::size_t size() const { return pipelines_.size(); }
     const std::string& file() const { return file_; }
@@ -44,12 +46,13 @@ public:
     static std::string defaultFile(const DeviceInfo& device);
 
 private:
-    VkDescriptorSetLayout setLayout(uint32_t bindings);
+    using LayoutKey = std::pair<uint32_t, uint32_t>; // bindings, texel mask
+    const std::pair<VkDescriptorSetLayout, VkPipelineLayout>& layout(LayoutKey key);
 
     VulkanContext& ctx_;
     std::string file_;
     VkPipelineCache cache_ = VK_NULL_HANDLE;
-    std::map<uint32_t, std::pair<VkDescriptorSetLayout, VkPipelineLayout>> layouts_;
+    std::map<LayoutKey, std::pair<VkDescriptorSetLayout, VkPipelineLayout>> layouts_;
     std::map<std::string, VkShaderModule, std::less<>> modules_;
     std::map<std::string, std::unique_ptr<Pipeline>> pipelines_;
 };

@@ -41,7 +41,7 @@ VulkanContext::VulkanContext(int deviceIndex, bool validation) {
     info_ = infos[std::size_t(deviceIndex)];
     if (!info_.vulkan12) throw StrataError("Vulkan device '" + info_.name + "' supports only Vulkan " + info_.apiVersion + "; Strata needs 1.2");
     vkGetPhysicalDeviceMemoryProperties(physical_, &memory_);
-    alignment_ = std::max<VkDeviceSize>(256, info_.minStorageBufferOffsetAlignment);
+    alignment_ = std::max<VkDeviceSize>({256, info_.minStorageBufferOffsetAlignment, info_.minTexelBufferOffsetAlignment});
 
     uint32_t nq = 0;
     vkGetPhysicalDeviceQueueFamilyProperties(physical_, &nq, nullptr);
@@ -98,7 +98,8 @@ Buffer VulkanContext::createBuffer(VkDeviceSize size, MemoryUse use) {
     size = std::max<VkDeviceSize>(size, 4);
     VkBufferCreateInfo bi{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
     bi.size = size;
-    bi.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+    bi.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+               VK_BUFFER_USAGE_TRANSFER_DST_BIT;
     bi.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
     VkBuffer buffer = VK_NULL_HANDLE;
     check(vkCreateBuffer(device_, &bi, nullptr, &buffer), "vkCreateBuffer");

@@ -157,6 +157,8 @@ DeviceInfo describeDevice(VkPhysicalDevice pd, int index) {
     d.maxPushConstantsBytes = p.limits.maxPushConstantsSize;
     d.maxStorageBufferRange = p.limits.maxStorageBufferRange;
     d.minStorageBufferOffsetAlignment = p.limits.minStorageBufferOffsetAlignment;
+    d.minTexelBufferOffsetAlignment = p.limits.minTexelBufferOffsetAlignment;
+    d.maxTexelBufferElements = p.limits.maxTexelBufferElements;
     d.maxMemoryAllocationBytes = m3.maxMemoryAllocationSize;
     return d;
 }

@@ -75,28 +75,52 @@ WindowPush windowPush(const Window2D& w, uint32_t mode) {
 
 namespace {
 
-// The subgroup kernel (matmul_sg.comp) for CPU drivers that shuffle. STRATA_GEMM_KERNEL=tiled|subgroup overrides the choice (tests run both
-// kernels on lavapipe).
-bool useSubgroupKernel(const DeviceInfo& d) {
-    const bool able = d.subgroupShuffle && d.subgroupSize >= 4 && d.subgroupSize <= 64 &&
-                      d.subgroupSize <= d.maxWorkgroupInvocations;
+// Which GEMM kernel records a product:
+//   Subgroup  matmul_sg.comp, for CPU drivers that shuffle (no shared memory, no barriers);
+//   Vec4      matmul_vec4.comp, for GPUs: 64x64 or 128x128 tiles, 4x4 or 8x8 per invocation,
+//             vec4 texel loads, double-buffered shared memory;
+//   Tiled     matmul.comp, the plain shared-memory kernel: small products on GPUs, and devices
+//             the others do not fit.
+// STRATA_GEMM_KERNEL=tiled|vec4|subgroup overrides the choice where the device can run it (the
+// tests run every kernel on lavapipe; run_gpu_benchmarks.sh compares them on a GPU).
+enum class GemmKernel { Tiled, Vec4, Subgroup };
+
+GemmKernel chooseKernel(const DeviceInfo& d, uint32_t m, uint32_t n, uint64_t elementsA, uint64_t elementsB) {
+    const bool texels = std::max(elementsA, elementsB) + 64 <= d.maxTexelBufferElements; // R32F views at worst
+    const bool subgroup = texels && d.subgroupShuffle && d.subgroupSize >= 4 && d.subgroupSize <= 64 &&
+                          d.subgroupSize <= d.maxWorkgroupInvocations;
+    const bool vec4 = texels && d.maxWorkgroupInvocations >= 256 && d.maxSharedMemoryBytes >= 16384;
     if (const char* env = std::getenv("STRATA_GEMM_KERNEL")) {
-        if (std::string_view(env) == "tiled") return false;
-        if (std::string_view(env) == "subgroup") return able;
+        const std::string_view want(env);
+        if (want == "tiled") return GemmKernel::Tiled;
+        if (want == "subgroup" && subgroup) return GemmKernel::Subgroup;
+        if (want == "vec4" && vec4) return GemmKernel::Vec4;
     }
-    return able && d.isCpu();
+    if (d.isCpu()) return subgroup ? GemmKernel::Subgroup : GemmKernel::Tiled;
+    // A GPU: the register-blocked kernel once the product has 16 or more 64x64 tiles. Not yet
+    // measured on a GPU (see gpu/README.md); the sweep in run_gpu_benchmarks.sh is how to check.
+    return vec4 && uint64_t((m + 63) / 64) * ((n + 63) / 64) >= 16 ? GemmKernel::Vec4 : GemmKernel::Tiled;
+}
+
+// A uniform texel buffer view of an operand: views begin at multiples of the device's texel
+// alignment, so `shift` says at which element the operand starts inside its view.
+Binding texelView(const DeviceInfo& d, const BufferRange& r, bool asVec4, uint32_t& shift) {
+    const VkDeviceSize align = std::max<VkDeviceSize>(d.minTexelBufferOffsetAlignment, 16);
+    const VkDeviceSize start = r.offset / align * align;
+    shift = uint32_t((r.offset - start) / 4);
+    VkDeviceSize size = r.size + (r.offset - start);
+    if (asVec4) size = size / 16 * 16;
+    return {{r.buffer, start, size}, false, asVec4 ? VK_FORMAT_R32G32B32A32_SFLOAT : VK_FORMAT_R32_SFLOAT};
 }
 
 void recordSubgroupGemm(KernelContext& k, const BufferRange& a, const BufferRange& b, const BufferRange& c, uint32_t m,
                         uint32_t n, uint32_t kDim, bool ta, bool tb) {
     const uint32_t sg = k.device.subgroupSize;
     // RA A-vec4 per invocation (TM = SG * RA rows), TN4 vec4 columns. Larger tiles amortize the
-    // lane-by-lane loads over more FMAs but take longer to compile (llvmpipe JITs every variant
-    // per process): on llvmpipe 256-bit at N = 1024 (2 cores) 8,4 gave 10.7 GFLOP/s (0.8 s to
-    // compile), 8,2 9.6 (0.3 s), 4,2 7.5, 2,4 5.8; the shared-memory kernel 0.3. RA = 16 was
-    // faster (13.7) but gave wrong results at N = 520 on llvmpipe 15 (RA <= 8 is exact), so it is
-    // refused; beyond 16,4 the JIT took minutes. Products of at least 512 in every dimension take
-    // 8,4; others 8,2 or just the rows they have (a batch of 32 rows).
+    // loads over more FMAs but take longer to compile (llvmpipe JITs every variant per process:
+    // 8,4 0.8 s, 8,2 0.3 s). Products of at least 512 in every dimension take 8,4; others 8,2
+    // or just the rows they have (a batch of 32 rows). RA = 16 gave wrong results at N = 520 on
+    // llvmpipe 15 (with storage-buffer loads; RA <= 8 is exact), so it is refused.
     const bool large = m >= 512 && n >= 512 && kDim >= 512;
     uint32_t ra = std::clamp<uint32_t>((m + sg - 1) / sg, 1, 8), tn4 = large ? 4 : 2;
     if (const char* env = std::getenv("STRATA_GEMM_SG")) // "RA,TN4", for tuning on a new driver
@@ -105,10 +129,27 @@ void recordSubgroupGemm(KernelContext& k, const BufferRange& a, const BufferRang
     const bool va = !ta && kDim % 4 == 0 && a.offset % 16 == 0;
     const bool vb = !tb && n % 4 == 0 && b.offset % 16 == 0;
     const uint32_t spec[] = {sg, ra, tn4, ta, tb, va, vb};
-    const uint32_t push[3] = {m, n, kDim};
+    uint32_t push[5] = {m, n, kDim, 0, 0};
+    const Binding av = texelView(k.device, a, va, push[3]), bv = texelView(k.device, b, vb, push[4]);
     const uint32_t colsPerGroup = sg * 4 * tn4;
-    k.recorder.dispatch(k.pipelines.get("matmul_sg", 3, spec), {{a, false}, {b, false}, {c, true}}, push,
-                        (n + colsPerGroup - 1) / colsPerGroup, (m + tm - 1) / tm);
+    k.recorder.dispatch(k.pipelines.get("matmul_sg", 3, spec, 0b011), {av, bv, {c, true}}, push, (n + colsPerGroup - 1) / colsPerGroup,
+                        (m + tm - 1) / tm);
+}
+
+void recordVec4Gemm(KernelContext& k, const BufferRange& a, const BufferRange& b, const BufferRange& c, uint32_t m, uint32_t n,
+                    uint32_t kDim, bool ta, bool tb) {
+    // 128x128 tiles (8x8 per invocation) once they still give 64 workgroups, else 64x64 (4x4).
+    uint32_t tt = uint64_t((m + 127) / 128) * ((n + 127) / 128) >= 64 ? 8 : 4;
+    if (const char* env = std::getenv("STRATA_GEMM_VEC4")) // "4" or "8", for tuning on a new device
+        if (std::string_view(env) == "4" || std::string_view(env) == "8") tt = uint32_t(env[0] - '0');
+    const bool va = (ta ? m : kDim) % 4 == 0 && a.offset % 16 == 0; // along A's contiguous dimension
+    const bool vb = (tb ? kDim : n) % 4 == 0 && b.offset % 16 == 0;
+    const uint32_t spec[] = {tt, ta, tb, va, vb};
+    uint32_t push[5] = {m, n, kDim, 0, 0};
+    const Binding av = texelView(k.device, a, va, push[3]), bv = texelView(k.device, b, vb, push[4]);
+    const uint32_t tile = 16 * tt;
+    k.recorder.dispatch(k.pipelines.get("matmul_vec4", 3, spec, 0b011), {av, bv, {c, true}}, push, (n + tile - 1) / tile,
+                        (m + tile - 1) / tile);
 }
 
 } // namespace
@@ -120,7 +161,11 @@ void recordGemm(KernelContext& k, const BufferRange& a, const BufferRange& b, co
         k.recorder.fill(c, 0);
         return;
     }
-    if (useSubgroupKernel(k.device)) return recordSubgroupGemm(k, a, b, c, m, n, kDim, ta, tb);
+    switch (chooseKernel(k.device, m, n, uint64_t(m) * kDim, uint64_t(kDim) * n)) {
+    case GemmKernel::Subgroup: return recordSubgroupGemm(k, a, b, c, m, n, kDim, ta, tb);
+    case GemmKernel::Vec4: return recordVec4Gemm(k, a, b, c, m, n, kDim, ta, tb);
+    case GemmKernel::Tiled: break;
+    }
     const GemmTiles t = chooseTiles(k.device, m, n);
     const uint32_t spec[] = {t.threads(), t.bm, t.bn, t.bk, t.tm, t.tn};
     const uint32_t push[5] = {m, n, kDim, ta, tb};

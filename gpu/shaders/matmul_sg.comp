@@ -11,9 +11,11 @@
 //   - row by row, the row's 4 A values reach all lanes by subgroupShuffle with a constant lane
 //     (a register permutation on a CPU, no memory) and each accumulator of the row takes 4
 //     chained FMAs: it is read and written once per step (the accumulators live on the stack).
-// On llvmpipe a lane-varying load costs a loop over the lanes, so the tile is as large as the
-// JIT compiles in reasonable time. VA / VB: A / B may be read as vec4 (row length a
-// multiple of 4, binding offset 16-byte aligned, not transposed); otherwise four scalar reads.
+// A and B are uniform texel buffers: on llvmpipe a texel fetch is a vector gather, where a
+// lane-varying storage-buffer load is a loop over the lanes with a branch per value. VA / VB:
+// A / B are viewed as RGBA32F texels (row length a multiple of 4, not transposed, element
+// offset a multiple of 4); otherwise as R32F texels, four fetches per vec4. offA / offB: the
+// element where the operand starts inside its view (views begin at aligned offsets).
 // Rows and columns past the edge are clamped on load and skipped on store.
 layout(local_size_x_id = 0) in; // SG
 layout(constant_id = 1) const uint RA = 1;  // A vec4 per invocation: TM = SG * RA rows per workgroup
@@ -23,27 +25,25 @@ layout(constant_id = 4) const uint TB = 0;
 layout(constant_id = 5) const uint VA = 0;
 layout(constant_id = 6) const uint VB = 0;
 
-layout(std430, binding = 0) readonly buffer A { float a[]; };
-layout(std430, binding = 0) readonly buffer A4 { vec4 a4[]; };
-layout(std430, binding = 1) readonly buffer B { float b[]; };
-layout(std430, binding = 1) readonly buffer B4 { vec4 b4[]; };
+layout(binding = 0) uniform samplerBuffer A;
+layout(binding = 1) uniform samplerBuffer B;
 layout(std430, binding = 2) writeonly buffer C { float c[]; };
-layout(push_constant) uniform P { uint M, N, K; } p;
+layout(push_constant) uniform P { uint M, N, K, offA, offB; } p;
 
 const uint SG = gl_WorkGroupSize.x;
 const uint TM = SG * RA;
 
-float loadA(uint r, uint k) { return TA == 0u ? a[r * p.K + k] : a[k * p.M + r]; }
+float loadA(uint r, uint k) { return texelFetch(A, int(p.offA + (TA == 0u ? r * p.K + k : k * p.M + r))).x; }
 
 vec4 loadA4(uint r, uint k) { // A[r][k .. k+3]
-    if (VA != 0u) return a4[(r * p.K + k) >> 2];
+    if (VA != 0u) return texelFetch(A, int((p.offA + r * p.K + k) >> 2));
     return vec4(loadA(r, k), loadA(r, k + 1u), loadA(r, k + 2u), loadA(r, k + 3u));
 }
 
-float loadB(uint k, uint col) { return TB == 0u ? b[k * p.N + col] : b[col * p.K + k]; }
+float loadB(uint k, uint col) { return texelFetch(B, int(p.offB + (TB == 0u ? k * p.N + col : col * p.K + k))).x; }
 
 vec4 loadB4(uint k, uint col) { // B[k][col .. col+3], columns clamped to the edge
-    if (VB != 0u) return b4[(k * p.N + col) >> 2];
+    if (VB != 0u) return texelFetch(B, int((p.offB + k * p.N + col) >> 2));
     const uint last = p.N - 1u;
     return vec4(loadB(k, min(col, last)), loadB(k, min(col + 1u, last)), loadB(k, min(col + 2u, last)),
                 loadB(k, min(col + 3u, last)));

@@ -110,15 +110,19 @@ PY
 else
   cat "$out"
 fi
-echo "== GEMM tile sweep (STRATA_GEMM_TILES=BM,BN,BK,TM,TN; the default is the first), N = 1024 and 2048"
+echo "== GEMM kernel sweep at N = 1024, 2048, 4096: the vec4 kernel (STRATA_GEMM_VEC4=4|8: 64x64 or 128x128 tiles)"
+echo "   and the plain tiled kernel (STRATA_GEMM_TILES=BM,BN,BK,TM,TN); the default choice is in the table above"
 if grep '"bench":"vulkan-devices"' "$out" | grep '"chosen":true' | grep -q '"type":"cpu"'; then
   echo "skipped: the device is a CPU driver, which uses the subgroup kernel (STRATA_GEMM_SG tunes it)"
 else
-for tiles in 64,64,16,4,4 128,128,8,8,8 128,128,16,8,8 128,64,16,8,4 64,128,16,4,8 64,64,8,4,4; do
-  for n in 1024 2048; do
-    line="$(STRATA_GEMM_TILES=$tiles STRATA_GEMM_KERNEL=tiled timeout "$limit" "$bench" gemm-vulkan --n "$n" --device "$device" 2>&1 | grep '^{')"
-    echo "tiles $tiles n $n: $(echo "$line" | grep -o '"gflops":[0-9.]*' || echo "error or timeout")"
+sweep() { # sweep LABEL ENV...: one line per N
+  local label="$1" n line; shift
+  for n in 1024 2048 4096; do
+    line="$(env "$@" timeout "$limit" "$bench" gemm-vulkan --n "$n" --device "$device" 2>&1 | grep '^{')"
+    echo "$label n $n: $(echo "$line" | grep -o '"gflops":[0-9.]*' || echo "error or timeout")"
   done
-done
+}
+for tt in 8 4; do sweep "vec4 $tt" STRATA_GEMM_KERNEL=vec4 STRATA_GEMM_VEC4=$tt; done
+for tiles in 64,64,16,4,4 128,128,8,8,8 128,64,16,8,4 64,64,8,4,4; do sweep "tiled $tiles" STRATA_GEMM_KERNEL=tiled STRATA_GEMM_TILES=$tiles; done
 fi
 echo "(raw JSON lines: $out)"
