@@ -1,4 +1,4 @@
-// Helpers of tst_onnx_export: child processes (the ONNX checker, onnxruntime), random weights and
+// Helpers of tst_onnx_export and tst_onnx_files: child processes (the ONNX checker, onnxruntime), random weights and
 // inputs, and the engine's own inference to compare with.
 #pragma once
 
