@@ -12,6 +12,12 @@ build="${STRATA_BUILD_DIR:-$root/build}"
 
 packages=(cmake ninja-build g++ pkg-config qt6-base-dev nlohmann-json3-dev libopenblas-dev zlib1g-dev
           libsqlite3-dev libgraphviz-dev dataset-fashion-mnist libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers)
+if [ "$mode" = test ]; then
+  # The ONNX export tests check files with onnx.checker (Debian's python3-onnx, for /usr/bin/python3)
+  # and run them with onnxruntime from npm (tests/onnx/package.json).
+  packages+=(python3-onnx)
+  command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
+fi
 
 apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"; }
 missing=()
@@ -26,6 +32,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   apt_get update -q
   apt_get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ "$mode" = test ]; then
+  # onnxruntime-node's install script would download optional (CUDA) files: skipped, as
+  # tests/onnx/.npmrc says too; its CPU library comes in the package.
+  (cd "$root/tests/onnx" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund)
 fi
 
 werror=OFF

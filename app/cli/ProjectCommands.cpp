@@ -6,6 +6,7 @@
 #include "engine/train/Tracer.h"
 #include "engine/train/Trainer.h"
 #include "storage/CheckpointStore.h"
+#include "storage/OnnxExport.h"
 #include "storage/Project.h"
 #include "storage/Restore.h"
 #include "storage/SavedModel.h"
@@ -355,15 +356,26 @@ int inspectCommand(const std::vector<std::string>& args, std::ostream& out, std:
 
 // ---- export
 
+// --format onnx: a project's checkpoint or a saved-model folder as one ONNX file.
+int exportOnnx(const Args& a, std::ostream& out, std::ostream& err) {
+    return guarded("export", err, [&] {
+        const Runnable r = loadRunnable(a.positional()[0], a.value("--model"), a.value("--checkpoint", "latest"));
+        storage::writeOnnxModel(*r.model, a.value("--out"), {{"strata.source", r.source}});
+        out << "exported " << r.source << " to " << a.value("--out") << " (ONNX, opset " << storage::kOnnxOpset << ")\n";
+        return 0;
+    });
+}
+
 int exportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     Args a(args, {}, {"--model", "--checkpoint", "--format", "--out"});
     if (!a.ok() || a.positional().size() != 1 || !a.hasValue("--out")) {
-        err << "strata-cli export: " << (!a.ok() ? a.error() : a.positional().size() != 1 ? "expected one P.strata" : "--out DIR is required")
+        err << "strata-cli export: " << (!a.ok() ? a.error() : a.positional().size() != 1 ? "expected one P.strata" : "--out is required")
             << " (see --help)\n";
         return 2;
     }
+    if (a.value("--format", "saved-model") == "onnx") return exportOnnx(a, out, err);
     if (a.value("--format", "saved-model") != "saved-model") {
-        err << "strata-cli export: unknown --format '" << a.value("--format") << "' (known: saved-model)\n";
+        err << "strata-cli export: unknown --format '" << a.value("--format") << "' (known: saved-model, onnx)\n";
         return 2;
     }
     return guarded("export", err, [&] {
@@ -494,17 +506,22 @@ void addProjectCommands(std::vector<Command>& out) {
                    "  --json              one JSON document instead of text\n"
                    "Exit status: 0 listed; 2 usage errors, files that are not projects or saved models.\n",
                    inspectCommand});
-    out.push_back({"export", "write a project's checkpoint as a saved-model folder",
-                   "usage: strata-cli export P.strata [--model NAME] [--checkpoint ID|latest] --format saved-model --out DIR\n\n"
-                   "Writes DIR/saved_model.json (spec, signatures, metadata), DIR/fingerprint.json and\n"
+    out.push_back({"export", "write a project's checkpoint as a saved-model folder or an ONNX file",
+                   "usage: strata-cli export P.strata [--model NAME] [--checkpoint ID|latest] --format saved-model --out DIR\n"
+                   "       strata-cli export P.strata|DIR [--model NAME] [--checkpoint ID|latest] --format onnx --out FILE.onnx\n\n"
+                   "saved-model writes DIR/saved_model.json (spec, signatures, metadata), DIR/fingerprint.json and\n"
                    "DIR/variables/ (an index and one data file). DIR must not exist; it is written under a\n"
                    "temporary name and renamed, so it is complete or absent even if export is killed.\n"
+                   "onnx writes one ONNX file (opset 13) that onnxruntime runs: inputs and outputs named after the\n"
+                   "model's Input and output layers, NHWC as the model takes them, batch dimension \"batch\", the\n"
+                   "weights as initializers. Its source may also be a saved-model folder. FILE is written under\n"
+                   "a temporary name and renamed (an existing FILE is replaced only by a complete one).\n"
                    "  --model NAME        the model (may be left out when the project holds one)\n"
                    "  --checkpoint ID|latest  which checkpoint (default latest)\n"
-                   "  --format saved-model    the only format for now\n"
-                   "  --out DIR           the folder to create\n"
+                   "  --format saved-model|onnx  the format (default saved-model)\n"
+                   "  --out DIR|FILE      the folder or file to create\n"
                    "Exit status: 0 exported; 1 the checkpoint does not fit the model's spec; 2 usage errors,\n"
-                   "unreadable projects, an existing DIR.\n",
+                   "unreadable projects, an existing DIR, a layer ONNX cannot express.\n",
                    exportCommand});
     out.push_back({"predict", "run a saved model or a project's checkpoint on CSV input",
                    "usage: strata-cli predict DIR|P.strata --input in.csv [--output out.csv] [options]\n\n"

@@ -1,0 +1,219 @@
+// OnnxLowering, per layer type: each mirrors the inference graph engine/train/Tracer.cpp builds.
+#include "storage/OnnxLowering.h"
+
+#include "engine/layers/ConvolutionLayers.h"
+#include "engine/layers/CoreLayers.h"
+#include "engine/layers/MergeLayers.h"
+#include "engine/layers/NormalizationLayers.h"
+#include "engine/layers/ShapeLayers.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace strata::storage {
+
+StorageError onnxLayerError(const std::string& layer, const std::string& type, const std::string& why) {
+    return StorageError("layer '" + layer + "' (" + type + ") cannot be exported to ONNX: " + why);
+}
+
+namespace {
+
+// kernel_shape, strides and pads (top, left, bottom, right) of a window op, with Keras/TensorFlow
+// semantics (engine/ir/ConvGeometry.h): "same" puts the odd pixel at the bottom/right, as ONNX's
+// SAME_UPPER does, which is used when the spatial size is only known when the model runs.
+std::vector<OnnxAttr> windowAttrs(const Shape& in, const std::vector<int64_t>& k, const std::vector<int64_t>& stride,
+                                  const std::vector<int64_t>& dilation, bool same) {
+    std::vector<OnnxAttr> a = {OnnxAttr::integers("kernel_shape", k), OnnxAttr::integers("strides", stride)};
+    if (!same) {
+        a.push_back(OnnxAttr::integers("pads", {0, 0, 0, 0}));
+    } else if (in.isKnown(1) && in.isKnown(2)) {
+        std::vector<int64_t> pads(4);
+        for (std::size_t axis = 0; axis < 2; ++axis) {
+            const int64_t size = in[axis + 1], out = (size + stride[axis] - 1) / stride[axis];
+            const int64_t total = std::max<int64_t>((out - 1) * stride[axis] + (k[axis] - 1) * dilation[axis] + 1 - size, 0);
+            pads[axis] = total / 2;
+            pads[axis + 2] = total - total / 2;
+        }
+        a.push_back(OnnxAttr::integers("pads", pads));
+    } else {
+        a.push_back(OnnxAttr::text("auto_pad", "SAME_UPPER"));
+    }
+    return a;
+}
+
+} // namespace
+
+bool OnnxLowering::preferNchw(const std::vector<int>& in) const {
+    bool someLackNhwc = false;
+    for (int v : in) {
+        const Value& x = values_[std::size_t(v)];
+        if (x.nchw.empty()) return false;
+        someLackNhwc = someLackNhwc || x.nhwc.empty();
+    }
+    return someLackNhwc;
+}
+
+int OnnxLowering::lowerLayer(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site) {
+    using namespace layers;
+    if (dynamic_cast<const Dense*>(&l)) return dense(l, in.at(0), outShape, site);
+    if (dynamic_cast<const Conv2D*>(&l)) return conv(l, in.at(0), outShape, site);
+    if (dynamic_cast<const Pooling2D*>(&l)) return pool(l, in.at(0), outShape, site);
+    if (dynamic_cast<const Normalization*>(&l)) return normalization(l, in.at(0), outShape, site);
+    if (dynamic_cast<const ElementwiseMerge*>(&l) || dynamic_cast<const Concatenate*>(&l)) return merge(l, in, outShape, site);
+    if (dynamic_cast<const Dropout*>(&l)) return in.at(0); // identity at inference
+    if (auto* a = dynamic_cast<const Activation*>(&l)) {
+        if (a->activation == "linear") return in.at(0);
+        const bool useNchw = values_[std::size_t(in.at(0))].nhwc.empty(); // element-wise: stay in the layout at hand
+        const std::string x = useNchw ? nchw(in[0]) : nhwc(in[0]);
+        const Layout layout = useNchw ? Layout::Nchw : Layout::Nhwc;
+        return result(activation(a->activation, x, layout, site), layout, outShape, site);
+    }
+    if (auto* gap = dynamic_cast<const GlobalAveragePooling2D*>(&l)) {
+        const std::string y = tmp(site, "mean");
+        if (!gap->keepDims && preferNchw({in.at(0)})) // [N, C] either way
+            g_.node("ReduceMean", {nchw(in[0])}, y, {OnnxAttr::integers("axes", {2, 3}), OnnxAttr::integer("keepdims", 0)});
+        else
+            g_.node("ReduceMean", {nhwc(in.at(0))}, y,
+                    {OnnxAttr::integers("axes", {1, 2}), OnnxAttr::integer("keepdims", gap->keepDims ? 1 : 0)});
+        return result(y, Layout::Nhwc, outShape, site);
+    }
+    if (dynamic_cast<const Flatten*>(&l)) { // row-major over (H, W, C), as the engine flattens
+        const std::string y = tmp(site, "flatten");
+        g_.node("Flatten", {nhwc(in.at(0))}, y, {OnnxAttr::integer("axis", 1)});
+        return result(y, Layout::Nhwc, outShape, site);
+    }
+    if (auto* r = dynamic_cast<const Reshape*>(&l)) {
+        std::vector<int64_t> target = {0}; // 0: keep the batch dimension
+        target.insert(target.end(), r->targetShape.begin(), r->targetShape.end());
+        const std::string y = tmp(site, "reshape");
+        g_.node("Reshape", {nhwc(in.at(0)), g_.int64Initializer(site.base + "/shape", target)}, y);
+        return result(y, Layout::Nhwc, outShape, site);
+    }
+    throw onnxLayerError(site.base, l.type(), "no ONNX form is known for this layer type");
+}
+
+int OnnxLowering::dense(const Layer& l, int in, const Shape& outShape, const Site& site) {
+    const auto& d = static_cast<const layers::Dense&>(l);
+    const std::string x = nhwc(in), kernel = weight(l, "kernel");
+    const std::string bias = d.useBias ? weight(l, "bias") : std::string();
+    std::string y;
+    if (values_[std::size_t(in)].shape.rank() == 2) { // x [N, in] @ kernel [in, units] + bias
+        y = tmp(site, "gemm");
+        std::vector<std::string> inputs = {x, kernel};
+        if (!bias.empty()) inputs.push_back(bias);
+        g_.node("Gemm", inputs, y);
+    } else { // over the last axis, as Keras' Dense does
+        y = tmp(site, "matmul");
+        g_.node("MatMul", {x, kernel}, y);
+        if (!bias.empty()) {
+            const std::string b = tmp(site, "bias_add");
+            g_.node("Add", {y, bias}, b);
+            y = b;
+        }
+    }
+    return result(activation(d.activation, y, Layout::Nhwc, site), Layout::Nhwc, outShape, site);
+}
+
+int OnnxLowering::conv(const Layer& l, int in, const Shape& outShape, const Site& site) {
+    const auto& c = static_cast<const layers::Conv2D&>(l);
+    const std::vector<int64_t> perm = {3, 2, 0, 1}; // kernel HWIO (Keras) -> OIHW (ONNX)
+    std::vector<std::string> inputs = {nchw(in), weight(l, "kernel", perm)};
+    if (c.useBias) inputs.push_back(weight(l, "bias"));
+    auto attrs = windowAttrs(values_[std::size_t(in)].shape, c.kernelSize, c.strides, c.dilation, c.padding == "same");
+    attrs.push_back(OnnxAttr::integers("dilations", c.dilation));
+    const std::string y = tmp(site, "conv");
+    g_.node("Conv", inputs, y, std::move(attrs));
+    return result(activation(c.activation, y, Layout::Nchw, site), Layout::Nchw, outShape, site);
+}
+
+int OnnxLowering::pool(const Layer& l, int in, const Shape& outShape, const Site& site) {
+    const auto& p = static_cast<const layers::Pooling2D&>(l);
+    auto attrs = windowAttrs(values_[std::size_t(in)].shape, p.poolSize, p.strides, {1, 1}, p.padding == "same");
+    if (!p.isMax()) attrs.push_back(OnnxAttr::integer("count_include_pad", 0)); // the engine clips windows
+    const std::string y = tmp(site, p.isMax() ? "max_pool" : "avg_pool");
+    g_.node(p.isMax() ? "MaxPool" : "AveragePool", {nchw(in)}, y, std::move(attrs));
+    return result(y, Layout::Nchw, outShape, site);
+}
+
+int OnnxLowering::normalization(const Layer& l, int in, const Shape& outShape, const Site& site) {
+    const auto& n = static_cast<const layers::Normalization&>(l);
+    const Shape& s = values_[std::size_t(in)].shape;
+    if (n.axisFor(s.rank()) != s.rank() - 1)
+        throw onnxLayerError(site.base, l.type(), "normalizing over axis " + std::to_string(n.axis) +
+                                                      ", not the last one, is not supported (the engine does not run it either)");
+    const int64_t channels = s.back();
+    const Variable* gammaVar = n.scale ? l.findVariable("gamma") : nullptr;
+    const std::string gamma = n.scale ? weight(l, "gamma") : std::string(), beta = n.center ? weight(l, "beta") : std::string();
+    const float eps = float(n.epsilon);
+    if (n.isBatchNorm() && (s.rank() == 2 || s.rank() == 4)) {
+        // ONNX BatchNormalization normalizes axis 1: [N, C] as it is, [N, H, W, C] in NCHW.
+        const bool useNchw = s.rank() == 4;
+        const std::string x = useNchw ? nchw(in) : nhwc(in), y = tmp(site, "batch_norm");
+        const std::string scale = n.scale ? gamma : g_.initializer(site.base + "/ones", {channels}, std::vector<float>(std::size_t(channels), 1.0f));
+        const std::string bias = n.center ? beta : g_.initializer(site.base + "/zeros", {channels}, std::vector<float>(std::size_t(channels), 0.0f));
+        g_.node("BatchNormalization", {x, scale, bias, weight(l, "moving_mean"), weight(l, "moving_variance")}, y,
+                {OnnxAttr::real("epsilon", eps)});
+        return result(y, useNchw ? Layout::Nchw : Layout::Nhwc, outShape, site);
+    }
+    const std::string x = nhwc(in);
+    std::string y;
+    if (n.isBatchNorm()) { // other ranks: (x - mean) * (gamma / sqrt(var + eps)) + beta over the last axis
+        const Variable* var = l.findVariable("moving_variance");
+        if (!var) throw StorageError("has no variable 'moving_variance' (is the model built?)");
+        std::vector<float> factor(static_cast<std::size_t>(channels));
+        for (int64_t c = 0; c < channels; ++c)
+            factor[std::size_t(c)] = std::pow(var->value().f32()[c] + eps, -0.5f) * (gammaVar ? gammaVar->value().f32()[c] : 1.0f);
+        const std::string centered = tmp(site, "centered");
+        g_.node("Sub", {x, weight(l, "moving_mean")}, centered);
+        y = tmp(site, "scaled");
+        g_.node("Mul", {centered, g_.initializer(site.base + "/factor", {channels}, factor)}, y);
+    } else { // LayerNormalization (opset 13 has none): over the last axis
+        const std::string mean = tmp(site, "mean"), centered = tmp(site, "centered"), square = tmp(site, "square"),
+                          var = tmp(site, "variance"), varEps = tmp(site, "variance_eps"), stddev = tmp(site, "stddev");
+        const std::vector<OnnxAttr> lastAxis = {OnnxAttr::integers("axes", {-1}), OnnxAttr::integer("keepdims", 1)};
+        g_.node("ReduceMean", {x}, mean, lastAxis);
+        g_.node("Sub", {x, mean}, centered);
+        g_.node("Mul", {centered, centered}, square);
+        g_.node("ReduceMean", {square}, var, lastAxis);
+        g_.node("Add", {var, g_.scalar(site.base + "/epsilon", eps)}, varEps);
+        g_.node("Sqrt", {varEps}, stddev);
+        y = tmp(site, "normalized");
+        g_.node("Div", {centered, stddev}, y);
+        if (n.scale) {
+            const std::string scaled = tmp(site, "scaled");
+            g_.node("Mul", {y, gamma}, scaled);
+            y = scaled;
+        }
+    }
+    if (n.center) {
+        const std::string shifted = tmp(site, "shifted");
+        g_.node("Add", {y, beta}, shifted);
+        y = shifted;
+    }
+    return result(y, Layout::Nhwc, outShape, site);
+}
+
+int OnnxLowering::merge(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site) {
+    const bool useNchw = preferNchw(in);
+    std::vector<std::string> xs;
+    for (int v : in) xs.push_back(useNchw ? nchw(v) : nhwc(v));
+    const Layout layout = useNchw ? Layout::Nchw : Layout::Nhwc;
+    if (auto* c = dynamic_cast<const layers::Concatenate*>(&l)) {
+        int64_t axis = int64_t(c->axisFor(values_[std::size_t(in.at(0))].shape.rank()));
+        if (useNchw) axis = std::vector<int64_t>{0, 2, 3, 1}[std::size_t(axis)]; // NHWC axis -> NCHW axis
+        const std::string y = tmp(site, "concat");
+        g_.node("Concat", xs, y, {OnnxAttr::integer("axis", axis)});
+        return result(y, layout, outShape, site);
+    }
+    if (in.size() == 1) return in[0];
+    const bool add = static_cast<const layers::ElementwiseMerge&>(l).isAdd();
+    std::string y = xs[0];
+    for (std::size_t k = 1; k < xs.size(); ++k) {
+        const std::string next = tmp(site, add ? "add" : "mul");
+        g_.node(add ? "Add" : "Mul", {y, xs[k]}, next);
+        y = next;
+    }
+    return result(y, layout, outShape, site);
+}
+
+} // namespace strata::storage

@@ -1,0 +1,201 @@
+#include "storage/OnnxLowering.h"
+
+#include "engine/layers/Block.h"
+#include "engine/layers/ConvolutionLayers.h"
+#include "engine/layers/CoreLayers.h"
+#include "engine/layers/MergeLayers.h"
+#include "engine/layers/NormalizationLayers.h"
+#include "engine/layers/ShapeLayers.h"
+#include "storage/OnnxProto.h"
+#include "storage/StorageError.h"
+
+#include <numbers>
+
+namespace strata::storage {
+
+namespace {
+
+const std::vector<int64_t> kToNchw = {0, 3, 1, 2}, kToNhwc = {0, 2, 3, 1};
+
+} // namespace
+
+void OnnxLowering::lowerModel(const Model& model) {
+    if (!model.built()) throw StorageError("model '" + model.spec().name + "' must be built before it is exported to ONNX");
+    const auto& layers = model.layers();
+    const std::vector<int> inputs = model.inputIndices(), outputs = model.outputIndices();
+    std::vector<std::string> exact(layers.size());
+    for (int i : inputs) g_.reserve(layers[i]->name());
+    for (int o : outputs)
+        if (layers[o]->type() != "Input") g_.reserve(exact[o] = layers[o]->name());
+
+    std::vector<std::pair<int, int>> bound;
+    for (int i : inputs) {
+        const auto* in = dynamic_cast<const layers::InputLayer*>(layers[i]);
+        const std::string name = g_.claim(layers[i]->name());
+        const Shape& s = model.outputShape(i);
+        std::vector<OnnxDim> dims;
+        for (std::size_t d = 0; d < s.rank(); ++d)
+            dims.push_back(d == 0 ? OnnxDim{-1, "batch"} : s.isKnown(d) ? OnnxDim{s[d], {}} : OnnxDim{-1, name + "_dim" + std::to_string(d)});
+        const bool isInt = in && in->dtype() == DType::I32;
+        g_.input(name, isInt ? onnx::kInt32 : onnx::kFloat, dims);
+        Value v{name, {}, s, name, {}};
+        if (isInt) { // the engine computes in float32 from here on
+            v.nhwc = g_.fresh(name + "/float");
+            g_.node("Cast", {name}, v.nhwc, {OnnxAttr::integer("to", onnx::kFloat)});
+        }
+        values_.push_back(std::move(v));
+        bound.push_back({i, int(values_.size()) - 1});
+    }
+
+    const auto ids = lowerLayers(
+        layers, model.order(), [&](int i) -> const std::vector<int>& { return model.inbound(i); },
+        [&](int i) -> const Shape& { return model.outputShape(i); }, bound, "", exact);
+
+    for (int o : outputs) {
+        const std::string& name = layers[o]->name();
+        if (layers[o]->type() != "Input") {
+            const int v = ids[std::size_t(o)];
+            const std::string tensor = nhwc(v); // claims `name` when this value is the output layer's own
+            if (tensor != name) g_.node("Identity", {tensor}, g_.claim(name));
+        }
+        const Shape& s = model.outputShape(o);
+        std::vector<OnnxDim> dims;
+        for (std::size_t d = 0; d < s.rank(); ++d) dims.push_back(d == 0 ? OnnxDim{-1, "batch"} : OnnxDim{s[d], {}});
+        g_.output(name, onnx::kFloat, dims);
+    }
+}
+
+std::vector<int> OnnxLowering::lowerLayers(const std::vector<Layer*>& layers, const std::vector<int>& order,
+                                           const Inbound& inbound, const ShapeOf& shapeOf,
+                                           const std::vector<std::pair<int, int>>& inputValues, const std::string& prefix,
+                                           const std::vector<std::string>& exactNames) {
+    std::vector<int> ids(layers.size(), -1);
+    for (auto [layer, value] : inputValues) ids[std::size_t(layer)] = value;
+    for (int i : order) {
+        const Layer& l = *layers[std::size_t(i)];
+        const Site site{prefix + l.name(), exactNames.empty() ? std::string() : exactNames[std::size_t(i)]};
+        if (l.type() == "Input") {
+            if (ids[std::size_t(i)] < 0) throw onnxLayerError(site.base, l.type(), "an Input layer that is not a model input");
+            continue;
+        }
+        std::vector<int> in;
+        for (int j : inbound(i)) {
+            if (j < 0 || ids[std::size_t(j)] < 0) throw onnxLayerError(site.base, l.type(), "an inbound layer is not available");
+            in.push_back(ids[std::size_t(j)]);
+        }
+        try {
+            layerStart_ = g_.nodeCount();
+            ids[std::size_t(i)] = dynamic_cast<const layers::Block*>(&l) ? block(l, in, site.base + "/")
+                                                                        : lowerLayer(l, in, shapeOf(i), site);
+        } catch (const StrataError& e) {
+            if (std::string(e.what()).rfind("layer '", 0) == 0) throw; // names its (inner) layer already
+            throw onnxLayerError(site.base, l.type(), e.what());
+        }
+    }
+    return ids;
+}
+
+int OnnxLowering::block(const Layer& l, const std::vector<int>& in, const std::string& prefix) {
+    const auto& b = static_cast<const layers::Block&>(l);
+    std::vector<Shape> shapes;
+    for (int v : in) shapes.push_back(values_[std::size_t(v)].shape);
+    const InferenceResult& r = b.innerInference(shapes);
+    const ModelSpec& spec = b.innerSpec();
+    std::vector<std::pair<int, int>> bound;
+    for (std::size_t k = 0; k < spec.inputs.size() && k < in.size(); ++k) bound.push_back({spec.indexOf(spec.inputs[k]), in[k]});
+    const auto ids = lowerLayers(
+        b.innerLayers(), r.order, [&](int i) -> const std::vector<int>& { return r.layers[std::size_t(i)].inbound; },
+        [&](int i) -> const Shape& { return *r.layers[std::size_t(i)].outputShape; }, bound, prefix, {});
+    return ids[std::size_t(spec.indexOf(spec.outputs.at(0)))];
+}
+
+std::string OnnxLowering::nhwc(int id) {
+    Value& v = values_[std::size_t(id)];
+    if (v.nhwc.empty()) {
+        v.nhwc = v.exact.empty() ? g_.fresh(v.base) : g_.claim(v.exact);
+        g_.node("Transpose", {v.nchw}, v.nhwc, {OnnxAttr::integers("perm", kToNhwc)});
+    }
+    return v.nhwc;
+}
+
+std::string OnnxLowering::nchw(int id) {
+    Value& v = values_[std::size_t(id)];
+    if (v.nchw.empty()) {
+        if (v.shape.rank() != 4) throw StorageError("'" + v.base + "' is not a 4D (NHWC) tensor");
+        v.nchw = g_.fresh(v.base + "/nchw");
+        g_.node("Transpose", {v.nhwc}, v.nchw, {OnnxAttr::integers("perm", kToNchw)});
+    }
+    return v.nchw;
+}
+
+int OnnxLowering::result(const std::string& tensor, Layout layout, const Shape& shape, const Site& site) {
+    Value v{{}, {}, shape, site.base, site.exact};
+    std::string name = tensor;
+    if (g_.nodeCount() > layerStart_ && g_.lastOutput() == tensor) { // made by this layer: name it after the layer
+        name = layout == Layout::Nchw ? g_.fresh(site.base + "/nchw") : site.exact.empty() ? g_.fresh(site.base) : g_.claim(site.exact);
+        g_.renameLastOutput(name);
+    }
+    (layout == Layout::Nchw ? v.nchw : v.nhwc) = name;
+    values_.push_back(std::move(v));
+    return int(values_.size()) - 1;
+}
+
+std::string OnnxLowering::weight(const Layer& l, const std::string& name, const std::vector<int64_t>& perm) {
+    const Variable* var = l.findVariable(name);
+    if (!var) throw StorageError("has no variable '" + name + "' (is the model built?)");
+    if (var->dtype() != DType::F32) throw StorageError("variable '" + name + "' is not float32");
+    const Tensor& t = var->value();
+    if (perm.empty()) return g_.initializer(var->path(), t.shape().dims(), t.f32());
+    // A 4-D transpose (HWIO -> OIHW for convolution kernels): out[i] = in[perm applied].
+    const auto& d = t.shape().dims();
+    std::vector<int64_t> outDims(4), inStride = {d[1] * d[2] * d[3], d[2] * d[3], d[3], 1};
+    for (int k = 0; k < 4; ++k) outDims[k] = d[std::size_t(perm[k])];
+    std::vector<float> out(std::size_t(t.size()));
+    std::size_t at = 0;
+    for (int64_t a = 0; a < outDims[0]; ++a)
+        for (int64_t b = 0; b < outDims[1]; ++b)
+            for (int64_t c = 0; c < outDims[2]; ++c)
+                for (int64_t e = 0; e < outDims[3]; ++e)
+                    out[at++] = t.f32()[a * inStride[perm[0]] + b * inStride[perm[1]] + c * inStride[perm[2]] + e * inStride[perm[3]]];
+    return g_.initializer(var->path(), outDims, out);
+}
+
+std::string OnnxLowering::activation(const std::string& name, const std::string& x, Layout layout, const Site& site) {
+    if (name.empty() || name == "linear") return x;
+    const std::string y = tmp(site, name);
+    auto unary = [&](const char* op, std::vector<OnnxAttr> attrs = {}) {
+        g_.node(op, {x}, y, std::move(attrs));
+        return y;
+    };
+    const int64_t lastAxis = layout == Layout::Nchw ? 1 : -1; // the channel axis
+    if (name == "relu") return unary("Relu");
+    if (name == "sigmoid") return unary("Sigmoid");
+    if (name == "tanh") return unary("Tanh");
+    if (name == "softmax") return unary("Softmax", {OnnxAttr::integer("axis", lastAxis)});
+    if (name == "log_softmax") return unary("LogSoftmax", {OnnxAttr::integer("axis", lastAxis)});
+    if (name == "elu") return unary("Elu", {OnnxAttr::real("alpha", 1.0f)});
+    if (name == "selu") return unary("Selu", {OnnxAttr::real("alpha", 1.67326324f), OnnxAttr::real("gamma", 1.05070098f)});
+    if (name == "softplus") return unary("Softplus");
+    if (name == "softsign") return unary("Softsign");
+    if (name == "leaky_relu") return unary("LeakyRelu", {OnnxAttr::real("alpha", 0.2f)});
+    if (name == "exponential") return unary("Exp");
+    if (name == "swish" || name == "silu") {
+        const std::string s = tmp(site, "sigmoid");
+        g_.node("Sigmoid", {x}, s);
+        g_.node("Mul", {x, s}, y);
+        return y;
+    }
+    if (name == "gelu") { // exact: 0.5 x (1 + erf(x / sqrt 2)); opset 13 has no Gelu
+        const std::string scaled = tmp(site, "gelu_scaled"), erf = tmp(site, "gelu_erf"), plus = tmp(site, "gelu_1p"),
+                          prod = tmp(site, "gelu_x");
+        g_.node("Mul", {x, g_.scalar(site.base + "/inv_sqrt2", float(std::numbers::sqrt2 / 2))}, scaled);
+        g_.node("Erf", {scaled}, erf);
+        g_.node("Add", {erf, g_.scalar(site.base + "/one", 1.0f)}, plus);
+        g_.node("Mul", {x, plus}, prod);
+        g_.node("Mul", {prod, g_.scalar(site.base + "/half", 0.5f)}, y);
+        return y;
+    }
+    throw StorageError("activation '" + name + "' has no ONNX form");
+}
+
+} // namespace strata::storage

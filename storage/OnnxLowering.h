@@ -1,0 +1,78 @@
+// Lowering a built Model to an ONNX graph (opset 13), layer by layer in topological order, with
+// the inference-mode semantics of engine/train/Tracer.cpp. Tensors stay in the model's own NHWC
+// layout; convolutions and pools run on an NCHW copy (ONNX's layout), made by a Transpose when
+// first needed and turned back only when a layer needs NHWC, so Conv -> BatchNorm -> relu ->
+// MaxPool chains stay in NCHW. Block layers are inlined; their tensors are named "block/layer".
+#pragma once
+
+#include "engine/Model.h"
+#include "storage/OnnxGraph.h"
+#include "storage/StorageError.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace strata::storage {
+
+// "layer 'NAME' (TYPE) cannot be exported to ONNX: WHY"
+StorageError onnxLayerError(const std::string& layer, const std::string& type, const std::string& why);
+
+class OnnxLowering {
+public:
+    explicit OnnxLowering(OnnxGraph& graph) : g_(graph) {}
+
+    // Declares the model's inputs and outputs (named after its Input and output layers, batch
+    // dimension "batch") and adds every layer. Throws StorageError naming the layer and its type
+    // when a layer cannot be expressed.
+    void lowerModel(const Model& model);
+
+private:
+    // A tensor in NHWC (the model's layout) and/or NCHW form; at least one name is set.
+    struct Value {
+        std::string nhwc, nchw;
+        Shape shape;       // NHWC, batch dimension first (unknown)
+        std::string base;  // name of the layer that made it: derived tensors are named after it
+        std::string exact; // the graph output name its NHWC form must have, if any
+    };
+    enum class Layout { Nhwc, Nchw };
+    // Where a layer's tensors get their names.
+    struct Site {
+        std::string base, exact;
+    };
+    using Inbound = std::function<const std::vector<int>&(int)>;
+    using ShapeOf = std::function<const Shape&(int)>;
+
+    // Lowers layers[order] given the values of the Input layers (by index); returns each layer's value id.
+    std::vector<int> lowerLayers(const std::vector<Layer*>& layers, const std::vector<int>& order, const Inbound& inbound,
+                                 const ShapeOf& shapeOf, const std::vector<std::pair<int, int>>& inputValues,
+                                 const std::string& prefix, const std::vector<std::string>& exactNames);
+    int lowerLayer(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int block(const Layer& l, const std::vector<int>& in, const std::string& prefix);
+    // Values in NCHW when each input has that form and one lacks NHWC (e.g. two conv branches).
+    bool preferNchw(const std::vector<int>& in) const;
+
+    // NHWC / NCHW names of a value, adding the Transpose on first use.
+    std::string nhwc(int v);
+    std::string nchw(int v);
+    bool hasNchw(int v) const { return !values_[std::size_t(v)].nchw.empty(); }
+    // A new value whose tensor is the output of the node just added: renamed to the layer's name.
+    int result(const std::string& tensor, Layout layout, const Shape& shape, const Site& site);
+    std::string tmp(const Site& s, const std::string& what) { return g_.fresh(s.base + "/" + what); }
+    std::string weight(const Layer& l, const std::string& name, const std::vector<int64_t>& order = {});
+
+    // Activation by Keras name on `x` in the given layout; returns the tensor (x itself for linear).
+    std::string activation(const std::string& name, const std::string& x, Layout layout, const Site& site);
+    // Per layer family (OnnxLayers.cpp); each returns the new value's id.
+    int dense(const Layer& l, int in, const Shape& outShape, const Site& site);
+    int conv(const Layer& l, int in, const Shape& outShape, const Site& site);
+    int pool(const Layer& l, int in, const Shape& outShape, const Site& site);
+    int normalization(const Layer& l, int in, const Shape& outShape, const Site& site);
+    int merge(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+
+    OnnxGraph& g_;
+    std::vector<Value> values_;
+    std::size_t layerStart_ = 0; // node count when the current layer began
+};
+
+} // namespace strata::storage

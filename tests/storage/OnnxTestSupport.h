@@ -1,0 +1,126 @@
+// Helpers of tst_onnx_export and tst_onnx_files: child processes (the ONNX checker, onnxruntime), random weights and
+// inputs, and the engine's own inference to compare with.
+#pragma once
+
+#include "StorageTestUtil.h"
+
+#include "app/cli/Cli.h"
+#include "engine/Activations.h"
+#include "engine/train/Tracer.h"
+
+#include <QProcess>
+#include <QStringList>
+
+#include <random>
+#include <sstream>
+
+namespace strata::onnxtest {
+
+using nlohmann::json;
+
+inline const QString kPython = "/usr/bin/python3"; // Debian's: python3 on PATH may be another build without python3-onnx
+inline const char* kInstallHint = "install them with 'bash installer/setup.sh test' as root (apt-get install python3-onnx "
+                           "nodejs npm; then 'npm ci' in tests/onnx)";
+
+inline std::string onnxToolsDir() { return std::string(STRATA_TEST_DATA_DIR) + "/../onnx"; }
+
+struct Proc {
+    int code = -1;
+    std::string out, err;
+};
+
+inline Proc runProcess(const QString& program, const QStringList& args, int timeoutMs = 300000) {
+    QProcess p;
+    p.start(program, args);
+    Proc r;
+    if (!p.waitForStarted(30000)) {
+        r.err = program.toStdString() + " did not start: " + p.errorString().toStdString();
+        return r;
+    }
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        r.err = program.toStdString() + " timed out";
+        return r;
+    }
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput().toStdString();
+    r.err = p.readAllStandardError().toStdString();
+    return r;
+}
+
+inline Proc runStrataCli(std::vector<std::string> args) {
+    std::ostringstream out, err;
+    const int code = cli::runCli(args, out, err);
+    return {code, out.str(), err.str()};
+}
+
+// Non-trivial values where initializers leave zeros and ones: biases, beta, gamma, moving statistics.
+inline void randomizeWeights(Model& m, uint32_t seed) {
+    std::mt19937 rng(seed);
+    for (Variable* v : m.variables()) {
+        const std::string& n = v->name();
+        float lo = -0.5f, hi = 0.5f;
+        if (n == "gamma") lo = 0.5f, hi = 1.5f;
+        else if (n == "moving_variance") lo = 0.3f, hi = 2.0f;
+        else if (n == "kernel") continue; // glorot_uniform already
+        std::uniform_real_distribution<float> u(lo, hi);
+        Tensor t = v->value();
+        for (float& x : t.values()) x = u(rng);
+        v->assign(t);
+    }
+}
+
+inline std::unique_ptr<Model> builtModel(const ModelSpec& spec, uint32_t seed) {
+    auto m = Model::fromSpec(spec);
+    m->build(seed);
+    randomizeWeights(*m, seed + 1);
+    return m;
+}
+
+// Inputs for every model input: `batch` rows, unknown dims replaced by `unknownDims` in order.
+inline std::vector<Tensor> randomInputs(const Model& m, int64_t batch, uint32_t seed, std::vector<int64_t> unknownDims = {}) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-1.5f, 1.5f);
+    std::vector<Tensor> out;
+    std::size_t next = 0;
+    for (int i : m.inputIndices()) {
+        std::vector<int64_t> dims = m.outputShape(i).dims();
+        dims[0] = batch;
+        for (std::size_t d = 1; d < dims.size(); ++d)
+            if (dims[d] == kUnknownDim) dims[d] = unknownDims.at(next++);
+        Tensor t{Shape(dims)};
+        for (float& x : t.values()) x = u(rng);
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+// The engine's own inference (CPU backend, inference-mode trace).
+inline std::vector<Tensor> engineOutputs(const Model& m, const std::vector<Tensor>& inputs) {
+    cpu::CpuBackend be;
+    for (const Variable* v : m.variables()) be.setVariable(v->path(), v->value());
+    train::Signature sig;
+    for (const Tensor& x : inputs) sig.inputs.push_back(x.shape());
+    const train::TracedModel t = train::traceModel(m, sig, 0);
+    auto plan = be.prepare(t.graph, t.outputs);
+    std::vector<ir::Feed> feeds;
+    for (std::size_t k = 0; k < inputs.size(); ++k) feeds.push_back({t.inputNames[k], ir::TensorView(inputs[k])});
+    return be.run(*plan, feeds);
+}
+
+inline json tensorJson(const Tensor& t) {
+    json data = json::array();
+    for (float x : t.values()) data.push_back(double(x));
+    return {{"dims", t.shape().dims()}, {"data", data}};
+}
+
+struct Case {
+    std::string name;
+    std::unique_ptr<Model> model;
+    std::vector<Tensor> inputs;
+    std::filesystem::path file; // set when exported by the test itself
+};
+
+
+} // namespace strata::onnxtest

@@ -1,0 +1,349 @@
+// ONNX export checked by independent tools: every example and small specs covering every layer
+// type and activation (random non-trivial weights, BatchNorm moving statistics included) are
+// exported, passed through onnx.checker.check_model(full_check=True) (Debian's python3-onnx) and
+// run by onnxruntime (npm onnxruntime-node, tests/onnx) on the inputs the engine runs; outputs
+// must agree to 1e-4 relative / 1e-5 absolute. Also: names, symbolic batch, the CLI (project and
+// saved-model sources). The failures of writing the file are in tst_onnx_files.
+//
+// Missing tools make the suite fail (not skip), saying how to install them.
+#include "OnnxTestSupport.h"
+
+#include "app/cli/Cli.h"
+#include "storage/CheckpointStore.h"
+#include "storage/OnnxExport.h"
+#include "storage/SavedModel.h"
+#include "storage/StorageError.h"
+
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <algorithm>
+#include <sstream>
+
+using namespace strata;
+using namespace strata::storage;
+using namespace strata::onnxtest;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+
+class TestOnnxExport : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+    QString node_;
+    int runs_ = 0;
+
+    fs::path path(const std::string& name) const { return fs::path(dir_.path().toStdString()) / name; }
+
+    // check_onnx.py on every file: one JSON line each (see tests/onnx/check_onnx.py).
+    std::vector<json> checkFiles(const std::vector<fs::path>& files) {
+        QStringList args = {QString::fromStdString(onnxToolsDir() + "/check_onnx.py")};
+        for (const auto& f : files) args << QString::fromStdString(f.string());
+        const Proc p = runProcess(kPython, args);
+        if (p.code != 0) {
+            QTest::qFail(("onnx.checker rejects an exported file:\n" + p.err).c_str(), __FILE__, __LINE__);
+            return {};
+        }
+        std::vector<json> out;
+        std::istringstream lines(p.out);
+        for (std::string line; std::getline(lines, line);)
+            if (!line.empty()) out.push_back(json::parse(line));
+        return out;
+    }
+
+    // onnxruntime on each (file, inputs); returns each run's {"inputs": names, "outputs": {name: tensor}}.
+    std::vector<json> runOnnx(const std::vector<std::pair<fs::path, std::vector<std::pair<std::string, Tensor>>>>& runs) {
+        QStringList args = {QString::fromStdString(onnxToolsDir() + "/run_onnx.js")};
+        std::vector<fs::path> outFiles;
+        for (const auto& [file, inputs] : runs) {
+            json feeds = json::object();
+            for (const auto& [name, t] : inputs) feeds[name] = tensorJson(t);
+            const fs::path in = path("in" + std::to_string(runs_) + ".json"), out = path("out" + std::to_string(runs_++) + ".json");
+            testutil::writeText(in, feeds.dump());
+            args << QString::fromStdString(file.string()) << QString::fromStdString(in.string()) << QString::fromStdString(out.string());
+            outFiles.push_back(out);
+        }
+        const Proc p = runProcess(node_, args);
+        if (p.code != 0) {
+            QTest::qFail(("onnxruntime cannot run an exported file:\n" + p.err).c_str(), __FILE__, __LINE__);
+            return {};
+        }
+        std::vector<json> results;
+        for (const auto& f : outFiles) results.push_back(json::parse(testutil::readText(f)));
+        return results;
+    }
+
+    static void feedsOf(const Model& m, const std::vector<Tensor>& inputs, std::vector<std::pair<std::string, Tensor>>& out) {
+        const auto idx = m.inputIndices();
+        for (std::size_t k = 0; k < idx.size(); ++k) out.emplace_back(m.layers()[idx[k]]->name(), inputs[k]);
+    }
+
+    // Compares onnxruntime's outputs with the engine's, output by output, element by element.
+    static bool sameAsEngine(const Model& m, const std::vector<Tensor>& inputs, const json& ort, const std::string& what) {
+        const std::vector<Tensor> expected = engineOutputs(m, inputs);
+        const auto outs = m.outputIndices();
+        for (std::size_t k = 0; k < outs.size(); ++k) {
+            const std::string name = m.layers()[outs[k]]->name();
+            const std::string where = what + ", output '" + name + "'";
+            if (!ort["outputs"].contains(name)) return QTest::qVerify(false, "output name", (where + ": not in the ONNX outputs").c_str(), __FILE__, __LINE__);
+            const json& got = ort["outputs"][name];
+            if (got["dims"].get<std::vector<int64_t>>() != expected[k].shape().dims())
+                return QTest::qVerify(false, "shape", (where + ": shape " + got["dims"].dump() + " vs engine " + expected[k].shape().toString()).c_str(),
+                                      __FILE__, __LINE__);
+            const auto values = got["data"].get<std::vector<double>>();
+            const float* e = expected[k].f32();
+            for (std::size_t i = 0; i < values.size(); ++i)
+                if (!(std::abs(values[i] - e[i]) <= 1e-5 + 1e-4 * std::abs(e[i])))
+                    return QTest::qVerify(false, "values", (where + ": element " + std::to_string(i) + " is " + std::to_string(values[i]) +
+                                                            ", the engine computes " + std::to_string(e[i])).c_str(), __FILE__, __LINE__);
+        }
+        return true;
+    }
+
+    // Exports every case, checks the files, runs them, compares with the engine.
+    void verify(std::vector<Case>& cases) {
+        std::vector<fs::path> files;
+        std::vector<std::pair<fs::path, std::vector<std::pair<std::string, Tensor>>>> runs;
+        for (Case& c : cases) {
+            if (c.file.empty()) {
+                c.file = path(c.name + ".onnx");
+                writeOnnxModel(*c.model, c.file);
+            }
+            files.push_back(c.file);
+            runs.emplace_back(c.file, std::vector<std::pair<std::string, Tensor>>{});
+            feedsOf(*c.model, c.inputs, runs.back().second);
+        }
+        const auto checked = checkFiles(files);
+        QCOMPARE(checked.size(), cases.size());
+        const auto results = runOnnx(runs);
+        QCOMPARE(results.size(), cases.size());
+        for (std::size_t i = 0; i < cases.size(); ++i)
+            QVERIFY(sameAsEngine(*cases[i].model, cases[i].inputs, results[i], cases[i].name));
+    }
+
+    Case specCase(const std::string& name, const std::string& specText, uint32_t seed, int64_t batch = 3, std::vector<int64_t> unknown = {}) {
+        Case c{name, builtModel(ModelSpec::parse(specText, name), seed), {}, {}};
+        c.inputs = randomInputs(*c.model, batch, seed + 7, std::move(unknown));
+        return c;
+    }
+
+private slots:
+    void initTestCase();
+    void examplesRunAsInTheEngine();
+    void everyActivationInBothLayouts();
+    void convolutionsAndPools();
+    void unknownSpatialSizes();
+    void mergesReshapesAndNormalizations();
+    void nestedBlocks();
+    void namesSymbolicBatchAndWeights();
+    void cliExportsProjectsAndSavedModels();
+};
+
+
+// Every tool must be there: a missing one fails the suite with what to install.
+void TestOnnxExport::initTestCase() {
+    QVERIFY(dir_.isValid());
+    std::string missing;
+    const Proc py = runProcess(kPython, {"-c", "import onnx, onnx.checker; print(onnx.__version__)"});
+    if (py.code != 0) missing += "- Python's onnx package for /usr/bin/python3 (Debian package python3-onnx): " + py.err + "\n";
+    node_ = QStandardPaths::findExecutable("node");
+    if (node_.isEmpty()) node_ = QStandardPaths::findExecutable("nodejs");
+    if (node_.isEmpty()) missing += "- node (Debian packages nodejs npm) is not on PATH\n";
+    else if (!fs::is_directory(onnxToolsDir() + "/node_modules/onnxruntime-node"))
+        missing += "- onnxruntime-node is not installed in " + onnxToolsDir() + " (run 'npm ci' there)\n";
+    if (!missing.empty()) QFAIL(("the ONNX export tests need tools that are missing:\n" + missing + kInstallHint).c_str());
+}
+
+void TestOnnxExport::examplesRunAsInTheEngine() {
+    std::vector<Case> cases;
+    uint32_t seed = 10;
+    for (const char* name : {"digits_mlp", "fashion_mlp", "mnist_cnn", "two_branch", "autoencoder"}) {
+        Case c{name, builtModel(testutil::example((std::string(name) + ".json").c_str()), seed), {}, {}};
+        c.inputs = randomInputs(*c.model, 3, seed++);
+        cases.push_back(std::move(c));
+    }
+    verify(cases);
+}
+
+// Each activation as an Activation layer after a Dense (NHWC) and after a Conv2D (NCHW in ONNX,
+// where softmax runs over axis 1); every one of them is a model output.
+void TestOnnxExport::everyActivationInBothLayouts() {
+    for (bool conv : {false, true}) {
+        json spec = {{"format", "strata.model/1"}, {"name", conv ? "conv_activations" : "activations"}, {"outputs", json::array()}};
+        spec["layers"] = json::array({{{"name", "x"}, {"type", "Input"}, {"config", {{"shape", conv ? json{5, 4, 3} : json{6}}}}}});
+        spec["layers"].push_back(conv ? json{{"name", "h"}, {"type", "Conv2D"}, {"config", {{"filters", 4}, {"kernel_size", {3, 3}}, {"padding", "same"}}}, {"inbound", {"x"}}}
+                                      : json{{"name", "h"}, {"type", "Dense"}, {"config", {{"units", 7}}}, {"inbound", {"x"}}});
+        for (const std::string& a : activationNames()) {
+            spec["layers"].push_back({{"name", "act_" + a}, {"type", "Activation"}, {"config", {{"activation", a}}}, {"inbound", {"h"}}});
+            spec["outputs"].push_back("act_" + a);
+        }
+        std::vector<Case> cases;
+        cases.push_back(specCase(spec["name"].get<std::string>(), spec.dump(), conv ? 21 : 20));
+        verify(cases);
+    }
+    // The same activations inside Dense and Conv2D layers.
+    std::vector<Case> cases;
+    for (const std::string& a : activationNames())
+        cases.push_back(specCase("dense_" + a, R"({"format": "strata.model/1", "name": "d", "layers": [
+          {"name": "x", "type": "Input", "config": {"shape": [4, 4, 2]}},
+          {"name": "c", "type": "Conv2D", "config": {"filters": 3, "kernel_size": [2, 2], "activation": ")" + a + R"("}},
+          {"name": "f", "type": "Flatten"},
+          {"name": "out", "type": "Dense", "config": {"units": 5, "activation": ")" + a + R"("}}]})", 30));
+    verify(cases);
+}
+
+void TestOnnxExport::convolutionsAndPools() {
+    std::vector<Case> cases;
+    cases.push_back(specCase("convs", R"({"format": "strata.model/1", "name": "convs", "outputs": ["probs", "gap_keep", "gap_flat"], "layers": [
+      {"name": "img", "type": "Input", "config": {"shape": [11, 9, 3]}},
+      {"name": "c1", "type": "Conv2D", "config": {"filters": 6, "kernel_size": [3, 3], "strides": [2, 2], "padding": "same", "activation": "relu"}, "inbound": ["img"]},
+      {"name": "bn", "type": "BatchNormalization", "inbound": ["c1"]},
+      {"name": "mp", "type": "MaxPooling2D", "config": {"pool_size": [3, 3], "strides": [1, 1], "padding": "same"}, "inbound": ["bn"]},
+      {"name": "c2", "type": "Conv2D", "config": {"filters": 5, "kernel_size": [2, 3], "dilation_rate": [2, 1], "use_bias": false, "activation": "elu"}, "inbound": ["mp"]},
+      {"name": "ap", "type": "AveragePooling2D", "config": {"pool_size": [2, 2], "strides": [2, 1], "padding": "same"}, "inbound": ["c2"]},
+      {"name": "gap_keep", "type": "GlobalAveragePooling2D", "config": {"keepdims": true}, "inbound": ["ap"]},
+      {"name": "gap_flat", "type": "GlobalAveragePooling2D", "inbound": ["mp"]},
+      {"name": "flat", "type": "Flatten", "inbound": ["ap"]},
+      {"name": "probs", "type": "Dense", "config": {"units": 7, "activation": "softmax"}, "inbound": ["flat"]}]})", 40));
+    cases.push_back(specCase("strided_valid", R"({"format": "strata.model/1", "name": "strided_valid", "layers": [
+      {"name": "img", "type": "Input", "config": {"shape": [10, 7, 2]}},
+      {"name": "c", "type": "Conv2D", "config": {"filters": 3, "kernel_size": [3, 2], "strides": [3, 2], "dilation_rate": [1, 1]}},
+      {"name": "ap", "type": "AveragePooling2D", "config": {"pool_size": [2, 2], "strides": [1, 1]}},
+      {"name": "same", "type": "Conv2D", "config": {"filters": 2, "kernel_size": [3, 3], "padding": "same", "dilation_rate": [2, 2], "activation": "tanh"}}]})", 41));
+    verify(cases);
+}
+
+// Input (None, None, 3): "same" windows use auto_pad SAME_UPPER; the engine runs 7x10 images.
+void TestOnnxExport::unknownSpatialSizes() {
+    std::vector<Case> cases;
+    cases.push_back(specCase("any_size", R"({"format": "strata.model/1", "name": "any_size", "layers": [
+      {"name": "img", "type": "Input", "config": {"shape": [null, null, 3]}},
+      {"name": "c", "type": "Conv2D", "config": {"filters": 4, "kernel_size": [3, 3], "strides": [2, 2], "padding": "same", "activation": "relu"}},
+      {"name": "mp", "type": "MaxPooling2D", "config": {"padding": "same"}},
+      {"name": "ap", "type": "AveragePooling2D", "config": {"pool_size": [3, 3], "strides": [1, 1], "padding": "same"}},
+      {"name": "gap", "type": "GlobalAveragePooling2D"},
+      {"name": "out", "type": "Dense", "config": {"units": 3}}]})", 50, 2, {7, 10}));
+    verify(cases);
+}
+
+void TestOnnxExport::mergesReshapesAndNormalizations() {
+    std::vector<Case> cases;
+    cases.push_back(specCase("merges", R"({"format": "strata.model/1", "name": "merges", "inputs": ["a", "b", "seq"],
+      "outputs": ["drop", "seq_bn", "head", "sum"], "layers": [
+      {"name": "a", "type": "Input", "config": {"shape": [4, 4, 2]}},
+      {"name": "b", "type": "Input", "config": {"shape": [4, 4, 2]}},
+      {"name": "seq", "type": "Input", "config": {"shape": [3, 5]}},
+      {"name": "ca", "type": "Conv2D", "config": {"filters": 3, "kernel_size": [1, 1]}, "inbound": ["a"]},
+      {"name": "cb", "type": "Conv2D", "config": {"filters": 3, "kernel_size": [3, 3], "padding": "same"}, "inbound": ["b"]},
+      {"name": "sum", "type": "Add", "inbound": ["ca", "cb"]},
+      {"name": "prod", "type": "Multiply", "inbound": ["ca", "cb", "sum"]},
+      {"name": "cat", "type": "Concatenate", "inbound": ["sum", "prod"]},
+      {"name": "cat_h", "type": "Concatenate", "config": {"axis": 1}, "inbound": ["sum", "ca"]},
+      {"name": "cat_w", "type": "Concatenate", "config": {"axis": 2}, "inbound": ["a", "b"]},
+      {"name": "mixed", "type": "Add", "inbound": ["cat_w", "cat_w"]},
+      {"name": "ln", "type": "LayerNormalization", "inbound": ["cat_h"]},
+      {"name": "r", "type": "Reshape", "config": {"target_shape": [-1, 6]}, "inbound": ["ln"]},
+      {"name": "bn3", "type": "BatchNormalization", "config": {"epsilon": 0.01}, "inbound": ["r"]},
+      {"name": "dn", "type": "Dense", "config": {"units": 4, "activation": "tanh"}, "inbound": ["bn3"]},
+      {"name": "drop", "type": "Dropout", "config": {"rate": 0.3}, "inbound": ["dn"]},
+      {"name": "seq_d", "type": "Dense", "config": {"units": 5, "use_bias": false}, "inbound": ["seq"]},
+      {"name": "seq_ln", "type": "LayerNormalization", "config": {"center": false}, "inbound": ["seq_d"]},
+      {"name": "seq_bn", "type": "BatchNormalization", "config": {"scale": false}, "inbound": ["seq_ln"]},
+      {"name": "flat", "type": "Flatten", "inbound": ["cat"]},
+      {"name": "flat_w", "type": "Flatten", "inbound": ["mixed"]},
+      {"name": "both", "type": "Concatenate", "inbound": ["flat", "flat_w"]},
+      {"name": "bn2", "type": "BatchNormalization", "config": {"center": false, "scale": false}, "inbound": ["both"]},
+      {"name": "ln2", "type": "LayerNormalization", "config": {"scale": false, "epsilon": 0.1}, "inbound": ["bn2"]},
+      {"name": "head", "type": "Dense", "config": {"units": 2}, "inbound": ["ln2"]}]})", 60));
+    verify(cases);
+}
+
+// Blocks in blocks, with two inputs, inner names that repeat outer ones, and a block as an output.
+void TestOnnxExport::nestedBlocks() {
+    const std::string inner = R"({"name": "inner", "inputs": ["x"], "outputs": ["o"], "layers": [
+        {"name": "x", "type": "Input", "config": {"shape": [6]}},
+        {"name": "h", "type": "Dense", "config": {"units": 5, "activation": "gelu"}},
+        {"name": "o", "type": "Dense", "config": {"units": 6, "activation": "swish"}}]})";
+    std::vector<Case> cases;
+    cases.push_back(specCase("blocks", R"({"format": "strata.model/1", "name": "blocks", "inputs": ["x", "y"], "outputs": ["after", "pair"], "layers": [
+      {"name": "x", "type": "Input", "config": {"shape": [6]}},
+      {"name": "y", "type": "Input", "config": {"shape": [6]}},
+      {"name": "pair", "type": "Block", "inbound": ["x", "y"], "config": {"spec": {"name": "pair", "inputs": ["x", "y"], "outputs": ["o"], "layers": [
+        {"name": "x", "type": "Input", "config": {"shape": [6]}},
+        {"name": "y", "type": "Input", "config": {"shape": [6]}},
+        {"name": "s", "type": "Add", "inbound": ["x", "y"]},
+        {"name": "inner", "type": "Block", "inbound": ["s"], "config": {"spec": )" + inner + R"(}},
+        {"name": "again", "type": "Block", "inbound": ["inner"], "config": {"spec": )" + inner + R"(}},
+        {"name": "o", "type": "Multiply", "inbound": ["again", "x"]}]}}},
+      {"name": "after", "type": "Dense", "config": {"units": 3}, "inbound": ["pair"]}]})", 70));
+    verify(cases);
+}
+
+// Graph inputs and outputs named after the layers, batch dimension "batch" (one file runs any
+// batch size), opset 13, weights as initializers named by variable path, the spec in metadata.
+void TestOnnxExport::namesSymbolicBatchAndWeights() {
+    auto model = builtModel(testutil::example("mnist_cnn.json"), 80);
+    const fs::path file = path("named.onnx");
+    writeOnnxModel(*model, file, {{"note", "a test"}});
+    const auto info = checkFiles({file});
+    QCOMPARE(info.size(), std::size_t(1));
+    const json& j = info[0];
+    QCOMPARE(j["opset"], json({kOnnxOpset}));
+    QCOMPARE(j["inputs"], json::parse(R"([{"name": "image", "elem_type": 1, "dims": ["batch", 28, 28, 1]}])"));
+    QCOMPARE(j["outputs"], json::parse(R"([{"name": "probs", "elem_type": 1, "dims": ["batch", 10]}])"));
+    for (const char* w : {"model/conv2d/kernel", "model/conv2d/bias", "model/conv2d_1/kernel", "model/probs/kernel", "model/probs/bias"})
+        QVERIFY2(std::find(j["initializers"].begin(), j["initializers"].end(), json(w)) != j["initializers"].end(), w);
+    QCOMPARE(j["metadata"]["note"].get<std::string>(), std::string("a test"));
+    QCOMPARE(json::parse(j["metadata"]["strata.model"].get<std::string>()), model->spec().toJson());
+    QVERIFY(onnxModelBytes(*model, {{"note", "a test"}}) == testutil::readText(file)); // deterministic
+
+    std::vector<std::pair<fs::path, std::vector<std::pair<std::string, Tensor>>>> runs;
+    const std::vector<Tensor> one = randomInputs(*model, 1, 81), five = randomInputs(*model, 5, 82);
+    runs.push_back({file, {{"image", one[0]}}});
+    runs.push_back({file, {{"image", five[0]}}});
+    const auto results = runOnnx(runs);
+    QCOMPARE(results.size(), std::size_t(2));
+    QVERIFY(sameAsEngine(*model, one, results[0], "batch 1"));
+    QVERIFY(sameAsEngine(*model, five, results[1], "batch 5"));
+}
+
+void TestOnnxExport::cliExportsProjectsAndSavedModels() {
+    auto model = builtModel(testutil::example("two_branch.json"), 90);
+    const std::string project = path("p.strata").string(), saved = path("saved").string();
+    {
+        Project p = Project::open(project, OpenMode::Create);
+        CheckpointWriter w(p, {p.saveVersion("two_branch", model->spec()).id, std::nullopt, 0, 0, 0});
+        w.addModel(*model);
+        w.commit();
+    }
+    writeSavedModel(*model, saved);
+    Proc r = runStrataCli({"export", project, "--format", "onnx", "--out", path("from_project.onnx").string()});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    QVERIFY2(r.out.find("from_project.onnx") != std::string::npos, r.out.c_str());
+    r = runStrataCli({"export", saved, "--format", "onnx", "--out", path("from_saved.onnx").string()});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    std::vector<Case> cases;
+    for (const char* f : {"from_project.onnx", "from_saved.onnx"}) {
+        Case c{f, builtModel(testutil::example("two_branch.json"), 90), {}, path(f)};
+        c.inputs = randomInputs(*c.model, 4, 91);
+        cases.push_back(std::move(c));
+    }
+    verify(cases);
+
+    r = runStrataCli({"export", project, "--format", "tflite", "--out", path("x").string()});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.find("unknown --format 'tflite' (known: saved-model, onnx)") != std::string::npos, r.err.c_str());
+    r = runStrataCli({"export", saved, "--format", "onnx", "--model", "m", "--out", path("y.onnx").string()});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.find("saved-model folder") != std::string::npos, r.err.c_str());
+    r = runStrataCli({"export", project, "--format", "onnx", "--out", path("no_such_folder/m.onnx").string()});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.find("no_such_folder") != std::string::npos, r.err.c_str());
+    r = runStrataCli({"export", "--help"});
+    QCOMPARE(r.code, 0);
+    QVERIFY2((r.out + r.err).find("--format onnx --out FILE.onnx") != std::string::npos, (r.out + r.err).c_str());
+}
+
+QTEST_GUILESS_MAIN(TestOnnxExport)
+#include "tst_onnx_export.moc"
