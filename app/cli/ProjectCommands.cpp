@@ -9,6 +9,7 @@
 #include "storage/Project.h"
 #include "storage/Restore.h"
 #include "storage/SavedModel.h"
+#include "storage/TorchExport.h"
 
 #include <charconv>
 #include <cmath>
@@ -362,8 +363,9 @@ int exportCommand(const std::vector<std::string>& args, std::ostream& out, std::
             << " (see --help)\n";
         return 2;
     }
-    if (a.value("--format", "saved-model") != "saved-model") {
-        err << "strata-cli export: unknown --format '" << a.value("--format") << "' (known: saved-model)\n";
+    const std::string format = a.value("--format", "saved-model");
+    if (format != "saved-model" && format != "pytorch") {
+        err << "strata-cli export: unknown --format '" << format << "' (known: saved-model, pytorch)\n";
         return 2;
     }
     return guarded("export", err, [&] {
@@ -379,9 +381,10 @@ int exportCommand(const std::vector<std::string>& args, std::ostream& out, std::
                                      {"checkpoint", c.id}, {"step", c.step}, {"epochs_done", c.epochsDone},
                                      {"batches_done", c.batchesDone}, {"run", c.runId ? json(*c.runId) : json(nullptr)}}}};
         if (c.runId) metadata["training"] = p.run(*c.runId).hyperparameters;
-        storage::writeSavedModel(*model, a.value("--out"), metadata);
+        if (format == "pytorch") storage::writeTorchExport(*model, a.value("--out"), metadata);
+        else storage::writeSavedModel(*model, a.value("--out"), metadata);
         out << "exported model '" << c.modelName << "' version " << c.modelVersion << ", checkpoint " << c.id << " (step " << c.step
-            << ") to " << a.value("--out") << "\n";
+            << ") to " << a.value("--out") << (format == "pytorch" ? " as PyTorch code" : "") << "\n";
         return 0;
     });
 }
@@ -494,17 +497,20 @@ void addProjectCommands(std::vector<Command>& out) {
                    "  --json              one JSON document instead of text\n"
                    "Exit status: 0 listed; 2 usage errors, files that are not projects or saved models.\n",
                    inspectCommand});
-    out.push_back({"export", "write a project's checkpoint as a saved-model folder",
-                   "usage: strata-cli export P.strata [--model NAME] [--checkpoint ID|latest] --format saved-model --out DIR\n\n"
-                   "Writes DIR/saved_model.json (spec, signatures, metadata), DIR/fingerprint.json and\n"
-                   "DIR/variables/ (an index and one data file). DIR must not exist; it is written under a\n"
-                   "temporary name and renamed, so it is complete or absent even if export is killed.\n"
+    out.push_back({"export", "write a project's checkpoint as a saved-model folder or PyTorch code",
+                   "usage: strata-cli export P.strata [--model NAME] [--checkpoint ID|latest] --format saved-model|pytorch --out DIR\n\n"
+                   "saved-model writes DIR/saved_model.json (spec, signatures, metadata), DIR/fingerprint.json\n"
+                   "and DIR/variables/ (an index and one data file). pytorch writes DIR/model.py (a torch.nn.Module\n"
+                   "named after the model, NHWC tensors as in Strata), DIR/weights.json, DIR/weights.bin and\n"
+                   "DIR/README.txt; model.load() gives the trained model with only torch (1.13+) installed.\n"
+                   "DIR must not exist; it is written under a temporary name and renamed, so it is complete or\n"
+                   "absent even if export is killed.\n"
                    "  --model NAME        the model (may be left out when the project holds one)\n"
                    "  --checkpoint ID|latest  which checkpoint (default latest)\n"
-                   "  --format saved-model    the only format for now\n"
+                   "  --format F          saved-model (default) or pytorch\n"
                    "  --out DIR           the folder to create\n"
                    "Exit status: 0 exported; 1 the checkpoint does not fit the model's spec; 2 usage errors,\n"
-                   "unreadable projects, an existing DIR.\n",
+                   "unreadable projects, an existing DIR, a layer the format cannot express.\n",
                    exportCommand});
     out.push_back({"predict", "run a saved model or a project's checkpoint on CSV input",
                    "usage: strata-cli predict DIR|P.strata --input in.csv [--output out.csv] [options]\n\n"
