@@ -12,6 +12,8 @@ build="${STRATA_BUILD_DIR:-$root/build}"
 
 packages=(cmake ninja-build g++ pkg-config qt6-base-dev nlohmann-json3-dev libopenblas-dev zlib1g-dev
           libsqlite3-dev libgraphviz-dev dataset-fashion-mnist libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers)
+# The tests run the PyTorch export's code with Debian's torch (tests/storage/tst_torch_export).
+if [ "$mode" = test ]; then packages+=(python3-torch); fi
 
 apt_get() { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@"; }
 missing=()
