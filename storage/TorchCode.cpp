@@ -271,9 +271,9 @@ private:
           << "    def __init__(self):\n        super().__init__()\n"
           << init.str();
         if (prefix.empty() && !frozen->empty()) {
-            c << "        # Frozen in Strata (not trained there): no gradients here either.\n        for name in (";
-            for (const auto& f : *frozen) c << pythonString(f) << ", ";
-            c << "):\n            self.get_parameter(name).requires_grad_(False)\n";
+            c << "        # Frozen in Strata (not trained there): no gradients here either.\n        for name in [\n";
+            for (const auto& f : *frozen) c << "            " << pythonString(f) << ",\n";
+            c << "        ]:\n            self.get_parameter(name).requires_grad_(False)\n";
         }
         c << "\n    def forward(self" << params << "):\n" << fwd.str() << "        return " << outs << "\n";
         return c.str();

@@ -4,7 +4,9 @@
 
 CASE.json (written by the test): {"export_dir", "inputs": [{"file", "shape"}] (forward's arguments
 in order), "outputs": [{"file", "shape"}] (the engine's outputs), "params_total",
-"params_trainable", "trainable": {strata path: bool}, "rtol", "atol", "train_steps"}. Tensors are
+"params_trainable", "trainable": {strata path: bool}, "rtol", "atol", "train_steps", and optionally
+"train_forward": {"outputs": [{"file", "shape"}], "moving": [{"strata_path", "file", "shape"}]}, the
+engine's training-mode forward pass and the moving statistics it left}. Tensors are
 raw little-endian float32 files. Exit status 0 when everything matches; otherwise every problem is
 printed, one per line, and the status is 1.
 """
@@ -55,6 +57,7 @@ def main():
     with open(case_file, encoding="utf-8") as f:
         case = json.load(f)
     folder = os.path.dirname(os.path.abspath(case_file))
+    case["_file"] = os.path.abspath(case_file)
     export = case["export_dir"]
     problems = []
     torch.manual_seed(0)
@@ -119,15 +122,43 @@ def main():
     if sorted(fresh.state_dict()) != sorted(net.state_dict()):
         problems.append("build() and load() give modules with different state_dict keys")
 
+    checked = 0
+    if "train_forward" in case:
+        checked = check_training_forward(module, export, case, inputs, index, problems)
+
     losses = []
     steps = case.get("train_steps", 0)
     if steps:
         losses = train(net, inputs, wants, steps, problems)
 
-    print(json.dumps({"max_abs_diff": worst, "params": total, "trainable": trainable, "losses": losses}))
+    print(json.dumps({"max_abs_diff": worst, "params": total, "trainable": trainable, "train_forward_checked": checked,
+                      "losses": losses}))
     for p in problems:
         print("PROBLEM: " + p)
     return 1 if problems else 0
+
+
+def check_training_forward(module, export, case, inputs, index, problems):
+    """One forward pass in train() mode against the engine's training forward: outputs (batch
+    statistics) and the BatchNormalization running statistics it updates. Returns how many running
+    statistics were compared."""
+    net = module.load(export).train()
+    tf = case["train_forward"]
+    with torch.no_grad():
+        got = net(*inputs)
+    gots = list(got) if isinstance(got, (tuple, list)) else [got]
+    for k, (g, e) in enumerate(zip(gots, tf["outputs"])):
+        compare("training-mode " + e["file"], g, read_tensor(os.path.dirname(case["_file"]), e), case["rtol"], case["atol"], problems)
+    names = {v["strata_path"]: v["torch_name"] for v in index["variables"]}
+    buffers = dict(net.named_buffers())
+    for e in tf.get("moving", []):
+        name = names.get(e["strata_path"])
+        if name not in buffers:
+            problems.append(f"{e['strata_path']} has no running statistic buffer in the module")
+            continue
+        compare(f"{name} after a training-mode forward", buffers[name], read_tensor(os.path.dirname(case["_file"]), e),
+                case["rtol"], case["atol"], problems)
+    return len(tf.get("moving", []))
 
 
 def train(net, inputs, wants, steps, problems):

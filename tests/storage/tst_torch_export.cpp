@@ -24,6 +24,7 @@
 
 #include <unistd.h>
 
+#include <map>
 #include <random>
 #include <set>
 #include <sstream>
@@ -68,17 +69,25 @@ std::vector<Tensor> randomInputs(const Model& m, int64_t batch, uint64_t seed) {
     return out;
 }
 
-// The engine's inference on the CPU backend, as `strata-cli predict` runs it.
-std::vector<Tensor> engineOutputs(const Model& m, const std::vector<Tensor>& inputs) {
+// The engine's inference on the CPU backend, as `strata-cli predict` runs it; with `training`, the
+// forward pass of a training step (batch statistics), and `moving` receives every BatchNormalization
+// moving statistic as that pass updated it.
+std::vector<Tensor> engineOutputs(const Model& m, const std::vector<Tensor>& inputs, bool training = false,
+                                  std::map<std::string, Tensor>* moving = nullptr) {
     cpu::CpuBackend backend(1);
     for (const Variable* v : m.variables()) backend.setVariable(v->path(), v->value());
     train::Signature sig;
     for (const Tensor& x : inputs) sig.inputs.push_back(x.shape());
+    sig.training = training;
     train::TracedModel traced = train::traceModel(m, sig, 0);
     auto prepared = backend.prepare(traced.graph, traced.outputs);
     std::vector<ir::Feed> feeds;
     for (std::size_t i = 0; i < inputs.size(); ++i) feeds.push_back({traced.inputNames[i], ir::TensorView(inputs[i])});
-    return backend.run(*prepared, feeds);
+    std::vector<Tensor> out = backend.run(*prepared, feeds);
+    if (moving)
+        for (const Variable* v : m.variables())
+            if (v->name() == "moving_mean" || v->name() == "moving_variance") moving->emplace(v->path(), backend.getVariable(v->path()));
+    return out;
 }
 
 void writeTensor(const fs::path& file, const Tensor& t) {
@@ -214,7 +223,9 @@ class TestTorchExport : public QObject {
 
     // Exports `m`, runs it in PyTorch on random inputs and compares with the engine. Returns "" when
     // everything matches, else what the check printed.
-    QString exportAndCheck(const Model& m, int trainSteps = 0, int64_t batch = 5) {
+    // With `trainingForward`, also one forward pass in training mode (the model must have no
+    // Dropout): outputs and updated BatchNormalization running statistics as the engine's.
+    QString exportAndCheck(const Model& m, int trainSteps = 0, int64_t batch = 5, bool trainingForward = false) {
         const fs::path caseDir = path("case" + std::to_string(cases_++));
         fs::create_directories(caseDir);
         const fs::path out = caseDir / "export";
@@ -235,6 +246,22 @@ class TestTorchExport : public QObject {
             const std::string f = "output" + std::to_string(i) + ".bin";
             writeTensor(caseDir / f, outputs[i]);
             c["outputs"].push_back({{"file", f}, {"shape", outputs[i].shape().dims()}});
+        }
+        if (trainingForward) {
+            std::map<std::string, Tensor> moving;
+            const std::vector<Tensor> trained = engineOutputs(m, inputs, true, &moving);
+            json& t = c["train_forward"];
+            for (std::size_t i = 0; i < trained.size(); ++i) {
+                const std::string f = "train_output" + std::to_string(i) + ".bin";
+                writeTensor(caseDir / f, trained[i]);
+                t["outputs"].push_back({{"file", f}, {"shape", trained[i].shape().dims()}});
+            }
+            int k = 0;
+            for (const auto& [pathName, value] : moving) {
+                const std::string f = "moving" + std::to_string(k++) + ".bin";
+                writeTensor(caseDir / f, value);
+                t["moving"].push_back({{"strata_path", pathName}, {"file", f}, {"shape", value.shape().dims()}});
+            }
         }
         int64_t total = 0, trainable = 0;
         c["trainable"] = json::object();
@@ -386,8 +413,9 @@ private slots:
         const QString problem = exportAndCheck(*m, 30, 8);
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
         const std::string py = testutil::readText(path("case" + std::to_string(cases_ - 1)) / "export" / "model.py");
-        QVERIFY2(py.find("for name in (\"wide.weight\", \"wide.bias\", \"project.bias\", \"batch_normalization.weight\", "
-                         "\"batch_normalization.bias\", ):") != std::string::npos, py.c_str());
+        QVERIFY2(py.find("        for name in [\n            \"wide.weight\",\n            \"wide.bias\",\n            \"project.bias\",\n"
+                         "            \"batch_normalization.weight\",\n            \"batch_normalization.bias\",\n        ]:\n"
+                         "            self.get_parameter(name).requires_grad_(False)\n") != std::string::npos, py.c_str());
 
         auto ae = built(testutil::example("autoencoder.json"), 12);
         ae->layer("encoder")->setTrainable(false); // a whole block
@@ -407,6 +435,22 @@ private slots:
         const QString problem = exportAndCheck(*m, 40, 8);
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
         QVERIFY2(lastOutput_.contains("\"losses\": [") && !lastOutput_.contains("\"losses\": []"), qPrintable(lastOutput_));
+    }
+
+    // Training mode: batch statistics, and running statistics updated with Keras' momentum and the
+    // biased variance, exactly as the engine's training step does.
+    void batchNormTrainingModeMatchesTheEngine_data() {
+        QTest::addColumn<QString>("spec");
+        QTest::newRow("conv_valid_dilated") << QString(kConvValidDilated);
+        QTest::newRow("nested_blocks") << QString(kNestedBlocks);
+    }
+    void batchNormTrainingModeMatchesTheEngine() {
+        QFETCH(QString, spec);
+        auto m = built(testutil::specFromJson(spec.toStdString().c_str()), 17);
+        const QString problem = exportAndCheck(*m, 0, 6, true);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        QVERIFY2(lastOutput_.contains("\"train_forward_checked\": 2") || lastOutput_.contains("\"train_forward_checked\": 3"),
+                 qPrintable(lastOutput_));
     }
 
     void existingFolderIsRefused() {
