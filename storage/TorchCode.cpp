@@ -159,11 +159,18 @@ private:
                "the layers permute to NCHW inside themselves. model.build() gives the untrained model.\n";
     }
 
-    // Each layer's attribute name, unique within its graph (done once per graph).
+    // Each layer's attribute name, unique within its graph (done once per graph). Names that are
+    // already usable keep them; the others are changed around them ("dense-1" beside "dense_1"
+    // becomes "dense_1_2").
     void nameLayers(const GraphView& g) {
         if (g.layers.empty() || names_.count(g.layers[0])) return;
         std::set<std::string> taken;
-        for (Layer* l : g.layers) names_[l] = pythonIdentifier(l->name(), taken);
+        for (Layer* l : g.layers) {
+            std::set<std::string> none;
+            if (pythonIdentifier(l->name(), none) == l->name() && taken.insert(l->name()).second) names_[l] = l->name();
+        }
+        for (Layer* l : g.layers)
+            if (!names_.count(l)) names_[l] = pythonIdentifier(l->name(), taken);
     }
 
     void need(const std::string& type) {

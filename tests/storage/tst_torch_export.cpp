@@ -150,6 +150,19 @@ private slots:
         QCOMPARE(pythonString("a \"b\"\n"), std::string("\"a \\\"b\\\"\\n\""));
     }
 
+    void layerNamesBecomeAttributesAndClassesInModelPy() {
+        auto m = built(testutil::specFromJson(kOddNames), 2);
+        const fs::path out = path("odd_names");
+        writeTorchExport(*m, out);
+        const std::string py = testutil::readText(out / "model.py");
+        for (const char* line : {"class MyModel2(nn.Module):", "        self.dense_1 = Dense(3, 3)  # Dense -> (None, 3)\n",
+                                 "        self.dense_1_2 = Dense(3, 3)  # \"dense-1\": Dense -> (None, 3)\n",
+                                 "        self.layer_1st_layer = Dense(4, 3, activation=\"relu\")  # \"1st layer\": Dense",
+                                 "        self.class_ = Add()  # \"class\": Add", "    def forward(self, input):\n",
+                                 "        class_ = self.class_(dense_1_2, dense_1)\n", "        return forward_\n"})
+            QVERIFY2(py.find(line) != std::string::npos, (std::string(line) + " is not in\n" + py).c_str());
+    }
+
     void writesTheFolderAtomically() {
         auto m = testutil::builtModel("digits_mlp.json", 3);
         const fs::path out = path("digits_torch");
