@@ -10,6 +10,7 @@
 #include "storage/Project.h"
 #include "storage/Restore.h"
 #include "storage/SavedModel.h"
+#include "storage/TorchExport.h"
 
 #include <charconv>
 #include <cmath>
@@ -356,12 +357,18 @@ int inspectCommand(const std::vector<std::string>& args, std::ostream& out, std:
 
 // ---- export
 
-// --format onnx: a project's checkpoint or a saved-model folder as one ONNX file.
-int exportOnnx(const Args& a, std::ostream& out, std::ostream& err) {
+// --format onnx (from a project's checkpoint or a saved-model folder), and --format pytorch from
+// a saved-model folder.
+int exportRunnable(const Args& a, const std::string& format, std::ostream& out, std::ostream& err) {
     return guarded("export", err, [&] {
         const Runnable r = loadRunnable(a.positional()[0], a.value("--model"), a.value("--checkpoint", "latest"));
-        storage::writeOnnxModel(*r.model, a.value("--out"), {{"strata.source", r.source}});
-        out << "exported " << r.source << " to " << a.value("--out") << " (ONNX, opset " << storage::kOnnxOpset << ")\n";
+        if (format == "onnx") {
+            storage::writeOnnxModel(*r.model, a.value("--out"), {{"strata.source", r.source}});
+            out << "exported " << r.source << " to " << a.value("--out") << " (ONNX, opset " << storage::kOnnxOpset << ")\n";
+        } else {
+            storage::writeTorchExport(*r.model, a.value("--out"), {{"source", r.source}});
+            out << "exported " << r.source << " to " << a.value("--out") << " as PyTorch code\n";
+        }
         return 0;
     });
 }
@@ -373,14 +380,15 @@ int exportCommand(const std::vector<std::string>& args, std::ostream& out, std::
             << " (see --help)\n";
         return 2;
     }
-    if (a.value("--format", "saved-model") == "onnx") return exportOnnx(a, out, err);
-    if (a.value("--format", "saved-model") != "saved-model") {
-        err << "strata-cli export: unknown --format '" << a.value("--format") << "' (known: saved-model, onnx)\n";
+    const std::string format = a.value("--format", "saved-model");
+    if (format != "saved-model" && format != "onnx" && format != "pytorch") {
+        err << "strata-cli export: unknown --format '" << format << "' (known: saved-model, onnx, pytorch)\n";
         return 2;
     }
+    if (format == "onnx" || (format == "pytorch" && fs::is_directory(a.positional()[0]))) return exportRunnable(a, format, out, err);
     return guarded("export", err, [&] {
         const std::string where = a.positional()[0];
-        if (fs::is_directory(where)) throw UsageError(where + " is a folder; export reads a project file");
+        if (fs::is_directory(where)) throw UsageError(where + " is a folder; a saved-model folder exports as onnx or pytorch");
         const storage::Project p = storage::Project::open(where, storage::OpenMode::ReadOnly);
         const storage::CheckpointInfo c = findCheckpoint(p, a.value("--model"), a.value("--checkpoint", "latest"));
         storage::CheckpointReader reader(p, c.id);
@@ -391,9 +399,10 @@ int exportCommand(const std::vector<std::string>& args, std::ostream& out, std::
                                      {"checkpoint", c.id}, {"step", c.step}, {"epochs_done", c.epochsDone},
                                      {"batches_done", c.batchesDone}, {"run", c.runId ? json(*c.runId) : json(nullptr)}}}};
         if (c.runId) metadata["training"] = p.run(*c.runId).hyperparameters;
-        storage::writeSavedModel(*model, a.value("--out"), metadata);
+        if (format == "pytorch") storage::writeTorchExport(*model, a.value("--out"), metadata);
+        else storage::writeSavedModel(*model, a.value("--out"), metadata);
         out << "exported model '" << c.modelName << "' version " << c.modelVersion << ", checkpoint " << c.id << " (step " << c.step
-            << ") to " << a.value("--out") << "\n";
+            << ") to " << a.value("--out") << (format == "pytorch" ? " as PyTorch code" : "") << "\n";
         return 0;
     });
 }
@@ -506,22 +515,28 @@ void addProjectCommands(std::vector<Command>& out) {
                    "  --json              one JSON document instead of text\n"
                    "Exit status: 0 listed; 2 usage errors, files that are not projects or saved models.\n",
                    inspectCommand});
-    out.push_back({"export", "write a project's checkpoint as a saved-model folder or an ONNX file",
+    out.push_back({"export", "write a project's checkpoint as a saved-model folder, an ONNX file or PyTorch code",
                    "usage: strata-cli export P.strata [--model NAME] [--checkpoint ID|latest] --format saved-model --out DIR\n"
-                   "       strata-cli export P.strata|DIR [--model NAME] [--checkpoint ID|latest] --format onnx --out FILE.onnx\n\n"
+                   "       strata-cli export P.strata|DIR [--model NAME] [--checkpoint ID|latest] --format onnx --out FILE.onnx\n"
+                   "       strata-cli export P.strata|DIR [--model NAME] [--checkpoint ID|latest] --format pytorch --out DIR\n\n"
                    "saved-model writes DIR/saved_model.json (spec, signatures, metadata), DIR/fingerprint.json and\n"
-                   "DIR/variables/ (an index and one data file). DIR must not exist; it is written under a\n"
-                   "temporary name and renamed, so it is complete or absent even if export is killed.\n"
+                   "DIR/variables/ (an index and one data file).\n"
                    "onnx writes one ONNX file (opset 13) that onnxruntime runs: inputs and outputs named after the\n"
                    "model's Input and output layers, NHWC as the model takes them, batch dimension \"batch\", the\n"
-                   "weights as initializers. Its source may also be a saved-model folder. FILE is written under\n"
-                   "a temporary name and renamed (an existing FILE is replaced only by a complete one).\n"
+                   "weights as initializers. FILE is written under a temporary name and renamed (an existing FILE\n"
+                   "is replaced only by a complete one).\n"
+                   "pytorch writes DIR/model.py (a torch.nn.Module named after the model, NHWC tensors as in\n"
+                   "Strata), DIR/weights.json, DIR/weights.bin and DIR/README.txt; model.load() gives the trained\n"
+                   "model with only torch (1.13+) installed.\n"
+                   "A folder DIR to create must not exist; it is written under a temporary name and renamed, so\n"
+                   "it is complete or absent even if export is killed. onnx and pytorch also read a saved-model\n"
+                   "folder (DIR) instead of a project.\n"
                    "  --model NAME        the model (may be left out when the project holds one)\n"
                    "  --checkpoint ID|latest  which checkpoint (default latest)\n"
-                   "  --format saved-model|onnx  the format (default saved-model)\n"
+                   "  --format F          saved-model (default), onnx or pytorch\n"
                    "  --out DIR|FILE      the folder or file to create\n"
                    "Exit status: 0 exported; 1 the checkpoint does not fit the model's spec; 2 usage errors,\n"
-                   "unreadable projects, an existing DIR, a layer ONNX cannot express.\n",
+                   "unreadable projects, an existing DIR, a layer the format cannot express.\n",
                    exportCommand});
     out.push_back({"predict", "run a saved model or a project's checkpoint on CSV input",
                    "usage: strata-cli predict DIR|P.strata --input in.csv [--output out.csv] [options]\n\n"

@@ -333,7 +333,7 @@ void TestOnnxExport::cliExportsProjectsAndSavedModels() {
 
     r = runStrataCli({"export", project, "--format", "tflite", "--out", path("x").string()});
     QCOMPARE(r.code, 2);
-    QVERIFY2(r.err.find("unknown --format 'tflite' (known: saved-model, onnx)") != std::string::npos, r.err.c_str());
+    QVERIFY2(r.err.find("unknown --format 'tflite' (known: saved-model, onnx, pytorch)") != std::string::npos, r.err.c_str());
     r = runStrataCli({"export", saved, "--format", "onnx", "--model", "m", "--out", path("y.onnx").string()});
     QCOMPARE(r.code, 2);
     QVERIFY2(r.err.find("saved-model folder") != std::string::npos, r.err.c_str());

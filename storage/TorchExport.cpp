@@ -1,0 +1,120 @@
+#include "storage/TorchExport.h"
+
+#include "storage/AtomicFolder.h"
+#include "storage/Project.h"
+#include "storage/Sha256.h"
+#include "storage/StorageError.h"
+#include "storage/TorchCode.h"
+
+#include <bit>
+
+namespace strata::storage {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int64_t kAlignment = 64;
+
+// "Exported by Strata 1.2.0 on 2024-05-01T10:00:00Z." and a line per metadata.source entry.
+std::string headerText(const nlohmann::json& metadata) {
+    std::string h = "Exported by Strata " + metadata.value("strata_version", std::string(STRATA_VERSION)) + " on " +
+                    metadata.value("created_at", std::string("?")) + ".";
+    if (metadata.contains("source") && metadata["source"].is_object()) {
+        h += "\nSource:";
+        for (const auto& [k, v] : metadata["source"].items())
+            h += "\n    " + k + ": " + (v.is_string() ? v.get<std::string>() : v.dump());
+    }
+    return h;
+}
+
+std::string readmeText(const std::string& modelName, const TorchCode& code) {
+    const std::string title = "PyTorch export of the Strata model '" + modelName + "'";
+    return title + "\n" + std::string(title.size(), '=') + "\n\n"
+           "model.py     the model as a torch.nn.Module subclass (" + code.className + "), one submodule per\n"
+           "             Strata layer, readable and editable; build() and load()\n"
+           "weights.json where each trained variable lies in weights.bin, under which state_dict name\n"
+           "weights.bin  the variables as raw little-endian float32, in Strata's layouts\n\n"
+           "Load it with torch 1.13 or later and nothing else (no Strata, no numpy):\n\n"
+           "    import sys\n"
+           "    sys.path.insert(0, \"/path/to/this/folder\")\n"
+           "    import model\n"
+           "    net = model.load()          # trained weights, eval mode\n"
+           "    y = net(x)                  # x: float32, batch first, channels-last (NHWC) as in Strata\n\n"
+           "or run `python3 model.py` to print the model and its parameter count.\n\n"
+           "Conventions:\n"
+           "- Inputs and outputs are channels-last (NHWC) like in Strata; Conv2D and pooling permute to\n"
+           "  NCHW inside. \"same\" padding is TensorFlow's (the odd cell at the bottom/right).\n"
+           "- Dense kernel [in, out] becomes Linear.weight [out, in]; Conv2D kernel HWIO becomes OIHW.\n"
+           "- BatchNormalization gamma, beta, moving_mean, moving_variance become weight, bias,\n"
+           "  running_mean, running_var; its momentum is Keras' (0.99 keeps 99% of the running value).\n"
+           "- Parameters of layers frozen in Strata have requires_grad off.\n"
+           "- model.train() / model.eval() switch Dropout and BatchNormalization as in Strata's training\n"
+           "  and inference; the model is an ordinary nn.Module, so any torch optimizer can train it.\n";
+}
+
+} // namespace
+
+void writeTorchExport(const Model& model, const fs::path& dir, nlohmann::json metadata) {
+    if (!model.built()) throw StorageError("model '" + model.spec().name + "' must be built before it is exported to " + dir.string());
+    static_assert(std::endian::native == std::endian::little, "weights.bin is written from memory as little-endian float32");
+    if (!metadata.is_object()) metadata = nlohmann::json::object();
+    metadata["strata_version"] = STRATA_VERSION;
+    metadata["created_at"] = utcNow();
+    metadata["parameters"] = model.paramCounts().total();
+    // Generate first: a layer PyTorch cannot express fails before anything is written.
+    const TorchCode code = generateTorchCode(model, headerText(metadata));
+    for (const TorchTensor& t : code.tensors)
+        if (t.variable->dtype() != DType::F32)
+            throw StorageError("variable '" + t.variable->path() + "' is " + std::string(dtypeName(t.variable->dtype())) +
+                               "; the PyTorch export writes float32 variables only");
+
+    AtomicFolder folder(dir);
+    const fs::path& tmp = folder.path();
+    nlohmann::json vars = nlohmann::json::array();
+    Sha256 hash;
+    int64_t offset = 0;
+    {
+        DurableFile data(tmp / "weights.bin");
+        static const char zeros[kAlignment] = {};
+        for (const TorchTensor& t : code.tensors) {
+            if (int64_t pad = (kAlignment - offset % kAlignment) % kAlignment) {
+                data.write(zeros, std::size_t(pad));
+                hash.update(zeros, std::size_t(pad));
+                offset += pad;
+            }
+            const Tensor& value = t.variable->value();
+            data.write(value.bytes(), value.byteSize());
+            hash.update(value.bytes(), value.byteSize());
+            std::vector<int64_t> torchShape = value.shape().dims();
+            if (!t.permute.empty())
+                for (std::size_t i = 0; i < t.permute.size(); ++i) torchShape[i] = value.shape()[std::size_t(t.permute[i])];
+            vars.push_back({{"strata_path", t.variable->path()},
+                            {"strata_shape", value.shape().dims()},
+                            {"torch_name", t.torchName},
+                            {"torch_shape", torchShape},
+                            {"permute", t.permute.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.permute)},
+                            {"offset", offset},
+                            {"length", int64_t(value.byteSize())},
+                            {"trainable", t.trainable}});
+            offset += int64_t(value.byteSize());
+        }
+        data.close();
+    }
+    const nlohmann::json index = {{"format", kTorchWeightsFormat},
+                                  {"model", model.spec().name},
+                                  {"class", code.className},
+                                  {"dtype", "float32"},
+                                  {"byte_order", "little"},
+                                  {"data_file", "weights.bin"},
+                                  {"data_bytes", offset},
+                                  {"sha256", hash.hexDigest()},
+                                  {"metadata", metadata},
+                                  {"variables", vars}};
+    writeDurably(tmp / "weights.json", index.dump(1));
+    writeDurably(tmp / "model.py", code.source);
+    writeDurably(tmp / "README.txt", readmeText(model.spec().name, code));
+    folder.commit();
+}
+
+} // namespace strata::storage

@@ -1,0 +1,375 @@
+#include "storage/TorchSnippets.h"
+
+#include <map>
+#include <stdexcept>
+
+namespace strata::storage::torch_snippets {
+
+namespace {
+
+const char* kPrelude = R"py(import array
+import hashlib
+import json
+import math
+import os
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+# Strata's activations (Keras definitions): gelu is the exact (erf) form, leaky_relu has slope 0.2,
+# elu alpha 1, selu Keras' constants, softmax and log_softmax work on the last axis.
+ACTIVATIONS = {
+    "linear": lambda x: x,
+    "relu": torch.relu,
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    "softmax": lambda x: torch.softmax(x, dim=-1),
+    "log_softmax": lambda x: torch.log_softmax(x, dim=-1),
+    "elu": lambda x: F.elu(x, alpha=1.0),
+    "selu": F.selu,
+    "softplus": F.softplus,
+    "softsign": F.softsign,
+    "swish": F.silu,
+    "silu": F.silu,
+    "gelu": F.gelu,
+    "leaky_relu": lambda x: F.leaky_relu(x, negative_slope=0.2),
+    "exponential": torch.exp,
+}
+)py";
+
+const char* kPadding = R"py(
+def same_padding(size, window, stride, dilation=1):
+    """TensorFlow's "same" padding of one axis as (before, after): the output has ceil(size / stride)
+    cells and an odd total puts the extra cell after (at the bottom or the right)."""
+    span = (window - 1) * dilation + 1
+    out = -(-size // stride)
+    total = max((out - 1) * stride + span - size, 0)
+    return total // 2, total - total // 2
+
+
+def pad_same(x, window, strides, dilation=(1, 1), value=0.0):
+    """Pads an NCHW tensor for "same" windows, asymmetrically where TensorFlow does."""
+    top, bottom = same_padding(x.shape[2], window[0], strides[0], dilation[0])
+    left, right = same_padding(x.shape[3], window[1], strides[1], dilation[1])
+    if top == bottom == left == right == 0:
+        return x
+    return F.pad(x, (left, right, top, bottom), value=value)
+)py";
+
+const char* kDense = R"py(
+
+class Dense(nn.Linear):
+    """Strata Dense: activation(x @ kernel + bias) on the last axis of a tensor of any rank.
+    weight is Strata's kernel transposed: [units, in_features]."""
+
+    def __init__(self, in_features, units, bias=True, activation="linear"):
+        super().__init__(in_features, units, bias=bias)
+        self.activation = activation
+
+    def forward(self, x):
+        return ACTIVATIONS[self.activation](F.linear(x, self.weight, self.bias))
+
+    def extra_repr(self):
+        return f"{super().extra_repr()}, activation={self.activation!r}"
+)py";
+
+const char* kConv2D = R"py(
+
+class Conv2D(nn.Conv2d):
+    """Strata Conv2D on NHWC tensors (permuted to NCHW around the convolution). weight is OIHW,
+    Strata's HWIO kernel permuted (3, 2, 0, 1). padding "same" pads as TensorFlow (see pad_same)."""
+
+    def __init__(self, in_channels, filters, kernel_size, strides=(1, 1), padding="valid",
+                 dilation_rate=(1, 1), bias=True, activation="linear"):
+        super().__init__(in_channels, filters, tuple(kernel_size), stride=tuple(strides), padding=0,
+                         dilation=tuple(dilation_rate), bias=bias)
+        self.same = padding == "same"
+        self.activation = activation
+
+    def forward(self, x):
+        x = x.permute(0, 3, 1, 2)
+        if self.same:
+            x = pad_same(x, self.kernel_size, self.stride, self.dilation)
+        y = F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation)
+        return ACTIVATIONS[self.activation](y.permute(0, 2, 3, 1))
+
+    def extra_repr(self):
+        return f"{super().extra_repr()}, same={self.same}, activation={self.activation!r}"
+)py";
+
+const char* kMaxPooling2D = R"py(
+
+class MaxPooling2D(nn.Module):
+    """Strata MaxPooling2D on NHWC tensors; "same" pads with -inf, so padding is never the maximum."""
+
+    def __init__(self, pool_size, strides, padding="valid"):
+        super().__init__()
+        self.pool_size, self.strides, self.padding = tuple(pool_size), tuple(strides), padding
+
+    def forward(self, x):
+        x = x.permute(0, 3, 1, 2)
+        if self.padding == "same":
+            x = pad_same(x, self.pool_size, self.strides, value=-math.inf)
+        return F.max_pool2d(x, self.pool_size, self.strides).permute(0, 2, 3, 1)
+
+    def extra_repr(self):
+        return f"pool_size={self.pool_size}, strides={self.strides}, padding={self.padding!r}"
+)py";
+
+const char* kAveragePooling2D = R"py(
+
+class AveragePooling2D(nn.Module):
+    """Strata AveragePooling2D on NHWC tensors; with "same" a window's mean counts only the cells
+    inside the input (TensorFlow's rule), whatever padding it overlaps."""
+
+    def __init__(self, pool_size, strides, padding="valid"):
+        super().__init__()
+        self.pool_size, self.strides, self.padding = tuple(pool_size), tuple(strides), padding
+
+    def forward(self, x):
+        x = x.permute(0, 3, 1, 2)
+        if self.padding != "same":
+            return F.avg_pool2d(x, self.pool_size, self.strides).permute(0, 2, 3, 1)
+        ones = torch.ones_like(x[:1, :1])
+        sums = F.avg_pool2d(pad_same(x, self.pool_size, self.strides), self.pool_size, self.strides,
+                            divisor_override=1)
+        counts = F.avg_pool2d(pad_same(ones, self.pool_size, self.strides), self.pool_size, self.strides,
+                              divisor_override=1)
+        return (sums / counts).permute(0, 2, 3, 1)
+
+    def extra_repr(self):
+        return f"pool_size={self.pool_size}, strides={self.strides}, padding={self.padding!r}"
+)py";
+
+const char* kGlobalAveragePooling2D = R"py(
+
+class GlobalAveragePooling2D(nn.Module):
+    """Strata GlobalAveragePooling2D: the mean over height and width of an NHWC tensor."""
+
+    def __init__(self, keepdims=False):
+        super().__init__()
+        self.keepdims = keepdims
+
+    def forward(self, x):
+        return x.mean(dim=(1, 2), keepdim=self.keepdims)
+
+    def extra_repr(self):
+        return f"keepdims={self.keepdims}"
+)py";
+
+const char* kReshape = R"py(
+
+class Reshape(nn.Module):
+    """Strata Reshape: each sample to target_shape (row-major, one entry may be -1)."""
+
+    def __init__(self, target_shape):
+        super().__init__()
+        self.target_shape = tuple(target_shape)
+
+    def forward(self, x):
+        return x.reshape(x.shape[0], *self.target_shape)
+
+    def extra_repr(self):
+        return f"target_shape={self.target_shape}"
+)py";
+
+const char* kBatchNormalization = R"py(
+
+class BatchNormalization(nn.Module):
+    """Strata (Keras) BatchNormalization over the last axis of a tensor of any rank.
+
+    Evaluation: (x - running_mean) / sqrt(running_var + epsilon) * weight + bias, where weight,
+    bias, running_mean and running_var are Strata's gamma, beta, moving_mean and moving_variance.
+    Training: the batch mean and the biased batch variance over every axis but the last; the
+    running statistics follow Keras, running = momentum * running + (1 - momentum) * batch, so
+    Keras' momentum 0.99 is PyTorch's 0.01, and running_var takes the biased variance."""
+
+    def __init__(self, num_features, epsilon=1e-3, momentum=0.99, center=True, scale=True):
+        super().__init__()
+        self.num_features, self.epsilon, self.momentum = num_features, epsilon, momentum
+        self.weight = nn.Parameter(torch.ones(num_features)) if scale else None
+        self.bias = nn.Parameter(torch.zeros(num_features)) if center else None
+        self.register_buffer("running_mean", torch.zeros(num_features))
+        self.register_buffer("running_var", torch.ones(num_features))
+
+    def forward(self, x):
+        if self.training:
+            axes = tuple(range(x.dim() - 1))
+            mean = x.mean(dim=axes)
+            var = (x - mean).square().mean(dim=axes)
+            with torch.no_grad():
+                self.running_mean.mul_(self.momentum).add_(mean.detach(), alpha=1 - self.momentum)
+                self.running_var.mul_(self.momentum).add_(var.detach(), alpha=1 - self.momentum)
+        else:
+            mean, var = self.running_mean, self.running_var
+        y = (x - mean) * torch.rsqrt(var + self.epsilon)
+        if self.weight is not None:
+            y = y * self.weight
+        return y if self.bias is None else y + self.bias
+
+    def extra_repr(self):
+        return (f"{self.num_features}, epsilon={self.epsilon}, momentum={self.momentum} (Keras form), "
+                f"center={self.bias is not None}, scale={self.weight is not None}")
+)py";
+
+const char* kLayerNormalization = R"py(
+
+class LayerNormalization(nn.Module):
+    """Strata LayerNormalization over the last axis (biased variance); weight and bias are Strata's
+    gamma and beta."""
+
+    def __init__(self, num_features, epsilon=1e-3, center=True, scale=True):
+        super().__init__()
+        self.num_features, self.epsilon = num_features, epsilon
+        self.weight = nn.Parameter(torch.ones(num_features)) if scale else None
+        self.bias = nn.Parameter(torch.zeros(num_features)) if center else None
+
+    def forward(self, x):
+        return F.layer_norm(x, (self.num_features,), self.weight, self.bias, self.epsilon)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, epsilon={self.epsilon}, center={self.bias is not None}, "
+                f"scale={self.weight is not None}")
+)py";
+
+const char* kActivation = R"py(
+
+class Activation(nn.Module):
+    """Strata Activation: one of ACTIVATIONS, element-wise (softmax on the last axis)."""
+
+    def __init__(self, activation):
+        super().__init__()
+        self.activation = activation
+
+    def forward(self, x):
+        return ACTIVATIONS[self.activation](x)
+
+    def extra_repr(self):
+        return repr(self.activation)
+)py";
+
+const char* kAdd = R"py(
+
+class Add(nn.Module):
+    """Strata Add: the element-wise sum of its inputs."""
+
+    def forward(self, *xs):
+        y = xs[0]
+        for x in xs[1:]:
+            y = y + x
+        return y
+)py";
+
+const char* kMultiply = R"py(
+
+class Multiply(nn.Module):
+    """Strata Multiply: the element-wise product of its inputs."""
+
+    def forward(self, *xs):
+        y = xs[0]
+        for x in xs[1:]:
+            y = y * x
+        return y
+)py";
+
+const char* kConcatenate = R"py(
+
+class Concatenate(nn.Module):
+    """Strata Concatenate along `axis` (counted with the batch axis, as in Keras)."""
+
+    def __init__(self, axis=-1):
+        super().__init__()
+        self.axis = axis
+
+    def forward(self, *xs):
+        return torch.cat(xs, dim=self.axis)
+
+    def extra_repr(self):
+        return f"axis={self.axis}"
+)py";
+
+const char* kLoader = R"py(
+
+WEIGHTS_FORMAT = "strata.torch_weights/1"
+
+
+def load_weights(model, folder):
+    """Copies the Strata weights in `folder` (weights.json, weights.bin) into `model`.
+
+    weights.bin holds each Strata variable as little-endian float32 in Strata's layout; weights.json
+    says where, under which state_dict name, and the permutation to PyTorch's layout. Every
+    parameter and buffer must be matched (load_state_dict(strict=True))."""
+    with open(os.path.join(folder, "weights.json"), encoding="utf-8") as f:
+        index = json.load(f)
+    if index.get("format") != WEIGHTS_FORMAT:
+        raise ValueError(f"{folder}/weights.json is not a {WEIGHTS_FORMAT} index")
+    data_file = os.path.join(folder, index["data_file"])
+    with open(data_file, "rb") as f:
+        data = bytearray(f.read())
+    if len(data) != index["data_bytes"] or hashlib.sha256(data).hexdigest() != index["sha256"]:
+        raise ValueError(f"{data_file} does not match weights.json (size or sha256): damaged or replaced")
+    if sys.byteorder != "little":
+        swapped = array.array("f", bytes(data))  # float32 items; the file is little-endian
+        swapped.byteswap()
+        data = bytearray(swapped.tobytes())
+    state = {}
+    for v in index["variables"]:
+        count = math.prod(v["strata_shape"])
+        t = torch.frombuffer(data, dtype=torch.float32, count=count, offset=v["offset"])
+        t = t.reshape(v["strata_shape"])
+        if v["permute"]:
+            t = t.permute(*v["permute"])
+        state[v["torch_name"]] = t.contiguous()
+    model.load_state_dict(state, strict=True)
+    return model
+
+
+def load(path=None):
+    """The model with its trained Strata weights, from `path` (default: this file's folder), in
+    evaluation mode (Dropout off, BatchNormalization on its running statistics)."""
+    folder = path if path is not None else os.path.dirname(os.path.abspath(__file__))
+    return load_weights(build(), folder).eval()
+)py";
+
+const std::map<std::string, std::string>& table() {
+    static const std::map<std::string, std::string> t = {
+        {"padding", kPadding},
+        {"Dense", kDense},
+        {"Conv2D", kConv2D},
+        {"MaxPooling2D", kMaxPooling2D},
+        {"AveragePooling2D", kAveragePooling2D},
+        {"GlobalAveragePooling2D", kGlobalAveragePooling2D},
+        {"Reshape", kReshape},
+        {"BatchNormalization", kBatchNormalization},
+        {"LayerNormalization", kLayerNormalization},
+        {"Activation", kActivation},
+        {"Add", kAdd},
+        {"Multiply", kMultiply},
+        {"Concatenate", kConcatenate},
+    };
+    return t;
+}
+
+} // namespace
+
+const std::string& prelude() {
+    static const std::string s = kPrelude;
+    return s;
+}
+
+const std::string& loader() {
+    static const std::string s = kLoader;
+    return s;
+}
+
+std::vector<std::string> snippetsFor(const std::string& layerType) {
+    if (layerType == "Conv2D" || layerType == "MaxPooling2D" || layerType == "AveragePooling2D") return {"padding", layerType};
+    if (table().count(layerType)) return {layerType};
+    return {};
+}
+
+const std::string& snippet(const std::string& name) { return table().at(name); }
+
+} // namespace strata::storage::torch_snippets

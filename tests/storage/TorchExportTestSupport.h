@@ -1,0 +1,204 @@
+// Shared parts of tst_torch_export: random weights and inputs, the engine's own outputs (inference
+// and a training-mode forward), raw float32 files, Debian's python, and the small specs that cover
+// every layer type, strides, padding, dilation, blocks, several inputs and outputs and odd names.
+#pragma once
+
+#include "engine/Activations.h"
+#include "engine/Model.h"
+#include "engine/cpu/CpuBackend.h"
+#include "engine/train/Tracer.h"
+
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace strata::torchtest {
+
+inline const QString kPython = "/usr/bin/python3";
+inline constexpr const char* kInstallHint =
+    "the PyTorch export tests run the exported code with Debian's PyTorch: install it with "
+    "`apt-get install python3-torch` (bash installer/setup.sh test does), so that /usr/bin/python3 -c 'import torch' works";
+
+inline std::filesystem::path checkScript() {
+    return std::filesystem::path(STRATA_TEST_DATA_DIR) / ".." / "storage" / "torch_export_check.py";
+}
+
+// Random weights that make every variable matter: kernels keep their glorot values, biases and
+// beta get +-0.5, gamma 0.5..1.5, moving means +-0.5 and moving variances 0.5..2.
+inline void randomizeWeights(Model& m, uint64_t seed) {
+    std::mt19937 rng{uint32_t(seed)};
+    for (Variable* v : m.variables()) {
+        const std::string& n = v->name();
+        if (n == "kernel") continue;
+        std::uniform_real_distribution<float> d(n == "gamma" ? 0.5f : n == "moving_variance" ? 0.5f : -0.5f,
+                                                n == "gamma" ? 1.5f : n == "moving_variance" ? 2.0f : 0.5f);
+        float* p = v->value().f32();
+        for (int64_t i = 0; i < v->value().shape().numElements(); ++i) p[i] = d(rng);
+    }
+}
+
+inline std::vector<Tensor> randomInputs(const Model& m, int64_t batch, uint64_t seed) {
+    std::mt19937 rng{uint32_t(seed)};
+    std::normal_distribution<float> d(0.0f, 1.0f);
+    std::vector<Tensor> out;
+    for (int i : m.inputIndices()) {
+        Tensor t(m.outputShape(i).withoutFirst().prepended(batch));
+        for (int64_t k = 0; k < t.shape().numElements(); ++k) t.f32()[k] = d(rng);
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+// The engine's inference on the CPU backend, as `strata-cli predict` runs it; with `training`, the
+// forward pass of a training step (batch statistics), and `moving` receives every BatchNormalization
+// moving statistic as that pass updated it.
+inline std::vector<Tensor> engineOutputs(const Model& m, const std::vector<Tensor>& inputs, bool training = false,
+                                         std::map<std::string, Tensor>* moving = nullptr) {
+    cpu::CpuBackend backend(1);
+    for (const Variable* v : m.variables()) backend.setVariable(v->path(), v->value());
+    train::Signature sig;
+    for (const Tensor& x : inputs) sig.inputs.push_back(x.shape());
+    sig.training = training;
+    train::TracedModel traced = train::traceModel(m, sig, 0);
+    auto prepared = backend.prepare(traced.graph, traced.outputs);
+    std::vector<ir::Feed> feeds;
+    for (std::size_t i = 0; i < inputs.size(); ++i) feeds.push_back({traced.inputNames[i], ir::TensorView(inputs[i])});
+    std::vector<Tensor> out = backend.run(*prepared, feeds);
+    if (moving)
+        for (const Variable* v : m.variables())
+            if (v->name() == "moving_mean" || v->name() == "moving_variance") moving->emplace(v->path(), backend.getVariable(v->path()));
+    return out;
+}
+
+inline void writeTensor(const std::filesystem::path& file, const Tensor& t) {
+    std::ofstream f(file, std::ios::binary | std::ios::trunc);
+    f.write(reinterpret_cast<const char*>(t.bytes()), std::streamsize(t.byteSize()));
+}
+
+struct PythonRun {
+    int code = -1;
+    QString output;
+};
+
+inline PythonRun python(const QStringList& args, int timeoutMs = 300000) {
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("OMP_NUM_THREADS", "1");
+    p.setProcessEnvironment(env);
+    p.start(kPython, args);
+    if (!p.waitForStarted(30000)) return {-1, kPython + " cannot be started: " + p.errorString()};
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        return {-1, "timed out: " + QString::fromUtf8(p.readAll())};
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAll())};
+}
+
+// A spec with Dense layers of every activation and an Activation layer of every activation,
+// side by side on one input, concatenated.
+inline ModelSpec everyActivationSpec() {
+    nlohmann::json layers = nlohmann::json::array({{{"name", "x"}, {"type", "Input"}, {"config", {{"shape", {7}}}}}});
+    nlohmann::json merged = nlohmann::json::array();
+    for (const std::string& a : activationNames()) {
+        layers.push_back({{"name", "dense_" + a}, {"type", "Dense"}, {"config", {{"units", 3}, {"activation", a}}}, {"inbound", {"x"}}});
+        layers.push_back({{"name", "act_" + a}, {"type", "Activation"}, {"config", {{"activation", a}}}, {"inbound", {"x"}}});
+        merged.push_back("dense_" + a);
+        merged.push_back("act_" + a);
+    }
+    layers.push_back({{"name", "all"}, {"type", "Concatenate"}, {"inbound", merged}});
+    return ModelSpec::fromJson({{"format", kModelFormat}, {"name", "every_activation"}, {"outputs", {"all"}}, {"layers", layers}});
+}
+
+inline constexpr const char* kConvSameStrides = R"({"format": "strata.model/1", "name": "conv_same_strides", "layers": [
+  {"name": "image", "type": "Input", "config": {"shape": [9, 8, 3]}},
+  {"name": "conv_a", "type": "Conv2D", "config": {"filters": 4, "kernel_size": [3, 3], "strides": [2, 2], "padding": "same", "activation": "relu"}},
+  {"name": "conv_b", "type": "Conv2D", "config": {"filters": 5, "kernel_size": [2, 3], "strides": [1, 2], "padding": "same", "activation": "tanh"}},
+  {"name": "avg_same", "type": "AveragePooling2D", "config": {"pool_size": [3, 3], "strides": [2, 2], "padding": "same"}},
+  {"name": "max_same", "type": "MaxPooling2D", "config": {"pool_size": [2, 2], "strides": [1, 1], "padding": "same"}},
+  {"name": "flatten", "type": "Flatten"},
+  {"name": "out", "type": "Dense", "config": {"units": 3}}]})";
+
+inline constexpr const char* kConvValidDilated = R"({"format": "strata.model/1", "name": "conv_valid_dilated", "layers": [
+  {"name": "image", "type": "Input", "config": {"shape": [11, 10, 2]}},
+  {"name": "dilated", "type": "Conv2D", "config": {"filters": 3, "kernel_size": [3, 3], "dilation_rate": [2, 2], "use_bias": false, "activation": "selu"}},
+  {"name": "bn", "type": "BatchNormalization", "config": {"momentum": 0.9, "epsilon": 0.01}},
+  {"name": "dilated_same", "type": "Conv2D", "config": {"filters": 4, "kernel_size": [3, 2], "dilation_rate": [1, 2], "padding": "same", "activation": "elu"}},
+  {"name": "avg", "type": "AveragePooling2D", "config": {"pool_size": [2, 2]}},
+  {"name": "max", "type": "MaxPooling2D", "config": {"pool_size": [2, 1], "strides": [1, 1]}},
+  {"name": "pixelwise", "type": "Dense", "config": {"units": 3, "activation": "softplus"}},
+  {"name": "gap", "type": "GlobalAveragePooling2D", "config": {"keepdims": true}},
+  {"name": "reshape", "type": "Reshape", "config": {"target_shape": [-1]}},
+  {"name": "probs", "type": "Dense", "config": {"units": 2, "activation": "softmax"}}]})";
+
+inline constexpr const char* kNormsReshape = R"({"format": "strata.model/1", "name": "norms_reshape", "layers": [
+  {"name": "x", "type": "Input", "config": {"shape": [12]}},
+  {"name": "dense", "type": "Dense", "config": {"units": 8, "use_bias": false}},
+  {"name": "bn", "type": "BatchNormalization", "config": {"momentum": 0.9, "epsilon": 0.01}},
+  {"name": "act", "type": "Activation", "config": {"activation": "gelu"}},
+  {"name": "reshape", "type": "Reshape", "config": {"target_shape": [2, 4]}},
+  {"name": "ln", "type": "LayerNormalization", "config": {"center": false}},
+  {"name": "seq_dense", "type": "Dense", "config": {"units": 6, "activation": "swish"}},
+  {"name": "ln2", "type": "LayerNormalization", "config": {"scale": false, "epsilon": 1e-5}},
+  {"name": "flat", "type": "Flatten"},
+  {"name": "drop", "type": "Dropout", "config": {"rate": 0.3}},
+  {"name": "bn_plain", "type": "BatchNormalization", "config": {"center": false, "scale": false}},
+  {"name": "out", "type": "Dense", "config": {"units": 4, "activation": "log_softmax"}}]})";
+
+inline constexpr const char* kMerges = R"({"format": "strata.model/1", "name": "merges", "inputs": ["a", "b"], "outputs": ["sum_out", "cat_out"], "layers": [
+  {"name": "a", "type": "Input", "config": {"shape": [6]}},
+  {"name": "b", "type": "Input", "config": {"shape": [6]}},
+  {"name": "da", "type": "Dense", "config": {"units": 5, "activation": "tanh"}, "inbound": ["a"]},
+  {"name": "db", "type": "Dense", "config": {"units": 5, "activation": "sigmoid"}, "inbound": ["b"]},
+  {"name": "dc", "type": "Dense", "config": {"units": 5}, "inbound": ["a"]},
+  {"name": "sum3", "type": "Add", "inbound": ["da", "db", "dc"]},
+  {"name": "prod3", "type": "Multiply", "inbound": ["da", "db", "sum3"]},
+  {"name": "ra", "type": "Reshape", "config": {"target_shape": [5, 1]}, "inbound": ["prod3"]},
+  {"name": "rb", "type": "Reshape", "config": {"target_shape": [5, 1]}, "inbound": ["sum3"]},
+  {"name": "cat_seq", "type": "Concatenate", "config": {"axis": 1}, "inbound": ["ra", "rb"]},
+  {"name": "cat_out", "type": "Flatten", "inbound": ["cat_seq"]},
+  {"name": "cat_last", "type": "Concatenate", "inbound": ["prod3", "b"]},
+  {"name": "sum_out", "type": "Dense", "config": {"units": 3, "activation": "leaky_relu"}, "inbound": ["cat_last"]}]})";
+
+inline constexpr const char* kNestedBlocks = R"({"format": "strata.model/1", "name": "nested_blocks", "inputs": ["img"], "outputs": ["head"], "layers": [
+  {"name": "img", "type": "Input", "config": {"shape": [6, 6, 2]}},
+  {"name": "stem", "type": "Conv2D", "config": {"filters": 3, "kernel_size": [3, 3], "padding": "same", "activation": "relu"}, "inbound": ["img"]},
+  {"name": "res block", "type": "Block", "inbound": ["stem", "img"], "config": {"spec": {
+    "name": "residual", "inputs": ["x", "skip"], "outputs": ["merged"], "layers": [
+      {"name": "x", "type": "Input", "config": {"shape": [6, 6, 3]}},
+      {"name": "skip", "type": "Input", "config": {"shape": [6, 6, 2]}},
+      {"name": "inner", "type": "Block", "inbound": ["x"], "config": {"spec": {
+        "name": "inner", "layers": [
+          {"name": "x", "type": "Input", "config": {"shape": [6, 6, 3]}},
+          {"name": "conv", "type": "Conv2D", "config": {"filters": 3, "kernel_size": [3, 3], "padding": "same"}},
+          {"name": "bn", "type": "BatchNormalization"},
+          {"name": "act", "type": "Activation", "config": {"activation": "softsign"}}]}}},
+      {"name": "add", "type": "Add", "inbound": ["inner", "x"]},
+      {"name": "merged", "type": "Concatenate", "config": {"axis": -1}, "inbound": ["add", "skip"]}]}}},
+  {"name": "side", "type": "Conv2D", "config": {"filters": 5, "kernel_size": [1, 1]}, "inbound": ["img"]},
+  {"name": "cat_h", "type": "Concatenate", "config": {"axis": -3}, "inbound": ["res block", "side"]},
+  {"name": "gap", "type": "GlobalAveragePooling2D", "inbound": ["cat_h"]},
+  {"name": "head", "type": "Dense", "config": {"units": 2, "activation": "exponential"}, "inbound": ["gap"]}]})";
+
+// Layer and model names that are not Python identifiers, or clash with Python or nn.Module.
+inline constexpr const char* kOddNames = R"({"format": "strata.model/1", "name": "my model! 2", "inputs": ["input"], "outputs": ["forward"], "layers": [
+  {"name": "input", "type": "Input", "config": {"shape": [4]}},
+  {"name": "1st layer", "type": "Dense", "config": {"units": 3, "activation": "relu"}, "inbound": ["input"]},
+  {"name": "dense-1", "type": "Dense", "config": {"units": 3}, "inbound": ["1st layer"]},
+  {"name": "dense_1", "type": "Dense", "config": {"units": 3}, "inbound": ["1st layer"]},
+  {"name": "class", "type": "Add", "inbound": ["dense-1", "dense_1"]},
+  {"name": "self", "type": "Activation", "config": {"activation": "tanh"}, "inbound": ["class"]},
+  {"name": "_private", "type": "Dense", "config": {"units": 2}, "inbound": ["self"]},
+  {"name": "forward", "type": "Dense", "config": {"units": 2}, "inbound": ["_private"]}]})";
+
+} // namespace strata::torchtest
