@@ -12,6 +12,7 @@
 #include "app/gui/panels/SummaryPanel.h"
 #include "app/gui/project/Document.h"
 #include "app/gui/project/RecoveryFile.h"
+#include "app/gui/export/ExportModelDialog.h"
 #include "app/gui/inspect/ModelInspector.h"
 #include "app/gui/train/TrainPanel.h"
 
@@ -181,6 +182,8 @@ void MainWindow::buildActions() {
     add("saveAs", tr("Save Project &As…"), QKeySequence::SaveAs, &MainWindow::saveAs);
     add("import", tr("&Import Spec JSON…"), QKeySequence(tr("Ctrl+I")), &MainWindow::importSpec);
     add("export", tr("&Export Spec JSON…"), QKeySequence(tr("Ctrl+E")), &MainWindow::exportSpec);
+    add("exportModel", tr("Export &Model…"), QKeySequence(tr("Ctrl+Shift+E")), &MainWindow::exportModel);
+    action("exportModel")->setToolTip(tr("Save the model with its trained weights as a saved-model folder, an ONNX file or PyTorch code (Ctrl+Shift+E)"));
     add("quit", tr("&Quit"), QKeySequence::Quit, &MainWindow::close);
 
     QAction* undo = doc_->undoStack()->createUndoAction(this, tr("&Undo"));
@@ -247,6 +250,7 @@ void MainWindow::buildActions() {
                                     "<tr><td><b>Ctrl+G / Ctrl+Shift+G</b></td><td>group into a block, ungroup</td></tr>"
                                     "<tr><td><b>Ctrl+T / Ctrl+Shift+T</b></td><td>train, stop training</td></tr>"
                                     "<tr><td><b>Ctrl+Shift+I</b></td><td>inspect variables and the traced graph</td></tr>"
+                                    "<tr><td><b>Ctrl+Shift+E</b></td><td>export the model (saved model, ONNX, PyTorch)</td></tr>"
                                     "<tr><td><b>Wheel / middle drag / Space+drag</b></td><td>zoom, pan</td></tr>"
                                     "</table>"));
     });
@@ -261,7 +265,7 @@ void MainWindow::buildMenus() {
     file->addSeparator();
     file->addActions({action("save"), action("saveAs")});
     file->addSeparator();
-    file->addActions({action("import"), action("export")});
+    file->addActions({action("import"), action("export"), action("exportModel")});
     file->addSeparator();
     file->addAction(action("quit"));
 
@@ -445,6 +449,12 @@ void MainWindow::stopTraining() { train_->stop(); }
 void MainWindow::inspectModel() {
     const ModelSpec& spec = doc_->model()->state().spec;
     openModelInspector(this, spec, train_->trainedWeights(spec)); // trained values after a run of this spec
+}
+
+void MainWindow::exportModel() {
+    const ModelSpec& spec = doc_->model()->state().spec;
+    ExportModelDialog dialog(spec, train_->trainedWeights(spec), this);
+    if (dialog.exec() == QDialog::Accepted) statusBar()->showMessage(dialog.message(), 8000);
 }
 
 void MainWindow::selectLayer(const std::string& layer) {

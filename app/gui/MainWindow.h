@@ -67,6 +67,7 @@ public slots:
     bool saveAs();
     void importSpec();
     void exportSpec();
+    void exportModel(); // File > Export Model: saved model, ONNX or PyTorch code, with the trained weights
     void deleteSelection();
     void copySelection();
     void cutSelection();

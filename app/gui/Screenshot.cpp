@@ -2,6 +2,7 @@
 
 #include "app/gui/MainWindow.h"
 #include "app/gui/canvas/GraphScene.h"
+#include "app/gui/export/ExportModelDialog.h"
 #include "app/gui/canvas/GraphView.h"
 #include "app/gui/project/Document.h"
 #include "app/gui/train/TrainPanel.h"
@@ -55,7 +56,16 @@ bool renderScreenshot(MainWindow& window, const QString& out, const QString& sho
     QApplication::processEvents();
     window.view()->fitAll();
     QApplication::processEvents();
-    if (show == "train" && !trainBriefly(window)) return false;
+    if ((show == "train" || show == "export") && !trainBriefly(window)) return false;
+    if (show == "export") { // the Export Model dialog alone, holding the weights just trained
+        const ModelSpec& trained = window.document()->model()->state().spec;
+        ExportModelDialog dialog(trained, window.trainPanel()->trainedWeights(trained), &window);
+        dialog.setFormat(ExportModelDialog::Format::Onnx);
+        dialog.show();
+        QApplication::processEvents();
+        const QPixmap pm = dialog.grab();
+        return !pm.isNull() && pm.save(out, "PNG");
+    }
     QPixmap pm = window.grab();
     return !pm.isNull() && pm.save(out, "PNG");
 }
