@@ -28,7 +28,8 @@ struct GradContext {
 
     ValueId x(std::size_t i) const { return node.inputs[i]; }
     ValueId y(std::size_t i = 0) const { return node.outputs[i]; }
-    const Shape& xs(std::size_t i) const { return g.shape(node.inputs[i]); }
+    // A copy for the same reason: a reference into the graph's values dangles once a rule adds one.
+    Shape xs(std::size_t i) const { return g.shape(node.inputs[i]); }
 };
 
 using GradRule = void (*)(GradContext&);

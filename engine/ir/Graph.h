@@ -26,6 +26,7 @@
 #include "engine/ir/ConvGeometry.h"
 #include "engine/ir/Op.h"
 
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -162,8 +163,10 @@ private:
     ValueId reduce(OpKind op, ValueId x, std::vector<int64_t> axes, bool keepDims);
     void check(ValueId v, const char* what) const;
 
-    std::vector<Value> values_;
-    std::vector<Node> nodes_;
+    // Deques: adding a value or node never moves the others, so a shape() or node() reference
+    // held while more ops are appended (as gradient rules do) stays valid.
+    std::deque<Value> values_;
+    std::deque<Node> nodes_;
     std::vector<Tensor> constants_;
     std::vector<Assignment> assigns_;
 };

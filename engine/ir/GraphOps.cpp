@@ -130,8 +130,11 @@ ValueId Graph::broadcastTo(ValueId x, Shape s) {
     return addNode1(OpKind::BroadcastTo, {x}, Attrs().set("shape", s.dims()), s, dtype(x));
 }
 
-ValueId Graph::sumToShape(ValueId x, const Shape& target) {
-    const Shape& s = shape(x);
+ValueId Graph::sumToShape(ValueId x, const Shape& targetRef) {
+    // Copies: `targetRef` may be a shape of this graph, and reduceSum below adds a value, which
+    // may move the storage those references point into.
+    const Shape target = targetRef;
+    const Shape s = shape(x);
     if (s == target) return x;
     if (broadcastShapes(target, s, "sum_to_shape") != s)
         throw ShapeError("sum_to_shape: " + target.toString() + " does not broadcast to " + s.toString());
