@@ -176,6 +176,25 @@ private slots:
         QCOMPARE(panel.lossChart()->pointCount("loss"), 0);
     }
 
+    void theChosenLossIsTheOneTrained() {
+        Document doc;
+        doc.setModel(test::example("digits_mlp"), {}, false);
+        TrainPanel panel(&doc);
+        configure(panel, "digits", 3);
+        QCOMPARE(panel.loss(), QString("sparse_categorical_crossentropy")); // the Keras default for class labels
+        QVERIFY(!panel.setLoss("hinge"));
+        QVERIFY(panel.setLoss("categorical_crossentropy")); // labels become one-hot rows
+        QCOMPARE(panel.settings().options.loss, std::string("categorical_crossentropy"));
+        QVERIFY2(trainAndWait(panel), qPrintable(panel.statusText()));
+        QVERIFY2(panel.testAccuracy().value_or(0) > 0.8, qPrintable(panel.resultText()));
+
+        QVERIFY(panel.setLoss("mean_squared_error")); // class labels against 10 outputs: a message, no run
+        QVERIFY(!trainAndWait(panel));
+        const QString status = panel.statusText();
+        QVERIFY2(status.contains("mean_squared_error") && status.contains("'probs'") && status.contains("sparse_categorical_crossentropy"),
+                 qPrintable(status));
+    }
+
     void anInvalidModelIsAMessageNotACrash() {
         Document doc;
         ModelSpec spec = test::example("digits_mlp");

@@ -84,6 +84,13 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     optimizer_->setObjectName("trainOptimizer");
     optimizer_->addItems({"sgd", "adam", "adamw", "rmsprop"});
     optimizer_->setCurrentText("adam");
+    loss_ = new QComboBox;
+    loss_->setObjectName("trainLoss");
+    for (const char* name : {"sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy", "mean_squared_error",
+                             "mean_absolute_error"})
+        loss_->addItem(QString(name).replace('_', ' '), QString(name));
+    loss_->setToolTip(tr("The loss to minimize: class labels take sparse categorical cross-entropy (as Keras), or "
+                         "categorical cross-entropy on one-hot labels; binary cross-entropy for one sigmoid unit"));
     lr_ = new QDoubleSpinBox;
     lr_->setObjectName("trainLearningRate");
     lr_->setDecimals(5);
@@ -137,6 +144,8 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     form->addWidget(optimizer_, row, 1);
     form->addWidget(label(tr("LR")), row, 2);
     form->addWidget(lr_, row++, 3);
+    form->addWidget(label(tr("Loss")), row, 0);
+    form->addWidget(loss_, row++, 1, 1, 3);
     form->addWidget(label(tr("Seed")), row, 0);
     form->addWidget(seed_, row, 1);
     form->addWidget(record_, row++, 2, 1, 2);
@@ -261,6 +270,12 @@ void TrainPanel::setEpochs(int n) { epochs_->setValue(n); }
 void TrainPanel::setBatchSize(int n) { batch_->setValue(n); }
 void TrainPanel::setOptimizer(const QString& name) { optimizer_->setCurrentText(name); }
 void TrainPanel::setLearningRate(double lr) { lr_->setValue(lr); }
+bool TrainPanel::setLoss(const QString& name) {
+    const int i = loss_->findData(name);
+    if (i >= 0) loss_->setCurrentIndex(i);
+    return i >= 0;
+}
+QString TrainPanel::loss() const { return loss_->currentData().toString(); }
 void TrainPanel::setSeed(int seed) { seed_->setValue(seed); }
 void TrainPanel::setRecordInProject(bool on) { record_->setChecked(on); }
 QString TrainPanel::statusText() const { return status_->text(); }
@@ -300,6 +315,7 @@ TrainSettings TrainPanel::settings() const {
     s.options.maxSteps = maxSteps_;
     s.options.optimizer = ir::OptimizerConfig::defaults(optimizer_->currentText().toStdString());
     s.options.optimizer.learningRate = ir::LearningRateSchedule::constant(lr_->value());
+    s.options.loss = loss().toStdString();
     if (doc_->store() && record_->isChecked()) {
         s.projectFile = doc_->filePath().toStdString();
         s.modelName = doc_->modelName();
@@ -314,7 +330,7 @@ void TrainPanel::setStatus(const QString& text, bool error) {
 }
 
 void TrainPanel::setRunning(bool on) {
-    for (QWidget* w : std::initializer_list<QWidget*>{dataset_, device_, epochs_, batch_, optimizer_, lr_, seed_, record_})
+    for (QWidget* w : std::initializer_list<QWidget*>{dataset_, device_, epochs_, batch_, optimizer_, loss_, lr_, seed_, record_})
         w->setEnabled(!on);
     record_->setEnabled(!on && doc_->store());
     train_->setEnabled(!on);

@@ -1,5 +1,5 @@
 // The Train panel: pick a dataset (built-in or a CSV file), a device (the CPU or a Vulkan device),
-// epochs, batch size, optimizer, learning rate and seed; Train and Stop; a progress bar over the
+// epochs, batch size, optimizer, learning rate, loss and seed; Train and Stop; a progress bar over the
 // steps of the epoch, a status line, live loss and accuracy curves (per epoch, train and
 // validation, and the loss of every step) and the test accuracy when the run ends.
 //
@@ -48,6 +48,8 @@ public:
     void setBatchSize(int n);
     void setOptimizer(const QString& name); // sgd, adam, adamw, rmsprop; resets the learning rate
     void setLearningRate(double lr);
+    bool setLoss(const QString& name); // the engine's name, e.g. "categorical_crossentropy"; false when unknown
+    QString loss() const;
     void setSeed(int seed);
     void setMaxSteps(int64_t steps) { maxSteps_ = steps; } // -1: no limit (no control; tests, benchmarks)
     void setRecordInProject(bool on);
@@ -91,7 +93,7 @@ private:
     Document* doc_;
     nlohmann::json trainedSpec_;                    // the spec of the last finished run
     std::map<std::string, Tensor> trainedWeights_;  // its variables after the run
-    QComboBox *dataset_, *device_, *optimizer_;
+    QComboBox *dataset_, *device_, *optimizer_, *loss_;
     QSpinBox *epochs_, *batch_, *seed_;
     QDoubleSpinBox* lr_;
     QCheckBox* record_;
