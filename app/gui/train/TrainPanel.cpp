@@ -258,11 +258,18 @@ QStringList TrainPanel::devices() {
     return out;
 }
 
+namespace {
+// Selects the item whose data is `value`; false (selection unchanged) when there is none.
+bool selectByData(QComboBox* box, const QString& value) {
+    const int i = box->findData(value);
+    if (i >= 0) box->setCurrentIndex(i);
+    return i >= 0;
+}
+} // namespace
+
 bool TrainPanel::setDevice(const QString& id) {
     ensureDevices();
-    const int i = device_->findData(id);
-    if (i >= 0) device_->setCurrentIndex(i);
-    return i >= 0;
+    return selectByData(device_, id);
 }
 
 QString TrainPanel::device() const { return device_->currentData().toString(); }
@@ -270,11 +277,7 @@ void TrainPanel::setEpochs(int n) { epochs_->setValue(n); }
 void TrainPanel::setBatchSize(int n) { batch_->setValue(n); }
 void TrainPanel::setOptimizer(const QString& name) { optimizer_->setCurrentText(name); }
 void TrainPanel::setLearningRate(double lr) { lr_->setValue(lr); }
-bool TrainPanel::setLoss(const QString& name) {
-    const int i = loss_->findData(name);
-    if (i >= 0) loss_->setCurrentIndex(i);
-    return i >= 0;
-}
+bool TrainPanel::setLoss(const QString& name) { return selectByData(loss_, name); }
 QString TrainPanel::loss() const { return loss_->currentData().toString(); }
 void TrainPanel::setSeed(int seed) { seed_->setValue(seed); }
 void TrainPanel::setRecordInProject(bool on) { record_->setChecked(on); }
