@@ -14,6 +14,7 @@
 #include "app/gui/project/RecoveryFile.h"
 #include "app/gui/export/ExportModelDialog.h"
 #include "app/gui/inspect/ModelInspector.h"
+#include "app/gui/runs/RunsPanel.h"
 #include "app/gui/train/TrainPanel.h"
 
 #include "engine/Summary.h"
@@ -59,6 +60,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), doc_(new Document
     connect(doc_, &Document::versionsChanged, this, [this] {
         refreshVersions();
         refreshModels();
+        refreshRuns();
         updateTitle();
     });
     connect(doc_->model(), &GraphModel::changed, this, &MainWindow::updateStatus);
@@ -78,6 +80,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), doc_(new Document
     updateTitle();
     updateStatus();
     refreshVersions();
+    refreshRuns();
     refreshModels();
 }
 
@@ -120,6 +123,9 @@ void MainWindow::buildPanels() {
     train_ = new TrainPanel(doc_);
     trainDock_ = dock("train", tr("Train"), train_, Qt::BottomDockWidgetArea);
     tabifyDockWidget(summaryDock_, trainDock_);
+    runs_ = new RunsPanel;
+    runsDock_ = dock("runs", tr("Runs"), runs_, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(trainDock_, runsDock_);
     summaryDock_->raise();
     setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
@@ -146,9 +152,15 @@ void MainWindow::buildPanels() {
     });
 
     connect(train_, &TrainPanel::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m, 10000); });
-    connect(train_, &TrainPanel::runRecorded, this, [this](qint64, const QString& file) {
-        if (file == doc_->filePath()) refreshVersions(); // the run may have stored a new version
+    connect(train_, &TrainPanel::runRecorded, this, [this](qint64 run, const QString& file) {
+        if (file != doc_->filePath()) return;
+        refreshVersions(); // the run may have stored a new version
+        runs_->refresh();
+        runs_->selectRun(run);
     });
+    connect(runs_, &RunsPanel::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+    connect(runs_, &RunsPanel::openVersionRequested, this,
+            [this](const QString& model, qint64 version) { openVersion(model.toStdString(), version); });
     auto running = [this](bool on) {
         action("train")->setEnabled(!on);
         action("stopTraining")->setEnabled(on);
@@ -216,6 +228,8 @@ void MainWindow::buildActions() {
     add("zoomOut", tr("Zoom &Out"), QKeySequence::ZoomOut, [this] { view_->zoomOut(); });
     add("showGraph", tr("&Graph"), QKeySequence(tr("Ctrl+1")), [this] { showView("editor"); });
     add("showList", tr("Layer &List"), QKeySequence(tr("Ctrl+2")), [this] { showView("list"); });
+    add("showRuns", tr("&Runs"), QKeySequence(tr("Ctrl+3")), [this] { showView("runs"); });
+    action("showRuns")->setToolTip(tr("The training runs stored in the project, with their curves and checkpoints (Ctrl+3)"));
     add("autoLayout", tr("&Auto-layout"), QKeySequence(tr("Ctrl+L")), &MainWindow::autoLayout);
     add("group", tr("&Group into Block"), QKeySequence(tr("Ctrl+G")), &MainWindow::groupSelection);
     add("ungroup", tr("&Ungroup Block"), QKeySequence(tr("Ctrl+Shift+G")), &MainWindow::ungroupSelection);
@@ -245,6 +259,7 @@ void MainWindow::buildActions() {
                                     "<tr><td><b>Ctrl+C / Ctrl+V / Ctrl+D</b></td><td>copy, paste, duplicate</td></tr>"
                                     "<tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b></td><td>undo, redo</td></tr>"
                                     "<tr><td><b>Ctrl+N / Ctrl+O / Ctrl+S</b></td><td>new model, open, save a version</td></tr>"
+                                    "<tr><td><b>Ctrl+1 / Ctrl+2 / Ctrl+3</b></td><td>the graph, the layer list, the runs of the project</td></tr>"
                                     "<tr><td><b>Ctrl+0 / F</b></td><td>fit to view, focus the selection</td></tr>"
                                     "<tr><td><b>Ctrl+L</b></td><td>auto-layout</td></tr>"
                                     "<tr><td><b>Ctrl+G / Ctrl+Shift+G</b></td><td>group into a block, ungroup</td></tr>"
@@ -281,7 +296,9 @@ void MainWindow::buildMenus() {
     view->addSeparator();
     view->addActions({action("fit"), action("focus"), action("zoomIn"), action("zoomOut")});
     view->addSeparator();
-    for (QDockWidget* d : {paletteDock_, inspectorDock_, versionsDock_, summaryDock_, trainDock_, issuesDock_})
+    view->addAction(action("showRuns"));
+    view->addSeparator();
+    for (QDockWidget* d : {paletteDock_, inspectorDock_, versionsDock_, summaryDock_, trainDock_, runsDock_, issuesDock_})
         view->addAction(d->toggleViewAction());
     view->addSeparator();
     QMenu* theme = view->addMenu(tr("&Theme"));
@@ -341,15 +358,7 @@ void MainWindow::buildMenus() {
         }
     });
     connect(versions_, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
-        if (!doc_->store()) return;
-        if (!maybeSave()) return;
-        try {
-            doc_->openModel(doc_->modelName(), item->data(Qt::UserRole).toLongLong());
-            view_->fitAll();
-            statusBar()->showMessage(tr("Opened %1").arg(item->text()), 5000);
-        } catch (const std::exception& e) {
-            showError(tr("Could not open the version"), e);
-        }
+        if (item->flags() & Qt::ItemIsEnabled) openVersion(doc_->modelName(), item->data(Qt::UserRole).toLongLong());
     });
 }
 
@@ -418,6 +427,20 @@ void MainWindow::refreshModels() {
     switchingModel_ = false;
 }
 
+void MainWindow::refreshRuns() { runs_->setProject(doc_->store() ? doc_->filePath() : QString(), q(doc_->modelName())); }
+
+void MainWindow::openVersion(const std::string& model, int64_t versionId) {
+    if (!doc_->store() || !maybeSave()) return;
+    try {
+        doc_->openModel(model, versionId);
+        view_->fitAll();
+        const VersionInfo& v = *doc_->version();
+        statusBar()->showMessage(tr("Opened %1 v%2").arg(q(model)).arg(v.number), 5000);
+    } catch (const std::exception& e) {
+        showError(tr("Could not open the version"), e);
+    }
+}
+
 void MainWindow::showView(const QString& what) {
     if (what == "summary") {
         summaryDock_->show();
@@ -429,6 +452,12 @@ void MainWindow::showView(const QString& what) {
         trainDock_->raise();
         resizeDocks({trainDock_}, {std::max(trainDock_->height(), 330)}, Qt::Vertical);
         resizeDocks({trainDock_, issuesDock_}, {width() * 4 / 5, width() / 5}, Qt::Horizontal);
+        centralTabs_->setCurrentWidget(view_);
+    } else if (what == "runs") {
+        runsDock_->show();
+        runsDock_->raise();
+        resizeDocks({runsDock_}, {std::max(runsDock_->height(), 400)}, Qt::Vertical);
+        resizeDocks({runsDock_, issuesDock_}, {width() * 5 / 6, width() / 6}, Qt::Horizontal);
         centralTabs_->setCurrentWidget(view_);
     } else if (what == "list") {
         centralTabs_->setCurrentWidget(list_);

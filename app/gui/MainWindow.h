@@ -27,6 +27,7 @@ class IssuesPanel;
 class LayerListPanel;
 class PalettePanel;
 class RecoveryFile;
+class RunsPanel;
 class SummaryPanel;
 class TrainPanel;
 
@@ -46,11 +47,12 @@ public:
     LayerListPanel* layerList() const { return list_; }
     TrainPanel* trainPanel() const { return train_; }
     QListWidget* versionsList() const { return versions_; }
+    RunsPanel* runsPanel() const { return runs_; }
     QAction* action(const QString& name) const; // by objectName, e.g. "undo", "fit"
 
     // Opens a project (or shows why not); returns whether it did.
     bool openProject(const QString& path);
-    // Shows a panel for screenshots and tests: "editor", "summary", "list" or "train".
+    // Shows a panel for screenshots and tests: "editor", "summary", "list", "train" or "runs".
     void showView(const QString& what);
     // Offers the autosaved model of a session that did not end cleanly.
     void offerRecovery();
@@ -96,6 +98,8 @@ private:
     void updateStatus();
     void refreshVersions();
     void refreshModels();
+    void refreshRuns(); // the Runs panel follows the document's project and model
+    void openVersion(const std::string& model, int64_t versionId);
     void addRecent(const QString& path);
     void rebuildRecentMenu();
     bool maybeSave(); // false: the person cancelled
@@ -114,9 +118,10 @@ private:
     IssuesPanel* issues_;
     LayerListPanel* list_;
     TrainPanel* train_;
+    RunsPanel* runs_;
     QListWidget* versions_;
     QComboBox* models_;
-    QDockWidget *paletteDock_, *inspectorDock_, *summaryDock_, *issuesDock_, *versionsDock_, *trainDock_;
+    QDockWidget *paletteDock_, *inspectorDock_, *summaryDock_, *issuesDock_, *versionsDock_, *trainDock_, *runsDock_;
     QLabel* statusStats_;
     QMenu* recentMenu_ = nullptr;
     QTimer* autosave_;

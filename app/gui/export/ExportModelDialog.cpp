@@ -37,6 +37,9 @@ QString defaultName(const std::string& model, ExportModelDialog::Format f) {
 }
 } // namespace
 
+void ExportModelDialog::setWeightsNote(const QString& html) { weightsNote_->setText(html); }
+QString ExportModelDialog::weightsNote() const { return weightsNote_->text(); }
+
 QString ExportModelDialog::suffixHint(Format f) {
     switch (f) {
     case Format::SavedModel: return tr("a new folder: saved_model.json, fingerprint.json and variables/ (loads with strata-cli, no GUI)");

@@ -37,6 +37,9 @@ public:
     QString target() const;
     void setTarget(const QString& path);
     bool usesTrainedWeights() const { return hasTrained_; }
+    // Replaces the line that says where the weights come from (e.g. a stored run's checkpoint).
+    void setWeightsNote(const QString& html);
+    QString weightsNote() const;
 
     // Writes the export; false with message() saying why (the dialog shows it too).
     bool exportModel();

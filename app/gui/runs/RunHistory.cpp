@@ -1,0 +1,105 @@
+#include "app/gui/runs/RunHistory.h"
+
+#include "storage/CheckpointStore.h"
+#include "storage/Project.h"
+#include "storage/StorageError.h"
+#include "storage/VariableSource.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace strata::gui {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+double number(const nlohmann::json& obj, const char* key) {
+    const auto it = obj.find(key);
+    return it != obj.end() && it->is_number() ? it->get<double>() : kNaN;
+}
+
+storage::Project openReadOnly(const std::string& file) { return storage::Project::open(file, storage::OpenMode::ReadOnly); }
+
+} // namespace
+
+std::vector<RunSummary> RunHistory::runs(const std::string& model) const {
+    storage::Project project = openReadOnly(file_);
+    std::optional<int64_t> modelId;
+    if (!model.empty()) {
+        auto m = project.findModel(model);
+        if (!m) return {};
+        modelId = m->id;
+    }
+    const storage::CheckpointStore checkpoints(project);
+    std::vector<RunSummary> out;
+    for (const storage::RunInfo& r : project.runs(modelId)) {
+        RunSummary s;
+        s.id = r.id;
+        s.model = r.modelName;
+        s.modelVersion = r.modelVersion;
+        s.modelVersionId = r.modelVersionId;
+        s.dataset = r.datasetName;
+        s.backend = r.backend;
+        s.status = r.status;
+        s.startedAt = r.startedAt;
+        s.endedAt = r.endedAt;
+        s.hyperparameters = r.hyperparameters;
+        s.result = r.result;
+        s.seed = r.seed;
+        s.loss = s.accuracy = s.valLoss = s.valAccuracy = kNaN;
+        int lastEpoch = 0;
+        for (const storage::Metric& m : project.metrics(r.id, "epoch")) {
+            if (m.at < lastEpoch) continue;
+            if (m.at > lastEpoch) { // a newer epoch: its figures replace the older ones
+                lastEpoch = int(m.at);
+                s.loss = s.accuracy = s.valLoss = s.valAccuracy = kNaN;
+            }
+            if (m.name == "loss") s.loss = m.value;
+            else if (m.name == "accuracy") s.accuracy = m.value;
+            else if (m.name == "val_loss") s.valLoss = m.value;
+            else if (m.name == "val_accuracy") s.valAccuracy = m.value;
+        }
+        s.epochsDone = r.result.contains("epochs_done") && r.result["epochs_done"].is_number_integer()
+                           ? r.result["epochs_done"].get<int>()
+                           : lastEpoch;
+        s.testLoss = number(r.result, "test_loss");
+        s.testAccuracy = number(r.result, "test_accuracy");
+        const auto list = checkpoints.list({std::nullopt, std::nullopt, r.id});
+        s.checkpoints = int(list.size());
+        if (!list.empty()) s.latestCheckpoint = list.back().id;
+        out.push_back(std::move(s));
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+std::map<std::string, std::vector<std::pair<double, double>>> RunHistory::epochMetrics(int64_t runId) const {
+    storage::Project project = openReadOnly(file_);
+    std::map<std::string, std::vector<std::pair<double, double>>> out;
+    for (const storage::Metric& m : project.metrics(runId, "epoch")) out[m.name].emplace_back(double(m.at), m.value);
+    for (auto& [name, points] : out) std::sort(points.begin(), points.end());
+    return out;
+}
+
+RunWeights RunHistory::weights(int64_t runId) const {
+    storage::Project project = openReadOnly(file_);
+    const storage::RunInfo run = project.run(runId);
+    const auto latest = storage::CheckpointStore(project).latest({std::nullopt, std::nullopt, runId});
+    if (!latest)
+        throw storage::StorageError(file_ + ": run " + std::to_string(runId) + " of model '" + run.modelName +
+                                    "' has no checkpoint (it ended before its first one was written)");
+    RunWeights w;
+    w.spec = project.version(run.modelVersionId).spec;
+    w.checkpointId = latest->id;
+    w.step = latest->step;
+    w.epochsDone = latest->epochsDone;
+    const storage::CheckpointReader reader(project, latest->id);
+    for (const storage::VariableEntry& e : reader.entries())
+        if (storage::isModelKey(e.key))
+            if (auto path = storage::pathOfKey(e.key)) w.values.emplace(*path, reader.read(e));
+    return w;
+}
+
+} // namespace strata::gui

@@ -1,0 +1,66 @@
+// The training runs a project file holds, as the Runs panel shows them: each run with its model
+// version, dataset, device, status and final figures, its per-epoch metrics, and the weights of
+// its newest checkpoint. Reads only: the project is opened read-only for each call, so a run
+// being recorded by a TrainJob (another connection, WAL mode) is seen as far as it has committed.
+//
+//   RunHistory h("/data/p.strata");
+//   for (const RunSummary& r : h.runs()) ...        // newest first
+//   auto curves = h.epochMetrics(r.id);            // {"loss": [(1, 0.8), (2, 0.5)], ...}
+//   RunWeights w = h.weights(r.id);                // spec of the run's version + checkpoint values
+#pragma once
+
+#include "engine/ModelSpec.h"
+#include "engine/Tensor.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace strata::gui {
+
+struct RunSummary {
+    int64_t id = 0;
+    std::string model;
+    int modelVersion = 0;
+    int64_t modelVersionId = 0;
+    std::string dataset, backend, status, startedAt, endedAt;
+    nlohmann::json hyperparameters = nlohmann::json::object();
+    nlohmann::json result = nlohmann::json::object();
+    uint64_t seed = 0;
+    // The newest epoch's figures (NaN when the run has none), and the test split's.
+    double loss, accuracy, valLoss, valAccuracy, testLoss, testAccuracy;
+    int epochsDone = 0;
+    int checkpoints = 0;
+    std::optional<int64_t> latestCheckpoint; // the newest checkpoint of the run
+};
+
+struct RunWeights {
+    ModelSpec spec;                       // the model version the run trained
+    std::map<std::string, Tensor> values; // by variable path ("model/dense_1/kernel")
+    int64_t checkpointId = 0;
+    int64_t step = 0;
+    int epochsDone = 0;
+};
+
+class RunHistory {
+public:
+    explicit RunHistory(std::string projectFile) : file_(std::move(projectFile)) {}
+
+    const std::string& file() const { return file_; }
+    // Newest first; only `model`'s runs when it is not empty. Throws StorageError naming the file.
+    std::vector<RunSummary> runs(const std::string& model = {}) const;
+    // name -> (epoch, value), epochs ascending; names as recorded ("loss", "val_accuracy", ...).
+    std::map<std::string, std::vector<std::pair<double, double>>> epochMetrics(int64_t runId) const;
+    // The run's model version and its newest checkpoint's model variables. Throws StorageError
+    // naming the run when it has no checkpoint, or the key when a value cannot be read.
+    RunWeights weights(int64_t runId) const;
+
+private:
+    std::string file_;
+};
+
+} // namespace strata::gui

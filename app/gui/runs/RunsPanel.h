@@ -1,0 +1,85 @@
+// The Runs panel: every training run the project file holds (the editor's and strata-cli's),
+// newest first, with its model version, dataset, device, status and final figures. Selecting a
+// run draws its loss and accuracy per epoch and lists its settings; from there the run's model
+// version opens on the canvas, and its newest checkpoint opens in the model inspector or is
+// exported (saved model, ONNX, PyTorch). Without a project it says how runs get recorded.
+//
+//   RunsPanel runs;
+//   runs.setProject("/data/p.strata", "digits_mlp");   // reads the file; refresh() re-reads
+//   runs.selectRun(3);
+//   runs.inspectSelected();                             // a ModelInspector on run 3's weights
+#pragma once
+
+#include "app/gui/runs/RunHistory.h"
+
+#include <QWidget>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+class QCheckBox;
+class QLabel;
+class QPushButton;
+class QStackedWidget;
+class QTableWidget;
+
+namespace strata::gui {
+
+class CurveChart;
+class ExportModelDialog;
+class ModelInspector;
+
+class RunsPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit RunsPanel(QWidget* parent = nullptr);
+
+    // The project to read (empty: none) and the model being edited (for "only this model").
+    void setProject(const QString& file, const QString& currentModel);
+    void setCurrentModel(const QString& model);
+    void setOnlyCurrentModel(bool on);
+    // Re-reads the project, keeping the selection when that run is still listed.
+    void refresh();
+
+    int runCount() const { return int(runs_.size()); }
+    const std::vector<RunSummary>& runs() const { return runs_; }
+    bool selectRun(qint64 runId);
+    std::optional<RunSummary> selectedRun() const;
+    QTableWidget* table() const { return table_; }
+    CurveChart* lossChart() const { return lossChart_; }
+    CurveChart* accuracyChart() const { return accuracyChart_; }
+    QString detailsText() const;
+    QString messageText() const; // the empty state (no project, no runs, unreadable file)
+    QString lastError() const { return lastError_; } // why the last weights read failed
+
+    // The selected run's weights (its newest checkpoint); null with the reason in lastError().
+    std::optional<RunWeights> selectedWeights();
+    // Opens a model inspector (non-modal, deleted on close) on the selected run's weights.
+    ModelInspector* inspectSelected();
+    // An export dialog holding the selected run's weights (the caller shows and deletes it).
+    std::unique_ptr<ExportModelDialog> exportDialogForSelected();
+
+signals:
+    void openVersionRequested(const QString& model, qint64 versionId);
+    void statusMessage(const QString& text);
+
+private:
+    void selectionChanged();
+    void showMessage(const QString& html);
+    void exportSelected();
+
+    std::unique_ptr<RunHistory> history_;
+    QString model_, lastError_;
+    std::vector<RunSummary> runs_;
+    QStackedWidget* stack_;
+    QLabel* message_;
+    QLabel* header_;
+    QCheckBox* onlyModel_;
+    QTableWidget* table_;
+    CurveChart *lossChart_, *accuracyChart_;
+    QLabel* details_;
+    QPushButton *openVersion_, *inspect_, *export_;
+};
+
+} // namespace strata::gui

@@ -1,0 +1,251 @@
+// The Runs panel: it lists the runs a project holds (recorded here by strata-cli, in-process),
+// newest first, with their figures as stored; a selected run draws its epoch metrics; its newest
+// checkpoint opens in the model inspector and is exported with exactly the stored values; a run
+// without a checkpoint says why it cannot be inspected; the main window follows the project,
+// refreshes when a run is recorded and opens the run's model version.
+#include <QAction>
+#include <QCheckBox>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "GuiTestSupport.h"
+
+#include "app/cli/Cli.h"
+#include "app/gui/MainWindow.h"
+#include "app/gui/export/ExportModelDialog.h"
+#include "app/gui/inspect/ModelInspector.h"
+#include "app/gui/runs/RunsPanel.h"
+#include "app/gui/train/CurveChart.h"
+#include "app/gui/train/TrainPanel.h"
+
+#include "storage/CheckpointStore.h"
+#include "storage/Project.h"
+#include "storage/SavedModel.h"
+
+#include <cmath>
+#include <sstream>
+
+using namespace strata;
+using namespace strata::gui;
+
+namespace {
+
+// `strata-cli train EXAMPLE --data digits --project FILE ARGS...`, in this process.
+void trainInto(const QString& project, const QString& example, std::vector<std::string> extra) {
+    std::vector<std::string> args = {"train", (test::resources() + "/examples/" + example + ".json").toStdString(), "--data",
+                                     "digits", "--project", project.toStdString()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::ostringstream out, err;
+    const int rc = cli::runCli(args, out, err);
+    QVERIFY2(rc == 0, err.str().c_str());
+}
+
+QString cellText(const RunsPanel& panel, int row, const QString& header) {
+    QTableWidget* t = panel.table();
+    for (int c = 0; c < t->columnCount(); ++c)
+        if (t->horizontalHeaderItem(c)->text() == header) return t->item(row, c)->text();
+    return "<no column " + header + ">";
+}
+
+QPushButton* button(const RunsPanel& panel, const char* name) { return panel.findChild<QPushButton*>(name); }
+
+} // namespace
+
+class TestGuiRuns : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    QString project_;
+
+private slots:
+    void initTestCase() {
+        test::isolateUserFolders();
+        QVERIFY(dir_.isValid());
+        project_ = dir_.filePath("runs.strata");
+        trainInto(project_, "digits_mlp", {"--epochs", "3"});
+        trainInto(project_, "digits_mlp", {"--epochs", "2", "--optimizer", "sgd", "--lr", "0.05"});
+        trainInto(project_, "two_branch", {"--epochs", "1"});
+    }
+
+    void withoutAProjectItSaysHowRunsGetThere() {
+        RunsPanel panel;
+        QCOMPARE(panel.runCount(), 0);
+        QVERIFY(panel.messageText().contains("No project"));
+        QVERIFY(panel.messageText().contains("Record in project"));
+
+        const QString empty = dir_.filePath("empty.strata");
+        storage::Project::open(empty.toStdString(), storage::OpenMode::Create).saveVersion("m", test::example("digits_mlp"));
+        panel.setProject(empty, "m");
+        QCOMPARE(panel.runCount(), 0);
+        QVERIFY2(panel.messageText().contains("No runs in empty.strata"), qPrintable(panel.messageText()));
+
+        panel.setProject(dir_.filePath("absent.strata"), "m");
+        QVERIFY2(panel.messageText().contains("could not be read") && panel.messageText().contains("absent.strata"),
+                 qPrintable(panel.messageText()));
+    }
+
+    void listsEveryRunNewestFirstWithItsStoredFigures() {
+        RunsPanel panel;
+        panel.setProject(project_, "digits_mlp");
+        QCOMPARE(panel.runCount(), 3);
+        QCOMPARE(panel.table()->rowCount(), 3);
+        storage::Project p = storage::Project::open(project_.toStdString(), storage::OpenMode::ReadOnly);
+        const auto stored = p.runs();
+        for (int row = 0; row < 3; ++row) {
+            const storage::RunInfo& r = stored[std::size_t(2 - row)]; // newest first
+            QCOMPARE(cellText(panel, row, "Run"), QString::number(r.id));
+            QCOMPARE(cellText(panel, row, "Model"), QString("%1 v%2").arg(QString::fromStdString(r.modelName)).arg(r.modelVersion));
+            QCOMPARE(cellText(panel, row, "Dataset"), QString("digits"));
+            QCOMPARE(cellText(panel, row, "Status"), QString("completed"));
+            QCOMPARE(cellText(panel, row, "Epochs"), QString::number(r.hyperparameters.at("epochs").get<int>()));
+            QCOMPARE(cellText(panel, row, "Test accuracy"),
+                     QString::number(100.0 * r.result.at("test_accuracy").get<double>(), 'f', 1) + "%");
+            double lastLoss = NAN;
+            for (const auto& m : p.metrics(r.id, "epoch"))
+                if (m.name == "loss") lastLoss = m.value;
+            QCOMPARE(cellText(panel, row, "Loss"), QString::number(lastLoss, 'f', 4));
+        }
+        QCOMPARE(panel.selectedRun()->id, stored.back().id); // the newest is selected
+
+        // The first run: three epochs of train and validation curves, as stored.
+        QVERIFY(panel.selectRun(stored.front().id));
+        QCOMPARE(panel.selectedRun()->id, stored.front().id);
+        QCOMPARE(panel.lossChart()->pointCount("loss"), 3);
+        QCOMPARE(panel.lossChart()->pointCount("val_loss"), 3);
+        QCOMPARE(panel.accuracyChart()->pointCount("val_accuracy"), 3);
+        std::vector<double> losses;
+        for (const auto& m : p.metrics(stored.front().id, "epoch"))
+            if (m.name == "loss") losses.push_back(m.value);
+        const auto points = panel.lossChart()->points("loss");
+        for (std::size_t i = 0; i < 3; ++i) {
+            QCOMPARE(points[i].x(), double(i + 1));
+            QCOMPARE(points[i].y(), losses[i]);
+        }
+        QVERIFY(panel.detailsText().contains(QString("Run %1").arg(stored.front().id)));
+        QVERIFY2(panel.detailsText().contains("adam"), qPrintable(panel.detailsText()));
+        QVERIFY(button(panel, "inspectRun")->isEnabled());
+
+        // Only this model: the two_branch run goes.
+        panel.setOnlyCurrentModel(true);
+        QCOMPARE(panel.runCount(), 2);
+        QVERIFY(panel.selectedRun().has_value());
+        QCOMPARE(panel.selectedRun()->id, stored.front().id); // the selection survives the refresh
+        panel.setCurrentModel("two_branch");
+        QCOMPARE(panel.runCount(), 1);
+        QCOMPARE(cellText(panel, 0, "Model"), QString("two_branch v1"));
+    }
+
+    void inspectAndExportUseTheNewestCheckpoint() {
+        RunsPanel panel;
+        panel.setProject(project_, "digits_mlp");
+        storage::Project p = storage::Project::open(project_.toStdString(), storage::OpenMode::ReadOnly);
+        const int64_t runId = p.runs().front().id;
+        QVERIFY(panel.selectRun(runId));
+        storage::CheckpointFilter filter;
+        filter.runId = runId;
+        const auto latest = storage::CheckpointStore(p).latest(filter);
+        QVERIFY(latest.has_value());
+        QCOMPARE(latest->epochsDone, 3);
+        const storage::CheckpointReader reader(p, latest->id);
+        auto stored = [&](const std::string& path) {
+            for (const auto& e : reader.entries())
+                if (e.key == path + "/.ATTRIBUTES/VARIABLE_VALUE") return reader.read(e);
+            return Tensor();
+        };
+
+        ModelInspector* inspector = panel.inspectSelected();
+        QVERIFY2(inspector, qPrintable(panel.lastError()));
+        QVERIFY(inspector->windowTitle().contains(QString("Run %1").arg(runId)));
+        QVERIFY2(inspector->valuesNote().contains("given values"), qPrintable(inspector->valuesNote()));
+        int compared = 0;
+        for (Variable* v : inspector->model()->variables()) {
+            const Tensor want = stored(v->path());
+            QCOMPARE(want.size(), v->value().size());
+            for (int64_t i = 0; i < want.size(); ++i) QCOMPARE(v->value().f32()[i], want.f32()[i]);
+            ++compared;
+        }
+        QCOMPARE(compared, 4);
+        inspector->close();
+
+        std::unique_ptr<ExportModelDialog> dialog = panel.exportDialogForSelected();
+        QVERIFY(dialog);
+        QVERIFY(dialog->usesTrainedWeights());
+        QVERIFY2(dialog->weightsNote().contains(QString("run %1").arg(runId)), qPrintable(dialog->weightsNote()));
+        dialog->setFormat(ExportModelDialog::Format::SavedModel);
+        dialog->setTarget(dir_.filePath("run_saved"));
+        QVERIFY2(dialog->exportModel(), qPrintable(dialog->message()));
+        auto model = storage::SavedModel::load(dir_.filePath("run_saved").toStdString()).instantiate();
+        compared = 0;
+        for (Variable* v : model->variables()) {
+            const Tensor want = stored(v->path());
+            for (int64_t i = 0; i < want.size(); ++i) QCOMPARE(v->value().f32()[i], want.f32()[i]);
+            ++compared;
+        }
+        QCOMPARE(compared, 4);
+    }
+
+    void aRunWithoutACheckpointSaysSo() {
+        QTemporaryDir dir;
+        const QString file = dir.filePath("bare.strata");
+        int64_t runId = 0;
+        {
+            storage::Project p = storage::Project::open(file.toStdString(), storage::OpenMode::Create);
+            const auto version = p.saveVersion("digits_mlp", test::example("digits_mlp"));
+            storage::NewRun run;
+            run.modelVersionId = version.id;
+            runId = p.beginRun(run);
+            p.updateRun(runId, "failed", {{"message", "the data did not load"}});
+        }
+        RunsPanel panel;
+        panel.setProject(file, "digits_mlp");
+        QCOMPARE(panel.runCount(), 1);
+        QCOMPARE(cellText(panel, 0, "Status"), QString("failed"));
+        QVERIFY(!button(panel, "inspectRun")->isEnabled());
+        QVERIFY(!button(panel, "exportRun")->isEnabled());
+        QVERIFY(button(panel, "openRunVersion")->isEnabled());
+        QVERIFY(panel.detailsText().contains("No checkpoint"));
+        QVERIFY(panel.detailsText().contains("the data did not load"));
+        QVERIFY(!panel.inspectSelected());
+        QVERIFY2(panel.lastError().contains(QString("run %1").arg(runId)) && panel.lastError().contains("no checkpoint"),
+                 qPrintable(panel.lastError()));
+    }
+
+    void theMainWindowFollowsTheProjectAndItsRuns() {
+        QTemporaryDir dir;
+        const QString file = dir.filePath("window.strata");
+        QVERIFY(QFile::copy(project_, file));
+        MainWindow w;
+        w.setInteractive(false);
+        QCOMPARE(w.runsPanel()->runCount(), 0);
+        QVERIFY(w.action("showRuns"));
+        QCOMPARE(w.action("showRuns")->shortcut(), QKeySequence(QObject::tr("Ctrl+3")));
+        QVERIFY(w.openProject(file));
+        QCOMPARE(w.runsPanel()->runCount(), 3);
+
+        // A run recorded while the window is open (here by strata-cli) shows when the train panel says so.
+        trainInto(file, "digits_mlp", {"--epochs", "1"});
+        storage::Project p = storage::Project::open(file.toStdString(), storage::OpenMode::ReadOnly);
+        const int64_t newest = p.runs().back().id;
+        emit w.trainPanel()->runRecorded(newest, file);
+        QCOMPARE(w.runsPanel()->runCount(), 4);
+        QCOMPARE(w.runsPanel()->selectedRun()->id, newest);
+
+        // Open Model Version: the two_branch run's version opens on the canvas.
+        int row = -1;
+        for (int r = 0; r < w.runsPanel()->runCount(); ++r)
+            if (w.runsPanel()->runs()[std::size_t(r)].model == "two_branch") row = r;
+        QVERIFY(row >= 0);
+        const RunSummary run = w.runsPanel()->runs()[std::size_t(row)];
+        QVERIFY(w.runsPanel()->selectRun(run.id));
+        QTest::mouseClick(button(*w.runsPanel(), "openRunVersion"), Qt::LeftButton);
+        QCOMPARE(w.document()->modelName(), std::string("two_branch"));
+        QVERIFY(w.document()->version().has_value());
+        QCOMPARE(w.document()->version()->id, run.modelVersionId);
+    }
+};
+
+QTEST_MAIN(TestGuiRuns)
+#include "tst_gui_runs.moc"
