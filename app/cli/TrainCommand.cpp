@@ -178,7 +178,7 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
 } // namespace
 
 void addTrainCommands(std::vector<Command>& out) {
-    out.push_back({"train", "train a model spec on a dataset (CPU backend)",
+    out.push_back({"train", "train a model spec on a dataset (CPU, or a Vulkan device with --device)",
                    std::string("usage: strata-cli train MODEL.json --data NAME [options]\n"
                                "       strata-cli train [MODEL.json] --project P.strata --resume [--epochs N]\n\n") +
                    "  --data NAME         digits | iris | wine | fashion-mnist | mnist:DIR\n"

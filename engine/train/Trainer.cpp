@@ -76,7 +76,6 @@ struct Trainer::Prepared {
     std::unique_ptr<ir::PreparedGraph> plan;
     ir::ValueId loss = ir::kNoValue, output = ir::kNoValue;
     std::string inputName;
-    std::vector<Tensor> results;
 };
 
 Trainer::Trainer(Model& model, ir::Backend& backend, TrainOptions options)
@@ -193,6 +192,16 @@ const data::Dataset& withLossTargets(const data::Dataset& d, const std::string& 
 }
 } // namespace
 
+void Trainer::drainQueued(std::size_t runs) {
+    std::vector<Tensor> dropped;
+    for (std::size_t i = 0; i < runs; ++i) {
+        try {
+            backend_.collect(dropped);
+        } catch (const std::exception&) {
+        }
+    }
+}
+
 FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* validation) {
     checkData(trainIn);
     if (validation) checkData(*validation);
@@ -214,13 +223,8 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
     struct Step { int64_t rows = 0, batch = 0; int buf = 0; };
     std::deque<Step> inFlight;
     auto drain = [&] { // after an error or a NaN: the runs still queued are dropped
-        while (!inFlight.empty()) {
-            inFlight.pop_front();
-            try {
-                backend_.collect(results[0]);
-            } catch (const std::exception&) {
-            }
-        }
+        drainQueued(inFlight.size());
+        inFlight.clear();
     };
     FitResult result;
     try {
@@ -320,24 +324,49 @@ EvalResult Trainer::evaluate(const data::Dataset& dIn) {
     const int64_t classes = model_.outputShape(model_.outputIndices()[0]).back();
     data::Dataset converted;
     const data::Dataset& d = withLossTargets(dIn, options_.loss, classes, converted);
+    // Pipelined like fit: batch n+1 is enqueued before batch n's results are read. The labels of
+    // each batch in flight stay in their own ring slot until its accuracy is counted.
     data::BatchIterator it(d, {options_.batchSize, false, false, 0});
-    Tensor xb = it.makeXBatch(), yb = it.makeYBatch();
+    const int ring = backend_.maxInFlight() + 1;
+    std::vector<Tensor> xb, yb;
+    for (int i = 0; i < ring; ++i) xb.push_back(it.makeXBatch()), yb.push_back(it.makeYBatch());
+    std::vector<std::vector<Tensor>> results(static_cast<std::size_t>(ring));
+    struct Batch { int64_t rows = 0; int buf = 0; };
+    std::deque<Batch> inFlight;
     it.beginEpoch(0);
     EvalResult r;
     double lossSum = 0, absSum = 0;
     int64_t correct = 0;
-    while (int64_t rows = it.next(xb, yb)) {
-        Prepared& p = prepared(rowsView(xb, rows).shape, int(Mode::Evaluate));
-        const ir::Feed feeds[] = {{p.inputName, rowsView(xb, rows)}, {"labels", rowsView(yb, rows)}};
-        const ir::ValueId fetch[] = {p.loss, p.output};
-        backend_.run(*p.plan, feeds, fetch, p.results);
-        lossSum += double(p.results[0].f32()[0]) * double(rows);
-        if (isClassificationLoss(options_.loss)) correct += countCorrect(p.results[1], yb, rows, options_.loss);
+    auto finishBatch = [&] {
+        const Batch b = inFlight.front();
+        inFlight.pop_front();
+        std::vector<Tensor>& res = results[std::size_t(b.buf)];
+        backend_.collect(res);
+        lossSum += double(res[0].f32()[0]) * double(b.rows);
+        if (isClassificationLoss(options_.loss)) correct += countCorrect(res[1], yb[std::size_t(b.buf)], b.rows, options_.loss);
         else {
-            const int64_t n = p.results[1].size() / p.results[1].shape()[0] * rows;
-            for (int64_t i = 0; i < n; ++i) absSum += std::fabs(double(p.results[1].f32()[i]) - double(yb.f32()[i]));
+            const int64_t n = res[1].size() / res[1].shape()[0] * b.rows;
+            const float* want = yb[std::size_t(b.buf)].f32();
+            for (int64_t i = 0; i < n; ++i) absSum += std::fabs(double(res[1].f32()[i]) - double(want[i]));
         }
-        r.samples += rows;
+        r.samples += b.rows;
+    };
+    try {
+        int cur = 0;
+        while (int64_t rows = it.next(xb[std::size_t(cur)], yb[std::size_t(cur)])) {
+            if (int(inFlight.size()) >= backend_.maxInFlight()) finishBatch();
+            Prepared& p = prepared(rowsView(xb[std::size_t(cur)], rows).shape, int(Mode::Evaluate));
+            const ir::Feed feeds[] = {{p.inputName, rowsView(xb[std::size_t(cur)], rows)},
+                                      {"labels", rowsView(yb[std::size_t(cur)], rows)}};
+            const ir::ValueId fetch[] = {p.loss, p.output};
+            backend_.enqueue(*p.plan, feeds, fetch);
+            inFlight.push_back({rows, cur});
+            cur = (cur + 1) % ring;
+        }
+        while (!inFlight.empty()) finishBatch();
+    } catch (...) {
+        drainQueued(inFlight.size());
+        throw;
     }
     if (r.samples == 0) return r;
     r.loss = lossSum / double(r.samples);
@@ -356,16 +385,33 @@ Tensor Trainer::predict(const Tensor& x) {
     Tensor out{Shape(dims)};
     const int64_t rowOut = outShape.numElementsFrom(1);
     const int64_t rowIn = x.shape().numElementsFrom(1);
-    for (int64_t start = 0; start < n; start += options_.batchSize) {
-        const int64_t rows = std::min(options_.batchSize, n - start);
-        std::vector<int64_t> inDims = x.shape().dims();
-        inDims[0] = rows;
-        ir::TensorView view(x.f32() + start * rowIn, Shape(inDims), DType::F32);
-        Prepared& p = prepared(view.shape, int(Mode::Predict));
-        const ir::Feed feeds[] = {{p.inputName, view}};
-        const ir::ValueId fetch[] = {p.output};
-        backend_.run(*p.plan, feeds, fetch, p.results);
-        std::memcpy(out.f32() + start * rowOut, p.results[0].f32(), std::size_t(rows * rowOut) * sizeof(float));
+    // Pipelined: a backend copies each batch's input when it is enqueued, so the views need no ring.
+    struct Batch { int64_t start = 0, rows = 0; };
+    std::deque<Batch> inFlight;
+    std::vector<Tensor> results;
+    auto finishBatch = [&] {
+        const Batch b = inFlight.front();
+        inFlight.pop_front();
+        backend_.collect(results);
+        std::memcpy(out.f32() + b.start * rowOut, results[0].f32(), std::size_t(b.rows * rowOut) * sizeof(float));
+    };
+    try {
+        for (int64_t start = 0; start < n; start += options_.batchSize) {
+            if (int(inFlight.size()) >= backend_.maxInFlight()) finishBatch();
+            const int64_t rows = std::min(options_.batchSize, n - start);
+            std::vector<int64_t> inDims = x.shape().dims();
+            inDims[0] = rows;
+            ir::TensorView view(x.f32() + start * rowIn, Shape(inDims), DType::F32);
+            Prepared& p = prepared(view.shape, int(Mode::Predict));
+            const ir::Feed feeds[] = {{p.inputName, view}};
+            const ir::ValueId fetch[] = {p.output};
+            backend_.enqueue(*p.plan, feeds, fetch);
+            inFlight.push_back({start, rows});
+        }
+        while (!inFlight.empty()) finishBatch();
+    } catch (...) {
+        drainQueued(inFlight.size());
+        throw;
     }
     return out;
 }

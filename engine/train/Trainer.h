@@ -102,6 +102,8 @@ private:
     Prepared& prepared(const Shape& xBatch, int mode);
     void snapshot(int64_t step);
     void restoreSnapshot();
+    // Collects and drops `runs` enqueued runs after an error; their own errors are dropped too.
+    void drainQueued(std::size_t runs);
 
     Model& model_;
     ir::Backend& backend_;

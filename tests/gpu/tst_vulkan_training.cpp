@@ -15,6 +15,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
+
 using namespace strata;
 using ir::ValueId;
 
@@ -106,6 +109,40 @@ std::vector<float> trainStepsPipelined(ir::Backend& be, const ir::TrainingGraphs
     }
     return losses;
 }
+
+// Forwards to a backend and counts how many enqueued runs were outstanding at most, and the
+// synchronous runs, so a test sees that a loop pipelines.
+class CountingBackend : public ir::Backend {
+public:
+    explicit CountingBackend(ir::Backend& inner) : inner_(inner) {}
+    std::string name() const override { return inner_.name(); }
+    void setVariable(const std::string& path, const Tensor& value) override { inner_.setVariable(path, value); }
+    Tensor getVariable(const std::string& path) const override { return inner_.getVariable(path); }
+    bool hasVariable(const std::string& path) const override { return inner_.hasVariable(path); }
+    std::vector<std::string> variablePaths() const override { return inner_.variablePaths(); }
+    std::unique_ptr<ir::PreparedGraph> prepare(const ir::Graph& g, std::vector<ValueId> outputs) override {
+        return inner_.prepare(g, std::move(outputs));
+    }
+    void run(ir::PreparedGraph& p, std::span<const ir::Feed> feeds, std::span<const ValueId> fetches,
+             std::vector<Tensor>& results) override {
+        ++syncRuns;
+        inner_.run(p, feeds, fetches, results);
+    }
+    void enqueue(ir::PreparedGraph& p, std::span<const ir::Feed> feeds, std::span<const ValueId> fetches) override {
+        inner_.enqueue(p, feeds, fetches);
+        maxOutstanding = std::max(maxOutstanding, ++outstanding);
+    }
+    void collect(std::vector<Tensor>& results) override {
+        inner_.collect(results);
+        --outstanding;
+    }
+    int maxInFlight() const override { return inner_.maxInFlight(); }
+
+    int outstanding = 0, maxOutstanding = 0, syncRuns = 0;
+
+private:
+    ir::Backend& inner_;
+};
 
 ir::OptimizerConfig optimizer(const std::string& json) { return ir::OptimizerConfig::fromJson(nlohmann::json::parse(json)); }
 
@@ -248,6 +285,38 @@ private slots:
     }
 
     // The trainer end to end: the digits MLP learns on the device.
+    // Evaluate and predict keep two batches in flight on Vulkan and give what the CPU gives, the
+    // last, shorter batch (359 test rows, batches of 32) included.
+    void evaluateAndPredictArePipelinedAndMatchCpu() {
+        if (!fresh()) QSKIP(why_.c_str());
+        auto spec = ModelSpec::load(STRATA_TEST_DATA_DIR "/../../resources/examples/digits_mlp.json");
+        auto onVulkan = Model::fromSpec(spec), onCpu = Model::fromSpec(spec);
+        onVulkan->build(0);
+        onCpu->build(0);
+        auto splits = data::loadBuiltinDataset("digits");
+        train::TrainOptions opts;
+        opts.batchSize = 32;
+        CountingBackend counted(*vk_);
+        cpu::CpuBackend cpuBackend(1);
+        train::Trainer vkTrainer(*onVulkan, counted, opts), cpuTrainer(*onCpu, cpuBackend, opts);
+        const train::EvalResult want = cpuTrainer.evaluate(splits.test), got = vkTrainer.evaluate(splits.test);
+        QCOMPARE(got.samples, want.samples);
+        QCOMPARE(got.accuracy, want.accuracy);
+        QVERIFY2(std::fabs(got.loss - want.loss) <= 1e-5 * std::fabs(want.loss), qPrintable(QString("loss %1 vs %2").arg(got.loss).arg(want.loss)));
+        QCOMPARE(counted.syncRuns, 0);
+        QCOMPARE(counted.maxOutstanding, 2);
+        QCOMPARE(counted.outstanding, 0);
+
+        counted.maxOutstanding = 0;
+        const Tensor p = vkTrainer.predict(splits.test.x), q = cpuTrainer.predict(splits.test.x);
+        QCOMPARE(p.shape(), q.shape());
+        for (int64_t i = 0; i < q.size(); ++i)
+            QVERIFY2(std::fabs(p.f32()[i] - q.f32()[i]) <= 1e-5f, qPrintable(QString("element %1: %2 vs %3").arg(i).arg(p.f32()[i]).arg(q.f32()[i])));
+        QCOMPARE(counted.syncRuns, 0);
+        QCOMPARE(counted.maxOutstanding, 2);
+        QCOMPARE(counted.outstanding, 0);
+    }
+
     void trainerLearnsDigits() {
         if (!fresh()) QSKIP(why_.c_str());
         auto spec = ModelSpec::load(STRATA_TEST_DATA_DIR "/../../resources/examples/digits_mlp.json");
