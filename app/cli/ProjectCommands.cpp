@@ -3,6 +3,7 @@
 #include "app/cli/Devices.h"
 #include "engine/Error.h"
 #include "engine/data/BuiltinDatasets.h"
+#include "engine/data/DatasetSource.h"
 #include "engine/train/Tracer.h"
 #include "engine/train/Trainer.h"
 #include "storage/CheckpointStore.h"
@@ -467,7 +468,7 @@ int predictCommand(const std::vector<std::string>& args, std::ostream& out, std:
 // ---- evaluate
 
 int evaluateCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    Args a(args, {}, {"--data", "--split", "--batch", "--loss", "--model", "--checkpoint", "--threads", "--device"});
+    Args a(args, {"--regression"}, {"--data", "--label", "--split", "--batch", "--loss", "--model", "--checkpoint", "--threads", "--device"});
     if (!a.ok() || a.positional().size() != 1 || !a.hasValue("--data")) {
         err << "strata-cli evaluate: " << (!a.ok() ? a.error() : a.positional().size() != 1 ? "expected one DIR or P.strata" : "--data NAME is required")
             << " (see --help)\n";
@@ -487,7 +488,13 @@ int evaluateCommand(const std::vector<std::string>& args, std::ostream& out, std
         opts.fromLogits = r.training.value("from_logits", false);
         const int64_t trainedBatch = r.training.value("batch_size", int64_t(32));
         opts.batchSize = std::max<int64_t>(1, a.hasValue("--batch") ? std::atoll(a.value("--batch").c_str()) : trainedBatch);
-        data::DatasetSplits splits = data::loadBuiltinDataset(a.value("--data"));
+        data::DataSource source{a.value("--data"), a.value("--label", ""), a.has("--regression")};
+        if (data::isCsvSource(source.name) && !a.hasValue("--label") && !a.has("--regression")) {
+            // The run's own target column, when the checkpoint's run trained on a CSV table.
+            source.label = r.training.value("label", std::string());
+            source.regression = r.training.value("regression", false);
+        }
+        data::DatasetSplits splits = data::loadDataSource(source);
         data::Dataset& d = split == "test" ? splits.test : split == "validation" ? splits.validation : splits.train;
         const int in = r.model->inputIndices()[0];
         data::reshapeFeatures(d, r.model->outputShape(in).withoutFirst(), r.model->layers()[in]->name());
@@ -554,7 +561,8 @@ void addProjectCommands(std::vector<Command>& out) {
                    "usage: strata-cli evaluate DIR|P.strata --data NAME [options]\n\n"
                    "Prints one JSON line: loss, accuracy (classification) or mae (regression), samples, data,\n"
                    "split, source. The loss is the one the model was trained with, when known.\n"
-                   "  --data NAME         digits | iris | wine | fashion-mnist | mnist:DIR\n"
+                   "  --data NAME         digits | iris | wine | fashion-mnist | mnist:DIR | FILE.csv\n"
+                   "  --label COLUMN, --regression   CSV: the target column and kind (default: the run's)\n"
                    "  --split S           test (default) | validation | train\n"
                    "  --loss NAME         override the loss\n"
                    "  --model NAME, --checkpoint ID|latest   for a project file (default: the latest checkpoint)\n"

@@ -35,17 +35,22 @@ bool parseCount(const Args& a, const char* name, int64_t min, std::optional<int6
 
 nlohmann::json metricJson(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
-nlohmann::json hyperparametersOf(const train::TrainOptions& o, const std::string& dataset, const ProjectTrainingOptions& p) {
-    return {{"epochs", o.epochs},
+nlohmann::json hyperparametersOf(const train::TrainOptions& o, const data::DataSource& dataset, const ProjectTrainingOptions& p) {
+    nlohmann::json hp = {{"epochs", o.epochs},
             {"batch_size", o.batchSize},
             {"loss", o.loss},
             {"from_logits", o.fromLogits},
             {"optimizer", o.optimizer.toJson()},
             {"seed", o.seed},
             {"shuffle", o.shuffle},
-            {"dataset", dataset},
+            {"dataset", dataset.name},
             {"checkpoint_every", p.checkpointEvery.value_or(0)},
             {"max_to_keep", p.maxToKeep.value_or(kDefaultMaxToKeep)}};
+    if (data::isCsvSource(dataset.name)) {
+        hp["label"] = dataset.label;
+        hp["regression"] = dataset.regression;
+    }
+    return hp;
 }
 
 std::string datasetHash(const data::Dataset& d) {
@@ -115,7 +120,9 @@ ProjectTraining::ProjectTraining(ProjectTrainingOptions options) : options_(std:
         throw StrataError(options_.project + " has no run of model '" + model.name + "' to resume; train once without --resume");
     resume_ = run->id;
     runSpec_ = project_->version(run->modelVersionId).spec;
-    runDataset_ = run->hyperparameters.value("dataset", run->datasetName);
+    runDataset_.name = run->hyperparameters.value("dataset", run->datasetName);
+    runDataset_.label = run->hyperparameters.value("label", std::string());
+    runDataset_.regression = run->hyperparameters.value("regression", false);
     hyperparameters_ = run->hyperparameters;
     versionId_ = run->modelVersionId;
     runId_ = run->id;
@@ -138,14 +145,14 @@ ModelSpec ProjectTraining::resolveSpec(const std::optional<ModelSpec>& given) co
     return runSpec_;
 }
 
-std::string ProjectTraining::resolveDataset(const std::string& given) const {
+data::DataSource ProjectTraining::resolveDataset(const data::DataSource& given) const {
     if (!resuming()) {
-        if (given.empty()) throw StrataError("--data NAME is required (digits, iris, wine, fashion-mnist, mnist:DIR)");
+        if (given.name.empty()) throw StrataError("--data NAME is required (digits, iris, wine, fashion-mnist, mnist:DIR, FILE.csv)");
         return given;
     }
-    if (!given.empty() && given != runDataset_)
-        throw StrataError("run " + std::to_string(runId_) + " in " + options_.project + " trains on '" + runDataset_ +
-                          "', not '" + given + "'; resume without --data, or start a new run without --resume");
+    if (!given.name.empty() && given.name != runDataset_.name)
+        throw StrataError("run " + std::to_string(runId_) + " in " + options_.project + " trains on '" + runDataset_.name +
+                          "', not '" + given.name + "'; resume without --data, or start a new run without --resume");
     return runDataset_;
 }
 
@@ -167,18 +174,19 @@ void ProjectTraining::applyRunOptions(train::TrainOptions& opts, bool epochsGive
 }
 
 std::string ProjectTraining::begin(Model& model, ir::Backend& backend, train::TrainOptions& opts, const data::Dataset& train,
-                                   const std::string& datasetName) {
+                                   const data::DataSource& source) {
     const std::string name = options_.model.empty() ? model.spec().name : options_.model;
+    const bool csv = data::isCsvSource(source.name);
+    const std::string datasetName = csv ? data::csvPathOf(source.name).filename().string() : source.name;
     const storage::RetentionPolicy policy{options_.maxToKeep.value_or(kDefaultMaxToKeep), 0, "val_loss", false};
     const std::string hash = datasetHash(train);
     if (!resuming()) {
         const storage::ModelVersion version = project_->ensureVersion(name, model.spec(), options_.layout);
         versionId_ = version.id;
         const storage::DatasetInfo dataset =
-            options_.datasetFile.empty()
-                ? project_->addBuiltinDataset(datasetName, hash, int64_t(train.x.byteSize() + train.y.byteSize()))
-                : project_->addDatasetFile(datasetName, options_.datasetFile);
-        hyperparameters_ = hyperparametersOf(opts, datasetName, options_);
+            csv ? project_->addDatasetFile(datasetName, data::csvPathOf(source.name))
+                : project_->addBuiltinDataset(datasetName, hash, int64_t(train.x.byteSize() + train.y.byteSize()));
+        hyperparameters_ = hyperparametersOf(opts, source, options_);
         runId_ = project_->beginRun({versionId_, dataset.id, hyperparameters_, opts.seed, backend.name()});
         // The graphs this run traces, for the traced-graph viewer.
         const Shape sample = model.outputShape(model.inputIndices()[0]);

@@ -8,9 +8,9 @@
 // TrainCommand calls, in order:
 //   ProjectTraining::parse(args, options, err)            // --project absent: no project
 //   ProjectTraining project(options);                     // opens or creates the file
-//   spec, data name: project.resolve(...)                 // resume: the run's own
+//   spec, data source: project.resolve(...)               // resume: the run's own
 //   project.applyRunOptions(opts, epochsGiven);           // resume: the run's hyper-parameters
-//   model->build(opts.seed); project.begin(*model, *backend, opts, splits.train, dataName);
+//   model->build(opts.seed); project.begin(*model, *backend, opts, splits.train, source);
 //   trainer.onStep(... project.onStep(e, backend) ...);  trainer.onEpoch(... project.onEpoch(e, backend) ...)
 //   project.finish(fit, test, backend);
 #pragma once
@@ -19,6 +19,7 @@
 
 #include "engine/Model.h"
 #include "engine/data/Dataset.h"
+#include "engine/data/DatasetSource.h"
 #include "engine/ir/Backend.h"
 #include "engine/train/Trainer.h"
 
@@ -44,10 +45,8 @@ struct ProjectTrainingOptions {
     std::optional<int64_t> checkpointEvery; // --checkpoint-every N steps; absent or 0: at the end of each epoch
     std::optional<int> maxToKeep;           // --max-to-keep K (default 5; 0 keeps all)
     bool resume = false;                 // --resume
-    // Set by the editor, not by the CLI: the canvas layout stored with a new model version, and
-    // the CSV file the dataset was read from (recorded as that file instead of a built-in name).
+    // Set by the editor, not by the CLI: the canvas layout stored with a new model version.
     nlohmann::json layout = nlohmann::json::object();
-    std::string datasetFile;
 };
 
 // The flags and options `train` accepts for projects (append them to its Args lists), and the
@@ -71,7 +70,8 @@ public:
     // The spec and dataset to train: as given, or (resuming) the run's. Resuming, a given spec or
     // dataset that differs from the run's is an error naming both. Throws StrataError.
     ModelSpec resolveSpec(const std::optional<ModelSpec>& given) const;
-    std::string resolveDataset(const std::string& given) const;
+    // A CSV source is recorded with its file (the bytes, when small), its label column and target kind.
+    data::DataSource resolveDataset(const data::DataSource& given) const;
     // Resuming: the run's hyper-parameters replace `opts` (the epoch count too, unless given).
     void applyRunOptions(train::TrainOptions& opts, bool epochsGiven) const;
 
@@ -80,7 +80,7 @@ public:
     // traced graphs. Resuming: restores the run's latest checkpoint into the model and the
     // backend and sets opts.initialEpoch / initialBatch. Returns a line for the person.
     std::string begin(Model& model, ir::Backend& backend, train::TrainOptions& opts, const data::Dataset& train,
-                      const std::string& datasetName);
+                      const data::DataSource& source);
 
     // Trainer event hooks.
     void onStep(const train::StepEvent& e, ir::Backend& backend);
@@ -99,7 +99,7 @@ private:
     std::unique_ptr<storage::Project> project_;
     std::optional<int64_t> resume_; // the run being resumed
     ModelSpec runSpec_;             // resuming: the run's spec, dataset and hyper-parameters
-    std::string runDataset_;
+    data::DataSource runDataset_;
     std::unique_ptr<storage::CheckpointManager> manager_;
     nlohmann::json hyperparameters_;
     int64_t versionId_ = 0, runId_ = 0;

@@ -1,5 +1,6 @@
-// strata-cli train: trains a model spec on a built-in dataset with the CPU backend, printing a
-// progress bar on a terminal or one JSON line per epoch, then the test split's loss and accuracy.
+// strata-cli train: trains a model spec on a built-in dataset or a CSV table, on the CPU or a
+// Vulkan device, printing a progress bar on a terminal or one JSON line per epoch, then the test
+// split's loss and accuracy.
 #include "app/cli/Cli.h"
 #include "app/cli/Devices.h"
 #include "app/cli/ProjectTraining.h"
@@ -7,6 +8,7 @@
 #include "engine/Error.h"
 #include "engine/Model.h"
 #include "engine/data/BuiltinDatasets.h"
+#include "engine/data/DatasetSource.h"
 #include "engine/train/Trainer.h"
 
 #include <csignal>
@@ -37,8 +39,8 @@ bool parseNumber(const std::string& text, double& out) {
 }
 
 int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    std::vector<std::string> flags = {"--json", "--quiet"};
-    std::vector<std::string> options = {"--data", "--epochs", "--batch", "--optimizer", "--lr", "--loss", "--seed", "--threads", "--device", "--steps"};
+    std::vector<std::string> flags = {"--json", "--quiet", "--regression"};
+    std::vector<std::string> options = {"--data", "--label", "--epochs", "--batch", "--optimizer", "--lr", "--loss", "--seed", "--threads", "--device", "--steps"};
     flags.insert(flags.end(), projectTrainingFlags().begin(), projectTrainingFlags().end());
     options.insert(options.end(), projectTrainingOptions().begin(), projectTrainingOptions().end());
     Args a(args, flags, options);
@@ -50,15 +52,24 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
         return 2;
     }
     if (!a.hasValue("--data") && !resuming) {
-        err << "strata-cli train: --data NAME is required (digits, iris, wine, fashion-mnist, mnist:DIR)\n";
+        err << "strata-cli train: --data NAME is required (digits, iris, wine, fashion-mnist, mnist:DIR, FILE.csv)\n";
         return 2;
     }
+    data::DataSource source{a.value("--data"), a.value("--label", ""), a.has("--regression")};
+    if (!source.name.empty() && !data::isCsvSource(source.name) && (a.hasValue("--label") || source.regression)) {
+        err << "strata-cli train: --label and --regression apply to CSV tables (--data FILE.csv), not to '" << source.name << "'\n";
+        return 2;
+    }
+    if (data::isCsvSource(source.name)) { // recorded by absolute path, so --resume works from anywhere
+        std::error_code ec;
+        const auto full = std::filesystem::absolute(data::csvPathOf(source.name), ec);
+        if (!ec) source.name = "csv:" + full.lexically_normal().string();
+    }
     std::unique_ptr<ProjectTraining> project;
-    std::string dataName = a.value("--data");
     if (projectOptions) {
         try {
             project = std::make_unique<ProjectTraining>(*projectOptions);
-            dataName = project->resolveDataset(dataName);
+            source = project->resolveDataset(source);
         } catch (const StrataError& e) {
             err << "strata-cli train: " << e.what() << "\n";
             return 2;
@@ -101,7 +112,7 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     opts.batchSize = batch;
     opts.seed = uint64_t(seed);
     opts.maxSteps = steps;
-    opts.loss = a.value("--loss", "sparse_categorical_crossentropy");
+    opts.loss = a.value("--loss", source.regression ? "mean_squared_error" : "sparse_categorical_crossentropy");
     opts.optimizer = ir::OptimizerConfig::defaults(a.value("--optimizer", "adam"));
     if (a.hasValue("--lr")) {
         double lr = 0;
@@ -113,14 +124,14 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     }
     if (project) project->applyRunOptions(opts, a.hasValue("--epochs"));
 
-    data::DatasetSplits splits = data::loadBuiltinDataset(dataName);
+    data::DatasetSplits splits = data::loadDataSource(source);
     const int in = model->inputIndices()[0];
     const Shape sample = model->outputShape(in).withoutFirst();
     for (data::Dataset* d : {&splits.train, &splits.validation, &splits.test})
         if (d->size() > 0) data::reshapeFeatures(*d, sample, model->layers()[in]->name());
 
     model->build(opts.seed);
-    if (project) err << project->begin(*model, *backend, opts, splits.train, dataName) << "\n";
+    if (project) err << project->begin(*model, *backend, opts, splits.train, source) << "\n";
     train::Trainer trainer(*model, *backend, opts);
     trainer.checkData(splits.train);
 
@@ -151,8 +162,12 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
         }
         if (bar) err << "\r" << std::string(80, ' ') << "\r";
         char line[256];
-        std::snprintf(line, sizeof line, "epoch %d/%lld  loss %.4f  accuracy %.4f  val_loss %.4f  val_accuracy %.4f  %.2fs  %.0f samples/s\n",
-                      e.epoch, (long long)opts.epochs, e.loss, e.accuracy, e.valLoss, e.valAccuracy, e.seconds, e.samplesPerSecond);
+        if (std::isnan(e.accuracy)) // a regression loss: no accuracy to show
+            std::snprintf(line, sizeof line, "epoch %d/%lld  loss %.4f  val_loss %.4f  %.2fs  %.0f samples/s\n", e.epoch,
+                          (long long)opts.epochs, e.loss, e.valLoss, e.seconds, e.samplesPerSecond);
+        else
+            std::snprintf(line, sizeof line, "epoch %d/%lld  loss %.4f  accuracy %.4f  val_loss %.4f  val_accuracy %.4f  %.2fs  %.0f samples/s\n",
+                          e.epoch, (long long)opts.epochs, e.loss, e.accuracy, e.valLoss, e.valAccuracy, e.seconds, e.samplesPerSecond);
         out << line << std::flush;
     });
 
@@ -165,11 +180,16 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
 
     train::EvalResult test = trainer.evaluate(splits.test);
     if (project) project->finish(fit, test, trainer.backend());
-    if (json) out << nlohmann::json{{"test_loss", test.loss}, {"test_accuracy", metric(test.accuracy)}}.dump() << std::endl;
+    if (json)
+        out << nlohmann::json{{"test_loss", test.loss}, {"test_accuracy", metric(test.accuracy)}, {"test_mae", metric(test.mae)}}.dump()
+            << std::endl;
     else {
         char line[128];
-        std::snprintf(line, sizeof line, "test  loss %.4f  accuracy %.4f  (%lld samples)\n", test.loss, test.accuracy,
-                      (long long)test.samples);
+        if (std::isnan(test.accuracy))
+            std::snprintf(line, sizeof line, "test  loss %.4f  mae %.4f  (%lld samples)\n", test.loss, test.mae, (long long)test.samples);
+        else
+            std::snprintf(line, sizeof line, "test  loss %.4f  accuracy %.4f  (%lld samples)\n", test.loss, test.accuracy,
+                          (long long)test.samples);
         out << line;
     }
     return fit.diverged ? 1 : 0;
@@ -181,7 +201,12 @@ void addTrainCommands(std::vector<Command>& out) {
     out.push_back({"train", "train a model spec on a dataset (CPU, or a Vulkan device with --device)",
                    std::string("usage: strata-cli train MODEL.json --data NAME [options]\n"
                                "       strata-cli train [MODEL.json] --project P.strata --resume [--epochs N]\n\n") +
-                   "  --data NAME         digits | iris | wine | fashion-mnist | mnist:DIR\n"
+                   "  --data NAME         digits | iris | wine | fashion-mnist | mnist:DIR | FILE.csv\n"
+                   "                      (a CSV table, plain or .gz: 20% held out for test, 10% of the\n"
+                   "                      rest for validation, features standardized)\n"
+                   "  --label COLUMN      CSV: the target column, a header name or a 0-based index\n"
+                   "                      (default: the last column); class names or integers 0, 1, ...\n"
+                   "  --regression        CSV: the target is a real value (default loss: mean_squared_error)\n"
                    "  --epochs N          passes over the training split (default 1)\n"
                    "  --batch B           batch size (default 32)\n"
                    "  --optimizer NAME    sgd | adam | adamw | rmsprop (default adam, Keras defaults)\n"

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <vector>
 
 namespace strata::data {
@@ -24,8 +25,10 @@ class CsvParser {
         : text_(text), source_(source), options_(options) {}
 
     Dataset parse();
+    CsvLayout layout() const;
 
   private:
+    bool looksLikeHeader(const std::vector<std::string_view>& first) const;
     [[noreturn]] void fail(int64_t line, const std::string& why) const {
         throw StrataError(source_ + ":" + std::to_string(line) + ": " + why);
     }
@@ -147,18 +150,33 @@ int CsvParser::resolveTarget(const std::vector<std::string_view>& header, bool h
     return index;
 }
 
+bool CsvParser::looksLikeHeader(const std::vector<std::string_view>& first) const {
+    if (options_.header != CsvHeader::Auto) return options_.header == CsvHeader::Present;
+    double unused = 0;
+    for (std::string_view cell : first)
+        if (!cell.empty() && !parseDouble(cell, unused)) return true;
+    return false;
+}
+
+CsvLayout CsvParser::layout() const {
+    const std::vector<Line> lines = splitLines();
+    if (lines.empty()) fail("no data rows");
+    std::vector<std::string_view> cells;
+    splitCells(lines[0].text, cells);
+    CsvLayout out;
+    out.hasHeader = looksLikeHeader(cells);
+    for (std::size_t c = 0; c < cells.size(); ++c)
+        out.columns.push_back(out.hasHeader ? std::string(cells[c]) : "column " + std::to_string(c + 1));
+    return out;
+}
+
 Dataset CsvParser::parse() {
     const std::vector<Line> lines = splitLines();
     if (lines.empty()) fail("no data rows");
     std::vector<std::string_view> cells;
     splitCells(lines[0].text, cells);
     const std::vector<std::string_view> first = cells;
-    bool hasHeader = options_.header == CsvHeader::Present;
-    if (options_.header == CsvHeader::Auto) {
-        double unused = 0;
-        for (std::string_view cell : first)
-            if (!cell.empty() && !parseDouble(cell, unused)) hasHeader = true;
-    }
+    const bool hasHeader = looksLikeHeader(first);
     const int columns = int(first.size());
     if (columns < 2)
         fail(lines[0].number, "expected at least 2 columns (features and a target), found " +
@@ -169,6 +187,39 @@ Dataset CsvParser::parse() {
     if (rows == 0) fail("no data rows after the header");
 
     const bool labels = options_.target == CsvTarget::ClassLabel;
+    // Class labels given as names ("setosa") are numbered in sorted order, as scikit-learn's
+    // LabelEncoder does; the names are kept as the dataset's class names.
+    std::map<std::string, int32_t, std::less<>> classIndex;
+    bool named = false;
+    int64_t firstLabelLine = 0;
+    std::string firstLabel;
+    auto mixedLabels = [&](const Line& line, std::string_view cell, int c) {
+        fail(line.number, "column " + std::to_string(c + 1) + ": class label '" + std::string(cell) + "' is a " +
+                              (named ? "number" : "name") + " but line " + std::to_string(firstLabelLine) + " has the " +
+                              (named ? "name" : "number") + " '" + firstLabel + "': use class names or integers throughout");
+    };
+    if (labels) {
+        // The first label decides: names or integers. A label of the other kind later (a typo
+        // such as "1O") is an error, never a silent renumbering of every class.
+        for (int64_t r = 0; r < rows && !firstLabelLine; ++r) {
+            const Line& line = lines[begin + std::size_t(r)];
+            splitCells(line.text, cells);
+            if (int(cells.size()) <= target || cells[std::size_t(target)].empty()) continue;
+            double v = 0;
+            firstLabelLine = line.number;
+            firstLabel = std::string(cells[std::size_t(target)]);
+            named = !parseDouble(cells[std::size_t(target)], v);
+        }
+        for (int64_t r = 0; r < rows && named; ++r) {
+            splitCells(lines[begin + std::size_t(r)].text, cells);
+            if (int(cells.size()) > target) classIndex.emplace(std::string(cells[std::size_t(target)]), 0);
+        }
+        int32_t next = 0;
+        for (auto& [name, index] : classIndex) index = next++;
+        if (classIndex.size() > 100000)
+            fail("column " + std::to_string(target + 1) + " has " + std::to_string(classIndex.size()) +
+                 " distinct class names: is it a regression target?");
+    }
     Tensor x(Shape{rows, columns - 1}, DType::F32);
     Tensor y = labels ? Tensor(Shape{rows}, DType::I32) : Tensor(Shape{rows, 1}, DType::F32);
     float* xOut = x.f32();
@@ -185,8 +236,19 @@ Dataset CsvParser::parse() {
                 if (!parseFloat(cell, *xOut++)) fail(line.number, badNumber(cell, std::size_t(c)));
                 continue;
             }
+            if (named) {
+                if (cell.empty()) fail(line.number, "column " + std::to_string(c + 1) + ": the class label is empty");
+                double v = 0;
+                if (parseDouble(cell, v)) mixedLabels(line, cell, c);
+                y.i32()[r] = classIndex.find(cell)->second;
+                maxLabel = std::max(maxLabel, y.i32()[r]);
+                continue;
+            }
             double v = 0;
-            if (!parseDouble(cell, v)) fail(line.number, badNumber(cell, std::size_t(c)));
+            if (!parseDouble(cell, v)) {
+                if (labels && !cell.empty() && firstLabelLine && firstLabelLine != line.number) mixedLabels(line, cell, c);
+                fail(line.number, badNumber(cell, std::size_t(c)));
+            }
             if (!labels) {
                 y.f32()[r] = float(v);
                 continue;
@@ -207,6 +269,7 @@ Dataset CsvParser::parse() {
     data.x = std::move(x);
     data.y = std::move(y);
     data.numClasses = labels ? maxLabel + 1 : 0;
+    for (const auto& [name, index] : classIndex) data.classNames.push_back(name); // in index order
     if (!options_.datasetName.empty()) {
         data.name = options_.datasetName;
     } else {
@@ -224,6 +287,11 @@ Dataset parseCsv(std::string_view text, const std::string& sourceName, const Csv
 
 Dataset loadCsv(const std::filesystem::path& path, const CsvOptions& options) {
     return parseCsv(internal::readWholeFile(path), path.string(), options);
+}
+
+CsvLayout csvLayout(const std::filesystem::path& path, const CsvOptions& options) {
+    const std::string text = internal::readWholeFile(path);
+    return CsvParser(text, path.string(), options).layout();
 }
 
 } // namespace strata::data

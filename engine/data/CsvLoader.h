@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace strata::data {
 
@@ -26,9 +27,18 @@ struct CsvOptions {
     int skipLines = 0; // lines dropped before the header or the first row (e.g. a count line)
     char delimiter = ',';
     int targetColumn = -1;  // 0-based; negative counts from the end (-1: the last column)
+    // A class-label column holding names ("setosa", ...) numbers them in sorted order and keeps
+    // the names as the dataset's classNames.
     std::string targetName; // when set, the header column of this name (overrides targetColumn)
     CsvTarget target = CsvTarget::ClassLabel;
     std::string datasetName; // empty: the file name without its extensions
+};
+
+// The columns of a table as a person picks the target among them: the header's names, or
+// "column 1", "column 2", ... when the first row holds numbers.
+struct CsvLayout {
+    std::vector<std::string> columns;
+    bool hasHeader = false;
 };
 
 // Reads a file (plain or gzip-compressed). Errors name the file and line, e.g.
@@ -37,5 +47,7 @@ Dataset loadCsv(const std::filesystem::path& path, const CsvOptions& options = {
 // The same from text already in memory; `sourceName` stands for the file in errors.
 Dataset parseCsv(std::string_view text, const std::string& sourceName,
                  const CsvOptions& options = {});
+// The header (or the first row) of a file; errors as loadCsv's.
+CsvLayout csvLayout(const std::filesystem::path& path, const CsvOptions& options = {});
 
 } // namespace strata::data

@@ -51,6 +51,84 @@ private slots:
         QVERIFY(QString::fromStdString(r.err).contains("stopped after 3 steps"));
     }
 
+    // A CSV table of the user's: class names in a named first column, recorded in a project with
+    // its label column, resumed without repeating --data/--label, evaluated with the run's label.
+    void csvTableWithNamedClassesTrainsAndResumes() {
+        QTemporaryDir dir;
+        QFile in(QString::fromStdString(std::string(STRATA_TEST_DATA_DIR) + "/../../resources/datasets/iris.csv"));
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        const QStringList head = QString::fromUtf8(in.readLine()).trimmed().split(','); // 150,4,setosa,versicolor,virginica
+        const QString csv = dir.filePath("flowers.csv");
+        QFile out(csv);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write("species,sepal length,sepal width,petal length,petal width\n");
+        int rows = 0;
+        while (!in.atEnd()) {
+            const QStringList cells = QString::fromUtf8(in.readLine()).trimmed().split(',');
+            if (cells.size() != 5) continue;
+            out.write((head[2 + cells[4].toInt()] + "," + cells.mid(0, 4).join(',') + "\n").toUtf8());
+            ++rows;
+        }
+        out.close();
+        QCOMPARE(rows, 150);
+        const QString spec = dir.filePath("flowers.json");
+        QFile s(spec);
+        QVERIFY(s.open(QIODevice::WriteOnly));
+        s.write(R"({"format": "strata.model/1", "name": "flowers", "layers": [
+            {"name": "x", "type": "Input", "config": {"shape": [4]}},
+            {"name": "h", "type": "Dense", "config": {"units": 16, "activation": "relu"}},
+            {"name": "p", "type": "Dense", "config": {"units": 3, "activation": "softmax"}}]})");
+        s.close();
+        const std::string project = dir.filePath("flowers.strata").toStdString();
+        auto r = run({"train", spec.toStdString(), "--data", csv.toStdString(), "--label", "species", "--epochs", "20", "--batch",
+                      "16", "--lr", "0.01", "--project", project, "--json"});
+        QVERIFY2(r.code == 0, r.err.c_str());
+        auto last = nlohmann::json::parse(r.out.substr(r.out.rfind('{')));
+        QVERIFY2(last["test_accuracy"].get<double>() >= 0.8, r.out.c_str());
+
+        r = run({"train", "--project", project, "--resume", "--epochs", "30", "--json"});
+        QVERIFY2(r.code == 0, r.err.c_str());
+        QVERIFY2(QString::fromStdString(r.out).contains("\"epoch\":30"), r.out.c_str());
+        const double resumed = nlohmann::json::parse(r.out.substr(r.out.rfind('{')))["test_accuracy"].get<double>();
+
+        r = run({"evaluate", project, "--data", csv.toStdString()});
+        QVERIFY2(r.code == 0, r.err.c_str());
+        const auto e = nlohmann::json::parse(r.out);
+        QCOMPARE(e["samples"].get<int>(), 30);
+        QCOMPARE(e["accuracy"].get<double>(), resumed);
+
+        // The last column is a number, not the class: a clear error, not a silent wrong target.
+        r = run({"train", spec.toStdString(), "--data", csv.toStdString(), "--epochs", "1"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(QString::fromStdString(r.err).contains("flowers.csv"), r.err.c_str());
+    }
+
+    void csvRegressionTarget() {
+        QTemporaryDir dir;
+        const QString csv = dir.filePath("line.csv");
+        QFile out(csv);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write("y,a,b\n");
+        for (int i = 0; i < 200; ++i) {
+            const double a = (i % 20) / 10.0 - 1, b = (i / 20) / 5.0 - 1;
+            out.write(QString("%1,%2,%3\n").arg(2 * a - b + 1).arg(a).arg(b).toUtf8());
+        }
+        out.close();
+        const QString spec = dir.filePath("line.json");
+        QFile s(spec);
+        QVERIFY(s.open(QIODevice::WriteOnly));
+        s.write(R"({"format": "strata.model/1", "name": "line", "layers": [
+            {"name": "x", "type": "Input", "config": {"shape": [2]}}, {"name": "y", "type": "Dense", "config": {"units": 1}}]})");
+        s.close();
+        auto r = run({"train", spec.toStdString(), "--data", csv.toStdString(), "--label", "0", "--regression", "--epochs", "40",
+                      "--optimizer", "sgd", "--lr", "0.05"});
+        QVERIFY2(r.code == 0, r.err.c_str());
+        QVERIFY2(QString::fromStdString(r.out).contains("test  loss") && QString::fromStdString(r.out).contains("mae"), r.out.c_str());
+        QVERIFY2(!QString::fromStdString(r.out).contains("accuracy"), r.out.c_str());
+        const double mae = QString::fromStdString(r.out.substr(r.out.find("mae") + 4)).split(' ').first().toDouble();
+        QVERIFY2(mae < 0.05, r.out.c_str());
+    }
+
     void badInputsGetClearMessages_data() {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<int>("code");
@@ -68,6 +146,9 @@ private slots:
         QTest::newRow("loss mismatch") << QStringList{"train", QString::fromStdString(example("autoencoder.json")), "--data",
                                                       "digits", "--loss", "mean_squared_error"}
                                        << 1 << "output 'decoder' of shape (None, 64)";
+        QTest::newRow("label on a built-in dataset") << QStringList{"train", digits, "--data", "digits", "--label", "3"} << 2
+                                                     << "--label and --regression apply to CSV tables";
+        QTest::newRow("missing csv") << QStringList{"train", digits, "--data", "/nonexistent/t.csv"} << 1 << "/nonexistent/t.csv";
         QTest::newRow("missing package") << QStringList{"train", digits, "--data", "mnist:/nonexistent/dir"} << 1 << "/nonexistent/dir";
     }
     void badInputsGetClearMessages() {

@@ -22,6 +22,8 @@
 #include <QMenuBar>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QComboBox>
+#include <QFileInfo>
 #include <QTemporaryDir>
 
 #include <cmath>
@@ -229,6 +231,52 @@ private slots:
         panel.setLearningRate(0.05);
         QVERIFY2(trainAndWait(panel), qPrintable(panel.statusText()));
         QVERIFY2(panel.testAccuracy().value_or(0) > 0.8, qPrintable(panel.resultText()));
+    }
+
+    // The Label choice lists the CSV's columns (the last one chosen); picking a first column of
+    // class names trains on it, and the run records the table and its label column.
+    void aCsvFileWithANamedLabelColumnTrainsAndIsRecorded() {
+        QTemporaryDir dir;
+        QFile csv(dir.filePath("shapes.csv"));
+        QVERIFY(csv.open(QIODevice::WriteOnly));
+        csv.write("kind,x,y\n");
+        for (int i = 0; i < 300; ++i) {
+            const double x = std::sin(i * 1.7) * 3, y = std::cos(i * 2.3) * 3;
+            csv.write(QString("%1,%2,%3\n").arg(x > y ? "above" : "below").arg(x).arg(y).toUtf8());
+        }
+        csv.close();
+        const QString path = dir.filePath("shapes.strata");
+        Document doc;
+        doc.setModel(ModelSpec::fromJson(nlohmann::json::parse(R"({"format": "strata.model/1", "name": "shapes",
+            "layers": [{"name": "xy", "type": "Input", "config": {"shape": [2]}},
+                       {"name": "probs", "type": "Dense", "config": {"units": 2, "activation": "softmax"}}]})")),
+                     {}, false);
+        doc.saveAs(path, "first");
+        TrainPanel panel(&doc);
+        auto* label = panel.findChild<QComboBox*>("trainLabel");
+        QVERIFY(label);
+        QVERIFY(label->isHidden()); // a built-in dataset has no label choice
+        QCOMPARE(panel.csvLabel(), QString());
+        panel.setCsvFile(csv.fileName());
+        QVERIFY(!label->isHidden());
+        QCOMPARE(label->count(), 3);
+        QCOMPARE(label->itemText(0), QString("kind"));
+        QCOMPARE(panel.csvLabel(), QString("y")); // the last column by default
+        QVERIFY(!panel.setCsvLabel("color"));
+        QVERIFY(panel.setCsvLabel("kind"));
+        QCOMPARE(panel.settings().csvLabel, std::string("kind"));
+        panel.setDevice("cpu");
+        panel.setEpochs(20);
+        panel.setLearningRate(0.05);
+        QSignalSpy recorded(&panel, &TrainPanel::runRecorded);
+        QVERIFY2(trainAndWait(panel), qPrintable(panel.statusText()));
+        QVERIFY2(panel.testAccuracy().value_or(0) > 0.8, qPrintable(panel.resultText()));
+        QTRY_COMPARE_WITH_TIMEOUT(recorded.count(), 1, kTimeoutMs);
+        storage::Project project = storage::Project::open(path.toStdString(), storage::OpenMode::ReadOnly);
+        const storage::RunInfo run = project.runs().back();
+        QCOMPARE(run.datasetName, std::string("shapes.csv"));
+        QCOMPARE(run.hyperparameters.at("label").get<std::string>(), std::string("kind"));
+        QCOMPARE(run.hyperparameters.at("dataset").get<std::string>(), "csv:" + QFileInfo(csv.fileName()).absoluteFilePath().toStdString());
     }
 
     void theMainWindowTrainsFromItsMenuAndStopsWhenClosed() {

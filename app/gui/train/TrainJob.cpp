@@ -6,8 +6,7 @@
 #include "engine/Error.h"
 #include "engine/Model.h"
 #include "engine/data/BuiltinDatasets.h"
-#include "engine/data/CsvLoader.h"
-#include "engine/data/Normalization.h"
+#include "engine/data/DatasetSource.h"
 
 #include <chrono>
 #include <filesystem>
@@ -17,19 +16,6 @@
 namespace strata::gui {
 
 namespace {
-
-// A CSV table split as the shipped tables are: a fixed stratified 20% test split, 10% of the rest
-// for validation, features standardized on the training split.
-data::DatasetSplits loadCsvSplits(const std::string& file) {
-    data::Dataset all = data::loadCsv(file);
-    data::TwoWaySplit test = data::stratifiedHoldOut(all, data::kBuiltinTestFraction, data::kTestSplitSeed);
-    data::DatasetSplits splits;
-    splits.train = std::move(test.kept);
-    splits.test = std::move(test.heldOut);
-    data::validationFromTrain(splits, data::kBuiltinValidationFraction, data::kDefaultValidationSeed);
-    data::standardize(splits);
-    return splits;
-}
 
 std::string trimmed(std::string s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -80,8 +66,10 @@ void TrainJob::run() {
 
         out.datasetName = settings_.csvFile.empty() ? settings_.dataset
                                                     : std::filesystem::path(settings_.csvFile).filename().string();
-        data::DatasetSplits splits =
-            settings_.csvFile.empty() ? data::loadBuiltinDataset(settings_.dataset) : loadCsvSplits(settings_.csvFile);
+        const data::DataSource source = settings_.csvFile.empty()
+                                            ? data::DataSource{settings_.dataset, {}, false}
+                                            : data::DataSource{"csv:" + settings_.csvFile, settings_.csvLabel, false};
+        data::DatasetSplits splits = data::loadDataSource(source);
         const int in = model->inputIndices()[0];
         const Shape sample = model->outputShape(in).withoutFirst();
         for (data::Dataset* d : {&splits.train, &splits.validation, &splits.test})
@@ -103,9 +91,8 @@ void TrainJob::run() {
             po.project = settings_.projectFile;
             po.model = settings_.modelName;
             po.layout = settings_.layout;
-            po.datasetFile = settings_.csvFile;
             project = std::make_unique<cli::ProjectTraining>(po);
-            project->begin(*model, *backend, opts, splits.train, out.datasetName);
+            project->begin(*model, *backend, opts, splits.train, source);
             begun = true;
             out.runId = project->runId();
         }

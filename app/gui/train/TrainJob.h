@@ -25,7 +25,8 @@ namespace strata::gui {
 
 struct TrainSettings {
     std::string dataset = "digits"; // a built-in dataset name; ignored when csvFile is set
-    std::string csvFile;            // a CSV table (last column: class label), split 70/10/20
+    std::string csvFile;            // a CSV table, split 70/10/20 (see data::DataSource)
+    std::string csvLabel;           // its target column (header name or index); empty: the last
     std::string device = "cpu";     // "cpu", "vulkan:N" (or "" for the CLI's automatic choice)
     int threads = 1;                // CPU backend threads
     train::TrainOptions options;    // epochs, batch, optimizer, seed, maxSteps

@@ -4,6 +4,7 @@
 #include "app/gui/train/CurveChart.h"
 
 #include "engine/data/BuiltinDatasets.h"
+#include "engine/data/CsvLoader.h"
 #include "engine/ir/Optimizers.h"
 #include "gpu/DeviceInfo.h"
 
@@ -66,9 +67,13 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     }
     dataset_->addItem(tr("CSV file…"), kPickCsv);
     dataset_->setItemData(dataset_->count() - 1,
-                          tr("A table of numbers, one sample per row, the class label (0, 1, …) in the last column; "
-                             "split 70/10/20 into train, validation and test, features standardized"),
+                          tr("A table of numbers, one sample per row, with a column of class labels (names or 0, 1, …; "
+                             "chosen under Label); split 70/10/20 into train, validation and test, features standardized"),
                           Qt::ToolTipRole);
+    label_ = new QComboBox;
+    label_->setObjectName("trainLabel");
+    label_->setToolTip(tr("The CSV column that holds the class of each row; the other columns are the features"));
+    labelCaption_ = new QLabel(tr("Label"));
     device_ = new QComboBox;
     device_->setObjectName("trainDevice");
     device_->addItem(tr("CPU"), "cpu");
@@ -134,6 +139,8 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     auto label = [](const QString& t) { return new QLabel(t); };
     form->addWidget(label(tr("Dataset")), row, 0);
     form->addWidget(dataset_, row++, 1, 1, 3);
+    form->addWidget(labelCaption_, row, 0);
+    form->addWidget(label_, row++, 1, 1, 3);
     form->addWidget(label(tr("Device")), row, 0);
     form->addWidget(device_, row++, 1, 1, 3);
     form->addWidget(label(tr("Epochs")), row, 0);
@@ -202,6 +209,8 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
                                                           tr("CSV tables (*.csv *.csv.gz *.txt);;All files (*)"));
         if (!path.isEmpty()) setCsvFile(path);
     });
+    connect(dataset_, &QComboBox::currentIndexChanged, this, &TrainPanel::refreshLabelColumns);
+    refreshLabelColumns();
     auto documentChanged = [this] {
         suggestDataset();
         if (!isTraining()) record_->setEnabled(doc_->store() != nullptr);
@@ -235,6 +244,32 @@ void TrainPanel::setCsvFile(const QString& path) {
 }
 
 QString TrainPanel::dataset() const { return dataset_->currentData().toString(); }
+
+void TrainPanel::refreshLabelColumns() {
+    const QString d = dataset();
+    label_->clear();
+    const bool csv = d.startsWith("csv:");
+    label_->setVisible(csv);
+    labelCaption_->setVisible(csv);
+    if (!csv) return;
+    try {
+        const data::CsvLayout layout = data::csvLayout(d.mid(4).toStdString());
+        for (std::size_t c = 0; c < layout.columns.size(); ++c)
+            label_->addItem(q(layout.columns[c]), layout.hasHeader ? q(layout.columns[c]) : QString::number(c));
+        label_->setCurrentIndex(label_->count() - 1);
+    } catch (const std::exception& e) {
+        setStatus(q(e.what()), true);
+    }
+}
+
+bool TrainPanel::setCsvLabel(const QString& column) {
+    const int i = label_->findText(column);
+    if (i < 0) return false;
+    label_->setCurrentIndex(i);
+    return true;
+}
+
+QString TrainPanel::csvLabel() const { return dataset().startsWith("csv:") ? label_->currentData().toString() : QString(); }
 
 void TrainPanel::ensureDevices() {
     if (devicesListed_) return;
@@ -308,7 +343,7 @@ void TrainPanel::suggestDataset() {
 TrainSettings TrainPanel::settings() const {
     TrainSettings s;
     const QString d = dataset();
-    if (d.startsWith("csv:")) s.csvFile = d.mid(4).toStdString();
+    if (d.startsWith("csv:")) s.csvFile = d.mid(4).toStdString(), s.csvLabel = csvLabel().toStdString();
     else s.dataset = d.toStdString();
     s.device = device().toStdString();
     s.threads = std::clamp(QThread::idealThreadCount(), 1, 8);

@@ -40,6 +40,10 @@ public:
     void setDataset(const QString& builtinName); // "digits", "iris", "wine", "fashion-mnist"
     void setCsvFile(const QString& path);
     QString dataset() const; // a built-in name, or "csv:PATH"
+    // CSV only: the target column, by header name (or "column N" without a header); false when
+    // the table has no such column. The last column is chosen when a file is picked.
+    bool setCsvLabel(const QString& column);
+    QString csvLabel() const; // as TrainSettings::csvLabel takes it; empty for a built-in dataset
     // "cpu" or "vulkan:N"; the list enumerates Vulkan devices on first use.
     QStringList devices();
     bool setDevice(const QString& id);
@@ -89,11 +93,13 @@ private:
     void setStatus(const QString& text, bool error = false);
     void setRunning(bool on);
     void suggestDataset();
+    void refreshLabelColumns(); // the CSV's columns in the Label choice
 
     Document* doc_;
     nlohmann::json trainedSpec_;                    // the spec of the last finished run
     std::map<std::string, Tensor> trainedWeights_;  // its variables after the run
-    QComboBox *dataset_, *device_, *optimizer_, *loss_;
+    QComboBox *dataset_, *label_, *device_, *optimizer_, *loss_;
+    QLabel* labelCaption_;
     QSpinBox *epochs_, *batch_, *seed_;
     QDoubleSpinBox* lr_;
     QCheckBox* record_;

@@ -3,9 +3,12 @@
 #include "engine/data/CsvLoader.h"
 
 #include <QElapsedTimer>
+#include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <string>
+#include <vector>
 
 using namespace strata;
 using namespace strata::data;
@@ -101,6 +104,50 @@ class TestCsvLoader : public QObject {
                 }).startsWith("l.csv:3: column 2: class label '-1' is negative"));
         // Labels are kept as they are, so numClasses is the largest label + 1.
         QCOMPARE(parseCsv("1,0\n2,4\n", "l.csv").numClasses, 5);
+    }
+
+    void namedClassLabelsAreNumberedInSortedOrder() {
+        const Dataset d = parseCsv("size,species\n1,versicolor\n2,setosa\n3,virginica\n4,setosa\n", "named.csv");
+        QCOMPARE(d.numClasses, 3);
+        QCOMPARE(d.classNames, (std::vector<std::string>{"setosa", "versicolor", "virginica"}));
+        QCOMPARE(d.y.i32()[0], 1);
+        QCOMPARE(d.y.i32()[1], 0);
+        QCOMPARE(d.y.i32()[2], 2);
+        QCOMPARE(d.y.i32()[3], 0);
+        QCOMPARE(d.x.f32()[3], 4.0f);
+        // A quoted name with the delimiter in it is one class.
+        QCOMPARE(parseCsv("x,y\n1,\"a, b\"\n2,c\n", "q.csv").classNames, (std::vector<std::string>{"a, b", "c"}));
+    }
+
+    void namesAmongNumbersAreAnError() {
+        QCOMPARE(errorOf([] { parseCsv("x,label\n1,0\n2,1\n3,1O\n", "typo.csv"); }),
+                 QStringLiteral("typo.csv:4: column 2: class label '1O' is a name but line 2 has the number '0': "
+                                "use class names or integers throughout"));
+        QCOMPARE(errorOf([] { parseCsv("x,label\n1,cat\n2,7\n", "mixed.csv"); }),
+                 QStringLiteral("mixed.csv:3: column 2: class label '7' is a number but line 2 has the name 'cat': "
+                                "use class names or integers throughout"));
+        QCOMPARE(errorOf([] { parseCsv("x,label\n1,cat\n2,\n", "empty.csv"); }),
+                 QStringLiteral("empty.csv:3: column 2: the class label is empty"));
+    }
+
+    void layoutListsTheColumnsToPickATargetFrom() {
+        QTemporaryDir dir;
+        const QString named = dir.filePath("named.csv"), plain = dir.filePath("plain.csv");
+        QFile f(named);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("species, petal length ,\"width, cm\"\nsetosa,1,2\n");
+        f.close();
+        QFile g(plain);
+        QVERIFY(g.open(QIODevice::WriteOnly));
+        g.write("1,2,0\n3,4,1\n");
+        g.close();
+        CsvLayout l = csvLayout(named.toStdString());
+        QVERIFY(l.hasHeader);
+        QCOMPARE(l.columns, (std::vector<std::string>{"species", "petal length", "width, cm"}));
+        l = csvLayout(plain.toStdString());
+        QVERIFY(!l.hasHeader);
+        QCOMPARE(l.columns, (std::vector<std::string>{"column 1", "column 2", "column 3"}));
+        QVERIFY(errorOf([&] { csvLayout(dir.filePath("absent.csv").toStdString()); }).contains("absent.csv"));
     }
 
     void regressionTargetKeepsFloats() {
