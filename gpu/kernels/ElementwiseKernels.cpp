@@ -72,18 +72,20 @@ bool emitElementwise(KernelContext& k, const ir::Node& n) {
         BinaryPush p = collapse(g.shape(y), g.shape(n.inputs[0]), g.shape(n.inputs[1]));
         p.op = uint32_t(int(n.op) - int(OpKind::Add));
         p.isInt = g.dtype(y) == DType::I32;
-        k.recorder.dispatch(k.elementwise("binary", 3), {k.in(n.inputs[0]), k.in(n.inputs[1]), k.out(y)}, p, k.groups(count));
+        k.recorder.dispatch(k.elementwise("binary", 3, {p.op, p.isInt, p.rank}), {k.in(n.inputs[0]), k.in(n.inputs[1]), k.out(y)}, p,
+                            k.groups(count));
         return true;
     }
     case OpKind::BroadcastTo: {
         BinaryPush p = collapse(g.shape(y), g.shape(n.inputs[0]), g.shape(n.inputs[0]));
         p.op = 4;
-        k.recorder.dispatch(k.elementwise("binary", 3), {k.in(n.inputs[0]), k.in(n.inputs[0]), k.out(y)}, p, k.groups(count));
+        k.recorder.dispatch(k.elementwise("binary", 3, {p.op, 0u, p.rank}), {k.in(n.inputs[0]), k.in(n.inputs[0]), k.out(y)}, p,
+                            k.groups(count));
         return true;
     }
     case OpKind::UnaryGrad: {
         const UnaryPush p = unaryPush(ir::parseOpKind(n.attrs.string("fn")), n.attrs, count);
-        k.recorder.dispatch(k.elementwise("unary_grad", 3), {k.in(n.inputs[0]), k.in(n.inputs[1]), k.out(y)}, p, k.groups(count));
+        k.recorder.dispatch(k.elementwise("unary_grad", 3, {p.op}), {k.in(n.inputs[0]), k.in(n.inputs[1]), k.out(y)}, p, k.groups(count));
         return true;
     }
     case OpKind::Cast: {
@@ -107,7 +109,7 @@ bool emitElementwise(KernelContext& k, const ir::Node& n) {
     default:
         if (!ir::isUnaryActivation(n.op)) return false;
         const UnaryPush p = unaryPush(n.op, n.attrs, count);
-        k.recorder.dispatch(k.elementwise("unary", 2), {k.in(n.inputs[0]), k.out(y)}, p, k.groups(count));
+        k.recorder.dispatch(k.elementwise("unary", 2, {p.op}), {k.in(n.inputs[0]), k.out(y)}, p, k.groups(count));
         return true;
     }
 }

@@ -35,6 +35,13 @@ public:
         const uint32_t spec[] = {kWorkgroup};
         return pipelines.get(shader, bindings, spec);
     }
+    // The same with specialization constants 1, 2, ... after the workgroup size.
+    const Pipeline& elementwise(const char* shader, uint32_t bindings, std::initializer_list<uint32_t> constants) {
+        uint32_t spec[8] = {kWorkgroup};
+        uint32_t count = 1;
+        for (uint32_t c : constants) spec[count++] = c;
+        return pipelines.get(shader, bindings, std::span<const uint32_t>(spec, count));
+    }
     // Workgroups for a grid-stride loop over n items.
     static uint32_t groups(int64_t n) {
         const int64_t g = (n + kWorkgroup - 1) / kWorkgroup;
