@@ -28,21 +28,35 @@ bool isPointwise(const Window2D& w) {
     return w.kH == 1 && w.kW == 1 && w.strideH == 1 && w.strideW == 1 && w.padTop == 0 && w.padLeft == 0;
 }
 
-// col[(img, oh, ow), (kh, kw, c)] for `count` images starting at x.
+// col[(img, oh, ow), (kh, kw, c)] for `count` images starting at x. In NHWC a kernel row's kW
+// pixels are kW*C contiguous floats, copied in one go when they lie inside the image.
 void im2col(const Window2D& w, const float* x, int64_t count, float* col) {
-    const int64_t K = patchSize(w), C = w.inC;
+    const int64_t K = patchSize(w), C = w.inC, rowSpan = w.kW * C;
     for (int64_t img = 0; img < count; ++img) {
         const float* xi = x + img * w.inH * w.inW * C;
         for (int64_t oh = 0; oh < w.outH; ++oh)
             for (int64_t ow = 0; ow < w.outW; ++ow) {
                 float* row = col + ((img * w.outH + oh) * w.outW + ow) * K;
+                const int64_t iw0 = ow * w.strideW - w.padLeft;
+                const bool inside = w.dilationW == 1 && iw0 >= 0 && iw0 + w.kW <= w.inW;
                 for (int64_t kh = 0; kh < w.kH; ++kh) {
                     const int64_t ih = oh * w.strideH - w.padTop + kh * w.dilationH;
+                    float* dst = row + kh * rowSpan;
+                    if (ih < 0 || ih >= w.inH) {
+                        std::fill_n(dst, rowSpan, 0.0f);
+                        continue;
+                    }
+                    const float* line = xi + ih * w.inW * C;
+                    if (inside) {
+                        const float* src = line + iw0 * C;
+                        for (int64_t i = 0; i < rowSpan; ++i) dst[i] = src[i];
+                        continue;
+                    }
                     for (int64_t kw = 0; kw < w.kW; ++kw) {
-                        const int64_t iw = ow * w.strideW - w.padLeft + kw * w.dilationW;
-                        float* dst = row + (kh * w.kW + kw) * C;
-                        if (ih < 0 || ih >= w.inH || iw < 0 || iw >= w.inW) std::fill_n(dst, C, 0.0f);
-                        else std::memcpy(dst, xi + (ih * w.inW + iw) * C, std::size_t(C) * sizeof(float));
+                        const int64_t iw = iw0 + kw * w.dilationW;
+                        float* d = dst + kw * C;
+                        if (iw < 0 || iw >= w.inW) std::fill_n(d, C, 0.0f);
+                        else std::copy_n(line + iw * C, C, d);
                     }
                 }
             }

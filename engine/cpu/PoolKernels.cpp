@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <vector>
 
 namespace strata::cpu {
 
@@ -62,6 +63,10 @@ void avgPool2d(const Window2D& w, const float* x, float* y) {
 void maxPool2dGrad(const Window2D& w, const float* x, const float* dy, float* dx) {
     const int64_t C = w.inC;
     std::fill_n(dx, w.n * w.inH * w.inW * C, 0.0f);
+    // Per window, the first maximum of each channel gets the gradient. Channels are innermost in
+    // NHWC, so the window is scanned pixel by pixel with every channel's best kept side by side.
+    std::vector<float> bestV(std::size_t(std::max<int64_t>(C, 1)));
+    std::vector<int64_t> best(std::size_t(std::max<int64_t>(C, 1)));
     for (int64_t n = 0; n < w.n; ++n) {
         const float* xi = x + n * w.inH * w.inW * C;
         float* dxi = dx + n * w.inH * w.inW * C;
@@ -69,16 +74,19 @@ void maxPool2dGrad(const Window2D& w, const float* x, const float* dy, float* dx
             for (int64_t ow = 0; ow < w.outW; ++ow) {
                 const float* g = dy + ((n * w.outH + oh) * w.outW + ow) * C;
                 const Span r = rows(w, oh), c = cols(w, ow);
-                for (int64_t ch = 0; ch < C; ++ch) { // the first maximum gets the gradient
-                    int64_t best = -1;
-                    float bestV = -std::numeric_limits<float>::infinity();
-                    for (int64_t ih = r.begin; ih < r.end; ++ih)
-                        for (int64_t iw = c.begin; iw < c.end; ++iw) {
-                            const int64_t at = (ih * w.inW + iw) * C + ch;
-                            if (best < 0 || xi[at] > bestV) best = at, bestV = xi[at];
-                        }
-                    if (best >= 0) dxi[best] += g[ch];
-                }
+                if (r.begin >= r.end || c.begin >= c.end) continue;
+                const int64_t first = (r.begin * w.inW + c.begin) * C;
+                float* bv = bestV.data();
+                int64_t* bi = best.data();
+                for (int64_t ch = 0; ch < C; ++ch) bi[ch] = first + ch, bv[ch] = xi[first + ch];
+                for (int64_t ih = r.begin; ih < r.end; ++ih)
+                    for (int64_t iw = c.begin; iw < c.end; ++iw) {
+                        const int64_t at = (ih * w.inW + iw) * C;
+                        const float* src = xi + at;
+                        for (int64_t ch = 0; ch < C; ++ch)
+                            if (src[ch] > bv[ch]) bv[ch] = src[ch], bi[ch] = at + ch;
+                    }
+                for (int64_t ch = 0; ch < C; ++ch) dxi[bi[ch]] += g[ch];
             }
     }
 }
