@@ -5,6 +5,7 @@
 // where rows = images * outH * outW and col is the im2col matrix. 1x1 stride-1 unpadded
 // convolutions skip im2col. Chunks keep the scratch (col) under kScratchBudget floats.
 #include "engine/cpu/Kernels.h"
+#include "engine/cpu/ParallelFor.h"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpedantic" // openblas_config.h uses C99 _Complex
@@ -32,7 +33,8 @@ bool isPointwise(const Window2D& w) {
 // pixels are kW*C contiguous floats, copied in one go when they lie inside the image.
 void im2col(const Window2D& w, const float* x, int64_t count, float* col) {
     const int64_t K = patchSize(w), C = w.inC, rowSpan = w.kW * C;
-    for (int64_t img = 0; img < count; ++img) {
+    parallelFor(count, 1, [&](int64_t firstImage, int64_t endImage) {
+    for (int64_t img = firstImage; img < endImage; ++img) {
         const float* xi = x + img * w.inH * w.inW * C;
         for (int64_t oh = 0; oh < w.outH; ++oh)
             for (int64_t ow = 0; ow < w.outW; ++ow) {
@@ -61,12 +63,14 @@ void im2col(const Window2D& w, const float* x, int64_t count, float* col) {
                 }
             }
     }
+    });
 }
 
 // The adjoint of im2col: dx += scatter of dcol (dx must be zeroed by the caller).
 void col2im(const Window2D& w, const float* col, int64_t count, float* dx) {
     const int64_t K = patchSize(w), C = w.inC;
-    for (int64_t img = 0; img < count; ++img) {
+    parallelFor(count, 1, [&](int64_t firstImage, int64_t endImage) { // images scatter into their own dx
+    for (int64_t img = firstImage; img < endImage; ++img) {
         float* xi = dx + img * w.inH * w.inW * C;
         for (int64_t oh = 0; oh < w.outH; ++oh)
             for (int64_t ow = 0; ow < w.outW; ++ow) {
@@ -84,6 +88,7 @@ void col2im(const Window2D& w, const float* col, int64_t count, float* dx) {
                 }
             }
     }
+    });
 }
 
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float beta, float* c) {

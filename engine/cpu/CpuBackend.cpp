@@ -2,6 +2,7 @@
 
 #include "engine/Error.h"
 #include "engine/cpu/CpuPlan.h"
+#include "engine/cpu/ParallelFor.h"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpedantic" // openblas_config.h uses C99 _Complex
@@ -91,6 +92,7 @@ void CpuBackend::run(ir::PreparedGraph& prepared, std::span<const ir::Feed> feed
     CpuPlan& p = *plan;
     const ir::Graph& g = p.graph;
     const FlushDenormals flush;
+    const ParallelScope parallel(threads_);
 
     const ir::BufferPlan& b = p.buffers;
     for (ValueId v : b.placeholders) p.ptr[std::size_t(v)] = nullptr;

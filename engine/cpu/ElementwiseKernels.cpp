@@ -1,4 +1,5 @@
 #include "engine/cpu/Kernels.h"
+#include "engine/cpu/ParallelFor.h"
 
 #include "engine/Error.h"
 #include "engine/ir/Philox.h"
@@ -59,22 +60,33 @@ void inner(const T* a, int64_t sa, const T* b, int64_t sb, T* o, int64_t n, F f)
     else for (int64_t i = 0; i < n; ++i) o[i] = f(a[i * sa], b[i * sb]);
 }
 
+// Elements per chunk of a parallel element-wise loop: enough to outweigh waking a worker.
+constexpr int64_t kGrain = 32768;
+
 template <typename T, typename F>
 void broadcastLoop(const T* a, const Shape& sha, const T* b, const Shape& shb, T* out, const Shape& so, F f) {
     const Strided s = collapse(so, sha, shb);
     const std::size_t r = s.rank;
     const int64_t n = s.dims[r - 1];
-    int64_t idx[kMaxRank] = {};
-    int64_t oa = 0, ob = 0;
-    for (int64_t done = 0, total = so.numElements(); done < total; done += n) {
-        inner(a + oa, s.sa[r - 1], b + ob, s.sb[r - 1], out + done, n, f);
-        for (std::size_t d = r - 1; d-- > 0;) { // odometer over the outer dims
-            oa += s.sa[d], ob += s.sb[d];
-            if (++idx[d] < s.dims[d]) break;
-            oa -= s.sa[d] * s.dims[d], ob -= s.sb[d] * s.dims[d];
-            idx[d] = 0;
+    const int64_t lines = n ? so.numElements() / n : 0;
+    parallelFor(lines, std::max<int64_t>(1, kGrain / std::max<int64_t>(n, 1)), [&](int64_t first, int64_t end) {
+        int64_t idx[kMaxRank] = {};
+        int64_t oa = 0, ob = 0;
+        for (std::size_t d = r - 1, rest = std::size_t(first); d-- > 0;) { // the odometer at line `first`
+            idx[d] = int64_t(rest % std::size_t(s.dims[d]));
+            rest /= std::size_t(s.dims[d]);
+            oa += idx[d] * s.sa[d], ob += idx[d] * s.sb[d];
         }
-    }
+        for (int64_t line = first; line < end; ++line) {
+            inner(a + oa, s.sa[r - 1], b + ob, s.sb[r - 1], out + line * n, n, f);
+            for (std::size_t d = r - 1; d-- > 0;) { // odometer over the outer dims
+                oa += s.sa[d], ob += s.sb[d];
+                if (++idx[d] < s.dims[d]) break;
+                oa -= s.sa[d] * s.dims[d], ob -= s.sb[d] * s.dims[d];
+                idx[d] = 0;
+            }
+        }
+    });
 }
 
 template <typename T>
@@ -90,12 +102,16 @@ void binaryT(OpKind op, const T* a, const Shape& sa, const T* b, const Shape& sb
 
 template <typename F>
 void map(const float* x, float* y, int64_t n, F f) {
-    for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
+    parallelFor(n, kGrain, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) y[i] = f(x[i]);
+    });
 }
 
 template <typename F>
 void mapGrad(const float* x, const float* dy, float* dx, int64_t n, F f) {
-    for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * f(x[i]);
+    parallelFor(n, kGrain, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) dx[i] = dy[i] * f(x[i]);
+    });
 }
 
 inline float geluf(float x) { return 0.5f * x * (1.0f + std::erf(x * float(std::numbers::sqrt2 / 2))); }
@@ -186,14 +202,16 @@ void cast(DType from, const void* x, DType to, void* y, int64_t n) {
 
 void dropout(const float* x, float* y, int64_t n, float rate, uint64_t seed, uint32_t step) {
     const float scale = 1.0f / (1.0f - rate);
-    for (int64_t block = 0; block * 4 < n; ++block) {
-        const auto bits = ir::dropoutBlock(seed, step, uint64_t(block));
-        const int64_t end = std::min<int64_t>(4, n - block * 4);
-        for (int64_t j = 0; j < end; ++j) {
-            const int64_t i = block * 4 + j;
-            y[i] = ir::uniformFromBits(bits[std::size_t(j)]) >= rate ? x[i] * scale : 0.0f;
+    parallelFor((n + 3) / 4, kGrain / 4, [&](int64_t firstBlock, int64_t endBlock) {
+        for (int64_t block = firstBlock; block < endBlock; ++block) {
+            const auto bits = ir::dropoutBlock(seed, step, uint64_t(block));
+            const int64_t end = std::min<int64_t>(4, n - block * 4);
+            for (int64_t j = 0; j < end; ++j) {
+                const int64_t i = block * 4 + j;
+                y[i] = ir::uniformFromBits(bits[std::size_t(j)]) >= rate ? x[i] * scale : 0.0f;
+            }
         }
-    }
+    });
 }
 
 } // namespace strata::cpu

@@ -1,10 +1,10 @@
 // NHWC pooling. Windows are clipped to the input: max pooling never sees padding, average
 // pooling divides by the number of valid elements (TensorFlow's "same" semantics).
 #include "engine/cpu/Kernels.h"
+#include "engine/cpu/ParallelFor.h"
 
 #include <algorithm>
 #include <limits>
-#include <vector>
 
 namespace strata::cpu {
 
@@ -24,7 +24,8 @@ Span cols(const Window2D& w, int64_t ow) {
 
 void maxPool2d(const Window2D& w, const float* x, float* y) {
     const int64_t C = w.inC;
-    for (int64_t n = 0; n < w.n; ++n) {
+    parallelFor(w.n, 1, [&](int64_t firstImage, int64_t endImage) {
+    for (int64_t n = firstImage; n < endImage; ++n) {
         const float* xi = x + n * w.inH * w.inW * C;
         for (int64_t oh = 0; oh < w.outH; ++oh)
             for (int64_t ow = 0; ow < w.outW; ++ow) {
@@ -38,11 +39,13 @@ void maxPool2d(const Window2D& w, const float* x, float* y) {
                     }
             }
     }
+    });
 }
 
 void avgPool2d(const Window2D& w, const float* x, float* y) {
     const int64_t C = w.inC;
-    for (int64_t n = 0; n < w.n; ++n) {
+    parallelFor(w.n, 1, [&](int64_t firstImage, int64_t endImage) {
+    for (int64_t n = firstImage; n < endImage; ++n) {
         const float* xi = x + n * w.inH * w.inW * C;
         for (int64_t oh = 0; oh < w.outH; ++oh)
             for (int64_t ow = 0; ow < w.outW; ++ow) {
@@ -58,44 +61,50 @@ void avgPool2d(const Window2D& w, const float* x, float* y) {
                 for (int64_t ch = 0; ch < C; ++ch) out[ch] *= inv;
             }
     }
+    });
 }
 
 void maxPool2dGrad(const Window2D& w, const float* x, const float* dy, float* dx) {
     const int64_t C = w.inC;
-    std::fill_n(dx, w.n * w.inH * w.inW * C, 0.0f);
     // Per window, the first maximum of each channel gets the gradient. Channels are innermost in
     // NHWC, so the window is scanned pixel by pixel with every channel's best kept side by side.
-    std::vector<float> bestV(std::size_t(std::max<int64_t>(C, 1)));
-    std::vector<int64_t> best(std::size_t(std::max<int64_t>(C, 1)));
-    for (int64_t n = 0; n < w.n; ++n) {
+    parallelFor(w.n, 1, [&](int64_t firstImage, int64_t endImage) {
+    constexpr int64_t kBlock = 256; // channels per pass: the maxima live on the stack
+    float bv[kBlock];
+    int64_t bi[kBlock];
+    for (int64_t n = firstImage; n < endImage; ++n) {
         const float* xi = x + n * w.inH * w.inW * C;
         float* dxi = dx + n * w.inH * w.inW * C;
+        std::fill_n(dxi, w.inH * w.inW * C, 0.0f);
         for (int64_t oh = 0; oh < w.outH; ++oh)
             for (int64_t ow = 0; ow < w.outW; ++ow) {
                 const float* g = dy + ((n * w.outH + oh) * w.outW + ow) * C;
                 const Span r = rows(w, oh), c = cols(w, ow);
                 if (r.begin >= r.end || c.begin >= c.end) continue;
-                const int64_t first = (r.begin * w.inW + c.begin) * C;
-                float* bv = bestV.data();
-                int64_t* bi = best.data();
-                for (int64_t ch = 0; ch < C; ++ch) bi[ch] = first + ch, bv[ch] = xi[first + ch];
-                for (int64_t ih = r.begin; ih < r.end; ++ih)
-                    for (int64_t iw = c.begin; iw < c.end; ++iw) {
-                        const int64_t at = (ih * w.inW + iw) * C;
-                        const float* src = xi + at;
-                        for (int64_t ch = 0; ch < C; ++ch)
-                            if (src[ch] > bv[ch]) bv[ch] = src[ch], bi[ch] = at + ch;
-                    }
-                for (int64_t ch = 0; ch < C; ++ch) dxi[bi[ch]] += g[ch];
+                for (int64_t c0 = 0; c0 < C; c0 += kBlock) {
+                    const int64_t cb = std::min(kBlock, C - c0);
+                    const int64_t first = (r.begin * w.inW + c.begin) * C + c0;
+                    for (int64_t ch = 0; ch < cb; ++ch) bi[ch] = first + ch, bv[ch] = xi[first + ch];
+                    for (int64_t ih = r.begin; ih < r.end; ++ih)
+                        for (int64_t iw = c.begin; iw < c.end; ++iw) {
+                            const int64_t at = (ih * w.inW + iw) * C + c0;
+                            const float* src = xi + at;
+                            for (int64_t ch = 0; ch < cb; ++ch)
+                                if (src[ch] > bv[ch]) bv[ch] = src[ch], bi[ch] = at + ch;
+                        }
+                    for (int64_t ch = 0; ch < cb; ++ch) dxi[bi[ch]] += g[c0 + ch];
+                }
             }
     }
+    });
 }
 
 void avgPool2dGrad(const Window2D& w, const float* dy, float* dx) {
     const int64_t C = w.inC;
-    std::fill_n(dx, w.n * w.inH * w.inW * C, 0.0f);
-    for (int64_t n = 0; n < w.n; ++n) {
+    parallelFor(w.n, 1, [&](int64_t firstImage, int64_t endImage) {
+    for (int64_t n = firstImage; n < endImage; ++n) {
         float* dxi = dx + n * w.inH * w.inW * C;
+        std::fill_n(dxi, w.inH * w.inW * C, 0.0f);
         for (int64_t oh = 0; oh < w.outH; ++oh)
             for (int64_t ow = 0; ow < w.outW; ++ow) {
                 const float* g = dy + ((n * w.outH + oh) * w.outW + ow) * C;
@@ -108,6 +117,7 @@ void avgPool2dGrad(const Window2D& w, const float* dy, float* dx) {
                     }
             }
     }
+    });
 }
 
 } // namespace strata::cpu
