@@ -1,0 +1,126 @@
+"""Exports small PyTorch models to ONNX for tst_onnx_import, with an input and PyTorch's output.
+
+usage: torch_onnx_models.py OUT_DIR
+For each model NAME writes OUT_DIR/NAME.onnx and OUT_DIR/NAME.json ({"input": {"dims", "data"},
+"output": {"dims", "data"}}; the input as the ONNX model takes it, NCHW for images). Exits 3 when
+torch cannot be imported (the test then skips), 0 otherwise.
+"""
+import json
+import os
+import sys
+
+try:
+    import torch
+    from torch import nn
+except ImportError as e:  # pragma: no cover
+    print("torch is missing: %s" % e, file=sys.stderr)
+    sys.exit(3)
+
+
+def randomize_bn(bn):
+    with torch.no_grad():
+        bn.running_mean.uniform_(-0.5, 0.5)
+        bn.running_var.uniform_(0.3, 2.0)
+        bn.weight.uniform_(0.5, 1.5)
+        bn.bias.uniform_(-0.5, 0.5)
+
+
+class Mlp(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(20, 32)
+        self.bn = nn.BatchNorm1d(32, eps=1e-3, momentum=0.2)
+        self.drop = nn.Dropout(0.3)
+        self.fc2 = nn.Linear(32, 16)
+        self.fc3 = nn.Linear(16, 10)
+        randomize_bn(self.bn)
+
+    def forward(self, x):
+        x = torch.relu(self.fc1(x))
+        x = self.drop(self.bn(x))
+        x = torch.tanh(self.fc2(x))
+        return torch.softmax(self.fc3(torch.sigmoid(x)), dim=1)
+
+
+class Cnn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.pool = nn.MaxPool2d(2)
+        self.conv2 = nn.Conv2d(8, 12, 3, stride=2, padding=1)
+        self.avg = nn.AvgPool2d(2)
+        self.drop = nn.Dropout(0.5)
+        self.fc = nn.Linear(12 * 2 * 2, 10)
+        randomize_bn(self.bn1)
+
+    def forward(self, x):  # 3x14x14 -> 8x14x14 -> 8x7x7 -> 12x4x4 -> 12x2x2
+        x = self.pool(torch.relu(self.bn1(self.conv1(x))))
+        x = self.avg(torch.relu(self.conv2(x)))
+        x = torch.flatten(x, 1)
+        return self.fc(self.drop(x))
+
+
+class CnnBranches(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(4, 6, 3, padding=1)
+        self.b = nn.Conv2d(4, 6, 1)
+        self.mix = nn.Conv2d(12, 4, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(4)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(4, 5)
+        randomize_bn(self.bn)
+
+    def forward(self, x):
+        y = torch.cat([torch.relu(self.a(x)), torch.sigmoid(self.b(x))], dim=1)
+        y = self.bn(self.mix(y)) + x
+        y = self.gap(torch.relu(y) * x)
+        return torch.log_softmax(self.fc(torch.flatten(y, 1)), dim=1)
+
+
+class Grouped(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, groups=2)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+class Leaky(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return nn.functional.leaky_relu(self.fc(x), 0.01)
+
+
+def tensor_json(t):
+    return {"dims": list(t.shape), "data": [float(v) for v in t.detach().reshape(-1)]}
+
+
+def export(model, example, name, out_dir):
+    model.eval()
+    path = os.path.join(out_dir, name + ".onnx")
+    torch.onnx.export(model, example, path, input_names=["input"], output_names=["output"], opset_version=13,
+                      dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+    with torch.no_grad():
+        y = model(example)
+    with open(os.path.join(out_dir, name + ".json"), "w") as f:
+        json.dump({"input": tensor_json(example), "output": tensor_json(y)}, f)
+
+
+def main():
+    out_dir = sys.argv[1]
+    torch.manual_seed(7)
+    export(Mlp(), torch.randn(5, 20), "torch_mlp", out_dir)
+    export(Cnn(), torch.randn(3, 3, 14, 14), "torch_cnn", out_dir)
+    export(CnnBranches(), torch.randn(2, 4, 9, 9), "torch_cnn_branches", out_dir)
+    export(Grouped(), torch.randn(1, 4, 6, 6), "torch_grouped", out_dir)
+    export(Leaky(), torch.randn(2, 4), "torch_leaky", out_dir)
+
+
+if __name__ == "__main__":
+    main()
