@@ -175,6 +175,7 @@ void OnnxGraphImport::translate(const OnnxNode& n) {
             fail(n, "padding by " + nlohmann::json(pads).dump() + " is not supported (only pads of zeros, or padding inside Conv and pools)");
         return alias(n, input(n, 0));
     }
+    if (foldShapeArithmetic(n)) return;
     if (op == "Gemm") return gemm(n);
     if (op == "MatMul") return matMul(n);
     if (op == "Conv") return conv(n);
@@ -193,7 +194,8 @@ void OnnxGraphImport::translate(const OnnxNode& n) {
         {"Exp", "exponential"}};
     if (const auto a = activations.find(op); a != activations.end()) return activation(n, a->second);
     fail(n, "the operator " + op + " has no Strata layer (supported: Gemm, MatMul, Add, Mul, Concat, Conv, MaxPool, AveragePool, "
-            "GlobalAveragePool, ReduceMean, Flatten, Reshape, Transpose, BatchNormalization, Dropout, Identity, Constant and activations)");
+            "GlobalAveragePool, ReduceMean, Flatten, Reshape, Transpose, BatchNormalization, Dropout, Identity, Constant, Pad of zeros, "
+            "Shape arithmetic for Reshape and activations)");
 }
 
 std::vector<std::string> OnnxGraphImport::layerNames() const {
@@ -217,7 +219,8 @@ std::vector<std::string> OnnxGraphImport::layerNames() const {
 ImportedModel OnnxGraphImport::run(const std::string& modelName) {
     for (const OnnxTensor& t : m_.graph.initializers) consts_[t.name] = &t;
     for (const OnnxNode& n : m_.graph.nodes)
-        for (const auto& in : n.inputs) ++uses_[in];
+        if (n.opType != "Shape") // reads no values: an activation before it can still be fused
+            for (const auto& in : n.inputs) ++uses_[in];
     for (const OnnxValueInfo& o : m_.graph.outputs) ++uses_[o.name], graphOutputs_.insert(o.name);
     declareInputs();
     for (const OnnxNode& n : m_.graph.nodes) translate(n);

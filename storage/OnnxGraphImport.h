@@ -15,6 +15,7 @@
 #include "storage/OnnxImport.h"
 #include "storage/OnnxReader.h"
 
+#include <limits>
 #include <map>
 #include <set>
 #include <string>
@@ -65,6 +66,9 @@ private:
     void merge(const OnnxNode& n);
     void concat(const OnnxNode& n);
     void activation(const OnnxNode& n, const std::string& name);
+    // Shape, Gather, Unsqueeze, Concat on integer constants (OnnxImportShapes.cpp); false: not such a node.
+    bool foldShapeArithmetic(const OnnxNode& n);
+    static constexpr int64_t kBatchDim = std::numeric_limits<int64_t>::min(); // the batch size in a folded shape
 
     [[noreturn]] void fail(const OnnxNode& n, const std::string& why) const;
     const Value& input(const OnnxNode& n, std::size_t k) const;  // a computed tensor (not a constant)

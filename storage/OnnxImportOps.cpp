@@ -168,6 +168,9 @@ void OnnxGraphImport::reshape(const OnnxNode& n) {
     const Value x = input(n, 0);
     const OnnxTensor& shapeTensor = requireConstant(n, 1, "shape");
     std::vector<int64_t> target = shapeTensor.ints;
+    if (!target.empty() && target[0] == kBatchDim) target[0] = 0; // x.view(x.size(0), ...)
+    for (int64_t t : target)
+        if (t == kBatchDim) fail(n, "the batch size may only be the first dimension of the target shape");
     if (target.size() < 2 || (target[0] != 0 && target[0] != -1 && target[0] != x.shape[0]))
         fail(n, "target shape " + list(target) + " does not keep the batch dimension first");
     std::vector<int64_t> rest(target.begin() + 1, target.end());
