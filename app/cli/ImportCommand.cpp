@@ -19,6 +19,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The project must exist and not have a model of that name yet.
+void checkProjectHasRoom(const fs::path& file, const std::string& name) {
+    const storage::Project p = storage::Project::open(file, storage::OpenMode::ReadOnly);
+    if (p.findModel(name)) throw storage::StorageError(file.string() + " already has a model '" + name + "'; choose another with --name");
+}
+
 // Adds the imported model to the project as a new model (version 1) with one checkpoint holding
 // its weights, in one transaction. Returns "model 'NAME' version V, checkpoint ID".
 std::string addToProject(const fs::path& file, const storage::ImportedModel& imported, const Model& model) {
@@ -55,6 +61,7 @@ int importCommand(const std::vector<std::string>& args, std::ostream& out, std::
         if (!outDir.empty() && fs::exists(outDir)) throw storage::StorageError(outDir.string() + " already exists; give a new folder to --out");
         const storage::ImportedModel imported = storage::importOnnxFile(source, options);
         const auto model = imported.instantiate();
+        if (a.hasValue("--project")) checkProjectHasRoom(a.value("--project"), imported.spec.name); // before writing anything
         for (const auto& note : imported.notes) out << "note: " << note << "\n";
         if (!outDir.empty()) {
             storage::writeImportedSavedModel(imported, outDir, source);

@@ -57,7 +57,7 @@ class Cnn(nn.Module):
     def forward(self, x):  # 3x14x14 -> 8x14x14 -> 8x7x7 -> 12x4x4 -> 12x2x2
         x = self.pool(torch.relu(self.bn1(self.conv1(x))))
         x = self.avg(torch.relu(self.conv2(x)))
-        x = torch.flatten(x, 1)
+        x = x.view(x.size(0), -1)  # Shape, Gather, Unsqueeze, Concat, Reshape
         return self.fc(self.drop(x))
 
 
@@ -112,6 +112,32 @@ def export(model, example, name, out_dir):
         json.dump({"input": tensor_json(example), "output": tensor_json(y)}, f)
 
 
+def export_constant_nodes(out_dir):
+    """MatMul + Add with weights in Constant nodes (not initializers), then Relu: one Dense."""
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper, TensorProto
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((6, 4)).astype(np.float32)
+    b = rng.standard_normal((4,)).astype(np.float32)
+    x = rng.standard_normal((3, 6)).astype(np.float32)
+    nodes = [
+        helper.make_node("Constant", [], ["w"], name="weight", value=numpy_helper.from_array(w)),
+        helper.make_node("Constant", [], ["b"], name="bias", value=numpy_helper.from_array(b)),
+        helper.make_node("MatMul", ["input", "w"], ["mm"], name="dense/MatMul"),
+        helper.make_node("Add", ["mm", "b"], ["sum"], name="dense/Add"),
+        helper.make_node("Relu", ["sum"], ["output"], name="dense/Relu"),
+    ]
+    graph = helper.make_graph(nodes, "constants", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 6])],
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 4])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(out_dir, "onnx_constants.onnx"))
+    y = np.maximum(x @ w + b, 0)
+    with open(os.path.join(out_dir, "onnx_constants.json"), "w") as f:
+        json.dump({"input": tensor_json(torch.from_numpy(x)), "output": tensor_json(torch.from_numpy(y))}, f)
+
+
 def main():
     out_dir = sys.argv[1]
     torch.manual_seed(7)
@@ -120,6 +146,7 @@ def main():
     export(CnnBranches(), torch.randn(2, 4, 9, 9), "torch_cnn_branches", out_dir)
     export(Grouped(), torch.randn(1, 4, 6, 6), "torch_grouped", out_dir)
     export(Leaky(), torch.randn(2, 4), "torch_leaky", out_dir)
+    export_constant_nodes(out_dir)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 // ONNX import: every example exported by Strata and imported again (both through its embedded
 // spec and by translating the graph) computes the same outputs as the original to 1e-5; models
 // exported by Debian's PyTorch (torch.onnx.export, run by tests/storage/torch_onnx_models.py)
-// compute PyTorch's outputs to 1e-4 (NCHW inputs fed as NHWC); unsupported nodes, truncated,
+// compute PyTorch's outputs to 1e-4 (NCHW inputs fed as NHWC), as does a graph built with
+// onnx.helper whose weights are Constant nodes (MatMul + Add + Relu: one Dense); unsupported nodes, truncated,
 // corrupt, empty and missing files are errors naming the file and node; strata-cli import writes
 // a saved-model folder and adds a model to a project. The suite skips the PyTorch cases only
 // when torch cannot be imported.
@@ -165,6 +166,7 @@ private slots:
         QTest::newRow("cnn") << "torch_cnn" << "Input Conv2D MaxPooling2D Conv2D AveragePooling2D Flatten Dense";
         QTest::newRow("cnn branches") << "torch_cnn_branches"
                                       << "Input Conv2D Conv2D Concatenate Conv2D Add Activation Multiply GlobalAveragePooling2D Flatten Dense";
+        QTest::newRow("constant nodes, MatMul + Add") << "onnx_constants" << "Input Dense";
     }
 
     void torchModels() {
@@ -297,9 +299,10 @@ private slots:
             restoreModel(r, *m);
             QVERIFY(difference(engineOutputs(*m, inputs)[0], engineOutputs(*original, inputs)[0], 1e-5, 1e-5).empty());
         }
-        p = runStrataCli({"import", file.string(), "--project", project.string(), "--name", "from_onnx"});
+        p = runStrataCli({"import", file.string(), "--project", project.string(), "--name", "from_onnx", "--out", path("cli_saved2").string()});
         QCOMPARE(p.code, 2);
         QVERIFY2(p.err.find("already has a model 'from_onnx'") != std::string::npos, p.err.c_str());
+        QVERIFY(!fs::exists(path("cli_saved2"))); // checked before anything is written
 
         // A file that cannot be imported writes nothing.
         testutil::writeText(path("bad.onnx"), "\x0a\x05");
