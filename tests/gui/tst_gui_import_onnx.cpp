@@ -38,6 +38,9 @@ private slots:
         w.setInteractive(false);
         QAction* action = w.findChild<QAction*>("importOnnx");
         QVERIFY(action);
+        QCOMPARE(action->shortcut(), QKeySequence("Ctrl+Shift+O"));
+        for (QAction* other : w.findChildren<QAction*>()) // no other action has the shortcut
+            if (other != action && !other->shortcut().isEmpty()) QVERIFY2(other->shortcut() != action->shortcut(), qPrintable(other->objectName()));
         QVERIFY(w.importOnnxFile(QString::fromStdString(file)));
         const ModelSpec& spec = w.document()->model()->state().spec;
         QCOMPARE(spec.name, std::string("two_branch"));
