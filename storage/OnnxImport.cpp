@@ -71,7 +71,12 @@ ImportedModel importOnnxModel(const OnnxModel& onnx, const std::string& source, 
     ImportedModel out;
     const std::string* embedded = options.useEmbeddedSpec ? onnx.metadataValue("strata.model") : nullptr;
     if (embedded) {
-        out = importEmbedded(onnx, *embedded, source);
+        try {
+            out = importEmbedded(onnx, *embedded, source);
+        } catch (const StrataError& e) {
+            throw StorageError(std::string(e.what()) + " (the embedded Strata spec does not fit the graph; translating the graph "
+                                                       "instead: strata-cli import --ignore-embedded-spec)");
+        }
     } else {
         std::string name = options.modelName.empty() ? std::filesystem::path(source).stem().string() : options.modelName;
         if (name.empty()) name = onnx.graph.name.empty() ? std::string("imported") : onnx.graph.name;

@@ -219,6 +219,24 @@ private slots:
         QVERIFY2(e.find("odd.onnx: node 'y' (Sin): the operator Sin has no Strata layer") == 0, e.c_str());
     }
 
+    void embeddedSpecThatDoesNotFitIsNamed() {
+        OnnxGraph g("edited");
+        g.input("pixels", onnx::kFloat, {{-1, "batch"}, {64, {}}});
+        g.node("Relu", {"pixels"}, "probs");
+        g.output("probs", onnx::kFloat, {{-1, "batch"}, {64, {}}});
+        OnnxModelInfo info;
+        info.metadata.emplace_back("strata.model", testutil::example("digits_mlp.json").toJson().dump());
+        const OnnxModel m = parseOnnxModel(g.modelBytes(info), "edited.onnx");
+        const std::string e = errorOf([&] { importOnnxModel(m, "edited.onnx"); });
+        QVERIFY2(e.find("edited.onnx: the graph has no initializer 'model/") == 0 && e.find("--ignore-embedded-spec") != std::string::npos, e.c_str());
+        OnnxImportOptions graphOnly;
+        graphOnly.useEmbeddedSpec = false;
+        const ImportedModel imported = importOnnxModel(m, "edited.onnx", graphOnly); // one Activation layer
+        QCOMPARE(imported.spec.layers.size(), std::size_t(2));
+        QCOMPARE(imported.spec.layers[1].type, std::string("Activation"));
+        QCOMPARE(imported.spec.name, std::string("edited"));
+    }
+
     void asymmetricPadsAreRefused() {
         OnnxGraph g("pads");
         g.input("x", onnx::kFloat, {{-1, "batch"}, {2, {}}, {6, {}}, {6, {}}});
