@@ -1,7 +1,7 @@
 """Exports small PyTorch models to ONNX for tst_onnx_import, with an input and PyTorch's output.
 
 usage: torch_onnx_models.py OUT_DIR
-For each model NAME writes OUT_DIR/NAME.onnx and OUT_DIR/NAME.json ({"input": {"dims", "data"},
+For each model NAME (the MLP and CNNs also as NAME_opset11 and NAME_opset14) writes OUT_DIR/NAME.onnx and OUT_DIR/NAME.json ({"input": {"dims", "data"},
 "output": {"dims", "data"}}; the input as the ONNX model takes it, NCHW for images). Exits 3 when
 torch cannot be imported (the test then skips), 0 otherwise.
 """
@@ -101,10 +101,10 @@ def tensor_json(t):
     return {"dims": list(t.shape), "data": [float(v) for v in t.detach().reshape(-1)]}
 
 
-def export(model, example, name, out_dir):
+def export(model, example, name, out_dir, opset=13):
     model.eval()
     path = os.path.join(out_dir, name + ".onnx")
-    torch.onnx.export(model, example, path, input_names=["input"], output_names=["output"], opset_version=13,
+    torch.onnx.export(model, example, path, input_names=["input"], output_names=["output"], opset_version=opset,
                       dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
     with torch.no_grad():
         y = model(example)
@@ -141,9 +141,11 @@ def export_constant_nodes(out_dir):
 def main():
     out_dir = sys.argv[1]
     torch.manual_seed(7)
-    export(Mlp(), torch.randn(5, 20), "torch_mlp", out_dir)
-    export(Cnn(), torch.randn(3, 3, 14, 14), "torch_cnn", out_dir)
-    export(CnnBranches(), torch.randn(2, 4, 9, 9), "torch_cnn_branches", out_dir)
+    for opset in (13, 11, 14):  # 13 as Strata writes; 11 and 14 as older and newer exporters do
+        suffix = "" if opset == 13 else "_opset%d" % opset
+        export(Mlp(), torch.randn(5, 20), "torch_mlp" + suffix, out_dir, opset)
+        export(Cnn(), torch.randn(3, 3, 14, 14), "torch_cnn" + suffix, out_dir, opset)
+        export(CnnBranches(), torch.randn(2, 4, 9, 9), "torch_cnn_branches" + suffix, out_dir, opset)
     export(Grouped(), torch.randn(1, 4, 6, 6), "torch_grouped", out_dir)
     export(Leaky(), torch.randn(2, 4), "torch_leaky", out_dir)
     export_constant_nodes(out_dir)

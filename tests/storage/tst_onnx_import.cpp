@@ -1,6 +1,7 @@
 // ONNX import: every example exported by Strata and imported again (both through its embedded
 // spec and by translating the graph) computes the same outputs as the original to 1e-5; models
-// exported by Debian's PyTorch (torch.onnx.export, run by tests/storage/torch_onnx_models.py)
+// exported by Debian's PyTorch (torch.onnx.export at opsets 11, 13 and 14, run by
+// tests/storage/torch_onnx_models.py)
 // compute PyTorch's outputs to 1e-4 (NCHW inputs fed as NHWC), as does a graph built with
 // onnx.helper whose weights are Constant nodes (MatMul + Add + Relu: one Dense); unsupported nodes, truncated,
 // corrupt, empty and missing files are errors naming the file and node; strata-cli import writes
@@ -166,6 +167,14 @@ private slots:
         QTest::newRow("cnn") << "torch_cnn" << "Input Conv2D MaxPooling2D Conv2D AveragePooling2D Flatten Dense";
         QTest::newRow("cnn branches") << "torch_cnn_branches"
                                       << "Input Conv2D Conv2D Concatenate Conv2D Add Activation Multiply GlobalAveragePooling2D Flatten Dense";
+        for (const char* opset : {"11", "14"}) {
+            QTest::newRow((std::string("mlp opset ") + opset).c_str()) << QString("torch_mlp_opset") + opset << "Input Dense BatchNormalization Dense Activation Dense";
+            QTest::newRow((std::string("cnn opset ") + opset).c_str())
+                << QString("torch_cnn_opset") + opset << "Input Conv2D MaxPooling2D Conv2D AveragePooling2D Flatten Dense";
+            QTest::newRow((std::string("cnn branches opset ") + opset).c_str())
+                << QString("torch_cnn_branches_opset") + opset
+                << "Input Conv2D Conv2D Concatenate Conv2D Add Activation Multiply GlobalAveragePooling2D Flatten Dense";
+        }
         QTest::newRow("constant nodes, MatMul + Add") << "onnx_constants" << "Input Dense";
     }
 
