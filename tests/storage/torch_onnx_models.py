@@ -43,8 +43,9 @@ class Mlp(nn.Module):
 
 
 class Cnn(nn.Module):
-    def __init__(self):
+    def __init__(self, use_view=True):
         super().__init__()
+        self.use_view = use_view
         self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
         self.bn1 = nn.BatchNorm2d(8)
         self.pool = nn.MaxPool2d(2)
@@ -57,13 +58,14 @@ class Cnn(nn.Module):
     def forward(self, x):  # 3x14x14 -> 8x14x14 -> 8x7x7 -> 12x4x4 -> 12x2x2
         x = self.pool(torch.relu(self.bn1(self.conv1(x))))
         x = self.avg(torch.relu(self.conv2(x)))
-        x = x.view(x.size(0), -1)  # Shape, Gather, Unsqueeze, Concat, Reshape
+        x = x.view(x.size(0), -1) if self.use_view else torch.flatten(x, 1)  # Shape, Gather, Unsqueeze, Concat, Reshape / Flatten
         return self.fc(self.drop(x))
 
 
 class CnnBranches(nn.Module):
     def __init__(self):
         super().__init__()
+        self.bn0 = nn.BatchNorm2d(4)  # not after a Conv: stays a BatchNormalization node on NCHW
         self.a = nn.Conv2d(4, 6, 3, padding=1)
         self.b = nn.Conv2d(4, 6, 1)
         self.mix = nn.Conv2d(12, 4, 3, padding=1, bias=False)
@@ -71,8 +73,10 @@ class CnnBranches(nn.Module):
         self.gap = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(4, 5)
         randomize_bn(self.bn)
+        randomize_bn(self.bn0)
 
     def forward(self, x):
+        x = self.bn0(x)
         y = torch.cat([torch.relu(self.a(x)), torch.sigmoid(self.b(x))], dim=1)
         y = self.bn(self.mix(y)) + x
         y = self.gap(torch.relu(y) * x)
@@ -146,6 +150,7 @@ def main():
         export(Mlp(), torch.randn(5, 20), "torch_mlp" + suffix, out_dir, opset)
         export(Cnn(), torch.randn(3, 3, 14, 14), "torch_cnn" + suffix, out_dir, opset)
         export(CnnBranches(), torch.randn(2, 4, 9, 9), "torch_cnn_branches" + suffix, out_dir, opset)
+    export(Cnn(use_view=False), torch.randn(2, 3, 14, 14), "torch_cnn_flatten", out_dir)
     export(Grouped(), torch.randn(1, 4, 6, 6), "torch_grouped", out_dir)
     export(Leaky(), torch.randn(2, 4), "torch_leaky", out_dir)
     export_constant_nodes(out_dir)

@@ -166,15 +166,16 @@ private slots:
         QTest::newRow("mlp") << "torch_mlp" << "Input Dense BatchNormalization Dense Activation Dense";
         QTest::newRow("cnn") << "torch_cnn" << "Input Conv2D MaxPooling2D Conv2D AveragePooling2D Flatten Dense";
         QTest::newRow("cnn branches") << "torch_cnn_branches"
-                                      << "Input Conv2D Conv2D Concatenate Conv2D Add Activation Multiply GlobalAveragePooling2D Flatten Dense";
+                                      << "Input BatchNormalization Conv2D Conv2D Concatenate Conv2D Add Activation Multiply GlobalAveragePooling2D Flatten Dense";
         for (const char* opset : {"11", "14"}) {
             QTest::newRow((std::string("mlp opset ") + opset).c_str()) << QString("torch_mlp_opset") + opset << "Input Dense BatchNormalization Dense Activation Dense";
             QTest::newRow((std::string("cnn opset ") + opset).c_str())
                 << QString("torch_cnn_opset") + opset << "Input Conv2D MaxPooling2D Conv2D AveragePooling2D Flatten Dense";
             QTest::newRow((std::string("cnn branches opset ") + opset).c_str())
                 << QString("torch_cnn_branches_opset") + opset
-                << "Input Conv2D Conv2D Concatenate Conv2D Add Activation Multiply GlobalAveragePooling2D Flatten Dense";
+                << "Input BatchNormalization Conv2D Conv2D Concatenate Conv2D Add Activation Multiply GlobalAveragePooling2D Flatten Dense";
         }
+        QTest::newRow("cnn flatten") << "torch_cnn_flatten" << "Input Conv2D MaxPooling2D Conv2D AveragePooling2D Flatten Dense";
         QTest::newRow("constant nodes, MatMul + Add") << "onnx_constants" << "Input Dense";
     }
 
