@@ -35,8 +35,6 @@ WindowAxis strataWindow(int64_t in, int64_t k, int64_t s, int64_t d, bool same) 
     return {out, total / 2, total - total / 2};
 }
 
-} // namespace
-
 // The padding ("valid" or "same") that gives the ONNX window op's pads, and the output shape.
 // Fails when the pads cannot be expressed (asymmetric in another way, or the size is unknown).
 struct WindowGeometry {
@@ -44,7 +42,7 @@ struct WindowGeometry {
     int64_t outH = -1, outW = -1;
 };
 
-static WindowGeometry windowGeometry(const OnnxNode& n, const std::vector<int64_t>& nchw, const std::vector<int64_t>& k,
+WindowGeometry windowGeometry(const OnnxNode& n, const std::vector<int64_t>& nchw, const std::vector<int64_t>& k,
                                      const std::vector<int64_t>& s, const std::vector<int64_t>& d,
                                      const std::function<void(const std::string&)>& fail) {
     const std::string autoPad = n.stringAttr("auto_pad", "NOTSET");
@@ -88,6 +86,8 @@ static WindowGeometry windowGeometry(const OnnxNode& n, const std::vector<int64_
     }
     return g;
 }
+
+} // namespace
 
 void OnnxGraphImport::conv(const OnnxNode& n) {
     const Value x = input(n, 0);
