@@ -16,6 +16,50 @@
 
 namespace strata::storage {
 
+// One field read by ProtoReader: its number, wire type and value (a varint or 64/32-bit word in
+// `number`, the bytes of a length-delimited field in `bytes`), and where it starts in the input.
+struct ProtoField {
+    int field = 0;
+    int wireType = 0;
+    uint64_t number = 0;
+    std::string_view bytes;
+    std::size_t offset = 0;     // of the tag
+    std::size_t dataOffset = 0; // of `bytes`
+};
+
+// Reads protobuf fields from a byte string, checking every length against what is left. Throws
+// StorageError "SOURCE: WHAT at byte N: why" on truncated or malformed input; never reads past
+// the end. `base` is the offset of `bytes` in the whole file (for messages), `what` the message.
+class ProtoReader {
+public:
+    ProtoReader(std::string_view bytes, std::string source, std::string what, std::size_t base = 0)
+        : bytes_(bytes), source_(std::move(source)), what_(std::move(what)), base_(base) {}
+
+    // The next field, or false at the end.
+    bool next(ProtoField& f);
+    // A reader over a length-delimited field holding message `what`.
+    ProtoReader sub(const ProtoField& f, std::string what) const;
+    // Typed views of a field; each checks the wire type. Packed repeated fields append every value.
+    int64_t int64(const ProtoField& f) const;
+    float float32(const ProtoField& f) const;
+    double float64(const ProtoField& f) const;
+    std::string string(const ProtoField& f) const;
+    void int64s(const ProtoField& f, std::vector<int64_t>& out) const;  // varint, packed or not
+    void float32s(const ProtoField& f, std::vector<float>& out) const;  // fixed32, packed or not
+    void float64s(const ProtoField& f, std::vector<double>& out) const; // fixed64, packed or not
+
+    [[noreturn]] void fail(std::size_t offset, const std::string& why) const;
+    const std::string& source() const { return source_; }
+
+private:
+    uint64_t varint(std::string_view bytes, std::size_t& at, std::size_t base) const;
+    void expect(const ProtoField& f, int wireType) const;
+
+    std::string_view bytes_;
+    std::string source_, what_;
+    std::size_t base_ = 0, at_ = 0;
+};
+
 // Appends protobuf fields to a byte string: varints (wire type 0), 32-bit (5), length-delimited (2).
 class ProtoWriter {
 public:
@@ -51,6 +95,7 @@ inline constexpr int kNodeInput = 1, kNodeOutput = 2, kNodeName = 3, kNodeOpType
                      kNodeDocString = 6;
 // AttributeProto and its AttributeType values
 inline constexpr int kAttrName = 1, kAttrF = 2, kAttrI = 3, kAttrS = 4, kAttrFloats = 7, kAttrInts = 8, kAttrType = 20;
+inline constexpr int kAttrT = 5, kAttrG = 6;
 inline constexpr int kAttrTypeFloat = 1, kAttrTypeInt = 2, kAttrTypeString = 3, kAttrTypeInts = 7;
 // ValueInfoProto, TypeProto, TypeProto.Tensor, TensorShapeProto, TensorShapeProto.Dimension
 inline constexpr int kValueInfoName = 1, kValueInfoType = 2;
@@ -60,6 +105,10 @@ inline constexpr int kShapeDim = 1;
 inline constexpr int kDimValue = 1, kDimParam = 2;
 // TensorProto and its DataType values
 inline constexpr int kTensorDims = 1, kTensorDataType = 2, kTensorName = 8, kTensorRawData = 9;
+inline constexpr int kTensorFloatData = 4, kTensorInt32Data = 5, kTensorInt64Data = 7, kTensorDoubleData = 10,
+                     kTensorExternalData = 13, kTensorDataLocation = 14;
+inline constexpr int kNodeDomain = 7, kGraphValueInfo = 13;
+inline constexpr int kDouble = 11;
 inline constexpr int kFloat = 1, kInt32 = 6, kInt64 = 7;
 
 } // namespace onnx

@@ -56,6 +56,7 @@ std::vector<Command> allCommands() {
     addSpecCommands(cmds);
     addTrainCommands(cmds);
     addProjectCommands(cmds);
+    addImportCommands(cmds);
     addDeviceCommands(cmds);
     return cmds;
 }

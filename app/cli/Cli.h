@@ -23,6 +23,7 @@ struct Command {
 // Command families register here (one function per file).
 void addSpecCommands(std::vector<Command>& out);
 void addTrainCommands(std::vector<Command>& out);
+void addImportCommands(std::vector<Command>& out);
 
 // Argument helpers shared by the commands.
 class Args {

@@ -193,6 +193,8 @@ void MainWindow::buildActions() {
     add("save", tr("&Save Version"), QKeySequence::Save, &MainWindow::save)->setIcon(icon(QStyle::SP_DialogSaveButton));
     add("saveAs", tr("Save Project &As…"), QKeySequence::SaveAs, &MainWindow::saveAs);
     add("import", tr("&Import Spec JSON…"), QKeySequence(tr("Ctrl+I")), &MainWindow::importSpec);
+    add("importOnnx", tr("Import &ONNX…"), QKeySequence(tr("Ctrl+Shift+O")), &MainWindow::importOnnx);
+    action("importOnnx")->setToolTip(tr("Open an ONNX model (e.g. from torch.onnx.export) as a new model, with its weights (Ctrl+Shift+O)"));
     add("export", tr("&Export Spec JSON…"), QKeySequence(tr("Ctrl+E")), &MainWindow::exportSpec);
     add("exportModel", tr("Export &Model…"), QKeySequence(tr("Ctrl+Shift+E")), &MainWindow::exportModel);
     action("exportModel")->setToolTip(tr("Save the model with its trained weights as a saved-model folder, an ONNX file or PyTorch code (Ctrl+Shift+E)"));
@@ -266,6 +268,7 @@ void MainWindow::buildActions() {
                                     "<tr><td><b>Ctrl+T / Ctrl+Shift+T</b></td><td>train, stop training</td></tr>"
                                     "<tr><td><b>Ctrl+Shift+I</b></td><td>inspect variables and the traced graph</td></tr>"
                                     "<tr><td><b>Ctrl+Shift+E</b></td><td>export the model (saved model, ONNX, PyTorch)</td></tr>"
+                                    "<tr><td><b>Ctrl+Shift+O</b></td><td>import an ONNX model with its weights</td></tr>"
                                     "<tr><td><b>Wheel / middle drag / Space+drag</b></td><td>zoom, pan</td></tr>"
                                     "</table>"));
     });
@@ -280,7 +283,7 @@ void MainWindow::buildMenus() {
     file->addSeparator();
     file->addActions({action("save"), action("saveAs")});
     file->addSeparator();
-    file->addActions({action("import"), action("export"), action("exportModel")});
+    file->addActions({action("import"), action("importOnnx"), action("export"), action("exportModel")});
     file->addSeparator();
     file->addAction(action("quit"));
 

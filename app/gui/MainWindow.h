@@ -68,6 +68,10 @@ public slots:
     bool save();
     bool saveAs();
     void importSpec();
+    void importOnnx(); // File > Import ONNX: asks for the file, then importOnnxFile
+    // Opens an ONNX model on the canvas, its weights kept for Export Model and the inspector.
+    // Returns false (after showing why) when the file cannot be imported.
+    bool importOnnxFile(const QString& path);
     void exportSpec();
     void exportModel(); // File > Export Model: saved model, ONNX or PyTorch code, with the trained weights
     void deleteSelection();

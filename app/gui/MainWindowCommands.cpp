@@ -7,6 +7,8 @@
 #include "app/gui/project/Document.h"
 #include "app/gui/project/RecoveryFile.h"
 #include "app/gui/train/TrainPanel.h"
+#include "storage/OnnxImport.h"
+#include "storage/VariableSource.h"
 
 #include <QAction>
 #include <QApplication>
@@ -118,6 +120,31 @@ void MainWindow::importSpec() {
         view_->fitAll();
     } catch (const std::exception& e) {
         showError(tr("Could not import"), e);
+    }
+}
+
+void MainWindow::importOnnx() {
+    if (!maybeSave()) return;
+    const QString path = QFileDialog::getOpenFileName(this, tr("Import ONNX model"), QString(), tr("ONNX models (*.onnx)"));
+    if (!path.isEmpty()) importOnnxFile(path);
+}
+
+bool MainWindow::importOnnxFile(const QString& path) {
+    try {
+        const storage::ImportedModel imported = storage::importOnnxFile(path.toStdString());
+        std::map<std::string, Tensor> weights;
+        const std::string suffix = storage::kValueSuffix;
+        for (const auto& [key, value] : imported.variables) weights[key.substr(0, key.size() - suffix.size())] = value;
+        doc_->importModelSpec(imported.spec);
+        train_->adoptWeights(doc_->model()->state().spec, std::move(weights));
+        view_->fitAll();
+        statusBar()->showMessage(tr("Imported %1 (%n layer(s)); Export Model uses its weights", nullptr, int(imported.spec.layers.size()))
+                                     .arg(QFileInfo(path).fileName()),
+                                 8000);
+        return true;
+    } catch (const std::exception& e) {
+        showError(tr("Could not import"), e);
+        return false;
     }
 }
 

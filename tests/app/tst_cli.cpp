@@ -2,6 +2,7 @@
 // exit codes; --help and --version on every command.
 #include "CliTestSupport.h"
 
+#include <QDir>
 #include <QProcess>
 #include <QtTest>
 
@@ -102,7 +103,7 @@ private slots:
     }
 
     void helpAndVersionOnEveryCommand() {
-        for (const char* cmd : {"summary", "check"}) {
+        for (const char* cmd : {"summary", "check", "import"}) {
             auto h = run({cmd, "--help"});
             QCOMPARE(h.code, 0);
             QVERIFY(QString::fromStdString(h.out).startsWith(QString("usage: strata-cli ") + cmd));
@@ -128,6 +129,14 @@ private slots:
         QVERIFY(p.waitForFinished(10000));
         QCOMPARE(p.exitCode(), 0);
         QCOMPARE(nlohmann::json::parse(p.readAllStandardOutput().toStdString())["total_params"].get<int>(), 10282);
+        // import of a file that is not ONNX: exit 2, one line naming the file (ONNX import itself: tst_onnx_import)
+        const QString spec = QString::fromStdString(example("two_branch.json"));
+        p.start(bin, {"import", spec, "--out", QDir::tempPath() + "/strata_tst_cli_never_written"});
+        QVERIFY(p.waitForFinished(10000));
+        QCOMPARE(p.exitCode(), 2);
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QVERIFY2(err.startsWith("strata-cli import: " + spec + ": "), qPrintable(err));
+        QVERIFY(!QFileInfo::exists(QDir::tempPath() + "/strata_tst_cli_never_written"));
     }
 };
 

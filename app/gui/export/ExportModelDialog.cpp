@@ -64,7 +64,7 @@ ExportModelDialog::ExportModelDialog(const ModelSpec& spec, const Weights* train
     targetRow->addWidget(target_, 1);
     targetRow->addWidget(browse);
 
-    weightsNote_ = new QLabel(hasTrained_ ? tr("Weights: <b>trained</b>, from the last training run of this model in this window.")
+    weightsNote_ = new QLabel(hasTrained_ ? tr("Weights: <b>trained</b>, from the last training run (or ONNX import) of this model in this window.")
                                           : tr("Weights: <b>initial</b> (seed 0). This model has no training run in this window; "
                                                "train it first (Model ▸ Train) to export trained weights."));
     weightsNote_->setWordWrap(true);

@@ -110,8 +110,9 @@ VersionInfo Document::saveAs(const QString& path, const std::string& note) {
     return save(note);
 }
 
-void Document::importSpec(const QString& path) {
-    ModelSpec spec = ModelSpec::load(path.toStdString());
+void Document::importSpec(const QString& path) { importModelSpec(ModelSpec::load(path.toStdString())); }
+
+void Document::importModelSpec(const ModelSpec& spec) {
     modelName_ = spec.name;
     version_.reset();
     setModel(spec, {}, true);

@@ -38,6 +38,8 @@ public:
     VersionInfo save(const std::string& note = {});
     VersionInfo saveAs(const QString& path, const std::string& note = {});
     void importSpec(const QString& path);
+    // Opens `spec` as a new, unsaved model (what importSpec does after reading the file).
+    void importModelSpec(const ModelSpec& spec);
     void exportSpec(const QString& path) const;
 
     // Replaces the edited model (the undo history goes); used by import and recovery.

@@ -457,6 +457,11 @@ const std::map<std::string, Tensor>* TrainPanel::trainedWeights(const ModelSpec&
     return !trainedWeights_.empty() && spec.toJson() == trainedSpec_ ? &trainedWeights_ : nullptr;
 }
 
+void TrainPanel::adoptWeights(const ModelSpec& spec, std::map<std::string, Tensor> weights) {
+    trainedSpec_ = spec.toJson();
+    trainedWeights_ = std::move(weights);
+}
+
 void TrainPanel::finish() {
     poll_->stop();
     job_->wait();

@@ -69,6 +69,9 @@ public:
     // The weights the last run ended with, when `spec` is the spec it trained (the inspector
     // shows them); null otherwise.
     const std::map<std::string, Tensor>* trainedWeights(const ModelSpec& spec) const;
+    // Weights that came from elsewhere (File > Import ONNX), by variable path: trainedWeights(spec)
+    // returns them, for the inspector and Export Model, until a run or another spec replaces them.
+    void adoptWeights(const ModelSpec& spec, std::map<std::string, Tensor> weights);
 
 public slots:
     void train();

@@ -1,0 +1,104 @@
+// Translating an ONNX graph node by node into Strata layers (the route of OnnxImport for files
+// Strata did not write). Every ONNX tensor maps to the output of one Strata layer and a layout
+// saying how its axes relate to that layer's (NHWC) output:
+//
+//   Same           the same axes (2-D features, or NHWC images as Strata itself exports them)
+//   ChannelsFirst  an NCHW image whose Strata tensor is NHWC (PyTorch's convolutions)
+//   FlatChw        a flattened NCHW image: Strata flattens (H, W, C); a Dense that reads it gets
+//                  its kernel rows permuted from (C, H, W) to (H, W, C) order
+//
+// Transposes between NHWC and NCHW only change the layout. Activations are fused into the Dense
+// or Conv2D before them when that is their only consumer; MatMul + Add (a constant) is one Dense;
+// Dropout and Identity are dropped. Per op: OnnxImportOps.cpp.
+#pragma once
+
+#include "storage/OnnxImport.h"
+#include "storage/OnnxReader.h"
+
+#include <limits>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace strata::storage {
+
+class OnnxGraphImport {
+public:
+    OnnxGraphImport(const OnnxModel& model, std::string source) : m_(model), source_(std::move(source)) {}
+    ImportedModel run(const std::string& modelName);
+
+private:
+    enum class Layout { Same, ChannelsFirst, FlatChw };
+    struct Value {
+        int layer = -1;
+        Layout layout = Layout::Same;
+        std::vector<int64_t> shape; // the ONNX tensor's shape, batch first; -1 unknown
+        std::vector<int64_t> chw;   // FlatChw: the (C, H, W) it was flattened from
+    };
+    struct PendingLayer {
+        std::string type;
+        nlohmann::json config = nlohmann::json::object();
+        std::vector<int> inbound;
+        std::map<std::string, Tensor> weights;
+        std::string nameHint;     // a node or graph input name
+        std::string outputTensor; // the ONNX tensor its output is now (changes when an activation is fused)
+    };
+
+    void declareInputs();
+    void translate(const OnnxNode& n);
+    // Per op (OnnxImportOps.cpp).
+    void gemm(const OnnxNode& n);
+    void matMul(const OnnxNode& n);
+    // A Dense layer of kernel [in, units] (rows permuted when x is FlatChw) and an optional bias.
+    void matMulLayer(const OnnxNode& n, const Value& x, int64_t in, int64_t units, std::vector<float> kernel,
+                     const std::vector<float>* bias);
+    void conv(const OnnxNode& n);
+    void pool(const OnnxNode& n);
+    void globalAveragePool(const OnnxNode& n);
+    void reduceMean(const OnnxNode& n);
+    void flatten(const OnnxNode& n);
+    void reshape(const OnnxNode& n);
+    void transpose(const OnnxNode& n);
+    void batchNorm(const OnnxNode& n);
+    void merge(const OnnxNode& n);
+    void concat(const OnnxNode& n);
+    void activation(const OnnxNode& n, const std::string& name);
+    // Shape, Gather, Unsqueeze, Concat on integer constants (OnnxImportShapes.cpp); false: not such a node.
+    bool foldShapeArithmetic(const OnnxNode& n);
+    static constexpr int64_t kBatchDim = std::numeric_limits<int64_t>::min(); // the batch size in a folded shape
+
+    [[noreturn]] void fail(const OnnxNode& n, const std::string& why) const;
+    const Value& input(const OnnxNode& n, std::size_t k) const;  // a computed tensor (not a constant)
+    const OnnxTensor* constant(const std::string& name) const;    // nullptr when not a constant
+    const OnnxTensor& requireConstant(const OnnxNode& n, std::size_t k, const std::string& what) const;
+    bool isConstant(const OnnxNode& n, std::size_t k) const { return k < n.inputs.size() && constant(n.inputs[k]); }
+    // Adds a layer whose output is n.outputs[0]; returns its index.
+    int addLayer(const OnnxNode& n, const std::string& type, nlohmann::json config, std::vector<int> inbound,
+                 Layout layout, std::vector<int64_t> shape);
+    void alias(const OnnxNode& n, const Value& v) { values_[n.outputs.at(0)] = v; }
+    // Whether `tensor`, the output of a Dense or Conv2D with a linear activation, has no other use
+    // (so an activation or bias after it can become part of the layer).
+    bool fusable(const std::string& tensor, bool needNoBias) const;
+    std::vector<std::string> layerNames() const;
+
+    const OnnxModel& m_;
+    std::string source_;
+    std::map<std::string, const OnnxTensor*> consts_;
+    std::map<std::string, OnnxTensor> nodeConsts_; // Constant nodes' values
+    std::map<std::string, Value> values_;
+    std::map<std::string, int> uses_;
+    std::set<std::string> graphOutputs_;
+    std::vector<PendingLayer> layers_;
+    std::vector<int> inputLayers_;
+    std::vector<std::string> notes_;
+};
+
+// Tensor helpers shared by the import code.
+Tensor importedTensor(const std::vector<int64_t>& dims, const std::vector<float>& values);
+// OIHW (ONNX) -> HWIO (Keras) for a convolution kernel of dims {O, I, H, W}.
+Tensor kernelOihwToHwio(const std::vector<int64_t>& dims, const std::vector<float>& values);
+
+} // namespace strata::storage

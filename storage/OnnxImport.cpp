@@ -1,0 +1,103 @@
+#include "storage/OnnxImport.h"
+
+#include "storage/OnnxGraphImport.h"
+#include "storage/OnnxReader.h"
+#include "storage/SavedModel.h"
+#include "storage/StorageError.h"
+
+#include <map>
+#include <set>
+
+namespace strata::storage {
+
+namespace {
+
+std::string shapeText(const std::vector<int64_t>& dims) { return nlohmann::json(dims).dump(); }
+
+// A file Strata exported: its own spec, each variable from the initializer named by its path.
+ImportedModel importEmbedded(const OnnxModel& onnx, const std::string& specJson, const std::string& source) {
+    ImportedModel out;
+    out.fromEmbeddedSpec = true;
+    out.spec = ModelSpec::parse(specJson, source + " (metadata strata.model)");
+    std::unique_ptr<Model> model;
+    try {
+        model = Model::fromSpec(out.spec);
+        model->build(0);
+    } catch (const StrataError& e) {
+        throw StorageError(source + ": the embedded strata.model spec is not valid: " + e.what());
+    }
+    std::map<std::string, const OnnxTensor*> inits;
+    for (const OnnxTensor& t : onnx.graph.initializers) inits[t.name] = &t;
+    for (const Variable* v : model->variables()) {
+        const auto it = inits.find(v->path());
+        if (it == inits.end()) throw StorageError(source + ": the graph has no initializer '" + v->path() + "' for the embedded spec's variable");
+        const OnnxTensor& t = *it->second;
+        if (!t.isFloat()) throw StorageError(source + ": initializer '" + t.name + "' is not a float tensor");
+        const std::vector<int64_t>& want = v->value().shape().dims();
+        Tensor value;
+        if (want.size() == 4 && t.dims.size() == 4) value = kernelOihwToHwio(t.dims, t.floats); // Conv2D kernel, stored OIHW
+        else value = importedTensor(t.dims, t.floats);
+        if (value.shape().dims() != want)
+            throw StorageError(source + ": initializer '" + t.name + "' has shape " + shapeText(t.dims) + ", the variable needs " + shapeText(want));
+        out.variables[v->checkpointKey()] = std::move(value);
+    }
+    out.notes.push_back("the model was exported by Strata: its embedded spec was used");
+    return out;
+}
+
+} // namespace
+
+std::unique_ptr<Model> ImportedModel::instantiate() const {
+    auto model = Model::fromSpec(spec);
+    model->build(0);
+    std::set<std::string> keys;
+    for (Variable* v : model->variables()) {
+        const std::string key = v->checkpointKey();
+        const auto it = variables.find(key);
+        if (it == variables.end()) throw StorageError("imported model '" + spec.name + "': no value for variable '" + key + "'");
+        if (it->second.shape() != v->value().shape())
+            throw StorageError("imported model '" + spec.name + "': variable '" + key + "' has shape " + it->second.shape().toString() +
+                               ", the layer needs " + v->value().shape().toString());
+        v->assign(it->second);
+        keys.insert(key);
+    }
+    for (const auto& [key, value] : variables)
+        if (!keys.count(key))
+            throw StorageError("imported model '" + spec.name + "': variable '" + key + "' belongs to no layer");
+    return model;
+}
+
+ImportedModel importOnnxModel(const OnnxModel& onnx, const std::string& source, const OnnxImportOptions& options) {
+    ImportedModel out;
+    const std::string* embedded = options.useEmbeddedSpec ? onnx.metadataValue("strata.model") : nullptr;
+    if (embedded) {
+        try {
+            out = importEmbedded(onnx, *embedded, source);
+        } catch (const StrataError& e) {
+            throw StorageError(std::string(e.what()) + " (the embedded Strata spec does not fit the graph; translating the graph "
+                                                       "instead: strata-cli import --ignore-embedded-spec)");
+        }
+    } else {
+        std::string name = options.modelName.empty() ? std::filesystem::path(source).stem().string() : options.modelName;
+        if (name.empty()) name = onnx.graph.name.empty() ? std::string("imported") : onnx.graph.name;
+        out = OnnxGraphImport(onnx, source).run(name);
+    }
+    if (!options.modelName.empty()) out.spec.name = options.modelName;
+    try {
+        out.instantiate(); // the spec is valid and every variable fits
+    } catch (const StrataError& e) {
+        throw StorageError(source + ": the imported model is not valid: " + e.what());
+    }
+    return out;
+}
+
+ImportedModel importOnnxFile(const std::filesystem::path& file, const OnnxImportOptions& options) {
+    return importOnnxModel(readOnnxFile(file), file.string(), options);
+}
+
+void writeImportedSavedModel(const ImportedModel& m, const std::filesystem::path& dir, const std::string& source) {
+    const auto model = m.instantiate();
+    writeSavedModel(*model, dir, {{"imported_from", source}, {"import_notes", m.notes}});
+}
+
+} // namespace strata::storage

@@ -1,0 +1,362 @@
+// OnnxGraphImport, per ONNX operator: each inverts what a PyTorch export (NCHW) or Strata's own
+// lowering (storage/OnnxLayers.cpp) writes for one layer.
+#include "storage/OnnxGraphImport.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+namespace strata::storage {
+
+using nlohmann::json;
+
+namespace {
+
+int64_t normalizedAxis(int64_t axis, std::size_t rank) { return axis < 0 ? axis + int64_t(rank) : axis; }
+
+std::string list(const std::vector<int64_t>& v) { return json(v).dump(); }
+
+int64_t product(const std::vector<int64_t>& v, std::size_t from = 0) {
+    int64_t n = 1;
+    for (std::size_t k = from; k < v.size(); ++k) n = v[k] < 0 || n < 0 ? -1 : n * v[k];
+    return n;
+}
+
+// Strata's (Keras') output size and paddings of one window axis: "valid", or "same" with the odd
+// pixel at the end (engine/ir/ConvGeometry.h).
+struct WindowAxis {
+    int64_t out, padBegin, padEnd;
+};
+
+WindowAxis strataWindow(int64_t in, int64_t k, int64_t s, int64_t d, bool same) {
+    const int64_t span = (k - 1) * d + 1;
+    if (!same) return {(in - span) / s + 1, 0, 0};
+    const int64_t out = (in + s - 1) / s, total = std::max<int64_t>((out - 1) * s + span - in, 0);
+    return {out, total / 2, total - total / 2};
+}
+
+// The padding ("valid" or "same") that gives the ONNX window op's pads, and the output shape.
+// Fails when the pads cannot be expressed (asymmetric in another way, or the size is unknown).
+struct WindowGeometry {
+    std::string padding;
+    int64_t outH = -1, outW = -1;
+};
+
+WindowGeometry windowGeometry(const OnnxNode& n, const std::vector<int64_t>& nchw, const std::vector<int64_t>& k,
+                                     const std::vector<int64_t>& s, const std::vector<int64_t>& d,
+                                     const std::function<void(const std::string&)>& fail) {
+    const std::string autoPad = n.stringAttr("auto_pad", "NOTSET");
+    std::vector<int64_t> pads = n.intsAttr("pads", {0, 0, 0, 0});
+    if (pads.size() != 4) fail("pads " + list(pads) + " are not 4 values");
+    const bool zero = pads == std::vector<int64_t>{0, 0, 0, 0};
+    const bool ceil = n.intAttr("ceil_mode", 0) != 0;
+    if (autoPad == "VALID" || (autoPad == "NOTSET" && zero)) {
+        WindowGeometry g{"valid"};
+        for (int a = 0; a < 2; ++a) {
+            const int64_t in = nchw[std::size_t(2 + a)];
+            if (in < 0) continue;
+            const int64_t span = (k[std::size_t(a)] - 1) * d[std::size_t(a)] + 1;
+            const WindowAxis w = strataWindow(in, k[std::size_t(a)], s[std::size_t(a)], d[std::size_t(a)], false);
+            if (ceil && (in - span) % s[std::size_t(a)] != 0) fail("ceil_mode=1 gives another output size than Strata's pooling");
+            (a == 0 ? g.outH : g.outW) = w.out;
+        }
+        return g;
+    }
+    if (autoPad != "NOTSET" && autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER") fail("auto_pad=" + autoPad + " is not supported");
+    WindowGeometry g{"same"};
+    for (int a = 0; a < 2; ++a) {
+        const int64_t in = nchw[std::size_t(2 + a)];
+        if (in < 0) {
+            if (autoPad == "SAME_UPPER") continue;
+            fail("padding needs a known input size (the spatial size is unknown)");
+        }
+        const WindowAxis w = strataWindow(in, k[std::size_t(a)], s[std::size_t(a)], d[std::size_t(a)], true);
+        const int64_t total = w.padBegin + w.padEnd;
+        const bool matches = autoPad == "SAME_UPPER" ? true
+                             : autoPad == "SAME_LOWER" ? total % 2 == 0
+                                                        : pads[std::size_t(a)] == w.padBegin && pads[std::size_t(a + 2)] == w.padEnd;
+        if (!matches)
+            fail("pads " + list(pads) + " with kernel " + list(k) + " and strides " + list(s) + " on a " + std::to_string(nchw[2]) + "x" +
+                 std::to_string(nchw[3]) + " input are neither 'valid' nor 'same' padding");
+        if (ceil) {
+            const int64_t span = (k[std::size_t(a)] - 1) * d[std::size_t(a)] + 1;
+            if ((in + total - span) % s[std::size_t(a)] != 0) fail("ceil_mode=1 gives another output size than Strata's pooling");
+        }
+        (a == 0 ? g.outH : g.outW) = w.out;
+    }
+    return g;
+}
+
+} // namespace
+
+void OnnxGraphImport::conv(const OnnxNode& n) {
+    const Value x = input(n, 0);
+    if (x.layout != Layout::ChannelsFirst) fail(n, "its input is not an NCHW image (rank " + std::to_string(x.shape.size()) + ")");
+    const OnnxTensor& w = requireConstant(n, 1, "weight");
+    if (w.dims.size() != 4) fail(n, "only 2-D convolutions are supported (weight of rank " + std::to_string(w.dims.size()) + ")");
+    if (const int64_t group = n.intAttr("group", 1); group != 1) fail(n, "group=" + std::to_string(group) + " is not supported");
+    if (x.shape[1] >= 0 && w.dims[1] != x.shape[1])
+        fail(n, "the weight has " + std::to_string(w.dims[1]) + " input channels, the input " + std::to_string(x.shape[1]));
+    const std::vector<int64_t> k = {w.dims[2], w.dims[3]};
+    if (n.intsAttr("kernel_shape", k) != k) fail(n, "kernel_shape " + list(n.intsAttr("kernel_shape")) + " does not match the weight");
+    const auto strides = n.intsAttr("strides", {1, 1}), dilations = n.intsAttr("dilations", {1, 1});
+    if (strides.size() != 2 || dilations.size() != 2) fail(n, "strides and dilations must have two values");
+    const WindowGeometry g = windowGeometry(n, x.shape, k, strides, dilations, [&](const std::string& why) { fail(n, why); });
+    const OnnxTensor* b = n.inputs.size() > 2 && !n.inputs[2].empty() ? &requireConstant(n, 2, "bias") : nullptr;
+    if (b && b->elementCount() != w.dims[0]) fail(n, "the bias has " + std::to_string(b->elementCount()) + " values for " + std::to_string(w.dims[0]) + " filters");
+    const json config = {{"filters", w.dims[0]}, {"kernel_size", k},          {"strides", strides},
+                         {"padding", g.padding},  {"dilation_rate", dilations}, {"use_bias", b != nullptr}};
+    const int l = addLayer(n, "Conv2D", config, {x.layer}, Layout::ChannelsFirst, {x.shape[0], w.dims[0], g.outH, g.outW});
+    layers_[std::size_t(l)].weights["kernel"] = kernelOihwToHwio(w.dims, w.floats);
+    if (b) layers_[std::size_t(l)].weights["bias"] = importedTensor({w.dims[0]}, b->floats);
+}
+
+void OnnxGraphImport::pool(const OnnxNode& n) {
+    const Value x = input(n, 0);
+    if (x.layout != Layout::ChannelsFirst) fail(n, "its input is not an NCHW image (rank " + std::to_string(x.shape.size()) + ")");
+    const bool isMax = n.opType == "MaxPool";
+    const auto k = n.intsAttr("kernel_shape"), strides = n.intsAttr("strides", {1, 1});
+    if (k.size() != 2 || strides.size() != 2) fail(n, "only 2-D pooling is supported (kernel_shape " + list(k) + ")");
+    if (n.intsAttr("dilations", {1, 1}) != std::vector<int64_t>{1, 1}) fail(n, "dilations other than 1 are not supported");
+    if (n.intAttr("storage_order", 0) != 0) fail(n, "storage_order=1 is not supported");
+    const WindowGeometry g = windowGeometry(n, x.shape, k, strides, {1, 1}, [&](const std::string& why) { fail(n, why); });
+    if (!isMax && g.padding == "same" && n.intAttr("count_include_pad", 0) != 0)
+        fail(n, "count_include_pad=1 with padding is not supported (Strata averages over the pixels inside the image)");
+    addLayer(n, isMax ? "MaxPooling2D" : "AveragePooling2D", {{"pool_size", k}, {"strides", strides}, {"padding", g.padding}}, {x.layer},
+             Layout::ChannelsFirst, {x.shape[0], x.shape[1], g.outH, g.outW});
+}
+
+void OnnxGraphImport::globalAveragePool(const OnnxNode& n) {
+    const Value x = input(n, 0);
+    if (x.layout != Layout::ChannelsFirst) fail(n, "its input is not an NCHW image (rank " + std::to_string(x.shape.size()) + ")");
+    addLayer(n, "GlobalAveragePooling2D", {{"keepdims", true}}, {x.layer}, Layout::ChannelsFirst, {x.shape[0], x.shape[1], 1, 1});
+}
+
+void OnnxGraphImport::reduceMean(const OnnxNode& n) {
+    const Value x = input(n, 0);
+    std::vector<int64_t> axes = n.intsAttr("axes");
+    if (n.inputs.size() > 1 && !n.inputs[1].empty()) axes = requireConstant(n, 1, "shape").ints; // opset 18: axes as an input
+    for (int64_t& a : axes) a = normalizedAxis(a, x.shape.size());
+    std::sort(axes.begin(), axes.end());
+    const bool keep = n.intAttr("keepdims", 1) != 0;
+    const bool nchwSpatial = x.layout == Layout::ChannelsFirst && axes == std::vector<int64_t>{2, 3};
+    const bool nhwcSpatial = x.layout == Layout::Same && x.shape.size() == 4 && axes == std::vector<int64_t>{1, 2};
+    if (!nchwSpatial && !nhwcSpatial) fail(n, "only a mean over the spatial axes of an image (global average pooling) is supported, not axes " + list(axes));
+    const int64_t c = nchwSpatial ? x.shape[1] : x.shape[3];
+    const std::vector<int64_t> shape = !keep ? std::vector<int64_t>{x.shape[0], c}
+                                       : nchwSpatial ? std::vector<int64_t>{x.shape[0], c, 1, 1}
+                                                     : std::vector<int64_t>{x.shape[0], 1, 1, c};
+    addLayer(n, "GlobalAveragePooling2D", {{"keepdims", keep}}, {x.layer}, keep ? x.layout : Layout::Same, shape);
+}
+
+void OnnxGraphImport::flatten(const OnnxNode& n) {
+    const Value x = input(n, 0);
+    if (n.intAttr("axis", 1) != 1) fail(n, "axis=" + std::to_string(n.intAttr("axis", 1)) + " is not supported (only 1: keep the batch)");
+    if (x.shape.size() == 2) return alias(n, x);
+    const int64_t features = product(x.shape, 1);
+    if (x.layout == Layout::ChannelsFirst) {
+        if (features < 0) fail(n, "flattening an NCHW image of unknown size is not supported");
+        const bool sameOrder = x.shape[1] == 1 || x.shape[2] * x.shape[3] == 1;
+        addLayer(n, "Flatten", json::object(), {x.layer}, sameOrder ? Layout::Same : Layout::FlatChw, {x.shape[0], features});
+        if (!sameOrder) values_[n.outputs[0]].chw = {x.shape[1], x.shape[2], x.shape[3]};
+        return;
+    }
+    addLayer(n, "Flatten", json::object(), {x.layer}, Layout::Same, {x.shape[0], features});
+}
+
+void OnnxGraphImport::reshape(const OnnxNode& n) {
+    const Value x = input(n, 0);
+    const OnnxTensor& shapeTensor = requireConstant(n, 1, "shape");
+    std::vector<int64_t> target = shapeTensor.ints;
+    if (!target.empty() && target[0] == kBatchDim) target[0] = 0; // x.view(x.size(0), ...)
+    for (int64_t t : target)
+        if (t == kBatchDim) fail(n, "the batch size may only be the first dimension of the target shape");
+    if (target.size() < 2 || (target[0] != 0 && target[0] != -1 && target[0] != x.shape[0]))
+        fail(n, "target shape " + list(target) + " does not keep the batch dimension first");
+    std::vector<int64_t> rest(target.begin() + 1, target.end());
+    for (std::size_t k = 0; k < rest.size(); ++k)
+        if (rest[k] == 0) {
+            if (k + 1 >= x.shape.size() || x.shape[k + 1] < 0) fail(n, "target shape " + list(target) + " copies an unknown dimension");
+            rest[k] = x.shape[k + 1];
+        }
+    const int64_t features = product(x.shape, 1);
+    if (std::count(rest.begin(), rest.end(), int64_t(-1)) + (target[0] == -1) > 1)
+        fail(n, "target shape " + list(target) + " leaves more than one dimension to infer");
+    if (int64_t known = -product(rest); known > 0 && features > 0) // one -1 in `rest`: infer it
+        for (int64_t& r : rest)
+            if (r == -1) r = features / known;
+    if (features > 0 && product(rest) != features) fail(n, "target shape " + list(target) + " does not hold " + std::to_string(features) + " values");
+    std::vector<int64_t> shape = {x.shape[0]};
+    shape.insert(shape.end(), rest.begin(), rest.end());
+    if (x.layout != Layout::Same) {
+        if (rest.size() != 1) fail(n, "reshaping an NCHW tensor to anything but (batch, features) is not supported");
+        if (x.layout == Layout::FlatChw) return alias(n, x);
+        OnnxNode asFlatten = n;
+        asFlatten.attributes.clear();
+        return flatten(asFlatten);
+    }
+    addLayer(n, "Reshape", {{"target_shape", rest}}, {x.layer}, Layout::Same, shape);
+}
+
+void OnnxGraphImport::transpose(const OnnxNode& n) {
+    Value x = input(n, 0);
+    const auto perm = n.intsAttr("perm");
+    if (x.layout == Layout::Same && x.shape.size() == 4 && perm == std::vector<int64_t>{0, 3, 1, 2}) {
+        x.layout = Layout::ChannelsFirst;
+        x.shape = {x.shape[0], x.shape[3], x.shape[1], x.shape[2]};
+        return alias(n, x);
+    }
+    if (x.layout == Layout::ChannelsFirst && perm == std::vector<int64_t>{0, 2, 3, 1}) {
+        x.layout = Layout::Same;
+        x.shape = {x.shape[0], x.shape[2], x.shape[3], x.shape[1]};
+        return alias(n, x);
+    }
+    fail(n, "only NHWC <-> NCHW transposes of images are supported, not perm " + list(perm));
+}
+
+void OnnxGraphImport::batchNorm(const OnnxNode& n) {
+    const Value x = input(n, 0);
+    if (n.intAttr("training_mode", 0) != 0) fail(n, "training_mode=1 is not supported (export the model in eval mode)");
+    if (!(x.layout == Layout::ChannelsFirst || (x.layout == Layout::Same && x.shape.size() == 2)))
+        fail(n, "only (batch, features) tensors and NCHW images are supported");
+    const int64_t c = x.shape[1];
+    const char* names[] = {"scale", "bias", "mean", "variance"};
+    const char* vars[] = {"gamma", "beta", "moving_mean", "moving_variance"};
+    std::map<std::string, Tensor> weights;
+    for (int k = 0; k < 4; ++k) {
+        const OnnxTensor& t = requireConstant(n, std::size_t(k + 1), names[k]);
+        if (t.elementCount() != c) fail(n, std::string("the ") + names[k] + " has " + std::to_string(t.elementCount()) + " values for " + std::to_string(c) + " channels");
+        weights[vars[k]] = importedTensor({c}, t.floats);
+    }
+    const json config = {{"axis", -1}, {"epsilon", double(n.floatAttr("epsilon", 1e-5f))}, {"momentum", double(n.floatAttr("momentum", 0.9f))}};
+    const int l = addLayer(n, "BatchNormalization", config, {x.layer}, x.layout, x.shape);
+    layers_[std::size_t(l)].weights = std::move(weights);
+}
+
+void OnnxGraphImport::merge(const OnnxNode& n) {
+    const bool add = n.opType == "Add";
+    if (n.inputs.size() != 2) fail(n, "expected two inputs");
+    if (isConstant(n, 0) || isConstant(n, 1)) { // a bias after MatMul or a bias-less Conv
+        const std::size_t k = isConstant(n, 0) ? 1 : 0;
+        const Value x = input(n, k);
+        const OnnxTensor& b = requireConstant(n, 1 - k, "constant");
+        PendingLayer* l = add && fusable(n.inputs[k], true) ? &layers_[std::size_t(x.layer)] : nullptr;
+        const int64_t units = l ? l->config.value(l->type == "Dense" ? "units" : "filters", int64_t(-1)) : -1;
+        const bool denseBias = l && l->type == "Dense" && b.elementCount() == units && b.dims.size() <= 2 && (b.dims.size() < 2 || b.dims[0] == 1);
+        const bool convBias = l && l->type == "Conv2D" && b.elementCount() == units && b.dims.size() >= 3 && b.dims[b.dims.size() - 3] == units;
+        if (!denseBias && !convBias)
+            fail(n, std::string(add ? "adding" : "multiplying by") + " the constant '" + n.inputs[1 - k] +
+                        "' is not supported (only as the bias right after a MatMul or a bias-less Conv)");
+        l->config["use_bias"] = true;
+        l->weights["bias"] = importedTensor({units}, b.floats);
+        l->outputTensor = n.outputs[0];
+        return alias(n, x);
+    }
+    const Value a = input(n, 0), b = input(n, 1);
+    if (a.layout != b.layout || a.shape.size() != b.shape.size()) fail(n, "its inputs have different layouts or ranks");
+    for (std::size_t d = 1; d < a.shape.size(); ++d)
+        if (a.shape[d] >= 0 && b.shape[d] >= 0 && a.shape[d] != b.shape[d])
+            fail(n, "broadcasting " + list(a.shape) + " with " + list(b.shape) + " is not supported");
+    addLayer(n, add ? "Add" : "Multiply", json::object(), {a.layer, b.layer}, a.layout, a.shape);
+    values_[n.outputs[0]].chw = a.chw;
+}
+
+void OnnxGraphImport::concat(const OnnxNode& n) {
+    std::vector<Value> xs;
+    for (std::size_t k = 0; k < n.inputs.size(); ++k) xs.push_back(input(n, k));
+    if (xs.size() < 2) fail(n, "fewer than two inputs");
+    const std::size_t rank = xs[0].shape.size();
+    const int64_t axis = normalizedAxis(n.intAttr("axis", 1), rank);
+    if (axis <= 0 || axis >= int64_t(rank)) fail(n, "axis " + std::to_string(n.intAttr("axis", 1)) + " is not supported");
+    std::vector<int> inbound;
+    std::vector<int64_t> shape = xs[0].shape;
+    shape[std::size_t(axis)] = 0;
+    for (const Value& x : xs) {
+        if (x.layout != xs[0].layout || x.shape.size() != rank) fail(n, "its inputs have different layouts or ranks");
+        if (x.layout == Layout::FlatChw) fail(n, "joining flattened NCHW images is not supported");
+        inbound.push_back(x.layer);
+        const int64_t d = x.shape[std::size_t(axis)];
+        shape[std::size_t(axis)] = d < 0 || shape[std::size_t(axis)] < 0 ? -1 : shape[std::size_t(axis)] + d;
+    }
+    const int64_t strataAxis = xs[0].layout == Layout::ChannelsFirst ? std::vector<int64_t>{0, 3, 1, 2}[std::size_t(axis)] : axis;
+    addLayer(n, "Concatenate", {{"axis", strataAxis}}, inbound, xs[0].layout, shape);
+}
+
+void OnnxGraphImport::gemm(const OnnxNode& n) {
+    const Value x = input(n, 0);
+    if (x.shape.size() != 2) fail(n, "input A must be 2-D");
+    if (n.intAttr("transA", 0) != 0) fail(n, "transA=1 is not supported");
+    const OnnxTensor& b = requireConstant(n, 1, "weight");
+    if (b.dims.size() != 2) fail(n, "the weight must be 2-D");
+    const bool transB = n.intAttr("transB", 0) != 0;
+    const int64_t in = transB ? b.dims[1] : b.dims[0], units = transB ? b.dims[0] : b.dims[1];
+    const float alpha = n.floatAttr("alpha", 1.0f), beta = n.floatAttr("beta", 1.0f);
+    std::vector<float> kernel(std::size_t(in * units));
+    for (int64_t i = 0; i < in; ++i)
+        for (int64_t u = 0; u < units; ++u)
+            kernel[std::size_t(i * units + u)] = alpha * b.floats[std::size_t(transB ? u * in + i : i * units + u)];
+    const OnnxTensor* c = n.inputs.size() > 2 && !n.inputs[2].empty() ? &requireConstant(n, 2, "bias") : nullptr;
+    std::vector<float> bias;
+    if (c) {
+        if (c->elementCount() == 1) bias.assign(std::size_t(units), beta * c->floats[0]);
+        else if (c->elementCount() == units && (c->dims.size() == 1 || (c->dims.size() == 2 && c->dims[0] == 1)))
+            for (float v : c->floats) bias.push_back(beta * v);
+        else fail(n, "a bias C of shape " + list(c->dims) + " is not supported (only (units) or (1, units))");
+    }
+    matMulLayer(n, x, in, units, std::move(kernel), c ? &bias : nullptr);
+}
+
+void OnnxGraphImport::matMul(const OnnxNode& n) {
+    const Value x = input(n, 0);
+    const OnnxTensor& b = requireConstant(n, 1, "weight");
+    if (b.dims.size() != 2) fail(n, "only a 2-D constant right-hand side (a Dense kernel) is supported");
+    if (x.layout == Layout::ChannelsFirst) fail(n, "a matrix product over the width of an NCHW image is not supported");
+    matMulLayer(n, x, b.dims[0], b.dims[1], b.floats, nullptr);
+}
+
+void OnnxGraphImport::matMulLayer(const OnnxNode& n, const Value& x, int64_t in, int64_t units, std::vector<float> kernel,
+                                  const std::vector<float>* bias) {
+    if (x.shape.back() >= 0 && x.shape.back() != in)
+        fail(n, "the weight takes " + std::to_string(in) + " features, the input has " + std::to_string(x.shape.back()));
+    if (x.layout == Layout::FlatChw) { // rows in (C, H, W) order -> Strata's (H, W, C)
+        const int64_t c = x.chw[0], h = x.chw[1], w = x.chw[2];
+        std::vector<float> permuted(kernel.size());
+        for (int64_t ci = 0; ci < c; ++ci)
+            for (int64_t y = 0; y < h; ++y)
+                for (int64_t z = 0; z < w; ++z)
+                    std::copy_n(kernel.begin() + ((ci * h + y) * w + z) * units, units, permuted.begin() + ((y * w + z) * c + ci) * units);
+        kernel = std::move(permuted);
+    }
+    std::vector<int64_t> shape = x.shape;
+    shape.back() = units;
+    const int l = addLayer(n, "Dense", {{"units", units}, {"use_bias", bias != nullptr}}, {x.layer}, Layout::Same, shape);
+    layers_[std::size_t(l)].weights["kernel"] = importedTensor({in, units}, kernel);
+    if (bias) layers_[std::size_t(l)].weights["bias"] = importedTensor({units}, *bias);
+}
+
+void OnnxGraphImport::activation(const OnnxNode& n, const std::string& name) {
+    const Value x = input(n, 0);
+    const std::size_t rank = x.shape.size();
+    if (name == "softmax" || name == "log_softmax") {
+        const bool opset13 = m_.opset == 0 || m_.opset >= 13;
+        const int64_t axis = normalizedAxis(n.intAttr("axis", opset13 ? -1 : 1), rank);
+        const bool channels = x.layout == Layout::ChannelsFirst ? axis == 1 && (opset13 || x.shape[2] * x.shape[3] == 1) : axis == int64_t(rank) - 1;
+        if (!channels) fail(n, "a softmax over axis " + std::to_string(axis) + " is not supported (only over the features or channels)");
+    }
+    auto near = [](float a, double b) { return std::abs(double(a) - b) <= 1e-5 * std::max(1.0, std::abs(b)); };
+    if (name == "leaky_relu" && !near(n.floatAttr("alpha", 0.01f), 0.2))
+        fail(n, "alpha=" + std::to_string(n.floatAttr("alpha", 0.01f)) + " is not supported (Strata's leaky_relu has alpha 0.2)");
+    if (name == "elu" && !near(n.floatAttr("alpha", 1.0f), 1.0)) fail(n, "alpha other than 1 is not supported");
+    if (name == "selu" && (!near(n.floatAttr("alpha", 1.67326319f), 1.67326324) || !near(n.floatAttr("gamma", 1.05070102f), 1.05070098)))
+        fail(n, "alpha and gamma other than SELU's standard ones are not supported");
+    if (fusable(n.inputs[0], false)) {
+        PendingLayer& l = layers_[std::size_t(x.layer)];
+        l.config["activation"] = name;
+        l.outputTensor = n.outputs[0];
+        return alias(n, x);
+    }
+    addLayer(n, "Activation", {{"activation", name}}, {x.layer}, x.layout, x.shape);
+    values_[n.outputs[0]].chw = x.chw;
+}
+
+} // namespace strata::storage

@@ -1,0 +1,160 @@
+"""Exports small PyTorch models to ONNX for tst_onnx_import, with an input and PyTorch's output.
+
+usage: torch_onnx_models.py OUT_DIR
+For each model NAME (the MLP and CNNs also as NAME_opset11 and NAME_opset14) writes OUT_DIR/NAME.onnx and OUT_DIR/NAME.json ({"input": {"dims", "data"},
+"output": {"dims", "data"}}; the input as the ONNX model takes it, NCHW for images). Exits 3 when
+torch cannot be imported (the test then skips), 0 otherwise.
+"""
+import json
+import os
+import sys
+
+try:
+    import torch
+    from torch import nn
+except ImportError as e:  # pragma: no cover
+    print("torch is missing: %s" % e, file=sys.stderr)
+    sys.exit(3)
+
+
+def randomize_bn(bn):
+    with torch.no_grad():
+        bn.running_mean.uniform_(-0.5, 0.5)
+        bn.running_var.uniform_(0.3, 2.0)
+        bn.weight.uniform_(0.5, 1.5)
+        bn.bias.uniform_(-0.5, 0.5)
+
+
+class Mlp(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(20, 32)
+        self.bn = nn.BatchNorm1d(32, eps=1e-3, momentum=0.2)
+        self.drop = nn.Dropout(0.3)
+        self.fc2 = nn.Linear(32, 16)
+        self.fc3 = nn.Linear(16, 10)
+        randomize_bn(self.bn)
+
+    def forward(self, x):
+        x = torch.relu(self.fc1(x))
+        x = self.drop(self.bn(x))
+        x = torch.tanh(self.fc2(x))
+        return torch.softmax(self.fc3(torch.sigmoid(x)), dim=1)
+
+
+class Cnn(nn.Module):
+    def __init__(self, use_view=True):
+        super().__init__()
+        self.use_view = use_view
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.pool = nn.MaxPool2d(2)
+        self.conv2 = nn.Conv2d(8, 12, 3, stride=2, padding=1)
+        self.avg = nn.AvgPool2d(2)
+        self.drop = nn.Dropout(0.5)
+        self.fc = nn.Linear(12 * 2 * 2, 10)
+        randomize_bn(self.bn1)
+
+    def forward(self, x):  # 3x14x14 -> 8x14x14 -> 8x7x7 -> 12x4x4 -> 12x2x2
+        x = self.pool(torch.relu(self.bn1(self.conv1(x))))
+        x = self.avg(torch.relu(self.conv2(x)))
+        x = x.view(x.size(0), -1) if self.use_view else torch.flatten(x, 1)  # Shape, Gather, Unsqueeze, Concat, Reshape / Flatten
+        return self.fc(self.drop(x))
+
+
+class CnnBranches(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.bn0 = nn.BatchNorm2d(4)  # not after a Conv: stays a BatchNormalization node on NCHW
+        self.a = nn.Conv2d(4, 6, 3, padding=1)
+        self.b = nn.Conv2d(4, 6, 1)
+        self.mix = nn.Conv2d(12, 4, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(4)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(4, 5)
+        randomize_bn(self.bn)
+        randomize_bn(self.bn0)
+
+    def forward(self, x):
+        x = self.bn0(x)
+        y = torch.cat([torch.relu(self.a(x)), torch.sigmoid(self.b(x))], dim=1)
+        y = self.bn(self.mix(y)) + x
+        y = self.gap(torch.relu(y) * x)
+        return torch.log_softmax(self.fc(torch.flatten(y, 1)), dim=1)
+
+
+class Grouped(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, groups=2)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+class Leaky(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return nn.functional.leaky_relu(self.fc(x), 0.01)
+
+
+def tensor_json(t):
+    return {"dims": list(t.shape), "data": [float(v) for v in t.detach().reshape(-1)]}
+
+
+def export(model, example, name, out_dir, opset=13):
+    model.eval()
+    path = os.path.join(out_dir, name + ".onnx")
+    torch.onnx.export(model, example, path, input_names=["input"], output_names=["output"], opset_version=opset,
+                      dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+    with torch.no_grad():
+        y = model(example)
+    with open(os.path.join(out_dir, name + ".json"), "w") as f:
+        json.dump({"input": tensor_json(example), "output": tensor_json(y)}, f)
+
+
+def export_constant_nodes(out_dir):
+    """MatMul + Add with weights in Constant nodes (not initializers), then Relu: one Dense."""
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper, TensorProto
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((6, 4)).astype(np.float32)
+    b = rng.standard_normal((4,)).astype(np.float32)
+    x = rng.standard_normal((3, 6)).astype(np.float32)
+    nodes = [
+        helper.make_node("Constant", [], ["w"], name="weight", value=numpy_helper.from_array(w)),
+        helper.make_node("Constant", [], ["b"], name="bias", value=numpy_helper.from_array(b)),
+        helper.make_node("MatMul", ["input", "w"], ["mm"], name="dense/MatMul"),
+        helper.make_node("Add", ["mm", "b"], ["sum"], name="dense/Add"),
+        helper.make_node("Relu", ["sum"], ["output"], name="dense/Relu"),
+    ]
+    graph = helper.make_graph(nodes, "constants", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 6])],
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 4])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(out_dir, "onnx_constants.onnx"))
+    y = np.maximum(x @ w + b, 0)
+    with open(os.path.join(out_dir, "onnx_constants.json"), "w") as f:
+        json.dump({"input": tensor_json(torch.from_numpy(x)), "output": tensor_json(torch.from_numpy(y))}, f)
+
+
+def main():
+    out_dir = sys.argv[1]
+    torch.manual_seed(7)
+    for opset in (13, 11, 14):  # 13 as Strata writes; 11 and 14 as older and newer exporters do
+        suffix = "" if opset == 13 else "_opset%d" % opset
+        export(Mlp(), torch.randn(5, 20), "torch_mlp" + suffix, out_dir, opset)
+        export(Cnn(), torch.randn(3, 3, 14, 14), "torch_cnn" + suffix, out_dir, opset)
+        export(CnnBranches(), torch.randn(2, 4, 9, 9), "torch_cnn_branches" + suffix, out_dir, opset)
+    export(Cnn(use_view=False), torch.randn(2, 3, 14, 14), "torch_cnn_flatten", out_dir)
+    export(Grouped(), torch.randn(1, 4, 6, 6), "torch_grouped", out_dir)
+    export(Leaky(), torch.randn(2, 4), "torch_leaky", out_dir)
+    export_constant_nodes(out_dir)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,350 @@
+// ONNX import: every example exported by Strata and imported again (both through its embedded
+// spec and by translating the graph) computes the same outputs as the original to 1e-5; models
+// exported by Debian's PyTorch (torch.onnx.export at opsets 11, 13 and 14, run by
+// tests/storage/torch_onnx_models.py)
+// compute PyTorch's outputs to 1e-4 (NCHW inputs fed as NHWC), as does a graph built with
+// onnx.helper whose weights are Constant nodes (MatMul + Add + Relu: one Dense); unsupported nodes, truncated,
+// corrupt, empty and missing files are errors naming the file and node; strata-cli import writes
+// a saved-model folder and adds a model to a project. The suite skips the PyTorch cases only
+// when torch cannot be imported.
+#include "OnnxTestSupport.h"
+
+#include "storage/CheckpointStore.h"
+#include "storage/OnnxExport.h"
+#include "storage/OnnxImport.h"
+#include "storage/OnnxProto.h"
+#include "storage/OnnxReader.h"
+#include "storage/Project.h"
+#include "storage/Restore.h"
+#include "storage/SavedModel.h"
+#include "storage/StorageError.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <random>
+
+using namespace strata;
+using namespace strata::storage;
+using namespace strata::onnxtest;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+const char* kExamples[] = {"digits_mlp.json", "fashion_mlp.json", "mnist_cnn.json", "two_branch.json", "autoencoder.json"};
+
+Tensor tensorFromJson(const json& j) {
+    return Tensor::fromVector(Shape(j["dims"].get<std::vector<int64_t>>()), j["data"].get<std::vector<float>>());
+}
+
+Tensor nchwToNhwc(const Tensor& t) {
+    const auto& d = t.shape().dims();
+    if (d.size() != 4) return t;
+    const int64_t n = d[0], c = d[1], h = d[2], w = d[3];
+    Tensor out{Shape{n, h, w, c}};
+    for (int64_t b = 0; b < n; ++b)
+        for (int64_t k = 0; k < c; ++k)
+            for (int64_t y = 0; y < h; ++y)
+                for (int64_t x = 0; x < w; ++x) out.f32()[((b * h + y) * w + x) * c + k] = t.f32()[((b * c + k) * h + y) * w + x];
+    return out;
+}
+
+// Element-wise |got - want| <= atol + rtol |want|; the message names the element.
+std::string difference(const Tensor& got, const Tensor& want, double atol, double rtol) {
+    if (got.shape() != want.shape()) return "shape " + got.shape().toString() + " vs " + want.shape().toString();
+    for (int64_t i = 0; i < want.size(); ++i)
+        if (!(std::abs(double(got.f32()[i]) - want.f32()[i]) <= atol + rtol * std::abs(want.f32()[i])))
+            return "element " + std::to_string(i) + " is " + std::to_string(got.f32()[i]) + ", expected " + std::to_string(want.f32()[i]);
+    return {};
+}
+
+template <class F>
+std::string errorOf(F&& f) {
+    try {
+        f();
+    } catch (const StrataError& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+} // namespace
+
+class TestOnnxImport : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+    bool torchReady_ = false;
+    std::string torchMissing_;
+
+    fs::path path(const std::string& name) const { return fs::path(dir_.path().toStdString()) / name; }
+
+    void requireTorch() {
+        if (!torchReady_) QSKIP(("PyTorch is not available: " + torchMissing_).c_str());
+    }
+
+private slots:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        const std::string script = std::string(STRATA_TEST_DATA_DIR) + "/../storage/torch_onnx_models.py";
+        fs::create_directories(path("torch"));
+        const Proc p = runProcess(kPython, {QString::fromStdString(script), QString::fromStdString(path("torch").string())});
+        if (p.code == 3 || p.code == -1) {
+            torchMissing_ = p.err;
+            return;
+        }
+        QVERIFY2(p.code == 0, ("torch_onnx_models.py failed:\n" + p.err).c_str());
+        torchReady_ = true;
+    }
+
+    void readerDecodesPackedAndUnpackedFields() {
+        // An attribute with packed ints (as protobuf 3 writers do) and one with unpacked floats.
+        std::string payload;
+        for (int64_t v : {int64_t(3), int64_t(300), int64_t(-2)}) {
+            uint64_t u = uint64_t(v);
+            while (u >= 0x80) payload.push_back(char(uint8_t(u) | 0x80)), u >>= 7;
+            payload.push_back(char(uint8_t(u)));
+        }
+        ProtoWriter attrInts, attrFloats, node, graph, model, input;
+        attrInts.string(onnx::kAttrName, "ints_packed");
+        attrInts.string(onnx::kAttrInts, payload);
+        attrFloats.string(onnx::kAttrName, "floats");
+        attrFloats.float32(onnx::kAttrFloats, 1.5f);
+        attrFloats.float32(onnx::kAttrFloats, -2.0f);
+        node.string(onnx::kNodeInput, "x");
+        node.string(onnx::kNodeOutput, "y");
+        node.string(onnx::kNodeName, "n1");
+        node.string(onnx::kNodeOpType, "Relu");
+        node.message(onnx::kNodeAttribute, attrInts);
+        node.message(onnx::kNodeAttribute, attrFloats);
+        graph.message(onnx::kGraphNode, node);
+        model.int64(onnx::kModelIrVersion, 7);
+        model.message(onnx::kModelGraph, graph);
+        const OnnxModel m = parseOnnxModel(model.bytes(), "hand.onnx");
+        QCOMPARE(m.irVersion, int64_t(7));
+        QCOMPARE(m.graph.nodes.size(), std::size_t(1));
+        const OnnxNode& n = m.graph.nodes[0];
+        QCOMPARE(n.label(), std::string("node 'n1' (Relu)"));
+        QCOMPARE(n.intsAttr("ints_packed"), (std::vector<int64_t>{3, 300, -2}));
+        QCOMPARE(n.attr("floats")->floats, (std::vector<float>{1.5f, -2.0f}));
+    }
+
+    void roundTripEveryExample_data() {
+        QTest::addColumn<QString>("example");
+        QTest::addColumn<bool>("embedded");
+        for (const char* e : kExamples) {
+            QTest::newRow((std::string(e) + " embedded spec").c_str()) << QString(e) << true;
+            QTest::newRow((std::string(e) + " graph").c_str()) << QString(e) << false;
+        }
+    }
+
+    void roundTripEveryExample() {
+        QFETCH(QString, example);
+        QFETCH(bool, embedded);
+        const auto original = builtModel(testutil::example(example.toUtf8().constData()), 11);
+        const auto inputs = randomInputs(*original, 4, 5);
+        const fs::path file = path(example.toStdString() + ".onnx");
+        writeOnnxModel(*original, file);
+        OnnxImportOptions options;
+        options.useEmbeddedSpec = embedded;
+        const ImportedModel imported = importOnnxFile(file, options);
+        QCOMPARE(imported.fromEmbeddedSpec, embedded);
+        if (embedded) QCOMPARE(imported.spec.toJson(), original->spec().toJson());
+        const auto model = imported.instantiate();
+        QCOMPARE(model->paramCounts().total(), original->paramCounts().total());
+        const auto want = engineOutputs(*original, inputs), got = engineOutputs(*model, inputs);
+        QCOMPARE(got.size(), want.size());
+        for (std::size_t k = 0; k < got.size(); ++k) {
+            const std::string diff = difference(got[k], want[k], 1e-5, 1e-5);
+            QVERIFY2(diff.empty(), (example.toStdString() + " output " + std::to_string(k) + ": " + diff).c_str());
+        }
+    }
+
+    void torchModels_data() {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QString>("expectedTypes"); // layer types of the imported spec, in order
+        QTest::newRow("mlp") << "torch_mlp" << "Input Dense BatchNormalization Dense Activation Dense";
+        QTest::newRow("cnn") << "torch_cnn" << "Input Conv2D MaxPooling2D Conv2D AveragePooling2D Flatten Dense";
+        QTest::newRow("cnn branches") << "torch_cnn_branches"
+                                      << "Input BatchNormalization Conv2D Conv2D Concatenate Conv2D Add Activation Multiply GlobalAveragePooling2D Flatten Dense";
+        for (const char* opset : {"11", "14"}) {
+            QTest::newRow((std::string("mlp opset ") + opset).c_str()) << QString("torch_mlp_opset") + opset << "Input Dense BatchNormalization Dense Activation Dense";
+            QTest::newRow((std::string("cnn opset ") + opset).c_str())
+                << QString("torch_cnn_opset") + opset << "Input Conv2D MaxPooling2D Conv2D AveragePooling2D Flatten Dense";
+            QTest::newRow((std::string("cnn branches opset ") + opset).c_str())
+                << QString("torch_cnn_branches_opset") + opset
+                << "Input BatchNormalization Conv2D Conv2D Concatenate Conv2D Add Activation Multiply GlobalAveragePooling2D Flatten Dense";
+        }
+        QTest::newRow("cnn flatten") << "torch_cnn_flatten" << "Input Conv2D MaxPooling2D Conv2D AveragePooling2D Flatten Dense";
+        QTest::newRow("constant nodes, MatMul + Add") << "onnx_constants" << "Input Dense";
+    }
+
+    void torchModels() {
+        requireTorch();
+        QFETCH(QString, name);
+        QFETCH(QString, expectedTypes);
+        const ImportedModel imported = importOnnxFile(path("torch") / (name.toStdString() + ".onnx"));
+        QVERIFY(!imported.fromEmbeddedSpec);
+        QString types;
+        for (const LayerSpec& l : imported.spec.layers) types += (types.isEmpty() ? "" : " ") + QString::fromStdString(l.type);
+        QCOMPARE(types, expectedTypes);
+        const auto model = imported.instantiate();
+        const json io = json::parse(testutil::readText(path("torch") / (name.toStdString() + ".json")));
+        const auto got = engineOutputs(*model, {nchwToNhwc(tensorFromJson(io["input"]))});
+        QCOMPARE(got.size(), std::size_t(1));
+        const std::string diff = difference(got[0], tensorFromJson(io["output"]), 1e-4, 1e-4);
+        QVERIFY2(diff.empty(), (name.toStdString() + ": " + diff + "\nspec: " + imported.spec.toJson().dump()).c_str());
+    }
+
+    void torchLayerNamesAndFusion() {
+        requireTorch();
+        const ImportedModel m = importOnnxFile(path("torch") / "torch_mlp.onnx");
+        QCOMPARE(m.spec.name, std::string("torch_mlp"));
+        QCOMPARE(m.spec.inputs, std::vector<std::string>{"input"});
+        QCOMPARE(m.spec.outputs, std::vector<std::string>{"output"});
+        QCOMPARE(m.spec.layers[1].name, std::string("fc1"));
+        QCOMPARE(m.spec.layers[1].config["activation"], json("relu"));
+        QCOMPARE(m.spec.layers.back().config["activation"], json("softmax"));
+        QCOMPARE(m.spec.layers[2].config["momentum"].get<double>(), double(0.8f)); // ONNX momentum = 1 - PyTorch's
+        QVERIFY(m.variables.count("model/fc1/kernel/.ATTRIBUTES/VARIABLE_VALUE"));
+        QCOMPARE(m.variables.at("model/fc1/kernel/.ATTRIBUTES/VARIABLE_VALUE").shape(), (Shape{20, 32}));
+    }
+
+    void unsupportedNodesAreNamed() {
+        requireTorch();
+        const fs::path grouped = path("torch") / "torch_grouped.onnx", leaky = path("torch") / "torch_leaky.onnx";
+        const std::string g = errorOf([&] { importOnnxFile(grouped); });
+        QVERIFY2(g.find(grouped.string() + ": node '/conv/Conv' (Conv): group=2 is not supported") == 0, g.c_str());
+        const std::string l = errorOf([&] { importOnnxFile(leaky); });
+        QVERIFY2(l.find("(LeakyRelu): alpha=0.01") != std::string::npos && l.find("alpha 0.2") != std::string::npos, l.c_str());
+    }
+
+    void unknownOperatorIsNamed() {
+        OnnxGraph g("odd");
+        g.input("x", onnx::kFloat, {{-1, "batch"}, {4, {}}});
+        g.node("Sin", {"x"}, "y");
+        g.output("y", onnx::kFloat, {{-1, "batch"}, {4, {}}});
+        const std::string bytes = g.modelBytes(OnnxModelInfo{});
+        const std::string e = errorOf([&] { importOnnxModel(parseOnnxModel(bytes, "odd.onnx"), "odd.onnx"); });
+        QVERIFY2(e.find("odd.onnx: node 'y' (Sin): the operator Sin has no Strata layer") == 0, e.c_str());
+    }
+
+    void embeddedSpecThatDoesNotFitIsNamed() {
+        OnnxGraph g("edited");
+        g.input("pixels", onnx::kFloat, {{-1, "batch"}, {64, {}}});
+        g.node("Relu", {"pixels"}, "probs");
+        g.output("probs", onnx::kFloat, {{-1, "batch"}, {64, {}}});
+        OnnxModelInfo info;
+        info.metadata.emplace_back("strata.model", testutil::example("digits_mlp.json").toJson().dump());
+        const OnnxModel m = parseOnnxModel(g.modelBytes(info), "edited.onnx");
+        const std::string e = errorOf([&] { importOnnxModel(m, "edited.onnx"); });
+        QVERIFY2(e.find("edited.onnx: the graph has no initializer 'model/") == 0 && e.find("--ignore-embedded-spec") != std::string::npos, e.c_str());
+        OnnxImportOptions graphOnly;
+        graphOnly.useEmbeddedSpec = false;
+        const ImportedModel imported = importOnnxModel(m, "edited.onnx", graphOnly); // one Activation layer
+        QCOMPARE(imported.spec.layers.size(), std::size_t(2));
+        QCOMPARE(imported.spec.layers[1].type, std::string("Activation"));
+        QCOMPARE(imported.spec.name, std::string("edited"));
+    }
+
+    void asymmetricPadsAreRefused() {
+        OnnxGraph g("pads");
+        g.input("x", onnx::kFloat, {{-1, "batch"}, {2, {}}, {6, {}}, {6, {}}});
+        const std::string w = g.initializer("w", {3, 2, 3, 3}, std::vector<float>(54, 0.1f));
+        g.node("Conv", {"x", w}, "y", {OnnxAttr::integers("pads", {1, 1, 1, 1}), OnnxAttr::integers("strides", {2, 2})});
+        g.output("y", onnx::kFloat, {});
+        const std::string e = errorOf([&] { importOnnxModel(parseOnnxModel(g.modelBytes(OnnxModelInfo{}), "pads.onnx"), "pads.onnx"); });
+        QVERIFY2(e.find("pads.onnx: node 'y' (Conv): pads [1,1,1,1]") == 0 && e.find("neither 'valid' nor 'same'") != std::string::npos, e.c_str());
+    }
+
+    void truncatedAndCorruptFilesAreErrors() {
+        const auto model = builtModel(testutil::example("two_branch.json"), 3);
+        const std::string bytes = onnxModelBytes(*model);
+        int refused = 0;
+        for (std::size_t cut = 0; cut < bytes.size(); cut += (cut < 4096 ? 1 : 61)) {
+            try {
+                importOnnxModel(parseOnnxModel(std::string_view(bytes).substr(0, cut), "cut.onnx"), "cut.onnx");
+            } catch (const StorageError& e) {
+                QVERIFY2(std::string(e.what()).rfind("cut.onnx", 0) == 0, e.what());
+                ++refused;
+            }
+        }
+        QVERIFY(refused > 1000);
+        const std::string e = errorOf([&] { parseOnnxModel(std::string_view(bytes).substr(0, 300), "cut.onnx"); });
+        QVERIFY2(e.find("cut.onnx: GraphProto at byte") == 0 || e.find("cut.onnx: ModelProto at byte") == 0, e.c_str());
+        QVERIFY2(e.find("runs past the end") != std::string::npos, e.c_str());
+
+        std::mt19937 rng(1);
+        for (int trial = 0; trial < 3000; ++trial) { // flipped bytes: an error or a model, never a crash or another exception
+            std::string damaged = bytes;
+            for (int k = 0; k < 3; ++k) damaged[rng() % damaged.size()] = char(rng());
+            try {
+                importOnnxModel(parseOnnxModel(damaged, "damaged.onnx"), "damaged.onnx");
+            } catch (const StrataError&) {
+            }
+        }
+        const std::string garbage = errorOf([] { parseOnnxModel("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", "junk.onnx"); });
+        QVERIFY2(garbage.rfind("junk.onnx: ModelProto at byte 9: a varint is longer than 64 bits", 0) == 0, garbage.c_str());
+    }
+
+    void emptyAndMissingFiles() {
+        testutil::writeText(path("empty.onnx"), "");
+        QVERIFY(errorOf([&] { importOnnxFile(path("empty.onnx")); }).find("empty.onnx: the file is empty") != std::string::npos);
+        QVERIFY(errorOf([&] { importOnnxFile(path("absent.onnx")); }).find("absent.onnx: cannot be opened (no such file)") != std::string::npos);
+        testutil::writeText(path("text.onnx"), "{\"format\": \"strata.model/1\"}");
+        const std::string e = errorOf([&] { importOnnxFile(path("text.onnx")); });
+        QVERIFY2(e.find(path("text.onnx").string() + ": ModelProto at byte 0: wire type 3") == 0, e.c_str());
+    }
+
+    void cliImportsToSavedModelAndProject() {
+        const auto original = builtModel(testutil::example("mnist_cnn.json"), 21);
+        const fs::path file = path("cli_cnn.onnx");
+        writeOnnxModel(*original, file);
+        const fs::path out = path("cli_saved");
+        Proc p = runStrataCli({"import", file.string(), "--out", out.string(), "--ignore-embedded-spec"});
+        QVERIFY2(p.code == 0, p.err.c_str());
+        QVERIFY(p.out.find("imported " + file.string() + " to " + out.string()) != std::string::npos);
+        const auto loaded = SavedModel::load(out).instantiate();
+        const auto inputs = randomInputs(*original, 2, 9);
+        const std::string diff = difference(engineOutputs(*loaded, inputs)[0], engineOutputs(*original, inputs)[0], 1e-5, 1e-5);
+        QVERIFY2(diff.empty(), diff.c_str());
+
+        // Into a project: a new model with its weights as a checkpoint.
+        const fs::path project = path("cli.strata");
+        Project::open(project, OpenMode::Create);
+        p = runStrataCli({"import", file.string(), "--project", project.string(), "--name", "from_onnx"});
+        QVERIFY2(p.code == 0, p.err.c_str());
+        {
+            const Project pr = Project::open(project, OpenMode::ReadOnly);
+            QVERIFY(pr.findModel("from_onnx"));
+            CheckpointFilter f;
+            f.modelId = pr.model("from_onnx").id;
+            const auto c = CheckpointStore(pr).latest(f);
+            QVERIFY(c.has_value());
+            CheckpointReader r(pr, c->id);
+            auto m = Model::fromSpec(pr.version(c->modelVersionId).spec);
+            m->build(0);
+            restoreModel(r, *m);
+            QVERIFY(difference(engineOutputs(*m, inputs)[0], engineOutputs(*original, inputs)[0], 1e-5, 1e-5).empty());
+        }
+        p = runStrataCli({"import", file.string(), "--project", project.string(), "--name", "from_onnx", "--out", path("cli_saved2").string()});
+        QCOMPARE(p.code, 2);
+        QVERIFY2(p.err.find("already has a model 'from_onnx'") != std::string::npos, p.err.c_str());
+        QVERIFY(!fs::exists(path("cli_saved2"))); // checked before anything is written
+
+        // A file that cannot be imported writes nothing.
+        testutil::writeText(path("bad.onnx"), "\x0a\x05");
+        p = runStrataCli({"import", path("bad.onnx").string(), "--out", path("bad_saved").string()});
+        QCOMPARE(p.code, 2);
+        QVERIFY2(p.err.find("strata-cli import: " + path("bad.onnx").string() + ": ") == 0, p.err.c_str());
+        QVERIFY(!fs::exists(path("bad_saved")));
+
+        p = runStrataCli({"import", file.string()});
+        QCOMPARE(p.code, 2);
+        p = runStrataCli({"--help"});
+        QVERIFY(p.out.find("import") != std::string::npos);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestOnnxImport)
+#include "tst_onnx_import.moc"
