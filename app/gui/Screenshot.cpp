@@ -3,6 +3,8 @@
 #include "app/gui/MainWindow.h"
 #include "app/gui/canvas/GraphScene.h"
 #include "app/gui/export/ExportModelDialog.h"
+#include "app/gui/inspect/ModelInspector.h"
+#include "app/gui/inspect/TracedGraphView.h"
 #include "app/gui/canvas/GraphView.h"
 #include "app/gui/project/Document.h"
 #include "app/gui/train/TrainPanel.h"
@@ -10,6 +12,7 @@
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QPixmap>
+#include <QTabWidget>
 
 #include <cstdio>
 
@@ -35,6 +38,34 @@ bool trainBriefly(MainWindow& window) {
     return finished && !panel->lastRunFailed();
 }
 
+void settle(int ms) {
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < ms) QApplication::processEvents(QEventLoop::AllEvents, 50);
+}
+
+// The model inspector's Traced graph tab for the open model: the training trace, with the first
+// matmul selected in the table and the drawing.
+bool renderTracedGraph(MainWindow& window, const QString& out, int width, int height) {
+    ModelInspector inspector(window.document()->model()->state().spec, nullptr);
+    if (!inspector.tabs() || !inspector.tracedGraphView()) return false;
+    inspector.resize(width, height);
+    inspector.tabs()->setCurrentWidget(inspector.tracedGraphView());
+    TracedGraphView* view = inspector.tracedGraphView();
+    view->setTraining(true);
+    inspector.show();
+    settle(200);
+    if (const train::TracedModel* trace = view->trace())
+        for (int n = 0; n < trace->graph.nodeCount(); ++n)
+            if (trace->graph.node(n).op == ir::OpKind::MatMul) {
+                view->selectNode(n);
+                break;
+            }
+    settle(100);
+    const QPixmap pm = inspector.grab();
+    return !pm.isNull() && pm.save(out, "PNG");
+}
+
 } // namespace
 
 bool renderScreenshot(MainWindow& window, const QString& out, const QString& show, int width, int height) {
@@ -56,6 +87,7 @@ bool renderScreenshot(MainWindow& window, const QString& out, const QString& sho
     QApplication::processEvents();
     window.view()->fitAll();
     QApplication::processEvents();
+    if (show == "graph") return renderTracedGraph(window, out, width, height);
     if ((show == "train" || show == "export") && !trainBriefly(window)) return false;
     if (show == "export") { // the Export Model dialog alone, holding the weights just trained
         const ModelSpec& trained = window.document()->model()->state().spec;

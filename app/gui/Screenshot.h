@@ -9,7 +9,9 @@ class MainWindow;
 
 // Lays the window out at width×height, fits the canvas, and saves it. Returns false on failure.
 // `show` is "editor", "summary", "list" or "train" (the Train panel after a run of the open model
-// with the panel's default settings, not recorded in the project).
+// with the panel's default settings, not recorded in the project), "export" (the Export Model dialog
+// after that run) or "graph" (the model inspector's Traced graph tab alone: the training trace,
+// the first matmul selected).
 bool renderScreenshot(MainWindow& window, const QString& out, const QString& show, int width = 1600, int height = 1000);
 
 } // namespace strata::gui

@@ -1,6 +1,7 @@
 #include "engine/ir/Autodiff.h"
 
 #include "engine/Error.h"
+#include "engine/ir/ScopeGuard.h"
 
 namespace strata::ir {
 
@@ -25,6 +26,7 @@ std::vector<ValueId> gradients(Graph& g, ValueId loss, const std::vector<ValueId
     }
 
     std::vector<ValueId> acc(nValues, kNoValue);
+    ScopeGuard scope(g, kGradientsScope);
     if (needsGrad[std::size_t(loss)]) {
         Tensor ones(g.shape(loss));
         ones.fill(1.0f);
@@ -48,6 +50,8 @@ std::vector<ValueId> gradients(Graph& g, ValueId loss, const std::vector<ValueId
             throw StrataError("gradients: op '" + std::string(opName(c.node.op)) + "' (node " + std::to_string(n) +
                               ") is not differentiable");
         c.dx.assign(c.node.inputs.size(), kNoValue);
+        // The rule's ops and the sums of its gradients with earlier ones: below the forward scope.
+        g.setScope(gradientScope(c.node.scope));
         rule(c);
         for (std::size_t i = 0; i < c.node.inputs.size(); ++i) {
             if (!c.needs[i] || c.dx[i] == kNoValue) continue;

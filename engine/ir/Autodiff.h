@@ -7,6 +7,8 @@
 // nothing. A `wrt` value that does not reach the loss gets kNoValue. A non-scalar loss is
 // differentiated as the sum of its elements. The rules (one per primitive) are the table in
 // GradRules.cpp; a primitive without a rule on the path is a StrataError naming the op.
+// Each gradient op takes the scope "gradients/<scope of the forward op it differentiates>"
+// (ScopeGuard.h); the seed of ones is in "gradients". The graph's scope is restored afterwards.
 #pragma once
 
 #include "engine/ir/Graph.h"

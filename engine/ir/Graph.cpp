@@ -31,7 +31,11 @@ std::vector<ValueId> Graph::addNode(OpKind op, std::vector<ValueId> inputs, Attr
     if (info.inputs != kVariadic && std::size_t(info.inputs) != inputs.size())
         throw StrataError(std::string(info.name) + " takes " + std::to_string(info.inputs) + " inputs, got " +
                           std::to_string(inputs.size()));
-    Node n{op, std::move(inputs), {}, std::move(attrs)};
+    Node n;
+    n.op = op;
+    n.inputs = std::move(inputs);
+    n.attrs = std::move(attrs);
+    n.scope = scope_;
     const auto nodeId = int32_t(nodes_.size());
     for (std::size_t i = 0; i < outputs.size(); ++i) {
         if (!outputs[i].first.isFullyKnown())
@@ -134,6 +138,7 @@ std::string Graph::toText() const {
         if (const std::string a = n.attrs.toString(); !a.empty()) s << " " << a;
         s << " :";
         for (std::size_t i = 0; i < n.outputs.size(); ++i) s << (i ? ", " : " ") << typeString(values_[n.outputs[i]]);
+        if (!n.scope.empty()) s << "  # " << n.scope;
         s << "\n";
     }
     for (const Assignment& a : assigns_) s << "assign \"" << a.path << "\" <- %" << a.value << "\n";
@@ -146,7 +151,8 @@ nlohmann::json Graph::toJson() const {
         values.push_back({{"shape", v.shape.toJson()}, {"dtype", dtypeName(v.dtype)}, {"node", v.node}, {"output", v.output}});
     nlohmann::json nodes = nlohmann::json::array();
     for (const Node& n : nodes_) {
-        nlohmann::json j = {{"op", opName(n.op)}, {"inputs", n.inputs}, {"outputs", n.outputs}, {"attrs", n.attrs.toJson()}};
+        nlohmann::json j = {{"op", opName(n.op)}, {"inputs", n.inputs}, {"outputs", n.outputs}, {"attrs", n.attrs.toJson()},
+                            {"scope", n.scope}};
         if (n.op == OpKind::Constant) {
             const Tensor& t = constantOf(n);
             if (t.size() <= 16 && t.dtype() == DType::F32)

@@ -17,6 +17,11 @@
 // the run always sees the value from the start of the run.
 // Composite layers (batch norm, layer norm, dense, activations by name) are in Composite.h,
 // losses in Losses.h, gradients in Autodiff.h, optimizers in Optimizers.h.
+//
+// Scopes: every node records the graph's current scope when it is added, the object path of the
+// module that emitted it ("model/dense_1", "model/encoder/conv_1"), "loss", "gradients/<forward
+// scope>" or "optimizer/..." (TensorFlow's name scopes). Set it with a ScopeGuard (ScopeGuard.h):
+//   { ScopeGuard s(g, layer.path()); y = dense(g, x, k, b); }
 #pragma once
 
 #include "engine/DType.h"
@@ -49,6 +54,7 @@ struct Node {
     std::vector<ValueId> inputs;
     std::vector<ValueId> outputs;
     Attrs attrs;
+    std::string scope; // the module path that emitted the node; "" when none was set
 };
 
 struct Assignment {
@@ -65,6 +71,10 @@ public:
     ValueId scalar(float v) { return constant(Tensor::scalar(v)); }
     void assign(const std::string& variablePath, ValueId value); // shape/dtype must match the variable
     void clearAssignments() { assigns_.clear(); }
+
+    // ---- scope of the nodes added from now on (see ScopeGuard.h)
+    const std::string& scope() const { return scope_; }
+    void setScope(std::string scope) { scope_ = std::move(scope); }
 
     // ---- elementwise (binary ops broadcast numpy-style: trailing-aligned, size-1 dims stretch)
     ValueId add(ValueId a, ValueId b);
@@ -154,7 +164,7 @@ public:
     std::string variablePath(ValueId v) const;  // "" when v is not a variable read
     std::vector<int64_t> allAxes(ValueId x) const;
 
-    // ---- dumps for the traced-graph viewer: op, inputs, shapes, attrs
+    // ---- dumps for the traced-graph viewer: op, inputs, shapes, attrs, scope
     std::string toText() const;
     nlohmann::json toJson() const;
 
@@ -169,6 +179,7 @@ private:
     std::deque<Node> nodes_;
     std::vector<Tensor> constants_;
     std::vector<Assignment> assigns_;
+    std::string scope_;
 };
 
 // Numpy broadcasting of two shapes; throws ShapeError "<what>: cannot broadcast A with B".

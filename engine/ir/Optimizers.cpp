@@ -3,12 +3,18 @@
 #include "engine/Error.h"
 #include "engine/ir/Autodiff.h"
 #include "engine/ir/Backend.h"
+#include "engine/ir/ScopeGuard.h"
 
 #include <nlohmann/json.hpp>
 
 #include <set>
 
 namespace strata::ir {
+
+std::string optimizerScope(const std::string& variablePath) {
+    const auto slash = variablePath.rfind('/');
+    return slash == std::string::npos ? kOptimizerScope : kOptimizerScope + "/" + variablePath.substr(0, slash);
+}
 
 std::string slotPath(const std::string& variablePath, const std::string& slot) {
     return variablePath + "/.OPTIMIZER_SLOT/optimizer/" + slot;
@@ -135,6 +141,7 @@ void appendOptimizer(Graph& g, const OptimizerConfig& c, const std::vector<Value
         throw StrataError("appendOptimizer: " + std::to_string(variables.size()) + " variables but " +
                           std::to_string(grads.size()) + " gradients");
     (void)OptimizerConfig::defaults(c.name); // validates the name
+    ScopeGuard scope(g, kOptimizerScope);
     ValueId iter = g.variable(kIterationsPath, Shape{}, DType::I32);
     Attrs la;
     c.learningRate.writeAttrs(la);
@@ -147,6 +154,7 @@ void appendOptimizer(Graph& g, const OptimizerConfig& c, const std::vector<Value
         if (g.shape(grad) != g.shape(var))
             throw ShapeError("appendOptimizer: gradient " + g.shape(grad).toString() + " for variable '" + path +
                              "' of shape " + g.shape(var).toString());
+        g.setScope(optimizerScope(path));
         if (c.name == "adam" || c.name == "adamw") {
             adam(g, c, var, grad, lr, iter);
             continue;
@@ -155,6 +163,7 @@ void appendOptimizer(Graph& g, const OptimizerConfig& c, const std::vector<Value
         if (c.name == "sgd") sgd(g, c, var, w, grad, lr);
         else rmsprop(g, c, var, w, grad, lr);
     }
+    g.setScope(kOptimizerScope);
     g.assign(kIterationsPath, g.add(iter, g.constant(Tensor::fromVector(Shape{}, std::vector<int32_t>{1}))));
 }
 

@@ -16,6 +16,8 @@
 // Slots are backend variables "<var path>/.OPTIMIZER_SLOT/optimizer/<slot>": m, v (adam, adamw);
 // momentum (sgd with momentum > 0, rmsprop with momentum > 0); rms and average_gradient (rmsprop).
 // The step counter is the int32 scalar variable "optimizer/iter", incremented by every update.
+// Scopes (ScopeGuard.h): the learning rate and the iter increment are in "optimizer"; the update of
+// a variable and its slot reads in "optimizer/<owner module path>", e.g. "optimizer/model/dense_1".
 #pragma once
 
 #include "engine/ir/Graph.h"
@@ -32,6 +34,8 @@ class Backend;
 
 inline const std::string kIterationsPath = "optimizer/iter";
 std::string slotPath(const std::string& variablePath, const std::string& slot);
+// "optimizer/model/dense_1" for "model/dense_1/kernel": the scope of that variable's update ops.
+std::string optimizerScope(const std::string& variablePath);
 
 struct OptimizerConfig {
     std::string name = "adam"; // sgd | adam | adamw | rmsprop

@@ -4,6 +4,7 @@
 #include "engine/Initializers.h"
 #include "engine/ir/Composite.h"
 #include "engine/ir/Optimizers.h"
+#include "engine/ir/ScopeGuard.h"
 #include "engine/layers/Block.h"
 #include "engine/layers/ConvolutionLayers.h"
 #include "engine/layers/CoreLayers.h"
@@ -123,6 +124,7 @@ public:
             std::vector<ValueId> in;
             for (int j : inbound(i)) in.push_back(out[j].value);
             try {
+                ir::ScopeGuard scope(g_, layers[i]->path());
                 out[i] = layer(*layers[i], in);
             } catch (const StrataError& e) {
                 const std::string msg = e.what();
@@ -170,6 +172,7 @@ TracedModel traceModel(const Model& model, const Signature& sig, uint64_t seed) 
                              sig.inputs[k].toString());
         const auto* in = static_cast<const layers::InputLayer*>(model.layers()[i]);
         t.inputNames.push_back(model.layers()[i]->name());
+        ir::ScopeGuard scope(t.graph, model.layers()[i]->path());
         inputValues.push_back(t.graph.placeholder(t.inputNames.back(), sig.inputs[k], in->dtype()));
     }
     GraphTracer tracer(t.graph, sig.training, seed);

@@ -2,6 +2,8 @@
 // graph (the guide's tf.function rule: one traced graph per signature, cached by TraceCache).
 // The training flag changes the graph: Dropout draws masks and BatchNormalization normalizes
 // with batch statistics and assigns its moving averages; in inference both are plain.
+// Every node carries the object path of the layer that emitted it as its scope ("model/dense_1";
+// a block's inner ops "model/encoder/dense_1"); an input's placeholder is in its Input layer's.
 #pragma once
 
 #include "engine/Model.h"

@@ -3,6 +3,7 @@
 #include "engine/Error.h"
 #include "engine/data/BatchIterator.h"
 #include "engine/ir/Losses.h"
+#include "engine/ir/ScopeGuard.h"
 
 #include <chrono>
 #include <deque>
@@ -65,6 +66,7 @@ ir::ValueId appendLoss(ir::Graph& g, const TracedModel& traced, const std::strin
                        DType labelType, const Shape& labelShape) {
     const ir::ValueId out = traced.outputs.at(0);
     const std::string& act = traced.outputActivations.at(0);
+    ir::ScopeGuard scope(g, ir::kLossScope);
     ir::ValueId labels = g.placeholder("labels", labelShape, labelType);
     const bool softmaxCe = (loss == "sparse_categorical_crossentropy" || loss == "categorical_crossentropy") && act == "softmax";
     const bool sigmoidBce = loss == "binary_crossentropy" && act == "sigmoid";

@@ -119,7 +119,8 @@ private:
 };
 
 // Builds the loss of `traced`'s first output against a labels placeholder named "labels";
-// a cross-entropy on a softmax/sigmoid output uses the logits. Returns the loss value.
+// a cross-entropy on a softmax/sigmoid output uses the logits. Returns the loss value. The labels
+// and the loss ops are in the scope "loss".
 ir::ValueId appendLoss(ir::Graph& g, const TracedModel& traced, const std::string& loss, bool fromLogits,
                        DType labelType, const Shape& labelShape);
 

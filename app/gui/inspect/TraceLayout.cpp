@@ -32,6 +32,28 @@ std::vector<std::pair<int, int>> edgesOf(const ir::Graph& graph) {
     return out;
 }
 
+// One `subgraph cluster_K` per cluster, nested as the clusters are, each node in its innermost
+// one. The label is a blank of the label line's height: Graphviz keeps room for it on top and
+// the scene draws the real text (Graphviz would measure it with other fonts).
+std::vector<Agraph_t*> addClusters(Agraph_t* root, const TraceClusterTree& tree, const std::vector<Agnode_t*>& nodes,
+                                   double labelHeight) {
+    std::vector<Agraph_t*> subgraphs;
+    for (std::size_t k = 0; k < tree.clusters.size(); ++k) {
+        const TraceCluster& c = tree.clusters[k];
+        Agraph_t* parent = c.parent < 0 ? root : subgraphs[std::size_t(c.parent)];
+        const std::string name = "cluster_" + std::to_string(k);
+        Agraph_t* sg = agsubg(parent, const_cast<char*>(name.c_str()), 1);
+        graphvizSet(sg, "label", " ");
+        graphvizSet(sg, "labelloc", "t");
+        graphvizSet(sg, "fontsize", std::to_string(labelHeight / 1.2)); // Graphviz' line is 1.2 x the size
+        graphvizSet(sg, "margin", std::to_string(TraceLayout::kClusterMargin));
+        subgraphs.push_back(sg);
+    }
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+        if (const int k = tree.nodeCluster[i]; k >= 0) agsubnode(subgraphs[std::size_t(k)], nodes[i], 1);
+    return subgraphs;
+}
+
 QPointF bottomCenter(const QRectF& r) { return {r.center().x(), r.bottom()}; }
 QPointF topCenter(const QRectF& r) { return {r.center().x(), r.top()}; }
 
@@ -50,7 +72,7 @@ TraceEdge straightEdge(int from, int to, const QRectF& a, const QRectF& b) {
 }
 } // namespace
 
-TraceLayoutResult TraceLayout::byDepth(const ir::Graph& graph, const std::vector<QSizeF>& sizes) {
+TraceLayoutResult TraceLayout::byDepth(const ir::Graph& graph, const std::vector<QSizeF>& sizes, double labelHeight) {
     TraceLayoutResult out;
     const int n = graph.nodeCount();
     std::vector<int> depth(std::size_t(n), 0);
@@ -72,15 +94,18 @@ TraceLayoutResult TraceLayout::byDepth(const ir::Graph& graph, const std::vector
     }
     for (auto [from, to] : edgesOf(graph))
         out.edges.push_back(straightEdge(from, to, out.nodes[std::size_t(from)], out.nodes[std::size_t(to)]));
+    TraceClusterTree tree = TraceClusterTree::of(graph);
+    tree.encloseNodes(out.nodes, kClusterMargin, labelHeight);
+    out.clusters = std::move(tree.clusters);
     return out;
 }
 
-TraceLayoutResult TraceLayout::dot(const ir::Graph& graph, const std::vector<QSizeF>& sizes) {
+TraceLayoutResult TraceLayout::dot(const ir::Graph& graph, const std::vector<QSizeF>& sizes, double labelHeight) {
     const int n = graph.nodeCount();
-    if (n == 0 || n > kMaxGraphvizNodes) return byDepth(graph, sizes);
+    if (n == 0 || n > kMaxGraphvizNodes) return byDepth(graph, sizes, labelHeight);
     std::lock_guard lock(graphvizMutex());
     GVC_t* gvc = graphvizContext();
-    if (!gvc) return byDepth(graph, sizes);
+    if (!gvc) return byDepth(graph, sizes, labelHeight);
 
     Agraph_t* g = agopen(const_cast<char*>("trace"), Agdirected, nullptr);
     graphvizSet(g, "rankdir", "TB");
@@ -96,6 +121,8 @@ TraceLayoutResult TraceLayout::dot(const ir::Graph& graph, const std::vector<QSi
         graphvizSet(node, "height", std::to_string(sizes[std::size_t(i)].height() / kPointsPerInch));
         nodes[std::size_t(i)] = node;
     }
+    TraceClusterTree tree = TraceClusterTree::of(graph);
+    const std::vector<Agraph_t*> subgraphs = addClusters(g, tree, nodes, labelHeight);
     const auto pairs = edgesOf(graph);
     std::vector<Agedge_t*> edges;
     for (auto [from, to] : pairs) edges.push_back(agedge(g, nodes[std::size_t(from)], nodes[std::size_t(to)], nullptr, 1));
@@ -103,7 +130,7 @@ TraceLayoutResult TraceLayout::dot(const ir::Graph& graph, const std::vector<QSi
     TraceLayoutResult out;
     if (gvLayout(gvc, g, "dot") != 0) {
         agclose(g);
-        return byDepth(graph, sizes);
+        return byDepth(graph, sizes, labelHeight);
     }
     // Graphviz' y axis points up; the scene's points down.
     auto flip = [](pointf p) { return QPointF(p.x, -p.y); };
@@ -132,6 +159,11 @@ TraceLayoutResult TraceLayout::dot(const ir::Graph& graph, const std::vector<QSi
         e.arrowTip = bz.eflag ? flip(bz.ep) : topCenter(out.nodes[std::size_t(to)]);
         out.edges.push_back(std::move(e));
     }
+    for (std::size_t k = 0; k < subgraphs.size(); ++k) {
+        const boxf bb = GD_bb(subgraphs[k]);
+        tree.clusters[k].rect = QRectF(flip(bb.LL), flip(bb.UR)).normalized();
+    }
+    out.clusters = std::move(tree.clusters);
     gvFreeLayout(gvc, g);
     agclose(g);
     return out;

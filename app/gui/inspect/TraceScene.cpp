@@ -1,6 +1,7 @@
 #include "app/gui/inspect/TraceScene.h"
 
 #include "app/gui/canvas/CanvasStyle.h"
+#include "app/gui/inspect/TraceClusterItem.h"
 #include "app/gui/inspect/TraceLayout.h"
 
 #include <QFontMetricsF>
@@ -41,7 +42,7 @@ public:
     TraceNodeItem(int node, TraceNodeKind kind, const TraceNodeText& text, bool isOutput)
         : node_(node), kind_(kind), title_(text.title), shape_(text.outputs), label_(text.label), isOutput_(isOutput) {
         setFlag(ItemIsSelectable);
-        setToolTip(QStringLiteral("%1\n%2%3%4").arg(text.title, text.outputs,
+        setToolTip(QStringLiteral("%1%2\n%3%4%5").arg(text.title, text.layer.isEmpty() ? QString() : QStringLiteral(" in ") + text.layer, text.outputs,
                                                     text.attributes.isEmpty() ? QString() : QStringLiteral("\n") + text.attributes,
                                                     text.role.isEmpty() ? QString() : QStringLiteral("\n") + text.role));
         setCursor(Qt::PointingHandCursor);
@@ -155,6 +156,7 @@ void TraceScene::setTrace(const train::TracedModel* trace, const std::vector<Tra
     clear();
     nodes_.clear();
     edges_.clear();
+    clusters_.clear();
     byGraphviz_ = false;
     if (!trace) {
         setSceneRect(QRectF());
@@ -163,8 +165,18 @@ void TraceScene::setTrace(const train::TracedModel* trace, const std::vector<Tra
     const ir::Graph& g = trace->graph;
     std::vector<QSizeF> sizes;
     for (const TraceNodeText& t : texts) sizes.push_back(TraceNodeItem::sizeFor(t));
-    const TraceLayoutResult layout = TraceLayout::dot(g, sizes);
+    const TraceLayoutResult layout = TraceLayout::dot(g, sizes, TraceClusterItem::labelHeight());
     byGraphviz_ = layout.byGraphviz;
+    // Neighbouring layers in different tints; a block's layers share the block's.
+    std::vector<int> hues;
+    int topLevel = 0;
+    for (const TraceCluster& c : layout.clusters) {
+        hues.push_back(c.parent < 0 ? (topLevel++ * 67 + 200) % 360 : hues[std::size_t(c.parent)]);
+        if (c.rect.isNull()) continue;
+        auto* item = new TraceClusterItem(c, hues.back());
+        addItem(item);
+        clusters_.push_back(item);
+    }
     for (int n = 0; n < g.nodeCount(); ++n) {
         bool isOutput = false;
         for (ir::ValueId v : g.node(n).outputs)
@@ -180,6 +192,16 @@ void TraceScene::setTrace(const train::TracedModel* trace, const std::vector<Tra
         edges_.push_back(item);
     }
     setSceneRect(itemsBoundingRect().adjusted(-24, -24, 24, 24));
+}
+
+TraceClusterItem* TraceScene::clusterItem(int index) const {
+    return index >= 0 && index < int(clusters_.size()) ? clusters_[std::size_t(index)] : nullptr;
+}
+
+TraceClusterItem* TraceScene::clusterItem(const QString& scope) const {
+    for (TraceClusterItem* c : clusters_)
+        if (c->scope() == scope) return c;
+    return nullptr;
 }
 
 QGraphicsItem* TraceScene::nodeItem(int node) const {

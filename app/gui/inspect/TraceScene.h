@@ -1,6 +1,7 @@
 // The drawn traced graph: one box per node (title, output shape, and a name, path or role),
-// arrows from producers to consumers, laid out by TraceLayout. Selecting a box highlights its
-// arrows and reports the node; TraceGraphicsView zooms with Ctrl+wheel and fits the width.
+// arrows from producers to consumers, laid out by TraceLayout, and a labelled cluster around
+// each layer's boxes (TraceClusterItem). Selecting a box highlights its arrows and reports the
+// node; TraceGraphicsView zooms with Ctrl+wheel and fits the width.
 #pragma once
 
 #include "app/gui/inspect/TraceText.h"
@@ -14,6 +15,7 @@ namespace strata::gui {
 
 class TraceNodeItem;
 class TraceEdgeItem;
+class TraceClusterItem;
 
 class TraceScene : public QGraphicsScene {
     Q_OBJECT
@@ -25,6 +27,10 @@ public:
     void setTrace(const train::TracedModel* trace, const std::vector<TraceNodeText>& texts);
     int nodeCount() const { return int(nodes_.size()); }
     int edgeCount() const { return int(edges_.size()); }
+    // One cluster per layer scope (and per enclosing block); by scope, e.g. "model/dense_1".
+    int clusterCount() const { return int(clusters_.size()); }
+    TraceClusterItem* clusterItem(int index) const;
+    TraceClusterItem* clusterItem(const QString& scope) const; // null when absent
     bool laidOutByGraphviz() const { return byGraphviz_; }
     // The box of a node (null for an unknown id); the selected node, or -1.
     QGraphicsItem* nodeItem(int node) const;
@@ -39,6 +45,7 @@ private:
 
     std::vector<TraceNodeItem*> nodes_;
     std::vector<TraceEdgeItem*> edges_;
+    std::vector<TraceClusterItem*> clusters_;
     bool byGraphviz_ = false;
 };
 

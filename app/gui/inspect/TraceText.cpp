@@ -14,12 +14,20 @@ QString valueType(const ir::Graph& g, ir::ValueId v) {
     return q(g.shape(v).toString()) + QLatin1Char(' ') + q(dtypeName(g.dtype(v)));
 }
 
+// A path as a drawn box shows it: below the node's own scope only the rest ("kernel"), since the
+// box sits in its layer's cluster; otherwise without "model/".
+QString boxPath(const std::string& path, const std::string& scope) {
+    if (!scope.empty() && path.size() > scope.size() && path.compare(0, scope.size(), scope) == 0 && path[scope.size()] == '/')
+        return q(path.substr(scope.size() + 1));
+    return shortScope(path);
+}
+} // namespace
+
 // "model/encoder/dense_1/kernel" -> "encoder/dense_1/kernel": the box has little room.
-QString shortPath(const std::string& path) {
+QString shortScope(const std::string& path) {
     QString p = q(path);
     return p.startsWith(QStringLiteral("model/")) ? p.mid(6) : p;
 }
-} // namespace
 
 TraceNodeKind traceNodeKind(const ir::Graph& graph, int node) {
     switch (graph.node(node).op) {
@@ -36,6 +44,7 @@ TraceNodeText traceNodeText(const train::TracedModel& trace, const std::vector<s
     const ir::Node& n = g.node(node);
     TraceNodeText t;
     t.title = QStringLiteral("#%1 %2").arg(node).arg(q(ir::opName(n.op)));
+    t.layer = shortScope(n.scope);
 
     QStringList inputs;
     for (ir::ValueId v : n.inputs) {
@@ -63,7 +72,7 @@ TraceNodeText traceNodeText(const train::TracedModel& trace, const std::vector<s
         labels << q(n.attrs.string("name"));
     } else if (n.op == ir::OpKind::Variable) {
         roles << QObject::tr("reads %1").arg(q(n.attrs.string("path")));
-        labels << shortPath(n.attrs.string("path"));
+        labels << boxPath(n.attrs.string("path"), n.scope);
     } else if (n.op == ir::OpKind::Constant) {
         const Tensor& c = g.constantOf(n);
         if (c.size() == 1) {
@@ -84,7 +93,7 @@ TraceNodeText traceNodeText(const train::TracedModel& trace, const std::vector<s
         for (ir::ValueId v : n.outputs)
             if (v == a.value) {
                 roles << QObject::tr("assigns %1").arg(q(a.path));
-                labels << QStringLiteral("→ ") + shortPath(a.path);
+                labels << QStringLiteral("→ ") + boxPath(a.path, n.scope);
             }
     t.role = roles.join(QStringLiteral("; "));
     t.label = labels.join(QStringLiteral("; "));

@@ -95,7 +95,7 @@ TracedGraphView::TracedGraphView(const Model& model, uint64_t seed, QWidget* par
     error_->hide();
 
     table_ = new QTableWidget(0, ColumnCount);
-    table_->setHorizontalHeaderLabels({tr("#"), tr("Op"), tr("Inputs"), tr("Output"), tr("Role"), tr("Attributes")});
+    table_->setHorizontalHeaderLabels({tr("#"), tr("Op"), tr("Layer"), tr("Inputs"), tr("Output"), tr("Role"), tr("Attributes")});
     table_->verticalHeader()->hide();
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
     table_->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -205,15 +205,17 @@ void TracedGraphView::display(const train::TracedModel* trace, const QString& er
     table_->setRowCount(g.nodeCount());
     for (int n = 0; n < g.nodeCount(); ++n) {
         const TraceNodeText& t = texts[std::size_t(n)];
-        const QString cells[ColumnCount] = {QString::number(n), q(std::string(ir::opName(g.node(n).op))), t.inputs,
-                                            t.outputs, t.role, t.attributes};
+        const QString cells[ColumnCount] = {QString::number(n), q(std::string(ir::opName(g.node(n).op))), t.layer,
+                                            t.inputs, t.outputs, t.role, t.attributes};
         for (int c = 0; c < ColumnCount; ++c) table_->setItem(n, c, new QTableWidgetItem(cells[c]));
         table_->item(n, RoleColumn)->setToolTip(t.role);
+        table_->item(n, LayerColumn)->setToolTip(q(g.node(n).scope));
         table_->item(n, IdColumn)->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
     }
     for (int c = 0; c < AttributesColumn; ++c) table_->resizeColumnToContents(c);
     // Long variable paths would push the attributes out of sight; the tooltip has the whole role.
     table_->setColumnWidth(RoleColumn, std::min(table_->columnWidth(RoleColumn), 260));
+    table_->setColumnWidth(LayerColumn, std::min(table_->columnWidth(LayerColumn), 180));
     const int ops = g.nodeCount() - inputs - variables - constants;
     counts_->setText(tr("<b>%1</b> — %2: <b>%3</b>, %4, <b>%5 read</b>, %6 · %7 · %8")
                          .arg(q(trace->signature.toString()).toHtmlEscaped(), counted(g.nodeCount(), "node"),

@@ -1,7 +1,7 @@
 // The traced graph the engine runs for one signature: pick the batch size, the input shapes and
-// training or inference, and see the op graph traceModel builds as a node table (id, op, inputs,
-// outputs, attributes, role) beside the drawn graph; selecting a node in one selects it in the
-// other. A signature that cannot be traced shows the engine's message (naming the layer).
+// training or inference, and see the op graph traceModel builds as a node table (id, op, the
+// layer that emitted it, inputs, outputs, role, attributes) beside the drawn graph, where each
+// layer's nodes sit in a labelled cluster; selecting a node in one selects it in the other. A signature that cannot be traced shows the engine's message (naming the layer).
 #pragma once
 
 #include "engine/train/Tracer.h"
@@ -25,7 +25,7 @@ class TraceGraphicsView;
 class TracedGraphView : public QWidget {
     Q_OBJECT
 public:
-    enum Column { IdColumn, OpColumn, InputsColumn, OutputsColumn, RoleColumn, AttributesColumn, ColumnCount };
+    enum Column { IdColumn, OpColumn, LayerColumn, InputsColumn, OutputsColumn, RoleColumn, AttributesColumn, ColumnCount };
 
     // `model` must be built and outlive the view; `seed` seeds Dropout layers without one.
     explicit TracedGraphView(const Model& model, uint64_t seed = 0, QWidget* parent = nullptr);
