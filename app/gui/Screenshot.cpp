@@ -46,13 +46,14 @@ void settle(int ms) {
 
 // The model inspector's Traced graph tab for the open model: the training trace, with the first
 // matmul selected in the table and the drawing.
-bool renderTracedGraph(MainWindow& window, const QString& out, int width, int height) {
+bool renderTracedGraph(MainWindow& window, const QString& out, int width, int height, bool wholeStep) {
     ModelInspector inspector(window.document()->model()->state().spec, nullptr);
     if (!inspector.tabs() || !inspector.tracedGraphView()) return false;
     inspector.resize(width, height);
     inspector.tabs()->setCurrentWidget(inspector.tracedGraphView());
     TracedGraphView* view = inspector.tracedGraphView();
     view->setTraining(true);
+    view->setWholeStep(wholeStep);
     inspector.show();
     settle(200);
     if (const train::TracedModel* trace = view->trace())
@@ -87,7 +88,7 @@ bool renderScreenshot(MainWindow& window, const QString& out, const QString& sho
     QApplication::processEvents();
     window.view()->fitAll();
     QApplication::processEvents();
-    if (show == "graph") return renderTracedGraph(window, out, width, height);
+    if (show == "graph" || show == "step") return renderTracedGraph(window, out, width, height, show == "step");
     if ((show == "train" || show == "export") && !trainBriefly(window)) return false;
     if (show == "export") { // the Export Model dialog alone, holding the weights just trained
         const ModelSpec& trained = window.document()->model()->state().spec;

@@ -1,5 +1,5 @@
 // strata [PROJECT.strata]: the editor. With no project it opens the example project (a copy in the
-// user's data folder). `strata --screenshot OUT.png [--show editor|summary|train|runs|export|graph] [PROJECT]`
+// user's data folder). `strata --screenshot OUT.png [--show editor|summary|train|runs|export|graph|step] [PROJECT]`
 // renders the window at 1600×1000 into OUT.png and exits (train: after training the open model).
 #include "app/gui/MainWindow.h"
 #include "app/gui/Screenshot.h"
@@ -28,8 +28,9 @@ int main(int argc, char** argv) {
     QCommandLineOption screenshot("screenshot", "Render the window at 1600x1000 into OUT.png and exit.", "OUT.png");
     QCommandLineOption show("show", "With --screenshot: what to show: editor, summary, train (the Train panel after "
                             "training the open model briefly), runs (the runs stored in the project), export (the Export "
-                            "Model dialog after a brief training) or graph (the model inspector's traced graph of the open model).",
-                            "editor|summary|train|runs|export|graph", "editor");
+                            "Model dialog after a brief training), graph (the model inspector's traced graph of the open model) or step "
+                            "(its whole training step: loss, gradients, updates).",
+                            "editor|summary|train|runs|export|graph|step", "editor");
     QCommandLineOption theme("theme", "system, light or dark (default: the saved choice).", "theme");
     cli.addOptions({screenshot, show, theme});
     cli.addPositionalArgument("project", "A .strata project to open (default: the example project).", "[PROJECT.strata]");

@@ -140,6 +140,19 @@ void Trainer::restoreSnapshot() {
 }
 
 namespace {
+// One training step's graphs for a training trace: the loss on the first output, then the
+// gradients and updates of every trainable variable. fit() runs it; the inspector draws it.
+ir::TrainingGraphs stepGraphs(const Model& model, const TracedModel& t, const TrainOptions& options) {
+    ir::Graph g = t.graph;
+    const Shape& out = g.shape(t.outputs.at(0));
+    const bool sparse = isSparse(options.loss);
+    const ir::ValueId loss =
+        appendLoss(g, t, options.loss, options.fromLogits, sparse ? DType::I32 : DType::F32, sparse ? Shape{out[0]} : out);
+    std::vector<std::string> trainable;
+    for (Variable* v : model.trainableVariables()) trainable.push_back(v->path());
+    return ir::buildTrainingGraphs(g, loss, trainable, options.optimizer);
+}
+
 // Prepares the graph of `mode` for one batch shape; labels as the loss expects them.
 void prepareGraph(ir::Backend& backend, TraceCache& traces, const Model& model, const TrainOptions& options,
                   const Shape& xBatch, Mode mode, std::unique_ptr<ir::PreparedGraph>& plan, ir::ValueId& loss,
@@ -152,22 +165,36 @@ void prepareGraph(ir::Backend& backend, TraceCache& traces, const Model& model, 
         plan = backend.prepare(g, {output});
         return;
     }
-    const Shape& out = g.shape(output);
-    const bool sparse = isSparse(options.loss);
-    loss = appendLoss(g, t, options.loss, options.fromLogits, sparse ? DType::I32 : DType::F32, sparse ? Shape{out[0]} : out);
     if (mode == Mode::Evaluate) {
+        const Shape& out = g.shape(output);
+        const bool sparse = isSparse(options.loss);
+        loss = appendLoss(g, t, options.loss, options.fromLogits, sparse ? DType::I32 : DType::F32, sparse ? Shape{out[0]} : out);
         plan = backend.prepare(g, {loss, output});
         return;
     }
-    std::vector<std::string> trainable;
-    for (Variable* v : model.trainableVariables()) trainable.push_back(v->path());
-    ir::TrainingGraphs tg = ir::buildTrainingGraphs(g, loss, trainable, options.optimizer);
+    ir::TrainingGraphs tg = stepGraphs(model, t, options);
     ir::initializeOptimizerState(backend, tg.update);
     loss = tg.loss;
     plan = backend.prepare(tg.update, {tg.loss, output});
 }
 
 } // namespace
+
+TracedStep traceTrainingStep(const Model& model, const Shape& xBatch, const TrainOptions& options, uint64_t seed) {
+    TracedStep step;
+    step.trace = traceModel(model, Signature{{xBatch}, true}, seed);
+    ir::TrainingGraphs tg = stepGraphs(model, step.trace, options);
+    step.forwardNodes = std::size_t(tg.forward.nodeCount());
+    step.backwardNodes = std::size_t(tg.backward.nodeCount());
+    step.loss = tg.loss;
+    step.trace.graph = std::move(tg.update);
+    return step;
+}
+
+std::string defaultLossFor(const TracedModel& traced) {
+    const std::string& act = traced.outputActivations.at(0);
+    return act == "softmax" ? "sparse_categorical_crossentropy" : act == "sigmoid" ? "binary_crossentropy" : "mean_squared_error";
+}
 
 Trainer::Prepared& Trainer::prepared(const Shape& xBatch, int mode) {
     auto [it, fresh] = prepared_.try_emplace({Signature{{xBatch}, mode == int(Mode::Train)}, mode});

@@ -124,4 +124,18 @@ private:
 ir::ValueId appendLoss(ir::Graph& g, const TracedModel& traced, const std::string& loss, bool fromLogits,
                        DType labelType, const Shape& labelShape);
 
+// The graph one training step of fit() runs for batch input `xBatch`: the training trace, the
+// loss of options.loss on the first output, the gradients of every trainable variable and the
+// updates of options.optimizer (`graph` is that update graph; `loss` its loss value). For the
+// inspector: the same construction as fit's, so it shows what the engine runs.
+struct TracedStep {
+    TracedModel trace; // trace.graph: the whole step
+    ir::ValueId loss = ir::kNoValue;
+    std::size_t forwardNodes = 0, backwardNodes = 0; // nodes of the trace+loss, and of trace+loss+gradients
+};
+TracedStep traceTrainingStep(const Model& model, const Shape& xBatch, const TrainOptions& options, uint64_t seed);
+// The loss fit() would be asked for by someone who did not choose: sparse categorical
+// cross-entropy for a softmax output, binary cross-entropy for a sigmoid one, else mean squared error.
+std::string defaultLossFor(const TracedModel& traced);
+
 } // namespace strata::train

@@ -3,6 +3,10 @@
 #include "app/gui/inspect/TraceScene.h"
 #include "app/gui/inspect/TraceText.h"
 
+#include "engine/Error.h"
+#include "engine/ir/Optimizers.h"
+#include "engine/train/Trainer.h"
+
 #include <QCheckBox>
 #include <QFontDatabase>
 #include <QHBoxLayout>
@@ -79,11 +83,20 @@ TracedGraphView::TracedGraphView(const Model& model, uint64_t seed, QWidget* par
     training_->setToolTip(tr("The training trace draws dropout masks and normalizes with batch statistics, "
                              "updating the moving averages; the inference trace does neither."));
     controls->addWidget(training_);
+    step_ = new QCheckBox(tr("Whole step"));
+    step_->setToolTip(tr("The graph one training step runs: the training trace, the loss, the gradients of every "
+                         "trainable variable and the optimizer's updates (Adam; the loss follows the output)"));
+    step_->setEnabled(false);
+    controls->addWidget(step_);
     controls->addStretch(1);
     auto* fit = new QPushButton(tr("Fit width"));
     controls->addWidget(fit);
     connect(batch_, &QSpinBox::valueChanged, this, &TracedGraphView::retrace);
-    connect(training_, &QCheckBox::toggled, this, &TracedGraphView::retrace);
+    connect(training_, &QCheckBox::toggled, this, [this](bool on) {
+        step_->setEnabled(on);
+        retrace();
+    });
+    connect(step_, &QCheckBox::toggled, this, &TracedGraphView::retrace);
 
     counts_ = new QLabel;
     counts_->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -130,6 +143,7 @@ TracedGraphView::TracedGraphView(const Model& model, uint64_t seed, QWidget* par
 
 void TracedGraphView::setBatchSize(int batch) { batch_->setValue(batch); }
 void TracedGraphView::setTraining(bool training) { training_->setChecked(training); }
+void TracedGraphView::setWholeStep(bool on) { step_->setChecked(on); }
 
 void TracedGraphView::setInputShapeText(int input, const QString& text) {
     if (input < 0 || input >= int(inputShapes_.size())) return;
@@ -168,7 +182,25 @@ void TracedGraphView::retrace() {
         return;
     }
     try {
-        trace_ = train::traceModel(model_, *sig, seed_);
+        stepNote_.clear();
+        if (sig->training && step_->isChecked()) {
+            if (sig->inputs.size() != 1) throw StrataError("the training step of a model with several inputs is not traced here");
+            train::TrainOptions options;
+            options.loss = train::defaultLossFor(train::traceModel(model_, *sig, seed_));
+            options.optimizer = ir::OptimizerConfig::defaults("adam");
+            train::TracedStep step = train::traceTrainingStep(model_, sig->inputs[0], options, seed_);
+            stepNote_ = tr("Whole step with loss <b>%1</b> and optimizer <b>adam</b>: nodes 0–%2 forward and loss, "
+                           "%3–%4 gradients, %5–%6 updates.")
+                            .arg(q(options.loss))
+                            .arg(step.forwardNodes - 1)
+                            .arg(step.forwardNodes)
+                            .arg(step.backwardNodes - 1)
+                            .arg(step.backwardNodes)
+                            .arg(step.trace.graph.nodeCount() - 1);
+            trace_ = std::move(step.trace);
+        } else {
+            trace_ = train::traceModel(model_, *sig, seed_);
+        }
         display(&*trace_, {});
     } catch (const StrataError& e) {
         trace_.reset();
@@ -221,7 +253,8 @@ void TracedGraphView::display(const train::TracedModel* trace, const QString& er
                          .arg(q(trace->signature.toString()).toHtmlEscaped(), counted(g.nodeCount(), "node"),
                               counted(ops, "op"), counted(inputs, "input"), counted(variables, "variable"),
                               counted(constants, "constant"), counted(g.valueCount(), "value"),
-                              counted(int(g.assignments().size()), "assignment")));
+                              counted(int(g.assignments().size()), "assignment")) +
+                     (stepNote_.isEmpty() ? QString() : QStringLiteral("<br>") + stepNote_));
     scene_->setTrace(trace, texts);
     view_->fitWidth();
 }

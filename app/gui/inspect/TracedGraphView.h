@@ -33,10 +33,14 @@ public:
     // The signature controls; each change traces again.
     void setBatchSize(int batch);
     void setTraining(bool training);
+    // With training on: the whole step fit() runs (trace, loss, gradients, optimizer updates)
+    // instead of the forward trace alone; the loss follows the output (see train::defaultLossFor).
+    void setWholeStep(bool on);
     // An input's shape without the batch dimension, as typed: "28, 28, 1" or "(64,)".
     void setInputShapeText(int input, const QString& text);
     QSpinBox* batchSpin() const { return batch_; }
     QCheckBox* trainingCheck() const { return training_; }
+    QCheckBox* wholeStepCheck() const { return step_; }
     // The signature the controls describe; nullopt (and `error` set) when a shape does not parse.
     std::optional<train::Signature> signature(QString* error = nullptr) const;
 
@@ -63,7 +67,7 @@ private:
     const Model& model_;
     uint64_t seed_;
     QSpinBox* batch_;
-    QCheckBox* training_;
+    QCheckBox *training_, *step_;
     std::vector<QLineEdit*> inputShapes_;
     QLabel* counts_;
     QLabel* error_;
@@ -72,6 +76,7 @@ private:
     TraceGraphicsView* view_;
     std::optional<train::TracedModel> trace_;
     std::vector<std::string> outputNames_;
+    QString stepNote_; // which nodes are forward, gradients and updates, for a whole step
     bool syncing_ = false;
 };
 
