@@ -195,8 +195,9 @@ bool emitLinear(KernelContext& k, const ir::Node& n) {
     const bool direct = isPointwise(w);
     const BufferRange col = direct ? BufferRange{} : k.scratch;
     const WindowPush wp = windowPush(w, 0);
+    const uint32_t v4 = w.inC % 4 == 0 ? 4 : 1; // channels moved per invocation (vec4 when they allow)
     auto im2col = [&](ir::ValueId x) {
-        k.recorder.dispatch(k.elementwise("im2col", 2), {k.in(x), {col, true}}, wp, k.groups(int64_t(rows) * K));
+        k.recorder.dispatch(k.elementwise("im2col", 2, {v4 == 4}), {k.in(x), {col, true}}, wp, k.groups(int64_t(rows) * K / v4));
     };
     switch (n.op) {
     case OpKind::Conv2D:
@@ -209,8 +210,8 @@ bool emitLinear(KernelContext& k, const ir::Node& n) {
             return true;
         }
         recordGemm(k, k.range(n.inputs[0]), k.range(n.inputs[1]), col, rows, K, outC, false, true);
-        k.recorder.dispatch(k.elementwise("col2im", 2), {{col, false}, k.out(n.outputs[0])}, wp,
-                            k.groups(w.n * w.inH * w.inW * w.inC));
+        k.recorder.dispatch(k.elementwise("col2im", 2, {v4 == 4}), {{col, false}, k.out(n.outputs[0])}, wp,
+                            k.groups(w.n * w.inH * w.inW * w.inC / v4));
         return true;
     default: // Conv2DBackpropFilter
         if (!direct) im2col(n.inputs[0]);

@@ -22,13 +22,16 @@ bool emitPool(KernelContext& k, const ir::Node& n) {
         uint32_t(w.outW), uint32_t(w.outC), int32_t(w.strideH), int32_t(w.strideW), 1, 1, int32_t(w.padTop),
         int32_t(w.padLeft), max ? 0u : 1u};
     const ir::ValueId y = n.outputs[0];
+    const int64_t v4 = w.inC % 4 == 0 ? 4 : 1; // channels per invocation (vec4 when they allow)
     if (!grad) {
-        k.recorder.dispatch(k.elementwise("pool", 2), {k.in(n.inputs[0]), k.out(y)}, p, k.groups(w.n * w.outH * w.outW * w.inC));
+        k.recorder.dispatch(k.elementwise("pool", 2, {v4 == 4}), {k.in(n.inputs[0]), k.out(y)}, p,
+                            k.groups(w.n * w.outH * w.outW * w.inC / v4));
         return true;
     }
     // max: (x, dy); avg: (dy) — the avg kernel never reads x, so dy is bound twice.
     const ir::ValueId x = n.inputs[0], dy = max ? n.inputs[1] : n.inputs[0];
-    k.recorder.dispatch(k.elementwise("pool_grad", 3), {k.in(x), k.in(dy), k.out(y)}, p, k.groups(w.n * w.inH * w.inW * w.inC));
+    k.recorder.dispatch(k.elementwise("pool_grad", 3, {v4 == 4}), {k.in(x), k.in(dy), k.out(y)}, p,
+                        k.groups(w.n * w.inH * w.inW * w.inC / v4));
     return true;
 }
 

@@ -75,6 +75,13 @@ inline std::vector<OpCase> nnCases() {
     c.push_back(poolCase("max_pool_same_stride2", {1, 5, 5, 2}, 3, 2, true, true));
     c.push_back(poolCase("avg_pool_valid", {2, 4, 4, 2}, 2, 2, false, false));
     c.push_back(poolCase("avg_pool_same_counts_valid_only", {1, 5, 5, 2}, 3, 2, true, false));
+    // Channels a multiple of 4: the Vulkan kernels then move four channels per invocation.
+    c.push_back(convCase("conv2d_valid_c4", {2, 5, 5, 4}, {3, 3, 4, 3}, 1, 1, false));
+    c.push_back(convCase("conv2d_same_stride2_c8", {1, 6, 5, 8}, {3, 3, 8, 2}, 2, 1, true));
+    c.push_back(convCase("conv2d_dilated_same_c4", {1, 6, 6, 4}, {3, 3, 4, 2}, 1, 2, true));
+    c.push_back(poolCase("max_pool_valid_c4", {2, 4, 4, 4}, 2, 2, false, true));
+    c.push_back(poolCase("max_pool_same_stride2_c8", {1, 5, 5, 8}, 3, 2, true, true));
+    c.push_back(poolCase("avg_pool_same_c4", {1, 5, 5, 4}, 3, 2, true, false));
 
     constexpr uint64_t seed = 1234;
     c.push_back({"dropout_fixed_mask", {Input{{4, 8}}},
