@@ -18,6 +18,7 @@ void CommandRecorder::dispatch(const Pipeline& p, std::vector<Binding> bindings,
     c.pushBytes = std::min(pushBytes, kPushConstantBytes);
     if (push) std::memcpy(c.push.data(), push, c.pushBytes);
     c.groups[0] = gx, c.groups[1] = gy, c.groups[2] = gz;
+    c.label = label_;
     commands_.push_back(std::move(c));
 }
 
@@ -26,6 +27,7 @@ void CommandRecorder::copy(const BufferRange& src, const BufferRange& dst) {
     Command c;
     c.kind = Kind::Copy;
     c.bindings = {{src, false}, {dst, true}};
+    c.label = label_;
     commands_.push_back(std::move(c));
 }
 
@@ -35,6 +37,7 @@ void CommandRecorder::fill(const BufferRange& dst, uint32_t value) {
     c.kind = Kind::Fill;
     c.bindings = {{dst, true}};
     c.value = value;
+    c.label = label_;
     commands_.push_back(std::move(c));
 }
 
@@ -43,7 +46,9 @@ void CommandRecorder::reset() {
     if (pool_) vkDestroyDescriptorPool(ctx_.device(), pool_, nullptr);
     for (VkBufferView v : views_) vkDestroyBufferView(ctx_.device(), v, nullptr);
     views_.clear();
-    cb_ = VK_NULL_HANDLE, pool_ = VK_NULL_HANDLE;
+    if (queries_) vkDestroyQueryPool(ctx_.device(), queries_, nullptr);
+    cb_ = VK_NULL_HANDLE, pool_ = VK_NULL_HANDLE, queries_ = VK_NULL_HANDLE;
+    label_.clear();
     commands_.clear();
     dispatches_ = barriers_ = 0;
 }
@@ -64,7 +69,28 @@ void barrier(VkCommandBuffer cb, VkPipelineStageFlags src, VkAccessFlags srcAcce
 bool overlapsAny(const BufferRange& r, const std::vector<BufferRange>& list) {
     return std::any_of(list.begin(), list.end(), [&](const BufferRange& o) { return r.overlaps(o); });
 }
+
+bool conflict(const std::vector<Binding>& a, const std::vector<Binding>& b) {
+    for (const Binding& x : a)
+        for (const Binding& y : b)
+            if ((x.write || y.write) && x.range.overlaps(y.range)) return true;
+    return false;
+}
 } // namespace
+
+std::vector<int> CommandRecorder::dependencyLevels(const std::vector<std::vector<Binding>>& accesses) {
+    std::vector<int> level(accesses.size(), 0);
+    int top = -1; // the highest level so far
+    for (std::size_t i = 0; i < accesses.size(); ++i) {
+        int at = 0;
+        // Newest first: a chain finds its predecessor at once, and nothing can beat top + 1.
+        for (std::size_t j = i; j-- > 0 && at <= top;)
+            if (level[j] + 1 > at && conflict(accesses[i], accesses[j])) at = level[j] + 1;
+        level[i] = at;
+        top = std::max(top, at);
+    }
+    return level;
+}
 
 VkCommandBuffer CommandRecorder::build() {
     if (cb_) return cb_;
@@ -133,18 +159,42 @@ VkCommandBuffer CommandRecorder::build() {
         vkUpdateDescriptorSets(dev, uint32_t(writes.size()), writes.data(), 0, nullptr);
     }
 
+    const bool timed = profile_ && ctx_.timestampBits() > 0;
+    if (timed) {
+        VkQueryPoolCreateInfo qi{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
+        qi.queryType = VK_QUERY_TYPE_TIMESTAMP;
+        qi.queryCount = uint32_t(commands_.size() + 1);
+        check(vkCreateQueryPool(dev, &qi, nullptr, &queries_), "vkCreateQueryPool");
+    }
     cb_ = ctx_.allocateCommandBuffer();
     VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
     check(vkBeginCommandBuffer(cb_, &bi), "vkBeginCommandBuffer");
+    if (timed) vkCmdResetQueryPool(cb_, queries_, 0, uint32_t(commands_.size() + 1));
     // Whatever ran before this submission (host writes, transfers, the previous step) is visible.
     barrier(cb_, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT | VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_MEMORY_WRITE_BIT | VK_ACCESS_HOST_WRITE_BIT,
             kStages, kAnyAccess);
+    if (timed) vkCmdWriteTimestamp(cb_, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_, 0);
+    // The order to record: by dependency level, program order within a level (see the header).
+    // The barrier rule below then puts one barrier at each level boundary.
+    std::vector<uint32_t> setOf(commands_.size()), order(commands_.size());
+    for (uint32_t i = 0, s = 0; i < commands_.size(); ++i) {
+        setOf[i] = s;
+        if (commands_[i].kind == Kind::Dispatch) ++s;
+        order[i] = i;
+    }
+    if (reorder_ && !timed) {
+        std::vector<std::vector<Binding>> accesses;
+        accesses.reserve(commands_.size());
+        for (const Command& c : commands_) accesses.push_back(c.bindings);
+        const std::vector<int> level = dependencyLevels(accesses);
+        std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return level[a] < level[b]; });
+    }
     std::vector<BufferRange> pendingReads, pendingWrites;
     VkPipelineStageFlags pendingStages = 0;
     const Pipeline* bound = nullptr;
-    uint32_t s = 0;
-    for (const Command& c : commands_) {
-        bool hazard = false;
+    for (uint32_t index : order) {
+        const Command& c = commands_[index];
+        bool hazard = timed && pendingStages != 0; // a profile runs one command at a time
         for (const Binding& b : c.bindings)
             hazard = hazard || overlapsAny(b.range, pendingWrites) || (b.write && overlapsAny(b.range, pendingReads));
         if (hazard) {
@@ -158,7 +208,7 @@ VkCommandBuffer CommandRecorder::build() {
         switch (c.kind) {
         case Kind::Dispatch:
             if (bound != c.pipeline) vkCmdBindPipeline(cb_, VK_PIPELINE_BIND_POINT_COMPUTE, c.pipeline->pipeline), bound = c.pipeline;
-            vkCmdBindDescriptorSets(cb_, VK_PIPELINE_BIND_POINT_COMPUTE, c.pipeline->layout, 0, 1, &ds[s++], 0, nullptr);
+            vkCmdBindDescriptorSets(cb_, VK_PIPELINE_BIND_POINT_COMPUTE, c.pipeline->layout, 0, 1, &ds[setOf[index]], 0, nullptr);
             if (c.pushBytes)
                 vkCmdPushConstants(cb_, c.pipeline->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, kPushConstantBytes, c.push.data());
             vkCmdDispatch(cb_, c.groups[0], c.groups[1], c.groups[2]);
@@ -179,11 +229,36 @@ VkCommandBuffer CommandRecorder::build() {
             break;
         }
         }
+        if (timed) vkCmdWriteTimestamp(cb_, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_, index + 1);
     }
     // The host reads fetched results after the fence.
     barrier(cb_, kStages, kAnyWrite, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
     check(vkEndCommandBuffer(cb_), "vkEndCommandBuffer");
     return cb_;
+}
+
+std::vector<CommandRecorder::CommandTime> CommandRecorder::times() const {
+    std::vector<CommandTime> out;
+    if (!queries_ || !cb_) return out;
+    std::vector<uint64_t> ticks(commands_.size() + 1);
+    check(vkGetQueryPoolResults(ctx_.device(), queries_, 0, uint32_t(ticks.size()), ticks.size() * 8, ticks.data(), 8,
+                                VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),
+          "vkGetQueryPoolResults");
+    const uint32_t bits = ctx_.timestampBits();
+    const uint64_t mask = bits >= 64 ? ~uint64_t(0) : (uint64_t(1) << bits) - 1;
+    for (uint64_t& t : ticks) t &= mask;
+    out.reserve(commands_.size());
+    for (std::size_t i = 0; i < commands_.size(); ++i) {
+        const Command& c = commands_[i];
+        CommandTime t;
+        t.label = c.label;
+        t.kernel = c.kind == Kind::Dispatch ? c.pipeline->shader : c.kind == Kind::Copy ? "copy" : "fill";
+        // Commands ran in program order, one at a time: each one's time is from the previous stamp.
+        const uint64_t d = (ticks[i + 1] - ticks[i]) & mask;
+        t.microseconds = double(d) * ctx_.timestampPeriodNs() * 1e-3;
+        out.push_back(std::move(t));
+    }
+    return out;
 }
 
 } // namespace strata::gpu

@@ -129,6 +129,7 @@ const Pipeline& PipelineCache::get(std::string_view shader, uint32_t bindings, s
     auto p = std::make_unique<Pipeline>();
     p->bindings = bindings;
     p->texelMask = texelMask;
+    p->shader = std::string(shader);
     std::tie(p->setLayout, p->layout) = layout({bindings, texelMask});
     std::vector<VkSpecializationMapEntry> entries(spec.size());
     for (uint32_t i = 0; i < spec.size(); ++i) entries[i] = {i, i * 4, 4};

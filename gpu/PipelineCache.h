@@ -25,6 +25,7 @@ struct Pipeline {
     VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;
     uint32_t bindings = 0;
     uint32_t texelMask = 0; // bit i: binding i is a uniform texel buffer (samplerBuffer)
+    std::string shader;     // its shader's name ("matmul_vec4"), for profiles
 };
 
 class PipelineCache {

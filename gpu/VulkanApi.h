@@ -44,7 +44,8 @@ namespace strata::gpu {
     X(vkAllocateCommandBuffers) X(vkFreeCommandBuffers) X(vkBeginCommandBuffer) X(vkEndCommandBuffer)   \
     X(vkCmdBindPipeline) X(vkCmdBindDescriptorSets) X(vkCmdPushConstants) X(vkCmdDispatch)              \
     X(vkCmdPipelineBarrier) X(vkCmdCopyBuffer) X(vkCmdFillBuffer) X(vkCreateFence) X(vkDestroyFence)    \
-    X(vkResetFences) X(vkWaitForFences)
+    X(vkResetFences) X(vkWaitForFences) X(vkCreateQueryPool) X(vkDestroyQueryPool) X(vkCmdResetQueryPool)   \
+    X(vkCmdWriteTimestamp) X(vkGetQueryPoolResults)
 
 #define STRATA_VK_DECLARE(name) extern PFN_##name name;
 STRATA_VK_GLOBAL_FUNCTIONS(STRATA_VK_DECLARE)

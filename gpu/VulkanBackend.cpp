@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <deque>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 namespace strata::gpu {
 
@@ -18,11 +20,18 @@ using ir::ValueId;
 struct VulkanBackend::Impl {
     explicit Impl(const VulkanOptions& o)
         : shared(std::make_shared<VulkanContext>(o.device, o.validation)), ctx(*shared),
-          pipelines(ctx, o.pipelineCache ? PipelineCache::defaultFile(ctx.info()) : std::string()), store(ctx) {}
+          pipelines(ctx, o.pipelineCache ? PipelineCache::defaultFile(ctx.info()) : std::string()), store(ctx),
+          reorder(o.reorder && !envOff("STRATA_VK_REORDER")), profiling(o.profile) {}
+    static bool envOff(const char* name) {
+        const char* v = std::getenv(name);
+        return v && (std::string_view(v) == "0" || std::string_view(v) == "off");
+    }
     std::shared_ptr<VulkanContext> shared; // plans keep the device alive too
     VulkanContext& ctx;
     PipelineCache pipelines;
     VariableStore store;
+    bool reorder = true, profiling = false;
+    std::vector<KernelTime> profile;
     int lastDispatches = 0, lastBarriers = 0, recordings = 0;
 
     struct InFlight { // an enqueued run, oldest first
@@ -37,6 +46,18 @@ struct VulkanBackend::Impl {
     void allocate(VulkanPlan& p);
     void record(VulkanPlan& p, VulkanPlan::Slot& slot);
     BufferRange rangeOf(const VulkanPlan& p, ValueId v) const;
+    void addProfile(const CommandRecorder& rec) {
+        const std::vector<CommandRecorder::CommandTime> t = rec.times();
+        if (t.empty()) return;
+        // The two slots of a plan record the same commands; another plan starts a new profile.
+        bool same = profile.size() == t.size();
+        for (std::size_t i = 0; same && i < t.size(); ++i) same = profile[i].label == t[i].label && profile[i].kernel == t[i].kernel;
+        if (!same) {
+            profile.assign(t.size(), {});
+            for (std::size_t i = 0; i < t.size(); ++i) profile[i].label = t[i].label, profile[i].kernel = t[i].kernel;
+        }
+        for (std::size_t i = 0; i < t.size(); ++i) profile[i].microseconds += t[i].microseconds, ++profile[i].runs;
+    }
     void finishAll() {
         for (InFlight& f : queue) f.slot->finish();
     }
@@ -51,6 +72,8 @@ bool VulkanBackend::validationEnabled() const { return impl_->ctx.validation(); 
 int VulkanBackend::lastDispatchCount() const { return impl_->lastDispatches; }
 int VulkanBackend::lastBarrierCount() const { return impl_->lastBarriers; }
 int VulkanBackend::recordCount() const { return impl_->recordings; }
+std::vector<KernelTime> VulkanBackend::profile() const { return impl_->profile; }
+void VulkanBackend::resetProfile() { impl_->profile.clear(); }
 
 void VulkanBackend::setVariable(const std::string& path, const Tensor& value) {
     impl_->finishAll(); // the runs in flight read the current values
@@ -77,6 +100,8 @@ void VulkanBackend::Impl::allocate(VulkanPlan& p) {
         slot->feedStaging = ctx.createBuffer(VkDeviceSize(std::max<int64_t>(p.feedBytes, 4)), MemoryUse::Upload);
         slot->readback = ctx.createBuffer(VkDeviceSize(p.readbackBytes), MemoryUse::Readback);
         slot->recorder = std::make_unique<CommandRecorder>(ctx);
+        slot->recorder->setReorder(reorder);
+        slot->recorder->setProfile(profiling);
     }
     if (p.constantBytes > 0) {
         p.constants = ctx.createBuffer(VkDeviceSize(p.constantBytes), MemoryUse::Device);
@@ -109,12 +134,16 @@ void VulkanBackend::Impl::record(VulkanPlan& p, VulkanPlan::Slot& slot) {
     CommandRecorder& rec = *slot.recorder;
     rec.reset();
     const ir::Graph& g = p.graph;
+    rec.setLabel("feeds");
     if (p.feedBytes > 0) rec.copy(slot.feedStaging.range(0, VkDeviceSize(p.feedBytes)), p.arena.range(0, VkDeviceSize(p.feedBytes)));
     const BufferRange status = p.arena.range(VkDeviceSize(p.statusOffset), 16);
     rec.fill(status, 0);
     KernelContext k(ctx.info(), pipelines, rec, g, [&](ValueId v) { return rangeOf(p, v); }, status);
     for (int32_t n : p.buffers.schedule) {
         const ir::Node& node = g.node(n);
+        if (profiling)
+            rec.setLabel("#" + std::to_string(n) + " " + std::string(ir::opName(node.op)) +
+                         (node.outputs.empty() ? std::string() : " " + g.shape(node.outputs[0]).toString()));
         k.scratch = p.scratchOffset[std::size_t(n)] >= 0
                         ? p.arena.range(VkDeviceSize(p.scratchOffset[std::size_t(n)]), VkDeviceSize(p.scratchSize[std::size_t(n)]))
                         : BufferRange{};
@@ -123,11 +152,13 @@ void VulkanBackend::Impl::record(VulkanPlan& p, VulkanPlan::Slot& slot) {
             throw StrataError("the Vulkan backend has no kernel for op '" + std::string(ir::opName(node.op)) + "'");
     }
     // Fetch before the assignments, so a fetched variable read shows the value the run used.
+    rec.setLabel("fetches");
     for (std::size_t i = 0; i < p.outputList.size(); ++i) {
         const BufferRange src = rangeOf(p, p.outputList[i]);
         rec.copy(src, slot.readback.range(VkDeviceSize(p.fetchOffset[i]), src.size));
     }
     rec.copy(status, slot.readback.range(VkDeviceSize(p.readbackStatus), 16));
+    rec.setLabel("assignments");
     for (const ir::Assignment& a : p.buffers.copies) rec.copy(rangeOf(p, a.value), store.range(a.path, g.value(a.value)));
     rec.build();
     slot.recordedGeneration = store.generation();
@@ -203,6 +234,7 @@ void VulkanBackend::collect(std::vector<Tensor>& results) {
     const Impl::InFlight run = std::move(impl_->queue.front());
     impl_->queue.pop_front();
     run.slot->finish();
+    if (impl_->profiling) impl_->addProfile(*run.slot->recorder);
     const auto* back = static_cast<const std::byte*>(run.slot->readback.mapped());
     int32_t status[4];
     std::memcpy(status, back + run.statusOffset, sizeof status);

@@ -26,6 +26,21 @@ struct VulkanOptions {
     int device = -1;          // index in listVulkanDevices(); -1: the best (CPU drivers allowed)
     bool validation = false;  // VK_LAYER_KHRONOS_validation with a messenger that records messages
     bool pipelineCache = true;// keep compiled pipelines in the user's cache folder
+    // Record each run in dependency levels, one barrier per level (CommandRecorder); false: in
+    // program order. STRATA_VK_REORDER=0 in the environment also turns it off (for comparisons).
+    bool reorder = true;
+    // Time every command of every run on the device (timestamp queries; runs one command at a
+    // time, so only for finding where a step's time goes): see profile().
+    bool profile = false;
+};
+
+// One command of a profiled run: the op that emitted it, its kernel, its device time summed over
+// the runs collected.
+struct KernelTime {
+    std::string label;  // "#12 MatMul [64,128]"
+    std::string kernel; // "matmul_vec4", "copy", "fill"
+    double microseconds = 0;
+    int64_t runs = 0;
 };
 
 class VulkanBackend final : public ir::Backend {
@@ -42,6 +57,11 @@ public:
     int lastDispatchCount() const;
     int lastBarrierCount() const;
     int recordCount() const; // command buffers recorded so far (a replayed step records none)
+    // With VulkanOptions::profile: the commands of the plan collected last, in program order,
+    // with their device times summed over its runs collected since it became the last (or since
+    // resetProfile). Empty without profiling or timestamp support.
+    std::vector<KernelTime> profile() const;
+    void resetProfile();
 
     std::string name() const override { return "vulkan"; }
     void setVariable(const std::string& path, const Tensor& value) override;

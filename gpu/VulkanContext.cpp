@@ -51,6 +51,10 @@ VulkanContext::VulkanContext(int deviceIndex, bool validation) {
     for (uint32_t i = 0; i < nq && family == UINT32_MAX; ++i)
         if (families[i].queueFlags & VK_QUEUE_COMPUTE_BIT) family = i;
     if (family == UINT32_MAX) throw StrataError("Vulkan device '" + info_.name + "' has no compute queue");
+    timestampBits_ = families[family].timestampValidBits;
+    VkPhysicalDeviceProperties props{};
+    vkGetPhysicalDeviceProperties(physical_, &props);
+    timestampPeriodNs_ = props.limits.timestampPeriod > 0 ? double(props.limits.timestampPeriod) : 1.0;
     const float priority = 1.0f;
     VkDeviceQueueCreateInfo qi{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
     qi.queueFamilyIndex = family;

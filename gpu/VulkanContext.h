@@ -89,6 +89,10 @@ public:
 
     // Alignment of every sub-allocated storage range.
     VkDeviceSize alignment() const { return alignment_; }
+    // Timestamp queries on the compute queue: the valid bits (0: not supported) and nanoseconds
+    // per tick.
+    uint32_t timestampBits() const { return timestampBits_; }
+    double timestampPeriodNs() const { return timestampPeriodNs_; }
 
 private:
     uint32_t memoryType(uint32_t allowed, MemoryUse use) const;
@@ -105,6 +109,8 @@ private:
     VkCommandBuffer transferCb_ = VK_NULL_HANDLE;
     Buffer staging_;
     VkDeviceSize alignment_ = 256;
+    uint32_t timestampBits_ = 0;
+    double timestampPeriodNs_ = 1;
 };
 
 } // namespace strata::gpu

@@ -25,6 +25,8 @@ bool VulkanBackend::validationEnabled() const { return false; }
 int VulkanBackend::lastDispatchCount() const { return 0; }
 int VulkanBackend::lastBarrierCount() const { return 0; }
 int VulkanBackend::recordCount() const { return 0; }
+std::vector<KernelTime> VulkanBackend::profile() const { return {}; }
+void VulkanBackend::resetProfile() {}
 void VulkanBackend::setVariable(const std::string&, const Tensor&) { throw StrataError(kWhy); }
 Tensor VulkanBackend::getVariable(const std::string&) const { throw StrataError(kWhy); }
 bool VulkanBackend::hasVariable(const std::string&) const { return false; }

@@ -2,9 +2,12 @@
 //                           [--threads T] [--device I] [--data fashion-mnist|synthetic]
 // Training samples/s of an example model through the Trainer on either backend, timing only the
 // training loop. Fashion-MNIST when it is installed, else random images of the same shape
-// (the samples/s are the same; the accuracy is then meaningless and reported as null).
+// (the samples/s are the same; the accuracy is then meaningless and reported as null). On Vulkan
+// it also reports the dispatches and barriers of the recorded step (STRATA_VK_REORDER=0: the
+// barriers of program order, for comparison).
 #include "BenchRegistry.h"
 
+#include "engine/Error.h"
 #include "engine/Model.h"
 #include "engine/cpu/CpuBackend.h"
 #include "engine/data/BuiltinDatasets.h"
@@ -14,6 +17,8 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <ctime>
+#include <map>
 #include <filesystem>
 #include <iostream>
 
@@ -32,6 +37,12 @@ data::Dataset synthetic(const Shape& sample, int64_t n, uint64_t seed) {
     return d;
 }
 
+double threadCpuSeconds() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
+}
+
 int runTrainDevice(const std::vector<std::string>& args) {
     const std::string backendName = argValue(args, "--backend", "vulkan");
     const std::string model = argValue(args, "--model", "fashion_mlp");
@@ -42,6 +53,7 @@ int runTrainDevice(const std::vector<std::string>& args) {
     nlohmann::json out = {{"bench", "train-device"}, {"backend", backendName}, {"model", model}, {"batch", batch}, {"threads", threads}};
     try {
         std::unique_ptr<ir::Backend> be;
+        gpu::VulkanBackend* vulkan = nullptr;
         if (backendName == "cpu") {
             be = std::make_unique<cpu::CpuBackend>(threads);
             out["device"] = "cpu";
@@ -50,6 +62,7 @@ int runTrainDevice(const std::vector<std::string>& args) {
             o.device = std::stoi(argValue(args, "--device", "-1"));
             auto vk = std::make_unique<gpu::VulkanBackend>(o);
             out["device"] = vk->device().name;
+            vulkan = vk.get();
             be = std::move(vk);
         }
         auto m = Model::fromSpec(ModelSpec::load(std::string(STRATA_SOURCE_DIR) + "/resources/examples/" + model + ".json"));
@@ -77,7 +90,15 @@ int runTrainDevice(const std::vector<std::string>& args) {
             out["warmup_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         }
         train::Trainer trainer(*m, *be, opts);
+        const double cpu0 = threadCpuSeconds();
         const train::FitResult fit = trainer.fit(train);
+        // The training thread's own CPU time per step: the host's share (batches, staging copies,
+        // submits, reading results); a device's work runs elsewhere.
+        out["host_cpu_us_per_step"] = fit.steps ? (threadCpuSeconds() - cpu0) * 1e6 / double(fit.steps) : 0.0;
+        if (vulkan) { // the training step's command buffer (the last one recorded)
+            out["dispatches_per_step"] = vulkan->lastDispatchCount();
+            out["barriers_per_step"] = vulkan->lastBarrierCount();
+        }
         double seconds = 0, samples = 0;
         for (const auto& e : fit.epochs) seconds += e.seconds, samples += e.samplesPerSecond * e.seconds;
         out["data"] = dataName;
@@ -94,6 +115,62 @@ int runTrainDevice(const std::vector<std::string>& args) {
         return 1;
     }
 }
+
+// strata-bench step-profile [--model mnist_cnn] [--batch 64] [--steps 20] [--device I] [--top 12]
+// Where a Vulkan training step's device time goes: every command timed with timestamp queries
+// (one command at a time, so the sum is above an unprofiled step), the slowest listed with the
+// op that emitted them, and the time per kernel.
+int runStepProfile(const std::vector<std::string>& args) {
+    const std::string model = argValue(args, "--model", "mnist_cnn");
+    const int64_t steps = std::stoll(argValue(args, "--steps", "20"));
+    const int64_t batch = std::stoll(argValue(args, "--batch", "64"));
+    const auto top = std::size_t(std::stoul(argValue(args, "--top", "12")));
+    nlohmann::json out = {{"bench", "step-profile"}, {"model", model}, {"batch", batch}};
+    try {
+        gpu::VulkanOptions o;
+        o.device = std::stoi(argValue(args, "--device", "-1"));
+        o.profile = true;
+        gpu::VulkanBackend vk(o);
+        out["device"] = vk.device().name;
+        auto m = Model::fromSpec(ModelSpec::load(std::string(STRATA_SOURCE_DIR) + "/resources/examples/" + model + ".json"));
+        m->build(0);
+        const data::Dataset train = synthetic(m->outputShape(m->inputIndices()[0]).withoutFirst(), steps * batch, 1);
+        train::TrainOptions opts;
+        opts.epochs = 1;
+        opts.maxSteps = steps;
+        opts.batchSize = batch;
+        opts.optimizer = ir::OptimizerConfig::defaults("adam");
+        train::Trainer(*m, vk, opts).fit(train);
+        std::vector<gpu::KernelTime> prof = vk.profile();
+        if (prof.empty()) throw StrataError("this device has no timestamp queries on its compute queue");
+        const double runs = double(prof.front().runs);
+        double total = 0;
+        std::map<std::string, double> byKernel;
+        for (const gpu::KernelTime& k : prof) total += k.microseconds, byKernel[k.kernel] += k.microseconds / runs;
+        std::stable_sort(prof.begin(), prof.end(), [](const auto& a, const auto& b) { return a.microseconds > b.microseconds; });
+        nlohmann::json list = nlohmann::json::array();
+        for (std::size_t i = 0; i < std::min(top, prof.size()); ++i)
+            list.push_back({{"op", prof[i].label}, {"kernel", prof[i].kernel}, {"us", prof[i].microseconds / runs},
+                            {"share", prof[i].microseconds / total}});
+        out["runs"] = prof.front().runs;
+        out["commands"] = prof.size();
+        out["us_per_step"] = total / runs;
+        out["slowest"] = list;
+        out["us_per_kernel"] = byKernel;
+        out["peak_rss_bytes"] = peakRssBytes();
+        std::cout << out.dump() << std::endl;
+        return 0;
+    } catch (const std::exception& e) {
+        out["error"] = e.what();
+        std::cout << out.dump() << std::endl;
+        return 1;
+    }
+}
+
+const Register profileReg("step-profile",
+                          "[--model mnist_cnn] [--batch B] [--steps N] [--device I] [--top K]: device time of every "
+                          "command of a Vulkan training step (timestamp queries)",
+                          runStepProfile);
 
 const Register reg("train-device",
                    "--backend vulkan|cpu [--model fashion_mlp] [--steps N] [--batch B] [--threads T] [--data NAME|synthetic]: "

@@ -106,6 +106,9 @@ for b in (64, 256):
     v, c = pick(bench="train-device", backend="vulkan", batch=b), pick(bench="train-device", backend="cpu", batch=b)
     ratio = f"{v['samples_per_second'] / c['samples_per_second']:.2f}x" if "samples_per_second" in v and "samples_per_second" in c else ""
     print(f"{'fashion_mlp batch %d samples/s' % b:34} {num(v, 'samples_per_second', '{:.0f}'):>14} {num(c, 'samples_per_second', '{:.0f}'):>14} {ratio:>8}")
+    print(f"{'  host CPU us per step':34} {num(v, 'host_cpu_us_per_step', '{:.0f}'):>14} {num(c, 'host_cpu_us_per_step', '{:.0f}'):>14}")
+    if "dispatches_per_step" in v:
+        print(f"{'  dispatches / barriers per step':34} {'%d / %d' % (v['dispatches_per_step'], v['barriers_per_step']):>14}")
 PY
 else
   cat "$out"
@@ -125,4 +128,19 @@ sweep() { # sweep LABEL ENV...: one line per N
 for tt in 8 4; do sweep "vec4 $tt" STRATA_GEMM_KERNEL=vec4 STRATA_GEMM_VEC4=$tt; done
 for tiles in 64,64,16,4,4 128,128,8,8,8 128,64,16,8,4 64,64,8,4,4; do sweep "tiled $tiles" STRATA_GEMM_KERNEL=tiled STRATA_GEMM_TILES=$tiles; done
 fi
+echo "== where a training step's device time goes (every command timed alone: the sum exceeds a real step)"
+for m in fashion_mlp mnist_cnn; do
+  line="$(timeout "$limit" "$bench" step-profile --model "$m" --batch 64 --steps 10 --device "$device" 2>&1 | grep '^{')"
+  echo "$line" >> "$out"
+  if command -v python3 >/dev/null && [ -n "$line" ]; then
+    echo "$line" | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+if "error" in d: print(d["model"], "error:", d["error"]); sys.exit()
+print("%s batch %d: %.0f us per step in %d commands" % (d["model"], d["batch"], d["us_per_step"], d["commands"]))
+for k, us in sorted(d["us_per_kernel"].items(), key=lambda kv: -kv[1])[:6]: print("   %-14s %10.1f us" % (k, us))'
+  else
+    echo "$m: ${line:-error or timeout}"
+  fi
+done
 echo "(raw JSON lines: $out)"

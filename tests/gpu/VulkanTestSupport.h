@@ -16,14 +16,14 @@
 
 namespace vktest {
 
-// A backend, or null with `why` set. STRATA_TEST_VULKAN_DEVICE=N picks device N.
-inline std::unique_ptr<strata::gpu::VulkanBackend> makeBackend(std::string& why) {
+// A backend, or null with `why` set. STRATA_TEST_VULKAN_DEVICE=N picks device N. `o`: options
+// besides the device and validation (reordering, profiling).
+inline std::unique_ptr<strata::gpu::VulkanBackend> makeBackend(std::string& why, strata::gpu::VulkanOptions o = {}) {
     const strata::gpu::DeviceList list = strata::gpu::listVulkanDevices();
     if (list.devices.empty()) {
         why = "no Vulkan device: " + list.error;
         return nullptr;
     }
-    strata::gpu::VulkanOptions o;
     if (const char* d = std::getenv("STRATA_TEST_VULKAN_DEVICE")) o.device = std::atoi(d);
     o.validation = std::getenv("STRATA_TEST_NO_VALIDATION") == nullptr;
     try {
