@@ -41,18 +41,32 @@ GemmTiming timeGemm(int device, int64_t n, int repeat) {
         return rec.build();
     };
     CommandRecorder warm(ctx), timed(ctx);
-    ctx.submitAndWait(record(warm, 1));
+    ctx.submitAndWait(record(warm, 1)); // compiles and loads the pipeline
     const VkCommandBuffer cb = record(timed, repeat);
-    const double cpu0 = processCpuSeconds();
-    const auto t0 = std::chrono::steady_clock::now();
-    ctx.submitAndWait(cb);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const double cpuSeconds = processCpuSeconds() - cpu0;
+    using clock = std::chrono::steady_clock;
+    auto since = [](clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); };
+    // Warm-up until a GPU has left its idle clocks (a quarter second of work), then the median of
+    // up to 5 timed submissions (at least 3, fewer beyond 3 seconds: a CPU driver is slow).
+    for (const auto w0 = clock::now(); since(w0) < 0.25;) ctx.submitAndWait(cb);
+    std::vector<double> wall, cpu;
+    for (const auto m0 = clock::now(); wall.size() < 3 || (wall.size() < 5 && since(m0) < 3.0);) {
+        const double cpu0 = processCpuSeconds();
+        const auto t0 = clock::now();
+        ctx.submitAndWait(cb);
+        wall.push_back(since(t0));
+        cpu.push_back(processCpuSeconds() - cpu0);
+    }
+    auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+    };
+    const double seconds = median(wall), cpuSeconds = median(cpu);
 
     GemmTiming t;
     t.secondsPerGemm = seconds / repeat;
     t.cpuSecondsPerGemm = cpuSeconds / repeat;
     t.repeat = repeat;
+    t.submissions = int(wall.size());
     t.device = ctx.info().name;
     std::vector<float> hc(std::size_t(n * n));
     ctx.download(c.whole(), hc.data());

@@ -10,7 +10,8 @@ namespace strata::gpu {
 struct GemmTiming {
     double secondsPerGemm = 0;
     double cpuSecondsPerGemm = 0; // CPU time of the whole process (a CPU driver's threads): less load-sensitive
-    int repeat = 0;
+    int repeat = 0;      // products per submission
+    int submissions = 0; // timed submissions; the times are their median
     double maxRelativeError = 0; // sampled entries against a double-precision reference
     std::string device;
     std::string tiles; // "128x128x8/8x8"

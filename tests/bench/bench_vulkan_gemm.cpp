@@ -27,7 +27,7 @@ int runVulkanGemm(const std::vector<std::string>& args) {
     try {
         const gpu::GemmTiming t = gpu::timeGemm(device, n, repeat);
         std::cout << nlohmann::json{{"bench", "gemm"}, {"n", n}, {"backend", "vulkan"}, {"device", t.device},
-                                    {"repeat", t.repeat}, {"seconds", t.secondsPerGemm}, {"cpu_seconds", t.cpuSecondsPerGemm}, {"gflops", flops / t.secondsPerGemm / 1e9},
+                                    {"repeat", t.repeat}, {"submissions", t.submissions}, {"seconds", t.secondsPerGemm}, {"cpu_seconds", t.cpuSecondsPerGemm}, {"gflops", flops / t.secondsPerGemm / 1e9},
                                     {"max_rel_error", t.maxRelativeError}, {"peak_rss_bytes", peakRssBytes()}}
                          .dump()
                   << std::endl;
