@@ -15,6 +15,7 @@
 #include "app/gui/export/ExportModelDialog.h"
 #include "app/gui/inspect/ModelInspector.h"
 #include "app/gui/runs/RunsPanel.h"
+#include "app/gui/train/WeightsKeeper.h"
 #include "app/gui/train/TrainPanel.h"
 
 #include "engine/Summary.h"
@@ -62,6 +63,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), doc_(new Document
         refreshModels();
         refreshRuns();
         updateTitle();
+        try { // the opened version's trained weights, for Inspect and Export
+            const QString weights = adoptVersionWeights(*doc_, *train_);
+            if (!weights.isEmpty()) statusBar()->showMessage(tr("%1 v%2 %3").arg(q(doc_->modelName())).arg(doc_->version()->number).arg(weights), 8000);
+        } catch (const std::exception& e) {
+            statusBar()->showMessage(tr("The version's weights could not be read: %1").arg(q(e.what())), 10000);
+        }
     });
     connect(doc_->model(), &GraphModel::changed, this, &MainWindow::updateStatus);
     connect(doc_->model(), &GraphModel::levelChanged, this, [this] { QTimer::singleShot(0, view_, &GraphView::fitAll); });

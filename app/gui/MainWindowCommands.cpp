@@ -7,6 +7,7 @@
 #include "app/gui/project/Document.h"
 #include "app/gui/project/RecoveryFile.h"
 #include "app/gui/train/TrainPanel.h"
+#include "app/gui/train/WeightsKeeper.h"
 #include "storage/OnnxImport.h"
 #include "storage/VariableSource.h"
 
@@ -87,7 +88,9 @@ bool MainWindow::save() {
     try {
         VersionInfo v = doc_->save(note.toStdString());
         recovery_->remove();
-        statusBar()->showMessage(tr("Saved version %1 of %2").arg(v.number).arg(QString::fromStdString(doc_->modelName())), 5000);
+        const QString weights = saveWeightsWithVersion(*doc_, *train_, v); // "" when the project has them
+        statusBar()->showMessage(tr("Saved version %1 of %2 %3").arg(v.number).arg(QString::fromStdString(doc_->modelName()), weights).trimmed(),
+                                 5000);
         return true;
     } catch (const std::exception& e) {
         showError(tr("Could not save"), e);
@@ -101,9 +104,11 @@ bool MainWindow::saveAs() {
     if (path.isEmpty()) return false;
     if (!path.endsWith(".strata")) path += ".strata";
     try {
-        doc_->saveAs(path);
+        const VersionInfo v = doc_->saveAs(path);
         recovery_->remove();
         addRecent(QFileInfo(path).absoluteFilePath());
+        const QString weights = saveWeightsWithVersion(*doc_, *train_, v);
+        statusBar()->showMessage(tr("Saved %1 as version %2 %3").arg(QFileInfo(path).fileName()).arg(v.number).arg(weights).trimmed(), 5000);
         return true;
     } catch (const std::exception& e) {
         showError(tr("Could not save"), e);

@@ -1,6 +1,7 @@
 #include "app/gui/train/TrainPanel.h"
 
 #include "app/gui/project/Document.h"
+#include "app/gui/project/VersionWeights.h"
 #include "app/gui/train/CurveChart.h"
 
 #include "engine/data/BuiltinDatasets.h"
@@ -457,9 +458,16 @@ const std::map<std::string, Tensor>* TrainPanel::trainedWeights(const ModelSpec&
     return !trainedWeights_.empty() && spec.toJson() == trainedSpec_ ? &trainedWeights_ : nullptr;
 }
 
-void TrainPanel::adoptWeights(const ModelSpec& spec, std::map<std::string, Tensor> weights) {
+void TrainPanel::adoptWeights(const ModelSpec& spec, std::map<std::string, Tensor> weights, const QString& storedIn,
+                              int64_t versionId) {
     trainedSpec_ = spec.toJson();
     trainedWeights_ = std::move(weights);
+    setWeightsStoredIn(storedIn, versionId);
+}
+
+bool TrainPanel::weightsStoredIn(const QString& file, int64_t versionId) const {
+    return !trainedWeights_.empty() && versionId != 0 && weightsVersion_ == versionId && !file.isEmpty() &&
+           QFileInfo(weightsFile_) == QFileInfo(file);
 }
 
 void TrainPanel::finish() {
@@ -467,7 +475,17 @@ void TrainPanel::finish() {
     job_->wait();
     const TrainOutcome out = job_->outcome();
     const TrainSettings s = job_->settings();
-    if (out.error.empty()) trainedSpec_ = job_->spec().toJson(), trainedWeights_ = out.weights;
+    if (out.error.empty()) {
+        trainedSpec_ = job_->spec().toJson(), trainedWeights_ = out.weights;
+        setWeightsStoredIn({}, 0);
+        if (out.runId != 0) { // a recorded run: its checkpoints hold them, under the version it trained
+            try {
+                const QString file = QString::fromStdString(s.projectFile);
+                setWeightsStoredIn(file, versionOfRun(file, out.runId));
+            } catch (const std::exception&) { // unreadable now: saving the version stores them again
+            }
+        }
+    }
     job_.reset();
     setRunning(false);
     progress_->setFormat(tr("done"));

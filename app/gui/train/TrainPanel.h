@@ -69,9 +69,17 @@ public:
     // The weights the last run ended with, when `spec` is the spec it trained (the inspector
     // shows them); null otherwise.
     const std::map<std::string, Tensor>* trainedWeights(const ModelSpec& spec) const;
-    // Weights that came from elsewhere (File > Import ONNX), by variable path: trainedWeights(spec)
-    // returns them, for the inspector and Export Model, until a run or another spec replaces them.
-    void adoptWeights(const ModelSpec& spec, std::map<std::string, Tensor> weights);
+    // Weights that came from elsewhere (File > Import ONNX, a checkpoint of the opened version),
+    // by variable path: trainedWeights(spec) returns them, for the inspector and Export Model,
+    // until a run or another spec replaces them. storedIn/versionId: the project file and model
+    // version that already hold them as a checkpoint (empty: none yet).
+    void adoptWeights(const ModelSpec& spec, std::map<std::string, Tensor> weights, const QString& storedIn = {},
+                      int64_t versionId = 0);
+    // Whether the weights held are already a checkpoint of that version of that project file
+    // (after a recorded run of it, opening it, or saving it with them).
+    bool weightsStoredIn(const QString& file, int64_t versionId) const;
+    void setWeightsStoredIn(const QString& file, int64_t versionId) { weightsFile_ = file, weightsVersion_ = versionId; }
+    bool weightsStored() const { return weightsVersion_ != 0; } // a checkpoint of some version holds them
 
 public slots:
     void train();
@@ -101,6 +109,8 @@ private:
     Document* doc_;
     nlohmann::json trainedSpec_;                    // the spec of the last finished run
     std::map<std::string, Tensor> trainedWeights_;  // its variables after the run
+    QString weightsFile_;                           // where they are a checkpoint (see weightsStoredIn)
+    int64_t weightsVersion_ = 0;
     QComboBox *dataset_, *label_, *device_, *optimizer_, *loss_;
     QLabel* labelCaption_;
     QSpinBox *epochs_, *batch_, *seed_;
