@@ -59,6 +59,28 @@ Project::~Project() = default;
 
 const fs::path& Project::path() const { return db_->file(); }
 
+void Project::copyTo(const fs::path& target) const {
+    std::error_code ec;
+    if (fs::exists(target, ec) && fs::equivalent(target, path(), ec))
+        throw StorageError(target.string() + " is this project's own file; choose another name to copy it to");
+    const fs::path tmp = target.parent_path() / (target.filename().string() + ".copying");
+    fs::remove(tmp, ec);
+    try {
+        const std::string into = tmp.string(); // bound without copying: outlives step()
+        Statement s(*db_, "VACUUM INTO ?1", "copy the project");
+        s.bindText(1, into);
+        s.step();
+    } catch (const StorageError& e) {
+        fs::remove(tmp, ec);
+        throw StorageError("cannot copy " + path().string() + " to " + target.string() + ": " + e.what());
+    }
+    fs::rename(tmp, target, ec);
+    if (ec) {
+        fs::remove(tmp, ec);
+        throw StorageError("cannot write " + target.string() + ": " + ec.message());
+    }
+}
+
 Project Project::open(const fs::path& file, OpenMode mode) {
     std::error_code ec;
     const bool exists = fs::exists(file, ec);

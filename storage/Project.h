@@ -114,6 +114,11 @@ public:
     int schemaVersion() const { return schemaVersion_; }
     // PRAGMA integrity_check: {"ok"} or one line per problem.
     std::vector<std::string> integrityCheck() const;
+    // A consistent copy of the whole project (models, versions, datasets, runs, metrics,
+    // checkpoints, traced graphs) at `target`, which it replaces when it exists: SQLite's VACUUM
+    // INTO a temporary file beside it, then a rename, so `target` is never half written. Throws
+    // StorageError naming the target.
+    void copyTo(const std::filesystem::path& target) const;
 
     // ---- models and versions
     std::vector<ModelInfo> models() const;

@@ -6,8 +6,11 @@
 #include "app/gui/project/Document.h"
 #include "app/gui/project/ExampleProject.h"
 #include "app/gui/project/RecoveryFile.h"
+#include "app/gui/project/VersionWeights.h"
 
 #include "engine/Error.h"
+#include "storage/CheckpointStore.h"
+#include "storage/Project.h"
 
 #include <QFile>
 #include <QSignalSpy>
@@ -68,6 +71,36 @@ private slots:
         doc.openModel("digits_mlp", list[0].id);
         QVERIFY(doc.model()->layer("dense_1")->config["units"] == nlohmann::json(32));
         QCOMPARE(doc.version()->number, 1);
+    }
+
+    // Save As writes the whole project to the new file: runs and checkpoints come along (the old
+    // file is untouched), and the new file gets the new version.
+    void saveAsCopiesRunsAndCheckpoints() {
+        QTemporaryDir dir;
+        Document doc;
+        doc.setModel(test::example("digits_mlp"), {}, false);
+        const VersionInfo v1 = doc.saveAs(dir.filePath("first.strata"), "v1");
+        int64_t runId = 0;
+        {
+            storage::Project p = storage::Project::open(dir.filePath("first.strata").toStdString(), storage::OpenMode::ReadWrite);
+            storage::NewRun run;
+            run.modelVersionId = v1.id;
+            runId = p.beginRun(run);
+            p.updateRun(runId, "completed", {{"test_accuracy", 0.97}});
+        }
+        const int64_t checkpoint = storeVersionWeights(dir.filePath("first.strata"), v1.id, {{"model/dense_1/bias", Tensor(Shape{32})}});
+        doc.editor()->setConfig("dense_1", "units", 48);
+        const VersionInfo v2 = doc.saveAs(dir.filePath("second.strata"), "wider");
+        QCOMPARE(doc.filePath(), dir.filePath("second.strata"));
+        QCOMPARE(v2.number, 2);
+        const storage::Project copy = storage::Project::open(dir.filePath("second.strata").toStdString(), storage::OpenMode::ReadOnly);
+        QCOMPARE(copy.runs().size(), std::size_t(1));
+        QCOMPARE(copy.run(runId).status, std::string("completed"));
+        QCOMPARE(storage::CheckpointStore(copy).get(checkpoint).modelVersionId, v1.id);
+        QVERIFY(latestVersionWeights(dir.filePath("second.strata"), v1.id));
+        const storage::Project first = storage::Project::open(dir.filePath("first.strata").toStdString(), storage::OpenMode::ReadOnly);
+        QCOMPARE(first.versions(first.model("digits_mlp").id).size(), std::size_t(1)); // untouched
+        QVERIFY_THROWS_EXCEPTION(std::exception, copy.copyTo(dir.filePath("second.strata").toStdString())); // onto itself
     }
 
     void importAndExportSpecJson() {

@@ -98,15 +98,11 @@ VersionInfo Document::save(const std::string& note) {
 }
 
 VersionInfo Document::saveAs(const QString& path, const std::string& note) {
-    auto store = ProjectStore::open(path, true);
-    // Bring the other models and versions of the current project along.
-    if (store_ && QFileInfo(store_->filePath()).absoluteFilePath() != QFileInfo(path).absoluteFilePath())
-        for (const auto& name : store_->modelNames())
-            for (const auto& v : store_->versions(name)) {
-                StoredModel m = store_->load(name, v.id);
-                store->save(name, m.spec, m.layout, m.version.note.toStdString());
-            }
-    store_ = std::move(store);
+    // Bring everything of the current project along (models, versions, runs, metrics,
+    // checkpoints): the new file starts as a copy of it.
+    // (An unsaved model saved into an existing project joins its models, as before.)
+    if (store_ && QFileInfo(store_->filePath()).absoluteFilePath() != QFileInfo(path).absoluteFilePath()) store_->copyTo(path);
+    store_ = ProjectStore::open(path, true);
     return save(note);
 }
 

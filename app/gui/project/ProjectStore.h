@@ -44,6 +44,10 @@ public:
     virtual VersionInfo save(const std::string& model, const ModelSpec& spec, const nlohmann::json& layout,
                              const std::string& note) = 0;
 
+    // A copy of the whole project file (runs, metrics and checkpoints included) at `path`,
+    // replacing it when it exists. Throws StrataError naming the file.
+    virtual void copyTo(const QString& path) const = 0;
+
     // Opens (create: or creates) a .strata project. Throws StrataError with a message naming the file.
     static std::unique_ptr<ProjectStore> open(const QString& path, bool create);
 };

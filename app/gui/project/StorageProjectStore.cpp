@@ -60,6 +60,8 @@ public:
         return info(project_.saveVersion(model, spec, layout, note));
     }
 
+    void copyTo(const QString& path) const override { project_.copyTo(path.toStdString()); }
+
 private:
     mutable storage::Project project_;
 };
