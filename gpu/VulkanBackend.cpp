@@ -144,6 +144,7 @@ void VulkanBackend::Impl::record(VulkanPlan& p, VulkanPlan::Slot& slot) {
         if (profiling)
             rec.setLabel("#" + std::to_string(n) + " " + std::string(ir::opName(node.op)) +
                          (node.outputs.empty() ? std::string() : " " + g.shape(node.outputs[0]).toString()));
+        k.bias = p.fusedBias[std::size_t(n)] != ir::kNoValue ? rangeOf(p, p.fusedBias[std::size_t(n)]) : BufferRange{};
         k.scratch = p.scratchOffset[std::size_t(n)] >= 0
                         ? p.arena.range(VkDeviceSize(p.scratchOffset[std::size_t(n)]), VkDeviceSize(p.scratchSize[std::size_t(n)]))
                         : BufferRange{};

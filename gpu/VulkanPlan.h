@@ -31,6 +31,7 @@ public:
     std::vector<int64_t> scratchOffset;     // per node: arena byte offset of its scratch (-1: none)
     std::vector<int64_t> scratchSize;       // per node
     std::vector<int64_t> fetchOffset;       // per output: byte offset in the readback buffer
+    std::vector<ir::ValueId> fusedBias;     // per node: the bias its GEMM adds (a fused Add), or kNoValue
     int64_t feedBytes = 0, statusOffset = 0, gradientOffset = 0, gradientBytes = 0;
     int64_t arenaBytes = 0, constantBytes = 0, readbackBytes = 0, readbackStatus = 0;
 

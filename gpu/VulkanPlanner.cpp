@@ -62,6 +62,57 @@ void placeReadback(VulkanPlan& p, const ir::ArenaOptions& slots) {
     p.readbackBytes += 16;
 }
 
+// Fuses `y = matmul(...) + bias` (and conv2d + bias) into the GEMM's store: the Add runs no kernel,
+// its output becomes a view of the product (whose memory then lives as long as either), and the
+// GEMM adds bias[column] as it writes. Only where the product has no other reader (nor is it
+// fetched or assigned) and the bias is a vector over the product's last axis, so nothing can
+// observe the product without its bias. A dense or convolution layer then takes one dispatch and
+// one barrier less, forward.
+void fuseBiasAdds(VulkanPlan& p) {
+    const Graph& g = p.graph;
+    ir::BufferPlan& b = p.buffers;
+    p.fusedBias.assign(std::size_t(g.nodeCount()), ir::kNoValue);
+    std::vector<int32_t> readers(std::size_t(g.valueCount()), 0); // per root: nodes reading it
+    for (int32_t n : b.order)
+        for (ValueId i : g.node(n).inputs) ++readers[std::size_t(b.root[std::size_t(i)])];
+    std::vector<char> fused(std::size_t(g.nodeCount()), 0), skipped(std::size_t(g.nodeCount()), 0);
+    for (int32_t n : b.schedule) {
+        const Node& add = g.node(n);
+        if (add.op != OpKind::Add || add.inputs.size() != 2) continue;
+        for (int side = 0; side < 2; ++side) {
+            const ValueId m = add.inputs[std::size_t(side)], bias = add.inputs[std::size_t(1 - side)], y = add.outputs[0];
+            const Node& producer = g.producer(m);
+            if (producer.op != OpKind::MatMul && producer.op != OpKind::Conv2D) continue;
+            const ir::Value& mv = g.value(m);
+            const Shape& ms = mv.shape;
+            if (mv.dtype != DType::F32 || ms.rank() < 2 || g.value(bias).dtype != DType::F32 || g.shape(bias) != Shape{ms.back()} ||
+                g.shape(y) != ms)
+                continue;
+            if (b.root[std::size_t(m)] != m || b.role[std::size_t(m)] != ValueRole::Computed || readers[std::size_t(m)] != 1 ||
+                b.lastUse[std::size_t(m)] == ir::kLiveToEnd)
+                continue;
+            if (b.root[std::size_t(y)] != y || b.role[std::size_t(y)] != ValueRole::Computed) continue;
+            const ValueRole br = b.role[std::size_t(b.root[std::size_t(bias)])]; // there before the GEMM runs
+            if (br != ValueRole::Variable && br != ValueRole::Constant && br != ValueRole::Placeholder) continue;
+            // An empty inner dimension is a fill, which adds no bias.
+            const Shape& as = g.shape(producer.inputs[0]);
+            if (producer.op == OpKind::MatMul ? as[producer.attrs.integer("transpose_a") != 0 ? 0 : 1] == 0 : as.back() == 0) continue;
+            const int32_t gemmNode = g.value(m).node;
+            if (fused[std::size_t(gemmNode)]) continue;
+            fused[std::size_t(gemmNode)] = 1;
+            p.fusedBias[std::size_t(gemmNode)] = bias;
+            b.role[std::size_t(y)] = ValueRole::View;
+            for (ValueId& r : b.root)
+                if (r == y) r = m; // y and the views of y
+            b.views.push_back(y);
+            b.lastUse[std::size_t(m)] = std::max(b.lastUse[std::size_t(m)], b.lastUse[std::size_t(y)]);
+            skipped[std::size_t(n)] = 1;
+            break;
+        }
+    }
+    std::erase_if(b.schedule, [&](int32_t n) { return skipped[std::size_t(n)] != 0; });
+}
+
 } // namespace
 
 std::unique_ptr<VulkanPlan> planGraph(const Graph& source, std::vector<ValueId> outputs, int64_t align) {
@@ -71,6 +122,7 @@ std::unique_ptr<VulkanPlan> planGraph(const Graph& source, std::vector<ValueId> 
     p.outputList = std::move(outputs);
     const Graph& g = p.graph;
     p.buffers = ir::planBuffers(g, p.outputList);
+    fuseBiasAdds(p);
     p.offset.assign(std::size_t(g.valueCount()), -1);
 
     // A descriptor range is never empty, so every slot holds at least one element.

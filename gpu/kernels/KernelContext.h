@@ -24,6 +24,7 @@ public:
     CommandRecorder& recorder;
     const ir::Graph& graph;
     BufferRange scratch;  // this node's scratch (convolutions), set by the caller
+    BufferRange bias;     // the bias this node's GEMM adds (a fused Add, VulkanPlan::fusedBias); empty: none
     BufferRange status;   // 16 bytes: label errors
 
     static constexpr uint32_t kWorkgroup = 64;
@@ -61,8 +62,9 @@ bool emitTraining(KernelContext& k, const ir::Node& n);
 // Scratch bytes a node needs besides its outputs (im2col matrices of convolutions).
 int64_t scratchBytes(const ir::Graph& g, const ir::Node& n);
 
-// C[M,N] = op(A) op(B) with tiles chosen for the device (GemmTiles in LinearKernels.cpp).
+// C[M,N] = op(A) op(B) (+ bias[column] when `bias` is not empty) with tiles chosen for the device
+// (GemmTiles in LinearKernels.cpp).
 void recordGemm(KernelContext& k, const BufferRange& a, const BufferRange& b, const BufferRange& c, uint32_t m, uint32_t n,
-                uint32_t kDim, bool ta, bool tb);
+                uint32_t kDim, bool ta, bool tb, const BufferRange& bias = {});
 
 } // namespace strata::gpu

@@ -5,6 +5,7 @@
 // 1x1 stride-1 unpadded convolutions skip im2col. Tile sizes: GemmTiles.
 #include "gpu/kernels/KernelContext.h"
 
+#include "engine/Error.h"
 #include "engine/ir/ConvGeometry.h"
 
 #include <algorithm>
@@ -113,8 +114,12 @@ Binding texelView(const DeviceInfo& d, const BufferRange& r, bool asVec4, uint32
     return {{r.buffer, start, size}, false, asVec4 ? VK_FORMAT_R32G32B32A32_SFLOAT : VK_FORMAT_R32_SFLOAT};
 }
 
+// Binding 3 of the GEMM kernels: the bias, or C again as a dummy the kernel never reads (its
+// BIAS specialization constant is then 0).
+Binding biasBinding(const BufferRange& bias, const BufferRange& c) { return {bias.size ? bias : c, false}; }
+
 void recordSubgroupGemm(KernelContext& k, const BufferRange& a, const BufferRange& b, const BufferRange& c, uint32_t m,
-                        uint32_t n, uint32_t kDim, bool ta, bool tb) {
+                        uint32_t n, uint32_t kDim, bool ta, bool tb, const BufferRange& bias) {
     const uint32_t sg = k.device.subgroupSize;
     // RA A-vec4 per invocation (TM = SG * RA rows), TN4 vec4 columns. Larger tiles amortize the
     // loads over more FMAs but take longer to compile (llvmpipe JITs every variant per process:
@@ -128,48 +133,49 @@ void recordSubgroupGemm(KernelContext& k, const BufferRange& a, const BufferRang
     const uint32_t tm = sg * ra;
     const bool va = !ta && kDim % 4 == 0 && a.offset % 16 == 0;
     const bool vb = !tb && n % 4 == 0 && b.offset % 16 == 0;
-    const uint32_t spec[] = {sg, ra, tn4, ta, tb, va, vb};
+    const uint32_t spec[] = {sg, ra, tn4, ta, tb, va, vb, bias.size ? 1u : 0u};
     uint32_t push[5] = {m, n, kDim, 0, 0};
     const Binding av = texelView(k.device, a, va, push[3]), bv = texelView(k.device, b, vb, push[4]);
     const uint32_t colsPerGroup = sg * 4 * tn4;
-    k.recorder.dispatch(k.pipelines.get("matmul_sg", 3, spec, 0b011), {av, bv, {c, true}}, push, (n + colsPerGroup - 1) / colsPerGroup,
-                        (m + tm - 1) / tm);
+    k.recorder.dispatch(k.pipelines.get("matmul_sg", 4, spec, 0b011), {av, bv, {c, true}, biasBinding(bias, c)}, push,
+                        (n + colsPerGroup - 1) / colsPerGroup, (m + tm - 1) / tm);
 }
 
 void recordVec4Gemm(KernelContext& k, const BufferRange& a, const BufferRange& b, const BufferRange& c, uint32_t m, uint32_t n,
-                    uint32_t kDim, bool ta, bool tb) {
+                    uint32_t kDim, bool ta, bool tb, const BufferRange& bias) {
     // 128x128 tiles (8x8 per invocation) once they still give 64 workgroups, else 64x64 (4x4).
     uint32_t tt = uint64_t((m + 127) / 128) * ((n + 127) / 128) >= 64 ? 8 : 4;
     if (const char* env = std::getenv("STRATA_GEMM_VEC4")) // "4" or "8", for tuning on a new device
         if (std::string_view(env) == "4" || std::string_view(env) == "8") tt = uint32_t(env[0] - '0');
     const bool va = (ta ? m : kDim) % 4 == 0 && a.offset % 16 == 0; // along A's contiguous dimension
     const bool vb = (tb ? kDim : n) % 4 == 0 && b.offset % 16 == 0;
-    const uint32_t spec[] = {tt, ta, tb, va, vb};
+    const uint32_t spec[] = {tt, ta, tb, va, vb, bias.size ? 1u : 0u};
     uint32_t push[5] = {m, n, kDim, 0, 0};
     const Binding av = texelView(k.device, a, va, push[3]), bv = texelView(k.device, b, vb, push[4]);
     const uint32_t tile = 16 * tt;
-    k.recorder.dispatch(k.pipelines.get("matmul_vec4", 3, spec, 0b011), {av, bv, {c, true}}, push, (n + tile - 1) / tile,
+    k.recorder.dispatch(k.pipelines.get("matmul_vec4", 4, spec, 0b011), {av, bv, {c, true}, biasBinding(bias, c)}, push, (n + tile - 1) / tile,
                         (m + tile - 1) / tile);
 }
 
 } // namespace
 
 void recordGemm(KernelContext& k, const BufferRange& a, const BufferRange& b, const BufferRange& c, uint32_t m, uint32_t n,
-                uint32_t kDim, bool ta, bool tb) {
+                uint32_t kDim, bool ta, bool tb, const BufferRange& bias) {
     if (m == 0 || n == 0) return;
     if (kDim == 0) {
+        if (bias.size) throw StrataError("internal: a fused bias on a product with an empty inner dimension");
         k.recorder.fill(c, 0);
         return;
     }
     switch (chooseKernel(k.device, m, n, uint64_t(m) * kDim, uint64_t(kDim) * n)) {
-    case GemmKernel::Subgroup: return recordSubgroupGemm(k, a, b, c, m, n, kDim, ta, tb);
-    case GemmKernel::Vec4: return recordVec4Gemm(k, a, b, c, m, n, kDim, ta, tb);
+    case GemmKernel::Subgroup: return recordSubgroupGemm(k, a, b, c, m, n, kDim, ta, tb, bias);
+    case GemmKernel::Vec4: return recordVec4Gemm(k, a, b, c, m, n, kDim, ta, tb, bias);
     case GemmKernel::Tiled: break;
     }
     const GemmTiles t = chooseTiles(k.device, m, n);
-    const uint32_t spec[] = {t.threads(), t.bm, t.bn, t.bk, t.tm, t.tn};
+    const uint32_t spec[] = {t.threads(), t.bm, t.bn, t.bk, t.tm, t.tn, bias.size ? 1u : 0u};
     const uint32_t push[5] = {m, n, kDim, ta, tb};
-    k.recorder.dispatch(k.pipelines.get("matmul", 3, spec), {{a, false}, {b, false}, {c, true}}, push, (n + t.bn - 1) / t.bn,
+    k.recorder.dispatch(k.pipelines.get("matmul", 4, spec), {{a, false}, {b, false}, {c, true}, biasBinding(bias, c)}, push, (n + t.bn - 1) / t.bn,
                         (m + t.bm - 1) / t.bm);
 }
 
@@ -186,7 +192,7 @@ bool emitLinear(KernelContext& k, const ir::Node& n) {
         const Shape& as = g.shape(n.inputs[0]);
         const Shape& ys = g.shape(n.outputs[0]);
         recordGemm(k, k.range(n.inputs[0]), k.range(n.inputs[1]), k.range(n.outputs[0]), uint32_t(ys[0]), uint32_t(ys[1]),
-                   uint32_t(ta ? as[0] : as[1]), ta, tb);
+                   uint32_t(ta ? as[0] : as[1]), ta, tb, k.bias);
         return true;
     }
     if (n.op != OpKind::Conv2D && n.op != OpKind::Conv2DBackpropInput && n.op != OpKind::Conv2DBackpropFilter) return false;
@@ -202,7 +208,8 @@ bool emitLinear(KernelContext& k, const ir::Node& n) {
     switch (n.op) {
     case OpKind::Conv2D:
         if (!direct) im2col(n.inputs[0]);
-        recordGemm(k, direct ? k.range(n.inputs[0]) : col, k.range(n.inputs[1]), k.range(n.outputs[0]), rows, outC, K, false, false);
+        recordGemm(k, direct ? k.range(n.inputs[0]) : col, k.range(n.inputs[1]), k.range(n.outputs[0]), rows, outC, K, false, false,
+                   k.bias);
         return true;
     case OpKind::Conv2DBackpropInput:
         if (direct) {

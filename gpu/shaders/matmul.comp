@@ -14,6 +14,9 @@ layout(constant_id = 5) const uint TN = 4;
 layout(std430, binding = 0) readonly buffer A { float a[]; };
 layout(std430, binding = 1) readonly buffer B { float b[]; };
 layout(std430, binding = 2) writeonly buffer C { float c[]; };
+// BIAS: c = product + bias[column] (a fused bias add); without it binding 3 is a dummy, never read.
+layout(constant_id = 6) const uint BIAS = 0u;
+layout(std430, binding = 3) readonly buffer Bias { float bias[]; };
 layout(push_constant) uniform P { uint M, N, K, ta, tb; } p;
 
 const uint AS = BM + 4; // padded rows: transposing stores hit distinct banks
@@ -59,12 +62,17 @@ void main() {
         }
         barrier();
     }
+    float bj[TN]; // this invocation's columns of the bias, read once
+    [[unroll]] for (uint j = 0u; j < TN; ++j) {
+        const uint col = col0 + tx + j * (BN / TN);
+        bj[j] = BIAS != 0u && col < p.N ? bias[col] : 0.0;
+    }
     [[unroll]] for (uint i = 0u; i < TM; ++i) {
         uint r = row0 + ty + i * (BM / TM);
         if (r >= p.M) continue;
         [[unroll]] for (uint j = 0u; j < TN; ++j) {
             uint col = col0 + tx + j * (BN / TN);
-            if (col < p.N) c[r * p.N + col] = acc[i][j];
+            if (col < p.N) c[r * p.N + col] = BIAS != 0u ? acc[i][j] + bj[j] : acc[i][j];
         }
     }
 }

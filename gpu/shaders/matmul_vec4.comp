@@ -24,6 +24,9 @@ layout(constant_id = 4) const uint VB = 0;
 layout(binding = 0) uniform samplerBuffer A;
 layout(binding = 1) uniform samplerBuffer B;
 layout(std430, binding = 2) writeonly buffer C { float c[]; };
+// BIAS: c = product + bias[column] (a fused bias add); without it binding 3 is a dummy, never read.
+layout(constant_id = 5) const uint BIAS = 0u;
+layout(std430, binding = 3) readonly buffer Bias { float bias[]; };
 layout(push_constant) uniform P { uint M, N, K, offA, offB; } p;
 
 const uint BK = 8u;
@@ -125,13 +128,20 @@ void main() {
         barrier();
     }
 
+    vec4 bj[TT / 4u]; // this invocation's columns of the bias, read once
+    [[unroll]] for (uint j = 0u; j < bands; ++j)
+        [[unroll]] for (uint e = 0u; e < 4u; ++e) {
+            const uint col = col0 + j * 64u + tx * 4u + e;
+            bj[j][e] = BIAS != 0u && col < p.N ? bias[col] : 0.0;
+        }
     [[unroll]] for (uint i = 0u; i < TT; ++i) {
         const uint r = row0 + (i / 4u) * 64u + ty * 4u + i % 4u;
         if (r >= p.M) continue;
         [[unroll]] for (uint j = 0u; j < bands; ++j) {
             const uint col = col0 + j * 64u + tx * 4u;
+            const vec4 v = BIAS != 0u ? acc[i][j] + bj[j] : acc[i][j];
             [[unroll]] for (uint e = 0u; e < 4u; ++e)
-                if (col + e < p.N) c[r * p.N + col + e] = acc[i][j][e];
+                if (col + e < p.N) c[r * p.N + col + e] = v[e];
         }
     }
 }

@@ -134,13 +134,20 @@ int runStepProfile(const std::vector<std::string>& args) {
         out["device"] = vk.device().name;
         auto m = Model::fromSpec(ModelSpec::load(std::string(STRATA_SOURCE_DIR) + "/resources/examples/" + model + ".json"));
         m->build(0);
-        const data::Dataset train = synthetic(m->outputShape(m->inputIndices()[0]).withoutFirst(), steps * batch, 1);
+        const data::Dataset train = synthetic(m->outputShape(m->inputIndices()[0]).withoutFirst(), (steps + 2) * batch, 1);
+        // Two more steps than timed: a CPU driver compiles a pipeline's machine code on its first
+        // dispatch, which its timestamps would count; the profile restarts after them.
+        constexpr int64_t kWarmup = 2;
         train::TrainOptions opts;
         opts.epochs = 1;
-        opts.maxSteps = steps;
+        opts.maxSteps = steps + kWarmup;
         opts.batchSize = batch;
         opts.optimizer = ir::OptimizerConfig::defaults("adam");
-        train::Trainer(*m, vk, opts).fit(train);
+        train::Trainer trainer(*m, vk, opts);
+        trainer.onStep([&](const train::StepEvent& e) {
+            if (e.step == kWarmup) vk.resetProfile();
+        });
+        trainer.fit(train);
         std::vector<gpu::KernelTime> prof = vk.profile();
         if (prof.empty()) throw StrataError("this device has no timestamp queries on its compute queue");
         const double runs = double(prof.front().runs);

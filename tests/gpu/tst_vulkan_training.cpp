@@ -266,6 +266,44 @@ private slots:
         VK_VERIFY_CLEAN(*inOrder);
     }
 
+    // A bias added to a product (dense, convolution) is added by the GEMM as it stores: one
+    // dispatch less, the same values as the CPU. Not when the product itself is read elsewhere.
+    void biasAddsFuseIntoTheirGemm() {
+        if (!fresh()) QSKIP(why_.c_str());
+        cpu::CpuBackend cpu(1);
+        for (ir::Backend* be : {static_cast<ir::Backend*>(&cpu), static_cast<ir::Backend*>(vk_.get())}) {
+            be->setVariable("w", randomTensor({6, 7}, 21));
+            be->setVariable("b", randomTensor({7}, 22));
+            be->setVariable("f", randomTensor({3, 3, 4, 3}, 23));
+            be->setVariable("fb", randomTensor({3}, 24));
+        }
+        ir::Graph g;
+        const ValueId x = g.placeholder("x", {5, 6}), img = g.placeholder("img", {2, 5, 5, 4});
+        const ValueId product = g.matmul(x, g.variable("w", {6, 7}));
+        const ValueId dense = g.relu(g.add(product, g.variable("b", {7})));
+        const ValueId conv = g.add(g.conv2d(img, g.variable("f", {3, 3, 4, 3}), {}), g.variable("fb", {3}));
+        const Tensor xv = randomTensor({5, 6}, 25, 1.0f), iv = randomTensor({2, 5, 5, 4}, 26, 1.0f);
+        const ir::Feed feeds[] = {{"x", ir::TensorView(xv)}, {"img", ir::TensorView(iv)}};
+        auto run = [&](ir::Backend& be, std::vector<ValueId> outs) {
+            auto plan = be.prepare(g, outs);
+            return be.run(*plan, feeds);
+        };
+        const std::vector<Tensor> want = run(cpu, {dense, conv, product});
+        const std::vector<Tensor> fused = run(*vk_, {dense, conv});
+        // matmul(+bias), relu, im2col, conv GEMM(+bias): the two adds run no kernel.
+        QCOMPARE(vk_->lastDispatchCount(), 4);
+        for (int i = 0; i < 2; ++i) {
+            const std::string d = vktest::compare(fused[std::size_t(i)], want[std::size_t(i)]);
+            QVERIFY2(d.empty(), d.c_str());
+        }
+        const std::vector<Tensor> apart = run(*vk_, {dense, conv, product}); // the product is fetched: its add runs
+        QCOMPARE(vk_->lastDispatchCount(), 5);
+        for (int i = 0; i < 3; ++i) {
+            const std::string d = vktest::compare(apart[std::size_t(i)], want[std::size_t(i)]);
+            QVERIFY2(d.empty(), d.c_str());
+        }
+    }
+
     // A profiled backend times every command of the step (timestamp queries), names the op and
     // kernel of each, and still computes the same step.
     void profileTimesEveryCommand() {
