@@ -480,8 +480,11 @@ void MainWindow::stopTraining() { train_->stop(); }
 
 void MainWindow::inspectModel() {
     const ModelSpec& spec = doc_->model()->state().spec;
-    openModelInspector(this, spec, train_->trainedWeights(spec)); // trained values after a run of this spec
+    const StepSettings step = trainStepSettings(); // the whole step as Train would run it
+    openModelInspector(this, spec, train_->trainedWeights(spec), &step); // trained values after a run of this spec
 }
+
+StepSettings MainWindow::trainStepSettings() const { return {train_->settings().options, tr("As the Train panel sets them.")}; }
 
 void MainWindow::exportModel() {
     const ModelSpec& spec = doc_->model()->state().spec;
