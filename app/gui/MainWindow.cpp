@@ -152,6 +152,7 @@ void MainWindow::buildPanels() {
     });
 
     connect(train_, &TrainPanel::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+    runs_->setFallbackStepSettings([this] { return trainStepSettings(); }, tr("the Train panel"));
     connect(train_, &TrainPanel::runRecorded, this, [this](qint64 run, const QString& file) {
         if (file != doc_->filePath()) return;
         refreshVersions(); // the run may have stored a new version

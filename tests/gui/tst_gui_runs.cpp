@@ -2,7 +2,8 @@
 // newest first, with their figures as stored; a selected run draws its epoch metrics; its newest
 // checkpoint opens in the model inspector and is exported with exactly the stored values; a run
 // without a checkpoint says why it cannot be inspected; the main window follows the project,
-// refreshes when a run is recorded and opens the run's model version.
+// refreshes when a run is recorded and opens the run's model version. The inspector traces a
+// run's whole step with the optimizer and loss the run recorded.
 #include <QAction>
 #include <QCheckBox>
 #include <QPushButton>
@@ -17,6 +18,7 @@
 #include "app/gui/MainWindow.h"
 #include "app/gui/export/ExportModelDialog.h"
 #include "app/gui/inspect/ModelInspector.h"
+#include "app/gui/inspect/TracedGraphView.h"
 #include "app/gui/runs/RunsPanel.h"
 #include "app/gui/train/CurveChart.h"
 #include "app/gui/train/TrainPanel.h"
@@ -244,6 +246,60 @@ private slots:
         QCOMPARE(w.document()->modelName(), std::string("two_branch"));
         QVERIFY(w.document()->version().has_value());
         QCOMPARE(w.document()->version()->id, run.modelVersionId);
+    }
+
+    void inspectingARunTracesItsRecordedOptimizerAndLoss() {
+        RunsPanel panel;
+        panel.setProject(project_, "digits_mlp");
+        storage::Project p = storage::Project::open(project_.toStdString(), storage::OpenMode::ReadOnly);
+        const int64_t sgdRun = p.runs()[1].id; // --optimizer sgd --lr 0.05, the default loss
+        // What the Train panel would say: another optimizer and loss, which the run's must override.
+        panel.setFallbackStepSettings(
+            [] {
+                StepSettings s;
+                s.options.optimizer = ir::OptimizerConfig::defaults("rmsprop");
+                s.options.loss = "mean_squared_error";
+                s.source = "As the Train panel sets them.";
+                return s;
+            },
+            "the Train panel");
+        QVERIFY(panel.selectRun(sgdRun));
+        ModelInspector* inspector = panel.inspectSelected();
+        QVERIFY2(inspector, qPrintable(panel.lastError()));
+        TracedGraphView* view = inspector->tracedGraphView();
+        view->setTraining(true);
+        view->setWholeStep(true);
+        QVERIFY2(view->trace(), qPrintable(view->errorText()));
+        const QString note = view->countsText();
+        QVERIFY2(note.contains("sgd (learning rate 0.05)") && note.contains("sparse_categorical_crossentropy") &&
+                     note.contains(QString("As run %1 recorded them").arg(sgdRun)),
+                 qPrintable(note));
+        QVERIFY2(!note.contains("rmsprop") && !note.contains("mean_squared_error"), qPrintable(note));
+        for (const ir::Assignment& a : view->trace()->graph.assignments())
+            QVERIFY2(a.path.find(".OPTIMIZER_SLOT") == std::string::npos, a.path.c_str()); // plain SGD: no slots
+        inspector->close();
+    }
+
+    void whatARunDidNotRecordComesFromTheFallback() {
+        StepSettings panel;
+        panel.options.optimizer = ir::OptimizerConfig::defaults("rmsprop");
+        panel.options.loss = "categorical_crossentropy";
+        RunSummary run;
+        run.id = 7;
+        run.hyperparameters = {{"loss", "mean_squared_error"}, {"batch_size", 8}, {"optimizer", {{"name", "adam"}, {"bogus", 1}}}};
+        StepSettings s = stepSettingsOf(run, panel, "the Train panel");
+        QCOMPARE(s.options.loss, std::string("mean_squared_error"));
+        QCOMPARE(s.options.batchSize, int64_t(8));
+        QCOMPARE(s.options.optimizer.name, std::string("rmsprop"));
+        QVERIFY2(s.source.contains("Run 7 recorded no readable optimizer") && s.source.contains("bogus") &&
+                     s.source.contains("it is taken from the Train panel"),
+                 qPrintable(s.source));
+
+        run.hyperparameters = nlohmann::json::object(); // e.g. a run recorded by hand
+        s = stepSettingsOf(run, panel, "the Train panel");
+        QCOMPARE(s.options.loss, std::string("categorical_crossentropy"));
+        QCOMPARE(s.options.optimizer.name, std::string("rmsprop"));
+        QVERIFY2(s.source.contains("no readable loss and optimizer; they are taken from the Train panel"), qPrintable(s.source));
     }
 };
 

@@ -7,7 +7,10 @@
 //   for (const RunSummary& r : h.runs()) ...        // newest first
 //   auto curves = h.epochMetrics(r.id);            // {"loss": [(1, 0.8), (2, 0.5)], ...}
 //   RunWeights w = h.weights(r.id);                // spec of the run's version + checkpoint values
+//   StepSettings s = stepSettingsOf(r, panelSettings, "the Train panel"); // its loss and optimizer
 #pragma once
+
+#include "app/gui/inspect/StepSettings.h"
 
 #include "engine/ModelSpec.h"
 #include "engine/Tensor.h"
@@ -37,6 +40,11 @@ struct RunSummary {
     int checkpoints = 0;
     std::optional<int64_t> latestCheckpoint; // the newest checkpoint of the run
 };
+
+// The loss and optimizer (and batch size) `run` trained with, from its hyper-parameters, for the
+// inspector's whole step. What the run did not record, or recorded unreadably, comes from
+// `fallback` (named `fallbackName`, e.g. "the Train panel"), and the settings' source says so.
+StepSettings stepSettingsOf(const RunSummary& run, const StepSettings& fallback, const QString& fallbackName);
 
 struct RunWeights {
     ModelSpec spec;                       // the model version the run trained

@@ -314,7 +314,9 @@ ModelInspector* RunsPanel::inspectSelected() {
     const std::optional<RunSummary> r = selectedRun();
     std::optional<RunWeights> w = selectedWeights();
     if (!r || !w) return nullptr;
-    ModelInspector* inspector = openModelInspector(window(), w->spec, &w->values);
+    const StepSettings step = fallbackSettings_ ? stepSettingsOf(*r, fallbackSettings_(), fallbackName_)
+                                                : stepSettingsOf(*r, StepSettings{}, tr("the defaults (Adam, the loss follows the output)"));
+    ModelInspector* inspector = openModelInspector(window(), w->spec, &w->values, &step);
     inspector->setWindowTitle(tr("Run %1 — %2 v%3, checkpoint at step %4 (epoch %5)")
                                   .arg(r->id)
                                   .arg(q(r->model))
@@ -322,6 +324,11 @@ ModelInspector* RunsPanel::inspectSelected() {
                                   .arg(w->step)
                                   .arg(w->epochsDone));
     return inspector;
+}
+
+void RunsPanel::setFallbackStepSettings(std::function<StepSettings()> settings, const QString& name) {
+    fallbackSettings_ = std::move(settings);
+    fallbackName_ = name;
 }
 
 std::unique_ptr<ExportModelDialog> RunsPanel::exportDialogForSelected() {

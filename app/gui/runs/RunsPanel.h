@@ -14,6 +14,7 @@
 
 #include <QWidget>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -55,8 +56,12 @@ public:
 
     // The selected run's weights (its newest checkpoint); null with the reason in lastError().
     std::optional<RunWeights> selectedWeights();
-    // Opens a model inspector (non-modal, deleted on close) on the selected run's weights.
+    // Opens a model inspector (non-modal, deleted on close) on the selected run's weights; its
+    // whole step uses the run's recorded loss and optimizer, else those of the fallback.
     ModelInspector* inspectSelected();
+    // Where the loss and optimizer a run did not record come from (`name`: "the Train panel");
+    // unset, the inspector's defaults.
+    void setFallbackStepSettings(std::function<StepSettings()> settings, const QString& name);
     // An export dialog holding the selected run's weights (the caller shows and deletes it).
     std::unique_ptr<ExportModelDialog> exportDialogForSelected();
 
@@ -72,6 +77,8 @@ private:
     std::unique_ptr<RunHistory> history_;
     QString model_, lastError_;
     std::vector<RunSummary> runs_;
+    std::function<StepSettings()> fallbackSettings_;
+    QString fallbackName_;
     QStackedWidget* stack_;
     QLabel* message_;
     QLabel* header_;
