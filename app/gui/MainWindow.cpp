@@ -14,6 +14,7 @@
 #include "app/gui/project/RecoveryFile.h"
 #include "app/gui/export/ExportModelDialog.h"
 #include "app/gui/inspect/ModelInspector.h"
+#include "app/gui/runs/LiveRuns.h"
 #include "app/gui/runs/RunsPanel.h"
 #include "app/gui/train/TrainPanel.h"
 
@@ -152,12 +153,10 @@ void MainWindow::buildPanels() {
     });
 
     connect(train_, &TrainPanel::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+    followTraining(train_, runs_); // the Runs panel lists a recorded run while it trains
     runs_->setFallbackStepSettings([this] { return trainStepSettings(); }, tr("the Train panel"));
-    connect(train_, &TrainPanel::runRecorded, this, [this](qint64 run, const QString& file) {
-        if (file != doc_->filePath()) return;
-        refreshVersions(); // the run may have stored a new version
-        runs_->refresh();
-        runs_->selectRun(run);
+    connect(train_, &TrainPanel::runStarted, this, [this](qint64, const QString& file) {
+        if (file == doc_->filePath()) refreshVersions(); // the run may have stored a new version
     });
     connect(runs_, &RunsPanel::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m, 10000); });
     connect(runs_, &RunsPanel::openVersionRequested, this,

@@ -61,11 +61,13 @@ std::vector<RunSummary> RunHistory::runs(const std::string& model) const {
                 lastEpoch = int(m.at);
                 s.loss = s.accuracy = s.valLoss = s.valAccuracy = kNaN;
             }
+            s.epochMetrics[m.name].emplace_back(double(m.at), m.value);
             if (m.name == "loss") s.loss = m.value;
             else if (m.name == "accuracy") s.accuracy = m.value;
             else if (m.name == "val_loss") s.valLoss = m.value;
             else if (m.name == "val_accuracy") s.valAccuracy = m.value;
         }
+        for (auto& [name, points] : s.epochMetrics) std::sort(points.begin(), points.end());
         s.epochsDone = r.result.contains("epochs_done") && r.result["epochs_done"].is_number_integer()
                            ? r.result["epochs_done"].get<int>()
                            : lastEpoch;

@@ -39,6 +39,8 @@ struct RunSummary {
     int epochsDone = 0;
     int checkpoints = 0;
     std::optional<int64_t> latestCheckpoint; // the newest checkpoint of the run
+    // Its metrics per epoch, as RunHistory::epochMetrics gives them (read with the summary).
+    std::map<std::string, std::vector<std::pair<double, double>>> epochMetrics;
 };
 
 // The loss and optimizer (and batch size) `run` trained with, from its hyper-parameters, for the
@@ -59,7 +61,8 @@ public:
     explicit RunHistory(std::string projectFile) : file_(std::move(projectFile)) {}
 
     const std::string& file() const { return file_; }
-    // Newest first; only `model`'s runs when it is not empty. Throws StorageError naming the file.
+    // Newest first, each with its epoch metrics (one read of the file); only `model`'s runs when
+    // it is not empty. Throws StorageError naming the file.
     std::vector<RunSummary> runs(const std::string& model = {}) const;
     // name -> (epoch, value), epochs ascending; names as recorded ("loss", "val_accuracy", ...).
     std::map<std::string, std::vector<std::pair<double, double>>> epochMetrics(int64_t runId) const;
