@@ -14,6 +14,7 @@
 #include "app/gui/project/RecoveryFile.h"
 #include "app/gui/export/ExportModelDialog.h"
 #include "app/gui/inspect/ModelInspector.h"
+#include "app/gui/runs/LiveRuns.h"
 #include "app/gui/runs/RunsPanel.h"
 #include "app/gui/train/WeightsKeeper.h"
 #include "app/gui/train/TrainPanel.h"
@@ -159,11 +160,10 @@ void MainWindow::buildPanels() {
     });
 
     connect(train_, &TrainPanel::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m, 10000); });
-    connect(train_, &TrainPanel::runRecorded, this, [this](qint64 run, const QString& file) {
-        if (file != doc_->filePath()) return;
-        refreshVersions(); // the run may have stored a new version
-        runs_->refresh();
-        runs_->selectRun(run);
+    followTraining(train_, runs_); // the Runs panel lists a recorded run while it trains
+    runs_->setFallbackStepSettings([this] { return trainStepSettings(); }, tr("the Train panel"));
+    connect(train_, &TrainPanel::runStarted, this, [this](qint64, const QString& file) {
+        if (file == doc_->filePath()) refreshVersions(); // the run may have stored a new version
     });
     connect(runs_, &RunsPanel::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m, 10000); });
     connect(runs_, &RunsPanel::openVersionRequested, this,
@@ -487,8 +487,11 @@ void MainWindow::stopTraining() { train_->stop(); }
 
 void MainWindow::inspectModel() {
     const ModelSpec& spec = doc_->model()->state().spec;
-    openModelInspector(this, spec, train_->trainedWeights(spec)); // trained values after a run of this spec
+    const StepSettings step = trainStepSettings(); // the whole step as Train would run it
+    openModelInspector(this, spec, train_->trainedWeights(spec), &step); // trained values after a run of this spec
 }
+
+StepSettings MainWindow::trainStepSettings() const { return {train_->settings().options, tr("As the Train panel sets them.")}; }
 
 void MainWindow::exportModel() {
     const ModelSpec& spec = doc_->model()->state().spec;

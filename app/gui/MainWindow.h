@@ -28,6 +28,7 @@ class LayerListPanel;
 class PalettePanel;
 class RecoveryFile;
 class RunsPanel;
+struct StepSettings;
 class SummaryPanel;
 class TrainPanel;
 
@@ -49,6 +50,8 @@ public:
     QListWidget* versionsList() const { return versions_; }
     RunsPanel* runsPanel() const { return runs_; }
     QAction* action(const QString& name) const; // by objectName, e.g. "undo", "fit"
+    // The loss and optimizer the Train panel would train with, for the inspector's whole step.
+    StepSettings trainStepSettings() const;
 
     // Opens a project (or shows why not); returns whether it did.
     bool openProject(const QString& path);
@@ -87,7 +90,9 @@ public slots:
     // Shows the Train panel and starts a run with its settings; stops the run in progress.
     void startTraining();
     void stopTraining();
-    void inspectModel(); // the model inspector on the current spec (trained weights after a run)
+    // The model inspector on the current spec (trained weights after a run); its whole step is
+    // traced with the Train panel's loss and optimizer (trainStepSettings).
+    void inspectModel();
 
 protected:
     void closeEvent(QCloseEvent* e) override;

@@ -44,14 +44,15 @@ void settle(int ms) {
     while (t.elapsed() < ms) QApplication::processEvents(QEventLoop::AllEvents, 50);
 }
 
-// The model inspector's Traced graph tab for the open model: the training trace, with the first
-// matmul selected in the table and the drawing.
+// The model inspector's Traced graph tab for the open model: the training trace (or the whole step,
+// with the Train panel's loss and optimizer), with the first matmul selected in the table and the drawing.
 bool renderTracedGraph(MainWindow& window, const QString& out, int width, int height, bool wholeStep) {
     ModelInspector inspector(window.document()->model()->state().spec, nullptr);
     if (!inspector.tabs() || !inspector.tracedGraphView()) return false;
     inspector.resize(width, height);
     inspector.tabs()->setCurrentWidget(inspector.tracedGraphView());
     TracedGraphView* view = inspector.tracedGraphView();
+    view->setStepSettings(window.trainStepSettings());
     view->setTraining(true);
     view->setWholeStep(wholeStep);
     inspector.show();

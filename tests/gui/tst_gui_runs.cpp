@@ -2,10 +2,16 @@
 // newest first, with their figures as stored; a selected run draws its epoch metrics; its newest
 // checkpoint opens in the model inspector and is exported with exactly the stored values; a run
 // without a checkpoint says why it cannot be inspected; the main window follows the project,
-// refreshes when a run is recorded and opens the run's model version.
+// refreshes when a run is recorded and opens the run's model version. The inspector traces a
+// run's whole step with the optimizer and loss the run recorded. While the main window trains a
+// run into the project, the panel lists it at once ("running") and re-reads it every epoch, its
+// curves growing, without taking the person's selection, scroll or column widths.
 #include <QAction>
 #include <QCheckBox>
+#include <QFile>
+#include <QHeaderView>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -17,6 +23,7 @@
 #include "app/gui/MainWindow.h"
 #include "app/gui/export/ExportModelDialog.h"
 #include "app/gui/inspect/ModelInspector.h"
+#include "app/gui/inspect/TracedGraphView.h"
 #include "app/gui/runs/RunsPanel.h"
 #include "app/gui/train/CurveChart.h"
 #include "app/gui/train/TrainPanel.h"
@@ -51,6 +58,14 @@ QString cellText(const RunsPanel& panel, int row, const QString& header) {
 }
 
 QPushButton* button(const RunsPanel& panel, const char* name) { return panel.findChild<QPushButton*>(name); }
+
+int rowOf(const RunsPanel& panel, int64_t runId) {
+    for (int row = 0; row < panel.runCount(); ++row)
+        if (panel.runs()[std::size_t(row)].id == runId) return row;
+    return -1;
+}
+
+constexpr int kTimeoutMs = 180000;
 
 } // namespace
 
@@ -244,6 +259,174 @@ private slots:
         QCOMPARE(w.document()->modelName(), std::string("two_branch"));
         QVERIFY(w.document()->version().has_value());
         QCOMPARE(w.document()->version()->id, run.modelVersionId);
+    }
+
+    void inspectingARunTracesItsRecordedOptimizerAndLoss() {
+        RunsPanel panel;
+        panel.setProject(project_, "digits_mlp");
+        storage::Project p = storage::Project::open(project_.toStdString(), storage::OpenMode::ReadOnly);
+        const int64_t sgdRun = p.runs()[1].id; // --optimizer sgd --lr 0.05, the default loss
+        // What the Train panel would say: another optimizer and loss, which the run's must override.
+        panel.setFallbackStepSettings(
+            [] {
+                StepSettings s;
+                s.options.optimizer = ir::OptimizerConfig::defaults("rmsprop");
+                s.options.loss = "mean_squared_error";
+                s.source = "As the Train panel sets them.";
+                return s;
+            },
+            "the Train panel");
+        QVERIFY(panel.selectRun(sgdRun));
+        ModelInspector* inspector = panel.inspectSelected();
+        QVERIFY2(inspector, qPrintable(panel.lastError()));
+        TracedGraphView* view = inspector->tracedGraphView();
+        view->setTraining(true);
+        view->setWholeStep(true);
+        QVERIFY2(view->trace(), qPrintable(view->errorText()));
+        const QString note = view->countsText();
+        QVERIFY2(note.contains("sgd (learning rate 0.05)") && note.contains("sparse_categorical_crossentropy") &&
+                     note.contains(QString("As run %1 recorded them").arg(sgdRun)),
+                 qPrintable(note));
+        QVERIFY2(!note.contains("rmsprop") && !note.contains("mean_squared_error"), qPrintable(note));
+        for (const ir::Assignment& a : view->trace()->graph.assignments())
+            QVERIFY2(a.path.find(".OPTIMIZER_SLOT") == std::string::npos, a.path.c_str()); // plain SGD: no slots
+        inspector->close();
+    }
+
+    void whatARunDidNotRecordComesFromTheFallback() {
+        StepSettings panel;
+        panel.options.optimizer = ir::OptimizerConfig::defaults("rmsprop");
+        panel.options.loss = "categorical_crossentropy";
+        RunSummary run;
+        run.id = 7;
+        run.hyperparameters = {{"loss", "mean_squared_error"}, {"batch_size", 8}, {"optimizer", {{"name", "adam"}, {"bogus", 1}}}};
+        StepSettings s = stepSettingsOf(run, panel, "the Train panel");
+        QCOMPARE(s.options.loss, std::string("mean_squared_error"));
+        QCOMPARE(s.options.batchSize, int64_t(8));
+        QCOMPARE(s.options.optimizer.name, std::string("rmsprop"));
+        QVERIFY2(s.source.contains("Run 7 recorded no readable optimizer") && s.source.contains("bogus") &&
+                     s.source.contains("it is taken from the Train panel"),
+                 qPrintable(s.source));
+
+        run.hyperparameters = nlohmann::json::object(); // e.g. a run recorded by hand
+        s = stepSettingsOf(run, panel, "the Train panel");
+        QCOMPARE(s.options.loss, std::string("categorical_crossentropy"));
+        QCOMPARE(s.options.optimizer.name, std::string("rmsprop"));
+        QVERIFY2(s.source.contains("no readable loss and optimizer; they are taken from the Train panel"), qPrintable(s.source));
+    }
+
+    void aRefreshKeepsTheSelectionScrollAndColumnWidths() {
+        QTemporaryDir dir;
+        const QString file = dir.filePath("keep.strata");
+        QVERIFY(QFile::copy(project_, file));
+        RunsPanel panel;
+        panel.resize(900, 400);
+        panel.setProject(file, "digits_mlp");
+        QTableWidget* t = panel.table();
+        t->setFixedHeight(t->horizontalHeader()->sizeHint().height() + 2 * t->rowHeight(0)); // it scrolls
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        QCOMPARE(panel.selectedRun().value().id, panel.runs().front().id); // the newest, until the person picks one
+        const int64_t picked = panel.runs()[1].id;
+        QVERIFY(panel.selectRun(picked));
+        QVERIFY2(t->verticalScrollBar()->maximum() > 0, "the table should scroll");
+        t->verticalScrollBar()->setValue(t->verticalScrollBar()->maximum());
+        const int scrolled = t->verticalScrollBar()->value();
+        t->horizontalHeader()->resizeSection(2, 300); // the person widens Dataset
+
+        panel.refresh();
+        QCOMPARE(panel.selectedRun().value().id, picked);
+        QCOMPARE(t->verticalScrollBar()->value(), scrolled);
+        QCOMPARE(t->columnWidth(2), 300);
+
+        trainInto(file, "digits_mlp", {"--epochs", "1"}); // a new run, listed first
+        panel.refresh();
+        QCOMPARE(panel.runCount(), 4);
+        QCOMPARE(panel.selectedRun().value().id, picked); // not taken by the new run
+        QCOMPARE(panel.lossChart()->pointCount("loss"), panel.selectedRun().value().epochsDone);
+        QCOMPARE(t->columnWidth(2), 300);
+    }
+
+    void theRunsPanelFollowsARunWhileItTrains() {
+        QTemporaryDir dir;
+        const QString file = dir.filePath("live.strata");
+        QVERIFY(QFile::copy(project_, file));
+        MainWindow w;
+        w.setInteractive(false);
+        QVERIFY(w.openProject(file));
+        w.document()->openModel("digits_mlp");
+        RunsPanel* runs = w.runsPanel();
+        QCOMPARE(runs->runCount(), 3);
+        const int64_t oldest = runs->runs().back().id; // three epochs
+        QVERIFY(runs->selectRun(oldest));              // the person looks at an old run
+        QCOMPARE(runs->lossChart()->pointCount("loss"), 3);
+
+        TrainPanel* panel = w.trainPanel();
+        panel->setDataset("digits");
+        QVERIFY(panel->setDevice("cpu"));
+        panel->setEpochs(200); // stopped after the third epoch: it is still running while checked
+        panel->setOptimizer("adam");
+        panel->setLearningRate(0.01);
+        panel->setSeed(1);
+        panel->setRecordInProject(true);
+
+        // Checked as the events arrive (after the main window's own handlers), reported at the end.
+        QStringList problems;
+        auto status = [&](int64_t run) { return rowOf(*runs, run) < 0 ? QString("<not listed>") : cellText(*runs, rowOf(*runs, run), "Status"); };
+        auto selected = [&] { return runs->selectedRun() ? runs->selectedRun()->id : int64_t(-1); };
+        int64_t live = 0;
+        QObject::connect(panel, &TrainPanel::runStarted, runs, [&](qint64 run, const QString& project) {
+            live = run;
+            if (project != file) problems << "runStarted names " + project;
+            if (runs->runCount() != 4 || rowOf(*runs, run) != 0) problems << "the new run is not listed first when it starts";
+            if (status(run) != "running") problems << "status at start: " + status(run);
+            if (selected() != oldest) problems << "the new run took the selection";
+        });
+        QObject::connect(panel, &TrainPanel::epochFinished, runs, [&](int epoch) {
+            if (epoch > 3) return; // after the stop
+            const int row = rowOf(*runs, live);
+            if (row < 0) {
+                problems << QString("epoch %1: the run is not listed").arg(epoch);
+                return;
+            }
+            const int recorded = cellText(*runs, row, "Epochs").toInt();
+            if (recorded < epoch) problems << QString("epoch %1: the Epochs column says %2").arg(epoch).arg(recorded);
+            if (status(live) != "running") problems << QString("epoch %1: status %2").arg(epoch).arg(status(live));
+            if (epoch == 1) {
+                if (selected() != oldest) problems << "epoch 1: the running run took the selection";
+                if (runs->lossChart()->pointCount("loss") != 3) problems << "epoch 1: the old run's curve changed";
+                runs->selectRun(live); // the person picks the running run: its curves grow from here
+            }
+            const int points = runs->lossChart()->pointCount("loss");
+            if (points != recorded || runs->accuracyChart()->pointCount("val_accuracy") != recorded)
+                problems << QString("epoch %1: %2 points for %3 epochs recorded").arg(epoch).arg(points).arg(recorded);
+            if (epoch == 3) panel->stop();
+        });
+        QSignalSpy epochs(panel, &TrainPanel::epochFinished);
+        QSignalSpy finished(panel, &TrainPanel::trainingFinished);
+        panel->train();
+        QVERIFY(panel->isTraining());
+        QVERIFY(finished.wait(kTimeoutMs));
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join("\n")));
+        QVERIFY(live != 0);
+        QVERIFY(epochs.count() >= 3);
+
+        // The final state: stopped, every epoch drawn, the test split's accuracy, still selected.
+        storage::Project p = storage::Project::open(file.toStdString(), storage::OpenMode::ReadOnly);
+        const storage::RunInfo run = p.run(live);
+        QCOMPARE(run.status, std::string("stopped"));
+        QCOMPARE(runs->runCount(), 4);
+        QCOMPARE(runs->selectedRun().value().id, live);
+        QCOMPARE(status(live), QString("stopped"));
+        // Every epoch event has its point (the one the stop cut short included); the Epochs column
+        // counts the epochs completed, as recorded.
+        int stored = 0;
+        for (const auto& m : p.metrics(live, "epoch")) stored += m.name == "loss";
+        QCOMPARE(stored, epochs.count());
+        QCOMPARE(runs->lossChart()->pointCount("loss"), epochs.count());
+        QCOMPARE(runs->accuracyChart()->pointCount("accuracy"), epochs.count());
+        QCOMPARE(cellText(*runs, 0, "Epochs"), QString::number(run.result.at("epochs_done").get<int>()));
+        QCOMPARE(cellText(*runs, 0, "Test accuracy"), QString::number(100.0 * run.result.at("test_accuracy").get<double>(), 'f', 1) + "%");
     }
 };
 

@@ -2,18 +2,69 @@
 // runs — the training trace, the loss (labels placeholder), the gradients and Adam's updates,
 // each in its scope — numbered forward, gradients, updates as the header says; the step assigns
 // every trainable variable, Adam's slots and optimizer/iter. Off again, the forward trace returns.
+// Opened from the main window, the step is traced with the Train panel's optimizer (learning rate
+// included), loss and batch size, and the note names them.
+#include <QAction>
 #include <QCheckBox>
 #include <QTableWidget>
 #include <QTest>
 
 #include "GuiTestSupport.h"
 
+#include "app/gui/MainWindow.h"
+#include "app/gui/inspect/ModelInspector.h"
 #include "app/gui/inspect/TracedGraphView.h"
+#include "app/gui/train/TrainPanel.h"
 
 #include <set>
 
 using namespace strata;
 using namespace strata::gui;
+
+namespace {
+
+// What a whole step is made of, as the inspector the main window opens (Model ▸ Inspect) traces it.
+struct StepParts {
+    QString note;
+    std::set<std::string> optimizerSlots;     // optimizer slots the step assigns ("m", "v", "rms", "momentum"...)
+    int assignments = 0;
+    std::set<std::string> lossOps;    // op names in the "loss" scope
+    std::set<std::string> updateOps;  // op names in the "optimizer/..." scopes
+    double learningRate = 0;          // of the learning_rate op
+    DType labelType = DType::F32;
+    Shape labelShape;
+};
+
+StepParts inspectWholeStep(MainWindow& w) {
+    StepParts parts;
+    for (ModelInspector* old : w.findChildren<ModelInspector*>()) delete old;
+    w.action("inspect")->trigger();
+    const auto inspectors = w.findChildren<ModelInspector*>();
+    if (inspectors.size() != 1 || !inspectors.front()->tracedGraphView()) return parts;
+    TracedGraphView* view = inspectors.front()->tracedGraphView();
+    view->setTraining(true);
+    view->setWholeStep(true);
+    parts.note = view->trace() ? view->countsText() : view->errorText();
+    if (!view->trace()) return parts;
+    const ir::Graph& g = view->trace()->graph;
+    for (const ir::Assignment& a : g.assignments()) {
+        ++parts.assignments;
+        const auto slot = a.path.find("/.OPTIMIZER_SLOT/optimizer/");
+        if (slot != std::string::npos) parts.optimizerSlots.insert(a.path.substr(slot + 27));
+    }
+    for (int n = 0; n < g.nodeCount(); ++n) {
+        const ir::Node& node = g.node(n);
+        const std::string op(ir::opName(node.op));
+        if (node.scope == "loss") parts.lossOps.insert(op);
+        if (node.scope.rfind("optimizer", 0) == 0) parts.updateOps.insert(op);
+        if (node.op == ir::OpKind::LearningRate) parts.learningRate = node.attrs.real("learning_rate");
+    }
+    const ir::ValueId labels = g.findPlaceholder("labels");
+    if (labels != ir::kNoValue) parts.labelType = g.dtype(labels), parts.labelShape = g.shape(labels);
+    return parts;
+}
+
+} // namespace
 
 class TestGuiTraceStep : public QObject {
     Q_OBJECT
@@ -74,6 +125,70 @@ private slots:
         view.setWholeStep(true);
         QVERIFY2(view.trace(), qPrintable(view.errorText()));
         QVERIFY2(view.countsText().contains("binary_crossentropy"), qPrintable(view.countsText()));
+    }
+
+    void theWholeStepIsTracedWithTheTrainPanelsOptimizerAndLoss() {
+        MainWindow w;
+        w.setInteractive(false);
+        w.document()->setModel(test::example("digits_mlp"), {}, false);
+        TrainPanel* panel = w.trainPanel();
+
+        // The panel's defaults: Adam, sparse categorical cross-entropy on class labels.
+        const StepParts adam = inspectWholeStep(w);
+        QVERIFY2(adam.note.contains("Whole step"), qPrintable(adam.note));
+        QVERIFY2(adam.note.contains("adam (learning rate 0.001)") && adam.note.contains("sparse_categorical_crossentropy") &&
+                     adam.note.contains("As the Train panel sets them"),
+                 qPrintable(adam.note));
+        QCOMPARE(adam.optimizerSlots, (std::set<std::string>{"m", "v"}));
+        QCOMPARE(adam.labelType, DType::I32);
+        QCOMPARE(adam.labelShape, Shape({32}));
+        QCOMPARE(adam.learningRate, 0.001);
+
+        // SGD at 0.05 with categorical cross-entropy (one-hot labels) and batches of 16.
+        panel->setOptimizer("sgd");
+        panel->setLearningRate(0.05);
+        QVERIFY(panel->setLoss("categorical_crossentropy"));
+        panel->setBatchSize(16);
+        const StepParts sgd = inspectWholeStep(w);
+        QVERIFY2(sgd.note.contains("sgd (learning rate 0.05)") && sgd.note.contains("<b>categorical_crossentropy</b>"),
+                 qPrintable(sgd.note));
+        QVERIFY2(!sgd.note.contains("adam") && !sgd.note.contains("sparse_"), qPrintable(sgd.note));
+        QVERIFY(sgd.optimizerSlots.empty()); // plain SGD keeps no slots
+        QCOMPARE(sgd.assignments, 4 + 1); // the four trainable variables and optimizer/iter
+        QCOMPARE(sgd.learningRate, 0.05);
+        QCOMPARE(sgd.labelType, DType::F32);
+        QCOMPARE(sgd.labelShape, Shape({16, 10}));
+        QVERIFY(sgd.updateOps != adam.updateOps);
+        QVERIFY(adam.updateOps.count("adam_update") && !sgd.updateOps.count("adam_update"));
+        QVERIFY(sgd.lossOps != adam.lossOps);
+
+        // RMSprop with mean squared error.
+        panel->setOptimizer("rmsprop"); // its default learning rate, 0.001
+        QVERIFY(panel->setLoss("mean_squared_error"));
+        const StepParts rms = inspectWholeStep(w);
+        QVERIFY2(rms.note.contains("rmsprop (learning rate 0.001, rho 0.9)") && rms.note.contains("mean_squared_error"),
+                 qPrintable(rms.note));
+        QCOMPARE(rms.optimizerSlots, (std::set<std::string>{"rms"}));
+        QCOMPARE(rms.labelShape, Shape({16, 10}));
+        QVERIFY(rms.lossOps != sgd.lossOps && rms.lossOps != adam.lossOps);
+        QVERIFY(rms.updateOps.count("sqrt") && !rms.updateOps.count("adam_update") && !sgd.updateOps.count("sqrt"));
+    }
+
+    void aStepThatCannotBeTracedSaysWithWhichLossAndOptimizer() {
+        auto model = Model::fromSpec(test::example("digits_mlp"));
+        model->build(0);
+        TracedGraphView view(*model);
+        view.setTraining(true);
+        view.setWholeStep(true);
+        StepSettings settings;
+        settings.options.loss = "no_such_loss";
+        settings.options.optimizer = ir::OptimizerConfig::defaults("sgd");
+        settings.source = "As a test sets them.";
+        view.setStepSettings(settings);
+        QVERIFY(!view.trace());
+        QVERIFY2(view.errorText().contains("whole step") && view.errorText().contains("no_such_loss") &&
+                     view.errorText().contains("sgd (learning rate 0.01)"),
+                 qPrintable(view.errorText()));
     }
 };
 

@@ -67,6 +67,10 @@ ModelInspector::~ModelInspector() = default;
 
 QString ModelInspector::valuesNote() const { return header_->text(); }
 
+void ModelInspector::setStepSettings(const StepSettings& settings) {
+    if (graph_) graph_->setStepSettings(settings);
+}
+
 QString ModelInspector::applyWeights(const Weights& weights) {
     // Keys may be object paths or checkpoint keys; anything outside "model/" (optimizer slots,
     // counters) is not a model variable and is ignored.
@@ -116,8 +120,9 @@ Weights ModelInspector::weightsFrom(const storage::VariableSource& source) {
     return out;
 }
 
-ModelInspector* openModelInspector(QWidget* parent, const ModelSpec& spec, const Weights* weights) {
+ModelInspector* openModelInspector(QWidget* parent, const ModelSpec& spec, const Weights* weights, const StepSettings* step) {
     auto* inspector = new ModelInspector(spec, weights, parent);
+    if (step) inspector->setStepSettings(*step);
     inspector->setAttribute(Qt::WA_DeleteOnClose);
     inspector->show();
     inspector->raise();

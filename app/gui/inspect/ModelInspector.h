@@ -5,7 +5,10 @@
 //
 //   openModelInspector(mainWindow, document->model()->state().spec);            // initial values
 //   openModelInspector(mainWindow, spec, &weights);                              // trained values
+//   openModelInspector(mainWindow, spec, &weights, &stepSettings);               // the whole step of a run
 #pragma once
+
+#include "app/gui/inspect/StepSettings.h"
 
 #include "engine/Model.h"
 #include "engine/Tensor.h"
@@ -46,6 +49,8 @@ public:
     // Which values are shown ("initial values: built with seed 0, not trained", or how many
     // variables the given weights set and what did not match); the error when the spec failed.
     QString valuesNote() const;
+    // The loss and optimizer the traced graph's "Whole step" uses (see TracedGraphView).
+    void setStepSettings(const StepSettings& settings);
 
     // The model variables of a checkpoint or saved model, by path, for the constructor.
     // Throws StorageError naming the key when a value cannot be read.
@@ -61,7 +66,9 @@ private:
     TracedGraphView* graph_ = nullptr;
 };
 
-// Opens a non-modal inspector (deleted when closed) and returns it; see ModelInspector.
-ModelInspector* openModelInspector(QWidget* parent, const ModelSpec& spec, const Weights* weights = nullptr);
+// Opens a non-modal inspector (deleted when closed) and returns it; see ModelInspector. `step`
+// (may be null: the defaults) says which loss and optimizer the whole step is traced with.
+ModelInspector* openModelInspector(QWidget* parent, const ModelSpec& spec, const Weights* weights = nullptr,
+                                   const StepSettings* step = nullptr);
 
 } // namespace strata::gui

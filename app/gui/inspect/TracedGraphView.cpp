@@ -85,7 +85,8 @@ TracedGraphView::TracedGraphView(const Model& model, uint64_t seed, QWidget* par
     controls->addWidget(training_);
     step_ = new QCheckBox(tr("Whole step"));
     step_->setToolTip(tr("The graph one training step runs: the training trace, the loss, the gradients of every "
-                         "trainable variable and the optimizer's updates (Adam; the loss follows the output)"));
+                         "trainable variable and the optimizer's updates, with the loss and optimizer of the Train panel "
+                         "(or of the run inspected); the note above the table names them"));
     step_->setEnabled(false);
     controls->addWidget(step_);
     controls->addStretch(1);
@@ -145,6 +146,15 @@ void TracedGraphView::setBatchSize(int batch) { batch_->setValue(batch); }
 void TracedGraphView::setTraining(bool training) { training_->setChecked(training); }
 void TracedGraphView::setWholeStep(bool on) { step_->setChecked(on); }
 
+void TracedGraphView::setStepSettings(const StepSettings& settings) {
+    stepSettings_ = settings;
+    if (settings.options.batchSize >= batch_->minimum() && settings.options.batchSize <= batch_->maximum()) {
+        const QSignalBlocker block(batch_);
+        batch_->setValue(int(settings.options.batchSize));
+    }
+    retrace();
+}
+
 void TracedGraphView::setInputShapeText(int input, const QString& text) {
     if (input < 0 || input >= int(inputShapes_.size())) return;
     inputShapes_[std::size_t(input)]->setText(text);
@@ -181,33 +191,37 @@ void TracedGraphView::retrace() {
         display(nullptr, error);
         return;
     }
+    QString what = q(sig->toString()); // what could not be traced, for the message
     try {
         stepNote_.clear();
         if (sig->training && step_->isChecked()) {
+            train::TrainOptions options = stepSettings_.options;
+            const bool automatic = options.loss.empty();
+            const QString optimizer = describeOptimizer(options.optimizer);
+            what = tr("the whole step of %1 with optimizer %2").arg(what, optimizer);
             if (sig->inputs.size() != 1) throw StrataError("the training step of a model with several inputs is not traced here");
-            train::TrainOptions options;
-            options.loss = train::defaultLossFor(train::traceModel(model_, *sig, seed_));
-            options.optimizer = ir::OptimizerConfig::defaults("adam");
+            if (automatic) options.loss = train::defaultLossFor(train::traceModel(model_, *sig, seed_));
+            what = tr("the whole step of %1 with loss %2 and optimizer %3").arg(q(sig->toString()), q(options.loss), optimizer);
             train::TracedStep step = train::traceTrainingStep(model_, sig->inputs[0], options, seed_);
-            stepNote_ = tr("Whole step with loss <b>%1</b> and optimizer <b>adam</b>: nodes 0–%2 forward and loss, "
-                           "%3–%4 gradients, %5–%6 updates.")
-                            .arg(q(options.loss))
+            stepNote_ = tr("Whole step with loss <b>%1</b>%2 and optimizer <b>%3</b>: nodes 0–%4 forward and loss, "
+                           "%5–%6 gradients, %7–%8 updates. ")
+                            .arg(q(options.loss).toHtmlEscaped(), automatic ? tr(" (it follows the output)") : QString(),
+                                 optimizer.toHtmlEscaped())
                             .arg(step.forwardNodes - 1)
                             .arg(step.forwardNodes)
                             .arg(step.backwardNodes - 1)
                             .arg(step.backwardNodes)
-                            .arg(step.trace.graph.nodeCount() - 1);
+                            .arg(step.trace.graph.nodeCount() - 1) +
+                        (stepSettings_.source.isEmpty() ? tr("Both are the defaults (the main window passes the Train panel's).")
+                                                        : stepSettings_.source.toHtmlEscaped());
             trace_ = std::move(step.trace);
         } else {
             trace_ = train::traceModel(model_, *sig, seed_);
         }
         display(&*trace_, {});
-    } catch (const StrataError& e) {
+    } catch (const std::exception& e) { // StrataError, or out of memory for an absurd batch: still no abort
         trace_.reset();
-        display(nullptr, tr("Cannot trace %1: %2").arg(q(sig->toString()), q(e.what())));
-    } catch (const std::exception& e) { // e.g. out of memory for an absurd batch: still no abort
-        trace_.reset();
-        display(nullptr, tr("Cannot trace %1: %2").arg(q(sig->toString()), q(e.what())));
+        display(nullptr, tr("Cannot trace %1: %2").arg(what, q(e.what())));
     }
 }
 

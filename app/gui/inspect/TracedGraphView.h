@@ -4,6 +4,8 @@
 // layer's nodes sit in a labelled cluster; selecting a node in one selects it in the other. A signature that cannot be traced shows the engine's message (naming the layer).
 #pragma once
 
+#include "app/gui/inspect/StepSettings.h"
+
 #include "engine/train/Tracer.h"
 
 #include <QWidget>
@@ -34,8 +36,12 @@ public:
     void setBatchSize(int batch);
     void setTraining(bool training);
     // With training on: the whole step fit() runs (trace, loss, gradients, optimizer updates)
-    // instead of the forward trace alone; the loss follows the output (see train::defaultLossFor).
+    // instead of the forward trace alone, with the loss and optimizer of setStepSettings.
     void setWholeStep(bool on);
+    // The loss and optimizer the whole step is traced with (by default Adam, and the loss follows
+    // the output); the batch size becomes theirs. Traces again.
+    void setStepSettings(const StepSettings& settings);
+    const StepSettings& stepSettings() const { return stepSettings_; }
     // An input's shape without the batch dimension, as typed: "28, 28, 1" or "(64,)".
     void setInputShapeText(int input, const QString& text);
     QSpinBox* batchSpin() const { return batch_; }
@@ -76,6 +82,7 @@ private:
     TraceGraphicsView* view_;
     std::optional<train::TracedModel> trace_;
     std::vector<std::string> outputNames_;
+    StepSettings stepSettings_;
     QString stepNote_; // which nodes are forward, gradients and updates, for a whole step
     bool syncing_ = false;
 };

@@ -5,6 +5,11 @@
 #include "storage/StorageError.h"
 #include "storage/VariableSource.h"
 
+#include "engine/Error.h"
+
+#include <QCoreApplication>
+#include <QStringList>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -56,11 +61,13 @@ std::vector<RunSummary> RunHistory::runs(const std::string& model) const {
                 lastEpoch = int(m.at);
                 s.loss = s.accuracy = s.valLoss = s.valAccuracy = kNaN;
             }
+            s.epochMetrics[m.name].emplace_back(double(m.at), m.value);
             if (m.name == "loss") s.loss = m.value;
             else if (m.name == "accuracy") s.accuracy = m.value;
             else if (m.name == "val_loss") s.valLoss = m.value;
             else if (m.name == "val_accuracy") s.valAccuracy = m.value;
         }
+        for (auto& [name, points] : s.epochMetrics) std::sort(points.begin(), points.end());
         s.epochsDone = r.result.contains("epochs_done") && r.result["epochs_done"].is_number_integer()
                            ? r.result["epochs_done"].get<int>()
                            : lastEpoch;
@@ -100,6 +107,40 @@ RunWeights RunHistory::weights(int64_t runId) const {
         if (storage::isModelKey(e.key))
             if (auto path = storage::pathOfKey(e.key)) w.values.emplace(*path, reader.read(e));
     return w;
+}
+
+StepSettings stepSettingsOf(const RunSummary& run, const StepSettings& fallback, const QString& fallbackName) {
+    auto tr = [](const char* text) { return QCoreApplication::translate("RunHistory", text); };
+    const nlohmann::json& hp = run.hyperparameters;
+    StepSettings out = fallback;
+    QStringList missing; // "loss", "optimizer (why)"
+    const auto loss = hp.find("loss");
+    if (loss != hp.end() && loss->is_string() && !loss->get<std::string>().empty()) {
+        out.options.loss = loss->get<std::string>();
+        const auto logits = hp.find("from_logits");
+        out.options.fromLogits = logits != hp.end() && logits->is_boolean() && logits->get<bool>();
+    } else {
+        missing << tr("loss");
+    }
+    const auto optimizer = hp.find("optimizer");
+    if (optimizer == hp.end()) {
+        missing << tr("optimizer");
+    } else {
+        try {
+            out.options.optimizer = ir::OptimizerConfig::fromJson(*optimizer);
+        } catch (const StrataError& e) {
+            missing << tr("optimizer (%1)").arg(QString::fromStdString(e.what()));
+        }
+    }
+    const auto batch = hp.find("batch_size");
+    if (batch != hp.end() && batch->is_number_integer() && batch->get<int64_t>() >= 1) out.options.batchSize = batch->get<int64_t>();
+    if (missing.isEmpty()) out.source = tr("As run %1 recorded them.").arg(run.id);
+    else
+        out.source = (missing.size() == 1 ? tr("Run %1 recorded no readable %2; it is taken from %3.")
+                                          : tr("Run %1 recorded no readable %2; they are taken from %3."))
+                         .arg(run.id)
+                         .arg(missing.join(tr(" and ")), fallbackName);
+    return out;
 }
 
 } // namespace strata::gui

@@ -7,7 +7,10 @@
 //   for (const RunSummary& r : h.runs()) ...        // newest first
 //   auto curves = h.epochMetrics(r.id);            // {"loss": [(1, 0.8), (2, 0.5)], ...}
 //   RunWeights w = h.weights(r.id);                // spec of the run's version + checkpoint values
+//   StepSettings s = stepSettingsOf(r, panelSettings, "the Train panel"); // its loss and optimizer
 #pragma once
+
+#include "app/gui/inspect/StepSettings.h"
 
 #include "engine/ModelSpec.h"
 #include "engine/Tensor.h"
@@ -36,7 +39,14 @@ struct RunSummary {
     int epochsDone = 0;
     int checkpoints = 0;
     std::optional<int64_t> latestCheckpoint; // the newest checkpoint of the run
+    // Its metrics per epoch, as RunHistory::epochMetrics gives them (read with the summary).
+    std::map<std::string, std::vector<std::pair<double, double>>> epochMetrics;
 };
+
+// The loss and optimizer (and batch size) `run` trained with, from its hyper-parameters, for the
+// inspector's whole step. What the run did not record, or recorded unreadably, comes from
+// `fallback` (named `fallbackName`, e.g. "the Train panel"), and the settings' source says so.
+StepSettings stepSettingsOf(const RunSummary& run, const StepSettings& fallback, const QString& fallbackName);
 
 struct RunWeights {
     ModelSpec spec;                       // the model version the run trained
@@ -51,7 +61,8 @@ public:
     explicit RunHistory(std::string projectFile) : file_(std::move(projectFile)) {}
 
     const std::string& file() const { return file_; }
-    // Newest first; only `model`'s runs when it is not empty. Throws StorageError naming the file.
+    // Newest first, each with its epoch metrics (one read of the file); only `model`'s runs when
+    // it is not empty. Throws StorageError naming the file.
     std::vector<RunSummary> runs(const std::string& model = {}) const;
     // name -> (epoch, value), epochs ascending; names as recorded ("loss", "val_accuracy", ...).
     std::map<std::string, std::vector<std::pair<double, double>>> epochMetrics(int64_t runId) const;

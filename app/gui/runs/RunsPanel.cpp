@@ -10,6 +10,8 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
+#include <QScrollBar>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QTableWidget>
@@ -161,8 +163,11 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
 void RunsPanel::setProject(const QString& file, const QString& currentModel) {
     history_ = file.isEmpty() ? nullptr : std::make_unique<RunHistory>(file.toStdString());
     model_ = currentModel;
+    picked_ = false;
     refresh();
 }
+
+QString RunsPanel::projectFile() const { return history_ ? q(history_->file()) : QString(); }
 
 void RunsPanel::setCurrentModel(const QString& model) {
     if (model == model_) return;
@@ -181,55 +186,89 @@ QString RunsPanel::messageText() const { return message_->text(); }
 
 void RunsPanel::refresh() {
     const std::optional<RunSummary> before = selectedRun();
+    std::vector<int64_t> listed;
+    for (const RunSummary& r : runs_) listed.push_back(r.id);
+    const QSignalBlocker block(table_); // the selection is restored below, then shown once
+    const int scrollY = table_->verticalScrollBar()->value(), scrollX = table_->horizontalScrollBar()->value();
     runs_.clear();
-    table_->setRowCount(0);
     if (!history_) {
+        table_->setRowCount(0);
+        showSelected();
         return showMessage(tr("<b>No project.</b> Save the model in a project (File ▸ Save Version, Ctrl+S) and train it with "
                               "<i>Record in project</i> on: every run, its metrics and its checkpoints are listed here."));
     }
     try {
         runs_ = history_->runs(onlyModel_->isChecked() ? model_.toStdString() : std::string());
     } catch (const std::exception& e) {
+        table_->setRowCount(0);
+        showSelected();
         return showMessage(tr("<b>The runs could not be read.</b><br>%1").arg(q(e.what()).toHtmlEscaped()));
     }
     const QString project = QFileInfo(q(history_->file())).fileName();
-    if (runs_.empty() && !onlyModel_->isChecked())
+    if (runs_.empty() && !onlyModel_->isChecked()) {
+        table_->setRowCount(0);
+        showSelected();
         return showMessage(tr("<b>No runs in %1 yet.</b> Train with <i>Record in project</i> on (Train panel), or run "
                               "<tt>strata-cli train … --project %1</tt>.")
                                .arg(project.toHtmlEscaped()));
+    }
     header_->setText(tr("%n run(s) in <b>%1</b>", nullptr, int(runs_.size())).arg(project.toHtmlEscaped()));
     stack_->setCurrentIndex(1);
     table_->setSortingEnabled(false);
     table_->setRowCount(int(runs_.size()));
-    for (int row = 0; row < int(runs_.size()); ++row) {
-        const RunSummary& r = runs_[std::size_t(row)];
-        auto* id = cell(QString::number(r.id), true);
-        id->setData(Qt::UserRole, qlonglong(r.id));
-        table_->setItem(row, kRun, id);
-        table_->setItem(row, kModel, cell(tr("%1 v%2").arg(q(r.model)).arg(r.modelVersion)));
-        table_->setItem(row, kDataset, cell(q(r.dataset)));
-        table_->setItem(row, kDevice, cell(q(r.backend)));
-        table_->setItem(row, kEpochs, cell(QString::number(r.epochsDone), true));
-        auto* status = cell(q(r.status));
-        if (r.status == "diverged" || r.status == "failed") status->setForeground(QColor(0xdc, 0x26, 0x26));
-        table_->setItem(row, kStatus, status);
-        table_->setItem(row, kLoss, cell(fixed(r.loss, 4), true));
-        table_->setItem(row, kAccuracy, cell(percent(r.accuracy), true));
-        table_->setItem(row, kValAccuracy, cell(percent(r.valAccuracy), true));
-        table_->setItem(row, kTestAccuracy, cell(percent(r.testAccuracy), true));
-        table_->setItem(row, kStarted, cell(when(r.startedAt)));
+    for (int row = 0; row < int(runs_.size()); ++row) fillRow(row, runs_[std::size_t(row)]);
+    if (listed.empty()) table_->resizeColumnsToContents();
+    else { // newer figures or runs: widen what no longer fits, keep the widths the person set
+        const QAbstractItemView* view = table_; // sizeHintForColumn is public there
+        for (int c = 0; c < kColumns - 1; ++c) table_->setColumnWidth(c, std::max(table_->columnWidth(c), view->sizeHintForColumn(c)));
     }
-    table_->resizeColumnsToContents();
-    if (!before || !selectRun(before->id)) {
-        if (!runs_.empty()) table_->selectRow(0);
-        else selectionChanged();
-    }
+    if (!(picked_ && before && selectRun(before->id))) selectByDefault(runs_.empty() ? -1 : 0);
+    table_->verticalScrollBar()->setValue(scrollY);
+    table_->horizontalScrollBar()->setValue(scrollX);
+    showSelected();
+}
+
+void RunsPanel::fillRow(int row, const RunSummary& r) {
+    auto* id = cell(QString::number(r.id), true);
+    id->setData(Qt::UserRole, qlonglong(r.id));
+    table_->setItem(row, kRun, id);
+    table_->setItem(row, kModel, cell(tr("%1 v%2").arg(q(r.model)).arg(r.modelVersion)));
+    table_->setItem(row, kDataset, cell(q(r.dataset)));
+    table_->setItem(row, kDevice, cell(q(r.backend)));
+    table_->setItem(row, kEpochs, cell(QString::number(r.epochsDone), true));
+    auto* status = cell(q(r.status));
+    if (r.status == "diverged" || r.status == "failed") status->setForeground(QColor(0xdc, 0x26, 0x26));
+    table_->setItem(row, kStatus, status);
+    table_->setItem(row, kLoss, cell(fixed(r.loss, 4), true));
+    table_->setItem(row, kAccuracy, cell(percent(r.accuracy), true));
+    table_->setItem(row, kValAccuracy, cell(percent(r.valAccuracy), true));
+    table_->setItem(row, kTestAccuracy, cell(percent(r.testAccuracy), true));
+    table_->setItem(row, kStarted, cell(when(r.startedAt)));
+}
+
+void RunsPanel::selectByDefault(int row) {
+    const QSignalBlocker block(table_);
+    if (row < 0) table_->clearSelection();
+    else table_->selectRow(row);
+    picked_ = false;
+}
+
+void RunsPanel::followRun(qint64 runId) {
+    refresh();
+    if (picked_) return;
+    for (int row = 0; row < table_->rowCount(); ++row)
+        if (table_->item(row, kRun)->data(Qt::UserRole).toLongLong() == runId) {
+            selectByDefault(row);
+            showSelected();
+            return;
+        }
 }
 
 bool RunsPanel::selectRun(qint64 runId) {
     for (int row = 0; row < table_->rowCount(); ++row)
         if (table_->item(row, kRun)->data(Qt::UserRole).toLongLong() == runId) {
             table_->selectRow(row);
+            picked_ = true;
             return true;
         }
     return false;
@@ -247,6 +286,11 @@ std::optional<RunSummary> RunsPanel::selectedRun() const {
 QString RunsPanel::detailsText() const { return details_->text(); }
 
 void RunsPanel::selectionChanged() {
+    picked_ = selectedRun().has_value();
+    showSelected();
+}
+
+void RunsPanel::showSelected() {
     lossChart_->clearPoints();
     accuracyChart_->clearPoints();
     const std::optional<RunSummary> r = selectedRun();
@@ -262,16 +306,12 @@ void RunsPanel::selectionChanged() {
         epochs = std::max(epochs, r->hyperparameters["epochs"].get<int>());
     lossChart_->setXSpan(0, epochs);
     accuracyChart_->setXSpan(0, epochs);
-    try {
-        for (const auto& [name, points] : history_->epochMetrics(r->id)) {
-            CurveChart* chart = name == "loss" || name == "val_loss"             ? lossChart_
-                                : name == "accuracy" || name == "val_accuracy" ? accuracyChart_
-                                                                               : nullptr;
-            if (chart)
-                for (const auto& [x, y] : points) chart->append(q(name), QPointF(x, y));
-        }
-    } catch (const std::exception& e) {
-        emit statusMessage(tr("Could not read the metrics of run %1: %2").arg(r->id).arg(q(e.what())));
+    for (const auto& [name, points] : r->epochMetrics) {
+        CurveChart* chart = name == "loss" || name == "val_loss"             ? lossChart_
+                            : name == "accuracy" || name == "val_accuracy" ? accuracyChart_
+                                                                           : nullptr;
+        if (chart)
+            for (const auto& [x, y] : points) chart->append(q(name), QPointF(x, y));
     }
 
     QStringList settings;
@@ -314,7 +354,9 @@ ModelInspector* RunsPanel::inspectSelected() {
     const std::optional<RunSummary> r = selectedRun();
     std::optional<RunWeights> w = selectedWeights();
     if (!r || !w) return nullptr;
-    ModelInspector* inspector = openModelInspector(window(), w->spec, &w->values);
+    const StepSettings step = fallbackSettings_ ? stepSettingsOf(*r, fallbackSettings_(), fallbackName_)
+                                                : stepSettingsOf(*r, StepSettings{}, tr("the defaults (Adam, the loss follows the output)"));
+    ModelInspector* inspector = openModelInspector(window(), w->spec, &w->values, &step);
     inspector->setWindowTitle(tr("Run %1 — %2 v%3, checkpoint at step %4 (epoch %5)")
                                   .arg(r->id)
                                   .arg(q(r->model))
@@ -322,6 +364,11 @@ ModelInspector* RunsPanel::inspectSelected() {
                                   .arg(w->step)
                                   .arg(w->epochsDone));
     return inspector;
+}
+
+void RunsPanel::setFallbackStepSettings(std::function<StepSettings()> settings, const QString& name) {
+    fallbackSettings_ = std::move(settings);
+    fallbackName_ = name;
 }
 
 std::unique_ptr<ExportModelDialog> RunsPanel::exportDialogForSelected() {

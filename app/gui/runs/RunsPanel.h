@@ -4,6 +4,10 @@
 // version opens on the canvas, and its newest checkpoint opens in the model inspector or is
 // exported (saved model, ONNX, PyTorch). Without a project it says how runs get recorded.
 //
+// A run being recorded is listed live (see LiveRuns.h): refresh() re-reads the file once and
+// keeps the selection, the scroll position and the column widths, so a selected running run's
+// curves grow epoch by epoch. Until the person picks a run, the newest one is selected.
+//
 //   RunsPanel runs;
 //   runs.setProject("/data/p.strata", "digits_mlp");   // reads the file; refresh() re-reads
 //   runs.selectRun(3);
@@ -14,6 +18,7 @@
 
 #include <QWidget>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -39,8 +44,12 @@ public:
     void setProject(const QString& file, const QString& currentModel);
     void setCurrentModel(const QString& model);
     void setOnlyCurrentModel(bool on);
-    // Re-reads the project, keeping the selection when that run is still listed.
+    QString projectFile() const; // empty without a project
+    // Re-reads the project (once), keeping the selection when that run is still listed and was
+    // picked by the person (or selectRun); otherwise the newest run is selected.
     void refresh();
+    // Re-reads the project and selects `runId`, unless the person has picked another run.
+    void followRun(qint64 runId);
 
     int runCount() const { return int(runs_.size()); }
     const std::vector<RunSummary>& runs() const { return runs_; }
@@ -55,8 +64,12 @@ public:
 
     // The selected run's weights (its newest checkpoint); null with the reason in lastError().
     std::optional<RunWeights> selectedWeights();
-    // Opens a model inspector (non-modal, deleted on close) on the selected run's weights.
+    // Opens a model inspector (non-modal, deleted on close) on the selected run's weights; its
+    // whole step uses the run's recorded loss and optimizer, else those of the fallback.
     ModelInspector* inspectSelected();
+    // Where the loss and optimizer a run did not record come from (`name`: "the Train panel");
+    // unset, the inspector's defaults.
+    void setFallbackStepSettings(std::function<StepSettings()> settings, const QString& name);
     // An export dialog holding the selected run's weights (the caller shows and deletes it).
     std::unique_ptr<ExportModelDialog> exportDialogForSelected();
 
@@ -65,13 +78,19 @@ signals:
     void statusMessage(const QString& text);
 
 private:
-    void selectionChanged();
+    void selectionChanged();    // the person (or selectRun) changed the selection
+    void showSelected();        // the charts, details and buttons of the selected run
+    void fillRow(int row, const RunSummary& r);
+    void selectByDefault(int row); // selects without counting as the person's choice
     void showMessage(const QString& html);
     void exportSelected();
 
     std::unique_ptr<RunHistory> history_;
     QString model_, lastError_;
     std::vector<RunSummary> runs_;
+    bool picked_ = false; // the selection is the person's (or selectRun's), not the default
+    std::function<StepSettings()> fallbackSettings_;
+    QString fallbackName_;
     QStackedWidget* stack_;
     QLabel* message_;
     QLabel* header_;

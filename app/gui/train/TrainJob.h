@@ -44,7 +44,7 @@ struct TrainOutcome {
     bool tested = false;
     std::string backend;          // "cpu", "vulkan"...
     std::string datasetName;
-    int64_t runId = 0;            // the run recorded in the project; 0 when none
+    int64_t runId = 0;            // the run recorded in the project; 0 when none (set before Started)
     double seconds = 0;
     std::map<std::string, Tensor> weights; // the model's variables after the run, by path
 };

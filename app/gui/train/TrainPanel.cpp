@@ -425,6 +425,7 @@ void TrainPanel::poll() {
                                .arg(q(doc_->modelName()), q(job_->outcome().datasetName), q(job_->outcome().backend));
             if (!u.text.empty()) line += "\n" + q(u.text);
             setStatus(line);
+            if (const int64_t run = job_->outcome().runId) emit runStarted(run, q(job_->settings().projectFile));
             break;
         }
         case TrainUpdate::Kind::Step: {

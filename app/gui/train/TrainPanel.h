@@ -89,6 +89,8 @@ public slots:
 
 signals:
     void trainingStarted();
+    // The run is in the project (status "running"), before its first step; it grows per epoch.
+    void runStarted(qint64 runId, const QString& projectFile);
     void epochFinished(int epoch);
     void trainingFinished(bool ok);
     void runRecorded(qint64 runId, const QString& projectFile);
