@@ -8,7 +8,8 @@
 //                  its kernel rows permuted from (C, H, W) to (H, W, C) order
 //
 // Transposes between NHWC and NCHW only change the layout. Activations are fused into the Dense
-// or Conv2D before them when that is their only consumer; MatMul + Add (a constant) is one Dense;
+// or Conv2D before them when that is their only consumer (LeakyRelu only with alpha 0.2, the
+// activation leaky_relu; otherwise it is a LeakyReLU layer); MatMul + Add (a constant) is one Dense;
 // Dropout and Identity are dropped. Per op: OnnxImportOps.cpp.
 #pragma once
 

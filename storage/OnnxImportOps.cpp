@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 
 namespace strata::storage {
@@ -11,6 +13,17 @@ namespace strata::storage {
 using nlohmann::json;
 
 namespace {
+
+// The float's value as the shortest decimal that reads back as the same float (0.01f -> 0.01, not
+// 0.009999999776482582), so an imported spec shows the number the exporter was given.
+double shortestDecimal(float v) {
+    char buf[32];
+    for (int digits = 6; digits <= 9; ++digits) { // 9 digits always read back
+        std::snprintf(buf, sizeof buf, "%.*g", digits, double(v));
+        if (std::strtof(buf, nullptr) == v) return std::strtod(buf, nullptr);
+    }
+    return double(v);
+}
 
 int64_t normalizedAxis(int64_t axis, std::size_t rank) { return axis < 0 ? axis + int64_t(rank) : axis; }
 
@@ -344,8 +357,15 @@ void OnnxGraphImport::activation(const OnnxNode& n, const std::string& name) {
         if (!channels) fail(n, "a softmax over axis " + std::to_string(axis) + " is not supported (only over the features or channels)");
     }
     auto near = [](float a, double b) { return std::abs(double(a) - b) <= 1e-5 * std::max(1.0, std::abs(b)); };
-    if (name == "leaky_relu" && !near(n.floatAttr("alpha", 0.01f), 0.2))
-        fail(n, "alpha=" + std::to_string(n.floatAttr("alpha", 0.01f)) + " is not supported (Strata's leaky_relu has alpha 0.2)");
+    if (name == "leaky_relu") { // alpha 0.2 is the activation leaky_relu; fused when it can be, else a LeakyReLU layer
+        const float alpha = n.floatAttr("alpha", 0.01f); // ONNX's default, as nn.LeakyReLU's
+        if (!std::isfinite(alpha)) fail(n, "alpha=" + std::to_string(alpha) + " is not a finite number");
+        if (!near(alpha, 0.2) || !fusable(n.inputs[0], false)) {
+            addLayer(n, "LeakyReLU", {{"alpha", shortestDecimal(alpha)}}, {x.layer}, x.layout, x.shape);
+            values_[n.outputs[0]].chw = x.chw;
+            return;
+        }
+    }
     if (name == "elu" && !near(n.floatAttr("alpha", 1.0f), 1.0)) fail(n, "alpha other than 1 is not supported");
     if (name == "selu" && (!near(n.floatAttr("alpha", 1.67326319f), 1.67326324) || !near(n.floatAttr("gamma", 1.05070102f), 1.05070098)))
         fail(n, "alpha and gamma other than SELU's standard ones are not supported");

@@ -68,6 +68,12 @@ int OnnxLowering::lowerLayer(const Layer& l, const std::vector<int>& in, const S
         const Layout layout = useNchw ? Layout::Nchw : Layout::Nhwc;
         return result(activation(a->activation, x, layout, site), layout, outShape, site);
     }
+    if (auto* lr = dynamic_cast<const LeakyReLU*>(&l)) { // element-wise: stays in the layout at hand
+        const bool useNchw = values_[std::size_t(in.at(0))].nhwc.empty();
+        const std::string x = useNchw ? nchw(in[0]) : nhwc(in[0]), y = tmp(site, "leaky_relu");
+        g_.node("LeakyRelu", {x}, y, {OnnxAttr::real("alpha", float(lr->alpha))});
+        return result(y, useNchw ? Layout::Nchw : Layout::Nhwc, outShape, site);
+    }
     if (auto* gap = dynamic_cast<const GlobalAveragePooling2D*>(&l)) {
         const std::string y = tmp(site, "mean");
         if (!gap->keepDims && preferNchw({in.at(0)})) // [N, C] either way

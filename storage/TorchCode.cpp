@@ -239,6 +239,7 @@ private:
             return s + ")";
         }
         if (auto* a = dynamic_cast<const Activation*>(&l)) return "Activation(" + pythonString(a->activation) + ")";
+        if (auto* lr = dynamic_cast<const LeakyReLU*>(&l)) return "nn.LeakyReLU(negative_slope=" + number(lr->alpha) + ")"; // element-wise: any layout
         if (auto* m = dynamic_cast<const ElementwiseMerge*>(&l)) return m->isAdd() ? "Add()" : "Multiply()";
         if (auto* c = dynamic_cast<const Concatenate*>(&l)) return "Concatenate(axis=" + std::to_string(c->axis) + ")";
         if (auto* b = dynamic_cast<const Block*>(&l)) {

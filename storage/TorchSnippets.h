@@ -12,7 +12,7 @@ namespace strata::storage::torch_snippets {
 const std::string& prelude();
 
 // The snippet names needed for a Strata layer type, helpers first ("Conv2D" -> {"padding",
-// "Conv2D"}); empty for a type that has no snippet (Input, Block, and Dropout/Flatten, which use
+// "Conv2D"}); empty for a type that has no snippet (Input, Block, and Dropout/Flatten/LeakyReLU, which use
 // torch.nn's own classes).
 std::vector<std::string> snippetsFor(const std::string& layerType);
 

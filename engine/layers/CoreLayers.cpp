@@ -3,6 +3,9 @@
 #include "engine/Error.h"
 #include "engine/LayerRegistry.h"
 
+#include <cmath>
+#include <cstdio>
+
 namespace strata::layers {
 
 InputLayer::InputLayer(const LayerTypeInfo& info, std::string name, nlohmann::json config)
@@ -52,6 +55,21 @@ std::string Dense::keyConfigText() const {
 Activation::Activation(const LayerTypeInfo& info, std::string name, nlohmann::json config)
     : Layer(info, std::move(name), std::move(config)), activation(activationConfig("activation")) {}
 
+LeakyReLU::LeakyReLU(const LayerTypeInfo& info, std::string name, nlohmann::json config)
+    : Layer(info, std::move(name), std::move(config)), alpha(cfg("alpha").get<double>()) {
+    if (!std::isfinite(alpha)) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%g", alpha); // dump() would print NaN and inf as null
+        configError("alpha", std::string("must be a finite number, got ") + buf);
+    }
+}
+
+std::string LeakyReLU::keyConfigText() const {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "alpha %g", alpha);
+    return buf;
+}
+
 void registerCoreLayers(std::vector<LayerTypeInfo>& out) {
     out.push_back({"Input", "Core", "Entry point of the model: the shape of one sample, without the batch dimension",
                    {{"shape", nullptr}, {"dtype", "float32"}}, 0, 0, {"shape"}, makeLayer<InputLayer>});
@@ -64,6 +82,8 @@ void registerCoreLayers(std::vector<LayerTypeInfo>& out) {
                    1, 1, {}, makeLayer<Dense>});
     out.push_back({"Activation", "Activation", "Applies an activation function element-wise (softmax on the last axis)",
                    {{"activation", "relu"}}, 1, 1, {}, makeLayer<Activation>});
+    out.push_back({"LeakyReLU", "Activation", "Leaky rectifier with a configurable slope: x if x >= 0, else alpha * x",
+                   {{"alpha", 0.3}}, 1, 1, {}, makeLayer<LeakyReLU>});
 }
 
 } // namespace strata::layers

@@ -1,4 +1,4 @@
-// Core layers: Input, Dense, Activation.
+// Core layers: Input, Dense, Activation, LeakyReLU.
 #pragma once
 
 #include "engine/DType.h"
@@ -42,6 +42,17 @@ public:
     std::string keyConfigText() const override { return activation; }
 
     const std::string activation;
+};
+
+// Keras' LeakyReLU: x for x >= 0, alpha * x below, element-wise on any rank. Unlike the activation
+// name "leaky_relu" (slope 0.2) its slope is configurable; it has no variables.
+class LeakyReLU : public Layer {
+public:
+    LeakyReLU(const LayerTypeInfo& info, std::string name, nlohmann::json config);
+    Shape outputShape(const std::vector<Shape>& inputs) const override { return inputs.at(0); }
+    std::string keyConfigText() const override;
+
+    const double alpha;
 };
 
 } // namespace strata::layers

@@ -103,6 +103,7 @@ public:
             return {bn.y};
         }
         if (auto* a = dynamic_cast<const Activation*>(&l)) return activate(in[0], a->activation);
+        if (auto* lr = dynamic_cast<const LeakyReLU*>(&l)) return {g_.leakyRelu(in[0], lr->alpha)};
         if (auto* m = dynamic_cast<const ElementwiseMerge*>(&l)) {
             ValueId y = in[0];
             for (std::size_t i = 1; i < in.size(); ++i) y = m->isAdd() ? g_.add(y, in[i]) : g_.mul(y, in[i]);

@@ -3,8 +3,16 @@
 #include "engine/Error.h"
 #include "engine/Layer.h"
 #include "engine/LayerRegistry.h"
+#include "engine/Model.h"
+#include "engine/cpu/CpuBackend.h"
+#include "engine/ir/Autodiff.h"
+#include "engine/layers/CoreLayers.h"
+#include "engine/train/Tracer.h"
 
 #include <QtTest>
+
+#include <cmath>
+#include <limits>
 
 using namespace strata;
 
@@ -27,6 +35,7 @@ nlohmann::json sampleConfig(const std::string& type) {
     if (type == "BatchNormalization") return {{"momentum", 0.9}, {"epsilon", 0.01}};
     if (type == "LayerNormalization") return {{"epsilon", 0.0001}, {"center", false}};
     if (type == "Activation") return {{"activation", "sigmoid"}};
+    if (type == "LeakyReLU") return {{"alpha", 0.05}};
     if (type == "Concatenate") return {{"axis", 1}};
     if (type == "Block")
         return {{"spec",
@@ -45,8 +54,8 @@ private slots:
     void registryHoldsEveryDesignType() {
         const std::vector<std::string> expected{"Input", "Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D",
                                                 "GlobalAveragePooling2D", "Flatten", "Reshape", "Dropout",
-                                                "BatchNormalization", "LayerNormalization", "Activation", "Add",
-                                                "Multiply", "Concatenate", "Block"};
+                                                "BatchNormalization", "LayerNormalization", "Activation", "LeakyReLU",
+                                                "Add", "Multiply", "Concatenate", "Block"};
         for (const auto& t : expected) {
             const LayerTypeInfo* info = LayerRegistry::instance().find(t);
             QVERIFY2(info, t.c_str());
@@ -117,6 +126,9 @@ private slots:
         row("bn", "BatchNormalization", "{}", "[[null,6,6,3]]", "[null,6,6,3]");
         row("ln", "LayerNormalization", "{}", "[[null,3]]", "[null,3]");
         row("activation", "Activation", R"({"activation":"softmax"})", "[[null,3]]", "[null,3]");
+        row("leaky relu", "LeakyReLU", R"({"alpha":0.1})", "[[null,3]]", "[null,3]");
+        row("leaky relu rank4", "LeakyReLU", "{}", "[[null,null,5,2]]", "[null,null,5,2]");
+        row("leaky relu rank5", "LeakyReLU", "{}", "[[2,3,4,5,6]]", "[2,3,4,5,6]");
         row("add", "Add", "{}", "[[null,3],[null,3],[null,3]]", "[null,3]");
         row("multiply", "Multiply", "{}", "[[null,3],[4,3]]", "[4,3]");
         row("concat", "Concatenate", "{}", "[[null,3],[null,5]]", "[null,8]");
@@ -176,6 +188,8 @@ private slots:
         QTest::newRow("wrong kind") << "Dense" << R"({"units":"many"})" << "units: expected an integer, got a string";
         QTest::newRow("padding") << "Conv2D" << R"({"padding":"full"})" << "padding: must be one of valid, same";
         QTest::newRow("rate") << "Dropout" << R"({"rate":1.5})" << "rate: must be in [0, 1)";
+        QTest::newRow("leaky alpha kind") << "LeakyReLU" << R"({"alpha":"small"})" << "alpha: expected a number, got a string";
+        QTest::newRow("leaky unknown key") << "LeakyReLU" << R"({"negative_slope":0.1})" << "unknown config key 'negative_slope' for LeakyReLU (known keys: alpha)";
         QTest::newRow("input shape missing") << "Input" << "{}" << "shape: required for Input";
         QTest::newRow("initializer") << "Dense" << R"({"kernel_initializer":"magic"})" << "kernel_initializer: unknown initializer";
         QTest::newRow("block bad inner") << "Block"
@@ -191,6 +205,82 @@ private slots:
             QFAIL("expected a ConfigError");
         } catch (const ConfigError& e) {
             QVERIFY2(QString(e.what()).contains(fragment), e.what());
+        }
+    }
+
+    void leakyReluDefaultsAndShape() {
+        const LayerTypeInfo* info = LayerRegistry::instance().find("LeakyReLU");
+        QVERIFY(info);
+        QCOMPARE(info->category, std::string("Activation"));
+        QVERIFY(QString::fromStdString(info->description).contains("alpha"));
+        QCOMPARE(defaultLayerName("LeakyReLU"), std::string("leaky_re_lu")); // Keras' name
+        auto def = make("LeakyReLU");
+        QCOMPARE(QString::fromStdString(def->config().dump()), QString(R"({"alpha":0.3})")); // Keras 2's default
+        QCOMPARE(static_cast<const layers::LeakyReLU&>(*def).alpha, 0.3);
+        auto neg = make("LeakyReLU", {{"alpha", -0.5}}); // a negative slope is allowed
+        QCOMPARE(static_cast<const layers::LeakyReLU&>(*neg).alpha, -0.5);
+        auto zero = make("LeakyReLU", {{"alpha", 0}}); // an integer is a number too
+        QCOMPARE(static_cast<const layers::LeakyReLU&>(*zero).alpha, 0.0);
+        QCOMPARE(QString::fromStdString(make("LeakyReLU", {{"alpha", 0.01}})->keyConfigText()), QString("alpha 0.01"));
+        // No variables at any rank.
+        auto l = make("LeakyReLU", {{"alpha", 0.1}});
+        QCOMPARE(l->countParams({Shape{None, 4, 4, 3}}).total(), int64_t(0));
+        l->build({Shape{None, 4, 4, 3}});
+        QVERIFY(l->built());
+        QVERIFY(l->variables().empty());
+    }
+
+    void leakyReluNonFiniteAlphaNamesLayerAndKey_data() {
+        QTest::addColumn<double>("alpha");
+        QTest::addColumn<QString>("shown");
+        QTest::newRow("nan") << std::numeric_limits<double>::quiet_NaN() << "nan";
+        QTest::newRow("inf") << std::numeric_limits<double>::infinity() << "inf";
+        QTest::newRow("-inf") << -std::numeric_limits<double>::infinity() << "-inf";
+    }
+    void leakyReluNonFiniteAlphaNamesLayerAndKey() {
+        QFETCH(double, alpha);
+        QFETCH(QString, shown);
+        // JSON text cannot hold NaN or inf (nlohmann refuses 1e999), but a spec made in memory can.
+        nlohmann::json j = nlohmann::json::parse(R"({"format": "strata.model/1", "name": "m", "layers": [
+            {"name": "x", "type": "Input", "config": {"shape": [3]}},
+            {"name": "slope", "type": "LeakyReLU", "inbound": ["x"]}]})");
+        j["layers"][1]["config"] = {{"alpha", alpha}};
+        try {
+            Model::fromSpec(ModelSpec::fromJson(j));
+            QFAIL("expected a ModelError");
+        } catch (const ModelError& e) {
+            QVERIFY2(QString(e.what()).contains("slope: alpha: must be a finite number, got " + shown), e.what());
+        }
+    }
+
+    // Forward values against a hand computation, and the gradient through the layer, on the CPU
+    // backend; rank 3 with a slope that is neither Keras' 0.3 nor the activation name's 0.2.
+    void leakyReluForwardAndGradient() {
+        const double alpha = 0.05;
+        auto model = Model::fromSpec(ModelSpec::fromJson(nlohmann::json::parse(R"({"format": "strata.model/1", "name": "m",
+            "layers": [{"name": "x", "type": "Input", "config": {"shape": [2, 3]}},
+                       {"name": "leaky", "type": "LeakyReLU", "config": {"alpha": 0.05}}]})")));
+        model->build(0);
+        const std::vector<float> xs = {-2.0f, -0.5f, 0.25f, 3.0f, -1.5f, 0.75f, 1.0f, -4.0f, 2.5f, -0.1f, 0.5f, -3.0f};
+        const std::vector<float> ws = {1.0f, 2.0f, -1.0f, 0.5f, 3.0f, -2.0f, 1.5f, -0.5f, 2.0f, 4.0f, -3.0f, 1.0f};
+        const Shape shape{2, 2, 3};
+        train::TracedModel t = train::traceModel(*model, {{shape}, false}, 0);
+        ir::Graph& g = t.graph;
+        const ir::ValueId x = g.findPlaceholder("x");
+        QVERIFY(x != ir::kNoValue);
+        const ir::ValueId loss = g.reduceSumAll(g.mul(t.outputs[0], g.constant(Tensor::fromVector(shape, ws))));
+        const std::vector<ir::ValueId> grads = ir::gradients(g, loss, {x});
+        cpu::CpuBackend be;
+        auto plan = be.prepare(g, {t.outputs[0], grads[0]});
+        const Tensor xt = Tensor::fromVector(shape, xs);
+        auto out = be.run(*plan, {{"x", xt}});
+        QCOMPARE(out.size(), std::size_t(2));
+        QCOMPARE(out[0].shape(), shape);
+        for (std::size_t i = 0; i < xs.size(); ++i) {
+            const double y = xs[i] >= 0 ? xs[i] : alpha * xs[i];
+            const double dx = ws[i] * (xs[i] >= 0 ? 1.0 : alpha);
+            QVERIFY2(std::abs(out[0].values()[i] - y) <= 1e-6, qPrintable(QString("y[%1] = %2, expected %3").arg(i).arg(out[0].values()[i]).arg(y)));
+            QVERIFY2(std::abs(out[1].values()[i] - dx) <= 1e-6, qPrintable(QString("dx[%1] = %2, expected %3").arg(i).arg(out[1].values()[i]).arg(dx)));
         }
     }
 

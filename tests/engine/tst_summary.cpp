@@ -41,6 +41,24 @@ private slots:
         QCOMPARE(QString::fromStdString(text), QString::fromUtf8(expected));
     }
 
+    void leakyReluRowsHaveNoParams() { // a Sequential model with LeakyReLU layers (default alpha and 0.1)
+        ModelSpec spec = ModelSpec::parse(R"({"format":"strata.model/1","name":"leaky","layers":[
+         {"name":"x","type":"Input","config":{"shape":[2,8]}},
+         {"name":"dense","type":"Dense","config":{"units":16}},
+         {"name":"leaky_re_lu","type":"LeakyReLU"},
+         {"name":"slope","type":"LeakyReLU","config":{"alpha":0.1}}]})");
+        const std::string text = SummaryTable::fromSpec(spec, ShapeInference::run(spec)).format();
+        const char* rows =
+        "│ dense (Dense)                 │ (None, 2, 16)          │         144 │\n"
+        "├───────────────────────────────┼────────────────────────┼─────────────┤\n"
+        "│ leaky_re_lu (LeakyReLU)       │ (None, 2, 16)          │           0 │\n"
+        "├───────────────────────────────┼────────────────────────┼─────────────┤\n"
+        "│ slope (LeakyReLU)             │ (None, 2, 16)          │           0 │\n"
+        "└───────────────────────────────┴────────────────────────┴─────────────┘\n"
+        " Total params: 144 (576.00 B)\n";
+        QVERIFY2(QString::fromStdString(text).contains(QString::fromUtf8(rows)), text.c_str());
+    }
+
     void functionalSummaryTextHasConnectedTo() {
         ModelSpec spec = ModelSpec::parse(kFunctional);
         const std::string text = SummaryTable::fromSpec(spec, ShapeInference::run(spec)).format();

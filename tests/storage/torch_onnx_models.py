@@ -93,12 +93,42 @@ class Grouped(nn.Module):
 
 
 class Leaky(nn.Module):
+    """nn.LeakyReLU() with PyTorch's default slope 0.01: a LeakyReLU layer, not fused into fc1."""
+
     def __init__(self):
         super().__init__()
-        self.fc = nn.Linear(4, 3)
+        self.fc1 = nn.Linear(4, 6)
+        self.act = nn.LeakyReLU()
+        self.fc2 = nn.Linear(6, 3)
 
     def forward(self, x):
-        return nn.functional.leaky_relu(self.fc(x), 0.01)
+        return self.fc2(self.act(self.fc1(x)))
+
+
+class LeakyCnn(nn.Module):
+    """nn.LeakyReLU(0.1) between a Conv and a pool, on NCHW."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.act = nn.LeakyReLU(negative_slope=0.1)
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(4 * 3 * 3, 5)
+
+    def forward(self, x):  # 3x6x6 -> 4x6x6 -> 4x3x3
+        return self.fc(torch.flatten(self.pool(self.act(self.conv(x))), 1))
+
+
+class LeakyFused(nn.Module):
+    """Slope 0.2 (the activation leaky_relu): on the input a LeakyReLU layer, after fc1 fused into it."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(4, 6)
+        self.fc2 = nn.Linear(6, 3)
+
+    def forward(self, x):
+        return self.fc2(nn.functional.leaky_relu(self.fc1(nn.functional.leaky_relu(x, 0.2)), 0.2))
 
 
 def tensor_json(t):
@@ -152,7 +182,9 @@ def main():
         export(CnnBranches(), torch.randn(2, 4, 9, 9), "torch_cnn_branches" + suffix, out_dir, opset)
     export(Cnn(use_view=False), torch.randn(2, 3, 14, 14), "torch_cnn_flatten", out_dir)
     export(Grouped(), torch.randn(1, 4, 6, 6), "torch_grouped", out_dir)
-    export(Leaky(), torch.randn(2, 4), "torch_leaky", out_dir)
+    export(Leaky(), torch.randn(5, 4), "torch_leaky", out_dir)
+    export(LeakyCnn(), torch.randn(2, 3, 6, 6), "torch_leaky_cnn", out_dir)
+    export(LeakyFused(), torch.randn(5, 4), "torch_leaky_fused", out_dir)
     export_constant_nodes(out_dir)
 
 

@@ -11,6 +11,7 @@
 #include "app/cli/Cli.h"
 #include "storage/CheckpointStore.h"
 #include "storage/OnnxExport.h"
+#include "storage/OnnxReader.h"
 #include "storage/SavedModel.h"
 #include "storage/StorageError.h"
 
@@ -132,6 +133,7 @@ private slots:
     void initTestCase();
     void examplesRunAsInTheEngine();
     void everyActivationInBothLayouts();
+    void leakyReluLayersKeepTheirAlpha();
     void convolutionsAndPools();
     void unknownSpatialSizes();
     void mergesReshapesAndNormalizations();
@@ -191,6 +193,35 @@ void TestOnnxExport::everyActivationInBothLayouts() {
           {"name": "f", "type": "Flatten"},
           {"name": "out", "type": "Dense", "config": {"units": 5, "activation": ")" + a + R"("}}]})", 30));
     verify(cases);
+}
+
+// LeakyReLU layers are LeakyRelu nodes with their own alpha, after a Dense (NHWC), between a
+// Conv2D and a pool (staying NCHW: no Transpose but the one in and the one out) and on rank 3.
+void TestOnnxExport::leakyReluLayersKeepTheirAlpha() {
+    std::vector<Case> cases;
+    cases.push_back(specCase("leaky", R"({"format": "strata.model/1", "name": "leaky", "inputs": ["x", "img", "seq"],
+      "outputs": ["lr_dense", "lr_neg", "lr_seq"], "layers": [
+      {"name": "x", "type": "Input", "config": {"shape": [6]}},
+      {"name": "img", "type": "Input", "config": {"shape": [6, 6, 2]}},
+      {"name": "seq", "type": "Input", "config": {"shape": [3, 4]}},
+      {"name": "d", "type": "Dense", "config": {"units": 5}, "inbound": ["x"]},
+      {"name": "lr_dense", "type": "LeakyReLU", "config": {"alpha": 0.05}, "inbound": ["d"]},
+      {"name": "c", "type": "Conv2D", "config": {"filters": 3, "kernel_size": [3, 3], "padding": "same"}, "inbound": ["img"]},
+      {"name": "lr_conv", "type": "LeakyReLU", "config": {"alpha": 0.01}, "inbound": ["c"]},
+      {"name": "mp", "type": "MaxPooling2D", "inbound": ["lr_conv"]},
+      {"name": "lr_neg", "type": "LeakyReLU", "config": {"alpha": -0.5}, "inbound": ["mp"]},
+      {"name": "lr_seq", "type": "LeakyReLU", "inbound": ["seq"]}]})", 25));
+    verify(cases); // the checker accepts it and onnxruntime computes what the engine does
+    const OnnxModel m = readOnnxFile(cases[0].file);
+    std::vector<float> alphas;
+    int transposes = 0;
+    for (const OnnxNode& n : m.graph.nodes) {
+        if (n.opType == "LeakyRelu") alphas.push_back(n.floatAttr("alpha", std::nanf("")));
+        transposes += n.opType == "Transpose";
+    }
+    std::sort(alphas.begin(), alphas.end()); // in the lowering's topological order, which is not the spec's
+    QCOMPARE(alphas, (std::vector<float>{-0.5f, 0.01f, 0.05f, 0.3f}));
+    QCOMPARE(transposes, 2);
 }
 
 void TestOnnxExport::convolutionsAndPools() {

@@ -177,6 +177,9 @@ private slots:
         }
         QTest::newRow("cnn flatten") << "torch_cnn_flatten" << "Input Conv2D MaxPooling2D Conv2D AveragePooling2D Flatten Dense";
         QTest::newRow("constant nodes, MatMul + Add") << "onnx_constants" << "Input Dense";
+        QTest::newRow("nn.LeakyReLU()") << "torch_leaky" << "Input Dense LeakyReLU Dense";
+        QTest::newRow("nn.LeakyReLU(0.1) on NCHW") << "torch_leaky_cnn" << "Input Conv2D LeakyReLU MaxPooling2D Flatten Dense";
+        QTest::newRow("leaky_relu 0.2") << "torch_leaky_fused" << "Input LeakyReLU Dense Dense";
     }
 
     void torchModels() {
@@ -210,13 +213,89 @@ private slots:
         QCOMPARE(m.variables.at("model/fc1/kernel/.ATTRIBUTES/VARIABLE_VALUE").shape(), (Shape{20, 32}));
     }
 
+    // PyTorch's LeakyRelu nodes: a slope other than 0.2 is a LeakyReLU layer with that alpha (as
+    // written, not as float noise); 0.2 is fused into the Dense before it, or a layer where it cannot be.
+    void torchLeakyReluSlopes() {
+        requireTorch();
+        const ImportedModel def = importOnnxFile(path("torch") / "torch_leaky.onnx");
+        QCOMPARE(def.spec.layers[2].name, std::string("act"));
+        QCOMPARE(def.spec.layers[2].config, json({{"alpha", 0.01}}));
+        QCOMPARE(def.spec.layers[1].config.value("activation", std::string("linear")), std::string("linear"));
+        const ImportedModel cnn = importOnnxFile(path("torch") / "torch_leaky_cnn.onnx");
+        QCOMPARE(cnn.spec.layers[2].config, json({{"alpha", 0.1}}));
+        const ImportedModel fused = importOnnxFile(path("torch") / "torch_leaky_fused.onnx");
+        QCOMPARE(fused.spec.layers[1].config, json({{"alpha", 0.2}})); // on the graph input: nothing to fuse into
+        QCOMPARE(fused.spec.layers[2].config["activation"], json("leaky_relu"));
+        QCOMPARE(fused.spec.layers[3].config.value("activation", std::string("linear")), std::string("linear"));
+
+        // strata-cli import, which refused nn.LeakyReLU() before, writes a saved model that computes PyTorch's output.
+        const fs::path out = path("cli_leaky");
+        const Proc p = runStrataCli({"import", (path("torch") / "torch_leaky.onnx").string(), "--out", out.string()});
+        QVERIFY2(p.code == 0, p.err.c_str());
+        const SavedModel saved = SavedModel::load(out);
+        QCOMPARE(saved.spec().layers[2].type, std::string("LeakyReLU"));
+        const json io = json::parse(testutil::readText(path("torch") / "torch_leaky.json"));
+        const std::string diff = difference(engineOutputs(*saved.instantiate(), {tensorFromJson(io["input"])})[0], tensorFromJson(io["output"]), 1e-4, 1e-4);
+        QVERIFY2(diff.empty(), diff.c_str());
+    }
+
     void unsupportedNodesAreNamed() {
         requireTorch();
-        const fs::path grouped = path("torch") / "torch_grouped.onnx", leaky = path("torch") / "torch_leaky.onnx";
+        const fs::path grouped = path("torch") / "torch_grouped.onnx";
         const std::string g = errorOf([&] { importOnnxFile(grouped); });
         QVERIFY2(g.find(grouped.string() + ": node '/conv/Conv' (Conv): group=2 is not supported") == 0, g.c_str());
-        const std::string l = errorOf([&] { importOnnxFile(leaky); });
-        QVERIFY2(l.find("(LeakyRelu): alpha=0.01") != std::string::npos && l.find("alpha 0.2") != std::string::npos, l.c_str());
+    }
+
+    void unsupportedAttributesAreNamed() {
+        OnnxGraph g("elu");
+        g.input("x", onnx::kFloat, {{-1, "batch"}, {4, {}}});
+        g.node("Elu", {"x"}, "y", {OnnxAttr::real("alpha", 0.5f)});
+        g.output("y", onnx::kFloat, {{-1, "batch"}, {4, {}}});
+        const std::string e = errorOf([&] { importOnnxModel(parseOnnxModel(g.modelBytes(OnnxModelInfo{}), "elu.onnx"), "elu.onnx"); });
+        QVERIFY2(e.find("elu.onnx: node 'y' (Elu): alpha other than 1 is not supported") == 0, e.c_str());
+    }
+
+    // A Strata model with LeakyReLU layers (alpha 0.05; after a Dense and on NHWC images) comes
+    // back through its embedded spec and through the graph, computing the same outputs.
+    void leakyReluRoundTrip_data() {
+        QTest::addColumn<bool>("embedded");
+        QTest::newRow("embedded spec") << true;
+        QTest::newRow("graph") << false;
+    }
+    void leakyReluRoundTrip() {
+        QFETCH(bool, embedded);
+        const auto original = builtModel(ModelSpec::parse(R"({"format": "strata.model/1", "name": "leaky", "inputs": ["x", "img"],
+          "outputs": ["out", "pool"], "layers": [
+          {"name": "x", "type": "Input", "config": {"shape": [6]}},
+          {"name": "img", "type": "Input", "config": {"shape": [6, 6, 2]}},
+          {"name": "d", "type": "Dense", "config": {"units": 5}, "inbound": ["x"]},
+          {"name": "leaky", "type": "LeakyReLU", "config": {"alpha": 0.05}, "inbound": ["d"]},
+          {"name": "out", "type": "Dense", "config": {"units": 3}, "inbound": ["leaky"]},
+          {"name": "c", "type": "Conv2D", "config": {"filters": 3, "kernel_size": [3, 3]}, "inbound": ["img"]},
+          {"name": "leaky_img", "type": "LeakyReLU", "config": {"alpha": 0.05}, "inbound": ["c"]},
+          {"name": "pool", "type": "MaxPooling2D", "inbound": ["leaky_img"]}]})", "leaky"), 13);
+        const fs::path file = path(std::string("leaky_") + (embedded ? "embedded" : "graph") + ".onnx");
+        writeOnnxModel(*original, file);
+        OnnxImportOptions options;
+        options.useEmbeddedSpec = embedded;
+        const ImportedModel imported = importOnnxFile(file, options);
+        QCOMPARE(imported.fromEmbeddedSpec, embedded);
+        if (embedded) QCOMPARE(imported.spec.toJson(), original->spec().toJson());
+        int leaky = 0;
+        for (const LayerSpec& l : imported.spec.layers)
+            if (l.type == "LeakyReLU") {
+                QCOMPARE(l.config["alpha"].get<double>(), 0.05);
+                ++leaky;
+            }
+        QCOMPARE(leaky, 2);
+        const auto model = imported.instantiate();
+        const auto inputs = randomInputs(*original, 4, 5);
+        const auto want = engineOutputs(*original, inputs), got = engineOutputs(*model, inputs);
+        QCOMPARE(got.size(), want.size());
+        for (std::size_t k = 0; k < got.size(); ++k) {
+            const std::string diff = difference(got[k], want[k], 1e-5, 1e-5);
+            QVERIFY2(diff.empty(), ("output " + std::to_string(k) + ": " + diff).c_str());
+        }
     }
 
     void unknownOperatorIsNamed() {

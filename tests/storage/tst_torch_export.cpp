@@ -163,6 +163,18 @@ private slots:
             QVERIFY2(py.find(line) != std::string::npos, (std::string(line) + " is not in\n" + py).c_str());
     }
 
+    // LeakyReLU is torch.nn's own class with the layer's slope (element-wise, so on NHWC as it is);
+    // everyLayerTypeMatchesTheEngine runs it (slopes 0.05 and -0.3) against the engine.
+    void leakyReluIsNnLeakyReLU() {
+        auto m = built(testutil::specFromJson(kNormsReshape), 2);
+        const fs::path out = path("leaky_code");
+        writeTorchExport(*m, out);
+        const std::string py = testutil::readText(out / "model.py");
+        const std::string line = "        self.leaky = nn.LeakyReLU(negative_slope=0.05)  # LeakyReLU -> (None, 2, 6)\n";
+        QVERIFY2(py.find(line) != std::string::npos, (line + " is not in\n" + py).c_str());
+        QVERIFY2(py.find("        leaky = self.leaky(seq_dense)\n") != std::string::npos, py.c_str());
+    }
+
     void writesTheFolderAtomically() {
         auto m = testutil::builtModel("digits_mlp.json", 3);
         const fs::path out = path("digits_torch");
