@@ -83,6 +83,7 @@ QString CanvasStyle::typeAbbreviation(const QString& type) {
     if (type == "Flatten") out = "Fl";
     if (type == "Reshape") out = "Rs";
     if (type == "Activation") out = "σ";
+    if (type == "LeakyReLU") out = "LR";
     if (out.isEmpty()) out = type.left(2);
     return out.left(3);
 }
