@@ -1,4 +1,5 @@
 #include "app/gui/train/TrainPanel.h"
+#include "app/gui/train/TrainPanelShared.h"
 
 #include "app/gui/project/Document.h"
 #include "app/gui/project/VersionWeights.h"
@@ -31,19 +32,11 @@ namespace strata::gui {
 
 namespace {
 
-constexpr int kPollMs = 40;
-const QString kPickCsv = QStringLiteral("pick-csv");
-const QColor kTrainColor(0x25, 0x63, 0xeb), kValColor(0xf5, 0x9e, 0x0b), kStepColor(0x60, 0xa5, 0xfa);
-
-QString q(const std::string& s) { return QString::fromStdString(s); }
+using trainpanel::defaultLearningRate;
+using trainpanel::kPickCsv;
+using trainpanel::q;
 
 QString percent(double v) { return QString::number(100.0 * v, 'f', 1) + "%"; }
-
-double defaultLearningRate(const std::string& optimizer) {
-    const nlohmann::json j = ir::OptimizerConfig::defaults(optimizer).toJson();
-    const auto lr = j.find("learning_rate");
-    return lr != j.end() && lr->is_number() ? lr->get<double>() : 1e-3;
-}
 
 // The built-in dataset whose samples fit an input of `elements` values, if one does.
 QString datasetForInput(int64_t elements) {
@@ -58,167 +51,6 @@ QString datasetForInput(int64_t elements) {
 
 } // namespace
 
-TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(doc) {
-    dataset_ = new QComboBox;
-    dataset_->setObjectName("trainDataset");
-    for (const auto& d : data::listBuiltinDatasets()) {
-        if (d.name.find(':') != std::string::npos) continue; // mnist:DIR needs a folder
-        dataset_->addItem(q(d.name), q(d.name));
-        dataset_->setItemData(dataset_->count() - 1, q(d.description), Qt::ToolTipRole);
-    }
-    dataset_->addItem(tr("CSV file…"), kPickCsv);
-    dataset_->setItemData(dataset_->count() - 1,
-                          tr("A table of numbers, one sample per row, with a column of class labels (names or 0, 1, …; "
-                             "chosen under Label); split 70/10/20 into train, validation and test, features standardized"),
-                          Qt::ToolTipRole);
-    label_ = new QComboBox;
-    label_->setObjectName("trainLabel");
-    label_->setToolTip(tr("The CSV column that holds the class of each row; the other columns are the features"));
-    labelCaption_ = new QLabel(tr("Label"));
-    device_ = new QComboBox;
-    device_->setObjectName("trainDevice");
-    device_->addItem(tr("CPU"), "cpu");
-    epochs_ = new QSpinBox;
-    epochs_->setObjectName("trainEpochs");
-    epochs_->setRange(1, 100000);
-    epochs_->setValue(10);
-    batch_ = new QSpinBox;
-    batch_->setObjectName("trainBatch");
-    batch_->setRange(1, 1 << 16);
-    batch_->setValue(32);
-    optimizer_ = new QComboBox;
-    optimizer_->setObjectName("trainOptimizer");
-    optimizer_->addItems({"sgd", "adam", "adamw", "rmsprop"});
-    optimizer_->setCurrentText("adam");
-    loss_ = new QComboBox;
-    loss_->setObjectName("trainLoss");
-    for (const char* name : {"sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy", "mean_squared_error",
-                             "mean_absolute_error"})
-        loss_->addItem(QString(name).replace('_', ' '), QString(name));
-    loss_->setToolTip(tr("The loss to minimize: class labels take sparse categorical cross-entropy (as Keras), or "
-                         "categorical cross-entropy on one-hot labels; binary cross-entropy for one sigmoid unit"));
-    lr_ = new QDoubleSpinBox;
-    lr_->setObjectName("trainLearningRate");
-    lr_->setDecimals(5);
-    lr_->setRange(1e-5, 10);
-    lr_->setStepType(QAbstractSpinBox::AdaptiveDecimalStepType);
-    lr_->setValue(defaultLearningRate("adam"));
-    lr_->setToolTip(tr("Learning rate (choosing an optimizer sets its Keras default)"));
-    seed_ = new QSpinBox;
-    seed_->setObjectName("trainSeed");
-    seed_->setRange(0, std::numeric_limits<int>::max());
-    seed_->setToolTip(tr("Initial weights, data order and dropout"));
-    record_ = new QCheckBox(tr("Record in project"));
-    record_->setObjectName("trainRecord");
-    record_->setChecked(true);
-    record_->setToolTip(tr("Store the run, its metrics and a checkpoint per epoch in the project file"));
-    train_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), tr("Train"));
-    train_->setObjectName("trainButton");
-    stop_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaStop), tr("Stop"));
-    stop_->setObjectName("stopButton");
-    stop_->setEnabled(false);
-    progress_ = new QProgressBar;
-    progress_->setObjectName("trainProgress");
-    progress_->setRange(0, 1);
-    progress_->setValue(0);
-    progress_->setFormat(tr("idle"));
-    status_ = new QLabel(tr("Pick a dataset and press Train."));
-    status_->setObjectName("trainStatus");
-    status_->setWordWrap(true);
-    status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    result_ = new QLabel;
-    result_->setObjectName("trainResult");
-    QFont big = result_->font();
-    big.setBold(true);
-    big.setPointSizeF(big.pointSizeF() * 1.25);
-    result_->setFont(big);
-
-    auto* form = new QGridLayout;
-    form->setContentsMargins(0, 0, 0, 0);
-    form->setVerticalSpacing(4);
-    int row = 0;
-    auto label = [](const QString& t) { return new QLabel(t); };
-    form->addWidget(label(tr("Dataset")), row, 0);
-    form->addWidget(dataset_, row++, 1, 1, 3);
-    form->addWidget(labelCaption_, row, 0);
-    form->addWidget(label_, row++, 1, 1, 3);
-    form->addWidget(label(tr("Device")), row, 0);
-    form->addWidget(device_, row++, 1, 1, 3);
-    form->addWidget(label(tr("Epochs")), row, 0);
-    form->addWidget(epochs_, row, 1);
-    form->addWidget(label(tr("Batch")), row, 2);
-    form->addWidget(batch_, row++, 3);
-    form->addWidget(label(tr("Optimizer")), row, 0);
-    form->addWidget(optimizer_, row, 1);
-    form->addWidget(label(tr("LR")), row, 2);
-    form->addWidget(lr_, row++, 3);
-    form->addWidget(label(tr("Loss")), row, 0);
-    form->addWidget(loss_, row++, 1, 1, 3);
-    form->addWidget(label(tr("Seed")), row, 0);
-    form->addWidget(seed_, row, 1);
-    form->addWidget(record_, row++, 2, 1, 2);
-    auto* buttons = new QHBoxLayout;
-    buttons->addWidget(train_);
-    buttons->addWidget(stop_);
-    form->addLayout(buttons, row++, 0, 1, 4);
-    form->addWidget(progress_, row++, 0, 1, 4);
-    form->addWidget(status_, row++, 0, 1, 4);
-    form->addWidget(result_, row++, 0, 1, 4);
-    form->setRowStretch(row, 1);
-    form->setColumnStretch(1, 1);
-    form->setColumnStretch(3, 1);
-    auto* settings = new QWidget;
-    settings->setLayout(form);
-    settings->setFixedWidth(300);
-
-    lossChart_ = new CurveChart(tr("Loss"), tr("epoch"), tr("loss"));
-    lossChart_->setObjectName("lossChart");
-    lossChart_->addSeries("step", tr("step loss"), kStepColor, CurveChart::Style::Thin);
-    lossChart_->addSeries("loss", tr("train"), kTrainColor, CurveChart::Style::Markers);
-    lossChart_->addSeries("val_loss", tr("validation"), kValColor, CurveChart::Style::Markers);
-    accuracyChart_ = new CurveChart(tr("Accuracy"), tr("epoch"), tr("accuracy"));
-    accuracyChart_->setObjectName("accuracyChart");
-    accuracyChart_->addSeries("accuracy", tr("train"), kTrainColor, CurveChart::Style::Markers);
-    accuracyChart_->addSeries("val_accuracy", tr("validation"), kValColor, CurveChart::Style::Markers);
-    accuracyChart_->setYRange(std::pair{0.0, 1.0});
-    for (CurveChart* c : {lossChart_, accuracyChart_}) c->setXSpan(0, epochs_->value());
-
-    auto* layout = new QHBoxLayout(this);
-    layout->setContentsMargins(6, 6, 6, 6);
-    layout->addWidget(settings);
-    layout->addWidget(lossChart_, 1);
-    layout->addWidget(accuracyChart_, 1);
-
-    poll_ = new QTimer(this);
-    poll_->setInterval(kPollMs);
-    connect(poll_, &QTimer::timeout, this, &TrainPanel::poll);
-    connect(train_, &QPushButton::clicked, this, &TrainPanel::train);
-    connect(stop_, &QPushButton::clicked, this, &TrainPanel::stop);
-    connect(optimizer_, &QComboBox::currentTextChanged, this,
-            [this](const QString& name) { lr_->setValue(defaultLearningRate(name.toStdString())); });
-    connect(epochs_, &QSpinBox::valueChanged, this, [this](int n) {
-        if (isTraining()) return;
-        for (CurveChart* c : {lossChart_, accuracyChart_}) c->setXSpan(0, n);
-    });
-    connect(dataset_, &QComboBox::activated, this, [this](int i) {
-        if (dataset_->itemData(i).toString() != kPickCsv) {
-            lastDataset_ = i;
-            return;
-        }
-        dataset_->setCurrentIndex(lastDataset_);
-        const QString path = QFileDialog::getOpenFileName(this, tr("Train on a CSV file"), QString(),
-                                                          tr("CSV tables (*.csv *.csv.gz *.txt);;All files (*)"));
-        if (!path.isEmpty()) setCsvFile(path);
-    });
-    connect(dataset_, &QComboBox::currentIndexChanged, this, &TrainPanel::refreshLabelColumns);
-    refreshLabelColumns();
-    auto documentChanged = [this] {
-        suggestDataset();
-        if (!isTraining()) record_->setEnabled(doc_->store() != nullptr);
-    };
-    connect(doc_, &Document::titleChanged, this, documentChanged);
-    documentChanged();
-}
 
 TrainPanel::~TrainPanel() {
     poll_->stop();
