@@ -6,17 +6,20 @@
 
 namespace strata::gui {
 
+std::map<std::string, Tensor> checkpointModelValues(const storage::Project& project, int64_t checkpointId) {
+    std::map<std::string, Tensor> values;
+    const storage::CheckpointReader reader(project, checkpointId);
+    for (const storage::VariableEntry& e : reader.entries())
+        if (storage::isModelKey(e.key))
+            if (auto path = storage::pathOfKey(e.key)) values.emplace(*path, reader.read(e));
+    return values;
+}
+
 std::optional<VersionWeights> latestVersionWeights(const QString& projectFile, int64_t versionId) {
     const storage::Project project = storage::Project::open(projectFile.toStdString(), storage::OpenMode::ReadOnly);
     const auto latest = storage::CheckpointStore(project).latest({std::nullopt, versionId, std::nullopt});
     if (!latest) return std::nullopt;
-    VersionWeights w;
-    w.checkpointId = latest->id;
-    const storage::CheckpointReader reader(project, latest->id);
-    for (const storage::VariableEntry& e : reader.entries())
-        if (storage::isModelKey(e.key))
-            if (auto path = storage::pathOfKey(e.key)) w.values.emplace(*path, reader.read(e));
-    return w;
+    return VersionWeights{latest->id, checkpointModelValues(project, latest->id)};
 }
 
 int64_t storeVersionWeights(const QString& projectFile, int64_t versionId, const std::map<std::string, Tensor>& values) {

@@ -13,7 +13,15 @@
 #include <optional>
 #include <string>
 
+namespace strata::storage {
+class Project;
+}
+
 namespace strata::gui {
+
+// The model variables of a checkpoint (optimizer slots and counters left out), by variable path.
+// Throws StorageError naming the key when a value cannot be read.
+std::map<std::string, Tensor> checkpointModelValues(const storage::Project& project, int64_t checkpointId);
 
 struct VersionWeights {
     int64_t checkpointId = 0;

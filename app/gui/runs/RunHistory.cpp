@@ -1,5 +1,7 @@
 #include "app/gui/runs/RunHistory.h"
 
+#include "app/gui/project/VersionWeights.h"
+
 #include "storage/CheckpointStore.h"
 #include "storage/Project.h"
 #include "storage/StorageError.h"
@@ -102,10 +104,7 @@ RunWeights RunHistory::weights(int64_t runId) const {
     w.checkpointId = latest->id;
     w.step = latest->step;
     w.epochsDone = latest->epochsDone;
-    const storage::CheckpointReader reader(project, latest->id);
-    for (const storage::VariableEntry& e : reader.entries())
-        if (storage::isModelKey(e.key))
-            if (auto path = storage::pathOfKey(e.key)) w.values.emplace(*path, reader.read(e));
+    w.values = checkpointModelValues(project, latest->id);
     return w;
 }
 
