@@ -76,6 +76,9 @@ int runTrainDevice(const std::vector<std::string>& args) {
             train = std::move(splits.train), test = std::move(splits.test);
             for (data::Dataset* d : {&train, &test}) data::reshapeFeatures(*d, m->outputShape(in).withoutFirst(), m->layers()[std::size_t(in)]->name());
         }
+        // Whole batches only: a last, smaller batch is another shape, whose plan (and, on a CPU
+        // driver, machine code) would be made inside the timed loop.
+        if (train.size() >= batch) train = train.take(train.size() / batch * batch);
         train::TrainOptions opts;
         opts.epochs = 1 << 20;
         opts.maxSteps = steps;
