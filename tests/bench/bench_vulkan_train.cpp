@@ -37,6 +37,21 @@ data::Dataset synthetic(const Shape& sample, int64_t n, uint64_t seed) {
     return d;
 }
 
+// Runs `body`, which fills `out`, and prints `out` as one JSON line, with "error" when it threw;
+// the exit status says which.
+template <typename Body>
+int printJsonRun(nlohmann::json& out, Body body) {
+    int rc = 0;
+    try {
+        body();
+    } catch (const std::exception& e) {
+        out["error"] = e.what();
+        rc = 1;
+    }
+    std::cout << out.dump() << std::endl;
+    return rc;
+}
+
 double threadCpuSeconds() {
     timespec t{};
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
@@ -51,7 +66,7 @@ int runTrainDevice(const std::vector<std::string>& args) {
     const int threads = std::stoi(argValue(args, "--threads", "1"));
     std::string dataName = argValue(args, "--data", std::filesystem::exists(data::kFashionMnistDir) ? "fashion-mnist" : "synthetic");
     nlohmann::json out = {{"bench", "train-device"}, {"backend", backendName}, {"model", model}, {"batch", batch}, {"threads", threads}};
-    try {
+    return printJsonRun(out, [&] {
         std::unique_ptr<ir::Backend> be;
         gpu::VulkanBackend* vulkan = nullptr;
         if (backendName == "cpu") {
@@ -110,13 +125,7 @@ int runTrainDevice(const std::vector<std::string>& args) {
         out["samples_per_second"] = seconds > 0 ? samples / seconds : 0;
         out["test_accuracy"] = test.size() ? nlohmann::json(trainer.evaluate(test).accuracy) : nlohmann::json(nullptr);
         out["peak_rss_bytes"] = peakRssBytes();
-        std::cout << out.dump() << std::endl;
-        return 0;
-    } catch (const std::exception& e) {
-        out["error"] = e.what();
-        std::cout << out.dump() << std::endl;
-        return 1;
-    }
+    });
 }
 
 // strata-bench step-profile [--model mnist_cnn] [--batch 64] [--steps 20] [--device I] [--top 12]
@@ -129,7 +138,7 @@ int runStepProfile(const std::vector<std::string>& args) {
     const int64_t batch = std::stoll(argValue(args, "--batch", "64"));
     const auto top = std::size_t(std::stoul(argValue(args, "--top", "12")));
     nlohmann::json out = {{"bench", "step-profile"}, {"model", model}, {"batch", batch}};
-    try {
+    return printJsonRun(out, [&] {
         gpu::VulkanOptions o;
         o.device = std::stoi(argValue(args, "--device", "-1"));
         o.profile = true;
@@ -168,13 +177,7 @@ int runStepProfile(const std::vector<std::string>& args) {
         out["slowest"] = list;
         out["us_per_kernel"] = byKernel;
         out["peak_rss_bytes"] = peakRssBytes();
-        std::cout << out.dump() << std::endl;
-        return 0;
-    } catch (const std::exception& e) {
-        out["error"] = e.what();
-        std::cout << out.dump() << std::endl;
-        return 1;
-    }
+    });
 }
 
 const Register profileReg("step-profile",
