@@ -113,6 +113,11 @@ Table makeTable() {
         if (c.needs[0]) c.dx[0] = c.g.conv2dBackpropInput(c.dy[0], c.x(1), c.xs(0), p);
         if (c.needs[1]) c.dx[1] = c.g.conv2dBackpropFilter(c.x(0), c.dy[0], c.xs(1), p);
     });
+    set(OpKind::Conv2DBackpropInput, [](GradContext& c) { // y = A^T dy, A the convolution by w: dy' = A g
+        const Conv2DParams p = readConv2DAttrs(c.node.attrs);
+        if (c.needs[0]) c.dx[0] = c.g.conv2d(c.dy[0], c.x(1), p);
+        if (c.needs[1]) c.dx[1] = c.g.conv2dBackpropFilter(c.dy[0], c.x(0), c.xs(1), p);
+    });
     set(OpKind::MaxPool2D, [](GradContext& c) {
         c.dx[0] = c.g.maxPool2dGrad(c.x(0), c.dy[0], readPool2DAttrs(c.node.attrs));
     });

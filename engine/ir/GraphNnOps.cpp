@@ -27,6 +27,8 @@ ValueId Graph::conv2d(ValueId x, ValueId w, const Conv2DParams& p) {
 }
 
 ValueId Graph::conv2dBackpropInput(ValueId dy, ValueId w, const Shape& inputShape, const Conv2DParams& p) {
+    requireF32(*this, dy, "conv2d_backprop_input");
+    requireF32(*this, w, "conv2d_backprop_input");
     const Window2D win = conv2dWindow(inputShape, shape(w), p, "conv2d_backprop_input");
     requireShape(shape(dy), Shape{win.n, win.outH, win.outW, win.outC}, "conv2d_backprop_input dy");
     Attrs a;

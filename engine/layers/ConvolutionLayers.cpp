@@ -3,6 +3,8 @@
 #include "engine/Error.h"
 #include "engine/LayerRegistry.h"
 
+#include <algorithm>
+
 namespace strata::layers {
 
 int64_t windowOutputSize(int64_t in, int64_t k, int64_t stride, int64_t dilation, bool same, const char* axis) {
@@ -17,7 +19,13 @@ int64_t windowOutputSize(int64_t in, int64_t k, int64_t stride, int64_t dilation
 
 static const char* kImageShape = "(batch, height, width, channels)";
 
-Conv2D::Conv2D(const LayerTypeInfo& info, std::string name, nlohmann::json config)
+int64_t transposedOutputSize(int64_t in, int64_t k, int64_t stride, int64_t dilation, bool same) {
+    if (in == kUnknownDim) return kUnknownDim;
+    const int64_t span = (k - 1) * dilation + 1;
+    return same ? in * stride : in * stride + std::max<int64_t>(span - stride, 0);
+}
+
+ConvolutionLayer::ConvolutionLayer(const LayerTypeInfo& info, std::string name, nlohmann::json config)
     : Layer(info, std::move(name), std::move(config)), filters(intConfig("filters", 1)),
       kernelSize(pairConfig("kernel_size", 1)), strides(pairConfig("strides", 1)),
       dilation(pairConfig("dilation_rate", 1)), padding(choiceConfig("padding", {"valid", "same"})),
@@ -25,6 +33,21 @@ Conv2D::Conv2D(const LayerTypeInfo& info, std::string name, nlohmann::json confi
       kernelInit_(initializerConfig("kernel_initializer")), biasInit_(initializerConfig("bias_initializer")) {
     if ((strides[0] > 1 || strides[1] > 1) && (dilation[0] > 1 || dilation[1] > 1))
         configError("dilation_rate", "cannot be combined with strides > 1 (as in Keras)");
+}
+
+std::vector<VariableSpec> ConvolutionLayer::kernelAndBias(const Shape& k) const {
+    const int64_t area = k[0] * k[1], fanIn = area * k[2], fanOut = area * k[3];
+    std::vector<VariableSpec> v{{"kernel", k, true, kernelInit_, fanIn, fanOut}};
+    if (useBias) v.push_back({"bias", Shape{filters}, true, biasInit_, fanIn, fanOut});
+    return v;
+}
+
+std::string ConvolutionLayer::keyConfigText() const {
+    std::string s = std::to_string(filters) + " " + std::to_string(kernelSize[0]) + "×" + std::to_string(kernelSize[1]);
+    if (strides[0] != 1 || strides[1] != 1) s += " /" + std::to_string(strides[0]);
+    if (padding == "same") s += " same";
+    if (activation != "linear") s += " " + activation;
+    return s;
 }
 
 Shape Conv2D::outputShape(const std::vector<Shape>& inputs) const {
@@ -37,20 +60,20 @@ Shape Conv2D::outputShape(const std::vector<Shape>& inputs) const {
 }
 
 std::vector<VariableSpec> Conv2D::variableSpecs(const std::vector<Shape>& inputs) const {
-    const int64_t cin = inputs.at(0)[3];
-    const int64_t area = kernelSize[0] * kernelSize[1];
-    std::vector<VariableSpec> v{
-        {"kernel", Shape{kernelSize[0], kernelSize[1], cin, filters}, true, kernelInit_, area * cin, area * filters}};
-    if (useBias) v.push_back({"bias", Shape{filters}, true, biasInit_, area * cin, area * filters});
-    return v;
+    return kernelAndBias(Shape{kernelSize[0], kernelSize[1], inputs.at(0)[3], filters});
 }
 
-std::string Conv2D::keyConfigText() const {
-    std::string s = std::to_string(filters) + " " + std::to_string(kernelSize[0]) + "×" + std::to_string(kernelSize[1]);
-    if (strides[0] != 1 || strides[1] != 1) s += " /" + std::to_string(strides[0]);
-    if (padding == "same") s += " same";
-    if (activation != "linear") s += " " + activation;
-    return s;
+Shape Conv2DTranspose::outputShape(const std::vector<Shape>& inputs) const {
+    const Shape& in = inputs.at(0);
+    requireRank(in, 4, kImageShape);
+    if (!in.isKnown(3)) throw ShapeError("needs a known number of input channels, got " + in.toString());
+    const bool same = padding == "same";
+    return Shape{in[0], transposedOutputSize(in[1], kernelSize[0], strides[0], dilation[0], same),
+                 transposedOutputSize(in[2], kernelSize[1], strides[1], dilation[1], same), filters};
+}
+
+std::vector<VariableSpec> Conv2DTranspose::variableSpecs(const std::vector<Shape>& inputs) const {
+    return kernelAndBias(Shape{kernelSize[0], kernelSize[1], filters, inputs.at(0)[3]});
 }
 
 Pooling2D::Pooling2D(const LayerTypeInfo& info, std::string name, nlohmann::json config)
@@ -91,6 +114,9 @@ void registerConvolutionLayers(std::vector<LayerTypeInfo>& out) {
                     {"kernel_initializer", "glorot_uniform"},
                     {"bias_initializer", "zeros"}},
                    1, 1, {}, makeLayer<Conv2D>});
+    out.push_back({"Conv2DTranspose", "Convolution",
+                   "Transposed 2D convolution (deconvolution) over NHWC images: upsamples by strides, filters of kernel_size",
+                   out.back().defaults, 1, 1, {}, makeLayer<Conv2DTranspose>});
 }
 
 void registerPoolingLayers(std::vector<LayerTypeInfo>& out) {

@@ -61,12 +61,16 @@ public:
             ValueId y = ir::dense(g_, in[0], variable(l, "kernel"), d->useBias ? variable(l, "bias") : ir::kNoValue);
             return activate(y, d->activation);
         }
-        if (auto* c = dynamic_cast<const Conv2D*>(&l)) {
+        if (auto* c = dynamic_cast<const ConvolutionLayer*>(&l)) {
             ir::Conv2DParams p;
             p.strideH = c->strides[0], p.strideW = c->strides[1];
             p.dilationH = c->dilation[0], p.dilationW = c->dilation[1];
             p.padding = ir::parsePadding(c->padding);
-            ValueId y = g_.conv2d(in[0], variable(l, "kernel"), p);
+            // A transposed convolution is the input gradient of the Conv2D that maps its output
+            // back onto its input.
+            ValueId y = dynamic_cast<const Conv2DTranspose*>(&l)
+                            ? g_.conv2dBackpropInput(in[0], variable(l, "kernel"), l.outputShape({g_.shape(in[0])}), p)
+                            : g_.conv2d(in[0], variable(l, "kernel"), p);
             if (c->useBias) y = g_.add(y, variable(l, "bias"));
             return activate(y, c->activation);
         }

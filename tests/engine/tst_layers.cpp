@@ -28,6 +28,7 @@ nlohmann::json sampleConfig(const std::string& type) {
     if (type == "Input") return {{"shape", {28, 28, 1}}};
     if (type == "Dense") return {{"units", 7}, {"activation", "tanh"}, {"use_bias", false}};
     if (type == "Conv2D") return {{"filters", 5}, {"kernel_size", {3, 2}}, {"strides", {2, 2}}, {"padding", "same"}};
+    if (type == "Conv2DTranspose") return {{"filters", 6}, {"kernel_size", {2, 3}}, {"strides", {2, 1}}, {"use_bias", false}};
     if (type == "MaxPooling2D" || type == "AveragePooling2D") return {{"pool_size", {3, 3}}, {"strides", {1, 1}}};
     if (type == "GlobalAveragePooling2D") return {{"keepdims", true}};
     if (type == "Reshape") return {{"target_shape", {4, -1}}};
@@ -52,7 +53,7 @@ class TestLayers : public QObject {
     Q_OBJECT
 private slots:
     void registryHoldsEveryDesignType() {
-        const std::vector<std::string> expected{"Input", "Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D",
+        const std::vector<std::string> expected{"Input", "Dense", "Conv2D", "Conv2DTranspose", "MaxPooling2D", "AveragePooling2D",
                                                 "GlobalAveragePooling2D", "Flatten", "Reshape", "Dropout",
                                                 "BatchNormalization", "LayerNormalization", "Activation", "LeakyReLU",
                                                 "Add", "Multiply", "Concatenate", "Block"};
@@ -88,6 +89,8 @@ private slots:
         QCOMPARE(dense->countParams({Shape{None, 64}}).total(), int64_t(2080));
         auto conv = make("Conv2D", {{"filters", 32}, {"kernel_size", {3, 3}}});
         QCOMPARE(conv->countParams({Shape{None, 28, 28, 1}}).total(), int64_t(320));
+        auto deconv = make("Conv2DTranspose", {{"filters", 16}, {"kernel_size", {3, 3}}}); // 3*3*16*32 + 16
+        QCOMPARE(deconv->countParams({Shape{None, 7, 7, 32}}).total(), int64_t(4624));
         auto bn = make("BatchNormalization");
         ParamCounts c = bn->countParams({Shape{None, 32}});
         QCOMPARE(c.total(), int64_t(128));
@@ -114,6 +117,12 @@ private slots:
         row("conv same stride2", "Conv2D", R"({"filters":4,"strides":2,"padding":"same"})", "[[null,7,7,2]]", "[null,4,4,4]");
         row("conv dilated", "Conv2D", R"({"filters":4,"dilation_rate":2})", "[[null,9,9,1]]", "[null,5,5,4]");
         row("conv unknown spatial", "Conv2D", R"({"filters":4})", "[[null,null,null,3]]", "[null,null,null,4]");
+        // Keras' Conv2DTranspose: valid in*s + max(k - s, 0), same in*s.
+        row("deconv valid stride2", "Conv2DTranspose", R"({"filters":8,"strides":2})", "[[null,7,7,16]]", "[null,15,15,8]");
+        row("deconv same stride2", "Conv2DTranspose", R"({"filters":8,"strides":2,"padding":"same"})", "[[null,7,5,16]]", "[null,14,10,8]");
+        row("deconv kernel below stride", "Conv2DTranspose", R"({"filters":1,"kernel_size":2,"strides":3})", "[[null,4,4,2]]", "[null,12,12,1]");
+        row("deconv dilated", "Conv2DTranspose", R"({"filters":2,"dilation_rate":2})", "[[null,5,5,1]]", "[null,9,9,2]");
+        row("deconv unknown spatial", "Conv2DTranspose", R"({"filters":4})", "[[null,null,null,3]]", "[null,null,null,4]");
         row("maxpool", "MaxPooling2D", "{}", "[[null,13,13,3]]", "[null,6,6,3]");
         row("avgpool same", "AveragePooling2D", R"({"padding":"same"})", "[[null,7,7,3]]", "[null,4,4,3]");
         row("gap", "GlobalAveragePooling2D", "{}", "[[null,5,5,7]]", "[null,7]");
@@ -157,6 +166,8 @@ private slots:
         row("dense rank1", "Dense", "{}", "[[null]]", "rank >= 2");
         row("conv rank", "Conv2D", "{}", "[[null,3]]", "expects a 4D input");
         row("conv too small", "Conv2D", R"({"kernel_size":5})", "[[null,3,3,1]]", "does not fit the input height of 3");
+        row("deconv rank", "Conv2DTranspose", "{}", "[[null,3,3]]", "expects a 4D input");
+        row("deconv unknown channels", "Conv2DTranspose", "{}", "[[null,3,3,null]]", "known number of input channels");
         row("add mismatch", "Add", "{}", "[[null,3],[null,4]]", "same shape, got [(None, 3), (None, 4)]");
         row("concat mismatch", "Concatenate", "{}", "[[null,2,3],[null,4,3]]", "agree on every axis but -1");
         row("reshape count", "Reshape", R"({"target_shape":[5,5]})", "[[null,24]]", "cannot reshape (None, 24)");
@@ -187,6 +198,9 @@ private slots:
         QTest::newRow("unknown key") << "Dense" << R"({"unit":3})" << "unknown config key 'unit' for Dense";
         QTest::newRow("wrong kind") << "Dense" << R"({"units":"many"})" << "units: expected an integer, got a string";
         QTest::newRow("padding") << "Conv2D" << R"({"padding":"full"})" << "padding: must be one of valid, same";
+        QTest::newRow("deconv padding") << "Conv2DTranspose" << R"({"padding":"full"})" << "padding: must be one of valid, same";
+        QTest::newRow("deconv output_padding") << "Conv2DTranspose" << R"({"output_padding":1})" << "unknown config key 'output_padding' for Conv2DTranspose";
+        QTest::newRow("deconv strides and dilation") << "Conv2DTranspose" << R"({"strides":2,"dilation_rate":2})" << "dilation_rate: cannot be combined with strides > 1";
         QTest::newRow("rate") << "Dropout" << R"({"rate":1.5})" << "rate: must be in [0, 1)";
         QTest::newRow("leaky alpha kind") << "LeakyReLU" << R"({"alpha":"small"})" << "alpha: expected a number, got a string";
         QTest::newRow("leaky unknown key") << "LeakyReLU" << R"({"negative_slope":0.1})" << "unknown config key 'negative_slope' for LeakyReLU (known keys: alpha)";
@@ -282,6 +296,54 @@ private slots:
             QVERIFY2(std::abs(out[0].values()[i] - y) <= 1e-6, qPrintable(QString("y[%1] = %2, expected %3").arg(i).arg(out[0].values()[i]).arg(y)));
             QVERIFY2(std::abs(out[1].values()[i] - dx) <= 1e-6, qPrintable(QString("dx[%1] = %2, expected %3").arg(i).arg(out[1].values()[i]).arg(dx)));
         }
+    }
+
+    // A 2x2 kernel with stride 2 stamps one scaled copy of the kernel per input pixel, plus the
+    // bias; the kernel's gradient of sum(y * w) is then sum over pixels of x * w's block. Kernel
+    // (kh, kw, filters, in_channels) as in Keras, and the traced op is conv2d_backprop_input.
+    void conv2dTransposeForwardAndGradient() {
+        auto model = Model::fromSpec(ModelSpec::fromJson(nlohmann::json::parse(R"({"format": "strata.model/1", "name": "m",
+            "layers": [{"name": "x", "type": "Input", "config": {"shape": [2, 2, 1]}},
+                       {"name": "up", "type": "Conv2DTranspose", "config": {"filters": 2, "kernel_size": 2, "strides": 2}}]})")));
+        model->build(0);
+        Variable* kernel = model->findVariable("up/kernel");
+        Variable* bias = model->findVariable("up/bias");
+        QVERIFY(kernel && bias);
+        QCOMPARE(kernel->shape(), (Shape{2, 2, 2, 1}));
+        const std::vector<float> k = {1, -1, 2, -2, 3, -3, 4, -4}; // [kh][kw][filter]: filter 1 is -filter 0
+        const std::vector<float> xs = {1.0f, 2.0f, -0.5f, 3.0f};  // (1, 2, 2, 1)
+        const Shape yShape{1, 4, 4, 2};
+        std::vector<float> ws(16 * 2);
+        for (std::size_t i = 0; i < ws.size(); ++i) ws[i] = float(i % 5) - 1.5f;
+        train::TracedModel t = train::traceModel(*model, {{Shape{1, 2, 2, 1}}, false}, 0);
+        ir::Graph& g = t.graph;
+        QCOMPARE(g.shape(t.outputs[0]), yShape);
+        bool transposed = false;
+        for (int32_t n = 0; n < g.nodeCount(); ++n) transposed |= g.node(n).op == ir::OpKind::Conv2DBackpropInput;
+        QVERIFY(transposed);
+        const ir::ValueId loss = g.reduceSumAll(g.mul(t.outputs[0], g.constant(Tensor::fromVector(yShape, ws))));
+        const ir::ValueId kv = g.variable(kernel->path(), kernel->shape(), DType::F32);
+        const std::vector<ir::ValueId> grads = ir::gradients(g, loss, {kv});
+        cpu::CpuBackend be;
+        be.setVariable(kernel->path(), Tensor::fromVector(kernel->shape(), k));
+        be.setVariable(bias->path(), Tensor::fromVector(Shape{2}, std::vector<float>{0.5f, -0.25f}));
+        auto plan = be.prepare(g, {t.outputs[0], grads[0]});
+        auto out = be.run(*plan, {{"x", Tensor::fromVector(Shape{1, 2, 2, 1}, xs)}});
+        std::vector<double> dk(8, 0.0);
+        for (int ih = 0; ih < 2; ++ih)
+            for (int iw = 0; iw < 2; ++iw)
+                for (int kh = 0; kh < 2; ++kh)
+                    for (int kw = 0; kw < 2; ++kw)
+                        for (int f = 0; f < 2; ++f) {
+                            const int o = ((ih * 2 + kh) * 4 + iw * 2 + kw) * 2 + f, ki = (kh * 2 + kw) * 2 + f;
+                            const double y = xs[std::size_t(ih * 2 + iw)] * k[std::size_t(ki)] + (f == 0 ? 0.5 : -0.25);
+                            QVERIFY2(std::abs(out[0].values()[std::size_t(o)] - y) <= 1e-6,
+                                     qPrintable(QString("y[%1] = %2, expected %3").arg(o).arg(out[0].values()[std::size_t(o)]).arg(y)));
+                            dk[std::size_t(ki)] += xs[std::size_t(ih * 2 + iw)] * ws[std::size_t(o)];
+                        }
+        for (std::size_t i = 0; i < dk.size(); ++i)
+            QVERIFY2(std::abs(out[1].values()[i] - dk[i]) <= 1e-5,
+                     qPrintable(QString("dkernel[%1] = %2, expected %3").arg(i).arg(out[1].values()[i]).arg(dk[i])));
     }
 
     void buildIsDeferredToFirstCall() {

@@ -41,6 +41,18 @@ inline OpCase convCase(const std::string& name, Shape x, Shape w, int64_t stride
             [=](const Inputs& t) { return conv2dRef(t[0], t[1], stride, stride, dilation, dilation, same); }};
 }
 
+// A transposed convolution (the layer Conv2DTranspose): conv2d_backprop_input as an op of its
+// own, x (N, H, W, Cx) and w (kh, kw, Cy, Cx) onto y of shape ys, with its gradients.
+inline OpCase convTransposeCase(const std::string& name, Shape x, Shape w, Shape ys, int64_t stride, int64_t dilation, bool same) {
+    Conv2DParams p;
+    p.strideH = p.strideW = stride;
+    p.dilationH = p.dilationW = dilation;
+    p.padding = same ? Padding::Same : Padding::Valid;
+    return {name, {Input{x}, Input{w}},
+            [p, ys](Graph& g, const std::vector<ValueId>& v) { return g.conv2dBackpropInput(v[0], v[1], ys, p); },
+            [=](const Inputs& t) { return conv2dTransposeRef(t[0], t[1], ys, stride, dilation, same); }};
+}
+
 inline OpCase poolCase(const std::string& name, Shape x, int64_t k, int64_t s, bool same, bool max) {
     Pool2DParams p;
     p.poolH = p.poolW = k;
@@ -82,6 +94,11 @@ inline std::vector<OpCase> nnCases() {
     c.push_back(poolCase("max_pool_valid_c4", {2, 4, 4, 4}, 2, 2, false, true));
     c.push_back(poolCase("max_pool_same_stride2_c8", {1, 5, 5, 8}, 3, 2, true, true));
     c.push_back(poolCase("avg_pool_same_c4", {1, 5, 5, 4}, 3, 2, true, false));
+
+    c.push_back(convTransposeCase("conv2d_transpose_valid_stride2", {2, 3, 3, 2}, {3, 3, 3, 2}, {2, 7, 7, 3}, 2, 1, false));
+    c.push_back(convTransposeCase("conv2d_transpose_same_stride2", {1, 3, 4, 3}, {3, 3, 2, 3}, {1, 6, 8, 2}, 2, 1, true));
+    c.push_back(convTransposeCase("conv2d_transpose_kernel_below_stride", {1, 2, 2, 1}, {2, 2, 2, 1}, {1, 6, 6, 2}, 3, 1, false));
+    c.push_back(convTransposeCase("conv2d_transpose_dilated_c4", {1, 4, 4, 4}, {3, 3, 4, 4}, {1, 8, 8, 4}, 1, 2, false));
 
     constexpr uint64_t seed = 1234;
     c.push_back({"dropout_fixed_mask", {Input{{4, 8}}},

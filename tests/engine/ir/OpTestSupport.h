@@ -144,6 +144,29 @@ inline Ref conv2dRef(const Tensor& x, const Tensor& w, int64_t sh, int64_t sw, i
     return r;
 }
 
+// The transposed convolution (conv2d_backprop_input): every x[n, oh, ow, co] spreads over the
+// window of the output y (shape yShape) that the forward convolution would have read.
+inline Ref conv2dTransposeRef(const Tensor& x, const Tensor& w, const Shape& ys, int64_t s, int64_t d, bool same) {
+    const Shape& xs = x.shape();
+    const Shape& ws = w.shape();
+    const Axis ah = windowAxis(ys[1], ws[0], s, d, same), aw = windowAxis(ys[2], ws[1], s, d, same);
+    Ref r(std::size_t(ys.numElements()), 0.0);
+    for (int64_t n = 0; n < xs[0]; ++n)
+        for (int64_t oh = 0; oh < ah.out; ++oh)
+            for (int64_t ow = 0; ow < aw.out; ++ow)
+                for (int64_t kh = 0; kh < ws[0]; ++kh)
+                    for (int64_t kw = 0; kw < ws[1]; ++kw) {
+                        const int64_t ih = oh * s - ah.pad + kh * d, iw = ow * s - aw.pad + kw * d;
+                        if (ih < 0 || ih >= ys[1] || iw < 0 || iw >= ys[2]) continue;
+                        for (int64_t ci = 0; ci < ys[3]; ++ci)
+                            for (int64_t co = 0; co < xs[3]; ++co)
+                                r[std::size_t(((n * ys[1] + ih) * ys[2] + iw) * ys[3] + ci)] +=
+                                    at(x, ((n * xs[1] + oh) * xs[2] + ow) * xs[3] + co) *
+                                    at(w, ((kh * ws[1] + kw) * ws[2] + ci) * ws[3] + co);
+                    }
+    return r;
+}
+
 inline Ref poolRef(const Tensor& x, int64_t k, int64_t s, bool same, bool max) {
     const Shape& xs = x.shape();
     const Axis ah = windowAxis(xs[1], k, s, 1, same), aw = windowAxis(xs[2], k, s, 1, same);
