@@ -7,34 +7,92 @@
 #include "app/gui/project/ExampleProject.h"
 
 #include <QApplication>
+#include <QCoreApplication>
 #include <QCommandLineParser>
 #include <QSettings>
 
 #include <cstdio>
+#include <cstring>
+#include <initializer_list>
 
 using namespace strata::gui;
 
-int main(int argc, char** argv) {
-    QApplication app(argc, argv);
-    QApplication::setApplicationName("strata");
-    QApplication::setApplicationDisplayName("Strata");
-    QApplication::setApplicationVersion(STRATA_VERSION);
-    QApplication::setDesktopFileName("strata");
+namespace {
 
-    QCommandLineParser cli;
-    cli.setApplicationDescription("Strata: author neural networks visually.");
-    cli.addHelpOption();
-    cli.addVersionOption();
-    QCommandLineOption screenshot("screenshot", "Render the window at 1600x1000 into OUT.png and exit.", "OUT.png");
-    QCommandLineOption show("show", "With --screenshot: what to show: editor, summary, train (the Train panel after "
+struct Options {
+    QCommandLineOption screenshot{"screenshot", "Render the window at 1600x1000 into OUT.png and exit (works without a "
+                                                "display: it then renders offscreen).", "OUT.png"};
+    QCommandLineOption show{"show",
+                            "With --screenshot: what to show: editor, summary, train (the Train panel after "
                             "training the open model briefly), runs (the runs stored in the project), export (the Export "
                             "Model dialog after a brief training), graph (the model inspector's traced graph of the open model) or step "
                             "(its whole training step: loss, gradients, updates).",
-                            "editor|summary|train|runs|export|graph|step", "editor");
-    QCommandLineOption theme("theme", "system, light or dark (default: the saved choice).", "theme");
-    cli.addOptions({screenshot, show, theme});
+                            "editor|summary|train|runs|export|graph|step", "editor"};
+    QCommandLineOption theme{"theme", "system, light or dark (default: the saved choice).", "theme"};
+};
+
+void setUp(QCommandLineParser& cli, Options& o) {
+    QCoreApplication::setApplicationName("strata");
+    QCoreApplication::setApplicationVersion(STRATA_VERSION);
+    cli.setApplicationDescription("Strata: author neural networks visually.");
+    cli.addHelpOption();
+    cli.addVersionOption();
+    cli.addOptions({o.screenshot, o.show, o.theme});
     cli.addPositionalArgument("project", "A .strata project to open (default: the example project).", "[PROJECT.strata]");
+}
+
+bool hasArgument(int argc, char** argv, std::initializer_list<const char*> names) {
+    for (int i = 1; i < argc; ++i)
+        for (const char* n : names)
+            if (std::strcmp(argv[i], n) == 0 || (std::strncmp(argv[i], n, std::strlen(n)) == 0 && argv[i][std::strlen(n)] == '='))
+                return true;
+    return false;
+}
+
+bool hasDisplay() {
+    return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") ||
+           !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    // --help, --version and a bad option answer without a window system; a screenshot renders
+    // offscreen when there is no display.
+    if (hasArgument(argc, argv, {"--help", "-h", "-?", "--help-all", "--version", "-v"})) {
+        QCoreApplication core(argc, argv);
+        QCommandLineParser cli;
+        Options o;
+        setUp(cli, o);
+        cli.process(core); // prints and exits
+        return 0;
+    }
+    if (!hasDisplay()) {
+        {
+            QCoreApplication core(argc, argv);
+            QCommandLineParser cli;
+            Options o;
+            setUp(cli, o);
+            if (!cli.parse(QCoreApplication::arguments())) {
+                std::fprintf(stderr, "strata: %s\n", qPrintable(cli.errorText()));
+                return 2;
+            }
+        }
+        if (!hasArgument(argc, argv, {"--screenshot"})) {
+            std::fprintf(stderr, "strata: no display (DISPLAY and WAYLAND_DISPLAY are not set). Run it in a desktop session; on a "
+                                 "server use strata-cli, or 'strata --screenshot OUT.png' to render offscreen.\n");
+            return 2;
+        }
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    }
+    QApplication app(argc, argv);
+    QApplication::setApplicationDisplayName("Strata");
+    QApplication::setDesktopFileName("strata");
+    QCommandLineParser cli;
+    Options o;
+    setUp(cli, o);
     cli.process(app);
+    const QCommandLineOption &screenshot = o.screenshot, &show = o.show, &theme = o.theme;
 
     QString themeName = cli.isSet(theme) ? cli.value(theme) : QSettings().value("theme", "system").toString();
     Theme::apply(Theme::fromString(themeName));

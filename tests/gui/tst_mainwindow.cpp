@@ -14,6 +14,7 @@
 #include <QAction>
 #include <QImage>
 #include <QMenuBar>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QUndoStack>
 
@@ -110,6 +111,47 @@ private slots:
         QCOMPARE(img.size(), QSize(1600, 1000));
         QVERIFY(renderScreenshot(w, dir.filePath("summary.png"), "summary"));
         QVERIFY(QImage(dir.filePath("summary.png")).width() == 1600);
+    }
+
+    // The binary on a machine without a display: --help and --version answer, a bad option is
+    // named, a plain start says why it cannot open a window, and --screenshot renders offscreen.
+    void binaryWithoutDisplay() {
+        QTemporaryDir dir;
+        const QString project = dir.filePath("examples.strata");
+        ExampleProject::build(test::resources() + "/examples", project);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const char* v : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) env.remove(v);
+        env.insert("HOME", dir.path());
+        env.insert("XDG_DATA_HOME", dir.filePath("data"));
+        env.insert("XDG_CONFIG_HOME", dir.filePath("config"));
+        struct Result {
+            int code;
+            QString out, err;
+        };
+        auto run = [&](const QStringList& args) {
+            QProcess p;
+            p.setProcessEnvironment(env);
+            p.start(STRATA_GUI_EXE, args);
+            if (!p.waitForFinished(60000)) p.kill();
+            return Result{p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+                          QString::fromUtf8(p.readAllStandardError())};
+        };
+        Result help = run({"--help"});
+        QCOMPARE(help.code, 0);
+        QVERIFY2(help.out.contains("--screenshot") && help.out.contains("PROJECT.strata"), qPrintable(help.out));
+        Result version = run({"--version"});
+        QCOMPARE(version.code, 0);
+        QVERIFY2(version.out.startsWith("strata "), qPrintable(version.out));
+        Result bad = run({"--bogus"});
+        QCOMPARE(bad.code, 2);
+        QVERIFY2(bad.err.contains("Unknown option 'bogus'"), qPrintable(bad.err));
+        Result plain = run({project});
+        QCOMPARE(plain.code, 2);
+        QVERIFY2(plain.err.contains("no display") && plain.err.contains("--screenshot"), qPrintable(plain.err));
+        const QString shot = dir.filePath("shot.png");
+        Result rendered = run({"--screenshot", shot, "--show", "summary", project});
+        QVERIFY2(rendered.code == 0, qPrintable(rendered.err));
+        QCOMPARE(QImage(shot).size(), QSize(1600, 1000));
     }
 };
 
