@@ -468,7 +468,7 @@ int predictCommand(const std::vector<std::string>& args, std::ostream& out, std:
 // ---- evaluate
 
 int evaluateCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    Args a(args, {"--regression"}, {"--data", "--label", "--split", "--batch", "--loss", "--model", "--checkpoint", "--threads", "--device"});
+    Args a(args, {"--regression", "--reconstruct"}, {"--data", "--label", "--split", "--batch", "--loss", "--model", "--checkpoint", "--threads", "--device"});
     if (!a.ok() || a.positional().size() != 1 || !a.hasValue("--data")) {
         err << "strata-cli evaluate: " << (!a.ok() ? a.error() : a.positional().size() != 1 ? "expected one DIR or P.strata" : "--data NAME is required")
             << " (see --help)\n";
@@ -488,7 +488,9 @@ int evaluateCommand(const std::vector<std::string>& args, std::ostream& out, std
         opts.fromLogits = r.training.value("from_logits", false);
         const int64_t trainedBatch = r.training.value("batch_size", int64_t(32));
         opts.batchSize = std::max<int64_t>(1, a.hasValue("--batch") ? std::atoll(a.value("--batch").c_str()) : trainedBatch);
-        data::DataSource source{a.value("--data"), a.value("--label", ""), a.has("--regression")};
+        // An autoencoder's run (reconstruct) is evaluated against its inputs again.
+        data::DataSource source{a.value("--data"), a.value("--label", ""), a.has("--regression"),
+                                a.has("--reconstruct") || r.training.value("reconstruct", false)};
         if (data::isCsvSource(source.name) && !a.hasValue("--label") && !a.has("--regression")) {
             // The run's own target column, when the checkpoint's run trained on a CSV table.
             source.label = r.training.value("label", std::string());
@@ -498,6 +500,7 @@ int evaluateCommand(const std::vector<std::string>& args, std::ostream& out, std
         data::Dataset& d = split == "test" ? splits.test : split == "validation" ? splits.validation : splits.train;
         const int in = r.model->inputIndices()[0];
         data::reshapeFeatures(d, r.model->outputShape(in).withoutFirst(), r.model->layers()[in]->name());
+        data::reshapeTargets(d, r.model->outputShape(r.model->outputIndices()[0]).withoutFirst());
         train::Trainer trainer(*r.model, *backend, opts);
         const train::EvalResult e = trainer.evaluate(d);
         auto metric = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
@@ -563,6 +566,7 @@ void addProjectCommands(std::vector<Command>& out) {
                    "split, source. The loss is the one the model was trained with, when known.\n"
                    "  --data NAME         digits | iris | wine | fashion-mnist | mnist:DIR | FILE.csv\n"
                    "  --label COLUMN, --regression   CSV: the target column and kind (default: the run's)\n"
+                   "  --reconstruct       the target is the input itself (default: the run's)\n"
                    "  --split S           test (default) | validation | train\n"
                    "  --loss NAME         override the loss\n"
                    "  --model NAME, --checkpoint ID|latest   for a project file (default: the latest checkpoint)\n"

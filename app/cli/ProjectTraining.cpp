@@ -50,6 +50,7 @@ nlohmann::json hyperparametersOf(const train::TrainOptions& o, const data::DataS
         hp["label"] = dataset.label;
         hp["regression"] = dataset.regression;
     }
+    if (dataset.reconstruct) hp["reconstruct"] = true;
     return hp;
 }
 
@@ -123,6 +124,7 @@ ProjectTraining::ProjectTraining(ProjectTrainingOptions options) : options_(std:
     runDataset_.name = run->hyperparameters.value("dataset", run->datasetName);
     runDataset_.label = run->hyperparameters.value("label", std::string());
     runDataset_.regression = run->hyperparameters.value("regression", false);
+    runDataset_.reconstruct = run->hyperparameters.value("reconstruct", false);
     hyperparameters_ = run->hyperparameters;
     versionId_ = run->modelVersionId;
     runId_ = run->id;

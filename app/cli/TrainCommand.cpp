@@ -39,7 +39,7 @@ bool parseNumber(const std::string& text, double& out) {
 }
 
 int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    std::vector<std::string> flags = {"--json", "--quiet", "--regression"};
+    std::vector<std::string> flags = {"--json", "--quiet", "--regression", "--reconstruct"};
     std::vector<std::string> options = {"--data", "--label", "--epochs", "--batch", "--optimizer", "--lr", "--loss", "--seed", "--threads", "--device", "--steps"};
     flags.insert(flags.end(), projectTrainingFlags().begin(), projectTrainingFlags().end());
     options.insert(options.end(), projectTrainingOptions().begin(), projectTrainingOptions().end());
@@ -55,7 +55,11 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
         err << "strata-cli train: --data NAME is required (digits, iris, wine, fashion-mnist, mnist:DIR, FILE.csv)\n";
         return 2;
     }
-    data::DataSource source{a.value("--data"), a.value("--label", ""), a.has("--regression")};
+    data::DataSource source{a.value("--data"), a.value("--label", ""), a.has("--regression"), a.has("--reconstruct")};
+    if (source.regression && source.reconstruct) {
+        err << "strata-cli train: --regression and --reconstruct exclude each other (--reconstruct: the target is the input)\n";
+        return 2;
+    }
     if (!source.name.empty() && !data::isCsvSource(source.name) && (a.hasValue("--label") || source.regression)) {
         err << "strata-cli train: --label and --regression apply to CSV tables (--data FILE.csv), not to '" << source.name << "'\n";
         return 2;
@@ -112,7 +116,7 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     opts.batchSize = batch;
     opts.seed = uint64_t(seed);
     opts.maxSteps = steps;
-    opts.loss = a.value("--loss", source.regression ? "mean_squared_error" : "sparse_categorical_crossentropy");
+    opts.loss = a.value("--loss", source.regression || source.reconstruct ? "mean_squared_error" : "sparse_categorical_crossentropy");
     opts.optimizer = ir::OptimizerConfig::defaults(a.value("--optimizer", "adam"));
     if (a.hasValue("--lr")) {
         double lr = 0;
@@ -128,7 +132,10 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     const int in = model->inputIndices()[0];
     const Shape sample = model->outputShape(in).withoutFirst();
     for (data::Dataset* d : {&splits.train, &splits.validation, &splits.test})
-        if (d->size() > 0) data::reshapeFeatures(*d, sample, model->layers()[in]->name());
+        if (d->size() > 0) {
+            data::reshapeFeatures(*d, sample, model->layers()[in]->name());
+            data::reshapeTargets(*d, model->outputShape(model->outputIndices()[0]).withoutFirst());
+        }
 
     model->build(opts.seed);
     if (project) err << project->begin(*model, *backend, opts, splits.train, source) << "\n";
@@ -207,6 +214,8 @@ void addTrainCommands(std::vector<Command>& out) {
                    "  --label COLUMN      CSV: the target column, a header name or a 0-based index\n"
                    "                      (default: the last column); class names or integers 0, 1, ...\n"
                    "  --regression        CSV: the target is a real value (default loss: mean_squared_error)\n"
+                   "  --reconstruct       every sample is its own target: an autoencoder whose output has the\n"
+                   "                      input's size (default loss: mean_squared_error; labels unused)\n"
                    "  --epochs N          passes over the training split (default 1)\n"
                    "  --batch B           batch size (default 32)\n"
                    "  --optimizer NAME    sgd | adam | adamw | rmsprop (default adam, Keras defaults)\n"

@@ -139,6 +139,19 @@ void reshapeFeatures(Dataset& data, const Shape& modelInputShape, const std::str
     data.x.reshape(modelInputShape.prepended(data.size()));
 }
 
+void useInputsAsTargets(Dataset& data) {
+    data.y = data.x; // a copy: x may be reshaped to the model input, y to its output
+    data.numClasses = 0;
+    data.classNames.clear();
+}
+
+void reshapeTargets(Dataset& data, const Shape& modelOutputShape) {
+    if (data.isClassification() || !modelOutputShape.isFullyKnown()) return;
+    const Shape have = data.targetShape();
+    if (have != modelOutputShape && have.numElements() == modelOutputShape.numElements())
+        data.y.reshape(modelOutputShape.prepended(data.size()));
+}
+
 void checkLabelRange(const Dataset& data, int64_t modelClasses) {
     if (!data.isClassification()) return;
     if (const int64_t bad = firstLabelOutside(data, modelClasses); bad >= 0)

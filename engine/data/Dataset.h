@@ -45,6 +45,16 @@ Dataset datasetFromArrays(std::string name, Tensor x, Tensor y);
 // dataset's shape as it is. Throws StrataError naming both shapes otherwise.
 void reshapeFeatures(Dataset& data, const Shape& modelInputShape, const std::string& inputName);
 
+// An autoencoder's data: every sample is its own target (y = x as real values; the class labels
+// are dropped).
+void useInputsAsTargets(Dataset& data);
+
+// Reshapes every real-valued target to the model output's shape (batch dimension excluded) when
+// the element counts agree, as reshapeFeatures does for inputs (an autoencoder reading flat
+// pixels that outputs an image). Leaves class labels and targets of another size alone: the
+// trainer then names the mismatch.
+void reshapeTargets(Dataset& data, const Shape& modelOutputShape);
+
 // Checks that every label lies in [0, modelClasses); throws StrataError naming the first
 // offending label value and its sample index. Does nothing for regression datasets.
 void checkLabelRange(const Dataset& data, int64_t modelClasses);

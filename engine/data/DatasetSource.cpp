@@ -43,10 +43,19 @@ DatasetSplits loadCsvSplits(const std::filesystem::path& file, const CsvOptions&
 }
 
 DatasetSplits loadDataSource(const DataSource& source, uint64_t seed) {
-    if (isCsvSource(source.name)) return loadCsvSplits(csvPathOf(source.name), csvOptionsFor(source.label, source.regression), seed);
-    if (!source.label.empty() || source.regression)
-        throw StrataError("dataset '" + source.name + "' is built in: a label column or a regression target applies to CSV tables only");
-    return loadBuiltinDataset(source.name, seed);
+    if (source.reconstruct && source.regression)
+        throw StrataError("dataset '" + source.name + "': reconstructing the input and a regression target exclude each other");
+    DatasetSplits splits;
+    if (isCsvSource(source.name)) {
+        splits = loadCsvSplits(csvPathOf(source.name), csvOptionsFor(source.label, source.regression), seed);
+    } else {
+        if (!source.label.empty() || source.regression)
+            throw StrataError("dataset '" + source.name + "' is built in: a label column or a regression target applies to CSV tables only");
+        splits = loadBuiltinDataset(source.name, seed);
+    }
+    if (source.reconstruct)
+        for (Dataset* d : {&splits.train, &splits.validation, &splits.test}) useInputsAsTargets(*d);
+    return splits;
 }
 
 } // namespace strata::data

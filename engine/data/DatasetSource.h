@@ -23,6 +23,8 @@ struct DataSource {
     // empty: the last column.
     std::string label;
     bool regression = false; // CSV only: the target is a real value (y of shape (N, 1))
+    // Any dataset: every sample is its own target (an autoencoder); labels are dropped.
+    bool reconstruct = false;
 };
 
 bool isCsvSource(const std::string& name);
@@ -32,7 +34,7 @@ CsvOptions csvOptionsFor(const std::string& label, bool regression);
 DatasetSplits loadCsvSplits(const std::filesystem::path& file, const CsvOptions& options,
                             uint64_t seed = kDefaultValidationSeed);
 // Throws StrataError naming the dataset, file and line; a label or regression given for a
-// built-in dataset is an error too.
+// built-in dataset is an error too, and so is reconstruct with regression.
 DatasetSplits loadDataSource(const DataSource& source, uint64_t seed = kDefaultValidationSeed);
 
 } // namespace strata::data

@@ -28,6 +28,7 @@ private slots:
         QTest::newRow("mnist_cnn") << "mnist_cnn.json" << qint64(34826) << qint64(0) << "[null,10]";
         QTest::newRow("two_branch") << "two_branch.json" << qint64(10282) << qint64(128) << "[null,10]";
         QTest::newRow("autoencoder") << "autoencoder.json" << qint64(4744) << qint64(0) << "[null,64]";
+        QTest::newRow("fashion_autoencoder") << "fashion_autoencoder.json" << qint64(3217) << qint64(0) << "[null,28,28,1]";
     }
     void summaryJsonOnExamples() {
         QFETCH(QString, file);
@@ -58,7 +59,7 @@ private slots:
     }
 
     void checkAcceptsExamples() {
-        for (const char* f : {"digits_mlp.json", "fashion_mlp.json", "mnist_cnn.json", "two_branch.json", "autoencoder.json"}) {
+        for (const char* f : {"digits_mlp.json", "fashion_mlp.json", "mnist_cnn.json", "two_branch.json", "autoencoder.json", "fashion_autoencoder.json"}) {
             auto r = run({"check", example(f)});
             QVERIFY2(r.code == 0, (f + (": " + r.out)).c_str());
             QVERIFY(QString::fromStdString(r.out).contains("valid"));

@@ -6,6 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <sstream>
+
 using namespace strata::cli;
 using namespace strata::cli::test;
 
@@ -129,6 +132,30 @@ private slots:
         QVERIFY2(mae < 0.05, r.out.c_str());
     }
 
+    // --reconstruct: the example autoencoder learns to give back its digits (its loss falls well
+    // below the first epoch's), the run records it, and evaluate reads it back from the project.
+    void autoencoderReconstructsItsInput() {
+        QTemporaryDir dir;
+        const std::string project = dir.filePath("ae.strata").toStdString();
+        auto r = run({"train", example("autoencoder.json"), "--data", "digits", "--reconstruct", "--epochs", "15", "--json",
+                      "--project", project});
+        QVERIFY2(r.code == 0, r.err.c_str());
+        std::vector<nlohmann::json> lines;
+        std::istringstream in(r.out);
+        for (std::string line; std::getline(in, line);)
+            if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
+        QCOMPARE(lines.size(), std::size_t(16));
+        QVERIFY(lines.front()["accuracy"].is_null()); // no classes to count
+        const double first = lines.front()["loss"].get<double>(), last = lines[14]["loss"].get<double>();
+        QVERIFY2(last < 0.5 * first, r.out.c_str());
+        QVERIFY2(lines.back()["test_mae"].get<double>() < 0.2, r.out.c_str());
+        auto e = run({"evaluate", project, "--data", "digits"});
+        QVERIFY2(e.code == 0, e.err.c_str());
+        const auto ej = nlohmann::json::parse(e.out);
+        QVERIFY2(std::abs(ej["loss"].get<double>() - lines.back()["test_loss"].get<double>()) < 1e-4, e.out.c_str());
+        QVERIFY(ej["accuracy"].is_null());
+    }
+
     void badInputsGetClearMessages_data() {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<int>("code");
@@ -148,6 +175,8 @@ private slots:
                                        << 1 << "output 'decoder' of shape (None, 64)";
         QTest::newRow("label on a built-in dataset") << QStringList{"train", digits, "--data", "digits", "--label", "3"} << 2
                                                      << "--label and --regression apply to CSV tables";
+        QTest::newRow("regression and reconstruct") << QStringList{"train", digits, "--data", "digits", "--reconstruct", "--regression"}
+                                                    << 2 << "--regression and --reconstruct exclude each other";
         QTest::newRow("missing csv") << QStringList{"train", digits, "--data", "/nonexistent/t.csv"} << 1 << "/nonexistent/t.csv";
         QTest::newRow("missing package") << QStringList{"train", digits, "--data", "mnist:/nonexistent/dir"} << 1 << "/nonexistent/dir";
     }

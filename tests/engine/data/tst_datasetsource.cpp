@@ -62,6 +62,34 @@ private slots:
         }
         QCOMPARE(loadDataSource({"iris", "", false}).test.size(), int64_t(30));
     }
+
+    // An autoencoder's data: every split's targets are its inputs (real values, labels dropped),
+    // reshaped to the model's output when the sizes agree; regression and reconstruct exclude
+    // each other.
+    void reconstructMakesInputsTheTargets() {
+        DatasetSplits s = loadDataSource({"digits", "", false, true});
+        for (Dataset* d : {&s.train, &s.validation, &s.test}) {
+            QVERIFY(d->size() > 0);
+            QVERIFY(!d->isClassification());
+            QVERIFY(d->classNames.empty());
+            QCOMPARE(d->y.dtype(), DType::F32);
+            QCOMPARE(d->y.shape(), d->x.shape());
+            QVERIFY(std::equal(d->x.f32(), d->x.f32() + d->x.size(), d->y.f32()));
+        }
+        reshapeFeatures(s.train, Shape{8, 8, 1}, "image");
+        reshapeTargets(s.train, Shape{8, 8, 1});
+        QCOMPARE(s.train.y.shape(), (Shape{s.train.size(), 8, 8, 1}));
+        reshapeTargets(s.test, Shape{10}); // another size: left for the trainer to name
+        QCOMPARE(s.test.y.shape(), (Shape{s.test.size(), 64}));
+        try {
+            loadDataSource({"digits", "", true, true});
+            QFAIL("no error");
+        } catch (const StrataError& e) {
+            QVERIFY2(QString(e.what()).contains("exclude each other"), e.what());
+        }
+        const DatasetSplits labelled = loadDataSource({"digits", "", false});
+        QVERIFY(labelled.train.isClassification()); // reconstruct is off by default
+    }
 };
 
 QTEST_APPLESS_MAIN(TestDatasetSource)
