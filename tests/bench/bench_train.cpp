@@ -31,9 +31,14 @@ int run(const std::vector<std::string>& args) {
     auto m = Model::fromSpec(spec);
     m->build(seed);
     auto splits = data::loadBuiltinDataset(dataName);
+    // An autoencoder example learns to give back its input (strata-cli train --reconstruct).
+    const bool reconstruct = model.find("autoencoder") != std::string::npos;
     const int in = m->inputIndices()[0];
-    for (data::Dataset* d : {&splits.train, &splits.test})
+    for (data::Dataset* d : {&splits.train, &splits.test}) {
+        if (reconstruct) data::useInputsAsTargets(*d);
         data::reshapeFeatures(*d, m->outputShape(in).withoutFirst(), m->layers()[in]->name());
+        data::reshapeTargets(*d, m->outputShape(m->outputIndices()[0]).withoutFirst());
+    }
 
     cpu::CpuBackend backend(threads);
     train::TrainOptions opts;
@@ -41,6 +46,7 @@ int run(const std::vector<std::string>& args) {
     opts.maxSteps = steps;
     opts.batchSize = batch;
     opts.seed = seed;
+    if (reconstruct) opts.loss = "mean_squared_error";
     opts.optimizer = ir::OptimizerConfig::defaults("adam");
     opts.optimizer.learningRate = ir::LearningRateSchedule::constant(lr);
     train::Trainer trainer(*m, backend, opts);
@@ -56,7 +62,8 @@ int run(const std::vector<std::string>& args) {
                           {"steps", fit.steps},
                           {"samples_per_second", seconds > 0 ? samples / seconds : 0},
                           {"seconds", seconds},
-                          {"test_accuracy", test.accuracy},
+                          {"test_accuracy", reconstruct ? nlohmann::json(nullptr) : nlohmann::json(test.accuracy)},
+                          {"test_loss", test.loss},
                           {"peak_rss_bytes", peakRssBytes()}};
     if (steps < 0) out["epochs"] = epochs;
     std::cout << out.dump() << std::endl;
@@ -64,7 +71,7 @@ int run(const std::vector<std::string>& args) {
 }
 
 const strata::bench::Register reg("train",
-                                  "train an example on the CPU backend: --model fashion_mlp|mnist_cnn|digits_mlp "
+                                  "train an example on the CPU backend: --model fashion_mlp|mnist_cnn|digits_mlp|fashion_autoencoder "
                                   "[--threads T] [--epochs N | --steps N] [--batch B] [--lr X] [--seed S] [--data NAME]",
                                   run);
 

@@ -3,8 +3,9 @@
 
   /usr/bin/python3 tests/bench/train_vs_pytorch.py [--build build] [--repeats 3]
 
-For each case (fashion_mlp 2 epochs batch 64 Adam at 1 and 2 threads; mnist_cnn a fixed number
-of steps at 1 and 2 threads) it runs `strata-bench train` and tests/bench/reference/torch_train.py
+For each case (fashion_mlp 2 epochs batch 64 Adam at 1 and 2 threads; mnist_cnn and
+fashion_autoencoder (Conv2DTranspose decoder, mean squared error) a fixed number of steps at 1
+and 2 threads) it runs `strata-bench train` and tests/bench/reference/torch_train.py
 alternately, `--repeats` times each, and prints one JSON line per case with the medians:
   {"model", "threads", "strata_samples_per_second", "pytorch_samples_per_second", "ratio",
    "strata_peak_rss_bytes", "pytorch_peak_rss_bytes", "strata_test_accuracy", "pytorch_test_accuracy"}
@@ -36,6 +37,7 @@ def main():
     torch_script = os.path.join(HERE, "reference", "torch_train.py")
     cases = [("fashion_mlp", t, ["--epochs", "2"]) for t in (1, 2)]
     cases += [("mnist_cnn", t, ["--steps", str(args.cnn_steps)]) for t in (1, 2)]
+    cases += [("fashion_autoencoder", t, ["--steps", str(args.cnn_steps)]) for t in (1, 2)]
     env = dict(os.environ, OMP_WAIT_POLICY=os.environ.get("OMP_WAIT_POLICY", "PASSIVE"))
     for model, threads, length in cases:
         common = ["--model", model, "--threads", str(threads), "--batch", "64", "--lr", "0.001", "--seed", "0"] + length
@@ -52,6 +54,7 @@ def main():
             "strata_peak_rss_bytes": max(r["peak_rss_bytes"] for r in strata),
             "pytorch_peak_rss_bytes": max(r["peak_rss_bytes"] for r in torch),
             "strata_test_accuracy": strata[-1]["test_accuracy"], "pytorch_test_accuracy": torch[-1]["test_accuracy"],
+            "strata_test_loss": strata[-1].get("test_loss"), "pytorch_test_loss": torch[-1].get("test_loss"),
             "repeats": args.repeats}), flush=True)
 
 

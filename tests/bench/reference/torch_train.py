@@ -16,6 +16,9 @@ Models (Keras glorot_uniform weights, zero biases, softmax + cross-entropy on lo
                (Debian ships no MNIST digits package; --data-dir takes any IDX folder)
   digits_mlp   64 -> Dense 32 relu -> Dense 10                                 sklearn digits, /16,
                stratified 80/20 split (random_state=0)
+  fashion_autoencoder  Conv2D 16 3x3 /2 relu -> Conv2D 8 3x3 /2 relu -> ConvTranspose 8 3x3 x2 relu
+               -> ConvTranspose 16 3x3 x2 relu -> Conv2D 1 3x3 sigmoid, 28x28x1 -> 28x28x1, mean
+               squared error against the input itself                            Fashion-MNIST
 Data: apt-get install -y dataset-fashion-mnist (/usr/share/datasets/fashion-mnist/*-idx?-ubyte.gz).
 """
 import argparse
@@ -32,7 +35,7 @@ DIGITS_CSV = "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz
 
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", required=True, choices=["fashion_mlp", "mnist_cnn", "digits_mlp"])
+    ap.add_argument("--model", required=True, choices=["fashion_mlp", "mnist_cnn", "digits_mlp", "fashion_autoencoder"])
     ap.add_argument("--threads", type=int, default=1)
     group = ap.add_mutually_exclusive_group()
     group.add_argument("--epochs", type=int)
@@ -104,10 +107,18 @@ def build(model):
                             Flatten(), nn.Dropout(0.5), nn.Linear(64 * 5 * 5, 10))
     elif model == "digits_mlp":
         net = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
+    elif model == "fashion_autoencoder":
+        # Keras "same" with stride 2 pads 0 before and 1 after; torch pads 1 on both sides (a
+        # shifted window, the same sizes and cost). The transposed convolutions give 7 -> 14 -> 28.
+        net = nn.Sequential(nn.Conv2d(1, 16, 3, stride=2, padding=1), nn.ReLU(),
+                            nn.Conv2d(16, 8, 3, stride=2, padding=1), nn.ReLU(),
+                            nn.ConvTranspose2d(8, 8, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+                            nn.ConvTranspose2d(8, 16, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+                            nn.Conv2d(16, 1, 3, padding=1), nn.Sigmoid())
     else:
         raise SystemExit(f"unknown model {model}")
     for m in net.modules():
-        if isinstance(m, (nn.Linear, nn.Conv2d)):
+        if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
             nn.init.xavier_uniform_(m.weight)   # = Keras glorot_uniform (same fan_in/fan_out)
             nn.init.zeros_(m.bias)
     return net
@@ -117,7 +128,7 @@ def load(args):
     if args.model == "digits_mlp":
         return load_digits()
     xtr, ytr, xte, yte = load_idx_dir(args.data_dir)
-    if args.model == "mnist_cnn":
+    if args.model in ("mnist_cnn", "fashion_autoencoder"):
         xtr, xte = xtr[:, None], xte[:, None]    # N,1,28,28
     return xtr, ytr, xte, yte
 
@@ -128,9 +139,12 @@ def main(args):
     xtr, ytr, xte, yte = load(args)
     xtr, ytr = torch.from_numpy(np.ascontiguousarray(xtr)), torch.from_numpy(ytr)
     xte, yte = torch.from_numpy(np.ascontiguousarray(xte)), torch.from_numpy(yte)
+    autoencoder = args.model.endswith("autoencoder")
+    if autoencoder:
+        ytr, yte = xtr, xte                      # every image is its own target
     net = build(args.model)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-7)
-    loss_fn = nn.CrossEntropyLoss()
+    loss_fn = nn.MSELoss() if autoencoder else nn.CrossEntropyLoss()
     gen = torch.Generator().manual_seed(args.seed)
     n = len(xtr)
     steps_per_epoch = -(-n // args.batch)
@@ -157,14 +171,18 @@ def main(args):
 
     net.eval()
     with torch.no_grad():
-        correct = sum(int((net(xte[i:i + 1000]).argmax(1) == yte[i:i + 1000]).sum())
-                      for i in range(0, len(xte), 1000))
+        if autoencoder:
+            correct, test_loss = None, sum(float(loss_fn(net(xte[i:i + 1000]), yte[i:i + 1000])) * len(xte[i:i + 1000])
+                                           for i in range(0, len(xte), 1000)) / len(xte)
+        else:
+            correct = sum(int((net(xte[i:i + 1000]).argmax(1) == yte[i:i + 1000]).sum())
+                          for i in range(0, len(xte), 1000))
     result = {"framework": "pytorch", "model": args.model, "threads": args.threads}
     result["epochs" if args.steps is None else "steps"] = args.epochs if args.steps is None else args.steps
     result.update({"batch": args.batch,
                    "samples_per_second": round(samples / seconds, 1),
                    "seconds": round(seconds, 3),
-                   "test_accuracy": round(correct / len(xte), 4),
+                   "test_accuracy": None if autoencoder else round(correct / len(xte), 4),
                    "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
                    "lr": args.lr, "seed": args.seed,
                    "train_samples": n, "test_samples": len(xte),
@@ -172,6 +190,8 @@ def main(args):
                    "cpus": os.cpu_count(), "loadavg_1min": round(os.getloadavg()[0], 2),
                    "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
                    "torch": torch.__version__})
+    if autoencoder:
+        result["test_loss"] = round(test_loss, 5)
     print(json.dumps(result))
     sys.stdout.flush()
 
