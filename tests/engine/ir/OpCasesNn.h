@@ -95,6 +95,10 @@ inline std::vector<OpCase> nnCases() {
     c.push_back(poolCase("max_pool_same_stride2_c8", {1, 5, 5, 8}, 3, 2, true, true));
     c.push_back(poolCase("avg_pool_same_c4", {1, 5, 5, 4}, 3, 2, true, false));
 
+    // Five or more output channels: the CPU's im2col + GEMM path (fewer are direct loops).
+    c.push_back(convCase("conv2d_same_stride2_gemm", {2, 6, 5, 3}, {3, 3, 3, 6}, 2, 1, true));
+    c.push_back(convCase("conv2d_dilated_gemm", {1, 7, 7, 2}, {3, 3, 2, 5}, 1, 2, false));
+    c.push_back(convTransposeCase("conv2d_transpose_same_stride2_gemm", {1, 3, 4, 6}, {3, 3, 2, 6}, {1, 6, 8, 2}, 2, 1, true));
     c.push_back(convTransposeCase("conv2d_transpose_valid_stride2", {2, 3, 3, 2}, {3, 3, 3, 2}, {2, 7, 7, 3}, 2, 1, false));
     c.push_back(convTransposeCase("conv2d_transpose_same_stride2", {1, 3, 4, 3}, {3, 3, 2, 3}, {1, 6, 8, 2}, 2, 1, true));
     c.push_back(convTransposeCase("conv2d_transpose_kernel_below_stride", {1, 2, 2, 1}, {2, 2, 2, 1}, {1, 6, 6, 2}, 3, 1, false));
