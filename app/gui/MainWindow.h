@@ -7,6 +7,8 @@
 
 #include <QMainWindow>
 
+#include <functional>
+
 class QAction;
 class QComboBox;
 class QDockWidget;
@@ -28,6 +30,8 @@ class LayerListPanel;
 class PalettePanel;
 class RecoveryFile;
 class RunsPanel;
+enum class SaveAsAnswer;  // app/gui/project/SaveAsQuestion.h
+struct SaveAsQuestion;
 struct StepSettings;
 class SummaryPanel;
 class TrainPanel;
@@ -64,6 +68,13 @@ public:
     RecoveryFile* recovery() const { return recovery_; }
     // When false, close and switch ask nothing (tests, screenshots).
     void setInteractive(bool on) { interactive_ = on; }
+    // Answers Save As's question about a file that exists instead of a message box (tests); without
+    // one, a window that is not interactive answers Cancel.
+    void setSaveAsAnswer(std::function<SaveAsAnswer(const SaveAsQuestion&)> answer) { saveAsAnswer_ = std::move(answer); }
+    // Save As to `path` (".strata" added when missing) without the file dialog: a file that exists,
+    // other than the open project's, is added to or replaced as the answer says. False when
+    // cancelled or failed (after showing why).
+    bool saveAsFile(QString path);
 
 public slots:
     void newModel();
@@ -137,6 +148,7 @@ private:
     RecoveryFile* recovery_;
     Theme::Mode theme_ = Theme::Mode::System;
     bool interactive_ = true;
+    std::function<SaveAsAnswer(const SaveAsQuestion&)> saveAsAnswer_;
     bool switchingModel_ = false;
 };
 

@@ -6,6 +6,7 @@
 #include "app/gui/canvas/NodeItem.h"
 #include "app/gui/project/Document.h"
 #include "app/gui/project/RecoveryFile.h"
+#include "app/gui/project/SaveAsQuestion.h"
 #include "app/gui/train/TrainPanel.h"
 #include "app/gui/train/WeightsKeeper.h"
 #include "storage/OnnxImport.h"
@@ -99,16 +100,39 @@ bool MainWindow::save() {
 }
 
 bool MainWindow::saveAs() {
-    QString path = QFileDialog::getSaveFileName(this, tr("Save project as"), QString::fromStdString(doc_->modelName()) + ".strata",
-                                                tr("Strata projects (*.strata)"));
-    if (path.isEmpty()) return false;
+    // Our own question for a file that exists (saveAsFile): the dialog's "replace?" would promise a
+    // replacement where the answer may be to add the model to that project.
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save project as"), QString::fromStdString(doc_->modelName()) + ".strata",
+                                                      tr("Strata projects (*.strata)"), nullptr, QFileDialog::DontConfirmOverwrite);
+    return !path.isEmpty() && saveAsFile(path);
+}
+
+bool MainWindow::saveAsFile(QString path) {
     if (!path.endsWith(".strata")) path += ".strata";
+    const QString name = QFileInfo(path).fileName();
+    auto onto = Document::OntoExisting::Replace;
+    // A file that exists and is not the open project's own (saving there is a plain save).
+    const bool other = QFileInfo::exists(path) && !(doc_->store() && QFileInfo(doc_->filePath()) == QFileInfo(path));
+    if (other) {
+        const SaveAsQuestion q = saveAsQuestion(path, ProjectStore::summarize(path), doc_->modelName(), doc_->filePath());
+        const SaveAsAnswer answer = saveAsAnswer_ ? saveAsAnswer_(q) : interactive_ ? askSaveAs(this, q) : SaveAsAnswer::Cancel;
+        if (answer == SaveAsAnswer::Cancel || (answer == SaveAsAnswer::AddTo && !q.canAddTo)) {
+            statusBar()->showMessage(tr("Not saved: %1 is left as it was").arg(name), 5000);
+            return false;
+        }
+        if (answer == SaveAsAnswer::AddTo) onto = Document::OntoExisting::AddTo;
+    }
     try {
-        const VersionInfo v = doc_->saveAs(path);
+        const VersionInfo v = doc_->saveAs(path, {}, onto);
         recovery_->remove();
         addRecent(QFileInfo(path).absoluteFilePath());
+        // A replaced file's version ids start over: weights marked as stored in the old file are not in the new.
+        if (other && onto == Document::OntoExisting::Replace && train_->weightsStoredIn(path, v.id)) train_->setWeightsStoredIn({}, 0);
         const QString weights = saveWeightsWithVersion(*doc_, *train_, v);
-        statusBar()->showMessage(tr("Saved %1 as version %2 %3").arg(QFileInfo(path).fileName()).arg(v.number).arg(weights).trimmed(), 5000);
+        const QString what = onto == Document::OntoExisting::AddTo ? tr("Added %1 to %2 as version %3")
+                             : other                               ? tr("Replaced %2 with %1, version %3")
+                                                                   : tr("Saved %1 in %2 as version %3");
+        statusBar()->showMessage((what.arg(QString::fromStdString(doc_->modelName()), name).arg(v.number) + " " + weights).trimmed(), 5000);
         return true;
     } catch (const std::exception& e) {
         showError(tr("Could not save"), e);

@@ -2,8 +2,8 @@
 // runs — the training trace, the loss (labels placeholder), the gradients and Adam's updates,
 // each in its scope — numbered forward, gradients, updates as the header says; the step assigns
 // every trainable variable, Adam's slots and optimizer/iter. Off again, the forward trace returns.
-// Opened from the main window, the step is traced with the Train panel's optimizer (learning rate
-// included), loss and batch size, and the note names them.
+// Opened from the main window, the step is traced with the Train panel's optimizer (learning rate,
+// momentum and Nesterov included), loss and batch size, and the note names them.
 #include <QAction>
 #include <QCheckBox>
 #include <QTableWidget>
@@ -172,6 +172,27 @@ private slots:
         QCOMPARE(rms.labelShape, Shape({16, 10}));
         QVERIFY(rms.lossOps != sgd.lossOps && rms.lossOps != adam.lossOps);
         QVERIFY(rms.updateOps.count("sqrt") && !rms.updateOps.count("adam_update") && !sgd.updateOps.count("sqrt"));
+
+        // SGD with Nesterov momentum: named in the note, and the step keeps a momentum slot per variable.
+        panel->setOptimizer("sgd"); // its default learning rate, 0.01
+        panel->setMomentum(0.9);
+        panel->setNesterov(true);
+        const StepParts nesterov = inspectWholeStep(w);
+        QVERIFY2(nesterov.note.contains("sgd (learning rate 0.01, momentum 0.9, nesterov)"), qPrintable(nesterov.note));
+        QCOMPARE(nesterov.optimizerSlots, (std::set<std::string>{"momentum"}));
+        QCOMPARE(nesterov.assignments, 2 * 4 + 1);
+        // RMSprop reads the momentum too (not Nesterov); Adam neither, whatever the fields hold.
+        panel->setOptimizer("rmsprop");
+        const StepParts rmsMomentum = inspectWholeStep(w);
+        QVERIFY2(rmsMomentum.note.contains("rmsprop (learning rate 0.001, rho 0.9, momentum 0.9)") &&
+                     !rmsMomentum.note.contains("nesterov"),
+                 qPrintable(rmsMomentum.note));
+        QCOMPARE(rmsMomentum.optimizerSlots, (std::set<std::string>{"rms", "momentum"}));
+        panel->setOptimizer("adam");
+        const StepParts adamAgain = inspectWholeStep(w);
+        QVERIFY2(adamAgain.note.contains("adam (learning rate 0.001)") && !adamAgain.note.contains("momentum"),
+                 qPrintable(adamAgain.note));
+        QCOMPARE(adamAgain.optimizerSlots, (std::set<std::string>{"m", "v"}));
     }
 
     void aStepThatCannotBeTracedSaysWithWhichLossAndOptimizer() {

@@ -1,6 +1,7 @@
 // The Train panel: a run on a worker thread draws one point per epoch and shows the test accuracy,
 // is recorded in the document's project, stops early on request and when the window closes,
-// reports data that does not fit the model, trains a copy of the spec, and runs on Vulkan.
+// reports data that does not fit the model, trains a copy of the spec, takes momentum and Nesterov
+// where the optimizer reads them, and runs on Vulkan.
 #include <QTest>
 
 #include "GuiTestSupport.h"
@@ -12,10 +13,13 @@
 #include "app/gui/train/TrainPanel.h"
 
 #include "engine/Model.h"
+#include "engine/ir/Optimizers.h"
 #include "storage/CheckpointStore.h"
 #include "storage/Project.h"
 
 #include <QAction>
+#include <QCheckBox>
+#include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QMenu>
@@ -36,6 +40,9 @@ namespace {
 constexpr int kTimeoutMs = 180000;
 
 QPushButton* button(TrainPanel& p, const char* name) { return p.findChild<QPushButton*>(name); }
+
+// A click on the box itself (a wide check box's centre may lie past its text, outside its click area).
+void clickBox(QCheckBox* box) { QTest::mouseClick(box, Qt::LeftButton, {}, QPoint(8, box->height() / 2)); }
 
 // Presses Train and waits for the run to end; returns whether it succeeded.
 bool trainAndWait(TrainPanel& panel) {
@@ -161,6 +168,89 @@ private slots:
         QVERIFY2(panel.statusText().startsWith("Stopped after"), qPrintable(panel.statusText()));
         QVERIFY(panel.lossChart()->pointCount("loss") < 500);
         QVERIFY(panel.testAccuracy().has_value()); // a stopped run is still evaluated
+    }
+
+    // Momentum is enabled for sgd and rmsprop, Nesterov for sgd with momentum > 0; set through the
+    // widgets, they are in the run's recorded optimizer config and its checkpoint has the momentum
+    // slots. Both are off while the run trains.
+    void momentumAndNesterovFollowTheOptimizerAndAreRecorded() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("momentum.strata");
+        Document doc;
+        doc.setModel(test::example("digits_mlp"), {}, false);
+        doc.saveAs(path, "first");
+        TrainPanel panel(&doc);
+        configure(panel, "digits", 1);
+        panel.resize(900, 500);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        auto* optimizer = panel.findChild<QComboBox*>("trainOptimizer");
+        auto* momentum = panel.findChild<QDoubleSpinBox*>("trainMomentum");
+        auto* nesterov = panel.findChild<QCheckBox*>("trainNesterov");
+        QVERIFY(optimizer && momentum && nesterov);
+        QCOMPARE(momentum->value(), 0.0);
+        QVERIFY(!nesterov->isChecked());
+        QVERIFY(!momentum->toolTip().isEmpty() && !nesterov->toolTip().isEmpty());
+        auto choose = [&](const QString& name) {
+            optimizer->setCurrentIndex(optimizer->findText(name));
+            QCOMPARE(optimizer->currentText(), name);
+        };
+
+        // Adam reads neither: both off, and a momentum typed before switching is not applied.
+        QCOMPARE(optimizer->currentText(), QString("adam"));
+        QVERIFY(!momentum->isEnabled() && !nesterov->isEnabled());
+        choose("rmsprop");
+        QVERIFY(momentum->isEnabled() && !nesterov->isEnabled());
+        momentum->setValue(0.9);
+        QVERIFY(!nesterov->isEnabled()); // rmsprop has no Nesterov, whatever the momentum
+        clickBox(nesterov);
+        QVERIFY(!nesterov->isChecked());
+        QCOMPARE(panel.settings().options.optimizer.momentum, 0.9);
+        QVERIFY(!panel.settings().options.optimizer.nesterov);
+        for (const char* name : {"adam", "adamw"}) {
+            choose(name);
+            QVERIFY2(!momentum->isEnabled() && !nesterov->isEnabled(), name);
+            QCOMPARE(panel.settings().options.optimizer.momentum, 0.0);
+        }
+        choose("sgd");
+        momentum->setValue(0);
+        QVERIFY(momentum->isEnabled() && !nesterov->isEnabled()); // no momentum, no Nesterov
+        momentum->setValue(0.9);
+        QVERIFY(momentum->isEnabled() && nesterov->isEnabled());
+        clickBox(nesterov);
+        QVERIFY(nesterov->isChecked());
+        panel.setLearningRate(0.01);
+        QCOMPARE(panel.settings().options.optimizer.momentum, 0.9);
+        QVERIFY(panel.settings().options.optimizer.nesterov);
+
+        QSignalSpy recorded(&panel, &TrainPanel::runRecorded);
+        QSignalSpy finished(&panel, &TrainPanel::trainingFinished);
+        QTest::mouseClick(button(panel, "trainButton"), Qt::LeftButton);
+        QVERIFY(panel.isTraining());
+        QVERIFY(!momentum->isEnabled() && !nesterov->isEnabled() && !optimizer->isEnabled());
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+        QVERIFY2(finished.front().front().toBool(), qPrintable(panel.statusText()));
+        QVERIFY(momentum->isEnabled() && nesterov->isEnabled()); // sgd with momentum again
+        QCOMPARE(recorded.count(), 1);
+
+        storage::Project project = storage::Project::open(path.toStdString(), storage::OpenMode::ReadOnly);
+        const storage::RunInfo run = project.run(recorded.front().front().toLongLong());
+        const nlohmann::json& config = run.hyperparameters.at("optimizer");
+        QCOMPARE(config.at("name").get<std::string>(), std::string("sgd"));
+        QCOMPARE(config.at("momentum").get<double>(), 0.9);
+        QCOMPARE(config.at("nesterov").get<bool>(), true);
+        const ir::OptimizerConfig read = ir::OptimizerConfig::fromJson(config);
+        QCOMPARE(read.momentum, 0.9);
+        QVERIFY(read.nesterov);
+        // The run kept a momentum slot per trainable variable: it trained with momentum.
+        storage::CheckpointFilter filter;
+        filter.runId = run.id;
+        const auto latest = storage::CheckpointStore(project).latest(filter);
+        QVERIFY(latest.has_value());
+        int momentumSlots = 0;
+        for (const auto& v : storage::CheckpointStore(project).variables(latest->id))
+            momentumSlots += v.key.find("/.OPTIMIZER_SLOT/optimizer/momentum/") != std::string::npos;
+        QCOMPARE(momentumSlots, 4);
     }
 
     void aDatasetThatDoesNotFitNamesBothShapes() {

@@ -4,11 +4,26 @@
 
 #include "engine/Error.h"
 
+#include <QCoreApplication>
+#include <QFile>
 #include <QFileInfo>
 
+#include <filesystem>
 #include <fstream>
 
 namespace strata::gui {
+
+namespace {
+
+// SQLite's files beside a project file. Those of a file that was just replaced belong to the old
+// file: left there, SQLite would replay the old log into the new file.
+void removeLogFiles(const QString& path) {
+    for (const char* suffix : {"-wal", "-shm", "-journal"}) QFile::remove(path + suffix);
+}
+
+std::string str(const QString& s) { return s.toStdString(); }
+
+} // namespace
 
 Document::Document(QObject* parent)
     : QObject(parent), model_(new GraphModel(this)), undo_(new QUndoStack(this)), editor_(new GraphEditor(model_, undo_, this)) {
@@ -89,21 +104,78 @@ void Document::openModel(const std::string& model, std::optional<int64_t> versio
 VersionInfo Document::save(const std::string& note) {
     if (!store_) throw StrataError("the model is not in a project yet; use Save As");
     VersionInfo v = store_->save(modelName_, model_->state().spec, layout(), note);
+    markSaved(v);
+    return v;
+}
+
+void Document::markSaved(const VersionInfo& v) {
     version_ = v;
     undo_->setClean();
     dirty_ = false;
     emit titleChanged();
     emit versionsChanged();
+}
+
+VersionInfo Document::saveAs(const QString& path, const std::string& note, OntoExisting onto) {
+    const QFileInfo target(path);
+    if (store_ && QFileInfo(store_->filePath()) == target) return save(note); // the open project's own file
+    const bool addTo = target.exists() && onto == OntoExisting::AddTo;
+    std::unique_ptr<ProjectStore> store;
+    VersionInfo v;
+    if (store_) {
+        if (addTo)
+            throw StrataError(str(path) + ": a model of an open project cannot be added to another project (Save As "
+                                          "replaces the file with a copy of " +
+                              str(QFileInfo(store_->filePath()).fileName()) + ")");
+        // Bring everything of the current project along (models, versions, runs, metrics,
+        // checkpoints): the new file starts as a copy of it.
+        store_->copyTo(path);
+        removeLogFiles(path);
+        store = ProjectStore::open(path, false);
+        v = store->save(modelName_, model_->state().spec, layout(), note);
+    } else if (addTo) { // the unsaved model joins that project
+        store = ProjectStore::open(path, false);
+        v = store->save(modelName_, model_->state().spec, layout(), note);
+    } else {
+        v = saveAsNewProject(path, note, store);
+    }
+    store_ = std::move(store);
+    markSaved(v);
     return v;
 }
 
-VersionInfo Document::saveAs(const QString& path, const std::string& note) {
-    // Bring everything of the current project along (models, versions, runs, metrics,
-    // checkpoints): the new file starts as a copy of it.
-    // (An unsaved model saved into an existing project joins its models, as before.)
-    if (store_ && QFileInfo(store_->filePath()).absoluteFilePath() != QFileInfo(path).absoluteFilePath()) store_->copyTo(path);
-    store_ = ProjectStore::open(path, true);
-    return save(note);
+VersionInfo Document::saveAsNewProject(const QString& path, const std::string& note, std::unique_ptr<ProjectStore>& store) const {
+    const QFileInfo target(path);
+    const QString tmp = target.absolutePath() + "/." + target.fileName() + ".saving-" +
+                        QString::number(QCoreApplication::applicationPid());
+    auto discard = [&tmp] {
+        QFile::remove(tmp);
+        removeLogFiles(tmp);
+    };
+    discard(); // one left by a save that was killed
+    VersionInfo v;
+    try {
+        auto written = ProjectStore::open(tmp, true);
+        v = written->save(modelName_, model_->state().spec, layout(), note);
+    } catch (...) { // closed by now, its log copied in
+        discard();
+        throw;
+    }
+    // Closing the project copied its log into the file; a log left over would be lost in the rename.
+    if (QFileInfo(tmp + "-wal").size() > 0) {
+        discard();
+        throw StrataError(str(path) + ": the new project could not be completed (its write-ahead log was not copied in)");
+    }
+    std::error_code ec;
+    std::filesystem::rename(std::filesystem::path(str(tmp)), std::filesystem::path(str(path)), ec);
+    if (ec) {
+        discard();
+        throw StrataError("cannot write " + str(path) + ": " + ec.message());
+    }
+    removeLogFiles(tmp);
+    removeLogFiles(path);
+    store = ProjectStore::open(path, false);
+    return v;
 }
 
 void Document::importSpec(const QString& path) { importModelSpec(ModelSpec::load(path.toStdString())); }

@@ -36,7 +36,15 @@ public:
     void openProject(const QString& path, const std::string& model = {});
     void openModel(const std::string& model, std::optional<int64_t> versionId = std::nullopt);
     VersionInfo save(const std::string& note = {});
-    VersionInfo saveAs(const QString& path, const std::string& note = {});
+    // Save As onto a file that exists (other than the open project's own, which is a plain save).
+    enum class OntoExisting {
+        Replace, // the file is replaced: by a copy of the open project, or by a new project of this model alone
+        AddTo,   // an unsaved model joins that project's models (a project open here: StrataError)
+    };
+    // Saves the model as a new version in the file at `path`: the open project, if any, is copied
+    // there first (runs, checkpoints and all). A file written anew is written beside `path` and
+    // renamed over it, so a failure leaves it as it was.
+    VersionInfo saveAs(const QString& path, const std::string& note = {}, OntoExisting onto = OntoExisting::Replace);
     void importSpec(const QString& path);
     // Opens `spec` as a new, unsaved model (what importSpec does after reading the file).
     void importModelSpec(const ModelSpec& spec);
@@ -53,6 +61,11 @@ signals:
 
 private:
     void load(const StoredModel& m);
+    // After `v` was stored: the document is clean and on that version.
+    void markSaved(const VersionInfo& v);
+    // A new project at `path` holding only this model's new version, written beside it and
+    // renamed over it. Returns the version; `store` gets the project at `path`.
+    VersionInfo saveAsNewProject(const QString& path, const std::string& note, std::unique_ptr<ProjectStore>& store) const;
 
     GraphModel* model_;
     QUndoStack* undo_;

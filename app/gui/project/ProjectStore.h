@@ -29,6 +29,14 @@ struct StoredModel {
     nlohmann::json layout = nlohmann::json::object();
 };
 
+// What a file holds, for the question before Save As replaces it or adds to it.
+struct ProjectFileSummary {
+    bool project = false;                // a Strata project this Strata reads
+    QString problem;                     // why not, naming the file (when !project)
+    std::vector<std::string> modelNames;
+    int runs = 0;
+};
+
 class ProjectStore {
 public:
     virtual ~ProjectStore() = default;
@@ -50,6 +58,8 @@ public:
 
     // Opens (create: or creates) a .strata project. Throws StrataError with a message naming the file.
     static std::unique_ptr<ProjectStore> open(const QString& path, bool create);
+    // Reads `path` without writing to it. Never throws: an unreadable file is a summary with a problem.
+    static ProjectFileSummary summarize(const QString& path);
 };
 
 } // namespace strata::gui

@@ -73,4 +73,18 @@ std::unique_ptr<ProjectStore> ProjectStore::open(const QString& path, bool creat
     return std::make_unique<StorageProjectStore>(storage::Project::open(path.toStdString(), mode));
 }
 
+ProjectFileSummary ProjectStore::summarize(const QString& path) {
+    ProjectFileSummary out;
+    try {
+        const storage::Project p = storage::Project::open(path.toStdString(), storage::OpenMode::ReadOnly);
+        for (const auto& m : p.models()) out.modelNames.push_back(m.name);
+        out.runs = int(p.runs().size());
+        out.project = true;
+    } catch (const std::exception& e) {
+        out = {};
+        out.problem = QString::fromUtf8(e.what());
+    }
+    return out;
+}
+
 } // namespace strata::gui

@@ -35,6 +35,8 @@ namespace {
 using trainpanel::defaultLearningRate;
 using trainpanel::kPickCsv;
 using trainpanel::q;
+using trainpanel::readsMomentum;
+using trainpanel::readsNesterov;
 
 QString percent(double v) { return QString::number(100.0 * v, 'f', 1) + "%"; }
 
@@ -145,6 +147,8 @@ void TrainPanel::setEpochs(int n) { epochs_->setValue(n); }
 void TrainPanel::setBatchSize(int n) { batch_->setValue(n); }
 void TrainPanel::setOptimizer(const QString& name) { optimizer_->setCurrentText(name); }
 void TrainPanel::setLearningRate(double lr) { lr_->setValue(lr); }
+void TrainPanel::setMomentum(double momentum) { momentum_->setValue(momentum); }
+void TrainPanel::setNesterov(bool on) { nesterov_->setChecked(on); }
 bool TrainPanel::setLoss(const QString& name) { return selectByData(loss_, name); }
 QString TrainPanel::loss() const { return loss_->currentData().toString(); }
 void TrainPanel::setSeed(int seed) { seed_->setValue(seed); }
@@ -186,6 +190,10 @@ TrainSettings TrainPanel::settings() const {
     s.options.maxSteps = maxSteps_;
     s.options.optimizer = ir::OptimizerConfig::defaults(optimizer_->currentText().toStdString());
     s.options.optimizer.learningRate = ir::LearningRateSchedule::constant(lr_->value());
+    // Only what the optimizer reads: a disabled field keeps its value for switching back, not for the run.
+    const QString optimizer = optimizer_->currentText();
+    if (readsMomentum(optimizer)) s.options.optimizer.momentum = momentum_->value();
+    if (readsNesterov(optimizer, momentum_->value())) s.options.optimizer.nesterov = nesterov_->isChecked();
     s.options.loss = loss().toStdString();
     if (doc_->store() && record_->isChecked()) {
         s.projectFile = doc_->filePath().toStdString();
@@ -200,10 +208,26 @@ void TrainPanel::setStatus(const QString& text, bool error) {
     status_->setStyleSheet(error ? "color: #e5484d;" : QString());
 }
 
+void TrainPanel::refreshOptimizerFields() {
+    const QString optimizer = optimizer_->currentText();
+    const bool momentum = readsMomentum(optimizer), nesterov = readsNesterov(optimizer, momentum_->value());
+    momentum_->setEnabled(momentum && !isTraining());
+    nesterov_->setEnabled(nesterov && !isTraining());
+    momentum_->setToolTip(momentum ? tr("Momentum: the share of the previous update carried into the next one (0: none; "
+                                        "0.9 is usual). Read by SGD and RMSprop")
+                                   : tr("Momentum is read by SGD and RMSprop; %1 keeps its own running mean of the "
+                                        "gradients (beta 1)")
+                                         .arg(optimizer));
+    nesterov_->setToolTip(nesterov ? tr("Nesterov momentum: the gradient's step is taken from where momentum carries the "
+                                        "weights, not from where they are (SGD)")
+                                   : tr("Nesterov momentum is read by SGD with a momentum above 0"));
+}
+
 void TrainPanel::setRunning(bool on) {
     for (QWidget* w : std::initializer_list<QWidget*>{dataset_, device_, epochs_, batch_, optimizer_, loss_, lr_, seed_, record_})
         w->setEnabled(!on);
     record_->setEnabled(!on && doc_->store());
+    refreshOptimizerFields(); // off while training, as the optimizer reads them after
     train_->setEnabled(!on);
     stop_->setEnabled(on);
 }

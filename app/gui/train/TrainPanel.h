@@ -1,5 +1,6 @@
 // The Train panel: pick a dataset (built-in or a CSV file), a device (the CPU or a Vulkan device),
-// epochs, batch size, optimizer, learning rate, loss and seed; Train and Stop; a progress bar over the
+// epochs, batch size, optimizer, learning rate, momentum and Nesterov (for the optimizers that
+// read them), loss and seed; Train and Stop; a progress bar over the
 // steps of the epoch, a status line, live loss and accuracy curves (per epoch, train and
 // validation, and the loss of every step) and the test accuracy when the run ends.
 //
@@ -52,6 +53,10 @@ public:
     void setBatchSize(int n);
     void setOptimizer(const QString& name); // sgd, adam, adamw, rmsprop; resets the learning rate
     void setLearningRate(double lr);
+    // Read by sgd and rmsprop (0: none; below 1); Nesterov by sgd with momentum > 0. The fields
+    // are disabled for the other optimizers, and settings() then leaves them out of the config.
+    void setMomentum(double momentum);
+    void setNesterov(bool on);
     bool setLoss(const QString& name); // the engine's name, e.g. "categorical_crossentropy"; false when unknown
     QString loss() const;
     void setSeed(int seed);
@@ -107,6 +112,7 @@ private:
     void setRunning(bool on);
     void suggestDataset();
     void refreshLabelColumns(); // the CSV's columns in the Label choice
+    void refreshOptimizerFields(); // momentum and Nesterov: enabled only where the optimizer reads them
 
     Document* doc_;
     nlohmann::json trainedSpec_;                    // the spec of the last finished run
@@ -116,8 +122,8 @@ private:
     QComboBox *dataset_, *label_, *device_, *optimizer_, *loss_;
     QLabel* labelCaption_;
     QSpinBox *epochs_, *batch_, *seed_;
-    QDoubleSpinBox* lr_;
-    QCheckBox* record_;
+    QDoubleSpinBox *lr_, *momentum_;
+    QCheckBox *nesterov_, *record_;
     QPushButton *train_, *stop_;
     QProgressBar* progress_;
     QLabel *status_, *result_;

@@ -88,6 +88,14 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     lr_->setStepType(QAbstractSpinBox::AdaptiveDecimalStepType);
     lr_->setValue(defaultLearningRate("adam"));
     lr_->setToolTip(tr("Learning rate (choosing an optimizer sets its Keras default)"));
+    momentum_ = new QDoubleSpinBox;
+    momentum_->setObjectName("trainMomentum");
+    momentum_->setDecimals(2);
+    momentum_->setRange(0, 0.99); // the engine takes [0, 1]; 1 would never forget a gradient
+    momentum_->setSingleStep(0.05);
+    momentum_->setValue(0);
+    nesterov_ = new QCheckBox(tr("Nesterov"));
+    nesterov_->setObjectName("trainNesterov");
     seed_ = new QSpinBox;
     seed_->setObjectName("trainSeed");
     seed_->setRange(0, std::numeric_limits<int>::max());
@@ -136,6 +144,9 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     form->addWidget(optimizer_, row, 1);
     form->addWidget(label(tr("LR")), row, 2);
     form->addWidget(lr_, row++, 3);
+    form->addWidget(label(tr("Momentum")), row, 0);
+    form->addWidget(momentum_, row, 1);
+    form->addWidget(nesterov_, row++, 2, 1, 2);
     form->addWidget(label(tr("Loss")), row, 0);
     form->addWidget(loss_, row++, 1, 1, 3);
     form->addWidget(label(tr("Seed")), row, 0);
@@ -178,8 +189,12 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     connect(poll_, &QTimer::timeout, this, &TrainPanel::poll);
     connect(train_, &QPushButton::clicked, this, &TrainPanel::train);
     connect(stop_, &QPushButton::clicked, this, &TrainPanel::stop);
-    connect(optimizer_, &QComboBox::currentTextChanged, this,
-            [this](const QString& name) { lr_->setValue(defaultLearningRate(name.toStdString())); });
+    connect(optimizer_, &QComboBox::currentTextChanged, this, [this](const QString& name) {
+        lr_->setValue(defaultLearningRate(name.toStdString()));
+        refreshOptimizerFields();
+    });
+    connect(momentum_, &QDoubleSpinBox::valueChanged, this, &TrainPanel::refreshOptimizerFields);
+    refreshOptimizerFields();
     connect(epochs_, &QSpinBox::valueChanged, this, [this](int n) {
         if (isTraining()) return;
         for (CurveChart* c : {lossChart_, accuracyChart_}) c->setXSpan(0, n);

@@ -24,4 +24,8 @@ inline double defaultLearningRate(const std::string& optimizer) {
     return lr != j.end() && lr->is_number() ? lr->get<double>() : 1e-3;
 }
 
+// Which optimizers read the panel's Momentum and Nesterov fields (ir::OptimizerConfig).
+inline bool readsMomentum(const QString& optimizer) { return optimizer == "sgd" || optimizer == "rmsprop"; }
+inline bool readsNesterov(const QString& optimizer, double momentum) { return optimizer == "sgd" && momentum > 0; }
+
 } // namespace strata::gui::trainpanel
