@@ -98,7 +98,7 @@ bool OnnxGraphImport::fusable(const std::string& tensor, bool needNoBias) const 
     const auto it = values_.find(tensor);
     if (it == values_.end() || it->second.layer < 0) return false;
     const PendingLayer& l = layers_[std::size_t(it->second.layer)];
-    if (l.type != "Dense" && l.type != "Conv2D") return false;
+    if (l.type != "Dense" && l.type != "Conv2D" && l.type != "Conv2DTranspose") return false;
     if (l.outputTensor != tensor || graphOutputs_.count(tensor)) return false;
     if (l.config.value("activation", std::string("linear")) != "linear") return false;
     if (needNoBias && l.config.value("use_bias", true)) return false;
@@ -179,6 +179,7 @@ void OnnxGraphImport::translate(const OnnxNode& n) {
     if (op == "Gemm") return gemm(n);
     if (op == "MatMul") return matMul(n);
     if (op == "Conv") return conv(n);
+    if (op == "ConvTranspose") return convTranspose(n);
     if (op == "MaxPool" || op == "AveragePool") return pool(n);
     if (op == "GlobalAveragePool") return globalAveragePool(n);
     if (op == "ReduceMean") return reduceMean(n);
@@ -193,7 +194,7 @@ void OnnxGraphImport::translate(const OnnxNode& n) {
         {"Elu", "elu"}, {"Selu", "selu"}, {"Softplus", "softplus"}, {"Softsign", "softsign"}, {"LeakyRelu", "leaky_relu"},
         {"Exp", "exponential"}};
     if (const auto a = activations.find(op); a != activations.end()) return activation(n, a->second);
-    fail(n, "the operator " + op + " has no Strata layer (supported: Gemm, MatMul, Add, Mul, Concat, Conv, MaxPool, AveragePool, "
+    fail(n, "the operator " + op + " has no Strata layer (supported: Gemm, MatMul, Add, Mul, Concat, Conv, ConvTranspose, MaxPool, AveragePool, "
             "GlobalAveragePool, ReduceMean, Flatten, Reshape, Transpose, BatchNormalization, Dropout, Identity, Constant, Pad of zeros, "
             "Shape arithmetic for Reshape and activations)");
 }

@@ -7,8 +7,8 @@
 //   FlatChw        a flattened NCHW image: Strata flattens (H, W, C); a Dense that reads it gets
 //                  its kernel rows permuted from (C, H, W) to (H, W, C) order
 //
-// Transposes between NHWC and NCHW only change the layout. Activations are fused into the Dense
-// or Conv2D before them when that is their only consumer (LeakyRelu only with alpha 0.2, the
+// Transposes between NHWC and NCHW only change the layout. Activations are fused into the Dense,
+// Conv2D or Conv2DTranspose before them when that is their only consumer (LeakyRelu only with alpha 0.2, the
 // activation leaky_relu; otherwise it is a LeakyReLU layer); MatMul + Add (a constant) is one Dense;
 // Dropout and Identity are dropped. Per op: OnnxImportOps.cpp.
 #pragma once
@@ -57,6 +57,7 @@ private:
     void matMulLayer(const OnnxNode& n, const Value& x, int64_t in, int64_t units, std::vector<float> kernel,
                      const std::vector<float>* bias);
     void conv(const OnnxNode& n);
+    void convTranspose(const OnnxNode& n); // OnnxImportConvTranspose.cpp
     void pool(const OnnxNode& n);
     void globalAveragePool(const OnnxNode& n);
     void reduceMean(const OnnxNode& n);
@@ -80,7 +81,7 @@ private:
     int addLayer(const OnnxNode& n, const std::string& type, nlohmann::json config, std::vector<int> inbound,
                  Layout layout, std::vector<int64_t> shape);
     void alias(const OnnxNode& n, const Value& v) { values_[n.outputs.at(0)] = v; }
-    // Whether `tensor`, the output of a Dense or Conv2D with a linear activation, has no other use
+    // Whether `tensor`, the output of a Dense, Conv2D or Conv2DTranspose with a linear activation, has no other use
     // (so an activation or bias after it can become part of the layer).
     bool fusable(const std::string& tensor, bool needNoBias) const;
     std::vector<std::string> layerNames() const;

@@ -35,7 +35,8 @@ ImportedModel importEmbedded(const OnnxModel& onnx, const std::string& specJson,
         if (!t.isFloat()) throw StorageError(source + ": initializer '" + t.name + "' is not a float tensor");
         const std::vector<int64_t>& want = v->value().shape().dims();
         Tensor value;
-        if (want.size() == 4 && t.dims.size() == 4) value = kernelOihwToHwio(t.dims, t.floats); // Conv2D kernel, stored OIHW
+        // A Conv2D kernel stored OIHW, or a Conv2DTranspose kernel stored (C_in, filters, kh, kw): the same permutation back.
+        if (want.size() == 4 && t.dims.size() == 4) value = kernelOihwToHwio(t.dims, t.floats);
         else value = importedTensor(t.dims, t.floats);
         if (value.shape().dims() != want)
             throw StorageError(source + ": initializer '" + t.name + "' has shape " + shapeText(t.dims) + ", the variable needs " + shapeText(want));

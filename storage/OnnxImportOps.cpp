@@ -256,10 +256,10 @@ void OnnxGraphImport::merge(const OnnxNode& n) {
         PendingLayer* l = add && fusable(n.inputs[k], true) ? &layers_[std::size_t(x.layer)] : nullptr;
         const int64_t units = l ? l->config.value(l->type == "Dense" ? "units" : "filters", int64_t(-1)) : -1;
         const bool denseBias = l && l->type == "Dense" && b.elementCount() == units && b.dims.size() <= 2 && (b.dims.size() < 2 || b.dims[0] == 1);
-        const bool convBias = l && l->type == "Conv2D" && b.elementCount() == units && b.dims.size() >= 3 && b.dims[b.dims.size() - 3] == units;
+        const bool convBias = l && (l->type == "Conv2D" || l->type == "Conv2DTranspose") && b.elementCount() == units && b.dims.size() >= 3 && b.dims[b.dims.size() - 3] == units;
         if (!denseBias && !convBias)
             fail(n, std::string(add ? "adding" : "multiplying by") + " the constant '" + n.inputs[1 - k] +
-                        "' is not supported (only as the bias right after a MatMul or a bias-less Conv)");
+                        "' is not supported (only as the bias right after a MatMul or a bias-less Conv or ConvTranspose)");
         l->config["use_bias"] = true;
         l->weights["bias"] = importedTensor({units}, b.floats);
         l->outputTensor = n.outputs[0];

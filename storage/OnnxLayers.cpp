@@ -57,6 +57,7 @@ int OnnxLowering::lowerLayer(const Layer& l, const std::vector<int>& in, const S
     using namespace layers;
     if (dynamic_cast<const Dense*>(&l)) return dense(l, in.at(0), outShape, site);
     if (dynamic_cast<const Conv2D*>(&l)) return conv(l, in.at(0), outShape, site);
+    if (dynamic_cast<const Conv2DTranspose*>(&l)) return convTranspose(l, in.at(0), outShape, site);
     if (dynamic_cast<const Pooling2D*>(&l)) return pool(l, in.at(0), outShape, site);
     if (dynamic_cast<const Normalization*>(&l)) return normalization(l, in.at(0), outShape, site);
     if (dynamic_cast<const ElementwiseMerge*>(&l) || dynamic_cast<const Concatenate*>(&l)) return merge(l, in, outShape, site);
@@ -129,6 +130,33 @@ int OnnxLowering::conv(const Layer& l, int in, const Shape& outShape, const Site
     attrs.push_back(OnnxAttr::integers("dilations", c.dilation));
     const std::string y = tmp(site, "conv");
     g_.node("Conv", inputs, y, std::move(attrs));
+    return result(activation(c.activation, y, Layout::Nchw, site), Layout::Nchw, outShape, site);
+}
+
+// TensorFlow's conv2d_transpose as ONNX's ConvTranspose: the full transposed convolution is
+// (in - 1) * s + span long; "same" crops max(span - s, 0) cells, the odd one at the bottom/right
+// (pads [top, left, bottom, right] may be asymmetric in ConvTranspose), and output_padding appends
+// the s - span cells no kernel reaches when span < s, so the output is in * s ("same") or
+// in * s + max(span - s, 0) ("valid") as the layer's shape says. None of this depends on the input
+// size, so unknown spatial sizes need no auto_pad.
+int OnnxLowering::convTranspose(const Layer& l, int in, const Shape& outShape, const Site& site) {
+    const auto& c = static_cast<const layers::Conv2DTranspose&>(l);
+    const std::vector<int64_t> perm = {3, 2, 0, 1}; // kernel (kh, kw, filters, in) (Keras) -> (in, filters, kh, kw) (ONNX)
+    std::vector<std::string> inputs = {nchw(in), weight(l, "kernel", perm)};
+    if (c.useBias) inputs.push_back(weight(l, "bias"));
+    std::vector<int64_t> pads(4, 0), outputPadding(2, 0);
+    for (std::size_t axis = 0; axis < 2; ++axis) {
+        const int64_t span = (c.kernelSize[axis] - 1) * c.dilation[axis] + 1, stride = c.strides[axis];
+        const int64_t total = c.padding == "same" ? std::max<int64_t>(span - stride, 0) : 0;
+        pads[axis] = total / 2;
+        pads[axis + 2] = total - total / 2;
+        outputPadding[axis] = std::max<int64_t>(stride - span, 0);
+    }
+    std::vector<OnnxAttr> attrs = {OnnxAttr::integers("kernel_shape", c.kernelSize), OnnxAttr::integers("strides", c.strides),
+                                   OnnxAttr::integers("dilations", c.dilation), OnnxAttr::integers("pads", pads)};
+    if (outputPadding != std::vector<int64_t>{0, 0}) attrs.push_back(OnnxAttr::integers("output_padding", outputPadding));
+    const std::string y = tmp(site, "conv_transpose");
+    g_.node("ConvTranspose", inputs, y, std::move(attrs));
     return result(activation(c.activation, y, Layout::Nchw, site), Layout::Nchw, outShape, site);
 }
 

@@ -66,6 +66,7 @@ private:
     // Per layer family (OnnxLayers.cpp); each returns the new value's id.
     int dense(const Layer& l, int in, const Shape& outShape, const Site& site);
     int conv(const Layer& l, int in, const Shape& outShape, const Site& site);
+    int convTranspose(const Layer& l, int in, const Shape& outShape, const Site& site);
     int pool(const Layer& l, int in, const Shape& outShape, const Site& site);
     int normalization(const Layer& l, int in, const Shape& outShape, const Site& site);
     int merge(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);

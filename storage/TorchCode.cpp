@@ -100,8 +100,8 @@ std::string layerPath(const Layer& l) {
 class Generator {
 public:
     explicit Generator(const Model& model) : model_(model) {
-        for (const char* c : {"Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "Reshape",
-                              "BatchNormalization", "LayerNormalization", "Activation", "Add", "Multiply", "Concatenate"})
+        for (const char* c : {"Dense", "Conv2D", "Conv2DTranspose", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
+                              "Reshape", "BatchNormalization", "LayerNormalization", "Activation", "Add", "Multiply", "Concatenate"})
             classNames_.insert(c);
     }
 
@@ -202,10 +202,12 @@ private:
             if (d->activation != "linear") s += ", activation=" + pythonString(d->activation);
             return s + ")";
         }
-        if (auto* c = dynamic_cast<const Conv2D*>(&l)) {
+        if (auto* c = dynamic_cast<const ConvolutionLayer*>(&l)) {
+            // Both kernels permute (3, 2, 0, 1): Conv2D's HWIO to nn.Conv2d's OIHW, Conv2DTranspose's
+            // (kh, kw, filters, in_channels) to nn.ConvTranspose2d's (in_channels, filters, kh, kw).
             addTensor(l, "kernel", attrPath, "weight", {3, 2, 0, 1}, frozen);
             addTensor(l, "bias", attrPath, "bias", {}, frozen);
-            std::string s = "Conv2D(" + std::to_string(l.buildInputShapes().at(0)[3]) + ", " + std::to_string(c->filters) +
+            std::string s = type + "(" + std::to_string(l.buildInputShapes().at(0)[3]) + ", " + std::to_string(c->filters) +
                             ", kernel_size=" + tuple(c->kernelSize) + ", strides=" + tuple(c->strides) +
                             ", padding=" + pythonString(c->padding);
             if (c->dilation != std::vector<int64_t>{1, 1}) s += ", dilation_rate=" + tuple(c->dilation);

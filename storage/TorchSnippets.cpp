@@ -99,6 +99,42 @@ class Conv2D(nn.Conv2d):
         return f"{super().extra_repr()}, same={self.same}, activation={self.activation!r}"
 )py";
 
+const char* kConv2DTranspose = R"py(
+
+class Conv2DTranspose(nn.ConvTranspose2d):
+    """Strata (Keras) Conv2DTranspose on NHWC tensors (permuted to NCHW around the convolution),
+    computing what TensorFlow's conv2d_transpose does. weight is (in_channels, filters, kh, kw),
+    Strata's (kh, kw, filters, in_channels) kernel permuted (3, 2, 0, 1).
+
+    Each output axis has in * stride cells ("same") or in * stride + max(span - stride, 0) cells
+    ("valid"), span = (kernel - 1) * dilation + 1. The full transposed convolution is computed
+    without padding and cropped: "same" drops max(span - stride, 0) // 2 cells at the top/left and
+    the rest at the bottom/right (an odd cell there, as TensorFlow; PyTorch's padding is symmetric);
+    output_padding adds the stride - span cells that no kernel reaches when span < stride."""
+
+    def __init__(self, in_channels, filters, kernel_size, strides=(1, 1), padding="valid",
+                 dilation_rate=(1, 1), bias=True, activation="linear"):
+        spans = [(k - 1) * d + 1 for k, d in zip(kernel_size, dilation_rate)]
+        super().__init__(in_channels, filters, tuple(kernel_size), stride=tuple(strides), padding=0,
+                         output_padding=tuple(max(s - span, 0) for s, span in zip(strides, spans)),
+                         dilation=tuple(dilation_rate), bias=bias)
+        self.same = padding == "same"
+        self.activation = activation
+        self.crop = tuple(max(span - s, 0) // 2 for s, span in zip(strides, spans)) if self.same else (0, 0)
+
+    def forward(self, x):
+        height, width = x.shape[1] * self.stride[0], x.shape[2] * self.stride[1]
+        y = F.conv_transpose2d(x.permute(0, 3, 1, 2), self.weight, self.bias, self.stride, 0,
+                               self.output_padding, 1, self.dilation)
+        if self.same:
+            top, left = self.crop
+            y = y[:, :, top:top + height, left:left + width]
+        return ACTIVATIONS[self.activation](y.permute(0, 2, 3, 1))
+
+    def extra_repr(self):
+        return f"{super().extra_repr()}, same={self.same}, activation={self.activation!r}"
+)py";
+
 const char* kMaxPooling2D = R"py(
 
 class MaxPooling2D(nn.Module):
@@ -338,6 +374,7 @@ const std::map<std::string, std::string>& table() {
         {"padding", kPadding},
         {"Dense", kDense},
         {"Conv2D", kConv2D},
+        {"Conv2DTranspose", kConv2DTranspose},
         {"MaxPooling2D", kMaxPooling2D},
         {"AveragePooling2D", kAveragePooling2D},
         {"GlobalAveragePooling2D", kGlobalAveragePooling2D},

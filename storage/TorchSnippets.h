@@ -12,8 +12,8 @@ namespace strata::storage::torch_snippets {
 const std::string& prelude();
 
 // The snippet names needed for a Strata layer type, helpers first ("Conv2D" -> {"padding",
-// "Conv2D"}); empty for a type that has no snippet (Input, Block, and Dropout/Flatten/LeakyReLU, which use
-// torch.nn's own classes).
+// "Conv2D"}; "Conv2DTranspose" crops instead of padding: {"Conv2DTranspose"}); empty for a type
+// that has no snippet (Input, Block, and Dropout/Flatten/LeakyReLU, which use torch.nn's own classes).
 std::vector<std::string> snippetsFor(const std::string& layerType);
 
 // The source of one snippet by name; throws std::out_of_range for an unknown name.

@@ -192,6 +192,23 @@ inline constexpr const char* kNestedBlocks = R"({"format": "strata.model/1", "na
   {"name": "gap", "type": "GlobalAveragePooling2D", "inbound": ["cat_h"]},
   {"name": "head", "type": "Dense", "config": {"units": 2, "activation": "exponential"}, "inbound": ["gap"]}]})";
 
+// Conv2DTranspose in every geometry the PyTorch export treats apart, each branch a model output
+// (on a 5x4 image): "valid" with kernel above the stride (no crop), "same" with an odd implicit
+// padding (1: none at the top, one at the bottom), kernel below the stride (output_padding), the
+// two mixed per axis, dilation with stride 1 (odd "same" padding on the height), no bias.
+inline constexpr const char* kConvTranspose = R"({"format": "strata.model/1", "name": "conv_transpose", "inputs": ["image"],
+  "outputs": ["up_valid", "up_same_odd", "up_small_kernel", "up_small_same", "up_mixed", "dilated_same", "dilated_valid", "chained"], "layers": [
+  {"name": "image", "type": "Input", "config": {"shape": [5, 4, 3]}},
+  {"name": "up_valid", "type": "Conv2DTranspose", "config": {"filters": 4, "kernel_size": [3, 3], "strides": [2, 2], "activation": "relu"}, "inbound": ["image"]},
+  {"name": "up_same_odd", "type": "Conv2DTranspose", "config": {"filters": 3, "kernel_size": [3, 3], "strides": [2, 2], "padding": "same", "activation": "tanh"}, "inbound": ["image"]},
+  {"name": "up_small_kernel", "type": "Conv2DTranspose", "config": {"filters": 2, "kernel_size": [2, 2], "strides": [3, 3]}, "inbound": ["image"]},
+  {"name": "up_small_same", "type": "Conv2DTranspose", "config": {"filters": 2, "kernel_size": [2, 1], "strides": [3, 2], "padding": "same"}, "inbound": ["image"]},
+  {"name": "up_mixed", "type": "Conv2DTranspose", "config": {"filters": 3, "kernel_size": [3, 2], "strides": [2, 3], "padding": "same", "activation": "elu"}, "inbound": ["image"]},
+  {"name": "dilated_same", "type": "Conv2DTranspose", "config": {"filters": 3, "kernel_size": [2, 3], "dilation_rate": [3, 1], "padding": "same", "use_bias": false}, "inbound": ["image"]},
+  {"name": "dilated_valid", "type": "Conv2DTranspose", "config": {"filters": 2, "kernel_size": [3, 3], "dilation_rate": [2, 2], "use_bias": false}, "inbound": ["image"]},
+  {"name": "down", "type": "Conv2D", "config": {"filters": 4, "kernel_size": [3, 3], "strides": [2, 2], "padding": "same", "activation": "relu"}, "inbound": ["up_valid"]},
+  {"name": "chained", "type": "Conv2DTranspose", "config": {"filters": 2, "kernel_size": [4, 4], "strides": [2, 2], "padding": "same", "activation": "sigmoid"}, "inbound": ["down"]}]})";
+
 // Layer and model names that are not Python identifiers, or clash with Python or nn.Module.
 inline constexpr const char* kOddNames = R"({"format": "strata.model/1", "name": "my model! 2", "inputs": ["input"], "outputs": ["forward"], "layers": [
   {"name": "input", "type": "Input", "config": {"shape": [4]}},

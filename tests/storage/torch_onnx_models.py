@@ -131,6 +131,45 @@ class LeakyFused(nn.Module):
         return self.fc2(nn.functional.leaky_relu(self.fc1(nn.functional.leaky_relu(x, 0.2)), 0.2))
 
 
+class Deconv(nn.Module):
+    """nn.ConvTranspose2d in the geometries of Keras' Conv2DTranspose, activations fused into them."""
+
+    def __init__(self):
+        super().__init__()
+        self.up = nn.ConvTranspose2d(3, 4, 4, stride=2, padding=1)  # 'same' (pads 1 of 2 each side): 3x2 -> 6x4
+        self.bn = nn.BatchNorm2d(4)
+        self.up2 = nn.ConvTranspose2d(4, 3, 3, stride=2)  # 'valid', kernel above the stride: 6x4 -> 13x9
+        self.dilated = nn.ConvTranspose2d(3, 3, 3, padding=2, dilation=2, bias=False)  # 'same', stride 1: 13x9
+        self.small = nn.ConvTranspose2d(3, 2, (2, 1), stride=(3, 2), output_padding=1)  # 'valid', kernel below the stride: 39x18
+        randomize_bn(self.bn)
+
+    def forward(self, x):
+        x = self.bn(torch.relu(self.up(x)))
+        x = self.dilated(torch.sigmoid(self.up2(x)))
+        return torch.tanh(self.small(x))
+
+
+class DeconvTorchPads(nn.Module):
+    """PyTorch's usual 2x upsampler (kernel 3, stride 2, padding 1, output_padding 1): 2x the size
+    like 'same', but cropping the odd cell at the start where TensorFlow crops it at the end."""
+
+    def __init__(self):
+        super().__init__()
+        self.up = nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1)
+
+    def forward(self, x):
+        return self.up(x)
+
+
+class DeconvGrouped(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.up = nn.ConvTranspose2d(4, 4, 2, stride=2, groups=2)
+
+    def forward(self, x):
+        return self.up(x)
+
+
 def tensor_json(t):
     return {"dims": list(t.shape), "data": [float(v) for v in t.detach().reshape(-1)]}
 
@@ -185,6 +224,10 @@ def main():
     export(Leaky(), torch.randn(5, 4), "torch_leaky", out_dir)
     export(LeakyCnn(), torch.randn(2, 3, 6, 6), "torch_leaky_cnn", out_dir)
     export(LeakyFused(), torch.randn(5, 4), "torch_leaky_fused", out_dir)
+    export(Deconv(), torch.randn(2, 3, 3, 2), "torch_deconv", out_dir)
+    export(Deconv(), torch.randn(2, 3, 3, 2), "torch_deconv_opset11", out_dir, 11)
+    export(DeconvTorchPads(), torch.randn(1, 3, 4, 4), "torch_deconv_torch_pads", out_dir)
+    export(DeconvGrouped(), torch.randn(1, 4, 3, 3), "torch_deconv_grouped", out_dir)
     export_constant_nodes(out_dir)
 
 

@@ -20,6 +20,7 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <map>
 #include <sstream>
 
 using namespace strata;
@@ -135,6 +136,7 @@ private slots:
     void everyActivationInBothLayouts();
     void leakyReluLayersKeepTheirAlpha();
     void convolutionsAndPools();
+    void transposedConvolutions();
     void unknownSpatialSizes();
     void mergesReshapesAndNormalizations();
     void nestedBlocks();
@@ -243,6 +245,60 @@ void TestOnnxExport::convolutionsAndPools() {
       {"name": "ap", "type": "AveragePooling2D", "config": {"pool_size": [2, 2], "strides": [1, 1]}},
       {"name": "same", "type": "Conv2D", "config": {"filters": 2, "kernel_size": [3, 3], "padding": "same", "dilation_rate": [2, 2], "activation": "tanh"}}]})", 41));
     verify(cases);
+}
+
+// Conv2DTranspose as ConvTranspose in each geometry: "valid" with the kernel above the stride,
+// "same" with an odd implicit padding (pads [0, 0, 1, 1]: the extra cell at the bottom/right, as
+// TensorFlow), the kernel below the stride ("valid" and "same": output_padding), mixed per axis,
+// dilated with stride 1, no bias; a chain Conv2DTranspose -> BatchNorm -> MaxPool -> Conv2D ->
+// Conv2DTranspose that stays NCHW; and unknown spatial sizes, which need no auto_pad since the
+// pads of a transposed convolution do not depend on the input size.
+void TestOnnxExport::transposedConvolutions() {
+    std::vector<Case> cases;
+    cases.push_back(specCase("deconvs", R"({"format": "strata.model/1", "name": "deconvs", "inputs": ["img"],
+      "outputs": ["up_valid", "up_same_odd", "up_small_kernel", "up_small_same", "up_mixed", "dilated_same", "dilated_valid", "chained"], "layers": [
+      {"name": "img", "type": "Input", "config": {"shape": [5, 4, 3]}},
+      {"name": "up_valid", "type": "Conv2DTranspose", "config": {"filters": 4, "kernel_size": [3, 3], "strides": [2, 2], "activation": "relu"}, "inbound": ["img"]},
+      {"name": "up_same_odd", "type": "Conv2DTranspose", "config": {"filters": 3, "kernel_size": [3, 3], "strides": [2, 2], "padding": "same", "activation": "softmax"}, "inbound": ["img"]},
+      {"name": "up_small_kernel", "type": "Conv2DTranspose", "config": {"filters": 2, "kernel_size": [2, 2], "strides": [3, 3]}, "inbound": ["img"]},
+      {"name": "up_small_same", "type": "Conv2DTranspose", "config": {"filters": 2, "kernel_size": [2, 1], "strides": [3, 2], "padding": "same"}, "inbound": ["img"]},
+      {"name": "up_mixed", "type": "Conv2DTranspose", "config": {"filters": 3, "kernel_size": [3, 2], "strides": [2, 3], "padding": "same", "activation": "elu"}, "inbound": ["img"]},
+      {"name": "dilated_same", "type": "Conv2DTranspose", "config": {"filters": 3, "kernel_size": [2, 3], "dilation_rate": [3, 1], "padding": "same", "use_bias": false}, "inbound": ["img"]},
+      {"name": "dilated_valid", "type": "Conv2DTranspose", "config": {"filters": 2, "kernel_size": [3, 3], "dilation_rate": [2, 2], "use_bias": false}, "inbound": ["img"]},
+      {"name": "bn", "type": "BatchNormalization", "inbound": ["up_valid"]},
+      {"name": "mp", "type": "MaxPooling2D", "config": {"pool_size": [2, 2], "strides": [1, 1]}, "inbound": ["bn"]},
+      {"name": "down", "type": "Conv2D", "config": {"filters": 4, "kernel_size": [3, 3], "strides": [2, 2], "padding": "same"}, "inbound": ["mp"]},
+      {"name": "chained", "type": "Conv2DTranspose", "config": {"filters": 2, "kernel_size": [4, 4], "strides": [2, 2], "padding": "same", "activation": "sigmoid"}, "inbound": ["down"]}]})", 45));
+    cases.push_back(specCase("deconv_any_size", R"({"format": "strata.model/1", "name": "deconv_any_size", "outputs": ["up", "odd"], "layers": [
+      {"name": "img", "type": "Input", "config": {"shape": [null, null, 2]}},
+      {"name": "up", "type": "Conv2DTranspose", "config": {"filters": 3, "kernel_size": [3, 2], "strides": [2, 3], "padding": "same"}, "inbound": ["img"]},
+      {"name": "odd", "type": "Conv2DTranspose", "config": {"filters": 2, "kernel_size": [3, 3], "strides": [2, 2]}, "inbound": ["img"]}]})", 46, 2, {6, 3}));
+    verify(cases); // the checker accepts them and onnxruntime computes what the engine does
+
+    const OnnxModel m = readOnnxFile(cases[0].file);
+    std::map<std::string, const OnnxNode*> byKernel; // ConvTranspose nodes by their weight's name
+    int transposes = 0;
+    for (const OnnxNode& n : m.graph.nodes) {
+        if (n.opType == "ConvTranspose" && n.inputs.size() > 1) byKernel[n.inputs[1]] = &n;
+        transposes += n.opType == "Transpose";
+    }
+    QCOMPARE(byKernel.size(), std::size_t(8));
+    auto node = [&](const std::string& layer) -> const OnnxNode& { return *byKernel.at("model/" + layer + "/kernel"); };
+    QCOMPARE(node("up_valid").intsAttr("pads"), (std::vector<int64_t>{0, 0, 0, 0}));
+    QVERIFY(!node("up_valid").attr("output_padding"));
+    QCOMPARE(node("up_same_odd").intsAttr("pads"), (std::vector<int64_t>{0, 0, 1, 1}));
+    QCOMPARE(node("up_small_kernel").intsAttr("output_padding"), (std::vector<int64_t>{1, 1}));
+    QCOMPARE(node("up_small_same").intsAttr("output_padding"), (std::vector<int64_t>{1, 1}));
+    QCOMPARE(node("up_small_same").intsAttr("pads"), (std::vector<int64_t>{0, 0, 0, 0}));
+    QCOMPARE(node("up_mixed").intsAttr("pads"), (std::vector<int64_t>{0, 0, 1, 0}));
+    QCOMPARE(node("up_mixed").intsAttr("output_padding"), (std::vector<int64_t>{0, 1}));
+    QCOMPARE(node("dilated_same").intsAttr("pads"), (std::vector<int64_t>{1, 1, 2, 1})); // spans 4 and 3
+    QCOMPARE(node("dilated_same").intsAttr("dilations"), (std::vector<int64_t>{3, 1}));
+    QCOMPARE(node("dilated_same").inputs.size(), std::size_t(2)); // no bias
+    QCOMPARE(node("chained").intsAttr("pads"), (std::vector<int64_t>{1, 1, 1, 1}));
+    for (const OnnxTensor& t : m.graph.initializers)
+        if (t.name == "model/up_small_kernel/kernel") QCOMPARE(t.dims, (std::vector<int64_t>{3, 2, 2, 2})); // (in, filters, kh, kw)
+    QCOMPARE(transposes, 1 + 8); // into NCHW once, and each output back to NHWC: the chain stays NCHW
 }
 
 // Input (None, None, 3): "same" windows use auto_pad SAME_UPPER; the engine runs 7x10 images.

@@ -3,7 +3,9 @@
 // exported by Debian's PyTorch (torch.onnx.export at opsets 11, 13 and 14, run by
 // tests/storage/torch_onnx_models.py)
 // compute PyTorch's outputs to 1e-4 (NCHW inputs fed as NHWC), as does a graph built with
-// onnx.helper whose weights are Constant nodes (MatMul + Add + Relu: one Dense); unsupported nodes, truncated,
+// onnx.helper whose weights are Constant nodes (MatMul + Add + Relu: one Dense); ConvTranspose nodes
+// are Conv2DTranspose layers where their geometry is Keras' "valid" or "same" and are refused,
+// naming the attribute, where it is not; unsupported nodes, truncated,
 // corrupt, empty and missing files are errors naming the file and node; strata-cli import writes
 // a saved-model folder and adds a model to a project. The suite skips the PyTorch cases only
 // when torch cannot be imported.
@@ -67,6 +69,21 @@ std::string errorOf(F&& f) {
         return e.what();
     }
     return "(no error)";
+}
+
+// A ConvTranspose node on x (2 channels, 5x4) with weight (2, 3, 3, 3), a bias, strides 2 and
+// `attrs`; its file's bytes.
+std::string convTransposeFile(const std::vector<OnnxAttr>& attrs) {
+    OnnxGraph g("deconv");
+    g.input("x", onnx::kFloat, {{-1, "batch"}, {2, {}}, {5, {}}, {4, {}}});
+    std::vector<float> w(2 * 3 * 3 * 3), b = {0.25f, -0.5f, 0.75f};
+    for (std::size_t i = 0; i < w.size(); ++i) w[i] = float(int(i * 7 % 11) - 5) / 8.0f;
+    const std::string wName = g.initializer("w", {2, 3, 3, 3}, w), bName = g.initializer("b", {3}, b);
+    std::vector<OnnxAttr> all = {OnnxAttr::integers("kernel_shape", {3, 3}), OnnxAttr::integers("strides", {2, 2})};
+    all.insert(all.end(), attrs.begin(), attrs.end());
+    g.node("ConvTranspose", {"x", wName, bName}, "y", all);
+    g.output("y", onnx::kFloat, {{-1, "batch"}, {3, {}}, {-1, {}}, {-1, {}}});
+    return g.modelBytes(OnnxModelInfo{});
 }
 
 } // namespace
@@ -180,6 +197,9 @@ private slots:
         QTest::newRow("nn.LeakyReLU()") << "torch_leaky" << "Input Dense LeakyReLU Dense";
         QTest::newRow("nn.LeakyReLU(0.1) on NCHW") << "torch_leaky_cnn" << "Input Conv2D LeakyReLU MaxPooling2D Flatten Dense";
         QTest::newRow("leaky_relu 0.2") << "torch_leaky_fused" << "Input LeakyReLU Dense Dense";
+        for (const char* name : {"torch_deconv", "torch_deconv_opset11"})
+            QTest::newRow((std::string("nn.ConvTranspose2d ") + name).c_str())
+                << name << "Input Conv2DTranspose BatchNormalization Conv2DTranspose Conv2DTranspose Conv2DTranspose";
     }
 
     void torchModels() {
@@ -195,7 +215,8 @@ private slots:
         const json io = json::parse(testutil::readText(path("torch") / (name.toStdString() + ".json")));
         const auto got = engineOutputs(*model, {nchwToNhwc(tensorFromJson(io["input"]))});
         QCOMPARE(got.size(), std::size_t(1));
-        const std::string diff = difference(got[0], tensorFromJson(io["output"]), 1e-4, 1e-4);
+        const Tensor want = nchwToNhwc(tensorFromJson(io["output"])); // an image output is NHWC in Strata
+        const std::string diff = difference(got[0], want, 1e-4, 1e-4);
         QVERIFY2(diff.empty(), (name.toStdString() + ": " + diff + "\nspec: " + imported.spec.toJson().dump()).c_str());
     }
 
@@ -239,11 +260,41 @@ private slots:
         QVERIFY2(diff.empty(), diff.c_str());
     }
 
+    // PyTorch's ConvTranspose nodes: each geometry becomes the Keras padding that computes it, with
+    // the activation after it fused, and the (C_in, filters, kh, kw) weight as (kh, kw, filters, C_in).
+    void torchConvTransposeGeometries() {
+        requireTorch();
+        const ImportedModel m = importOnnxFile(path("torch") / "torch_deconv.onnx");
+        QCOMPARE(m.spec.layers.size(), std::size_t(6));
+        auto layer = [&](const std::string& name) -> const LayerSpec& { return m.spec.layers[std::size_t(m.spec.indexOf(name))]; };
+        QCOMPARE(layer("up").config, json::parse(R"({"filters": 4, "kernel_size": [4, 4], "strides": [2, 2], "padding": "same",
+            "dilation_rate": [1, 1], "use_bias": true, "activation": "relu"})"));
+        QCOMPARE(layer("up2").config["padding"], json("valid"));
+        QCOMPARE(layer("up2").config["activation"], json("sigmoid"));
+        QCOMPARE(layer("dilated").config, json::parse(R"({"filters": 3, "kernel_size": [3, 3], "strides": [1, 1], "padding": "same",
+            "dilation_rate": [2, 2], "use_bias": false})"));
+        QCOMPARE(layer("output").config["padding"], json("valid")); // nn "small": output_padding 1, kernel below the stride
+        QCOMPARE(layer("output").config["strides"], json({3, 2}));
+        QCOMPARE(layer("output").config["activation"], json("tanh"));
+        QCOMPARE(m.variables.at("model/up/kernel/.ATTRIBUTES/VARIABLE_VALUE").shape(), (Shape{4, 4, 4, 3}));
+        QCOMPARE(m.variables.at("model/output/kernel/.ATTRIBUTES/VARIABLE_VALUE").shape(), (Shape{2, 1, 2, 3}));
+        QCOMPARE(m.instantiate()->outputShape(m.spec.indexOf("output")), (Shape{kUnknownDim, 39, 18, 2}));
+    }
+
     void unsupportedNodesAreNamed() {
         requireTorch();
         const fs::path grouped = path("torch") / "torch_grouped.onnx";
         const std::string g = errorOf([&] { importOnnxFile(grouped); });
         QVERIFY2(g.find(grouped.string() + ": node '/conv/Conv' (Conv): group=2 is not supported") == 0, g.c_str());
+        const fs::path deconvGrouped = path("torch") / "torch_deconv_grouped.onnx";
+        const std::string dg = errorOf([&] { importOnnxFile(deconvGrouped); });
+        QVERIFY2(dg.find(deconvGrouped.string() + ": node '/up/ConvTranspose' (ConvTranspose): group=2 is not supported") == 0, dg.c_str());
+        // padding=1, output_padding=1 doubles the size as "same" does, but crops the odd cell at the top/left.
+        const fs::path torchPads = path("torch") / "torch_deconv_torch_pads.onnx";
+        const std::string tp = errorOf([&] { importOnnxFile(torchPads); });
+        QVERIFY2(tp.find(torchPads.string() + ": node '/up/ConvTranspose' (ConvTranspose): pads [1,1,1,1] with output_padding [1,1] "
+                                              "for kernel [3,3], strides [2,2] and dilations [1,1] is neither 'valid' nor 'same'") == 0,
+                 tp.c_str());
     }
 
     void unsupportedAttributesAreNamed() {
@@ -290,6 +341,97 @@ private slots:
         QCOMPARE(leaky, 2);
         const auto model = imported.instantiate();
         const auto inputs = randomInputs(*original, 4, 5);
+        const auto want = engineOutputs(*original, inputs), got = engineOutputs(*model, inputs);
+        QCOMPARE(got.size(), want.size());
+        for (std::size_t k = 0; k < got.size(); ++k) {
+            const std::string diff = difference(got[k], want[k], 1e-5, 1e-5);
+            QVERIFY2(diff.empty(), ("output " + std::to_string(k) + ": " + diff).c_str());
+        }
+    }
+
+    // Hand-made ConvTranspose nodes (convTransposeFile: kernel 3, strides 2, so "same" has an odd
+    // total padding of 1): the ways ONNX writes TensorFlow's geometry import as the same layer
+    // computing the same values; auto_pad SAME_UPPER and output_shape split the odd cell as the
+    // ONNX spec says (SAME_UPPER: at the end; otherwise at the start); anything else is refused
+    // naming the attribute.
+    void convTransposeAttributeForms() {
+        auto importBytes = [](const std::string& bytes) { return importOnnxModel(parseOnnxModel(bytes, "deconv.onnx"), "deconv.onnx"); };
+        const ImportedModel explicitPads = importBytes(convTransposeFile({OnnxAttr::integers("pads", {0, 0, 1, 1})}));
+        QCOMPARE(explicitPads.spec.layers[1].type, std::string("Conv2DTranspose"));
+        QCOMPARE(explicitPads.spec.layers[1].config["padding"], json("same"));
+        QCOMPARE(explicitPads.spec.layers[1].config["filters"], json(3));
+        const auto reference = explicitPads.instantiate();
+        const auto inputs = randomInputs(*reference, 2, 17);
+        const Tensor want = engineOutputs(*reference, inputs)[0];
+        QCOMPARE(want.shape(), (Shape{2, 10, 8, 3}));
+        for (const auto& [what, attrs] : std::vector<std::pair<std::string, std::vector<OnnxAttr>>>{
+                 {"auto_pad SAME_UPPER", {OnnxAttr::text("auto_pad", "SAME_UPPER")}},
+                 {"output_shape, auto_pad SAME_UPPER", {OnnxAttr::integers("output_shape", {10, 8}), OnnxAttr::text("auto_pad", "SAME_UPPER")}}}) {
+            const ImportedModel m = importBytes(convTransposeFile(attrs));
+            QCOMPARE(m.spec.layers[1].config, explicitPads.spec.layers[1].config);
+            const std::string diff = difference(engineOutputs(*m.instantiate(), inputs)[0], want, 0, 0);
+            QVERIFY2(diff.empty(), (what + ": " + diff).c_str());
+        }
+        const ImportedModel valid = importBytes(convTransposeFile({OnnxAttr::text("auto_pad", "VALID")}));
+        QCOMPARE(valid.spec.layers[1].config["padding"], json("valid"));
+        QCOMPARE(valid.instantiate()->outputShape(1), (Shape{kUnknownDim, 11, 9, 3}));
+        const ImportedModel validShape = importBytes(convTransposeFile({OnnxAttr::integers("output_shape", {11, 9})}));
+        QCOMPARE(validShape.spec.layers[1].config, valid.spec.layers[1].config);
+
+        for (const auto& [attrs, message] : std::vector<std::pair<std::vector<OnnxAttr>, std::string>>{
+                 {{OnnxAttr::integers("pads", {1, 1, 0, 0})}, "pads [1,1,0,0] for kernel [3,3], strides [2,2] and dilations [1,1] is neither 'valid' nor 'same'"},
+                 {{OnnxAttr::integers("pads", {1, 1, 1, 1}), OnnxAttr::integers("output_padding", {1, 1})},
+                  "pads [1,1,1,1] with output_padding [1,1] for kernel [3,3]"},
+                 {{OnnxAttr::text("auto_pad", "SAME_LOWER")}, "auto_pad=SAME_LOWER for kernel [3,3], strides [2,2] and dilations [1,1] is neither"},
+                 {{OnnxAttr::integers("output_shape", {10, 8})}, "output_shape [10,8] for kernel [3,3]"}, // no SAME_UPPER: the odd cell at the start
+                 {{OnnxAttr::integers("output_shape", {12, 8})}, "output_shape [12,8] is longer than the transposed convolution reaches"},
+                 {{OnnxAttr::integers("dilations", {2, 2})}, "dilations [2,2] with strides [2,2] are not supported"},
+                 {{OnnxAttr::integer("group", 2)}, "group=2 is not supported"}}) {
+            const std::string bytes = convTransposeFile(attrs);
+            const std::string e = errorOf([&] { importBytes(bytes); });
+            QVERIFY2(e.find("deconv.onnx: node 'y' (ConvTranspose): " + message) == 0, e.c_str());
+        }
+    }
+
+    // A Strata model with Conv2DTranspose layers ("valid", "same" with an odd padding, the kernel
+    // below the stride, dilated, no bias, a fused activation, chained after a Conv2D and on an input
+    // of unknown size) comes back through its embedded spec and through the graph, computing the same.
+    void convTransposeRoundTrip_data() {
+        QTest::addColumn<bool>("embedded");
+        QTest::newRow("embedded spec") << true;
+        QTest::newRow("graph") << false;
+    }
+    void convTransposeRoundTrip() {
+        QFETCH(bool, embedded);
+        const auto original = builtModel(ModelSpec::parse(R"({"format": "strata.model/1", "name": "deconvs", "inputs": ["img", "any"],
+          "outputs": ["up_valid", "up_same_odd", "up_small", "dilated", "chained", "any_size"], "layers": [
+          {"name": "img", "type": "Input", "config": {"shape": [5, 4, 3]}},
+          {"name": "any", "type": "Input", "config": {"shape": [null, null, 2]}},
+          {"name": "up_valid", "type": "Conv2DTranspose", "config": {"filters": 4, "kernel_size": [3, 3], "strides": [2, 2], "activation": "relu"}, "inbound": ["img"]},
+          {"name": "up_same_odd", "type": "Conv2DTranspose", "config": {"filters": 3, "kernel_size": [3, 2], "strides": [2, 3], "padding": "same"}, "inbound": ["img"]},
+          {"name": "up_small", "type": "Conv2DTranspose", "config": {"filters": 2, "kernel_size": [2, 2], "strides": [3, 3], "activation": "tanh"}, "inbound": ["img"]},
+          {"name": "dilated", "type": "Conv2DTranspose", "config": {"filters": 3, "kernel_size": [2, 3], "dilation_rate": [3, 1], "padding": "same", "use_bias": false}, "inbound": ["img"]},
+          {"name": "down", "type": "Conv2D", "config": {"filters": 4, "kernel_size": [3, 3], "strides": [2, 2], "padding": "same"}, "inbound": ["up_valid"]},
+          {"name": "chained", "type": "Conv2DTranspose", "config": {"filters": 2, "kernel_size": [4, 4], "strides": [2, 2], "padding": "same", "activation": "sigmoid"}, "inbound": ["down"]},
+          {"name": "any_size", "type": "Conv2DTranspose", "config": {"filters": 2, "kernel_size": [3, 3], "strides": [2, 2], "padding": "same"}, "inbound": ["any"]}]})", "deconvs"), 19);
+        const fs::path file = path(std::string("deconv_") + (embedded ? "embedded" : "graph") + ".onnx");
+        writeOnnxModel(*original, file);
+        OnnxImportOptions options;
+        options.useEmbeddedSpec = embedded;
+        const ImportedModel imported = importOnnxFile(file, options);
+        QCOMPARE(imported.fromEmbeddedSpec, embedded);
+        if (embedded) QCOMPARE(imported.spec.toJson(), original->spec().toJson());
+        for (const LayerSpec& l : original->spec().layers) { // each layer's config comes back (defaults aside)
+            if (l.type != "Conv2DTranspose") continue;
+            const int i = imported.spec.indexOf(l.name);
+            QVERIFY2(i >= 0, l.name.c_str());
+            const LayerSpec& back = imported.spec.layers[std::size_t(i)];
+            QCOMPARE(back.type, l.type);
+            for (const auto& [key, value] : l.config.items()) QCOMPARE(back.config[key], value);
+        }
+        const auto model = imported.instantiate();
+        QCOMPARE(model->paramCounts().total(), original->paramCounts().total());
+        const auto inputs = randomInputs(*original, 3, 5, {7, 3});
         const auto want = engineOutputs(*original, inputs), got = engineOutputs(*model, inputs);
         QCOMPARE(got.size(), want.size());
         for (std::size_t k = 0; k < got.size(); ++k) {

@@ -175,6 +175,33 @@ private slots:
         QVERIFY2(py.find("        leaky = self.leaky(seq_dense)\n") != std::string::npos, py.c_str());
     }
 
+    // Conv2DTranspose is nn.ConvTranspose2d (weight (in_channels, filters, kh, kw): the kernel
+    // permuted (3, 2, 0, 1)) with output_padding where the kernel is below the stride; its output
+    // is cropped to TensorFlow's. everyLayerTypeMatchesTheEngine runs every geometry of kConvTranspose.
+    void conv2dTransposeIsConvTranspose2d() {
+        auto m = built(testutil::specFromJson(kConvTranspose), 2);
+        const fs::path out = path("conv_transpose_code");
+        writeTorchExport(*m, out);
+        const std::string py = testutil::readText(out / "model.py");
+        for (const char* line : {"class Conv2DTranspose(nn.ConvTranspose2d):",
+                                 "        self.up_same_odd = Conv2DTranspose(3, 3, kernel_size=(3, 3), strides=(2, 2), padding=\"same\", "
+                                 "activation=\"tanh\")  # Conv2DTranspose -> (None, 10, 8, 3)\n",
+                                 "        self.dilated_same = Conv2DTranspose(3, 3, kernel_size=(2, 3), strides=(1, 1), padding=\"same\", "
+                                 "dilation_rate=(3, 1), bias=False)  # Conv2DTranspose -> (None, 5, 4, 3)\n",
+                                 "        chained = self.chained(down)\n"})
+            QVERIFY2(py.find(line) != std::string::npos, (std::string(line) + " is not in\n" + py).c_str());
+        const json index = json::parse(testutil::readText(out / "weights.json"));
+        bool found = false;
+        for (const json& v : index["variables"])
+            if (v["strata_path"] == "model/up_small_kernel/kernel") {
+                found = true;
+                QCOMPARE(v["strata_shape"], json({2, 2, 2, 3}));
+                QCOMPARE(v["torch_shape"], json({3, 2, 2, 2}));
+                QCOMPARE(v["permute"], json({3, 2, 0, 1}));
+            }
+        QVERIFY2(found, index.dump(1).c_str());
+    }
+
     void writesTheFolderAtomically() {
         auto m = testutil::builtModel("digits_mlp.json", 3);
         const fs::path out = path("digits_torch");
@@ -221,6 +248,7 @@ private slots:
         QTest::newRow("merges") << QString(kMerges);
         QTest::newRow("nested_blocks") << QString(kNestedBlocks);
         QTest::newRow("odd_names") << QString(kOddNames);
+        QTest::newRow("conv_transpose") << QString(kConvTranspose);
     }
     void everyLayerTypeMatchesTheEngine() {
         QFETCH(QString, spec);
@@ -232,7 +260,7 @@ private slots:
     void everyLayerTypeIsCovered() {
         // The specs above, blocks included, use every type the registry knows.
         std::set<std::string> seen;
-        for (const char* s : {kConvSameStrides, kConvValidDilated, kNormsReshape, kMerges, kNestedBlocks}) {
+        for (const char* s : {kConvSameStrides, kConvValidDilated, kNormsReshape, kMerges, kNestedBlocks, kConvTranspose}) {
             auto m = Model::fromSpec(testutil::specFromJson(s));
             m->build(0);
             for (Module* sub : m->submodules())
@@ -270,6 +298,7 @@ private slots:
         QTest::newRow("nested_blocks") << QString(kNestedBlocks);
         QTest::newRow("conv_valid_dilated") << QString(kConvValidDilated);
         QTest::newRow("norms_reshape") << QString(kNormsReshape);
+        QTest::newRow("conv_transpose") << QString(kConvTranspose);
     }
     void trainsInPyTorch() {
         QFETCH(QString, spec);
