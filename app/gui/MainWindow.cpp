@@ -460,7 +460,7 @@ void MainWindow::showView(const QString& what) {
     } else if (what == "train") {
         trainDock_->show();
         trainDock_->raise();
-        resizeDocks({trainDock_}, {std::max(trainDock_->height(), 360)}, Qt::Vertical);
+        resizeDocks({trainDock_}, {std::max(trainDock_->height(), 390)}, Qt::Vertical);
         resizeDocks({trainDock_, issuesDock_}, {width() * 4 / 5, width() / 5}, Qt::Horizontal);
         centralTabs_->setCurrentWidget(view_);
     } else if (what == "runs") {

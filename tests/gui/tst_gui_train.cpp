@@ -287,6 +287,46 @@ private slots:
                  qPrintable(status));
     }
 
+    // The example autoencoder (64 -> 8 -> 64) is offered its input as the target when it opens;
+    // it trains against mean squared error, draws no accuracy, shows the test loss, and the
+    // recorded run says reconstruct. A classifier is offered its labels.
+    void anAutoencoderTrainsToGiveBackItsInput() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("ae.strata");
+        Document doc;
+        doc.setModel(test::example("autoencoder"), {}, false);
+        doc.saveAs(path);
+        TrainPanel panel(&doc);
+        configure(panel, "digits", 3);
+        QCOMPARE(panel.target(), QString("input"));
+        QCOMPARE(panel.loss(), QString("mean_squared_error"));
+        QVERIFY(panel.settings().reconstruct);
+        QSignalSpy recorded(&panel, &TrainPanel::runRecorded);
+        QVERIFY2(trainAndWait(panel), qPrintable(panel.statusText()));
+        QCOMPARE(panel.lossChart()->pointCount("loss"), 3);
+        QCOMPARE(panel.accuracyChart()->pointCount("accuracy"), 0);
+        const auto losses = panel.lossChart()->points("loss");
+        QVERIFY2(losses.back().y() < losses.front().y(), "the reconstruction loss did not fall");
+        QVERIFY(!panel.testAccuracy().has_value());
+        QVERIFY2(panel.resultText().startsWith("Test loss"), qPrintable(panel.resultText()));
+        QTRY_COMPARE_WITH_TIMEOUT(recorded.count(), 1, kTimeoutMs);
+        storage::Project project = storage::Project::open(path.toStdString(), storage::OpenMode::ReadOnly);
+        const storage::RunInfo run = project.run(recorded.front().front().toLongLong());
+        QVERIFY(run.hyperparameters.value("reconstruct", false));
+        QCOMPARE(run.hyperparameters.value("loss", std::string()), std::string("mean_squared_error"));
+
+        Document classifier;
+        classifier.setModel(test::example("digits_mlp"), {}, false);
+        TrainPanel other(&classifier);
+        QCOMPARE(other.target(), QString("labels"));
+        QCOMPARE(other.loss(), QString("sparse_categorical_crossentropy"));
+        QVERIFY(other.setTarget("input")); // switching the target picks a loss that fits it
+        QCOMPARE(other.loss(), QString("mean_squared_error"));
+        QVERIFY(other.setTarget("labels"));
+        QCOMPARE(other.loss(), QString("sparse_categorical_crossentropy"));
+        QVERIFY(!other.setTarget("noise"));
+    }
+
     void anInvalidModelIsAMessageNotACrash() {
         Document doc;
         ModelSpec spec = test::example("digits_mlp");

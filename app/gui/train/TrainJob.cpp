@@ -67,13 +67,17 @@ void TrainJob::run() {
         out.datasetName = settings_.csvFile.empty() ? settings_.dataset
                                                     : std::filesystem::path(settings_.csvFile).filename().string();
         const data::DataSource source = settings_.csvFile.empty()
-                                            ? data::DataSource{settings_.dataset, {}, false}
-                                            : data::DataSource{"csv:" + settings_.csvFile, settings_.csvLabel, false};
+                                            ? data::DataSource{settings_.dataset, {}, false, settings_.reconstruct}
+                                            : data::DataSource{"csv:" + settings_.csvFile, settings_.csvLabel, false, settings_.reconstruct};
         data::DatasetSplits splits = data::loadDataSource(source);
         const int in = model->inputIndices()[0];
         const Shape sample = model->outputShape(in).withoutFirst();
+        const Shape output = model->outputShape(model->outputIndices()[0]).withoutFirst();
         for (data::Dataset* d : {&splits.train, &splits.validation, &splits.test})
-            if (d->size() > 0) data::reshapeFeatures(*d, sample, model->layers()[std::size_t(in)]->name());
+            if (d->size() > 0) {
+                data::reshapeFeatures(*d, sample, model->layers()[std::size_t(in)]->name());
+                data::reshapeTargets(*d, output);
+            }
 
         std::ostringstream deviceNote;
         backend = cli::makeBackend(settings_.device, settings_.threads, deviceNote);

@@ -27,6 +27,7 @@ struct TrainSettings {
     std::string dataset = "digits"; // a built-in dataset name; ignored when csvFile is set
     std::string csvFile;            // a CSV table, split 70/10/20 (see data::DataSource)
     std::string csvLabel;           // its target column (header name or index); empty: the last
+    bool reconstruct = false;       // every sample is its own target (an autoencoder), labels unused
     std::string device = "cpu";     // "cpu", "vulkan:N" (or "" for the CLI's automatic choice)
     int threads = 1;                // CPU backend threads
     train::TrainOptions options;    // epochs, batch, optimizer, seed, maxSteps

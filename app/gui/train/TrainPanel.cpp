@@ -5,6 +5,7 @@
 #include "app/gui/project/VersionWeights.h"
 #include "app/gui/train/CurveChart.h"
 
+#include "engine/Model.h"
 #include "engine/data/BuiltinDatasets.h"
 #include "engine/data/CsvLoader.h"
 #include "engine/ir/Optimizers.h"
@@ -149,6 +150,8 @@ void TrainPanel::setOptimizer(const QString& name) { optimizer_->setCurrentText(
 void TrainPanel::setLearningRate(double lr) { lr_->setValue(lr); }
 void TrainPanel::setMomentum(double momentum) { momentum_->setValue(momentum); }
 void TrainPanel::setNesterov(bool on) { nesterov_->setChecked(on); }
+bool TrainPanel::setTarget(const QString& target) { return selectByData(target_, target); }
+QString TrainPanel::target() const { return target_->currentData().toString(); }
 bool TrainPanel::setLoss(const QString& name) { return selectByData(loss_, name); }
 QString TrainPanel::loss() const { return loss_->currentData().toString(); }
 void TrainPanel::setSeed(int seed) { seed_->setValue(seed); }
@@ -173,7 +176,20 @@ void TrainPanel::suggestDataset() {
         if (shape == l.config.end() || !shape->is_array()) return;
         for (const auto& d : *shape) n = d.is_number_integer() ? n * d.get<int64_t>() : -1;
         if (const QString name = datasetForInput(n); !name.isEmpty() && !dataset().startsWith("csv:")) setDataset(name);
-        return;
+        break;
+    }
+    // A model that outputs as many values as it takes in (16 or more, not a softmax) is an
+    // autoencoder: offer it its input.
+    try {
+        const auto model = Model::fromSpec(spec);
+        const Shape in = model->outputShape(model->inputIndices()[0]).withoutFirst();
+        const Shape out = model->outputShape(model->outputIndices()[0]).withoutFirst();
+        const nlohmann::json& outConfig = model->layers()[std::size_t(model->outputIndices()[0])]->config();
+        const bool softmax = outConfig.value("activation", std::string()) == "softmax";
+        const bool same = in.isFullyKnown() && out.isFullyKnown() && in.numElements() == out.numElements() && in.numElements() >= 16;
+        setTarget(same && !softmax ? "input" : "labels");
+    } catch (const std::exception&) {
+        // an invalid spec: the Issues panel says why; Train will too
     }
 }
 
@@ -182,6 +198,7 @@ TrainSettings TrainPanel::settings() const {
     const QString d = dataset();
     if (d.startsWith("csv:")) s.csvFile = d.mid(4).toStdString(), s.csvLabel = csvLabel().toStdString();
     else s.dataset = d.toStdString();
+    s.reconstruct = target() == "input";
     s.device = device().toStdString();
     s.threads = std::clamp(QThread::idealThreadCount(), 1, 8);
     s.options.epochs = epochs_->value();
@@ -224,7 +241,7 @@ void TrainPanel::refreshOptimizerFields() {
 }
 
 void TrainPanel::setRunning(bool on) {
-    for (QWidget* w : std::initializer_list<QWidget*>{dataset_, device_, epochs_, batch_, optimizer_, loss_, lr_, seed_, record_})
+    for (QWidget* w : std::initializer_list<QWidget*>{dataset_, target_, device_, epochs_, batch_, optimizer_, loss_, lr_, seed_, record_})
         w->setEnabled(!on);
     record_->setEnabled(!on && doc_->store());
     refreshOptimizerFields(); // off while training, as the optimizer reads them after
@@ -295,8 +312,8 @@ void TrainPanel::poll() {
             const auto& e = u.epoch;
             lossChart_->append("loss", {double(e.epoch), e.loss});
             lossChart_->append("val_loss", {double(e.epoch), e.valLoss});
-            accuracyChart_->append("accuracy", {double(e.epoch), e.accuracy});
-            accuracyChart_->append("val_accuracy", {double(e.epoch), e.valAccuracy});
+            if (std::isfinite(e.accuracy)) accuracyChart_->append("accuracy", {double(e.epoch), e.accuracy});
+            if (std::isfinite(e.valAccuracy)) accuracyChart_->append("val_accuracy", {double(e.epoch), e.valAccuracy});
             emit epochFinished(e.epoch);
             break;
         }

@@ -57,6 +57,11 @@ public:
     // are disabled for the other optimizers, and settings() then leaves them out of the config.
     void setMomentum(double momentum);
     void setNesterov(bool on);
+    // What the model learns to output: "labels" (the dataset's classes) or "input" (every sample
+    // itself: an autoencoder, mean squared error). A model whose output has its input's size is
+    // offered "input" when it opens.
+    bool setTarget(const QString& target);
+    QString target() const;
     bool setLoss(const QString& name); // the engine's name, e.g. "categorical_crossentropy"; false when unknown
     QString loss() const;
     void setSeed(int seed);
@@ -119,7 +124,7 @@ private:
     std::map<std::string, Tensor> trainedWeights_;  // its variables after the run
     QString weightsFile_;                           // where they are a checkpoint (see weightsStoredIn)
     int64_t weightsVersion_ = 0;
-    QComboBox *dataset_, *label_, *device_, *optimizer_, *loss_;
+    QComboBox *dataset_, *label_, *target_, *device_, *optimizer_, *loss_;
     QLabel* labelCaption_;
     QSpinBox *epochs_, *batch_, *seed_;
     QDoubleSpinBox *lr_, *momentum_;

@@ -59,6 +59,15 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     label_->setObjectName("trainLabel");
     label_->setToolTip(tr("The CSV column that holds the class of each row; the other columns are the features"));
     labelCaption_ = new QLabel(tr("Label"));
+    target_ = new QComboBox;
+    target_->setObjectName("trainTarget");
+    target_->addItem(tr("Class labels"), "labels");
+    target_->setItemData(0, tr("The model learns the dataset's class of each sample"), Qt::ToolTipRole);
+    target_->addItem(tr("The input itself (autoencoder)"), "input");
+    target_->setItemData(1, tr("The model learns to give back each sample: its output must have the input's size "
+                               "(mean squared error; no accuracy)"),
+                         Qt::ToolTipRole);
+    target_->setToolTip(tr("What the model learns to output"));
     device_ = new QComboBox;
     device_->setObjectName("trainDevice");
     device_->addItem(tr("CPU"), "cpu");
@@ -134,6 +143,8 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     form->addWidget(dataset_, row++, 1, 1, 3);
     form->addWidget(labelCaption_, row, 0);
     form->addWidget(label_, row++, 1, 1, 3);
+    form->addWidget(label(tr("Target")), row, 0);
+    form->addWidget(target_, row++, 1, 1, 3);
     form->addWidget(label(tr("Device")), row, 0);
     form->addWidget(device_, row++, 1, 1, 3);
     form->addWidget(label(tr("Epochs")), row, 0);
@@ -194,6 +205,12 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
         refreshOptimizerFields();
     });
     connect(momentum_, &QDoubleSpinBox::valueChanged, this, &TrainPanel::refreshOptimizerFields);
+    connect(target_, &QComboBox::currentIndexChanged, this, [this] { // a loss that fits the target
+        const QString l = loss();
+        const bool classes = l.endsWith("crossentropy");
+        if (target() == "input" && classes) setLoss("mean_squared_error");
+        if (target() == "labels" && !classes) setLoss("sparse_categorical_crossentropy");
+    });
     refreshOptimizerFields();
     connect(epochs_, &QSpinBox::valueChanged, this, [this](int n) {
         if (isTraining()) return;
