@@ -44,7 +44,10 @@ std::vector<VariableSpec> ConvolutionLayer::kernelAndBias(const Shape& k) const 
 
 std::string ConvolutionLayer::keyConfigText() const {
     std::string s = std::to_string(filters) + " " + std::to_string(kernelSize[0]) + "×" + std::to_string(kernelSize[1]);
-    if (strides[0] != 1 || strides[1] != 1) s += " /" + std::to_string(strides[0]);
+    // "/2" downsamples; a transposed convolution upsamples: "×2".
+    const bool up = type() == "Conv2DTranspose";
+    if (strides[0] != 1 || strides[1] != 1)
+        s += (up ? " ×" : " /") + std::to_string(strides[0]) + (strides[1] != strides[0] ? "," + std::to_string(strides[1]) : "");
     if (padding == "same") s += " same";
     if (activation != "linear") s += " " + activation;
     return s;

@@ -346,6 +346,16 @@ private slots:
                      qPrintable(QString("dkernel[%1] = %2, expected %3").arg(i).arg(out[1].values()[i]).arg(dk[i])));
     }
 
+    // The text a canvas node shows: a convolution's stride reads "/2" (down), a transposed one "×2" (up).
+    void convolutionKeyTexts() {
+        auto text = [](const char* type, nlohmann::json cfg) { return QString::fromStdString(make(type, cfg)->keyConfigText()); };
+        QCOMPARE(text("Conv2D", {{"filters", 8}, {"strides", 2}, {"padding", "same"}, {"activation", "relu"}}), QString("8 3×3 /2 same relu"));
+        QCOMPARE(text("Conv2DTranspose", {{"filters", 8}, {"strides", 2}, {"padding", "same"}, {"activation", "relu"}}),
+                 QString("8 3×3 ×2 same relu"));
+        QCOMPARE(text("Conv2DTranspose", {{"filters", 4}, {"kernel_size", {2, 3}}, {"strides", {2, 1}}}), QString("4 2×3 ×2,1"));
+        QCOMPARE(text("Conv2D", {{"filters", 1}}), QString("1 3×3"));
+    }
+
     void buildIsDeferredToFirstCall() {
         auto dense = make("Dense", {{"units", 3}});
         QVERIFY(!dense->built());

@@ -160,12 +160,19 @@ private slots:
         }
     }
 
+    // conv2d_backprop_input is differentiable (it is the Conv2DTranspose layer); the filter
+    // gradient op is not, and says so by name.
     void gradientThroughBackwardOpIsAnError() {
         Graph g;
         ValueId dy = g.variable("dy", {1, 4, 4, 1});
         ValueId k = g.variable("k", {3, 3, 1, 1});
         ValueId dx = g.conv2dBackpropInput(dy, k, {1, 4, 4, 1}, Conv2DParams{1, 1, 1, 1, Padding::Same});
-        QVERIFY(messageOf<StrataError>([&] { gradients(g, g.reduceSumAll(dx), {dy}); }).contains("conv2d_backprop_input"));
+        const std::vector<ValueId> grads = gradients(g, g.reduceSumAll(dx), {dy, k});
+        QCOMPARE(g.shape(grads[0]), (Shape{1, 4, 4, 1}));
+        QCOMPARE(g.shape(grads[1]), (Shape{3, 3, 1, 1}));
+        ValueId x = g.variable("x", {1, 4, 4, 1});
+        ValueId dk = g.conv2dBackpropFilter(x, dy, {3, 3, 1, 1}, Conv2DParams{1, 1, 1, 1, Padding::Same});
+        QVERIFY(messageOf<StrataError>([&] { gradients(g, g.reduceSumAll(dk), {x}); }).contains("conv2d_backprop_filter"));
     }
 
     void runReportsBadFeedsVariablesAndLabels() {
