@@ -58,6 +58,10 @@ private:
                      const std::vector<float>* bias);
     void conv(const OnnxNode& n);
     void convTranspose(const OnnxNode& n); // OnnxImportConvTranspose.cpp
+    // What Conv and ConvTranspose check alike: an NCHW input x, a constant 2-D weight of group 1
+    // whose axis `inputAxis` (1 for Conv's OIHW, 0 for ConvTranspose's IOHW) matches x's channels,
+    // and kernel_shape, if given, equal to its spatial dims (returned in `kernel`).
+    const OnnxTensor& convWeight(const OnnxNode& n, const Value& x, std::size_t inputAxis, std::vector<int64_t>& kernel);
     void pool(const OnnxNode& n);
     void globalAveragePool(const OnnxNode& n);
     void reduceMean(const OnnxNode& n);

@@ -33,15 +33,9 @@ TransposedAxis kerasAxis(int64_t span, int64_t stride, bool same) {
 
 void OnnxGraphImport::convTranspose(const OnnxNode& n) {
     const Value x = input(n, 0);
-    if (x.layout != Layout::ChannelsFirst) fail(n, "its input is not an NCHW image (rank " + std::to_string(x.shape.size()) + ")");
-    const OnnxTensor& w = requireConstant(n, 1, "weight");
-    if (w.dims.size() != 4) fail(n, "only 2-D transposed convolutions are supported (weight of rank " + std::to_string(w.dims.size()) + ")");
-    if (const int64_t group = n.intAttr("group", 1); group != 1) fail(n, "group=" + std::to_string(group) + " is not supported");
-    if (x.shape[1] >= 0 && w.dims[0] != x.shape[1])
-        fail(n, "the weight has " + std::to_string(w.dims[0]) + " input channels, the input " + std::to_string(x.shape[1]));
+    std::vector<int64_t> k;
+    const OnnxTensor& w = convWeight(n, x, 0, k);
     const int64_t filters = w.dims[1];
-    const std::vector<int64_t> k = {w.dims[2], w.dims[3]};
-    if (n.intsAttr("kernel_shape", k) != k) fail(n, "kernel_shape " + list(n.intsAttr("kernel_shape")) + " does not match the weight");
     const auto strides = n.intsAttr("strides", {1, 1}), dilations = n.intsAttr("dilations", {1, 1});
     const auto outputPadding = n.intsAttr("output_padding", {0, 0});
     if (strides.size() != 2 || dilations.size() != 2 || outputPadding.size() != 2)

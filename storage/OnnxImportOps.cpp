@@ -102,16 +102,23 @@ WindowGeometry windowGeometry(const OnnxNode& n, const std::vector<int64_t>& nch
 
 } // namespace
 
-void OnnxGraphImport::conv(const OnnxNode& n) {
-    const Value x = input(n, 0);
+const OnnxTensor& OnnxGraphImport::convWeight(const OnnxNode& n, const Value& x, std::size_t inputAxis, std::vector<int64_t>& k) {
+    const std::string what = n.opType == "ConvTranspose" ? "transposed convolutions" : "convolutions";
     if (x.layout != Layout::ChannelsFirst) fail(n, "its input is not an NCHW image (rank " + std::to_string(x.shape.size()) + ")");
     const OnnxTensor& w = requireConstant(n, 1, "weight");
-    if (w.dims.size() != 4) fail(n, "only 2-D convolutions are supported (weight of rank " + std::to_string(w.dims.size()) + ")");
+    if (w.dims.size() != 4) fail(n, "only 2-D " + what + " are supported (weight of rank " + std::to_string(w.dims.size()) + ")");
     if (const int64_t group = n.intAttr("group", 1); group != 1) fail(n, "group=" + std::to_string(group) + " is not supported");
-    if (x.shape[1] >= 0 && w.dims[1] != x.shape[1])
-        fail(n, "the weight has " + std::to_string(w.dims[1]) + " input channels, the input " + std::to_string(x.shape[1]));
-    const std::vector<int64_t> k = {w.dims[2], w.dims[3]};
+    if (x.shape[1] >= 0 && w.dims[inputAxis] != x.shape[1])
+        fail(n, "the weight has " + std::to_string(w.dims[inputAxis]) + " input channels, the input " + std::to_string(x.shape[1]));
+    k = {w.dims[2], w.dims[3]};
     if (n.intsAttr("kernel_shape", k) != k) fail(n, "kernel_shape " + list(n.intsAttr("kernel_shape")) + " does not match the weight");
+    return w;
+}
+
+void OnnxGraphImport::conv(const OnnxNode& n) {
+    const Value x = input(n, 0);
+    std::vector<int64_t> k;
+    const OnnxTensor& w = convWeight(n, x, 1, k);
     const auto strides = n.intsAttr("strides", {1, 1}), dilations = n.intsAttr("dilations", {1, 1});
     if (strides.size() != 2 || dilations.size() != 2) fail(n, "strides and dilations must have two values");
     const WindowGeometry g = windowGeometry(n, x.shape, k, strides, dilations, [&](const std::string& why) { fail(n, why); });
