@@ -16,6 +16,9 @@
 #include "app/gui/inspect/TracedGraphView.h"
 #include "app/gui/train/TrainPanel.h"
 
+#include "engine/Model.h"
+#include "engine/train/Trainer.h"
+
 #include <set>
 
 using namespace strata;
@@ -193,6 +196,45 @@ private slots:
         QVERIFY2(adamAgain.note.contains("adam (learning rate 0.001)") && !adamAgain.note.contains("momentum"),
                  qPrintable(adamAgain.note));
         QCOMPARE(adamAgain.optimizerSlots, (std::set<std::string>{"m", "v"}));
+    }
+
+    // The whole step's dropout masks are the run's: traced with the Train panel's seed, as fit()
+    // traces it, so a different seed draws other masks (the seed attribute of the dropout ops).
+    void theWholeStepDrawsDropoutWithTheTrainPanelsSeed() {
+        MainWindow w;
+        w.setInteractive(false);
+        w.document()->setModel(test::example("two_branch"), {}, false); // has a Dropout layer
+        auto dropoutSeeds = [&] {
+            std::set<int64_t> seeds;
+            for (ModelInspector* old : w.findChildren<ModelInspector*>()) delete old;
+            w.action("inspect")->trigger();
+            TracedGraphView* view = w.findChildren<ModelInspector*>().front()->tracedGraphView();
+            view->setTraining(true);
+            view->setWholeStep(true);
+            if (!view->trace()) return seeds;
+            const ir::Graph& g = view->trace()->graph;
+            for (int n = 0; n < g.nodeCount(); ++n)
+                if (g.node(n).op == ir::OpKind::Dropout) seeds.insert(g.node(n).attrs.integer("seed"));
+            return seeds;
+        };
+        auto expected = [&](int seed) { // what fit() traces for that seed
+            auto model = Model::fromSpec(test::example("two_branch"));
+            model->build(0);
+            train::TrainOptions o = w.trainPanel()->settings().options;
+            const train::TracedStep step = train::traceTrainingStep(*model, Shape{o.batchSize, 64}, o, uint64_t(seed));
+            std::set<int64_t> seeds;
+            for (int n = 0; n < step.trace.graph.nodeCount(); ++n)
+                if (step.trace.graph.node(n).op == ir::OpKind::Dropout) seeds.insert(step.trace.graph.node(n).attrs.integer("seed"));
+            return seeds;
+        };
+        w.trainPanel()->setSeed(7);
+        const std::set<int64_t> seven = dropoutSeeds();
+        QVERIFY(!seven.empty());
+        QCOMPARE(seven, expected(7));
+        w.trainPanel()->setSeed(8);
+        const std::set<int64_t> eight = dropoutSeeds();
+        QCOMPARE(eight, expected(8));
+        QVERIFY(seven != eight);
     }
 
     void aStepThatCannotBeTracedSaysWithWhichLossAndOptimizer() {

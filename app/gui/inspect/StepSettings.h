@@ -14,7 +14,8 @@ namespace strata::gui {
 
 struct StepSettings {
     // options.loss (empty: the loss follows the output, see train::defaultLossFor),
-    // options.fromLogits, options.optimizer and options.batchSize are used; the rest is ignored.
+    // options.fromLogits, options.optimizer, options.batchSize and, when `source` is set,
+    // options.seed (the dropout masks) are used; the rest is ignored.
     train::TrainOptions options = defaultOptions();
     // Where they come from, a sentence for the note: "As the Train panel sets them.", "As run 3
     // recorded them."; empty: the defaults (Adam, and the loss follows the output).

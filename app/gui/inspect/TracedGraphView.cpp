@@ -200,9 +200,11 @@ void TracedGraphView::retrace() {
             const QString optimizer = describeOptimizer(options.optimizer);
             what = tr("the whole step of %1 with optimizer %2").arg(what, optimizer);
             if (sig->inputs.size() != 1) throw StrataError("the training step of a model with several inputs is not traced here");
-            if (automatic) options.loss = train::defaultLossFor(train::traceModel(model_, *sig, seed_));
+            // Dropout masks as the run draws them: the Train panel's (or the run's) seed, as fit() traces.
+            const uint64_t seed = stepSettings_.source.isEmpty() ? seed_ : options.seed;
+            if (automatic) options.loss = train::defaultLossFor(train::traceModel(model_, *sig, seed));
             what = tr("the whole step of %1 with loss %2 and optimizer %3").arg(q(sig->toString()), q(options.loss), optimizer);
-            train::TracedStep step = train::traceTrainingStep(model_, sig->inputs[0], options, seed_);
+            train::TracedStep step = train::traceTrainingStep(model_, sig->inputs[0], options, seed);
             stepNote_ = tr("Whole step with loss <b>%1</b>%2 and optimizer <b>%3</b>: nodes 0–%4 forward and loss, "
                            "%5–%6 gradients, %7–%8 updates. ")
                             .arg(q(options.loss).toHtmlEscaped(), automatic ? tr(" (it follows the output)") : QString(),

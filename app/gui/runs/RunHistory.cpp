@@ -133,6 +133,7 @@ StepSettings stepSettingsOf(const RunSummary& run, const StepSettings& fallback,
     }
     const auto batch = hp.find("batch_size");
     if (batch != hp.end() && batch->is_number_integer() && batch->get<int64_t>() >= 1) out.options.batchSize = batch->get<int64_t>();
+    if (const auto seed = hp.find("seed"); seed != hp.end() && seed->is_number_unsigned()) out.options.seed = seed->get<uint64_t>();
     if (missing.isEmpty()) out.source = tr("As run %1 recorded them.").arg(run.id);
     else
         out.source = (missing.size() == 1 ? tr("Run %1 recorded no readable %2; it is taken from %3.")
