@@ -7,7 +7,8 @@ namespace strata {
 const std::vector<std::string>& activationNames() {
     static const std::vector<std::string> names = {"linear", "relu",     "sigmoid",  "tanh",  "softmax",
                                                    "elu",    "selu",     "softplus", "softsign", "swish",
-                                                   "silu",   "gelu",     "leaky_relu", "log_softmax", "exponential"};
+                                                   "silu",   "gelu",     "leaky_relu", "log_softmax", "exponential",
+                                                   "relu6"};
     return names;
 }
 

@@ -194,9 +194,10 @@ void OnnxGraphImport::translate(const OnnxNode& n) {
         {"Elu", "elu"}, {"Selu", "selu"}, {"Softplus", "softplus"}, {"Softsign", "softsign"}, {"LeakyRelu", "leaky_relu"},
         {"Exp", "exponential"}};
     if (const auto a = activations.find(op); a != activations.end()) return activation(n, a->second);
+    if (op == "Clip") return clip(n);
     fail(n, "the operator " + op + " has no Strata layer (supported: Gemm, MatMul, Add, Mul, Concat, Conv, ConvTranspose, MaxPool, AveragePool, "
             "GlobalAveragePool, ReduceMean, Flatten, Reshape, Transpose, BatchNormalization, Dropout, Identity, Constant, Pad of zeros, "
-            "Shape arithmetic for Reshape and activations)");
+            "Shape arithmetic for Reshape, activations and Clip to [0, 6] or [0, inf))");
 }
 
 std::vector<std::string> OnnxGraphImport::layerNames() const {

@@ -56,6 +56,9 @@ private:
     // A Dense layer of kernel [in, units] (rows permuted when x is FlatChw) and an optional bias.
     void matMulLayer(const OnnxNode& n, const Value& x, int64_t in, int64_t units, std::vector<float> kernel,
                      const std::vector<float>* bias);
+    // A Clip node: relu6 for [0, 6], relu for [0, inf), and Relu then Clip to [lo <= 0, 6] (how
+    // PyTorch writes F.relu6) turns that relu into relu6; other bounds fail by name.
+    void clip(const OnnxNode& n);
     void conv(const OnnxNode& n);
     void convTranspose(const OnnxNode& n); // OnnxImportConvTranspose.cpp
     // What Conv and ConvTranspose check alike: an NCHW input x, a constant 2-D weight of group 1

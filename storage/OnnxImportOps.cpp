@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -352,6 +353,43 @@ void OnnxGraphImport::matMulLayer(const OnnxNode& n, const Value& x, int64_t in,
     const int l = addLayer(n, "Dense", {{"units", units}, {"use_bias", bias != nullptr}}, {x.layer}, Layout::Same, shape);
     layers_[std::size_t(l)].weights["kernel"] = importedTensor({in, units}, kernel);
     if (bias) layers_[std::size_t(l)].weights["bias"] = importedTensor({units}, *bias);
+}
+
+void OnnxGraphImport::clip(const OnnxNode& n) {
+    // Before opset 11 the bounds are attributes; since, optional constant inputs.
+    float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
+    if (m_.opset != 0 && m_.opset < 11) {
+        lo = n.floatAttr("min", lo);
+        hi = n.floatAttr("max", hi);
+    } else {
+        auto bound = [&](std::size_t k, const char* what, float fallback) {
+            if (k >= n.inputs.size() || n.inputs[k].empty()) return fallback;
+            const OnnxTensor& t = requireConstant(n, k, what);
+            if (t.elementCount() != 1) fail(n, std::string("the ") + what + " bound must be one value");
+            return t.floats[0];
+        };
+        lo = bound(1, "min", lo);
+        hi = bound(2, "max", hi);
+    }
+    if (hi == 6.0f && lo <= 0.0f) { // after a relu: relu6
+        const Value x = input(n, 0);
+        const auto u = uses_.find(n.inputs[0]);
+        PendingLayer* l = x.layer >= 0 ? &layers_[std::size_t(x.layer)] : nullptr;
+        if (l && l->outputTensor == n.inputs[0] && l->config.value("activation", std::string()) == "relu" &&
+            !graphOutputs_.count(n.inputs[0]) && u != uses_.end() && u->second == 1) {
+            l->config["activation"] = "relu6";
+            l->outputTensor = n.outputs[0];
+            return alias(n, x);
+        }
+    }
+    if (lo == 0.0f && hi == 6.0f) return activation(n, "relu6");
+    if (lo == 0.0f && std::isinf(hi) && hi > 0) return activation(n, "relu");
+    auto text = [](float v) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.9g", shortestDecimal(v)); // "-1", "0.5", "inf"
+        return std::string(buf);
+    };
+    fail(n, "Clip to [" + text(lo) + ", " + text(hi) + "] has no Strata form (only [0, 6], relu6, and [0, inf), relu)");
 }
 
 void OnnxGraphImport::activation(const OnnxNode& n, const std::string& name) {

@@ -179,6 +179,10 @@ std::string OnnxLowering::activation(const std::string& name, const std::string&
     if (name == "softsign") return unary("Softsign");
     if (name == "leaky_relu") return unary("LeakyRelu", {OnnxAttr::real("alpha", 0.2f)});
     if (name == "exponential") return unary("Exp");
+    if (name == "relu6") { // opset 13: the bounds are inputs
+        g_.node("Clip", {x, g_.scalar(site.base + "/zero", 0.0f), g_.scalar(site.base + "/six", 6.0f)}, y);
+        return y;
+    }
     if (name == "swish" || name == "silu") {
         const std::string s = tmp(site, "sigmoid");
         g_.node("Sigmoid", {x}, s);

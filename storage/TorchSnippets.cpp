@@ -36,6 +36,7 @@ ACTIVATIONS = {
     "gelu": F.gelu,
     "leaky_relu": lambda x: F.leaky_relu(x, negative_slope=0.2),
     "exponential": torch.exp,
+    "relu6": F.relu6,
 }
 )py";
 

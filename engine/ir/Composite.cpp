@@ -7,6 +7,7 @@ namespace strata::ir {
 ValueId activation(Graph& g, const std::string& name, ValueId x) {
     if (name.empty() || name == "linear") return x;
     if (name == "relu") return g.relu(x);
+    if (name == "relu6") return g.clip(x, 0.0, 6.0); // min(max(x, 0), 6), as Keras and MobileNets
     if (name == "sigmoid") return g.sigmoid(x);
     if (name == "tanh") return g.tanh(x);
     if (name == "softmax") return g.softmax(x);

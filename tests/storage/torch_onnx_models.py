@@ -131,6 +131,33 @@ class LeakyFused(nn.Module):
         return self.fc2(nn.functional.leaky_relu(self.fc1(nn.functional.leaky_relu(x, 0.2)), 0.2))
 
 
+class Relu6Net(nn.Module):
+    """nn.ReLU6 (ONNX Clip to [0, 6]) after a Conv and a Linear, and F.relu as Clip to [0, inf) after another."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+        self.fc1 = nn.Linear(4 * 3 * 3, 6)
+        self.fc2 = nn.Linear(6, 5)
+        self.fc3 = nn.Linear(5, 3)
+
+    def forward(self, x):  # 3x6x6 -> 4x6x6 -> 4x3x3
+        h = torch.flatten(self.pool(nn.functional.relu6(self.conv(x))), 1)
+        return self.fc3(torch.clamp(self.fc2(nn.functional.relu6(self.fc1(h))), min=0))
+
+
+class Clamped(nn.Module):
+    """torch.clamp(-1, 1): a Clip with no Strata form."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return torch.clamp(self.fc(x), -1.0, 1.0)
+
+
 class Deconv(nn.Module):
     """nn.ConvTranspose2d in the geometries of Keras' Conv2DTranspose, activations fused into them."""
 
@@ -224,6 +251,9 @@ def main():
     export(Leaky(), torch.randn(5, 4), "torch_leaky", out_dir)
     export(LeakyCnn(), torch.randn(2, 3, 6, 6), "torch_leaky_cnn", out_dir)
     export(LeakyFused(), torch.randn(5, 4), "torch_leaky_fused", out_dir)
+    export(Relu6Net(), 4 * torch.randn(2, 3, 6, 6), "torch_relu6", out_dir)
+    export(Relu6Net(), 4 * torch.randn(2, 3, 6, 6), "torch_relu6_opset9", out_dir, 9)  # Clip bounds as attributes
+    export(Clamped(), torch.randn(2, 4), "torch_clamped", out_dir)
     export(Deconv(), torch.randn(2, 3, 3, 2), "torch_deconv", out_dir)
     export(Deconv(), torch.randn(2, 3, 3, 2), "torch_deconv_opset11", out_dir, 11)
     export(DeconvTorchPads(), torch.randn(1, 3, 4, 4), "torch_deconv_torch_pads", out_dir)

@@ -197,6 +197,8 @@ private slots:
         QTest::newRow("nn.LeakyReLU()") << "torch_leaky" << "Input Dense LeakyReLU Dense";
         QTest::newRow("nn.LeakyReLU(0.1) on NCHW") << "torch_leaky_cnn" << "Input Conv2D LeakyReLU MaxPooling2D Flatten Dense";
         QTest::newRow("leaky_relu 0.2") << "torch_leaky_fused" << "Input LeakyReLU Dense Dense";
+        for (const char* name : {"torch_relu6", "torch_relu6_opset9"}) // Clip [0, 6] and [0, inf) fuse as relu6 and relu
+            QTest::newRow((std::string("nn.ReLU6 ") + name).c_str()) << name << "Input Conv2D MaxPooling2D Flatten Dense Dense Dense";
         for (const char* name : {"torch_deconv", "torch_deconv_opset11"})
             QTest::newRow((std::string("nn.ConvTranspose2d ") + name).c_str())
                 << name << "Input Conv2DTranspose BatchNormalization Conv2DTranspose Conv2DTranspose Conv2DTranspose";
@@ -286,6 +288,10 @@ private slots:
         const fs::path grouped = path("torch") / "torch_grouped.onnx";
         const std::string g = errorOf([&] { importOnnxFile(grouped); });
         QVERIFY2(g.find(grouped.string() + ": node '/conv/Conv' (Conv): group=2 is not supported") == 0, g.c_str());
+        const fs::path clamped = path("torch") / "torch_clamped.onnx";
+        const std::string c = errorOf([&] { importOnnxFile(clamped); });
+        QVERIFY2(c.find(clamped.string() + ": node '/Clip' (Clip): Clip to [-1, 1] has no Strata form (only [0, 6], relu6, and [0, inf), relu)") == 0,
+                 c.c_str());
         const fs::path deconvGrouped = path("torch") / "torch_deconv_grouped.onnx";
         const std::string dg = errorOf([&] { importOnnxFile(deconvGrouped); });
         QVERIFY2(dg.find(deconvGrouped.string() + ": node '/up/ConvTranspose' (ConvTranspose): group=2 is not supported") == 0, dg.c_str());
