@@ -4,7 +4,8 @@
 // training loop. Fashion-MNIST when it is installed, else random images of the same shape
 // (the samples/s are the same; the accuracy is then meaningless and reported as null). On Vulkan
 // it also reports the dispatches and barriers of the recorded step (STRATA_VK_REORDER=0: the
-// barriers of program order, for comparison).
+// barriers of program order, for comparison). A model named *autoencoder* (fashion_autoencoder)
+// trains to give back its input, with mean squared error, and reports the test loss.
 #include "BenchRegistry.h"
 
 #include "engine/Error.h"
@@ -35,6 +36,18 @@ data::Dataset synthetic(const Shape& sample, int64_t n, uint64_t seed) {
     for (int64_t i = 0; i < d.x.size(); ++i) s = s * 1664525u + 1013904223u, d.x.f32()[i] = float(s >> 8) / 16777216.0f;
     for (int64_t i = 0; i < n; ++i) d.y.i32()[i] = int32_t(i % 10);
     return d;
+}
+
+// An autoencoder example (fashion_autoencoder) learns to give back its input, with mean squared
+// error, as strata-cli train --reconstruct; returns whether `model` is one.
+bool reconstructs(const std::string& model, const Model& m, std::initializer_list<data::Dataset*> sets, train::TrainOptions& opts) {
+    if (model.find("autoencoder") == std::string::npos) return false;
+    for (data::Dataset* d : sets) {
+        data::useInputsAsTargets(*d);
+        data::reshapeTargets(*d, m.outputShape(m.outputIndices()[0]).withoutFirst());
+    }
+    opts.loss = "mean_squared_error";
+    return true;
 }
 
 // Runs `body`, which fills `out`, and prints `out` as one JSON line, with "error" when it threw;
@@ -99,6 +112,7 @@ int runTrainDevice(const std::vector<std::string>& args) {
         opts.maxSteps = steps;
         opts.batchSize = batch;
         opts.optimizer = ir::OptimizerConfig::defaults("adam");
+        const bool autoencoder = reconstructs(model, *m, {&train, &test}, opts);
         { // warm-up, not counted: compiles the device's pipelines (seconds on a CPU driver); the
           // timed run continues from its 3 steps
             train::TrainOptions warm = opts;
@@ -123,7 +137,8 @@ int runTrainDevice(const std::vector<std::string>& args) {
         out["steps"] = fit.steps;
         out["seconds"] = seconds;
         out["samples_per_second"] = seconds > 0 ? samples / seconds : 0;
-        out["test_accuracy"] = test.size() ? nlohmann::json(trainer.evaluate(test).accuracy) : nlohmann::json(nullptr);
+        if (test.size() && autoencoder) out["test_loss"] = trainer.evaluate(test).loss;
+        out["test_accuracy"] = test.size() && !autoencoder ? nlohmann::json(trainer.evaluate(test).accuracy) : nlohmann::json(nullptr);
         out["peak_rss_bytes"] = peakRssBytes();
     });
 }
@@ -146,7 +161,7 @@ int runStepProfile(const std::vector<std::string>& args) {
         out["device"] = vk.device().name;
         auto m = Model::fromSpec(ModelSpec::load(std::string(STRATA_SOURCE_DIR) + "/resources/examples/" + model + ".json"));
         m->build(0);
-        const data::Dataset train = synthetic(m->outputShape(m->inputIndices()[0]).withoutFirst(), (steps + 2) * batch, 1);
+        data::Dataset train = synthetic(m->outputShape(m->inputIndices()[0]).withoutFirst(), (steps + 2) * batch, 1);
         // Two more steps than timed: a CPU driver compiles a pipeline's machine code on its first
         // dispatch, which its timestamps would count; the profile restarts after them.
         constexpr int64_t kWarmup = 2;
@@ -155,6 +170,7 @@ int runStepProfile(const std::vector<std::string>& args) {
         opts.maxSteps = steps + kWarmup;
         opts.batchSize = batch;
         opts.optimizer = ir::OptimizerConfig::defaults("adam");
+        reconstructs(model, *m, {&train}, opts);
         train::Trainer trainer(*m, vk, opts);
         trainer.onStep([&](const train::StepEvent& e) {
             if (e.step == kWarmup) vk.resetProfile();
@@ -186,8 +202,8 @@ const Register profileReg("step-profile",
                           runStepProfile);
 
 const Register reg("train-device",
-                   "--backend vulkan|cpu [--model fashion_mlp] [--steps N] [--batch B] [--threads T] [--data NAME|synthetic]: "
-                   "training samples/s through the Trainer",
+                   "--backend vulkan|cpu [--model fashion_mlp|mnist_cnn|fashion_autoencoder] [--steps N] [--batch B] [--threads T] "
+                   "[--data NAME|synthetic]: training samples/s through the Trainer",
                    runTrainDevice);
 
 } // namespace

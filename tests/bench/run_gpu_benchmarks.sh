@@ -2,7 +2,7 @@
 # Runs the Vulkan benchmarks on whatever Vulkan device this machine has and prints one table
 # (and the raw JSON lines): GEMM GFLOP/s at N = 256, 512, 1024, 2048 (Vulkan vs OpenBLAS on the
 # same threads), the per-op cost of a recorded chain of 200 element-wise ops, and training
-# samples/s of fashion_mlp on Vulkan vs the CPU backend.
+# samples/s of fashion_mlp (and of fashion_autoencoder, Conv2DTranspose) on Vulkan vs the CPU backend.
 #
 #   tests/bench/run_gpu_benchmarks.sh [BUILD_DIR]
 #
@@ -78,9 +78,12 @@ done
 run '"bench":"op-chain","backend":"vulkan"' op-chain --backend vulkan --ops 200 --device "$device"
 run '"bench":"op-chain","backend":"cpu"' op-chain --backend cpu --ops 200
 for b in 64 256; do
-  run "\"bench\":\"train-device\",\"backend\":\"vulkan\",\"batch\":$b" train-device --backend vulkan --model fashion_mlp --steps 300 --batch "$b" --device "$device"
-  run "\"bench\":\"train-device\",\"backend\":\"cpu\",\"batch\":$b" train-device --backend cpu --model fashion_mlp --steps 300 --batch "$b" --threads "$threads"
+  run "\"bench\":\"train-device\",\"backend\":\"vulkan\",\"model\":\"fashion_mlp\",\"batch\":$b" train-device --backend vulkan --model fashion_mlp --steps 300 --batch "$b" --device "$device"
+  run "\"bench\":\"train-device\",\"backend\":\"cpu\",\"model\":\"fashion_mlp\",\"batch\":$b" train-device --backend cpu --model fashion_mlp --steps 300 --batch "$b" --threads "$threads"
 done
+# A convolutional autoencoder (Conv2D encoder, Conv2DTranspose decoder, mean squared error).
+run '"bench":"train-device","backend":"vulkan","model":"fashion_autoencoder","batch":64' train-device --backend vulkan --model fashion_autoencoder --steps 50 --batch 64 --device "$device"
+run '"bench":"train-device","backend":"cpu","model":"fashion_autoencoder","batch":64' train-device --backend cpu --model fashion_autoencoder --steps 50 --batch 64 --threads "$threads"
 
 echo "== table"
 if command -v python3 >/dev/null; then
@@ -102,10 +105,11 @@ for n in (256, 512, 1024, 2048):
     print(f"{'GEMM N=%d GFLOP/s' % n:34} {num(v, 'gflops', '{:.1f}'):>14} {num(c, 'gflops', '{:.1f}'):>14} {ratio:>8}")
 v, c = pick(bench="op-chain", backend="vulkan"), pick(bench="op-chain", backend="cpu")
 print(f"{'op chain (200 ops) us/op':34} {num(v, 'us_per_op', '{:.2f}'):>14} {num(c, 'us_per_op', '{:.2f}'):>14}")
-for b in (64, 256):
-    v, c = pick(bench="train-device", backend="vulkan", batch=b), pick(bench="train-device", backend="cpu", batch=b)
+for model, b in (("fashion_mlp", 64), ("fashion_mlp", 256), ("fashion_autoencoder", 64)):
+    v = pick(bench="train-device", backend="vulkan", batch=b, model=model)
+    c = pick(bench="train-device", backend="cpu", batch=b, model=model)
     ratio = f"{v['samples_per_second'] / c['samples_per_second']:.2f}x" if "samples_per_second" in v and "samples_per_second" in c else ""
-    print(f"{'fashion_mlp batch %d samples/s' % b:34} {num(v, 'samples_per_second', '{:.0f}'):>14} {num(c, 'samples_per_second', '{:.0f}'):>14} {ratio:>8}")
+    print(f"{'%s batch %d samples/s' % (model, b):34} {num(v, 'samples_per_second', '{:.0f}'):>14} {num(c, 'samples_per_second', '{:.0f}'):>14} {ratio:>8}")
     print(f"{'  host CPU us per step':34} {num(v, 'host_cpu_us_per_step', '{:.0f}'):>14} {num(c, 'host_cpu_us_per_step', '{:.0f}'):>14}")
     if "dispatches_per_step" in v:
         print(f"{'  dispatches / barriers per step':34} {'%d / %d' % (v['dispatches_per_step'], v['barriers_per_step']):>14}")
@@ -129,7 +133,7 @@ for tt in 8 4; do sweep "vec4 $tt" STRATA_GEMM_KERNEL=vec4 STRATA_GEMM_VEC4=$tt;
 for tiles in 64,64,16,4,4 128,128,8,8,8 128,64,16,8,4 64,64,8,4,4; do sweep "tiled $tiles" STRATA_GEMM_KERNEL=tiled STRATA_GEMM_TILES=$tiles; done
 fi
 echo "== where a training step's device time goes (every command timed alone: the sum exceeds a real step)"
-for m in fashion_mlp mnist_cnn; do
+for m in fashion_mlp mnist_cnn fashion_autoencoder; do
   line="$(timeout "$limit" "$bench" step-profile --model "$m" --batch 64 --steps 10 --device "$device" 2>&1 | grep '^{')"
   echo "$line" >> "$out"
   if command -v python3 >/dev/null && [ -n "$line" ]; then
