@@ -168,12 +168,11 @@ void OnnxGraphImport::translate(const OnnxNode& n) {
     if (n.outputs.size() > 1)
         for (std::size_t k = 1; k < n.outputs.size(); ++k)
             if (!n.outputs[k].empty() && uses_.count(n.outputs[k])) fail(n, "its output " + std::to_string(k + 1) + " is used; only the first is supported");
-    if (op == "Pad") { // PyTorch writes a Pad of zeros before an AveragePool
+    if (op == "Pad") { // PyTorch writes a Pad of zeros before an AveragePool; F.pad / nn.ZeroPad2d pad images
         std::vector<int64_t> pads = n.intsAttr("pads");
         if (n.inputs.size() > 1 && !n.inputs[1].empty()) pads = requireConstant(n, 1, "shape").ints;
-        if (std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p != 0; }))
-            fail(n, "padding by " + nlohmann::json(pads).dump() + " is not supported (only pads of zeros, or padding inside Conv and pools)");
-        return alias(n, input(n, 0));
+        if (std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; })) return alias(n, input(n, 0));
+        return zeroPadding(n, pads);
     }
     if (foldShapeArithmetic(n)) return;
     if (op == "Gemm") return gemm(n);

@@ -59,6 +59,9 @@ private:
     // A Clip node: relu6 for [0, 6], relu for [0, inf), and Relu then Clip to [lo <= 0, 6] (how
     // PyTorch writes F.relu6) turns that relu into relu6; other bounds fail by name.
     void clip(const OnnxNode& n);
+    // A Pad of zeros around the height and width of an image: a ZeroPadding2D layer; anything
+    // else (other axes, another mode or value, negative pads) fails by name.
+    void zeroPadding(const OnnxNode& n, const std::vector<int64_t>& pads);
     void conv(const OnnxNode& n);
     void convTranspose(const OnnxNode& n); // OnnxImportConvTranspose.cpp
     // What Conv and ConvTranspose check alike: an NCHW input x, a constant 2-D weight of group 1

@@ -116,10 +116,59 @@ const OnnxTensor& OnnxGraphImport::convWeight(const OnnxNode& n, const Value& x,
     return w;
 }
 
-void OnnxGraphImport::conv(const OnnxNode& n) {
+void OnnxGraphImport::zeroPadding(const OnnxNode& n, const std::vector<int64_t>& pads) {
     const Value x = input(n, 0);
+    const std::string refused = "padding by " + list(pads) + " is not supported (only zeros around the height and width of an image, "
+                                "or padding inside Conv and pools)";
+    if (x.shape.size() != 4 || pads.size() != 8 || (x.layout != Layout::ChannelsFirst && x.layout != Layout::Same)) fail(n, refused);
+    if (const std::string mode = n.stringAttr("mode", "constant"); mode != "constant") fail(n, "mode=" + mode + " is not supported (only constant zeros)");
+    float value = n.floatAttr("value", 0.0f); // before opset 11; since, input 3
+    if (n.inputs.size() > 2 && !n.inputs[2].empty()) {
+        const OnnxTensor& v = requireConstant(n, 2, "constant value");
+        value = v.elementCount() == 1 ? v.floats[0] : 1.0f;
+    }
+    if (value != 0.0f) fail(n, "padding with a value other than 0 is not supported");
+    // Axes in the ONNX tensor: NCHW (channels first) or NHWC (as Strata's).
+    const bool nchw = x.layout == Layout::ChannelsFirst;
+    const std::size_t h = nchw ? 2 : 1, w = nchw ? 3 : 2;
+    for (std::size_t a = 0; a < 4; ++a)
+        if ((a != h && a != w && (pads[a] != 0 || pads[a + 4] != 0)) || pads[a] < 0 || pads[a + 4] < 0) fail(n, refused);
+    std::vector<int64_t> shape = x.shape;
+    for (std::size_t a : {h, w})
+        if (shape[a] >= 0) shape[a] += pads[a] + pads[a + 4];
+    addLayer(n, "ZeroPadding2D", {{"padding", {{pads[h], pads[h + 4]}, {pads[w], pads[w + 4]}}}}, {x.layer}, x.layout, shape);
+}
+
+void OnnxGraphImport::conv(const OnnxNode& given) {
+    OnnxNode n = given;
+    Value x = input(n, 0);
     std::vector<int64_t> k;
     const OnnxTensor& w = convWeight(n, x, 1, k);
+    // Explicit pads that are not Keras' "same" for this input (PyTorch's k3/s2/padding 1, ResNet's
+    // k7/s2/padding 3): a ZeroPadding2D layer, then a "valid" convolution, which is what they mean.
+    if (const OnnxAttribute* padsAttr = n.attr("pads");
+        padsAttr && n.stringAttr("auto_pad", "NOTSET") == "NOTSET" && padsAttr->ints.size() == 4 &&
+        std::all_of(padsAttr->ints.begin(), padsAttr->ints.end(), [](int64_t p) { return p >= 0; }) &&
+        std::any_of(padsAttr->ints.begin(), padsAttr->ints.end(), [](int64_t p) { return p > 0; })) {
+        const std::vector<int64_t> pads = padsAttr->ints, s = n.intsAttr("strides", {1, 1}), d = n.intsAttr("dilations", {1, 1});
+        bool same = s.size() == 2 && d.size() == 2;
+        for (std::size_t a = 0; a < 2 && same; ++a) {
+            const int64_t in = x.shape[2 + a];
+            const WindowAxis sw = in < 0 ? WindowAxis{} : strataWindow(in, k[a], s[a], d[a], true);
+            same = in >= 0 && pads[a] == sw.padBegin && pads[a + 2] == sw.padEnd;
+        }
+        if (!same) {
+            OnnxNode pad = n;
+            pad.name = (n.name.empty() ? n.outputs.at(0) : n.name) + "_pad";
+            pad.outputs = {n.outputs.at(0) + "/zero_pad"};
+            auto grow = [](int64_t dim, int64_t by) { return dim < 0 ? dim : dim + by; };
+            addLayer(pad, "ZeroPadding2D", {{"padding", {{pads[0], pads[2]}, {pads[1], pads[3]}}}}, {x.layer}, Layout::ChannelsFirst,
+                     {x.shape[0], x.shape[1], grow(x.shape[2], pads[0] + pads[2]), grow(x.shape[3], pads[1] + pads[3])});
+            x = values_.at(pad.outputs[0]);
+            for (OnnxAttribute& a : n.attributes)
+                if (a.name == "pads") a.ints = {0, 0, 0, 0};
+        }
+    }
     const auto strides = n.intsAttr("strides", {1, 1}), dilations = n.intsAttr("dilations", {1, 1});
     if (strides.size() != 2 || dilations.size() != 2) fail(n, "strides and dilations must have two values");
     const WindowGeometry g = windowGeometry(n, x.shape, k, strides, dilations, [&](const std::string& why) { fail(n, why); });

@@ -84,6 +84,12 @@ int OnnxLowering::lowerLayer(const Layer& l, const std::vector<int>& in, const S
                     {OnnxAttr::integers("axes", {1, 2}), OnnxAttr::integer("keepdims", gap->keepDims ? 1 : 0)});
         return result(y, Layout::Nhwc, outShape, site);
     }
+    if (auto* zp = dynamic_cast<const ZeroPadding2D*>(&l)) { // a constant Pad of zeros on NCHW, as the convolutions it feeds
+        const std::string y = tmp(site, "zero_pad");
+        const std::vector<int64_t> pads = {0, 0, zp->top, zp->left, 0, 0, zp->bottom, zp->right};
+        g_.node("Pad", {nchw(in.at(0)), g_.int64Initializer(site.base + "/pads", pads)}, y, {OnnxAttr::text("mode", "constant")});
+        return result(y, Layout::Nchw, outShape, site);
+    }
     if (dynamic_cast<const Flatten*>(&l)) { // row-major over (H, W, C), as the engine flattens
         const std::string y = tmp(site, "flatten");
         g_.node("Flatten", {nhwc(in.at(0))}, y, {OnnxAttr::integer("axis", 1)});

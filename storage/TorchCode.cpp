@@ -222,6 +222,9 @@ private:
             return gap->keepDims ? "GlobalAveragePooling2D(keepdims=True)" : "GlobalAveragePooling2D()";
         if (dynamic_cast<const Flatten*>(&l)) return "nn.Flatten()";
         if (auto* r = dynamic_cast<const Reshape*>(&l)) return "Reshape(" + tuple(r->targetShape) + ")";
+        if (auto* zp = dynamic_cast<const ZeroPadding2D*>(&l))
+            return "ZeroPadding2D(top=" + std::to_string(zp->top) + ", bottom=" + std::to_string(zp->bottom) +
+                   ", left=" + std::to_string(zp->left) + ", right=" + std::to_string(zp->right) + ")";
         if (auto* d = dynamic_cast<const Dropout*>(&l)) return "nn.Dropout(p=" + number(d->rate) + ")";
         if (auto* n = dynamic_cast<const Normalization*>(&l)) {
             const Shape& in = l.buildInputShapes().at(0);

@@ -196,6 +196,22 @@ class GlobalAveragePooling2D(nn.Module):
         return f"keepdims={self.keepdims}"
 )py";
 
+const char* kZeroPadding2D = R"py(
+
+class ZeroPadding2D(nn.Module):
+    """Strata (Keras) ZeroPadding2D: rows and columns of zeros around each NHWC image."""
+
+    def __init__(self, top, bottom, left, right):
+        super().__init__()
+        self.pads = (0, 0, left, right, top, bottom)  # F.pad: last axis first (C, then W, then H)
+
+    def forward(self, x):
+        return F.pad(x, self.pads)
+
+    def extra_repr(self):
+        return f"pads(top, bottom, left, right)={self.pads[4]}, {self.pads[5]}, {self.pads[2]}, {self.pads[3]}"
+)py";
+
 const char* kReshape = R"py(
 
 class Reshape(nn.Module):
@@ -380,6 +396,7 @@ const std::map<std::string, std::string>& table() {
         {"AveragePooling2D", kAveragePooling2D},
         {"GlobalAveragePooling2D", kGlobalAveragePooling2D},
         {"Reshape", kReshape},
+        {"ZeroPadding2D", kZeroPadding2D},
         {"BatchNormalization", kBatchNormalization},
         {"LayerNormalization", kLayerNormalization},
         {"Activation", kActivation},

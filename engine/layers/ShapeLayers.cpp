@@ -4,6 +4,8 @@
 #include "engine/LayerRegistry.h"
 
 #include <cstdio>
+#include <tuple>
+#include <utility>
 
 namespace strata::layers {
 
@@ -65,6 +67,43 @@ Dropout::Dropout(const LayerTypeInfo& info, std::string name, nlohmann::json con
     }
 }
 
+ZeroPadding2D::ZeroPadding2D(const LayerTypeInfo& info, std::string name, nlohmann::json config)
+    : Layer(info, std::move(name), std::move(config)) {
+    const nlohmann::json& p = cfg("padding");
+    auto amount = [&](const nlohmann::json& v) {
+        if (!v.is_number_integer() || v.get<int64_t>() < 0)
+            configError("padding", "expected p, [h, w] or [[top, bottom], [left, right]] of integers >= 0, got " + p.dump());
+        return v.get<int64_t>();
+    };
+    auto pair = [&](const nlohmann::json& v) -> std::pair<int64_t, int64_t> {
+        if (v.is_array()) {
+            if (v.size() != 2) amount(nullptr);
+            return {amount(v[0]), amount(v[1])};
+        }
+        const int64_t a = amount(v);
+        return {a, a};
+    };
+    if (p.is_array()) {
+        if (p.size() != 2) amount(nullptr);
+        std::tie(top, bottom) = pair(p[0]);
+        std::tie(left, right) = pair(p[1]);
+    } else {
+        top = bottom = left = right = amount(p);
+    }
+}
+
+Shape ZeroPadding2D::outputShape(const std::vector<Shape>& inputs) const {
+    const Shape& in = inputs.at(0);
+    requireRank(in, 4, "(batch, height, width, channels)");
+    auto grow = [](int64_t d, int64_t by) { return d == kUnknownDim ? kUnknownDim : d + by; };
+    return Shape{in[0], grow(in[1], top + bottom), grow(in[2], left + right), in[3]};
+}
+
+std::string ZeroPadding2D::keyConfigText() const {
+    if (top == bottom && bottom == left && left == right) return "pad " + std::to_string(top);
+    return "pad " + std::to_string(top) + "," + std::to_string(bottom) + "," + std::to_string(left) + "," + std::to_string(right);
+}
+
 std::string Dropout::keyConfigText() const {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%g", rate);
@@ -76,6 +115,9 @@ void registerReshapingLayers(std::vector<LayerTypeInfo>& out) {
                    nlohmann::json::object(), 1, 1, {}, makeLayer<Flatten>});
     out.push_back({"Reshape", "Core", "Reshapes each sample to target_shape (one entry may be -1)",
                    {{"target_shape", {-1}}}, 1, 1, {}, makeLayer<Reshape>});
+    out.push_back({"ZeroPadding2D", "Convolution",
+                   "Adds rows and columns of zeros around each NHWC image: padding p, [h, w] or [[top, bottom], [left, right]]",
+                   {{"padding", {1, 1}}}, 1, 1, {}, makeLayer<ZeroPadding2D>});
 }
 
 void registerRegularizationLayers(std::vector<LayerTypeInfo>& out) {

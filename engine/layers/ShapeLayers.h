@@ -21,6 +21,17 @@ public:
     std::vector<int64_t> targetShape;
 };
 
+// Keras' ZeroPadding2D: rows and columns of zeros around each NHWC image. padding: p (all four
+// sides), [h, w] (top and bottom h, left and right w) or [[top, bottom], [left, right]].
+class ZeroPadding2D : public Layer {
+public:
+    ZeroPadding2D(const LayerTypeInfo& info, std::string name, nlohmann::json config);
+    Shape outputShape(const std::vector<Shape>& inputs) const override;
+    std::string keyConfigText() const override;
+
+    int64_t top = 0, bottom = 0, left = 0, right = 0;
+};
+
 class Dropout : public Layer {
 public:
     Dropout(const LayerTypeInfo& info, std::string name, nlohmann::json config);

@@ -108,6 +108,23 @@ public:
         }
         if (auto* a = dynamic_cast<const Activation*>(&l)) return activate(in[0], a->activation);
         if (auto* lr = dynamic_cast<const LeakyReLU*>(&l)) return {g_.leakyRelu(in[0], lr->alpha)};
+        if (auto* zp = dynamic_cast<const ZeroPadding2D*>(&l)) { // zeros concatenated around: rows, then columns
+            ValueId y = in[0];
+            auto zerosLike = [&](ValueId v, std::size_t axis, int64_t n) {
+                std::vector<int64_t> d = g_.shape(v).dims();
+                d[axis] = n;
+                return g_.constant(Tensor(Shape(std::move(d))));
+            };
+            for (std::size_t axis : {std::size_t(1), std::size_t(2)}) {
+                const int64_t before = axis == 1 ? zp->top : zp->left, after = axis == 1 ? zp->bottom : zp->right;
+                std::vector<ValueId> parts;
+                if (before > 0) parts.push_back(zerosLike(y, axis, before));
+                parts.push_back(y);
+                if (after > 0) parts.push_back(zerosLike(y, axis, after));
+                if (parts.size() > 1) y = g_.concat(parts, int64_t(axis));
+            }
+            return {y};
+        }
         if (auto* m = dynamic_cast<const ElementwiseMerge*>(&l)) {
             ValueId y = in[0];
             for (std::size_t i = 1; i < in.size(); ++i) y = m->isAdd() ? g_.add(y, in[i]) : g_.mul(y, in[i]);

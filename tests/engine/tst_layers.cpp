@@ -33,6 +33,7 @@ nlohmann::json sampleConfig(const std::string& type) {
     if (type == "GlobalAveragePooling2D") return {{"keepdims", true}};
     if (type == "Reshape") return {{"target_shape", {4, -1}}};
     if (type == "Dropout") return {{"rate", 0.25}, {"seed", 7}};
+    if (type == "ZeroPadding2D") return {{"padding", {{1, 2}, {0, 3}}}};
     if (type == "BatchNormalization") return {{"momentum", 0.9}, {"epsilon", 0.01}};
     if (type == "LayerNormalization") return {{"epsilon", 0.0001}, {"center", false}};
     if (type == "Activation") return {{"activation", "sigmoid"}};
@@ -54,7 +55,7 @@ class TestLayers : public QObject {
 private slots:
     void registryHoldsEveryDesignType() {
         const std::vector<std::string> expected{"Input", "Dense", "Conv2D", "Conv2DTranspose", "MaxPooling2D", "AveragePooling2D",
-                                                "GlobalAveragePooling2D", "Flatten", "Reshape", "Dropout",
+                                                "GlobalAveragePooling2D", "Flatten", "Reshape", "ZeroPadding2D", "Dropout",
                                                 "BatchNormalization", "LayerNormalization", "Activation", "LeakyReLU",
                                                 "Add", "Multiply", "Concatenate", "Block"};
         for (const auto& t : expected) {
@@ -123,6 +124,10 @@ private slots:
         row("deconv kernel below stride", "Conv2DTranspose", R"({"filters":1,"kernel_size":2,"strides":3})", "[[null,4,4,2]]", "[null,12,12,1]");
         row("deconv dilated", "Conv2DTranspose", R"({"filters":2,"dilation_rate":2})", "[[null,5,5,1]]", "[null,9,9,2]");
         row("deconv unknown spatial", "Conv2DTranspose", R"({"filters":4})", "[[null,null,null,3]]", "[null,null,null,4]");
+        row("zeropad default", "ZeroPadding2D", "{}", "[[null,5,4,3]]", "[null,7,6,3]");
+        row("zeropad int", "ZeroPadding2D", R"({"padding":2})", "[[null,5,4,3]]", "[null,9,8,3]");
+        row("zeropad per side", "ZeroPadding2D", R"({"padding":[[1,0],[0,2]]})", "[[null,5,4,3]]", "[null,6,6,3]");
+        row("zeropad unknown", "ZeroPadding2D", R"({"padding":1})", "[[null,null,4,3]]", "[null,null,6,3]");
         row("maxpool", "MaxPooling2D", "{}", "[[null,13,13,3]]", "[null,6,6,3]");
         row("avgpool same", "AveragePooling2D", R"({"padding":"same"})", "[[null,7,7,3]]", "[null,4,4,3]");
         row("gap", "GlobalAveragePooling2D", "{}", "[[null,5,5,7]]", "[null,7]");
@@ -201,6 +206,8 @@ private slots:
         QTest::newRow("deconv padding") << "Conv2DTranspose" << R"({"padding":"full"})" << "padding: must be one of valid, same";
         QTest::newRow("deconv output_padding") << "Conv2DTranspose" << R"({"output_padding":1})" << "unknown config key 'output_padding' for Conv2DTranspose";
         QTest::newRow("deconv strides and dilation") << "Conv2DTranspose" << R"({"strides":2,"dilation_rate":2})" << "dilation_rate: cannot be combined with strides > 1";
+        QTest::newRow("zeropad negative") << "ZeroPadding2D" << R"({"padding":-1})" << "padding: expected p, [h, w] or [[top, bottom], [left, right]] of integers >= 0, got -1";
+        QTest::newRow("zeropad shape") << "ZeroPadding2D" << R"({"padding":[1,2,3]})" << "padding: expected p, [h, w]";
         QTest::newRow("rate") << "Dropout" << R"({"rate":1.5})" << "rate: must be in [0, 1)";
         QTest::newRow("leaky alpha kind") << "LeakyReLU" << R"({"alpha":"small"})" << "alpha: expected a number, got a string";
         QTest::newRow("leaky unknown key") << "LeakyReLU" << R"({"negative_slope":0.1})" << "unknown config key 'negative_slope' for LeakyReLU (known keys: alpha)";
@@ -354,6 +361,30 @@ private slots:
                  QString("8 3×3 ×2 same relu"));
         QCOMPARE(text("Conv2DTranspose", {{"filters", 4}, {"kernel_size", {2, 3}}, {"strides", {2, 1}}}), QString("4 2×3 ×2,1"));
         QCOMPARE(text("Conv2D", {{"filters", 1}}), QString("1 3×3"));
+    }
+
+    // Zeros around each image, per side, and the gradient: the input's share of the upstream one.
+    void zeroPadding2dForwardAndGradient() {
+        auto model = Model::fromSpec(ModelSpec::fromJson(nlohmann::json::parse(R"({"format": "strata.model/1", "name": "m",
+            "layers": [{"name": "x", "type": "Input", "config": {"shape": [2, 2, 1]}},
+                       {"name": "pad", "type": "ZeroPadding2D", "config": {"padding": [[1, 0], [0, 2]]}}]})")));
+        model->build(0);
+        const Shape xs{1, 2, 2, 1}, ys{1, 3, 4, 1};
+        train::TracedModel t = train::traceModel(*model, {{xs}, false}, 0);
+        ir::Graph& g = t.graph;
+        QCOMPARE(g.shape(t.outputs[0]), ys);
+        std::vector<float> w(12);
+        for (std::size_t i = 0; i < w.size(); ++i) w[i] = float(i + 1);
+        const ir::ValueId x = g.findPlaceholder("x");
+        const ir::ValueId loss = g.reduceSumAll(g.mul(t.outputs[0], g.constant(Tensor::fromVector(ys, w))));
+        const std::vector<ir::ValueId> grads = ir::gradients(g, loss, {x});
+        cpu::CpuBackend be;
+        auto plan = be.prepare(g, {t.outputs[0], grads[0]});
+        auto out = be.run(*plan, {{"x", Tensor::fromVector(xs, std::vector<float>{1, 2, 3, 4})}});
+        const std::vector<float> y = {0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0}; // a row on top, two columns right
+        for (std::size_t i = 0; i < y.size(); ++i) QCOMPARE(out[0].values()[i], y[i]);
+        const std::vector<float> dx = {5, 6, 9, 10}; // the weights where the input landed
+        for (std::size_t i = 0; i < dx.size(); ++i) QCOMPARE(out[1].values()[i], dx[i]);
     }
 
     void buildIsDeferredToFirstCall() {

@@ -131,9 +131,11 @@ inline constexpr const char* kConvSameStrides = R"({"format": "strata.model/1", 
 
 inline constexpr const char* kConvValidDilated = R"({"format": "strata.model/1", "name": "conv_valid_dilated", "layers": [
   {"name": "image", "type": "Input", "config": {"shape": [11, 10, 2]}},
+  {"name": "pad", "type": "ZeroPadding2D", "config": {"padding": [[1, 2], [0, 1]]}},
   {"name": "dilated", "type": "Conv2D", "config": {"filters": 3, "kernel_size": [3, 3], "dilation_rate": [2, 2], "use_bias": false, "activation": "selu"}},
   {"name": "bn", "type": "BatchNormalization", "config": {"momentum": 0.9, "epsilon": 0.01}},
   {"name": "dilated_same", "type": "Conv2D", "config": {"filters": 4, "kernel_size": [3, 2], "dilation_rate": [1, 2], "padding": "same", "activation": "elu"}},
+  {"name": "pad_mid", "type": "ZeroPadding2D", "config": {"padding": 1}},
   {"name": "avg", "type": "AveragePooling2D", "config": {"pool_size": [2, 2]}},
   {"name": "leaky_negative", "type": "LeakyReLU", "config": {"alpha": -0.3}},
   {"name": "max", "type": "MaxPooling2D", "config": {"pool_size": [2, 1], "strides": [1, 1]}},

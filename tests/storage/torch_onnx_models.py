@@ -147,6 +147,22 @@ class Relu6Net(nn.Module):
         return self.fc3(torch.clamp(self.fc2(nn.functional.relu6(self.fc1(h))), min=0))
 
 
+class TorchPadded(nn.Module):
+    """PyTorch's explicit paddings: k3/s2/padding 1 (not Keras' "same" there) and k5/s2/padding 1
+    become ZeroPadding2D + a valid Conv2D; k3/s1/padding 1 is "same"."""
+
+    def __init__(self):
+        super().__init__()
+        self.down = nn.Conv2d(3, 6, 3, stride=2, padding=1)
+        self.keep = nn.Conv2d(6, 4, 3, padding=1)
+        self.wide = nn.Conv2d(4, 5, 5, stride=2, padding=1)
+        self.fc = nn.Linear(5 * 2 * 1, 3)
+
+    def forward(self, x):  # 3x10x8 -> 6x5x4 -> 4x5x4 -> 5x2x1
+        h = self.wide(torch.relu(self.keep(torch.relu(self.down(x)))))
+        return self.fc(torch.flatten(h, 1))
+
+
 class Clamped(nn.Module):
     """torch.clamp(-1, 1): a Clip with no Strata form."""
 
@@ -254,6 +270,7 @@ def main():
     export(Relu6Net(), 4 * torch.randn(2, 3, 6, 6), "torch_relu6", out_dir)
     export(Relu6Net(), 4 * torch.randn(2, 3, 6, 6), "torch_relu6_opset9", out_dir, 9)  # Clip bounds as attributes
     export(Clamped(), torch.randn(2, 4), "torch_clamped", out_dir)
+    export(TorchPadded(), torch.randn(2, 3, 10, 8), "torch_padded", out_dir)
     export(Deconv(), torch.randn(2, 3, 3, 2), "torch_deconv", out_dir)
     export(Deconv(), torch.randn(2, 3, 3, 2), "torch_deconv_opset11", out_dir, 11)
     export(DeconvTorchPads(), torch.randn(1, 3, 4, 4), "torch_deconv_torch_pads", out_dir)

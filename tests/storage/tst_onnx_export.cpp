@@ -244,6 +244,13 @@ void TestOnnxExport::convolutionsAndPools() {
       {"name": "c", "type": "Conv2D", "config": {"filters": 3, "kernel_size": [3, 2], "strides": [3, 2], "dilation_rate": [1, 1]}},
       {"name": "ap", "type": "AveragePooling2D", "config": {"pool_size": [2, 2], "strides": [1, 1]}},
       {"name": "same", "type": "Conv2D", "config": {"filters": 2, "kernel_size": [3, 3], "padding": "same", "dilation_rate": [2, 2], "activation": "tanh"}}]})", 41));
+    // ZeroPadding2D as a Pad of zeros: on the NHWC input, and on NCHW between convolutions.
+    cases.push_back(specCase("zero_padding", R"({"format": "strata.model/1", "name": "zero_padding", "layers": [
+      {"name": "img", "type": "Input", "config": {"shape": [6, 5, 2]}},
+      {"name": "pad_in", "type": "ZeroPadding2D", "config": {"padding": [[1, 2], [0, 3]]}},
+      {"name": "c", "type": "Conv2D", "config": {"filters": 3, "kernel_size": [3, 3], "strides": [2, 2], "activation": "relu"}},
+      {"name": "pad_mid", "type": "ZeroPadding2D", "config": {"padding": [1, 2]}},
+      {"name": "mp", "type": "MaxPooling2D", "config": {"pool_size": [2, 2]}}]})", 42));
     verify(cases);
 }
 

@@ -197,6 +197,7 @@ private slots:
         QTest::newRow("nn.LeakyReLU()") << "torch_leaky" << "Input Dense LeakyReLU Dense";
         QTest::newRow("nn.LeakyReLU(0.1) on NCHW") << "torch_leaky_cnn" << "Input Conv2D LeakyReLU MaxPooling2D Flatten Dense";
         QTest::newRow("leaky_relu 0.2") << "torch_leaky_fused" << "Input LeakyReLU Dense Dense";
+        QTest::newRow("explicit conv pads") << "torch_padded" << "Input ZeroPadding2D Conv2D Conv2D ZeroPadding2D Conv2D Flatten Dense";
         for (const char* name : {"torch_relu6", "torch_relu6_opset9"}) // Clip [0, 6] and [0, inf) fuse as relu6 and relu
             QTest::newRow((std::string("nn.ReLU6 ") + name).c_str()) << name << "Input Conv2D MaxPooling2D Flatten Dense Dense Dense";
         for (const char* name : {"torch_deconv", "torch_deconv_opset11"})
@@ -474,14 +475,56 @@ private slots:
         QCOMPARE(imported.spec.name, std::string("edited"));
     }
 
-    void asymmetricPadsAreRefused() {
+    // A Strata model with ZeroPadding2D layers (on the NHWC input, and between convolutions where
+    // the export stays NCHW) comes back through its graph: Pad nodes of zeros are ZeroPadding2D.
+    void zeroPaddingRoundTrip() {
+        const auto original = builtModel(ModelSpec::parse(R"({"format": "strata.model/1", "name": "padded", "layers": [
+          {"name": "img", "type": "Input", "config": {"shape": [6, 5, 2]}},
+          {"name": "pad_in", "type": "ZeroPadding2D", "config": {"padding": [[1, 2], [0, 3]]}},
+          {"name": "c", "type": "Conv2D", "config": {"filters": 3, "kernel_size": [3, 3], "strides": [2, 2], "activation": "relu"}},
+          {"name": "pad_mid", "type": "ZeroPadding2D", "config": {"padding": [1, 2]}},
+          {"name": "pool", "type": "MaxPooling2D"}]})", "padded"), 21);
+        const fs::path file = path("zero_padding_graph.onnx");
+        writeOnnxModel(*original, file);
+        OnnxImportOptions options;
+        options.useEmbeddedSpec = false;
+        const ImportedModel imported = importOnnxFile(file, options);
+        std::vector<json> paddings;
+        for (const LayerSpec& l : imported.spec.layers)
+            if (l.type == "ZeroPadding2D") paddings.push_back(l.config["padding"]);
+        QCOMPARE(paddings, (std::vector<json>{json::parse("[[1, 2], [0, 3]]"), json::parse("[[1, 1], [2, 2]]")}));
+        const auto model = imported.instantiate();
+        const auto inputs = randomInputs(*original, 3, 6);
+        const auto want = engineOutputs(*original, inputs), got = engineOutputs(*model, inputs);
+        QCOMPARE(got.size(), want.size());
+        const std::string diff = difference(got[0], want[0], 1e-5, 1e-5);
+        QVERIFY2(diff.empty(), diff.c_str());
+    }
+
+    // A Conv's pads that are neither "valid" nor "same" (k3, s2, pads 1 on a 6x6 image: Keras pads
+    // 0 and 1 there) become a ZeroPadding2D layer and a valid Conv2D; a pool's are still refused
+    // (max pooling pads with -inf, not zeros).
+    void explicitPadsBecomeZeroPaddingOrAreRefused() {
         OnnxGraph g("pads");
         g.input("x", onnx::kFloat, {{-1, "batch"}, {2, {}}, {6, {}}, {6, {}}});
         const std::string w = g.initializer("w", {3, 2, 3, 3}, std::vector<float>(54, 0.1f));
-        g.node("Conv", {"x", w}, "y", {OnnxAttr::integers("pads", {1, 1, 1, 1}), OnnxAttr::integers("strides", {2, 2})});
+        g.node("Conv", {"x", w}, "y", {OnnxAttr::integers("pads", {1, 2, 1, 0}), OnnxAttr::integers("strides", {2, 2})});
         g.output("y", onnx::kFloat, {});
-        const std::string e = errorOf([&] { importOnnxModel(parseOnnxModel(g.modelBytes(OnnxModelInfo{}), "pads.onnx"), "pads.onnx"); });
-        QVERIFY2(e.find("pads.onnx: node 'y' (Conv): pads [1,1,1,1]") == 0 && e.find("neither 'valid' nor 'same'") != std::string::npos, e.c_str());
+        const ImportedModel m = importOnnxModel(parseOnnxModel(g.modelBytes(OnnxModelInfo{}), "pads.onnx"), "pads.onnx");
+        QCOMPARE(m.spec.layers.size(), std::size_t(3));
+        QCOMPARE(m.spec.layers[1].type, std::string("ZeroPadding2D"));
+        QCOMPARE(m.spec.layers[1].config["padding"], json::parse("[[1, 1], [2, 0]]")); // [[top, bottom], [left, right]]
+        QCOMPARE(m.spec.layers[2].type, std::string("Conv2D"));
+        QCOMPARE(m.spec.layers[2].config["padding"], json("valid"));
+        QCOMPARE(m.instantiate()->outputShape(2), (Shape{kUnknownDim, 3, 3, 3})); // (6 + 1 + 1 - 3) / 2 + 1, (6 + 2 + 0 - 3) / 2 + 1
+
+        OnnxGraph p("pool_pads");
+        p.input("x", onnx::kFloat, {{-1, "batch"}, {2, {}}, {6, {}}, {6, {}}});
+        p.node("MaxPool", {"x"}, "y", {OnnxAttr::integers("kernel_shape", {3, 3}), OnnxAttr::integers("pads", {1, 1, 1, 1}),
+                                      OnnxAttr::integers("strides", {2, 2})});
+        p.output("y", onnx::kFloat, {});
+        const std::string e = errorOf([&] { importOnnxModel(parseOnnxModel(p.modelBytes(OnnxModelInfo{}), "pool.onnx"), "pool.onnx"); });
+        QVERIFY2(e.find("pool.onnx: node 'y' (MaxPool): pads [1,1,1,1]") == 0 && e.find("neither 'valid' nor 'same'") != std::string::npos, e.c_str());
     }
 
     void truncatedAndCorruptFilesAreErrors() {
