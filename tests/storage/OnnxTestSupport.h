@@ -1,4 +1,4 @@
-// Helpers of tst_onnx_export and tst_onnx_files: child processes (the ONNX checker, onnxruntime), random weights and
+// Helpers of the ONNX suites (tst_onnx_export, tst_onnx_import, tst_onnx_roundtrip): child processes (the ONNX checker, onnxruntime), random weights and
 // inputs, and the engine's own inference to compare with.
 #pragma once
 
@@ -10,6 +10,9 @@
 
 #include <QProcess>
 #include <QStringList>
+
+#include <cmath>
+#include <string>
 
 #include <random>
 #include <sstream>
@@ -122,5 +125,13 @@ struct Case {
     std::filesystem::path file; // set when exported by the test itself
 };
 
+// Element-wise |got - want| <= atol + rtol |want|; the message names the element.
+inline std::string difference(const Tensor& got, const Tensor& want, double atol, double rtol) {
+    if (got.shape() != want.shape()) return "shape " + got.shape().toString() + " vs " + want.shape().toString();
+    for (int64_t i = 0; i < want.size(); ++i)
+        if (!(std::abs(double(got.f32()[i]) - want.f32()[i]) <= atol + rtol * std::abs(want.f32()[i])))
+            return "element " + std::to_string(i) + " is " + std::to_string(got.f32()[i]) + ", expected " + std::to_string(want.f32()[i]);
+    return {};
+}
 
 } // namespace strata::onnxtest
