@@ -3,6 +3,7 @@
 // incompatible shape is rejected with a ShapeError naming the layer and both shapes.
 #pragma once
 
+#include "engine/LayerCall.h"
 #include "engine/Module.h"
 #include "engine/Shape.h"
 
@@ -58,6 +59,11 @@ public:
     // The variables build() will create for these inputs (none by default).
     virtual std::vector<VariableSpec> variableSpecs(const std::vector<Shape>& inputs) const;
     virtual ParamCounts countParams(const std::vector<Shape>& inputs) const;
+    // The ops this layer emits for `inputs` (graph values, in inbound order), as a Keras layer's
+    // call() computes: the layer's whole computation, used by the tracer for both backends and
+    // autodiff. ctx.training() selects training behaviour (Dropout masks, batch statistics).
+    // Throws StrataError when the layer cannot run on these values.
+    virtual LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const = 0;
     // A short label of the key config for a node or a list row, e.g. "128 relu".
     virtual std::string keyConfigText() const { return {}; }
 

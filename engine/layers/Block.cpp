@@ -52,6 +52,17 @@ Shape Block::outputShape(const std::vector<Shape>& inputs) const {
 
 ParamCounts Block::countParams(const std::vector<Shape>& inputs) const { return innerInference(inputs).totals; }
 
+LayerOutput Block::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
+    std::vector<Shape> shapes;
+    for (ir::ValueId v : in) shapes.push_back(ctx.graph().shape(v));
+    const InferenceResult& r = innerInference(shapes);
+    std::vector<int> inputs;
+    for (const auto& n : inner_.inputs) inputs.push_back(inner_.indexOf(n));
+    const std::vector<Layer*> layers = innerLayers();
+    const auto out = ctx.callLayers({layers, r.order, [&](int i) -> const std::vector<int>& { return r.layers[std::size_t(i)].inbound; }, inputs}, in);
+    return out[std::size_t(inner_.indexOf(inner_.outputs[0]))];
+}
+
 std::string Block::keyConfigText() const {
     return std::to_string(inner_.layers.size()) + (inner_.layers.size() == 1 ? " layer" : " layers");
 }

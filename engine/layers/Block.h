@@ -14,6 +14,8 @@ public:
     Block(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override;
     ParamCounts countParams(const std::vector<Shape>& inputs) const override;
+    // Calls the inner layers (ctx.callLayers); the block's output is its inner output layer's.
+    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
     std::string keyConfigText() const override;
 
     const ModelSpec& innerSpec() const { return inner_; }

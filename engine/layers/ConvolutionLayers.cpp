@@ -42,6 +42,28 @@ std::vector<VariableSpec> ConvolutionLayer::kernelAndBias(const Shape& k) const 
     return v;
 }
 
+ir::Conv2DParams ConvolutionLayer::params() const {
+    ir::Conv2DParams p;
+    p.strideH = strides[0], p.strideW = strides[1];
+    p.dilationH = dilation[0], p.dilationW = dilation[1];
+    p.padding = ir::parsePadding(padding);
+    return p;
+}
+
+LayerOutput ConvolutionLayer::finish(CallContext& ctx, ir::ValueId y) const {
+    if (useBias) y = ctx.graph().add(y, ctx.variable(*this, "bias"));
+    return ctx.activate(y, activation);
+}
+
+LayerOutput Conv2D::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
+    return finish(ctx, ctx.graph().conv2d(in.at(0), ctx.variable(*this, "kernel"), params()));
+}
+
+LayerOutput Conv2DTranspose::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
+    ir::Graph& g = ctx.graph();
+    return finish(ctx, g.conv2dBackpropInput(in.at(0), ctx.variable(*this, "kernel"), outputShape({g.shape(in[0])}), params()));
+}
+
 std::string ConvolutionLayer::keyConfigText() const {
     std::string s = std::to_string(filters) + " " + std::to_string(kernelSize[0]) + "×" + std::to_string(kernelSize[1]);
     // "/2" downsamples; a transposed convolution upsamples: "×2".
@@ -92,6 +114,15 @@ Shape Pooling2D::outputShape(const std::vector<Shape>& inputs) const {
                  windowOutputSize(in[2], poolSize[1], strides[1], 1, same, "width"), in[3]};
 }
 
+LayerOutput Pooling2D::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
+    ir::Pool2DParams p;
+    p.poolH = poolSize[0], p.poolW = poolSize[1];
+    p.strideH = strides[0], p.strideW = strides[1];
+    p.padding = ir::parsePadding(padding);
+    ir::Graph& g = ctx.graph();
+    return {isMax() ? g.maxPool2d(in.at(0), p) : g.avgPool2d(in.at(0), p)};
+}
+
 std::string Pooling2D::keyConfigText() const {
     return std::to_string(poolSize[0]) + "×" + std::to_string(poolSize[1]) + (padding == "same" ? " same" : "");
 }
@@ -103,6 +134,10 @@ Shape GlobalAveragePooling2D::outputShape(const std::vector<Shape>& inputs) cons
     const Shape& in = inputs.at(0);
     requireRank(in, 4, kImageShape);
     return keepDims ? Shape{in[0], 1, 1, in[3]} : Shape{in[0], in[3]};
+}
+
+LayerOutput GlobalAveragePooling2D::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
+    return {ctx.graph().reduceMean(in.at(0), {1, 2}, keepDims)};
 }
 
 void registerConvolutionLayers(std::vector<LayerTypeInfo>& out) {

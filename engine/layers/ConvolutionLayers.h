@@ -26,6 +26,10 @@ public:
     const bool useBias;
 
 protected:
+    // The convolution's geometry for the IR.
+    ir::Conv2DParams params() const;
+    // y + bias (when used), then the activation.
+    LayerOutput finish(CallContext& ctx, ir::ValueId y) const;
     // kernel of `kernelShape` and bias (filters), Keras fans: receptive field * axis 2 / axis 3.
     std::vector<VariableSpec> kernelAndBias(const Shape& kernelShape) const;
 
@@ -39,6 +43,7 @@ public:
     using ConvolutionLayer::ConvolutionLayer;
     Shape outputShape(const std::vector<Shape>& inputs) const override;
     std::vector<VariableSpec> variableSpecs(const std::vector<Shape>& inputs) const override;
+    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
 };
 
 // The transposed 2D convolution (Keras Conv2DTranspose, a "deconvolution"): the gradient of a
@@ -49,6 +54,8 @@ public:
     using ConvolutionLayer::ConvolutionLayer;
     Shape outputShape(const std::vector<Shape>& inputs) const override;
     std::vector<VariableSpec> variableSpecs(const std::vector<Shape>& inputs) const override;
+    // The input gradient of the Conv2D that maps its output back onto its input.
+    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
 };
 
 // MaxPooling2D and AveragePooling2D.
@@ -56,6 +63,7 @@ class Pooling2D : public Layer {
 public:
     Pooling2D(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override;
+    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
     std::string keyConfigText() const override;
     bool isMax() const { return type() == "MaxPooling2D"; }
 
@@ -67,6 +75,7 @@ class GlobalAveragePooling2D : public Layer {
 public:
     GlobalAveragePooling2D(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override;
+    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
 
     const bool keepDims;
 };

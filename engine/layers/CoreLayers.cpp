@@ -2,6 +2,7 @@
 
 #include "engine/Error.h"
 #include "engine/LayerRegistry.h"
+#include "engine/ir/Composite.h"
 
 #include <cmath>
 #include <cstdio>
@@ -23,6 +24,11 @@ InputLayer::InputLayer(const LayerTypeInfo& info, std::string name, nlohmann::js
 }
 
 Shape InputLayer::outputShape(const std::vector<Shape>&) const { return shape_.prepended(kUnknownDim); }
+
+LayerOutput InputLayer::call(CallContext&, const std::vector<ir::ValueId>& inputs) const {
+    if (inputs.size() != 1) throw StrataError("an Input layer is bound to a model input, not called on other layers");
+    return {inputs[0]};
+}
 
 std::string InputLayer::keyConfigText() const { return shape_.toString(); }
 
@@ -48,12 +54,22 @@ std::vector<VariableSpec> Dense::variableSpecs(const std::vector<Shape>& inputs)
     return v;
 }
 
+LayerOutput Dense::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
+    const ir::ValueId y = ir::dense(ctx.graph(), in.at(0), ctx.variable(*this, "kernel"),
+                                    useBias ? ctx.variable(*this, "bias") : ir::kNoValue);
+    return ctx.activate(y, activation);
+}
+
 std::string Dense::keyConfigText() const {
     return std::to_string(units) + (activation == "linear" ? "" : " " + activation);
 }
 
 Activation::Activation(const LayerTypeInfo& info, std::string name, nlohmann::json config)
     : Layer(info, std::move(name), std::move(config)), activation(activationConfig("activation")) {}
+
+LayerOutput Activation::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
+    return ctx.activate(in.at(0), activation);
+}
 
 LeakyReLU::LeakyReLU(const LayerTypeInfo& info, std::string name, nlohmann::json config)
     : Layer(info, std::move(name), std::move(config)), alpha(cfg("alpha").get<double>()) {
@@ -62,6 +78,10 @@ LeakyReLU::LeakyReLU(const LayerTypeInfo& info, std::string name, nlohmann::json
         std::snprintf(buf, sizeof buf, "%g", alpha); // dump() would print NaN and inf as null
         configError("alpha", std::string("must be a finite number, got ") + buf);
     }
+}
+
+LayerOutput LeakyReLU::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
+    return {ctx.graph().leakyRelu(in.at(0), alpha)};
 }
 
 std::string LeakyReLU::keyConfigText() const {

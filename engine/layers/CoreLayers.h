@@ -11,6 +11,8 @@ class InputLayer : public Layer {
 public:
     InputLayer(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override;
+    // The identity on the value the model binds to it (the tracer makes the placeholder).
+    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
     std::string keyConfigText() const override;
     const Shape& sampleShape() const { return shape_; }
     DType dtype() const { return dtype_; }
@@ -25,6 +27,7 @@ public:
     Dense(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override;
     std::vector<VariableSpec> variableSpecs(const std::vector<Shape>& inputs) const override;
+    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
     std::string keyConfigText() const override;
 
     const int64_t units;
@@ -39,6 +42,7 @@ class Activation : public Layer {
 public:
     Activation(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override { return inputs.at(0); }
+    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
     std::string keyConfigText() const override { return activation; }
 
     const std::string activation;
@@ -50,6 +54,7 @@ class LeakyReLU : public Layer {
 public:
     LeakyReLU(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override { return inputs.at(0); }
+    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
     std::string keyConfigText() const override;
 
     const double alpha;

@@ -16,6 +16,13 @@ Shape ElementwiseMerge::outputShape(const std::vector<Shape>& inputs) const {
     return out;
 }
 
+LayerOutput ElementwiseMerge::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
+    ir::Graph& g = ctx.graph();
+    ir::ValueId y = in.at(0);
+    for (std::size_t i = 1; i < in.size(); ++i) y = isAdd() ? g.add(y, in[i]) : g.mul(y, in[i]);
+    return {y};
+}
+
 Concatenate::Concatenate(const LayerTypeInfo& info, std::string name, nlohmann::json config)
     : Layer(info, std::move(name), std::move(config)), axis(cfg("axis").get<int64_t>()) {}
 
@@ -44,6 +51,11 @@ Shape Concatenate::outputShape(const std::vector<Shape>& inputs) const {
         }
     }
     return out;
+}
+
+LayerOutput Concatenate::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
+    ir::Graph& g = ctx.graph();
+    return {g.concat(in, int64_t(axisFor(g.shape(in.at(0)).rank())))};
 }
 
 void registerMergeLayers(std::vector<LayerTypeInfo>& out) {

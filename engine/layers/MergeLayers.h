@@ -9,6 +9,7 @@ class ElementwiseMerge : public Layer {
 public:
     using Layer::Layer;
     Shape outputShape(const std::vector<Shape>& inputs) const override;
+    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
     bool isAdd() const { return type() == "Add"; }
 };
 
@@ -16,6 +17,7 @@ class Concatenate : public Layer {
 public:
     Concatenate(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override;
+    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
     std::size_t axisFor(std::size_t rank) const;
 
     const int64_t axis;

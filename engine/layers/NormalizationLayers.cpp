@@ -2,6 +2,7 @@
 
 #include "engine/Error.h"
 #include "engine/LayerRegistry.h"
+#include "engine/ir/Composite.h"
 
 namespace strata::layers {
 
@@ -42,6 +43,26 @@ std::vector<VariableSpec> Normalization::variableSpecs(const std::vector<Shape>&
         v.push_back({"moving_variance", Shape{n}, false, "ones", n, n});
     }
     return v;
+}
+
+LayerOutput Normalization::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
+    ir::Graph& g = ctx.graph();
+    const ir::ValueId x = in.at(0);
+    const std::size_t rank = g.shape(x).rank();
+    if (axisFor(rank) != rank - 1)
+        throw StrataError("layer '" + name() + "': normalizing over an axis other than the last is not supported yet");
+    const ir::ValueId gamma = ctx.maybeVariable(*this, "gamma"), beta = ctx.maybeVariable(*this, "beta");
+    if (!isBatchNorm()) return {ir::layerNorm(g, x, gamma, beta, epsilon)};
+    if (!ctx.training())
+        return {ir::batchNormInference(g, x, gamma, beta, ctx.variable(*this, "moving_mean"),
+                                       ctx.variable(*this, "moving_variance"), epsilon)};
+    const ir::BatchNormOutputs bn = ir::batchNormTraining(g, x, gamma, beta, epsilon);
+    for (const char* moving : {"moving_mean", "moving_variance"}) {
+        const Variable* v = findVariable(moving);
+        if (!v) throw StrataError("layer '" + name() + "' has no variable '" + moving + "' (is it built?)");
+        ir::updateMovingAverage(g, v->path(), std::string(moving) == "moving_mean" ? bn.mean : bn.variance, momentum);
+    }
+    return {bn.y};
 }
 
 void registerNormalizationLayers(std::vector<LayerTypeInfo>& out) {

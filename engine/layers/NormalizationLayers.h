@@ -10,6 +10,8 @@ public:
     Normalization(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override;
     std::vector<VariableSpec> variableSpecs(const std::vector<Shape>& inputs) const override;
+    // Training (BatchNormalization): batch statistics, and the moving averages assigned.
+    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
     bool isBatchNorm() const { return type() == "BatchNormalization"; }
     // The normalized axis as a non-negative index for an input of this rank.
     std::size_t axisFor(std::size_t rank) const;

@@ -1,7 +1,9 @@
 #include "engine/layers/ShapeLayers.h"
 
 #include "engine/Error.h"
+#include "engine/Initializers.h"
 #include "engine/LayerRegistry.h"
+#include "engine/ir/Optimizers.h"
 
 #include <cstdio>
 #include <tuple>
@@ -13,6 +15,12 @@ Shape Flatten::outputShape(const std::vector<Shape>& inputs) const {
     const Shape& in = inputs.at(0);
     if (in.rank() < 1) throw ShapeError("expects an input with a batch dimension, got " + in.toString());
     return Shape{in[0], in.numElementsFrom(1)};
+}
+
+// Row-major over every axis but the batch, as Keras flattens NHWC.
+LayerOutput Flatten::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
+    ir::Graph& g = ctx.graph();
+    return {g.reshape(in.at(0), outputShape({g.shape(in[0])}))};
 }
 
 Reshape::Reshape(const LayerTypeInfo& info, std::string name, nlohmann::json config)
@@ -54,6 +62,11 @@ Shape Reshape::outputShape(const std::vector<Shape>& inputs) const {
     return out;
 }
 
+LayerOutput Reshape::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
+    ir::Graph& g = ctx.graph();
+    return {g.reshape(in.at(0), outputShape({g.shape(in[0])}))};
+}
+
 std::string Reshape::keyConfigText() const { return cfg("target_shape").dump(); }
 
 Dropout::Dropout(const LayerTypeInfo& info, std::string name, nlohmann::json config)
@@ -65,6 +78,14 @@ Dropout::Dropout(const LayerTypeInfo& info, std::string name, nlohmann::json con
             configError("seed", "must be a non-negative integer or null, got " + s.dump());
         seed = s.get<int64_t>();
     }
+}
+
+LayerOutput Dropout::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
+    if (!ctx.training() || rate == 0.0) return {in.at(0)};
+    ir::Graph& g = ctx.graph();
+    const ir::ValueId step = g.variable(ir::kIterationsPath, Shape{}, DType::I32);
+    const uint64_t maskSeed = seed >= 0 ? uint64_t(seed) : hashString(path(), ctx.seed());
+    return {g.dropout(in[0], step, rate, maskSeed)};
 }
 
 ZeroPadding2D::ZeroPadding2D(const LayerTypeInfo& info, std::string name, nlohmann::json config)
@@ -97,6 +118,25 @@ Shape ZeroPadding2D::outputShape(const std::vector<Shape>& inputs) const {
     requireRank(in, 4, "(batch, height, width, channels)");
     auto grow = [](int64_t d, int64_t by) { return d == kUnknownDim ? kUnknownDim : d + by; };
     return Shape{in[0], grow(in[1], top + bottom), grow(in[2], left + right), in[3]};
+}
+
+LayerOutput ZeroPadding2D::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
+    ir::Graph& g = ctx.graph();
+    ir::ValueId y = in.at(0);
+    auto zerosLike = [&](ir::ValueId v, std::size_t axis, int64_t n) {
+        std::vector<int64_t> d = g.shape(v).dims();
+        d[axis] = n;
+        return g.constant(Tensor(Shape(std::move(d))));
+    };
+    for (std::size_t axis : {std::size_t(1), std::size_t(2)}) {
+        const int64_t before = axis == 1 ? top : left, after = axis == 1 ? bottom : right;
+        std::vector<ir::ValueId> parts;
+        if (before > 0) parts.push_back(zerosLike(y, axis, before));
+        parts.push_back(y);
+        if (after > 0) parts.push_back(zerosLike(y, axis, after));
+        if (parts.size() > 1) y = g.concat(parts, int64_t(axis));
+    }
+    return {y};
 }
 
 std::string ZeroPadding2D::keyConfigText() const {

@@ -9,6 +9,7 @@ class Flatten : public Layer {
 public:
     using Layer::Layer;
     Shape outputShape(const std::vector<Shape>& inputs) const override;
+    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
 };
 
 // target_shape excludes the batch dimension; one entry may be -1 (inferred).
@@ -16,6 +17,7 @@ class Reshape : public Layer {
 public:
     Reshape(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override;
+    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
     std::string keyConfigText() const override;
 
     std::vector<int64_t> targetShape;
@@ -27,6 +29,8 @@ class ZeroPadding2D : public Layer {
 public:
     ZeroPadding2D(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override;
+    // Zeros concatenated around: rows, then columns (so both backends and autodiff have it).
+    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
     std::string keyConfigText() const override;
 
     int64_t top = 0, bottom = 0, left = 0, right = 0;
@@ -36,6 +40,8 @@ class Dropout : public Layer {
 public:
     Dropout(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override { return inputs.at(0); }
+    // Training: a mask drawn per step (Philox keyed by the seed and optimizer/iter); else the identity.
+    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
     std::string keyConfigText() const override;
 
     const double rate;

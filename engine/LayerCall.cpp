@@ -1,0 +1,45 @@
+#include "engine/LayerCall.h"
+
+#include "engine/Error.h"
+#include "engine/Layer.h"
+#include "engine/ir/Composite.h"
+#include "engine/ir/ScopeGuard.h"
+
+namespace strata {
+
+ir::ValueId CallContext::variable(const Layer& layer, const std::string& name) const {
+    const ir::ValueId v = maybeVariable(layer, name);
+    if (v == ir::kNoValue) throw StrataError("layer '" + layer.name() + "' has no variable '" + name + "' (is it built?)");
+    return v;
+}
+
+ir::ValueId CallContext::maybeVariable(const Layer& layer, const std::string& name) const {
+    const Variable* v = layer.findVariable(name);
+    return v ? g_.variable(v->path(), v->shape(), v->dtype()) : ir::kNoValue;
+}
+
+LayerOutput CallContext::activate(ir::ValueId x, const std::string& name) const {
+    return {name == "linear" ? x : ir::activation(g_, name, x), x, name};
+}
+
+std::vector<LayerOutput> CallContext::callLayers(const LayerGraph& graph, const std::vector<ir::ValueId>& inputValues) {
+    std::vector<LayerOutput> out(graph.layers.size());
+    for (std::size_t k = 0; k < graph.inputs.size(); ++k) out[std::size_t(graph.inputs[k])] = {inputValues.at(k)};
+    for (int i : graph.order) {
+        const Layer& layer = *graph.layers[std::size_t(i)];
+        if (out[std::size_t(i)].value != ir::kNoValue) continue; // an Input layer, bound above
+        std::vector<ir::ValueId> in;
+        for (int j : graph.inbound(i)) in.push_back(out[std::size_t(j)].value);
+        try {
+            ir::ScopeGuard scope(g_, layer.path());
+            out[std::size_t(i)] = layer.call(*this, in);
+        } catch (const StrataError& e) {
+            const std::string msg = e.what();
+            if (msg.rfind("layer '", 0) == 0) throw;
+            throw StrataError("layer '" + layer.name() + "': " + msg);
+        }
+    }
+    return out;
+}
+
+} // namespace strata

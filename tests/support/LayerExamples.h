@@ -1,0 +1,75 @@
+// One small example per registered layer type: a config and the sample shapes (without the batch
+// dimension) of its inputs. The registry-walk tests build each type from it, so a layer type with
+// no row here fails them: adding a layer type adds its row.
+#pragma once
+
+#include "engine/LayerRegistry.h"
+#include "engine/ModelSpec.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace strata::test {
+
+struct LayerExample {
+    nlohmann::json config = nlohmann::json::object();
+    std::vector<std::vector<int64_t>> inputs; // per input, one sample's shape
+};
+
+inline const std::map<std::string, LayerExample>& layerExamples() {
+    using nlohmann::json;
+    static const std::map<std::string, LayerExample> examples = {
+        {"Input", {{{"shape", {4}}}, {}}},
+        {"Dense", {{{"units", 3}, {"activation", "softmax"}}, {{4}}}},
+        {"Activation", {{{"activation", "tanh"}}, {{4}}}},
+        {"LeakyReLU", {{{"alpha", 0.1}}, {{4}}}},
+        {"Conv2D", {{{"filters", 2}, {"kernel_size", 3}, {"padding", "same"}, {"activation", "relu"}}, {{5, 5, 2}}}},
+        {"Conv2DTranspose", {{{"filters", 2}, {"kernel_size", 3}, {"strides", 2}}, {{3, 3, 2}}}},
+        {"MaxPooling2D", {{{"pool_size", 2}}, {{4, 4, 2}}}},
+        {"AveragePooling2D", {{{"pool_size", 2}, {"padding", "same"}, {"strides", 1}}, {{3, 3, 2}}}},
+        {"GlobalAveragePooling2D", {json::object(), {{4, 4, 2}}}},
+        {"Flatten", {json::object(), {{2, 3, 2}}}},
+        {"Reshape", {{{"target_shape", {3, -1}}}, {{6}}}},
+        {"ZeroPadding2D", {{{"padding", {{1, 0}, {2, 1}}}}, {{3, 3, 1}}}},
+        {"Dropout", {{{"rate", 0.5}, {"seed", 3}}, {{4}}}},
+        {"BatchNormalization", {json::object(), {{4}}}},
+        {"LayerNormalization", {json::object(), {{4}}}},
+        {"Add", {json::object(), {{4}, {4}}}},
+        {"Multiply", {json::object(), {{4}, {4}}}},
+        {"Concatenate", {json::object(), {{4}, {3}}}},
+        {"Block",
+         {{{"spec",
+            {{"inputs", {"x"}},
+             {"outputs", {"y"}},
+             {"layers",
+              {{{"name", "x"}, {"type", "Input"}, {"config", {{"shape", {4}}}}},
+               {{"name", "h"}, {"type", "Dense"}, {"config", {{"units", 3}, {"activation", "relu"}}}, {"inbound", {"x"}}},
+               {{"name", "y"}, {"type", "Dense"}, {"config", {{"units", 2}}}, {"inbound", {"h"}}}}}}}},
+          {{4}}}},
+    };
+    return examples;
+}
+
+// A model of one layer of `type` (named after the type's default name) on Input layers x0, x1, ...;
+// for Input itself, a model whose only layer is the input. Throws std::out_of_range without a row.
+inline ModelSpec layerExampleSpec(const std::string& type) {
+    const LayerExample& e = layerExamples().at(type);
+    nlohmann::json layers = nlohmann::json::array(), inbound = nlohmann::json::array(), inputs = nlohmann::json::array();
+    if (type == "Input") {
+        layers.push_back({{"name", "x0"}, {"type", "Input"}, {"config", e.config}});
+        return ModelSpec::fromJson({{"format", kModelFormat}, {"name", "example"}, {"inputs", {"x0"}}, {"outputs", {"x0"}}, {"layers", layers}});
+    }
+    for (std::size_t i = 0; i < e.inputs.size(); ++i) {
+        const std::string name = "x" + std::to_string(i);
+        layers.push_back({{"name", name}, {"type", "Input"}, {"config", {{"shape", e.inputs[i]}}}});
+        inbound.push_back(name), inputs.push_back(name);
+    }
+    const std::string name = defaultLayerName(type);
+    layers.push_back({{"name", name}, {"type", type}, {"config", e.config}, {"inbound", inbound}});
+    return ModelSpec::fromJson({{"format", kModelFormat}, {"name", "example"}, {"inputs", inputs}, {"outputs", {name}}, {"layers", layers}});
+}
+
+} // namespace strata::test
