@@ -32,7 +32,7 @@ struct TrainSettings {
     std::string csvFile;            // a CSV table, split 70/10/20 (see data::DataSource)
     std::string csvLabel;           // its target column (header name or index); empty: the last
     bool reconstruct = false;       // every sample is its own target (an autoencoder), labels unused
-    std::string device = "cpu";     // "cpu", "vulkan:N" (or "" for the CLI's automatic choice)
+    std::string device = "cpu";     // "cpu", "vulkan:N" (or "" for the automatic choice, app/session/Devices.h)
     int threads = 1;                // CPU backend threads
     train::TrainOptions options;    // epochs, batch, optimizer, seed, maxSteps
     // When set, the run is recorded in this project under `modelName` (with `layout` for a new
