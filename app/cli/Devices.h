@@ -1,10 +1,5 @@
-// Backend choice for the commands that run a model (--device, --threads).
-//   ""/"auto"   a real GPU through Vulkan when there is one, else the CPU backend
-//   "cpu"       the CPU backend
-//   "vulkan"    the best Vulkan device, CPU drivers (lavapipe) included
-//   "vulkan:N"  Vulkan device N of `strata-cli devices`
-// When Vulkan is asked for but this machine has no loader or device, a message says why on
-// `err` and the CPU backend is used.
+// --device and --threads of the commands that run a model: the choice is session::chooseBackend
+// (app/session/Devices.h); this prints its error or note on `err` as "strata-cli: ...".
 #pragma once
 
 #include "engine/ir/Backend.h"

@@ -1,10 +1,12 @@
 #include "app/cli/ProjectCommands.h"
 
 #include "app/cli/Devices.h"
+#include "app/session/ModelLoading.h"
 #include "engine/Error.h"
 #include "engine/data/BuiltinDatasets.h"
+#include "engine/data/CsvTensors.h"
 #include "engine/data/DatasetSource.h"
-#include "engine/train/Tracer.h"
+#include "engine/train/Inference.h"
 #include "engine/train/Trainer.h"
 #include "storage/CheckpointStore.h"
 #include "storage/OnnxExport.h"
@@ -13,7 +15,6 @@
 #include "storage/SavedModel.h"
 #include "storage/TorchExport.h"
 
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -34,51 +35,14 @@ struct UsageError : StrataError {
     using StrataError::StrataError;
 };
 
-// ---- where a runnable model comes from: a saved-model folder or a project's checkpoint
+// ---- where a runnable model comes from: a saved-model folder or a project's checkpoint (app/session)
 
-storage::CheckpointInfo findCheckpoint(const storage::Project& p, const std::string& modelName, const std::string& which) {
-    storage::CheckpointStore store(p);
-    if (which.empty() || which == "latest") {
-        const storage::ModelInfo m = p.model(modelName);
-        storage::CheckpointFilter f;
-        f.modelId = m.id;
-        auto c = store.latest(f);
-        if (!c) throw storage::StorageError(p.path().string() + ": model '" + m.name + "' has no checkpoint yet (train it with --project)");
-        return *c;
-    }
-    int64_t id = 0;
-    const auto [end, ec] = std::from_chars(which.data(), which.data() + which.size(), id);
-    if (ec != std::errc() || end != which.data() + which.size() || id <= 0)
-        throw UsageError("--checkpoint takes a checkpoint id or 'latest', got '" + which + "'");
-    storage::CheckpointInfo c = store.get(id);
-    if (!modelName.empty() && c.modelName != modelName)
-        throw UsageError("checkpoint " + which + " belongs to model '" + c.modelName + "', not '" + modelName + "'");
-    return c;
-}
-
-struct Runnable {
-    std::unique_ptr<Model> model; // built, with the stored weights
-    std::string source;
-    json training = json::object(); // the run's hyper-parameters, when known
-};
+using session::findCheckpoint;
+using Runnable = session::LoadedModel;
 
 Runnable loadRunnable(const std::string& where, const std::string& modelName, const std::string& checkpoint) {
-    if (fs::is_directory(where)) {
-        if (!modelName.empty() || (!checkpoint.empty() && checkpoint != "latest"))
-            throw UsageError("--model and --checkpoint apply to project files, and " + where + " is a saved-model folder");
-        const storage::SavedModel saved = storage::SavedModel::load(where);
-        return {saved.instantiate(), saved.description(), saved.metadata().value("training", json::object())};
-    }
-    const storage::Project project = storage::Project::open(where, storage::OpenMode::ReadOnly);
-    const storage::CheckpointInfo c = findCheckpoint(project, modelName, checkpoint);
-    storage::CheckpointReader reader(project, c.id);
-    Runnable r{Model::fromSpec(project.version(c.modelVersionId).spec), reader.description(), json::object()};
-    storage::restoreModel(reader, *r.model);
-    if (c.runId) r.training = project.run(*c.runId).hyperparameters;
-    return r;
+    return session::loadModel(where, modelName, checkpoint);
 }
-
-// ---- running a model on named inputs (any number of inputs and outputs)
 
 Shape sampleShape(const Model& m, int layer) {
     const Shape s = m.outputShape(layer).withoutFirst();
@@ -88,91 +52,12 @@ Shape sampleShape(const Model& m, int layer) {
     return s;
 }
 
-std::vector<Tensor> runModel(const Model& model, ir::Backend& backend, const std::vector<Tensor>& inputs, int64_t batch) {
-    for (const Variable* v : model.variables()) backend.setVariable(v->path(), v->value());
-    const int64_t n = inputs.at(0).shape()[0];
-    std::vector<Tensor> outputs;
-    for (int o : model.outputIndices()) {
-        std::vector<int64_t> dims = model.outputShape(o).dims();
-        dims[0] = n;
-        outputs.emplace_back(Shape(dims));
-    }
-    std::map<int64_t, std::pair<train::TracedModel, std::unique_ptr<ir::PreparedGraph>>> plans; // by batch rows
-    for (int64_t start = 0; start < n; start += batch) {
-        const int64_t rows = std::min(batch, n - start);
-        auto& plan = plans[rows];
-        if (!plan.second) {
-            train::Signature sig;
-            for (const Tensor& x : inputs) sig.inputs.push_back(x.shape().withoutFirst().prepended(rows));
-            plan.first = train::traceModel(model, sig, 0);
-            plan.second = backend.prepare(plan.first.graph, plan.first.outputs);
-        }
-        std::vector<ir::Feed> feeds;
-        for (std::size_t i = 0; i < inputs.size(); ++i) {
-            const int64_t rowElems = inputs[i].shape().numElementsFrom(1);
-            feeds.push_back({plan.first.inputNames[i], ir::TensorView(inputs[i].f32() + start * rowElems,
-                                                                      inputs[i].shape().withoutFirst().prepended(rows), DType::F32)});
-        }
-        const std::vector<Tensor> results = backend.run(*plan.second, feeds);
-        for (std::size_t o = 0; o < outputs.size(); ++o) {
-            const int64_t rowElems = outputs[o].shape().numElementsFrom(1);
-            std::copy_n(results[o].f32(), rows * rowElems, outputs[o].f32() + start * rowElems);
-        }
-    }
-    return outputs;
-}
-
-// ---- CSV in and out: one sample per row, the tensor flattened row-major, no header
-
+// A predict input (CSV, engine/data/CsvTensors.h); a file that cannot be opened is a usage error.
 Tensor readCsv(const std::string& file, const Shape& sample, const std::string& inputName) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw UsageError(file + ": cannot be read");
-    std::vector<float> values;
-    const int64_t perRow = sample.numElements();
-    std::string line;
-    int64_t rows = 0;
-    for (int lineNo = 1; std::getline(in, line); ++lineNo) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.find_first_not_of(" \t") == std::string::npos) continue;
-        int64_t count = 0;
-        std::size_t pos = 0;
-        while (true) {
-            const std::size_t comma = line.find(',', pos);
-            std::string cell = line.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-            const auto first = cell.find_first_not_of(" \t"), last = cell.find_last_not_of(" \t");
-            cell = first == std::string::npos ? std::string() : cell.substr(first, last - first + 1);
-            float v = 0;
-            const auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), v);
-            if (cell.empty() || ec != std::errc() || end != cell.data() + cell.size())
-                throw StrataError(file + ":" + std::to_string(lineNo) + ": value " + std::to_string(count + 1) + " '" + cell +
-                                  "' is not a number");
-            values.push_back(v);
-            ++count;
-            if (comma == std::string::npos) break;
-            pos = comma + 1;
-        }
-        if (count != perRow)
-            throw StrataError(file + ":" + std::to_string(lineNo) + ": expected " + std::to_string(perRow) + " values for input '" +
-                              inputName + "' of shape " + sample.prepended(kUnknownDim).toString() + ", found " + std::to_string(count));
-        ++rows;
-    }
-    if (rows == 0) throw StrataError(file + ": no samples");
-    return Tensor::fromVector(sample.prepended(rows), values);
-}
-
-void writeCsv(std::ostream& out, const Tensor& t) {
-    const int64_t rows = t.shape()[0], perRow = t.shape().numElementsFrom(1);
-    char buf[64];
-    std::string line;
-    for (int64_t r = 0; r < rows; ++r) {
-        line.clear();
-        for (int64_t c = 0; c < perRow; ++c) {
-            std::snprintf(buf, sizeof buf, "%.9g", double(t.f32()[r * perRow + c]));
-            if (c) line += ',';
-            line += buf;
-        }
-        line += '\n';
-        out << line;
+    try {
+        return data::readCsvTensor(file, sample, inputName);
+    } catch (const data::UnreadableFileError& e) {
+        throw UsageError(e.what());
     }
 }
 
@@ -219,6 +104,9 @@ int guarded(const char* command, std::ostream& err, const std::function<int()>& 
     try {
         return body();
     } catch (const UsageError& e) {
+        err << "strata-cli " << command << ": " << e.what() << " (see --help)\n";
+        return 2;
+    } catch (const session::SelectionError& e) {
         err << "strata-cli " << command << ": " << e.what() << " (see --help)\n";
         return 2;
     } catch (const storage::RestoreError& e) {
@@ -392,14 +280,12 @@ int exportCommand(const std::vector<std::string>& args, std::ostream& out, std::
         if (fs::is_directory(where)) throw UsageError(where + " is a folder; a saved-model folder exports as onnx or pytorch");
         const storage::Project p = storage::Project::open(where, storage::OpenMode::ReadOnly);
         const storage::CheckpointInfo c = findCheckpoint(p, a.value("--model"), a.value("--checkpoint", "latest"));
-        storage::CheckpointReader reader(p, c.id);
-        const storage::ModelVersion version = p.version(c.modelVersionId);
-        std::unique_ptr<Model> model = Model::fromSpec(version.spec);
-        storage::restoreModel(reader, *model);
+        const session::LoadedModel loaded = session::loadCheckpoint(p, c);
+        const std::unique_ptr<Model>& model = loaded.model;
         json metadata = {{"source", {{"project", fs::absolute(where).string()}, {"model", c.modelName}, {"model_version", c.modelVersion},
                                      {"checkpoint", c.id}, {"step", c.step}, {"epochs_done", c.epochsDone},
                                      {"batches_done", c.batchesDone}, {"run", c.runId ? json(*c.runId) : json(nullptr)}}}};
-        if (c.runId) metadata["training"] = p.run(*c.runId).hyperparameters;
+        if (c.runId) metadata["training"] = loaded.training;
         if (format == "pytorch") storage::writeTorchExport(*model, a.value("--out"), metadata);
         else storage::writeSavedModel(*model, a.value("--out"), metadata);
         out << "exported model '" << c.modelName << "' version " << c.modelVersion << ", checkpoint " << c.id << " (step " << c.step
@@ -446,11 +332,11 @@ int predictCommand(const std::vector<std::string>& args, std::ostream& out, std:
                 throw StrataError("input files have different sample counts: " + std::to_string(inputs[0].shape()[0]) + " in " +
                                   inputFiles.at(inputNames[0]) + ", " + std::to_string(inputs.back().shape()[0]) + " in " + it->second);
         }
-        const std::vector<Tensor> outputs = runModel(m, *backend, inputs, batch);
+        const std::vector<Tensor> outputs = train::runModel(m, *backend, inputs, batch);
         const auto outputFiles = namedFiles(allValues(args, "--output"), outputNames, "--output");
         if (outputFiles.empty()) {
             if (outputs.size() != 1) throw UsageError("the model has several outputs; give --output NAME=file.csv for each to write");
-            writeCsv(out, outputs[0]);
+            data::writeCsvTensor(out, outputs[0]);
             return 0;
         }
         for (std::size_t o = 0; o < outputs.size(); ++o) {
@@ -458,7 +344,7 @@ int predictCommand(const std::vector<std::string>& args, std::ostream& out, std:
             if (it == outputFiles.end()) continue;
             std::ofstream f(it->second, std::ios::binary | std::ios::trunc);
             if (!f) throw UsageError(it->second + ": cannot be written");
-            writeCsv(f, outputs[o]);
+            data::writeCsvTensor(f, outputs[o]);
             if (!f.flush()) throw StrataError(it->second + ": write failed");
         }
         return 0;

@@ -3,17 +3,21 @@
 // split's loss and accuracy.
 #include "app/cli/Cli.h"
 #include "app/cli/Devices.h"
-#include "app/cli/ProjectTraining.h"
+#include "app/session/Devices.h"
+#include "app/session/TrainingSession.h"
 
 #include "engine/Error.h"
 #include "engine/Model.h"
-#include "engine/data/BuiltinDatasets.h"
 #include "engine/data/DatasetSource.h"
 #include "engine/train/Trainer.h"
 
+#include <atomic>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 #include <unistd.h>
 
@@ -21,10 +25,25 @@ namespace strata::cli {
 
 namespace {
 
-std::atomic<train::Trainer*> gActiveTrainer{nullptr};
+std::atomic<session::TrainingSession*> gActiveSession{nullptr};
 extern "C" void onInterrupt(int) {
-    if (auto* t = gActiveTrainer.load()) t->requestStop();
+    if (auto* s = gActiveSession.load()) s->requestStop();
 }
+
+// Ctrl+C asks the session to stop while fit runs; the previous handler comes back afterwards.
+struct InterruptGuard {
+    void (*previous)(int) = nullptr;
+    bool installed = false;
+    void install(session::TrainingSession& s) {
+        gActiveSession = &s;
+        previous = std::signal(SIGINT, onInterrupt);
+        installed = true;
+    }
+    ~InterruptGuard() {
+        if (installed) std::signal(SIGINT, previous);
+        gActiveSession = nullptr;
+    }
+};
 
 nlohmann::json metric(double v) { return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v); }
 
@@ -38,46 +57,91 @@ bool parseNumber(const std::string& text, double& out) {
     }
 }
 
-int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    std::vector<std::string> flags = {"--json", "--quiet", "--regression", "--reconstruct"};
-    std::vector<std::string> options = {"--data", "--label", "--epochs", "--batch", "--optimizer", "--lr", "--loss", "--seed", "--threads", "--device", "--steps"};
-    flags.insert(flags.end(), projectTrainingFlags().begin(), projectTrainingFlags().end());
-    options.insert(options.end(), projectTrainingOptions().begin(), projectTrainingOptions().end());
-    Args a(args, flags, options);
-    std::optional<ProjectTrainingOptions> projectOptions;
-    if (a.ok() && !ProjectTraining::parse(a, projectOptions, err)) return 2;
-    const bool resuming = projectOptions && projectOptions->resume;
+// ---- the project options (--project, --model, --checkpoint-every, --max-to-keep, --resume)
+
+const std::vector<std::string> kProjectFlags = {"--resume"};
+const std::vector<std::string> kProjectOptions = {"--project", "--model", "--checkpoint-every", "--max-to-keep"};
+constexpr const char* kProjectUsage =
+    "  --project FILE      record the run in a .strata project (created when absent): the model\n"
+    "                      version, dataset, hyper-parameters, metrics and checkpoints\n"
+    "  --model NAME        the model's name in the project (default: the spec's name)\n"
+    "  --checkpoint-every N  a checkpoint every N steps (default: one at the end of each epoch)\n"
+    "  --max-to-keep K     checkpoints kept per run, newest first, plus the best by val_loss\n"
+    "                      (default 5; 0 keeps all)\n"
+    "  --resume            continue the model's latest run from its latest checkpoint, with the\n"
+    "                      run's spec, data and hyper-parameters (MODEL.json and --data may be\n"
+    "                      left out); --epochs sets the new total\n";
+
+bool parseCount(const Args& a, const char* name, int64_t min, std::optional<int64_t>& out, std::ostream& err) {
+    if (!a.hasValue(name)) return true;
+    const std::string text = a.value(name);
+    try {
+        std::size_t used = 0;
+        const long long v = std::stoll(text, &used);
+        if (used == text.size() && v >= min) {
+            out = v;
+            return true;
+        }
+    } catch (const std::exception&) {
+    }
+    err << "strata-cli train: " << name << " must be an integer >= " << min << ", got '" << text << "'\n";
+    return false;
+}
+
+// Returns false after printing a usage error; `out` stays empty when --project is absent (the
+// other project options then are an error).
+bool parseProjectOptions(const Args& a, std::optional<session::ProjectTrainingOptions>& out, std::ostream& err) {
+    out.reset();
+    if (!a.hasValue("--project")) {
+        for (const char* o : {"--model", "--checkpoint-every", "--max-to-keep"})
+            if (a.hasValue(o)) {
+                err << "strata-cli train: " << o << " needs --project FILE\n";
+                return false;
+            }
+        if (a.has("--resume")) {
+            err << "strata-cli train: --resume needs --project FILE\n";
+            return false;
+        }
+        return true;
+    }
+    session::ProjectTrainingOptions o;
+    o.project = a.value("--project");
+    o.model = a.value("--model");
+    o.resume = a.has("--resume");
+    std::optional<int64_t> keep;
+    if (!parseCount(a, "--checkpoint-every", 0, o.checkpointEvery, err) || !parseCount(a, "--max-to-keep", 0, keep, err))
+        return false;
+    if (keep) o.maxToKeep = int(std::min<int64_t>(*keep, 1 << 30));
+    out = std::move(o);
+    return true;
+}
+
+// Parses the arguments into `r`; returns false after printing a usage error (exit status 2).
+bool parseRequest(const Args& a, session::TrainingRequest& r, std::ostream& err) {
+    if (a.ok() && !parseProjectOptions(a, r.project, err)) return false;
+    const bool resuming = r.project && r.project->resume;
     if (!a.ok() || a.positional().size() > 1 || (a.positional().empty() && !resuming)) {
         err << "strata-cli train: " << (a.ok() ? "expected one MODEL.json argument" : a.error()) << " (see --help)\n";
-        return 2;
+        return false;
     }
     if (!a.hasValue("--data") && !resuming) {
         err << "strata-cli train: --data NAME is required (digits, iris, wine, fashion-mnist, mnist:DIR, FILE.csv)\n";
-        return 2;
+        return false;
     }
-    data::DataSource source{a.value("--data"), a.value("--label", ""), a.has("--regression"), a.has("--reconstruct")};
+    data::DataSource& source = r.data;
+    source = {a.value("--data"), a.value("--label", ""), a.has("--regression"), a.has("--reconstruct")};
     if (source.regression && source.reconstruct) {
         err << "strata-cli train: --regression and --reconstruct exclude each other (--reconstruct: the target is the input)\n";
-        return 2;
+        return false;
     }
     if (!source.name.empty() && !data::isCsvSource(source.name) && (a.hasValue("--label") || source.regression)) {
         err << "strata-cli train: --label and --regression apply to CSV tables (--data FILE.csv), not to '" << source.name << "'\n";
-        return 2;
+        return false;
     }
     if (data::isCsvSource(source.name)) { // recorded by absolute path, so --resume works from anywhere
         std::error_code ec;
         const auto full = std::filesystem::absolute(data::csvPathOf(source.name), ec);
         if (!ec) source.name = "csv:" + full.lexically_normal().string();
-    }
-    std::unique_ptr<ProjectTraining> project;
-    if (projectOptions) {
-        try {
-            project = std::make_unique<ProjectTraining>(*projectOptions);
-            source = project->resolveDataset(source);
-        } catch (const StrataError& e) {
-            err << "strata-cli train: " << e.what() << "\n";
-            return 2;
-        }
     }
     auto intOption = [&](const char* name, int64_t fallback, int64_t min, int64_t& v) {
         double d = double(fallback);
@@ -91,115 +155,127 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     int64_t epochs, batch, seed, threads, steps;
     if (!intOption("--epochs", 1, 0, epochs) || !intOption("--batch", 32, 1, batch) || !intOption("--seed", 0, 0, seed) ||
         !intOption("--threads", 1, 1, threads) || !intOption("--steps", -1, -1, steps))
-        return 2;
-    std::unique_ptr<ir::Backend> backend = makeBackend(a.value("--device", ""), int(threads), err);
-    if (!backend) return 2;
-
-    ModelSpec spec;
-    try {
-        if (!a.positional().empty()) spec = ModelSpec::load(a.positional()[0]);
-        if (project) spec = project->resolveSpec(a.positional().empty() ? std::nullopt : std::optional<ModelSpec>(spec));
-    } catch (const StrataError& e) {
-        err << e.what() << "\n";
-        return 2;
-    }
-    std::unique_ptr<Model> model;
-    try {
-        model = Model::fromSpec(spec);
-    } catch (const ModelError& e) {
-        for (const auto& issue : e.issues()) err << issue.text() << "\n";
-        return 1;
-    }
-
-    train::TrainOptions opts;
+        return false;
+    train::TrainOptions& opts = r.options;
     opts.epochs = int(epochs);
     opts.batchSize = batch;
     opts.seed = uint64_t(seed);
     opts.maxSteps = steps;
-    opts.loss = a.value("--loss", source.regression || source.reconstruct ? "mean_squared_error" : "sparse_categorical_crossentropy");
-    opts.optimizer = ir::OptimizerConfig::defaults(a.value("--optimizer", "adam"));
+    opts.loss = a.value("--loss", ""); // empty: the session's default for the data
+    opts.optimizer = ir::OptimizerConfig::defaults(a.value("--optimizer", "adam")); // an unknown name throws (exit 1)
     if (a.hasValue("--lr")) {
         double lr = 0;
         if (!parseNumber(a.value("--lr"), lr) || !(lr > 0)) {
             err << "strata-cli train: --lr must be a positive number, got '" << a.value("--lr") << "'\n";
-            return 2;
+            return false;
         }
         opts.optimizer.learningRate = ir::LearningRateSchedule::constant(lr);
     }
-    if (project) project->applyRunOptions(opts, a.hasValue("--epochs"));
+    r.epochsGiven = a.hasValue("--epochs");
+    r.device = a.value("--device", "");
+    r.threads = int(threads);
+    return true;
+}
 
-    data::DatasetSplits splits = data::loadDataSource(source);
-    const int in = model->inputIndices()[0];
-    const Shape sample = model->outputShape(in).withoutFirst();
-    for (data::Dataset* d : {&splits.train, &splits.validation, &splits.test})
-        if (d->size() > 0) {
-            data::reshapeFeatures(*d, sample, model->layers()[in]->name());
-            data::reshapeTargets(*d, model->outputShape(model->outputIndices()[0]).withoutFirst());
-        }
+void printEpoch(const train::EpochEvent& e, int epochs, bool json, bool bar, std::ostream& out, std::ostream& err) {
+    if (json) {
+        out << nlohmann::json{{"epoch", e.epoch},
+                              {"loss", e.loss},
+                              {"accuracy", metric(e.accuracy)},
+                              {"val_loss", metric(e.valLoss)},
+                              {"val_accuracy", metric(e.valAccuracy)},
+                              {"seconds", e.seconds},
+                              {"samples_per_second", e.samplesPerSecond}}
+                   .dump()
+            << std::endl;
+        return;
+    }
+    if (bar) err << "\r" << std::string(80, ' ') << "\r";
+    char line[256];
+    if (std::isnan(e.accuracy)) // a regression loss: no accuracy to show
+        std::snprintf(line, sizeof line, "epoch %d/%lld  loss %.4f  val_loss %.4f  %.2fs  %.0f samples/s\n", e.epoch,
+                      (long long)epochs, e.loss, e.valLoss, e.seconds, e.samplesPerSecond);
+    else
+        std::snprintf(line, sizeof line, "epoch %d/%lld  loss %.4f  accuracy %.4f  val_loss %.4f  val_accuracy %.4f  %.2fs  %.0f samples/s\n",
+                      e.epoch, (long long)epochs, e.loss, e.accuracy, e.valLoss, e.valAccuracy, e.seconds, e.samplesPerSecond);
+    out << line << std::flush;
+}
 
-    model->build(opts.seed);
-    if (project) err << project->begin(*model, *backend, opts, splits.train, source) << "\n";
-    train::Trainer trainer(*model, *backend, opts);
-    trainer.checkData(splits.train);
+void printTest(const train::EvalResult& test, bool json, std::ostream& out) {
+    if (json) {
+        out << nlohmann::json{{"test_loss", test.loss}, {"test_accuracy", metric(test.accuracy)}, {"test_mae", metric(test.mae)}}.dump()
+            << std::endl;
+        return;
+    }
+    char line[128];
+    if (std::isnan(test.accuracy))
+        std::snprintf(line, sizeof line, "test  loss %.4f  mae %.4f  (%lld samples)\n", test.loss, test.mae, (long long)test.samples);
+    else
+        std::snprintf(line, sizeof line, "test  loss %.4f  accuracy %.4f  (%lld samples)\n", test.loss, test.accuracy,
+                      (long long)test.samples);
+    out << line;
+}
+
+int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    std::vector<std::string> flags = {"--json", "--quiet", "--regression", "--reconstruct"};
+    std::vector<std::string> options = {"--data", "--label", "--epochs", "--batch", "--optimizer", "--lr", "--loss", "--seed", "--threads", "--device", "--steps"};
+    flags.insert(flags.end(), kProjectFlags.begin(), kProjectFlags.end());
+    options.insert(options.end(), kProjectOptions.begin(), kProjectOptions.end());
+    Args a(args, flags, options);
+    session::TrainingRequest request;
+    if (!parseRequest(a, request, err)) return 2;
+    try {
+        if (!a.positional().empty()) request.spec = ModelSpec::load(a.positional()[0]);
+    } catch (const StrataError& e) {
+        err << e.what() << "\n";
+        return 2;
+    }
+
+    session::TrainingSession session(std::move(request));
+    try {
+        session.openProject();
+    } catch (const StrataError& e) {
+        err << "strata-cli train: " << e.what() << "\n";
+        return 2;
+    }
+    try {
+        session.makeBackend();
+    } catch (const session::DeviceError& e) {
+        err << "strata-cli: " << e.what() << "\n";
+        return 2;
+    }
+    if (!session.backendNote().empty()) err << "strata-cli: " << session.backendNote() << "\n";
+    try {
+        session.makeModel();
+    } catch (const ModelError& e) {
+        for (const auto& issue : e.issues()) err << issue.text() << "\n";
+        return 1;
+    } catch (const StrataError& e) {
+        err << e.what() << "\n";
+        return 2;
+    }
 
     const bool json = a.has("--json");
     const bool bar = !json && !a.has("--quiet") && isatty(STDERR_FILENO);
-    trainer.onStep([&](const train::StepEvent& s) {
-        if (project) project->onStep(s, trainer.backend());
+    InterruptGuard interrupt;
+    session::TrainingEvents events;
+    events.started = [&](const std::string& recording) {
+        if (!recording.empty()) err << recording << "\n";
+        interrupt.install(session);
+    };
+    events.step = [&](const train::StepEvent& s) {
         if (!bar || (s.batch % 4 != 0 && s.batch != s.batchesPerEpoch)) return;
         const int width = 30;
         const int filled = int(width * s.batch / std::max<int64_t>(s.batchesPerEpoch, 1));
-        err << "\repoch " << s.epoch << "/" << opts.epochs << " [" << std::string(filled, '=')
+        err << "\repoch " << s.epoch << "/" << session.options().epochs << " [" << std::string(filled, '=')
             << std::string(width - filled, ' ') << "] " << s.batch << "/" << s.batchesPerEpoch << " loss " << s.loss
             << "   " << std::flush;
-    });
-    trainer.onEpoch([&](const train::EpochEvent& e) {
-        if (project) project->onEpoch(e, trainer.backend());
-        if (json) {
-            out << nlohmann::json{{"epoch", e.epoch},
-                                  {"loss", e.loss},
-                                  {"accuracy", metric(e.accuracy)},
-                                  {"val_loss", metric(e.valLoss)},
-                                  {"val_accuracy", metric(e.valAccuracy)},
-                                  {"seconds", e.seconds},
-                                  {"samples_per_second", e.samplesPerSecond}}
-                       .dump()
-                << std::endl;
-            return;
-        }
-        if (bar) err << "\r" << std::string(80, ' ') << "\r";
-        char line[256];
-        if (std::isnan(e.accuracy)) // a regression loss: no accuracy to show
-            std::snprintf(line, sizeof line, "epoch %d/%lld  loss %.4f  val_loss %.4f  %.2fs  %.0f samples/s\n", e.epoch,
-                          (long long)opts.epochs, e.loss, e.valLoss, e.seconds, e.samplesPerSecond);
-        else
-            std::snprintf(line, sizeof line, "epoch %d/%lld  loss %.4f  accuracy %.4f  val_loss %.4f  val_accuracy %.4f  %.2fs  %.0f samples/s\n",
-                          e.epoch, (long long)opts.epochs, e.loss, e.accuracy, e.valLoss, e.valAccuracy, e.seconds, e.samplesPerSecond);
-        out << line << std::flush;
-    });
-
-    gActiveTrainer = &trainer;
-    auto previous = std::signal(SIGINT, onInterrupt);
-    train::FitResult fit = trainer.fit(splits.train, splits.validation.size() ? &splits.validation : nullptr);
-    std::signal(SIGINT, previous);
-    gActiveTrainer = nullptr;
-    if (!fit.message.empty()) err << (bar ? "\n" : "") << "strata-cli train: " << fit.message << "\n";
-
-    train::EvalResult test = trainer.evaluate(splits.test);
-    if (project) project->finish(fit, test, trainer.backend());
-    if (json)
-        out << nlohmann::json{{"test_loss", test.loss}, {"test_accuracy", metric(test.accuracy)}, {"test_mae", metric(test.mae)}}.dump()
-            << std::endl;
-    else {
-        char line[128];
-        if (std::isnan(test.accuracy))
-            std::snprintf(line, sizeof line, "test  loss %.4f  mae %.4f  (%lld samples)\n", test.loss, test.mae, (long long)test.samples);
-        else
-            std::snprintf(line, sizeof line, "test  loss %.4f  accuracy %.4f  (%lld samples)\n", test.loss, test.accuracy,
-                          (long long)test.samples);
-        out << line;
-    }
-    return fit.diverged ? 1 : 0;
+    };
+    events.epoch = [&](const train::EpochEvent& e) { printEpoch(e, session.options().epochs, json, bar, out, err); };
+    const session::TrainingResult r = session.run(events); // errors: "strata-cli train: ..." (exit 1)
+    if (!r.fit.message.empty()) err << (bar ? "\n" : "") << "strata-cli train: " << r.fit.message << "\n";
+    printTest(r.test, json, out);
+    return r.fit.diverged ? 1 : 0;
 }
 
 } // namespace
@@ -226,7 +302,7 @@ void addTrainCommands(std::vector<Command>& out) {
                    "  --threads T         CPU threads for matrix products (default 1)\n"
                    "  --steps N           stop after N training steps\n" +
                        std::string(kDeviceHelp) +
-                   std::string(projectTrainingUsage()) +
+                   std::string(kProjectUsage) +
                    "  --json              one JSON line per epoch: epoch, loss, accuracy, val_loss,\n"
                    "                      val_accuracy, seconds, samples_per_second; then test_loss, test_accuracy\n"
                    "Samples are reshaped to the model input when their element counts agree.\n"

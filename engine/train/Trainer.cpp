@@ -13,7 +13,7 @@ namespace strata::train {
 
 namespace {
 
-enum class Mode { Train, Evaluate, Predict };
+enum class Mode { Train, Evaluate };
 
 double now() {
     using namespace std::chrono;
@@ -161,10 +161,6 @@ void prepareGraph(ir::Backend& backend, TraceCache& traces, const Model& model, 
     inputName = t.inputNames[0];
     ir::Graph g = t.graph;
     output = t.outputs[0];
-    if (mode == Mode::Predict) {
-        plan = backend.prepare(g, {output});
-        return;
-    }
     if (mode == Mode::Evaluate) {
         const Shape& out = g.shape(output);
         const bool sparse = isSparse(options.loss);
@@ -407,42 +403,8 @@ EvalResult Trainer::evaluate(const data::Dataset& dIn) {
 
 Tensor Trainer::predict(const Tensor& x) {
     if (!pushed_) pushWeights();
-    const int64_t n = x.shape()[0];
-    const Shape outShape = model_.outputShape(model_.outputIndices()[0]);
-    std::vector<int64_t> dims = outShape.dims();
-    dims[0] = n;
-    Tensor out{Shape(dims)};
-    const int64_t rowOut = outShape.numElementsFrom(1);
-    const int64_t rowIn = x.shape().numElementsFrom(1);
-    // Pipelined: a backend copies each batch's input when it is enqueued, so the views need no ring.
-    struct Batch { int64_t start = 0, rows = 0; };
-    std::deque<Batch> inFlight;
-    std::vector<Tensor> results;
-    auto finishBatch = [&] {
-        const Batch b = inFlight.front();
-        inFlight.pop_front();
-        backend_.collect(results);
-        std::memcpy(out.f32() + b.start * rowOut, results[0].f32(), std::size_t(b.rows * rowOut) * sizeof(float));
-    };
-    try {
-        for (int64_t start = 0; start < n; start += options_.batchSize) {
-            if (int(inFlight.size()) >= backend_.maxInFlight()) finishBatch();
-            const int64_t rows = std::min(options_.batchSize, n - start);
-            std::vector<int64_t> inDims = x.shape().dims();
-            inDims[0] = rows;
-            ir::TensorView view(x.f32() + start * rowIn, Shape(inDims), DType::F32);
-            Prepared& p = prepared(view.shape, int(Mode::Predict));
-            const ir::Feed feeds[] = {{p.inputName, view}};
-            const ir::ValueId fetch[] = {p.output};
-            backend_.enqueue(*p.plan, feeds, fetch);
-            inFlight.push_back({start, rows});
-        }
-        while (!inFlight.empty()) finishBatch();
-    } catch (...) {
-        drainQueued(inFlight.size());
-        throw;
-    }
-    return out;
+    if (!inference_) inference_ = std::make_unique<Inference>(model_, backend_, &traces_);
+    return inference_->run({x}, options_.batchSize).at(0);
 }
 
 } // namespace strata::train

@@ -9,6 +9,7 @@
 #include "engine/data/Dataset.h"
 #include "engine/ir/Backend.h"
 #include "engine/ir/Optimizers.h"
+#include "engine/train/Inference.h"
 #include "engine/train/Tracer.h"
 
 #include <atomic>
@@ -86,7 +87,7 @@ public:
     void checkData(const data::Dataset& d) const;
     FitResult fit(const data::Dataset& train, const data::Dataset* validation = nullptr);
     EvalResult evaluate(const data::Dataset& d);
-    // Model outputs (the first output) for every sample of x, in batches.
+    // Model outputs (the first output) for every sample of x, in batches (through Inference).
     Tensor predict(const Tensor& x);
 
     // Copies the backend's variables into the model's Variables (done at the end of fit).
@@ -110,6 +111,7 @@ private:
     TrainOptions options_;
     TraceCache traces_;
     std::map<std::pair<Signature, int>, std::unique_ptr<Prepared>> prepared_;
+    std::unique_ptr<Inference> inference_; // predict's graphs, made on first use
     std::function<void(const StepEvent&)> onStep_;
     std::function<void(const EpochEvent&)> onEpoch_;
     std::atomic<bool> stop_{false};

@@ -4,22 +4,15 @@
 #include "storage/Project.h"
 #include "storage/VariableSource.h"
 
-namespace strata::gui {
+#include "app/session/ModelLoading.h"
 
-std::map<std::string, Tensor> checkpointModelValues(const storage::Project& project, int64_t checkpointId) {
-    std::map<std::string, Tensor> values;
-    const storage::CheckpointReader reader(project, checkpointId);
-    for (const storage::VariableEntry& e : reader.entries())
-        if (storage::isModelKey(e.key))
-            if (auto path = storage::pathOfKey(e.key)) values.emplace(*path, reader.read(e));
-    return values;
-}
+namespace strata::gui {
 
 std::optional<VersionWeights> latestVersionWeights(const QString& projectFile, int64_t versionId) {
     const storage::Project project = storage::Project::open(projectFile.toStdString(), storage::OpenMode::ReadOnly);
-    const auto latest = storage::CheckpointStore(project).latest({std::nullopt, versionId, std::nullopt});
+    const auto latest = session::newestCheckpointOfVersion(project, versionId);
     if (!latest) return std::nullopt;
-    return VersionWeights{latest->id, checkpointModelValues(project, latest->id)};
+    return VersionWeights{latest->id, session::checkpointModelValues(project, latest->id)};
 }
 
 int64_t storeVersionWeights(const QString& projectFile, int64_t versionId, const std::map<std::string, Tensor>& values) {

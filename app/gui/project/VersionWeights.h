@@ -1,9 +1,11 @@
 // Trained weights kept with a model version in the project, so that a project reopened later
 // still has them for Inspect and Export: the newest checkpoint of a version (of a recorded run, or
 // one stored when the version was saved with weights the project did not have yet, such as an
-// imported ONNX model's or an unrecorded run's). Each call opens the project file on its own.
+// imported ONNX model's or an unrecorded run's). Each call opens the project file on its own; the
+// reading goes through app/session/ModelLoading.h, as the CLI's.
 #pragma once
 
+#include "app/session/ModelLoading.h"
 #include "engine/Tensor.h"
 
 #include <QString>
@@ -19,9 +21,9 @@ class Project;
 
 namespace strata::gui {
 
-// The model variables of a checkpoint (optimizer slots and counters left out), by variable path.
-// Throws StorageError naming the key when a value cannot be read.
-std::map<std::string, Tensor> checkpointModelValues(const storage::Project& project, int64_t checkpointId);
+// The model variables of a checkpoint (optimizer slots and counters left out), by variable path
+// (app/session/ModelLoading.h).
+using session::checkpointModelValues;
 
 struct VersionWeights {
     int64_t checkpointId = 0;

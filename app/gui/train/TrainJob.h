@@ -1,6 +1,6 @@
-// One training run of the editor, on its own thread: loads the dataset, builds the model from a
-// copy of the spec, makes the backend, trains, evaluates the test split and (for a document in a
-// project) records the run as `strata-cli train --project` does. The GUI never waits on it: it
+// One training run of the editor, on its own thread: a session::TrainingSession (the same run as
+// `strata-cli train`, app/session) over a copy of the spec that loads the dataset, makes the
+// backend, trains, evaluates the test split and (for a document in a project) records the run. The GUI never waits on it: it
 // takes the updates the run has queued (TrainJob::takeUpdates, polled by a timer), asks it to
 // stop, and its destructor stops and joins the thread.
 //
@@ -21,6 +21,10 @@
 
 #include <nlohmann/json.hpp>
 
+namespace strata::session {
+class TrainingSession;
+}
+
 namespace strata::gui {
 
 struct TrainSettings {
@@ -28,7 +32,7 @@ struct TrainSettings {
     std::string csvFile;            // a CSV table, split 70/10/20 (see data::DataSource)
     std::string csvLabel;           // its target column (header name or index); empty: the last
     bool reconstruct = false;       // every sample is its own target (an autoencoder), labels unused
-    std::string device = "cpu";     // "cpu", "vulkan:N" (or "" for the CLI's automatic choice)
+    std::string device = "cpu";     // "cpu", "vulkan:N" (or "" for the automatic choice, app/session/Devices.h)
     int threads = 1;                // CPU backend threads
     train::TrainOptions options;    // epochs, batch, optimizer, seed, maxSteps
     // When set, the run is recorded in this project under `modelName` (with `layout` for a new
@@ -84,9 +88,9 @@ private:
     ModelSpec spec_;
     TrainSettings settings_;
     TrainOutcome outcome_;
-    std::mutex mutex_; // guards updates_ and trainer_
+    std::mutex mutex_; // guards updates_ and session_
     std::vector<TrainUpdate> updates_;
-    train::Trainer* trainer_ = nullptr;
+    session::TrainingSession* session_ = nullptr; // while run() holds one
     std::atomic<bool> stop_{false}, finished_{false};
     std::thread thread_;
 };

@@ -1,21 +1,19 @@
-// What `strata-cli train --project P.strata` adds to a training run: the model version, the
-// dataset and the run are recorded before fit; metrics per step and per epoch, and checkpoints
-// (every N steps, or at the end of each epoch) are written while it trains, each checkpoint in one
-// transaction and pruned to --max-to-keep; --resume continues the latest run of the model from
-// its latest checkpoint (weights, optimizer slots, optimizer/iter, and the epoch and batch it had
+// What recording a training run in a project adds to it (`strata-cli train --project P.strata`,
+// and the editor's Train panel for a document in a project): the model version, the dataset and
+// the run are recorded before fit; metrics per step and per epoch, and checkpoints (every N
+// steps, or at the end of each epoch) are written while it trains, each checkpoint in one
+// transaction and pruned to max-to-keep; resume continues the latest run of the model from its
+// latest checkpoint (weights, optimizer slots, optimizer/iter, and the epoch and batch it had
 // reached), so a resumed run ends with the same weights as one never interrupted.
 //
-// TrainCommand calls, in order:
-//   ProjectTraining::parse(args, options, err)            // --project absent: no project
+// TrainingSession (TrainingSession.h) calls, in order:
 //   ProjectTraining project(options);                     // opens or creates the file
-//   spec, data source: project.resolve(...)               // resume: the run's own
+//   spec, data source: project.resolve...(...)            // resume: the run's own
 //   project.applyRunOptions(opts, epochsGiven);           // resume: the run's hyper-parameters
 //   model->build(opts.seed); project.begin(*model, *backend, opts, splits.train, source);
 //   trainer.onStep(... project.onStep(e, backend) ...);  trainer.onEpoch(... project.onEpoch(e, backend) ...)
 //   project.finish(fit, test, backend);
 #pragma once
-
-#include "app/cli/Cli.h"
 
 #include "engine/Model.h"
 #include "engine/data/Dataset.h"
@@ -23,7 +21,6 @@
 #include "engine/ir/Backend.h"
 #include "engine/train/Trainer.h"
 
-#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,7 +34,7 @@ class CheckpointManager;
 struct Metric;
 } // namespace strata::storage
 
-namespace strata::cli {
+namespace strata::session {
 
 struct ProjectTrainingOptions {
     std::string project;                 // --project FILE
@@ -49,18 +46,11 @@ struct ProjectTrainingOptions {
     nlohmann::json layout = nlohmann::json::object();
 };
 
-// The flags and options `train` accepts for projects (append them to its Args lists), and the
-// lines they add to its --help.
-const std::vector<std::string>& projectTrainingFlags();
-const std::vector<std::string>& projectTrainingOptions();
-const char* projectTrainingUsage();
+// The number of checkpoints kept per run when ProjectTrainingOptions::maxToKeep is absent.
+inline constexpr int kDefaultMaxToKeep = 5;
 
 class ProjectTraining {
 public:
-    // Reads the project options. Returns false after printing a usage error; `out` stays empty
-    // when --project is absent (the other project options then are an error).
-    static bool parse(const Args& a, std::optional<ProjectTrainingOptions>& out, std::ostream& err);
-
     // Opens the project (created when absent, unless resuming). Resuming finds the run to
     // continue: the latest run of --model (or of the project's only model). Throws StrataError.
     explicit ProjectTraining(ProjectTrainingOptions options);
@@ -112,4 +102,4 @@ private:
     std::vector<storage::Metric> pending_;
 };
 
-} // namespace strata::cli
+} // namespace strata::session

@@ -1,4 +1,4 @@
-#include "app/cli/ProjectTraining.h"
+#include "app/session/ProjectTraining.h"
 
 #include "engine/Error.h"
 #include "engine/train/Tracer.h"
@@ -8,30 +8,12 @@
 #include "storage/Sha256.h"
 
 #include <cmath>
-#include <ostream>
 
-namespace strata::cli {
+namespace strata::session {
 
 namespace {
 
-constexpr int kDefaultMaxToKeep = 5;
 constexpr std::size_t kMetricsBatch = 200; // step metrics are written at least this often
-
-bool parseCount(const Args& a, const char* name, int64_t min, std::optional<int64_t>& out, std::ostream& err) {
-    if (!a.hasValue(name)) return true;
-    const std::string text = a.value(name);
-    try {
-        std::size_t used = 0;
-        const long long v = std::stoll(text, &used);
-        if (used == text.size() && v >= min) {
-            out = v;
-            return true;
-        }
-    } catch (const std::exception&) {
-    }
-    err << "strata-cli train: " << name << " must be an integer >= " << min << ", got '" << text << "'\n";
-    return false;
-}
 
 nlohmann::json metricJson(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
@@ -62,54 +44,6 @@ std::string datasetHash(const data::Dataset& d) {
 }
 
 } // namespace
-
-const std::vector<std::string>& projectTrainingFlags() {
-    static const std::vector<std::string> f = {"--resume"};
-    return f;
-}
-
-const std::vector<std::string>& projectTrainingOptions() {
-    static const std::vector<std::string> o = {"--project", "--model", "--checkpoint-every", "--max-to-keep"};
-    return o;
-}
-
-const char* projectTrainingUsage() {
-    return "  --project FILE      record the run in a .strata project (created when absent): the model\n"
-           "                      version, dataset, hyper-parameters, metrics and checkpoints\n"
-           "  --model NAME        the model's name in the project (default: the spec's name)\n"
-           "  --checkpoint-every N  a checkpoint every N steps (default: one at the end of each epoch)\n"
-           "  --max-to-keep K     checkpoints kept per run, newest first, plus the best by val_loss\n"
-           "                      (default 5; 0 keeps all)\n"
-           "  --resume            continue the model's latest run from its latest checkpoint, with the\n"
-           "                      run's spec, data and hyper-parameters (MODEL.json and --data may be\n"
-           "                      left out); --epochs sets the new total\n";
-}
-
-bool ProjectTraining::parse(const Args& a, std::optional<ProjectTrainingOptions>& out, std::ostream& err) {
-    out.reset();
-    if (!a.hasValue("--project")) {
-        for (const char* o : {"--model", "--checkpoint-every", "--max-to-keep"})
-            if (a.hasValue(o)) {
-                err << "strata-cli train: " << o << " needs --project FILE\n";
-                return false;
-            }
-        if (a.has("--resume")) {
-            err << "strata-cli train: --resume needs --project FILE\n";
-            return false;
-        }
-        return true;
-    }
-    ProjectTrainingOptions o;
-    o.project = a.value("--project");
-    o.model = a.value("--model");
-    o.resume = a.has("--resume");
-    std::optional<int64_t> keep;
-    if (!parseCount(a, "--checkpoint-every", 0, o.checkpointEvery, err) || !parseCount(a, "--max-to-keep", 0, keep, err))
-        return false;
-    if (keep) o.maxToKeep = int(std::min<int64_t>(*keep, 1 << 30));
-    out = std::move(o);
-    return true;
-}
 
 ProjectTraining::ProjectTraining(ProjectTrainingOptions options) : options_(std::move(options)) {
     project_ = std::make_unique<storage::Project>(
@@ -296,4 +230,4 @@ void ProjectTraining::finish(const train::FitResult& fit, const train::EvalResul
     project_->updateRun(runId_, status, result);
 }
 
-} // namespace strata::cli
+} // namespace strata::session

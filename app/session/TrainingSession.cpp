@@ -1,0 +1,128 @@
+#include "app/session/TrainingSession.h"
+
+#include "app/session/Devices.h"
+
+#include "engine/Error.h"
+#include "engine/data/BuiltinDatasets.h"
+
+#include <utility>
+
+namespace strata::session {
+
+TrainingSession::TrainingSession(TrainingRequest request)
+    : request_(std::move(request)), source_(request_.data), options_(request_.options) {}
+
+TrainingSession::~TrainingSession() = default;
+
+void TrainingSession::openProject() {
+    projectOpened_ = true;
+    if (!request_.project) return;
+    project_ = std::make_unique<ProjectTraining>(*request_.project);
+    source_ = project_->resolveDataset(source_);
+}
+
+void TrainingSession::makeBackend() { backend_ = session::makeBackend(request_.device, request_.threads, &backendNote_); }
+
+void TrainingSession::makeModel() {
+    if (!projectOpened_) openProject();
+    if (project_) {
+        model_ = Model::fromSpec(project_->resolveSpec(request_.spec));
+        return;
+    }
+    if (!request_.spec) throw StrataError("a model spec is needed to start a run");
+    model_ = Model::fromSpec(*request_.spec);
+}
+
+std::string TrainingSession::datasetName() const {
+    return data::isCsvSource(source_.name) ? data::csvPathOf(source_.name).filename().string() : source_.name;
+}
+
+std::string TrainingSession::backendName() const { return backend_ ? backend_->name() : std::string(); }
+
+int64_t TrainingSession::runId() const { return project_ ? project_->runId() : 0; }
+
+void TrainingSession::requestStop() {
+    stop_ = true;
+    // try_lock: also from a signal handler. A trainer being registered sees stop_ itself.
+    std::unique_lock lock(trainerMutex_, std::try_to_lock);
+    if (lock.owns_lock() && trainer_) trainer_->requestStop();
+}
+
+void TrainingSession::finishFailed(const train::FitResult& fit, const std::string& why) {
+    try { // leave the recorded run in a final state, saying why
+        train::FitResult failed = fit;
+        failed.stopped = true;
+        failed.message = why;
+        train::EvalResult none;
+        none.loss = train::kNoMetric;
+        project_->finish(failed, none, *backend_);
+    } catch (const std::exception&) {
+    }
+}
+
+TrainingResult TrainingSession::run(const TrainingEvents& events) {
+    if (!projectOpened_) openProject();
+    if (!backend_) makeBackend();
+    if (!model_) makeModel();
+
+    train::TrainOptions& opts = options_;
+    if (opts.loss.empty())
+        opts.loss = source_.regression || source_.reconstruct ? "mean_squared_error" : "sparse_categorical_crossentropy";
+    if (project_) project_->applyRunOptions(opts, request_.epochsGiven);
+
+    data::DatasetSplits splits = data::loadDataSource(source_);
+    Model& model = *model_;
+    const int in = model.inputIndices()[0];
+    const Shape sample = model.outputShape(in).withoutFirst();
+    const Shape output = model.outputShape(model.outputIndices()[0]).withoutFirst();
+    for (data::Dataset* d : {&splits.train, &splits.validation, &splits.test})
+        if (d->size() > 0) {
+            data::reshapeFeatures(*d, sample, model.layers()[std::size_t(in)]->name());
+            data::reshapeTargets(*d, output);
+        }
+    model.build(opts.seed);
+    train::Trainer(model, *backend_, opts).checkData(splits.train); // before anything is recorded
+
+    TrainingResult result;
+    bool begun = false;
+    try {
+        std::string recording;
+        if (project_) {
+            recording = project_->begin(model, *backend_, opts, splits.train, source_); // resume: sets the epoch and batch
+            begun = true;
+        }
+        train::Trainer trainer(model, *backend_, opts);
+        trainer.onStep([&](const train::StepEvent& e) {
+            if (stop_) trainer.requestStop();
+            if (project_) project_->onStep(e, trainer.backend());
+            if (events.step) events.step(e);
+        });
+        trainer.onEpoch([&](const train::EpochEvent& e) {
+            if (project_) project_->onEpoch(e, trainer.backend());
+            if (events.epoch) events.epoch(e);
+        });
+        // requestStop() reaches the trainer while it exists, and never after (an exception included).
+        struct Registration {
+            TrainingSession& s;
+            Registration(TrainingSession& session, train::Trainer& t) : s(session) {
+                std::lock_guard lock(s.trainerMutex_);
+                s.trainer_ = &t;
+            }
+            ~Registration() {
+                std::lock_guard lock(s.trainerMutex_);
+                s.trainer_ = nullptr;
+            }
+        } registration(*this, trainer);
+        if (events.started) events.started(recording);
+        if (!stop_) result.fit = trainer.fit(splits.train, splits.validation.size() ? &splits.validation : nullptr);
+        else result.fit = {{}, 0, true, false, "stopped before the first step"};
+        result.test = trainer.evaluate(splits.test);
+        if (project_) project_->finish(result.fit, result.test, trainer.backend());
+    } catch (const std::exception& e) {
+        if (begun) finishFailed(result.fit, e.what());
+        throw;
+    }
+    return result;
+}
+
+} // namespace strata::session
