@@ -4,7 +4,7 @@
 #include "engine/Error.h"
 #include "engine/Model.h"
 #include "storage/CheckpointStore.h"
-#include "storage/OnnxImport.h"
+#include "storage/onnx/OnnxImport.h"
 #include "storage/Project.h"
 #include "storage/SavedModel.h"
 #include "storage/Sqlite.h"

@@ -9,11 +9,11 @@
 #include "engine/train/Inference.h"
 #include "engine/train/Trainer.h"
 #include "storage/CheckpointStore.h"
-#include "storage/OnnxExport.h"
+#include "storage/onnx/OnnxExport.h"
 #include "storage/Project.h"
 #include "storage/Restore.h"
 #include "storage/SavedModel.h"
-#include "storage/TorchExport.h"
+#include "storage/torch/TorchExport.h"
 
 #include <cmath>
 #include <cstdio>

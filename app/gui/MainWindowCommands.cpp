@@ -9,7 +9,7 @@
 #include "app/gui/project/SaveAsQuestion.h"
 #include "app/gui/train/TrainPanel.h"
 #include "app/gui/train/WeightsKeeper.h"
-#include "storage/OnnxImport.h"
+#include "storage/onnx/OnnxImport.h"
 #include "storage/VariableSource.h"
 
 #include <QAction>

@@ -12,7 +12,7 @@
 #include "app/gui/project/Document.h"
 #include "app/gui/train/TrainPanel.h"
 
-#include "storage/OnnxExport.h"
+#include "storage/onnx/OnnxExport.h"
 
 #include <nlohmann/json.hpp>
 

@@ -16,7 +16,7 @@
 
 #include "engine/Model.h"
 #include "storage/CheckpointStore.h"
-#include "storage/OnnxExport.h"
+#include "storage/onnx/OnnxExport.h"
 #include "storage/Project.h"
 
 #include <cstring>

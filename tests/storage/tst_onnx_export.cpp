@@ -10,8 +10,8 @@
 
 #include "app/cli/Cli.h"
 #include "storage/CheckpointStore.h"
-#include "storage/OnnxExport.h"
-#include "storage/OnnxReader.h"
+#include "storage/onnx/OnnxExport.h"
+#include "storage/onnx/OnnxReader.h"
 #include "storage/SavedModel.h"
 #include "storage/StorageError.h"
 

@@ -4,7 +4,7 @@
 // Needs no external tool (tst_onnx_export checks the files' contents with onnx and onnxruntime).
 #include "OnnxTestSupport.h"
 
-#include "storage/OnnxExport.h"
+#include "storage/onnx/OnnxExport.h"
 #include "storage/StorageError.h"
 
 #include <QTemporaryDir>

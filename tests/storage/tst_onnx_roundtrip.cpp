@@ -5,8 +5,8 @@
 // nodes of zeros on NCHW).
 #include "OnnxTestSupport.h"
 
-#include "storage/OnnxExport.h"
-#include "storage/OnnxImport.h"
+#include "storage/onnx/OnnxExport.h"
+#include "storage/onnx/OnnxImport.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

@@ -14,8 +14,8 @@
 #include "storage/CheckpointStore.h"
 #include "storage/Restore.h"
 #include "storage/StorageError.h"
-#include "storage/TorchCode.h"
-#include "storage/TorchExport.h"
+#include "storage/torch/TorchCode.h"
+#include "storage/torch/TorchExport.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

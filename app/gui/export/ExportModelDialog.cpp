@@ -1,8 +1,8 @@
 #include "app/gui/export/ExportModelDialog.h"
 
-#include "storage/OnnxExport.h"
+#include "storage/onnx/OnnxExport.h"
 #include "storage/SavedModel.h"
-#include "storage/TorchExport.h"
+#include "storage/torch/TorchExport.h"
 
 #include <QApplication>
 #include <QComboBox>

@@ -1,10 +1,10 @@
-#include "storage/TorchExport.h"
+#include "storage/torch/TorchExport.h"
 
 #include "storage/AtomicFolder.h"
 #include "storage/Project.h"
 #include "storage/Sha256.h"
 #include "storage/StorageError.h"
-#include "storage/TorchCode.h"
+#include "storage/torch/TorchCode.h"
 
 #include <bit>
 

@@ -10,11 +10,13 @@
 // Transposes between NHWC and NCHW only change the layout. Activations are fused into the Dense,
 // Conv2D or Conv2DTranspose before them when that is their only consumer (LeakyRelu only with alpha 0.2, the
 // activation leaky_relu; otherwise it is a LeakyReLU layer); MatMul + Add (a constant) is one Dense;
-// Dropout and Identity are dropped. Per op: OnnxImportOps.cpp.
+// Dropout and Identity are dropped. Which member handles which ONNX op, and the layer types each
+// can produce, is the import table (importTable(), OnnxImportTable.cpp). Per op: OnnxImportOps.cpp.
 #pragma once
 
-#include "storage/OnnxImport.h"
-#include "storage/OnnxReader.h"
+#include "storage/LayerFormatSupport.h"
+#include "storage/onnx/OnnxImport.h"
+#include "storage/onnx/OnnxReader.h"
 
 #include <limits>
 #include <map>
@@ -30,6 +32,21 @@ class OnnxGraphImport {
 public:
     OnnxGraphImport(const OnnxModel& model, std::string source) : m_(model), source_(std::move(source)) {}
     ImportedModel run(const std::string& modelName);
+
+    // Translates node n (the handler of one row of the import table).
+    using Handler = void (*)(OnnxGraphImport& self, const OnnxNode& n);
+    // A row of the import table: an ONNX op type, its handler and the Strata layer types it can
+    // produce (an activation fused into the layer before it adds none).
+    struct OpRow {
+        std::string op;
+        Handler handle = nullptr;
+        std::vector<std::string> produces;
+        bool ownOutputs = false; // handles the outputs after the first itself (else they must be unused)
+    };
+    static const std::vector<OpRow>& importTable(); // OnnxImportTable.cpp
+    // The rows for layer types no ONNX op produces: supported for Input (a graph input), else
+    // why not (OnnxImportTable.cpp, beside the import table).
+    static const std::map<std::string, LayerFormatSupport>& layerTypeRows();
 
 private:
     enum class Layout { Same, ChannelsFirst, FlatChw };
@@ -49,7 +66,12 @@ private:
     };
 
     void declareInputs();
+    // Looks up the node's op in importTable() and runs its handler.
     void translate(const OnnxNode& n);
+    [[noreturn]] void unsupportedOp(const OnnxNode& n) const; // names the ops the table handles
+    void constantNode(const OnnxNode& n);
+    void passThrough(const OnnxNode& n); // Identity, Dropout
+    void pad(const OnnxNode& n);
     // Per op (OnnxImportOps.cpp).
     void gemm(const OnnxNode& n);
     void matMul(const OnnxNode& n);

@@ -1,6 +1,6 @@
-#include "storage/OnnxReader.h"
+#include "storage/onnx/OnnxReader.h"
 
-#include "storage/OnnxProto.h"
+#include "storage/onnx/OnnxProto.h"
 #include "storage/StorageError.h"
 
 #include <cstring>

@@ -1,13 +1,9 @@
-#include "storage/TorchCode.h"
+#include "storage/torch/TorchCode.h"
 
 #include "engine/layers/Block.h"
-#include "engine/layers/ConvolutionLayers.h"
-#include "engine/layers/CoreLayers.h"
-#include "engine/layers/MergeLayers.h"
-#include "engine/layers/NormalizationLayers.h"
-#include "engine/layers/ShapeLayers.h"
 #include "storage/StorageError.h"
-#include "storage/TorchSnippets.h"
+#include "storage/torch/TorchLayerTable.h"
+#include "storage/torch/TorchSnippets.h"
 
 #include <cctype>
 #include <map>
@@ -35,14 +31,6 @@ const std::set<std::string>& reservedIdentifiers() {
         "T_destination", "compile"};
     return names;
 }
-
-std::string tuple(const std::vector<int64_t>& v) {
-    std::string s = "(";
-    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
-    return s + (v.size() == 1 ? ",)" : ")");
-}
-
-std::string number(double v) { return nlohmann::json(v).dump(); } // shortest text that reads back the same
 
 // Text inside a """docstring""": backslashes and quotes escaped.
 std::string docText(const std::string& s) {
@@ -91,18 +79,10 @@ GraphView blockGraph(const layers::Block& b) {
     return g;
 }
 
-// The layer's path below the model ("encoder/dense"), as messages name it.
-std::string layerPath(const Layer& l) {
-    const std::string p = l.path();
-    return p.rfind("model/", 0) == 0 ? p.substr(6) : p;
-}
-
 class Generator {
 public:
     explicit Generator(const Model& model) : model_(model) {
-        for (const char* c : {"Dense", "Conv2D", "Conv2DTranspose", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
-                              "Reshape", "BatchNormalization", "LayerNormalization", "Activation", "Add", "Multiply", "Concatenate"})
-            classNames_.insert(c);
+        for (const auto& c : torchSnippetClassNames()) classNames_.insert(c);
     }
 
     TorchCode run(const std::string& header) {
@@ -173,11 +153,6 @@ private:
             if (!names_.count(l)) names_[l] = pythonIdentifier(l->name(), taken);
     }
 
-    void need(const std::string& type) {
-        for (const auto& s : torch_snippets::snippetsFor(type))
-            if (snippetsUsed_.insert(s).second) snippetOrder_.push_back(s);
-    }
-
     void addTensor(const Layer& l, const std::string& var, const std::string& attrPath, const std::string& torchVar,
                    std::vector<int64_t> permute, std::vector<std::string>& frozen) {
         const Variable* v = l.findVariable(var);
@@ -189,71 +164,42 @@ private:
         if (!trainable && var != "moving_mean" && var != "moving_variance") frozen.push_back(name);
     }
 
-    // The Python expression that makes the submodule of layer `l`; records its variables.
+    // What a row's construct function may ask for while it makes the submodule of layer `l`.
+    class Builder final : public TorchModuleBuilder {
+    public:
+        Builder(Generator& gen, const Layer& l, const std::string& attrPath, std::vector<std::string>& frozen)
+            : gen_(gen), l_(l), attrPath_(attrPath), frozen_(frozen) {}
+        void tensor(const std::string& var, const std::string& torchVar, std::vector<int64_t> permute) override {
+            gen_.addTensor(l_, var, attrPath_, torchVar, std::move(permute), frozen_);
+        }
+        std::string blockClass(const layers::Block& b) override {
+            const std::string cls = pythonClassName(b.innerSpec().name, gen_.classNames_);
+            const std::string doc = "Strata block '" + torchLayerPath(l_) + "' (nested spec '" + b.innerSpec().name + "').\n";
+            gen_.classes_.push_back(gen_.emitClass(blockGraph(b), cls, attrPath_ + ".", doc, &frozen_));
+            return cls;
+        }
+
+    private:
+        Generator& gen_;
+        const Layer& l_;
+        const std::string& attrPath_;
+        std::vector<std::string>& frozen_;
+    };
+
+    // The Python expression that makes the submodule of layer `l` (its row of the PyTorch table,
+    // TorchLayerTable.cpp); records its variables and the snippets it needs.
     std::string construct(const Layer& l, const std::string& attrPath, std::vector<std::string>& frozen) {
-        using namespace layers;
-        const std::string& type = l.type();
-        need(type);
-        if (auto* d = dynamic_cast<const Dense*>(&l)) {
-            addTensor(l, "kernel", attrPath, "weight", {1, 0}, frozen);
-            addTensor(l, "bias", attrPath, "bias", {}, frozen);
-            std::string s = "Dense(" + std::to_string(l.buildInputShapes().at(0).back()) + ", " + std::to_string(d->units);
-            if (!d->useBias) s += ", bias=False";
-            if (d->activation != "linear") s += ", activation=" + pythonString(d->activation);
-            return s + ")";
+        const TorchLayerRule* rule = torchLayerRule(l.type());
+        if (!rule || !rule->construct) {
+            if (rule && !rule->notExportable.empty())
+                throw StorageError("layer '" + torchLayerPath(l) + "' (" + l.type() + ") cannot be exported as PyTorch code: " +
+                                   rule->notExportable);
+            throw StorageError("layer '" + torchLayerPath(l) + "' of type " + l.type() + " cannot be exported as PyTorch code");
         }
-        if (auto* c = dynamic_cast<const ConvolutionLayer*>(&l)) {
-            // Both kernels permute (3, 2, 0, 1): Conv2D's HWIO to nn.Conv2d's OIHW, Conv2DTranspose's
-            // (kh, kw, filters, in_channels) to nn.ConvTranspose2d's (in_channels, filters, kh, kw).
-            addTensor(l, "kernel", attrPath, "weight", {3, 2, 0, 1}, frozen);
-            addTensor(l, "bias", attrPath, "bias", {}, frozen);
-            std::string s = type + "(" + std::to_string(l.buildInputShapes().at(0)[3]) + ", " + std::to_string(c->filters) +
-                            ", kernel_size=" + tuple(c->kernelSize) + ", strides=" + tuple(c->strides) +
-                            ", padding=" + pythonString(c->padding);
-            if (c->dilation != std::vector<int64_t>{1, 1}) s += ", dilation_rate=" + tuple(c->dilation);
-            if (!c->useBias) s += ", bias=False";
-            if (c->activation != "linear") s += ", activation=" + pythonString(c->activation);
-            return s + ")";
-        }
-        if (auto* p = dynamic_cast<const Pooling2D*>(&l))
-            return type + "(pool_size=" + tuple(p->poolSize) + ", strides=" + tuple(p->strides) + ", padding=" +
-                   pythonString(p->padding) + ")";
-        if (auto* gap = dynamic_cast<const GlobalAveragePooling2D*>(&l))
-            return gap->keepDims ? "GlobalAveragePooling2D(keepdims=True)" : "GlobalAveragePooling2D()";
-        if (dynamic_cast<const Flatten*>(&l)) return "nn.Flatten()";
-        if (auto* r = dynamic_cast<const Reshape*>(&l)) return "Reshape(" + tuple(r->targetShape) + ")";
-        if (auto* zp = dynamic_cast<const ZeroPadding2D*>(&l))
-            return "ZeroPadding2D(top=" + std::to_string(zp->top) + ", bottom=" + std::to_string(zp->bottom) +
-                   ", left=" + std::to_string(zp->left) + ", right=" + std::to_string(zp->right) + ")";
-        if (auto* d = dynamic_cast<const Dropout*>(&l)) return "nn.Dropout(p=" + number(d->rate) + ")";
-        if (auto* n = dynamic_cast<const Normalization*>(&l)) {
-            const Shape& in = l.buildInputShapes().at(0);
-            const std::size_t axis = n->axisFor(in.rank());
-            if (axis != in.rank() - 1)
-                throw StorageError("layer '" + layerPath(l) + "' (" + type + ") normalizes over axis " + std::to_string(n->axis) +
-                                   " of a rank-" + std::to_string(in.rank()) +
-                                   " input; the PyTorch export (like the engine) supports only the last axis");
-            addTensor(l, "gamma", attrPath, "weight", {}, frozen);
-            addTensor(l, "beta", attrPath, "bias", {}, frozen);
-            addTensor(l, "moving_mean", attrPath, "running_mean", {}, frozen);
-            addTensor(l, "moving_variance", attrPath, "running_var", {}, frozen);
-            std::string s = type + "(" + std::to_string(in[axis]) + ", epsilon=" + number(n->epsilon);
-            if (n->isBatchNorm()) s += ", momentum=" + number(n->momentum);
-            if (!n->center) s += ", center=False";
-            if (!n->scale) s += ", scale=False";
-            return s + ")";
-        }
-        if (auto* a = dynamic_cast<const Activation*>(&l)) return "Activation(" + pythonString(a->activation) + ")";
-        if (auto* lr = dynamic_cast<const LeakyReLU*>(&l)) return "nn.LeakyReLU(negative_slope=" + number(lr->alpha) + ")"; // element-wise: any layout
-        if (auto* m = dynamic_cast<const ElementwiseMerge*>(&l)) return m->isAdd() ? "Add()" : "Multiply()";
-        if (auto* c = dynamic_cast<const Concatenate*>(&l)) return "Concatenate(axis=" + std::to_string(c->axis) + ")";
-        if (auto* b = dynamic_cast<const Block*>(&l)) {
-            const std::string cls = pythonClassName(b->innerSpec().name, classNames_);
-            const std::string doc = "Strata block '" + layerPath(l) + "' (nested spec '" + b->innerSpec().name + "').\n";
-            classes_.push_back(emitClass(blockGraph(*b), cls, attrPath + ".", doc, &frozen));
-            return cls + "()";
-        }
-        throw StorageError("layer '" + layerPath(l) + "' of type " + type + " cannot be exported as PyTorch code");
+        for (const auto& s : rule->snippets)
+            if (snippetsUsed_.insert(s).second) snippetOrder_.push_back(s);
+        Builder b(*this, l, attrPath, frozen);
+        return rule->construct(l, b);
     }
 
     // A class for one graph; `prefix` is its submodules' state_dict prefix ("" for the model).

@@ -1,6 +1,6 @@
-#include "storage/OnnxGraph.h"
+#include "storage/onnx/OnnxGraph.h"
 
-#include "storage/OnnxProto.h"
+#include "storage/onnx/OnnxProto.h"
 #include "storage/StorageError.h"
 
 #include <bit>

@@ -1,4 +1,4 @@
-#include "storage/OnnxGraphImport.h"
+#include "storage/onnx/OnnxGraphImport.h"
 
 #include "engine/LayerRegistry.h"
 #include "storage/StorageError.h"
@@ -146,57 +146,45 @@ void OnnxGraphImport::declareInputs() {
 void OnnxGraphImport::translate(const OnnxNode& n) {
     if (!n.domain.empty() && n.domain != "ai.onnx") fail(n, "operators of domain '" + n.domain + "' are not supported");
     if (n.outputs.empty() || n.outputs[0].empty()) fail(n, "the node has no output");
-    const std::string& op = n.opType;
-    if (op == "Constant") {
-        OnnxTensor t;
-        if (const OnnxAttribute* a = n.attr("value")) t = a->t;
-        else if (const OnnxAttribute* f = n.attr("value_float")) t.dataType = 1, t.floats = {f->f};
-        else if (const OnnxAttribute* fs = n.attr("value_floats")) t.dataType = 1, t.dims = {int64_t(fs->floats.size())}, t.floats = fs->floats;
-        else if (const OnnxAttribute* i = n.attr("value_int")) t.dataType = 7, t.ints = {i->i};
-        else if (const OnnxAttribute* is = n.attr("value_ints")) t.dataType = 7, t.dims = {int64_t(is->ints.size())}, t.ints = is->ints;
-        else fail(n, "only value, value_float(s) and value_int(s) constants are supported");
-        t.name = n.outputs[0];
-        consts_[n.outputs[0]] = &(nodeConsts_[n.outputs[0]] = std::move(t));
-        return;
-    }
-    if (op == "Identity" || op == "Dropout") {
-        if (op == "Dropout" && n.outputs.size() > 1 && uses_.count(n.outputs[1])) fail(n, "its mask output is used");
-        if (const OnnxTensor* c = constant(n.inputs.empty() ? std::string() : n.inputs[0])) consts_[n.outputs[0]] = c;
-        else alias(n, input(n, 0));
-        return;
-    }
-    if (n.outputs.size() > 1)
+    const auto& table = importTable();
+    const auto row = std::find_if(table.begin(), table.end(), [&](const OpRow& r) { return r.op == n.opType; });
+    if ((row == table.end() || !row->ownOutputs) && n.outputs.size() > 1)
         for (std::size_t k = 1; k < n.outputs.size(); ++k)
             if (!n.outputs[k].empty() && uses_.count(n.outputs[k])) fail(n, "its output " + std::to_string(k + 1) + " is used; only the first is supported");
-    if (op == "Pad") { // PyTorch writes a Pad of zeros before an AveragePool; F.pad / nn.ZeroPad2d pad images
-        std::vector<int64_t> pads = n.intsAttr("pads");
-        if (n.inputs.size() > 1 && !n.inputs[1].empty()) pads = requireConstant(n, 1, "shape").ints;
-        if (std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; })) return alias(n, input(n, 0));
-        return zeroPadding(n, pads);
-    }
-    if (foldShapeArithmetic(n)) return;
-    if (op == "Gemm") return gemm(n);
-    if (op == "MatMul") return matMul(n);
-    if (op == "Conv") return conv(n);
-    if (op == "ConvTranspose") return convTranspose(n);
-    if (op == "MaxPool" || op == "AveragePool") return pool(n);
-    if (op == "GlobalAveragePool") return globalAveragePool(n);
-    if (op == "ReduceMean") return reduceMean(n);
-    if (op == "Flatten") return flatten(n);
-    if (op == "Reshape") return reshape(n);
-    if (op == "Transpose") return transpose(n);
-    if (op == "BatchNormalization") return batchNorm(n);
-    if (op == "Add" || op == "Mul") return merge(n);
-    if (op == "Concat") return concat(n);
-    static const std::map<std::string, std::string> activations = {
-        {"Relu", "relu"}, {"Sigmoid", "sigmoid"}, {"Tanh", "tanh"}, {"Softmax", "softmax"}, {"LogSoftmax", "log_softmax"},
-        {"Elu", "elu"}, {"Selu", "selu"}, {"Softplus", "softplus"}, {"Softsign", "softsign"}, {"LeakyRelu", "leaky_relu"},
-        {"Exp", "exponential"}};
-    if (const auto a = activations.find(op); a != activations.end()) return activation(n, a->second);
-    if (op == "Clip") return clip(n);
-    fail(n, "the operator " + op + " has no Strata layer (supported: Gemm, MatMul, Add, Mul, Concat, Conv, ConvTranspose, MaxPool, AveragePool, "
-            "GlobalAveragePool, ReduceMean, Flatten, Reshape, Transpose, BatchNormalization, Dropout, Identity, Constant, Pad of zeros, "
-            "Shape arithmetic for Reshape, activations and Clip to [0, 6] or [0, inf))");
+    if (row == table.end()) unsupportedOp(n);
+    row->handle(*this, n);
+}
+
+void OnnxGraphImport::unsupportedOp(const OnnxNode& n) const {
+    std::string ops;
+    for (const OpRow& r : importTable()) ops += (ops.empty() ? "" : ", ") + r.op;
+    fail(n, "the operator " + n.opType + " has no Strata layer (supported: " + ops + ")");
+}
+
+void OnnxGraphImport::constantNode(const OnnxNode& n) {
+    OnnxTensor t;
+    if (const OnnxAttribute* a = n.attr("value")) t = a->t;
+    else if (const OnnxAttribute* f = n.attr("value_float")) t.dataType = 1, t.floats = {f->f};
+    else if (const OnnxAttribute* fs = n.attr("value_floats")) t.dataType = 1, t.dims = {int64_t(fs->floats.size())}, t.floats = fs->floats;
+    else if (const OnnxAttribute* i = n.attr("value_int")) t.dataType = 7, t.ints = {i->i};
+    else if (const OnnxAttribute* is = n.attr("value_ints")) t.dataType = 7, t.dims = {int64_t(is->ints.size())}, t.ints = is->ints;
+    else fail(n, "only value, value_float(s) and value_int(s) constants are supported");
+    t.name = n.outputs[0];
+    consts_[n.outputs[0]] = &(nodeConsts_[n.outputs[0]] = std::move(t));
+}
+
+void OnnxGraphImport::passThrough(const OnnxNode& n) {
+    if (n.opType == "Dropout" && n.outputs.size() > 1 && uses_.count(n.outputs[1])) fail(n, "its mask output is used");
+    if (const OnnxTensor* c = constant(n.inputs.empty() ? std::string() : n.inputs[0])) consts_[n.outputs[0]] = c;
+    else alias(n, input(n, 0));
+}
+
+// PyTorch writes a Pad of zeros before an AveragePool; F.pad / nn.ZeroPad2d pad images.
+void OnnxGraphImport::pad(const OnnxNode& n) {
+    std::vector<int64_t> pads = n.intsAttr("pads");
+    if (n.inputs.size() > 1 && !n.inputs[1].empty()) pads = requireConstant(n, 1, "shape").ints;
+    if (std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; })) return alias(n, input(n, 0));
+    zeroPadding(n, pads);
 }
 
 std::vector<std::string> OnnxGraphImport::layerNames() const {

@@ -1,8 +1,8 @@
-#include "storage/OnnxExport.h"
+#include "storage/onnx/OnnxExport.h"
 
 #include "storage/AtomicFolder.h"
-#include "storage/OnnxGraph.h"
-#include "storage/OnnxLowering.h"
+#include "storage/onnx/OnnxGraph.h"
+#include "storage/onnx/OnnxLowering.h"
 #include "storage/StorageError.h"
 
 #include <signal.h>

@@ -1,5 +1,6 @@
-// OnnxLowering, per layer type: each mirrors the inference graph engine/train/Tracer.cpp builds.
-#include "storage/OnnxLowering.h"
+// OnnxLowering, per layer type: the rules of the export table (OnnxExportTable.cpp), each mirroring
+// the inference graph engine/train/Tracer.cpp builds.
+#include "storage/onnx/OnnxLowering.h"
 
 #include "engine/layers/ConvolutionLayers.h"
 #include "engine/layers/CoreLayers.h"
@@ -53,59 +54,65 @@ bool OnnxLowering::preferNchw(const std::vector<int>& in) const {
     return someLackNhwc;
 }
 
-int OnnxLowering::lowerLayer(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site) {
-    using namespace layers;
-    if (dynamic_cast<const Dense*>(&l)) return dense(l, in.at(0), outShape, site);
-    if (dynamic_cast<const Conv2D*>(&l)) return conv(l, in.at(0), outShape, site);
-    if (dynamic_cast<const Conv2DTranspose*>(&l)) return convTranspose(l, in.at(0), outShape, site);
-    if (dynamic_cast<const Pooling2D*>(&l)) return pool(l, in.at(0), outShape, site);
-    if (dynamic_cast<const Normalization*>(&l)) return normalization(l, in.at(0), outShape, site);
-    if (dynamic_cast<const ElementwiseMerge*>(&l) || dynamic_cast<const Concatenate*>(&l)) return merge(l, in, outShape, site);
-    if (dynamic_cast<const Dropout*>(&l)) return in.at(0); // identity at inference
-    if (auto* a = dynamic_cast<const Activation*>(&l)) {
-        if (a->activation == "linear") return in.at(0);
-        const bool useNchw = values_[std::size_t(in.at(0))].nhwc.empty(); // element-wise: stay in the layout at hand
-        const std::string x = useNchw ? nchw(in[0]) : nhwc(in[0]);
-        const Layout layout = useNchw ? Layout::Nchw : Layout::Nhwc;
-        return result(activation(a->activation, x, layout, site), layout, outShape, site);
-    }
-    if (auto* lr = dynamic_cast<const LeakyReLU*>(&l)) { // element-wise: stays in the layout at hand
-        const bool useNchw = values_[std::size_t(in.at(0))].nhwc.empty();
-        const std::string x = useNchw ? nchw(in[0]) : nhwc(in[0]), y = tmp(site, "leaky_relu");
-        g_.node("LeakyRelu", {x}, y, {OnnxAttr::real("alpha", float(lr->alpha))});
-        return result(y, useNchw ? Layout::Nchw : Layout::Nhwc, outShape, site);
-    }
-    if (auto* gap = dynamic_cast<const GlobalAveragePooling2D*>(&l)) {
-        const std::string y = tmp(site, "mean");
-        if (!gap->keepDims && preferNchw({in.at(0)})) // [N, C] either way
-            g_.node("ReduceMean", {nchw(in[0])}, y, {OnnxAttr::integers("axes", {2, 3}), OnnxAttr::integer("keepdims", 0)});
-        else
-            g_.node("ReduceMean", {nhwc(in.at(0))}, y,
-                    {OnnxAttr::integers("axes", {1, 2}), OnnxAttr::integer("keepdims", gap->keepDims ? 1 : 0)});
-        return result(y, Layout::Nhwc, outShape, site);
-    }
-    if (auto* zp = dynamic_cast<const ZeroPadding2D*>(&l)) { // a constant Pad of zeros on NCHW, as the convolutions it feeds
-        const std::string y = tmp(site, "zero_pad");
-        const std::vector<int64_t> pads = {0, 0, zp->top, zp->left, 0, 0, zp->bottom, zp->right};
-        g_.node("Pad", {nchw(in.at(0)), g_.int64Initializer(site.base + "/pads", pads)}, y, {OnnxAttr::text("mode", "constant")});
-        return result(y, Layout::Nchw, outShape, site);
-    }
-    if (dynamic_cast<const Flatten*>(&l)) { // row-major over (H, W, C), as the engine flattens
-        const std::string y = tmp(site, "flatten");
-        g_.node("Flatten", {nhwc(in.at(0))}, y, {OnnxAttr::integer("axis", 1)});
-        return result(y, Layout::Nhwc, outShape, site);
-    }
-    if (auto* r = dynamic_cast<const Reshape*>(&l)) {
-        std::vector<int64_t> target = {0}; // 0: keep the batch dimension
-        target.insert(target.end(), r->targetShape.begin(), r->targetShape.end());
-        const std::string y = tmp(site, "reshape");
-        g_.node("Reshape", {nhwc(in.at(0)), g_.int64Initializer(site.base + "/shape", target)}, y);
-        return result(y, Layout::Nhwc, outShape, site);
-    }
-    throw onnxLayerError(site.base, l.type(), "no ONNX form is known for this layer type");
+int OnnxLowering::identity(const Layer&, const std::vector<int>& in, const Shape&, const Site&) {
+    return in.at(0); // Dropout: the identity at inference
 }
 
-int OnnxLowering::dense(const Layer& l, int in, const Shape& outShape, const Site& site) {
+int OnnxLowering::activationLayer(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site) {
+    const auto& a = static_cast<const layers::Activation&>(l);
+    if (a.activation == "linear") return in.at(0);
+    const bool useNchw = values_[std::size_t(in.at(0))].nhwc.empty(); // element-wise: stay in the layout at hand
+    const std::string x = useNchw ? nchw(in[0]) : nhwc(in[0]);
+    const Layout layout = useNchw ? Layout::Nchw : Layout::Nhwc;
+    return result(activation(a.activation, x, layout, site), layout, outShape, site);
+}
+
+int OnnxLowering::leakyRelu(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site) {
+    const auto& lr = static_cast<const layers::LeakyReLU&>(l); // element-wise: stays in the layout at hand
+    const bool useNchw = values_[std::size_t(in.at(0))].nhwc.empty();
+    const std::string x = useNchw ? nchw(in[0]) : nhwc(in[0]), y = tmp(site, "leaky_relu");
+    g_.node("LeakyRelu", {x}, y, {OnnxAttr::real("alpha", float(lr.alpha))});
+    return result(y, useNchw ? Layout::Nchw : Layout::Nhwc, outShape, site);
+}
+
+int OnnxLowering::globalAveragePool(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site) {
+    const auto& gap = static_cast<const layers::GlobalAveragePooling2D&>(l);
+    const std::string y = tmp(site, "mean");
+    if (!gap.keepDims && preferNchw({in.at(0)})) // [N, C] either way
+        g_.node("ReduceMean", {nchw(in[0])}, y, {OnnxAttr::integers("axes", {2, 3}), OnnxAttr::integer("keepdims", 0)});
+    else
+        g_.node("ReduceMean", {nhwc(in.at(0))}, y,
+                {OnnxAttr::integers("axes", {1, 2}), OnnxAttr::integer("keepdims", gap.keepDims ? 1 : 0)});
+    return result(y, Layout::Nhwc, outShape, site);
+}
+
+// A constant Pad of zeros on NCHW, as the convolutions it feeds.
+int OnnxLowering::zeroPadding(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site) {
+    const auto& zp = static_cast<const layers::ZeroPadding2D&>(l);
+    const std::string y = tmp(site, "zero_pad");
+    const std::vector<int64_t> pads = {0, 0, zp.top, zp.left, 0, 0, zp.bottom, zp.right};
+    g_.node("Pad", {nchw(in.at(0)), g_.int64Initializer(site.base + "/pads", pads)}, y, {OnnxAttr::text("mode", "constant")});
+    return result(y, Layout::Nchw, outShape, site);
+}
+
+// Row-major over (H, W, C), as the engine flattens.
+int OnnxLowering::flatten(const Layer&, const std::vector<int>& in, const Shape& outShape, const Site& site) {
+    const std::string y = tmp(site, "flatten");
+    g_.node("Flatten", {nhwc(in.at(0))}, y, {OnnxAttr::integer("axis", 1)});
+    return result(y, Layout::Nhwc, outShape, site);
+}
+
+int OnnxLowering::reshape(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site) {
+    const auto& r = static_cast<const layers::Reshape&>(l);
+    std::vector<int64_t> target = {0}; // 0: keep the batch dimension
+    target.insert(target.end(), r.targetShape.begin(), r.targetShape.end());
+    const std::string y = tmp(site, "reshape");
+    g_.node("Reshape", {nhwc(in.at(0)), g_.int64Initializer(site.base + "/shape", target)}, y);
+    return result(y, Layout::Nhwc, outShape, site);
+}
+
+int OnnxLowering::dense(const Layer& l, const std::vector<int>& ins, const Shape& outShape, const Site& site) {
+    const int in = ins.at(0);
     const auto& d = static_cast<const layers::Dense&>(l);
     const std::string x = nhwc(in), kernel = weight(l, "kernel");
     const std::string bias = d.useBias ? weight(l, "bias") : std::string();
@@ -127,7 +134,8 @@ int OnnxLowering::dense(const Layer& l, int in, const Shape& outShape, const Sit
     return result(activation(d.activation, y, Layout::Nhwc, site), Layout::Nhwc, outShape, site);
 }
 
-int OnnxLowering::conv(const Layer& l, int in, const Shape& outShape, const Site& site) {
+int OnnxLowering::conv(const Layer& l, const std::vector<int>& ins, const Shape& outShape, const Site& site) {
+    const int in = ins.at(0);
     const auto& c = static_cast<const layers::Conv2D&>(l);
     const std::vector<int64_t> perm = {3, 2, 0, 1}; // kernel HWIO (Keras) -> OIHW (ONNX)
     std::vector<std::string> inputs = {nchw(in), weight(l, "kernel", perm)};
@@ -145,7 +153,8 @@ int OnnxLowering::conv(const Layer& l, int in, const Shape& outShape, const Site
 // the s - span cells no kernel reaches when span < s, so the output is in * s ("same") or
 // in * s + max(span - s, 0) ("valid") as the layer's shape says. None of this depends on the input
 // size, so unknown spatial sizes need no auto_pad.
-int OnnxLowering::convTranspose(const Layer& l, int in, const Shape& outShape, const Site& site) {
+int OnnxLowering::convTranspose(const Layer& l, const std::vector<int>& ins, const Shape& outShape, const Site& site) {
+    const int in = ins.at(0);
     const auto& c = static_cast<const layers::Conv2DTranspose&>(l);
     const std::vector<int64_t> perm = {3, 2, 0, 1}; // kernel (kh, kw, filters, in) (Keras) -> (in, filters, kh, kw) (ONNX)
     std::vector<std::string> inputs = {nchw(in), weight(l, "kernel", perm)};
@@ -166,7 +175,8 @@ int OnnxLowering::convTranspose(const Layer& l, int in, const Shape& outShape, c
     return result(activation(c.activation, y, Layout::Nchw, site), Layout::Nchw, outShape, site);
 }
 
-int OnnxLowering::pool(const Layer& l, int in, const Shape& outShape, const Site& site) {
+int OnnxLowering::pool(const Layer& l, const std::vector<int>& ins, const Shape& outShape, const Site& site) {
+    const int in = ins.at(0);
     const auto& p = static_cast<const layers::Pooling2D&>(l);
     auto attrs = windowAttrs(values_[std::size_t(in)].shape, p.poolSize, p.strides, {1, 1}, p.padding == "same");
     if (!p.isMax()) attrs.push_back(OnnxAttr::integer("count_include_pad", 0)); // the engine clips windows
@@ -175,7 +185,8 @@ int OnnxLowering::pool(const Layer& l, int in, const Shape& outShape, const Site
     return result(y, Layout::Nchw, outShape, site);
 }
 
-int OnnxLowering::normalization(const Layer& l, int in, const Shape& outShape, const Site& site) {
+int OnnxLowering::normalization(const Layer& l, const std::vector<int>& ins, const Shape& outShape, const Site& site) {
+    const int in = ins.at(0);
     const auto& n = static_cast<const layers::Normalization&>(l);
     const Shape& s = values_[std::size_t(in)].shape;
     if (n.axisFor(s.rank()) != s.rank() - 1)
@@ -233,18 +244,22 @@ int OnnxLowering::normalization(const Layer& l, int in, const Shape& outShape, c
     return result(y, Layout::Nhwc, outShape, site);
 }
 
-int OnnxLowering::merge(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site) {
+int OnnxLowering::concatenate(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site) {
     const bool useNchw = preferNchw(in);
     std::vector<std::string> xs;
     for (int v : in) xs.push_back(useNchw ? nchw(v) : nhwc(v));
-    const Layout layout = useNchw ? Layout::Nchw : Layout::Nhwc;
-    if (auto* c = dynamic_cast<const layers::Concatenate*>(&l)) {
-        int64_t axis = int64_t(c->axisFor(values_[std::size_t(in.at(0))].shape.rank()));
-        if (useNchw) axis = std::vector<int64_t>{0, 2, 3, 1}[std::size_t(axis)]; // NHWC axis -> NCHW axis
-        const std::string y = tmp(site, "concat");
-        g_.node("Concat", xs, y, {OnnxAttr::integer("axis", axis)});
-        return result(y, layout, outShape, site);
-    }
+    const auto& c = static_cast<const layers::Concatenate&>(l);
+    int64_t axis = int64_t(c.axisFor(values_[std::size_t(in.at(0))].shape.rank()));
+    if (useNchw) axis = std::vector<int64_t>{0, 2, 3, 1}[std::size_t(axis)]; // NHWC axis -> NCHW axis
+    const std::string y = tmp(site, "concat");
+    g_.node("Concat", xs, y, {OnnxAttr::integer("axis", axis)});
+    return result(y, useNchw ? Layout::Nchw : Layout::Nhwc, outShape, site);
+}
+
+int OnnxLowering::elementwise(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site) {
+    const bool useNchw = preferNchw(in);
+    std::vector<std::string> xs;
+    for (int v : in) xs.push_back(useNchw ? nchw(v) : nhwc(v));
     if (in.size() == 1) return in[0];
     const bool add = static_cast<const layers::ElementwiseMerge&>(l).isAdd();
     std::string y = xs[0];
@@ -253,7 +268,7 @@ int OnnxLowering::merge(const Layer& l, const std::vector<int>& in, const Shape&
         g_.node(add ? "Add" : "Mul", {y, xs[k]}, next);
         y = next;
     }
-    return result(y, layout, outShape, site);
+    return result(y, useNchw ? Layout::Nchw : Layout::Nhwc, outShape, site);
 }
 
 } // namespace strata::storage

@@ -1,4 +1,4 @@
-#include "storage/OnnxProto.h"
+#include "storage/onnx/OnnxProto.h"
 
 #include "storage/StorageError.h"
 

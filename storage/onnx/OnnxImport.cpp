@@ -1,7 +1,7 @@
-#include "storage/OnnxImport.h"
+#include "storage/onnx/OnnxImport.h"
 
-#include "storage/OnnxGraphImport.h"
-#include "storage/OnnxReader.h"
+#include "storage/onnx/OnnxGraphImport.h"
+#include "storage/onnx/OnnxReader.h"
 #include "storage/SavedModel.h"
 #include "storage/StorageError.h"
 

@@ -3,13 +3,15 @@
 // layout; convolutions and pools run on an NCHW copy (ONNX's layout), made by a Transpose when
 // first needed and turned back only when a layer needs NHWC, so Conv -> BatchNorm -> relu ->
 // MaxPool chains stay in NCHW. Block layers are inlined; their tensors are named "block/layer".
+// Which member lowers which layer type is the export table (exportTable(), OnnxExportTable.cpp).
 #pragma once
 
 #include "engine/Model.h"
-#include "storage/OnnxGraph.h"
+#include "storage/onnx/OnnxGraph.h"
 #include "storage/StorageError.h"
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,20 @@ public:
     // when a layer cannot be expressed.
     void lowerModel(const Model& model);
 
+    // Where a layer's tensors get their names.
+    struct Site {
+        std::string base, exact;
+    };
+    // Lowers one layer given its input value ids and output shape; returns its value id.
+    using Rule = int (OnnxLowering::*)(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    // A row of the export table: the rule, or (rule null) why the layer type cannot be exported.
+    struct ExportRow {
+        Rule rule = nullptr;
+        std::string notExportable;
+    };
+    // The export table, keyed by layer type (OnnxExportTable.cpp): one row per layer type.
+    static const std::map<std::string, ExportRow>& exportTable();
+
 private:
     // A tensor in NHWC (the model's layout) and/or NCHW form; at least one name is set.
     struct Value {
@@ -36,10 +52,6 @@ private:
         std::string exact; // the graph output name its NHWC form must have, if any
     };
     enum class Layout { Nhwc, Nchw };
-    // Where a layer's tensors get their names.
-    struct Site {
-        std::string base, exact;
-    };
     using Inbound = std::function<const std::vector<int>&(int)>;
     using ShapeOf = std::function<const Shape&(int)>;
 
@@ -47,8 +59,8 @@ private:
     std::vector<int> lowerLayers(const std::vector<Layer*>& layers, const std::vector<int>& order, const Inbound& inbound,
                                  const ShapeOf& shapeOf, const std::vector<std::pair<int, int>>& inputValues,
                                  const std::string& prefix, const std::vector<std::string>& exactNames);
+    // Looks up the layer's row in exportTable() and applies its rule.
     int lowerLayer(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
-    int block(const Layer& l, const std::vector<int>& in, const std::string& prefix);
     // Values in NCHW when each input has that form and one lacks NHWC (e.g. two conv branches).
     bool preferNchw(const std::vector<int>& in) const;
 
@@ -63,13 +75,23 @@ private:
 
     // Activation by Keras name on `x` in the given layout; returns the tensor (x itself for linear).
     std::string activation(const std::string& name, const std::string& x, Layout layout, const Site& site);
-    // Per layer family (OnnxLayers.cpp); each returns the new value's id.
-    int dense(const Layer& l, int in, const Shape& outShape, const Site& site);
-    int conv(const Layer& l, int in, const Shape& outShape, const Site& site);
-    int convTranspose(const Layer& l, int in, const Shape& outShape, const Site& site);
-    int pool(const Layer& l, int in, const Shape& outShape, const Site& site);
-    int normalization(const Layer& l, int in, const Shape& outShape, const Site& site);
-    int merge(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    // The rules of the export table (OnnxLayers.cpp; input and block in OnnxLowering.cpp), each a Rule.
+    int input(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int block(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site); // inlined
+    int identity(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int dense(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int activationLayer(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int leakyRelu(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int conv(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int convTranspose(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int pool(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int globalAveragePool(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int zeroPadding(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int flatten(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int reshape(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int normalization(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int elementwise(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site); // Add, Multiply
+    int concatenate(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
 
     OnnxGraph& g_;
     std::vector<Value> values_;

@@ -7,7 +7,7 @@
 // in * s + `excess` cells. Keras "valid" is begin 0, excess max(span - s, 0); "same" is begin
 // max(span - s, 0) / 2 (the odd cell cropped at the end), excess 0. Neither depends on the input
 // size, so explicit pads need no known spatial size; output_shape does.
-#include "storage/OnnxGraphImport.h"
+#include "storage/onnx/OnnxGraphImport.h"
 
 #include <algorithm>
 

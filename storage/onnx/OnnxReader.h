@@ -12,7 +12,7 @@
 // int32 and int64 are errors naming the tensor.
 #pragma once
 
-#include "storage/OnnxGraph.h"
+#include "storage/onnx/OnnxGraph.h"
 
 #include <cstdint>
 #include <filesystem>

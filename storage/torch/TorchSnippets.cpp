@@ -1,4 +1,4 @@
-#include "storage/TorchSnippets.h"
+#include "storage/torch/TorchSnippets.h"
 
 #include <map>
 #include <stdexcept>
@@ -417,12 +417,6 @@ const std::string& prelude() {
 const std::string& loader() {
     static const std::string s = kLoader;
     return s;
-}
-
-std::vector<std::string> snippetsFor(const std::string& layerType) {
-    if (layerType == "Conv2D" || layerType == "MaxPooling2D" || layerType == "AveragePooling2D") return {"padding", layerType};
-    if (table().count(layerType)) return {layerType};
-    return {};
 }
 
 const std::string& snippet(const std::string& name) { return table().at(name); }

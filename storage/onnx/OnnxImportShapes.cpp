@@ -1,7 +1,7 @@
 // OnnxGraphImport: the shape arithmetic PyTorch writes for x.view(x.size(0), -1), folded into
 // constants: Shape of a computed tensor (its batch dimension a placeholder, kBatchDim), Gather of
 // constant indices, Unsqueeze, Concat of integer constants. Reshape reads the result.
-#include "storage/OnnxGraphImport.h"
+#include "storage/onnx/OnnxGraphImport.h"
 
 namespace strata::storage {
 

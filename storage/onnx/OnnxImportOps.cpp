@@ -1,6 +1,6 @@
 // OnnxGraphImport, per ONNX operator: each inverts what a PyTorch export (NCHW) or Strata's own
-// lowering (storage/OnnxLayers.cpp) writes for one layer.
-#include "storage/OnnxGraphImport.h"
+// lowering (storage/onnx/OnnxLayers.cpp) writes for one layer.
+#include "storage/onnx/OnnxGraphImport.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "storage/OnnxLowering.h"
+#include "storage/onnx/OnnxLowering.h"
 
 #include "engine/layers/Block.h"
 #include "engine/layers/ConvolutionLayers.h"
@@ -6,7 +6,7 @@
 #include "engine/layers/MergeLayers.h"
 #include "engine/layers/NormalizationLayers.h"
 #include "engine/layers/ShapeLayers.h"
-#include "storage/OnnxProto.h"
+#include "storage/onnx/OnnxProto.h"
 #include "storage/StorageError.h"
 
 #include <numbers>
@@ -74,10 +74,7 @@ std::vector<int> OnnxLowering::lowerLayers(const std::vector<Layer*>& layers, co
     for (int i : order) {
         const Layer& l = *layers[std::size_t(i)];
         const Site site{prefix + l.name(), exactNames.empty() ? std::string() : exactNames[std::size_t(i)]};
-        if (l.type() == "Input") {
-            if (ids[std::size_t(i)] < 0) throw onnxLayerError(site.base, l.type(), "an Input layer that is not a model input");
-            continue;
-        }
+        if (ids[std::size_t(i)] >= 0) continue; // an Input bound to a graph (or block) input
         std::vector<int> in;
         for (int j : inbound(i)) {
             if (j < 0 || ids[std::size_t(j)] < 0) throw onnxLayerError(site.base, l.type(), "an inbound layer is not available");
@@ -85,8 +82,7 @@ std::vector<int> OnnxLowering::lowerLayers(const std::vector<Layer*>& layers, co
         }
         try {
             layerStart_ = g_.nodeCount();
-            ids[std::size_t(i)] = dynamic_cast<const layers::Block*>(&l) ? block(l, in, site.base + "/")
-                                                                        : lowerLayer(l, in, shapeOf(i), site);
+            ids[std::size_t(i)] = lowerLayer(l, in, shapeOf(i), site);
         } catch (const StrataError& e) {
             if (std::string(e.what()).rfind("layer '", 0) == 0) throw; // names its (inner) layer already
             throw onnxLayerError(site.base, l.type(), e.what());
@@ -95,7 +91,23 @@ std::vector<int> OnnxLowering::lowerLayers(const std::vector<Layer*>& layers, co
     return ids;
 }
 
-int OnnxLowering::block(const Layer& l, const std::vector<int>& in, const std::string& prefix) {
+int OnnxLowering::lowerLayer(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site) {
+    const auto& table = exportTable();
+    const auto row = table.find(l.type());
+    if (row == table.end()) throw onnxLayerError(site.base, l.type(), "no ONNX form is known for this layer type");
+    if (!row->second.rule) throw onnxLayerError(site.base, l.type(), row->second.notExportable);
+    return (this->*row->second.rule)(l, in, outShape, site);
+}
+
+// An Input layer is a graph input, declared by lowerModel (or a block's input, bound to the block's
+// inbound value); one that is neither has nothing to read.
+int OnnxLowering::input(const Layer& l, const std::vector<int>&, const Shape&, const Site& site) {
+    throw onnxLayerError(site.base, l.type(), "an Input layer that is not a model input");
+}
+
+// A Block is inlined: its layers are lowered in place, their tensors named "block/layer".
+int OnnxLowering::block(const Layer& l, const std::vector<int>& in, const Shape&, const Site& site) {
+    const std::string prefix = site.base + "/";
     const auto& b = static_cast<const layers::Block&>(l);
     std::vector<Shape> shapes;
     for (int v : in) shapes.push_back(values_[std::size_t(v)].shape);

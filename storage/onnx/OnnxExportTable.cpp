@@ -1,0 +1,44 @@
+// The ONNX export table: every layer type and the OnnxLowering member that writes its ONNX nodes
+// (OnnxLayers.cpp, OnnxLowering.cpp), or why the type cannot be exported. Adding a layer type:
+// one row here (and one in OnnxImportTable.cpp); tests/storage/tst_format_tables fails on a type
+// the registry has and this table lacks.
+#include "storage/onnx/OnnxLayerTable.h"
+#include "storage/onnx/OnnxLowering.h"
+
+namespace strata::storage {
+
+const std::map<std::string, OnnxLowering::ExportRow>& OnnxLowering::exportTable() {
+    using L = OnnxLowering;
+    static const std::map<std::string, ExportRow> table = {
+        {"Input", {&L::input, {}}},     // graph inputs: declared by lowerModel
+        {"Block", {&L::block, {}}},     // inlined: its layers, tensors named "block/layer"
+        {"Dense", {&L::dense, {}}},     // Gemm (rank 2) or MatMul + Add
+        {"Activation", {&L::activationLayer, {}}},
+        {"LeakyReLU", {&L::leakyRelu, {}}},
+        {"Conv2D", {&L::conv, {}}},     // Conv on NCHW
+        {"Conv2DTranspose", {&L::convTranspose, {}}},
+        {"MaxPooling2D", {&L::pool, {}}},
+        {"AveragePooling2D", {&L::pool, {}}},
+        {"GlobalAveragePooling2D", {&L::globalAveragePool, {}}}, // ReduceMean
+        {"ZeroPadding2D", {&L::zeroPadding, {}}},                // Pad of zeros on NCHW
+        {"Flatten", {&L::flatten, {}}},
+        {"Reshape", {&L::reshape, {}}},
+        {"Dropout", {&L::identity, {}}}, // the identity at inference
+        {"BatchNormalization", {&L::normalization, {}}},
+        {"LayerNormalization", {&L::normalization, {}}}, // ReduceMean/Sub/.../Div (not in opset 13)
+        {"Add", {&L::elementwise, {}}},
+        {"Multiply", {&L::elementwise, {}}},
+        {"Concatenate", {&L::concatenate, {}}},
+    };
+    return table;
+}
+
+std::optional<LayerFormatSupport> onnxExportSupport(const std::string& layerType) {
+    const auto& table = OnnxLowering::exportTable();
+    const auto row = table.find(layerType);
+    if (row == table.end()) return std::nullopt;
+    if (!row->second.rule) return LayerFormatSupport{false, row->second.notExportable};
+    return LayerFormatSupport{true, {}};
+}
+
+} // namespace strata::storage

@@ -1,0 +1,89 @@
+// The ONNX import table: every ONNX op type the graph import handles, the OnnxGraphImport member
+// that translates it (OnnxImportOps.cpp and beside) and the Strata layer types it can produce; and
+// beside it, the layer types no ONNX op produces, each with its reason. Adding a layer type: a
+// row here (an op that produces it, or why none does) and one in OnnxExportTable.cpp;
+// tests/storage/tst_format_tables fails on a registered type that neither table covers.
+#include "storage/onnx/OnnxGraphImport.h"
+#include "storage/onnx/OnnxLayerTable.h"
+
+#include <algorithm>
+
+namespace strata::storage {
+
+const std::vector<OnnxGraphImport::OpRow>& OnnxGraphImport::importTable() {
+    using G = OnnxGraphImport;
+    using N = OnnxNode;
+    // Activations: fused into the Dense, Conv2D or Conv2DTranspose before them when that is their
+    // only consumer, else an Activation layer.
+    static const std::vector<std::string> act = {"Activation"};
+    // Shape arithmetic (x.view(x.size(0), -1)) folds into constants that a Reshape reads.
+    static const Handler shapeOp = [](G& g, const N& n) {
+        if (!g.foldShapeArithmetic(n)) g.fail(n, "only " + n.opType + " of shape constants (as a Reshape's target) is supported");
+    };
+    static const std::vector<OpRow> table = {
+        {"Constant", [](G& g, const N& n) { g.constantNode(n); }, {}, true},
+        {"Identity", [](G& g, const N& n) { g.passThrough(n); }, {}, true},
+        {"Dropout", [](G& g, const N& n) { g.passThrough(n); }, {}, true}, // inference graphs: dropped
+        {"Gemm", [](G& g, const N& n) { g.gemm(n); }, {"Dense"}, false},
+        {"MatMul", [](G& g, const N& n) { g.matMul(n); }, {"Dense"}, false}, // + Add of a constant: its bias
+        {"Add", [](G& g, const N& n) { g.merge(n); }, {"Add"}, false},      // of a constant: the bias of the layer before
+        {"Mul", [](G& g, const N& n) { g.merge(n); }, {"Multiply"}, false},
+        {"Concat", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.concat(n); }, {"Concatenate"}, false},
+        {"Conv", [](G& g, const N& n) { g.conv(n); }, {"Conv2D", "ZeroPadding2D"}, false}, // pads neither valid nor same: ZeroPadding2D first
+        {"ConvTranspose", [](G& g, const N& n) { g.convTranspose(n); }, {"Conv2DTranspose"}, false},
+        {"MaxPool", [](G& g, const N& n) { g.pool(n); }, {"MaxPooling2D"}, false},
+        {"AveragePool", [](G& g, const N& n) { g.pool(n); }, {"AveragePooling2D"}, false},
+        {"GlobalAveragePool", [](G& g, const N& n) { g.globalAveragePool(n); }, {"GlobalAveragePooling2D"}, false},
+        {"ReduceMean", [](G& g, const N& n) { g.reduceMean(n); }, {"GlobalAveragePooling2D"}, false}, // over H, W only
+        {"Flatten", [](G& g, const N& n) { g.flatten(n); }, {"Flatten"}, false},
+        {"Reshape", [](G& g, const N& n) { g.reshape(n); }, {"Reshape", "Flatten"}, false}, // of an NCHW image: Flatten
+        {"Transpose", [](G& g, const N& n) { g.transpose(n); }, {}, false},                  // NHWC <-> NCHW: a layout only
+        {"BatchNormalization", [](G& g, const N& n) { g.batchNorm(n); }, {"BatchNormalization"}, false},
+        {"Pad", [](G& g, const N& n) { g.pad(n); }, {"ZeroPadding2D"}, false}, // zeros around H and W
+        {"Shape", shapeOp, {}, false},
+        {"Gather", shapeOp, {}, false},
+        {"Unsqueeze", shapeOp, {}, false},
+        {"Relu", [](G& g, const N& n) { g.activation(n, "relu"); }, act, false},
+        {"Sigmoid", [](G& g, const N& n) { g.activation(n, "sigmoid"); }, act, false},
+        {"Tanh", [](G& g, const N& n) { g.activation(n, "tanh"); }, act, false},
+        {"Softmax", [](G& g, const N& n) { g.activation(n, "softmax"); }, act, false},
+        {"LogSoftmax", [](G& g, const N& n) { g.activation(n, "log_softmax"); }, act, false},
+        {"Elu", [](G& g, const N& n) { g.activation(n, "elu"); }, act, false},
+        {"Selu", [](G& g, const N& n) { g.activation(n, "selu"); }, act, false},
+        {"Softplus", [](G& g, const N& n) { g.activation(n, "softplus"); }, act, false},
+        {"Softsign", [](G& g, const N& n) { g.activation(n, "softsign"); }, act, false},
+        {"Exp", [](G& g, const N& n) { g.activation(n, "exponential"); }, act, false},
+        // alpha 0.2 is the activation leaky_relu (fused or an Activation); any other a LeakyReLU layer
+        {"LeakyRelu", [](G& g, const N& n) { g.activation(n, "leaky_relu"); }, {"LeakyReLU", "Activation"}, false},
+        {"Clip", [](G& g, const N& n) { g.clip(n); }, act, false}, // [0, 6] relu6, [0, inf) relu
+    };
+    return table;
+}
+
+const std::map<std::string, LayerFormatSupport>& OnnxGraphImport::layerTypeRows() {
+    static const std::map<std::string, LayerFormatSupport> rows = {
+        {"Input", {true, {}}}, // each graph input (not an initializer) is an Input layer
+        {"Dropout", {false, "an inference graph has no dropout (a Dropout node is dropped on import)"}},
+        {"Block", {false, "a Block is exported inlined, so it imports as its layers"}},
+        {"LayerNormalization",
+         {false, "opset 13 has no LayerNormalization operator; the ReduceMean/Sub/Div pattern it is exported as is not "
+                 "recognized (a file Strata wrote imports it through its embedded spec)"}},
+    };
+    return rows;
+}
+
+std::optional<LayerFormatSupport> onnxImportSupport(const std::string& layerType) {
+    for (const auto& row : OnnxGraphImport::importTable())
+        if (std::find(row.produces.begin(), row.produces.end(), layerType) != row.produces.end()) return LayerFormatSupport{true, {}};
+    const auto& rows = OnnxGraphImport::layerTypeRows();
+    if (const auto it = rows.find(layerType); it != rows.end()) return it->second;
+    return std::nullopt;
+}
+
+std::vector<std::string> onnxImportOps() {
+    std::vector<std::string> ops;
+    for (const auto& row : OnnxGraphImport::importTable()) ops.push_back(row.op);
+    return ops;
+}
+
+} // namespace strata::storage

@@ -1,0 +1,166 @@
+// The PyTorch export table: one row per layer type, its model.py snippets (TorchSnippets.cpp,
+// helpers first) and the function writing the expression that makes its submodule. Adding a layer
+// type: one row here (and its snippet, if torch.nn has no class for it); tests/storage/
+// tst_format_tables fails on a type the registry has and this table lacks.
+#include "storage/torch/TorchLayerTable.h"
+
+#include "engine/layers/Block.h"
+#include "engine/layers/ConvolutionLayers.h"
+#include "engine/layers/CoreLayers.h"
+#include "engine/layers/MergeLayers.h"
+#include "engine/layers/NormalizationLayers.h"
+#include "engine/layers/ShapeLayers.h"
+#include "storage/StorageError.h"
+#include "storage/torch/TorchCode.h"
+
+#include <cctype>
+#include <map>
+
+namespace strata::storage {
+
+namespace {
+
+using namespace layers;
+
+std::string tuple(const std::vector<int64_t>& v) {
+    std::string s = "(";
+    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+    return s + (v.size() == 1 ? ",)" : ")");
+}
+
+std::string number(double v) { return nlohmann::json(v).dump(); } // shortest text that reads back the same
+
+std::string dense(const Layer& l, TorchModuleBuilder& b) {
+    const auto& d = static_cast<const Dense&>(l);
+    b.tensor("kernel", "weight", {1, 0});
+    b.tensor("bias", "bias");
+    std::string s = "Dense(" + std::to_string(l.buildInputShapes().at(0).back()) + ", " + std::to_string(d.units);
+    if (!d.useBias) s += ", bias=False";
+    if (d.activation != "linear") s += ", activation=" + pythonString(d.activation);
+    return s + ")";
+}
+
+// Conv2D and Conv2DTranspose: both kernels permute (3, 2, 0, 1): Conv2D's HWIO to nn.Conv2d's OIHW,
+// Conv2DTranspose's (kh, kw, filters, in_channels) to nn.ConvTranspose2d's (in_channels, filters, kh, kw).
+std::string convolution(const Layer& l, TorchModuleBuilder& b) {
+    const auto& c = static_cast<const ConvolutionLayer&>(l);
+    b.tensor("kernel", "weight", {3, 2, 0, 1});
+    b.tensor("bias", "bias");
+    std::string s = l.type() + "(" + std::to_string(l.buildInputShapes().at(0)[3]) + ", " + std::to_string(c.filters) +
+                    ", kernel_size=" + tuple(c.kernelSize) + ", strides=" + tuple(c.strides) + ", padding=" + pythonString(c.padding);
+    if (c.dilation != std::vector<int64_t>{1, 1}) s += ", dilation_rate=" + tuple(c.dilation);
+    if (!c.useBias) s += ", bias=False";
+    if (c.activation != "linear") s += ", activation=" + pythonString(c.activation);
+    return s + ")";
+}
+
+std::string pooling(const Layer& l, TorchModuleBuilder&) {
+    const auto& p = static_cast<const Pooling2D&>(l);
+    return l.type() + "(pool_size=" + tuple(p.poolSize) + ", strides=" + tuple(p.strides) + ", padding=" + pythonString(p.padding) + ")";
+}
+
+std::string globalAveragePooling(const Layer& l, TorchModuleBuilder&) {
+    return static_cast<const GlobalAveragePooling2D&>(l).keepDims ? "GlobalAveragePooling2D(keepdims=True)" : "GlobalAveragePooling2D()";
+}
+
+std::string flatten(const Layer&, TorchModuleBuilder&) { return "nn.Flatten()"; }
+
+std::string reshape(const Layer& l, TorchModuleBuilder&) { return "Reshape(" + tuple(static_cast<const Reshape&>(l).targetShape) + ")"; }
+
+std::string zeroPadding(const Layer& l, TorchModuleBuilder&) {
+    const auto& zp = static_cast<const ZeroPadding2D&>(l);
+    return "ZeroPadding2D(top=" + std::to_string(zp.top) + ", bottom=" + std::to_string(zp.bottom) + ", left=" + std::to_string(zp.left) +
+           ", right=" + std::to_string(zp.right) + ")";
+}
+
+std::string dropout(const Layer& l, TorchModuleBuilder&) { return "nn.Dropout(p=" + number(static_cast<const Dropout&>(l).rate) + ")"; }
+
+std::string normalization(const Layer& l, TorchModuleBuilder& b) {
+    const auto& n = static_cast<const Normalization&>(l);
+    const Shape& in = l.buildInputShapes().at(0);
+    const std::size_t axis = n.axisFor(in.rank());
+    if (axis != in.rank() - 1)
+        throw StorageError("layer '" + torchLayerPath(l) + "' (" + l.type() + ") normalizes over axis " + std::to_string(n.axis) +
+                           " of a rank-" + std::to_string(in.rank()) +
+                           " input; the PyTorch export (like the engine) supports only the last axis");
+    b.tensor("gamma", "weight");
+    b.tensor("beta", "bias");
+    b.tensor("moving_mean", "running_mean");
+    b.tensor("moving_variance", "running_var");
+    std::string s = l.type() + "(" + std::to_string(in[axis]) + ", epsilon=" + number(n.epsilon);
+    if (n.isBatchNorm()) s += ", momentum=" + number(n.momentum);
+    if (!n.center) s += ", center=False";
+    if (!n.scale) s += ", scale=False";
+    return s + ")";
+}
+
+std::string activation(const Layer& l, TorchModuleBuilder&) {
+    return "Activation(" + pythonString(static_cast<const Activation&>(l).activation) + ")";
+}
+
+// Element-wise: any layout.
+std::string leakyRelu(const Layer& l, TorchModuleBuilder&) {
+    return "nn.LeakyReLU(negative_slope=" + number(static_cast<const LeakyReLU&>(l).alpha) + ")";
+}
+
+std::string elementwise(const Layer& l, TorchModuleBuilder&) { return static_cast<const ElementwiseMerge&>(l).isAdd() ? "Add()" : "Multiply()"; }
+
+std::string concatenate(const Layer& l, TorchModuleBuilder&) {
+    return "Concatenate(axis=" + std::to_string(static_cast<const Concatenate&>(l).axis) + ")";
+}
+
+std::string block(const Layer& l, TorchModuleBuilder& b) { return b.blockClass(static_cast<const Block&>(l)) + "()"; }
+
+const std::map<std::string, TorchLayerRule>& table() {
+    static const std::map<std::string, TorchLayerRule> rows = {
+        {"Input", {{}, nullptr, {}}}, // an argument of forward()
+        {"Block", {{}, &block, {}}},  // a nested class of its own
+        {"Dense", {{"Dense"}, &dense, {}}},
+        {"Activation", {{"Activation"}, &activation, {}}},
+        {"LeakyReLU", {{}, &leakyRelu, {}}}, // nn.LeakyReLU
+        {"Conv2D", {{"padding", "Conv2D"}, &convolution, {}}},
+        {"Conv2DTranspose", {{"Conv2DTranspose"}, &convolution, {}}}, // crops instead of padding
+        {"MaxPooling2D", {{"padding", "MaxPooling2D"}, &pooling, {}}},
+        {"AveragePooling2D", {{"padding", "AveragePooling2D"}, &pooling, {}}},
+        {"GlobalAveragePooling2D", {{"GlobalAveragePooling2D"}, &globalAveragePooling, {}}},
+        {"ZeroPadding2D", {{"ZeroPadding2D"}, &zeroPadding, {}}},
+        {"Flatten", {{}, &flatten, {}}}, // nn.Flatten, in NHWC order as Strata flattens
+        {"Reshape", {{"Reshape"}, &reshape, {}}},
+        {"Dropout", {{}, &dropout, {}}}, // nn.Dropout
+        {"BatchNormalization", {{"BatchNormalization"}, &normalization, {}}},
+        {"LayerNormalization", {{"LayerNormalization"}, &normalization, {}}},
+        {"Add", {{"Add"}, &elementwise, {}}},
+        {"Multiply", {{"Multiply"}, &elementwise, {}}},
+        {"Concatenate", {{"Concatenate"}, &concatenate, {}}},
+    };
+    return rows;
+}
+
+} // namespace
+
+const TorchLayerRule* torchLayerRule(const std::string& layerType) {
+    const auto it = table().find(layerType);
+    return it == table().end() ? nullptr : &it->second;
+}
+
+std::optional<LayerFormatSupport> torchExportSupport(const std::string& layerType) {
+    const TorchLayerRule* rule = torchLayerRule(layerType);
+    if (!rule) return std::nullopt;
+    if (!rule->notExportable.empty()) return LayerFormatSupport{false, rule->notExportable};
+    return LayerFormatSupport{true, {}};
+}
+
+std::vector<std::string> torchSnippetClassNames() {
+    std::vector<std::string> names;
+    for (const auto& [type, rule] : table())
+        for (const auto& s : rule.snippets)
+            if (std::isupper(static_cast<unsigned char>(s[0]))) names.push_back(s); // "padding" is a helper, not a class
+    return names;
+}
+
+std::string torchLayerPath(const Layer& l) {
+    const std::string p = l.path();
+    return p.rfind("model/", 0) == 0 ? p.substr(6) : p;
+}
+
+} // namespace strata::storage
