@@ -5,6 +5,7 @@
 #include "engine/ir/Composite.h"
 
 #include <cmath>
+#include <limits>
 #include <cstdio>
 
 namespace strata::layers {
@@ -90,6 +91,40 @@ std::string LeakyReLU::keyConfigText() const {
     return buf;
 }
 
+namespace {
+// A finite number >= 0 from the config, or a config error naming the key ("%g": dump() prints NaN as null).
+double nonNegative(const nlohmann::json& v, const std::string& key) {
+    if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0) {
+        char buf[48];
+        if (v.is_number()) std::snprintf(buf, sizeof buf, "%g", v.get<double>());
+        throw ConfigError(key + ": must be a finite number >= 0, got " + (v.is_number() ? std::string(buf) : v.dump()));
+    }
+    return v.get<double>();
+}
+} // namespace
+
+ReLU::ReLU(const LayerTypeInfo& info, std::string name, nlohmann::json config) : Layer(info, std::move(name), std::move(config)) {
+    if (!cfg("max_value").is_null()) maxValue = nonNegative(cfg("max_value"), "max_value");
+    negativeSlope = nonNegative(cfg("negative_slope"), "negative_slope");
+    if (!cfg("threshold").is_number() || cfg("threshold").get<double>() != 0.0)
+        configError("threshold", "only 0 is supported, got " + cfg("threshold").dump());
+}
+
+LayerOutput ReLU::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
+    ir::Graph& g = ctx.graph();
+    ir::ValueId y = negativeSlope == 0.0 ? g.relu(in.at(0)) : g.leakyRelu(in.at(0), negativeSlope);
+    if (maxValue) y = g.clip(y, -double(std::numeric_limits<float>::max()), *maxValue); // finite: attrs are stored as JSON
+    return {y};
+}
+
+std::string ReLU::keyConfigText() const {
+    char buf[64] = "";
+    if (maxValue && negativeSlope != 0.0) std::snprintf(buf, sizeof buf, "max %g slope %g", *maxValue, negativeSlope);
+    else if (maxValue) std::snprintf(buf, sizeof buf, "max %g", *maxValue);
+    else if (negativeSlope != 0.0) std::snprintf(buf, sizeof buf, "slope %g", negativeSlope);
+    return buf;
+}
+
 void registerCoreLayers(std::vector<LayerTypeInfo>& out) {
     out.push_back({"Input", "Core", "Entry point of the model: the shape of one sample, without the batch dimension",
                    {{"shape", nullptr}, {"dtype", "float32"}}, 0, 0, {"shape"}, makeLayer<InputLayer>});
@@ -104,6 +139,8 @@ void registerCoreLayers(std::vector<LayerTypeInfo>& out) {
                    {{"activation", "relu"}}, 1, 1, {}, makeLayer<Activation>});
     out.push_back({"LeakyReLU", "Activation", "Leaky rectifier with a configurable slope: x if x >= 0, else alpha * x",
                    {{"alpha", 0.3}}, 1, 1, {}, makeLayer<LeakyReLU>});
+    out.push_back({"ReLU", "Activation", "Rectifier: max(x, 0), optionally capped at max_value and with a slope below 0",
+                   {{"max_value", nullptr}, {"negative_slope", 0.0}, {"threshold", 0.0}}, 1, 1, {}, makeLayer<ReLU>});
 }
 
 } // namespace strata::layers

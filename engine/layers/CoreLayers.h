@@ -1,8 +1,10 @@
-// Core layers: Input, Dense, Activation, LeakyReLU.
+// Core layers: Input, Dense, Activation, LeakyReLU, ReLU.
 #pragma once
 
 #include "engine/DType.h"
 #include "engine/Layer.h"
+
+#include <optional>
 
 namespace strata::layers {
 
@@ -58,6 +60,20 @@ public:
     std::string keyConfigText() const override;
 
     const double alpha;
+};
+
+// Keras' ReLU layer: max(x, 0), with a slope below 0 (negative_slope) and a cap (max_value, none by
+// default): negative_slope * x for x < 0, x up to max_value, max_value above. Keras' threshold is
+// accepted only as 0 (a shifted rectifier has no primitive op yet); another value is a config error.
+class ReLU : public Layer {
+public:
+    ReLU(const LayerTypeInfo& info, std::string name, nlohmann::json config);
+    Shape outputShape(const std::vector<Shape>& inputs) const override { return inputs.at(0); }
+    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
+    std::string keyConfigText() const override;
+
+    std::optional<double> maxValue;
+    double negativeSlope = 0.0;
 };
 
 } // namespace strata::layers

@@ -433,12 +433,18 @@ void OnnxGraphImport::clip(const OnnxNode& n) {
     }
     if (lo == 0.0f && hi == 6.0f) return activation(n, "relu6");
     if (lo == 0.0f && std::isinf(hi) && hi > 0) return activation(n, "relu");
+    if (lo == 0.0f && std::isfinite(hi) && hi > 0) { // Keras' ReLU(max_value=hi)
+        const Value x = input(n, 0);
+        addLayer(n, "ReLU", {{"max_value", shortestDecimal(hi)}}, {x.layer}, x.layout, x.shape);
+        values_[n.outputs[0]].chw = x.chw;
+        return;
+    }
     auto text = [](float v) {
         char buf[32];
         std::snprintf(buf, sizeof buf, "%.9g", shortestDecimal(v)); // "-1", "0.5", "inf"
         return std::string(buf);
     };
-    fail(n, "Clip to [" + text(lo) + ", " + text(hi) + "] has no Strata form (only [0, 6], relu6, and [0, inf), relu)");
+    fail(n, "Clip to [" + text(lo) + ", " + text(hi) + "] has no Strata form (only [0, m]: relu6 for m = 6, relu for m = inf, a ReLU layer otherwise)");
 }
 
 void OnnxGraphImport::activation(const OnnxNode& n, const std::string& name) {

@@ -55,7 +55,7 @@ const std::vector<OnnxGraphImport::OpRow>& OnnxGraphImport::importTable() {
         {"Exp", [](G& g, const N& n) { g.activation(n, "exponential"); }, act, false},
         // alpha 0.2 is the activation leaky_relu (fused or an Activation); any other a LeakyReLU layer
         {"LeakyRelu", [](G& g, const N& n) { g.activation(n, "leaky_relu"); }, {"LeakyReLU", "Activation"}, false},
-        {"Clip", [](G& g, const N& n) { g.clip(n); }, act, false}, // [0, 6] relu6, [0, inf) relu
+        {"Clip", [](G& g, const N& n) { g.clip(n); }, {"Activation", "ReLU"}, false}, // [0, 6] relu6, [0, inf) relu, [0, m] ReLU(max_value=m)
     };
     return table;
 }

@@ -96,7 +96,7 @@ int OnnxLowering::lowerLayer(const Layer& l, const std::vector<int>& in, const S
     const auto row = table.find(l.type());
     if (row == table.end()) throw onnxLayerError(site.base, l.type(), "no ONNX form is known for this layer type");
     if (!row->second.rule) throw onnxLayerError(site.base, l.type(), row->second.notExportable);
-    return (this->*row->second.rule)(l, in, outShape, site);
+    return row->second.rule(*this, l, in, outShape, site);
 }
 
 // An Input layer is a graph input, declared by lowerModel (or a block's input, bound to the block's

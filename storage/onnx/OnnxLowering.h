@@ -34,10 +34,11 @@ public:
         std::string base, exact;
     };
     // Lowers one layer given its input value ids and output shape; returns its value id.
-    using Rule = int (OnnxLowering::*)(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
-    // A row of the export table: the rule, or (rule null) why the layer type cannot be exported.
+    // A member function (OnnxLayers.cpp) or a lambda written in the row itself.
+    using Rule = std::function<int(OnnxLowering&, const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site)>;
+    // A row of the export table: the rule, or (rule empty) why the layer type cannot be exported.
     struct ExportRow {
-        Rule rule = nullptr;
+        Rule rule;
         std::string notExportable;
     };
     // The export table, keyed by layer type (OnnxExportTable.cpp): one row per layer type.

@@ -118,6 +118,11 @@ const std::map<std::string, TorchLayerRule>& table() {
         {"Dense", {{"Dense"}, &dense, {}}},
         {"Activation", {{"Activation"}, &activation, {}}},
         {"LeakyReLU", {{}, &leakyRelu, {}}}, // nn.LeakyReLU
+        {"ReLU", {{"ReLU"}, [](const Layer& l, TorchModuleBuilder&) { // element-wise: any layout
+                      const auto& r = static_cast<const ReLU&>(l);
+                      return "ReLU(max_value=" + (r.maxValue ? number(*r.maxValue) : std::string("None")) +
+                             ", negative_slope=" + number(r.negativeSlope) + ")";
+                  }, {}}},
         {"Conv2D", {{"padding", "Conv2D"}, &convolution, {}}},
         {"Conv2DTranspose", {{"Conv2DTranspose"}, &convolution, {}}}, // crops instead of padding
         {"MaxPooling2D", {{"padding", "MaxPooling2D"}, &pooling, {}}},

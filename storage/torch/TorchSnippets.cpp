@@ -303,6 +303,24 @@ class Activation(nn.Module):
         return repr(self.activation)
 )py";
 
+const char* kReLU = R"py(
+
+class ReLU(nn.Module):
+    """Strata ReLU (Keras): max(x, 0), negative_slope * x below 0, capped at max_value (None: no cap)."""
+
+    def __init__(self, max_value=None, negative_slope=0.0):
+        super().__init__()
+        self.max_value = max_value
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        y = F.leaky_relu(x, self.negative_slope) if self.negative_slope else F.relu(x)
+        return y if self.max_value is None else torch.clamp(y, max=self.max_value)
+
+    def extra_repr(self):
+        return f"max_value={self.max_value}, negative_slope={self.negative_slope}"
+)py";
+
 const char* kAdd = R"py(
 
 class Add(nn.Module):
@@ -400,6 +418,7 @@ const std::map<std::string, std::string>& table() {
         {"BatchNormalization", kBatchNormalization},
         {"LayerNormalization", kLayerNormalization},
         {"Activation", kActivation},
+        {"ReLU", kReLU},
         {"Add", kAdd},
         {"Multiply", kMultiply},
         {"Concatenate", kConcatenate},

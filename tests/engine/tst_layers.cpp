@@ -38,6 +38,7 @@ nlohmann::json sampleConfig(const std::string& type) {
     if (type == "LayerNormalization") return {{"epsilon", 0.0001}, {"center", false}};
     if (type == "Activation") return {{"activation", "sigmoid"}};
     if (type == "LeakyReLU") return {{"alpha", 0.05}};
+    if (type == "ReLU") return {{"max_value", 6.0}, {"negative_slope", 0.1}};
     if (type == "Concatenate") return {{"axis", 1}};
     if (type == "Block")
         return {{"spec",
@@ -57,7 +58,7 @@ private slots:
         const std::vector<std::string> expected{"Input", "Dense", "Conv2D", "Conv2DTranspose", "MaxPooling2D", "AveragePooling2D",
                                                 "GlobalAveragePooling2D", "Flatten", "Reshape", "ZeroPadding2D", "Dropout",
                                                 "BatchNormalization", "LayerNormalization", "Activation", "LeakyReLU",
-                                                "Add", "Multiply", "Concatenate", "Block"};
+                                                "ReLU", "Add", "Multiply", "Concatenate", "Block"};
         for (const auto& t : expected) {
             const LayerTypeInfo* info = LayerRegistry::instance().find(t);
             QVERIFY2(info, t.c_str());

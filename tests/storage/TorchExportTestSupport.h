@@ -198,6 +198,18 @@ inline constexpr const char* kNestedBlocks = R"({"format": "strata.model/1", "na
 // (on a 5x4 image): "valid" with kernel above the stride (no crop), "same" with an odd implicit
 // padding (1: none at the top, one at the bottom), kernel below the stride (output_padding), the
 // two mixed per axis, dilation with stride 1 (odd "same" padding on the height), no bias.
+// ReLU layers (plain, capped, leaky and capped) on features and on an NHWC image.
+inline constexpr const char* kRelu = R"({"format": "strata.model/1", "name": "relus", "inputs": ["x", "img"], "outputs": ["out", "img_out"], "layers": [
+  {"name": "x", "type": "Input", "config": {"shape": [6]}},
+  {"name": "img", "type": "Input", "config": {"shape": [5, 5, 2]}},
+  {"name": "d", "type": "Dense", "config": {"units": 5}, "inbound": ["x"]},
+  {"name": "plain", "type": "ReLU", "inbound": ["d"]},
+  {"name": "d2", "type": "Dense", "config": {"units": 4}, "inbound": ["plain"]},
+  {"name": "out", "type": "ReLU", "config": {"max_value": 0.75, "negative_slope": 0.3}, "inbound": ["d2"]},
+  {"name": "c", "type": "Conv2D", "config": {"filters": 3, "kernel_size": 3, "padding": "same"}, "inbound": ["img"]},
+  {"name": "capped", "type": "ReLU", "config": {"max_value": 0.5}, "inbound": ["c"]},
+  {"name": "img_out", "type": "GlobalAveragePooling2D", "inbound": ["capped"]}]})";
+
 inline constexpr const char* kConvTranspose = R"({"format": "strata.model/1", "name": "conv_transpose", "inputs": ["image"],
   "outputs": ["up_valid", "up_same_odd", "up_small_kernel", "up_small_same", "up_mixed", "dilated_same", "dilated_valid", "chained"], "layers": [
   {"name": "image", "type": "Input", "config": {"shape": [5, 4, 3]}},

@@ -174,6 +174,20 @@ class Clamped(nn.Module):
         return torch.clamp(self.fc(x), -1.0, 1.0)
 
 
+class CappedRelu(nn.Module):
+    """torch.clamp(0, m) on an NCHW image and F.hardtanh(0, m) after a Linear: Keras' ReLU(max_value=m)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.fc1 = nn.Linear(4 * 6 * 6, 6)
+        self.fc2 = nn.Linear(6, 3)
+
+    def forward(self, x):  # 3x6x6 -> 4x6x6
+        h = torch.flatten(torch.clamp(self.conv(x), 0.0, 0.25), 1)
+        return self.fc2(nn.functional.hardtanh(self.fc1(h), 0.0, 1.5))
+
+
 class Deconv(nn.Module):
     """nn.ConvTranspose2d in the geometries of Keras' Conv2DTranspose, activations fused into them."""
 
@@ -270,6 +284,8 @@ def main():
     export(Relu6Net(), 4 * torch.randn(2, 3, 6, 6), "torch_relu6", out_dir)
     export(Relu6Net(), 4 * torch.randn(2, 3, 6, 6), "torch_relu6_opset9", out_dir, 9)  # Clip bounds as attributes
     export(Clamped(), torch.randn(2, 4), "torch_clamped", out_dir)
+    export(CappedRelu(), torch.randn(2, 3, 6, 6), "torch_relu_capped", out_dir)
+    export(CappedRelu(), torch.randn(2, 3, 6, 6), "torch_relu_capped_opset9", out_dir, 9)  # Clip bounds as attributes
     export(TorchPadded(), torch.randn(2, 3, 10, 8), "torch_padded", out_dir)
     export(Deconv(), torch.randn(2, 3, 3, 2), "torch_deconv", out_dir)
     export(Deconv(), torch.randn(2, 3, 3, 2), "torch_deconv_opset11", out_dir, 11)

@@ -135,6 +135,7 @@ private slots:
     void examplesRunAsInTheEngine();
     void everyActivationInBothLayouts();
     void leakyReluLayersKeepTheirAlpha();
+    void reluLayersAreReluLeakyReluAndClip();
     void convolutionsAndPools();
     void transposedConvolutions();
     void unknownSpatialSizes();
@@ -224,6 +225,35 @@ void TestOnnxExport::leakyReluLayersKeepTheirAlpha() {
     std::sort(alphas.begin(), alphas.end()); // in the lowering's topological order, which is not the spec's
     QCOMPARE(alphas, (std::vector<float>{-0.5f, 0.01f, 0.05f, 0.3f}));
     QCOMPARE(transposes, 2);
+}
+
+// ReLU layers: Relu (or LeakyRelu for a slope) and a Clip to max_value with its min omitted, after
+// a Dense (NHWC), between a Conv2D and a pool (staying NCHW) and on rank 3.
+void TestOnnxExport::reluLayersAreReluLeakyReluAndClip() {
+    std::vector<Case> cases;
+    cases.push_back(specCase("relu", R"({"format": "strata.model/1", "name": "relu", "inputs": ["x", "img", "seq"],
+      "outputs": ["r_dense", "r_img", "r_seq"], "layers": [
+      {"name": "x", "type": "Input", "config": {"shape": [6]}},
+      {"name": "img", "type": "Input", "config": {"shape": [6, 6, 2]}},
+      {"name": "seq", "type": "Input", "config": {"shape": [3, 4]}},
+      {"name": "d", "type": "Dense", "config": {"units": 5}, "inbound": ["x"]},
+      {"name": "r_dense", "type": "ReLU", "inbound": ["d"]},
+      {"name": "c", "type": "Conv2D", "config": {"filters": 3, "kernel_size": [3, 3], "padding": "same"}, "inbound": ["img"]},
+      {"name": "r_conv", "type": "ReLU", "config": {"max_value": 0.5}, "inbound": ["c"]},
+      {"name": "r_img", "type": "MaxPooling2D", "inbound": ["r_conv"]},
+      {"name": "r_seq", "type": "ReLU", "config": {"max_value": 1.25, "negative_slope": 0.2}, "inbound": ["seq"]}]})", 26));
+    verify(cases); // the checker accepts it and onnxruntime computes what the engine does
+    const OnnxModel m = readOnnxFile(cases[0].file);
+    std::map<std::string, int> ops;
+    for (const OnnxNode& n : m.graph.nodes) {
+        ++ops[n.opType];
+        if (n.opType == "Clip") QCOMPARE(n.inputs.size() > 1 ? n.inputs[1] : std::string("?"), std::string()); // no min
+        if (n.opType == "LeakyRelu") QCOMPARE(n.floatAttr("alpha", 0.0f), 0.2f);
+    }
+    QCOMPARE(ops["Relu"], 2);
+    QCOMPARE(ops["LeakyRelu"], 1);
+    QCOMPARE(ops["Clip"], 2);
+    QCOMPARE(ops["Transpose"], 2); // into NCHW for the Conv and back after the pool
 }
 
 void TestOnnxExport::convolutionsAndPools() {

@@ -249,6 +249,7 @@ private slots:
         QTest::newRow("nested_blocks") << QString(kNestedBlocks);
         QTest::newRow("odd_names") << QString(kOddNames);
         QTest::newRow("conv_transpose") << QString(kConvTranspose);
+        QTest::newRow("relus") << QString(kRelu);
     }
     void everyLayerTypeMatchesTheEngine() {
         QFETCH(QString, spec);
@@ -260,7 +261,7 @@ private slots:
     void everyLayerTypeIsCovered() {
         // The specs above, blocks included, use every type the registry knows.
         std::set<std::string> seen;
-        for (const char* s : {kConvSameStrides, kConvValidDilated, kNormsReshape, kMerges, kNestedBlocks, kConvTranspose}) {
+        for (const char* s : {kConvSameStrides, kConvValidDilated, kNormsReshape, kMerges, kNestedBlocks, kConvTranspose, kRelu}) {
             auto m = Model::fromSpec(testutil::specFromJson(s));
             m->build(0);
             for (Module* sub : m->submodules())

@@ -26,6 +26,7 @@ inline const std::map<std::string, LayerExample>& layerExamples() {
         {"Dense", {{{"units", 3}, {"activation", "softmax"}}, {{4}}}},
         {"Activation", {{{"activation", "tanh"}}, {{4}}}},
         {"LeakyReLU", {{{"alpha", 0.1}}, {{4}}}},
+        {"ReLU", {{{"max_value", 0.5}, {"negative_slope", 0.1}}, {{4}}}},
         {"Conv2D", {{{"filters", 2}, {"kernel_size", 3}, {"padding", "same"}, {"activation", "relu"}}, {{5, 5, 2}}}},
         {"Conv2DTranspose", {{{"filters", 2}, {"kernel_size", 3}, {"strides", 2}}, {{3, 3, 2}}}},
         {"MaxPooling2D", {{{"pool_size", 2}}, {{4, 4, 2}}}},
