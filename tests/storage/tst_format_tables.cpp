@@ -2,7 +2,13 @@
 // export table, the ONNX import table (an op that produces it, or the reason none does) and the
 // PyTorch table, each either supported or with a reason; the import table's rows name registered
 // types only; an unknown ONNX operator is refused with the list of the ops the table handles.
+// A supported export row also works: each type's example (tests/support/LayerExamples.h) is
+// written as ONNX and as PyTorch code, and a model Strata exported imports back through its spec.
 #include "engine/LayerRegistry.h"
+#include "engine/Model.h"
+#include "storage/onnx/OnnxExport.h"
+#include "storage/torch/TorchCode.h"
+#include "tests/support/LayerExamples.h"
 #include "storage/StorageError.h"
 #include "storage/onnx/OnnxGraph.h"
 #include "storage/onnx/OnnxGraphImport.h"
@@ -48,6 +54,30 @@ private slots:
                 if (const std::string p = rowProblem(row); !p.empty()) missing += "\n  " + t.type + " in the " + table + " table: " + p;
         }
         QVERIFY2(missing.empty(), ("layer types without a proper row:" + missing).c_str());
+    }
+
+    void supportedExportRowsWriteTheExample_data() {
+        QTest::addColumn<QString>("type");
+        for (const LayerTypeInfo& t : LayerRegistry::instance().types())
+            if (t.type != "Input") QTest::newRow(t.type.c_str()) << QString::fromStdString(t.type); // Input: in every example
+    }
+    void supportedExportRowsWriteTheExample() {
+        QFETCH(QString, type);
+        const std::string t = type.toStdString();
+        QVERIFY2(test::layerExamples().count(t), "no row in tests/support/LayerExamples.h");
+        auto model = Model::fromSpec(test::layerExampleSpec(t));
+        model->build(2);
+        if (const auto onnx = onnxExportSupport(t); onnx && onnx->supported) {
+            const std::string bytes = onnxModelBytes(*model);
+            QVERIFY(!bytes.empty());
+            const ImportedModel back = importOnnxModel(parseOnnxModel(bytes, "example.onnx"), "example.onnx");
+            QVERIFY(back.fromEmbeddedSpec);
+            QCOMPARE(back.spec.layers.back().type, t);
+        }
+        if (const auto torch = torchExportSupport(t); torch && torch->supported) {
+            const TorchCode code = generateTorchCode(*model, "example");
+            QVERIFY2(code.source.find(defaultLayerName(t)) != std::string::npos, "the layer is not in model.py");
+        }
     }
 
     void typesOutsideTheRegistryHaveNoRow() {
