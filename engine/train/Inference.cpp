@@ -1,6 +1,7 @@
 #include "engine/train/Inference.h"
 
 #include "engine/Error.h"
+#include "engine/layers/CoreLayers.h"
 
 #include <algorithm>
 #include <deque>
@@ -38,18 +39,17 @@ std::vector<Tensor> Inference::run(const std::vector<Tensor>& inputs, int64_t ba
     if (batch < 1) throw StrataError("batch size must be at least 1, got " + std::to_string(batch));
     const int64_t n = inputs.at(0).shape()[0];
     for (std::size_t i = 0; i < inputs.size(); ++i) {
-        if (inputs[i].dtype() != DType::F32)
-            throw StrataError("input '" + model_.layers()[std::size_t(in[i])]->name() + "' must be float32");
+        const auto* layer = static_cast<const layers::InputLayer*>(model_.layers()[std::size_t(in[i])]);
+        if (inputs[i].dtype() != layer->dtype())
+            throw StrataError("input '" + layer->name() + "' must be " + std::string(dtypeName(layer->dtype())) + ", got " +
+                              std::string(dtypeName(inputs[i].dtype())));
         if (inputs[i].shape()[0] != n)
             throw StrataError("input '" + model_.layers()[std::size_t(in[i])]->name() + "' has " +
                               std::to_string(inputs[i].shape()[0]) + " samples, the first input " + std::to_string(n));
     }
+    // Allocated from the first traced graph: its output shapes are concrete where the model's
+    // (an image of unknown size) are not.
     std::vector<Tensor> outputs;
-    for (int o : model_.outputIndices()) {
-        std::vector<int64_t> dims = model_.outputShape(o).dims();
-        dims[0] = n;
-        outputs.emplace_back(Shape(dims));
-    }
     // Pipelined: a backend copies each batch's input when it is enqueued, so the views need no ring.
     struct Batch { int64_t start = 0, rows = 0; };
     std::deque<Batch> inFlight;
@@ -68,11 +68,18 @@ std::vector<Tensor> Inference::run(const std::vector<Tensor>& inputs, int64_t ba
             if (int(inFlight.size()) >= backend_.maxInFlight()) finishBatch();
             const int64_t rows = std::min(batch, n - start);
             Plan& p = plan(inputs, rows);
+            if (outputs.empty())
+                for (ir::ValueId v : p.traced->outputs) {
+                    std::vector<int64_t> dims = p.traced->graph.shape(v).dims();
+                    dims[0] = n;
+                    outputs.emplace_back(Shape(dims));
+                }
             std::vector<ir::Feed> feeds;
             for (std::size_t i = 0; i < inputs.size(); ++i) {
-                const int64_t rowElems = inputs[i].shape().numElementsFrom(1);
-                feeds.push_back({p.traced->inputNames[i], ir::TensorView(inputs[i].f32() + start * rowElems,
-                                                                         inputs[i].shape().withoutFirst().prepended(rows), DType::F32)});
+                const std::size_t rowBytes = std::size_t(inputs[i].shape().numElementsFrom(1)) * dtypeSize(inputs[i].dtype());
+                feeds.push_back({p.traced->inputNames[i],
+                                 ir::TensorView(inputs[i].bytes() + std::size_t(start) * rowBytes,
+                                                inputs[i].shape().withoutFirst().prepended(rows), inputs[i].dtype())});
             }
             backend_.enqueue(*p.prepared, feeds, p.traced->outputs);
             inFlight.push_back({start, rows});
@@ -88,6 +95,13 @@ std::vector<Tensor> Inference::run(const std::vector<Tensor>& inputs, int64_t ba
         }
         throw;
     }
+    if (n == 0) // nothing ran: empty outputs of the model's sample shapes (an unknown dimension as 0)
+        for (int o : model_.outputIndices()) {
+            std::vector<int64_t> dims = model_.outputShape(o).dims();
+            for (int64_t& d : dims) d = d == kUnknownDim ? 0 : d;
+            dims[0] = 0;
+            outputs.emplace_back(Shape(dims));
+        }
     return outputs;
 }
 

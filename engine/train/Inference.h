@@ -26,7 +26,7 @@ public:
     Inference(const Model& model, ir::Backend& backend, TraceCache* traces = nullptr);
     ~Inference();
 
-    // Every output of the model for `inputs` (one per model input, float32, equal sample counts
+    // Every output of the model for `inputs` (one per model input, of its Input layer's dtype, equal sample counts
     // in the first dimension), `batch` samples per run. Throws StrataError naming the input when
     // the inputs do not fit, or the backend's error.
     std::vector<Tensor> run(const std::vector<Tensor>& inputs, int64_t batch);

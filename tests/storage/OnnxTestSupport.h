@@ -6,6 +6,7 @@
 
 #include "app/cli/Cli.h"
 #include "engine/Activations.h"
+#include "engine/train/Inference.h"
 #include "engine/train/Tracer.h"
 
 #include <QProcess>
@@ -100,16 +101,10 @@ inline std::vector<Tensor> randomInputs(const Model& m, int64_t batch, uint32_t 
 }
 
 // The engine's own inference (CPU backend, inference-mode trace).
+// The engine's outputs for `inputs` (all rows in one batch), through its one predict path.
 inline std::vector<Tensor> engineOutputs(const Model& m, const std::vector<Tensor>& inputs) {
     cpu::CpuBackend be;
-    for (const Variable* v : m.variables()) be.setVariable(v->path(), v->value());
-    train::Signature sig;
-    for (const Tensor& x : inputs) sig.inputs.push_back(x.shape());
-    const train::TracedModel t = train::traceModel(m, sig, 0);
-    auto plan = be.prepare(t.graph, t.outputs);
-    std::vector<ir::Feed> feeds;
-    for (std::size_t k = 0; k < inputs.size(); ++k) feeds.push_back({t.inputNames[k], ir::TensorView(inputs[k])});
-    return be.run(*plan, feeds);
+    return train::runModel(m, be, inputs, inputs.at(0).shape()[0]);
 }
 
 inline json tensorJson(const Tensor& t) {
