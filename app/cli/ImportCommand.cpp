@@ -60,7 +60,7 @@ int importCommand(const std::vector<std::string>& args, std::ostream& out, std::
         const fs::path outDir = a.value("--out");
         if (!outDir.empty() && fs::exists(outDir)) throw storage::StorageError(outDir.string() + " already exists; give a new folder to --out");
         const storage::ImportedModel imported = storage::importOnnxFile(source, options);
-        const auto model = imported.instantiate();
+        const std::shared_ptr<const Model> model = imported.model; // built and checked by the import
         if (a.hasValue("--project")) checkProjectHasRoom(a.value("--project"), imported.spec.name); // before writing anything
         for (const auto& note : imported.notes) out << "note: " << note << "\n";
         if (!outDir.empty()) {

@@ -15,10 +15,12 @@ namespace {
 std::string shapeText(const std::vector<int64_t>& dims) { return nlohmann::json(dims).dump(); }
 
 // A file Strata exported: its own spec, each variable from the initializer named by its path.
-ImportedModel importEmbedded(const OnnxModel& onnx, const std::string& specJson, const std::string& source) {
+// The model is built once, here, and holds the values (every variable matched by path and shape).
+ImportedModel importEmbedded(const OnnxModel& onnx, const std::string& specJson, const std::string& source, const std::string& name) {
     ImportedModel out;
     out.fromEmbeddedSpec = true;
     out.spec = ModelSpec::parse(specJson, source + " (metadata strata.model)");
+    if (!name.empty()) out.spec.name = name;
     std::unique_ptr<Model> model;
     try {
         model = Model::fromSpec(out.spec);
@@ -28,7 +30,7 @@ ImportedModel importEmbedded(const OnnxModel& onnx, const std::string& specJson,
     }
     std::map<std::string, const OnnxTensor*> inits;
     for (const OnnxTensor& t : onnx.graph.initializers) inits[t.name] = &t;
-    for (const Variable* v : model->variables()) {
+    for (Variable* v : model->variables()) {
         const auto it = inits.find(v->path());
         if (it == inits.end()) throw StorageError(source + ": the graph has no initializer '" + v->path() + "' for the embedded spec's variable");
         const OnnxTensor& t = *it->second;
@@ -40,8 +42,10 @@ ImportedModel importEmbedded(const OnnxModel& onnx, const std::string& specJson,
         else value = importedTensor(t.dims, t.floats);
         if (value.shape().dims() != want)
             throw StorageError(source + ": initializer '" + t.name + "' has shape " + shapeText(t.dims) + ", the variable needs " + shapeText(want));
+        v->assign(value);
         out.variables[v->checkpointKey()] = std::move(value);
     }
+    out.model = std::move(model);
     out.notes.push_back("the model was exported by Strata: its embedded spec was used");
     return out;
 }
@@ -73,7 +77,7 @@ ImportedModel importOnnxModel(const OnnxModel& onnx, const std::string& source, 
     const std::string* embedded = options.useEmbeddedSpec ? onnx.metadataValue("strata.model") : nullptr;
     if (embedded) {
         try {
-            out = importEmbedded(onnx, *embedded, source);
+            out = importEmbedded(onnx, *embedded, source, options.modelName);
         } catch (const StrataError& e) {
             throw StorageError(std::string(e.what()) + " (the embedded Strata spec does not fit the graph; translating the graph "
                                                        "instead: strata-cli import --ignore-embedded-spec)");
@@ -83,11 +87,12 @@ ImportedModel importOnnxModel(const OnnxModel& onnx, const std::string& source, 
         if (name.empty()) name = onnx.graph.name.empty() ? std::string("imported") : onnx.graph.name;
         out = OnnxGraphImport(onnx, source).run(name);
     }
-    if (!options.modelName.empty()) out.spec.name = options.modelName;
-    try {
-        out.instantiate(); // the spec is valid and every variable fits
-    } catch (const StrataError& e) {
-        throw StorageError(source + ": the imported model is not valid: " + e.what());
+    if (!out.model) { // the graph's translation: the spec is valid and every variable fits
+        try {
+            out.model = out.instantiate();
+        } catch (const StrataError& e) {
+            throw StorageError(source + ": the imported model is not valid: " + e.what());
+        }
     }
     return out;
 }
@@ -97,7 +102,7 @@ ImportedModel importOnnxFile(const std::filesystem::path& file, const OnnxImport
 }
 
 void writeImportedSavedModel(const ImportedModel& m, const std::filesystem::path& dir, const std::string& source) {
-    const auto model = m.instantiate();
+    const std::shared_ptr<const Model> model = m.model ? m.model : std::shared_ptr<const Model>(m.instantiate());
     writeSavedModel(*model, dir, {{"imported_from", source}, {"import_notes", m.notes}});
 }
 

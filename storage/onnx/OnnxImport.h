@@ -39,6 +39,10 @@ struct ImportedModel {
     std::map<std::string, Tensor> variables; // checkpoint key -> value
     bool fromEmbeddedSpec = false;            // the spec came from Strata's own metadata
     std::vector<std::string> notes;           // what a person should know (layout changes, ...)
+    // Set by importOnnxModel: the model built once from the spec, holding the imported values (the
+    // check that every variable fits). A caller that only reads it (writes a saved model, records a
+    // checkpoint, counts parameters) uses this one; instantiate() makes a fresh one to change.
+    std::shared_ptr<const Model> model;
 
     // A built model holding the imported values. Throws StorageError when a variable is missing
     // or has another shape (naming the key).
@@ -49,6 +53,7 @@ ImportedModel importOnnxModel(const OnnxModel& onnx, const std::string& source, 
 ImportedModel importOnnxFile(const std::filesystem::path& file, const OnnxImportOptions& options = {});
 
 // writeSavedModel of instantiate(), with {"imported_from": source} in the metadata.
+// Writes m.model (instantiated when unset) as a saved-model folder.
 void writeImportedSavedModel(const ImportedModel& m, const std::filesystem::path& dir, const std::string& source);
 
 } // namespace strata::storage
