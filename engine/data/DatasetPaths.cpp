@@ -18,9 +18,9 @@ std::vector<fs::path> datasetSearchPath() {
     if (!ec)
         folders.push_back(
             (executable.parent_path() / ".." / "share" / "strata" / "datasets").lexically_normal());
-    // This file is engine/data/DatasetPaths.cpp in the source tree: resources/ is two folders up.
-    folders.push_back((fs::path(__FILE__).parent_path() / ".." / ".." / "resources" / "datasets")
-                          .lexically_normal());
+    // The source tree's resources/ (set by CMake: __FILE__ is relative under a compiler cache
+    // that rewrites paths, such as ccache with base_dir, and would then point nowhere).
+    folders.push_back(fs::path(STRATA_SOURCE_RESOURCES) / "datasets");
     return folders;
 }
 
