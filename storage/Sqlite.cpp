@@ -76,7 +76,8 @@ Statement& Statement::bindReal(int i, double v) {
     return *this;
 }
 Statement& Statement::bindText(int i, std::string_view v) {
-    if (int rc = sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8); rc != SQLITE_OK)
+    // SQLITE_TRANSIENT: SQLite copies the text now, so a temporary (bindText(1, utcNow())) is safe.
+    if (int rc = sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8); rc != SQLITE_OK)
         db_.fail(rc, what_);
     return *this;
 }

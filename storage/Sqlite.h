@@ -59,7 +59,8 @@ public:
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
 
-    // Parameters are 1-based. Text and blobs must outlive step() (bound without copying).
+    // Parameters are 1-based. Text is copied when bound; a blob is read in place (tensors are large),
+    // so its buffer must outlive step().
     Statement& bindInt(int i, int64_t v);
     Statement& bindReal(int i, double v);
     Statement& bindText(int i, std::string_view v);
