@@ -1,5 +1,7 @@
 #include "engine/ModelSpec.h"
 
+#include "engine/JsonDepth.h"
+
 #include "engine/Error.h"
 #include "engine/LayerRegistry.h"
 
@@ -91,6 +93,7 @@ ModelSpec ModelSpec::fromJson(const nlohmann::json& j) {
 }
 
 ModelSpec ModelSpec::parse(const std::string& text, const std::string& source) {
+    if (const std::string deep = jsonDepthProblem(text); !deep.empty()) throw SpecFormatError(source + ": " + deep);
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(text);

@@ -1,5 +1,7 @@
 #include "storage/CheckpointStore.h"
 
+#include "engine/JsonDepth.h"
+
 #include "storage/Crc32c.h"
 #include "storage/Schema.h"
 
@@ -33,7 +35,10 @@ CheckpointInfo readInfo(const Database& db, const Statement& s) {
     c.epochsDone = int(s.columnInt(6));
     c.batchesDone = s.columnInt(7);
     try {
-        c.metrics = nlohmann::json::parse(s.columnText(8));
+        const std::string metrics = s.columnText(8);
+        if (const std::string deep = jsonDepthProblem(metrics); !deep.empty())
+            throw StorageError(db.fileName() + " is corrupted: the metrics of checkpoint " + std::to_string(c.id) + " are " + deep);
+        c.metrics = nlohmann::json::parse(metrics);
     } catch (const nlohmann::json::exception&) {
         throw StorageError(db.fileName() + " is corrupted: the metrics of checkpoint " + std::to_string(c.id) + " are not JSON");
     }
@@ -202,7 +207,9 @@ std::vector<std::pair<int64_t, VariableEntry>> readEntries(const Project& projec
         const std::string context = where(project, checkpointId) + ": variable '" + e.key + "'";
         try {
             e.dtype = parseDType(s.columnText(2));
-            e.shape = Shape::fromJson(nlohmann::json::parse(s.columnText(3)));
+            const std::string shape = s.columnText(3);
+            if (const std::string deep = jsonDepthProblem(shape); !deep.empty()) throw StorageError(deep);
+            e.shape = Shape::fromJson(nlohmann::json::parse(shape));
         } catch (const std::exception& ex) {
             throw StorageError(context + " has an unreadable dtype or shape (" + ex.what() + ")");
         }

@@ -1,5 +1,7 @@
 #include "storage/Project.h"
 
+#include "engine/JsonDepth.h"
+
 #include "storage/Schema.h"
 #include "storage/Sha256.h"
 
@@ -37,6 +39,8 @@ std::string hex32(int64_t v) {
 }
 
 nlohmann::json parseJsonColumn(const Database& db, const std::string& text, const std::string& what) {
+    if (const std::string deep = jsonDepthProblem(text); !deep.empty())
+        throw StorageError(db.fileName() + " is corrupted: " + what + " is " + deep);
     try {
         return text.empty() ? nlohmann::json::object() : nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& e) {

@@ -1,5 +1,7 @@
 #include "storage/SavedModel.h"
 
+#include "engine/JsonDepth.h"
+
 #include "storage/AtomicFolder.h"
 #include "storage/Crc32c.h"
 #include "storage/Project.h"
@@ -41,6 +43,7 @@ std::string readSmallFile(const fs::path& file, const std::string& folder) {
 
 nlohmann::json parseJsonFile(const fs::path& file, const std::string& folder) {
     const std::string text = readSmallFile(file, folder);
+    if (const std::string deep = jsonDepthProblem(text); !deep.empty()) throw StorageError(file.string() + ": " + deep);
     try {
         return nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& e) {
@@ -158,6 +161,7 @@ SavedModel SavedModel::load(const fs::path& dirIn) {
 
     const fs::path indexFile = dirIn / "variables" / "variables.index";
     const std::string indexText = readSmallFile(indexFile, folder);
+    if (const std::string deep = jsonDepthProblem(indexText); !deep.empty()) throw StorageError(indexFile.string() + ": " + deep);
     nlohmann::json index;
     try {
         index = nlohmann::json::parse(indexText);

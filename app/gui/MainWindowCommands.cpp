@@ -1,5 +1,6 @@
 // MainWindow: what its File, Edit and Model commands do, recent files, autosave and recovery.
 #include "app/gui/MainWindow.h"
+#include "engine/JsonDepth.h"
 
 #include "app/gui/canvas/GraphScene.h"
 #include "app/gui/canvas/GraphView.h"
@@ -214,6 +215,8 @@ void MainWindow::paste() {
     const QMimeData* mime = QApplication::clipboard()->mimeData();
     if (!mime) return;
     QByteArray bytes = mime->hasFormat(kClipMime) ? mime->data(kClipMime) : mime->text().toUtf8();
+    if (const std::string deep = jsonDepthProblem(std::string_view(bytes.constData(), std::size_t(bytes.size()))); !deep.empty())
+        return statusBar()->showMessage(tr("Paste refused: the clipboard holds %1").arg(QString::fromStdString(deep)), 5000);
     auto clip = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
     std::vector<std::string> created;
     QString why = doc_->editor()->paste(clip, std::nullopt, &created);

@@ -1,4 +1,5 @@
 #include "app/gui/panels/InspectorPanel.h"
+#include "engine/JsonDepth.h"
 
 #include "app/gui/canvas/CanvasStyle.h"
 #include "app/gui/model/GraphEditor.h"
@@ -160,8 +161,9 @@ QWidget* InspectorPanel::makeEditor(const std::string& key, const nlohmann::json
         if (text.empty()) v = nullptr;
         else if (def.is_string() && text.front() != '"') v = text;
         else {
-            auto parsed = nlohmann::json::parse(text, nullptr, false);
-            if (wantsList && (parsed.is_discarded() || !parsed.is_array()))
+            const bool tooDeep = !jsonDepthProblem(text).empty();
+            auto parsed = tooDeep ? nlohmann::json(nlohmann::json::value_t::discarded) : nlohmann::json::parse(text, nullptr, false);
+            if (!tooDeep && wantsList && (parsed.is_discarded() || !parsed.is_array()))
                 parsed = nlohmann::json::parse("[" + text + "]", nullptr, false);
             if (parsed.is_discarded()) {
                 refusal_->setText(tr("Refused: %1: not a valid value: %2").arg(q(key), e->text()));

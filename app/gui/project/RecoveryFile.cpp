@@ -1,4 +1,5 @@
 #include "app/gui/project/RecoveryFile.h"
+#include "engine/JsonDepth.h"
 
 #include "engine/Error.h"
 
@@ -35,6 +36,7 @@ std::optional<Recovery> RecoveryFile::read() const {
     QFile f(path_);
     if (!f.open(QIODevice::ReadOnly)) return std::nullopt;
     QByteArray bytes = f.readAll();
+    if (!jsonDepthProblem(std::string_view(bytes.constData(), std::size_t(bytes.size()))).empty()) return std::nullopt;
     auto j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
     if (j.is_discarded() || !j.is_object() || j.value("format", "") != "strata.recovery/1") return std::nullopt;
     try {
