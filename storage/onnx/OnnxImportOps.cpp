@@ -36,6 +36,27 @@ int64_t product(const std::vector<int64_t>& v, std::size_t from = 0) {
     return n;
 }
 
+// The largest kernel, stride, dilation or pad a window op may have: far beyond any real model, and
+// small enough that no product of them overflows.
+constexpr int64_t kMaxWindowAttr = 1 << 16;
+
+// Every window attribute of node n checked before any arithmetic uses it (a stride of 0 divided by
+// zero; huge values overflowed): kernel, strides and dilations in [1, 65536] and two each, pads
+// (when given) four in [0, 65536].
+void requireWindowAttrs(const std::vector<int64_t>& k, const std::vector<int64_t>& s, const std::vector<int64_t>& d,
+                        const std::vector<int64_t>* pads, const std::function<void(const std::string&)>& fail) {
+    auto check = [&](const char* name, const std::vector<int64_t>& v, std::size_t count, int64_t lo) {
+        if (v.size() != count) fail(std::string(name) + " " + list(v) + " must have " + std::to_string(count) + " values");
+        for (int64_t x : v)
+            if (x < lo || x > kMaxWindowAttr)
+                fail(std::string(name) + " " + list(v) + " out of range (" + std::to_string(lo) + " to " + std::to_string(kMaxWindowAttr) + ")");
+    };
+    check("kernel_shape", k, 2, 1);
+    check("strides", s, 2, 1);
+    check("dilations", d, 2, 1);
+    if (pads) check("pads", *pads, 4, 0);
+}
+
 // Strata's (Keras') output size and paddings of one window axis: "valid", or "same" with the odd
 // pixel at the end (engine/ir/ConvGeometry.h).
 struct WindowAxis {
@@ -144,6 +165,9 @@ void OnnxGraphImport::conv(const OnnxNode& given) {
     Value x = input(n, 0);
     std::vector<int64_t> k;
     const OnnxTensor& w = convWeight(n, x, 1, k);
+    const OnnxAttribute* givenPads = n.attr("pads");
+    requireWindowAttrs(k, n.intsAttr("strides", {1, 1}), n.intsAttr("dilations", {1, 1}), givenPads ? &givenPads->ints : nullptr,
+                       [&](const std::string& why) { fail(n, why); });
     // Explicit pads that are not Keras' "same" for this input (PyTorch's k3/s2/padding 1, ResNet's
     // k7/s2/padding 3): a ZeroPadding2D layer, then a "valid" convolution, which is what they mean.
     if (const OnnxAttribute* padsAttr = n.attr("pads");
@@ -187,6 +211,9 @@ void OnnxGraphImport::pool(const OnnxNode& n) {
     const bool isMax = n.opType == "MaxPool";
     const auto k = n.intsAttr("kernel_shape"), strides = n.intsAttr("strides", {1, 1});
     if (k.size() != 2 || strides.size() != 2) fail(n, "only 2-D pooling is supported (kernel_shape " + list(k) + ")");
+    const OnnxAttribute* givenPads = n.attr("pads");
+    requireWindowAttrs(k, strides, n.intsAttr("dilations", {1, 1}), givenPads ? &givenPads->ints : nullptr,
+                       [&](const std::string& why) { fail(n, why); });
     if (n.intsAttr("dilations", {1, 1}) != std::vector<int64_t>{1, 1}) fail(n, "dilations other than 1 are not supported");
     if (n.intAttr("storage_order", 0) != 0) fail(n, "storage_order=1 is not supported");
     const WindowGeometry g = windowGeometry(n, x.shape, k, strides, {1, 1}, [&](const std::string& why) { fail(n, why); });

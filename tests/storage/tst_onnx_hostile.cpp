@@ -1,0 +1,69 @@
+// Hostile window attributes in an ONNX file (issue 19): a Conv or MaxPool with strides 0 was a
+// division by zero (SIGFPE), huge dilations or pads overflowed. Each is refused naming the file,
+// the node and the attribute, before any arithmetic uses it.
+#include "storage/StorageError.h"
+#include "storage/onnx/OnnxGraph.h"
+#include "storage/onnx/OnnxImport.h"
+#include "storage/onnx/OnnxProto.h"
+#include "storage/onnx/OnnxReader.h"
+
+#include <QtTest>
+
+using namespace strata;
+using namespace strata::storage;
+
+namespace {
+
+std::string importError(const std::string& op, const std::vector<OnnxAttr>& attrs) {
+    OnnxGraph g("hostile");
+    g.input("x", onnx::kFloat, {{-1, "batch"}, {2, {}}, {8, {}}, {8, {}}});
+    std::vector<std::string> inputs = {"x"};
+    if (op == "Conv") inputs.push_back(g.initializer("w", {3, 2, 3, 3}, std::vector<float>(54, 0.1f)));
+    g.node(op, inputs, "y", attrs);
+    g.output("y", onnx::kFloat, {{-1, "batch"}, {3, {}}, {-1, {}}, {-1, {}}});
+    try {
+        importOnnxModel(parseOnnxModel(g.modelBytes(OnnxModelInfo{}), "hostile.onnx"), "hostile.onnx");
+    } catch (const StrataError& e) {
+        return e.what();
+    }
+    return "(imported)";
+}
+
+} // namespace
+
+class TestOnnxHostile : public QObject {
+    Q_OBJECT
+private slots:
+    void windowAttributesOutOfRangeAreNamed_data() {
+        QTest::addColumn<QString>("op");
+        QTest::addColumn<QString>("attribute");
+        QTest::addColumn<QList<qint64>>("values");
+        QTest::addColumn<QString>("message");
+        const QString k = "kernel_shape";
+        QTest::newRow("conv strides 0") << "Conv" << "strides" << QList<qint64>{0, 1} << "strides [0,1] out of range (1 to 65536)";
+        QTest::newRow("conv dilations 0") << "Conv" << "dilations" << QList<qint64>{1, 0} << "dilations [1,0] out of range (1 to 65536)";
+        QTest::newRow("conv huge dilation") << "Conv" << "dilations" << QList<qint64>{1, qint64(1) << 40}
+                                            << "dilations [1,1099511627776] out of range (1 to 65536)";
+        QTest::newRow("conv negative pads") << "Conv" << "pads" << QList<qint64>{0, -5, 0, 0} << "pads [0,-5,0,0] out of range (0 to 65536)";
+        QTest::newRow("conv huge pads") << "Conv" << "pads" << QList<qint64>{0, 0, qint64(1) << 62, 0}
+                                        << "pads [0,0,4611686018427387904,0] out of range (0 to 65536)";
+        QTest::newRow("conv three strides") << "Conv" << "strides" << QList<qint64>{1, 1, 1} << "strides [1,1,1] must have 2 values";
+        QTest::newRow("maxpool strides 0") << "MaxPool" << "strides" << QList<qint64>{0, 0} << "strides [0,0] out of range (1 to 65536)";
+        QTest::newRow("avgpool kernel 0") << "AveragePool" << k << QList<qint64>{0, 2} << "kernel_shape [0,2] out of range (1 to 65536)";
+    }
+    void windowAttributesOutOfRangeAreNamed() {
+        QFETCH(QString, op);
+        QFETCH(QString, attribute);
+        QFETCH(QList<qint64>, values);
+        QFETCH(QString, message);
+        std::vector<OnnxAttr> attrs;
+        if (op != "Conv" && attribute != "kernel_shape") attrs.push_back(OnnxAttr::integers("kernel_shape", {2, 2}));
+        attrs.push_back(OnnxAttr::integers(attribute.toStdString(), std::vector<int64_t>(values.begin(), values.end())));
+        const std::string e = importError(op.toStdString(), attrs);
+        const std::string want = "hostile.onnx: node 'y' (" + op.toStdString() + "): " + message.toStdString();
+        QVERIFY2(e == want, (e + "\n   expected: " + want).c_str());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestOnnxHostile)
+#include "tst_onnx_hostile.moc"
