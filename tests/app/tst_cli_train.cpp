@@ -2,6 +2,7 @@
 // messages for bad inputs (shape mismatch, unknown dataset, bad options, loss/output mismatch).
 #include "CliTestSupport.h"
 
+#include "tests/support/RequiredTools.h"
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
@@ -38,7 +39,7 @@ private slots:
 
     void fashionMlpReachesReference() {
         if (!QFileInfo::exists("/usr/share/datasets/fashion-mnist"))
-            QSKIP("dataset-fashion-mnist is not installed");
+            STRATA_SKIP_UNLESS_REQUIRED("dataset-fashion-mnist is not installed");
         auto r = run({"train", example("fashion_mlp.json"), "--data", "fashion-mnist", "--epochs", "2", "--batch", "64",
                       "--optimizer", "adam", "--lr", "1e-3", "--seed", "0", "--json"});
         QCOMPARE(r.code, 0);
@@ -48,7 +49,7 @@ private slots:
 
     void cnnTakesImagesReshapedFromIdx() {
         if (!QFileInfo::exists("/usr/share/datasets/fashion-mnist"))
-            QSKIP("dataset-fashion-mnist is not installed");
+            STRATA_SKIP_UNLESS_REQUIRED("dataset-fashion-mnist is not installed");
         auto r = run({"train", example("mnist_cnn.json"), "--data", "fashion-mnist", "--steps", "3", "--batch", "16", "--json"});
         QCOMPARE(r.code, 0);
         QVERIFY(QString::fromStdString(r.err).contains("stopped after 3 steps"));

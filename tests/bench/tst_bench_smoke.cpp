@@ -5,6 +5,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include "tests/support/RequiredTools.h"
 #include <QtTest>
 
 namespace {
@@ -64,7 +65,7 @@ private slots:
         QString why;
         const QJsonObject gemm = bench({"gemm-vulkan", "--n", "64", "--repeat", "2"}, why);
         QVERIFY2(!gemm.isEmpty(), qPrintable(why));
-        if (noVulkan(gemm)) QSKIP(qPrintable(gemm.value("error").toString()));
+        if (noVulkan(gemm)) STRATA_SKIP_UNLESS_REQUIRED(gemm.value("error").toString().toStdString());
         QVERIFY2(!gemm.contains("error"), qPrintable(gemm.value("error").toString()));
         QVERIFY(gemm.value("gflops").toDouble() > 0);
         QVERIFY(gemm.value("max_rel_error").toDouble() < 1e-3);
@@ -83,7 +84,7 @@ private slots:
         QString why;
         const QJsonObject o = bench({"step-profile", "--model", "digits_mlp", "--steps", "2", "--batch", "16", "--top", "5"}, why);
         QVERIFY2(!o.isEmpty(), qPrintable(why));
-        if (noVulkan(o)) QSKIP(qPrintable(o.value("error").toString()));
+        if (noVulkan(o)) STRATA_SKIP_UNLESS_REQUIRED(o.value("error").toString().toStdString());
         if (o.value("error").toString().contains("timestamp")) QSKIP("no timestamp queries on this device");
         QVERIFY2(!o.contains("error"), qPrintable(o.value("error").toString()));
         QCOMPARE(o.value("runs").toInt(), 2);

@@ -1,4 +1,5 @@
 // Device enumeration and choice, and the pipeline cache on disk.
+#include "tests/support/RequiredTools.h"
 #include "VulkanTestSupport.h"
 
 #include "engine/ir/Graph.h"
@@ -59,7 +60,7 @@ private slots:
         std::string why;
         {
             auto be = vktest::makeBackend(why);
-            if (!be) QSKIP(why.c_str());
+            if (!be) STRATA_SKIP_UNLESS_REQUIRED(why);
             strata::ir::Graph g;
             const auto x = g.placeholder("x", {4});
             auto plan = be->prepare(g, {g.relu(x)});

@@ -2,6 +2,7 @@
 // subgroup-shuffle one for CPU drivers; STRATA_GEMM_KERNEL picks one) on every transpose combination and on shapes that
 // cut tiles, vec4 rows and the K step at awkward places, against a double-precision product.
 // Runs with the validation layer; any message fails.
+#include "tests/support/RequiredTools.h"
 #include "VulkanTestSupport.h"
 
 #include "engine/ir/Graph.h"
@@ -73,7 +74,7 @@ private slots:
         QFETCH(int, m);
         QFETCH(int, n);
         QFETCH(int, k);
-        if (!vk_) QSKIP(why_.c_str());
+        if (!vk_) STRATA_SKIP_UNLESS_REQUIRED(why_);
         strata::gpu::VulkanBackend* vk = vk_.get();
         if (kernel == "subgroup" && !vk->device().subgroupShuffle) QSKIP("this device has no subgroup shuffle");
         for (int t = 0; t < 4; ++t) {
@@ -110,7 +111,7 @@ private slots:
     void operandsAtUnalignedOffsets() {
         using namespace strata::gpu;
         QFETCH(QString, kernel);
-        if (!vk_) QSKIP(why_.c_str());
+        if (!vk_) STRATA_SKIP_UNLESS_REQUIRED(why_);
         if (!vk_->device().subgroupShuffle) QSKIP("this device has no subgroup shuffle");
         const int m = 37, n = 44, k = 24;
         const Tensor a = random(Shape{m, k}, 5), b = random(Shape{k, n}, 6);

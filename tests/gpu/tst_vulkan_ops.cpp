@@ -1,6 +1,7 @@
 // Every op of the IR on the Vulkan backend against the CPU backend, forward and backward, built
 // from the CPU op tables (tests/engine/ir/OpCases*.h): a new op row is checked here by
 // construction (ggml test-backend-ops style). Runs on any Vulkan device with validation on.
+#include "tests/support/RequiredTools.h"
 #include "../engine/ir/OpCasesElementwise.h"
 #include "../engine/ir/OpCasesNn.h"
 #include "VulkanTestSupport.h"
@@ -71,7 +72,7 @@ private slots:
 
     void forwardMatchesCpu_data() { rows(false); }
     void forwardMatchesCpu() {
-        if (!vk_) QSKIP(why_.c_str());
+        if (!vk_) STRATA_SKIP_UNLESS_REQUIRED(why_);
         QFETCH(int, index);
         const OpCase& c = allCases()[std::size_t(index)];
         Built b = build(c, uint32_t(index) + 1);
@@ -85,7 +86,7 @@ private slots:
     // loss = sum(y * r) with fixed random r; every input gradient against the CPU's.
     void backwardMatchesCpu_data() { rows(true); }
     void backwardMatchesCpu() {
-        if (!vk_) QSKIP(why_.c_str());
+        if (!vk_) STRATA_SKIP_UNLESS_REQUIRED(why_);
         QFETCH(int, index);
         const OpCase& c = allCases()[std::size_t(index)];
         Built b = build(c, uint32_t(index) + 101);

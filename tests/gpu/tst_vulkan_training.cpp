@@ -1,6 +1,7 @@
 // Whole training steps on the Vulkan backend against the CPU backend: every optimizer (with
 // schedules, dropout and batch-norm moving averages), the step recorded once and replayed, the
 // errors a person can cause, and the trainer end to end on the digits dataset.
+#include "tests/support/RequiredTools.h"
 #include "VulkanTestSupport.h"
 
 #include "engine/Error.h"
@@ -180,7 +181,7 @@ private slots:
     }
     void optimizerStepsMatchCpu() {
         QFETCH(QString, config);
-        if (!fresh()) QSKIP(why_.c_str());
+        if (!fresh()) STRATA_SKIP_UNLESS_REQUIRED(why_);
         const ir::TrainingGraphs tg = mlpStep(optimizer(config.toStdString()));
         cpu::CpuBackend cpu(1);
         const std::vector<float> want = trainSteps(cpu, tg, 6), got = trainSteps(*vk_, tg, 6);
@@ -197,7 +198,7 @@ private slots:
 
     // The step is recorded once: replays reuse it, and barriers stay below one per dispatch.
     void stepIsRecordedOnceAndReplayed() {
-        if (!fresh()) QSKIP(why_.c_str());
+        if (!fresh()) STRATA_SKIP_UNLESS_REQUIRED(why_);
         const ir::TrainingGraphs tg = mlpStep(ir::OptimizerConfig::defaults("adam"));
         trainSteps(*vk_, tg, 1);
         const int dispatches = vk_->lastDispatchCount(), recordings = vk_->recordCount();
@@ -224,7 +225,7 @@ private slots:
         gpu::VulkanOptions plain;
         plain.reorder = false;
         auto inOrder = vktest::makeBackend(why_, plain);
-        if (!inOrder || !fresh()) QSKIP(why_.c_str());
+        if (!inOrder || !fresh()) STRATA_SKIP_UNLESS_REQUIRED(why_);
         const ModelSpec spec = ModelSpec::load(STRATA_TEST_DATA_DIR "/../../resources/examples/two_branch.json");
         std::vector<std::vector<float>> losses;
         std::vector<std::map<std::string, Tensor>> weights;
@@ -269,7 +270,7 @@ private slots:
     // A bias added to a product (dense, convolution) is added by the GEMM as it stores: one
     // dispatch less, the same values as the CPU. Not when the product itself is read elsewhere.
     void biasAddsFuseIntoTheirGemm() {
-        if (!fresh()) QSKIP(why_.c_str());
+        if (!fresh()) STRATA_SKIP_UNLESS_REQUIRED(why_);
         cpu::CpuBackend cpu(1);
         for (ir::Backend* be : {static_cast<ir::Backend*>(&cpu), static_cast<ir::Backend*>(vk_.get())}) {
             be->setVariable("w", randomTensor({6, 7}, 21));
@@ -310,7 +311,7 @@ private slots:
         gpu::VulkanOptions o;
         o.profile = true;
         vk_ = vktest::makeBackend(why_, o);
-        if (!vk_) QSKIP(why_.c_str());
+        if (!vk_) STRATA_SKIP_UNLESS_REQUIRED(why_);
         const ir::TrainingGraphs tg = mlpStep(ir::OptimizerConfig::defaults("adam"));
         cpu::CpuBackend cpu(1);
         const std::vector<float> want = trainSteps(cpu, tg, 3), got = trainSteps(*vk_, tg, 3);
@@ -336,7 +337,7 @@ private slots:
     // Two steps in flight give the same losses and weights as synchronous steps on the CPU; each
     // of the plan's two slots is recorded once; the limit and the order of calls are enforced.
     void pipelinedStepsMatchSynchronous() {
-        if (!fresh()) QSKIP(why_.c_str());
+        if (!fresh()) STRATA_SKIP_UNLESS_REQUIRED(why_);
         const ir::TrainingGraphs tg = mlpStep(ir::OptimizerConfig::defaults("adam"));
         cpu::CpuBackend cpu(1);
         const std::vector<float> want = trainSteps(cpu, tg, 7);
@@ -367,7 +368,7 @@ private slots:
     }
 
     void labelOutOfRangeIsAnError() {
-        if (!fresh()) QSKIP(why_.c_str());
+        if (!fresh()) STRATA_SKIP_UNLESS_REQUIRED(why_);
         const ir::TrainingGraphs tg = mlpStep(ir::OptimizerConfig::defaults("sgd"));
         initialize(*vk_);
         ir::initializeOptimizerState(*vk_, tg.forward);
@@ -385,7 +386,7 @@ private slots:
     }
 
     void feedErrorsNameTheFeed() {
-        if (!fresh()) QSKIP(why_.c_str());
+        if (!fresh()) STRATA_SKIP_UNLESS_REQUIRED(why_);
         ir::Graph g;
         const ValueId x = g.placeholder("x", {2, 3});
         const ValueId y = g.relu(x);
@@ -405,7 +406,7 @@ private slots:
     // Evaluate and predict keep two batches in flight on Vulkan and give what the CPU gives, the
     // last, shorter batch (359 test rows, batches of 32) included.
     void evaluateAndPredictArePipelinedAndMatchCpu() {
-        if (!fresh()) QSKIP(why_.c_str());
+        if (!fresh()) STRATA_SKIP_UNLESS_REQUIRED(why_);
         auto spec = ModelSpec::load(STRATA_TEST_DATA_DIR "/../../resources/examples/digits_mlp.json");
         auto onVulkan = Model::fromSpec(spec), onCpu = Model::fromSpec(spec);
         onVulkan->build(0);
@@ -435,7 +436,7 @@ private slots:
     }
 
     void trainerLearnsDigits() {
-        if (!fresh()) QSKIP(why_.c_str());
+        if (!fresh()) STRATA_SKIP_UNLESS_REQUIRED(why_);
         auto spec = ModelSpec::load(STRATA_TEST_DATA_DIR "/../../resources/examples/digits_mlp.json");
         auto model = Model::fromSpec(spec);
         model->build(0);

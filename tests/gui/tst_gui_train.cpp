@@ -2,6 +2,7 @@
 // is recorded in the document's project, stops early on request and when the window closes,
 // reports data that does not fit the model, trains a copy of the spec, takes momentum and Nesterov
 // where the optimizer reads them, and runs on Vulkan.
+#include "tests/support/RequiredTools.h"
 #include <QTest>
 
 #include "GuiTestSupport.h"
@@ -452,7 +453,7 @@ private slots:
         QString vulkan;
         for (const QString& d : panel.devices())
             if (d.startsWith("vulkan:") && vulkan.isEmpty()) vulkan = d;
-        if (vulkan.isEmpty()) QSKIP("no Vulkan device on this machine");
+        if (vulkan.isEmpty()) STRATA_SKIP_UNLESS_REQUIRED("no Vulkan device on this machine");
         configure(panel, "digits", 1);
         QVERIFY(panel.setDevice(vulkan));
         panel.setMaxSteps(5);

@@ -12,6 +12,7 @@
 #include <QElapsedTimer>
 #include <QProcess>
 #include <QTemporaryDir>
+#include "tests/support/RequiredTools.h"
 #include <QtTest>
 
 #include <csignal>
@@ -87,7 +88,7 @@ class TestCrashSafety : public QObject {
 private slots:
     void initTestCase() {
         bin_ = testutil::cliBinary();
-        if (bin_.isEmpty()) QSKIP("strata-cli binary not found next to the tests (set STRATA_CLI)");
+        if (bin_.isEmpty()) STRATA_SKIP_UNLESS_REQUIRED("strata-cli binary not found next to the tests (set STRATA_CLI)");
         const unsigned seed = qEnvironmentVariableIsSet("STRATA_CRASH_SEED") ? unsigned(qEnvironmentVariableIntValue("STRATA_CRASH_SEED"))
                                                                                 : unsigned(std::random_device{}());
         qInfo("random seed %u (STRATA_CRASH_SEED repeats it)", seed);

@@ -10,6 +10,7 @@
 
 #include <QProcess>
 #include <QTemporaryDir>
+#include "tests/support/RequiredTools.h"
 #include <QtTest>
 
 #include <cstdio>
@@ -165,7 +166,7 @@ private slots:
                 }
         }
         const QString bin = testutil::cliBinary();
-        if (bin.isEmpty()) QSKIP("strata-cli binary not found (set STRATA_CLI)");
+        if (bin.isEmpty()) STRATA_SKIP_UNLESS_REQUIRED("strata-cli binary not found (set STRATA_CLI)");
         auto predict = [&](const std::string& source, const std::string& output) {
             QProcess p;
             p.start(bin, {"predict", QString::fromStdString(source), "--input", QString::fromStdString(input), "--output",

@@ -5,6 +5,7 @@
 #include "engine/Error.h"
 #include "engine/data/BuiltinDatasets.h"
 #include "engine/data/DatasetPaths.h"
+#include "tests/support/RequiredTools.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -97,7 +98,7 @@ class TestBuiltinDatasets : public QObject {
 
     void fashionMnistLoadsWhenInstalled() {
         if (!QFileInfo::exists(QString::fromLatin1(kFashionMnistDir)))
-            QSKIP("dataset 'fashion-mnist' needs the Debian package dataset-fashion-mnist "
+            STRATA_SKIP_UNLESS_REQUIRED("dataset 'fashion-mnist' needs the Debian package dataset-fashion-mnist "
                   "(apt-get install dataset-fashion-mnist); not found in "
                   "/usr/share/datasets/fashion-mnist");
         QElapsedTimer timer;
