@@ -70,6 +70,11 @@ bool renderTracedGraph(MainWindow& window, const QString& out, int width, int he
 
 } // namespace
 
+const QStringList& screenshotViews() {
+    static const QStringList views = {"editor", "summary", "list", "train", "runs", "export", "graph", "step"};
+    return views;
+}
+
 bool renderScreenshot(MainWindow& window, const QString& out, const QString& show, int width, int height) {
     window.setInteractive(false);
     window.resize(width, height);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 
 namespace strata::gui {
 
@@ -12,6 +13,9 @@ class MainWindow;
 // with the panel's default settings, not recorded in the project), "export" (the Export Model dialog
 // after that run) or "graph" (the model inspector's Traced graph tab alone: the training trace,
 // the first matmul selected).
+// The values `show` may take.
+const QStringList& screenshotViews();
+
 bool renderScreenshot(MainWindow& window, const QString& out, const QString& show, int width = 1600, int height = 1000);
 
 } // namespace strata::gui

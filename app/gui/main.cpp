@@ -49,6 +49,14 @@ bool hasArgument(int argc, char** argv, std::initializer_list<const char*> names
     return false;
 }
 
+// An unknown --show value is named (it used to render the editor silently); "" when it is known.
+QString showProblem(const QCommandLineParser& cli, const Options& o) {
+    if (!cli.isSet(o.show)) return {};
+    const QString value = cli.value(o.show);
+    if (screenshotViews().contains(value)) return {};
+    return QString("--show: unknown view '%1' (known: %2)").arg(value, screenshotViews().join(", "));
+}
+
 bool hasDisplay() {
     return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") ||
            !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
@@ -77,6 +85,10 @@ int main(int argc, char** argv) {
                 std::fprintf(stderr, "strata: %s\n", qPrintable(cli.errorText()));
                 return 2;
             }
+            if (const QString bad = showProblem(cli, o); !bad.isEmpty()) {
+                std::fprintf(stderr, "strata: %s\n", qPrintable(bad));
+                return 2;
+            }
         }
         if (!hasArgument(argc, argv, {"--screenshot"})) {
             std::fprintf(stderr, "strata: no display (DISPLAY and WAYLAND_DISPLAY are not set). Run it in a desktop session; on a "
@@ -92,6 +104,10 @@ int main(int argc, char** argv) {
     Options o;
     setUp(cli, o);
     cli.process(app);
+    if (const QString bad = showProblem(cli, o); !bad.isEmpty()) {
+        std::fprintf(stderr, "strata: %s\n", qPrintable(bad));
+        return 2;
+    }
     const QCommandLineOption &screenshot = o.screenshot, &show = o.show, &theme = o.theme;
 
     QString themeName = cli.isSet(theme) ? cli.value(theme) : QSettings().value("theme", "system").toString();

@@ -14,6 +14,7 @@
 #include <QAction>
 #include <QImage>
 #include <QMenuBar>
+#include <QFileInfo>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QUndoStack>
@@ -148,6 +149,11 @@ private slots:
         Result plain = run({project});
         QCOMPARE(plain.code, 2);
         QVERIFY2(plain.err.contains("no display") && plain.err.contains("--screenshot"), qPrintable(plain.err));
+        Result nonsense = run({"--screenshot", dir.filePath("never.png"), "--show", "nonsense", project});
+        QCOMPARE(nonsense.code, 2);
+        QVERIFY2(nonsense.err.contains("--show: unknown view 'nonsense' (known: editor, summary, list, train, runs, export, graph, step)"),
+                 qPrintable(nonsense.err));
+        QVERIFY(!QFileInfo::exists(dir.filePath("never.png")));
         const QString shot = dir.filePath("shot.png");
         Result rendered = run({"--screenshot", shot, "--show", "summary", project});
         QVERIFY2(rendered.code == 0, qPrintable(rendered.err));
