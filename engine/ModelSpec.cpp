@@ -1,4 +1,5 @@
 #include "engine/ModelSpec.h"
+#include "engine/InputFiles.h"
 
 #include "engine/JsonDepth.h"
 
@@ -114,6 +115,8 @@ ModelSpec ModelSpec::parse(const std::string& text, const std::string& source) {
 }
 
 ModelSpec ModelSpec::load(const std::string& path) {
+    if (const std::string why = inputFileProblem(path, kMaxSpecBytes); !why.empty() && std::filesystem::exists(path))
+        throw SpecFormatError(why);
     std::ifstream f(path, std::ios::binary);
     if (!f) throw SpecFormatError(path + ": cannot open the file");
     std::ostringstream ss;

@@ -1,4 +1,5 @@
 #include "storage/Project.h"
+#include "engine/InputFiles.h"
 
 #include "engine/JsonDepth.h"
 
@@ -90,6 +91,8 @@ Project Project::open(const fs::path& file, OpenMode mode) {
     const bool exists = fs::exists(file, ec);
     if (exists && fs::is_directory(file, ec))
         throw StorageError(file.string() + " is a folder, not a Strata project file");
+    if (exists && !fs::is_regular_file(file, ec)) // a FIFO would block the header check forever
+        throw StorageError(inputFileProblem(file, UINT64_MAX));
     if (!exists && mode != OpenMode::Create) throw StorageError(file.string() + ": no such project file");
     if (exists) checkFileHeader(file);
 
@@ -317,6 +320,7 @@ DatasetInfo Project::addDatasetBytes(const std::string& name, std::span<const st
 }
 
 DatasetInfo Project::addDatasetFile(const std::string& name, const fs::path& file, int64_t inlineLimit) {
+    if (const std::string why = inputFileProblem(file, kMaxDataFileBytes); !why.empty() && fs::exists(file)) throw StorageError(why);
     std::error_code ec;
     const auto size = fs::file_size(file, ec);
     if (ec) throw StorageError(file.string() + ": cannot be read (" + ec.message() + ")");

@@ -1,4 +1,5 @@
 #include "storage/SavedModel.h"
+#include "engine/InputFiles.h"
 
 #include "engine/JsonDepth.h"
 
@@ -31,6 +32,7 @@ nlohmann::json tensorJson(const SignatureTensor& t) {
 
 std::string readSmallFile(const fs::path& file, const std::string& folder) {
     std::error_code ec;
+    if (fs::exists(file, ec) && !fs::is_regular_file(file, ec)) throw StorageError(inputFileProblem(file, uint64_t(kMaxJsonBytes)));
     const auto size = fs::file_size(file, ec);
     if (ec) throw StorageError(folder + " is not a complete saved model: " + file.filename().string() + " is missing (" + ec.message() + ")");
     if (int64_t(size) > kMaxJsonBytes)

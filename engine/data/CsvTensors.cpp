@@ -1,4 +1,5 @@
 #include "engine/data/CsvTensors.h"
+#include "engine/InputFiles.h"
 
 #include <charconv>
 #include <cstdio>
@@ -9,6 +10,8 @@
 namespace strata::data {
 
 Tensor readCsvTensor(const std::string& file, const Shape& sample, const std::string& inputName) {
+    if (const std::string why = inputFileProblem(file, kMaxDataFileBytes); !why.empty() && std::filesystem::exists(file))
+        throw UnreadableFileError(why);
     std::ifstream in(file, std::ios::binary);
     if (!in) throw UnreadableFileError(file + ": cannot be read");
     std::vector<float> values;

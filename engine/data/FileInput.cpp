@@ -1,4 +1,5 @@
 #include "engine/data/FileInput.h"
+#include "engine/InputFiles.h"
 
 #include "engine/Error.h"
 
@@ -21,6 +22,8 @@ GzFile::GzFile(const std::filesystem::path& path) : name_(path.string()) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec))
         throw StrataError(name_ + ": is a directory, not a data file");
+    if (const std::string why = inputFileProblem(path, kMaxDataFileBytes); !why.empty() && std::filesystem::exists(path, ec))
+        throw StrataError(why);
     const uint64_t fileSize = std::filesystem::file_size(path, ec);
     if (ec) throw StrataError(name_ + ": cannot open: " + ec.message());
     gzFile f = gzopen(name_.c_str(), "rb");
@@ -59,8 +62,11 @@ std::string readWholeFile(const std::filesystem::path& path) {
     std::string content;
     if (!file.compressed()) content.reserve(std::size_t(file.maxDataBytes()));
     char chunk[1 << 16];
-    while (const std::size_t got = file.read(chunk, sizeof chunk))
+    while (const std::size_t got = file.read(chunk, sizeof chunk)) {
+        if (content.size() + got > kMaxDecompressedBytes) // a small .gz can inflate to anything
+            throw StrataError(file.name() + ": inflates to more than " + std::to_string(kMaxDecompressedBytes) + " bytes, the most read");
         content.append(chunk, got);
+    }
     return content;
 }
 

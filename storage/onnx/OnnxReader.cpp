@@ -1,4 +1,5 @@
 #include "storage/onnx/OnnxReader.h"
+#include "engine/InputFiles.h"
 
 #include "storage/onnx/OnnxProto.h"
 #include "storage/StorageError.h"
@@ -260,6 +261,8 @@ OnnxModel parseOnnxModel(std::string_view bytes, const std::string& source) {
 }
 
 OnnxModel readOnnxFile(const std::filesystem::path& file) {
+    if (const std::string why = inputFileProblem(file, kMaxModelFileBytes); !why.empty() && std::filesystem::exists(file))
+        throw StorageError(why);
     std::ifstream in(file, std::ios::binary);
     if (!in) throw StorageError(file.string() + ": cannot be opened" + (std::filesystem::exists(file) ? "" : " (no such file)"));
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
