@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <numeric>
 
 namespace strata::data {
@@ -78,9 +79,13 @@ std::vector<bool> stratifiedMask(const Dataset& data, double fraction, uint64_t 
     checkFraction(fraction, "the hold-out fraction");
     data.validate();
     const int32_t* labels = data.y.i32();
-    std::vector<std::vector<int64_t>> byClass(std::size_t(data.numClasses));
-    for (int64_t i = 0; i < data.size(); ++i)
-        byClass[std::size_t(labels[i])].push_back(i);
+    // Only the classes present, in label order: a single label of 40,000,000 must not cost one
+    // vector per possible class (2 GB from a 44-byte CSV).
+    std::map<int32_t, std::vector<int64_t>> present;
+    for (int64_t i = 0; i < data.size(); ++i) present[labels[i]].push_back(i);
+    std::vector<int32_t> classOf;
+    std::vector<std::vector<int64_t>> byClass;
+    for (auto& [label, rows] : present) classOf.push_back(label), byClass.push_back(std::move(rows));
 
     // Largest-remainder apportionment: floor of each class's share, then one more to the classes
     // with the largest fractional parts (ties to the lower class) until the total is reached.
@@ -106,7 +111,7 @@ std::vector<bool> stratifiedMask(const Dataset& data, double fraction, uint64_t 
 
     std::vector<bool> heldOut(std::size_t(data.size()), false);
     for (std::size_t c = 0; c < k; ++c) {
-        Rng rng(mixSeed(seed, c)); // one stream per class: a class's draw ignores the others' sizes
+        Rng rng(mixSeed(seed, uint64_t(classOf[c]))); // one stream per class: a class's draw ignores the others' sizes
         shuffle(byClass[c], rng);
         for (int64_t i = 0; i < take[c]; ++i)
             heldOut[std::size_t(byClass[c][std::size_t(i)])] = true;
