@@ -262,9 +262,19 @@ Tensor CheckpointReader::read(const VariableEntry& entry) const {
     const int64_t rowId = rowIds_[std::size_t(it - entries_.begin())];
     checkStoredShape(e, description());
 
-    Tensor t(e.shape, e.dtype);
     Database& db = project_.database();
     const std::string what = "reading variable '" + e.key + "' of " + description();
+    // The bytes stored, before the tensor is allocated: a row whose shape claims 1G elements over
+    // an 8 KB blob is refused here instead of allocating 4 GB (issue 19).
+    Statement stored(db, "SELECT length(value) + coalesce((SELECT sum(length(data)) FROM checkpoint_chunks WHERE variable_id = ?1), 0) "
+                         "FROM checkpoint_variables WHERE rowid = ?1", what);
+    stored.bindInt(1, rowId);
+    const int64_t storedBytes = stored.step() ? stored.columnInt(0) : 0;
+    if (storedBytes != e.numBytes)
+        throw StorageError(db.fileName() + " is corrupted: variable '" + e.key + "' of " + description() + " has " +
+                           std::to_string(storedBytes) + " bytes stored, its shape needs " + std::to_string(e.numBytes));
+
+    Tensor t(e.shape, e.dtype);
     std::byte* dst = t.bytes();
     int64_t offset = readBlob(db, "checkpoint_variables", "value", rowId, dst, e.numBytes, what);
     Statement chunks(db, "SELECT rowid, chunk FROM checkpoint_chunks WHERE variable_id = ? ORDER BY chunk", what);
