@@ -190,10 +190,13 @@ void OnnxGraphImport::pad(const OnnxNode& n) {
 std::vector<std::string> OnnxGraphImport::layerNames() const {
     std::vector<std::string> names(layers_.size());
     std::set<std::string> taken;
+    std::map<std::string, int> nextSuffix; // per base: 20,000 nodes of one name take linear time, not quadratic
     auto unique = [&](std::string base, const std::string& type) {
         if (base.empty()) base = defaultLayerName(type);
-        std::string name = base;
-        for (int k = 1; taken.count(name); ++k) name = base + "_" + std::to_string(k);
+        int& k = nextSuffix[base];
+        std::string name = k == 0 ? base : base + "_" + std::to_string(k);
+        while (taken.count(name)) name = base + "_" + std::to_string(++k);
+        ++k;
         taken.insert(name);
         return name;
     };

@@ -63,6 +63,25 @@ private slots:
         const std::string want = "hostile.onnx: node 'y' (" + op.toStdString() + "): " + message.toStdString();
         QVERIFY2(e == want, (e + "\n   expected: " + want).c_str());
     }
+
+    // 20,000 nodes of one name did not finish (a quadratic search for a free suffix); now they
+    // import as relu, relu_1, ... in linear time (CTest's timeout is the bound).
+    void twentyThousandNodesOfOneName() {
+        OnnxGraph g("chain");
+        g.input("x", onnx::kFloat, {{-1, "batch"}, {4, {}}});
+        std::string prev = "x";
+        for (int i = 0; i < 20000; ++i) {
+            const std::string out = "n" + std::to_string(i) + "/same/Tanh"; // node names are their outputs'; layer part "same"
+            g.node("Tanh", {prev}, out);
+            prev = out;
+        }
+        g.output(prev, onnx::kFloat, {{-1, "batch"}, {4, {}}});
+        const ImportedModel m = importOnnxModel(parseOnnxModel(g.modelBytes(OnnxModelInfo{}), "chain.onnx"), "chain.onnx");
+        QCOMPARE(m.spec.layers.size(), std::size_t(20001));
+        QCOMPARE(m.spec.layers[1].name, std::string("same"));
+        QCOMPARE(m.spec.layers[2].name, std::string("same_1"));
+        QCOMPARE(m.spec.layers[19999].name, std::string("same_19998"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestOnnxHostile)
