@@ -2,6 +2,8 @@
 // so every loader is tested against files whose exact content the test controls.
 #pragma once
 
+#include "engine/Error.h"
+
 #include <QByteArray>
 #include <QFile>
 #include <QString>
@@ -13,6 +15,16 @@
 #include <zlib.h>
 
 namespace datatest {
+
+// The message of the StrataError `f` throws, or "<no error>".
+QString errorOf(auto&& f) {
+    try {
+        f();
+    } catch (const strata::StrataError& e) {
+        return QString::fromStdString(e.what());
+    }
+    return QStringLiteral("<no error>");
+}
 
 inline void writeBytes(const QString& path, const QByteArray& bytes) {
     QFile f(path);

@@ -20,14 +20,7 @@ using namespace strata::data;
 using namespace datatest;
 
 namespace {
-QString errorOf(auto&& f) {
-    try {
-        f();
-    } catch (const StrataError& e) {
-        return QString::fromStdString(e.what());
-    }
-    return QStringLiteral("<no error>");
-}
+using datatest::errorOf;
 
 std::vector<int> classCounts(const Dataset& d) {
     std::vector<int> counts(std::size_t(d.numClasses), 0);

@@ -1,4 +1,5 @@
 // CSV datasets: header detection, target column choice, label rules, errors with file and line.
+#include "DataTestFiles.h"
 #include "engine/Error.h"
 #include "engine/data/CsvLoader.h"
 
@@ -14,14 +15,7 @@ using namespace strata;
 using namespace strata::data;
 
 namespace {
-QString errorOf(auto&& f) {
-    try {
-        f();
-    } catch (const StrataError& e) {
-        return QString::fromStdString(e.what());
-    }
-    return QStringLiteral("<no error>");
-}
+using datatest::errorOf;
 } // namespace
 
 class TestCsvLoader : public QObject {

@@ -17,14 +17,7 @@ using namespace strata;
 using namespace strata::data;
 
 namespace {
-QString errorOf(auto&& f) {
-    try {
-        f();
-    } catch (const StrataError& e) {
-        return QString::fromStdString(e.what());
-    }
-    return QStringLiteral("<no error>");
-}
+using datatest::errorOf;
 } // namespace
 
 class TestCsvTensors : public QObject {

@@ -1,4 +1,5 @@
 // Dataset helpers: subsets, reshaping features to a model input, label range checks.
+#include "DataTestFiles.h"
 #include "engine/Error.h"
 #include "engine/data/Dataset.h"
 
@@ -8,14 +9,7 @@ using namespace strata;
 using namespace strata::data;
 
 namespace {
-QString errorOf(auto&& f) {
-    try {
-        f();
-    } catch (const StrataError& e) {
-        return QString::fromStdString(e.what());
-    }
-    return QStringLiteral("<no error>");
-}
+using datatest::errorOf;
 
 Dataset digitsLike(int64_t n) {
     Dataset d;

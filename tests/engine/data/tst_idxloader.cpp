@@ -13,14 +13,7 @@ using namespace strata::data;
 using namespace datatest;
 
 namespace {
-QString errorOf(auto&& f) {
-    try {
-        f();
-    } catch (const StrataError& e) {
-        return QString::fromStdString(e.what());
-    }
-    return QStringLiteral("<no error>");
-}
+using datatest::errorOf;
 } // namespace
 
 class TestIdxLoader : public QObject {

@@ -15,14 +15,7 @@ using namespace strata::data;
 using namespace datatest;
 
 namespace {
-QString errorOf(auto&& f) {
-    try {
-        f();
-    } catch (const StrataError& e) {
-        return QString::fromStdString(e.what());
-    }
-    return QStringLiteral("<no error>");
-}
+using datatest::errorOf;
 
 // A .npy file as numpy.save writes it: magic, version, padded header dict, then the data.
 QByteArray npy(const QByteArray& descr, const QByteArray& shape, const QByteArray& data,
