@@ -31,12 +31,20 @@ nlohmann::json Layer::toJson() const { return {{"name", name()}, {"type", type()
 
 std::vector<VariableSpec> Layer::variableSpecs(const std::vector<Shape>&) const { return {}; }
 
+ParamCounts& ParamCounts::operator+=(const ParamCounts& o) {
+    if (__builtin_add_overflow(trainable, o.trainable, &trainable) ||
+        __builtin_add_overflow(nonTrainable, o.nonTrainable, &nonTrainable) || trainable > (int64_t(1) << 61) ||
+        nonTrainable > (int64_t(1) << 61))
+        throw ShapeError("the parameter count overflows (more than 2^61 parameters)");
+    return *this;
+}
+
 ParamCounts Layer::countParams(const std::vector<Shape>& inputs) const {
     ParamCounts c;
     for (const auto& v : variableSpecs(inputs)) {
         int64_t n = v.shape.numElements();
         if (n < 0) continue;
-        (v.trainable ? c.trainable : c.nonTrainable) += n;
+        c += v.trainable ? ParamCounts{n, 0} : ParamCounts{0, n};
     }
     return c;
 }
@@ -73,8 +81,9 @@ void Layer::configError(const std::string& key, const std::string& message) cons
 
 int64_t Layer::intConfig(const std::string& key, int64_t min) const {
     const auto& v = cfg(key);
-    if (!v.is_number_integer() || v.get<int64_t>() < min)
-        configError(key, "must be an integer >= " + std::to_string(min) + ", got " + v.dump());
+    if (!v.is_number_integer() || v.get<int64_t>() < min || v.get<int64_t>() > kMaxDim)
+        configError(key, "must be an integer from " + std::to_string(min) + " to " + std::to_string(kMaxDim) +
+                             ", got " + v.dump());
     return v.get<int64_t>();
 }
 
@@ -85,8 +94,9 @@ std::vector<int64_t> Layer::pairConfig(const std::string& key, int64_t min) cons
     else if (v.is_array() && v.size() == 2 && v[0].is_number_integer() && v[1].is_number_integer())
         out = {v[0].get<int64_t>(), v[1].get<int64_t>()};
     else configError(key, "must be an integer or a pair of integers, got " + v.dump());
-    if (out[0] < min || out[1] < min)
-        configError(key, "values must be >= " + std::to_string(min) + ", got " + v.dump());
+    if (out[0] < min || out[1] < min || out[0] > kMaxDim || out[1] > kMaxDim)
+        configError(key, "values must be from " + std::to_string(min) + " to " + std::to_string(kMaxDim) + ", got " +
+                             v.dump());
     return out;
 }
 

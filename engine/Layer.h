@@ -31,11 +31,8 @@ struct ParamCounts {
     int64_t trainable = 0;
     int64_t nonTrainable = 0;
     int64_t total() const { return trainable + nonTrainable; }
-    ParamCounts& operator+=(const ParamCounts& o) {
-        trainable += o.trainable;
-        nonTrainable += o.nonTrainable;
-        return *this;
-    }
+    // Throws ShapeError on overflow (a hostile spec's sum of huge layers).
+    ParamCounts& operator+=(const ParamCounts& o);
 };
 
 class Layer : public Module {

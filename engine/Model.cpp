@@ -1,5 +1,6 @@
 #include "engine/Model.h"
 
+#include "engine/MemoryBudget.h"
 #include "engine/Summary.h"
 
 namespace strata {
@@ -50,6 +51,19 @@ std::vector<int> Model::outputIndices() const {
 }
 
 void Model::build(uint64_t seed) {
+    // Every variable is allocated below: refuse a model that cannot fit before allocating any of
+    // it, naming the largest layer (a spec from a file may declare a Dense of 2^32 weights).
+    int largest = -1;
+    int64_t largestParams = 0;
+    for (int i : order_) {
+        const int64_t p = layers_[i]->countParams(inputShapes_[i]).total();
+        if (p > largestParams) largest = i, largestParams = p;
+    }
+    if (largest >= 0)
+        checkMemoryBudget(double(totals_.total()) * 4.0,
+                          "the variables of model '" + spec_.name + "' (" + std::to_string(totals_.total()) +
+                              " parameters; the largest layer, '" + layers_[largest]->name() + "', has " +
+                              std::to_string(largestParams) + ")");
     for (int i : order_) layers_[i]->build(inputShapes_[i], seed);
     built_ = true;
 }

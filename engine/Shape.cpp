@@ -14,14 +14,28 @@ bool Shape::isFullyKnown() const {
 
 int64_t Shape::numElements() const { return numElementsFrom(0); }
 
-int64_t Shape::numElementsFrom(std::size_t from) const {
+namespace {
+
+constexpr int64_t kMaxProduct = int64_t(1) << 62;
+
+int64_t product(const Shape& s, std::size_t from, bool skipUnknown) {
     int64_t n = 1;
-    for (std::size_t i = from; i < dims_.size(); ++i) {
-        if (dims_[i] == kUnknownDim) return kUnknownDim;
-        n *= dims_[i];
+    for (std::size_t i = from; i < s.rank(); ++i) {
+        if (s[i] == kUnknownDim) {
+            if (skipUnknown) continue;
+            return kUnknownDim;
+        }
+        if (__builtin_mul_overflow(n, s[i], &n) || n > kMaxProduct)
+            throw ShapeError("shape " + s.toString() + " has too many elements (more than 2^62)");
     }
     return n;
 }
+
+} // namespace
+
+int64_t Shape::numElementsFrom(std::size_t from) const { return product(*this, from, false); }
+
+int64_t Shape::knownElements() const { return product(*this, 0, true); }
 
 bool Shape::isCompatibleWith(const Shape& other) const {
     if (rank() != other.rank()) return false;
@@ -70,8 +84,11 @@ Shape Shape::fromJson(const nlohmann::json& j) {
     dims.reserve(j.size());
     for (const auto& d : j) {
         if (d.is_null()) dims.push_back(kUnknownDim);
-        else if (d.is_number_integer() && d.get<int64_t>() >= 0) dims.push_back(d.get<int64_t>());
-        else throw StrataError("a shape dimension must be a non-negative integer or null, got " + d.dump());
+        else if (d.is_number_integer() && d.get<int64_t>() >= 0 && d.get<int64_t>() <= kMaxDim)
+            dims.push_back(d.get<int64_t>());
+        else
+            throw StrataError("a shape dimension must be an integer from 0 to " + std::to_string(kMaxDim) +
+                              " or null, got " + d.dump());
     }
     return Shape(std::move(dims));
 }

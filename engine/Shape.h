@@ -11,6 +11,11 @@
 namespace strata {
 
 inline constexpr int64_t kUnknownDim = -1;
+// The largest dimension a shape, a layer config (units, filters, kernel sizes, strides, pads) or
+// a file header may declare: 2^31 - 1, what ONNX runtimes and Keras' int32 shapes hold. Bounding
+// every dimension keeps the arithmetic of shape inference (k * dilation, in * stride, in + pads)
+// inside int64; products of several dimensions are checked (numElements).
+inline constexpr int64_t kMaxDim = (int64_t(1) << 31) - 1;
 
 class Shape {
 public:
@@ -26,10 +31,14 @@ public:
 
     bool isKnown(std::size_t i) const { return dims_[i] != kUnknownDim; }
     bool isFullyKnown() const;
-    // Product of all dimensions; kUnknownDim when any is unknown.
+    // Product of all dimensions; kUnknownDim when any is unknown. Throws ShapeError when the
+    // product would pass 2^62 (no real tensor comes near; a hostile file's dims do).
     int64_t numElements() const;
-    // Product of dimensions [from, rank); kUnknownDim when any is unknown.
+    // Product of dimensions [from, rank); kUnknownDim when any is unknown; throws as above.
     int64_t numElementsFrom(std::size_t from) const;
+    // Product of the known dimensions only (1 for none); throws as above. For checking the size
+    // of a shape whose batch dimension is unknown.
+    int64_t knownElements() const;
 
     // Same rank and every pair of dimensions equal or one of them unknown.
     bool isCompatibleWith(const Shape& other) const;
@@ -41,7 +50,7 @@ public:
     std::string toString() const;
     // [null, 32]
     nlohmann::json toJson() const;
-    // Accepts an array of non-negative integers or nulls; throws StrataError otherwise.
+    // Accepts an array of integers in [0, kMaxDim] or nulls; throws StrataError otherwise.
     static Shape fromJson(const nlohmann::json& j);
 
     bool operator==(const Shape&) const = default;

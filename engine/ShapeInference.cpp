@@ -3,6 +3,7 @@
 #include "engine/Error.h"
 #include "engine/LayerRegistry.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace strata {
@@ -15,27 +16,101 @@ std::string arityText(int min, int max) {
     return std::to_string(min) + " to " + std::to_string(max) + " inputs";
 }
 
-// Names of the layers on one cycle through `start`, for the message "a → b → a".
-std::string cyclePath(const std::vector<LayerInference>& ls, const ModelSpec& spec, int start) {
-    std::vector<int> path{start};
-    std::vector<char> seen(ls.size(), 0);
-    int cur = start;
-    while (true) {
-        seen[cur] = 1;
-        int next = -1;
-        for (int in : ls[cur].inbound)
-            if (in >= 0 && (in == start || !seen[in])) {
-                next = in;
-                if (in == start) break;
+// The strongly connected components (Tarjan, iterative) of the layers left over by the
+// topological sort, following inbound edges; returns those that hold a cycle (two or more
+// layers, or one that feeds itself). Linear in layers and edges.
+std::vector<std::vector<int>> cycles(const std::vector<LayerInference>& ls, const std::vector<int>& pending) {
+    const int n = int(ls.size());
+    std::vector<int> index(n, -1), low(n, 0), stack;
+    std::vector<char> onStack(n, 0);
+    std::vector<std::vector<int>> out;
+    int next = 0;
+    struct Frame {
+        int node;
+        std::size_t edge;
+    };
+    for (int root = 0; root < n; ++root) {
+        if (pending[root] == 0 || index[root] >= 0) continue;
+        std::vector<Frame> frames{{root, 0}};
+        index[root] = low[root] = next++;
+        stack.push_back(root), onStack[root] = 1;
+        while (!frames.empty()) {
+            Frame& f = frames.back();
+            const auto& in = ls[f.node].inbound;
+            if (f.edge < in.size()) {
+                const int w = in[f.edge++];
+                if (w < 0 || pending[w] == 0) continue;
+                if (index[w] < 0) {
+                    index[w] = low[w] = next++;
+                    stack.push_back(w), onStack[w] = 1;
+                    frames.push_back({w, 0});
+                } else if (onStack[w]) {
+                    low[f.node] = std::min(low[f.node], index[w]);
+                }
+                continue;
             }
-        if (next < 0 || next == start || path.size() > ls.size()) break;
-        path.push_back(next);
-        cur = next;
+            const int v = f.node;
+            frames.pop_back();
+            if (!frames.empty()) low[frames.back().node] = std::min(low[frames.back().node], low[v]);
+            if (low[v] != index[v]) continue;
+            std::vector<int> component;
+            int w;
+            do {
+                w = stack.back();
+                stack.pop_back(), onStack[w] = 0;
+                component.push_back(w);
+            } while (w != v);
+            bool selfLoop = false;
+            for (int i : ls[v].inbound) selfLoop = selfLoop || i == v;
+            if (component.size() > 1 || selfLoop) out.push_back(std::move(component));
+        }
     }
-    std::string s = spec.layers[start].name;
-    for (auto it = path.rbegin(); it != path.rend(); ++it)
-        if (*it != start) s += " → " + spec.layers[*it].name;
-    return s + " → " + spec.layers[start].name;
+    return out;
+}
+
+// "a → b → c → a": one cycle through the component's first layer in spec order, found by a
+// breadth-first search inside the component; long cycles show their ends and a count.
+std::string cycleText(const std::vector<LayerInference>& ls, const ModelSpec& spec, std::vector<int> component) {
+    std::sort(component.begin(), component.end());
+    const int start = component.front();
+    std::unordered_map<int, int> parent; // layer -> the layer whose inbound edge reached it
+    std::vector<int> queue{start};
+    int last = -1;
+    for (std::size_t k = 0; k < queue.size() && last < 0; ++k)
+        for (int in : ls[queue[k]].inbound) {
+            if (in < 0 || !std::binary_search(component.begin(), component.end(), in)) continue;
+            if (in == start) {
+                last = queue[k];
+                break;
+            }
+            if (parent.emplace(in, queue[k]).second) queue.push_back(in);
+        }
+    // Inbound edges point backwards: the path start <- ... <- last reads forwards from last.
+    std::vector<int> path{start}; // in the direction data flows: start -> last -> ... -> start
+    for (int v = last; v != start && v >= 0; v = parent.at(v)) path.push_back(v);
+    std::vector<std::string> names;
+    for (int v : path) names.push_back(spec.layers[v].name);
+    names.push_back(spec.layers[start].name);
+    std::string s;
+    const std::size_t keep = 6;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (names.size() > 2 * keep + 1 && i == keep) {
+            s += " → … (" + std::to_string(names.size() - 2 * keep) + " more) …";
+            i = names.size() - keep - 1;
+            continue;
+        }
+        s += (i ? " → " : "") + names[i];
+    }
+    return s + (component.size() > path.size() ? " (" + std::to_string(component.size()) + " layers in this loop)" : "");
+}
+
+// A layer's output must be a shape a tensor can have: every dimension at most kMaxDim (so the
+// next layer's arithmetic stays in int64) and a product that does not overflow.
+void checkBounded(const Shape& out) {
+    for (std::size_t d = 0; d < out.rank(); ++d)
+        if (out[d] > kMaxDim)
+            throw ShapeError("its output shape " + out.toString() + " has a dimension over " + std::to_string(kMaxDim));
+    (void)out.knownElements(); // throws when the product passes 2^62
 }
 
 } // namespace
@@ -105,21 +180,11 @@ InferenceResult ShapeInference::run(const ModelSpec& spec, const std::vector<Sha
         for (int c : consumers[r.order[k]])
             if (--pending[c] == 0) r.order.push_back(c);
     if (int(r.order.size()) < n) {
-        // A layer is on a cycle when it can reach itself through inbound edges.
-        for (int i = 0; i < n; ++i) {
-            if (pending[i] == 0) continue;
-            std::vector<char> seen(n, 0);
-            std::vector<int> stack{i};
-            bool onCycle = false;
-            while (!stack.empty() && !onCycle) {
-                int cur = stack.back();
-                stack.pop_back();
-                for (int in : r.layers[cur].inbound) {
-                    if (in == i) onCycle = true;
-                    else if (in >= 0 && !seen[in]) seen[in] = 1, stack.push_back(in);
-                }
-            }
-            if (onCycle) r.layers[i].errors.push_back("is part of a cycle: " + cyclePath(r.layers, spec, i));
+        // One message per cycle, on its first layer in spec order: a ring of 10,000 layers gets
+        // one line, not 10,000 paths of 10,000 names.
+        for (auto& component : cycles(r.layers, pending)) {
+            const int first = *std::min_element(component.begin(), component.end());
+            r.layers[first].errors.push_back("is part of a cycle: " + cycleText(r.layers, spec, std::move(component)));
         }
     }
 
@@ -178,9 +243,11 @@ InferenceResult ShapeInference::run(const ModelSpec& spec, const std::vector<Sha
         li.inputShapes.reserve(li.inbound.size());
         for (int in : li.inbound) li.inputShapes.push_back(*r.layers[in].outputShape);
         try {
-            li.outputShape = li.layer->outputShape(li.inputShapes);
+            Shape out = li.layer->outputShape(li.inputShapes);
+            checkBounded(out);
             li.params = li.layer->countParams(li.inputShapes);
             r.totals += li.params;
+            li.outputShape = std::move(out);
         } catch (const StrataError& e) {
             li.errors.push_back(e.what());
         }

@@ -1,6 +1,7 @@
 #include "engine/Tensor.h"
 
 #include "engine/Error.h"
+#include "engine/MemoryBudget.h"
 
 #include <algorithm>
 #include <cstring>
@@ -29,6 +30,7 @@ Tensor::Tensor(Shape shape, DType dtype) : shape_(std::move(shape)), dtype_(dtyp
         n *= d;
     }
     size_ = n;
+    checkMemoryBudget(double(byteSize()), "a tensor of shape " + shape_.toString());
     data_.reset(allocateBytes(byteSize()));
     if (size_) std::memset(data_.get(), 0, byteSize());
 }

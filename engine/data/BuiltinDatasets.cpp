@@ -100,10 +100,7 @@ Dataset loadIdxPair(const fs::path& images, const fs::path& labels, const std::s
     if (d.y.shape()[0] != d.x.shape()[0])
         throw StrataError(labels.string() + ": " + std::to_string(d.y.shape()[0]) + " labels for " +
                           std::to_string(d.x.shape()[0]) + " images in " + images.string());
-    int32_t maxLabel = -1;
-    for (int64_t i = 0; i < d.y.size(); ++i)
-        maxLabel = std::max(maxLabel, d.y.i32()[i]);
-    d.numClasses = maxLabel + 1;
+    d.numClasses = classCountOf(d.y, labels.string());
     return d;
 }
 

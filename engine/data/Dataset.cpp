@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 namespace strata::data {
 
@@ -88,6 +89,21 @@ void Dataset::validate() const {
     }
 }
 
+int classCountOf(const Tensor& labels, const std::string& source) {
+    int32_t maxLabel = -1;
+    for (int64_t i = 0; i < labels.size(); ++i) {
+        const int32_t v = labels.i32()[i];
+        if (v < 0)
+            throw StrataError(source + ": label " + std::to_string(v) + " of sample " + std::to_string(i) +
+                              " is negative: labels must be 0, 1, 2, ...");
+        if (v == std::numeric_limits<int32_t>::max())
+            throw StrataError(source + ": label " + std::to_string(v) + " of sample " + std::to_string(i) +
+                              " is too large for a class label (at most " + std::to_string(v - 1) + ")");
+        maxLabel = std::max(maxLabel, v);
+    }
+    return maxLabel + 1;
+}
+
 Dataset datasetFromArrays(std::string name, Tensor x, Tensor y) {
     Dataset d;
     d.name = std::move(name);
@@ -106,15 +122,7 @@ Dataset datasetFromArrays(std::string name, Tensor x, Tensor y) {
             throw StrataError("dataset '" + d.name +
                               "': integer class labels must have shape (N,), got " +
                               y.shape().toString());
-        int32_t maxLabel = -1;
-        for (int64_t i = 0; i < y.size(); ++i) {
-            if (y.i32()[i] < 0)
-                throw StrataError("dataset '" + d.name + "': label " + std::to_string(y.i32()[i]) +
-                                  " of sample " + std::to_string(i) +
-                                  " is negative: labels must be 0, 1, 2, ...");
-            maxLabel = std::max(maxLabel, y.i32()[i]);
-        }
-        d.numClasses = maxLabel + 1;
+        d.numClasses = classCountOf(y, "dataset '" + d.name + "'");
     } else if (y.shape().rank() == 1) {
         y.reshape(Shape{y.shape()[0], 1});
     }

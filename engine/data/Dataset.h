@@ -35,6 +35,11 @@ struct Dataset {
     void validate() const;
 };
 
+// The class count of integer labels (N,): the largest label + 1. Throws StrataError naming
+// `source` and the sample when a label is negative or INT32_MAX (its count would not fit an int).
+// The one place that turns labels into a class count (IDX, NPY, CSV).
+int classCountOf(const Tensor& labels, const std::string& source);
+
 // A dataset from arrays as loaded (e.g. from .npy files): x is converted to F32; an I32 y of
 // shape (N,) becomes class labels (numClasses = largest + 1; a negative label is an error), an
 // F32 y becomes regression targets, (N,) reshaped to (N, 1).

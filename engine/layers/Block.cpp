@@ -27,6 +27,12 @@ Block::Block(const LayerTypeInfo& info, std::string name, nlohmann::json config)
         for (const auto& issue : r.issues) msg += (msg.empty() ? "" : "; ") + issue.text();
         throw ConfigError("in block: " + msg);
     }
+    // Keep this inference for the declared input shapes: the enclosing model asks for exactly
+    // those, and running it again would re-create (and re-infer) every nested block, which costs
+    // 2^depth for blocks inside blocks.
+    cachedInputs_.clear();
+    for (const auto& n : inner_.inputs) cachedInputs_.push_back(*r.layers[inner_.indexOf(n)].outputShape);
+    cached_ = std::make_unique<InferenceResult>(std::move(r));
 }
 
 const InferenceResult& Block::innerInference(const std::vector<Shape>& inputs) const {

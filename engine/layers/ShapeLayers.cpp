@@ -28,8 +28,9 @@ Reshape::Reshape(const LayerTypeInfo& info, std::string name, nlohmann::json con
     const auto& t = cfg("target_shape");
     int inferred = 0;
     for (const auto& d : t) {
-        if (!d.is_number_integer() || (d.get<int64_t>() < 1 && d.get<int64_t>() != -1))
-            configError("target_shape", "entries must be positive integers or -1, got " + t.dump());
+        if (!d.is_number_integer() || (d.get<int64_t>() < 1 && d.get<int64_t>() != -1) || d.get<int64_t>() > kMaxDim)
+            configError("target_shape", "entries must be integers from 1 to " + std::to_string(kMaxDim) + " or -1, got " +
+                                            t.dump());
         inferred += d.get<int64_t>() == -1;
         targetShape.push_back(d.get<int64_t>());
     }
@@ -43,7 +44,8 @@ Shape Reshape::outputShape(const std::vector<Shape>& inputs) const {
     const int64_t n = in.numElementsFrom(1);
     int64_t known = 1;
     for (int64_t d : targetShape)
-        if (d != -1) known *= d;
+        if (d != -1 && __builtin_mul_overflow(known, d, &known))
+            throw ShapeError("target_shape " + cfg("target_shape").dump() + " has too many elements");
     std::vector<int64_t> dims{in[0]};
     for (int64_t d : targetShape) {
         if (d != -1) dims.push_back(d);
@@ -92,8 +94,9 @@ ZeroPadding2D::ZeroPadding2D(const LayerTypeInfo& info, std::string name, nlohma
     : Layer(info, std::move(name), std::move(config)) {
     const nlohmann::json& p = cfg("padding");
     auto amount = [&](const nlohmann::json& v) {
-        if (!v.is_number_integer() || v.get<int64_t>() < 0)
-            configError("padding", "expected p, [h, w] or [[top, bottom], [left, right]] of integers >= 0, got " + p.dump());
+        if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > kMaxDim)
+            configError("padding", "expected p, [h, w] or [[top, bottom], [left, right]] of integers from 0 to " +
+                                       std::to_string(kMaxDim) + ", got " + p.dump());
         return v.get<int64_t>();
     };
     auto pair = [&](const nlohmann::json& v) -> std::pair<int64_t, int64_t> {

@@ -5,6 +5,7 @@
 #include "engine/Error.h"
 #include "engine/data/DatasetSource.h"
 
+#include <QDir>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -31,6 +32,30 @@ private slots:
         QCOMPARE(total, int64_t(6));
         int classes = std::max({s.train.numClasses, s.validation.numClasses, s.test.numClasses});
         QCOMPARE(classes, 40000001);
+    }
+
+    // An IDX label of INT32_MAX: its class count (label + 1) overflowed int. Now refused, naming
+    // the file and the sample.
+    void anIdxLabelOfIntMaxIsRefused() {
+        const QString folder = dir_.filePath("mnist");
+        QVERIFY(QDir().mkpath(folder));
+        auto write = [&](const char* name, std::vector<unsigned char> bytes) {
+            std::ofstream(QDir(folder).filePath(name).toStdString(), std::ios::binary)
+                .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+        };
+        const std::vector<unsigned char> images{0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8};
+        write("train-images-idx3-ubyte", images);
+        write("t10k-images-idx3-ubyte", images);
+        write("train-labels-idx1-ubyte", {0, 0, 0x0C, 1, 0, 0, 0, 2, 0, 0, 0, 1, 0x7F, 0xFF, 0xFF, 0xFF});
+        write("t10k-labels-idx1-ubyte", {0, 0, 0x0C, 1, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0});
+        try {
+            data::loadDataSource({"mnist:" + folder.toStdString(), {}, false, false});
+            QFAIL("loaded");
+        } catch (const StrataError& e) {
+            QVERIFY2(QString(e.what()).endsWith("train-labels-idx1-ubyte: label 2147483647 of sample 1 is too large for a "
+                                                "class label (at most 2147483646)"),
+                     e.what());
+        }
     }
 };
 
