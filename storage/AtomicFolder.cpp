@@ -18,14 +18,14 @@ namespace {
 
 std::string errorText() { return std::strerror(errno); }
 
-// Removes ".NAME.partial-PID-N" folders (any NAME) whose writer process no longer exists.
+// Removes ".NAME.partial-PID-N" folders and files (any NAME) whose writer process no longer exists.
 void removeStaleTemporaries(const fs::path& parent) {
     const std::string marker = ".partial-";
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(parent.empty() ? fs::path(".") : parent, ec)) {
         const std::string file = entry.path().filename().string();
         const auto at = file.rfind(marker);
-        if (file.empty() || file[0] != '.' || at == std::string::npos || !entry.is_directory(ec)) continue;
+        if (file.empty() || file[0] != '.' || at == std::string::npos) continue;
         char* end = nullptr;
         const long pid = std::strtol(file.c_str() + at + marker.size(), &end, 10);
         if (pid <= 0 || *end != '-') continue;
@@ -101,6 +101,26 @@ void writeDurably(const fs::path& file, std::string_view text) {
     DurableFile f(file);
     f.write(text.data(), text.size());
     f.close();
+}
+
+void replaceFileAtomically(const fs::path& target, std::string_view text) {
+    const fs::path parent = target.parent_path();
+    removeStaleTemporaries(parent);
+    static std::atomic<int> counter{0};
+    const fs::path temp =
+        parent / ("." + target.filename().string() + ".partial-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    try {
+        writeDurably(temp, text);
+        if (::rename(temp.c_str(), target.c_str()) != 0)
+            throw StorageError(target.string() + ": cannot be put in place (" + errorText() + ")");
+    } catch (const StorageError& e) {
+        std::error_code ec;
+        fs::remove(temp, ec);
+        const bool existed = fs::exists(target, ec);
+        throw StorageError(std::string(e.what()) + "; " + target.string() +
+                           (existed ? " was left as it was" : " was not created"));
+    }
+    syncFolder(parent.empty() ? fs::path(".") : parent);
 }
 
 void syncFolder(const fs::path& folder) {

@@ -42,6 +42,12 @@ private:
 };
 
 void writeDurably(const std::filesystem::path& file, std::string_view text);
+
+// Writes `text` to a hidden temporary file beside `target` (".NAME.partial-PID-N"), syncs it and
+// renames it over `target`: a reader sees the old file or the new one, never a part. On failure
+// (a full disk, a read-only folder) the temporary is removed, `target` is left as it was, and the
+// StorageError says so, naming `target` and the system's reason.
+void replaceFileAtomically(const std::filesystem::path& target, std::string_view text);
 // fsync on a folder, so that a rename or a new entry in it is durable.
 void syncFolder(const std::filesystem::path& folder);
 

@@ -2,17 +2,24 @@
 #include "engine/InputFiles.h"
 
 #include "engine/JsonDepth.h"
+#include "engine/MemoryBudget.h"
 
 #include "storage/Schema.h"
 #include "storage/Sha256.h"
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <limits>
 #include <sstream>
+
+#include <signal.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 namespace strata::storage {
 
@@ -96,9 +103,38 @@ Project Project::open(const fs::path& file, OpenMode mode) {
     if (!exists && mode != OpenMode::Create) throw StorageError(file.string() + ": no such project file");
     if (exists) checkFileHeader(file);
 
-    auto db = std::make_unique<Database>(file, mode == OpenMode::ReadOnly, mode == OpenMode::Create);
+    // A project this user cannot write is read without SQLite's shared-memory file (which it
+    // could not create): immutable, no locks. Only for ReadOnly; a writer is told why it cannot.
+    // The same when SQLite cannot make that file for another reason (a full disk).
+    std::string whyNotWritable, note;
+    auto immutableNote = [&](const std::string& why) {
+        note = file.string() + " is opened read-only without locks: " + why;
+        const fs::path wal = file.string() + "-wal";
+        if (fs::file_size(wal, ec) > 0 && !ec)
+            note += "; its write-ahead log " + wal.string() + " (" + std::to_string(fs::file_size(wal, ec)) +
+                    " bytes: the last commits of a writer that did not close the project) is not read";
+    };
+    bool immutable = exists && mode == OpenMode::ReadOnly && !writable(file, &whyNotWritable);
+    if (immutable) immutableNote(whyNotWritable);
+    else if (exists && mode != OpenMode::ReadOnly && !writable(file, &whyNotWritable))
+        throw StorageError(file.string() + " cannot be written: " + whyNotWritable +
+                           " (it can still be inspected, exported and used for predict, which only read it)");
+    auto db = std::make_unique<Database>(file, mode == OpenMode::ReadOnly, mode == OpenMode::Create, immutable);
     // These reads are the first to touch the file: a damaged header fails here, by name.
-    const int64_t appId = db->queryInt("PRAGMA application_id", "reading the project header");
+    int64_t appId = 0;
+    try {
+        appId = db->queryInt("PRAGMA application_id", "reading the project header");
+    } catch (const StorageError& e) {
+        if (!exists || mode != OpenMode::ReadOnly || immutable) throw;
+        db = std::make_unique<Database>(file, true, false, true);
+        try {
+            appId = db->queryInt("PRAGMA application_id", "reading the project header");
+        } catch (const StorageError&) {
+            throw e; // damaged: the first reason is the one to give
+        }
+        immutable = true;
+        immutableNote(std::string("SQLite could not open it normally (") + e.what() + ")");
+    }
     int64_t version = db->queryInt("PRAGMA user_version", "reading the project header");
     const int64_t objects = db->queryInt("SELECT count(*) FROM sqlite_schema", "reading the schema");
 
@@ -137,7 +173,36 @@ Project Project::open(const fs::path& file, OpenMode mode) {
     // the log is cut back to this size instead of keeping the checkpoint's size on disk.
     db->exec("PRAGMA journal_size_limit = " + std::to_string(int64_t(32) << 20), "limiting the log size");
     checkTables(*db);
-    return Project(std::move(db), int(version));
+    Project p(std::move(db), int(version));
+    if (mode != OpenMode::ReadOnly) p.markInterruptedRuns();
+    p.openNote_ = std::move(note);
+    return p;
+}
+
+void Project::checkFreeSpace(int64_t bytes, const std::string& what) const {
+    const fs::path folder = path().has_parent_path() ? path().parent_path() : fs::path(".");
+    struct statvfs v {};
+    if (::statvfs(folder.c_str(), &v) != 0) return; // not knowable here: the writes will say
+    const double free = double(v.f_bavail) * double(v.f_frsize);
+    if (free < double(bytes))
+        throw StorageError(path().string() + ": its disk has only " + readableBytes(free) + " free; " + what + " needs about " +
+                           readableBytes(double(bytes)) + ". Free some space, or record in a project on another disk.");
+}
+
+bool Project::writable(const fs::path& file, std::string* why) {
+    auto no = [&](const std::string& reason) {
+        if (why) *why = reason;
+        return false;
+    };
+    const fs::path folder = file.has_parent_path() ? file.parent_path() : fs::path(".");
+    if (::access(file.c_str(), W_OK) != 0)
+        return no(errno == EROFS ? "it is on a read-only file system" : "the file is not writable by this user (" +
+                                                                          std::string(std::strerror(errno)) + ")");
+    if (::access(folder.c_str(), W_OK) != 0)
+        return no(errno == EROFS ? "it is on a read-only file system"
+                                 : "its folder " + folder.string() +
+                                       " is not writable by this user, and the write-ahead log must be made there");
+    return true;
 }
 
 std::vector<std::string> Project::integrityCheck() const {
@@ -362,6 +427,50 @@ constexpr const char* kRunColumns =
     "FROM runs r JOIN model_versions v ON v.id = r.model_version_id JOIN models m ON m.id = v.model_id "
     "LEFT JOIN datasets d ON d.id = r.dataset_id ";
 
+// The process that records a run: {"pid", "host", "start"} (start: its start time in clock
+// ticks after boot, from /proc, so that a later process reusing the pid is not taken for it).
+int64_t processStart(long pid) {
+    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const auto close = stat.rfind(')'); // the command name may hold spaces and parentheses
+    if (close == std::string::npos) return -1;
+    std::istringstream rest(stat.substr(close + 2));
+    std::string field;
+    for (int i = 3; i <= 22 && rest >> field; ++i)
+        if (i == 22) return std::atoll(field.c_str());
+    return -1;
+}
+
+std::string hostName() {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    return host;
+}
+
+nlohmann::json currentOwner() {
+    return {{"pid", int64_t(::getpid())}, {"host", hostName()}, {"start", processStart(long(::getpid()))}};
+}
+
+// A run still marked "running" whose recording process, on this machine, is gone: killed,
+// crashed, or stopped by a write that failed (a full disk) before it could mark the run. Runs
+// recorded elsewhere, by a live process, or by a Strata that kept no owner are left alone.
+std::string interruptedMessage(const nlohmann::json& owner) {
+    return "interrupted: its process (pid " + std::to_string(owner.value("pid", int64_t(0))) +
+           ") ended before the run was finished: it was killed or crashed, or a write failed (a full disk?)";
+}
+
+bool ownerIsGone(const nlohmann::json& result) {
+    const auto owner = result.find("owner");
+    if (owner == result.end() || !owner->is_object() || !owner->contains("pid") || !(*owner)["pid"].is_number_integer())
+        return false;
+    if (owner->value("host", std::string()) != hostName()) return false;
+    const long pid = long((*owner)["pid"].get<int64_t>());
+    if (pid <= 0) return false;
+    if (::kill(pid_t(pid), 0) != 0) return errno == ESRCH;
+    const int64_t start = owner->value("start", int64_t(-1));
+    return start >= 0 && processStart(pid) >= 0 && processStart(pid) != start; // the pid was reused
+}
+
 RunInfo readRun(const Database& db, const Statement& s) {
     RunInfo r;
     r.id = s.columnInt(0);
@@ -377,19 +486,24 @@ RunInfo readRun(const Database& db, const Statement& s) {
     r.endedAt = s.columnText(10);
     r.status = s.columnText(11);
     r.result = parseJsonColumn(db, s.columnText(12), "the result of run " + std::to_string(r.id));
+    if (r.status == "running" && ownerIsGone(r.result)) { // what Project::open writes when it can
+        r.status = "failed";
+        r.result["message"] = interruptedMessage(r.result["owner"]);
+        r.result.erase("owner");
+    }
     return r;
 }
 } // namespace
 
 int64_t Project::beginRun(const NewRun& run) {
     Transaction t(*db_);
-    Statement s(*db_, "INSERT INTO runs(model_version_id, dataset_id, hyperparameters, seed, backend, started_at, status) "
-                      "VALUES(?, ?, ?, ?, ?, ?, 'running')", "starting a run");
+    Statement s(*db_, "INSERT INTO runs(model_version_id, dataset_id, hyperparameters, seed, backend, started_at, status, "
+                      "result) VALUES(?, ?, ?, ?, ?, ?, 'running', ?)", "starting a run");
     s.bindInt(1, run.modelVersionId).bindOptionalInt(2, run.datasetId);
     const std::string hp = run.hyperparameters.dump();
     s.bindText(3, hp).bindInt(4, int64_t(run.seed)).bindText(5, run.backend);
-    const std::string now = utcNow();
-    s.bindText(6, now).run();
+    const std::string now = utcNow(), result = nlohmann::json{{"owner", currentOwner()}}.dump();
+    s.bindText(6, now).bindText(7, result).run();
     const int64_t id = db_->lastInsertId();
     t.commit();
     return id;
@@ -417,13 +531,32 @@ std::optional<RunInfo> Project::latestRun(int64_t modelId) const {
     return readRun(*db_, s);
 }
 
+void Project::markInterruptedRuns() {
+    std::vector<RunInfo> gone;
+    {
+        Statement s(*db_, std::string(kRunColumns) + "WHERE r.status = 'running'", "finding interrupted runs");
+        while (s.step()) {
+            RunInfo r = readRun(*db_, s);
+            if (r.status == "failed") gone.push_back(std::move(r));
+        }
+    }
+    for (const RunInfo& r : gone) {
+        try {
+            updateRun(r.id, "failed", {{"message", r.result["message"]}});
+        } catch (const StorageError&) { // still no room: readers keep showing it as failed
+        }
+    }
+}
+
 void Project::updateRun(int64_t runId, const std::string& status, const nlohmann::json& result,
                         const nlohmann::json* hyperparameters) {
     Transaction t(*db_);
     Statement s(*db_, "UPDATE runs SET status = ?1, ended_at = CASE WHEN ?1 = 'running' THEN NULL ELSE ?2 END, "
                       "result = json_patch(result, ?3), hyperparameters = coalesce(?4, hyperparameters) WHERE id = ?5",
                 "updating a run");
-    const std::string now = utcNow(), res = result.dump(), hp = hyperparameters ? hyperparameters->dump() : std::string();
+    nlohmann::json patch = result.is_object() ? result : nlohmann::json::object();
+    patch["owner"] = status == "running" ? currentOwner() : nlohmann::json(nullptr); // null: json_patch removes it
+    const std::string now = utcNow(), res = patch.dump(), hp = hyperparameters ? hyperparameters->dump() : std::string();
     s.bindText(1, status).bindText(2, now).bindText(3, res);
     if (hyperparameters) s.bindText(4, hp);
     else s.bindNull(4);

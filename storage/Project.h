@@ -100,8 +100,16 @@ inline constexpr int64_t kInlineDatasetBytes = int64_t(16) << 20;
 class Project {
 public:
     // Throws StorageError naming the file: absent (unless Create), not a Strata project,
-    // truncated, corrupted, or written by a newer Strata.
+    // truncated, corrupted, or written by a newer Strata. ReadOnly also opens a file this user
+    // cannot write (read-only mount, someone else's folder): see openNote().
     static Project open(const std::filesystem::path& file, OpenMode mode = OpenMode::ReadWrite);
+    // Whether open(file, ReadWrite) can work: the file and its folder (for the write-ahead log)
+    // are writable by this user on a writable file system. `why` says which is not.
+    static bool writable(const std::filesystem::path& file, std::string* why = nullptr);
+    // Throws StorageError when the file system holding the project has less than `bytes` free,
+    // saying how much it has and what `what` needs: a run refuses to start on a nearly full disk
+    // rather than fill it.
+    void checkFreeSpace(int64_t bytes, const std::string& what) const;
 
     Project(Project&&) noexcept;
     Project& operator=(Project&&) noexcept;
@@ -112,6 +120,11 @@ public:
     // Waits until the background copy of the write-ahead log into the file is done (none when read-only).
     void waitForLogCopy();
     int schemaVersion() const { return schemaVersion_; }
+    bool readOnly() const { return db_->readOnly(); }
+    // Empty, or what a reader should know about how the file was opened: a project that cannot be
+    // written was opened without locks, and its left-over write-ahead log (the last commits of a
+    // writer that did not close it) is not read.
+    const std::string& openNote() const { return openNote_; }
     // PRAGMA integrity_check: {"ok"} or one line per problem.
     std::vector<std::string> integrityCheck() const;
     // A consistent copy of the whole project (models, versions, datasets, runs, metrics,
@@ -166,9 +179,12 @@ public:
 
 private:
     Project(std::unique_ptr<Database> db, int schemaVersion);
+    // Runs left "running" by a process of this machine that is gone become "failed", saying so.
+    void markInterruptedRuns();
     std::unique_ptr<Database> db_;
     std::unique_ptr<WalCheckpointer> logCopier_; // declared after db_: stopped before the connection closes
     int schemaVersion_ = 0;
+    std::string openNote_;
 };
 
 // The current time in UTC, ISO 8601 with milliseconds: "2025-01-31T12:00:00.123Z".

@@ -1,5 +1,9 @@
 #include "storage/Sqlite.h"
 
+#include <cctype>
+#include <cstdio>
+#include <cstring>
+
 #include <sqlite3.h>
 
 namespace strata::storage {
@@ -8,10 +12,29 @@ namespace {
 constexpr int kBusyTimeoutMs = 10000; // a GUI and a CLI may share a project; a writer waits this long
 }
 
-Database::Database(const std::filesystem::path& file, bool readOnly, bool create) : file_(file), readOnly_(readOnly) {
-    const int flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)) |
-                      SQLITE_OPEN_FULLMUTEX;
-    const int rc = sqlite3_open_v2(file.c_str(), &db_, flags, nullptr);
+namespace {
+// "file:" URI of a path, every byte outside [A-Za-z0-9/._-] percent-encoded (RFC 3986).
+std::string fileUri(const std::filesystem::path& file) {
+    std::string uri = "file:";
+    const std::string path = std::filesystem::absolute(file).string();
+    for (unsigned char c : path) {
+        if (std::isalnum(c) || c == '/' || c == '.' || c == '_' || c == '-') uri += char(c);
+        else {
+            char buf[4];
+            std::snprintf(buf, sizeof buf, "%%%02X", c);
+            uri += buf;
+        }
+    }
+    return uri;
+}
+} // namespace
+
+Database::Database(const std::filesystem::path& file, bool readOnly, bool create, bool immutable)
+    : file_(file), readOnly_(readOnly || immutable) {
+    const int flags = (readOnly_ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)) |
+                      SQLITE_OPEN_FULLMUTEX | (immutable ? SQLITE_OPEN_URI : 0);
+    const std::string name = immutable ? fileUri(file) + "?immutable=1" : file.string();
+    const int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
         std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         sqlite3_close_v2(db_);
@@ -27,6 +50,9 @@ Database::~Database() { sqlite3_close_v2(db_); }
 void Database::fail(int rc, std::string_view what) const {
     const int primary = rc & 0xFF;
     std::string detail = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    // An I/O error says what the system said: "disk I/O error (No space left on device)".
+    if (const int sys = db_ ? sqlite3_system_errno(db_) : 0; sys != 0 && (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN))
+        detail += std::string(" (") + std::strerror(sys) + ")";
     std::string context = what.empty() ? std::string() : " while " + std::string(what);
     switch (primary) {
     case SQLITE_NOTADB:

@@ -21,8 +21,11 @@ namespace strata::storage {
 
 class Database {
 public:
-    // Opens (readOnly) or opens-or-creates the file. Throws StorageError naming it.
-    Database(const std::filesystem::path& file, bool readOnly, bool create);
+    // Opens (readOnly) or opens-or-creates the file. Throws StorageError naming it. `immutable`
+    // (read-only only): SQLite's immutable=1, for a file on a read-only mount or in a folder this
+    // user cannot write, where SQLite cannot make the write-ahead log's shared-memory file; no
+    // locks are taken and a left-over -wal file is not read.
+    Database(const std::filesystem::path& file, bool readOnly, bool create, bool immutable = false);
     ~Database();
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;

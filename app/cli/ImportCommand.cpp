@@ -68,8 +68,10 @@ int importCommand(const std::vector<std::string>& args, std::ostream& out, std::
             out << "imported " << source << " to " << outDir.string() << " (" << model->layers().size() << " layers, "
                 << model->paramCounts().total() << " parameters)\n";
         }
-        if (a.hasValue("--project"))
-            out << "imported " << source << " into " << a.value("--project") << " as " << addToProject(a.value("--project"), imported, *model) << "\n";
+        if (a.hasValue("--project")) { // said only once the transaction committed: a full disk prints no "imported"
+            const std::string added = addToProject(a.value("--project"), imported, *model);
+            out << "imported " << source << " into " << a.value("--project") << " as " << added << "\n";
+        }
         return 0;
     } catch (const storage::StorageError& e) {
         err << "strata-cli import: " << e.what() << "\n";

@@ -8,6 +8,7 @@
 #include "engine/data/DatasetSource.h"
 #include "engine/train/Inference.h"
 #include "engine/train/Trainer.h"
+#include "storage/AtomicFolder.h"
 #include "storage/CheckpointStore.h"
 #include "storage/onnx/OnnxExport.h"
 #include "storage/Project.h"
@@ -186,6 +187,7 @@ int inspectCommand(const std::vector<std::string>& args, std::ostream& out, std:
         const bool asJson = a.has("--json");
         if (fs::is_directory(where)) return inspectSavedModel(where, asJson, out);
         const storage::Project p = storage::Project::open(where, storage::OpenMode::ReadOnly);
+        if (!p.openNote().empty()) err << "note: " << p.openNote() << "\n"; // stderr: --json stays parseable
         storage::CheckpointStore store(p);
         if (a.hasValue("--checkpoint")) {
             const storage::CheckpointInfo c = findCheckpoint(p, a.value("--model"), a.value("--checkpoint"));
@@ -339,13 +341,13 @@ int predictCommand(const std::vector<std::string>& args, std::ostream& out, std:
             data::writeCsvTensor(out, outputs[0]);
             return 0;
         }
+        // Each file appears whole or not at all: a full disk leaves no truncated CSV behind.
         for (std::size_t o = 0; o < outputs.size(); ++o) {
             auto it = outputFiles.find(outputNames[o]);
             if (it == outputFiles.end()) continue;
-            std::ofstream f(it->second, std::ios::binary | std::ios::trunc);
-            if (!f) throw UsageError(it->second + ": cannot be written");
-            data::writeCsvTensor(f, outputs[o]);
-            if (!f.flush()) throw StrataError(it->second + ": write failed");
+            std::ostringstream csv;
+            data::writeCsvTensor(csv, outputs[o]);
+            storage::replaceFileAtomically(it->second, csv.str());
         }
         return 0;
     });

@@ -116,6 +116,11 @@ std::string ProjectTraining::begin(Model& model, ir::Backend& backend, train::Tr
     const std::string datasetName = csv ? data::csvPathOf(source.name).filename().string() : source.name;
     const storage::RetentionPolicy policy{options_.maxToKeep.value_or(kDefaultMaxToKeep), 0, "val_loss", false};
     const std::string hash = datasetHash(train);
+    // Room for the checkpoints kept (variables and optimizer slots, about 3x the weights) and the
+    // write-ahead log (up to 32 MiB between copies into the file), before writing anything.
+    const int64_t weights = model.paramCounts().total() * 4;
+    project_->checkFreeSpace((int64_t(64) << 20) + int64_t(policy.maxToKeep + 1) * 3 * weights,
+                             "recording a run of '" + name + "' (its checkpoints and log)");
     if (!resuming()) {
         const storage::ModelVersion version = project_->ensureVersion(name, model.spec(), options_.layout);
         versionId_ = version.id;

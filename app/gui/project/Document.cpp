@@ -35,7 +35,8 @@ Document::~Document() = default;
 
 QString Document::title() const {
     QString file = store_ ? QFileInfo(store_->filePath()).fileName() : tr("unsaved");
-    return QStringLiteral("%1 — %2%3").arg(QString::fromStdString(modelName_), file, isDirty() ? "*" : "");
+    const QString readOnly = store_ && store_->readOnly() ? tr(" [read-only]") : QString();
+    return QStringLiteral("%1 — %2%3%4").arg(QString::fromStdString(modelName_), file, readOnly, isDirty() ? "*" : "");
 }
 
 void Document::setModel(const ModelSpec& spec, const nlohmann::json& layout, bool dirty) {

@@ -42,6 +42,10 @@ public:
     virtual ~ProjectStore() = default;
 
     virtual QString filePath() const = 0;
+    // A project this user cannot write (read-only mount, someone else's folder) is opened
+    // read-only: save() throws, naming the reason; Save As still copies it elsewhere.
+    virtual bool readOnly() const { return false; }
+    virtual QString readOnlyReason() const { return {}; }
     virtual std::vector<std::string> modelNames() const = 0;
     // The model whose latest version was saved last (what a project opens on); empty when none.
     virtual std::string lastSavedModel() const = 0;
@@ -56,7 +60,8 @@ public:
     // replacing it when it exists. Throws StrataError naming the file.
     virtual void copyTo(const QString& path) const = 0;
 
-    // Opens (create: or creates) a .strata project. Throws StrataError with a message naming the file.
+    // Opens (create: or creates) a .strata project; read-only when it cannot be written. Throws
+    // StrataError with a message naming the file.
     static std::unique_ptr<ProjectStore> open(const QString& path, bool create);
     // Reads `path` without writing to it. Never throws: an unreadable file is a summary with a problem.
     static ProjectFileSummary summarize(const QString& path);

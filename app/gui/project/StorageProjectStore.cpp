@@ -3,6 +3,8 @@
 
 #include "storage/Project.h"
 
+#include <filesystem>
+
 namespace strata::gui {
 
 namespace {
@@ -13,7 +15,11 @@ VersionInfo info(const storage::ModelVersion& v) {
 
 class StorageProjectStore : public ProjectStore {
 public:
-    explicit StorageProjectStore(storage::Project p) : project_(std::move(p)) {}
+    StorageProjectStore(storage::Project p, std::string readOnlyReason)
+        : project_(std::move(p)), readOnlyReason_(std::move(readOnlyReason)) {}
+
+    bool readOnly() const override { return project_.readOnly(); }
+    QString readOnlyReason() const override { return QString::fromStdString(readOnlyReason_); }
 
     QString filePath() const override { return QString::fromStdString(project_.path().string()); }
 
@@ -57,6 +63,9 @@ public:
 
     VersionInfo save(const std::string& model, const ModelSpec& spec, const nlohmann::json& layout,
                      const std::string& note) override {
+        if (readOnly())
+            throw StrataError(filePath().toStdString() + " cannot be written: " + readOnlyReason_ +
+                              ". Use Save As to keep this model in another file.");
         return info(project_.saveVersion(model, spec, layout, note));
     }
 
@@ -64,13 +73,20 @@ public:
 
 private:
     mutable storage::Project project_;
+    std::string readOnlyReason_; // empty when writable
 };
 
 } // namespace
 
 std::unique_ptr<ProjectStore> ProjectStore::open(const QString& path, bool create) {
+    // A project on a read-only mount or in a folder this user cannot write opens read-only: it
+    // can be looked at, trained models predicted with and saved elsewhere, but not changed.
+    std::string why;
+    const std::filesystem::path file = path.toStdString();
+    if (!create && std::filesystem::exists(file) && !storage::Project::writable(file, &why))
+        return std::make_unique<StorageProjectStore>(storage::Project::open(file, storage::OpenMode::ReadOnly), why);
     auto mode = create ? storage::OpenMode::Create : storage::OpenMode::ReadWrite;
-    return std::make_unique<StorageProjectStore>(storage::Project::open(path.toStdString(), mode));
+    return std::make_unique<StorageProjectStore>(storage::Project::open(file, mode), std::string());
 }
 
 ProjectFileSummary ProjectStore::summarize(const QString& path) {
