@@ -42,6 +42,41 @@ private slots:
         }
     }
 
+    // dropout.json spelled out at the Dropout op itself: with the file's mask for step 0, the
+    // output is x * 4/3 where kept (rate 0.25) and exactly 0 where dropped, and the gradient that
+    // reaches its input is dL/dy * 4/3 where kept and exactly 0 where dropped.
+    void dropoutScalesKeptUnitsAndBlocksDroppedOnes() {
+        golden::Fixture f("dropout");
+        ir::ValueId loss;
+        train::TracedModel t = f.trace(true, loss);
+        ir::ValueId x = ir::kNoValue, y = ir::kNoValue;
+        for (int32_t n = 0; n < t.graph.nodeCount(); ++n)
+            if (t.graph.node(n).op == ir::OpKind::Dropout) x = t.graph.node(n).inputs[0], y = t.graph.node(n).outputs[0];
+        QVERIFY(y != ir::kNoValue);
+        const std::vector<ir::ValueId> g = ir::gradients(t.graph, loss, {x, y});
+        cpu::CpuBackend be;
+        f.loadState(be, t.graph);
+        std::vector<Tensor> r;
+        be.run(*be.prepare(t.graph, {x, y, g[0], g[1]}), f.feeds(), {}, r);
+        const Tensor mask = golden::tensorOf(f.golden["dropout_masks"]["dropout"], DType::I32);
+        const int64_t n = r[0].size();
+        QCOMPARE(mask.size(), 4 * n); // steps 0..3
+        int kept = 0;
+        for (int64_t i = 0; i < n; ++i) {
+            const bool keep = mask.i32()[i] != 0; // step 0
+            kept += keep;
+            if (!keep) {
+                QCOMPARE(r[1].f32()[i], 0.0f);
+                QCOMPARE(r[2].f32()[i], 0.0f);
+                continue;
+            }
+            QVERIFY(std::fabs(r[1].f32()[i] - r[0].f32()[i] * 4.0 / 3.0) <= 1e-6 * std::fabs(r[0].f32()[i]));
+            QVERIFY(std::fabs(r[2].f32()[i] - r[3].f32()[i] * 4.0 / 3.0) <= 1e-6 * std::fabs(r[3].f32()[i]) + 1e-12);
+            QVERIFY(r[2].f32()[i] != 0.0f);
+        }
+        QVERIFY2(kept > 0 && kept < n, "the mask keeps some units and drops others");
+    }
+
     void forwardLossAndGradients_data() {
         QTest::addColumn<QString>("name");
         for (const QString& n : golden::names()) QTest::newRow(n.toUtf8().constData()) << n;
