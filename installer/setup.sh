@@ -16,8 +16,9 @@ if [ "$mode" = test ]; then
   # The ONNX export tests check files with onnx.checker (Debian's python3-onnx, for /usr/bin/python3)
   # and run them with onnxruntime from npm (tests/onnx/package.json). The PyTorch export's code
   # runs in Debian's torch (tests/storage/tst_torch_export). The .deb test runs cpack, whose
-  # shared-library dependencies come from dpkg-shlibdeps (dpkg-dev).
-  packages+=(python3-onnx python3-torch dpkg-dev file)
+  # shared-library dependencies come from dpkg-shlibdeps (dpkg-dev). The golden files' independent
+  # check (tests/reference/verify_golden.py, CTest reference/verify_golden) needs numpy.
+  packages+=(python3-onnx python3-torch python3-numpy dpkg-dev file)
   command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 

@@ -196,6 +196,89 @@ private slots:
         QCOMPARE(vk_->getVariable(ir::kIterationsPath).i32()[0], 6);
     }
 
+    // The learning_rate kernel against LearningRateSchedule::at (double, then rounded to float) at
+    // many steps, to float32 accuracy: Vulkan's cos() may be off by 2^-11 absolute and pow() by
+    // k * 2^-21 (its log2 near 1), so the kernel uses neither. step_decay's rate is a float32 push
+    // constant, whose rounding (2^-24 relative) grows k-fold in rate^k: k * 2^-23 is allowed on top.
+    void learningRateMatchesScheduleAtEveryStep_data() {
+        QTest::addColumn<QString>("schedule");
+        QTest::newRow("cosine_decay")
+            << R"({"name": "cosine_decay", "initial_learning_rate": 0.01, "decay_steps": 1000, "alpha": 0.1})";
+        QTest::newRow("cosine_decay_short") << R"({"name": "cosine_decay", "initial_learning_rate": 0.01, "decay_steps": 3, "alpha": 0.1})";
+        QTest::newRow("step_decay_0.96") << R"({"name": "step_decay", "initial_learning_rate": 0.1, "decay_steps": 1, "decay_rate": 0.96})";
+        QTest::newRow("step_decay_1.5") << R"({"name": "step_decay", "initial_learning_rate": 1e-3, "decay_steps": 7, "decay_rate": 1.5})";
+    }
+    void learningRateMatchesScheduleAtEveryStep() {
+        QFETCH(QString, schedule);
+        if (!fresh()) STRATA_SKIP_UNLESS_REQUIRED(why_);
+        const ir::LearningRateSchedule s = ir::LearningRateSchedule::fromJson(nlohmann::json::parse(schedule.toStdString()));
+        ir::Graph g;
+        const ValueId iter = g.variable(ir::kIterationsPath, Shape{}, DType::I32);
+        ir::Attrs a;
+        s.writeAttrs(a);
+        const ValueId lr = g.addNode1(ir::OpKind::LearningRate, {iter}, std::move(a), Shape{});
+        auto plan = vk_->prepare(g, {lr});
+        for (int32_t step = 0; step <= 1200; step += step < 20 ? 1 : 37) {
+            vk_->setVariable(ir::kIterationsPath, Tensor::fromVector(Shape{}, std::vector<int32_t>{step}));
+            const double got = vk_->run(*plan, std::span<const ir::Feed>{})[0].f32()[0], want = float(s.at(step));
+            const double k = s.kind == ir::LearningRateSchedule::Kind::StepDecay ? double(step / s.decaySteps) : 0.0;
+            QVERIFY2(std::fabs(got - want) <= (1e-6 + k * std::ldexp(1.0, -23)) * std::fabs(want),
+                     qPrintable(QString("step %1: %2 on Vulkan, %3 expected (relative %4)")
+                                    .arg(step).arg(got, 0, 'g', 9).arg(want, 0, 'g', 9).arg(std::fabs(got - want) / want)));
+        }
+    }
+
+    // The fused Adam update against the CPU's at steps 1..60 and a few large ones, to float32
+    // accuracy: the bias corrections 1 - beta^t must not lean on Vulkan's log/exp, whose
+    // precision near 1 is only 2^-21 absolute (5e-4 relative for log(0.999)).
+    void adamBiasCorrectionMatchesCpuAtEveryStep_data() {
+        QTest::addColumn<double>("beta1");
+        QTest::addColumn<double>("beta2");
+        QTest::newRow("0.9/0.999") << 0.9 << 0.999;
+        QTest::newRow("0.5/0.9") << 0.5 << 0.9;
+        QTest::newRow("0/0.99") << 0.0 << 0.99;
+        QTest::newRow("0.99/0.9999") << 0.99 << 0.9999;
+    }
+    void adamBiasCorrectionMatchesCpuAtEveryStep() {
+        QFETCH(double, beta1);
+        QFETCH(double, beta2);
+        if (!fresh()) STRATA_SKIP_UNLESS_REQUIRED(why_);
+        constexpr int64_t n = 64;
+        ir::Graph g;
+        const ValueId w = g.variable("w", {n}), grad = g.variable("g", {n}), m = g.variable("m", {n}), v = g.variable("v", {n});
+        const ValueId iter = g.variable(ir::kIterationsPath, Shape{}, DType::I32);
+        const ValueId lr = g.constant(Tensor::fromVector(Shape{}, std::vector<float>{0.01f}));
+        ir::Attrs a;
+        a.set("beta_1", beta1).set("beta_2", beta2).set("epsilon", 1e-7).set("weight_decay", 0.0);
+        const auto out = g.addNode(ir::OpKind::AdamUpdate, {w, grad, m, v, lr, iter}, std::move(a),
+                                   {{Shape{n}, DType::F32}, {Shape{n}, DType::F32}, {Shape{n}, DType::F32}});
+        cpu::CpuBackend cpu(1);
+        auto vkPlan = vk_->prepare(g, {out[0]});
+        auto cpuPlan = cpu.prepare(g, {out[0]});
+        Tensor vSlot = randomTensor({n}, 13, 1.0f);
+        for (int64_t i = 0; i < n; ++i) vSlot.f32()[i] *= vSlot.f32()[i]; // v >= 0
+        std::vector<int32_t> steps;
+        for (int32_t t = 0; t < 60; ++t) steps.push_back(t);
+        for (int32_t t : {99, 999, 4999, 99999}) steps.push_back(t);
+        for (int32_t t : steps) {
+            for (ir::Backend* be : {static_cast<ir::Backend*>(vk_.get()), static_cast<ir::Backend*>(&cpu)}) {
+                be->setVariable("w", Tensor(Shape{n})); // w = 0: the output is the step itself, no rounding of w + step
+                be->setVariable("g", randomTensor({n}, 11, 1e-3f));
+                be->setVariable("m", randomTensor({n}, 12, 1e-3f));
+                be->setVariable("v", vSlot);
+                be->setVariable(ir::kIterationsPath, Tensor::fromVector(Shape{}, std::vector<int32_t>{t}));
+            }
+            const Tensor got = vk_->run(*vkPlan, std::span<const ir::Feed>{})[0];
+            const Tensor want = cpu.run(*cpuPlan, std::span<const ir::Feed>{})[0];
+            for (int64_t i = 0; i < n; ++i) { // float32 rounding of a few operations: 1e-6 of the step
+                const double dg = got.f32()[i], dw = want.f32()[i];
+                QVERIFY2(std::fabs(dg - dw) <= 1e-6 * std::fabs(dw),
+                         qPrintable(QString("t = %1, element %2: step %3 on Vulkan, %4 on the CPU")
+                                        .arg(t + 1).arg(i).arg(dg, 0, 'g', 9).arg(dw, 0, 'g', 9)));
+            }
+        }
+    }
+
     // The step is recorded once: replays reuse it, and barriers stay below one per dispatch.
     void stepIsRecordedOnceAndReplayed() {
         if (!fresh()) STRATA_SKIP_UNLESS_REQUIRED(why_);

@@ -21,11 +21,12 @@ def dense(name, inbound, units, activation="linear", use_bias=True):
 
 
 def conv(name, inbound, filters, kernel=(3, 3), strides=(1, 1), padding="valid",
-         activation="linear", use_bias=True):
-    return {"name": name, "type": "Conv2D",
-            "config": {"filters": filters, "kernel_size": list(kernel), "strides": list(strides),
-                       "padding": padding, "activation": activation, "use_bias": use_bias},
-            "inbound": [inbound]}
+         activation="linear", use_bias=True, dilation=(1, 1), kind="Conv2D"):
+    config = {"filters": filters, "kernel_size": list(kernel), "strides": list(strides),
+              "padding": padding, "activation": activation, "use_bias": use_bias}
+    if tuple(dilation) != (1, 1):
+        config["dilation_rate"] = list(dilation)
+    return {"name": name, "type": kind, "config": config, "inbound": [inbound]}
 
 
 def pool(kind, name, inbound, size=(2, 2), strides=None, padding="valid"):
@@ -58,6 +59,11 @@ class Init:
         self.weights[f"model/{layer}/kernel"] = self.f32(self.rng.standard_normal((fan_in, units)) * scale)
         if use_bias:
             self.weights[f"model/{layer}/bias"] = self.f32(self.rng.standard_normal(units) * 0.1)
+
+    def conv_transpose(self, layer, kh, kw, filters, cin, scale=0.3):
+        """Conv2DTranspose: kernel [kh, kw, filters, input channels] as in Keras, bias [filters]."""
+        self.weights[f"model/{layer}/kernel"] = self.f32(self.rng.standard_normal((kh, kw, filters, cin)) * scale)
+        self.weights[f"model/{layer}/bias"] = self.f32(self.rng.standard_normal(filters) * 0.1)
 
     def conv(self, layer, kh, kw, cin, cout, use_bias=True, scale=0.3):
         self.weights[f"model/{layer}/kernel"] = self.f32(self.rng.standard_normal((kh, kw, cin, cout)) * scale)
@@ -228,5 +234,100 @@ def merge():
     return build("merge", 111, layers, [6], "dense_3", SPARSE_CE, lambda r: sparse_labels(r, 3), init)
 
 
+def conv_transpose():
+    # 3x3 -> Conv2DTranspose 3x3/2 valid: 3*2 + (3-2) = 7 -> Conv2DTranspose 3x3/2 same: 7*2 = 14,
+    # TF padding of the forward conv 14 -> 7 (k 3, s 2): total 1, so 0 rows cut at the top/left and
+    # 1 at the bottom/right of the full (7-1)*2 + 3 = 15 output. Kernels [kh, kw, filters, in].
+    layers = [inp("input", [3, 3, 2]),
+              conv("conv2d_transpose", "input", 3, strides=(2, 2), padding="valid", activation="relu",
+                   kind="Conv2DTranspose"),
+              conv("conv2d_transpose_1", "conv2d_transpose", 2, strides=(2, 2), padding="same",
+                   kind="Conv2DTranspose"),
+              simple("GlobalAveragePooling2D", "global_average_pooling2d", "conv2d_transpose_1"),
+              dense("dense", "global_average_pooling2d", 3, "softmax")]
+
+    def init(i):
+        i.conv_transpose("conv2d_transpose", 3, 3, 3, 2)
+        i.conv_transpose("conv2d_transpose_1", 3, 3, 2, 3)
+        i.dense("dense", 2, 3, scale=1.0)
+    return build("conv_transpose", 112, layers, [3, 3, 2], "dense", SPARSE_CE, lambda r: sparse_labels(r, 3), init)
+
+
+def conv_dilated():
+    # 7x7 -> Conv2D 3x3 dilation 2 valid (span 5) -> 3x3 -> Conv2D 2x2 dilation 2 same (span 3, pads 1/1)
+    layers = [inp("input", [7, 7, 2]),
+              conv("conv2d", "input", 3, padding="valid", activation="tanh", dilation=(2, 2)),
+              conv("conv2d_1", "conv2d", 2, kernel=(2, 2), padding="same", dilation=(2, 2)),
+              simple("Flatten", "flatten", "conv2d_1"),
+              dense("dense", "flatten", 3, "linear")]
+
+    def init(i):
+        i.conv("conv2d", 3, 3, 2, 3)
+        i.conv("conv2d_1", 2, 2, 3, 2, scale=0.5)
+        i.dense("dense", 18, 3)
+    return build("conv_dilated", 113, layers, [7, 7, 2], "dense", SPARSE_CE_LOGITS, lambda r: sparse_labels(r, 3), init)
+
+
+def padding_leaky_relu():
+    # ZeroPadding2D [[1, 2], [0, 1]] (asymmetric: 4x4 -> 7x5), a linear conv so values of both signs
+    # reach LeakyReLU (alpha 0.25) and ReLU (negative_slope 0.1, max_value 0.5: both kinks active).
+    layers = [inp("input", [4, 4, 2]),
+              simple("ZeroPadding2D", "zero_padding2d", "input", padding=[[1, 2], [0, 1]]),
+              conv("conv2d", "zero_padding2d", 3, padding="valid"),
+              simple("LeakyReLU", "leaky_re_lu", "conv2d", alpha=0.25),
+              simple("ReLU", "re_lu", "leaky_re_lu", max_value=0.5, negative_slope=0.1),
+              simple("Flatten", "flatten", "re_lu"),
+              dense("dense", "flatten", 2, "linear")]
+
+    def init(i):
+        i.conv("conv2d", 3, 3, 2, 3, scale=0.5)
+        i.dense("dense", 45, 2, scale=0.2)
+    return build("padding_leaky_relu", 114, layers, [4, 4, 2], "dense", {"name": "mean_squared_error"},
+                 lambda r: np.asarray(r.standard_normal((BATCH, 2)), dtype=np.float32), init)
+
+
+# Dropout: the engine's mask is a pure function of (seed, step, element index) through Philox4x32-10
+# (engine/ir/Philox.h), with step = optimizer/iter before the update (0 for the forward pass, 0 and 1
+# for the two optimizer steps). The spec gives the layer an explicit seed, so the golden can draw
+# the very same masks (golden_torch.dropout_keep) and store them ("dropout_masks").
+DROPOUT_SEED = 20261205
+DROPOUT_RATE = 0.25
+
+
+def dropout():
+    layers = [inp("input", [6]),
+              dense("dense", "input", 8, "tanh"),
+              simple("Dropout", "dropout", "dense", rate=DROPOUT_RATE, seed=DROPOUT_SEED),
+              dense("dense_1", "dropout", 3, "softmax")]
+    return build("dropout", 115, layers, [6], "dense_1", SPARSE_CE, lambda r: sparse_labels(r, 3),
+                 lambda i: (i.dense("dense", 6, 8), i.dense("dense_1", 8, 3)))
+
+
+ACTIVATIONS = ["linear", "relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "softsign", "swish",
+               "silu", "gelu", "leaky_relu", "log_softmax", "exponential", "relu6"]
+
+
+def activations():
+    # One Dense 3 branch per activation of engine/Activations.cpp, side by side from the input,
+    # concatenated into a linear Dense 2 (MSE): every activation's forward and gradient shows.
+    # relu6's kernel is scaled up so some of its inputs exceed 6 (the upper kink is exercised),
+    # exponential's down so that exp stays small.
+    layers = [inp("input", [4])]
+    names = []
+    for a in ACTIVATIONS:
+        names.append(f"dense_{a}")
+        layers.append(dense(names[-1], "input", 3, a))
+    layers.append(simple("Concatenate", "concatenate", names, axis=-1))
+    layers.append(dense("dense", "concatenate", 2, "linear"))
+
+    def init(i):
+        for a in ACTIVATIONS:
+            i.dense(f"dense_{a}", 4, 3, scale={"relu6": 2.5, "exponential": 0.15}.get(a, 0.4))
+        i.dense("dense", 3 * len(ACTIVATIONS), 2, scale=0.1)
+    return build("activations", 116, layers, [4], "dense", {"name": "mean_squared_error"},
+                 lambda r: np.asarray(r.standard_normal((BATCH, 2)), dtype=np.float32), init)
+
+
 MODELS = {f.__name__: f for f in [dense_softmax, dense_logits, dense_mse, dense_bce, dense_cce, conv_valid,
-                                  conv_same_stride2, pool_same, norms, conv_bn, merge]}
+                                  conv_same_stride2, pool_same, norms, conv_bn, merge, conv_transpose,
+                                  conv_dilated, padding_leaky_relu, dropout, activations]}

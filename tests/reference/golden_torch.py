@@ -5,23 +5,66 @@ and only permuted inside the conv call, so gradients come out in Strata layouts 
 transposition step to get wrong. TensorFlow's "same" padding (extra row/column at the bottom/right)
 and its average pooling (padding cells are not counted) are written out explicitly.
 """
+import math
+
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+# Keras definitions: elu alpha 1, selu's constants, gelu exact (erf), leaky_relu slope 0.2 (Keras 3's
+# negative_slope default), relu6 = min(max(x, 0), 6), swish = silu = x sigmoid(x), softmax and
+# log_softmax over the last axis.
+ACTIVATIONS = {
+    "relu": torch.relu,
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "softmax": lambda x: torch.softmax(x, dim=-1),
+    "log_softmax": lambda x: torch.log_softmax(x, dim=-1),
+    "elu": lambda x: F.elu(x, alpha=1.0),
+    "selu": torch.selu,
+    "softplus": F.softplus,
+    "softsign": F.softsign,
+    "swish": F.silu,
+    "silu": F.silu,
+    "gelu": F.gelu,
+    "leaky_relu": lambda x: F.leaky_relu(x, 0.2),
+    "exponential": torch.exp,
+    "relu6": lambda x: torch.clamp(x, 0.0, 6.0),
+}
 
 
 def activate(x, name):
     if name in (None, "linear"):
         return x
-    if name == "relu":
-        return torch.relu(x)
-    if name == "tanh":
-        return torch.tanh(x)
-    if name == "sigmoid":
-        return torch.sigmoid(x)
-    if name == "softmax":
-        return torch.softmax(x, dim=-1)
+    if name in ACTIVATIONS:
+        return ACTIVATIONS[name](x)
     raise ValueError(f"unknown activation {name}")
+
+
+# Philox4x32-10 (engine/ir/Philox.h), the generator behind the engine's dropout masks: element i of
+# a tensor, at step `step` (optimizer/iter), with the layer's seed, is kept when
+# u = (philox(counter {lo32(i/4), hi32(i/4), step, 0}, key {lo32(seed), hi32(seed)})[i % 4] >> 8) / 2^24
+# is >= rate. Plain Python integers, written from the Random123 paper.
+_M32 = 0xFFFFFFFF
+
+
+def philox4x32(counter, key):
+    c, k = list(counter), list(key)
+    for _ in range(10):
+        p0, p1 = 0xD2511F53 * c[0], 0xCD9E8D57 * c[2]
+        c = [((p1 >> 32) ^ c[1] ^ k[0]) & _M32, p1 & _M32, ((p0 >> 32) ^ c[3] ^ k[1]) & _M32, p0 & _M32]
+        k = [(k[0] + 0x9E3779B9) & _M32, (k[1] + 0xBB67AE85) & _M32]
+    return c
+
+
+def dropout_keep(seed, step, shape, rate):
+    """The engine's keep mask (bool array of `shape`) for a Dropout layer at optimizer step `step`."""
+    n = int(np.prod(shape))
+    keep = np.empty(n, dtype=bool)
+    for i in range(n):
+        block = philox4x32([(i // 4) & _M32, (i // 4) >> 32, step & _M32, 0], [seed & _M32, seed >> 32])
+        keep[i] = (block[i % 4] >> 8) * 2.0 ** -24 >= float(np.float32(rate))
+    return keep.reshape(shape)
 
 
 def same_pads(size, k, s):
@@ -38,12 +81,48 @@ def pad_nchw(x, kernel, strides, padding, value=0.0):
     return F.pad(x, (left, right, top, bottom), value=value)
 
 
+def span(cfg):
+    """The kernel's extent with dilation: (k - 1) * d + 1 per axis."""
+    d = cfg.get("dilation_rate", [1, 1])
+    return [(k - 1) * r + 1 for k, r in zip(cfg["kernel_size"], d)]
+
+
 def conv2d(x, kernel, bias, cfg):
     xc = x.permute(0, 3, 1, 2)                       # NHWC -> NCHW
     w = kernel.permute(3, 2, 0, 1)                   # HWIO -> OIHW
-    xc = pad_nchw(xc, cfg["kernel_size"], cfg["strides"], cfg["padding"])
-    y = F.conv2d(xc, w, bias, stride=tuple(cfg["strides"]))
+    xc = pad_nchw(xc, span(cfg), cfg["strides"], cfg["padding"])
+    y = F.conv2d(xc, w, bias, stride=tuple(cfg["strides"]), dilation=tuple(cfg.get("dilation_rate", [1, 1])))
     return y.permute(0, 2, 3, 1)
+
+
+def conv2d_transpose(x, kernel, bias, cfg):
+    """Keras Conv2DTranspose: the gradient of a TF-padded conv2d with respect to its input. Output
+    size: in*s ("same") or in*s + max(k - s, 0) ("valid"). The full transposed convolution
+    ((in-1)*s + k) is cut to that size after dropping the forward conv's top/left padding."""
+    k, s = span(cfg), cfg["strides"]
+    n, h, w_, _ = x.shape
+    out = [h * s[0], w_ * s[1]]
+    if cfg["padding"] == "valid":
+        out = [o + max(kk - ss, 0) for o, kk, ss in zip(out, k, s)]
+        before = [0, 0]
+    else:
+        before = [same_pads(o, kk, ss)[0] for o, kk, ss in zip(out, k, s)]
+    wt = kernel.permute(3, 2, 0, 1)                  # [kh, kw, filters, in] -> [in, filters, kh, kw]
+    full = F.conv_transpose2d(x.permute(0, 3, 1, 2), wt, None, stride=tuple(s),
+                              dilation=tuple(cfg.get("dilation_rate", [1, 1])))
+    # zero rows/columns where the full output is shorter than the target (kernel below stride)
+    grow = [max(before[i] + out[i] - full.shape[2 + i], 0) for i in range(2)]
+    full = F.pad(full, (0, grow[1], 0, grow[0]))
+    y = full[:, :, before[0]:before[0] + out[0], before[1]:before[1] + out[1]].permute(0, 2, 3, 1)
+    return y + bias if bias is not None else y
+
+
+def zero_pad_amounts(p):
+    """ZeroPadding2D padding: p, [h, w] or [[top, bottom], [left, right]] -> (top, bottom, left, right)."""
+    if isinstance(p, int):
+        return p, p, p, p
+    h, w = [(v, v) if isinstance(v, int) else tuple(v) for v in p]
+    return h[0], h[1], w[0], w[1]
 
 
 def max_pool(x, cfg):
@@ -60,9 +139,10 @@ def avg_pool(x, cfg):
     return (sums / counts).permute(0, 2, 3, 1)
 
 
-def forward(spec, params, inputs, training, batch_stats=None):
+def forward(spec, params, inputs, training, batch_stats=None, step=0):
     """All layer outputs by name. params: path -> tensor (trainable and moving stats).
-    batch_stats, if a dict, receives path -> (batch mean, biased batch variance) per BN layer."""
+    batch_stats, if a dict, receives path -> (batch mean, biased batch variance) per BN layer.
+    step: optimizer/iter, which selects the dropout masks."""
     out = {}
     for layer in spec["layers"]:
         name, kind, cfg = layer["name"], layer["type"], layer.get("config", {})
@@ -78,6 +158,19 @@ def forward(spec, params, inputs, training, batch_stats=None):
         elif kind == "Conv2D":
             y = activate(conv2d(xs[0], p("kernel"), p("bias") if cfg.get("use_bias", True) else None, cfg),
                          cfg.get("activation"))
+        elif kind == "Conv2DTranspose":
+            y = activate(conv2d_transpose(xs[0], p("kernel"), p("bias") if cfg.get("use_bias", True) else None, cfg),
+                         cfg.get("activation"))
+        elif kind == "ZeroPadding2D":
+            top, bottom, left, right = zero_pad_amounts(cfg["padding"])
+            y = F.pad(xs[0], (0, 0, left, right, top, bottom))    # NHWC: C, then W, then H
+        elif kind == "LeakyReLU":
+            y = F.leaky_relu(xs[0], cfg.get("alpha", 0.3))
+        elif kind == "ReLU":
+            x = xs[0]
+            y = torch.where(x >= 0, x, cfg.get("negative_slope", 0.0) * x)
+            if cfg.get("max_value") is not None:
+                y = torch.clamp(y, max=cfg["max_value"])
         elif kind == "MaxPooling2D":
             y = max_pool(xs[0], cfg)
         elif kind == "AveragePooling2D":
@@ -90,6 +183,9 @@ def forward(spec, params, inputs, training, batch_stats=None):
             y = activate(xs[0], cfg["activation"])
         elif kind == "Dropout":
             y = xs[0]
+            if training:
+                keep = dropout_keep(cfg["seed"], step, tuple(y.shape), cfg["rate"])
+                y = y * torch.tensor(keep, dtype=y.dtype) / (1.0 - cfg["rate"])
         elif kind == "BatchNormalization":
             x = xs[0]
             axes = tuple(range(x.dim() - 1))
@@ -152,27 +248,77 @@ def loss_fn(loss, y_pred, y_true):
     raise ValueError(f"unknown loss {name}")
 
 
-class RMSpropEpsInsideSqrt(torch.optim.Optimizer):
-    """Keras 3 RMSprop (momentum 0, not centered): v = rho v + (1-rho) g^2; w -= lr g / sqrt(v + eps)."""
+class KerasRMSprop(torch.optim.Optimizer):
+    """Keras 3 RMSprop (and TF's ApplyRMSProp / ApplyCenteredRMSProp): v = rho v + (1-rho) g^2;
+    centered: mg = rho mg + (1-rho) g, denominator v - mg^2; inc = lr g / sqrt(denominator + eps);
+    momentum 0: w -= inc, else mom = momentum mom + inc; w -= mom. (torch.optim.RMSprop puts eps
+    outside the square root.)"""
 
-    def __init__(self, params, lr, rho, eps):
-        super().__init__(params, dict(lr=lr, rho=rho, eps=eps))
+    def __init__(self, params, lr, rho, eps, momentum=0.0, centered=False):
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, momentum=momentum, centered=centered))
 
     @torch.no_grad()
     def step(self):
         for group in self.param_groups:
+            rho = group["rho"]
+            for w in group["params"]:
+                if w.grad is None:
+                    continue
+                g, st = w.grad, self.state[w]
+                if "v" not in st:
+                    st["v"], st["mg"], st["mom"] = torch.zeros_like(w), torch.zeros_like(w), torch.zeros_like(w)
+                st["v"].mul_(rho).add_((1 - rho) * g * g)
+                denom = st["v"]
+                if group["centered"]:
+                    st["mg"].mul_(rho).add_((1 - rho) * g)
+                    denom = st["v"] - st["mg"] * st["mg"]
+                inc = group["lr"] * g / torch.sqrt(denom + group["eps"])
+                if group["momentum"] > 0:
+                    st["mom"].mul_(group["momentum"]).add_(inc)
+                    inc = st["mom"]
+                w.sub_(inc)
+
+
+class KerasSGD(torch.optim.Optimizer):
+    """Keras SGD: v = m v - lr g; w += v (Nesterov: w += m v - lr g). torch.optim.SGD keeps
+    buf = m buf + g and steps lr * buf, which differs as soon as the learning rate changes."""
+
+    def __init__(self, params, lr, momentum, nesterov=False):
+        super().__init__(params, dict(lr=lr, momentum=momentum, nesterov=nesterov))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            lr, m = group["lr"], group["momentum"]
             for w in group["params"]:
                 if w.grad is None:
                     continue
                 st = self.state[w]
                 if "v" not in st:
                     st["v"] = torch.zeros_like(w)
-                v = st["v"]
-                v.mul_(group["rho"]).add_((1 - group["rho"]) * w.grad * w.grad)
-                w.sub_(group["lr"] * w.grad / torch.sqrt(v + group["eps"]))
+                st["v"].mul_(m).sub_(lr * w.grad)
+                w.add_(m * st["v"] - lr * w.grad if group["nesterov"] else st["v"])
 
 
-# name -> (steps, Strata/Keras-style config, torch optimizer factory)
+def schedule_lr(lr, step):
+    """engine/ir/Schedule.h: the learning rate at optimizer/iter = step (0 for the first update)."""
+    if not isinstance(lr, dict):
+        return lr
+    lr0, n = lr["initial_learning_rate"], lr["decay_steps"]
+    if lr["name"] == "step_decay":
+        return lr0 * lr["decay_rate"] ** (step // n)
+    if lr["name"] == "cosine_decay":
+        a = lr.get("alpha", 0.0)
+        return lr0 * ((1 - a) * 0.5 * (1 + math.cos(math.pi * min(step, n) / n)) + a)
+    raise ValueError(f"unknown schedule {lr['name']}")
+
+
+STEP_DECAY = {"name": "step_decay", "initial_learning_rate": 0.1, "decay_steps": 2, "decay_rate": 0.5}
+COSINE_DECAY = {"name": "cosine_decay", "initial_learning_rate": 0.01, "decay_steps": 3, "alpha": 0.1}
+
+# name -> (steps, Strata/Keras-style config, torch optimizer factory). The group in the file follows
+# from the steps: 1 "after_one_step", 2 "after_two_steps", more "schedules" (learning-rate schedules
+# need steps to change the rate: step_decay 0.1, 0.1, 0.05; cosine_decay over 3 steps, then the floor).
 OPTIMIZERS = {
     "sgd": (1, {"name": "sgd", "learning_rate": 0.1, "momentum": 0.0, "nesterov": False},
             lambda ps: torch.optim.SGD(ps, lr=0.1)),
@@ -190,12 +336,30 @@ OPTIMIZERS = {
                 lambda ps: torch.optim.RMSprop(ps, lr=0.01, alpha=0.9, eps=1e-7)),
     "rmsprop_eps_inside_sqrt": (2, {"name": "rmsprop", "learning_rate": 0.01, "rho": 0.9, "epsilon": 1e-7,
                                     "momentum": 0.0, "centered": False},
-                                lambda ps: RMSpropEpsInsideSqrt(ps, lr=0.01, rho=0.9, eps=1e-7)),
+                                lambda ps: KerasRMSprop(ps, lr=0.01, rho=0.9, eps=1e-7)),
+    "rmsprop_centered": (2, {"name": "rmsprop", "learning_rate": 0.01, "rho": 0.9, "epsilon": 1e-7,
+                             "momentum": 0.0, "centered": True},
+                         lambda ps: KerasRMSprop(ps, lr=0.01, rho=0.9, eps=1e-7, centered=True)),
+    "rmsprop_centered_momentum": (2, {"name": "rmsprop", "learning_rate": 0.01, "rho": 0.9, "epsilon": 1e-7,
+                                      "momentum": 0.5, "centered": True},
+                                  lambda ps: KerasRMSprop(ps, lr=0.01, rho=0.9, eps=1e-7, momentum=0.5,
+                                                          centered=True)),
+    "sgd_step_decay": (3, {"name": "sgd", "learning_rate": STEP_DECAY, "momentum": 0.0, "nesterov": False},
+                       lambda ps: torch.optim.SGD(ps, lr=0.1)),
+    "sgd_momentum_step_decay": (3, {"name": "sgd", "learning_rate": STEP_DECAY, "momentum": 0.9, "nesterov": False},
+                                lambda ps: KerasSGD(ps, lr=0.1, momentum=0.9)),
+    "adam_cosine_decay": (4, {"name": "adam", "learning_rate": COSINE_DECAY, "beta_1": 0.9, "beta_2": 0.999,
+                              "epsilon": 1e-7},
+                          lambda ps: torch.optim.Adam(ps, lr=0.01, betas=(0.9, 0.999), eps=1e-7)),
 }
 
 FORMULAS = {
     "rmsprop": "torch.optim.RMSprop / Keras 2 legacy: w -= lr*g/(sqrt(v)+eps)",
     "rmsprop_eps_inside_sqrt": "Keras 3 and TF ApplyRMSProp: w -= lr*g/sqrt(v+eps)",
+    "rmsprop_centered": "Keras 3 and TF ApplyCenteredRMSProp: mg = rho*mg + (1-rho)*g; w -= lr*g/sqrt(v - mg^2 + eps)",
+    "rmsprop_centered_momentum": "Keras 3: mom = momentum*mom + lr*g/sqrt(v - mg^2 + eps); w -= mom",
+    "sgd_momentum_step_decay": "Keras: v = m*v - lr_t*g; w += v (torch's buf = m*buf + g; w -= lr_t*buf differs when lr_t changes)",
+    "adam_cosine_decay": "torch.optim.Adam with lr_t = the schedule at iter t-1",
     "adam": "torch.optim.Adam: w -= lr*mhat/(sqrt(vhat)+eps)",
     "adamw": "torch.optim.AdamW: w *= 1-lr*wd, then the Adam step",
 }
@@ -205,13 +369,18 @@ def trainable_paths(spec):
     paths = []
     for layer in spec["layers"]:
         kind, cfg, name = layer["type"], layer.get("config", {}), layer["name"]
-        if kind in ("Dense", "Conv2D"):
+        if kind in ("Dense", "Conv2D", "Conv2DTranspose"):
             paths.append(f"model/{name}/kernel")
             if cfg.get("use_bias", True):
                 paths.append(f"model/{name}/bias")
         elif kind in ("BatchNormalization", "LayerNormalization"):
             paths += [f"model/{name}/gamma", f"model/{name}/beta"]
     return paths
+
+
+def dropouts(spec):
+    """Dropout layers by name -> config (each has an explicit seed, so the engine's masks are known)."""
+    return {l["name"]: l["config"] for l in spec["layers"] if l["type"] == "Dropout"}
 
 
 def bn_momentum(spec):
@@ -262,9 +431,16 @@ def run_case(case, dtype):
     if momenta:
         res["moving_after_forward"] = {k: v for k, v in update_moving(
             weights0, {k: (m.double(), v.double()) for k, (m, v) in stats.items()}, momenta).items()}
+    if momenta or dropouts(spec):
         with torch.no_grad():
             inf = forward(spec, params_from(weights0, False), inputs, False)
         res["outputs_inference"] = {out_name: inf[out_name].double().numpy()}
+
+    max_steps = max(steps for steps, _, _ in OPTIMIZERS.values())
+    res["dropout_masks"] = {
+        name: np.stack([dropout_keep(cfg["seed"], t, tuple(res["layer_outputs"][name].shape), cfg["rate"])
+                        for t in range(max_steps)]).astype(np.int64)
+        for name, cfg in dropouts(spec).items()}
 
     res["optimizers"] = {}
     for opt_name, (steps, config, make) in OPTIMIZERS.items():
@@ -272,10 +448,12 @@ def run_case(case, dtype):
         params = params_from(weights, True)
         opt = make([params[k] for k in train])
         losses = []
-        for _ in range(steps):
+        for t in range(steps):
             opt.zero_grad()
+            for group in opt.param_groups:
+                group["lr"] = schedule_lr(config["learning_rate"], t)
             stats = {}
-            outs = forward(spec, params, inputs, True, stats)
+            outs = forward(spec, params, inputs, True, stats, step=t)
             lv = loss_fn(loss, outs[out_name], labels[out_name])
             lv.backward()
             losses.append(lv.item())

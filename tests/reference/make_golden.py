@@ -73,15 +73,18 @@ def golden(name, case):
          "layer_outputs": tensors(r64["layer_outputs"])}
     if "outputs_inference" in r64:
         g["outputs_inference"] = tensors(r64["outputs_inference"])
+    if "moving_after_forward" in r64:
         g["moving_after_forward"] = tensors(r64["moving_after_forward"])
+    if r64["dropout_masks"]:
+        g["dropout_masks"] = tensors(r64["dropout_masks"])
     g["gradients"] = tensors(r64["gradients"])
-    g["after_one_step"], g["after_two_steps"] = {}, {}
+    g["after_one_step"], g["after_two_steps"], g["schedules"] = {}, {}, {}
     for opt, r in r64["optimizers"].items():
         entry = {"config": r["config"], "steps": r["steps"], "losses": [num(x) for x in r["losses"]],
                  "weights": tensors(r["weights"])}
         if opt in FORMULAS:
             entry["formula"] = FORMULAS[opt]
-        g["after_one_step" if r["steps"] == 1 else "after_two_steps"][opt] = entry
+        g[{1: "after_one_step", 2: "after_two_steps"}.get(r["steps"], "schedules")][opt] = entry
     g["meta"] = {"generator": "tests/reference/make_golden.py",
                  "torch": torch.__version__, "numpy": np.__version__,
                  "computed_in": "float64 from float32 inputs and weights, stored rounded to float32",

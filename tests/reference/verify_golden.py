@@ -2,18 +2,27 @@
 """Checks golden files with a second, independent implementation: plain numpy, no torch.
 
 It reads only the JSON (spec, inputs, labels, weights), runs the Keras semantics written out with
-numpy loops (NHWC, HWIO, TF "same" padding, biased BN variance), takes gradients by central finite
-differences in float64, and replays the optimizers with their update formulas written out. If the
-layouts, variable paths, padding or formulas in make_golden.py were wrong, this would disagree.
+numpy loops (NHWC, HWIO, TF "same" padding, dilation, transposed convolution as a scatter, biased BN
+variance, every activation), draws the dropout masks with its own Philox4x32-10 (checked against
+the Random123 known-answer vectors and against the masks stored in the file), takes gradients by
+central finite differences in float64, and replays the optimizers and learning-rate schedules with
+their update formulas written out. If the layouts, variable paths, padding or formulas in
+make_golden.py were wrong, this would disagree. CTest runs it (reference/verify_golden).
 
   /usr/bin/python3 tests/reference/verify_golden.py [tests/data/golden/*.json]
 """
 import glob
 import json
+import math
 import os
 import sys
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError as e:  # CTest: 77 skips; where $STRATA_REQUIRE_TOOLS is set (CI) it is a failure
+    required = os.environ.get("STRATA_REQUIRE_TOOLS", "") not in ("", "0")
+    print(f"verify_golden: numpy is missing ({e}); install python3-numpy for /usr/bin/python3", file=sys.stderr)
+    sys.exit(1 if required else 77)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.normpath(os.path.join(HERE, "..", "data", "golden"))
@@ -21,6 +30,19 @@ GOLDEN = os.path.normpath(os.path.join(HERE, "..", "data", "golden"))
 
 def arr(t, dtype=np.float64):
     return np.asarray(t["data"], dtype=dtype).reshape(t["shape"])
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def log_softmax(x):
+    z = x - x.max(-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(-1, keepdims=True))
+
+
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772, 1.0507009873554805
+erf = np.vectorize(math.erf)
 
 
 def act(x, name):
@@ -31,11 +53,61 @@ def act(x, name):
     if name == "tanh":
         return np.tanh(x)
     if name == "sigmoid":
-        return 1 / (1 + np.exp(-x))
+        return sigmoid(x)
     if name == "softmax":
-        e = np.exp(x - x.max(-1, keepdims=True))
-        return e / e.sum(-1, keepdims=True)
+        return np.exp(log_softmax(x))
+    if name == "log_softmax":
+        return log_softmax(x)
+    if name == "elu":
+        return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
+    if name == "selu":
+        return SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0)))
+    if name == "softplus":
+        return np.logaddexp(0, x)
+    if name == "softsign":
+        return x / (1 + np.abs(x))
+    if name in ("swish", "silu"):
+        return x * sigmoid(x)
+    if name == "gelu":
+        return 0.5 * x * (1 + erf(x / math.sqrt(2)))
+    if name == "leaky_relu":
+        return np.where(x > 0, x, 0.2 * x)
+    if name == "exponential":
+        return np.exp(x)
+    if name == "relu6":
+        return np.minimum(np.maximum(x, 0), 6)
     raise ValueError(name)
+
+
+# Philox4x32-10 in numpy uint64 (products of two 32-bit words fit), for the dropout masks.
+def philox(c, k):
+    c = [np.asarray(v, dtype=np.uint64) for v in c]
+    k = [np.uint64(v) for v in k]
+    lo = np.uint64(0xFFFFFFFF)
+    for _ in range(10):
+        p0 = np.uint64(0xD2511F53) * c[0]
+        p1 = np.uint64(0xCD9E8D57) * c[2]
+        c = [(p1 >> np.uint64(32)) ^ c[1] ^ k[0], p1 & lo, (p0 >> np.uint64(32)) ^ c[3] ^ k[1], p0 & lo]
+        k = [(k[0] + np.uint64(0x9E3779B9)) & lo, (k[1] + np.uint64(0xBB67AE85)) & lo]
+    return c
+
+
+PHILOX_KAT = [  # Random123 kat_vectors, philox4x32 10 rounds: counter, key -> output
+    ((0, 0, 0, 0), (0, 0), (0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8)),
+    ((0xffffffff,) * 4, (0xffffffff,) * 2, (0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd)),
+    ((0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344), (0xa4093822, 0x299f31d0),
+     (0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1)),
+]
+
+
+def keep_mask(seed, step, shape, rate):
+    """Element i is kept when (philox({i/4, 0, step, 0}, seed)[i % 4] >> 8) / 2^24 >= rate."""
+    i = np.arange(int(np.prod(shape)), dtype=np.uint64)
+    blocks = philox([i // np.uint64(4), (i // np.uint64(4)) >> np.uint64(32), np.full_like(i, step), np.zeros_like(i)],
+                    [seed & 0xFFFFFFFF, seed >> 32])
+    words = np.choose((i % np.uint64(4)).astype(np.int64), blocks)
+    u = (words >> np.uint64(8)).astype(np.float64) * 2.0 ** -24
+    return (u >= float(np.float32(rate))).reshape(shape)
 
 
 def tf_pad(size, k, s, padding):
@@ -46,11 +118,13 @@ def tf_pad(size, k, s, padding):
     return out, total // 2, total - total // 2
 
 
-def windows(x, k, s, padding, fill):
-    """x NHWC -> (N, OH, OW, kh, kw, C) patches of the TF-padded input, and the padded validity mask."""
+def windows(x, k, s, padding, fill, d=(1, 1)):
+    """x NHWC -> (N, OH, OW, kh, kw, C) patches of the TF-padded input (taps d apart), and the count
+    of valid cells per window."""
     n, h, w, c = x.shape
-    oh, top, bottom = tf_pad(h, k[0], s[0], padding)
-    ow, left, right = tf_pad(w, k[1], s[1], padding)
+    span = [(k[0] - 1) * d[0] + 1, (k[1] - 1) * d[1] + 1]
+    oh, top, bottom = tf_pad(h, span[0], s[0], padding)
+    ow, left, right = tf_pad(w, span[1], s[1], padding)
     xp = np.full((n, h + top + bottom, w + left + right, c), fill, dtype=x.dtype)
     xp[:, top:top + h, left:left + w, :] = x
     valid = np.zeros((h + top + bottom, w + left + right))
@@ -59,12 +133,41 @@ def windows(x, k, s, padding, fill):
     cnt = np.empty((oh, ow))
     for i in range(oh):
         for j in range(ow):
-            pat[:, i, j] = xp[:, i * s[0]:i * s[0] + k[0], j * s[1]:j * s[1] + k[1], :]
-            cnt[i, j] = valid[i * s[0]:i * s[0] + k[0], j * s[1]:j * s[1] + k[1]].sum()
+            rows = slice(i * s[0], i * s[0] + span[0], d[0])
+            cols = slice(j * s[1], j * s[1] + span[1], d[1])
+            pat[:, i, j] = xp[:, rows, cols, :]
+            cnt[i, j] = valid[rows, cols].sum()
     return pat, cnt
 
 
-def forward(spec, w, inputs, training, stats=None):
+def conv_transpose(x, kernel, s, padding):
+    """Keras Conv2DTranspose as a scatter: input cell (i, j) adds x[i, j] . kernel[a, b] at output
+    (i*s - top + a, j*s - left + b), where top/left is the TF padding of the forward conv that maps
+    the output size (in*s, or in*s + max(k-s, 0) for "valid") back to the input size."""
+    n, h, w, cin = x.shape
+    kh, kw, filters, _ = kernel.shape
+    out, before = [], []
+    for size, k, st in ((h, kh, s[0]), (w, kw, s[1])):
+        o = size * st if padding == "same" else size * st + max(k - st, 0)
+        out.append(o)
+        before.append(tf_pad(o, k, st, padding)[1])
+    big = np.zeros((n, (h - 1) * s[0] + kh + before[0], (w - 1) * s[1] + kw + before[1], filters))
+    for i in range(h):
+        for j in range(w):
+            big[:, i * s[0]:i * s[0] + kh, j * s[1]:j * s[1] + kw, :] += np.einsum("nc,abfc->nabf", x[:, i, j], kernel)
+    full = np.zeros((n, before[0] + out[0], before[1] + out[1], filters))
+    rows, cols = min(big.shape[1], full.shape[1]), min(big.shape[2], full.shape[2])
+    full[:, :rows, :cols] = big[:, :rows, :cols]
+    return full[:, before[0]:, before[1]:]
+
+
+def zero_padding(p):
+    if isinstance(p, int):
+        return (p, p), (p, p)
+    return tuple((v, v) if isinstance(v, int) else tuple(v) for v in p)
+
+
+def forward(spec, w, inputs, training, stats=None, step=0):
     out = {}
     for L in spec["layers"]:
         name, kind, cfg = L["name"], L["type"], L.get("config", {})
@@ -76,9 +179,26 @@ def forward(spec, w, inputs, training, stats=None):
             y = xs[0] @ p("kernel") + (p("bias") if cfg.get("use_bias", True) else 0)
             y = act(y, cfg.get("activation"))
         elif kind == "Conv2D":
-            pat, _ = windows(xs[0], cfg["kernel_size"], cfg["strides"], cfg["padding"], 0.0)
+            pat, _ = windows(xs[0], cfg["kernel_size"], cfg["strides"], cfg["padding"], 0.0,
+                             cfg.get("dilation_rate", [1, 1]))
             y = np.einsum("nijabc,abco->nijo", pat, p("kernel"))
             y = act(y + (p("bias") if cfg.get("use_bias", True) else 0), cfg.get("activation"))
+        elif kind == "Conv2DTranspose":
+            y = conv_transpose(xs[0], p("kernel"), cfg["strides"], cfg["padding"])
+            y = act(y + (p("bias") if cfg.get("use_bias", True) else 0), cfg.get("activation"))
+        elif kind == "ZeroPadding2D":
+            (top, bottom), (left, right) = zero_padding(cfg["padding"])
+            y = np.pad(xs[0], ((0, 0), (top, bottom), (left, right), (0, 0)))
+        elif kind == "LeakyReLU":
+            y = np.where(xs[0] > 0, xs[0], cfg["alpha"] * xs[0])
+        elif kind == "ReLU":
+            y = np.where(xs[0] > 0, xs[0], cfg["negative_slope"] * xs[0])
+            if cfg.get("max_value") is not None:
+                y = np.minimum(y, cfg["max_value"])
+        elif kind == "Dropout":
+            y = xs[0]
+            if training:
+                y = np.where(keep_mask(cfg["seed"], step, y.shape, cfg["rate"]), y / (1 - cfg["rate"]), 0.0)
         elif kind == "MaxPooling2D":
             pat, _ = windows(xs[0], cfg["pool_size"], cfg["strides"], cfg["padding"], -np.inf)
             y = pat.max(axis=(3, 4))
@@ -143,7 +263,7 @@ def loss_of(loss, p, y):
 def trainable(spec):
     out = []
     for L in spec["layers"]:
-        if L["type"] in ("Dense", "Conv2D"):
+        if L["type"] in ("Dense", "Conv2D", "Conv2DTranspose"):
             out.append(f"model/{L['name']}/kernel")
             if L["config"].get("use_bias", True):
                 out.append(f"model/{L['name']}/bias")
@@ -160,20 +280,20 @@ class Model:
         lab = g["labels"][self.out]
         self.y = arr(lab, np.int64 if all(isinstance(v, int) for v in lab["data"]) else np.float64)
 
-    def loss(self, w, stats=None):
-        o = forward(self.spec, w, self.inputs, True, stats)
+    def loss(self, w, stats=None, step=0):
+        o = forward(self.spec, w, self.inputs, True, stats, step)
         return loss_of(self.lossdef, o[self.out], self.y)
 
-    def grads(self, w, h=1e-5):
+    def grads(self, w, h=1e-5, step=0):
         g = {}
         for k in trainable(self.spec):
             gk = np.zeros_like(w[k])
             for idx in np.ndindex(w[k].shape):
                 old = w[k][idx]
                 w[k][idx] = old + h
-                up = self.loss(w)
+                up = self.loss(w, step=step)
                 w[k][idx] = old - h
-                down = self.loss(w)
+                down = self.loss(w, step=step)
                 w[k][idx] = old
                 gk[idx] = (up - down) / (2 * h)
             g[k] = gk
@@ -186,18 +306,31 @@ def moving_update(w, stats):
         w[f"{prefix}/moving_variance"] = m * w[f"{prefix}/moving_variance"] + (1 - m) * var
 
 
+def learning_rate(lr, step):
+    """Schedules written out (Keras: the rate at iterations = step, 0 for the first update)."""
+    if not isinstance(lr, dict):
+        return lr
+    if lr["name"] == "step_decay":
+        return lr["initial_learning_rate"] * lr["decay_rate"] ** math.floor(step / lr["decay_steps"])
+    if lr["name"] == "cosine_decay":
+        frac = min(step, lr["decay_steps"]) / lr["decay_steps"]
+        alpha = lr.get("alpha", 0.0)
+        return lr["initial_learning_rate"] * ((1 - alpha) * (1 + math.cos(math.pi * frac)) / 2 + alpha)
+    raise ValueError(lr["name"])
+
+
 def replay(model, w0, key, cfg, steps):
-    """Optimizer update formulas written out (Keras forms for SGD; PyTorch forms for Adam)."""
+    """Optimizer update formulas written out (Keras forms for SGD and RMSprop; PyTorch forms for Adam)."""
     w = {k: v.copy() for k, v in w0.items()}
-    slots = {k: [np.zeros_like(w[k]), np.zeros_like(w[k])] for k in trainable(model.spec)}
-    lr = cfg["learning_rate"]
+    slots = {k: [np.zeros_like(w[k]) for _ in range(3)] for k in trainable(model.spec)}
     losses = []
     for t in range(1, steps + 1):
+        lr = learning_rate(cfg["learning_rate"], t - 1)
         stats = {}
-        losses.append(model.loss(w, stats))
-        g = model.grads(w)
+        losses.append(model.loss(w, stats, step=t - 1))
+        g = model.grads(w, step=t - 1)
         for k, gk in g.items():
-            a, b = slots[k]
+            a, b, c = slots[k]
             if cfg["name"] == "sgd":
                 mom = cfg["momentum"]
                 a[...] = mom * a - lr * gk                 # Keras velocity
@@ -213,10 +346,18 @@ def replay(model, w0, key, cfg, steps):
             elif cfg["name"] == "rmsprop":
                 rho = cfg["rho"]
                 a[...] = rho * a + (1 - rho) * gk * gk
-                if key == "rmsprop_eps_inside_sqrt":
-                    w[k] = w[k] - lr * gk / np.sqrt(a + cfg["epsilon"])
-                else:
+                if key == "rmsprop":   # torch.optim.RMSprop: eps outside the root (not centered)
                     w[k] = w[k] - lr * gk / (np.sqrt(a) + cfg["epsilon"])
+                    continue
+                denominator = a
+                if cfg["centered"]:
+                    b[...] = rho * b + (1 - rho) * gk
+                    denominator = a - b * b
+                inc = lr * gk / np.sqrt(denominator + cfg["epsilon"])
+                if cfg["momentum"] > 0:
+                    c[...] = cfg["momentum"] * c + inc
+                    inc = c
+                w[k] = w[k] - inc
         moving_update(w, stats)
     return w, losses
 
@@ -257,6 +398,17 @@ def check_file(path):
         inf = forward(m.spec, w0, m.inputs, False)
         for k, t in g["outputs_inference"].items():
             c.close(f"outputs_inference[{k}]", inf[k], arr(t))
+    drops = {L["name"]: L["config"] for L in m.spec["layers"] if L["type"] == "Dropout"}
+    if set(drops) != set(g.get("dropout_masks", {})):
+        c.failures.append(f"dropout_masks {sorted(g.get('dropout_masks', {}))} != Dropout layers {sorted(drops)}")
+    for k, t in g.get("dropout_masks", {}).items():
+        stored = arr(t, np.int64)
+        for step in range(len(stored)):
+            mine = keep_mask(drops[k]["seed"], step, stored.shape[1:], drops[k]["rate"])
+            c.close(f"dropout_masks[{k}][step {step}]", mine, stored[step], rtol=0, atol=0)
+            if mine.all() or not mine.any():
+                c.failures.append(f"dropout_masks[{k}][step {step}] keeps all or nothing: tests no dropout")
+    if "moving_after_forward" in g:
         moved = dict(w0)
         moving_update(moved, stats)
         for k, t in g["moving_after_forward"].items():
@@ -266,8 +418,8 @@ def check_file(path):
         c.failures.append(f"gradient keys {sorted(g['gradients'])} != trainable {sorted(fd)}")
     for k, t in g["gradients"].items():
         c.close(f"gradients[{k}]", fd[k], arr(t), atol=1e-7)
-    for group in ("after_one_step", "after_two_steps"):
-        for key, e in g[group].items():
+    for group in ("after_one_step", "after_two_steps", "schedules"):
+        for key, e in g.get(group, {}).items():
             w, losses = replay(m, w0, key, e["config"], e["steps"])
             c.close(f"{group}[{key}].losses", losses, e["losses"])
             if set(w) != set(e["weights"]):
@@ -280,6 +432,11 @@ def check_file(path):
 def main(paths=None):
     paths = paths or sorted(glob.glob(os.path.join(GOLDEN, "*.json")))
     bad = 0
+    for counter, key, want in PHILOX_KAT:
+        got = tuple(int(v) for v in philox([np.uint64(v) for v in counter], key))
+        if got != want:
+            print(f"philox4x32-10 known answer for counter {counter}: {got} != {want}")
+            bad += 1
     for p in paths:
         c = check_file(p)
         status = "ok" if not c.failures else "FAILED"

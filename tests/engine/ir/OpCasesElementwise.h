@@ -11,7 +11,7 @@ namespace optest {
 inline OpCase unaryCase(const std::string& name, std::function<ValueId(Graph&, ValueId)> op,
                         std::function<double(double)> f, Input in = {Shape{3, 4}}) {
     return {name, {in}, [op](Graph& g, const std::vector<ValueId>& v) { return op(g, v[0]); },
-            [f](const Inputs& t) { return unaryRef(t[0], f); }};
+            [f](const RefInputs& t) { return unaryRef(t[0], f); }};
 }
 
 inline OpCase binaryCase(const std::string& name, Shape a, Shape b, std::function<ValueId(Graph&, ValueId, ValueId)> op,
@@ -19,7 +19,7 @@ inline OpCase binaryCase(const std::string& name, Shape a, Shape b, std::functio
     bIn.shape = b;
     const Shape out = strata::ir::broadcastShapes(a, b, name);
     return {name, {Input{a}, bIn}, [op](Graph& g, const std::vector<ValueId>& v) { return op(g, v[0], v[1]); },
-            [f, out](const Inputs& t) { return binaryRef(t[0], t[1], out, f); }};
+            [f, out](const RefInputs& t) { return binaryRef(t[0], t[1], out, f); }};
 }
 
 inline double sigmoidD(double x) { return 1 / (1 + std::exp(-x)); }
@@ -75,11 +75,11 @@ inline std::vector<OpCase> elementwiseCases() {
     c.push_back(unaryCase("clip", [](Graph& g, ValueId x) { return g.clip(x, -0.5, 0.45); },
                           [](double x) { return std::min(std::max(x, -0.5), 0.45); }, {Shape{4, 5}, -1, 1}));
     c.push_back(unaryCase("softmax", [](Graph& g, ValueId x) { return g.softmax(x); }, nullptr, {Shape{3, 5}, -2, 2}));
-    c.back().reference = [](const Inputs& t) { return softmaxRef(t[0], false); };
+    c.back().reference = [](const RefInputs& t) { return softmaxRef(t[0], false); };
     c.push_back(unaryCase("log_softmax", [](Graph& g, ValueId x) { return g.logSoftmax(x); }, nullptr, {Shape{2, 3, 4}, -2, 2}));
-    c.back().reference = [](const Inputs& t) { return softmaxRef(t[0], true); };
+    c.back().reference = [](const RefInputs& t) { return softmaxRef(t[0], true); };
 
-    auto sumOver = [](const Tensor& x, const std::vector<bool>& reduced, bool mean) {
+    auto sumOver = [](const RefTensor& x, const std::vector<bool>& reduced, bool mean) {
         const Shape& s = x.shape();
         std::vector<int64_t> outDims;
         for (std::size_t i = 0; i < s.rank(); ++i) outDims.push_back(reduced[i] ? 1 : s[i]);
@@ -100,29 +100,29 @@ inline std::vector<OpCase> elementwiseCases() {
         return r;
     };
     c.push_back({"reduce_sum_axis0", {Input{{4, 3}}}, [](Graph& g, const std::vector<ValueId>& v) { return g.reduceSum(v[0], {0}); },
-                 [sumOver](const Inputs& t) { return sumOver(t[0], {true, false}, false); }});
+                 [sumOver](const RefInputs& t) { return sumOver(t[0], {true, false}, false); }});
     c.push_back({"reduce_sum_last_keepdims", {Input{{4, 3}}},
                  [](Graph& g, const std::vector<ValueId>& v) { return g.reduceSum(v[0], {-1}, true); },
-                 [sumOver](const Inputs& t) { return sumOver(t[0], {false, true}, false); }});
+                 [sumOver](const RefInputs& t) { return sumOver(t[0], {false, true}, false); }});
     c.push_back({"reduce_mean_nhw", {Input{{2, 3, 2, 4}}},
                  [](Graph& g, const std::vector<ValueId>& v) { return g.reduceMean(v[0], {0, 1, 2}); },
-                 [sumOver](const Inputs& t) { return sumOver(t[0], {true, true, true, false}, true); }});
+                 [sumOver](const RefInputs& t) { return sumOver(t[0], {true, true, true, false}, true); }});
     c.push_back({"reduce_mean_middle", {Input{{2, 3, 4}}},
                  [](Graph& g, const std::vector<ValueId>& v) { return g.reduceMean(v[0], {1}); },
-                 [sumOver](const Inputs& t) { return sumOver(t[0], {false, true, false}, true); }});
+                 [sumOver](const RefInputs& t) { return sumOver(t[0], {false, true, false}, true); }});
     c.push_back({"reduce_mean_all", {Input{{3, 4}}}, [](Graph& g, const std::vector<ValueId>& v) { return g.reduceMeanAll(v[0]); },
-                 [sumOver](const Inputs& t) { return sumOver(t[0], {true, true}, true); }});
+                 [sumOver](const RefInputs& t) { return sumOver(t[0], {true, true}, true); }});
     c.push_back({"broadcast_to", {Input{{3, 1}}}, [](Graph& g, const std::vector<ValueId>& v) { return g.broadcastTo(v[0], {2, 3, 4}); },
-                 [](const Inputs& t) {
+                 [](const RefInputs& t) {
                      Ref r;
                      for (int64_t i = 0; i < 24; ++i) r.push_back(at(t[0], broadcastIndex({2, 3, 4}, i, t[0].shape())));
                      return r;
                  }});
     c.push_back({"reshape", {Input{{2, 6}}}, [](Graph& g, const std::vector<ValueId>& v) { return g.reshape(v[0], {3, -1}); },
-                 [](const Inputs& t) { return unaryRef(t[0], [](double x) { return x; }); }});
+                 [](const RefInputs& t) { return unaryRef(t[0], [](double x) { return x; }); }});
     c.push_back({"transpose_3d", {Input{{2, 3, 4}}},
                  [](Graph& g, const std::vector<ValueId>& v) { return g.transpose(v[0], {2, 0, 1}); },
-                 [](const Inputs& t) {
+                 [](const RefInputs& t) {
                      Ref r;
                      for (int64_t k = 0; k < 4; ++k)
                          for (int64_t i = 0; i < 2; ++i)
@@ -131,7 +131,7 @@ inline std::vector<OpCase> elementwiseCases() {
                  }});
     c.push_back({"concat_last_axis", {Input{{2, 3}}, Input{{2, 2}}},
                  [](Graph& g, const std::vector<ValueId>& v) { return g.concat({v[0], v[1]}, -1); },
-                 [](const Inputs& t) {
+                 [](const RefInputs& t) {
                      Ref r;
                      for (int64_t i = 0; i < 2; ++i) {
                          for (int64_t j = 0; j < 3; ++j) r.push_back(at(t[0], i * 3 + j));
@@ -140,7 +140,7 @@ inline std::vector<OpCase> elementwiseCases() {
                      return r;
                  }});
     c.push_back({"slice_middle", {Input{{2, 5}}}, [](Graph& g, const std::vector<ValueId>& v) { return g.slice(v[0], 1, 1, 3); },
-                 [](const Inputs& t) {
+                 [](const RefInputs& t) {
                      Ref r;
                      for (int64_t i = 0; i < 2; ++i)
                          for (int64_t j = 1; j < 4; ++j) r.push_back(at(t[0], i * 5 + j));

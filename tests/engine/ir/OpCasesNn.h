@@ -14,7 +14,7 @@ using strata::ir::Padding;
 using strata::ir::Pool2DParams;
 namespace losses = strata::ir::losses;
 
-inline Ref matmulRef(const Tensor& a, const Tensor& b, bool ta, bool tb) {
+inline Ref matmulRef(const RefTensor& a, const RefTensor& b, bool ta, bool tb) {
     const int64_t m = ta ? a.shape()[1] : a.shape()[0], k = ta ? a.shape()[0] : a.shape()[1];
     const int64_t n = tb ? b.shape()[0] : b.shape()[1];
     Ref r(std::size_t(m * n), 0.0);
@@ -29,7 +29,7 @@ inline OpCase matmulCase(bool ta, bool tb) {
     const Shape a = ta ? Shape{4, 3} : Shape{3, 4}, b = tb ? Shape{5, 4} : Shape{4, 5};
     return {std::string("matmul_") + (ta ? "t" : "n") + (tb ? "t" : "n"), {Input{a}, Input{b}},
             [ta, tb](Graph& g, const std::vector<ValueId>& v) { return g.matmul(v[0], v[1], ta, tb); },
-            [ta, tb](const Inputs& t) { return matmulRef(t[0], t[1], ta, tb); }};
+            [ta, tb](const RefInputs& t) { return matmulRef(t[0], t[1], ta, tb); }};
 }
 
 inline OpCase convCase(const std::string& name, Shape x, Shape w, int64_t stride, int64_t dilation, bool same) {
@@ -38,7 +38,7 @@ inline OpCase convCase(const std::string& name, Shape x, Shape w, int64_t stride
     p.dilationH = p.dilationW = dilation;
     p.padding = same ? Padding::Same : Padding::Valid;
     return {name, {Input{x}, Input{w}}, [p](Graph& g, const std::vector<ValueId>& v) { return g.conv2d(v[0], v[1], p); },
-            [=](const Inputs& t) { return conv2dRef(t[0], t[1], stride, stride, dilation, dilation, same); }};
+            [=](const RefInputs& t) { return conv2dRef(t[0], t[1], stride, stride, dilation, dilation, same); }};
 }
 
 // A transposed convolution (the layer Conv2DTranspose): conv2d_backprop_input as an op of its
@@ -50,7 +50,7 @@ inline OpCase convTransposeCase(const std::string& name, Shape x, Shape w, Shape
     p.padding = same ? Padding::Same : Padding::Valid;
     return {name, {Input{x}, Input{w}},
             [p, ys](Graph& g, const std::vector<ValueId>& v) { return g.conv2dBackpropInput(v[0], v[1], ys, p); },
-            [=](const Inputs& t) { return conv2dTransposeRef(t[0], t[1], ys, stride, dilation, same); }};
+            [=](const RefInputs& t) { return conv2dTransposeRef(t[0], t[1], ys, stride, dilation, same); }};
 }
 
 inline OpCase poolCase(const std::string& name, Shape x, int64_t k, int64_t s, bool same, bool max) {
@@ -61,7 +61,7 @@ inline OpCase poolCase(const std::string& name, Shape x, int64_t k, int64_t s, b
     Input in{x};
     in.spread = max;
     return {name, {in}, [p, max](Graph& g, const std::vector<ValueId>& v) { return max ? g.maxPool2d(v[0], p) : g.avgPool2d(v[0], p); },
-            [=](const Inputs& t) { return poolRef(t[0], k, s, same, max); }};
+            [=](const RefInputs& t) { return poolRef(t[0], k, s, same, max); }};
 }
 
 // Targets/labels are frozen inputs: not differentiated.
@@ -109,7 +109,7 @@ inline std::vector<OpCase> nnCases() {
                  [](Graph& g, const std::vector<ValueId>& v) {
                      return g.dropout(v[0], g.constant(strata::Tensor::fromVector({}, std::vector<int32_t>{7})), 0.4, seed);
                  },
-                 [](const Inputs& t) {
+                 [](const RefInputs& t) {
                      Ref r;
                      for (int64_t i = 0; i < t[0].size(); ++i) {
                          const auto block = strata::ir::dropoutBlock(seed, 7, uint64_t(i / 4));
@@ -119,7 +119,7 @@ inline std::vector<OpCase> nnCases() {
                      return r;
                  }});
 
-    auto normRef = [](const Tensor& x, const Tensor& gamma, const Tensor& beta, bool overBatch) {
+    auto normRef = [](const RefTensor& x, const RefTensor& gamma, const RefTensor& beta, bool overBatch) {
         const int64_t C = x.shape().back(), rows = x.size() / C;
         Ref r(std::size_t(x.size()));
         auto stats = [&](int64_t fixed, bool channel) { // mean and biased variance of a row or a channel
@@ -139,12 +139,12 @@ inline std::vector<OpCase> nnCases() {
     };
     c.push_back({"batch_norm_training", {Input{{4, 2, 3}, -2, 2}, Input{{3}, 0.5f, 1.5f}, Input{{3}}},
                  [](Graph& g, const std::vector<ValueId>& v) { return strata::ir::batchNormTraining(g, v[0], v[1], v[2]).y; },
-                 [normRef](const Inputs& t) { return normRef(t[0], t[1], t[2], true); }});
+                 [normRef](const RefInputs& t) { return normRef(t[0], t[1], t[2], true); }});
     c.push_back({"batch_norm_training_batch_variance", {Input{{4, 2, 3}, -2, 2}},
                  [](Graph& g, const std::vector<ValueId>& v) {
                      return strata::ir::batchNormTraining(g, v[0], strata::ir::kNoValue, strata::ir::kNoValue).variance;
                  },
-                 [](const Inputs& t) {
+                 [](const RefInputs& t) {
                      Ref r;
                      for (int64_t ch = 0; ch < 3; ++ch) {
                          double s = 0, s2 = 0;
@@ -158,7 +158,7 @@ inline std::vector<OpCase> nnCases() {
                  [](Graph& g, const std::vector<ValueId>& v) {
                      return strata::ir::batchNormInference(g, v[0], v[1], v[2], v[3], v[4]);
                  },
-                 [](const Inputs& t) {
+                 [](const RefInputs& t) {
                      Ref r;
                      for (int64_t i = 0; i < 12; ++i) {
                          const int64_t j = i % 4;
@@ -168,11 +168,11 @@ inline std::vector<OpCase> nnCases() {
                  }});
     c.push_back({"layer_norm", {Input{{3, 5}, -2, 2}, Input{{5}, 0.5f, 1.5f}, Input{{5}}},
                  [](Graph& g, const std::vector<ValueId>& v) { return strata::ir::layerNorm(g, v[0], v[1], v[2]); },
-                 [normRef](const Inputs& t) { return normRef(t[0], t[1], t[2], false); }});
+                 [normRef](const RefInputs& t) { return normRef(t[0], t[1], t[2], false); }});
 
     // Losses: the prediction is input 0 (differentiated), the target input 1 (frozen).
     auto pairRef = [](std::function<double(double, double)> f) {
-        return [f](const Inputs& t) {
+        return [f](const RefInputs& t) {
             Ref r;
             for (int64_t i = 0; i < t[0].size(); ++i) r.push_back(f(at(t[0], i), at(t[1], i)));
             return Ref{meanOf(r)};
@@ -191,7 +191,7 @@ inline std::vector<OpCase> nnCases() {
                  [](Graph& g, const std::vector<ValueId>& v) { return losses::binaryCrossentropy(g, v[1], v[0], false); },
                  pairRef([](double p, double z) { return -(z * std::log(p) + (1 - z) * std::log(1 - p)); })});
     auto cceRef = [](bool logits) {
-        return [logits](const Inputs& t) {
+        return [logits](const RefInputs& t) {
             const int64_t C = t[0].shape().back(), rows = t[0].size() / C;
             const Ref logp = logits ? softmaxRef(t[0], true) : Ref{};
             Ref per;
@@ -214,12 +214,12 @@ inline std::vector<OpCase> nnCases() {
                  [](Graph& g, const std::vector<ValueId>& v) { return losses::categoricalCrossentropy(g, v[1], v[0], false); },
                  cceRef(false)});
     auto sparseRef = [](bool logits) {
-        return [logits](const Inputs& t) {
+        return [logits](const RefInputs& t) {
             const int64_t C = t[0].shape().back(), rows = t[0].size() / C;
             const Ref logp = softmaxRef(t[0], true);
             Ref per;
             for (int64_t i = 0; i < rows; ++i) {
-                const int64_t label = t[1].i32()[i];
+                const int64_t label = int64_t(at(t[1], i));
                 double total = 0;
                 for (int64_t j = 0; j < C; ++j) total += at(t[0], i * C + j);
                 per.push_back(logits ? -logp[std::size_t(i * C + label)] : -std::log(at(t[0], i * C + label) / total));
@@ -234,15 +234,15 @@ inline std::vector<OpCase> nnCases() {
                  [](Graph& g, const std::vector<ValueId>& v) { return losses::sparseCategoricalCrossentropy(g, v[1], v[0], false); },
                  sparseRef(false)});
     c.push_back({"one_hot", {labels({4}, 3)}, [](Graph& g, const std::vector<ValueId>& v) { return g.oneHot(v[0], 3); },
-                 [](const Inputs& t) {
+                 [](const RefInputs& t) {
                      Ref r(12, 0.0);
-                     for (int64_t i = 0; i < 4; ++i) r[std::size_t(i * 3 + t[0].i32()[i])] = 1.0;
+                     for (int64_t i = 0; i < 4; ++i) r[std::size_t(i * 3 + int64_t(at(t[0], i)))] = 1.0;
                      return r;
                  },
                  false});
     c.push_back({"dense_relu_composite", {Input{{3, 4}}, Input{{4, 2}}, Input{{2}}},
                  [](Graph& g, const std::vector<ValueId>& v) { return strata::ir::dense(g, v[0], v[1], v[2], "tanh"); },
-                 [](const Inputs& t) {
+                 [](const RefInputs& t) {
                      Ref r = matmulRef(t[0], t[1], false, false);
                      for (std::size_t i = 0; i < r.size(); ++i) r[i] = std::tanh(r[i] + at(t[2], int64_t(i % 2)));
                      return r;

@@ -1,5 +1,7 @@
 // Shared by the op tests: a case table entry, deterministic inputs, and double-precision
 // reference helpers (broadcast indexing, convolution/pool windows written out independently).
+// References read RefTensors (double values), so tst_ops can take finite differences of them in
+// float64 at any point, not only at float32 inputs.
 #pragma once
 
 #include "engine/Tensor.h"
@@ -20,6 +22,33 @@ using strata::ir::ValueId;
 using Ref = std::vector<double>;
 using Inputs = std::vector<Tensor>;
 
+// An input of a reference: the shape, dtype and values of a Tensor, held as doubles.
+class RefTensor {
+public:
+    RefTensor() = default;
+    explicit RefTensor(const Tensor& t) : shape_(t.shape()), dtype_(t.dtype()), values_(std::size_t(t.size())) {
+        for (int64_t i = 0; i < t.size(); ++i)
+            values_[std::size_t(i)] = t.dtype() == DType::I32 ? double(t.i32()[i]) : double(t.f32()[i]);
+    }
+    const Shape& shape() const { return shape_; }
+    DType dtype() const { return dtype_; }
+    int64_t size() const { return int64_t(values_.size()); }
+    double operator[](int64_t i) const { return values_[std::size_t(i)]; }
+    double& operator[](int64_t i) { return values_[std::size_t(i)]; }
+
+private:
+    Shape shape_;
+    DType dtype_ = DType::F32;
+    std::vector<double> values_;
+};
+using RefInputs = std::vector<RefTensor>;
+
+inline RefInputs refInputs(const Inputs& in) {
+    RefInputs out;
+    for (const Tensor& t : in) out.emplace_back(t);
+    return out;
+}
+
 struct Input {
     Shape shape;
     float lo = -1.0f, hi = 1.0f;
@@ -33,9 +62,8 @@ struct OpCase {
     std::string name;
     std::vector<Input> inputs;
     std::function<ValueId(Graph&, const std::vector<ValueId>&)> build;
-    std::function<Ref(const Inputs&)> reference; // empty: no forward reference
+    std::function<Ref(const RefInputs&)> reference; // double precision; every case with a gradient needs one
     bool gradient = true;
-    double tolerance = 2e-2; // gradient check: |fd - analytic| <= tol * max(1, |analytic|)
 };
 
 inline uint32_t lcg(uint32_t& s) { return s = s * 1664525u + 1013904223u; }
@@ -63,6 +91,7 @@ inline Tensor makeInput(const Input& in, uint32_t seed) {
 }
 
 inline double at(const Tensor& t, int64_t i) { return t.dtype() == DType::I32 ? double(t.i32()[i]) : double(t.f32()[i]); }
+inline double at(const RefTensor& t, int64_t i) { return t[i]; }
 
 // Index of `out` flat position in a (trailing-aligned, broadcast) operand of shape s.
 inline int64_t broadcastIndex(const Shape& out, int64_t flat, const Shape& s) {
@@ -80,13 +109,13 @@ inline int64_t broadcastIndex(const Shape& out, int64_t flat, const Shape& s) {
     return idx;
 }
 
-inline Ref unaryRef(const Tensor& x, const std::function<double(double)>& f) {
+inline Ref unaryRef(const RefTensor& x, const std::function<double(double)>& f) {
     Ref r(std::size_t(x.size()));
     for (int64_t i = 0; i < x.size(); ++i) r[std::size_t(i)] = f(at(x, i));
     return r;
 }
 
-inline Ref binaryRef(const Tensor& a, const Tensor& b, const Shape& out, const std::function<double(double, double)>& f) {
+inline Ref binaryRef(const RefTensor& a, const RefTensor& b, const Shape& out, const std::function<double(double, double)>& f) {
     Ref r(std::size_t(out.numElements()));
     for (int64_t i = 0; i < out.numElements(); ++i)
         r[std::size_t(i)] = f(at(a, broadcastIndex(out, i, a.shape())), at(b, broadcastIndex(out, i, b.shape())));
@@ -94,7 +123,7 @@ inline Ref binaryRef(const Tensor& a, const Tensor& b, const Shape& out, const s
 }
 
 // Rows of the last axis.
-inline Ref softmaxRef(const Tensor& x, bool log) {
+inline Ref softmaxRef(const RefTensor& x, bool log) {
     const int64_t c = x.shape().back(), rows = x.size() / c;
     Ref r(std::size_t(x.size()));
     for (int64_t i = 0; i < rows; ++i) {
@@ -121,7 +150,7 @@ inline Axis windowAxis(int64_t in, int64_t k, int64_t s, int64_t d, bool same) {
     return {out, total / 2};
 }
 
-inline Ref conv2dRef(const Tensor& x, const Tensor& w, int64_t sh, int64_t sw, int64_t dh, int64_t dw, bool same) {
+inline Ref conv2dRef(const RefTensor& x, const RefTensor& w, int64_t sh, int64_t sw, int64_t dh, int64_t dw, bool same) {
     const Shape& xs = x.shape();
     const Shape& ws = w.shape();
     const Axis ah = windowAxis(xs[1], ws[0], sh, dh, same), aw = windowAxis(xs[2], ws[1], sw, dw, same);
@@ -146,7 +175,7 @@ inline Ref conv2dRef(const Tensor& x, const Tensor& w, int64_t sh, int64_t sw, i
 
 // The transposed convolution (conv2d_backprop_input): every x[n, oh, ow, co] spreads over the
 // window of the output y (shape yShape) that the forward convolution would have read.
-inline Ref conv2dTransposeRef(const Tensor& x, const Tensor& w, const Shape& ys, int64_t s, int64_t d, bool same) {
+inline Ref conv2dTransposeRef(const RefTensor& x, const RefTensor& w, const Shape& ys, int64_t s, int64_t d, bool same) {
     const Shape& xs = x.shape();
     const Shape& ws = w.shape();
     const Axis ah = windowAxis(ys[1], ws[0], s, d, same), aw = windowAxis(ys[2], ws[1], s, d, same);
@@ -167,7 +196,7 @@ inline Ref conv2dTransposeRef(const Tensor& x, const Tensor& w, const Shape& ys,
     return r;
 }
 
-inline Ref poolRef(const Tensor& x, int64_t k, int64_t s, bool same, bool max) {
+inline Ref poolRef(const RefTensor& x, int64_t k, int64_t s, bool same, bool max) {
     const Shape& xs = x.shape();
     const Axis ah = windowAxis(xs[1], k, s, 1, same), aw = windowAxis(xs[2], k, s, 1, same);
     Ref r;
