@@ -19,6 +19,7 @@
 #include "storage/onnx/OnnxReader.h"
 
 #include <limits>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -129,6 +130,16 @@ private:
     std::vector<int> inputLayers_;
     std::vector<std::string> notes_;
 };
+
+// The largest kernel, stride, dilation, pad or output padding a window op may have: far beyond
+// any real model, and small enough that no product of them overflows.
+inline constexpr int64_t kMaxWindowAttr = 1 << 16;
+
+// Every window attribute of a node checked before any arithmetic uses it (a stride of 0 divided by
+// zero; huge values overflowed): kernel, strides and dilations in [1, 65536] and two each, pads
+// (when given) four in [0, 65536]; `fail` reports the first that is not.
+void requireWindowAttrs(const std::vector<int64_t>& k, const std::vector<int64_t>& s, const std::vector<int64_t>& d,
+                        const std::vector<int64_t>* pads, const std::function<void(const std::string&)>& fail);
 
 // Tensor helpers shared by the import code.
 Tensor importedTensor(const std::vector<int64_t>& dims, const std::vector<float>& values);

@@ -38,11 +38,12 @@ void OnnxGraphImport::convTranspose(const OnnxNode& n) {
     const int64_t filters = w.dims[1];
     const auto strides = n.intsAttr("strides", {1, 1}), dilations = n.intsAttr("dilations", {1, 1});
     const auto outputPadding = n.intsAttr("output_padding", {0, 0});
-    if (strides.size() != 2 || dilations.size() != 2 || outputPadding.size() != 2)
-        fail(n, "strides, dilations and output_padding must have two values");
-    for (std::size_t a = 0; a < 2; ++a)
-        if (strides[a] < 1 || dilations[a] < 1 || outputPadding[a] < 0)
-            fail(n, "strides " + list(strides) + ", dilations " + list(dilations) + " or output_padding " + list(outputPadding) + " are out of range");
+    const OnnxAttribute* padsAttr = n.attr("pads");
+    requireWindowAttrs(k, strides, dilations, padsAttr ? &padsAttr->ints : nullptr, [&](const std::string& why) { fail(n, why); });
+    if (outputPadding.size() != 2) fail(n, "output_padding " + list(outputPadding) + " must have two values");
+    for (int64_t p : outputPadding)
+        if (p < 0 || p > kMaxWindowAttr)
+            fail(n, "output_padding " + list(outputPadding) + " out of range (0 to " + std::to_string(kMaxWindowAttr) + ")");
     if (dilations != std::vector<int64_t>{1, 1} && strides != std::vector<int64_t>{1, 1})
         fail(n, "dilations " + list(dilations) + " with strides " + list(strides) +
                     " are not supported (Strata's Conv2DTranspose, as Keras', dilates only with stride 1)");
@@ -54,6 +55,8 @@ void OnnxGraphImport::convTranspose(const OnnxNode& n) {
     if (pads.size() != 4 || std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0; }))
         fail(n, "pads " + list(pads) + " are not 4 values of at least 0");
     if (outputShapeAttr && outputShape.size() != 2) fail(n, "output_shape " + list(outputShape) + " is not 2 values (height, width)");
+    for (int64_t d : outputShape)
+        if (d < 0 || d > kMaxDim) fail(n, "output_shape " + list(outputShape) + " out of range (0 to " + std::to_string(kMaxDim) + ")");
     if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
         fail(n, "auto_pad=" + autoPad + " is not supported");
 

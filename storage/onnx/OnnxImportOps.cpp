@@ -30,31 +30,14 @@ int64_t normalizedAxis(int64_t axis, std::size_t rank) { return axis < 0 ? axis 
 
 std::string list(const std::vector<int64_t>& v) { return json(v).dump(); }
 
+// The product of v[from..]; -1 when a dim is unknown (-1); an overflow is an error, not a value.
 int64_t product(const std::vector<int64_t>& v, std::size_t from = 0) {
     int64_t n = 1;
-    for (std::size_t k = from; k < v.size(); ++k) n = v[k] < 0 || n < 0 ? -1 : n * v[k];
+    for (std::size_t k = from; k < v.size(); ++k) {
+        if (v[k] < 0 || n < 0) n = -1;
+        else if (__builtin_mul_overflow(n, v[k], &n)) throw StrataError("the shape " + list(v) + " has too many elements");
+    }
     return n;
-}
-
-// The largest kernel, stride, dilation or pad a window op may have: far beyond any real model, and
-// small enough that no product of them overflows.
-constexpr int64_t kMaxWindowAttr = 1 << 16;
-
-// Every window attribute of node n checked before any arithmetic uses it (a stride of 0 divided by
-// zero; huge values overflowed): kernel, strides and dilations in [1, 65536] and two each, pads
-// (when given) four in [0, 65536].
-void requireWindowAttrs(const std::vector<int64_t>& k, const std::vector<int64_t>& s, const std::vector<int64_t>& d,
-                        const std::vector<int64_t>* pads, const std::function<void(const std::string&)>& fail) {
-    auto check = [&](const char* name, const std::vector<int64_t>& v, std::size_t count, int64_t lo) {
-        if (v.size() != count) fail(std::string(name) + " " + list(v) + " must have " + std::to_string(count) + " values");
-        for (int64_t x : v)
-            if (x < lo || x > kMaxWindowAttr)
-                fail(std::string(name) + " " + list(v) + " out of range (" + std::to_string(lo) + " to " + std::to_string(kMaxWindowAttr) + ")");
-    };
-    check("kernel_shape", k, 2, 1);
-    check("strides", s, 2, 1);
-    check("dilations", d, 2, 1);
-    if (pads) check("pads", *pads, 4, 0);
 }
 
 // Strata's (Keras') output size and paddings of one window axis: "valid", or "same" with the odd
@@ -123,6 +106,20 @@ WindowGeometry windowGeometry(const OnnxNode& n, const std::vector<int64_t>& nch
 }
 
 } // namespace
+
+void requireWindowAttrs(const std::vector<int64_t>& k, const std::vector<int64_t>& s, const std::vector<int64_t>& d,
+                        const std::vector<int64_t>* pads, const std::function<void(const std::string&)>& fail) {
+    auto check = [&](const char* name, const std::vector<int64_t>& v, std::size_t count, int64_t lo) {
+        if (v.size() != count) fail(std::string(name) + " " + list(v) + " must have " + std::to_string(count) + " values");
+        for (int64_t x : v)
+            if (x < lo || x > kMaxWindowAttr)
+                fail(std::string(name) + " " + list(v) + " out of range (" + std::to_string(lo) + " to " + std::to_string(kMaxWindowAttr) + ")");
+    };
+    check("kernel_shape", k, 2, 1);
+    check("strides", s, 2, 1);
+    check("dilations", d, 2, 1);
+    if (pads) check("pads", *pads, 4, 0);
+}
 
 const OnnxTensor& OnnxGraphImport::convWeight(const OnnxNode& n, const Value& x, std::size_t inputAxis, std::vector<int64_t>& k) {
     const std::string what = n.opType == "ConvTranspose" ? "transposed convolutions" : "convolutions";

@@ -1,5 +1,6 @@
 #include "storage/onnx/OnnxReader.h"
 #include "engine/InputFiles.h"
+#include "engine/Shape.h"
 
 #include "storage/onnx/OnnxProto.h"
 #include "storage/StorageError.h"
@@ -170,7 +171,12 @@ void readShape(ProtoReader r, OnnxValueInfo& v) {
         OnnxDim d;
         ProtoField g;
         while (dim.next(g)) {
-            if (g.field == onnx::kDimValue) d.value = dim.int64(g);
+            if (g.field == onnx::kDimValue) {
+                d.value = dim.int64(g);
+                if (d.value < 0 || d.value > kMaxDim) // bounded, so the importer's shape arithmetic cannot overflow
+                    dim.fail(g.offset, "a dimension of value '" + v.name + "' is " + std::to_string(d.value) + ", outside 0 to " +
+                                    std::to_string(kMaxDim));
+            }
             else if (g.field == onnx::kDimParam) d.param = dim.string(g);
         }
         v.dims.push_back(d);

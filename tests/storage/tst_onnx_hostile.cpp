@@ -18,7 +18,9 @@ std::string importError(const std::string& op, const std::vector<OnnxAttr>& attr
     OnnxGraph g("hostile");
     g.input("x", onnx::kFloat, {{-1, "batch"}, {2, {}}, {8, {}}, {8, {}}});
     std::vector<std::string> inputs = {"x"};
+    // Conv's weight is (out, in, kh, kw), ConvTranspose's (in, out, kh, kw).
     if (op == "Conv") inputs.push_back(g.initializer("w", {3, 2, 3, 3}, std::vector<float>(54, 0.1f)));
+    if (op == "ConvTranspose") inputs.push_back(g.initializer("w", {2, 3, 3, 3}, std::vector<float>(54, 0.1f)));
     g.node(op, inputs, "y", attrs);
     g.output("y", onnx::kFloat, {{-1, "batch"}, {3, {}}, {-1, {}}, {-1, {}}});
     try {
@@ -49,6 +51,17 @@ private slots:
                                         << "pads [0,0,4611686018427387904,0] out of range (0 to 65536)";
         QTest::newRow("conv three strides") << "Conv" << "strides" << QList<qint64>{1, 1, 1} << "strides [1,1,1] must have 2 values";
         QTest::newRow("maxpool strides 0") << "MaxPool" << "strides" << QList<qint64>{0, 0} << "strides [0,0] out of range (1 to 65536)";
+        // ConvTranspose had lower bounds only: strides of 2^40 overflowed in * stride.
+        QTest::newRow("convtranspose huge strides") << "ConvTranspose" << "strides" << QList<qint64>{qint64(1) << 40, 1}
+                                                    << "strides [1099511627776,1] out of range (1 to 65536)";
+        QTest::newRow("convtranspose huge dilations") << "ConvTranspose" << "dilations" << QList<qint64>{1, qint64(1) << 62}
+                                                      << "dilations [1,4611686018427387904] out of range (1 to 65536)";
+        QTest::newRow("convtranspose huge pads") << "ConvTranspose" << "pads" << QList<qint64>{0, 0, qint64(1) << 62, 0}
+                                                 << "pads [0,0,4611686018427387904,0] out of range (0 to 65536)";
+        QTest::newRow("convtranspose huge output_padding") << "ConvTranspose" << "output_padding" << QList<qint64>{qint64(1) << 62, 0}
+                                                           << "output_padding [4611686018427387904,0] out of range (0 to 65536)";
+        QTest::newRow("convtranspose huge output_shape") << "ConvTranspose" << "output_shape" << QList<qint64>{qint64(1) << 62, 8}
+                                                         << "output_shape [4611686018427387904,8] out of range (0 to 2147483647)";
         QTest::newRow("avgpool kernel 0") << "AveragePool" << k << QList<qint64>{0, 2} << "kernel_shape [0,2] out of range (1 to 65536)";
     }
     void windowAttributesOutOfRangeAreNamed() {
@@ -57,11 +70,28 @@ private slots:
         QFETCH(QList<qint64>, values);
         QFETCH(QString, message);
         std::vector<OnnxAttr> attrs;
-        if (op != "Conv" && attribute != "kernel_shape") attrs.push_back(OnnxAttr::integers("kernel_shape", {2, 2}));
+        if (op != "Conv" && op != "ConvTranspose" && attribute != "kernel_shape") attrs.push_back(OnnxAttr::integers("kernel_shape", {2, 2}));
         attrs.push_back(OnnxAttr::integers(attribute.toStdString(), std::vector<int64_t>(values.begin(), values.end())));
         const std::string e = importError(op.toStdString(), attrs);
         const std::string want = "hostile.onnx: node 'y' (" + op.toStdString() + "): " + message.toStdString();
         QVERIFY2(e == want, (e + "\n   expected: " + want).c_str());
+    }
+
+    // A graph input whose declared dimension is 2^62 (shape arithmetic overflowed): refused by the
+    // reader, naming the value.
+    void hugeDeclaredDimensionsAreRefused() {
+        OnnxGraph g("huge");
+        g.input("x", onnx::kFloat, {{-1, "batch"}, {int64_t(1) << 62, {}}});
+        g.node("Relu", {"x"}, "y");
+        g.output("y", onnx::kFloat, {{-1, "batch"}, {4, {}}});
+        try {
+            importOnnxModel(parseOnnxModel(g.modelBytes(OnnxModelInfo{}), "huge.onnx"), "huge.onnx");
+            QFAIL("imported");
+        } catch (const StrataError& e) {
+            QVERIFY2(std::string(e.what()).find("a dimension of value 'x' is 4611686018427387904, outside 0 to 2147483647") !=
+                         std::string::npos,
+                     e.what());
+        }
     }
 
     // 20,000 nodes of one name did not finish (a quadratic search for a free suffix); now they
