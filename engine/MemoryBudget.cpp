@@ -5,7 +5,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 
 namespace strata {
 
@@ -23,6 +25,16 @@ MemoryBudget memoryBudget() {
     };
     lower(RLIMIT_AS, "the address-space limit (ulimit -v)");
     lower(RLIMIT_DATA, "the data-segment limit (ulimit -d)");
+    if (const char* env = std::getenv("STRATA_MEMORY_LIMIT"); env && *env) {
+        char* end = nullptr;
+        double v = std::strtod(env, &end);
+        const char unit = end ? char(std::toupper(static_cast<unsigned char>(*end))) : 0;
+        v *= unit == 'K' ? 1024.0 : unit == 'M' ? 1048576.0 : unit == 'G' ? 1073741824.0 : 1.0;
+        if (v > 0 && v < double(b.bytes)) {
+            b.bytes = int64_t(v);
+            b.source = "STRATA_MEMORY_LIMIT";
+        }
+    }
     return b;
 }
 

@@ -8,11 +8,13 @@
 namespace strata {
 
 struct MemoryBudget {
-    int64_t bytes = 0;  // the smallest of physical memory and the address-space/data limits
+    int64_t bytes = 0;  // the smallest of physical memory, the address-space/data limits and STRATA_MEMORY_LIMIT
     std::string source; // which one: "physical memory", "the address-space limit (ulimit -v)", ...
 };
 
-// Read anew on each call (a test may lower its limits): a few system calls.
+// Read anew on each call (a test may lower its limits): a few system calls. The environment
+// variable STRATA_MEMORY_LIMIT (bytes, or with a K, M or G suffix: "4G") lowers it further, for a
+// shared machine, or a sanitizer build where ulimit -v cannot be used (ASan maps terabytes).
 MemoryBudget memoryBudget();
 
 // "1.50 GiB", "512.00 MiB", "12 B".

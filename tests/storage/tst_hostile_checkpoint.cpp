@@ -8,6 +8,8 @@
 #include "storage/StorageError.h"
 
 #include <QTemporaryDir>
+#include "tests/support/MemoryLimit.h"
+
 #include <QtTest>
 
 #include <sys/resource.h>
@@ -39,8 +41,7 @@ private slots:
             Database db(file, false, false);
             db.exec("UPDATE checkpoint_variables SET shape = '[1073741824]', num_bytes = 4294967296", "test");
         }
-        const rlimit limit{rlim_t(1) << 30, rlim_t(1) << 30};
-        QCOMPARE(::setrlimit(RLIMIT_AS, &limit), 0);
+        QVERIFY(strata_testsupport::limitMemory(uint64_t(1) << 30));
         const Project p = Project::open(file, OpenMode::ReadOnly);
         const CheckpointReader reader(p, id);
         try {

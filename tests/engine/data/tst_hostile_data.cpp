@@ -7,6 +7,8 @@
 
 #include <QDir>
 #include <QTemporaryDir>
+#include "tests/support/MemoryLimit.h"
+
 #include <QtTest>
 
 #include <fstream>
@@ -20,8 +22,7 @@ class TestHostileData : public QObject {
 
 private slots:
     void initTestCase() {
-        const rlimit limit{rlim_t(1) << 30, rlim_t(1) << 30};
-        QCOMPARE(::setrlimit(RLIMIT_AS, &limit), 0);
+        QVERIFY(strata_testsupport::limitMemory(uint64_t(1) << 30));
     }
 
     void aHugeClassLabelCostsNothing() {
