@@ -60,7 +60,10 @@ bool MainWindow::openProject(const QString& path) {
     }
     addRecent(QFileInfo(path).absoluteFilePath());
     view_->fitAll();
-    statusBar()->showMessage(tr("Opened %1").arg(path), 5000);
+    if (const ProjectStore* store = doc_->store(); store && store->readOnly()) // stays until the next message
+        statusBar()->showMessage(tr("Opened %1 read-only: %2. Save As keeps changes in another file.").arg(path, store->readOnlyReason()));
+    else
+        statusBar()->showMessage(tr("Opened %1").arg(path), 5000);
     return true;
 }
 
