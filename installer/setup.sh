@@ -62,5 +62,16 @@ if [ "$mode" = run ]; then
       echo "setup: no display; rendered the editor to $build/strata-editor.png"
   fi
 else
+  if [ "${STRATA_REQUIRE_TOOLS:-}" = 1 ]; then
+    # CI cannot pass by skipping: say at once when the Vulkan suites would have no device (Mesa's
+    # lavapipe, package mesa-vulkan-drivers, is the one CI uses), instead of only in their output.
+    devices="$("$build/app/strata-cli" devices 2>&1 || true)"
+    if ! grep -q "vulkan:0" <<<"$devices"; then
+      echo "setup: STRATA_REQUIRE_TOOLS=1 and this machine has no Vulkan device, so the Vulkan tests would fail:" >&2
+      echo "$devices" | sed 's/^/setup:   /' >&2
+      echo "setup: install Mesa's lavapipe (apt-get install mesa-vulkan-drivers) or check VK_ICD_FILENAMES" >&2
+      exit 1
+    fi
+  fi
   ctest --test-dir "$build" --output-on-failure --parallel "$(nproc)" --timeout 1200
 fi
