@@ -2,6 +2,7 @@
 // raw SQL on a project, and the strata-cli binary for tests that run it as a child process.
 #pragma once
 
+#include "app/cli/Cli.h"
 #include "engine/Model.h"
 #include "engine/cpu/CpuBackend.h"
 #include "engine/train/Trainer.h"
@@ -15,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 namespace strata::testutil {
@@ -62,6 +64,18 @@ inline std::string readText(const std::filesystem::path& file) {
 }
 
 // The real strata-cli: $STRATA_CLI, else ../app/strata-cli next to the test binary. Empty when absent.
+// strata-cli in this process (cli::runCli): its exit code and what it printed.
+struct CliResult {
+    int code;
+    std::string out, err;
+};
+
+inline CliResult runCliHere(const std::vector<std::string>& args) {
+    std::ostringstream out, err;
+    const int code = cli::runCli(args, out, err);
+    return {code, out.str(), err.str()};
+}
+
 inline QString cliBinary() {
     const QByteArray env = qgetenv("STRATA_CLI");
     if (!env.isEmpty()) return QString::fromLocal8Bit(env);

@@ -5,7 +5,6 @@
 // before), through strata-cli's own code.
 #include "StorageTestUtil.h"
 
-#include "app/cli/Cli.h"
 #include "storage/Sha256.h"
 
 #include <QTemporaryDir>
@@ -23,16 +22,7 @@ using nlohmann::json;
 
 namespace {
 
-struct Run {
-    int code;
-    std::string out, err;
-};
-
-Run strataCli(const std::vector<std::string>& args) {
-    std::ostringstream out, err;
-    const int code = cli::runCli(args, out, err);
-    return {code, out.str(), err.str()};
-}
+testutil::CliResult strataCli(const std::vector<std::string>& args) { return testutil::runCliHere(args); }
 
 // The spec with every Dense made 65536 units wide and the Input 65536 wide: 2^32 weights a layer.
 void inflate(json& j) {
@@ -57,7 +47,7 @@ class TestHostileSizes : public QObject {
 
 private slots:
     void initTestCase() {
-        const Run r = strataCli({"train", testutil::examplePath("digits_mlp.json"), "--data", "digits", "--epochs", "1", "--project",
+        const auto r = strataCli({"train", testutil::examplePath("digits_mlp.json"), "--data", "digits", "--epochs", "1", "--project",
                            path("p.strata"), "--quiet"});
         QVERIFY2(r.code == 0, r.err.c_str());
         QVERIFY(strataCli({"export", path("p.strata"), "--format", "saved-model", "--out", path("sm")}).code == 0);
@@ -75,7 +65,7 @@ private slots:
         json fingerprint = json::parse(fin);
         fingerprint["spec_sha256"] = storage::Sha256::hex(saved["spec"].dump());
         std::ofstream(dir / "fingerprint.json") << fingerprint.dump();
-        const Run r = strataCli({"predict", dir.string(), "--input", path("in.csv")});
+        const auto r = strataCli({"predict", dir.string(), "--input", path("in.csv")});
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.find(kRefusal) != std::string::npos, r.err.c_str());
     }
@@ -83,7 +73,7 @@ private slots:
     void aProjectVersionOfTwoToTheThirtyTwoWeights() {
         json spec;
         {
-            const Run r = strataCli({"export", path("p.strata"), "--format", "saved-model", "--out", path("sm2")});
+            const auto r = strataCli({"export", path("p.strata"), "--format", "saved-model", "--out", path("sm2")});
             QVERIFY2(r.code == 0, r.err.c_str());
             std::ifstream in(path("sm2") + "/saved_model.json");
             spec = json::parse(in)["spec"];
@@ -92,7 +82,7 @@ private slots:
         testutil::sql(path("p.strata"), "UPDATE model_versions SET spec = '" + spec.dump() + "', spec_sha256 = '" +
                                             storage::Sha256::hex(spec.dump()) + "'");
         for (const char* format : {"onnx", "saved-model"}) {
-            const Run r = strataCli({"export", path("p.strata"), "--format", format, "--out", path(format)});
+            const auto r = strataCli({"export", path("p.strata"), "--format", format, "--out", path(format)});
             QVERIFY(r.code != 0);
             QVERIFY2(r.err.find(kRefusal) != std::string::npos, r.err.c_str());
             QVERIFY(!fs::exists(path(format)));

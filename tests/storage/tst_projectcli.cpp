@@ -22,16 +22,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-struct Result {
-    int code;
-    std::string out, err;
-};
-
-Result run(std::vector<std::string> args) {
-    std::ostringstream out, err;
-    const int code = cli::runCli(args, out, err);
-    return {code, out.str(), err.str()};
-}
+using Result = testutil::CliResult;
+Result run(const std::vector<std::string>& args) { return testutil::runCliHere(args); }
 
 std::map<std::string, Tensor> latestState(const fs::path& project) {
     Project p = Project::open(project, OpenMode::ReadOnly);
