@@ -6,11 +6,10 @@
 #include "storage/Project.h"
 #include "storage/Sqlite.h"
 #include "storage/StorageError.h"
+#include "tests/support/AddressSpaceLimit.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
-
-#include <sys/resource.h>
 
 using namespace strata;
 using namespace strata::storage;
@@ -39,8 +38,7 @@ private slots:
             Database db(file, false, false);
             db.exec("UPDATE checkpoint_variables SET shape = '[1073741824]', num_bytes = 4294967296", "test");
         }
-        const rlimit limit{rlim_t(1) << 30, rlim_t(1) << 30};
-        QCOMPARE(::setrlimit(RLIMIT_AS, &limit), 0);
+        QVERIFY(test::limitAddressSpace(rlim_t(1) << 30)); // none under ASan (tests/support/AddressSpaceLimit.h)
         const Project p = Project::open(file, OpenMode::ReadOnly);
         const CheckpointReader reader(p, id);
         try {

@@ -4,12 +4,12 @@
 // refused against the model by Trainer::checkData.
 #include "engine/Error.h"
 #include "engine/data/DatasetSource.h"
+#include "tests/support/AddressSpaceLimit.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <fstream>
-#include <sys/resource.h>
 
 using namespace strata;
 
@@ -19,8 +19,7 @@ class TestHostileData : public QObject {
 
 private slots:
     void initTestCase() {
-        const rlimit limit{rlim_t(1) << 30, rlim_t(1) << 30};
-        QCOMPARE(::setrlimit(RLIMIT_AS, &limit), 0);
+        QVERIFY(test::limitAddressSpace(rlim_t(1) << 30)); // none under ASan (tests/support/AddressSpaceLimit.h)
     }
 
     void aHugeClassLabelCostsNothing() {
