@@ -64,14 +64,14 @@ fi
 seconds="${1:-3600}"
 build="${2:-build-asan}"
 case "$seconds" in ''|*[!0-9]*) echo "usage: $0 [SECONDS_EACH] [BUILD_DIR]" >&2; exit 2 ;; esac
-targets=("$build"/tests/fuzz/fuzz_*)
-[ -x "${targets[0]}" ] || { echo "run_fuzzers: no fuzz_* targets in $build/tests/fuzz (configure with -DSTRATA_FUZZ=ON)" >&2; exit 2; }
+targets=()
+for exe in "$build"/tests/fuzz/fuzz_*; do [ -f "$exe" ] && [ -x "$exe" ] && targets+=("$exe"); done
+[ ${#targets[@]} -gt 0 ] || { echo "run_fuzzers: no fuzz_* targets in $build/tests/fuzz (configure with -DSTRATA_FUZZ=ON)" >&2; exit 2; }
 out="$build/fuzz"
 mkdir -p "$out/logs"
 found=0
 rows=()
 for exe in "${targets[@]}"; do
-  [ -x "$exe" ] || continue
   name="$(basename "$exe")"
   artifacts="$out/artifacts/$name"
   mkdir -p "$artifacts"
