@@ -14,6 +14,17 @@
 set -euo pipefail
 src="$(cd "$(dirname "$0")" && pwd)"
 
+# The sanitizer settings the CTest tests get (tests/CMakeLists.txt), unless already set.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$src/../sanitizers/lsan.supp:print_suppressions=0}"
+export VK_ICD_FILENAMES="${VK_ICD_FILENAMES:-/nonexistent/no-vulkan-driver-under-sanitizers.json}"
+if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ]; then
+  for s in /usr/lib/llvm-14/bin/llvm-symbolizer "$(command -v llvm-symbolizer || true)"; do
+    if [ -n "$s" ] && [ -x "$s" ]; then export ASAN_SYMBOLIZER_PATH="$s"; break; fi
+  done
+fi
+
 # Per input: at most 10 s, 2 GiB of RSS and of any one allocation, and a size that fits the format.
 max_len() {
   case "$1" in
