@@ -14,6 +14,13 @@
 namespace strata {
 
 namespace {
+// nlohmann's message without its "[json.exception.out_of_range.406] " prefix.
+std::string jsonErrorText(const nlohmann::json::exception& e) {
+    const std::string what = e.what();
+    const auto end = what.rfind("] ", what.find(' '));
+    return what.rfind("[json.exception.", 0) == 0 && end != std::string::npos ? what.substr(end + 2) : what;
+}
+
 std::vector<std::string> stringList(const nlohmann::json& j, const std::string& what, std::vector<std::string>& problems) {
     std::vector<std::string> out;
     if (j.is_string()) return {j.get<std::string>()};
@@ -121,6 +128,9 @@ ModelSpec ModelSpec::parse(const std::string& text, const std::string& source) {
         auto pos = what.find("parse error");
         throw SpecFormatError(source + ":" + std::to_string(line) + ": not valid JSON (" +
                               (pos == std::string::npos ? what : what.substr(pos)) + ")");
+    } catch (const nlohmann::json::exception& e) {
+        // The parser's other error: a number too large for a double (out_of_range 406, "1e309").
+        throw SpecFormatError(source + ": not valid JSON (" + jsonErrorText(e) + ")");
     }
     try {
         return fromJson(j);

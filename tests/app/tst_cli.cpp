@@ -90,6 +90,8 @@ private slots:
         QTest::addColumn<QString>("fragment");
         for (const char* cmd : {"check", "summary"}) {
             QTest::newRow((std::string(cmd) + " not json").c_str()) << cmd << "not_json.json" << "not_json.json:3: not valid JSON";
+            QTest::newRow((std::string(cmd) + " number overflow").c_str())
+                << cmd << "number_overflow.json" << "number_overflow.json: not valid JSON (number overflow parsing '1e309')";
             QTest::newRow((std::string(cmd) + " not spec").c_str()) << cmd << "not_a_spec.json" << "not a model spec";
             QTest::newRow((std::string(cmd) + " missing").c_str()) << cmd << "nowhere.json" << "cannot open the file";
         }

@@ -123,6 +123,9 @@ private slots:
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("fragment");
         QTest::newRow("not json") << "{\"format\": \n oops" << "m.json:2: not valid JSON";
+        // A number past double's range is the parser's out_of_range, not a parse_error (found by fuzz_model_spec).
+        QTest::newRow("number overflow") << R"({"format":"strata.model/1","layers":[{"type":"Dense","config":{"units":1e309}}]})"
+                                         << "m.json: not valid JSON (number overflow parsing '1e309')";
         QTest::newRow("array") << "[1,2]" << "not a model spec";
         QTest::newRow("no format") << R"({"layers":[]})" << "missing \"format\"";
         QTest::newRow("wrong format") << R"({"format":"keras","layers":[]})" << "unsupported model format 'keras'";

@@ -7,12 +7,10 @@
 #include "storage/Sqlite.h"
 #include "storage/StorageError.h"
 
-#include <QTemporaryDir>
 #include "tests/support/MemoryLimit.h"
 
+#include <QTemporaryDir>
 #include <QtTest>
-
-#include <sys/resource.h>
 
 using namespace strata;
 using namespace strata::storage;

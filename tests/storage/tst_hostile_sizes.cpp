@@ -7,9 +7,9 @@
 
 #include "storage/Sha256.h"
 
-#include <QTemporaryDir>
 #include "tests/support/MemoryLimit.h"
 
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <fstream>

@@ -5,14 +5,14 @@
 #include "engine/Error.h"
 #include "engine/data/DatasetSource.h"
 
-#include <QDir>
-#include <QTemporaryDir>
 #include "tests/support/MemoryLimit.h"
 
+#include <QDir>
+
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <fstream>
-#include <sys/resource.h>
 
 using namespace strata;
 

@@ -1,0 +1,28 @@
+// Fuzz target: a model spec (strata.model/1 JSON) as `strata-cli check` and `summary` read it:
+// parsing, validation and shape inference, the summary table (plain and expanded, text and JSON),
+// and, for a valid spec of bounded size, building the model with its variables (as train does).
+#include "engine/Model.h"
+#include "engine/ModelSpec.h"
+#include "engine/ShapeInference.h"
+#include "engine/Summary.h"
+#include "tests/fuzz/FuzzSupport.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    using namespace strata;
+    try {
+        const ModelSpec spec = ModelSpec::parse(std::string(fuzz::asText(data, size)), "fuzz.json");
+        const InferenceResult r = ShapeInference::run(spec);
+        std::string sink;
+        for (const auto& issue : r.issues) sink += issue.text();
+        if (!r.ok()) return 0;
+        for (bool expand : {false, true}) {
+            const SummaryTable t = SummaryTable::fromSpec(spec, r, expand);
+            sink += t.format();
+            sink += t.toJson().dump();
+        }
+        sink += spec.toJson().dump();
+        if (r.totals.total() <= fuzz::kMaxBuiltParams) Model::fromSpec(spec);
+    } catch (const StrataError&) {
+    }
+    return 0;
+}
