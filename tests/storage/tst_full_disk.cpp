@@ -30,7 +30,7 @@ struct Result {
 };
 
 // strata-cli with `args`; `fileLimit` > 0: no file it writes may grow past that many bytes.
-Result cli(const QString& bin, const QStringList& args, rlim_t fileLimit = 0) {
+Result cliProcess(const QString& bin, const QStringList& args, rlim_t fileLimit = 0) {
     QProcess p;
     if (fileLimit)
         p.setChildProcessModifier([fileLimit] {
@@ -58,7 +58,7 @@ private slots:
         bin_ = testutil::cliBinary();
         if (bin_.isEmpty()) STRATA_SKIP_UNLESS_REQUIRED("strata-cli binary not found next to the tests (set STRATA_CLI)");
         project_ = path("trained.strata");
-        const Result r = cli(bin_, {"train", QString::fromStdString(testutil::examplePath("digits_mlp.json")), "--data", "digits",
+        const Result r = cliProcess(bin_, {"train", QString::fromStdString(testutil::examplePath("digits_mlp.json")), "--data", "digits",
                                     "--epochs", "1", "--project", project_, "--quiet"});
         QVERIFY2(r.code == 0, qPrintable(r.err));
     }
@@ -76,13 +76,13 @@ private slots:
         const QString out = dir_.filePath("out/predicted.csv");
         QVERIFY(QDir().mkpath(dir_.filePath("out")));
         testutil::writeText(out.toStdString(), "old\n");
-        const Result r = cli(bin_, {"predict", project_, "--input", path("in.csv"), "--output", out}, 16 << 10);
+        const Result r = cliProcess(bin_, {"predict", project_, "--input", path("in.csv"), "--output", out}, 16 << 10);
         QVERIFY2(r.code != 0, qPrintable(r.out));
         QVERIFY2(r.err.contains("write failed (File too large); " + out + " was left as it was"), qPrintable(r.err));
         QCOMPARE(QString::fromStdString(testutil::readText(out.toStdString())), QString("old\n"));
         QCOMPARE(QDir(dir_.filePath("out")).entryList(QDir::Files | QDir::Hidden), QStringList{"predicted.csv"});
         // With room, the same command writes it whole.
-        const Result ok = cli(bin_, {"predict", project_, "--input", path("in.csv"), "--output", out});
+        const Result ok = cliProcess(bin_, {"predict", project_, "--input", path("in.csv"), "--output", out});
         QVERIFY2(ok.code == 0, qPrintable(ok.err));
         QCOMPARE(QString::fromStdString(testutil::readText(out.toStdString())).count('\n'), 2000);
     }
@@ -90,11 +90,11 @@ private slots:
     // import --project that cannot commit: no "imported" line, and the project keeps what it had.
     void importThatCannotCommitSaysNothingWasImported() {
         const QString onnx = path("m.onnx");
-        const Result e = cli(bin_, {"export", project_, "--format", "onnx", "--out", onnx});
+        const Result e = cliProcess(bin_, {"export", project_, "--format", "onnx", "--out", onnx});
         QVERIFY2(e.code == 0, qPrintable(e.err));
         QVERIFY(QFile::copy(project_, path("target.strata")));
         // The write-ahead log cannot grow past its first page: the transaction cannot commit.
-        const Result r = cli(bin_, {"import", onnx, "--project", path("target.strata"), "--name", "again"}, 32 << 10);
+        const Result r = cliProcess(bin_, {"import", onnx, "--project", path("target.strata"), "--name", "again"}, 32 << 10);
         QVERIFY(r.code != 0);
         QVERIFY2(!r.out.contains("imported"), qPrintable(r.out));
         QVERIFY2(r.err.contains("target.strata"), qPrintable(r.err));
@@ -107,7 +107,7 @@ private slots:
     // (its process is gone: the next reader shows it failed and says why).
     void aRunWhoseWritesFailEndsFailed() {
         const QString P = path("limited.strata");
-        const Result r = cli(bin_, {"train", QString::fromStdString(testutil::examplePath("digits_mlp.json")), "--data", "digits",
+        const Result r = cliProcess(bin_, {"train", QString::fromStdString(testutil::examplePath("digits_mlp.json")), "--data", "digits",
                                     "--epochs", "300", "--project", P, "--quiet"},
                              3 << 20);
         QVERIFY2(r.code != 0, qPrintable(r.out));
