@@ -36,7 +36,9 @@ ConvolutionLayer::ConvolutionLayer(const LayerTypeInfo& info, std::string name, 
 }
 
 std::vector<VariableSpec> ConvolutionLayer::kernelAndBias(const Shape& k) const {
-    const int64_t area = k[0] * k[1], fanIn = area * k[2], fanOut = area * k[3];
+    // Checked products (numElements throws on overflow): a spec's kernel of 2^31 x 2^31 overflowed here.
+    (void)k.numElements(); // the kernel's own size first: the message names the shape the user gave
+    const int64_t fanIn = Shape{k[0], k[1], k[2]}.numElements(), fanOut = Shape{k[0], k[1], k[3]}.numElements();
     std::vector<VariableSpec> v{{"kernel", k, true, kernelInit_, fanIn, fanOut}};
     if (useBias) v.push_back({"bias", Shape{filters}, true, biasInit_, fanIn, fanOut});
     return v;
