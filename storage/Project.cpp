@@ -4,6 +4,7 @@
 #include "engine/JsonDepth.h"
 #include "engine/MemoryBudget.h"
 
+#include "storage/RunOwner.h"
 #include "storage/Schema.h"
 #include "storage/Sha256.h"
 
@@ -427,50 +428,6 @@ constexpr const char* kRunColumns =
     "FROM runs r JOIN model_versions v ON v.id = r.model_version_id JOIN models m ON m.id = v.model_id "
     "LEFT JOIN datasets d ON d.id = r.dataset_id ";
 
-// The process that records a run: {"pid", "host", "start"} (start: its start time in clock
-// ticks after boot, from /proc, so that a later process reusing the pid is not taken for it).
-int64_t processStart(long pid) {
-    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    const auto close = stat.rfind(')'); // the command name may hold spaces and parentheses
-    if (close == std::string::npos) return -1;
-    std::istringstream rest(stat.substr(close + 2));
-    std::string field;
-    for (int i = 3; i <= 22 && rest >> field; ++i)
-        if (i == 22) return std::atoll(field.c_str());
-    return -1;
-}
-
-std::string hostName() {
-    char host[256] = {};
-    ::gethostname(host, sizeof host - 1);
-    return host;
-}
-
-nlohmann::json currentOwner() {
-    return {{"pid", int64_t(::getpid())}, {"host", hostName()}, {"start", processStart(long(::getpid()))}};
-}
-
-// A run still marked "running" whose recording process, on this machine, is gone: killed,
-// crashed, or stopped by a write that failed (a full disk) before it could mark the run. Runs
-// recorded elsewhere, by a live process, or by a Strata that kept no owner are left alone.
-std::string interruptedMessage(const nlohmann::json& owner) {
-    return "interrupted: its process (pid " + std::to_string(owner.value("pid", int64_t(0))) +
-           ") ended before the run was finished: it was killed or crashed, or a write failed (a full disk?)";
-}
-
-bool ownerIsGone(const nlohmann::json& result) {
-    const auto owner = result.find("owner");
-    if (owner == result.end() || !owner->is_object() || !owner->contains("pid") || !(*owner)["pid"].is_number_integer())
-        return false;
-    if (owner->value("host", std::string()) != hostName()) return false;
-    const long pid = long((*owner)["pid"].get<int64_t>());
-    if (pid <= 0) return false;
-    if (::kill(pid_t(pid), 0) != 0) return errno == ESRCH;
-    const int64_t start = owner->value("start", int64_t(-1));
-    return start >= 0 && processStart(pid) >= 0 && processStart(pid) != start; // the pid was reused
-}
-
 RunInfo readRun(const Database& db, const Statement& s) {
     RunInfo r;
     r.id = s.columnInt(0);
@@ -486,9 +443,9 @@ RunInfo readRun(const Database& db, const Statement& s) {
     r.endedAt = s.columnText(10);
     r.status = s.columnText(11);
     r.result = parseJsonColumn(db, s.columnText(12), "the result of run " + std::to_string(r.id));
-    if (r.status == "running" && ownerIsGone(r.result)) { // what Project::open writes when it can
+    if (r.status == "running" && runOwnerIsGone(r.result)) { // what Project::open writes when it can
         r.status = "failed";
-        r.result["message"] = interruptedMessage(r.result["owner"]);
+        r.result["message"] = interruptedRunMessage(r.result["owner"]);
         r.result.erase("owner");
     }
     return r;
@@ -502,7 +459,7 @@ int64_t Project::beginRun(const NewRun& run) {
     s.bindInt(1, run.modelVersionId).bindOptionalInt(2, run.datasetId);
     const std::string hp = run.hyperparameters.dump();
     s.bindText(3, hp).bindInt(4, int64_t(run.seed)).bindText(5, run.backend);
-    const std::string now = utcNow(), result = nlohmann::json{{"owner", currentOwner()}}.dump();
+    const std::string now = utcNow(), result = nlohmann::json{{"owner", currentRunOwner()}}.dump();
     s.bindText(6, now).bindText(7, result).run();
     const int64_t id = db_->lastInsertId();
     t.commit();
@@ -555,7 +512,7 @@ void Project::updateRun(int64_t runId, const std::string& status, const nlohmann
                       "result = json_patch(result, ?3), hyperparameters = coalesce(?4, hyperparameters) WHERE id = ?5",
                 "updating a run");
     nlohmann::json patch = result.is_object() ? result : nlohmann::json::object();
-    patch["owner"] = status == "running" ? currentOwner() : nlohmann::json(nullptr); // null: json_patch removes it
+    patch["owner"] = status == "running" ? currentRunOwner() : nlohmann::json(nullptr); // null: json_patch removes it
     const std::string now = utcNow(), res = patch.dump(), hp = hyperparameters ? hyperparameters->dump() : std::string();
     s.bindText(1, status).bindText(2, now).bindText(3, res);
     if (hyperparameters) s.bindText(4, hp);
