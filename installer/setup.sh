@@ -17,8 +17,9 @@ if [ "$mode" = test ]; then
   # and run them with onnxruntime from npm (tests/onnx/package.json). The PyTorch export's code
   # runs in Debian's torch (tests/storage/tst_torch_export). The .deb test runs cpack, whose
   # shared-library dependencies come from dpkg-shlibdeps (dpkg-dev). The golden files' independent
-  # check (tests/reference/verify_golden.py, CTest reference/verify_golden) needs numpy.
-  packages+=(python3-onnx python3-torch python3-numpy dpkg-dev file)
+  # check (tests/reference/verify_golden.py, CTest reference/verify_golden) needs numpy. The ONNX
+  # import tests export torchvision's architectures (weights=None) with python3-torchvision.
+  packages+=(python3-onnx python3-torch python3-torchvision python3-numpy dpkg-dev file)
   command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 
