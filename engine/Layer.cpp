@@ -10,6 +10,7 @@ namespace strata {
 Layer::Layer(const LayerTypeInfo& info, std::string name, nlohmann::json config)
     : Module(std::move(name)), info_(&info), given_(std::move(config)) {
     if (!given_.is_object()) given_ = nlohmann::json::object();
+    if (auto t = given_.find(kTrainableKey); t != given_.end() && t->is_boolean()) setTrainable(t->get<bool>());
 }
 
 const std::string& Layer::type() const { return info_->type; }
@@ -44,7 +45,7 @@ ParamCounts Layer::countParams(const std::vector<Shape>& inputs) const {
     for (const auto& v : variableSpecs(inputs)) {
         int64_t n = v.shape.numElements();
         if (n < 0) continue;
-        c += v.trainable ? ParamCounts{n, 0} : ParamCounts{0, n};
+        c += v.trainable && trainable() ? ParamCounts{n, 0} : ParamCounts{0, n}; // a frozen layer's are not trained
     }
     return c;
 }

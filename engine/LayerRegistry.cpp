@@ -67,11 +67,18 @@ void LayerRegistry::checkConfig(const LayerTypeInfo& info, const nlohmann::json&
         return;
     }
     for (auto it = config.begin(); it != config.end(); ++it) {
+        if (it.key() == kTrainableKey && info.type != "Input") { // every layer type takes it, as in Keras
+            if (!it.value().is_boolean() && !it.value().is_null())
+                errors.push_back(std::string(kTrainableKey) + ": expected a boolean, got " + kindName(it.value()) + " " +
+                                 it.value().dump());
+            continue;
+        }
         auto def = info.defaults.find(it.key());
         if (def == info.defaults.end()) {
             std::string known;
             for (auto k = info.defaults.begin(); k != info.defaults.end(); ++k)
                 known += (known.empty() ? "" : ", ") + k.key();
+            if (info.type != "Input") known += (known.empty() ? "" : ", ") + std::string(kTrainableKey);
             errors.push_back("unknown config key '" + it.key() + "' for " + info.type +
                              (known.empty() ? " (it takes no config)" : " (known keys: " + known + ")"));
             continue;

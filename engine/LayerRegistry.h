@@ -13,6 +13,11 @@ namespace strata {
 
 class Layer;
 
+// The config key every layer type but Input takes besides its own (Keras' `trainable`): false
+// freezes the layer's variables (see Module::setTrainable). Absent means true; it is not among a
+// type's defaults, so a spec that never freezes anything keeps its configs as they were.
+inline constexpr const char* kTrainableKey = "trainable";
+
 struct LayerTypeInfo {
     std::string type;        // "Dense"
     std::string category;    // palette group: Core, Convolution, Pooling, Normalization, Regularization, Merge, Activation

@@ -38,6 +38,12 @@ std::vector<Variable*> Module::variables() const {
     return out;
 }
 
+bool Module::effectivelyTrainable() const {
+    for (const Module* m = this; m; m = m->parent())
+        if (!m->trainable()) return false;
+    return true;
+}
+
 std::vector<Variable*> Module::trainableVariables() const {
     std::vector<Variable*> out;
     collect(out, 1);

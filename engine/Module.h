@@ -27,6 +27,8 @@ public:
     // Freezing: a module that is not trainable makes every variable below it non-trainable.
     bool trainable() const { return trainable_; }
     void setTrainable(bool t) { trainable_ = t; }
+    // This module and every module above it are trainable.
+    bool effectivelyTrainable() const;
 
     std::vector<Variable*> ownVariables() const;
     std::vector<Variable*> variables() const;

@@ -49,6 +49,13 @@ std::string Args::value(const std::string& option, const std::string& fallback) 
     return fallback;
 }
 
+std::vector<std::string> Args::values(const std::string& option) const {
+    std::vector<std::string> out;
+    for (const auto& [k, v] : values_)
+        if (k == option) out.push_back(v);
+    return out;
+}
+
 namespace {
 
 std::vector<Command> allCommands() {

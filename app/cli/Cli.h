@@ -34,6 +34,8 @@ public:
     bool has(const std::string& flag) const;
     std::string value(const std::string& option, const std::string& fallback = {}) const;
     bool hasValue(const std::string& option) const;
+    // Every value of an option given more than once, in order.
+    std::vector<std::string> values(const std::string& option) const;
     const std::vector<std::string>& positional() const { return positional_; }
 
 private:

@@ -19,8 +19,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The project must exist and not have a model of that name yet.
+// The project, when it exists, must not have a model of that name yet.
 void checkProjectHasRoom(const fs::path& file, const std::string& name) {
+    if (!fs::exists(file)) return; // created by addToProject
     const storage::Project p = storage::Project::open(file, storage::OpenMode::ReadOnly);
     if (p.findModel(name)) throw storage::StorageError(file.string() + " already has a model '" + name + "'; choose another with --name");
 }
@@ -28,7 +29,7 @@ void checkProjectHasRoom(const fs::path& file, const std::string& name) {
 // Adds the imported model to the project as a new model (version 1) with one checkpoint holding
 // its weights, in one transaction. Returns "model 'NAME' version V, checkpoint ID".
 std::string addToProject(const fs::path& file, const storage::ImportedModel& imported, const Model& model) {
-    storage::Project p = storage::Project::open(file, storage::OpenMode::ReadWrite);
+    storage::Project p = storage::Project::open(file, storage::OpenMode::Create); // opens it when it exists
     const std::string& name = imported.spec.name;
     if (p.findModel(name))
         throw storage::StorageError(file.string() + " already has a model '" + name + "'; choose another with --name");
@@ -96,11 +97,13 @@ void addImportCommands(std::vector<Command>& out) {
                    "BatchNormalization, Flatten, Reshape (constant shape), Add, Mul, Concat and activations (fused\n"
                    "into the Dense or convolution before them; LeakyRelu of another slope than 0.2 is a LeakyReLU\n"
                    "layer); Dropout and Identity are dropped. NCHW images become NHWC: the Strata model's Input\n"
-                   "takes (height, width, channels), and weights are rearranged so the outputs are the same. A node\n"
+                   "takes (height, width, channels), and weights are rearranged so the outputs are the same (predict\n"
+                   "--input-layout nchw reads inputs laid out as PyTorch's). A node\n"
                    "that has no Strata form is an error naming it; nothing is written then.\n\n"
                    "  --out DIR                 write a saved-model folder (DIR must not exist)\n"
-                   "  --project P.strata        add the model to the project as a new model, with its weights\n"
-                   "                            as a checkpoint (predict, export and train --project use it)\n"
+                   "  --project P.strata        add the model to the project (created when absent) as a new model,\n"
+                   "                            with its weights as a checkpoint (predict, export and train\n"
+                   "                            --project use it; train --project P --model NAME fine-tunes it)\n"
                    "  --name NAME               the model's name (default: the file's name, or the embedded spec's)\n"
                    "  --ignore-embedded-spec    translate the graph even when Strata's own spec is in the file\n\n"
                    "Exit status: 0 imported; 1 the translated model does not validate; 2 usage errors, files that\n"

@@ -62,6 +62,25 @@ Tensor readCsv(const std::string& file, const Shape& sample, const std::string& 
     }
 }
 
+// An input written as PyTorch lays images out, (channels, height, width) per sample, for a model
+// whose Input takes (height, width, channels) (--input-layout nchw).
+Tensor readNchwCsv(const std::string& file, const Shape& sample, const std::string& inputName) {
+    if (sample.rank() != 3)
+        throw UsageError("--input-layout nchw applies to image inputs (height, width, channels); input '" + inputName + "' takes " +
+                         sample.toString());
+    const int64_t h = sample[0], w = sample[1], c = sample[2];
+    const Tensor chw = readCsv(file, Shape{c, h, w}, inputName);
+    const int64_t n = chw.shape()[0];
+    Tensor hwc(Shape{n, h, w, c});
+    const float* src = chw.f32();
+    float* dst = hwc.f32();
+    for (int64_t i = 0; i < n; ++i)
+        for (int64_t ch = 0; ch < c; ++ch)
+            for (int64_t y = 0; y < h; ++y)
+                for (int64_t x = 0; x < w; ++x) dst[((i * h + y) * w + x) * c + ch] = src[((i * c + ch) * h + y) * w + x];
+    return hwc;
+}
+
 // Every value of a repeatable option ("--input a=x.csv --input b=y.csv").
 std::vector<std::string> allValues(const std::vector<std::string>& args, const std::string& option) {
     std::vector<std::string> out;
@@ -299,7 +318,7 @@ int exportCommand(const std::vector<std::string>& args, std::ostream& out, std::
 // ---- predict
 
 int predictCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    Args a(args, {}, {"--input", "--output", "--model", "--checkpoint", "--batch", "--threads", "--device"});
+    Args a(args, {}, {"--input", "--output", "--model", "--checkpoint", "--batch", "--threads", "--device", "--input-layout"});
     if (!a.ok() || a.positional().size() != 1 || !a.hasValue("--input")) {
         err << "strata-cli predict: " << (!a.ok() ? a.error() : a.positional().size() != 1 ? "expected one DIR or P.strata" : "--input is required")
             << " (see --help)\n";
@@ -316,6 +335,11 @@ int predictCommand(const std::vector<std::string>& args, std::ostream& out, std:
         err << "strata-cli predict: --batch and --threads take positive integers\n";
         return 2;
     }
+    const std::string layout = a.value("--input-layout", "nhwc");
+    if (layout != "nhwc" && layout != "nchw") {
+        err << "strata-cli predict: --input-layout takes nhwc or nchw, got '" << layout << "'\n";
+        return 2;
+    }
     std::unique_ptr<ir::Backend> backend = makeBackend(a.value("--device", "cpu"), int(threads), err);
     if (!backend) return 2;
     return guarded("predict", err, [&] {
@@ -329,7 +353,8 @@ int predictCommand(const std::vector<std::string>& args, std::ostream& out, std:
         for (std::size_t i = 0; i < inputNames.size(); ++i) {
             auto it = inputFiles.find(inputNames[i]);
             if (it == inputFiles.end()) throw UsageError("no --input " + inputNames[i] + "=file.csv (the model's inputs: " + inputList + ")");
-            inputs.push_back(readCsv(it->second, sampleShape(m, m.inputIndices()[i]), inputNames[i]));
+            const Shape sample = sampleShape(m, m.inputIndices()[i]);
+            inputs.push_back(layout == "nchw" ? readNchwCsv(it->second, sample, inputNames[i]) : readCsv(it->second, sample, inputNames[i]));
             if (inputs.back().shape()[0] != inputs[0].shape()[0])
                 throw StrataError("input files have different sample counts: " + std::to_string(inputs[0].shape()[0]) + " in " +
                                   inputFiles.at(inputNames[0]) + ", " + std::to_string(inputs.back().shape()[0]) + " in " + it->second);
@@ -356,7 +381,7 @@ int predictCommand(const std::vector<std::string>& args, std::ostream& out, std:
 // ---- evaluate
 
 int evaluateCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    Args a(args, {"--regression", "--reconstruct"}, {"--data", "--label", "--split", "--batch", "--loss", "--model", "--checkpoint", "--threads", "--device"});
+    Args a(args, {"--regression", "--reconstruct", "--from-logits"}, {"--data", "--label", "--split", "--batch", "--loss", "--model", "--checkpoint", "--threads", "--device"});
     if (!a.ok() || a.positional().size() != 1 || !a.hasValue("--data")) {
         err << "strata-cli evaluate: " << (!a.ok() ? a.error() : a.positional().size() != 1 ? "expected one DIR or P.strata" : "--data NAME is required")
             << " (see --help)\n";
@@ -373,7 +398,7 @@ int evaluateCommand(const std::vector<std::string>& args, std::ostream& out, std
         Runnable r = loadRunnable(a.positional()[0], a.value("--model"), a.value("--checkpoint"));
         train::TrainOptions opts;
         opts.loss = a.value("--loss", r.training.value("loss", std::string("sparse_categorical_crossentropy")));
-        opts.fromLogits = r.training.value("from_logits", false);
+        opts.fromLogits = a.has("--from-logits") || r.training.value("from_logits", false);
         const int64_t trainedBatch = r.training.value("batch_size", int64_t(32));
         opts.batchSize = std::max<int64_t>(1, a.hasValue("--batch") ? std::atoll(a.value("--batch").c_str()) : trainedBatch);
         // An autoencoder's run (reconstruct) is evaluated against its inputs again.
@@ -443,6 +468,9 @@ void addProjectCommands(std::vector<Command>& out) {
                    "--output NAME=file.csv (each one wanted). Without --output the single output goes to stdout.\n"
                    "Values are printed with %.9g, enough digits to read back the same float.\n"
                    "  --model NAME, --checkpoint ID|latest   for a project file (default: the latest checkpoint)\n"
+                   "  --input-layout L    nhwc (default): an image row is (height, width, channels), as the\n"
+                   "                      model's Input takes it; nchw: (channels, height, width), as PyTorch\n"
+                   "                      lays tensors out (the layout of a model imported from torch)\n"
                    "  --batch B           samples per run (default 256)\n"
                    "  --threads T         CPU threads for matrix products (default 1)\n"
                    "  --device NAME       the backend: cpu (default)\n"
@@ -457,6 +485,7 @@ void addProjectCommands(std::vector<Command>& out) {
                    "  --reconstruct       the target is the input itself (default: the run's)\n"
                    "  --split S           test (default) | validation | train\n"
                    "  --loss NAME         override the loss\n"
+                   "  --from-logits       the outputs are logits (default: as the run trained, else off)\n"
                    "  --model NAME, --checkpoint ID|latest   for a project file (default: the latest checkpoint)\n"
                    "  --batch B           samples per run (default: the training batch size, else 32)\n"
                    "  --threads T, --device NAME\n"

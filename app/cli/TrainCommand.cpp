@@ -59,7 +59,7 @@ bool parseNumber(const std::string& text, double& out) {
 
 // ---- the project options (--project, --model, --checkpoint-every, --max-to-keep, --resume)
 
-const std::vector<std::string> kProjectFlags = {"--resume"};
+const std::vector<std::string> kProjectFlags = {"--resume", "--from-scratch"};
 const std::vector<std::string> kProjectOptions = {"--project", "--model", "--checkpoint-every", "--max-to-keep"};
 constexpr const char* kProjectUsage =
     "  --project FILE      record the run in a .strata project (created when absent): the model\n"
@@ -70,7 +70,12 @@ constexpr const char* kProjectUsage =
     "                      (default 5; 0 keeps all)\n"
     "  --resume            continue the model's latest run from its latest checkpoint, with the\n"
     "                      run's spec, data and hyper-parameters (MODEL.json and --data may be\n"
-    "                      left out); --epochs sets the new total\n";
+    "                      left out); --epochs sets the new total\n"
+    "  A new run of a model the project holds (MODEL.json left out: its newest version; or an edited\n"
+    "  spec of it) starts from the model's newest checkpoint, an import's weights or the last run's,\n"
+    "  matched by variable path and shape; the run names every variable that was new or\n"
+    "  reinitialized.\n"
+    "  --from-scratch      start from fresh initial weights instead\n";
 
 bool parseCount(const Args& a, const char* name, int64_t min, std::optional<int64_t>& out, std::ostream& err) {
     if (!a.hasValue(name)) return true;
@@ -98,16 +103,22 @@ bool parseProjectOptions(const Args& a, std::optional<session::ProjectTrainingOp
                 err << "strata-cli train: " << o << " needs --project FILE\n";
                 return false;
             }
-        if (a.has("--resume")) {
-            err << "strata-cli train: --resume needs --project FILE\n";
-            return false;
-        }
+        for (const char* f : {"--resume", "--from-scratch"})
+            if (a.has(f)) {
+                err << "strata-cli train: " << f << " needs --project FILE\n";
+                return false;
+            }
         return true;
+    }
+    if (a.has("--resume") && (a.has("--from-scratch") || a.hasValue("--freeze"))) {
+        err << "strata-cli train: --resume continues a run as it was; --from-scratch and --freeze start a new one\n";
+        return false;
     }
     session::ProjectTrainingOptions o;
     o.project = a.value("--project");
     o.model = a.value("--model");
     o.resume = a.has("--resume");
+    o.fromScratch = a.has("--from-scratch");
     std::optional<int64_t> keep;
     if (!parseCount(a, "--checkpoint-every", 0, o.checkpointEvery, err) || !parseCount(a, "--max-to-keep", 0, keep, err))
         return false;
@@ -120,7 +131,7 @@ bool parseProjectOptions(const Args& a, std::optional<session::ProjectTrainingOp
 bool parseRequest(const Args& a, session::TrainingRequest& r, std::ostream& err) {
     if (a.ok() && !parseProjectOptions(a, r.project, err)) return false;
     const bool resuming = r.project && r.project->resume;
-    if (!a.ok() || a.positional().size() > 1 || (a.positional().empty() && !resuming)) {
+    if (!a.ok() || a.positional().size() > 1 || (a.positional().empty() && !r.project)) {
         err << "strata-cli train: " << (a.ok() ? "expected one MODEL.json argument" : a.error()) << " (see --help)\n";
         return false;
     }
@@ -162,6 +173,8 @@ bool parseRequest(const Args& a, session::TrainingRequest& r, std::ostream& err)
     opts.seed = uint64_t(seed);
     opts.maxSteps = steps;
     opts.loss = a.value("--loss", ""); // empty: the session's default for the data
+    opts.fromLogits = a.has("--from-logits");
+    r.freeze = a.values("--freeze");
     opts.optimizer = ir::OptimizerConfig::defaults(a.value("--optimizer", "adam")); // an unknown name throws (exit 1)
     if (a.hasValue("--lr")) {
         double lr = 0;
@@ -217,8 +230,8 @@ void printTest(const train::EvalResult& test, bool json, std::ostream& out) {
 }
 
 int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    std::vector<std::string> flags = {"--json", "--quiet", "--regression", "--reconstruct"};
-    std::vector<std::string> options = {"--data", "--label", "--epochs", "--batch", "--optimizer", "--lr", "--loss", "--seed", "--threads", "--device", "--steps"};
+    std::vector<std::string> flags = {"--json", "--quiet", "--regression", "--reconstruct", "--from-logits"};
+    std::vector<std::string> options = {"--data", "--label", "--epochs", "--batch", "--optimizer", "--lr", "--loss", "--seed", "--threads", "--device", "--steps", "--freeze"};
     flags.insert(flags.end(), kProjectFlags.begin(), kProjectFlags.end());
     options.insert(options.end(), kProjectOptions.begin(), kProjectOptions.end());
     Args a(args, flags, options);
@@ -251,9 +264,15 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
         for (const auto& issue : e.issues()) err << issue.text() << "\n";
         return 1;
     } catch (const StrataError& e) {
-        err << e.what() << "\n";
+        err << "strata-cli train: " << e.what() << "\n";
         return 2;
     }
+    if (!session.frozenLayers().empty()) {
+        std::string names;
+        for (const auto& n : session.frozenLayers()) names += (names.empty() ? "" : ", ") + n;
+        err << "strata-cli train: frozen (not trained): " << names << "\n";
+    }
+    if (const std::string w = session.lossWarning(); !w.empty()) err << "strata-cli train: warning: " << w << "\n";
 
     const bool json = a.has("--json");
     const bool bar = !json && !a.has("--quiet") && isatty(STDERR_FILENO);
@@ -283,6 +302,7 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
 void addTrainCommands(std::vector<Command>& out) {
     out.push_back({"train", "train a model spec on a dataset (CPU, or a Vulkan device with --device)",
                    std::string("usage: strata-cli train MODEL.json --data NAME [options]\n"
+                               "       strata-cli train [MODEL.json] --project P.strata [--model NAME] --data NAME [options]\n"
                                "       strata-cli train [MODEL.json] --project P.strata --resume [--epochs N]\n\n") +
                    "  --data NAME         digits | iris | wine | fashion-mnist | mnist:DIR | FILE.csv\n"
                    "                      (a CSV table, plain or .gz: 20% held out for test, 10% of the\n"
@@ -298,6 +318,11 @@ void addTrainCommands(std::vector<Command>& out) {
                    "  --lr X              learning rate (default: the optimizer's Keras default)\n"
                    "  --loss NAME         sparse_categorical_crossentropy (default) | categorical_crossentropy |\n"
                    "                      binary_crossentropy | mean_squared_error | mean_absolute_error\n"
+                   "  --from-logits       the model's outputs are logits (no softmax/sigmoid at the end): the\n"
+                   "                      cross-entropy losses apply it themselves, as Keras' from_logits. A\n"
+                   "                      warning says when the output and this option disagree\n"
+                   "  --freeze LAYERS     do not train these layers: names or patterns ('conv*'), comma-separated\n"
+                   "                      or repeated; recorded in the spec as Keras' trainable: false\n"
                    "  --seed S            initial weights, data order and dropout (default 0)\n"
                    "  --threads T         CPU threads for matrix products (default 1)\n"
                    "  --steps N           stop after N training steps\n" +

@@ -6,6 +6,8 @@
 #include "storage/Project.h"
 #include "storage/Restore.h"
 #include "storage/Sha256.h"
+#include "storage/CheckpointStore.h"
+#include "storage/VariableSource.h"
 
 #include <cmath>
 
@@ -43,7 +45,59 @@ std::string datasetHash(const data::Dataset& d) {
     return h.hexDigest();
 }
 
+std::string joined(const nlohmann::json& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n.get<std::string>();
+    return out;
+}
+
 } // namespace
+
+std::string initialWeightsText(const nlohmann::json& initial) {
+    const std::string from = initial.value("from", std::string("initializers"));
+    if (from == "initializers") {
+        const std::string why = initial.value("reason", std::string());
+        return "initial weights: fresh (" + why + ")";
+    }
+    std::string text = "initial weights: " + from + " (" + std::to_string(initial.value("restored", 0)) + " variables)";
+    if (!initial["new"].empty()) text += "; new: " + joined(initial["new"]);
+    if (!initial["reinitialized"].empty()) {
+        text += "; reinitialized (another shape):";
+        for (const auto& r : initial["reinitialized"])
+            text += " " + r.value("path", std::string()) + " " + r.value("shape", std::string()) + " (was " +
+                    r.value("stored_shape", std::string()) + ")";
+    }
+    if (!initial["dropped"].empty()) text += "; not in this version: " + joined(initial["dropped"]);
+    return text;
+}
+
+nlohmann::json ProjectTraining::warmStart(Model& model, const std::string& name) {
+    nlohmann::json initial = {{"from", "initializers"}, {"new", nlohmann::json::array()},
+                              {"reinitialized", nlohmann::json::array()}, {"dropped", nlohmann::json::array()}};
+    if (options_.fromScratch) {
+        initial["reason"] = "--from-scratch";
+        return initial;
+    }
+    const auto info = project_->findModel(name);
+    const std::optional<storage::CheckpointInfo> newest =
+        info ? storage::CheckpointStore(*project_).latest({info->id, std::nullopt, std::nullopt}) : std::nullopt;
+    if (!newest) {
+        initial["reason"] = info ? "model '" + name + "' has no checkpoint yet" : "a new model";
+        return initial;
+    }
+    storage::CheckpointReader reader(*project_, newest->id);
+    const storage::RestoreReport r = storage::restoreModel(reader, model, storage::RestoreMode::Partial);
+    const auto pathOf = [](const std::string& key) { return storage::pathOfKey(key).value_or(key); };
+    initial["from"] = "checkpoint " + std::to_string(newest->id) + " (model '" + name + "', step " + std::to_string(newest->step) + ")";
+    initial["checkpoint"] = newest->id;
+    initial["restored"] = r.restored.size();
+    for (const auto& k : r.missing) initial["new"].push_back(pathOf(k));
+    for (const auto& m : r.mismatched)
+        initial["reinitialized"].push_back(
+            {{"path", pathOf(m.key)}, {"shape", m.expected.toString()}, {"stored_shape", m.found.toString()}});
+    for (const auto& k : r.unexpected) initial["dropped"].push_back(pathOf(k));
+    return initial;
+}
 
 ProjectTraining::ProjectTraining(ProjectTrainingOptions options) : options_(std::move(options)) {
     project_ = std::make_unique<storage::Project>(
@@ -72,8 +126,13 @@ ProjectTraining::~ProjectTraining() = default;
 
 ModelSpec ProjectTraining::resolveSpec(const std::optional<ModelSpec>& given) const {
     if (!resuming()) {
-        if (!given) throw StrataError("a MODEL.json is needed to start a run (only --resume continues one without it)");
-        return *given;
+        if (given) return *given;
+        if (options_.model.empty() && project_->models().size() != 1)
+            throw StrataError("a MODEL.json, or --model NAME of a model in " + options_.project + ", is needed to start a run");
+        const storage::ModelInfo model = project_->model(options_.model); // names the models it holds
+        ModelSpec spec = project_->version(model.latestVersionId).spec;
+        spec.name = model.name;
+        return spec;
     }
     if (given && given->toJson() != runSpec_.toJson())
         throw StrataError("the given spec differs from the spec of run " + std::to_string(runId_) + " in " + options_.project +
@@ -122,12 +181,14 @@ std::string ProjectTraining::begin(Model& model, ir::Backend& backend, train::Tr
     project_->checkFreeSpace((int64_t(64) << 20) + int64_t(policy.maxToKeep + 1) * 3 * weights,
                              "recording a run of '" + name + "' (its checkpoints and log)");
     if (!resuming()) {
+        const nlohmann::json initial = warmStart(model, name); // before anything is written
         const storage::ModelVersion version = project_->ensureVersion(name, model.spec(), options_.layout);
         versionId_ = version.id;
         const storage::DatasetInfo dataset =
             csv ? project_->addDatasetFile(datasetName, data::csvPathOf(source.name))
                 : project_->addBuiltinDataset(datasetName, hash, int64_t(train.x.byteSize() + train.y.byteSize()));
         hyperparameters_ = hyperparametersOf(opts, source, options_);
+        hyperparameters_["initial_weights"] = initial;
         runId_ = project_->beginRun({versionId_, dataset.id, hyperparameters_, opts.seed, backend.name()});
         // The graphs this run traces, for the traced-graph viewer.
         const Shape sample = model.outputShape(model.inputIndices()[0]);
@@ -139,7 +200,7 @@ std::string ProjectTraining::begin(Model& model, ir::Backend& backend, train::Tr
         }
         manager_ = std::make_unique<storage::CheckpointManager>(*project_, versionId_, runId_, policy);
         return "recording run " + std::to_string(runId_) + " of model '" + name + "' version " + std::to_string(version.version) +
-               " in " + options_.project;
+               " in " + options_.project + "\n" + initialWeightsText(initial);
     }
 
     manager_ = std::make_unique<storage::CheckpointManager>(*project_, versionId_, runId_, policy);

@@ -42,9 +42,17 @@ struct ProjectTrainingOptions {
     std::optional<int64_t> checkpointEvery; // --checkpoint-every N steps; absent or 0: at the end of each epoch
     std::optional<int> maxToKeep;           // --max-to-keep K (default 5; 0 keeps all)
     bool resume = false;                 // --resume
+    // A new run of a model the project holds starts from the model's newest checkpoint (any
+    // version: an import's weights, or the last run's), variables matched by object path and
+    // shape; --from-scratch starts from fresh initial values instead.
+    bool fromScratch = false;
     // Set by the editor, not by the CLI: the canvas layout stored with a new model version.
     nlohmann::json layout = nlohmann::json::object();
 };
+
+// A run's "initial_weights" (see ProjectTraining::begin) for a person: where the weights came
+// from, and every variable that was new, reinitialized or left out.
+std::string initialWeightsText(const nlohmann::json& initialWeights);
 
 // The number of checkpoints kept per run when ProjectTrainingOptions::maxToKeep is absent.
 inline constexpr int kDefaultMaxToKeep = 5;
@@ -58,16 +66,19 @@ public:
 
     bool resuming() const { return resume_.has_value(); }
     // The spec and dataset to train: as given, or (resuming) the run's. Resuming, a given spec or
-    // dataset that differs from the run's is an error naming both. Throws StrataError.
+    // dataset that differs from the run's is an error naming both. A new run without a spec
+    // trains the model's newest version. Throws StrataError.
     ModelSpec resolveSpec(const std::optional<ModelSpec>& given) const;
     // A CSV source is recorded with its file (the bytes, when small), its label column and target kind.
     data::DataSource resolveDataset(const data::DataSource& given) const;
     // Resuming: the run's hyper-parameters replace `opts` (the epoch count too, unless given).
     void applyRunOptions(train::TrainOptions& opts, bool epochsGiven) const;
 
-    // With the model built and before the Trainer exists. A new run: records the model version
-    // (a new one only when the spec changed), the dataset (by content hash), the run and its
-    // traced graphs. Resuming: restores the run's latest checkpoint into the model and the
+    // With the model built and before the Trainer exists. A new run: unless fromScratch, sets the
+    // model's variables from the model's newest checkpoint where path and shape agree (the run's
+    // hyper-parameters record it under "initial_weights", naming every variable that was new or
+    // reinitialized); records the model version (a new one only when the spec changed), the
+    // dataset (by content hash), the run and its traced graphs. Resuming: restores the run's latest checkpoint into the model and the
     // backend and sets opts.initialEpoch / initialBatch. Returns a line for the person.
     std::string begin(Model& model, ir::Backend& backend, train::TrainOptions& opts, const data::Dataset& train,
                       const data::DataSource& source);
@@ -82,6 +93,8 @@ public:
     int64_t runId() const { return runId_; }
 
 private:
+    // Sets the model's variables from the model's newest checkpoint; returns "initial_weights".
+    nlohmann::json warmStart(Model& model, const std::string& name);
     int64_t saveCheckpoint(ir::Backend& backend, const nlohmann::json& metrics);
     void flushMetrics();
 

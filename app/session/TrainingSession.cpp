@@ -4,6 +4,7 @@
 
 #include "engine/Error.h"
 #include "engine/data/BuiltinDatasets.h"
+#include "engine/train/FineTuning.h"
 
 #include <utility>
 
@@ -25,12 +26,24 @@ void TrainingSession::makeBackend() { backend_ = session::makeBackend(request_.d
 
 void TrainingSession::makeModel() {
     if (!projectOpened_) openProject();
-    if (project_) {
-        model_ = Model::fromSpec(project_->resolveSpec(request_.spec));
-        return;
-    }
-    if (!request_.spec) throw StrataError("a model spec is needed to start a run");
-    model_ = Model::fromSpec(*request_.spec);
+    if (!project_ && !request_.spec) throw StrataError("a model spec is needed to start a run");
+    ModelSpec spec = project_ ? project_->resolveSpec(request_.spec) : *request_.spec;
+    if (!request_.freeze.empty()) frozen_ = train::freezeLayers(spec, request_.freeze);
+    model_ = Model::fromSpec(spec);
+    settleOptions();
+}
+
+void TrainingSession::settleOptions() {
+    if (optionsSettled_) return;
+    optionsSettled_ = true;
+    train::TrainOptions& opts = options_;
+    if (opts.loss.empty())
+        opts.loss = source_.regression || source_.reconstruct ? "mean_squared_error" : "sparse_categorical_crossentropy";
+    if (project_) project_->applyRunOptions(opts, request_.epochsGiven);
+}
+
+std::string TrainingSession::lossWarning() const {
+    return model_ ? train::lossOutputWarning(model_->spec(), options_.loss, options_.fromLogits) : std::string();
 }
 
 std::string TrainingSession::datasetName() const {
@@ -65,10 +78,8 @@ TrainingResult TrainingSession::run(const TrainingEvents& events) {
     if (!backend_) makeBackend();
     if (!model_) makeModel();
 
+    settleOptions();
     train::TrainOptions& opts = options_;
-    if (opts.loss.empty())
-        opts.loss = source_.regression || source_.reconstruct ? "mean_squared_error" : "sparse_categorical_crossentropy";
-    if (project_) project_->applyRunOptions(opts, request_.epochsGiven);
 
     data::DatasetSplits splits = data::loadDataSource(source_);
     Model& model = *model_;

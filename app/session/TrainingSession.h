@@ -40,6 +40,9 @@ struct TrainingRequest {
     std::string device;      // "", "auto", "cpu", "vulkan", "vulkan:N" (Devices.h)
     int threads = 1;         // CPU backend threads
     std::optional<ProjectTrainingOptions> project; // record the run in this project
+    // Layers to freeze (names or shell patterns, see train::freezeLayers): set in the spec before
+    // the model is made, so a project records the frozen layers in the model version it trains.
+    std::vector<std::string> freeze;
 };
 
 struct TrainingEvents {
@@ -89,9 +92,14 @@ public:
     int64_t runId() const;                // the run recorded in the project; 0 before run() records it
     Model* model() { return model_.get(); } // after makeModel; after run(), with the trained weights
     const train::TrainOptions& options() const { return options_; } // as trained (resume: the run's)
+    // After makeModel: the layers request.freeze froze, and the warning when the loss and the
+    // model's output disagree on logits (train::lossOutputWarning; empty when they agree).
+    const std::vector<std::string>& frozenLayers() const { return frozen_; }
+    std::string lossWarning() const;
 
 private:
     void finishFailed(const train::FitResult& fit, const std::string& why);
+    void settleOptions(); // the default loss; resuming, the run's hyper-parameters
 
     TrainingRequest request_;
     data::DataSource source_;
@@ -101,6 +109,8 @@ private:
     std::unique_ptr<ir::Backend> backend_;
     std::string backendNote_;
     std::unique_ptr<Model> model_;
+    std::vector<std::string> frozen_;
+    bool optionsSettled_ = false;
     std::atomic<bool> stop_{false};
     std::mutex trainerMutex_; // guards trainer_ against the trainer's end
     train::Trainer* trainer_ = nullptr;

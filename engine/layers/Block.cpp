@@ -56,7 +56,13 @@ Shape Block::outputShape(const std::vector<Shape>& inputs) const {
     return *r.layers[inner_.indexOf(inner_.outputs[0])].outputShape;
 }
 
-ParamCounts Block::countParams(const std::vector<Shape>& inputs) const { return innerInference(inputs).totals; }
+ParamCounts Block::countParams(const std::vector<Shape>& inputs) const {
+    const ParamCounts inner = innerInference(inputs).totals;
+    if (trainable()) return inner;
+    ParamCounts frozen{0, inner.nonTrainable}; // a frozen block freezes every layer in it
+    frozen += ParamCounts{0, inner.trainable};
+    return frozen;
+}
 
 LayerOutput Block::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
     std::vector<Shape> shapes;

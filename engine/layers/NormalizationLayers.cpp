@@ -53,7 +53,7 @@ LayerOutput Normalization::call(CallContext& ctx, const std::vector<ir::ValueId>
         throw StrataError("layer '" + name() + "': normalizing over an axis other than the last is not supported yet");
     const ir::ValueId gamma = ctx.maybeVariable(*this, "gamma"), beta = ctx.maybeVariable(*this, "beta");
     if (!isBatchNorm()) return {ir::layerNorm(g, x, gamma, beta, epsilon)};
-    if (!ctx.training())
+    if (!ctx.training() || !effectivelyTrainable()) // a frozen BatchNormalization runs in inference mode, as in Keras
         return {ir::batchNormInference(g, x, gamma, beta, ctx.variable(*this, "moving_mean"),
                                        ctx.variable(*this, "moving_variance"), epsilon)};
     const ir::BatchNormOutputs bn = ir::batchNormTraining(g, x, gamma, beta, epsilon);
