@@ -106,6 +106,54 @@ private slots:
         QVERIFY(!panel.trainedWeights(other));
     }
 
+    // A model ending in logits under a cross-entropy loss gets a warning under the loss until
+    // "From logits" is checked; from logits on a softmax output gets one too.
+    void theLossWarningFollowsTheModelAndFromLogits() {
+        Document doc;
+        doc.setModel(test::example("digits_mlp"), {}, false);
+        TrainPanel panel(&doc);
+        QVERIFY(panel.lossWarningText().isEmpty()); // softmax output, sparse categorical cross-entropy
+        auto* fromLogits = panel.findChild<QCheckBox*>("trainFromLogits");
+        QVERIFY(fromLogits);
+        clickBox(fromLogits);
+        QVERIFY2(panel.lossWarningText().contains("already applies softmax"), qPrintable(panel.lossWarningText()));
+        const std::string last = doc.model()->state().spec.layers.back().name;
+        QVERIFY(doc.editor()->setConfig(last, "activation", "linear").isEmpty());
+        QVERIFY(panel.lossWarningText().isEmpty());
+        clickBox(fromLogits);
+        QVERIFY2(panel.lossWarningText().contains("expects probabilities"), qPrintable(panel.lossWarningText()));
+        QVERIFY(panel.setLoss("mean_squared_error"));
+        QVERIFY(panel.lossWarningText().isEmpty());
+        panel.setLoss("sparse_categorical_crossentropy");
+        panel.setFromLogits(true);
+        QVERIFY(panel.settings().options.fromLogits);
+    }
+
+    // A second recorded run starts from the first one's last checkpoint; "From scratch" does not.
+    void aRecordedRunStartsFromTheNewestCheckpointUnlessFromScratch() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("work.strata");
+        Document doc;
+        doc.setModel(test::example("digits_mlp"), {}, false);
+        doc.saveAs(path, "first");
+        TrainPanel panel(&doc);
+        configure(panel, "digits", 1);
+        panel.setMaxSteps(3);
+        for (int run = 0; run < 3; ++run) {
+            panel.setFromScratch(run == 2);
+            QVERIFY2(trainAndWait(panel), qPrintable(panel.statusText()));
+        }
+        storage::Project project = storage::Project::open(path.toStdString(), storage::OpenMode::ReadOnly);
+        const auto runs = project.runs();
+        QCOMPARE(runs.size(), std::size_t(3));
+        auto from = [&](int64_t id) { return project.run(id).hyperparameters.at("initial_weights").at("from").get<std::string>(); };
+        std::vector<std::string> froms;
+        for (const auto& r : runs) froms.push_back(from(r.id));
+        std::sort(froms.begin(), froms.end());
+        QCOMPARE(std::count_if(froms.begin(), froms.end(), [](const std::string& f) { return f.rfind("checkpoint ", 0) == 0; }), 1L);
+        QCOMPARE(std::count(froms.begin(), froms.end(), std::string("initializers")), 2L); // the first run, and from scratch
+    }
+
     void aProjectDocumentGetsTheRunWithMetricsAndACheckpoint() {
         QTemporaryDir dir;
         const QString path = dir.filePath("work.strata");

@@ -91,6 +91,27 @@ private slots:
         QVERIFY(bias->isChecked()); // the inspector follows undo
     }
 
+    // The trainable switch freezes a layer: its weights count as non-trainable, and undo brings it back.
+    void inspectorTrainableSwitchFreezesTheLayer() {
+        ModelSpec spec = test::example("two_branch");
+        test::Editor ed(&spec);
+        InspectorPanel inspector(ed.model(), ed.editor());
+        SummaryPanel summary(ed.model());
+        inspector.setLayer("wide");
+        auto* trainable = qobject_cast<QCheckBox*>(inspector.editorFor("trainable"));
+        QVERIFY(trainable);
+        QVERIFY(trainable->isChecked());
+        const QString before = summary.totalsText();
+        trainable->setChecked(false);
+        QVERIFY(ed.model()->layer("wide")->config["trainable"] == nlohmann::json(false));
+        QVERIFY2(before.contains("Non-trainable:</b> 128"), qPrintable(before));
+        QVERIFY2(summary.totalsText().contains("Non-trainable:</b> 2,208"), qPrintable(summary.totalsText())); // + wide's 2,080
+        ed.undo()->undo();
+        QVERIFY(trainable->isChecked());
+        inspector.setLayer("features"); // an Input has no variables to freeze
+        QVERIFY(!inspector.editorFor("trainable"));
+    }
+
     void inspectorRefusesInvalidValuesWithTheReason() {
         ModelSpec spec = test::example("two_branch");
         test::Editor ed(&spec);

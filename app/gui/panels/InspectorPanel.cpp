@@ -109,6 +109,7 @@ nlohmann::json InspectorPanel::currentValue(const std::string& key) const {
     const LayerSpec* l = model_->layer(layer_);
     if (!l) return nullptr;
     if (l->config.is_object() && l->config.contains(key)) return l->config[key];
+    if (key == kTrainableKey) return true; // absent: trainable
     const LayerTypeInfo* info = LayerRegistry::instance().find(l->type);
     return info && info->defaults.contains(key) ? info->defaults[key] : nlohmann::json(nullptr);
 }
@@ -212,6 +213,14 @@ void InspectorPanel::rebuild() {
         QWidget* w = makeEditor(it.key(), it.value());
         editors_[it.key()] = w;
         formLayout_->addRow(q(it.key()), w);
+    }
+    if (l->type != "Input") { // every layer but Input takes Keras' trainable (LayerRegistry.h)
+        QWidget* w = makeEditor(kTrainableKey, true);
+        w->setObjectName("inspectorTrainable");
+        w->setToolTip(tr("Off freezes the layer: training leaves its weights as they are, and they count as "
+                         "non-trainable (a frozen BatchNormalization uses its moving statistics)"));
+        editors_[kTrainableKey] = w;
+        formLayout_->addRow(tr("trainable"), w);
     }
 }
 

@@ -50,6 +50,7 @@ void TrainJob::run() {
     if (!settings_.projectFile.empty()) {
         session::ProjectTrainingOptions po;
         po.project = settings_.projectFile;
+        po.fromScratch = settings_.fromScratch;
         po.model = settings_.modelName;
         po.layout = settings_.layout;
         request.project = po;

@@ -39,6 +39,7 @@ struct TrainSettings {
     // model version), with metrics and a checkpoint per epoch.
     std::string projectFile, modelName;
     nlohmann::json layout = nlohmann::json::object();
+    bool fromScratch = false; // recorded: fresh weights, not the model's newest checkpoint in the project
 };
 
 // What ended the run, read by the GUI after the Finished update.

@@ -9,6 +9,7 @@
 #include "engine/data/BuiltinDatasets.h"
 #include "engine/data/CsvLoader.h"
 #include "engine/ir/Optimizers.h"
+#include "engine/train/FineTuning.h"
 #include "gpu/DeviceInfo.h"
 
 #include <QCheckBox>
@@ -212,6 +213,8 @@ TrainSettings TrainPanel::settings() const {
     if (readsMomentum(optimizer)) s.options.optimizer.momentum = momentum_->value();
     if (readsNesterov(optimizer, momentum_->value())) s.options.optimizer.nesterov = nesterov_->isChecked();
     s.options.loss = loss().toStdString();
+    s.options.fromLogits = fromLogits_->isChecked();
+    s.fromScratch = fromScratch_->isChecked();
     if (doc_->store() && record_->isChecked()) {
         s.projectFile = doc_->filePath().toStdString();
         s.modelName = doc_->modelName();
@@ -240,8 +243,24 @@ void TrainPanel::refreshOptimizerFields() {
                                    : tr("Nesterov momentum is read by SGD with a momentum above 0"));
 }
 
+void TrainPanel::setFromLogits(bool on) { fromLogits_->setChecked(on); }
+void TrainPanel::setFromScratch(bool on) { fromScratch_->setChecked(on); }
+QString TrainPanel::lossWarningText() const { return lossWarning_->text(); }
+
+void TrainPanel::refreshLossWarning() {
+    std::string why;
+    try {
+        why = train::lossOutputWarning(doc_->model()->state().spec, loss().toStdString(), fromLogits_->isChecked());
+    } catch (const std::exception&) {
+        // an invalid spec: the Issues panel says why
+    }
+    lossWarning_->setText(why.empty() ? QString() : tr("Warning: %1").arg(q(why)));
+    lossWarning_->setVisible(!why.empty());
+}
+
 void TrainPanel::setRunning(bool on) {
-    for (QWidget* w : std::initializer_list<QWidget*>{dataset_, target_, device_, epochs_, batch_, optimizer_, loss_, lr_, seed_, record_})
+    for (QWidget* w : std::initializer_list<QWidget*>{dataset_, target_, device_, epochs_, batch_, optimizer_, loss_, lr_, seed_,
+                                                      record_, fromLogits_, fromScratch_})
         w->setEnabled(!on);
     record_->setEnabled(!on && doc_->store());
     refreshOptimizerFields(); // off while training, as the optimizer reads them after

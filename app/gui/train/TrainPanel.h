@@ -64,6 +64,9 @@ public:
     QString target() const;
     bool setLoss(const QString& name); // the engine's name, e.g. "categorical_crossentropy"; false when unknown
     QString loss() const;
+    void setFromLogits(bool on);
+    void setFromScratch(bool on);
+    QString lossWarningText() const; // shown under the loss; empty when the model's output and the loss agree
     void setSeed(int seed);
     void setMaxSteps(int64_t steps) { maxSteps_ = steps; } // -1: no limit (no control; tests, benchmarks)
     void setRecordInProject(bool on);
@@ -118,6 +121,7 @@ private:
     void suggestDataset();
     void refreshLabelColumns(); // the CSV's columns in the Label choice
     void refreshOptimizerFields(); // momentum and Nesterov: enabled only where the optimizer reads them
+    void refreshLossWarning();
 
     Document* doc_;
     nlohmann::json trainedSpec_;                    // the spec of the last finished run
@@ -128,7 +132,8 @@ private:
     QLabel* labelCaption_;
     QSpinBox *epochs_, *batch_, *seed_;
     QDoubleSpinBox *lr_, *momentum_;
-    QCheckBox *nesterov_, *record_;
+    QCheckBox *nesterov_, *record_, *fromLogits_, *fromScratch_;
+    QLabel* lossWarning_; // train::lossOutputWarning for the model, the loss and from-logits
     QPushButton *train_, *stop_;
     QProgressBar* progress_;
     QLabel *status_, *result_;

@@ -90,6 +90,20 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
         loss_->addItem(QString(name).replace('_', ' '), QString(name));
     loss_->setToolTip(tr("The loss to minimize: class labels take sparse categorical cross-entropy (as Keras), or "
                          "categorical cross-entropy on one-hot labels; binary cross-entropy for one sigmoid unit"));
+    fromLogits_ = new QCheckBox(tr("From logits"));
+    fromLogits_->setObjectName("trainFromLogits");
+    fromLogits_->setToolTip(tr("The model's outputs are logits (it ends without softmax or sigmoid): the cross-entropy "
+                               "losses apply it themselves, as Keras' from_logits"));
+    fromScratch_ = new QCheckBox(tr("From scratch"));
+    fromScratch_->setObjectName("trainFromScratch");
+    fromScratch_->setToolTip(tr("Start from fresh initial weights. Otherwise a run recorded in the project starts from "
+                                "the model's newest checkpoint there (an import's weights or the last run's), matched "
+                                "by variable path and shape"));
+    lossWarning_ = new QLabel;
+    lossWarning_->setObjectName("trainLossWarning");
+    lossWarning_->setWordWrap(true);
+    lossWarning_->setStyleSheet("color: #d97706;");
+    lossWarning_->setVisible(false);
     lr_ = new QDoubleSpinBox;
     lr_->setObjectName("trainLearningRate");
     lr_->setDecimals(5);
@@ -160,6 +174,9 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     form->addWidget(nesterov_, row++, 2, 1, 2);
     form->addWidget(label(tr("Loss")), row, 0);
     form->addWidget(loss_, row++, 1, 1, 3);
+    form->addWidget(fromLogits_, row, 1);
+    form->addWidget(fromScratch_, row++, 2, 1, 2);
+    form->addWidget(lossWarning_, row++, 0, 1, 4);
     form->addWidget(label(tr("Seed")), row, 0);
     form->addWidget(seed_, row, 1);
     form->addWidget(record_, row++, 2, 1, 2);
@@ -212,6 +229,10 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
         if (target() == "labels" && !classes) setLoss("sparse_categorical_crossentropy");
     });
     refreshOptimizerFields();
+    connect(loss_, &QComboBox::currentIndexChanged, this, &TrainPanel::refreshLossWarning);
+    connect(fromLogits_, &QCheckBox::toggled, this, &TrainPanel::refreshLossWarning);
+    connect(doc_->model(), &GraphModel::changed, this, &TrainPanel::refreshLossWarning);
+    refreshLossWarning();
     connect(epochs_, &QSpinBox::valueChanged, this, [this](int n) {
         if (isTraining()) return;
         for (CurveChart* c : {lossChart_, accuracyChart_}) c->setXSpan(0, n);
@@ -231,6 +252,7 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     auto documentChanged = [this] {
         suggestDataset();
         if (!isTraining()) record_->setEnabled(doc_->store() != nullptr);
+        refreshLossWarning();
     };
     connect(doc_, &Document::titleChanged, this, documentChanged);
     documentChanged();
