@@ -245,7 +245,7 @@ void TrainPanel::refreshOptimizerFields() {
 
 void TrainPanel::setFromLogits(bool on) { fromLogits_->setChecked(on); }
 void TrainPanel::setFromScratch(bool on) { fromScratch_->setChecked(on); }
-QString TrainPanel::lossWarningText() const { return lossWarning_->text(); }
+QString TrainPanel::lossWarningText() const { return lossWarning_->toolTip(); }
 
 void TrainPanel::refreshLossWarning() {
     std::string why;
@@ -254,7 +254,11 @@ void TrainPanel::refreshLossWarning() {
     } catch (const std::exception&) {
         // an invalid spec: the Issues panel says why
     }
-    lossWarning_->setText(why.empty() ? QString() : tr("Warning: %1").arg(q(why)));
+    // One short line under the loss (the panel is narrow); the whole sentence in its tooltip.
+    const QString brief = fromLogits_->isChecked() ? tr("⚠ The output already applies softmax or sigmoid: uncheck From logits")
+                                                   : tr("⚠ The model outputs logits: check From logits");
+    lossWarning_->setText(why.empty() ? QString() : brief);
+    lossWarning_->setToolTip(why.empty() ? QString() : tr("Warning: %1").arg(q(why)));
     lossWarning_->setVisible(!why.empty());
 }
 

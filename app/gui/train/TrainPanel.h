@@ -66,7 +66,7 @@ public:
     QString loss() const;
     void setFromLogits(bool on);
     void setFromScratch(bool on);
-    QString lossWarningText() const; // shown under the loss; empty when the model's output and the loss agree
+    QString lossWarningText() const; // the warning under the loss, whole (its tooltip); empty when output and loss agree
     void setSeed(int seed);
     void setMaxSteps(int64_t steps) { maxSteps_ = steps; } // -1: no limit (no control; tests, benchmarks)
     void setRecordInProject(bool on);
