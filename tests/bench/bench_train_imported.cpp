@@ -1,0 +1,94 @@
+// strata-bench train-imported: training steps of a model imported from elsewhere (a saved-model
+// folder, e.g. `strata-cli import resnet18.onnx --out DIR`) on the CPU backend, on random images
+// and labels of the model's input shape (cross-entropy from logits, as a torch classifier is
+// trained), timing only the steps after the first (which traces and plans). One JSON line in the
+// form of tests/bench/reference/torch_train_vision.py, for tests/bench/vision_vs_pytorch.py.
+#include "BenchRegistry.h"
+
+#include "engine/Model.h"
+#include "engine/cpu/CpuBackend.h"
+#include "engine/data/Dataset.h"
+#include "engine/train/Trainer.h"
+#include "storage/SavedModel.h"
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+namespace {
+
+int run(const std::vector<std::string>& args) {
+    using namespace strata;
+    using namespace strata::bench;
+    const std::string dir = argValue(args, "--saved-model", "");
+    if (dir.empty()) {
+        std::cerr << "strata-bench train-imported: --saved-model DIR is required\n";
+        return 2;
+    }
+    const int threads = std::stoi(argValue(args, "--threads", "1"));
+    const int64_t steps = std::stoll(argValue(args, "--steps", "10"));
+    const int64_t batch = std::stoll(argValue(args, "--batch", "16"));
+    const double lr = std::stod(argValue(args, "--lr", "0.01"));
+    const std::string name = argValue(args, "--name", dir);
+
+    const storage::SavedModel saved = storage::SavedModel::load(dir);
+    std::unique_ptr<Model> m = saved.instantiate();
+    const int in = m->inputIndices()[0];
+    const Shape sample = m->outputShape(in).withoutFirst();
+    const int64_t classes = m->outputShape(m->outputIndices()[0]).back();
+
+    // (steps + 1) batches of random images in [-1, 1] and labels: the first step warms up.
+    const int64_t n = (steps + 1) * batch;
+    data::Dataset d;
+    d.name = "random images";
+    d.numClasses = int(classes);
+    std::vector<int64_t> dims = {n};
+    for (int64_t v : sample.dims()) dims.push_back(v);
+    d.x = Tensor(Shape(dims));
+    d.y = Tensor(Shape{n}, DType::I32);
+    std::mt19937 rng(0);
+    std::uniform_real_distribution<float> pixel(-1.0f, 1.0f);
+    for (float& v : d.x.values()) v = pixel(rng);
+    for (int64_t i = 0; i < n; ++i) d.y.i32()[i] = int32_t(rng() % uint32_t(classes));
+
+    cpu::CpuBackend backend(threads);
+    train::TrainOptions opts;
+    opts.epochs = 1;
+    opts.batchSize = batch;
+    opts.shuffle = false;
+    opts.fromLogits = true;
+    opts.loss = "sparse_categorical_crossentropy";
+    opts.optimizer = ir::OptimizerConfig::defaults("sgd");
+    opts.optimizer.momentum = 0.9;
+    opts.optimizer.learningRate = ir::LearningRateSchedule::constant(lr);
+    train::Trainer trainer(*m, backend, opts);
+    double first = 0, last = 0;
+    int64_t timed = 0;
+    trainer.onStep([&](const train::StepEvent& e) {
+        const double now = nowSeconds();
+        if (e.step == 1) first = now; // after the first step: tracing, planning and allocation done
+        else ++timed;
+        last = now;
+    });
+    const train::FitResult fit = trainer.fit(d);
+    const double seconds = last - first;
+    nlohmann::json out = {{"framework", "strata"},
+                          {"backend", "cpu"},
+                          {"model", name},
+                          {"threads", threads},
+                          {"batch", batch},
+                          {"steps", timed},
+                          {"samples_per_second", seconds > 0 ? double(timed * batch) / seconds : 0},
+                          {"seconds", seconds},
+                          {"final_loss", fit.epochs.empty() ? nlohmann::json(nullptr) : nlohmann::json(fit.epochs.back().loss)},
+                          {"peak_rss_bytes", peakRssBytes()}};
+    std::cout << out.dump() << std::endl;
+    return 0;
+}
+
+const strata::bench::Register reg("train-imported",
+                                  "training steps of a saved-model folder (e.g. imported from torch) on random images, CPU: "
+                                  "--saved-model DIR [--name NAME] [--threads T] [--steps N] [--batch B] [--lr X]",
+                                  run);
+
+} // namespace
