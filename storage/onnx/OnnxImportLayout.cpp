@@ -315,6 +315,7 @@ void OnnxGraphImport::unsqueeze(const OnnxNode& n) {
     for (int64_t a : axes) {
         const int64_t k = a < 0 ? a + rank : a;
         if (k <= 0 || k >= rank) fail(n, "axis " + std::to_string(a) + " is not supported (the batch axis stays first)");
+        if (inserted[std::size_t(k)]) fail(n, "axis " + std::to_string(a) + " is given twice");
         inserted[std::size_t(k)] = true;
     }
     std::vector<int64_t> out;

@@ -24,6 +24,13 @@ std::string list(const std::vector<int64_t>& v) { return nlohmann::json(v).dump(
 bool isFloatType(int64_t t) { return t == 1 || t == 10 || t == 11; } // FLOAT, FLOAT16, DOUBLE
 bool isIntType(int64_t t) { return t == 2 || t == 3 || t == 4 || t == 5 || t == 6 || t == 7 || t == 12 || t == 13; }
 
+// A float as an int64, or false when it is not finite or out of range (a cast would be undefined).
+bool toInt64(double v, int64_t& out) {
+    if (!(std::fabs(v) < 9.2e18)) return false;
+    out = int64_t(v);
+    return true;
+}
+
 // The values of t as doubles (ints or floats).
 double valueAt(const OnnxTensor& t, std::size_t i) {
     return t.isFloat() ? double(t.floats[i]) : double(t.ints[i]);
@@ -104,8 +111,10 @@ bool OnnxGraphImport::foldShapeArithmetic(const OnnxNode& n) {
         }
         t.dims = shape->ints;
         const int64_t c = count(t.dims);
+        int64_t fillInt = 0;
+        if (!t.isFloat() && !toInt64(fill, fillInt)) fail(n, "its value is out of range");
         if (t.isFloat()) t.floats.assign(std::size_t(c), fill);
-        else t.ints.assign(std::size_t(c), int64_t(fill));
+        else t.ints.assign(std::size_t(c), fillInt);
         return store(std::move(t));
     }
     if (op == "Range") {
@@ -117,12 +126,18 @@ bool OnnxGraphImport::foldShapeArithmetic(const OnnxNode& n) {
         }
         const double s = valueAt(*start, 0), l = valueAt(*limit, 0), d = valueAt(*delta, 0);
         if (d == 0) fail(n, "delta is 0");
-        const int64_t c = std::max<int64_t>(int64_t(std::ceil((l - s) / d)), 0);
-        count({c});
+        const double steps = std::ceil((l - s) / d);
+        if (!(steps <= double(kMaxFolded))) fail(n, "the range has more than " + std::to_string(kMaxFolded) + " values");
+        const int64_t c = std::max<int64_t>(int64_t(steps), 0);
         OnnxTensor t;
         t.dataType = start->dataType;
         t.dims = {c};
-        for (int64_t i = 0; i < c; ++i) start->isFloat() ? t.floats.push_back(float(s + double(i) * d)) : t.ints.push_back(int64_t(s) + i * int64_t(d));
+        for (int64_t i = 0; i < c; ++i) {
+            int64_t v = 0;
+            if (start->isFloat()) t.floats.push_back(float(s + double(i) * d));
+            else if (toInt64(s + double(i) * d, v)) t.ints.push_back(v);
+            else fail(n, "the range overflows");
+        }
         return store(std::move(t));
     }
 
@@ -148,6 +163,7 @@ bool OnnxGraphImport::foldShapeArithmetic(const OnnxNode& n) {
         std::vector<int64_t> dims(x.dims.begin(), x.dims.begin() + axis);
         dims.insert(dims.end(), indices->dims.begin(), indices->dims.end());
         dims.insert(dims.end(), x.dims.begin() + axis + 1, x.dims.end());
+        count(dims);
         int64_t outer = 1, inner = 1;
         for (int64_t k = 0; k < axis; ++k) outer *= x.dims[std::size_t(k)];
         for (std::size_t k = std::size_t(axis) + 1; k < rank; ++k) inner *= x.dims[k];
@@ -168,7 +184,11 @@ bool OnnxGraphImport::foldShapeArithmetic(const OnnxNode& n) {
         std::vector<int64_t> dims;
         if (op == "Unsqueeze") {
             std::vector<bool> inserted(outRank, false);
-            for (int64_t a : axes) inserted[std::size_t(axisOf(a, outRank))] = true;
+            for (int64_t a : axes) {
+                const std::size_t k = std::size_t(axisOf(a, outRank));
+                if (inserted[k]) fail(n, "axis " + std::to_string(a) + " is given twice");
+                inserted[k] = true;
+            }
             std::size_t from = 0;
             for (std::size_t k = 0; k < outRank; ++k) dims.push_back(inserted[k] ? 1 : x.dims.at(from++));
         } else {
@@ -196,7 +216,11 @@ bool OnnxGraphImport::foldShapeArithmetic(const OnnxNode& n) {
         } else if (isIntType(to)) {
             t.dataType = 7;
             if (x.isFloat())
-                for (float v : x.floats) t.ints.push_back(int64_t(v));
+                for (float v : x.floats) {
+                    int64_t i = 0;
+                    if (!toInt64(v, i)) fail(n, "casting " + std::to_string(v) + " to an integer");
+                    t.ints.push_back(i);
+                }
             else t.ints = x.ints;
         } else fail(n, "casting constants to element type " + std::to_string(to) + " is not supported");
         return store(std::move(t));
@@ -236,7 +260,7 @@ bool OnnxGraphImport::foldShapeArithmetic(const OnnxNode& n) {
         for (std::size_t k = 0; k < starts.size(); ++k) {
             const std::size_t a = std::size_t(axisOf(axes[k], rank));
             const int64_t d = x.dims[a], s = steps[k];
-            if (s == 0) fail(n, "a step of 0");
+            if (s == 0 || s < -kMaxFolded) fail(n, "a step of " + std::to_string(s) + " is not supported");
             auto norm = [&](int64_t v, int64_t lo, int64_t hi) { return std::clamp(v < 0 ? v + d : v, lo, hi); };
             begin[a] = s > 0 ? norm(starts[k], 0, d) : norm(starts[k], -1, d - 1);
             stop[a] = s > 0 ? norm(ends[k], 0, d) : norm(ends[k], -1, d - 1);
