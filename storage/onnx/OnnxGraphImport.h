@@ -134,8 +134,12 @@ private:
     int addInnerLayer(const OnnxNode& n, const std::string& type, nlohmann::json config, std::vector<int> inbound);
     // n's output is x reshaped to `out` (batch first, every other dim known when x is not Same):
     // a Reshape in Strata's order when the ONNX reshape keeps its element order, else a Permute to
-    // ONNX order first; `flattenLayer` names it a Flatten when the result is (batch, features).
+    // ONNX order first; `flattenLayer` names it a Flatten when the result is (batch, features). A
+    // rank-4 result is made an NCHW image (a Permute after, where needed) unless only Transposes
+    // to NCHW read it.
     void reshapeTo(const OnnxNode& n, const Value& x, std::vector<int64_t> out, bool flattenLayer);
+    // reshapeTo without the final Permute that makes a wanted image NCHW.
+    void reshapeInOrder(const OnnxNode& n, const Value& x, std::vector<int64_t> out, bool flattenLayer, bool wantNchw);
     void squeeze(const OnnxNode& n);   // of a computed tensor: a reshape
     void unsqueeze(const OnnxNode& n); // of a computed tensor: a reshape
     // Whether every node reading `tensor` is a Gemm or MatMul (so a flattened NCHW image can stay

@@ -104,6 +104,29 @@ void OnnxGraphImport::transpose(const OnnxNode& n) {
 }
 
 void OnnxGraphImport::reshapeTo(const OnnxNode& n, const Value& xIn, std::vector<int64_t> out, bool flattenLayer) {
+    // A rank-4 result is wanted as an NCHW image (as PyTorch's next Conv, pool or elementwise op
+    // reads it, or as a graph output) unless only ops that take any order read it: Transpose,
+    // Reshape, Flatten, a MatMul over its last axis (Strata's own NHWC files).
+    const auto readers = consumers_.find(n.outputs.at(0));
+    const bool anyOrder = !graphOutputs_.count(n.outputs.at(0)) && readers != consumers_.end() && !readers->second.empty() &&
+                          std::all_of(readers->second.begin(), readers->second.end(), [](const OnnxNode* c) {
+                              for (const char* op : {"Transpose", "Reshape", "Flatten", "MatMul", "Gemm", "Shape", "Squeeze", "Unsqueeze"})
+                                  if (c->opType == op) return true;
+                              return false;
+                          });
+    const bool wantNchw = out.size() == 4 && !anyOrder;
+    reshapeInOrder(n, xIn, out, flattenLayer, wantNchw);
+    Value r = values_.at(n.outputs[0]);
+    if (!wantNchw || r.layout == Layout::ChannelsFirst) return;
+    // A Permute to NHWC, so the ONNX tensor is an NCHW image again.
+    const std::vector<int64_t> axes = strataAxes(r);
+    std::vector<int64_t> dims(3);
+    for (std::size_t i = 1; i < 4; ++i) dims[std::size_t(kChannelsFirst[i] - 1)] = axes[i];
+    r.layer = addInnerLayer(n, "Permute", {{"dims", dims}}, {r.layer});
+    values_[n.outputs[0]] = withAxes(r, kChannelsFirst);
+}
+
+void OnnxGraphImport::reshapeInOrder(const OnnxNode& n, const Value& xIn, std::vector<int64_t> out, bool flattenLayer, bool wantNchw) {
     Value x = xIn;
     if (x.layout == Layout::FlatChw) {
         if (out.size() == 2) return alias(n, x);
@@ -168,10 +191,10 @@ void OnnxGraphImport::reshapeTo(const OnnxNode& n, const Value& xIn, std::vector
         if (keepsOrder) order.push_back(&*g), pos += g->in.size();
     }
     if (!keepsOrder) {
-        // Permute the input so the groups are runs in the order the output wants them: NCHW for an
-        // image where the groups allow it, else the ONNX order (which always does).
+        // Permute the input so the groups are runs in the order the output wants them: NCHW for a
+        // wanted image where the groups allow it, else the ONNX order (which always does).
         std::vector<std::vector<int64_t>> candidates;
-        if (out.size() == 4) candidates.push_back(kChannelsFirst);
+        if (wantNchw) candidates.push_back(kChannelsFirst);
         candidates.push_back(identity(out.size()));
         std::vector<std::size_t> desired;
         for (const auto& cand : candidates) {
@@ -198,10 +221,10 @@ void OnnxGraphImport::reshapeTo(const OnnxNode& n, const Value& xIn, std::vector
         if (desired.size() != x.shape.size() || newAxes == axes) fail(n, "internal: no order of " + list(x.shape) + " reshapes to " + list(out));
         Value permuted = withAxes(x, newAxes);
         permuted.layer = addInnerLayer(n, "Permute", {{"dims", dims}}, {x.layer});
-        return reshapeTo(n, permuted, out, flattenLayer);
+        return reshapeInOrder(n, permuted, out, flattenLayer, wantNchw);
     }
-    // The output's non-1 axes in the same order; its layout: NCHW for an image if that order allows
-    // it, else the ONNX order if it allows, else that order with the axes of size 1 last.
+    // The output's non-1 axes in the same order; its layout: NCHW for a wanted image if that order
+    // allows it, else the ONNX order if it allows, else that order with the axes of size 1 last.
     std::vector<std::size_t> outMemory;
     for (const Group* g : order) outMemory.insert(outMemory.end(), g->out.begin(), g->out.end());
     auto fits = [&](const std::vector<int64_t>& cand) {
@@ -210,7 +233,7 @@ void OnnxGraphImport::reshapeTo(const OnnxNode& n, const Value& xIn, std::vector
         return m == outMemory;
     };
     std::vector<int64_t> outAxes;
-    if (out.size() == 4 && fits(kChannelsFirst)) outAxes = kChannelsFirst;
+    if (wantNchw && fits(kChannelsFirst)) outAxes = kChannelsFirst;
     else if (fits(identity(out.size()))) outAxes = identity(out.size());
     else {
         std::vector<std::size_t> strataOrder = {0};

@@ -87,6 +87,18 @@ class GatherShape(nn.Module):
         return self.fc(x.view(n, c * h * w)) + self.fc2(pooled)
 
 
+class ViewToImage(nn.Module):
+    """x.view(x.size(0), C, H, W) of a Linear's output, then a conv: the image must be NCHW again."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(5, 2 * 3 * 4)
+        self.conv = nn.Conv2d(2, 3, 2)
+
+    def forward(self, x):
+        return self.conv(self.fc(x).view(x.size(0), 2, 3, 4))
+
+
 class BatchArithmetic(nn.Module):
     """x.view(x.size(0) * 2, -1): computing with the batch size, which is refused."""
 
@@ -175,6 +187,7 @@ def main():
         ("channel_shuffle_flat", Shuffle(flat=True), (2, 4, 3, 2)),
         ("reshape_nc", ReshapeNC(), (2, 3, 3, 4)),
         ("gather_shape", GatherShape(), (2, 3, 5, 5)),
+        ("view_to_image", ViewToImage(), (2, 5)),
     ]
     for name, model, shape in models:
         example = torch.randn(*shape)

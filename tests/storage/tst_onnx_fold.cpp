@@ -4,7 +4,8 @@
 // after a conv, torchvision's channel shuffle (Reshape to 5-D, Transpose, Reshape: a Permute in
 // NHWC, the next conv reads an NCHW image again), a flattened shuffle as the output (PyTorch's
 // (C, H, W) order: a Permute before Flatten), reshape(N, C, -1) then channels last, and
-// n, c, h, w = x.shape; x.view(n, c * h * w) beside a squeeze. Each imports and predicts like
+// n, c, h, w = x.shape; x.view(n, c * h * w) beside a squeeze, and a Linear's output viewed as an
+// NCHW image for a conv (a Reshape to (C, H, W), then a Permute to NHWC). Each imports and predicts like
 // torch to 1e-4, and gives the same outputs at another batch size. A graph built with onnx.helper
 // folds ConstantOfShape, Expand, Range, Cast, Slice, Squeeze, Unsqueeze, Add, Sub, Mul, Div and
 // Concat into a Reshape target. Arithmetic on the batch size fails naming the node. The suite
@@ -90,7 +91,7 @@ private slots:
         QTest::addColumn<QString>("expectedTypes"); // layer types of the imported spec, in order
         const char* view = "Input Conv2D Flatten Dense";
         const char* shuffle = "Input Conv2D Reshape Permute Reshape Conv2D";
-        const char* shuffleFlat = "Input Conv2D Reshape Permute Reshape Permute Flatten";
+        const char* shuffleFlat = "Input Conv2D Reshape Permute Reshape Flatten"; // the Permute puts it in ONNX order at once
         const char* nc = "Input Conv2D Reshape Dense Flatten";
         const char* gather = "Input Conv2D GlobalAveragePooling2D Reshape Flatten Dense Dense Add"; // one Reshape for two squeezes
         for (const char* suffix : {"", "_static"}) {
@@ -100,6 +101,7 @@ private slots:
             QTest::newRow(qPrintable("flattened shuffle as output" + s)) << "channel_shuffle_flat" + s << shuffleFlat;
             QTest::newRow(qPrintable("reshape(N, C, -1)" + s)) << "reshape_nc" + s << nc;
             QTest::newRow(qPrintable("Gather of a shape" + s)) << "gather_shape" + s << gather;
+            QTest::newRow(qPrintable("view(N, C, H, W) of a Linear, then a conv" + s)) << "view_to_image" + s << "Input Dense Reshape Permute Conv2D";
         }
         QTest::newRow("every folded op (onnx.helper)") << "folded_ops" << "Input Reshape Dense";
     }
