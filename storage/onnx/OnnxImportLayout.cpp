@@ -88,6 +88,7 @@ bool OnnxGraphImport::onlyMatMulsRead(const std::string& tensor) const {
 void OnnxGraphImport::transpose(const OnnxNode& n) {
     const Value x = input(n, 0);
     const std::size_t rank = x.shape.size();
+    if (rank < 2) fail(n, "transposing a tensor of rank " + std::to_string(rank) + " is not supported");
     std::vector<int64_t> perm = n.intsAttr("perm");
     if (perm.empty()) perm = identity(rank), std::reverse(perm.begin(), perm.end()); // the default reverses the axes
     std::vector<int64_t> sorted = perm;
