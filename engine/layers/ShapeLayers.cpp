@@ -71,6 +71,39 @@ LayerOutput Reshape::call(CallContext& ctx, const std::vector<ir::ValueId>& in) 
 
 std::string Reshape::keyConfigText() const { return cfg("target_shape").dump(); }
 
+Permute::Permute(const LayerTypeInfo& info, std::string name, nlohmann::json config)
+    : Layer(info, std::move(name), std::move(config)) {
+    const auto& d = cfg("dims");
+    if (!d.is_array() || d.empty()) configError("dims", "must be a non-empty list of axes, got " + d.dump());
+    std::vector<bool> seen(d.size() + 1, false);
+    for (const auto& v : d) {
+        if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > int64_t(d.size()) || seen[std::size_t(v.get<int64_t>())])
+            configError("dims", "must be a permutation of 1.." + std::to_string(d.size()) + " (the batch axis stays), got " + d.dump());
+        seen[std::size_t(v.get<int64_t>())] = true;
+        dims.push_back(v.get<int64_t>());
+    }
+}
+
+Shape Permute::outputShape(const std::vector<Shape>& inputs) const {
+    const Shape& in = inputs.at(0);
+    if (in.rank() != dims.size() + 1)
+        throw ShapeError("dims " + cfg("dims").dump() + " permute " + std::to_string(dims.size()) + " axes, the input " + in.toString() +
+                         " has " + std::to_string(in.rank() - 1) + " besides the batch");
+    std::vector<int64_t> out{in[0]};
+    for (int64_t d : dims) out.push_back(in[d]);
+    return Shape(out);
+}
+
+LayerOutput Permute::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
+    ir::Graph& g = ctx.graph();
+    outputShape({g.shape(in.at(0))}); // checks the rank
+    std::vector<int64_t> perm{0};
+    perm.insert(perm.end(), dims.begin(), dims.end());
+    return {g.transpose(in[0], perm)};
+}
+
+std::string Permute::keyConfigText() const { return cfg("dims").dump(); }
+
 Dropout::Dropout(const LayerTypeInfo& info, std::string name, nlohmann::json config)
     : Layer(info, std::move(name), std::move(config)), rate(cfg("rate").get<double>()) {
     if (!(rate >= 0.0 && rate < 1.0)) configError("rate", "must be in [0, 1), got " + cfg("rate").dump());
@@ -161,6 +194,8 @@ void registerReshapingLayers(std::vector<LayerTypeInfo>& out) {
     out.push_back({"ZeroPadding2D", "Convolution",
                    "Adds rows and columns of zeros around each NHWC image: padding p, [h, w] or [[top, bottom], [left, right]]",
                    {{"padding", {1, 1}}}, 1, 1, {}, makeLayer<ZeroPadding2D>});
+    out.push_back({"Permute", "Core", "Permutes the axes of each sample: output axis i is input axis dims[i-1] (1-based, the batch stays)",
+                   {{"dims", {2, 1}}}, 1, 1, {}, makeLayer<Permute>});
 }
 
 void registerRegularizationLayers(std::vector<LayerTypeInfo>& out) {

@@ -1,4 +1,4 @@
-// Layers that only move data: Flatten, Reshape, Dropout (identity outside training).
+// Layers that only move data: Flatten, Reshape, Permute, Dropout (identity outside training).
 #pragma once
 
 #include "engine/Layer.h"
@@ -34,6 +34,17 @@ public:
     std::string keyConfigText() const override;
 
     int64_t top = 0, bottom = 0, left = 0, right = 0;
+};
+
+// Keras' Permute: output axis i (1-based, the batch axis 0 stays) is input axis dims[i - 1].
+class Permute : public Layer {
+public:
+    Permute(const LayerTypeInfo& info, std::string name, nlohmann::json config);
+    Shape outputShape(const std::vector<Shape>& inputs) const override;
+    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
+    std::string keyConfigText() const override;
+
+    std::vector<int64_t> dims; // 1-based, a permutation of 1..rank-1
 };
 
 class Dropout : public Layer {

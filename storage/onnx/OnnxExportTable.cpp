@@ -4,6 +4,7 @@
 // one row here (and one in OnnxImportTable.cpp); tests/storage/tst_format_tables fails on a type
 // the registry has and this table lacks.
 #include "engine/layers/CoreLayers.h"
+#include "engine/layers/ShapeLayers.h"
 #include "storage/onnx/OnnxLayerTable.h"
 #include "storage/onnx/OnnxLowering.h"
 
@@ -46,6 +47,15 @@ const std::map<std::string, OnnxLowering::ExportRow>& OnnxLowering::exportTable(
         {"Add", {&L::elementwise, {}}},
         {"Multiply", {&L::elementwise, {}}},
         {"Concatenate", {&L::concatenate, {}}},
+        {"Permute", {[](L& lo, const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site) {
+             // Transpose of the NHWC tensor: perm [0, dims...] (dims are 1-based, the batch stays).
+             const auto& p = static_cast<const layers::Permute&>(l);
+             std::vector<int64_t> perm = {0};
+             perm.insert(perm.end(), p.dims.begin(), p.dims.end());
+             const std::string y = lo.tmp(site, "permute");
+             lo.g_.node("Transpose", {lo.nhwc(in.at(0))}, y, {OnnxAttr::integers("perm", perm)});
+             return lo.result(y, Layout::Nhwc, outShape, site);
+         }, {}}},
     };
     return table;
 }

@@ -90,7 +90,9 @@ int OnnxGraphImport::addLayer(const OnnxNode& n, const std::string& type, json c
     l.nameHint = n.name.empty() ? n.outputs.at(0) : n.name;
     l.outputTensor = n.outputs.at(0);
     layers_.push_back(std::move(l));
-    values_[n.outputs.at(0)] = Value{int(layers_.size()) - 1, layout, std::move(shape), {}};
+    Value v{int(layers_.size()) - 1, layout, std::move(shape), {}, {}};
+    if (layout == Layout::Permuted) v.perm = input(n, 0).perm; // an elementwise layer keeps its input's order
+    values_[n.outputs.at(0)] = std::move(v);
     return int(layers_.size()) - 1;
 }
 
@@ -138,7 +140,7 @@ void OnnxGraphImport::declareInputs() {
         l.outputTensor = in.name;
         layers_.push_back(std::move(l));
         inputLayers_.push_back(int(layers_.size()) - 1);
-        values_[in.name] = Value{int(layers_.size()) - 1, layout, shape, {}};
+        values_[in.name] = Value{int(layers_.size()) - 1, layout, shape, {}, {}};
     }
     if (inputLayers_.empty()) throw StorageError(source_ + ": the graph has no inputs besides its initializers");
 }
@@ -213,6 +215,8 @@ ImportedModel OnnxGraphImport::run(const std::string& modelName) {
     for (const OnnxNode& n : m_.graph.nodes)
         if (n.opType != "Shape") // reads no values: an activation before it can still be fused
             for (const auto& in : n.inputs) ++uses_[in];
+    for (const OnnxNode& n : m_.graph.nodes)
+        for (const auto& in : n.inputs) consumers_[in].push_back(&n);
     for (const OnnxValueInfo& o : m_.graph.outputs) ++uses_[o.name], graphOutputs_.insert(o.name);
     declareInputs();
     for (const OnnxNode& n : m_.graph.nodes) translate(n);
@@ -223,7 +227,15 @@ ImportedModel OnnxGraphImport::run(const std::string& modelName) {
         const std::string where = source_ + ": graph output '" + o.name + "'";
         const auto it = values_.find(o.name);
         if (it == values_.end()) throw StorageError(where + (constant(o.name) ? " is a constant" : " is made by no node"));
-        const Value& v = it->second;
+        Value v = it->second;
+        if (v.layout == Layout::Permuted) { // in ONNX order, as the file's users read it
+            OnnxNode last;
+            last.name = o.name;
+            last.outputs = {o.name};
+            last.inputs = {o.name};
+            v = materialize(last, v);
+            layers_[std::size_t(v.layer)].outputTensor = o.name;
+        }
         PendingLayer& l = layers_[std::size_t(v.layer)];
         if (l.type == "Input") throw StorageError(where + " is a graph input passed through unchanged");
         if (v.layout == Layout::FlatChw)

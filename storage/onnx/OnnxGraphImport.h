@@ -6,6 +6,8 @@
 //   ChannelsFirst  an NCHW image whose Strata tensor is NHWC (PyTorch's convolutions)
 //   FlatChw        a flattened NCHW image: Strata flattens (H, W, C); a Dense that reads it gets
 //                  its kernel rows permuted from (C, H, W) to (H, W, C) order
+//   Permuted       any other order: ONNX axis i is axis perm[i] of the Strata tensor (a Transpose
+//                  of a Transpose, a channel shuffle's 5-D view; OnnxImportLayout.cpp)
 //
 // Transposes between NHWC and NCHW only change the layout. Activations are fused into the Dense,
 // Conv2D or Conv2DTranspose before them when that is their only consumer (LeakyRelu only with alpha 0.2, the
@@ -50,12 +52,13 @@ public:
     static const std::map<std::string, LayerFormatSupport>& layerTypeRows();
 
 private:
-    enum class Layout { Same, ChannelsFirst, FlatChw };
+    enum class Layout { Same, ChannelsFirst, FlatChw, Permuted };
     struct Value {
         int layer = -1;
         Layout layout = Layout::Same;
         std::vector<int64_t> shape; // the ONNX tensor's shape, batch first; -1 unknown
         std::vector<int64_t> chw;   // FlatChw: the (C, H, W) it was flattened from
+        std::vector<int64_t> perm;  // Permuted: ONNX axis i is axis perm[i] of the Strata tensor
     };
     struct PendingLayer {
         std::string type;
@@ -101,7 +104,9 @@ private:
     void merge(const OnnxNode& n);
     void concat(const OnnxNode& n);
     void activation(const OnnxNode& n, const std::string& name);
-    // Shape, Gather, Unsqueeze, Concat on integer constants (OnnxImportShapes.cpp); false: not such a node.
+    // Constant folding (OnnxImportShapes.cpp): Shape of a computed tensor, and Gather, Unsqueeze,
+    // Squeeze, Concat, Slice, Add, Sub, Mul, Div, ConstantOfShape, Cast, Range, Expand whose inputs
+    // are all constants; false: an input is computed (the caller translates the node, or fails).
     bool foldShapeArithmetic(const OnnxNode& n);
     static constexpr int64_t kBatchDim = std::numeric_limits<int64_t>::min(); // the batch size in a folded shape
 
@@ -118,6 +123,29 @@ private:
     // (so an activation or bias after it can become part of the layer).
     bool fusable(const std::string& tensor, bool needNoBias) const;
     std::vector<std::string> layerNames() const;
+
+    // Layouts (OnnxImportLayout.cpp). The Strata axis of each ONNX axis of v (FlatChw: identity).
+    static std::vector<int64_t> strataAxes(const Value& v);
+    // v with the layout whose Strata axes are `axes` (Same, ChannelsFirst or Permuted).
+    static Value withAxes(Value v, const std::vector<int64_t>& axes);
+    // v in ONNX order (layout Same): a Permute layer unless it is already; made for node n.
+    Value materialize(const OnnxNode& n, const Value& v);
+    // A layer for node n that is not its output (a Permute before a Reshape); returns its index.
+    int addInnerLayer(const OnnxNode& n, const std::string& type, nlohmann::json config, std::vector<int> inbound);
+    // n's output is x reshaped to `out` (batch first, every other dim known when x is not Same):
+    // a Reshape in Strata's order when the ONNX reshape keeps its element order, else a Permute to
+    // ONNX order first; `flattenLayer` names it a Flatten when the result is (batch, features). A
+    // rank-4 result is made an NCHW image (a Permute after, where needed) unless only Transposes
+    // to NCHW read it.
+    void reshapeTo(const OnnxNode& n, const Value& x, std::vector<int64_t> out, bool flattenLayer);
+    // reshapeTo without the final Permute that makes a wanted image NCHW.
+    void reshapeInOrder(const OnnxNode& n, const Value& x, std::vector<int64_t> out, bool flattenLayer, bool wantNchw);
+    void squeeze(const OnnxNode& n);   // of a computed tensor: a reshape
+    void unsqueeze(const OnnxNode& n); // of a computed tensor: a reshape
+    // Whether every node reading `tensor` is a Gemm or MatMul (so a flattened NCHW image can stay
+    // in Strata's order and the Dense kernel rows be permuted instead).
+    bool onlyMatMulsRead(const std::string& tensor) const;
+    std::map<std::string, std::vector<const OnnxNode*>> consumers_;
 
     const OnnxModel& m_;
     std::string source_;

@@ -31,7 +31,7 @@ int64_t normalizedAxis(int64_t axis, std::size_t rank) { return axis < 0 ? axis 
 std::string list(const std::vector<int64_t>& v) { return json(v).dump(); }
 
 // The product of v[from..]; -1 when a dim is unknown (-1); an overflow is an error, not a value.
-int64_t product(const std::vector<int64_t>& v, std::size_t from = 0) {
+[[maybe_unused]] int64_t product(const std::vector<int64_t>& v, std::size_t from = 0) {
     int64_t n = 1;
     for (std::size_t k = from; k < v.size(); ++k) {
         if (v[k] < 0 || n < 0) n = -1;
@@ -243,71 +243,6 @@ void OnnxGraphImport::reduceMean(const OnnxNode& n) {
     addLayer(n, "GlobalAveragePooling2D", {{"keepdims", keep}}, {x.layer}, keep ? x.layout : Layout::Same, shape);
 }
 
-void OnnxGraphImport::flatten(const OnnxNode& n) {
-    const Value x = input(n, 0);
-    if (n.intAttr("axis", 1) != 1) fail(n, "axis=" + std::to_string(n.intAttr("axis", 1)) + " is not supported (only 1: keep the batch)");
-    if (x.shape.size() == 2) return alias(n, x);
-    const int64_t features = product(x.shape, 1);
-    if (x.layout == Layout::ChannelsFirst) {
-        if (features < 0) fail(n, "flattening an NCHW image of unknown size is not supported");
-        const bool sameOrder = x.shape[1] == 1 || x.shape[2] * x.shape[3] == 1;
-        addLayer(n, "Flatten", json::object(), {x.layer}, sameOrder ? Layout::Same : Layout::FlatChw, {x.shape[0], features});
-        if (!sameOrder) values_[n.outputs[0]].chw = {x.shape[1], x.shape[2], x.shape[3]};
-        return;
-    }
-    addLayer(n, "Flatten", json::object(), {x.layer}, Layout::Same, {x.shape[0], features});
-}
-
-void OnnxGraphImport::reshape(const OnnxNode& n) {
-    const Value x = input(n, 0);
-    const OnnxTensor& shapeTensor = requireConstant(n, 1, "shape");
-    std::vector<int64_t> target = shapeTensor.ints;
-    if (!target.empty() && target[0] == kBatchDim) target[0] = 0; // x.view(x.size(0), ...)
-    for (int64_t t : target)
-        if (t == kBatchDim) fail(n, "the batch size may only be the first dimension of the target shape");
-    if (target.size() < 2 || (target[0] != 0 && target[0] != -1 && target[0] != x.shape[0]))
-        fail(n, "target shape " + list(target) + " does not keep the batch dimension first");
-    std::vector<int64_t> rest(target.begin() + 1, target.end());
-    for (std::size_t k = 0; k < rest.size(); ++k)
-        if (rest[k] == 0) {
-            if (k + 1 >= x.shape.size() || x.shape[k + 1] < 0) fail(n, "target shape " + list(target) + " copies an unknown dimension");
-            rest[k] = x.shape[k + 1];
-        }
-    const int64_t features = product(x.shape, 1);
-    if (std::count(rest.begin(), rest.end(), int64_t(-1)) + (target[0] == -1) > 1)
-        fail(n, "target shape " + list(target) + " leaves more than one dimension to infer");
-    if (int64_t known = -product(rest); known > 0 && features > 0) // one -1 in `rest`: infer it
-        for (int64_t& r : rest)
-            if (r == -1) r = features / known;
-    if (features > 0 && product(rest) != features) fail(n, "target shape " + list(target) + " does not hold " + std::to_string(features) + " values");
-    std::vector<int64_t> shape = {x.shape[0]};
-    shape.insert(shape.end(), rest.begin(), rest.end());
-    if (x.layout != Layout::Same) {
-        if (rest.size() != 1) fail(n, "reshaping an NCHW tensor to anything but (batch, features) is not supported");
-        if (x.layout == Layout::FlatChw) return alias(n, x);
-        OnnxNode asFlatten = n;
-        asFlatten.attributes.clear();
-        return flatten(asFlatten);
-    }
-    addLayer(n, "Reshape", {{"target_shape", rest}}, {x.layer}, Layout::Same, shape);
-}
-
-void OnnxGraphImport::transpose(const OnnxNode& n) {
-    Value x = input(n, 0);
-    const auto perm = n.intsAttr("perm");
-    if (x.layout == Layout::Same && x.shape.size() == 4 && perm == std::vector<int64_t>{0, 3, 1, 2}) {
-        x.layout = Layout::ChannelsFirst;
-        x.shape = {x.shape[0], x.shape[3], x.shape[1], x.shape[2]};
-        return alias(n, x);
-    }
-    if (x.layout == Layout::ChannelsFirst && perm == std::vector<int64_t>{0, 2, 3, 1}) {
-        x.layout = Layout::Same;
-        x.shape = {x.shape[0], x.shape[2], x.shape[3], x.shape[1]};
-        return alias(n, x);
-    }
-    fail(n, "only NHWC <-> NCHW transposes of images are supported, not perm " + list(perm));
-}
-
 void OnnxGraphImport::batchNorm(const OnnxNode& n) {
     const Value x = input(n, 0);
     if (n.intAttr("training_mode", 0) != 0) fail(n, "training_mode=1 is not supported (export the model in eval mode)");
@@ -347,7 +282,7 @@ void OnnxGraphImport::merge(const OnnxNode& n) {
         return alias(n, x);
     }
     const Value a = input(n, 0), b = input(n, 1);
-    if (a.layout != b.layout || a.shape.size() != b.shape.size()) fail(n, "its inputs have different layouts or ranks");
+    if (a.layout != b.layout || a.perm != b.perm || a.shape.size() != b.shape.size()) fail(n, "its inputs have different layouts or ranks");
     for (std::size_t d = 1; d < a.shape.size(); ++d)
         if (a.shape[d] >= 0 && b.shape[d] >= 0 && a.shape[d] != b.shape[d])
             fail(n, "broadcasting " + list(a.shape) + " with " + list(b.shape) + " is not supported");
@@ -366,13 +301,13 @@ void OnnxGraphImport::concat(const OnnxNode& n) {
     std::vector<int64_t> shape = xs[0].shape;
     shape[std::size_t(axis)] = 0;
     for (const Value& x : xs) {
-        if (x.layout != xs[0].layout || x.shape.size() != rank) fail(n, "its inputs have different layouts or ranks");
+        if (x.layout != xs[0].layout || x.perm != xs[0].perm || x.shape.size() != rank) fail(n, "its inputs have different layouts or ranks");
         if (x.layout == Layout::FlatChw) fail(n, "joining flattened NCHW images is not supported");
         inbound.push_back(x.layer);
         const int64_t d = x.shape[std::size_t(axis)];
         shape[std::size_t(axis)] = d < 0 || shape[std::size_t(axis)] < 0 ? -1 : shape[std::size_t(axis)] + d;
     }
-    const int64_t strataAxis = xs[0].layout == Layout::ChannelsFirst ? std::vector<int64_t>{0, 3, 1, 2}[std::size_t(axis)] : axis;
+    const int64_t strataAxis = strataAxes(xs[0])[std::size_t(axis)];
     addLayer(n, "Concatenate", {{"axis", strataAxis}}, inbound, xs[0].layout, shape);
 }
 

@@ -16,9 +16,11 @@ const std::vector<OnnxGraphImport::OpRow>& OnnxGraphImport::importTable() {
     // Activations: fused into the Dense, Conv2D or Conv2DTranspose before them when that is their
     // only consumer, else an Activation layer.
     static const std::vector<std::string> act = {"Activation"};
-    // Shape arithmetic (x.view(x.size(0), -1)) folds into constants that a Reshape reads.
+    // Shape arithmetic (x.view(x.size(0), -1)) folds into constants that a Reshape reads
+    // (OnnxImportShapes.cpp); on a computed tensor these ops have no Strata layer.
     static const Handler shapeOp = [](G& g, const N& n) {
-        if (!g.foldShapeArithmetic(n)) g.fail(n, "only " + n.opType + " of shape constants (as a Reshape's target) is supported");
+        if (!g.foldShapeArithmetic(n))
+            g.fail(n, n.opType + " of a computed tensor has no Strata layer (only " + n.opType + " of constants and shapes, which is folded)");
     };
     static const std::vector<OpRow> table = {
         {"Constant", [](G& g, const N& n) { g.constantNode(n); }, {}, true},
@@ -26,8 +28,8 @@ const std::vector<OnnxGraphImport::OpRow>& OnnxGraphImport::importTable() {
         {"Dropout", [](G& g, const N& n) { g.passThrough(n); }, {}, true}, // inference graphs: dropped
         {"Gemm", [](G& g, const N& n) { g.gemm(n); }, {"Dense"}, false},
         {"MatMul", [](G& g, const N& n) { g.matMul(n); }, {"Dense"}, false}, // + Add of a constant: its bias
-        {"Add", [](G& g, const N& n) { g.merge(n); }, {"Add"}, false},      // of a constant: the bias of the layer before
-        {"Mul", [](G& g, const N& n) { g.merge(n); }, {"Multiply"}, false},
+        {"Add", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.merge(n); }, {"Add"}, false}, // of a constant: the bias of the layer before
+        {"Mul", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.merge(n); }, {"Multiply"}, false},
         {"Concat", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.concat(n); }, {"Concatenate"}, false},
         {"Conv", [](G& g, const N& n) { g.conv(n); }, {"Conv2D", "ZeroPadding2D"}, false}, // pads neither valid nor same: ZeroPadding2D first
         {"ConvTranspose", [](G& g, const N& n) { g.convTranspose(n); }, {"Conv2DTranspose"}, false},
@@ -36,13 +38,13 @@ const std::vector<OnnxGraphImport::OpRow>& OnnxGraphImport::importTable() {
         {"GlobalAveragePool", [](G& g, const N& n) { g.globalAveragePool(n); }, {"GlobalAveragePooling2D"}, false},
         {"ReduceMean", [](G& g, const N& n) { g.reduceMean(n); }, {"GlobalAveragePooling2D"}, false}, // over H, W only
         {"Flatten", [](G& g, const N& n) { g.flatten(n); }, {"Flatten"}, false},
-        {"Reshape", [](G& g, const N& n) { g.reshape(n); }, {"Reshape", "Flatten"}, false}, // of an NCHW image: Flatten
-        {"Transpose", [](G& g, const N& n) { g.transpose(n); }, {}, false},                  // NHWC <-> NCHW: a layout only
+        {"Reshape", [](G& g, const N& n) { g.reshape(n); }, {"Reshape", "Flatten", "Permute"}, false}, // Permute first where the order differs
+        {"Transpose", [](G& g, const N& n) { g.transpose(n); }, {"Permute"}, false}, // a layout only; a Permute where a graph output needs it
         {"BatchNormalization", [](G& g, const N& n) { g.batchNorm(n); }, {"BatchNormalization"}, false},
         {"Pad", [](G& g, const N& n) { g.pad(n); }, {"ZeroPadding2D"}, false}, // zeros around H and W
         {"Shape", shapeOp, {}, false},
         {"Gather", shapeOp, {}, false},
-        {"Unsqueeze", shapeOp, {}, false},
+        {"Unsqueeze", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.unsqueeze(n); }, {"Reshape", "Permute"}, false},
         {"Relu", [](G& g, const N& n) { g.activation(n, "relu"); }, act, false},
         {"Sigmoid", [](G& g, const N& n) { g.activation(n, "sigmoid"); }, act, false},
         {"Tanh", [](G& g, const N& n) { g.activation(n, "tanh"); }, act, false},
@@ -56,6 +58,15 @@ const std::vector<OnnxGraphImport::OpRow>& OnnxGraphImport::importTable() {
         // alpha 0.2 is the activation leaky_relu (fused or an Activation); any other a LeakyReLU layer
         {"LeakyRelu", [](G& g, const N& n) { g.activation(n, "leaky_relu"); }, {"LeakyReLU", "Activation"}, false},
         {"Clip", [](G& g, const N& n) { g.clip(n); }, {"Activation", "ReLU"}, false}, // [0, 6] relu6, [0, inf) relu, [0, m] ReLU(max_value=m)
+        // Shape arithmetic over constants (folded; OnnxImportShapes.cpp); Squeeze of a computed tensor is a reshape.
+        {"Squeeze", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.squeeze(n); }, {"Reshape", "Permute"}, false},
+        {"Slice", shapeOp, {}, false},
+        {"Sub", shapeOp, {}, false},
+        {"Div", shapeOp, {}, false},
+        {"ConstantOfShape", shapeOp, {}, false},
+        {"Cast", shapeOp, {}, false},
+        {"Range", shapeOp, {}, false},
+        {"Expand", shapeOp, {}, false},
     };
     return table;
 }

@@ -137,6 +137,7 @@ const std::map<std::string, TorchLayerRule>& table() {
         {"Add", {{"Add"}, &elementwise, {}}},
         {"Multiply", {{"Multiply"}, &elementwise, {}}},
         {"Concatenate", {{"Concatenate"}, &concatenate, {}}},
+        {"Permute", {{"Permute"}, [](const Layer& l, TorchModuleBuilder&) { return "Permute(" + tuple(static_cast<const Permute&>(l).dims) + ")"; }, {}}},
     };
     return rows;
 }

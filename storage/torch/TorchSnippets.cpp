@@ -228,6 +228,22 @@ class Reshape(nn.Module):
         return f"target_shape={self.target_shape}"
 )py";
 
+const char* kPermute = R"py(
+
+class Permute(nn.Module):
+    """Strata (Keras) Permute: output axis i is input axis dims[i-1] (1-based; the batch axis stays)."""
+
+    def __init__(self, dims):
+        super().__init__()
+        self.dims = tuple(dims)
+
+    def forward(self, x):
+        return x.permute(0, *self.dims)
+
+    def extra_repr(self):
+        return f"dims={self.dims}"
+)py";
+
 const char* kBatchNormalization = R"py(
 
 class BatchNormalization(nn.Module):
@@ -422,6 +438,7 @@ const std::map<std::string, std::string>& table() {
         {"Add", kAdd},
         {"Multiply", kMultiply},
         {"Concatenate", kConcatenate},
+        {"Permute", kPermute},
     };
     return t;
 }

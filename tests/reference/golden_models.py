@@ -328,6 +328,25 @@ def activations():
                  lambda r: np.asarray(r.standard_normal((BATCH, 2)), dtype=np.float32), init)
 
 
+def permute_reshape():
+    # A channel shuffle as an imported PyTorch ShuffleNet has it in NHWC: Reshape (H, W, 4) ->
+    # (H, W, 2, 2), Permute the last two axes, Reshape back; then a Permute to (C, H, W) before
+    # Flatten (PyTorch's flatten order), so the Dense kernel rows see channel-major features.
+    layers = [inp("input", [2, 3, 2]),
+              conv("conv2d", "input", 4, kernel=(1, 1), padding="valid", activation="tanh"),
+              simple("Reshape", "reshape", "conv2d", target_shape=[2, 3, 2, 2]),
+              simple("Permute", "permute", "reshape", dims=[1, 2, 4, 3]),
+              simple("Reshape", "reshape_1", "permute", target_shape=[2, 3, -1]),
+              simple("Permute", "permute_1", "reshape_1", dims=[3, 1, 2]),
+              simple("Flatten", "flatten", "permute_1"),
+              dense("dense", "flatten", 3, "softmax")]
+
+    def init(i):
+        i.conv("conv2d", 1, 1, 2, 4, scale=0.6)
+        i.dense("dense", 24, 3)
+    return build("permute_reshape", 151, layers, [2, 3, 2], "dense", SPARSE_CE, lambda r: sparse_labels(r, 3), init)
+
+
 MODELS = {f.__name__: f for f in [dense_softmax, dense_logits, dense_mse, dense_bce, dense_cce, conv_valid,
                                   conv_same_stride2, pool_same, norms, conv_bn, merge, conv_transpose,
-                                  conv_dilated, padding_leaky_relu, dropout, activations]}
+                                  conv_dilated, padding_leaky_relu, dropout, activations, permute_reshape]}

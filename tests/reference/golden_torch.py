@@ -179,6 +179,10 @@ def forward(spec, params, inputs, training, batch_stats=None, step=0):
             y = xs[0].mean(dim=(1, 2))
         elif kind == "Flatten":
             y = xs[0].reshape(xs[0].shape[0], -1)    # NHWC row-major, as Keras
+        elif kind == "Reshape":
+            y = xs[0].reshape(xs[0].shape[0], *cfg["target_shape"])
+        elif kind == "Permute":
+            y = xs[0].permute(0, *cfg["dims"])
         elif kind == "Activation":
             y = activate(xs[0], cfg["activation"])
         elif kind == "Dropout":

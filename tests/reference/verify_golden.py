@@ -209,6 +209,10 @@ def forward(spec, w, inputs, training, stats=None, step=0):
             y = xs[0].mean(axis=(1, 2))
         elif kind == "Flatten":
             y = xs[0].reshape(len(xs[0]), -1)
+        elif kind == "Reshape":
+            y = xs[0].reshape(len(xs[0]), *cfg["target_shape"])
+        elif kind == "Permute":
+            y = np.transpose(xs[0], (0, *cfg["dims"]))
         elif kind == "Activation":
             y = act(xs[0], cfg["activation"])
         elif kind == "BatchNormalization":

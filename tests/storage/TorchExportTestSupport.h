@@ -234,4 +234,17 @@ inline constexpr const char* kOddNames = R"({"format": "strata.model/1", "name":
   {"name": "_private", "type": "Dense", "config": {"units": 2}, "inbound": ["self"]},
   {"name": "forward", "type": "Dense", "config": {"units": 2}, "inbound": ["_private"]}]})";
 
+
+// Permute: a channel shuffle in NHWC (Reshape, Permute of the last two axes, Reshape back), and a
+// Permute to (C, H, W) before Flatten and a Dense.
+inline constexpr const char* kPermute = R"({"format": "strata.model/1", "name": "permutes", "inputs": ["img"], "outputs": ["out"], "layers": [
+  {"name": "img", "type": "Input", "config": {"shape": [3, 4, 2]}},
+  {"name": "c", "type": "Conv2D", "config": {"filters": 6, "kernel_size": 1}, "inbound": ["img"]},
+  {"name": "split", "type": "Reshape", "config": {"target_shape": [3, 4, 2, 3]}, "inbound": ["c"]},
+  {"name": "shuffle", "type": "Permute", "config": {"dims": [1, 2, 4, 3]}, "inbound": ["split"]},
+  {"name": "merged", "type": "Reshape", "config": {"target_shape": [3, 4, 6]}, "inbound": ["shuffle"]},
+  {"name": "chw", "type": "Permute", "config": {"dims": [3, 1, 2]}, "inbound": ["merged"]},
+  {"name": "flat", "type": "Flatten", "inbound": ["chw"]},
+  {"name": "out", "type": "Dense", "config": {"units": 3}, "inbound": ["flat"]}]})";
+
 } // namespace strata::torchtest

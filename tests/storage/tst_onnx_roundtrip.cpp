@@ -1,7 +1,7 @@
 // Strata's own models through ONNX and back: each is exported, read again both through the spec
 // the file embeds and by translating its graph, and must compute the original's outputs to 1e-5
 // with the same parameters: every example, LeakyReLU layers (alpha 0.05, after a Dense and on an
-// image), Conv2DTranspose in every geometry (a layer's config comes back) and ZeroPadding2D (Pad
+// image), Conv2DTranspose in every geometry (a layer's config comes back), Permute (Transpose) and ZeroPadding2D (Pad
 // nodes of zeros on NCHW).
 #include "OnnxTestSupport.h"
 
@@ -139,6 +139,27 @@ private slots:
         for (const LayerSpec& l : imported.spec.layers)
             if (l.type == "ZeroPadding2D") paddings.push_back(l.config["padding"]);
         QCOMPARE(paddings, (std::vector<json>{json::parse("[[1, 2], [0, 3]]"), json::parse("[[1, 1], [2, 2]]")}));
+    }
+
+    // Permute layers (Transpose nodes): a channel shuffle between convolutions, a Permute to
+    // (C, H, W) before Flatten and a Dense, and a Permute as a model output.
+    void permute_data() { bothRoutes(); }
+    void permute() {
+        QFETCH(bool, embedded);
+        const auto original = builtModel(ModelSpec::parse(R"({"format": "strata.model/1", "name": "permuted", "inputs": ["img"],
+          "outputs": ["out", "swapped"], "layers": [
+          {"name": "img", "type": "Input", "config": {"shape": [4, 3, 2]}},
+          {"name": "c", "type": "Conv2D", "config": {"filters": 6, "kernel_size": 1}, "inbound": ["img"]},
+          {"name": "split", "type": "Reshape", "config": {"target_shape": [4, 3, 2, 3]}, "inbound": ["c"]},
+          {"name": "shuffle", "type": "Permute", "config": {"dims": [1, 2, 4, 3]}, "inbound": ["split"]},
+          {"name": "merged", "type": "Reshape", "config": {"target_shape": [4, 3, 6]}, "inbound": ["shuffle"]},
+          {"name": "c2", "type": "Conv2D", "config": {"filters": 2, "kernel_size": 2}, "inbound": ["merged"]},
+          {"name": "chw", "type": "Permute", "config": {"dims": [3, 1, 2]}, "inbound": ["c2"]},
+          {"name": "flat", "type": "Flatten", "inbound": ["chw"]},
+          {"name": "out", "type": "Dense", "config": {"units": 3}, "inbound": ["flat"]},
+          {"name": "swapped", "type": "Permute", "config": {"dims": [2, 1, 3]}, "inbound": ["c2"]}]})", "permuted"), 23);
+        ImportedModel imported;
+        roundTrip(*original, "permuted", embedded, randomInputs(*original, 3, 7), imported);
     }
 };
 

@@ -50,6 +50,7 @@ inline const std::map<std::string, LayerExample>& layerExamples() {
                {{"name", "h"}, {"type", "Dense"}, {"config", {{"units", 3}, {"activation", "relu"}}}, {"inbound", {"x"}}},
                {{"name", "y"}, {"type", "Dense"}, {"config", {{"units", 2}}}, {"inbound", {"h"}}}}}}}},
           {{4}}}},
+        {"Permute", {{{"dims", {2, 3, 1}}}, {{2, 3, 4}}}},
     };
     return examples;
 }
