@@ -46,6 +46,8 @@ const std::map<std::string, OnnxLowering::ExportRow>& OnnxLowering::exportTable(
         {"Add", {&L::elementwise, {}}},
         {"Multiply", {&L::elementwise, {}}},
         {"Concatenate", {&L::concatenate, {}}},
+        {"DepthwiseConv2D", {&L::depthwiseConv, {}}}, // Conv, group = in channels
+        {"SeparableConv2D", {&L::depthwiseConv, {}}}, // depthwise Conv, then a 1x1 Conv
     };
     return table;
 }
