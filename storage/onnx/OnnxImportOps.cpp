@@ -128,11 +128,11 @@ const OnnxTensor& OnnxGraphImport::convWeight(const OnnxNode& n, const Value& x,
     if (w.dims.size() != 4) fail(n, "only 2-D " + what + " are supported (weight of rank " + std::to_string(w.dims.size()) + ")");
     // Conv's weight is (out, in / group, kh, kw); ConvTranspose (group 1 only) (in, filters, kh, kw).
     const int64_t group = n.intAttr("group", 1);
-    if (group != 1 && (n.opType != "Conv" || group < 1 || w.dims[0] % group != 0 || x.shape[1] < 0))
+    if (group != 1 && (n.opType != "Conv" || group < 1 || x.shape[1] < 0 || group > x.shape[1] || w.dims[0] % group != 0))
         fail(n, "group=" + std::to_string(group) + " is not supported" +
                     (n.opType == "Conv" ? " (the output channels, " + std::to_string(w.dims[0]) + ", and the known input channels "
                                           "must be multiples of it)" : " in transposed convolutions"));
-    if (x.shape[1] >= 0 && w.dims[inputAxis] * group != x.shape[1])
+    if (x.shape[1] >= 0 && (x.shape[1] % group != 0 || w.dims[inputAxis] != x.shape[1] / group))
         fail(n, "the weight has " + std::to_string(w.dims[inputAxis]) + " input channels" +
                     (group != 1 ? " per group (" + std::to_string(group) + " groups)" : "") + ", the input " + std::to_string(x.shape[1]));
     k = {w.dims[2], w.dims[3]};
