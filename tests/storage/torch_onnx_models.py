@@ -318,7 +318,7 @@ def export_torchvision(out_dir):
     except ImportError:
         return
     torch.manual_seed(11)
-    for name in ("mobilenet_v2",):
+    for name in ("mobilenet_v2", "mnasnet0_5", "regnet_x_400mf"):
         model = getattr(torchvision.models, name)(weights=None)
         for m in model.modules():  # non-trivial BN statistics, so the import must really use them
             if isinstance(m, nn.BatchNorm2d):

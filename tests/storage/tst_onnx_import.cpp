@@ -185,19 +185,35 @@ private slots:
         QVERIFY2(diff.empty(), (name.toStdString() + ": " + diff + "\nspec: " + imported.spec.toJson().dump()).c_str());
     }
 
-    // torchvision's mobilenet_v2 (depthwise and 1x1 convolutions, ReLU6, residual Adds, BN folded
-    // or kept) as a user exports it: the import predicts what torch does, to 1e-4 of the output's
-    // largest magnitude.
-    void torchvisionMobileNetV2() {
+    // torchvision's architectures with depthwise (mobilenet_v2, mnasnet0_5) and grouped (regnet_x_400mf)
+    // convolutions, as a user exports them (torch_onnx_models.py): each imports with its grouped
+    // layers and predicts what torch does, to 1e-4 of the output's largest magnitude.
+    void torchvisionModels_data() {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<int>("depthwise"); // DepthwiseConv2D layers
+        QTest::addColumn<int>("grouped");   // Conv2D layers with groups > 1
+        QTest::newRow("mobilenet_v2") << "mobilenet_v2" << 17 << 0; // one depthwise per inverted residual block
+        QTest::newRow("mnasnet0_5") << "mnasnet0_5" << 17 << 0;
+        QTest::newRow("regnet_x_400mf") << "regnet_x_400mf" << 0 << 22;
+    }
+    void torchvisionModels() {
         requireTorch();
-        const fs::path file = path("torch") / "torchvision_mobilenet_v2.onnx";
+        QFETCH(QString, name);
+        QFETCH(int, depthwise);
+        QFETCH(int, grouped);
+        const std::string base = "torchvision_" + name.toStdString();
+        const fs::path file = path("torch") / (base + ".onnx");
         if (!fs::exists(file)) STRATA_SKIP_UNLESS_REQUIRED("torchvision is not available (python3-torchvision)");
         const ImportedModel imported = importOnnxFile(file);
-        int depthwise = 0;
-        for (const LayerSpec& l : imported.spec.layers) depthwise += l.type == "DepthwiseConv2D";
-        QCOMPARE(depthwise, 17); // one per inverted residual block
+        int depthwiseSeen = 0, groupedSeen = 0;
+        for (const LayerSpec& l : imported.spec.layers) {
+            depthwiseSeen += l.type == "DepthwiseConv2D";
+            groupedSeen += l.type == "Conv2D" && l.config.value("groups", 1) > 1;
+        }
+        QCOMPARE(depthwiseSeen, depthwise);
+        QCOMPARE(groupedSeen, grouped);
         const auto model = imported.instantiate();
-        const json io = json::parse(testutil::readText(path("torch") / "torchvision_mobilenet_v2.json"));
+        const json io = json::parse(testutil::readText(path("torch") / (base + ".json")));
         const auto got = engineOutputs(*model, {nchwToNhwc(tensorFromJson(io["input"]))});
         const Tensor want = tensorFromJson(io["output"]);
         double largest = 0;
