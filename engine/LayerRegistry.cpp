@@ -10,6 +10,7 @@ namespace strata {
 LayerRegistry::LayerRegistry() {
     layers::registerCoreLayers(types_);
     layers::registerConvolutionLayers(types_);
+    layers::registerDepthwiseLayers(types_);
     layers::registerPoolingLayers(types_);
     layers::registerReshapingLayers(types_);
     layers::registerNormalizationLayers(types_);

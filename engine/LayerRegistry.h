@@ -62,6 +62,7 @@ std::unique_ptr<Layer> makeLayer(const LayerTypeInfo& info, std::string name, nl
 namespace layers {
 void registerCoreLayers(std::vector<LayerTypeInfo>& out);
 void registerConvolutionLayers(std::vector<LayerTypeInfo>& out);
+void registerDepthwiseLayers(std::vector<LayerTypeInfo>& out); // DepthwiseConv2D, SeparableConv2D
 void registerPoolingLayers(std::vector<LayerTypeInfo>& out);
 void registerReshapingLayers(std::vector<LayerTypeInfo>& out);
 void registerNormalizationLayers(std::vector<LayerTypeInfo>& out);

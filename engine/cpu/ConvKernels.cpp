@@ -7,6 +7,7 @@
 // Convolutions with at most kDirectMaxOutC output channels (an image model's last layer) are
 // direct instead: a product with 1-4 columns does not pay for a patch matrix of K floats per
 // pixel (fashion_autoencoder's 28x28x16 -> 28x28x1 layer took 5.0 of 12 s that way).
+// Grouped and depthwise convolutions (groups > 1) are direct too: DepthwiseKernels.cpp.
 #include "engine/cpu/Kernels.h"
 #include "engine/cpu/ParallelFor.h"
 
@@ -215,11 +216,13 @@ void matmul(const float* a, const float* b, float* out, int64_t m, int64_t n, in
 }
 
 int64_t convScratchFloats(const Window2D& w) {
+    if (w.groups > 1) return 0; // grouped and depthwise convolutions are direct (DepthwiseKernels.cpp)
     if (isDirect(w)) return patchSize(w) * w.outC; // the filter, transposed
     return isPointwise(w) ? 0 : imagesPerChunk(w) * w.outH * w.outW * patchSize(w);
 }
 
 void conv2d(const Window2D& w, const float* x, const float* filter, float* y, float* scratch) {
+    if (w.groups > 1) return groupedConv2d(w, x, filter, y);
     const int64_t K = patchSize(w), pixels = w.outH * w.outW;
     if (isPointwise(w)) return gemm(false, false, w.n * pixels, w.outC, K, x, filter, 0.0f, y);
     if (isDirect(w)) return conv2dDirect(w, x, filter, y, scratch);
@@ -232,6 +235,7 @@ void conv2d(const Window2D& w, const float* x, const float* filter, float* y, fl
 }
 
 void conv2dBackpropInput(const Window2D& w, const float* dy, const float* filter, float* dx, float* scratch) {
+    if (w.groups > 1) return groupedConv2dBackpropInput(w, dy, filter, dx);
     const int64_t K = patchSize(w), pixels = w.outH * w.outW;
     if (isPointwise(w)) return gemm(false, true, w.n * pixels, K, w.outC, dy, filter, 0.0f, dx);
     std::fill_n(dx, w.n * w.inH * w.inW * w.inC, 0.0f);
@@ -245,6 +249,7 @@ void conv2dBackpropInput(const Window2D& w, const float* dy, const float* filter
 }
 
 void conv2dBackpropFilter(const Window2D& w, const float* x, const float* dy, float* dfilter, float* scratch) {
+    if (w.groups > 1) return groupedConv2dBackpropFilter(w, x, dy, dfilter);
     const int64_t K = patchSize(w), pixels = w.outH * w.outW;
     if (isPointwise(w)) return gemm(true, false, K, w.outC, w.n * pixels, x, dy, 0.0f, dfilter);
     if (isDirect(w)) return conv2dBackpropFilterDirect(w, x, dy, dfilter, scratch);

@@ -40,6 +40,10 @@ int64_t convScratchFloats(const Window2D& w);
 void conv2d(const Window2D& w, const float* x, const float* filter, float* y, float* scratch);
 void conv2dBackpropInput(const Window2D& w, const float* dy, const float* filter, float* dx, float* scratch);
 void conv2dBackpropFilter(const Window2D& w, const float* x, const float* dy, float* dfilter, float* scratch);
+// groups > 1 (DepthwiseKernels.cpp): direct, no scratch; conv2d* above call these for w.groups > 1.
+void groupedConv2d(const Window2D& w, const float* x, const float* filter, float* y);
+void groupedConv2dBackpropInput(const Window2D& w, const float* dy, const float* filter, float* dx);
+void groupedConv2dBackpropFilter(const Window2D& w, const float* x, const float* dy, float* dfilter);
 
 // ---- pooling (PoolKernels.cpp); padding never contributes (max ignores it, avg divides by the valid count)
 void maxPool2d(const Window2D& w, const float* x, float* y);

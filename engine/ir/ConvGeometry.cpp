@@ -38,10 +38,16 @@ void axis(int64_t in, int64_t k, int64_t s, int64_t d, Padding p, int64_t& out, 
 Window2D conv2dWindow(const Shape& input, const Shape& filter, const Conv2DParams& p, const std::string& what) {
     if (input.rank() != 4) throw ShapeError(what + ": input must be NHWC (rank 4), got " + input.toString());
     if (filter.rank() != 4) throw ShapeError(what + ": kernel must be HWIO (rank 4), got " + filter.toString());
-    if (filter[2] != input[3])
-        throw ShapeError(what + ": kernel " + filter.toString() + " expects " + std::to_string(filter[2]) +
-                         " input channels, input " + input.toString() + " has " + std::to_string(input[3]));
+    if (p.groups < 1) throw ShapeError(what + ": groups must be positive, got " + std::to_string(p.groups));
+    if (filter[2] * p.groups != input[3])
+        throw ShapeError(what + ": kernel " + filter.toString() + " with " + std::to_string(p.groups) + " group(s) expects " +
+                         std::to_string(filter[2] * p.groups) + " input channels, input " + input.toString() + " has " +
+                         std::to_string(input[3]));
+    if (filter[3] % p.groups != 0)
+        throw ShapeError(what + ": kernel " + filter.toString() + " has " + std::to_string(filter[3]) +
+                         " output channels, not a multiple of groups (" + std::to_string(p.groups) + ")");
     Window2D w;
+    w.groups = p.groups;
     w.n = input[0], w.inH = input[1], w.inW = input[2], w.inC = input[3];
     w.kH = filter[0], w.kW = filter[1], w.outC = filter[3];
     w.strideH = p.strideH, w.strideW = p.strideW, w.dilationH = p.dilationH, w.dilationW = p.dilationW;
@@ -68,6 +74,7 @@ void writeConv2DAttrs(Attrs& a, const Conv2DParams& p) {
     a.set("strides", std::vector<int64_t>{p.strideH, p.strideW});
     a.set("dilations", std::vector<int64_t>{p.dilationH, p.dilationW});
     a.set("padding", paddingName(p.padding));
+    if (p.groups != 1) a.set("groups", p.groups); // absent means 1: ungrouped graphs keep their attributes
 }
 
 Conv2DParams readConv2DAttrs(const Attrs& a) {
@@ -76,6 +83,7 @@ Conv2DParams readConv2DAttrs(const Attrs& a) {
     const auto& d = a.ints("dilations");
     p.strideH = s[0], p.strideW = s[1], p.dilationH = d[0], p.dilationW = d[1];
     p.padding = parsePadding(a.string("padding"));
+    p.groups = a.integer("groups", 1);
     return p;
 }
 

@@ -20,6 +20,10 @@ struct Conv2DParams {
     int64_t strideH = 1, strideW = 1;
     int64_t dilationH = 1, dilationW = 1;
     Padding padding = Padding::Valid;
+    // Grouped convolution (Keras `groups`): input channels split in `groups` equal parts, each
+    // convolved with its own filters.size(3)/groups output channels; filter HWIO with I = inC/groups.
+    // groups == inC is a depthwise convolution (output channel o reads input channel o / (outC/inC)).
+    int64_t groups = 1;
 };
 
 struct Pool2DParams {
@@ -36,9 +40,10 @@ struct Window2D {
     int64_t outH = 0, outW = 0;
     int64_t strideH = 1, strideW = 1, dilationH = 1, dilationW = 1;
     int64_t padTop = 0, padLeft = 0;
+    int64_t groups = 1; // convolutions only: the filter's I is inC / groups
 };
 
-// input NHWC, filter HWIO. Throws ShapeError (naming `what`) when the window does not fit.
+// input NHWC, filter HWIO (I = inC / groups). Throws ShapeError (naming `what`) when the window does not fit.
 Window2D conv2dWindow(const Shape& input, const Shape& filter, const Conv2DParams& p, const std::string& what);
 Window2D pool2dWindow(const Shape& input, const Pool2DParams& p, const std::string& what);
 
@@ -47,7 +52,7 @@ Window2D pool2dWindow(const Shape& input, const Pool2DParams& p, const std::stri
 #include "engine/ir/Attrs.h"
 
 namespace strata::ir {
-// Attribute round trip: strides, dilations, padding / pool_size, strides, padding.
+// Attribute round trip: strides, dilations, padding (+ groups when > 1) / pool_size, strides, padding.
 void writeConv2DAttrs(Attrs& a, const Conv2DParams& p);
 Conv2DParams readConv2DAttrs(const Attrs& a);
 void writePool2DAttrs(Attrs& a, const Pool2DParams& p);

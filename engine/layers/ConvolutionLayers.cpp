@@ -57,8 +57,17 @@ LayerOutput ConvolutionLayer::finish(CallContext& ctx, ir::ValueId y) const {
     return ctx.activate(y, activation);
 }
 
+Conv2D::Conv2D(const LayerTypeInfo& info, std::string name, nlohmann::json config)
+    : ConvolutionLayer(info, std::move(name), std::move(config)), groups(intConfig("groups", 1)) {
+    if (filters % groups != 0)
+        configError("groups", "filters (" + std::to_string(filters) + ") must be divisible by groups (" +
+                                  std::to_string(groups) + ")");
+}
+
 LayerOutput Conv2D::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
-    return finish(ctx, ctx.graph().conv2d(in.at(0), ctx.variable(*this, "kernel"), params()));
+    ir::Conv2DParams p = params();
+    p.groups = groups;
+    return finish(ctx, ctx.graph().conv2d(in.at(0), ctx.variable(*this, "kernel"), p));
 }
 
 LayerOutput Conv2DTranspose::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
@@ -68,6 +77,7 @@ LayerOutput Conv2DTranspose::call(CallContext& ctx, const std::vector<ir::ValueI
 
 std::string ConvolutionLayer::keyConfigText() const {
     std::string s = std::to_string(filters) + " " + std::to_string(kernelSize[0]) + "×" + std::to_string(kernelSize[1]);
+    if (const auto* c = dynamic_cast<const Conv2D*>(this); c && c->groups > 1) s += " g" + std::to_string(c->groups);
     // "/2" downsamples; a transposed convolution upsamples: "×2".
     const bool up = type() == "Conv2DTranspose";
     if (strides[0] != 1 || strides[1] != 1)
@@ -81,13 +91,16 @@ Shape Conv2D::outputShape(const std::vector<Shape>& inputs) const {
     const Shape& in = inputs.at(0);
     requireRank(in, 4, kImageShape);
     if (!in.isKnown(3)) throw ShapeError("needs a known number of input channels, got " + in.toString());
+    if (in[3] % groups != 0)
+        configError("groups", "the input's " + std::to_string(in[3]) + " channels must be divisible by groups (" +
+                                  std::to_string(groups) + ")");
     const bool same = padding == "same";
     return Shape{in[0], windowOutputSize(in[1], kernelSize[0], strides[0], dilation[0], same, "height"),
                  windowOutputSize(in[2], kernelSize[1], strides[1], dilation[1], same, "width"), filters};
 }
 
 std::vector<VariableSpec> Conv2D::variableSpecs(const std::vector<Shape>& inputs) const {
-    return kernelAndBias(Shape{kernelSize[0], kernelSize[1], inputs.at(0)[3], filters});
+    return kernelAndBias(Shape{kernelSize[0], kernelSize[1], inputs.at(0)[3] / groups, filters});
 }
 
 Shape Conv2DTranspose::outputShape(const std::vector<Shape>& inputs) const {
@@ -143,20 +156,24 @@ LayerOutput GlobalAveragePooling2D::call(CallContext& ctx, const std::vector<ir:
 }
 
 void registerConvolutionLayers(std::vector<LayerTypeInfo>& out) {
-    out.push_back({"Conv2D", "Convolution", "2D convolution over NHWC images: filters of kernel_size, strides, padding",
-                   {{"filters", 32},
-                    {"kernel_size", {3, 3}},
-                    {"strides", {1, 1}},
-                    {"padding", "valid"},
-                    {"dilation_rate", {1, 1}},
-                    {"activation", "linear"},
-                    {"use_bias", true},
-                    {"kernel_initializer", "glorot_uniform"},
-                    {"bias_initializer", "zeros"}},
-                   1, 1, {}, makeLayer<Conv2D>});
+    const nlohmann::json defaults = {{"filters", 32},
+                                     {"kernel_size", {3, 3}},
+                                     {"strides", {1, 1}},
+                                     {"padding", "valid"},
+                                     {"dilation_rate", {1, 1}},
+                                     {"activation", "linear"},
+                                     {"use_bias", true},
+                                     {"kernel_initializer", "glorot_uniform"},
+                                     {"bias_initializer", "zeros"}};
+    nlohmann::json conv = defaults;
+    conv["groups"] = 1; // Keras 3's Conv2D has groups; its Conv2DTranspose does not
+    out.push_back({"Conv2D", "Convolution",
+                   "2D convolution over NHWC images: filters of kernel_size, strides, padding; groups > 1 splits the "
+                   "channels into that many independent convolutions",
+                   conv, 1, 1, {}, makeLayer<Conv2D>});
     out.push_back({"Conv2DTranspose", "Convolution",
                    "Transposed 2D convolution (deconvolution) over NHWC images: upsamples by strides, filters of kernel_size",
-                   out.back().defaults, 1, 1, {}, makeLayer<Conv2DTranspose>});
+                   defaults, 1, 1, {}, makeLayer<Conv2DTranspose>});
 }
 
 void registerPoolingLayers(std::vector<LayerTypeInfo>& out) {

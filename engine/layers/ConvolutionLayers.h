@@ -37,13 +37,16 @@ private:
     std::string kernelInit_, biasInit_;
 };
 
-// 2D convolution: kernel (kh, kw, in_channels, filters).
+// 2D convolution: kernel (kh, kw, in_channels / groups, filters). With `groups` > 1 (Keras 3) the
+// input channels split into `groups` parts, each convolved with filters / groups of the filters.
 class Conv2D : public ConvolutionLayer {
 public:
-    using ConvolutionLayer::ConvolutionLayer;
+    Conv2D(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override;
     std::vector<VariableSpec> variableSpecs(const std::vector<Shape>& inputs) const override;
     LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
+
+    const int64_t groups;
 };
 
 // The transposed 2D convolution (Keras Conv2DTranspose, a "deconvolution"): the gradient of a

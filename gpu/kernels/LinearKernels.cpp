@@ -2,7 +2,8 @@
 //   forward          col = im2col(x);            y  = col * W
 //   backprop input   dcol = dY * W^T;            dx = col2im(dcol)   (a gather, no atomics)
 //   backprop filter  col = im2col(x);            dW = col^T * dY
-// 1x1 stride-1 unpadded convolutions skip im2col. Tile sizes: GemmTiles.
+// 1x1 stride-1 unpadded convolutions skip im2col. Tile sizes: GemmTiles. Grouped and depthwise
+// convolutions are direct (grouped_conv.comp).
 #include "gpu/kernels/KernelContext.h"
 
 #include "engine/Error.h"
@@ -182,8 +183,24 @@ void recordGemm(KernelContext& k, const BufferRange& a, const BufferRange& b, co
 int64_t scratchBytes(const ir::Graph& g, const ir::Node& n) {
     if (n.op != OpKind::Conv2D && n.op != OpKind::Conv2DBackpropInput && n.op != OpKind::Conv2DBackpropFilter) return 0;
     const Window2D w = convWindow(g, n);
-    return isPointwise(w) ? 0 : w.n * w.outH * w.outW * w.kH * w.kW * w.inC * 4;
+    return isPointwise(w) || w.groups > 1 ? 0 : w.n * w.outH * w.outW * w.kH * w.kW * w.inC * 4;
 }
+
+namespace {
+// Grouped and depthwise convolutions: grouped_conv.comp, direct, one invocation per result element
+// (the push constants' `mode` is the number of groups). A fused bias is added by the forward pass.
+void recordGroupedConv(KernelContext& k, const ir::Node& n, const Window2D& w) {
+    const uint32_t op = n.op == OpKind::Conv2D ? 0u : n.op == OpKind::Conv2DBackpropInput ? 1u : 2u;
+    const int64_t count = op == 0u ? w.n * w.outH * w.outW * w.outC
+                        : op == 1u ? w.n * w.inH * w.inW * w.inC
+                                   : w.kH * w.kW * (w.inC / w.groups) * w.outC;
+    const BufferRange out = k.range(n.outputs[0]);
+    const bool bias = op == 0u && k.bias.size;
+    k.recorder.dispatch(k.elementwise("grouped_conv", 4, {op, bias ? 1u : 0u}),
+                        {k.in(n.inputs[0]), k.in(n.inputs[1]), {out, true}, biasBinding(bias ? k.bias : BufferRange{}, out)},
+                        windowPush(w, uint32_t(w.groups)), k.groups(count));
+}
+} // namespace
 
 bool emitLinear(KernelContext& k, const ir::Node& n) {
     const ir::Graph& g = k.graph;
@@ -197,6 +214,10 @@ bool emitLinear(KernelContext& k, const ir::Node& n) {
     }
     if (n.op != OpKind::Conv2D && n.op != OpKind::Conv2DBackpropInput && n.op != OpKind::Conv2DBackpropFilter) return false;
     const Window2D w = convWindow(g, n);
+    if (w.groups > 1) {
+        recordGroupedConv(k, n, w);
+        return true;
+    }
     const auto rows = uint32_t(w.n * w.outH * w.outW), K = uint32_t(w.kH * w.kW * w.inC), outC = uint32_t(w.outC);
     const bool direct = isPointwise(w);
     const BufferRange col = direct ? BufferRange{} : k.scratch;

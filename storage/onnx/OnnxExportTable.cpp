@@ -56,6 +56,8 @@ const std::map<std::string, OnnxLowering::ExportRow>& OnnxLowering::exportTable(
              lo.g_.node("Transpose", {lo.nhwc(in.at(0))}, y, {OnnxAttr::integers("perm", perm)});
              return lo.result(y, Layout::Nhwc, outShape, site);
          }, {}}},
+        {"DepthwiseConv2D", {&L::depthwiseConv, {}}}, // Conv, group = in channels
+        {"SeparableConv2D", {&L::depthwiseConv, {}}}, // depthwise Conv, then a 1x1 Conv
     };
     return table;
 }

@@ -40,6 +40,11 @@ ImportedModel importEmbedded(const OnnxModel& onnx, const std::string& specJson,
         // A Conv2D kernel stored OIHW, or a Conv2DTranspose kernel stored (C_in, filters, kh, kw): the same permutation back.
         if (want.size() == 4 && t.dims.size() == 4) value = kernelOihwToHwio(t.dims, t.floats);
         else value = importedTensor(t.dims, t.floats);
+        // A DepthwiseConv2D kernel (kh, kw, in, dm) stored as the grouped Conv weight (in*dm, 1, kh, kw):
+        // permuted back it is (kh, kw, 1, in*dm), the same floats.
+        if (want.size() == 4 && value.shape().rank() == 4 && value.shape()[2] == 1 && want[2] != 1 &&
+            value.shape()[0] == want[0] && value.shape()[1] == want[1] && value.shape()[3] == want[2] * want[3])
+            value.reshape(Shape(want));
         if (value.shape().dims() != want)
             throw StorageError(source + ": initializer '" + t.name + "' has shape " + shapeText(t.dims) + ", the variable needs " + shapeText(want));
         v->assign(value);

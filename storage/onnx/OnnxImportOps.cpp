@@ -126,9 +126,15 @@ const OnnxTensor& OnnxGraphImport::convWeight(const OnnxNode& n, const Value& x,
     if (x.layout != Layout::ChannelsFirst) fail(n, "its input is not an NCHW image (rank " + std::to_string(x.shape.size()) + ")");
     const OnnxTensor& w = requireConstant(n, 1, "weight");
     if (w.dims.size() != 4) fail(n, "only 2-D " + what + " are supported (weight of rank " + std::to_string(w.dims.size()) + ")");
-    if (const int64_t group = n.intAttr("group", 1); group != 1) fail(n, "group=" + std::to_string(group) + " is not supported");
-    if (x.shape[1] >= 0 && w.dims[inputAxis] != x.shape[1])
-        fail(n, "the weight has " + std::to_string(w.dims[inputAxis]) + " input channels, the input " + std::to_string(x.shape[1]));
+    // Conv's weight is (out, in / group, kh, kw); ConvTranspose (group 1 only) (in, filters, kh, kw).
+    const int64_t group = n.intAttr("group", 1);
+    if (group != 1 && (n.opType != "Conv" || group < 1 || x.shape[1] < 0 || group > x.shape[1] || w.dims[0] % group != 0))
+        fail(n, "group=" + std::to_string(group) + " is not supported" +
+                    (n.opType == "Conv" ? " (the output channels, " + std::to_string(w.dims[0]) + ", and the known input channels "
+                                          "must be multiples of it)" : " in transposed convolutions"));
+    if (x.shape[1] >= 0 && (x.shape[1] % group != 0 || w.dims[inputAxis] != x.shape[1] / group))
+        fail(n, "the weight has " + std::to_string(w.dims[inputAxis]) + " input channels" +
+                    (group != 1 ? " per group (" + std::to_string(group) + " groups)" : "") + ", the input " + std::to_string(x.shape[1]));
     k = {w.dims[2], w.dims[3]};
     if (n.intsAttr("kernel_shape", k) != k) fail(n, "kernel_shape " + list(n.intsAttr("kernel_shape")) + " does not match the weight");
     return w;
@@ -195,10 +201,20 @@ void OnnxGraphImport::conv(const OnnxNode& given) {
     const WindowGeometry g = windowGeometry(n, x.shape, k, strides, dilations, [&](const std::string& why) { fail(n, why); });
     const OnnxTensor* b = n.inputs.size() > 2 && !n.inputs[2].empty() ? &requireConstant(n, 2, "bias") : nullptr;
     if (b && b->elementCount() != w.dims[0]) fail(n, "the bias has " + std::to_string(b->elementCount()) + " values for " + std::to_string(w.dims[0]) + " filters");
-    const json config = {{"filters", w.dims[0]}, {"kernel_size", k},          {"strides", strides},
-                         {"padding", g.padding},  {"dilation_rate", dilations}, {"use_bias", b != nullptr}};
-    const int l = addLayer(n, "Conv2D", config, {x.layer}, Layout::ChannelsFirst, {x.shape[0], w.dims[0], g.outH, g.outW});
-    layers_[std::size_t(l)].weights["kernel"] = kernelOihwToHwio(w.dims, w.floats);
+    json config = {{"kernel_size", k},         {"strides", strides},        {"padding", g.padding},
+                   {"dilation_rate", dilations}, {"use_bias", b != nullptr}};
+    // group == in channels: DepthwiseConv2D (depth_multiplier out / in), whose kernel (kh, kw, in, dm) is
+    // the grouped HWIO filter (kh, kw, 1, in*dm) read in place; any other group: Conv2D with groups.
+    const int64_t group = n.intAttr("group", 1);
+    const bool depthwise = group > 1 && group == x.shape[1];
+    if (depthwise) config["depth_multiplier"] = w.dims[0] / group;
+    else config["filters"] = w.dims[0];
+    if (group > 1 && !depthwise) config["groups"] = group;
+    const int l = addLayer(n, depthwise ? "DepthwiseConv2D" : "Conv2D", config, {x.layer}, Layout::ChannelsFirst,
+                           {x.shape[0], w.dims[0], g.outH, g.outW});
+    Tensor kernel = kernelOihwToHwio(w.dims, w.floats);
+    if (depthwise) kernel.reshape(Shape{k[0], k[1], group, w.dims[0] / group});
+    layers_[std::size_t(l)].weights[depthwise ? "depthwise_kernel" : "kernel"] = std::move(kernel);
     if (b) layers_[std::size_t(l)].weights["bias"] = importedTensor({w.dims[0]}, b->floats);
 }
 
@@ -272,7 +288,7 @@ void OnnxGraphImport::merge(const OnnxNode& n) {
         PendingLayer* l = add && fusable(n.inputs[k], true) ? &layers_[std::size_t(x.layer)] : nullptr;
         const int64_t units = l ? l->config.value(l->type == "Dense" ? "units" : "filters", int64_t(-1)) : -1;
         const bool denseBias = l && l->type == "Dense" && b.elementCount() == units && b.dims.size() <= 2 && (b.dims.size() < 2 || b.dims[0] == 1);
-        const bool convBias = l && (l->type == "Conv2D" || l->type == "Conv2DTranspose") && b.elementCount() == units && b.dims.size() >= 3 && b.dims[b.dims.size() - 3] == units;
+        const bool convBias = l && (l->type == "Conv2D" || l->type == "Conv2DTranspose" || l->type == "DepthwiseConv2D") && b.elementCount() == units && b.dims.size() >= 3 && b.dims[b.dims.size() - 3] == units;
         if (!denseBias && !convBias)
             fail(n, std::string(add ? "adding" : "multiplying by") + " the constant '" + n.inputs[1 - k] +
                         "' is not supported (only as the bias right after a MatMul or a bias-less Conv or ConvTranspose)");

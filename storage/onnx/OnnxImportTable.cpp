@@ -31,7 +31,7 @@ const std::vector<OnnxGraphImport::OpRow>& OnnxGraphImport::importTable() {
         {"Add", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.merge(n); }, {"Add"}, false}, // of a constant: the bias of the layer before
         {"Mul", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.merge(n); }, {"Multiply"}, false},
         {"Concat", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.concat(n); }, {"Concatenate"}, false},
-        {"Conv", [](G& g, const N& n) { g.conv(n); }, {"Conv2D", "ZeroPadding2D"}, false}, // pads neither valid nor same: ZeroPadding2D first
+        {"Conv", [](G& g, const N& n) { g.conv(n); }, {"Conv2D", "ZeroPadding2D", "DepthwiseConv2D"}, false}, // pads neither valid nor same: ZeroPadding2D first; group == in channels: DepthwiseConv2D
         {"ConvTranspose", [](G& g, const N& n) { g.convTranspose(n); }, {"Conv2DTranspose"}, false},
         {"MaxPool", [](G& g, const N& n) { g.pool(n); }, {"MaxPooling2D"}, false},
         {"AveragePool", [](G& g, const N& n) { g.pool(n); }, {"AveragePooling2D"}, false},
@@ -79,6 +79,9 @@ const std::map<std::string, LayerFormatSupport>& OnnxGraphImport::layerTypeRows(
         {"LayerNormalization",
          {false, "opset 13 has no LayerNormalization operator; the ReduceMean/Sub/Div pattern it is exported as is not "
                  "recognized (a file Strata wrote imports it through its embedded spec)"}},
+        {"SeparableConv2D",
+         {false, "exported as a depthwise Conv and a 1x1 Conv, which import as DepthwiseConv2D and Conv2D (the same "
+                 "computation; a file Strata wrote imports it through its embedded spec)"}},
     };
     return rows;
 }

@@ -4,6 +4,7 @@
 
 #include "engine/layers/ConvolutionLayers.h"
 #include "engine/layers/CoreLayers.h"
+#include "engine/layers/DepthwiseLayers.h"
 #include "engine/layers/MergeLayers.h"
 #include "engine/layers/NormalizationLayers.h"
 #include "engine/layers/ShapeLayers.h"
@@ -142,8 +143,35 @@ int OnnxLowering::conv(const Layer& l, const std::vector<int>& ins, const Shape&
     if (c.useBias) inputs.push_back(weight(l, "bias"));
     auto attrs = windowAttrs(values_[std::size_t(in)].shape, c.kernelSize, c.strides, c.dilation, c.padding == "same");
     attrs.push_back(OnnxAttr::integers("dilations", c.dilation));
+    if (c.groups != 1) attrs.push_back(OnnxAttr::integer("group", c.groups));
     const std::string y = tmp(site, "conv");
     g_.node("Conv", inputs, y, std::move(attrs));
+    return result(activation(c.activation, y, Layout::Nchw, site), Layout::Nchw, outShape, site);
+}
+
+// DepthwiseConv2D: a Conv with group = in channels; its kernel (kh, kw, in, dm) holds the same floats
+// as the grouped HWIO filter (kh, kw, 1, in*dm), whose OIHW form (in*dm, 1, kh, kw) ONNX reads.
+// SeparableConv2D: that Conv without bias, then a 1x1 Conv with the pointwise kernel and the bias.
+int OnnxLowering::depthwiseConv(const Layer& l, const std::vector<int>& ins, const Shape& outShape, const Site& site) {
+    const int in = ins.at(0);
+    const auto& c = static_cast<const layers::DepthwiseLayerBase&>(l);
+    const bool separable = l.type() == "SeparableConv2D";
+    const Shape& inShape = values_[std::size_t(in)].shape;
+    const int64_t channels = inShape[3];
+    std::vector<std::string> inputs = {nchw(in), weight(l, "depthwise_kernel", {3, 2, 0, 1},
+                                                        {c.kernelSize[0], c.kernelSize[1], 1, channels * c.depthMultiplier})};
+    if (c.useBias && !separable) inputs.push_back(weight(l, "bias"));
+    auto attrs = windowAttrs(inShape, c.kernelSize, c.strides, c.dilation, c.padding == "same");
+    attrs.push_back(OnnxAttr::integers("dilations", c.dilation));
+    attrs.push_back(OnnxAttr::integer("group", channels));
+    std::string y = tmp(site, "depthwise_conv");
+    g_.node("Conv", inputs, y, std::move(attrs));
+    if (separable) {
+        std::vector<std::string> pointwise = {y, weight(l, "pointwise_kernel", {3, 2, 0, 1})};
+        if (c.useBias) pointwise.push_back(weight(l, "bias"));
+        y = tmp(site, "pointwise_conv");
+        g_.node("Conv", pointwise, y, {OnnxAttr::integers("kernel_shape", {1, 1})});
+    }
     return result(activation(c.activation, y, Layout::Nchw, site), Layout::Nchw, outShape, site);
 }
 

@@ -152,14 +152,16 @@ int OnnxLowering::result(const std::string& tensor, Layout layout, const Shape& 
     return int(values_.size()) - 1;
 }
 
-std::string OnnxLowering::weight(const Layer& l, const std::string& name, const std::vector<int64_t>& perm) {
+std::string OnnxLowering::weight(const Layer& l, const std::string& name, const std::vector<int64_t>& perm,
+                                 const std::vector<int64_t>& view) {
     const Variable* var = l.findVariable(name);
     if (!var) throw StorageError("has no variable '" + name + "' (is the model built?)");
     if (var->dtype() != DType::F32) throw StorageError("variable '" + name + "' is not float32");
     const Tensor& t = var->value();
     if (perm.empty()) return g_.initializer(var->path(), t.shape().dims(), t.f32());
     // A 4-D transpose (HWIO -> OIHW for convolution kernels): out[i] = in[perm applied].
-    const auto& d = t.shape().dims();
+    const auto& d = view.empty() ? t.shape().dims() : view;
+    if (Shape(d).numElements() != t.size()) throw StorageError("variable '" + name + "' cannot be read as " + Shape(d).toString());
     std::vector<int64_t> outDims(4), inStride = {d[1] * d[2] * d[3], d[2] * d[3], d[3], 1};
     for (int k = 0; k < 4; ++k) outDims[k] = d[std::size_t(perm[k])];
     std::vector<float> out(std::size_t(t.size()));

@@ -72,7 +72,9 @@ private:
     // A new value whose tensor is the output of the node just added: renamed to the layer's name.
     int result(const std::string& tensor, Layout layout, const Shape& shape, const Site& site);
     std::string tmp(const Site& s, const std::string& what) { return g_.fresh(s.base + "/" + what); }
-    std::string weight(const Layer& l, const std::string& name, const std::vector<int64_t>& order = {});
+    // `view`: the dims the variable is read as before `order` permutes them (same element count).
+    std::string weight(const Layer& l, const std::string& name, const std::vector<int64_t>& order = {},
+                       const std::vector<int64_t>& view = {});
 
     // Activation by Keras name on `x` in the given layout; returns the tensor (x itself for linear).
     std::string activation(const std::string& name, const std::string& x, Layout layout, const Site& site);
@@ -84,6 +86,7 @@ private:
     int activationLayer(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     int leakyRelu(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     int conv(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int depthwiseConv(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site); // + SeparableConv2D
     int convTranspose(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     int pool(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     int globalAveragePool(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);

@@ -7,6 +7,7 @@
 #include "engine/layers/Block.h"
 #include "engine/layers/ConvolutionLayers.h"
 #include "engine/layers/CoreLayers.h"
+#include "engine/layers/DepthwiseLayers.h"
 #include "engine/layers/MergeLayers.h"
 #include "engine/layers/NormalizationLayers.h"
 #include "engine/layers/ShapeLayers.h"
@@ -48,6 +49,25 @@ std::string convolution(const Layer& l, TorchModuleBuilder& b) {
     b.tensor("bias", "bias");
     std::string s = l.type() + "(" + std::to_string(l.buildInputShapes().at(0)[3]) + ", " + std::to_string(c.filters) +
                     ", kernel_size=" + tuple(c.kernelSize) + ", strides=" + tuple(c.strides) + ", padding=" + pythonString(c.padding);
+    if (c.dilation != std::vector<int64_t>{1, 1}) s += ", dilation_rate=" + tuple(c.dilation);
+    if (!c.useBias) s += ", bias=False";
+    if (c.activation != "linear") s += ", activation=" + pythonString(c.activation);
+    if (const auto* conv = dynamic_cast<const Conv2D*>(&l); conv && conv->groups != 1) s += ", groups=" + std::to_string(conv->groups);
+    return s + ")";
+}
+
+// DepthwiseConv2D and SeparableConv2D (model.py's classes, TorchConvSnippets.cpp): the depthwise
+// kernel (kh, kw, in, dm) permutes (2, 3, 0, 1) to (in, dm, kh, kw), read as the grouped weight.
+std::string depthwiseConvolution(const Layer& l, TorchModuleBuilder& b) {
+    const auto& c = static_cast<const DepthwiseLayerBase&>(l);
+    const bool separable = l.type() == "SeparableConv2D";
+    b.tensor("depthwise_kernel", separable ? "depthwise.weight" : "weight", {2, 3, 0, 1});
+    if (separable) b.tensor("pointwise_kernel", "pointwise.weight", {3, 2, 0, 1});
+    b.tensor("bias", separable ? "pointwise.bias" : "bias");
+    std::string s = l.type() + "(" + std::to_string(l.buildInputShapes().at(0)[3]);
+    if (separable) s += ", " + std::to_string(static_cast<const SeparableConv2D&>(l).filters);
+    s += ", kernel_size=" + tuple(c.kernelSize) + ", strides=" + tuple(c.strides) + ", padding=" + pythonString(c.padding);
+    if (c.depthMultiplier != 1) s += ", depth_multiplier=" + std::to_string(c.depthMultiplier);
     if (c.dilation != std::vector<int64_t>{1, 1}) s += ", dilation_rate=" + tuple(c.dilation);
     if (!c.useBias) s += ", bias=False";
     if (c.activation != "linear") s += ", activation=" + pythonString(c.activation);
@@ -138,6 +158,8 @@ const std::map<std::string, TorchLayerRule>& table() {
         {"Multiply", {{"Multiply"}, &elementwise, {}}},
         {"Concatenate", {{"Concatenate"}, &concatenate, {}}},
         {"Permute", {{"Permute"}, [](const Layer& l, TorchModuleBuilder&) { return "Permute(" + tuple(static_cast<const Permute&>(l).dims) + ")"; }, {}}},
+        {"DepthwiseConv2D", {{"padding", "DepthwiseConv2D"}, &depthwiseConvolution, {}}},
+        {"SeparableConv2D", {{"padding", "Conv2D", "DepthwiseConv2D", "SeparableConv2D"}, &depthwiseConvolution, {}}},
     };
     return rows;
 }

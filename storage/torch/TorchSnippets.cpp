@@ -5,6 +5,9 @@
 
 namespace strata::storage::torch_snippets {
 
+extern const char* const kDepthwiseConv2D; // TorchConvSnippets.cpp
+extern const char* const kSeparableConv2D;
+
 namespace {
 
 const char* kPrelude = R"py(import array
@@ -83,9 +86,9 @@ class Conv2D(nn.Conv2d):
     Strata's HWIO kernel permuted (3, 2, 0, 1). padding "same" pads as TensorFlow (see pad_same)."""
 
     def __init__(self, in_channels, filters, kernel_size, strides=(1, 1), padding="valid",
-                 dilation_rate=(1, 1), bias=True, activation="linear"):
+                 dilation_rate=(1, 1), bias=True, activation="linear", groups=1):
         super().__init__(in_channels, filters, tuple(kernel_size), stride=tuple(strides), padding=0,
-                         dilation=tuple(dilation_rate), bias=bias)
+                         dilation=tuple(dilation_rate), groups=groups, bias=bias)
         self.same = padding == "same"
         self.activation = activation
 
@@ -93,7 +96,7 @@ class Conv2D(nn.Conv2d):
         x = x.permute(0, 3, 1, 2)
         if self.same:
             x = pad_same(x, self.kernel_size, self.stride, self.dilation)
-        y = F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation)
+        y = F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
         return ACTIVATIONS[self.activation](y.permute(0, 2, 3, 1))
 
     def extra_repr(self):
@@ -439,6 +442,8 @@ const std::map<std::string, std::string>& table() {
         {"Multiply", kMultiply},
         {"Concatenate", kConcatenate},
         {"Permute", kPermute},
+        {"DepthwiseConv2D", kDepthwiseConv2D},
+        {"SeparableConv2D", kSeparableConv2D},
     };
     return t;
 }

@@ -40,6 +40,8 @@ nlohmann::json sampleConfig(const std::string& type) {
     if (type == "LeakyReLU") return {{"alpha", 0.05}};
     if (type == "ReLU") return {{"max_value", 6.0}, {"negative_slope", 0.1}};
     if (type == "Concatenate") return {{"axis", 1}};
+    if (type == "DepthwiseConv2D") return {{"kernel_size", {3, 2}}, {"depth_multiplier", 2}, {"padding", "same"}};
+    if (type == "SeparableConv2D") return {{"filters", 6}, {"kernel_size", {3, 3}}, {"strides", {2, 2}}, {"depth_multiplier", 3}};
     if (type == "Block")
         return {{"spec",
                  {{"inputs", {"x"}},
@@ -58,7 +60,8 @@ private slots:
         const std::vector<std::string> expected{"Input", "Dense", "Conv2D", "Conv2DTranspose", "MaxPooling2D", "AveragePooling2D",
                                                 "GlobalAveragePooling2D", "Flatten", "Reshape", "ZeroPadding2D", "Dropout",
                                                 "BatchNormalization", "LayerNormalization", "Activation", "LeakyReLU",
-                                                "ReLU", "Add", "Multiply", "Concatenate", "Block"};
+                                                "ReLU", "Add", "Multiply", "Concatenate", "Block",
+                                                "DepthwiseConv2D", "SeparableConv2D"};
         for (const auto& t : expected) {
             const LayerTypeInfo* info = LayerRegistry::instance().find(t);
             QVERIFY2(info, t.c_str());

@@ -347,6 +347,32 @@ def permute_reshape():
     return build("permute_reshape", 151, layers, [2, 3, 2], "dense", SPARSE_CE, lambda r: sparse_labels(r, 3), init)
 
 
+def depthwise_grouped():
+    # 8x8x3 -> DepthwiseConv2D 3x3/2 same, depth_multiplier 2, relu (8 -> 4: TF pads 0 top/left, 1
+    # bottom/right) -> Conv2D 6 3x3 same, groups 3 (2 input and 2 output channels per group), tanh ->
+    # SeparableConv2D 4 3x3 valid, depth_multiplier 2 (4 -> 2) -> Flatten -> Dense 3 softmax.
+    layers = [inp("input", [8, 8, 3]),
+              simple("DepthwiseConv2D", "depthwise_conv2d", "input", kernel_size=[3, 3], strides=[2, 2],
+                     padding="same", depth_multiplier=2, activation="relu"),
+              simple("Conv2D", "conv2d", "depthwise_conv2d", filters=6, kernel_size=[3, 3], padding="same",
+                     groups=3, activation="tanh", strides=[1, 1]),
+              simple("SeparableConv2D", "separable_conv2d", "conv2d", filters=4, kernel_size=[3, 3], padding="valid",
+                     depth_multiplier=2, strides=[1, 1]),
+              simple("Flatten", "flatten", "separable_conv2d"),
+              dense("dense", "flatten", 3, "softmax")]
+
+    def init(i):
+        w = i.weights
+        w["model/depthwise_conv2d/depthwise_kernel"] = i.f32(i.rng.standard_normal((3, 3, 3, 2)) * 0.4)
+        w["model/depthwise_conv2d/bias"] = i.f32(i.rng.standard_normal(6) * 0.1)
+        i.conv("conv2d", 3, 3, 2, 6)  # HWIO with I = 6 / groups
+        w["model/separable_conv2d/depthwise_kernel"] = i.f32(i.rng.standard_normal((3, 3, 6, 2)) * 0.4)
+        w["model/separable_conv2d/pointwise_kernel"] = i.f32(i.rng.standard_normal((1, 1, 12, 4)) * 0.3)
+        w["model/separable_conv2d/bias"] = i.f32(i.rng.standard_normal(4) * 0.1)
+        i.dense("dense", 16, 3)
+    return build("depthwise_grouped", 117, layers, [8, 8, 3], "dense", SPARSE_CE, lambda r: sparse_labels(r, 3), init)
+
+
 MODELS = {f.__name__: f for f in [dense_softmax, dense_logits, dense_mse, dense_bce, dense_cce, conv_valid,
                                   conv_same_stride2, pool_same, norms, conv_bn, merge, conv_transpose,
-                                  conv_dilated, padding_leaky_relu, dropout, activations, permute_reshape]}
+                                  conv_dilated, padding_leaky_relu, dropout, activations, permute_reshape, depthwise_grouped]}

@@ -87,12 +87,21 @@ def span(cfg):
     return [(k - 1) * r + 1 for k, r in zip(cfg["kernel_size"], d)]
 
 
-def conv2d(x, kernel, bias, cfg):
+def conv2d(x, kernel, bias, cfg, groups=None):
+    """groups: Conv2D's config "groups" unless given (kernel HWIO with I = in / groups)."""
     xc = x.permute(0, 3, 1, 2)                       # NHWC -> NCHW
     w = kernel.permute(3, 2, 0, 1)                   # HWIO -> OIHW
     xc = pad_nchw(xc, span(cfg), cfg["strides"], cfg["padding"])
-    y = F.conv2d(xc, w, bias, stride=tuple(cfg["strides"]), dilation=tuple(cfg.get("dilation_rate", [1, 1])))
+    y = F.conv2d(xc, w, bias, stride=tuple(cfg["strides"]), dilation=tuple(cfg.get("dilation_rate", [1, 1])),
+                 groups=groups or cfg.get("groups", 1))
     return y.permute(0, 2, 3, 1)
+
+
+def depthwise_conv2d(x, kernel, bias, cfg):
+    """Keras DepthwiseConv2D: kernel (kh, kw, in, dm); output channel c*dm + m reads input channel c,
+    i.e. torch's grouped conv with groups = in and weight (in*dm, 1, kh, kw)."""
+    kh, kw, cin, dm = kernel.shape
+    return conv2d(x, kernel.reshape(kh, kw, 1, cin * dm), bias, cfg, groups=cin)
 
 
 def conv2d_transpose(x, kernel, bias, cfg):
@@ -158,6 +167,13 @@ def forward(spec, params, inputs, training, batch_stats=None, step=0):
         elif kind == "Conv2D":
             y = activate(conv2d(xs[0], p("kernel"), p("bias") if cfg.get("use_bias", True) else None, cfg),
                          cfg.get("activation"))
+        elif kind == "DepthwiseConv2D":
+            y = activate(depthwise_conv2d(xs[0], p("depthwise_kernel"), p("bias") if cfg.get("use_bias", True) else None,
+                                          cfg), cfg.get("activation"))
+        elif kind == "SeparableConv2D":
+            mid = depthwise_conv2d(xs[0], p("depthwise_kernel"), None, cfg)
+            y = activate(conv2d(mid, p("pointwise_kernel"), p("bias") if cfg.get("use_bias", True) else None,
+                                {"strides": [1, 1], "padding": "valid", "kernel_size": [1, 1]}), cfg.get("activation"))
         elif kind == "Conv2DTranspose":
             y = activate(conv2d_transpose(xs[0], p("kernel"), p("bias") if cfg.get("use_bias", True) else None, cfg),
                          cfg.get("activation"))
@@ -379,6 +395,12 @@ def trainable_paths(spec):
                 paths.append(f"model/{name}/bias")
         elif kind in ("BatchNormalization", "LayerNormalization"):
             paths += [f"model/{name}/gamma", f"model/{name}/beta"]
+        elif kind in ("DepthwiseConv2D", "SeparableConv2D"):
+            paths.append(f"model/{name}/depthwise_kernel")
+            if kind == "SeparableConv2D":
+                paths.append(f"model/{name}/pointwise_kernel")
+            if cfg.get("use_bias", True):
+                paths.append(f"model/{name}/bias")
     return paths
 
 

@@ -181,7 +181,20 @@ def forward(spec, w, inputs, training, stats=None, step=0):
         elif kind == "Conv2D":
             pat, _ = windows(xs[0], cfg["kernel_size"], cfg["strides"], cfg["padding"], 0.0,
                              cfg.get("dilation_rate", [1, 1]))
-            y = np.einsum("nijabc,abco->nijo", pat, p("kernel"))
+            # groups: the channels split in G parts, part g convolved with its filters only
+            g, k = cfg.get("groups", 1), p("kernel")
+            cin, cout = k.shape[2], k.shape[3] // g
+            y = np.concatenate([np.einsum("nijabc,abco->nijo", pat[..., gi * cin:(gi + 1) * cin],
+                                          k[..., gi * cout:(gi + 1) * cout]) for gi in range(g)], axis=-1)
+            y = act(y + (p("bias") if cfg.get("use_bias", True) else 0), cfg.get("activation"))
+        elif kind in ("DepthwiseConv2D", "SeparableConv2D"):
+            # depthwise kernel (kh, kw, C, M): y[..., c*M + m] = sum_ab x_patch[a, b, c] k[a, b, c, m]
+            pat, _ = windows(xs[0], cfg["kernel_size"], cfg["strides"], cfg["padding"], 0.0,
+                             cfg.get("dilation_rate", [1, 1]))
+            y = np.einsum("nijabc,abcm->nijcm", pat, p("depthwise_kernel"))
+            y = y.reshape(y.shape[:3] + (-1,))
+            if kind == "SeparableConv2D":
+                y = np.einsum("nijc,co->nijo", y, p("pointwise_kernel")[0, 0])
             y = act(y + (p("bias") if cfg.get("use_bias", True) else 0), cfg.get("activation"))
         elif kind == "Conv2DTranspose":
             y = conv_transpose(xs[0], p("kernel"), cfg["strides"], cfg["padding"])
@@ -273,6 +286,12 @@ def trainable(spec):
                 out.append(f"model/{L['name']}/bias")
         elif L["type"] in ("BatchNormalization", "LayerNormalization"):
             out += [f"model/{L['name']}/gamma", f"model/{L['name']}/beta"]
+        elif L["type"] in ("DepthwiseConv2D", "SeparableConv2D"):
+            out += [f"model/{L['name']}/depthwise_kernel"]
+            if L["type"] == "SeparableConv2D":
+                out += [f"model/{L['name']}/pointwise_kernel"]
+            if L["config"].get("use_bias", True):
+                out.append(f"model/{L['name']}/bias")
     return out
 
 

@@ -223,6 +223,16 @@ inline constexpr const char* kConvTranspose = R"({"format": "strata.model/1", "n
   {"name": "down", "type": "Conv2D", "config": {"filters": 4, "kernel_size": [3, 3], "strides": [2, 2], "padding": "same", "activation": "relu"}, "inbound": ["up_valid"]},
   {"name": "chained", "type": "Conv2DTranspose", "config": {"filters": 2, "kernel_size": [4, 4], "strides": [2, 2], "padding": "same", "activation": "sigmoid"}, "inbound": ["down"]}]})";
 
+// Grouped, depthwise (depth multiplier 2, strided "same" with its odd padding, dilated) and
+// separable convolutions, with and without bias.
+inline constexpr const char* kDepthwise = R"({"format": "strata.model/1", "name": "depthwise", "inputs": ["image"],
+  "outputs": ["grouped", "sep", "dilated"], "layers": [
+  {"name": "image", "type": "Input", "config": {"shape": [8, 7, 4]}},
+  {"name": "dw", "type": "DepthwiseConv2D", "config": {"kernel_size": [3, 3], "strides": [2, 2], "padding": "same", "depth_multiplier": 2, "activation": "relu6"}, "inbound": ["image"]},
+  {"name": "grouped", "type": "Conv2D", "config": {"filters": 6, "kernel_size": [3, 2], "groups": 2, "padding": "same", "activation": "tanh"}, "inbound": ["dw"]},
+  {"name": "sep", "type": "SeparableConv2D", "config": {"filters": 5, "kernel_size": [3, 3], "padding": "same", "depth_multiplier": 2, "activation": "relu"}, "inbound": ["image"]},
+  {"name": "dilated", "type": "DepthwiseConv2D", "config": {"kernel_size": [2, 2], "dilation_rate": [2, 2], "use_bias": false}, "inbound": ["image"]}]})";
+
 // Layer and model names that are not Python identifiers, or clash with Python or nn.Module.
 inline constexpr const char* kOddNames = R"({"format": "strata.model/1", "name": "my model! 2", "inputs": ["input"], "outputs": ["forward"], "layers": [
   {"name": "input", "type": "Input", "config": {"shape": [4]}},

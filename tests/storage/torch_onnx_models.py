@@ -92,6 +92,20 @@ class Grouped(nn.Module):
         return self.conv(x)
 
 
+class Depthwise(nn.Module):
+    """Depthwise convolutions (group == in channels): depth multiplier 2 with a ReLU6, then a 1x1
+    Conv, then a strided depthwise one with PyTorch's padding 1 (a ZeroPadding2D first)."""
+
+    def __init__(self):
+        super().__init__()
+        self.dw = nn.Conv2d(4, 8, 3, padding=1, groups=4)
+        self.pw = nn.Conv2d(8, 6, 1)
+        self.down = nn.Conv2d(6, 6, 3, stride=2, padding=1, groups=6, bias=False)
+
+    def forward(self, x):  # 4x6x6 -> 8x6x6 -> 6x6x6 -> 6x3x3
+        return self.down(self.pw(nn.functional.relu6(self.dw(x))))
+
+
 class Leaky(nn.Module):
     """nn.LeakyReLU() with PyTorch's default slope 0.01: a LeakyReLU layer, not fused into fc1."""
 
@@ -292,6 +306,24 @@ def main():
     export(DeconvTorchPads(), torch.randn(1, 3, 4, 4), "torch_deconv_torch_pads", out_dir)
     export(DeconvGrouped(), torch.randn(1, 4, 3, 3), "torch_deconv_grouped", out_dir)
     export_constant_nodes(out_dir)
+    export(Depthwise(), torch.randn(2, 4, 6, 6), "torch_depthwise", out_dir)
+    export_torchvision(out_dir)
+
+
+def export_torchvision(out_dir):
+    """torchvision 0.14's architectures as a user exports them (weights=None, eval, opset 13, a
+    3x64x64 input): torchvision_NAME.onnx/.json. Nothing when torchvision is missing."""
+    try:
+        import torchvision
+    except ImportError:
+        return
+    torch.manual_seed(11)
+    for name in ("mobilenet_v2", "mnasnet0_5", "regnet_x_400mf"):
+        model = getattr(torchvision.models, name)(weights=None)
+        for m in model.modules():  # non-trivial BN statistics, so the import must really use them
+            if isinstance(m, nn.BatchNorm2d):
+                randomize_bn(m)
+        export(model, torch.randn(2, 3, 64, 64), "torchvision_" + name, out_dir)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,16 @@ private slots:
         QVERIFY2(e == want, (e + "\n   expected: " + want).c_str());
     }
 
+    // Conv's group: the input's 2 channels and the weight's 3 filters admit none but 1 (2^62 overflowed
+    // weight channels * group before it was bounded by the input's channels).
+    void hostileConvGroupsAreNamed() {
+        for (int64_t group : {int64_t(0), int64_t(-1), int64_t(2), int64_t(3), int64_t(1) << 62}) {
+            const std::string e = importError("Conv", {OnnxAttr::integer("group", group)});
+            const std::string want = "hostile.onnx: node 'y' (Conv): group=" + std::to_string(group) + " is not supported";
+            QVERIFY2(e.rfind(want, 0) == 0, (e + "\n   expected: " + want).c_str());
+        }
+    }
+
     // A graph input whose declared dimension is 2^62 (shape arithmetic overflowed): refused by the
     // reader, naming the value.
     void hugeDeclaredDimensionsAreRefused() {

@@ -160,6 +160,8 @@ private slots:
             QTest::newRow((std::string("nn.ReLU6 ") + name).c_str()) << name << "Input Conv2D MaxPooling2D Flatten Dense Dense Dense";
         for (const char* name : {"torch_relu_capped", "torch_relu_capped_opset9"}) // Clip [0, m]: ReLU(max_value=m)
             QTest::newRow((std::string("clamp(0, m) ") + name).c_str()) << name << "Input Conv2D ReLU Flatten Dense ReLU Dense";
+        QTest::newRow("nn.Conv2d groups=2") << "torch_grouped" << "Input Conv2D";
+        QTest::newRow("depthwise nn.Conv2d") << "torch_depthwise" << "Input DepthwiseConv2D Conv2D ZeroPadding2D DepthwiseConv2D";
         for (const char* name : {"torch_deconv", "torch_deconv_opset11"})
             QTest::newRow((std::string("nn.ConvTranspose2d ") + name).c_str())
                 << name << "Input Conv2DTranspose BatchNormalization Conv2DTranspose Conv2DTranspose Conv2DTranspose";
@@ -181,6 +183,44 @@ private slots:
         const Tensor want = nchwToNhwc(tensorFromJson(io["output"])); // an image output is NHWC in Strata
         const std::string diff = difference(got[0], want, 1e-4, 1e-4);
         QVERIFY2(diff.empty(), (name.toStdString() + ": " + diff + "\nspec: " + imported.spec.toJson().dump()).c_str());
+    }
+
+    // torchvision's architectures with depthwise (mobilenet_v2, mnasnet0_5) and grouped (regnet_x_400mf)
+    // convolutions, as a user exports them (torch_onnx_models.py): each imports with its grouped
+    // layers and predicts what torch does, to 1e-4 of the output's largest magnitude.
+    void torchvisionModels_data() {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<int>("depthwise"); // DepthwiseConv2D layers
+        QTest::addColumn<int>("grouped");   // Conv2D layers with groups > 1
+        QTest::newRow("mobilenet_v2") << "mobilenet_v2" << 17 << 0; // one depthwise per inverted residual block
+        QTest::newRow("mnasnet0_5") << "mnasnet0_5" << 17 << 0;
+        QTest::newRow("regnet_x_400mf") << "regnet_x_400mf" << 0 << 22;
+    }
+    void torchvisionModels() {
+        requireTorch();
+        QFETCH(QString, name);
+        QFETCH(int, depthwise);
+        QFETCH(int, grouped);
+        const std::string base = "torchvision_" + name.toStdString();
+        const fs::path file = path("torch") / (base + ".onnx");
+        if (!fs::exists(file)) STRATA_SKIP_UNLESS_REQUIRED("torchvision is not available (python3-torchvision)");
+        const ImportedModel imported = importOnnxFile(file);
+        int depthwiseSeen = 0, groupedSeen = 0;
+        for (const LayerSpec& l : imported.spec.layers) {
+            depthwiseSeen += l.type == "DepthwiseConv2D";
+            groupedSeen += l.type == "Conv2D" && l.config.value("groups", 1) > 1;
+        }
+        QCOMPARE(depthwiseSeen, depthwise);
+        QCOMPARE(groupedSeen, grouped);
+        const auto model = imported.instantiate();
+        const json io = json::parse(testutil::readText(path("torch") / (base + ".json")));
+        const auto got = engineOutputs(*model, {nchwToNhwc(tensorFromJson(io["input"]))});
+        const Tensor want = tensorFromJson(io["output"]);
+        double largest = 0;
+        for (int64_t i = 0; i < want.size(); ++i) largest = std::max(largest, double(std::fabs(want.f32()[i])));
+        QVERIFY(largest > 0);
+        const std::string diff = difference(got.at(0), want, 1e-4 * largest, 0.0);
+        QVERIFY2(diff.empty(), diff.c_str());
     }
 
     void torchLayerNamesAndFusion() {
@@ -246,9 +286,6 @@ private slots:
 
     void unsupportedNodesAreNamed() {
         requireTorch();
-        const fs::path grouped = path("torch") / "torch_grouped.onnx";
-        const std::string g = errorOf([&] { importOnnxFile(grouped); });
-        QVERIFY2(g.find(grouped.string() + ": node '/conv/Conv' (Conv): group=2 is not supported") == 0, g.c_str());
         const fs::path clamped = path("torch") / "torch_clamped.onnx";
         const std::string c = errorOf([&] { importOnnxFile(clamped); });
         QVERIFY2(c.find(clamped.string() + ": node '/Clip' (Clip): Clip to [-1, 1] has no Strata form (only [0, m]: relu6 for m = 6, relu for m = inf, a ReLU layer otherwise)") == 0,

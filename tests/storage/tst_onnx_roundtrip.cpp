@@ -161,6 +161,30 @@ private slots:
         ImportedModel imported;
         roundTrip(*original, "permuted", embedded, randomInputs(*original, 3, 7), imported);
     }
+
+    // Grouped Conv2D, DepthwiseConv2D (depth multipliers 1 and 2, strided, dilated, unknown sizes)
+    // and SeparableConv2D. Through the graph a SeparableConv2D comes back as a DepthwiseConv2D and
+    // a 1x1 Conv2D with the same parameters.
+    void groupedAndDepthwise_data() { bothRoutes(); }
+    void groupedAndDepthwise() {
+        QFETCH(bool, embedded);
+        const auto original = builtModel(ModelSpec::parse(R"({"format": "strata.model/1", "name": "depthwise", "inputs": ["img", "any"],
+          "outputs": ["grouped", "sep", "any_dw"], "layers": [
+          {"name": "img", "type": "Input", "config": {"shape": [9, 8, 4]}},
+          {"name": "any", "type": "Input", "config": {"shape": [null, null, 3]}},
+          {"name": "dw", "type": "DepthwiseConv2D", "config": {"kernel_size": [3, 3], "strides": [2, 2], "padding": "same", "depth_multiplier": 2, "activation": "relu6"}, "inbound": ["img"]},
+          {"name": "grouped", "type": "Conv2D", "config": {"filters": 6, "kernel_size": [3, 2], "groups": 2, "padding": "same", "activation": "tanh"}, "inbound": ["dw"]},
+          {"name": "sep", "type": "SeparableConv2D", "config": {"filters": 5, "kernel_size": [3, 3], "dilation_rate": [2, 1], "depth_multiplier": 2}, "inbound": ["img"]},
+          {"name": "any_dw", "type": "DepthwiseConv2D", "config": {"kernel_size": [3, 3], "padding": "same", "use_bias": false}, "inbound": ["any"]}]})", "depthwise"), 23);
+        ImportedModel imported;
+        roundTrip(*original, "depthwise", embedded, randomInputs(*original, 3, 7, {6, 5}), imported);
+        if (QTest::currentTestFailed() || embedded) return;
+        std::map<std::string, int> types;
+        for (const LayerSpec& l : imported.spec.layers) ++types[l.type];
+        QCOMPARE(types, (std::map<std::string, int>{{"Input", 2}, {"DepthwiseConv2D", 3}, {"Conv2D", 2}}));
+        QCOMPARE(imported.spec.layers[std::size_t(imported.spec.indexOf("dw"))].config["depth_multiplier"], json(2));
+        QCOMPARE(imported.spec.layers[std::size_t(imported.spec.indexOf("grouped"))].config["groups"], json(2));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestOnnxRoundTrip)

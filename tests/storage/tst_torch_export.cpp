@@ -251,6 +251,7 @@ private slots:
         QTest::newRow("conv_transpose") << QString(kConvTranspose);
         QTest::newRow("relus") << QString(kRelu);
         QTest::newRow("permutes") << QString(kPermute);
+        QTest::newRow("depthwise") << QString(kDepthwise);
     }
     void everyLayerTypeMatchesTheEngine() {
         QFETCH(QString, spec);
@@ -262,7 +263,7 @@ private slots:
     void everyLayerTypeIsCovered() {
         // The specs above, blocks included, use every type the registry knows.
         std::set<std::string> seen;
-        for (const char* s : {kConvSameStrides, kConvValidDilated, kNormsReshape, kMerges, kNestedBlocks, kConvTranspose, kRelu, kPermute}) {
+        for (const char* s : {kConvSameStrides, kConvValidDilated, kNormsReshape, kMerges, kNestedBlocks, kConvTranspose, kRelu, kPermute, kDepthwise}) {
             auto m = Model::fromSpec(testutil::specFromJson(s));
             m->build(0);
             for (Module* sub : m->submodules())
@@ -301,6 +302,7 @@ private slots:
         QTest::newRow("conv_valid_dilated") << QString(kConvValidDilated);
         QTest::newRow("norms_reshape") << QString(kNormsReshape);
         QTest::newRow("conv_transpose") << QString(kConvTranspose);
+        QTest::newRow("depthwise") << QString(kDepthwise);
     }
     void trainsInPyTorch() {
         QFETCH(QString, spec);

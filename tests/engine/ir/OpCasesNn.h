@@ -32,13 +32,15 @@ inline OpCase matmulCase(bool ta, bool tb) {
             [ta, tb](const RefInputs& t) { return matmulRef(t[0], t[1], ta, tb); }};
 }
 
-inline OpCase convCase(const std::string& name, Shape x, Shape w, int64_t stride, int64_t dilation, bool same) {
+inline OpCase convCase(const std::string& name, Shape x, Shape w, int64_t stride, int64_t dilation, bool same,
+                       int64_t groups = 1) {
     Conv2DParams p;
     p.strideH = p.strideW = stride;
     p.dilationH = p.dilationW = dilation;
     p.padding = same ? Padding::Same : Padding::Valid;
+    p.groups = groups;
     return {name, {Input{x}, Input{w}}, [p](Graph& g, const std::vector<ValueId>& v) { return g.conv2d(v[0], v[1], p); },
-            [=](const RefInputs& t) { return conv2dRef(t[0], t[1], stride, stride, dilation, dilation, same); }};
+            [=](const RefInputs& t) { return conv2dRef(t[0], t[1], stride, stride, dilation, dilation, same, groups); }};
 }
 
 // A transposed convolution (the layer Conv2DTranspose): conv2d_backprop_input as an op of its
@@ -103,6 +105,13 @@ inline std::vector<OpCase> nnCases() {
     c.push_back(convTransposeCase("conv2d_transpose_same_stride2", {1, 3, 4, 3}, {3, 3, 2, 3}, {1, 6, 8, 2}, 2, 1, true));
     c.push_back(convTransposeCase("conv2d_transpose_kernel_below_stride", {1, 2, 2, 1}, {2, 2, 2, 1}, {1, 6, 6, 2}, 3, 1, false));
     c.push_back(convTransposeCase("conv2d_transpose_dilated_c4", {1, 4, 4, 4}, {3, 3, 4, 4}, {1, 8, 8, 4}, 1, 2, false));
+    // Grouped and depthwise (groups == input channels, depth multiplier = outC / inC): direct kernels.
+    c.push_back(convCase("conv2d_depthwise_same", {2, 5, 5, 3}, {3, 3, 1, 3}, 1, 1, true, 3));
+    c.push_back(convCase("conv2d_depthwise_stride2_dm2", {1, 6, 5, 2}, {3, 3, 1, 4}, 2, 1, true, 2));
+    c.push_back(convCase("conv2d_depthwise_dilated_valid", {1, 7, 6, 4}, {3, 2, 1, 4}, 1, 2, false, 4));
+    c.push_back(convCase("conv2d_grouped_valid", {2, 5, 4, 4}, {3, 3, 2, 6}, 1, 1, false, 2));
+    c.push_back(convCase("conv2d_grouped_same_stride2", {1, 6, 6, 6}, {3, 3, 2, 3}, 2, 1, true, 3));
+    c.push_back(convCase("conv2d_grouped_pointwise", {2, 3, 3, 4}, {1, 1, 2, 4}, 1, 1, false, 2));
 
     constexpr uint64_t seed = 1234;
     c.push_back({"dropout_fixed_mask", {Input{{4, 8}}},

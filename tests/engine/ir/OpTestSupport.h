@@ -150,9 +150,12 @@ inline Axis windowAxis(int64_t in, int64_t k, int64_t s, int64_t d, bool same) {
     return {out, total / 2};
 }
 
-inline Ref conv2dRef(const RefTensor& x, const RefTensor& w, int64_t sh, int64_t sw, int64_t dh, int64_t dw, bool same) {
+// groups > 1: output channel co reads input channels (co / (outC/groups)) * cinG + ci, ci < cinG = ws[2].
+inline Ref conv2dRef(const RefTensor& x, const RefTensor& w, int64_t sh, int64_t sw, int64_t dh, int64_t dw, bool same,
+                     int64_t groups = 1) {
     const Shape& xs = x.shape();
     const Shape& ws = w.shape();
+    const int64_t cinG = ws[2], coutG = ws[3] / groups;
     const Axis ah = windowAxis(xs[1], ws[0], sh, dh, same), aw = windowAxis(xs[2], ws[1], sw, dw, same);
     Ref r(std::size_t(xs[0] * ah.out * aw.out * ws[3]), 0.0);
     for (int64_t n = 0; n < xs[0]; ++n)
@@ -164,8 +167,8 @@ inline Ref conv2dRef(const RefTensor& x, const RefTensor& w, int64_t sh, int64_t
                         for (int64_t kw = 0; kw < ws[1]; ++kw) {
                             const int64_t ih = oh * sh - ah.pad + kh * dh, iw = ow * sw - aw.pad + kw * dw;
                             if (ih < 0 || ih >= xs[1] || iw < 0 || iw >= xs[2]) continue;
-                            for (int64_t ci = 0; ci < xs[3]; ++ci)
-                                acc += at(x, ((n * xs[1] + ih) * xs[2] + iw) * xs[3] + ci) *
+                            for (int64_t ci = 0; ci < cinG; ++ci)
+                                acc += at(x, ((n * xs[1] + ih) * xs[2] + iw) * xs[3] + (co / coutG) * cinG + ci) *
                                        at(w, ((kh * ws[1] + kw) * ws[2] + ci) * ws[3] + co);
                         }
                     r[std::size_t(((n * ah.out + oh) * aw.out + ow) * ws[3] + co)] = acc;
