@@ -3,6 +3,7 @@
 #include "storage/onnx/OnnxLowering.h"
 
 #include "engine/layers/ConvolutionLayers.h"
+#include "engine/layers/PoolingLayers.h"
 #include "engine/layers/CoreLayers.h"
 #include "engine/layers/MergeLayers.h"
 #include "engine/layers/NormalizationLayers.h"

@@ -6,6 +6,7 @@
 
 #include "engine/layers/Block.h"
 #include "engine/layers/ConvolutionLayers.h"
+#include "engine/layers/PoolingLayers.h"
 #include "engine/layers/CoreLayers.h"
 #include "engine/layers/MergeLayers.h"
 #include "engine/layers/NormalizationLayers.h"
