@@ -46,6 +46,9 @@ const std::map<std::string, OnnxLowering::ExportRow>& OnnxLowering::exportTable(
         {"Add", {&L::elementwise, {}}},
         {"Multiply", {&L::elementwise, {}}},
         {"Concatenate", {&L::concatenate, {}}},
+        {"GlobalMaxPooling2D", {&L::globalMaxPool, {}}}, // GlobalMaxPool (+ Flatten)
+        {"UpSampling2D", {&L::upSampling, {}}},          // Resize on NCHW
+        {"Cropping2D", {&L::cropping, {}}},              // Slice on NCHW
     };
     return table;
 }

@@ -56,6 +56,10 @@ const std::vector<OnnxGraphImport::OpRow>& OnnxGraphImport::importTable() {
         // alpha 0.2 is the activation leaky_relu (fused or an Activation); any other a LeakyReLU layer
         {"LeakyRelu", [](G& g, const N& n) { g.activation(n, "leaky_relu"); }, {"LeakyReLU", "Activation"}, false},
         {"Clip", [](G& g, const N& n) { g.clip(n); }, {"Activation", "ReLU"}, false}, // [0, 6] relu6, [0, inf) relu, [0, m] ReLU(max_value=m)
+        {"GlobalMaxPool", [](G& g, const N& n) { g.globalMaxPool(n); }, {"GlobalMaxPooling2D"}, false},
+        {"Resize", [](G& g, const N& n) { g.resize(n); }, {"UpSampling2D"}, false},   // whole factors, nearest or linear
+        {"Upsample", [](G& g, const N& n) { g.resize(n); }, {"UpSampling2D"}, false}, // opset 7-9
+        {"Slice", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.slice(n); }, {"Cropping2D"}, false}, // of an image: crops
     };
     return table;
 }

@@ -180,6 +180,10 @@ int OnnxLowering::pool(const Layer& l, const std::vector<int>& ins, const Shape&
     const int in = ins.at(0);
     const auto& p = static_cast<const layers::Pooling2D&>(l);
     auto attrs = windowAttrs(values_[std::size_t(in)].shape, p.poolSize, p.strides, {1, 1}, p.padding == "same");
+    if (p.explicitPads()) // ONNX orders pads [top, left, bottom, right]
+        for (OnnxAttr& a : attrs)
+            if (a.name == "pads") a = OnnxAttr::integers("pads", {p.pads[0], p.pads[2], p.pads[1], p.pads[3]});
+    if (p.ceilMode) attrs.push_back(OnnxAttr::integer("ceil_mode", 1)); // PyTorch's rule, as onnxruntime
     if (!p.isMax()) attrs.push_back(OnnxAttr::integer("count_include_pad", 0)); // the engine clips windows
     const std::string y = tmp(site, p.isMax() ? "max_pool" : "avg_pool");
     g_.node(p.isMax() ? "MaxPool" : "AveragePool", {nchw(in)}, y, std::move(attrs));
