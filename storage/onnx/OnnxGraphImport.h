@@ -97,6 +97,8 @@ private:
     void globalMaxPool(const OnnxNode& n);
     void resize(const OnnxNode& n); // Resize (opset 11+) and Upsample (opset 7-9): UpSampling2D
     void slice(const OnnxNode& n);  // of an NCHW image's height and width: Cropping2D
+    // The integer constant that is input k of n (Slice's starts, Resize's sizes); fails by name.
+    std::vector<int64_t> integers(const OnnxNode& n, std::size_t k, const std::string& what) const;
     void reduceMean(const OnnxNode& n);
     void flatten(const OnnxNode& n);
     void reshape(const OnnxNode& n);

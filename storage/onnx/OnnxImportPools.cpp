@@ -108,6 +108,14 @@ void OnnxGraphImport::pool(const OnnxNode& n) {
     addLayer(n, isMax ? "MaxPooling2D" : "AveragePooling2D", config, {x.layer}, Layout::ChannelsFirst, {x.shape[0], x.shape[1], outH, outW});
 }
 
+std::vector<int64_t> OnnxGraphImport::integers(const OnnxNode& n, std::size_t k, const std::string& what) const {
+    if (k >= n.inputs.size() || n.inputs[k].empty()) fail(n, "the " + what + " (input " + std::to_string(k + 1) + ") is missing");
+    const OnnxTensor* t = constant(n.inputs[k]);
+    if (!t) fail(n, "the " + what + " '" + n.inputs[k] + "' is computed in the graph; only constants are supported");
+    if (t->isFloat()) fail(n, "the " + what + " '" + n.inputs[k] + "' is not an integer tensor");
+    return t->ints;
+}
+
 void OnnxGraphImport::globalAveragePool(const OnnxNode& n) {
     const Value x = input(n, 0);
     if (x.layout != Layout::ChannelsFirst) fail(n, "its input is not an NCHW image (rank " + std::to_string(x.shape.size()) + ")");
@@ -143,12 +151,12 @@ void OnnxGraphImport::resize(const OnnxNode& n) {
             const OnnxTensor& t = requireConstant(n, scalesAt, "scales");
             scales.assign(t.floats.begin(), t.floats.end());
         } else if (!upsample && n.inputs.size() > 3 && !n.inputs[3].empty()) {
-            const OnnxTensor& t = requireConstant(n, 3, "sizes");
-            if (t.ints.size() != 4) fail(n, "sizes must hold 4 values (N, C, H, W)");
+            const std::vector<int64_t> sizes = integers(n, 3, "sizes");
+            if (sizes.size() != 4) fail(n, "sizes must hold 4 values (N, C, H, W)");
             for (std::size_t a = 0; a < 4; ++a) {
-                if (x.shape[a] <= 0 || t.ints[a] % x.shape[a] != 0)
-                    fail(n, "sizes " + list(t.ints) + " are not whole multiples of the input's known size");
-                scales.push_back(double(t.ints[a] / x.shape[a]));
+                if (a > 0 && (x.shape[a] <= 0 || sizes[a] % x.shape[a] != 0))
+                    fail(n, "sizes " + list(sizes) + " are not whole multiples of the input's known size");
+                scales.push_back(a == 0 ? 1.0 : double(sizes[a] / x.shape[a]));
             }
         } else {
             fail(n, "neither scales nor sizes are given as constants");
@@ -182,10 +190,10 @@ void OnnxGraphImport::slice(const OnnxNode& n) {
     if (x.layout != Layout::ChannelsFirst) fail(n, "only a slice of the height and width of an NCHW image is supported");
     std::vector<int64_t> starts, ends, axes, steps;
     if (n.inputs.size() >= 3) { // opset 10+
-        starts = requireConstant(n, 1, "starts").ints;
-        ends = requireConstant(n, 2, "ends").ints;
-        if (n.inputs.size() > 3 && !n.inputs[3].empty()) axes = requireConstant(n, 3, "axes").ints;
-        if (n.inputs.size() > 4 && !n.inputs[4].empty()) steps = requireConstant(n, 4, "steps").ints;
+        starts = integers(n, 1, "starts");
+        ends = integers(n, 2, "ends");
+        if (n.inputs.size() > 3 && !n.inputs[3].empty()) axes = integers(n, 3, "axes");
+        if (n.inputs.size() > 4 && !n.inputs[4].empty()) steps = integers(n, 4, "steps");
     } else {
         starts = n.intsAttr("starts"), ends = n.intsAttr("ends"), axes = n.intsAttr("axes");
     }
