@@ -66,15 +66,19 @@ void OnnxGraphImport::pool(const OnnxNode& n) {
     for (std::size_t a = 0; a < 4; ++a)
         if (pads[a] >= k[a % 2])
             fail(n, "pads " + list(pads) + " must each be smaller than the kernel " + list(k) + " (a window must hold one input cell)");
+    // PyTorch's output size of axis a (0 height, 1 width) of an input of `in` cells; fails by name.
+    auto poolSize = [&](std::size_t a, int64_t in, int64_t before, int64_t after, bool ceilMode) {
+        try {
+            return ir::poolOutputSize(in, k[a], strides[a], before, after, ceilMode, a == 0 ? "height" : "width");
+        } catch (const StrataError& e) {
+            fail(n, e.what());
+        }
+    };
     auto outSize = [&](std::size_t a, const std::vector<int64_t>& p, bool ceilMode) {
         const int64_t in = x.shape[2 + a];
         if (in < 0) return in;
         if (padding == "same") return (in + strides[a] - 1) / strides[a];
-        try {
-            return ir::poolOutputSize(in, k[a], strides[a], p[a], p[a + 2], ceilMode, a == 0 ? "height" : "width");
-        } catch (const StrataError& e) {
-            fail(n, e.what());
-        }
+        return poolSize(a, in, p[a], p[a + 2], ceilMode);
     };
     const bool includePads = !isMax && n.intAttr("count_include_pad", 0) != 0;
     if (includePads && padding == "same" && zero) fail(n, "count_include_pad=1 with auto_pad=SAME_UPPER needs a known input size");
@@ -88,8 +92,7 @@ void OnnxGraphImport::pool(const OnnxNode& n) {
             for (std::size_t a = 0; a < 2; ++a) {
                 const int64_t in = x.shape[2 + a];
                 if (in < 0) fail(n, "count_include_pad=1 with pads and ceil_mode=1 needs a known input size");
-                if (ir::poolOutputSize(in, k[a], strides[a], pads[a], pads[a + 2], true, "") !=
-                    ir::poolOutputSize(in + pads[a] + pads[a + 2], k[a], strides[a], 0, 0, true, ""))
+                if (poolSize(a, in, pads[a], pads[a + 2], true) != poolSize(a, in + pads[a] + pads[a + 2], 0, 0, true))
                     fail(n, "count_include_pad=1 with pads " + list(pads) + " and ceil_mode=1 is not supported (its last "
                             "window would differ from a pool over the zero-padded image)");
             }
