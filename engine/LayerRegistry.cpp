@@ -17,6 +17,7 @@ LayerRegistry::LayerRegistry() {
     layers::registerRegularizationLayers(types_);
     layers::registerMergeLayers(types_);
     layers::registerBlockLayer(types_);
+    layers::registerResizingLayers(types_);
 }
 
 const LayerRegistry& LayerRegistry::instance() {
@@ -84,7 +85,8 @@ void LayerRegistry::checkConfig(const LayerTypeInfo& info, const nlohmann::json&
                              (known.empty() ? " (it takes no config)" : " (known keys: " + known + ")"));
             continue;
         }
-        if (!sameKind(*def, it.value())) {
+        // A pool's padding may be explicit pads (a list), its own config says which.
+        if (!sameKind(*def, it.value()) && !(it.key() == "padding" && it.value().is_array())) {
             errors.push_back(it.key() + ": expected " + kindName(*def) + ", got " + kindName(it.value()) + " " +
                              it.value().dump());
         }

@@ -69,6 +69,7 @@ void registerNormalizationLayers(std::vector<LayerTypeInfo>& out);
 void registerRegularizationLayers(std::vector<LayerTypeInfo>& out);
 void registerMergeLayers(std::vector<LayerTypeInfo>& out);
 void registerBlockLayer(std::vector<LayerTypeInfo>& out);
+void registerResizingLayers(std::vector<LayerTypeInfo>& out); // UpSampling2D, Cropping2D
 } // namespace layers
 
 } // namespace strata

@@ -35,6 +35,20 @@ void axis(int64_t in, int64_t k, int64_t s, int64_t d, Padding p, int64_t& out, 
 }
 } // namespace
 
+int64_t poolOutputSize(int64_t in, int64_t k, int64_t s, int64_t before, int64_t after, bool ceil, const std::string& what) {
+    if (k < 1 || s < 1) throw ShapeError(what + ": window and strides must be positive");
+    if (before < 0 || after < 0 || before >= k || after >= k)
+        throw ShapeError(what + ": pads (" + std::to_string(before) + ", " + std::to_string(after) +
+                         ") must be from 0 to the window's size less one (" + std::to_string(k - 1) + ")");
+    const int64_t padded = in + before + after;
+    if (padded < k)
+        throw ShapeError(what + ": an input of " + std::to_string(in) + " with pads (" + std::to_string(before) + ", " +
+                         std::to_string(after) + ") is smaller than the window (" + std::to_string(k) + ")");
+    int64_t out = (padded - k + (ceil ? s - 1 : 0)) / s + 1;
+    if (ceil && (out - 1) * s >= in + before) --out; // the last window must start inside the input or its leading pad
+    return out;
+}
+
 Window2D conv2dWindow(const Shape& input, const Shape& filter, const Conv2DParams& p, const std::string& what) {
     if (input.rank() != 4) throw ShapeError(what + ": input must be NHWC (rank 4), got " + input.toString());
     if (filter.rank() != 4) throw ShapeError(what + ": kernel must be HWIO (rank 4), got " + filter.toString());
@@ -61,6 +75,14 @@ Window2D pool2dWindow(const Shape& input, const Pool2DParams& p, const std::stri
     Window2D w;
     w.n = input[0], w.inH = input[1], w.inW = input[2], w.inC = w.outC = input[3];
     w.kH = p.poolH, w.kW = p.poolW, w.strideH = p.strideH, w.strideW = p.strideW;
+    if (p.explicitPads || p.ceilMode) {
+        if (p.explicitPads && p.padding == Padding::Same) throw ShapeError(what + ": explicit pads and padding \"same\" exclude each other");
+        if (p.ceilMode && p.padding == Padding::Same) throw ShapeError(what + ": ceil_mode applies to \"valid\" or explicit pads, not \"same\"");
+        w.outH = poolOutputSize(w.inH, w.kH, w.strideH, p.padTop, p.padBottom, p.ceilMode, what + " (height)");
+        w.outW = poolOutputSize(w.inW, w.kW, w.strideW, p.padLeft, p.padRight, p.ceilMode, what + " (width)");
+        w.padTop = p.padTop, w.padLeft = p.padLeft;
+        return w;
+    }
     axis(w.inH, w.kH, w.strideH, 1, p.padding, w.outH, w.padTop, what, input);
     axis(w.inW, w.kW, w.strideW, 1, p.padding, w.outW, w.padLeft, what, input);
     return w;
@@ -90,7 +112,9 @@ Conv2DParams readConv2DAttrs(const Attrs& a) {
 void writePool2DAttrs(Attrs& a, const Pool2DParams& p) {
     a.set("pool_size", std::vector<int64_t>{p.poolH, p.poolW});
     a.set("strides", std::vector<int64_t>{p.strideH, p.strideW});
-    a.set("padding", paddingName(p.padding));
+    a.set("padding", p.explicitPads ? "explicit" : paddingName(p.padding));
+    if (p.explicitPads) a.set("pads", std::vector<int64_t>{p.padTop, p.padBottom, p.padLeft, p.padRight});
+    if (p.ceilMode) a.set("ceil_mode", int64_t(1));
 }
 
 Pool2DParams readPool2DAttrs(const Attrs& a) {
@@ -98,7 +122,16 @@ Pool2DParams readPool2DAttrs(const Attrs& a) {
     const auto& k = a.ints("pool_size");
     const auto& s = a.ints("strides");
     p.poolH = k[0], p.poolW = k[1], p.strideH = s[0], p.strideW = s[1];
-    p.padding = parsePadding(a.string("padding"));
+    const std::string& padding = a.string("padding");
+    if (padding == "explicit") {
+        const auto& pads = a.ints("pads");
+        if (pads.size() != 4) throw ShapeError("pool attribute pads must hold 4 values (top, bottom, left, right)");
+        p.explicitPads = true;
+        p.padTop = pads[0], p.padBottom = pads[1], p.padLeft = pads[2], p.padRight = pads[3];
+    } else {
+        p.padding = parsePadding(padding);
+    }
+    p.ceilMode = a.has("ceil_mode") && a.integer("ceil_mode") != 0;
     return p;
 }
 

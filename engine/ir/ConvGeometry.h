@@ -26,10 +26,18 @@ struct Conv2DParams {
     int64_t groups = 1;
 };
 
+// A pool's padding is "valid", "same" or, as a Strata extension of Keras (PyTorch's and ONNX's
+// pools), explicit rows and columns around the image (`explicitPads`: padTop..padRight, each
+// smaller than the window). ceilMode (valid or explicit) rounds the output size up, PyTorch's
+// rule: out = ceil((in + pads - k) / s) + 1, less one when the last window would start past the
+// input and its leading pad. Windows are clipped to the input either way.
 struct Pool2DParams {
     int64_t poolH = 2, poolW = 2;
     int64_t strideH = 2, strideW = 2;
     Padding padding = Padding::Valid;
+    bool explicitPads = false;
+    int64_t padTop = 0, padBottom = 0, padLeft = 0, padRight = 0;
+    bool ceilMode = false;
 };
 
 // Everything a 2-D window kernel needs: batch, input/output spatial sizes, window, stride,
@@ -43,6 +51,11 @@ struct Window2D {
     int64_t groups = 1; // convolutions only: the filter's I is inC / groups
 };
 
+// One axis of a pool with explicit pads and/or ceil_mode (the rule above Pool2DParams). Throws
+// ShapeError naming `what` when a pad is negative or not smaller than k, or the window does not fit.
+int64_t poolOutputSize(int64_t in, int64_t k, int64_t stride, int64_t padBefore, int64_t padAfter, bool ceilMode,
+                       const std::string& what);
+
 // input NHWC, filter HWIO (I = inC / groups). Throws ShapeError (naming `what`) when the window does not fit.
 Window2D conv2dWindow(const Shape& input, const Shape& filter, const Conv2DParams& p, const std::string& what);
 Window2D pool2dWindow(const Shape& input, const Pool2DParams& p, const std::string& what);
@@ -52,7 +65,8 @@ Window2D pool2dWindow(const Shape& input, const Pool2DParams& p, const std::stri
 #include "engine/ir/Attrs.h"
 
 namespace strata::ir {
-// Attribute round trip: strides, dilations, padding (+ groups when > 1) / pool_size, strides, padding.
+// Attribute round trip: strides, dilations, padding (+ groups when > 1) / pool_size, strides, padding (or
+// "explicit" with pads [top, bottom, left, right]), ceil_mode.
 void writeConv2DAttrs(Attrs& a, const Conv2DParams& p);
 Conv2DParams readConv2DAttrs(const Attrs& a);
 void writePool2DAttrs(Attrs& a, const Pool2DParams& p);

@@ -1,4 +1,4 @@
-// Convolution and pooling layers (NHWC, Keras semantics) and the output-size rule they share.
+// Convolution layers (NHWC, Keras semantics) and the window output-size rule they share with the pools.
 #pragma once
 
 #include "engine/Layer.h"
@@ -59,28 +59,6 @@ public:
     std::vector<VariableSpec> variableSpecs(const std::vector<Shape>& inputs) const override;
     // The input gradient of the Conv2D that maps its output back onto its input.
     LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
-};
-
-// MaxPooling2D and AveragePooling2D.
-class Pooling2D : public Layer {
-public:
-    Pooling2D(const LayerTypeInfo& info, std::string name, nlohmann::json config);
-    Shape outputShape(const std::vector<Shape>& inputs) const override;
-    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
-    std::string keyConfigText() const override;
-    bool isMax() const { return type() == "MaxPooling2D"; }
-
-    const std::vector<int64_t> poolSize, strides;
-    const std::string padding;
-};
-
-class GlobalAveragePooling2D : public Layer {
-public:
-    GlobalAveragePooling2D(const LayerTypeInfo& info, std::string name, nlohmann::json config);
-    Shape outputShape(const std::vector<Shape>& inputs) const override;
-    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
-
-    const bool keepDims;
 };
 
 } // namespace strata::layers

@@ -1,4 +1,5 @@
 #include "engine/layers/ShapeLayers.h"
+#include "engine/layers/ResizingLayers.h"
 
 #include "engine/Error.h"
 #include "engine/Initializers.h"
@@ -125,28 +126,8 @@ LayerOutput Dropout::call(CallContext& ctx, const std::vector<ir::ValueId>& in) 
 
 ZeroPadding2D::ZeroPadding2D(const LayerTypeInfo& info, std::string name, nlohmann::json config)
     : Layer(info, std::move(name), std::move(config)) {
-    const nlohmann::json& p = cfg("padding");
-    auto amount = [&](const nlohmann::json& v) {
-        if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > kMaxDim)
-            configError("padding", "expected p, [h, w] or [[top, bottom], [left, right]] of integers from 0 to " +
-                                       std::to_string(kMaxDim) + ", got " + p.dump());
-        return v.get<int64_t>();
-    };
-    auto pair = [&](const nlohmann::json& v) -> std::pair<int64_t, int64_t> {
-        if (v.is_array()) {
-            if (v.size() != 2) amount(nullptr);
-            return {amount(v[0]), amount(v[1])};
-        }
-        const int64_t a = amount(v);
-        return {a, a};
-    };
-    if (p.is_array()) {
-        if (p.size() != 2) amount(nullptr);
-        std::tie(top, bottom) = pair(p[0]);
-        std::tie(left, right) = pair(p[1]);
-    } else {
-        top = bottom = left = right = amount(p);
-    }
+    const std::array<int64_t, 4> sides = imageSidesConfig(cfg("padding"), "padding");
+    top = sides[0], bottom = sides[1], left = sides[2], right = sides[3];
 }
 
 Shape ZeroPadding2D::outputShape(const std::vector<Shape>& inputs) const {

@@ -58,6 +58,9 @@ const std::map<std::string, OnnxLowering::ExportRow>& OnnxLowering::exportTable(
          }, {}}},
         {"DepthwiseConv2D", {&L::depthwiseConv, {}}}, // Conv, group = in channels
         {"SeparableConv2D", {&L::depthwiseConv, {}}}, // depthwise Conv, then a 1x1 Conv
+        {"GlobalMaxPooling2D", {&L::globalMaxPool, {}}}, // GlobalMaxPool (+ Flatten)
+        {"UpSampling2D", {&L::upSampling, {}}},          // Resize on NCHW
+        {"Cropping2D", {&L::cropping, {}}},              // Slice on NCHW
     };
     return table;
 }

@@ -94,8 +94,14 @@ private:
     // whose axis `inputAxis` (1 for Conv's OIHW, 0 for ConvTranspose's IOHW) matches x's channels,
     // and kernel_shape, if given, equal to its spatial dims (returned in `kernel`).
     const OnnxTensor& convWeight(const OnnxNode& n, const Value& x, std::size_t inputAxis, std::vector<int64_t>& kernel);
+    // Pools, global pools, Resize and Upsample (OnnxImportPools.cpp).
     void pool(const OnnxNode& n);
     void globalAveragePool(const OnnxNode& n);
+    void globalMaxPool(const OnnxNode& n);
+    void resize(const OnnxNode& n); // Resize (opset 11+) and Upsample (opset 7-9): UpSampling2D
+    void slice(const OnnxNode& n);  // of an NCHW image's height and width: Cropping2D
+    // The integer constant that is input k of n (Slice's starts, Resize's sizes); fails by name.
+    std::vector<int64_t> integers(const OnnxNode& n, std::size_t k, const std::string& what) const;
     void reduceMean(const OnnxNode& n);
     void flatten(const OnnxNode& n);
     void reshape(const OnnxNode& n);

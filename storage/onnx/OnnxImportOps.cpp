@@ -218,30 +218,6 @@ void OnnxGraphImport::conv(const OnnxNode& given) {
     if (b) layers_[std::size_t(l)].weights["bias"] = importedTensor({w.dims[0]}, b->floats);
 }
 
-void OnnxGraphImport::pool(const OnnxNode& n) {
-    const Value x = input(n, 0);
-    if (x.layout != Layout::ChannelsFirst) fail(n, "its input is not an NCHW image (rank " + std::to_string(x.shape.size()) + ")");
-    const bool isMax = n.opType == "MaxPool";
-    const auto k = n.intsAttr("kernel_shape"), strides = n.intsAttr("strides", {1, 1});
-    if (k.size() != 2 || strides.size() != 2) fail(n, "only 2-D pooling is supported (kernel_shape " + list(k) + ")");
-    const OnnxAttribute* givenPads = n.attr("pads");
-    requireWindowAttrs(k, strides, n.intsAttr("dilations", {1, 1}), givenPads ? &givenPads->ints : nullptr,
-                       [&](const std::string& why) { fail(n, why); });
-    if (n.intsAttr("dilations", {1, 1}) != std::vector<int64_t>{1, 1}) fail(n, "dilations other than 1 are not supported");
-    if (n.intAttr("storage_order", 0) != 0) fail(n, "storage_order=1 is not supported");
-    const WindowGeometry g = windowGeometry(n, x.shape, k, strides, {1, 1}, [&](const std::string& why) { fail(n, why); });
-    if (!isMax && g.padding == "same" && n.intAttr("count_include_pad", 0) != 0)
-        fail(n, "count_include_pad=1 with padding is not supported (Strata averages over the pixels inside the image)");
-    addLayer(n, isMax ? "MaxPooling2D" : "AveragePooling2D", {{"pool_size", k}, {"strides", strides}, {"padding", g.padding}}, {x.layer},
-             Layout::ChannelsFirst, {x.shape[0], x.shape[1], g.outH, g.outW});
-}
-
-void OnnxGraphImport::globalAveragePool(const OnnxNode& n) {
-    const Value x = input(n, 0);
-    if (x.layout != Layout::ChannelsFirst) fail(n, "its input is not an NCHW image (rank " + std::to_string(x.shape.size()) + ")");
-    addLayer(n, "GlobalAveragePooling2D", {{"keepdims", true}}, {x.layer}, Layout::ChannelsFirst, {x.shape[0], x.shape[1], 1, 1});
-}
-
 void OnnxGraphImport::reduceMean(const OnnxNode& n) {
     const Value x = input(n, 0);
     std::vector<int64_t> axes = n.intsAttr("axes");
@@ -309,7 +285,8 @@ void OnnxGraphImport::merge(const OnnxNode& n) {
 void OnnxGraphImport::concat(const OnnxNode& n) {
     std::vector<Value> xs;
     for (std::size_t k = 0; k < n.inputs.size(); ++k) xs.push_back(input(n, k));
-    if (xs.size() < 2) fail(n, "fewer than two inputs");
+    if (xs.size() == 1) return alias(n, xs[0]); // a one-input Concat (DenseNet's first block) is the identity
+    if (xs.empty()) fail(n, "no inputs");
     const std::size_t rank = xs[0].shape.size();
     const int64_t axis = normalizedAxis(n.intAttr("axis", 1), rank);
     if (axis <= 0 || axis >= int64_t(rank)) fail(n, "axis " + std::to_string(n.intAttr("axis", 1)) + " is not supported");

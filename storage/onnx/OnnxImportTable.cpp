@@ -60,13 +60,16 @@ const std::vector<OnnxGraphImport::OpRow>& OnnxGraphImport::importTable() {
         {"Clip", [](G& g, const N& n) { g.clip(n); }, {"Activation", "ReLU"}, false}, // [0, 6] relu6, [0, inf) relu, [0, m] ReLU(max_value=m)
         // Shape arithmetic over constants (folded; OnnxImportShapes.cpp); Squeeze of a computed tensor is a reshape.
         {"Squeeze", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.squeeze(n); }, {"Reshape", "Permute"}, false},
-        {"Slice", shapeOp, {}, false},
         {"Sub", shapeOp, {}, false},
         {"Div", shapeOp, {}, false},
         {"ConstantOfShape", shapeOp, {}, false},
         {"Cast", shapeOp, {}, false},
         {"Range", shapeOp, {}, false},
         {"Expand", shapeOp, {}, false},
+        {"GlobalMaxPool", [](G& g, const N& n) { g.globalMaxPool(n); }, {"GlobalMaxPooling2D"}, false},
+        {"Resize", [](G& g, const N& n) { g.resize(n); }, {"UpSampling2D"}, false},   // whole factors, nearest or linear
+        {"Upsample", [](G& g, const N& n) { g.resize(n); }, {"UpSampling2D"}, false}, // opset 7-9
+        {"Slice", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.slice(n); }, {"Cropping2D"}, false}, // of an image: crops
     };
     return table;
 }

@@ -3,6 +3,7 @@
 #include "storage/onnx/OnnxLowering.h"
 
 #include "engine/layers/ConvolutionLayers.h"
+#include "engine/layers/PoolingLayers.h"
 #include "engine/layers/CoreLayers.h"
 #include "engine/layers/DepthwiseLayers.h"
 #include "engine/layers/MergeLayers.h"
@@ -207,6 +208,22 @@ int OnnxLowering::pool(const Layer& l, const std::vector<int>& ins, const Shape&
     const int in = ins.at(0);
     const auto& p = static_cast<const layers::Pooling2D&>(l);
     auto attrs = windowAttrs(values_[std::size_t(in)].shape, p.poolSize, p.strides, {1, 1}, p.padding == "same");
+    if (p.explicitPads() || p.ceilMode) {
+        // ONNX orders pads [top, left, bottom, right]. ONNX's ceil_mode keeps a last window that
+        // PyTorch (and Strata) drop when it would start in the bottom/right pad, so for a known size
+        // the trailing pads are what makes floor rounding give the layer's output size.
+        std::vector<int64_t> pads = {p.pads[0], p.pads[2], p.pads[1], p.pads[3]};
+        const Shape& x = values_[std::size_t(in)].shape;
+        const bool known = x.isKnown(1) && x.isKnown(2);
+        if (known)
+            for (std::size_t axis = 0; axis < 2; ++axis) {
+                const int64_t out = outShape[axis + 1], k = p.poolSize[axis], s = p.strides[axis];
+                pads[axis + 2] = std::max<int64_t>((out - 1) * s + k - x[axis + 1] - pads[axis], 0);
+            }
+        for (OnnxAttr& a : attrs)
+            if (a.name == "pads") a = OnnxAttr::integers("pads", pads);
+        if (p.ceilMode && !known) attrs.push_back(OnnxAttr::integer("ceil_mode", 1)); // the same unless a window starts in a pad
+    }
     if (!p.isMax()) attrs.push_back(OnnxAttr::integer("count_include_pad", 0)); // the engine clips windows
     const std::string y = tmp(site, p.isMax() ? "max_pool" : "avg_pool");
     g_.node(p.isMax() ? "MaxPool" : "AveragePool", {nchw(in)}, y, std::move(attrs));

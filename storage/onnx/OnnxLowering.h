@@ -96,6 +96,10 @@ private:
     int normalization(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     int elementwise(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site); // Add, Multiply
     int concatenate(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    // GlobalMaxPooling2D, UpSampling2D, Cropping2D (OnnxResizeLayers.cpp).
+    int globalMaxPool(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int upSampling(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int cropping(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
 
     OnnxGraph& g_;
     std::vector<Value> values_;

@@ -6,6 +6,8 @@
 
 #include "engine/layers/Block.h"
 #include "engine/layers/ConvolutionLayers.h"
+#include "engine/layers/PoolingLayers.h"
+#include "engine/layers/ResizingLayers.h"
 #include "engine/layers/CoreLayers.h"
 #include "engine/layers/DepthwiseLayers.h"
 #include "engine/layers/MergeLayers.h"
@@ -76,11 +78,29 @@ std::string depthwiseConvolution(const Layer& l, TorchModuleBuilder& b) {
 
 std::string pooling(const Layer& l, TorchModuleBuilder&) {
     const auto& p = static_cast<const Pooling2D&>(l);
-    return l.type() + "(pool_size=" + tuple(p.poolSize) + ", strides=" + tuple(p.strides) + ", padding=" + pythonString(p.padding) + ")";
+    const std::string padding = p.explicitPads() ? "(" + tuple({p.pads[0], p.pads[1]}) + ", " + tuple({p.pads[2], p.pads[3]}) + ")"
+                                                 : pythonString(p.padding);
+    return l.type() + "(pool_size=" + tuple(p.poolSize) + ", strides=" + tuple(p.strides) + ", padding=" + padding +
+           (p.ceilMode ? ", ceil_mode=True)" : ")");
 }
 
 std::string globalAveragePooling(const Layer& l, TorchModuleBuilder&) {
     return static_cast<const GlobalAveragePooling2D&>(l).keepDims ? "GlobalAveragePooling2D(keepdims=True)" : "GlobalAveragePooling2D()";
+}
+
+std::string globalMaxPooling(const Layer& l, TorchModuleBuilder&) {
+    return static_cast<const GlobalMaxPooling2D&>(l).keepDims ? "GlobalMaxPooling2D(keepdims=True)" : "GlobalMaxPooling2D()";
+}
+
+std::string upSampling(const Layer& l, TorchModuleBuilder&) {
+    const auto& u = static_cast<const UpSampling2D&>(l);
+    return "UpSampling2D(size=" + tuple(u.size) + ", interpolation=" + pythonString(u.interpolation) + ")";
+}
+
+std::string cropping(const Layer& l, TorchModuleBuilder&) {
+    const auto& c = static_cast<const Cropping2D&>(l).cropping;
+    return "Cropping2D(top=" + std::to_string(c[0]) + ", bottom=" + std::to_string(c[1]) + ", left=" + std::to_string(c[2]) +
+           ", right=" + std::to_string(c[3]) + ")";
 }
 
 std::string flatten(const Layer&, TorchModuleBuilder&) { return "nn.Flatten()"; }
@@ -146,7 +166,7 @@ const std::map<std::string, TorchLayerRule>& table() {
         {"Conv2D", {{"padding", "Conv2D"}, &convolution, {}}},
         {"Conv2DTranspose", {{"Conv2DTranspose"}, &convolution, {}}}, // crops instead of padding
         {"MaxPooling2D", {{"padding", "MaxPooling2D"}, &pooling, {}}},
-        {"AveragePooling2D", {{"padding", "AveragePooling2D"}, &pooling, {}}},
+        {"AveragePooling2D", {{"padding", "MaxPooling2D", "AveragePooling2D"}, &pooling, {}}},
         {"GlobalAveragePooling2D", {{"GlobalAveragePooling2D"}, &globalAveragePooling, {}}},
         {"ZeroPadding2D", {{"ZeroPadding2D"}, &zeroPadding, {}}},
         {"Flatten", {{}, &flatten, {}}}, // nn.Flatten, in NHWC order as Strata flattens
@@ -160,6 +180,9 @@ const std::map<std::string, TorchLayerRule>& table() {
         {"Permute", {{"Permute"}, [](const Layer& l, TorchModuleBuilder&) { return "Permute(" + tuple(static_cast<const Permute&>(l).dims) + ")"; }, {}}},
         {"DepthwiseConv2D", {{"padding", "DepthwiseConv2D"}, &depthwiseConvolution, {}}},
         {"SeparableConv2D", {{"padding", "Conv2D", "DepthwiseConv2D", "SeparableConv2D"}, &depthwiseConvolution, {}}},
+        {"GlobalMaxPooling2D", {{"GlobalMaxPooling2D"}, &globalMaxPooling, {}}},
+        {"UpSampling2D", {{"UpSampling2D"}, &upSampling, {}}},
+        {"Cropping2D", {{"Cropping2D"}, &cropping, {}}},
     };
     return rows;
 }

@@ -141,46 +141,59 @@ class Conv2DTranspose(nn.ConvTranspose2d):
 
 const char* kMaxPooling2D = R"py(
 
-class MaxPooling2D(nn.Module):
-    """Strata MaxPooling2D on NHWC tensors; "same" pads with -inf, so padding is never the maximum."""
+def pool_padding(size, window, stride, padding, pads, ceil_mode):
+    """The (before, after) cells that one axis of a Strata pool reads around the input: "same"
+    as TensorFlow, explicit pads (a Strata extension of Keras) as given; after grows so that the
+    last window of ceil_mode (PyTorch's rule: it starts inside the input or its leading pad) fits."""
+    if padding == "same":
+        return same_padding(size, window, stride)
+    before, after = pads if padding == "explicit" else (0, 0)
+    padded = size + before + after
+    out = (padded - window + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + before:
+        out -= 1
+    return before, max(after, (out - 1) * stride + window - size - before)
 
-    def __init__(self, pool_size, strides, padding="valid"):
+
+class MaxPooling2D(nn.Module):
+    """Strata MaxPooling2D on NHWC tensors; padding ("same" or explicit [[top, bottom], [left, right]])
+    is -inf, so a pad is never the maximum; ceil_mode rounds the output size up as PyTorch does."""
+
+    def __init__(self, pool_size, strides, padding="valid", ceil_mode=False):
         super().__init__()
-        self.pool_size, self.strides, self.padding = tuple(pool_size), tuple(strides), padding
+        self.pool_size, self.strides, self.ceil_mode = tuple(pool_size), tuple(strides), ceil_mode
+        self.padding = padding if isinstance(padding, str) else "explicit"
+        self.pads = ((0, 0), (0, 0)) if isinstance(padding, str) else tuple(tuple(p) for p in padding)
+
+    def padded(self, x, value):
+        top, bottom = pool_padding(x.shape[2], self.pool_size[0], self.strides[0], self.padding, self.pads[0], self.ceil_mode)
+        left, right = pool_padding(x.shape[3], self.pool_size[1], self.strides[1], self.padding, self.pads[1], self.ceil_mode)
+        return F.pad(x, (left, right, top, bottom), value=value) if top or bottom or left or right else x
 
     def forward(self, x):
-        x = x.permute(0, 3, 1, 2)
-        if self.padding == "same":
-            x = pad_same(x, self.pool_size, self.strides, value=-math.inf)
+        x = self.padded(x.permute(0, 3, 1, 2), -math.inf)
         return F.max_pool2d(x, self.pool_size, self.strides).permute(0, 2, 3, 1)
 
     def extra_repr(self):
-        return f"pool_size={self.pool_size}, strides={self.strides}, padding={self.padding!r}"
+        return (f"pool_size={self.pool_size}, strides={self.strides}, padding={self.padding!r}, "
+                f"pads={self.pads}, ceil_mode={self.ceil_mode}")
 )py";
 
 const char* kAveragePooling2D = R"py(
 
-class AveragePooling2D(nn.Module):
-    """Strata AveragePooling2D on NHWC tensors; with "same" a window's mean counts only the cells
-    inside the input (TensorFlow's rule), whatever padding it overlaps."""
-
-    def __init__(self, pool_size, strides, padding="valid"):
-        super().__init__()
-        self.pool_size, self.strides, self.padding = tuple(pool_size), tuple(strides), padding
+class AveragePooling2D(MaxPooling2D):
+    """Strata AveragePooling2D on NHWC tensors; a window's mean counts only the cells inside the
+    input (TensorFlow's rule for "same"; PyTorch's count_include_pad=False), whatever padding
+    ("same" or explicit) or ceil_mode overhang it overlaps."""
 
     def forward(self, x):
         x = x.permute(0, 3, 1, 2)
-        if self.padding != "same":
+        if self.padding == "valid" and not self.ceil_mode:
             return F.avg_pool2d(x, self.pool_size, self.strides).permute(0, 2, 3, 1)
         ones = torch.ones_like(x[:1, :1])
-        sums = F.avg_pool2d(pad_same(x, self.pool_size, self.strides), self.pool_size, self.strides,
-                            divisor_override=1)
-        counts = F.avg_pool2d(pad_same(ones, self.pool_size, self.strides), self.pool_size, self.strides,
-                              divisor_override=1)
+        sums = F.avg_pool2d(self.padded(x, 0.0), self.pool_size, self.strides, divisor_override=1)
+        counts = F.avg_pool2d(self.padded(ones, 0.0), self.pool_size, self.strides, divisor_override=1)
         return (sums / counts).permute(0, 2, 3, 1)
-
-    def extra_repr(self):
-        return f"pool_size={self.pool_size}, strides={self.strides}, padding={self.padding!r}"
 )py";
 
 const char* kGlobalAveragePooling2D = R"py(
@@ -460,6 +473,9 @@ const std::string& loader() {
     return s;
 }
 
-const std::string& snippet(const std::string& name) { return table().at(name); }
+const std::string& snippet(const std::string& name) {
+    if (const std::string* s = imageSnippet(name)) return *s;
+    return table().at(name);
+}
 
 } // namespace strata::storage::torch_snippets

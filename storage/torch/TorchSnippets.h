@@ -16,6 +16,9 @@ const std::string& prelude();
 // table, TorchLayerTable.cpp); throws std::out_of_range for an unknown name.
 const std::string& snippet(const std::string& name);
 
+// GlobalMaxPooling2D, UpSampling2D and Cropping2D (TorchImageSnippets.cpp); nullptr for another name.
+const std::string* imageSnippet(const std::string& name);
+
 // The load()/build() helpers that read weights.json and weights.bin (written after the classes).
 const std::string& loader();
 

@@ -373,6 +373,45 @@ def depthwise_grouped():
     return build("depthwise_grouped", 117, layers, [8, 8, 3], "dense", SPARSE_CE, lambda r: sparse_labels(r, 3), init)
 
 
+def pool_padded():
+    # 9x9 -> conv 3x3 same -> max 3/2 pads 1 (ResNet's stem pool: 9 -> 5)
+    # -> max 2/2 pads 1 ceil_mode (5 -> 3: PyTorch drops the 4th window, which would start in the
+    #    bottom pad) -> average 3/2 pads 1 ceil_mode (3 -> 2; pads not counted) -> Flatten -> Dense 2
+    def padded(kind, name, inbound, size, pad, ceil):
+        layer = pool(kind, name, inbound, size=(size, size), strides=(2, 2), padding=[[pad, pad], [pad, pad]])
+        layer["config"]["ceil_mode"] = ceil
+        return layer
+    layers = [inp("input", [9, 9, 2]),
+              conv("conv2d", "input", 3, padding="same", activation="linear"),
+              padded("MaxPooling2D", "max_pooling2d", "conv2d", 3, 1, False),
+              padded("MaxPooling2D", "max_pooling2d_1", "max_pooling2d", 2, 1, True),
+              padded("AveragePooling2D", "average_pooling2d", "max_pooling2d_1", 3, 1, True),
+              simple("Flatten", "flatten", "average_pooling2d"),
+              dense("dense", "flatten", 2, "linear")]
+    return build("pool_padded", 117, layers, [9, 9, 2], "dense", {"name": "mean_squared_error"},
+                 lambda r: np.asarray(r.standard_normal((BATCH, 2)), dtype=np.float32),
+                 lambda i: (i.conv("conv2d", 3, 3, 2, 3), i.dense("dense", 12, 2)))
+
+
+def upsample_crop():
+    # 3x4 -> conv 2x2 valid (2x3) -> UpSampling2D (2, 3) nearest (4x9) -> Cropping2D [[1, 0], [2, 1]]
+    # (3x6) -> UpSampling2D 2 bilinear (6x12) -> Flatten -> Dense 2, plus GlobalMaxPooling2D ->
+    # Dense 2, added
+    layers = [inp("input", [3, 4, 2]),
+              conv("conv2d", "input", 2, kernel=(2, 2), activation="linear"),
+              simple("UpSampling2D", "up_sampling2d", "conv2d", size=[2, 3], interpolation="nearest"),
+              simple("Cropping2D", "cropping2d", "up_sampling2d", cropping=[[1, 0], [2, 1]]),
+              simple("UpSampling2D", "up_sampling2d_1", "cropping2d", size=[2, 2], interpolation="bilinear"),
+              simple("Flatten", "flatten", "up_sampling2d_1"),
+              dense("dense", "flatten", 2, "linear"),
+              simple("GlobalMaxPooling2D", "global_max_pooling2d", "up_sampling2d_1"),
+              dense("dense_1", "global_max_pooling2d", 2, "linear"),
+              simple("Add", "add", ["dense", "dense_1"])]
+    return build("upsample_crop", 118, layers, [3, 4, 2], "add", {"name": "mean_squared_error"},
+                 lambda r: np.asarray(r.standard_normal((BATCH, 2)), dtype=np.float32),
+                 lambda i: (i.conv("conv2d", 2, 2, 2, 2), i.dense("dense", 144, 2, scale=0.1), i.dense("dense_1", 2, 2)))
+
+
 MODELS = {f.__name__: f for f in [dense_softmax, dense_logits, dense_mse, dense_bce, dense_cce, conv_valid,
                                   conv_same_stride2, pool_same, norms, conv_bn, merge, conv_transpose,
-                                  conv_dilated, padding_leaky_relu, dropout, activations, permute_reshape, depthwise_grouped]}
+                                  conv_dilated, padding_leaky_relu, dropout, activations, permute_reshape, depthwise_grouped, pool_padded, upsample_crop]}

@@ -134,13 +134,29 @@ def zero_pad_amounts(p):
     return h[0], h[1], w[0], w[1]
 
 
+def torch_pool_args(cfg):
+    """Explicit pads ([[top, bottom], [left, right]], Strata's extension of Keras) and ceil_mode as
+    PyTorch's own pool arguments: symmetric pads of at most half the window, as torch requires."""
+    pads = cfg["padding"]
+    if pads[0][0] != pads[0][1] or pads[1][0] != pads[1][1]:
+        raise ValueError(f"asymmetric pool pads {pads} have no PyTorch equivalent")
+    return dict(padding=(pads[0][0], pads[1][0]), ceil_mode=cfg.get("ceil_mode", False))
+
+
 def max_pool(x, cfg):
+    if not isinstance(cfg["padding"], str) or cfg.get("ceil_mode", False):
+        args = torch_pool_args(cfg) if not isinstance(cfg["padding"], str) else dict(ceil_mode=True)
+        return F.max_pool2d(x.permute(0, 3, 1, 2), tuple(cfg["pool_size"]), tuple(cfg["strides"]),
+                            **args).permute(0, 2, 3, 1)
     xc = pad_nchw(x.permute(0, 3, 1, 2), cfg["pool_size"], cfg["strides"], cfg["padding"], value=-float("inf"))
     return F.max_pool2d(xc, tuple(cfg["pool_size"]), tuple(cfg["strides"])).permute(0, 2, 3, 1)
 
 
 def avg_pool(x, cfg):
     k, s = tuple(cfg["pool_size"]), tuple(cfg["strides"])
+    if not isinstance(cfg["padding"], str) or cfg.get("ceil_mode", False):
+        args = torch_pool_args(cfg) if not isinstance(cfg["padding"], str) else dict(ceil_mode=True)
+        return F.avg_pool2d(x.permute(0, 3, 1, 2), k, s, count_include_pad=False, **args).permute(0, 2, 3, 1)
     xc = pad_nchw(x.permute(0, 3, 1, 2), k, s, cfg["padding"])
     ones = pad_nchw(torch.ones_like(x[:1, :, :, :1]).permute(0, 3, 1, 2), k, s, cfg["padding"])
     sums = F.avg_pool2d(xc, k, s, divisor_override=1)
@@ -199,6 +215,16 @@ def forward(spec, params, inputs, training, batch_stats=None, step=0):
             y = xs[0].reshape(xs[0].shape[0], *cfg["target_shape"])
         elif kind == "Permute":
             y = xs[0].permute(0, *cfg["dims"])
+        elif kind == "GlobalMaxPooling2D":
+            y = xs[0].amax(dim=(1, 2), keepdim=cfg.get("keepdims", False))
+        elif kind == "UpSampling2D":
+            mode = {"nearest": "nearest", "bilinear": "bilinear"}[cfg.get("interpolation", "nearest")]
+            extra = {} if mode == "nearest" else {"align_corners": False}
+            y = F.interpolate(xs[0].permute(0, 3, 1, 2), scale_factor=tuple(float(v) for v in cfg["size"]),
+                              mode=mode, **extra).permute(0, 2, 3, 1)
+        elif kind == "Cropping2D":
+            top, bottom, left, right = zero_pad_amounts(cfg["cropping"])
+            y = xs[0][:, top:xs[0].shape[1] - bottom, left:xs[0].shape[2] - right, :]
         elif kind == "Activation":
             y = activate(xs[0], cfg["activation"])
         elif kind == "Dropout":

@@ -118,13 +118,29 @@ def tf_pad(size, k, s, padding):
     return out, total // 2, total - total // 2
 
 
-def windows(x, k, s, padding, fill, d=(1, 1)):
+def pool_pad(size, k, s, pads, ceil_mode):
+    """One axis of a pool with explicit pads (before, after) and/or ceil_mode, PyTorch's rule:
+    out = ceil or floor((size + pads - k) / s) + 1, less one when the last window would start
+    past the input and its leading pad; after grows so that every window lies in the padded input."""
+    before, after = pads
+    out = (size + before + after - k + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= size + before:
+        out -= 1
+    return out, before, max(after, (out - 1) * s + k - size - before)
+
+
+def windows(x, k, s, padding, fill, d=(1, 1), ceil_mode=False):
     """x NHWC -> (N, OH, OW, kh, kw, C) patches of the TF-padded input (taps d apart), and the count
-    of valid cells per window."""
+    of valid cells per window. padding: "valid", "same" or pools' [[top, bottom], [left, right]]."""
     n, h, w, c = x.shape
     span = [(k[0] - 1) * d[0] + 1, (k[1] - 1) * d[1] + 1]
-    oh, top, bottom = tf_pad(h, span[0], s[0], padding)
-    ow, left, right = tf_pad(w, span[1], s[1], padding)
+    if isinstance(padding, str) and not ceil_mode:
+        oh, top, bottom = tf_pad(h, span[0], s[0], padding)
+        ow, left, right = tf_pad(w, span[1], s[1], padding)
+    else:
+        pads = [[0, 0], [0, 0]] if isinstance(padding, str) else padding
+        oh, top, bottom = pool_pad(h, k[0], s[0], pads[0], ceil_mode)
+        ow, left, right = pool_pad(w, k[1], s[1], pads[1], ceil_mode)
     xp = np.full((n, h + top + bottom, w + left + right, c), fill, dtype=x.dtype)
     xp[:, top:top + h, left:left + w, :] = x
     valid = np.zeros((h + top + bottom, w + left + right))
@@ -159,6 +175,21 @@ def conv_transpose(x, kernel, s, padding):
     rows, cols = min(big.shape[1], full.shape[1]), min(big.shape[2], full.shape[2])
     full[:, :rows, :cols] = big[:, :rows, :cols]
     return full[:, before[0]:, before[1]:]
+
+
+def upsample(x, size, interpolation):
+    """Keras UpSampling2D: nearest repeats cells; bilinear samples at half-pixel centres
+    ((o + 0.5) / s - 0.5, clamped to the first and last cell) and mixes the two neighbours."""
+    if interpolation == "nearest":
+        return np.repeat(np.repeat(x, size[0], axis=1), size[1], axis=2)
+    for axis, s in ((1, size[0]), (2, size[1])):
+        n = x.shape[axis]
+        src = np.clip((np.arange(n * s) + 0.5) / s - 0.5, 0, n - 1)
+        lo = np.floor(src).astype(int)
+        hi = np.minimum(lo + 1, n - 1)
+        t = (src - lo).reshape([-1 if a == axis else 1 for a in range(4)])
+        x = np.take(x, lo, axis=axis) * (1 - t) + np.take(x, hi, axis=axis) * t
+    return x
 
 
 def zero_padding(p):
@@ -213,10 +244,12 @@ def forward(spec, w, inputs, training, stats=None, step=0):
             if training:
                 y = np.where(keep_mask(cfg["seed"], step, y.shape, cfg["rate"]), y / (1 - cfg["rate"]), 0.0)
         elif kind == "MaxPooling2D":
-            pat, _ = windows(xs[0], cfg["pool_size"], cfg["strides"], cfg["padding"], -np.inf)
+            pat, _ = windows(xs[0], cfg["pool_size"], cfg["strides"], cfg["padding"], -np.inf,
+                             ceil_mode=cfg.get("ceil_mode", False))
             y = pat.max(axis=(3, 4))
         elif kind == "AveragePooling2D":
-            pat, cnt = windows(xs[0], cfg["pool_size"], cfg["strides"], cfg["padding"], 0.0)
+            pat, cnt = windows(xs[0], cfg["pool_size"], cfg["strides"], cfg["padding"], 0.0,
+                               ceil_mode=cfg.get("ceil_mode", False))
             y = pat.sum(axis=(3, 4)) / cnt[None, :, :, None]
         elif kind == "GlobalAveragePooling2D":
             y = xs[0].mean(axis=(1, 2))
@@ -226,6 +259,13 @@ def forward(spec, w, inputs, training, stats=None, step=0):
             y = xs[0].reshape(len(xs[0]), *cfg["target_shape"])
         elif kind == "Permute":
             y = np.transpose(xs[0], (0, *cfg["dims"]))
+        elif kind == "GlobalMaxPooling2D":
+            y = xs[0].max(axis=(1, 2), keepdims=cfg.get("keepdims", False))
+        elif kind == "UpSampling2D":
+            y = upsample(xs[0], cfg["size"], cfg.get("interpolation", "nearest"))
+        elif kind == "Cropping2D":
+            (top, bottom), (left, right) = zero_padding(cfg["cropping"])
+            y = xs[0][:, top:xs[0].shape[1] - bottom, left:xs[0].shape[2] - right]
         elif kind == "Activation":
             y = act(xs[0], cfg["activation"])
         elif kind == "BatchNormalization":

@@ -257,4 +257,18 @@ inline constexpr const char* kPermute = R"({"format": "strata.model/1", "name": 
   {"name": "flat", "type": "Flatten", "inbound": ["chw"]},
   {"name": "out", "type": "Dense", "config": {"units": 3}, "inbound": ["flat"]}]})";
 
+// Pools with explicit pads and ceil_mode (max and average), GlobalMaxPooling2D, UpSampling2D
+// (nearest and bilinear) and Cropping2D.
+inline constexpr const char* kImagePools = R"({"format": "strata.model/1", "name": "image_pools", "inputs": ["image"],
+  "outputs": ["gmp", "flat", "up_near", "crop"], "layers": [
+  {"name": "image", "type": "Input", "config": {"shape": [9, 8, 3]}},
+  {"name": "stem", "type": "MaxPooling2D", "config": {"pool_size": 3, "strides": 2, "padding": [[1, 1], [1, 1]]}, "inbound": ["image"]},
+  {"name": "ceil", "type": "MaxPooling2D", "config": {"pool_size": 2, "strides": 2, "padding": [[1, 1], [0, 1]], "ceil_mode": true}, "inbound": ["stem"]},
+  {"name": "avg", "type": "AveragePooling2D", "config": {"pool_size": 3, "strides": 2, "padding": [[1, 0], [1, 2]], "ceil_mode": true}, "inbound": ["image"]},
+  {"name": "gmp", "type": "GlobalMaxPooling2D", "inbound": ["ceil"]},
+  {"name": "up_bilinear", "type": "UpSampling2D", "config": {"size": [2, 3], "interpolation": "bilinear"}, "inbound": ["avg"]},
+  {"name": "flat", "type": "Flatten", "inbound": ["up_bilinear"]},
+  {"name": "up_near", "type": "UpSampling2D", "config": {"size": 3}, "inbound": ["ceil"]},
+  {"name": "crop", "type": "Cropping2D", "config": {"cropping": [[2, 1], [0, 3]]}, "inbound": ["image"]}]})";
+
 } // namespace strata::torchtest

@@ -281,6 +281,18 @@ void TestOnnxExport::convolutionsAndPools() {
       {"name": "c", "type": "Conv2D", "config": {"filters": 3, "kernel_size": [3, 3], "strides": [2, 2], "activation": "relu"}},
       {"name": "pad_mid", "type": "ZeroPadding2D", "config": {"padding": [1, 2]}},
       {"name": "mp", "type": "MaxPooling2D", "config": {"pool_size": [2, 2]}}]})", 42));
+    // Explicit pool pads and ceil_mode (PyTorch's rule: "ceil" drops the window that would start in
+    // the bottom pad), GlobalMaxPool, Resize (nearest, bilinear) and a Slice crop.
+    cases.push_back(specCase("image_pools", R"({"format": "strata.model/1", "name": "image_pools", "inputs": ["img"],
+      "outputs": ["gmp", "up", "crop", "avg_up"], "layers": [
+      {"name": "img", "type": "Input", "config": {"shape": [9, 8, 3]}},
+      {"name": "stem", "type": "MaxPooling2D", "config": {"pool_size": 3, "strides": 2, "padding": [[1, 1], [1, 1]]}, "inbound": ["img"]},
+      {"name": "ceil", "type": "MaxPooling2D", "config": {"pool_size": 2, "strides": 2, "padding": [[1, 1], [0, 1]], "ceil_mode": true}, "inbound": ["stem"]},
+      {"name": "gmp", "type": "GlobalMaxPooling2D", "inbound": ["ceil"]},
+      {"name": "up", "type": "UpSampling2D", "config": {"size": [2, 3]}, "inbound": ["ceil"]},
+      {"name": "crop", "type": "Cropping2D", "config": {"cropping": [[2, 1], [0, 3]]}, "inbound": ["img"]},
+      {"name": "avg", "type": "AveragePooling2D", "config": {"pool_size": 3, "strides": 2, "padding": [[1, 0], [1, 2]], "ceil_mode": true}, "inbound": ["img"]},
+      {"name": "avg_up", "type": "UpSampling2D", "config": {"size": 2, "interpolation": "bilinear"}, "inbound": ["avg"]}]})", 43));
     verify(cases);
 }
 

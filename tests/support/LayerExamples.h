@@ -29,7 +29,8 @@ inline const std::map<std::string, LayerExample>& layerExamples() {
         {"ReLU", {{{"max_value", 0.5}, {"negative_slope", 0.1}}, {{4}}}},
         {"Conv2D", {{{"filters", 2}, {"kernel_size", 3}, {"padding", "same"}, {"activation", "relu"}}, {{5, 5, 2}}}},
         {"Conv2DTranspose", {{{"filters", 2}, {"kernel_size", 3}, {"strides", 2}}, {{3, 3, 2}}}},
-        {"MaxPooling2D", {{{"pool_size", 2}}, {{4, 4, 2}}}},
+        // explicit pads and ceil_mode: Strata's extension of Keras (PyTorch's pools)
+        {"MaxPooling2D", {{{"pool_size", 3}, {"strides", 2}, {"padding", {{1, 1}, {0, 1}}}, {"ceil_mode", true}}, {{6, 5, 2}}}},
         {"AveragePooling2D", {{{"pool_size", 2}, {"padding", "same"}, {"strides", 1}}, {{3, 3, 2}}}},
         {"GlobalAveragePooling2D", {json::object(), {{4, 4, 2}}}},
         {"Flatten", {json::object(), {{2, 3, 2}}}},
@@ -53,6 +54,9 @@ inline const std::map<std::string, LayerExample>& layerExamples() {
         {"Permute", {{{"dims", {2, 3, 1}}}, {{2, 3, 4}}}},
         {"DepthwiseConv2D", {{{"kernel_size", 3}, {"depth_multiplier", 2}, {"padding", "same"}, {"activation", "relu"}}, {{5, 5, 2}}}},
         {"SeparableConv2D", {{{"filters", 3}, {"kernel_size", 3}, {"strides", 2}, {"padding", "same"}}, {{5, 5, 2}}}},
+        {"GlobalMaxPooling2D", {json::object(), {{3, 4, 2}}}},
+        {"UpSampling2D", {{{"size", {2, 3}}, {"interpolation", "bilinear"}}, {{3, 2, 2}}}},
+        {"Cropping2D", {{{"cropping", {{1, 0}, {0, 2}}}}, {{4, 4, 2}}}},
     };
     return examples;
 }

@@ -19,6 +19,7 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include <cctype>
 #include <climits>
 
 namespace strata::gui {
@@ -127,7 +128,32 @@ QWidget* InspectorPanel::makeEditor(const std::string& key, const nlohmann::json
         return c;
     };
     if (key == "activation") return choices(toQt(activationNames()));
-    if (key == "padding") return choices({"valid", "same"});
+    if (key == "padding") {
+        // "valid" / "same", or pads as JSON (ZeroPadding2D's p, [h, w]; a pool's explicit
+        // [[top, bottom], [left, right]], Strata's extension of Keras): an editable choice.
+        auto* c = new QComboBox;
+        c->setEditable(true);
+        c->addItems({"valid", "same"});
+        c->setToolTip(tr("\"valid\", \"same\", or pads as JSON, e.g. [[1, 1], [1, 1]] (top, bottom, left, right)"));
+        auto commit = [this, c, key] {
+            if (loading_) return;
+            const std::string text = c->currentText().trimmed().toStdString();
+            nlohmann::json v = text;
+            if (!text.empty() && (text.front() == '[' || std::isdigit(static_cast<unsigned char>(text.front())))) {
+                const bool tooDeep = !jsonDepthProblem(text).empty();
+                v = tooDeep ? nlohmann::json(nlohmann::json::value_t::discarded) : nlohmann::json::parse(text, nullptr, false);
+                if (v.is_discarded()) {
+                    refusal_->setText(tr("Refused: %1: not a valid value: %2").arg(q(key), c->currentText()));
+                    loadValues();
+                    return;
+                }
+            }
+            if (v != currentValue(key)) apply(key, v);
+        };
+        connect(c, &QComboBox::activated, this, commit);
+        connect(c->lineEdit(), &QLineEdit::editingFinished, this, commit);
+        return c;
+    }
     if (key.size() > 12 && key.ends_with("_initializer")) return choices(toQt(initializerNames()));
     if (def.is_boolean()) {
         auto* c = new QCheckBox;
@@ -231,7 +257,7 @@ void InspectorPanel::loadValues() {
     for (const auto& [key, w] : editors_) {
         nlohmann::json v = currentValue(key);
         if (auto* c = qobject_cast<QComboBox*>(w)) {
-            QString t = v.is_string() ? q(v.get<std::string>()) : QString();
+            QString t = v.is_string() ? q(v.get<std::string>()) : v.is_null() ? QString() : jsonText(v);
             if (c->findText(t) < 0) c->addItem(t);
             c->setCurrentText(t);
         } else if (auto* b = qobject_cast<QCheckBox*>(w)) {

@@ -1,0 +1,55 @@
+// Export rules of the weightless image layers GlobalMaxPooling2D, UpSampling2D and Cropping2D,
+// each on NCHW as PyTorch writes them (so the graph import reads them back).
+#include "storage/onnx/OnnxLowering.h"
+
+#include "engine/layers/PoolingLayers.h"
+#include "engine/layers/ResizingLayers.h"
+
+#include <limits>
+
+namespace strata::storage {
+
+// GlobalMaxPool keeps [N, C, 1, 1]; without keepdims a Flatten makes it [N, C].
+int OnnxLowering::globalMaxPool(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site) {
+    const auto& gmp = static_cast<const layers::GlobalMaxPooling2D&>(l);
+    const std::string y = tmp(site, "max");
+    g_.node("GlobalMaxPool", {nchw(in.at(0))}, y);
+    if (gmp.keepDims) return result(y, Layout::Nchw, outShape, site);
+    const std::string flat = tmp(site, "flatten");
+    g_.node("Flatten", {y}, flat, {OnnxAttr::integer("axis", 1)});
+    return result(flat, Layout::Nhwc, outShape, site);
+}
+
+// Resize by scales (1, 1, rows, columns): nearest as "asymmetric" with floor (cell o reads o / s),
+// bilinear as "half_pixel" (Keras' and PyTorch's align_corners=False).
+int OnnxLowering::upSampling(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site) {
+    const auto& u = static_cast<const layers::UpSampling2D&>(l);
+    const std::vector<float> scales = {1.0f, 1.0f, float(u.size[0]), float(u.size[1])};
+    const std::string scalesName = g_.initializer(site.base + "/scales", {4}, scales);
+    const std::string y = tmp(site, "resize");
+    std::vector<OnnxAttr> attrs;
+    if (u.interpolation == "nearest")
+        attrs = {OnnxAttr::text("mode", "nearest"), OnnxAttr::text("coordinate_transformation_mode", "asymmetric"),
+                 OnnxAttr::text("nearest_mode", "floor")};
+    else
+        attrs = {OnnxAttr::text("mode", "linear"), OnnxAttr::text("coordinate_transformation_mode", "half_pixel")};
+    g_.node("Resize", {nchw(in.at(0)), "", scalesName}, y, std::move(attrs));
+    return result(y, Layout::Nchw, outShape, site);
+}
+
+// Slice of axes 2 and 3: starts (top, left), ends counted from the end (-bottom, -right; to the
+// end when 0), so the rule needs no known size.
+int OnnxLowering::cropping(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site) {
+    const auto& c = static_cast<const layers::Cropping2D&>(l);
+    const int64_t toEnd = std::numeric_limits<int64_t>::max();
+    const std::vector<int64_t> starts = {c.cropping[0], c.cropping[2]};
+    const std::vector<int64_t> ends = {c.cropping[1] ? -c.cropping[1] : toEnd, c.cropping[3] ? -c.cropping[3] : toEnd};
+    const std::string y = tmp(site, "crop");
+    g_.node("Slice",
+            {nchw(in.at(0)), g_.int64Initializer(site.base + "/starts", starts), g_.int64Initializer(site.base + "/ends", ends),
+             g_.int64Initializer(site.base + "/axes", {2, 3})},
+            y);
+    return result(y, Layout::Nchw, outShape, site);
+}
+
+} // namespace strata::storage
