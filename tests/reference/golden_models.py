@@ -304,7 +304,8 @@ def dropout():
 
 
 ACTIVATIONS = ["linear", "relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "softsign", "swish",
-               "silu", "gelu", "leaky_relu", "log_softmax", "exponential", "relu6"]
+               "silu", "gelu", "leaky_relu", "log_softmax", "exponential", "relu6", "hard_sigmoid",
+               "hard_silu", "hard_swish", "mish", "gelu_tanh"]
 
 
 def activations():
@@ -322,7 +323,8 @@ def activations():
 
     def init(i):
         for a in ACTIVATIONS:
-            i.dense(f"dense_{a}", 4, 3, scale={"relu6": 2.5, "exponential": 0.15}.get(a, 0.4))
+            i.dense(f"dense_{a}", 4, 3, scale={"relu6": 2.5, "exponential": 0.15, "hard_sigmoid": 3.0, "hard_silu": 2.0,
+                                                         "hard_swish": 2.0}.get(a, 0.4))
         i.dense("dense", 3 * len(ACTIVATIONS), 2, scale=0.1)
     return build("activations", 116, layers, [4], "dense", {"name": "mean_squared_error"},
                  lambda r: np.asarray(r.standard_normal((BATCH, 2)), dtype=np.float32), init)

@@ -30,6 +30,11 @@ ACTIVATIONS = {
     "leaky_relu": lambda x: F.leaky_relu(x, 0.2),
     "exponential": torch.exp,
     "relu6": lambda x: torch.clamp(x, 0.0, 6.0),
+    "hard_sigmoid": F.hardsigmoid,  # Keras 3: relu6(x + 3) / 6
+    "hard_silu": F.hardswish,
+    "hard_swish": F.hardswish,
+    "mish": F.mish,
+    "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
 }
 
 

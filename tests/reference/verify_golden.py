@@ -76,6 +76,14 @@ def act(x, name):
         return np.exp(x)
     if name == "relu6":
         return np.minimum(np.maximum(x, 0), 6)
+    if name == "hard_sigmoid":  # Keras 3: relu6(x + 3) / 6
+        return np.minimum(np.maximum(x + 3, 0), 6) / 6
+    if name in ("hard_silu", "hard_swish"):
+        return x * np.minimum(np.maximum(x + 3, 0), 6) / 6
+    if name == "mish":
+        return x * np.tanh(np.logaddexp(0, x))
+    if name == "gelu_tanh":
+        return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
     raise ValueError(name)
 
 
