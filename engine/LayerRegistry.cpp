@@ -16,6 +16,7 @@ LayerRegistry::LayerRegistry() {
     layers::registerRegularizationLayers(types_);
     layers::registerMergeLayers(types_);
     layers::registerBlockLayer(types_);
+    layers::registerActivationLayers(types_);
 }
 
 const LayerRegistry& LayerRegistry::instance() {

@@ -63,6 +63,7 @@ void registerNormalizationLayers(std::vector<LayerTypeInfo>& out);
 void registerRegularizationLayers(std::vector<LayerTypeInfo>& out);
 void registerMergeLayers(std::vector<LayerTypeInfo>& out);
 void registerBlockLayer(std::vector<LayerTypeInfo>& out);
+void registerActivationLayers(std::vector<LayerTypeInfo>& out);
 } // namespace layers
 
 } // namespace strata

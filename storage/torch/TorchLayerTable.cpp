@@ -4,6 +4,7 @@
 // tst_format_tables fails on a type the registry has and this table lacks.
 #include "storage/torch/TorchLayerTable.h"
 
+#include "engine/layers/ActivationLayers.h"
 #include "engine/layers/Block.h"
 #include "engine/layers/ConvolutionLayers.h"
 #include "engine/layers/CoreLayers.h"
@@ -121,7 +122,7 @@ const std::map<std::string, TorchLayerRule>& table() {
         {"ReLU", {{"ReLU"}, [](const Layer& l, TorchModuleBuilder&) { // element-wise: any layout
                       const auto& r = static_cast<const ReLU&>(l);
                       return "ReLU(max_value=" + (r.maxValue ? number(*r.maxValue) : std::string("None")) +
-                             ", negative_slope=" + number(r.negativeSlope) + ")";
+                             ", negative_slope=" + number(r.negativeSlope) + ", threshold=" + number(r.threshold) + ")";
                   }, {}}},
         {"Conv2D", {{"padding", "Conv2D"}, &convolution, {}}},
         {"Conv2DTranspose", {{"Conv2DTranspose"}, &convolution, {}}}, // crops instead of padding
@@ -137,6 +138,17 @@ const std::map<std::string, TorchLayerRule>& table() {
         {"Add", {{"Add"}, &elementwise, {}}},
         {"Multiply", {{"Multiply"}, &elementwise, {}}},
         {"Concatenate", {{"Concatenate"}, &concatenate, {}}},
+        {"Softmax", {{}, [](const Layer& l, TorchModuleBuilder&) { // nn.Softmax over the same (NHWC) axis
+                         return "nn.Softmax(dim=" + std::to_string(static_cast<const Softmax&>(l).axis) + ")";
+                     }, {}}},
+        {"PReLU", {{"PReLU"}, [](const Layer& l, TorchModuleBuilder& b) { // alpha in Strata's layout
+                       b.tensor("alpha", "alpha");
+                       return "PReLU(" + tuple(static_cast<const PReLU&>(l).alphaShape(l.buildInputShapes().at(0)).dims()) + ")";
+                   }, {}}},
+        {"Rescaling", {{"Rescaling"}, [](const Layer& l, TorchModuleBuilder&) {
+                           const auto& r = static_cast<const Rescaling&>(l);
+                           return "Rescaling(scale=" + number(r.scale) + ", offset=" + number(r.offset) + ")";
+                       }, {}}},
     };
     return rows;
 }

@@ -40,6 +40,9 @@ nlohmann::json sampleConfig(const std::string& type) {
     if (type == "LeakyReLU") return {{"alpha", 0.05}};
     if (type == "ReLU") return {{"max_value", 6.0}, {"negative_slope", 0.1}};
     if (type == "Concatenate") return {{"axis", 1}};
+    if (type == "Softmax") return {{"axis", 2}};
+    if (type == "PReLU") return {{"alpha_initializer", "ones"}, {"shared_axes", {1, 2}}};
+    if (type == "Rescaling") return {{"scale", 0.00392156862745098}, {"offset", -1.0}};
     if (type == "Block")
         return {{"spec",
                  {{"inputs", {"x"}},
@@ -58,7 +61,8 @@ private slots:
         const std::vector<std::string> expected{"Input", "Dense", "Conv2D", "Conv2DTranspose", "MaxPooling2D", "AveragePooling2D",
                                                 "GlobalAveragePooling2D", "Flatten", "Reshape", "ZeroPadding2D", "Dropout",
                                                 "BatchNormalization", "LayerNormalization", "Activation", "LeakyReLU",
-                                                "ReLU", "Add", "Multiply", "Concatenate", "Block"};
+                                                "ReLU", "Add", "Multiply", "Concatenate", "Block", "Softmax", "PReLU",
+                                                "Rescaling"};
         for (const auto& t : expected) {
             const LayerTypeInfo* info = LayerRegistry::instance().find(t);
             QVERIFY2(info, t.c_str());
@@ -174,7 +178,7 @@ private slots:
         row("conv too small", "Conv2D", R"({"kernel_size":5})", "[[null,3,3,1]]", "does not fit the input height of 3");
         row("deconv rank", "Conv2DTranspose", "{}", "[[null,3,3]]", "expects a 4D input");
         row("deconv unknown channels", "Conv2DTranspose", "{}", "[[null,3,3,null]]", "known number of input channels");
-        row("add mismatch", "Add", "{}", "[[null,3],[null,4]]", "same shape, got [(None, 3), (None, 4)]");
+        row("add mismatch", "Add", "{}", "[[null,3],[null,4]]", "agree or are 1 on every axis (NumPy broadcasting), got [(None, 3), (None, 4)]");
         row("concat mismatch", "Concatenate", "{}", "[[null,2,3],[null,4,3]]", "agree on every axis but -1");
         row("reshape count", "Reshape", R"({"target_shape":[5,5]})", "[[null,24]]", "cannot reshape (None, 24)");
         row("bn batch axis", "BatchNormalization", R"({"axis":0})", "[[null,4]]", "out of range");

@@ -171,9 +171,9 @@ def forward(spec, params, inputs, training, batch_stats=None, step=0):
             y = F.pad(xs[0], (0, 0, left, right, top, bottom))    # NHWC: C, then W, then H
         elif kind == "LeakyReLU":
             y = F.leaky_relu(xs[0], cfg.get("alpha", 0.3))
-        elif kind == "ReLU":
-            x = xs[0]
-            y = torch.where(x >= 0, x, cfg.get("negative_slope", 0.0) * x)
+        elif kind == "ReLU":  # Keras 3: x above the threshold, negative_slope * (x - threshold) at and below
+            x, t = xs[0], cfg.get("threshold", 0.0)
+            y = torch.where(x > t, x, cfg.get("negative_slope", 0.0) * (x - t))
             if cfg.get("max_value") is not None:
                 y = torch.clamp(y, max=cfg["max_value"])
         elif kind == "MaxPooling2D":
@@ -217,6 +217,12 @@ def forward(spec, params, inputs, training, batch_stats=None, step=0):
                 y = y * t
         elif kind == "Concatenate":
             y = torch.cat(xs, dim=cfg.get("axis", -1))
+        elif kind == "Softmax":
+            y = torch.softmax(xs[0], dim=cfg.get("axis", -1))
+        elif kind == "PReLU":  # alpha of shape input[1:] (shared axes 1), broadcast over the batch
+            y = torch.where(xs[0] >= 0, xs[0], p("alpha") * xs[0])
+        elif kind == "Rescaling":
+            y = xs[0] * cfg["scale"] + cfg.get("offset", 0.0)
         else:
             raise ValueError(f"layer {name}: unsupported type {kind}")
         out[name] = y
@@ -380,6 +386,8 @@ def trainable_paths(spec):
                 paths.append(f"model/{name}/bias")
         elif kind in ("BatchNormalization", "LayerNormalization"):
             paths += [f"model/{name}/gamma", f"model/{name}/beta"]
+        elif kind == "PReLU":
+            paths.append(f"model/{name}/alpha")
     return paths
 
 

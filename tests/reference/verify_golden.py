@@ -200,7 +200,8 @@ def forward(spec, w, inputs, training, stats=None, step=0):
         elif kind == "LeakyReLU":
             y = np.where(xs[0] > 0, xs[0], cfg["alpha"] * xs[0])
         elif kind == "ReLU":
-            y = np.where(xs[0] > 0, xs[0], cfg["negative_slope"] * xs[0])
+            t = cfg.get("threshold", 0.0)
+            y = np.where(xs[0] > t, xs[0], cfg["negative_slope"] * (xs[0] - t))
             if cfg.get("max_value") is not None:
                 y = np.minimum(y, cfg["max_value"])
         elif kind == "Dropout":
@@ -241,6 +242,13 @@ def forward(spec, w, inputs, training, stats=None, step=0):
                 y = y * t
         elif kind == "Concatenate":
             y = np.concatenate(xs, axis=cfg.get("axis", -1))
+        elif kind == "Softmax":
+            z = np.moveaxis(xs[0], cfg["axis"], -1)
+            y = np.moveaxis(np.exp(log_softmax(z)), -1, cfg["axis"])
+        elif kind == "PReLU":
+            y = np.maximum(xs[0], 0) + p("alpha") * np.minimum(xs[0], 0)
+        elif kind == "Rescaling":
+            y = xs[0] * cfg["scale"] + cfg["offset"]
         else:
             raise ValueError(kind)
         out[name] = y
@@ -277,6 +285,8 @@ def trainable(spec):
                 out.append(f"model/{L['name']}/bias")
         elif L["type"] in ("BatchNormalization", "LayerNormalization"):
             out += [f"model/{L['name']}/gamma", f"model/{L['name']}/beta"]
+        elif L["type"] == "PReLU":
+            out.append(f"model/{L['name']}/alpha")
     return out
 
 

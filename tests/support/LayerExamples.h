@@ -50,6 +50,9 @@ inline const std::map<std::string, LayerExample>& layerExamples() {
                {{"name", "h"}, {"type", "Dense"}, {"config", {{"units", 3}, {"activation", "relu"}}}, {"inbound", {"x"}}},
                {{"name", "y"}, {"type", "Dense"}, {"config", {{"units", 2}}}, {"inbound", {"h"}}}}}}}},
           {{4}}}},
+        {"Softmax", {{{"axis", 1}}, {{3, 4}}}},
+        {"PReLU", {{{"alpha_initializer", "random_uniform"}, {"shared_axes", {1, 2}}}, {{3, 3, 2}}}},
+        {"Rescaling", {{{"scale", 0.5}, {"offset", -1.0}}, {{4}}}},
     };
     return examples;
 }

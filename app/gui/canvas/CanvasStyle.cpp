@@ -84,6 +84,9 @@ QString CanvasStyle::typeAbbreviation(const QString& type) {
     if (type == "Reshape") out = "Rs";
     if (type == "Activation") out = "σ";
     if (type == "LeakyReLU") out = "LR";
+    if (type == "Softmax") out = "Sm";
+    if (type == "PReLU") out = "PR";
+    if (type == "Rescaling") out = "Sc";
     if (out.isEmpty()) out = type.left(2);
     return out.left(3);
 }
