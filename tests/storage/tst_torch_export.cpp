@@ -250,6 +250,7 @@ private slots:
         QTest::newRow("odd_names") << QString(kOddNames);
         QTest::newRow("conv_transpose") << QString(kConvTranspose);
         QTest::newRow("relus") << QString(kRelu);
+        QTest::newRow("activation_layers") << QString(kActivationLayers);
     }
     void everyLayerTypeMatchesTheEngine() {
         QFETCH(QString, spec);
@@ -261,7 +262,7 @@ private slots:
     void everyLayerTypeIsCovered() {
         // The specs above, blocks included, use every type the registry knows.
         std::set<std::string> seen;
-        for (const char* s : {kConvSameStrides, kConvValidDilated, kNormsReshape, kMerges, kNestedBlocks, kConvTranspose, kRelu}) {
+        for (const char* s : {kConvSameStrides, kConvValidDilated, kNormsReshape, kMerges, kNestedBlocks, kConvTranspose, kRelu, kActivationLayers}) {
             auto m = Model::fromSpec(testutil::specFromJson(s));
             m->build(0);
             for (Module* sub : m->submodules())
