@@ -18,6 +18,7 @@ LayerRegistry::LayerRegistry() {
     layers::registerMergeLayers(types_);
     layers::registerBlockLayer(types_);
     layers::registerResizingLayers(types_);
+    layers::registerActivationLayers(types_);
 }
 
 const LayerRegistry& LayerRegistry::instance() {

@@ -70,6 +70,7 @@ void registerRegularizationLayers(std::vector<LayerTypeInfo>& out);
 void registerMergeLayers(std::vector<LayerTypeInfo>& out);
 void registerBlockLayer(std::vector<LayerTypeInfo>& out);
 void registerResizingLayers(std::vector<LayerTypeInfo>& out); // UpSampling2D, Cropping2D
+void registerActivationLayers(std::vector<LayerTypeInfo>& out);
 } // namespace layers
 
 } // namespace strata

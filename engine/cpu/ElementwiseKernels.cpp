@@ -121,6 +121,26 @@ inline float geluGrad(float x) {
     return cdf + x * std::exp(-0.5f * x * x) * float(0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2);
 }
 
+// Keras 3: hard_sigmoid(x) = relu6(x + 3) / 6; its derivative 1/6 strictly inside (-3, 3), as
+// PyTorch's hardsigmoid_backward.
+inline float hardSigmoidf(float x) { return std::min(std::max(x + 3.0f, 0.0f), 6.0f) * (1.0f / 6.0f); }
+inline float hardSilu(float x) { return x * hardSigmoidf(x); }
+inline float hardSiluGrad(float x) { // PyTorch's hardswish_backward: 0 below -3, 1 above 3
+    return x < -3.0f ? 0.0f : (x <= 3.0f ? x * (1.0f / 3.0f) + 0.5f : 1.0f);
+}
+inline float mishf(float x) { return x * std::tanh(softplusf(x)); }
+inline float mishGrad(float x) {
+    const float t = std::tanh(softplusf(x));
+    return t + x * (1.0f - t * t) * sigmoidf(x);
+}
+// gelu's tanh approximation: 0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2 / pi).
+constexpr float kGeluK = 0.7978845608028654f, kGeluC = 0.044715f;
+inline float geluTanhf(float x) { return 0.5f * x * (1.0f + std::tanh(kGeluK * (x + kGeluC * x * x * x))); }
+inline float geluTanhGrad(float x) {
+    const float t = std::tanh(kGeluK * (x + kGeluC * x * x * x));
+    return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * kGeluK * (1.0f + 3.0f * kGeluC * x * x);
+}
+
 } // namespace
 
 void binary(OpKind op, DType t, const void* a, const Shape& sa, const void* b, const Shape& sb, void* out, const Shape& so) {
@@ -155,6 +175,11 @@ void unary(OpKind op, const UnaryParams& p, const float* x, float* y, int64_t n)
     case OpKind::Gelu: return map(x, y, n, geluf);
     case OpKind::LeakyRelu: return map(x, y, n, [al](float v) { return v < 0.0f ? al * v : v; });
     case OpKind::Clip: return map(x, y, n, [lo, hi](float v) { return std::min(std::max(v, lo), hi); });
+    case OpKind::HardSigmoid: return map(x, y, n, hardSigmoidf);
+    case OpKind::HardSilu: return map(x, y, n, hardSilu);
+    case OpKind::Mish: return map(x, y, n, mishf);
+    case OpKind::GeluTanh: return map(x, y, n, geluTanhf);
+    case OpKind::ThresholdedRelu: return map(x, y, n, [al](float v) { return v > al ? v : 0.0f; });
     default: throw StrataError("unary kernel: unsupported op " + std::string(ir::opName(op)));
     }
 }
@@ -196,6 +221,12 @@ void unaryGrad(OpKind fn, const UnaryParams& p, const float* x, const float* dy,
             }
         });
     case OpKind::Clip: return mapGrad(x, dy, dx, n, [lo, hi](float v) { return v >= lo && v <= hi ? 1.0f : 0.0f; });
+    case OpKind::HardSigmoid:
+        return mapGrad(x, dy, dx, n, [](float v) { return v > -3.0f && v < 3.0f ? 1.0f / 6.0f : 0.0f; });
+    case OpKind::HardSilu: return mapGrad(x, dy, dx, n, hardSiluGrad);
+    case OpKind::Mish: return mapGrad(x, dy, dx, n, mishGrad);
+    case OpKind::GeluTanh: return mapGrad(x, dy, dx, n, geluTanhGrad);
+    case OpKind::ThresholdedRelu: return mapGrad(x, dy, dx, n, [al](float v) { return v > al ? 1.0f : 0.0f; });
     default: throw StrataError("unary_grad kernel: unsupported op " + std::string(ir::opName(fn)));
     }
 }

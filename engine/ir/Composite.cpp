@@ -20,6 +20,10 @@ ValueId activation(Graph& g, const std::string& name, ValueId x) {
     if (name == "gelu") return g.gelu(x);
     if (name == "leaky_relu") return g.leakyRelu(x);
     if (name == "exponential") return g.exp(x);
+    if (name == "hard_sigmoid") return g.hardSigmoid(x);
+    if (name == "hard_silu" || name == "hard_swish") return g.hardSilu(x);
+    if (name == "mish") return g.mish(x);
+    if (name == "gelu_tanh") return g.geluTanh(x);
     throw ConfigError("unknown activation '" + name + "'");
 }
 

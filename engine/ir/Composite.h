@@ -14,7 +14,10 @@
 namespace strata::ir {
 
 // Keras activation by name: linear (or ""), relu, sigmoid, tanh, softmax, log_softmax, elu, selu,
-// softplus, softsign, swish, silu, gelu (exact erf form), leaky_relu (slope 0.2), exponential.
+// softplus, softsign, swish, silu, gelu (exact erf form), leaky_relu (slope 0.2), exponential,
+// relu6, hard_sigmoid (Keras 3: relu6(x + 3) / 6), hard_silu and its alias hard_swish, mish, and
+// gelu_tanh: Keras' gelu(x, approximate=True), PyTorch's GELU(approximate="tanh"). A Keras
+// activation is named by a string, so the approximate form has a name of its own.
 // Throws ConfigError naming an unknown activation.
 ValueId activation(Graph& g, const std::string& name, ValueId x);
 

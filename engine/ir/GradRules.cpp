@@ -55,7 +55,8 @@ Table makeTable() {
     });
     // Activations whose derivative is a function of x: one backward primitive for all of them.
     for (OpKind op : {OpKind::Abs, OpKind::Relu, OpKind::Sigmoid, OpKind::Tanh, OpKind::Elu, OpKind::Selu,
-                      OpKind::Softplus, OpKind::Softsign, OpKind::Swish, OpKind::Gelu, OpKind::LeakyRelu, OpKind::Clip})
+                      OpKind::Softplus, OpKind::Softsign, OpKind::Swish, OpKind::Gelu, OpKind::LeakyRelu, OpKind::Clip,
+                      OpKind::HardSigmoid, OpKind::HardSilu, OpKind::Mish, OpKind::GeluTanh, OpKind::ThresholdedRelu})
         set(op, [](GradContext& c) { c.dx[0] = c.g.unaryGrad(c.node.op, c.node.attrs, c.x(0), c.dy[0]); });
     set(OpKind::Cast, [](GradContext& c) { c.dx[0] = c.g.cast(c.dy[0], c.g.dtype(c.x(0))); });
     set(OpKind::Softmax, [](GradContext& c) { // y * (dy - sum(dy * y))

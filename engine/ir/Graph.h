@@ -99,6 +99,11 @@ public:
     ValueId gelu(ValueId x) { return unary(OpKind::Gelu, x); }   // exact: 0.5 x (1 + erf(x / sqrt 2))
     ValueId leakyRelu(ValueId x, double alpha = 0.2);
     ValueId clip(ValueId x, double lo, double hi);
+    ValueId hardSigmoid(ValueId x) { return unary(OpKind::HardSigmoid, x); } // relu6(x + 3) / 6 (Keras 3)
+    ValueId hardSilu(ValueId x) { return unary(OpKind::HardSilu, x); }       // x * hard_sigmoid(x), a.k.a. hard_swish
+    ValueId mish(ValueId x) { return unary(OpKind::Mish, x); }               // x * tanh(softplus(x))
+    ValueId geluTanh(ValueId x) { return unary(OpKind::GeluTanh, x); } // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+    ValueId thresholdedRelu(ValueId x, double threshold); // x for x > threshold, else 0
     // The generic form: op is one of Neg..Clip, attrs as that op expects.
     ValueId unary(OpKind op, ValueId x, Attrs attrs = {});
     // dy * f'(x) for the unary op `fn` (a backward-only primitive).

@@ -72,6 +72,9 @@ ValueId Graph::unary(OpKind op, ValueId x, Attrs attrs) {
 ValueId Graph::pow(ValueId x, double e) { return unary(OpKind::Pow, x, Attrs().set("exponent", e)); }
 ValueId Graph::elu(ValueId x, double alpha) { return unary(OpKind::Elu, x, Attrs().set("alpha", alpha)); }
 ValueId Graph::leakyRelu(ValueId x, double alpha) { return unary(OpKind::LeakyRelu, x, Attrs().set("alpha", alpha)); }
+ValueId Graph::thresholdedRelu(ValueId x, double threshold) {
+    return unary(OpKind::ThresholdedRelu, x, Attrs().set("alpha", threshold));
+}
 ValueId Graph::clip(ValueId x, double lo, double hi) {
     return unary(OpKind::Clip, x, Attrs().set("min", lo).set("max", hi));
 }

@@ -59,6 +59,11 @@ constexpr std::array<OpInfo, std::size_t(OpKind::Count)> kOps = {{
     {"sparse_softmax_cross_entropy_grad", 3, 1, false},
     {"learning_rate", 1, 1, false},
     {"adam_update", 6, 3, false},
+    {"hard_sigmoid", 1, 1, true},
+    {"hard_silu", 1, 1, true},
+    {"mish", 1, 1, true},
+    {"gelu_tanh", 1, 1, true},
+    {"thresholded_relu", 1, 1, true},
 }};
 } // namespace
 
@@ -70,6 +75,15 @@ OpKind parseOpKind(std::string_view name) {
     throw StrataError("unknown op '" + std::string(name) + "'");
 }
 
-bool isUnaryActivation(OpKind op) { return op >= OpKind::Neg && op <= OpKind::Clip; }
+bool isUnaryActivation(OpKind op) {
+    return (op >= OpKind::Neg && op <= OpKind::Clip) || (op >= OpKind::HardSigmoid && op <= OpKind::ThresholdedRelu);
+}
+
+uint32_t unaryActivationCode(OpKind op) {
+    if (op >= OpKind::Neg && op <= OpKind::Clip) return uint32_t(int(op) - int(OpKind::Neg));
+    if (op >= OpKind::HardSigmoid && op <= OpKind::ThresholdedRelu)
+        return uint32_t(int(OpKind::Clip) - int(OpKind::Neg) + 1 + int(op) - int(OpKind::HardSigmoid));
+    throw StrataError(std::string(opName(op)) + " is not a unary activation");
+}
 
 } // namespace strata::ir

@@ -33,6 +33,10 @@ enum class OpKind : uint8_t {
     SparseSoftmaxCrossEntropyGrad, // (logits, labels, dloss [N]) -> dlogits
     LearningRate, // (iter) -> scalar lr; attrs schedule, learning_rate, ...
     AdamUpdate,   // (var, grad, m, v, lr, iter) -> (var', m', v'); beta_1, beta_2, epsilon, weight_decay
+    // Elementwise unary, continued (Keras 3 definitions): hard_sigmoid relu6(x + 3) / 6, hard_silu
+    // x * hard_sigmoid(x), mish x * tanh(softplus(x)), gelu's tanh approximation, and
+    // thresholded_relu x for x > attr "alpha" (the threshold), else 0 (ONNX ThresholdedRelu).
+    HardSigmoid, HardSilu, Mish, GeluTanh, ThresholdedRelu,
     Count
 };
 
@@ -49,6 +53,9 @@ const OpInfo& opInfo(OpKind op);
 inline std::string_view opName(OpKind op) { return opInfo(op).name; }
 // Throws StrataError naming the unknown op.
 OpKind parseOpKind(std::string_view name);
-bool isUnaryActivation(OpKind op); // Neg..Clip
+bool isUnaryActivation(OpKind op); // Neg..Clip, HardSigmoid..ThresholdedRelu
+// The activation's code in the kernels' tables (gpu/shaders/activations.glsl): 0..17 for Neg..Clip,
+// 18.. for HardSigmoid..ThresholdedRelu. Throws StrataError for an op that is not a unary activation.
+uint32_t unaryActivationCode(OpKind op);
 
 } // namespace strata::ir

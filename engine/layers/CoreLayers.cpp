@@ -106,13 +106,20 @@ double nonNegative(const nlohmann::json& v, const std::string& key) {
 ReLU::ReLU(const LayerTypeInfo& info, std::string name, nlohmann::json config) : Layer(info, std::move(name), std::move(config)) {
     if (!cfg("max_value").is_null()) maxValue = nonNegative(cfg("max_value"), "max_value");
     negativeSlope = nonNegative(cfg("negative_slope"), "negative_slope");
-    if (!cfg("threshold").is_number() || cfg("threshold").get<double>() != 0.0)
-        configError("threshold", "only 0 is supported, got " + cfg("threshold").dump());
+    threshold = nonNegative(cfg("threshold"), "threshold");
 }
 
 LayerOutput ReLU::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
     ir::Graph& g = ctx.graph();
-    ir::ValueId y = negativeSlope == 0.0 ? g.relu(in.at(0)) : g.leakyRelu(in.at(0), negativeSlope);
+    const ir::ValueId x = in.at(0);
+    if (threshold != 0.0) { // Keras 3: x * (x > t), clipped to [0, max_value], minus slope * relu(t - x)
+        ir::ValueId y = g.thresholdedRelu(x, threshold);
+        if (maxValue) y = g.clip(y, 0.0, *maxValue);
+        if (negativeSlope != 0.0)
+            y = g.sub(y, g.mul(g.relu(g.sub(g.scalar(float(threshold)), x)), g.scalar(float(negativeSlope))));
+        return {y};
+    }
+    ir::ValueId y = negativeSlope == 0.0 ? g.relu(x) : g.leakyRelu(x, negativeSlope);
     if (maxValue) y = g.clip(y, -double(std::numeric_limits<float>::max()), *maxValue); // finite: attrs are stored as JSON
     return {y};
 }
@@ -122,7 +129,12 @@ std::string ReLU::keyConfigText() const {
     if (maxValue && negativeSlope != 0.0) std::snprintf(buf, sizeof buf, "max %g slope %g", *maxValue, negativeSlope);
     else if (maxValue) std::snprintf(buf, sizeof buf, "max %g", *maxValue);
     else if (negativeSlope != 0.0) std::snprintf(buf, sizeof buf, "slope %g", negativeSlope);
-    return buf;
+    std::string s = buf;
+    if (threshold != 0.0) {
+        std::snprintf(buf, sizeof buf, "%sthreshold %g", s.empty() ? "" : " ", threshold);
+        s += buf;
+    }
+    return s;
 }
 
 void registerCoreLayers(std::vector<LayerTypeInfo>& out) {
@@ -139,7 +151,7 @@ void registerCoreLayers(std::vector<LayerTypeInfo>& out) {
                    {{"activation", "relu"}}, 1, 1, {}, makeLayer<Activation>});
     out.push_back({"LeakyReLU", "Activation", "Leaky rectifier with a configurable slope: x if x >= 0, else alpha * x",
                    {{"alpha", 0.3}}, 1, 1, {}, makeLayer<LeakyReLU>});
-    out.push_back({"ReLU", "Activation", "Rectifier: max(x, 0), optionally capped at max_value and with a slope below 0",
+    out.push_back({"ReLU", "Activation", "Rectifier (Keras 3): x above threshold (0 by default), capped at max_value, negative_slope * (x - threshold) below",
                    {{"max_value", nullptr}, {"negative_slope", 0.0}, {"threshold", 0.0}}, 1, 1, {}, makeLayer<ReLU>});
 }
 

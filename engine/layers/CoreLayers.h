@@ -1,4 +1,4 @@
-// Core layers: Input, Dense, Activation, LeakyReLU, ReLU.
+// Core layers: Input, Dense, Activation, LeakyReLU, ReLU (Softmax, PReLU, Rescaling: ActivationLayers.h).
 #pragma once
 
 #include "engine/DType.h"
@@ -62,9 +62,9 @@ public:
     const double alpha;
 };
 
-// Keras' ReLU layer: max(x, 0), with a slope below 0 (negative_slope) and a cap (max_value, none by
-// default): negative_slope * x for x < 0, x up to max_value, max_value above. Keras' threshold is
-// accepted only as 0 (a shifted rectifier has no primitive op yet); another value is a config error.
+// Keras 3's ReLU layer: x for x > threshold (0 by default), capped at max_value (none by default),
+// negative_slope * (x - threshold) at and below the threshold. All three are numbers >= 0, as Keras
+// requires.
 class ReLU : public Layer {
 public:
     ReLU(const LayerTypeInfo& info, std::string name, nlohmann::json config);
@@ -74,6 +74,7 @@ public:
 
     std::optional<double> maxValue;
     double negativeSlope = 0.0;
+    double threshold = 0.0;
 };
 
 } // namespace strata::layers

@@ -3,15 +3,31 @@
 #include "engine/Error.h"
 #include "engine/LayerRegistry.h"
 
+#include <algorithm>
+
 namespace strata::layers {
 
+// NumPy broadcasting over inputs of one rank: per axis the sizes agree or one of them is 1 (the
+// squeeze-and-excitation product of (N, 1, 1, C) and (N, H, W, C)). An unknown size meets a known
+// one as that one (a 1 against an unknown stays unknown).
 Shape ElementwiseMerge::outputShape(const std::vector<Shape>& inputs) const {
     Shape out = inputs.at(0);
     for (std::size_t i = 1; i < inputs.size(); ++i) {
-        if (!inputs[i].isCompatibleWith(out))
-            throw ShapeError("needs inputs of the same shape, got " + shapesText(inputs));
-        for (std::size_t d = 0; d < out.rank(); ++d)
-            if (!out.isKnown(d)) out[d] = inputs[i][d];
+        const Shape& s = inputs[i];
+        if (s.rank() != out.rank())
+            throw ShapeError("needs inputs of one rank (sizes equal or 1 per axis, as NumPy broadcasts), got " + shapesText(inputs));
+        for (std::size_t d = 0; d < out.rank(); ++d) {
+            if (!s.isKnown(d)) {
+                if (out.isKnown(d) && out[d] == 1) out[d] = kUnknownDim;
+            } else if (!out.isKnown(d)) {
+                if (s[d] != 1) out[d] = s[d];
+            } else if (s[d] != out[d]) {
+                if (s[d] != 1 && out[d] != 1)
+                    throw ShapeError("needs inputs whose sizes agree or are 1 on every axis (NumPy broadcasting), got " +
+                                     shapesText(inputs));
+                out[d] = std::max(out[d], s[d]);
+            }
+        }
     }
     return out;
 }
@@ -59,9 +75,9 @@ LayerOutput Concatenate::call(CallContext& ctx, const std::vector<ir::ValueId>& 
 }
 
 void registerMergeLayers(std::vector<LayerTypeInfo>& out) {
-    out.push_back({"Add", "Merge", "Element-wise sum of two or more inputs of the same shape", nlohmann::json::object(),
+    out.push_back({"Add", "Merge", "Element-wise sum of two or more inputs of one rank, broadcast as NumPy does (sizes equal or 1 per axis)", nlohmann::json::object(),
                    2, -1, {}, makeLayer<ElementwiseMerge>});
-    out.push_back({"Multiply", "Merge", "Element-wise product of two or more inputs of the same shape",
+    out.push_back({"Multiply", "Merge", "Element-wise product of two or more inputs of one rank, broadcast as NumPy does (e.g. (N, 1, 1, C) × (N, H, W, C))",
                    nlohmann::json::object(), 2, -1, {}, makeLayer<ElementwiseMerge>});
     out.push_back({"Concatenate", "Merge", "Joins two or more inputs along an axis (the last by default)",
                    {{"axis", -1}}, 2, -1, {}, makeLayer<Concatenate>});

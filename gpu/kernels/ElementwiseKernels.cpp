@@ -55,7 +55,7 @@ struct UnaryPush {
 };
 
 UnaryPush unaryPush(OpKind fn, const ir::Attrs& a, int64_t n) {
-    return {uint32_t(n), uint32_t(int(fn) - int(OpKind::Neg)), float(a.real("alpha", 0.0)), float(a.real("min", 0.0)),
+    return {uint32_t(n), ir::unaryActivationCode(fn), float(a.real("alpha", 0.0)), float(a.real("min", 0.0)),
             float(a.real("max", 0.0)), float(a.real("exponent", 1.0))};
 }
 } // namespace

@@ -1,7 +1,8 @@
 // The unary activations and their derivatives, with the codes of OpKind Neg..Clip in order:
 // 0 neg, 1 exp, 2 log, 3 sqrt, 4 square, 5 pow, 6 abs, 7 relu, 8 sigmoid, 9 tanh, 10 elu, 11 selu,
-// 12 softplus, 13 softsign, 14 swish, 15 gelu, 16 leaky_relu, 17 clip. Same formulas as
-// engine/cpu/ElementwiseKernels.cpp (Keras definitions).
+// 12 softplus, 13 softsign, 14 swish, 15 gelu, 16 leaky_relu, 17 clip, then HardSigmoid..ThresholdedRelu:
+// 18 hard_sigmoid, 19 hard_silu, 20 mish, 21 gelu_tanh, 22 thresholded_relu (ir::unaryActivationCode).
+// Same formulas as engine/cpu/ElementwiseKernels.cpp (Keras definitions, PyTorch's derivatives).
 const float kSeluAlpha = 1.67326324;
 const float kSeluScale = 1.05070098;
 
@@ -28,6 +29,18 @@ float geluf(float x) { return 0.5 * x * erfcf(-x * 0.70710678118654752); }
 float geluGrad(float x) {
     float cdf = 0.5 * erfcf(-x * 0.70710678118654752);
     return cdf + x * exp(-0.5 * x * x) * 0.39894228040143268;
+}
+const float kGeluK = 0.7978845608028654;
+const float kGeluC = 0.044715;
+float hardSigmoidf(float x) { return clamp(x + 3.0, 0.0, 6.0) * (1.0 / 6.0); }
+float mishGrad(float x) {
+    float t = tanhf(softplusf(x));
+    return t + x * (1.0 - t * t) * sigmoidf(x);
+}
+float geluTanhf(float x) { return 0.5 * x * (1.0 + tanhf(kGeluK * (x + kGeluC * x * x * x))); }
+float geluTanhGrad(float x) {
+    float t = tanhf(kGeluK * (x + kGeluC * x * x * x));
+    return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * kGeluK * (1.0 + 3.0 * kGeluC * x * x);
 }
 float powf(float v, float e) {
     if (e == -0.5) return 1.0 / sqrt(v);
@@ -58,7 +71,12 @@ float unaryF(uint op, float v, float alpha, float lo, float hi, float e) {
     case 14u: return v * sigmoidf(v);
     case 15u: return geluf(v);
     case 16u: return v < 0.0 ? alpha * v : v;
-    default: return min(max(v, lo), hi);
+    case 17u: return min(max(v, lo), hi);
+    case 18u: return hardSigmoidf(v);
+    case 19u: return v * hardSigmoidf(v);
+    case 20u: return v * tanhf(softplusf(v));
+    case 21u: return geluTanhf(v);
+    default: return v > alpha ? v : 0.0;
     }
 }
 
@@ -82,6 +100,11 @@ float unaryD(uint op, float v, float alpha, float lo, float hi, float e) {
     case 14u: { float s = sigmoidf(v); return s + v * s * (1.0 - s); }
     case 15u: return geluGrad(v);
     case 16u: return v > 0.0 ? 1.0 : alpha;
-    default: return (v >= lo && v <= hi) ? 1.0 : 0.0;
+    case 17u: return (v >= lo && v <= hi) ? 1.0 : 0.0;
+    case 18u: return (v > -3.0 && v < 3.0) ? 1.0 / 6.0 : 0.0;
+    case 19u: return v < -3.0 ? 0.0 : (v <= 3.0 ? v * (1.0 / 3.0) + 0.5 : 1.0);
+    case 20u: return mishGrad(v);
+    case 21u: return geluTanhGrad(v);
+    default: return v > alpha ? 1.0 : 0.0;
     }
 }

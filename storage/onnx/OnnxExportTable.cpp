@@ -18,21 +18,7 @@ const std::map<std::string, OnnxLowering::ExportRow>& OnnxLowering::exportTable(
         {"Dense", {&L::dense, {}}},     // Gemm (rank 2) or MatMul + Add
         {"Activation", {&L::activationLayer, {}}},
         {"LeakyReLU", {&L::leakyRelu, {}}},
-        {"ReLU", {[](L& lo, const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site) {
-             // Relu, or LeakyRelu for a slope; then Clip to max_value (min omitted). Element-wise: any layout.
-             const auto& r = static_cast<const layers::ReLU&>(l);
-             const bool useNchw = lo.values_[std::size_t(in.at(0))].nhwc.empty();
-             const std::string x = useNchw ? lo.nchw(in[0]) : lo.nhwc(in[0]);
-             std::string y = lo.tmp(site, r.negativeSlope == 0.0 ? "relu" : "leaky_relu");
-             if (r.negativeSlope == 0.0) lo.g_.node("Relu", {x}, y);
-             else lo.g_.node("LeakyRelu", {x}, y, {OnnxAttr::real("alpha", float(r.negativeSlope))});
-             if (r.maxValue) {
-                 const std::string capped = lo.tmp(site, "clip");
-                 lo.g_.node("Clip", {y, "", lo.g_.scalar(site.base + "/max_value", float(*r.maxValue))}, capped);
-                 y = capped;
-             }
-             return lo.result(y, useNchw ? Layout::Nchw : Layout::Nhwc, outShape, site);
-         }, {}}},
+        {"ReLU", {&L::relu, {}}}, // Relu / LeakyRelu / ThresholdedRelu, then Clip to max_value
         {"Conv2D", {&L::conv, {}}},     // Conv on NCHW
         {"Conv2DTranspose", {&L::convTranspose, {}}},
         {"MaxPooling2D", {&L::pool, {}}},
@@ -61,6 +47,9 @@ const std::map<std::string, OnnxLowering::ExportRow>& OnnxLowering::exportTable(
         {"GlobalMaxPooling2D", {&L::globalMaxPool, {}}}, // GlobalMaxPool (+ Flatten)
         {"UpSampling2D", {&L::upSampling, {}}},          // Resize on NCHW
         {"Cropping2D", {&L::cropping, {}}},              // Slice on NCHW
+        {"Softmax", {&L::softmax, {}}},     // Softmax over the axis (NHWC)
+        {"PReLU", {&L::prelu, {}}},         // PRelu, slope alpha [input[1:]] on NHWC
+        {"Rescaling", {&L::rescaling, {}}}, // Mul, Add of scalars
     };
     return table;
 }

@@ -1,4 +1,5 @@
 #include "storage/onnx/OnnxGraphImport.h"
+#include "storage/onnx/OnnxImportPatterns.h"
 
 #include "engine/LayerRegistry.h"
 #include "storage/StorageError.h"
@@ -212,14 +213,16 @@ std::vector<std::string> OnnxGraphImport::layerNames() const {
 
 ImportedModel OnnxGraphImport::run(const std::string& modelName) {
     for (const OnnxTensor& t : m_.graph.initializers) consts_[t.name] = &t;
-    for (const OnnxNode& n : m_.graph.nodes)
+    for (const OnnxValueInfo& o : m_.graph.outputs) ++uses_[o.name], graphOutputs_.insert(o.name);
+    // Decomposed GELU, SiLU, hard swish, mish and LayerNorm become one node each (OnnxImportPatterns.h).
+    const std::vector<OnnxNode> nodes = fuseOnnxPatterns(m_.graph.nodes, [this](const std::string& t) { return constant(t); }, graphOutputs_);
+    for (const OnnxNode& n : nodes)
         if (n.opType != "Shape") // reads no values: an activation before it can still be fused
             for (const auto& in : n.inputs) ++uses_[in];
-    for (const OnnxNode& n : m_.graph.nodes)
+    for (const OnnxNode& n : nodes) // after fusing: the nodes translated
         for (const auto& in : n.inputs) consumers_[in].push_back(&n);
-    for (const OnnxValueInfo& o : m_.graph.outputs) ++uses_[o.name], graphOutputs_.insert(o.name);
     declareInputs();
-    for (const OnnxNode& n : m_.graph.nodes) translate(n);
+    for (const OnnxNode& n : nodes) translate(n);
 
     if (m_.graph.outputs.empty()) throw StorageError(source_ + ": the graph has no outputs");
     std::vector<int> outputLayers;

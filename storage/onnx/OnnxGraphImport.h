@@ -116,6 +116,22 @@ private:
     bool foldShapeArithmetic(const OnnxNode& n);
     static constexpr int64_t kBatchDim = std::numeric_limits<int64_t>::min(); // the batch size in a folded shape
 
+    // Activations and small layers (OnnxImportActivations.cpp): HardSigmoid (Keras' hard_sigmoid
+    // for alpha 1/6, beta 1/2, else Rescaling + ReLU(max_value 1)), PRelu (a PReLU layer, the
+    // slope's size-1 axes shared), ThresholdedRelu (ReLU's threshold), Softmax over any axis
+    // (a Softmax layer where it is not the channels'), Gelu, LayerNormalization over the last
+    // axis, and a Mul or Add of a scalar constant (Rescaling; an Add folds into the Rescaling before).
+    void hardSigmoid(const OnnxNode& n);
+    void prelu(const OnnxNode& n);
+    void thresholdedRelu(const OnnxNode& n);
+    void softmax(const OnnxNode& n);
+    void gelu(const OnnxNode& n);
+    void layerNorm(const OnnxNode& n);
+    void scalarAffine(const OnnxNode& n, const Value& x, float value, bool add);
+    // Clip(lo <= 0, hi) after a rectifier, as Strata writes ReLU(max_value): folded into a ReLU
+    // layer (a LeakyReLU becomes one, lo -inf), or a ReLU layer after a relu; false: not that case.
+    bool reluCap(const OnnxNode& n, float lo, float hi);
+
     [[noreturn]] void fail(const OnnxNode& n, const std::string& why) const;
     const Value& input(const OnnxNode& n, std::size_t k) const;  // a computed tensor (not a constant)
     const OnnxTensor* constant(const std::string& name) const;    // nullptr when not a constant
@@ -174,6 +190,10 @@ inline constexpr int64_t kMaxWindowAttr = 1 << 16;
 // (when given) four in [0, 65536]; `fail` reports the first that is not.
 void requireWindowAttrs(const std::vector<int64_t>& k, const std::vector<int64_t>& s, const std::vector<int64_t>& d,
                         const std::vector<int64_t>* pads, const std::function<void(const std::string&)>& fail);
+
+// The float's value as the shortest decimal that reads back as the same float (0.01f -> 0.01, not
+// 0.009999999776482582), so an imported spec shows the number the exporter was given.
+double shortestDecimal(float v);
 
 // Tensor helpers shared by the import code.
 Tensor importedTensor(const std::vector<int64_t>& dims, const std::vector<float>& values);

@@ -15,17 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-// The float's value as the shortest decimal that reads back as the same float (0.01f -> 0.01, not
-// 0.009999999776482582), so an imported spec shows the number the exporter was given.
-double shortestDecimal(float v) {
-    char buf[32];
-    for (int digits = 6; digits <= 9; ++digits) { // 9 digits always read back
-        std::snprintf(buf, sizeof buf, "%.*g", digits, double(v));
-        if (std::strtof(buf, nullptr) == v) return std::strtod(buf, nullptr);
-    }
-    return double(v);
-}
-
 int64_t normalizedAxis(int64_t axis, std::size_t rank) { return axis < 0 ? axis + int64_t(rank) : axis; }
 
 std::string list(const std::vector<int64_t>& v) { return json(v).dump(); }
@@ -106,6 +95,16 @@ WindowGeometry windowGeometry(const OnnxNode& n, const std::vector<int64_t>& nch
 }
 
 } // namespace
+
+// The float's value as the shortest decimal that reads back as the same float.
+double shortestDecimal(float v) {
+    char buf[32];
+    for (int digits = 6; digits <= 9; ++digits) { // 9 digits always read back
+        std::snprintf(buf, sizeof buf, "%.*g", digits, double(v));
+        if (std::strtof(buf, nullptr) == v) return std::strtod(buf, nullptr);
+    }
+    return double(v);
+}
 
 void requireWindowAttrs(const std::vector<int64_t>& k, const std::vector<int64_t>& s, const std::vector<int64_t>& d,
                         const std::vector<int64_t>* pads, const std::function<void(const std::string&)>& fail) {
@@ -265,6 +264,7 @@ void OnnxGraphImport::merge(const OnnxNode& n) {
         const int64_t units = l ? l->config.value(l->type == "Dense" ? "units" : "filters", int64_t(-1)) : -1;
         const bool denseBias = l && l->type == "Dense" && b.elementCount() == units && b.dims.size() <= 2 && (b.dims.size() < 2 || b.dims[0] == 1);
         const bool convBias = l && (l->type == "Conv2D" || l->type == "Conv2DTranspose" || l->type == "DepthwiseConv2D") && b.elementCount() == units && b.dims.size() >= 3 && b.dims[b.dims.size() - 3] == units;
+        if (!denseBias && !convBias && b.isFloat() && b.elementCount() == 1) return scalarAffine(n, x, b.floats.at(0), add);
         if (!denseBias && !convBias)
             fail(n, std::string(add ? "adding" : "multiplying by") + " the constant '" + n.inputs[1 - k] +
                         "' is not supported (only as the bias right after a MatMul or a bias-less Conv or ConvTranspose)");
@@ -273,12 +273,19 @@ void OnnxGraphImport::merge(const OnnxNode& n) {
         l->outputTensor = n.outputs[0];
         return alias(n, x);
     }
+    // Two computed values of one rank and layout, broadcast as NumPy does (sizes equal or 1 per axis):
+    // a squeeze-and-excitation product of (N, C, 1, 1) and (N, C, H, W).
     const Value a = input(n, 0), b = input(n, 1);
     if (a.layout != b.layout || a.perm != b.perm || a.shape.size() != b.shape.size()) fail(n, "its inputs have different layouts or ranks");
-    for (std::size_t d = 1; d < a.shape.size(); ++d)
-        if (a.shape[d] >= 0 && b.shape[d] >= 0 && a.shape[d] != b.shape[d])
-            fail(n, "broadcasting " + list(a.shape) + " with " + list(b.shape) + " is not supported");
-    addLayer(n, add ? "Add" : "Multiply", json::object(), {a.layer, b.layer}, a.layout, a.shape);
+    if (a.layout == Layout::FlatChw && a.chw != b.chw) fail(n, "its inputs are flattened from different NCHW shapes");
+    std::vector<int64_t> shape = a.shape;
+    for (std::size_t d = 1; d < a.shape.size(); ++d) {
+        if (a.shape[d] >= 0 && b.shape[d] >= 0 && a.shape[d] != b.shape[d] && a.shape[d] != 1 && b.shape[d] != 1)
+            fail(n, "broadcasting " + list(a.shape) + " with " + list(b.shape) + " is not supported (sizes must agree or be 1)");
+        if (a.layout == Layout::FlatChw && a.shape[d] != b.shape[d]) fail(n, "broadcasting flattened NCHW values is not supported");
+        if (shape[d] == 1 || shape[d] < 0) shape[d] = b.shape[d] == 1 && shape[d] < 0 ? -1 : b.shape[d];
+    }
+    addLayer(n, add ? "Add" : "Multiply", json::object(), {a.layer, b.layer}, a.layout, shape);
     values_[n.outputs[0]].chw = a.chw;
 }
 
@@ -383,6 +390,7 @@ void OnnxGraphImport::clip(const OnnxNode& n) {
             return alias(n, x);
         }
     }
+    if (std::isfinite(hi) && hi >= 0 && lo <= 0 && reluCap(n, lo, hi)) return;
     if (lo == 0.0f && hi == 6.0f) return activation(n, "relu6");
     if (lo == 0.0f && std::isinf(hi) && hi > 0) return activation(n, "relu");
     if (lo == 0.0f && std::isfinite(hi) && hi > 0) { // Keras' ReLU(max_value=hi)

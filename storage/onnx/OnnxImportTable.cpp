@@ -7,6 +7,7 @@
 #include "storage/onnx/OnnxLayerTable.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace strata::storage {
 
@@ -28,8 +29,9 @@ const std::vector<OnnxGraphImport::OpRow>& OnnxGraphImport::importTable() {
         {"Dropout", [](G& g, const N& n) { g.passThrough(n); }, {}, true}, // inference graphs: dropped
         {"Gemm", [](G& g, const N& n) { g.gemm(n); }, {"Dense"}, false},
         {"MatMul", [](G& g, const N& n) { g.matMul(n); }, {"Dense"}, false}, // + Add of a constant: its bias
-        {"Add", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.merge(n); }, {"Add"}, false}, // of a constant: the bias of the layer before
-        {"Mul", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.merge(n); }, {"Multiply"}, false},
+        // of a constant: the bias of the layer before, or of a scalar a Rescaling (an Add folds into one before)
+        {"Add", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.merge(n); }, {"Add", "Rescaling"}, false},
+        {"Mul", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.merge(n); }, {"Multiply", "Rescaling"}, false},
         {"Concat", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.concat(n); }, {"Concatenate"}, false},
         {"Conv", [](G& g, const N& n) { g.conv(n); }, {"Conv2D", "ZeroPadding2D", "DepthwiseConv2D"}, false}, // pads neither valid nor same: ZeroPadding2D first; group == in channels: DepthwiseConv2D
         {"ConvTranspose", [](G& g, const N& n) { g.convTranspose(n); }, {"Conv2DTranspose"}, false},
@@ -48,7 +50,7 @@ const std::vector<OnnxGraphImport::OpRow>& OnnxGraphImport::importTable() {
         {"Relu", [](G& g, const N& n) { g.activation(n, "relu"); }, act, false},
         {"Sigmoid", [](G& g, const N& n) { g.activation(n, "sigmoid"); }, act, false},
         {"Tanh", [](G& g, const N& n) { g.activation(n, "tanh"); }, act, false},
-        {"Softmax", [](G& g, const N& n) { g.activation(n, "softmax"); }, act, false},
+        {"Softmax", [](G& g, const N& n) { g.softmax(n); }, {"Activation", "Softmax"}, false}, // another axis: a Softmax layer
         {"LogSoftmax", [](G& g, const N& n) { g.activation(n, "log_softmax"); }, act, false},
         {"Elu", [](G& g, const N& n) { g.activation(n, "elu"); }, act, false},
         {"Selu", [](G& g, const N& n) { g.activation(n, "selu"); }, act, false},
@@ -70,6 +72,19 @@ const std::vector<OnnxGraphImport::OpRow>& OnnxGraphImport::importTable() {
         {"Resize", [](G& g, const N& n) { g.resize(n); }, {"UpSampling2D"}, false},   // whole factors, nearest or linear
         {"Upsample", [](G& g, const N& n) { g.resize(n); }, {"UpSampling2D"}, false}, // opset 7-9
         {"Slice", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.slice(n); }, {"Cropping2D"}, false}, // of an image: crops
+        // alpha 1/6, beta 1/2 (torch, Keras 3): hard_sigmoid; others Rescaling then ReLU(max_value 1)
+        {"HardSigmoid", [](G& g, const N& n) { g.hardSigmoid(n); }, {"Activation", "Rescaling", "ReLU"}, false},
+        {"PRelu", [](G& g, const N& n) { g.prelu(n); }, {"PReLU"}, false},
+        {"ThresholdedRelu", [](G& g, const N& n) { g.thresholdedRelu(n); }, {"ReLU"}, false},
+        // Opset 14+ ops, and what OnnxImportPatterns.cpp makes of their decomposed opset-13 forms:
+        {"HardSwish", [](G& g, const N& n) { g.activation(n, "hard_silu"); }, act, false},
+        {"Mish", [](G& g, const N& n) { g.activation(n, "mish"); }, act, false},
+        {"Swish", [](G& g, const N& n) { // x * sigmoid(alpha x): silu for alpha 1
+             if (std::abs(n.floatAttr("alpha", 1.0f) - 1.0f) > 1e-6f) g.fail(n, "only alpha 1 (SiLU) is supported");
+             g.activation(n, "silu");
+         }, act, false},
+        {"Gelu", [](G& g, const N& n) { g.gelu(n); }, act, false}, // approximate none: gelu, tanh: gelu_tanh
+        {"LayerNormalization", [](G& g, const N& n) { g.layerNorm(n); }, {"LayerNormalization"}, false},
     };
     return table;
 }
@@ -79,9 +94,6 @@ const std::map<std::string, LayerFormatSupport>& OnnxGraphImport::layerTypeRows(
         {"Input", {true, {}}}, // each graph input (not an initializer) is an Input layer
         {"Dropout", {false, "an inference graph has no dropout (a Dropout node is dropped on import)"}},
         {"Block", {false, "a Block is exported inlined, so it imports as its layers"}},
-        {"LayerNormalization",
-         {false, "opset 13 has no LayerNormalization operator; the ReduceMean/Sub/Div pattern it is exported as is not "
-                 "recognized (a file Strata wrote imports it through its embedded spec)"}},
         {"SeparableConv2D",
          {false, "exported as a depthwise Conv and a 1x1 Conv, which import as DepthwiseConv2D and Conv2D (the same "
                  "computation; a file Strata wrote imports it through its embedded spec)"}},

@@ -9,6 +9,7 @@
 #include "storage/onnx/OnnxProto.h"
 #include "storage/StorageError.h"
 
+#include <cmath>
 #include <numbers>
 
 namespace strata::storage {
@@ -211,6 +212,34 @@ std::string OnnxLowering::activation(const std::string& name, const std::string&
         g_.node("Add", {erf, g_.scalar(site.base + "/one", 1.0f)}, plus);
         g_.node("Mul", {x, plus}, prod);
         g_.node("Mul", {prod, g_.scalar(site.base + "/half", 0.5f)}, y);
+        return y;
+    }
+    if (name == "hard_sigmoid") return unary("HardSigmoid", {OnnxAttr::real("alpha", 1.0f / 6.0f), OnnxAttr::real("beta", 0.5f)});
+    if (name == "hard_silu" || name == "hard_swish") { // opset 13 has no HardSwish: x * HardSigmoid(x), as torch writes it
+        const std::string s = tmp(site, "hard_sigmoid");
+        g_.node("HardSigmoid", {x}, s, {OnnxAttr::real("alpha", 1.0f / 6.0f), OnnxAttr::real("beta", 0.5f)});
+        g_.node("Mul", {x, s}, y);
+        return y;
+    }
+    if (name == "mish") { // opset 13 has no Mish: x * tanh(softplus(x))
+        const std::string sp = tmp(site, "softplus"), t = tmp(site, "tanh");
+        g_.node("Softplus", {x}, sp);
+        g_.node("Tanh", {sp}, t);
+        g_.node("Mul", {x, t}, y);
+        return y;
+    }
+    if (name == "gelu_tanh") { // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), in the order torch writes it
+        const std::string sq = tmp(site, "gelu_x2"), cube = tmp(site, "gelu_x3"), k = tmp(site, "gelu_kx3"), sum = tmp(site, "gelu_sum"),
+                          inner = tmp(site, "gelu_inner"), th = tmp(site, "gelu_tanh"), plus = tmp(site, "gelu_1p"), prod = tmp(site, "gelu_x");
+        g_.node("Mul", {x, x}, sq);
+        g_.node("Mul", {x, sq}, cube);
+        g_.node("Mul", {g_.scalar(site.base + "/kappa", 0.044715f), cube}, k);
+        g_.node("Add", {x, k}, sum);
+        g_.node("Mul", {g_.scalar(site.base + "/beta", float(std::sqrt(2.0 / std::numbers::pi))), sum}, inner);
+        g_.node("Tanh", {inner}, th);
+        g_.node("Add", {g_.scalar(site.base + "/one", 1.0f), th}, plus);
+        g_.node("Mul", {x, plus}, prod);
+        g_.node("Mul", {g_.scalar(site.base + "/half", 0.5f), prod}, y);
         return y;
     }
     throw StorageError("activation '" + name + "' has no ONNX form");

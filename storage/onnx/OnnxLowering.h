@@ -100,6 +100,11 @@ private:
     int globalMaxPool(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     int upSampling(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     int cropping(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    // ReLU, Softmax, PReLU, Rescaling (OnnxActivationLayers.cpp).
+    int relu(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int softmax(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int prelu(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int rescaling(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
 
     OnnxGraph& g_;
     std::vector<Value> values_;

@@ -4,6 +4,7 @@
 // tst_format_tables fails on a type the registry has and this table lacks.
 #include "storage/torch/TorchLayerTable.h"
 
+#include "engine/layers/ActivationLayers.h"
 #include "engine/layers/Block.h"
 #include "engine/layers/ConvolutionLayers.h"
 #include "engine/layers/PoolingLayers.h"
@@ -161,7 +162,7 @@ const std::map<std::string, TorchLayerRule>& table() {
         {"ReLU", {{"ReLU"}, [](const Layer& l, TorchModuleBuilder&) { // element-wise: any layout
                       const auto& r = static_cast<const ReLU&>(l);
                       return "ReLU(max_value=" + (r.maxValue ? number(*r.maxValue) : std::string("None")) +
-                             ", negative_slope=" + number(r.negativeSlope) + ")";
+                             ", negative_slope=" + number(r.negativeSlope) + ", threshold=" + number(r.threshold) + ")";
                   }, {}}},
         {"Conv2D", {{"padding", "Conv2D"}, &convolution, {}}},
         {"Conv2DTranspose", {{"Conv2DTranspose"}, &convolution, {}}}, // crops instead of padding
@@ -183,6 +184,17 @@ const std::map<std::string, TorchLayerRule>& table() {
         {"GlobalMaxPooling2D", {{"GlobalMaxPooling2D"}, &globalMaxPooling, {}}},
         {"UpSampling2D", {{"UpSampling2D"}, &upSampling, {}}},
         {"Cropping2D", {{"Cropping2D"}, &cropping, {}}},
+        {"Softmax", {{}, [](const Layer& l, TorchModuleBuilder&) { // nn.Softmax over the same (NHWC) axis
+                         return "nn.Softmax(dim=" + std::to_string(static_cast<const Softmax&>(l).axis) + ")";
+                     }, {}}},
+        {"PReLU", {{"PReLU"}, [](const Layer& l, TorchModuleBuilder& b) { // alpha in Strata's layout
+                       b.tensor("alpha", "alpha");
+                       return "PReLU(" + tuple(static_cast<const PReLU&>(l).alphaShape(l.buildInputShapes().at(0)).dims()) + ")";
+                   }, {}}},
+        {"Rescaling", {{"Rescaling"}, [](const Layer& l, TorchModuleBuilder&) {
+                           const auto& r = static_cast<const Rescaling&>(l);
+                           return "Rescaling(scale=" + number(r.scale) + ", offset=" + number(r.offset) + ")";
+                       }, {}}},
     };
     return rows;
 }

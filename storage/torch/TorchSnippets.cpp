@@ -40,6 +40,11 @@ ACTIVATIONS = {
     "leaky_relu": lambda x: F.leaky_relu(x, negative_slope=0.2),
     "exponential": torch.exp,
     "relu6": F.relu6,
+    "hard_sigmoid": F.hardsigmoid,  # Keras 3: relu6(x + 3) / 6
+    "hard_silu": F.hardswish,
+    "hard_swish": F.hardswish,
+    "mish": F.mish,
+    "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
 }
 )py";
 
@@ -338,19 +343,57 @@ class Activation(nn.Module):
 const char* kReLU = R"py(
 
 class ReLU(nn.Module):
-    """Strata ReLU (Keras): max(x, 0), negative_slope * x below 0, capped at max_value (None: no cap)."""
+    """Strata ReLU (Keras 3): x above threshold, negative_slope * (x - threshold) at and below it,
+    capped at max_value (None: no cap)."""
 
-    def __init__(self, max_value=None, negative_slope=0.0):
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0):
         super().__init__()
         self.max_value = max_value
         self.negative_slope = negative_slope
+        self.threshold = threshold
 
     def forward(self, x):
-        y = F.leaky_relu(x, self.negative_slope) if self.negative_slope else F.relu(x)
+        if self.threshold:
+            y = torch.where(x > self.threshold, x, self.negative_slope * (x - self.threshold))
+        else:
+            y = F.leaky_relu(x, self.negative_slope) if self.negative_slope else F.relu(x)
         return y if self.max_value is None else torch.clamp(y, max=self.max_value)
 
     def extra_repr(self):
-        return f"max_value={self.max_value}, negative_slope={self.negative_slope}"
+        return f"max_value={self.max_value}, negative_slope={self.negative_slope}, threshold={self.threshold}"
+)py";
+
+const char* kPReLU = R"py(
+
+class PReLU(nn.Module):
+    """Strata PReLU (Keras): relu(x) - alpha * relu(-x), alpha of the sample's shape (NHWC for
+    images) with the shared axes 1."""
+
+    def __init__(self, alpha_shape):
+        super().__init__()
+        self.alpha = nn.Parameter(torch.zeros(alpha_shape))
+
+    def forward(self, x):
+        return torch.relu(x) - self.alpha * torch.relu(-x)
+
+    def extra_repr(self):
+        return f"alpha_shape={tuple(self.alpha.shape)}"
+)py";
+
+const char* kRescaling = R"py(
+
+class Rescaling(nn.Module):
+    """Strata Rescaling: x * scale + offset."""
+
+    def __init__(self, scale, offset=0.0):
+        super().__init__()
+        self.scale, self.offset = scale, offset
+
+    def forward(self, x):
+        return x * self.scale + self.offset
+
+    def extra_repr(self):
+        return f"scale={self.scale}, offset={self.offset}"
 )py";
 
 const char* kAdd = R"py(
@@ -457,6 +500,8 @@ const std::map<std::string, std::string>& table() {
         {"Permute", kPermute},
         {"DepthwiseConv2D", kDepthwiseConv2D},
         {"SeparableConv2D", kSeparableConv2D},
+        {"PReLU", kPReLU},
+        {"Rescaling", kRescaling},
     };
     return t;
 }

@@ -42,6 +42,9 @@ nlohmann::json sampleConfig(const std::string& type) {
     if (type == "Concatenate") return {{"axis", 1}};
     if (type == "DepthwiseConv2D") return {{"kernel_size", {3, 2}}, {"depth_multiplier", 2}, {"padding", "same"}};
     if (type == "SeparableConv2D") return {{"filters", 6}, {"kernel_size", {3, 3}}, {"strides", {2, 2}}, {"depth_multiplier", 3}};
+    if (type == "Softmax") return {{"axis", 2}};
+    if (type == "PReLU") return {{"alpha_initializer", "ones"}, {"shared_axes", {1, 2}}};
+    if (type == "Rescaling") return {{"scale", 0.00392156862745098}, {"offset", -1.0}};
     if (type == "Block")
         return {{"spec",
                  {{"inputs", {"x"}},
@@ -61,7 +64,7 @@ private slots:
                                                 "GlobalAveragePooling2D", "Flatten", "Reshape", "ZeroPadding2D", "Dropout",
                                                 "BatchNormalization", "LayerNormalization", "Activation", "LeakyReLU",
                                                 "ReLU", "Add", "Multiply", "Concatenate", "Block",
-                                                "DepthwiseConv2D", "SeparableConv2D", "GlobalMaxPooling2D", "UpSampling2D", "Cropping2D"};
+                                                "DepthwiseConv2D", "SeparableConv2D", "GlobalMaxPooling2D", "UpSampling2D", "Cropping2D", "Softmax", "PReLU", "Rescaling"};
         for (const auto& t : expected) {
             const LayerTypeInfo* info = LayerRegistry::instance().find(t);
             QVERIFY2(info, t.c_str());
@@ -177,7 +180,7 @@ private slots:
         row("conv too small", "Conv2D", R"({"kernel_size":5})", "[[null,3,3,1]]", "does not fit the input height of 3");
         row("deconv rank", "Conv2DTranspose", "{}", "[[null,3,3]]", "expects a 4D input");
         row("deconv unknown channels", "Conv2DTranspose", "{}", "[[null,3,3,null]]", "known number of input channels");
-        row("add mismatch", "Add", "{}", "[[null,3],[null,4]]", "same shape, got [(None, 3), (None, 4)]");
+        row("add mismatch", "Add", "{}", "[[null,3],[null,4]]", "agree or are 1 on every axis (NumPy broadcasting), got [(None, 3), (None, 4)]");
         row("concat mismatch", "Concatenate", "{}", "[[null,2,3],[null,4,3]]", "agree on every axis but -1");
         row("reshape count", "Reshape", R"({"target_shape":[5,5]})", "[[null,24]]", "cannot reshape (None, 24)");
         row("bn batch axis", "BatchNormalization", R"({"axis":0})", "[[null,4]]", "out of range");

@@ -304,7 +304,8 @@ def dropout():
 
 
 ACTIVATIONS = ["linear", "relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "softsign", "swish",
-               "silu", "gelu", "leaky_relu", "log_softmax", "exponential", "relu6"]
+               "silu", "gelu", "leaky_relu", "log_softmax", "exponential", "relu6", "hard_sigmoid",
+               "hard_silu", "hard_swish", "mish", "gelu_tanh"]
 
 
 def activations():
@@ -322,7 +323,8 @@ def activations():
 
     def init(i):
         for a in ACTIVATIONS:
-            i.dense(f"dense_{a}", 4, 3, scale={"relu6": 2.5, "exponential": 0.15}.get(a, 0.4))
+            i.dense(f"dense_{a}", 4, 3, scale={"relu6": 2.5, "exponential": 0.15, "hard_sigmoid": 3.0, "hard_silu": 2.0,
+                                                         "hard_swish": 2.0}.get(a, 0.4))
         i.dense("dense", 3 * len(ACTIVATIONS), 2, scale=0.1)
     return build("activations", 116, layers, [4], "dense", {"name": "mean_squared_error"},
                  lambda r: np.asarray(r.standard_normal((BATCH, 2)), dtype=np.float32), init)
@@ -412,6 +414,33 @@ def upsample_crop():
                  lambda i: (i.conv("conv2d", 2, 2, 2, 2), i.dense("dense", 144, 2, scale=0.1), i.dense("dense_1", 2, 2)))
 
 
+def activation_layers():
+    # Conv2D 4 (linear) -> PReLU (alpha per channel: shared_axes [1, 2]) -> ReLU (threshold 0.2,
+    # negative_slope 0.1, max_value 1.2: every branch reached) -> a squeeze-and-excitation product:
+    # AveragePooling2D over the whole image (N, 1, 1, 4) -> Dense 4 hard_sigmoid, broadcast
+    # Multiply with (N, 4, 4, 4) -> Softmax over axis 1 (the height) -> Rescaling (x 2 - 0.5)
+    # -> Flatten -> Dense 3 (MSE). The SE branch's Dense also checks broadcast gradients.
+    layers = [inp("input", [4, 4, 2]),
+              conv("conv2d", "input", 4, padding="same"),
+              simple("PReLU", "p_re_lu", "conv2d", alpha_initializer="zeros", shared_axes=[1, 2]),
+              simple("ReLU", "re_lu", "p_re_lu", max_value=1.2, negative_slope=0.1, threshold=0.2),
+              pool("AveragePooling2D", "squeeze", "re_lu", size=(4, 4)),
+              dense("excite", "squeeze", 4, "hard_sigmoid"),
+              simple("Multiply", "multiply", ["re_lu", "excite"]),
+              simple("Softmax", "softmax", "multiply", axis=1),
+              simple("Rescaling", "rescaling", "softmax", scale=2.0, offset=-0.5),
+              simple("Flatten", "flatten", "rescaling"),
+              dense("dense", "flatten", 3, "linear")]
+
+    def init(i):
+        i.conv("conv2d", 3, 3, 2, 4, scale=0.5)
+        i.weights["model/p_re_lu/alpha"] = i.f32(0.25 + 0.1 * i.rng.standard_normal((1, 1, 4)))
+        i.dense("excite", 4, 4, scale=2.0)
+        i.dense("dense", 64, 3, scale=0.2)
+    return build("activation_layers", 117, layers, [4, 4, 2], "dense", {"name": "mean_squared_error"},
+                 lambda r: np.asarray(r.standard_normal((BATCH, 3)), dtype=np.float32), init)
+
+
 MODELS = {f.__name__: f for f in [dense_softmax, dense_logits, dense_mse, dense_bce, dense_cce, conv_valid,
                                   conv_same_stride2, pool_same, norms, conv_bn, merge, conv_transpose,
-                                  conv_dilated, padding_leaky_relu, dropout, activations, permute_reshape, depthwise_grouped, pool_padded, upsample_crop]}
+                                  conv_dilated, padding_leaky_relu, dropout, activations, permute_reshape, depthwise_grouped, pool_padded, upsample_crop, activation_layers]}

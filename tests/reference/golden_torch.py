@@ -30,6 +30,11 @@ ACTIVATIONS = {
     "leaky_relu": lambda x: F.leaky_relu(x, 0.2),
     "exponential": torch.exp,
     "relu6": lambda x: torch.clamp(x, 0.0, 6.0),
+    "hard_sigmoid": F.hardsigmoid,  # Keras 3: relu6(x + 3) / 6
+    "hard_silu": F.hardswish,
+    "hard_swish": F.hardswish,
+    "mish": F.mish,
+    "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
 }
 
 
@@ -198,9 +203,9 @@ def forward(spec, params, inputs, training, batch_stats=None, step=0):
             y = F.pad(xs[0], (0, 0, left, right, top, bottom))    # NHWC: C, then W, then H
         elif kind == "LeakyReLU":
             y = F.leaky_relu(xs[0], cfg.get("alpha", 0.3))
-        elif kind == "ReLU":
-            x = xs[0]
-            y = torch.where(x >= 0, x, cfg.get("negative_slope", 0.0) * x)
+        elif kind == "ReLU":  # Keras 3: x above the threshold, negative_slope * (x - threshold) at and below
+            x, t = xs[0], cfg.get("threshold", 0.0)
+            y = torch.where(x > t, x, cfg.get("negative_slope", 0.0) * (x - t))
             if cfg.get("max_value") is not None:
                 y = torch.clamp(y, max=cfg["max_value"])
         elif kind == "MaxPooling2D":
@@ -258,6 +263,12 @@ def forward(spec, params, inputs, training, batch_stats=None, step=0):
                 y = y * t
         elif kind == "Concatenate":
             y = torch.cat(xs, dim=cfg.get("axis", -1))
+        elif kind == "Softmax":
+            y = torch.softmax(xs[0], dim=cfg.get("axis", -1))
+        elif kind == "PReLU":  # alpha of shape input[1:] (shared axes 1), broadcast over the batch
+            y = torch.where(xs[0] >= 0, xs[0], p("alpha") * xs[0])
+        elif kind == "Rescaling":
+            y = xs[0] * cfg["scale"] + cfg.get("offset", 0.0)
         else:
             raise ValueError(f"layer {name}: unsupported type {kind}")
         out[name] = y
@@ -427,6 +438,8 @@ def trainable_paths(spec):
                 paths.append(f"model/{name}/pointwise_kernel")
             if cfg.get("use_bias", True):
                 paths.append(f"model/{name}/bias")
+        elif kind == "PReLU":
+            paths.append(f"model/{name}/alpha")
     return paths
 
 

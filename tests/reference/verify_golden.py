@@ -76,6 +76,14 @@ def act(x, name):
         return np.exp(x)
     if name == "relu6":
         return np.minimum(np.maximum(x, 0), 6)
+    if name == "hard_sigmoid":  # Keras 3: relu6(x + 3) / 6
+        return np.minimum(np.maximum(x + 3, 0), 6) / 6
+    if name in ("hard_silu", "hard_swish"):
+        return x * np.minimum(np.maximum(x + 3, 0), 6) / 6
+    if name == "mish":
+        return x * np.tanh(np.logaddexp(0, x))
+    if name == "gelu_tanh":
+        return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
     raise ValueError(name)
 
 
@@ -236,7 +244,8 @@ def forward(spec, w, inputs, training, stats=None, step=0):
         elif kind == "LeakyReLU":
             y = np.where(xs[0] > 0, xs[0], cfg["alpha"] * xs[0])
         elif kind == "ReLU":
-            y = np.where(xs[0] > 0, xs[0], cfg["negative_slope"] * xs[0])
+            t = cfg.get("threshold", 0.0)
+            y = np.where(xs[0] > t, xs[0], cfg["negative_slope"] * (xs[0] - t))
             if cfg.get("max_value") is not None:
                 y = np.minimum(y, cfg["max_value"])
         elif kind == "Dropout":
@@ -290,6 +299,13 @@ def forward(spec, w, inputs, training, stats=None, step=0):
                 y = y * t
         elif kind == "Concatenate":
             y = np.concatenate(xs, axis=cfg.get("axis", -1))
+        elif kind == "Softmax":
+            z = np.moveaxis(xs[0], cfg["axis"], -1)
+            y = np.moveaxis(np.exp(log_softmax(z)), -1, cfg["axis"])
+        elif kind == "PReLU":
+            y = np.maximum(xs[0], 0) + p("alpha") * np.minimum(xs[0], 0)
+        elif kind == "Rescaling":
+            y = xs[0] * cfg["scale"] + cfg["offset"]
         else:
             raise ValueError(kind)
         out[name] = y
@@ -332,6 +348,8 @@ def trainable(spec):
                 out += [f"model/{L['name']}/pointwise_kernel"]
             if L["config"].get("use_bias", True):
                 out.append(f"model/{L['name']}/bias")
+        elif L["type"] == "PReLU":
+            out.append(f"model/{L['name']}/alpha")
     return out
 
 

@@ -210,6 +210,21 @@ inline constexpr const char* kRelu = R"({"format": "strata.model/1", "name": "re
   {"name": "capped", "type": "ReLU", "config": {"max_value": 0.5}, "inbound": ["c"]},
   {"name": "img_out", "type": "GlobalAveragePooling2D", "inbound": ["capped"]}]})";
 
+// Softmax, PReLU, Rescaling, ReLU with a threshold and a broadcast Multiply (squeeze-and-excitation).
+inline constexpr const char* kActivationLayers = R"({"format": "strata.model/1", "name": "activation_layers", "layers": [
+  {"name": "img", "type": "Input", "config": {"shape": [5, 5, 2]}},
+  {"name": "c", "type": "Conv2D", "config": {"filters": 3, "kernel_size": 3, "padding": "same"}},
+  {"name": "prelu", "type": "PReLU", "config": {"shared_axes": [1, 2]}},
+  {"name": "relu", "type": "ReLU", "config": {"threshold": 0.1, "negative_slope": 0.2, "max_value": 1.5}},
+  {"name": "squeeze", "type": "GlobalAveragePooling2D", "config": {"keepdims": true}},
+  {"name": "excite", "type": "Dense", "config": {"units": 3, "activation": "hard_sigmoid"}},
+  {"name": "scaled", "type": "Multiply", "inbound": ["relu", "excite"]},
+  {"name": "softmax", "type": "Softmax", "config": {"axis": 2}, "inbound": ["scaled"]},
+  {"name": "rescale", "type": "Rescaling", "config": {"scale": 2.0, "offset": -0.5}},
+  {"name": "prelu_all", "type": "PReLU"},
+  {"name": "flat", "type": "Flatten"},
+  {"name": "out", "type": "Dense", "config": {"units": 3, "activation": "gelu_tanh"}}]})";
+
 inline constexpr const char* kConvTranspose = R"({"format": "strata.model/1", "name": "conv_transpose", "inputs": ["image"],
   "outputs": ["up_valid", "up_same_odd", "up_small_kernel", "up_small_same", "up_mixed", "dilated_same", "dilated_valid", "chained"], "layers": [
   {"name": "image", "type": "Input", "config": {"shape": [5, 4, 3]}},

@@ -253,6 +253,7 @@ private slots:
         QTest::newRow("permutes") << QString(kPermute);
         QTest::newRow("depthwise") << QString(kDepthwise);
         QTest::newRow("image_pools") << QString(kImagePools);
+        QTest::newRow("activation_layers") << QString(kActivationLayers);
     }
     void everyLayerTypeMatchesTheEngine() {
         QFETCH(QString, spec);
@@ -264,7 +265,7 @@ private slots:
     void everyLayerTypeIsCovered() {
         // The specs above, blocks included, use every type the registry knows.
         std::set<std::string> seen;
-        for (const char* s : {kConvSameStrides, kConvValidDilated, kNormsReshape, kMerges, kNestedBlocks, kConvTranspose, kRelu, kPermute, kDepthwise, kImagePools}) {
+        for (const char* s : {kConvSameStrides, kConvValidDilated, kNormsReshape, kMerges, kNestedBlocks, kConvTranspose, kRelu, kPermute, kDepthwise, kImagePools, kActivationLayers}) {
             auto m = Model::fromSpec(testutil::specFromJson(s));
             m->build(0);
             for (Module* sub : m->submodules())

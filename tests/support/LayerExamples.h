@@ -57,6 +57,9 @@ inline const std::map<std::string, LayerExample>& layerExamples() {
         {"GlobalMaxPooling2D", {json::object(), {{3, 4, 2}}}},
         {"UpSampling2D", {{{"size", {2, 3}}, {"interpolation", "bilinear"}}, {{3, 2, 2}}}},
         {"Cropping2D", {{{"cropping", {{1, 0}, {0, 2}}}}, {{4, 4, 2}}}},
+        {"Softmax", {{{"axis", 1}}, {{3, 4}}}},
+        {"PReLU", {{{"alpha_initializer", "random_uniform"}, {"shared_axes", {1, 2}}}, {{3, 3, 2}}}},
+        {"Rescaling", {{{"scale", 0.5}, {"offset", -1.0}}, {{4}}}},
     };
     return examples;
 }

@@ -86,6 +86,9 @@ QString CanvasStyle::typeAbbreviation(const QString& type) {
     if (type == "LeakyReLU") out = "LR";
     if (type == "Permute") out = "Pm";
     if (type == "DepthwiseConv2D") out = "DW"; // not Conv2D's C2
+    if (type == "Softmax") out = "Sm";
+    if (type == "PReLU") out = "PR";
+    if (type == "Rescaling") out = "Sc";
     if (out.isEmpty()) out = type.left(2);
     return out.left(3);
 }

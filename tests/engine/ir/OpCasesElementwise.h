@@ -74,6 +74,20 @@ inline std::vector<OpCase> elementwiseCases() {
                           [](double x) { return x > 0 ? x : 0.3 * x; }, kinked));
     c.push_back(unaryCase("clip", [](Graph& g, ValueId x) { return g.clip(x, -0.5, 0.45); },
                           [](double x) { return std::min(std::max(x, -0.5), 0.45); }, {Shape{4, 5}, -1, 1}));
+    // Keras 3's hard_sigmoid relu6(x + 3) / 6 and hard_silu, mish, gelu's tanh form, ONNX's
+    // ThresholdedRelu; inputs span both kinks of the hard forms (kept off the kinks themselves).
+    auto hardSigmoidD = [](double x) { return std::min(std::max(x + 3, 0.0), 6.0) / 6; };
+    const Input wide{Shape{4, 5}, -5.0f, 5.0f, true, false, 0, true};
+    c.push_back(unaryCase("hard_sigmoid", [](Graph& g, ValueId x) { return g.hardSigmoid(x); }, hardSigmoidD, wide));
+    c.push_back(unaryCase("hard_silu", [](Graph& g, ValueId x) { return g.hardSilu(x); },
+                          [hardSigmoidD](double x) { return x * hardSigmoidD(x); }, wide));
+    c.push_back(unaryCase("mish", [](Graph& g, ValueId x) { return g.mish(x); },
+                          [](double x) { return x * std::tanh(std::log1p(std::exp(x))); }, {Shape{3, 4}, -4, 4}));
+    c.push_back(unaryCase("gelu_tanh", [](Graph& g, ValueId x) { return g.geluTanh(x); },
+                          [](double x) { return 0.5 * x * (1 + std::tanh(std::sqrt(2 / std::numbers::pi) * (x + 0.044715 * x * x * x))); },
+                          {Shape{3, 4}, -3, 3}));
+    c.push_back(unaryCase("thresholded_relu", [](Graph& g, ValueId x) { return g.thresholdedRelu(x, 0.25); },
+                          [](double x) { return x > 0.25 ? x : 0.0; }, kinked));
     c.push_back(unaryCase("softmax", [](Graph& g, ValueId x) { return g.softmax(x); }, nullptr, {Shape{3, 5}, -2, 2}));
     c.back().reference = [](const RefInputs& t) { return softmaxRef(t[0], false); };
     c.push_back(unaryCase("log_softmax", [](Graph& g, ValueId x) { return g.logSoftmax(x); }, nullptr, {Shape{2, 3, 4}, -2, 2}));
