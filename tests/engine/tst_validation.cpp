@@ -61,7 +61,7 @@ private slots:
         QTest::newRow("dense arity") << "[" + in + R"(,{"name":"d","type":"Dense","inbound":["x","x"]}])" << "" << "d"
                                      << "expects 1 input, got 2";
         QTest::newRow("incompatible shapes") << "[" + in + R"(,{"name":"a","type":"Dense","config":{"units":3},"inbound":["x"]},{"name":"b","type":"Dense","config":{"units":4},"inbound":["x"]},{"name":"s","type":"Add","inbound":["a","b"]}])"
-                                             << "" << "s" << "same shape, got [(None, 3), (None, 4)]";
+                                             << "" << "s" << "(NumPy broadcasting), got [(None, 3), (None, 4)]";
         QTest::newRow("input with inbound") << "[" + in + R"(,{"name":"y","type":"Input","config":{"shape":[3]},"inbound":["x"]}])"
                                             << "" << "y" << "an Input takes no inbound layers";
         QTest::newRow("bad config value") << "[" + in + R"(,{"name":"d","type":"Dense","config":{"activation":"rellu"},"inbound":["x"]}])"

@@ -44,7 +44,7 @@ private slots:
         QTest::addColumn<QString>("message");
         QTest::newRow("negative max") << R"({"max_value": -1})" << "max_value: must be a finite number >= 0, got -1";
         QTest::newRow("negative slope") << R"({"negative_slope": -0.5})" << "negative_slope: must be a finite number >= 0, got -0.5";
-        QTest::newRow("threshold") << R"({"threshold": 0.5})" << "threshold: only 0 is supported, got 0.5";
+        QTest::newRow("negative threshold") << R"({"threshold": -0.5})" << "threshold: must be a finite number >= 0, got -0.5";
         QTest::newRow("slope kind") << R"({"negative_slope": "x"})" << "negative_slope: expected a number, got a string \"x\"";
         QTest::newRow("unknown key") << R"({"alpha": 0.1})" << "unknown config key 'alpha' for ReLU (known keys: max_value, negative_slope, threshold)";
     }
