@@ -58,7 +58,7 @@ private slots:
         const std::vector<std::string> expected{"Input", "Dense", "Conv2D", "Conv2DTranspose", "MaxPooling2D", "AveragePooling2D",
                                                 "GlobalAveragePooling2D", "Flatten", "Reshape", "ZeroPadding2D", "Dropout",
                                                 "BatchNormalization", "LayerNormalization", "Activation", "LeakyReLU",
-                                                "ReLU", "Add", "Multiply", "Concatenate", "Block"};
+                                                "ReLU", "Add", "Multiply", "Concatenate", "Block", "Permute"};
         for (const auto& t : expected) {
             const LayerTypeInfo* info = LayerRegistry::instance().find(t);
             QVERIFY2(info, t.c_str());
