@@ -64,7 +64,7 @@ private slots:
                                                 "GlobalAveragePooling2D", "Flatten", "Reshape", "ZeroPadding2D", "Dropout",
                                                 "BatchNormalization", "LayerNormalization", "Activation", "LeakyReLU",
                                                 "ReLU", "Add", "Multiply", "Concatenate", "Block",
-                                                "DepthwiseConv2D", "SeparableConv2D", "GlobalMaxPooling2D", "UpSampling2D", "Cropping2D", "Softmax", "PReLU", "Rescaling"};
+                                                "DepthwiseConv2D", "SeparableConv2D", "GlobalMaxPooling2D", "UpSampling2D", "Cropping2D", "Softmax", "PReLU", "Rescaling", "Permute"};
         for (const auto& t : expected) {
             const LayerTypeInfo* info = LayerRegistry::instance().find(t);
             QVERIFY2(info, t.c_str());
