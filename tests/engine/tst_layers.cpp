@@ -217,7 +217,7 @@ private slots:
         QTest::newRow("zeropad shape") << "ZeroPadding2D" << R"({"padding":[1,2,3]})" << "padding: expected p, [h, w]";
         QTest::newRow("rate") << "Dropout" << R"({"rate":1.5})" << "rate: must be in [0, 1)";
         QTest::newRow("leaky alpha kind") << "LeakyReLU" << R"({"alpha":"small"})" << "alpha: expected a number, got a string";
-        QTest::newRow("leaky unknown key") << "LeakyReLU" << R"({"negative_slope":0.1})" << "unknown config key 'negative_slope' for LeakyReLU (known keys: alpha)";
+        QTest::newRow("leaky unknown key") << "LeakyReLU" << R"({"negative_slope":0.1})" << "unknown config key 'negative_slope' for LeakyReLU (known keys: alpha, trainable)";
         QTest::newRow("input shape missing") << "Input" << "{}" << "shape: required for Input";
         QTest::newRow("initializer") << "Dense" << R"({"kernel_initializer":"magic"})" << "kernel_initializer: unknown initializer";
         QTest::newRow("block bad inner") << "Block"

@@ -46,7 +46,7 @@ private slots:
         QTest::newRow("negative slope") << R"({"negative_slope": -0.5})" << "negative_slope: must be a finite number >= 0, got -0.5";
         QTest::newRow("negative threshold") << R"({"threshold": -0.5})" << "threshold: must be a finite number >= 0, got -0.5";
         QTest::newRow("slope kind") << R"({"negative_slope": "x"})" << "negative_slope: expected a number, got a string \"x\"";
-        QTest::newRow("unknown key") << R"({"alpha": 0.1})" << "unknown config key 'alpha' for ReLU (known keys: max_value, negative_slope, threshold)";
+        QTest::newRow("unknown key") << R"({"alpha": 0.1})" << "unknown config key 'alpha' for ReLU (known keys: max_value, negative_slope, threshold, trainable)";
     }
     void badConfigNamesTheKey() {
         QFETCH(QString, config);
