@@ -33,6 +33,35 @@ struct Proc {
     std::string out, err;
 };
 
+// A tensor written by the torch scripts as {"dims": [...], "data": [...]}.
+inline Tensor tensorFromJson(const json& j) {
+    return Tensor::fromVector(Shape(j["dims"].get<std::vector<int64_t>>()), j["data"].get<std::vector<float>>());
+}
+
+// An NCHW tensor (PyTorch's image layout) as NHWC, the layout of an imported model's Input; other ranks as they are.
+inline Tensor nchwToNhwc(const Tensor& t) {
+    const auto& d = t.shape().dims();
+    if (d.size() != 4) return t;
+    const int64_t n = d[0], c = d[1], h = d[2], w = d[3];
+    Tensor out{Shape{n, h, w, c}};
+    for (int64_t b = 0; b < n; ++b)
+        for (int64_t k = 0; k < c; ++k)
+            for (int64_t y = 0; y < h; ++y)
+                for (int64_t x = 0; x < w; ++x) out.f32()[((b * h + y) * w + x) * c + k] = t.f32()[((b * c + k) * h + y) * w + x];
+    return out;
+}
+
+// The message of the StrataError `f` throws, or "(no error)".
+template <class F>
+std::string errorOf(F&& f) {
+    try {
+        f();
+    } catch (const StrataError& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
 inline Proc runProcess(const QString& program, const QStringList& args, int timeoutMs = 300000) {
     QProcess p;
     p.start(program, args);

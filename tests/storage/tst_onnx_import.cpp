@@ -34,32 +34,6 @@ using nlohmann::json;
 
 namespace {
 
-Tensor tensorFromJson(const json& j) {
-    return Tensor::fromVector(Shape(j["dims"].get<std::vector<int64_t>>()), j["data"].get<std::vector<float>>());
-}
-
-Tensor nchwToNhwc(const Tensor& t) {
-    const auto& d = t.shape().dims();
-    if (d.size() != 4) return t;
-    const int64_t n = d[0], c = d[1], h = d[2], w = d[3];
-    Tensor out{Shape{n, h, w, c}};
-    for (int64_t b = 0; b < n; ++b)
-        for (int64_t k = 0; k < c; ++k)
-            for (int64_t y = 0; y < h; ++y)
-                for (int64_t x = 0; x < w; ++x) out.f32()[((b * h + y) * w + x) * c + k] = t.f32()[((b * c + k) * h + y) * w + x];
-    return out;
-}
-
-template <class F>
-std::string errorOf(F&& f) {
-    try {
-        f();
-    } catch (const StrataError& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
-
 // A ConvTranspose node on x (2 channels, 5x4) with weight (2, 3, 3, 3), a bias, strides 2 and
 // `attrs`; its file's bytes.
 std::string convTransposeFile(const std::vector<OnnxAttr>& attrs) {
