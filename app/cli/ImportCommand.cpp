@@ -46,7 +46,7 @@ std::string addToProject(const fs::path& file, const storage::ImportedModel& imp
 }
 
 int importCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    const Args a(args, {"--ignore-embedded-spec"}, {"--out", "--project", "--name"});
+    const Args a(args, {"--ignore-embedded-spec"}, {"--out", "--project", "--name", "--input-layout"});
     if (!a.ok() || a.positional().size() != 1 || (!a.hasValue("--out") && !a.hasValue("--project"))) {
         err << "strata-cli import: "
             << (!a.ok() ? a.error() : a.positional().size() != 1 ? "expected one MODEL.onnx" : "give --out DIR and/or --project P.strata")
@@ -57,6 +57,12 @@ int importCommand(const std::vector<std::string>& args, std::ostream& out, std::
     storage::OnnxImportOptions options;
     options.useEmbeddedSpec = !a.has("--ignore-embedded-spec");
     options.modelName = a.value("--name");
+    try {
+        options.inputLayout = storage::checkInputLayout(a.value("--input-layout"), "--input-layout");
+    } catch (const storage::StorageError& e) {
+        err << "strata-cli import: " << e.what() << "\n";
+        return 2;
+    }
     try {
         const fs::path outDir = a.value("--out");
         if (!outDir.empty() && fs::exists(outDir)) throw storage::StorageError(outDir.string() + " already exists; give a new folder to --out");
@@ -87,7 +93,7 @@ int importCommand(const std::vector<std::string>& args, std::ostream& out, std::
 
 void addImportCommands(std::vector<Command>& out) {
     out.push_back({"import", "read an ONNX model as a saved-model folder or a new model in a project",
-                   "usage: strata-cli import MODEL.onnx --out DIR [--name NAME] [--ignore-embedded-spec]\n"
+                   "usage: strata-cli import MODEL.onnx --out DIR [--name NAME] [--ignore-embedded-spec] [--input-layout nchw|nhwc]\n"
                    "       strata-cli import MODEL.onnx --project P.strata [--name NAME] [--out DIR]\n\n"
                    "Translates an ONNX model (opset 13 and near it; float32) into a strata.model/1 spec with its\n"
                    "weights. Files Strata exported keep their own spec (--ignore-embedded-spec translates the graph\n"
@@ -109,7 +115,10 @@ void addImportCommands(std::vector<Command>& out) {
                    "                            with its weights as a checkpoint (predict, export and train\n"
                    "                            --project use it; train --project P --model NAME fine-tunes it)\n"
                    "  --name NAME               the model's name (default: the file's name, or the embedded spec's)\n"
-                   "  --ignore-embedded-spec    translate the graph even when Strata's own spec is in the file\n\n"
+                   "  --ignore-embedded-spec    translate the graph even when Strata's own spec is in the file\n"
+                   "  --input-layout nchw|nhwc  how the graph route reads rank-4 inputs (default: the file's\n"
+                   "                            strata.input_layout metadata, which Strata's exports carry; else\n"
+                   "                            NHWC when the input is first transposed to NCHW, else NCHW)\n\n"
                    "Exit status: 0 imported; 1 the translated model does not validate; 2 usage errors, files that\n"
                    "cannot be read or written, and nodes that cannot be imported.\n",
                    importCommand});

@@ -45,6 +45,7 @@ std::string onnxModelBytes(const Model& model, const nlohmann::json& metadata) {
     info.producerVersion = STRATA_VERSION;
     info.docString = "Strata model '" + model.spec().name + "'";
     info.metadata.emplace_back("strata.model", model.spec().toJson().dump());
+    info.metadata.emplace_back(kOnnxInputLayoutKey, "nhwc"); // a translating reader's hint: Strata's images are NHWC
     if (metadata.is_object())
         for (const auto& [key, value] : metadata.items())
             info.metadata.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());

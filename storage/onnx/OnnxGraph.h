@@ -36,6 +36,10 @@ struct OnnxDim {
     std::string param;
 };
 
+// The metadata key Strata's exports carry their inputs' layout in ("nhwc"), for readers that
+// translate the graph instead of reading the embedded spec.
+inline constexpr const char* kOnnxInputLayoutKey = "strata.input_layout";
+
 struct OnnxModelInfo {
     int64_t opset = 13;
     int64_t irVersion = 7;

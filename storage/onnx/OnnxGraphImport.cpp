@@ -120,7 +120,8 @@ void OnnxGraphImport::declareInputs() {
         std::vector<int64_t> shape;
         for (const OnnxDim& d : in.dims) shape.push_back(d.value >= 0 ? d.value : -1);
         Layout layout = Layout::Same;
-        if (shape.size() == 4) { // NCHW (PyTorch) unless it is first transposed to NCHW (NHWC, as Strata exports)
+        if (shape.size() == 4 && inputLayout_ == "nchw") layout = Layout::ChannelsFirst;
+        if (shape.size() == 4 && inputLayout_.empty()) { // NCHW (PyTorch) unless it is first transposed to NCHW (NHWC, as TF exports)
             layout = Layout::ChannelsFirst;
             for (const OnnxNode& n : m_.graph.nodes)
                 if (n.opType == "Transpose" && !n.inputs.empty() && n.inputs[0] == in.name && n.intsAttr("perm") == std::vector<int64_t>{0, 3, 1, 2})
@@ -178,8 +179,22 @@ void OnnxGraphImport::constantNode(const OnnxNode& n) {
 
 void OnnxGraphImport::passThrough(const OnnxNode& n) {
     if (n.opType == "Dropout" && n.outputs.size() > 1 && uses_.count(n.outputs[1])) fail(n, "its mask output is used");
-    if (const OnnxTensor* c = constant(n.inputs.empty() ? std::string() : n.inputs[0])) consts_[n.outputs[0]] = c;
-    else alias(n, input(n, 0));
+    if (const OnnxTensor* c = constant(n.inputs.empty() ? std::string() : n.inputs[0])) return void(consts_[n.outputs[0]] = c);
+    const Value& in = input(n, 0);
+    if (!graphOutputs_.count(n.outputs[0]) || layers_[std::size_t(in.layer)].type != "Input") return alias(n, in);
+    // A graph input passed straight to a graph output: a model needs one layer, so the node stays,
+    // as a Dropout (of the node's ratio; 0 for an Identity), the identity at inference.
+    double rate = 0;
+    if (n.opType == "Dropout") {
+        rate = n.floatAttr("ratio", 0.5f); // before opset 12
+        if (n.inputs.size() > 1 && !n.inputs[1].empty()) {
+            const OnnxTensor& r = requireConstant(n, 1, "ratio");
+            if (r.floats.size() != 1) fail(n, "its ratio is not one number");
+            rate = r.floats[0];
+        }
+        if (!(rate >= 0 && rate < 1)) fail(n, "its ratio " + std::to_string(rate) + " is not in [0, 1)");
+    }
+    addLayer(n, "Dropout", {{"rate", rate}}, {in.layer}, in.layout, in.shape);
 }
 
 // PyTorch writes a Pad of zeros before an AveragePool; F.pad / nn.ZeroPad2d pad images.

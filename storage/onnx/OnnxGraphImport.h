@@ -33,7 +33,9 @@ namespace strata::storage {
 
 class OnnxGraphImport {
 public:
-    OnnxGraphImport(const OnnxModel& model, std::string source) : m_(model), source_(std::move(source)) {}
+    // inputLayout: "nchw", "nhwc" or "" (OnnxImportOptions::inputLayout).
+    OnnxGraphImport(const OnnxModel& model, std::string source, std::string inputLayout = {})
+        : m_(model), source_(std::move(source)), inputLayout_(std::move(inputLayout)) {}
     ImportedModel run(const std::string& modelName);
 
     // Translates node n (the handler of one row of the import table).
@@ -171,6 +173,7 @@ private:
 
     const OnnxModel& m_;
     std::string source_;
+    std::string inputLayout_;
     std::map<std::string, const OnnxTensor*> consts_;
     std::map<std::string, OnnxTensor> nodeConsts_; // Constant nodes' values
     std::map<std::string, Value> values_;

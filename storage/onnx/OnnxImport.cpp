@@ -5,6 +5,7 @@
 #include "storage/SavedModel.h"
 #include "storage/StorageError.h"
 
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -77,6 +78,13 @@ std::unique_ptr<Model> ImportedModel::instantiate() const {
     return model;
 }
 
+std::string checkInputLayout(const std::string& value, const std::string& where) {
+    std::string lower;
+    for (char c : value) lower += char(std::tolower(static_cast<unsigned char>(c)));
+    if (lower.empty() || lower == "nchw" || lower == "nhwc") return lower;
+    throw StorageError(where + " is '" + value + "'; it takes nchw (PyTorch's images) or nhwc (Keras' and Strata's)");
+}
+
 ImportedModel importOnnxModel(const OnnxModel& onnx, const std::string& source, const OnnxImportOptions& options) {
     ImportedModel out;
     const std::string* embedded = options.useEmbeddedSpec ? onnx.metadataValue("strata.model") : nullptr;
@@ -90,7 +98,11 @@ ImportedModel importOnnxModel(const OnnxModel& onnx, const std::string& source, 
     } else {
         std::string name = options.modelName.empty() ? std::filesystem::path(source).stem().string() : options.modelName;
         if (name.empty()) name = onnx.graph.name.empty() ? std::string("imported") : onnx.graph.name;
-        out = OnnxGraphImport(onnx, source).run(name);
+        std::string layout = checkInputLayout(options.inputLayout, "the input layout");
+        if (layout.empty())
+            if (const std::string* hint = onnx.metadataValue(kOnnxInputLayoutKey))
+                layout = checkInputLayout(*hint, source + ": metadata " + kOnnxInputLayoutKey);
+        out = OnnxGraphImport(onnx, source, layout).run(name);
     }
     if (!out.model) { // the graph's translation: the spec is valid and every variable fits
         try {

@@ -32,7 +32,15 @@ struct OnnxModel;
 struct OnnxImportOptions {
     bool useEmbeddedSpec = true; // use metadata_props["strata.model"] when present
     std::string modelName;       // the spec's name; default: the embedded spec's, else the file's stem
+    // How the graph route reads rank-4 graph inputs: "nchw" (PyTorch's images), "nhwc" (Keras',
+    // Strata's), or "" to decide per file: metadata_props["strata.input_layout"] when the file has
+    // it (Strata writes "nhwc"), else NHWC when the input's first use is a Transpose to NCHW, else NCHW.
+    std::string inputLayout;
 };
+
+// Checks an inputLayout value ("", "nchw" or "nhwc", any case) and returns it lower-cased; throws
+// StorageError naming `where` and the values it takes otherwise.
+std::string checkInputLayout(const std::string& value, const std::string& where);
 
 struct ImportedModel {
     ModelSpec spec;

@@ -2,12 +2,9 @@
 // translating its graph (strata-cli import --ignore-embedded-spec), and must compute the same
 // outputs (1e-5) with the same parameter count: a new layer type that exports but does not come
 // back through the graph route fails here, by name.
-//
-// Known gaps, marked as expected failures (an XPASS fails the test once they are fixed): a layer
-// that reads a rank-4 Input directly, with no convolution first (GlobalAveragePooling2D, Flatten,
-// PReLU, Permute on an image input), because an ONNX file does not say its input's layout and the
-// graph route reads rank-4 inputs as PyTorch's NCHW while Strata writes its inputs NHWC; and a
-// model that is only a Dropout, whose ONNX graph passes its input through unchanged.
+// Layers that read an image Input directly (GlobalAveragePooling2D, Flatten, PReLU, Permute) rely on
+// the file's metadata_props["strata.input_layout"] = "nhwc"; a model that is only a Dropout on the
+// Dropout kept for a graph input passed straight to a graph output.
 #include "OnnxTestSupport.h"
 
 #include "storage/onnx/OnnxExport.h"
@@ -17,7 +14,6 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include <map>
 
 using namespace strata;
 using namespace strata::storage;
@@ -44,12 +40,6 @@ private slots:
         writeOnnxModel(*original, file);
         OnnxImportOptions options;
         options.useEmbeddedSpec = false;
-        static const std::map<std::string, const char*> known = {
-            {"GlobalAveragePooling2D", "an image Input read directly: the graph route reads it as NCHW"},
-            {"Flatten", "an image Input read directly: the graph route reads it as NCHW"},
-            {"PReLU", "an image Input read directly: the graph route reads it as NCHW"},
-            {"Permute", "an image Input read directly: the graph route reads it as NCHW"},
-            {"Dropout", "a graph that passes its input through unchanged"}};
         ImportedModel imported;
         std::string why;
         try {
@@ -67,7 +57,6 @@ private slots:
                 why = t + ": the imported model does not run on the original's inputs: " + e.what();
             }
         }
-        if (known.count(t)) QEXPECT_FAIL("", known.at(t), Abort);
         QVERIFY2(why.empty(), why.c_str());
         QVERIFY(!imported.fromEmbeddedSpec);
         const auto model = imported.instantiate();
@@ -78,6 +67,45 @@ private slots:
             const std::string diff = difference(got[k], want[k], 1e-5, 1e-5);
             QVERIFY2(diff.empty(), (t + " output " + std::to_string(k) + ": " + diff).c_str());
         }
+    }
+
+    // The graph route reads a rank-4 input as the file's strata.input_layout says, or as the
+    // caller says: a ReLU over an NHWC (5, 6, 3) image read as NCHW takes a (6, 3, 5) image.
+    void inputLayoutChoosesHowImagesAreRead() {
+        const auto original = builtModel(ModelSpec::parse(R"({"format": "strata.model/1", "name": "relu_image", "kind": "sequential",
+            "layers": [{"type": "Input", "config": {"shape": [5, 6, 3]}}, {"type": "ReLU"}]})", "relu_image"), 5);
+        const fs::path file = fs::path(dir_.path().toStdString()) / "gap_layout.onnx";
+        writeOnnxModel(*original, file);
+        OnnxImportOptions options;
+        options.useEmbeddedSpec = false;
+        const nlohmann::json nhwcShape = importOnnxFile(file, options).spec.layers.at(0).config.at("shape");
+        options.inputLayout = "nchw";
+        const ImportedModel asNchw = importOnnxFile(file, options);
+        const nlohmann::json nchwShape = asNchw.spec.layers.at(0).config.at("shape");
+        QVERIFY2(nhwcShape != nchwShape, nhwcShape.dump().c_str());
+        QVERIFY2(nchwShape == (nlohmann::json{nhwcShape[1], nhwcShape[2], nhwcShape[0]}), nchwShape.dump().c_str());
+        QVERIFY(!asNchw.notes.empty()); // says the input is read as NCHW
+
+        options.inputLayout = "nwhc";
+        try {
+            importOnnxFile(file, options);
+            QFAIL("an unknown layout was accepted");
+        } catch (const StorageError& e) {
+            QVERIFY2(std::string(e.what()).find("'nwhc'") != std::string::npos, e.what());
+            QVERIFY2(std::string(e.what()).find("nchw") != std::string::npos, e.what());
+        }
+    }
+
+    // A Dropout from a graph input straight to a graph output stays, with the node's ratio.
+    void dropoutOfAGraphInputKeepsItsRate() {
+        const auto original = builtModel(test::layerExampleSpec("Dropout"), 5);
+        const fs::path file = fs::path(dir_.path().toStdString()) / "dropout_only.onnx";
+        writeOnnxModel(*original, file);
+        OnnxImportOptions options;
+        options.useEmbeddedSpec = false;
+        const ImportedModel m = importOnnxFile(file, options);
+        QCOMPARE(int(m.spec.layers.size()), 2);
+        QCOMPARE(QString::fromStdString(m.spec.layers.at(1).type), QString("Dropout"));
     }
 };
 
