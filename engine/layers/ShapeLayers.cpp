@@ -6,6 +6,7 @@
 #include "engine/LayerRegistry.h"
 #include "engine/ir/Optimizers.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <tuple>
 #include <utility>
@@ -105,6 +106,64 @@ LayerOutput Permute::call(CallContext& ctx, const std::vector<ir::ValueId>& in) 
 
 std::string Permute::keyConfigText() const { return cfg("dims").dump(); }
 
+Slice::Slice(const LayerTypeInfo& info, std::string name, nlohmann::json config)
+    : Layer(info, std::move(name), std::move(config)) {
+    auto integer = [&](const char* key, bool nullable) -> std::optional<int64_t> {
+        const auto& v = cfg(key);
+        if (nullable && v.is_null()) return std::nullopt;
+        if (!v.is_number_integer() || v.get<int64_t>() < -kMaxDim || v.get<int64_t>() > kMaxDim)
+            configError(key, std::string("must be an integer") + (nullable ? " or null" : "") + ", got " + v.dump());
+        return v.get<int64_t>();
+    };
+    axis = *integer("axis", false);
+    if (axis == 0) configError("axis", "is the batch axis, which cannot be sliced; give 1 or more, or -1 for the last");
+    start = *integer("start", false);
+    stop = integer("stop", true);
+}
+
+Slice::Range Slice::range(std::size_t rank, int64_t size) const {
+    const int64_t r = int64_t(rank);
+    const int64_t a = axis < 0 ? axis + r : axis;
+    if (a < 1 || a >= r)
+        throw ShapeError("axis " + std::to_string(axis) + " is not an axis of a rank-" + std::to_string(r) + " input besides the batch");
+    if (size == kUnknownDim) {
+        if (start < 0 || (stop && *stop < 0) || !stop)
+            throw ShapeError("axis " + std::to_string(axis) + " has an unknown size, so start and stop must be given and not negative");
+        if (*stop <= start) throw ShapeError("start " + std::to_string(start) + " to stop " + std::to_string(*stop) + " keeps nothing");
+        return {a, start, *stop};
+    }
+    auto resolve = [&](int64_t v) { return std::clamp(v < 0 ? v + size : v, int64_t(0), size); };
+    const int64_t b = resolve(start), e = stop ? resolve(*stop) : size;
+    if (e <= b)
+        throw ShapeError("start " + std::to_string(start) + " to stop " + (stop ? std::to_string(*stop) : std::string("the end")) + " of axis " +
+                         std::to_string(axis) + " (" + std::to_string(size) + " elements) keeps nothing");
+    return {a, b, e};
+}
+
+Shape Slice::outputShape(const std::vector<Shape>& inputs) const {
+    const Shape& in = inputs.at(0);
+    const int64_t r = int64_t(in.rank());
+    const int64_t a = axis < 0 ? axis + r : axis;
+    const Range k = range(in.rank(), a >= 1 && a < r ? in[std::size_t(a)] : kUnknownDim);
+    std::vector<int64_t> out = in.dims();
+    out[std::size_t(k.axis)] = k.end - k.begin;
+    return Shape(out);
+}
+
+LayerOutput Slice::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
+    ir::Graph& g = ctx.graph();
+    const Shape s = g.shape(in.at(0));
+    const int64_t r = int64_t(s.rank());
+    const int64_t a = axis < 0 ? axis + r : axis;
+    const Range k = range(s.rank(), a >= 1 && a < r ? s[std::size_t(a)] : kUnknownDim);
+    if (k.begin == 0 && k.end == s[std::size_t(k.axis)]) return {in[0]};
+    return {g.slice(in[0], k.axis, k.begin, k.end - k.begin)};
+}
+
+std::string Slice::keyConfigText() const {
+    return "axis " + std::to_string(axis) + " [" + std::to_string(start) + ":" + (stop ? std::to_string(*stop) : std::string()) + "]";
+}
+
 Dropout::Dropout(const LayerTypeInfo& info, std::string name, nlohmann::json config)
     : Layer(info, std::move(name), std::move(config)), rate(cfg("rate").get<double>()) {
     if (!(rate >= 0.0 && rate < 1.0)) configError("rate", "must be in [0, 1), got " + cfg("rate").dump());
@@ -177,6 +236,10 @@ void registerReshapingLayers(std::vector<LayerTypeInfo>& out) {
                    {{"padding", {1, 1}}}, 1, 1, {}, makeLayer<ZeroPadding2D>});
     out.push_back({"Permute", "Core", "Permutes the axes of each sample: output axis i is input axis dims[i-1] (1-based, the batch stays)",
                    {{"dims", {2, 1}}}, 1, 1, {}, makeLayer<Permute>});
+    out.push_back({"Slice", "Core",
+                   "Keeps elements start..stop-1 of one axis (-1: the channels), counting from the end when negative; "
+                   "stop null: to the end. A Strata addition (torch's x[:, a:b], x.chunk), not a Keras layer",
+                   {{"axis", -1}, {"start", 0}, {"stop", nullptr}}, 1, 1, {}, makeLayer<Slice>});
 }
 
 void registerRegularizationLayers(std::vector<LayerTypeInfo>& out) {

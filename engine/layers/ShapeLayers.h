@@ -1,7 +1,9 @@
-// Layers that only move data: Flatten, Reshape, Permute, Dropout (identity outside training).
+// Layers that only move data: Flatten, Reshape, Permute, Slice, Dropout (identity outside training).
 #pragma once
 
 #include "engine/Layer.h"
+
+#include <optional>
 
 namespace strata::layers {
 
@@ -45,6 +47,28 @@ public:
     std::string keyConfigText() const override;
 
     std::vector<int64_t> dims; // 1-based, a permutation of 1..rank-1
+};
+
+// A Strata addition (Keras has no such layer; torch's x[:, a:b] and x.chunk): keeps the elements
+// start .. stop-1 of one axis. `axis` counts the batch as 0 and may be negative (-1: the last,
+// the channels of an NHWC image); start and stop count from the end when negative, as Python's
+// slices do, and stop null is the axis' end. The batch axis cannot be sliced.
+class Slice : public Layer {
+public:
+    Slice(const LayerTypeInfo& info, std::string name, nlohmann::json config);
+    Shape outputShape(const std::vector<Shape>& inputs) const override;
+    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
+    std::string keyConfigText() const override;
+
+    // The axis (>= 1) and the [begin, end) the config means for an input of rank `rank` whose
+    // axis has `size` elements. Throws ShapeError naming the layer when nothing would be left.
+    struct Range {
+        int64_t axis = 0, begin = 0, end = 0;
+    };
+    Range range(std::size_t rank, int64_t size) const;
+
+    int64_t axis = -1, start = 0;
+    std::optional<int64_t> stop; // none: to the end
 };
 
 class Dropout : public Layer {

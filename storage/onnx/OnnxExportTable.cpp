@@ -47,6 +47,7 @@ const std::map<std::string, OnnxLowering::ExportRow>& OnnxLowering::exportTable(
         {"GlobalMaxPooling2D", {&L::globalMaxPool, {}}}, // GlobalMaxPool (+ Flatten)
         {"UpSampling2D", {&L::upSampling, {}}},          // Resize on NCHW
         {"Cropping2D", {&L::cropping, {}}},              // Slice on NCHW
+        {"Slice", {&L::slice, {}}},                      // Slice of one axis (NCHW when the image is)
         {"Softmax", {&L::softmax, {}}},     // Softmax over the axis (NHWC)
         {"PReLU", {&L::prelu, {}}},         // PRelu, slope alpha [input[1:]] on NHWC
         {"Rescaling", {&L::rescaling, {}}}, // Mul, Add of scalars

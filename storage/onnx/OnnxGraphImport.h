@@ -130,6 +130,8 @@ private:
     void gelu(const OnnxNode& n);
     void layerNorm(const OnnxNode& n);
     void scalarAffine(const OnnxNode& n, const Value& x, float value, bool add);
+    // x * a per-channel constant on an image: a 1x1 DepthwiseConv2D (false when `scale` is not one).
+    bool channelScale(const OnnxNode& n, const Value& x, const OnnxTensor& scale);
     // Clip(lo <= 0, hi) after a rectifier, as Strata writes ReLU(max_value): folded into a ReLU
     // layer (a LeakyReLU becomes one, lo -inf), or a ReLU layer after a relu; false: not that case.
     bool reluCap(const OnnxNode& n, float lo, float hi);

@@ -265,6 +265,7 @@ void OnnxGraphImport::merge(const OnnxNode& n) {
         const bool denseBias = l && l->type == "Dense" && b.elementCount() == units && b.dims.size() <= 2 && (b.dims.size() < 2 || b.dims[0] == 1);
         const bool convBias = l && (l->type == "Conv2D" || l->type == "Conv2DTranspose" || l->type == "DepthwiseConv2D") && b.elementCount() == units && b.dims.size() >= 3 && b.dims[b.dims.size() - 3] == units;
         if (!denseBias && !convBias && b.isFloat() && b.elementCount() == 1) return scalarAffine(n, x, b.floats.at(0), add);
+        if (!denseBias && !convBias && !add && channelScale(n, x, b)) return;
         if (!denseBias && !convBias)
             fail(n, std::string(add ? "adding" : "multiplying by") + " the constant '" + n.inputs[1 - k] +
                         "' is not supported (only as the bias right after a MatMul or a bias-less Conv or ConvTranspose)");
@@ -287,6 +288,25 @@ void OnnxGraphImport::merge(const OnnxNode& n) {
     }
     addLayer(n, add ? "Add" : "Multiply", json::object(), {a.layer, b.layer}, a.layout, shape);
     values_[n.outputs[0]].chw = a.chw;
+}
+
+// An image times a per-channel constant (ConvNeXt's layer_scale, (C, 1, 1) on NCHW): a 1x1
+// DepthwiseConv2D without bias whose kernel is the constant, so it stays a trainable parameter of C
+// values as in PyTorch.
+bool OnnxGraphImport::channelScale(const OnnxNode& n, const Value& x, const OnnxTensor& scale) {
+    if (!scale.isFloat() || x.shape.size() != 4 || (x.layout != Layout::ChannelsFirst && x.layout != Layout::Same)) return false;
+    const int64_t channels = x.layout == Layout::ChannelsFirst ? x.shape[1] : x.shape[3];
+    std::vector<int64_t> dims = scale.dims;
+    while (!dims.empty() && dims.front() == 1 && dims.size() > (x.layout == Layout::ChannelsFirst ? 3u : 1u)) dims.erase(dims.begin());
+    const std::vector<int64_t> want = x.layout == Layout::ChannelsFirst ? std::vector<int64_t>{channels, 1, 1} : std::vector<int64_t>{channels};
+    if (channels < 1 || dims != want || scale.elementCount() != channels) return false;
+    const int l = addLayer(n, "DepthwiseConv2D",
+                           {{"kernel_size", {1, 1}}, {"strides", {1, 1}}, {"padding", "valid"}, {"depth_multiplier", 1}, {"use_bias", false}},
+                           {x.layer}, x.layout, x.shape);
+    layers_[std::size_t(l)].weights["depthwise_kernel"] = importedTensor({1, 1, channels, 1}, scale.floats);
+    notes_.push_back(n.label() + ": the product with the per-channel constant '" + (isConstant(n, 0) ? n.inputs[0] : n.inputs[1]) +
+                     "' is a 1x1 DepthwiseConv2D (its kernel the constant, trainable)");
+    return true;
 }
 
 void OnnxGraphImport::concat(const OnnxNode& n) {

@@ -37,6 +37,9 @@ public:
             for (const auto& out : nodes[i].outputs) producer_[out] = i;
             if (nodes[i].opType == "Constant" && !nodes[i].outputs.empty())
                 if (const OnnxAttribute* a = nodes[i].attr("value")) constNodes_[nodes[i].outputs[0]] = &a->t;
+            // torch.onnx.export shares equal weights through Identity nodes (a LayerNorm's bias).
+            if (nodes[i].opType == "Identity" && nodes[i].inputs.size() == 1 && !nodes[i].outputs.empty())
+                if (const OnnxTensor* c = tensor(nodes[i].inputs[0])) constNodes_[nodes[i].outputs[0]] = c;
         }
         for (const auto& o : outputs) ++uses_[o];
     }
@@ -60,17 +63,19 @@ public:
     }
 
 private:
-    // The scalar value of a constant tensor (initializer or Constant node), if it is one.
+    // A constant tensor: an initializer, a Constant node, or an Identity of either.
+    const OnnxTensor* tensor(const std::string& t) const {
+        if (const OnnxTensor* c = constant_(t)) return c;
+        const auto it = constNodes_.find(t);
+        return it == constNodes_.end() ? nullptr : it->second;
+    }
+    // The scalar value of a constant tensor, if it is one.
     std::optional<float> scalar(const std::string& t) const {
-        const OnnxTensor* c = constant_(t);
-        if (!c) {
-            const auto it = constNodes_.find(t);
-            if (it != constNodes_.end()) c = it->second;
-        }
+        const OnnxTensor* c = tensor(t);
         if (!c || !c->isFloat() || c->floats.size() != 1) return std::nullopt;
         return c->floats[0];
     }
-    bool isConstant(const std::string& t) const { return constant_(t) || constNodes_.count(t); }
+    bool isConstant(const std::string& t) const { return tensor(t) != nullptr; }
 
     // The node that makes `t` when it is an `op` whose output is used `uses` times and is no
     // graph output (so it may disappear into the fused node); it is recorded as interior.

@@ -187,10 +187,12 @@ void OnnxGraphImport::resize(const OnnxNode& n) {
              {x.shape[0], x.shape[1], grow(x.shape[2], size[0]), grow(x.shape[3], size[1])});
 }
 
-// A Slice of the height and width of an NCHW image with step 1: Cropping2D.
+// A Slice with step 1: of the height and width of an NCHW image, Cropping2D; of any other axis
+// but the batch (the channels: torch's x.chunk, x[:, a:b]), a Slice layer per axis.
 void OnnxGraphImport::slice(const OnnxNode& n) {
-    const Value x = input(n, 0);
-    if (x.layout != Layout::ChannelsFirst) fail(n, "only a slice of the height and width of an NCHW image is supported");
+    Value x = input(n, 0);
+    if (x.layout == Layout::FlatChw) fail(n, "slicing a flattened NCHW image is not supported");
+    const int64_t rank = int64_t(x.shape.size());
     std::vector<int64_t> starts, ends, axes, steps;
     if (n.inputs.size() >= 3) { // opset 10+
         starts = integers(n, 1, "starts");
@@ -206,10 +208,16 @@ void OnnxGraphImport::slice(const OnnxNode& n) {
     if (starts.size() != ends.size() || axes.size() != starts.size() || steps.size() != starts.size())
         fail(n, "starts, ends, axes and steps must have as many values");
     std::array<int64_t, 4> crop{}; // top, bottom, left, right
+    bool cropped = false;
     std::vector<int64_t> shape = x.shape;
+    struct AxisSlice {
+        int64_t axis, begin, end; // end -1: to the end of an axis of unknown size
+    };
+    std::vector<AxisSlice> others;
     for (std::size_t k = 0; k < axes.size(); ++k) {
-        const int64_t axis = axes[k] < 0 ? axes[k] + 4 : axes[k];
-        const int64_t in = x.shape[std::size_t(std::clamp<int64_t>(axis, 0, 3))];
+        const int64_t axis = axes[k] < 0 ? axes[k] + rank : axes[k];
+        if (axis < 0 || axis >= rank) fail(n, "axis " + std::to_string(axes[k]) + " is not an axis of its rank-" + std::to_string(rank) + " input");
+        const int64_t in = x.shape[std::size_t(axis)];
         int64_t begin = starts[k], end = ends[k];
         if (begin < 0 && in >= 0) begin += in;
         if (end < 0 && in >= 0) end += in;
@@ -217,7 +225,16 @@ void OnnxGraphImport::slice(const OnnxNode& n) {
         const bool whole = begin == 0 && (end >= kMaxDim || (in >= 0 && end == in));
         if (steps[k] != 1) fail(n, "only steps of 1 are supported");
         if (whole) continue;
-        if (axis != 2 && axis != 3) fail(n, "only slices of the height and width (axes 2 and 3) are supported, not axis " + std::to_string(axes[k]));
+        if (axis == 0) fail(n, "slicing the batch axis is not supported");
+        if (x.layout != Layout::ChannelsFirst || axis == 1) {
+            if (begin < 0) fail(n, "a negative start on an axis of unknown size is not supported");
+            if (in < 0 && end < kMaxDim) fail(n, "a slice to a given end of an axis of unknown size is not supported");
+            if (in >= 0 && begin >= end) fail(n, "the slice " + std::to_string(starts[k]) + ":" + std::to_string(ends[k]) + " is empty");
+            others.push_back({axis, begin, in >= 0 ? end : -1});
+            if (in >= 0) shape[std::size_t(axis)] = end - begin;
+            continue;
+        }
+        cropped = true;
         int64_t after = 0;
         if (ends[k] < 0 && ends[k] > -kMaxDim) after = -ends[k];
         else if (in >= 0) after = in - end;
@@ -227,7 +244,18 @@ void OnnxGraphImport::slice(const OnnxNode& n) {
         crop[std::size_t(axis - 2) * 2] = begin, crop[std::size_t(axis - 2) * 2 + 1] = after;
         if (in >= 0) shape[std::size_t(axis)] = in - begin - after;
     }
-    addLayer(n, "Cropping2D", {{"cropping", {{crop[0], crop[1]}, {crop[2], crop[3]}}}}, {x.layer}, Layout::ChannelsFirst, shape);
+    if (!cropped && others.empty()) return alias(n, x); // the whole tensor
+    if (cropped) {
+        addLayer(n, "Cropping2D", {{"cropping", {{crop[0], crop[1]}, {crop[2], crop[3]}}}}, {x.layer}, Layout::ChannelsFirst, shape);
+        x = values_.at(n.outputs.at(0));
+    }
+    for (const AxisSlice& s : others) { // ONNX axis -> the Strata tensor's axis
+        int64_t axis = s.axis;
+        if (x.layout == Layout::ChannelsFirst) axis = axis == 1 ? 3 : axis - 1;
+        if (x.layout == Layout::Permuted) axis = x.perm.at(std::size_t(s.axis));
+        addLayer(n, "Slice", {{"axis", axis}, {"start", s.begin}, {"stop", s.end < 0 ? json(nullptr) : json(s.end)}}, {x.layer}, x.layout, shape);
+        x = values_.at(n.outputs.at(0));
+    }
 }
 
 } // namespace strata::storage

@@ -71,7 +71,7 @@ const std::vector<OnnxGraphImport::OpRow>& OnnxGraphImport::importTable() {
         {"GlobalMaxPool", [](G& g, const N& n) { g.globalMaxPool(n); }, {"GlobalMaxPooling2D"}, false},
         {"Resize", [](G& g, const N& n) { g.resize(n); }, {"UpSampling2D"}, false},   // whole factors, nearest or linear
         {"Upsample", [](G& g, const N& n) { g.resize(n); }, {"UpSampling2D"}, false}, // opset 7-9
-        {"Slice", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.slice(n); }, {"Cropping2D"}, false}, // of an image: crops
+        {"Slice", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.slice(n); }, {"Cropping2D", "Slice"}, false}, // of an image: crops; of another axis: Slice
         // alpha 1/6, beta 1/2 (torch, Keras 3): hard_sigmoid; others Rescaling then ReLU(max_value 1)
         {"HardSigmoid", [](G& g, const N& n) { g.hardSigmoid(n); }, {"Activation", "Rescaling", "ReLU"}, false},
         {"PRelu", [](G& g, const N& n) { g.prelu(n); }, {"PReLU"}, false},

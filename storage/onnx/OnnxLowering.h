@@ -96,10 +96,11 @@ private:
     int normalization(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     int elementwise(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site); // Add, Multiply
     int concatenate(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
-    // GlobalMaxPooling2D, UpSampling2D, Cropping2D (OnnxResizeLayers.cpp).
+    // GlobalMaxPooling2D, UpSampling2D, Cropping2D, Slice (OnnxResizeLayers.cpp).
     int globalMaxPool(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     int upSampling(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     int cropping(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int slice(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     // ReLU, Softmax, PReLU, Rescaling (OnnxActivationLayers.cpp).
     int relu(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     int softmax(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);

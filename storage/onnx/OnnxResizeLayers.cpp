@@ -1,9 +1,10 @@
 // Export rules of the weightless image layers GlobalMaxPooling2D, UpSampling2D and Cropping2D,
-// each on NCHW as PyTorch writes them (so the graph import reads them back).
+// each on NCHW as PyTorch writes them (so the graph import reads them back), and of Slice.
 #include "storage/onnx/OnnxLowering.h"
 
 #include "engine/layers/PoolingLayers.h"
 #include "engine/layers/ResizingLayers.h"
+#include "engine/layers/ShapeLayers.h"
 
 #include <limits>
 
@@ -50,6 +51,24 @@ int OnnxLowering::cropping(const Layer& l, const std::vector<int>& in, const Sha
              g_.int64Initializer(site.base + "/axes", {2, 3})},
             y);
     return result(y, Layout::Nchw, outShape, site);
+}
+
+// A Slice of one axis with the layer's own start and stop (ONNX clamps and counts negatives from
+// the end as the layer does). An image whose NCHW form exists is sliced there (as torch's
+// x[:, a:b] or x.chunk are), so a channel split between convolutions needs no Transpose.
+int OnnxLowering::slice(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site) {
+    const auto& s = static_cast<const layers::Slice&>(l);
+    const int64_t rank = int64_t(outShape.rank());
+    const int64_t axis = s.axis < 0 ? s.axis + rank : s.axis;
+    const bool onNchw = rank == 4 && hasNchw(in.at(0));
+    const int64_t onnxAxis = onNchw ? (axis == 3 ? 1 : axis + 1) : axis;
+    const int64_t stop = s.stop ? *s.stop : std::numeric_limits<int64_t>::max();
+    const std::string y = tmp(site, "slice");
+    g_.node("Slice",
+            {onNchw ? nchw(in[0]) : nhwc(in[0]), g_.int64Initializer(site.base + "/starts", {s.start}),
+             g_.int64Initializer(site.base + "/ends", {stop}), g_.int64Initializer(site.base + "/axes", {onnxAxis})},
+            y);
+    return result(y, onNchw ? Layout::Nchw : Layout::Nhwc, outShape, site);
 }
 
 } // namespace strata::storage

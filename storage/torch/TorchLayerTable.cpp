@@ -179,6 +179,11 @@ const std::map<std::string, TorchLayerRule>& table() {
         {"Multiply", {{"Multiply"}, &elementwise, {}}},
         {"Concatenate", {{"Concatenate"}, &concatenate, {}}},
         {"Permute", {{"Permute"}, [](const Layer& l, TorchModuleBuilder&) { return "Permute(" + tuple(static_cast<const Permute&>(l).dims) + ")"; }, {}}},
+        {"Slice", {{"Slice"}, [](const Layer& l, TorchModuleBuilder&) {
+                       const auto& s = static_cast<const Slice&>(l);
+                       return "Slice(axis=" + std::to_string(s.axis) + ", start=" + std::to_string(s.start) +
+                              ", stop=" + (s.stop ? std::to_string(*s.stop) : std::string("None")) + ")";
+                   }, {}}},
         {"DepthwiseConv2D", {{"padding", "DepthwiseConv2D"}, &depthwiseConvolution, {}}},
         {"SeparableConv2D", {{"padding", "Conv2D", "DepthwiseConv2D", "SeparableConv2D"}, &depthwiseConvolution, {}}},
         {"GlobalMaxPooling2D", {{"GlobalMaxPooling2D"}, &globalMaxPooling, {}}},

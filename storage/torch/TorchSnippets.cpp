@@ -265,6 +265,24 @@ class Permute(nn.Module):
         return f"dims={self.dims}"
 )py";
 
+const char* kSlice = R"py(
+
+class Slice(nn.Module):
+    """Strata Slice (a Strata addition, not a Keras layer): keeps start..stop-1 of one axis."""
+
+    def __init__(self, axis, start, stop):
+        super().__init__()
+        self.axis, self.start, self.stop = axis, start, stop
+
+    def forward(self, x):
+        index = [slice(None)] * x.dim()
+        index[self.axis] = slice(self.start, self.stop)
+        return x[tuple(index)]
+
+    def extra_repr(self):
+        return f"axis={self.axis}, start={self.start}, stop={self.stop}"
+)py";
+
 const char* kBatchNormalization = R"py(
 
 class BatchNormalization(nn.Module):
@@ -498,6 +516,7 @@ const std::map<std::string, std::string>& table() {
         {"Multiply", kMultiply},
         {"Concatenate", kConcatenate},
         {"Permute", kPermute},
+        {"Slice", kSlice},
         {"DepthwiseConv2D", kDepthwiseConv2D},
         {"SeparableConv2D", kSeparableConv2D},
         {"PReLU", kPReLU},

@@ -64,7 +64,7 @@ private slots:
                                                 "GlobalAveragePooling2D", "Flatten", "Reshape", "ZeroPadding2D", "Dropout",
                                                 "BatchNormalization", "LayerNormalization", "Activation", "LeakyReLU",
                                                 "ReLU", "Add", "Multiply", "Concatenate", "Block",
-                                                "DepthwiseConv2D", "SeparableConv2D", "GlobalMaxPooling2D", "UpSampling2D", "Cropping2D", "Softmax", "PReLU", "Rescaling", "Permute"};
+                                                "DepthwiseConv2D", "SeparableConv2D", "GlobalMaxPooling2D", "UpSampling2D", "Cropping2D", "Softmax", "PReLU", "Rescaling", "Permute", "Slice"};
         for (const auto& t : expected) {
             const LayerTypeInfo* info = LayerRegistry::instance().find(t);
             QVERIFY2(info, t.c_str());
@@ -154,6 +154,10 @@ private slots:
         row("multiply", "Multiply", "{}", "[[null,3],[4,3]]", "[4,3]");
         row("concat", "Concatenate", "{}", "[[null,3],[null,5]]", "[null,8]");
         row("concat axis1", "Concatenate", R"({"axis":1})", "[[null,2,3],[null,4,3]]", "[null,6,3]");
+        row("slice channels", "Slice", R"({"start":0,"stop":4})", "[[null,4,4,8]]", "[null,4,4,4]");
+        row("slice last two", "Slice", R"({"start":-2})", "[[null,4,4,8]]", "[null,4,4,2]");
+        row("slice clamped", "Slice", R"({"axis":1,"start":2,"stop":100})", "[[null,5,3]]", "[null,3,3]");
+        row("slice unknown axis", "Slice", R"({"axis":1,"start":1,"stop":3})", "[[null,null,3]]", "[null,2,3]");
     }
     void shapeRules() {
         QFETCH(QString, type);
@@ -184,6 +188,9 @@ private slots:
         row("concat mismatch", "Concatenate", "{}", "[[null,2,3],[null,4,3]]", "agree on every axis but -1");
         row("reshape count", "Reshape", R"({"target_shape":[5,5]})", "[[null,24]]", "cannot reshape (None, 24)");
         row("bn batch axis", "BatchNormalization", R"({"axis":0})", "[[null,4]]", "out of range");
+        row("slice empty", "Slice", R"({"start":3,"stop":3})", "[[null,8]]", "start 3 to stop 3 of axis -1 (8 elements) keeps nothing");
+        row("slice axis rank", "Slice", R"({"axis":3})", "[[null,8]]", "axis 3 is not an axis of a rank-2 input");
+        row("slice unknown to end", "Slice", R"({"axis":1,"start":1})", "[[null,null,3]]", "has an unknown size");
     }
     void shapeErrors() {
         QFETCH(QString, type);
@@ -216,6 +223,8 @@ private slots:
         QTest::newRow("zeropad negative") << "ZeroPadding2D" << R"({"padding":-1})" << "padding: expected p, [h, w] or [[top, bottom], [left, right]] of integers from 0 to 2147483647, got -1";
         QTest::newRow("zeropad shape") << "ZeroPadding2D" << R"({"padding":[1,2,3]})" << "padding: expected p, [h, w]";
         QTest::newRow("rate") << "Dropout" << R"({"rate":1.5})" << "rate: must be in [0, 1)";
+        QTest::newRow("slice batch") << "Slice" << R"({"axis":0})" << "axis: is the batch axis, which cannot be sliced";
+        QTest::newRow("slice stop kind") << "Slice" << R"({"stop":"end"})" << "stop: must be an integer or null";
         QTest::newRow("leaky alpha kind") << "LeakyReLU" << R"({"alpha":"small"})" << "alpha: expected a number, got a string";
         QTest::newRow("leaky unknown key") << "LeakyReLU" << R"({"negative_slope":0.1})" << "unknown config key 'negative_slope' for LeakyReLU (known keys: alpha, trainable)";
         QTest::newRow("input shape missing") << "Input" << "{}" << "shape: required for Input";

@@ -441,6 +441,28 @@ def activation_layers():
                  lambda r: np.asarray(r.standard_normal((BATCH, 3)), dtype=np.float32), init)
 
 
+def slice_split():
+    # ShuffleNet's channel split as PyTorch's x.chunk(2, dim=1) imports it: 6 channels -> Slice
+    # [0:3] and Slice [3:] (stop null), the second through a 3x3 conv, joined again; then a Slice of
+    # the height with a negative stop ([1:-1]) -> Flatten -> Dense 3 softmax.
+    layers = [inp("input", [4, 4, 2]),
+              conv("conv2d", "input", 6, kernel=(1, 1), padding="valid", activation="tanh"),
+              simple("Slice", "slice", "conv2d", axis=-1, start=0, stop=3),
+              simple("Slice", "slice_1", "conv2d", axis=3, start=3, stop=None),
+              conv("conv2d_1", "slice_1", 3, padding="same", activation="relu"),
+              simple("Concatenate", "concatenate", ["slice", "conv2d_1"], axis=-1),
+              simple("Slice", "slice_2", "concatenate", axis=1, start=1, stop=-1),
+              simple("Flatten", "flatten", "slice_2"),
+              dense("dense", "flatten", 3, "softmax")]
+
+    def init(i):
+        i.conv("conv2d", 1, 1, 2, 6, scale=0.7)
+        i.conv("conv2d_1", 3, 3, 3, 3, scale=0.4)
+        i.dense("dense", 48, 3, scale=0.3)
+    return build("slice_split", 163, layers, [4, 4, 2], "dense", SPARSE_CE, lambda r: sparse_labels(r, 3), init)
+
+
 MODELS = {f.__name__: f for f in [dense_softmax, dense_logits, dense_mse, dense_bce, dense_cce, conv_valid,
                                   conv_same_stride2, pool_same, norms, conv_bn, merge, conv_transpose,
-                                  conv_dilated, padding_leaky_relu, dropout, activations, permute_reshape, depthwise_grouped, pool_padded, upsample_crop, activation_layers]}
+                                  conv_dilated, padding_leaky_relu, dropout, activations, permute_reshape, depthwise_grouped, pool_padded, upsample_crop, activation_layers,
+                                  slice_split]}

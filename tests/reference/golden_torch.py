@@ -220,6 +220,10 @@ def forward(spec, params, inputs, training, batch_stats=None, step=0):
             y = xs[0].reshape(xs[0].shape[0], *cfg["target_shape"])
         elif kind == "Permute":
             y = xs[0].permute(0, *cfg["dims"])
+        elif kind == "Slice":  # a Strata layer: start..stop-1 of one axis, Python's slice semantics
+            index = [slice(None)] * xs[0].dim()
+            index[cfg["axis"]] = slice(cfg.get("start", 0), cfg.get("stop"))
+            y = xs[0][tuple(index)]
         elif kind == "GlobalMaxPooling2D":
             y = xs[0].amax(dim=(1, 2), keepdim=cfg.get("keepdims", False))
         elif kind == "UpSampling2D":

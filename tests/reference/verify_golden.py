@@ -268,6 +268,8 @@ def forward(spec, w, inputs, training, stats=None, step=0):
             y = xs[0].reshape(len(xs[0]), *cfg["target_shape"])
         elif kind == "Permute":
             y = np.transpose(xs[0], (0, *cfg["dims"]))
+        elif kind == "Slice":
+            y = np.take(xs[0], np.arange(xs[0].shape[cfg["axis"]])[cfg.get("start", 0):cfg.get("stop")], axis=cfg["axis"])
         elif kind == "GlobalMaxPooling2D":
             y = xs[0].max(axis=(1, 2), keepdims=cfg.get("keepdims", False))
         elif kind == "UpSampling2D":

@@ -52,6 +52,7 @@ inline const std::map<std::string, LayerExample>& layerExamples() {
                {{"name", "y"}, {"type", "Dense"}, {"config", {{"units", 2}}}, {"inbound", {"h"}}}}}}}},
           {{4}}}},
         {"Permute", {{{"dims", {2, 3, 1}}}, {{2, 3, 4}}}},
+        {"Slice", {{{"axis", -1}, {"start", 1}, {"stop", -1}}, {{3, 2, 5}}}},
         {"DepthwiseConv2D", {{{"kernel_size", 3}, {"depth_multiplier", 2}, {"padding", "same"}, {"activation", "relu"}}, {{5, 5, 2}}}},
         {"SeparableConv2D", {{{"filters", 3}, {"kernel_size", 3}, {"strides", 2}, {"padding", "same"}}, {{5, 5, 2}}}},
         {"GlobalMaxPooling2D", {json::object(), {{3, 4, 2}}}},

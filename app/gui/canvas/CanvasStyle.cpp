@@ -85,6 +85,7 @@ QString CanvasStyle::typeAbbreviation(const QString& type) {
     if (type == "Activation") out = "σ";
     if (type == "LeakyReLU") out = "LR";
     if (type == "Permute") out = "Pm";
+    if (type == "Slice") out = "Sl";
     if (type == "DepthwiseConv2D") out = "DW"; // not Conv2D's C2
     if (type == "Softmax") out = "Sm";
     if (type == "PReLU") out = "PR";
