@@ -72,6 +72,29 @@ class NearestUpsample(nn.Module):
         return self.out(x[:, :, 1:-1, 1:])
 
 
+class SmallConvNeXt(nn.Module):
+    """torchvision's ConvNeXt pieces at a small size: a 4x4/4 stem, LayerNorm2d (channels-first
+    LayerNorm between Transposes), two CNBlocks (7x7 depthwise conv, LayerNorm, Linear, GELU,
+    Linear, layer_scale (C, 1, 1) multiply, residual), a LayerNorm2d + 2x2/2 downsampling conv, the
+    head. The layer scales are drawn at random so that each channel's factor differs."""
+
+    def __init__(self):
+        super().__init__()
+        from functools import partial
+        from torchvision.models.convnext import CNBlock, LayerNorm2d
+        norm = partial(nn.LayerNorm, eps=1e-6)
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, 4, stride=4), LayerNorm2d(16, eps=1e-6))
+        self.blocks = nn.Sequential(CNBlock(16, 1.0, 0.0, norm), CNBlock(16, 1.0, 0.0, norm))
+        self.down = nn.Sequential(LayerNorm2d(16, eps=1e-6), nn.Conv2d(16, 32, 2, stride=2))
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(1), nn.Linear(32, 10))
+        with torch.no_grad():
+            for block in self.blocks:
+                block.layer_scale.uniform_(0.2, 1.5)
+
+    def forward(self, x):
+        return self.head(self.down(self.blocks(self.stem(x))))
+
+
 def tensor_json(t):
     return {"dims": list(t.shape), "data": [float(v) for v in t.detach().reshape(-1)]}
 
@@ -92,6 +115,7 @@ def vision(name):
         "resnet18": lambda: torchvision.models.resnet18(weights=None),
         "googlenet": lambda: torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=True),
         "densenet121": lambda: torchvision.models.densenet121(weights=None),
+        "shufflenet_v2_x0_5": lambda: torchvision.models.shufflenet_v2_x0_5(weights=None),
     }
     return builders[name]()
 
@@ -107,6 +131,8 @@ MODELS = {
     "resnet18": lambda: (vision("resnet18"), torch.randn(1, 3, 64, 64), 13),
     "googlenet": lambda: (vision("googlenet"), torch.randn(1, 3, 64, 64), 13),
     "densenet121": lambda: (vision("densenet121"), torch.randn(1, 3, 64, 64), 13),
+    "shufflenet_v2_x0_5": lambda: (vision("shufflenet_v2_x0_5"), torch.randn(1, 3, 64, 64), 13),
+    "small_convnext": lambda: (SmallConvNeXt(), torch.randn(2, 3, 32, 32), 13),
 }
 
 

@@ -3,7 +3,7 @@
 // each imports through the graph route and predicts like torch to 1e-4 of the output's largest
 // magnitude. Pools with pads and ceil_mode, count_include_pad=1, GlobalMaxPool, Resize (opset 11,
 // 13) and Upsample (opset 9) with nearest and linear, Slice crops and a one-input Concat
-// (DenseNet) are covered; modes UpSampling2D cannot express fail naming the node. The suite skips
+// (DenseNet), ShuffleNet's channel split and shuffle, and ConvNeXt's blocks are covered; modes UpSampling2D cannot express fail naming the node. The suite skips
 // the PyTorch cases only when torch or torchvision cannot be imported.
 #include "OnnxTestSupport.h"
 
@@ -66,6 +66,11 @@ private slots:
         QTest::newRow("resnet18") << "resnet18" << "MaxPooling2D GlobalAveragePooling2D Add";
         QTest::newRow("googlenet") << "googlenet" << "MaxPooling2D Concatenate";
         QTest::newRow("densenet121") << "densenet121" << "AveragePooling2D Concatenate";
+        // x.chunk(2, dim=1): Slice layers of the channels; the channel shuffle: Reshape/Permute.
+        QTest::newRow("shufflenet_v2_x0_5") << "shufflenet_v2_x0_5" << "Slice Concatenate Permute DepthwiseConv2D";
+        // LayerNorm2d and CNBlock's LayerNorm (ReduceMean/Sub/Pow/... with Identity-shared biases),
+        // exact GELU, layer_scale as a 1x1 DepthwiseConv2D.
+        QTest::newRow("ConvNeXt blocks") << "small_convnext" << "LayerNormalization DepthwiseConv2D Dense Add";
     }
 
     void predictsLikeTorch() {
