@@ -99,7 +99,7 @@ ticks_per_second="$(getconf CLK_TCK)"
 session_cpu_ticks() {
   local total=0 f line rest
   for f in /proc/[0-9]*/stat; do
-    read -r line <"$f" 2>/dev/null || continue
+    { read -r line <"$f"; } 2>/dev/null || continue # the process may have ended
     rest="${line##*) }"
     # shellcheck disable=SC2086
     set -- $rest # state ppid pgrp session ... utime(12) stime(13) cutime(14) cstime(15)
