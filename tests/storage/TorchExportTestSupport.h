@@ -261,10 +261,15 @@ inline constexpr const char* kOddNames = R"({"format": "strata.model/1", "name":
 
 
 // Permute: a channel shuffle in NHWC (Reshape, Permute of the last two axes, Reshape back), and a
-// Permute to (C, H, W) before Flatten and a Dense.
+// Permute to (C, H, W) before Flatten and a Dense; Slice: ShuffleNet's channel split (the halves
+// joined again) and a slice of the width with a negative stop.
 inline constexpr const char* kPermute = R"({"format": "strata.model/1", "name": "permutes", "inputs": ["img"], "outputs": ["out"], "layers": [
-  {"name": "img", "type": "Input", "config": {"shape": [3, 4, 2]}},
-  {"name": "c", "type": "Conv2D", "config": {"filters": 6, "kernel_size": 1}, "inbound": ["img"]},
+  {"name": "img", "type": "Input", "config": {"shape": [3, 5, 2]}},
+  {"name": "narrow", "type": "Slice", "config": {"axis": 2, "start": 0, "stop": -1}, "inbound": ["img"]},
+  {"name": "c0", "type": "Conv2D", "config": {"filters": 6, "kernel_size": 1}, "inbound": ["narrow"]},
+  {"name": "left", "type": "Slice", "config": {"axis": -1, "start": 0, "stop": 3}, "inbound": ["c0"]},
+  {"name": "right", "type": "Slice", "config": {"axis": -1, "start": 3}, "inbound": ["c0"]},
+  {"name": "c", "type": "Concatenate", "config": {"axis": -1}, "inbound": ["right", "left"]},
   {"name": "split", "type": "Reshape", "config": {"target_shape": [3, 4, 2, 3]}, "inbound": ["c"]},
   {"name": "shuffle", "type": "Permute", "config": {"dims": [1, 2, 4, 3]}, "inbound": ["split"]},
   {"name": "merged", "type": "Reshape", "config": {"target_shape": [3, 4, 6]}, "inbound": ["shuffle"]},

@@ -250,7 +250,7 @@ private slots:
         QTest::newRow("odd_names") << QString(kOddNames);
         QTest::newRow("conv_transpose") << QString(kConvTranspose);
         QTest::newRow("relus") << QString(kRelu);
-        QTest::newRow("permutes") << QString(kPermute);
+        QTest::newRow("permutes_slices") << QString(kPermute);
         QTest::newRow("depthwise") << QString(kDepthwise);
         QTest::newRow("image_pools") << QString(kImagePools);
         QTest::newRow("activation_layers") << QString(kActivationLayers);
