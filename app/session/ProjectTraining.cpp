@@ -158,7 +158,7 @@ ModelSpec ProjectTraining::resolveSpec(const std::optional<ModelSpec>& given) co
 
 data::DataSource ProjectTraining::resolveDataset(const data::DataSource& given) const {
     if (!resuming()) {
-        if (given.name.empty()) throw StrataError("--data NAME is required (digits, iris, wine, fashion-mnist, mnist:DIR, FILE.csv)");
+        if (given.name.empty()) throw StrataError("--data NAME is required (digits, iris, wine, fashion-mnist, mnist:DIR, FILE.csv, images:DIR)");
         return given;
     }
     if (!given.name.empty() && given.name != runDataset_.name)

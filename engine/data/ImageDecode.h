@@ -20,7 +20,7 @@ namespace strata::data {
 enum class ImageColor { Grayscale, Rgb };
 
 int channelsOf(ImageColor color);
-// "rgb" or "grayscale" (also "gray"); nullopt-like: throws StrataError naming the value otherwise.
+// "rgb" or "grayscale" (also "gray"); throws StrataError naming any other value.
 ImageColor imageColorFromName(const std::string& name);
 std::string imageColorName(ImageColor color);
 

@@ -23,7 +23,8 @@ struct ImageEntry {
 
 struct SplitEntries {
     std::vector<ImageEntry> train, validation, test;
-    bool hasValidation = false, hasTest = false;
+    bool splitFolders = false; // DIR/train, DIR/val, DIR/test
+    bool hasValidation = false;
 };
 
 bool isImageFile(const fs::path& p) {
@@ -119,16 +120,14 @@ SplitEntries listImages(const fs::path& root) {
         s.train = classFolderEntries(root);
         return s;
     }
+    s.splitFolders = true;
     s.train = classFolderEntries(root / "train");
     for (const char* val : {"val", "validation"})
         if (!s.hasValidation && isDirectory(root / val)) {
             s.validation = classFolderEntries(root / val);
             s.hasValidation = true;
         }
-    if (isDirectory(root / "test")) {
-        s.test = classFolderEntries(root / "test");
-        s.hasTest = true;
-    }
+    if (isDirectory(root / "test")) s.test = classFolderEntries(root / "test");
     return s;
 }
 
@@ -265,7 +264,7 @@ DatasetSplits loadImageFolder(const fs::path& root, const ImageFolderOptions& op
     const std::string name = root.filename().empty() ? root.parent_path().filename().string() : root.filename().string();
     auto make = [&](const std::vector<ImageEntry>& e) { return datasetOf(name, e, classIndex, numClasses, classNames, options); };
     DatasetSplits splits;
-    if (!s.hasTest && !s.hasValidation && s.validation.empty() && s.test.empty() && !isDirectory(root / "train")) {
+    if (!s.splitFolders) { // the CSV tables' convention: a fixed test split, then validation
         TwoWaySplit test = stratifiedHoldOut(make(s.train), kBuiltinTestFraction, kTestSplitSeed);
         splits.train = std::move(test.kept);
         splits.test = std::move(test.heldOut);

@@ -77,6 +77,21 @@ private slots:
         QVERIFY(nlohmann::json::parse(e.out)["accuracy"].get<double>() >= 0.9);
     }
 
+    void resumeReadsTheRunsImageFolderAgain() {
+        const fs::path project = fs::path(tmp_.path().toStdString()) / "resume.strata";
+        auto r = run({"train", spec_.string(), "--data", "images:" + root_.string(), "--epochs", "1", "--batch", "8",
+                      "--validation-split", "0.25", "--project", project.string(), "--quiet"});
+        QVERIFY2(r.code == 0, r.err.c_str());
+        r = run({"train", "--project", project.string(), "--resume", "--epochs", "2", "--json"});
+        QVERIFY2(r.code == 0, r.err.c_str());
+        QVERIFY2(r.err.find("resuming run 1") != std::string::npos, r.err.c_str());
+        const auto rows = jsonLines(r.out);
+        QCOMPARE(rows.front()["epoch"].get<int>(), 2);
+        const auto run1 = strata::storage::Project::open(project).run(1);
+        QCOMPARE(run1.hyperparameters["validation_split"].get<double>(), 0.25);
+        QCOMPARE(run1.hyperparameters["color"].get<std::string>(), std::string("rgb"));
+    }
+
     void grayscaleAndImageSizeFollowTheOptions() {
         auto r = run({"train", spec_.string(), "--data", "images:" + root_.string(), "--image-size", "4", "4", "--steps", "1"});
         QCOMPARE(r.code, 1); // (4, 4, 3) does not fit the model's (8, 8, 3): named
