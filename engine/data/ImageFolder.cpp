@@ -246,7 +246,9 @@ DatasetSplits loadImageFolder(const fs::path& root, const ImageFolderOptions& op
     SplitEntries s = listImages(root);
     ImageFolderReport report;
     const std::string folder = root.string();
-    for (auto* part : {&s.train, &s.validation, &s.test}) scanImages(*part, folder, options, report);
+    for (auto* part : {&s.train, &s.validation, &s.test}) // progress names the split's folder
+        if (!part->empty())
+            scanImages(*part, s.splitFolders ? part->front().file.parent_path().parent_path().string() : folder, options, report);
     if (s.train.empty()) throw StrataError(folder + ": no readable images left to train on");
 
     const auto classIndex = classIndexOf(s.train);
