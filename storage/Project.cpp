@@ -404,6 +404,10 @@ DatasetInfo Project::addDatasetFile(const std::string& name, const fs::path& fil
     return addDataset(*db_, name, "file", fs::absolute(file).string(), hashed, sha, {});
 }
 
+DatasetInfo Project::addDatasetFolder(const std::string& name, const fs::path& folder, const std::string& listingSha256) {
+    return addDataset(*db_, name, "file", fs::absolute(folder).lexically_normal().string(), 0, listingSha256, {});
+}
+
 std::vector<DatasetInfo> Project::datasets() const {
     Statement s(*db_, std::string(kDatasetColumns) + "ORDER BY id", "listing datasets");
     std::vector<DatasetInfo> out;

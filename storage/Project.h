@@ -157,6 +157,8 @@ public:
     // Stores the file's bytes when it is at most `inlineLimit` bytes, else its path, size and SHA-256.
     DatasetInfo addDatasetFile(const std::string& name, const std::filesystem::path& file,
                                int64_t inlineLimit = kInlineDatasetBytes);
+    // A folder of files (an image folder), by its absolute path and the hash of its file listing.
+    DatasetInfo addDatasetFolder(const std::string& name, const std::filesystem::path& folder, const std::string& listingSha256);
     std::vector<DatasetInfo> datasets() const;
     std::vector<std::byte> datasetBytes(int64_t datasetId) const; // empty for builtin and file datasets
 

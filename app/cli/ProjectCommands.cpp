@@ -1,6 +1,7 @@
 #include "app/cli/ProjectCommands.h"
 
 #include "app/cli/Devices.h"
+#include "app/cli/ImageOptions.h"
 #include "app/session/ModelLoading.h"
 #include "engine/Error.h"
 #include "engine/data/BuiltinDatasets.h"
@@ -381,7 +382,11 @@ int predictCommand(const std::vector<std::string>& args, std::ostream& out, std:
 // ---- evaluate
 
 int evaluateCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    Args a(args, {"--regression", "--reconstruct", "--from-logits"}, {"--data", "--label", "--split", "--batch", "--loss", "--model", "--checkpoint", "--threads", "--device"});
+    std::vector<std::string> flags = {"--regression", "--reconstruct", "--from-logits"};
+    std::vector<std::string> options = {"--data", "--label", "--split", "--batch", "--loss", "--model", "--checkpoint", "--threads", "--device"};
+    flags.insert(flags.end(), kImageFlags.begin(), kImageFlags.end());
+    options.insert(options.end(), kImageOptions.begin(), kImageOptions.end());
+    Args a(joinImageSize(args), flags, options);
     if (!a.ok() || a.positional().size() != 1 || !a.hasValue("--data")) {
         err << "strata-cli evaluate: " << (!a.ok() ? a.error() : a.positional().size() != 1 ? "expected one DIR or P.strata" : "--data NAME is required")
             << " (see --help)\n";
@@ -409,9 +414,21 @@ int evaluateCommand(const std::vector<std::string>& args, std::ostream& out, std
             source.label = r.training.value("label", std::string());
             source.regression = r.training.value("regression", false);
         }
+        const int in = r.model->inputIndices()[0];
+        if (data::isImageSource(source.name)) {
+            // The run's own image settings, unless given.
+            source.validationSplit = r.training.value("validation_split", data::kBuiltinValidationFraction);
+            source.color = r.training.value("color", std::string());
+            const auto size = r.training.value("image_size", std::vector<int>{});
+            if (size.size() == 2) source.imageHeight = size[0], source.imageWidth = size[1];
+            if (!parseImageOptions(a, source, "evaluate", err)) return 2;
+            data::settleImageShape(source, r.model->outputShape(in).withoutFirst());
+        } else if (!parseImageOptions(a, source, "evaluate", err)) {
+            return 2;
+        }
+        opts.dataWorkers = source.dataThreads;
         data::DatasetSplits splits = data::loadDataSource(source);
         data::Dataset& d = split == "test" ? splits.test : split == "validation" ? splits.validation : splits.train;
-        const int in = r.model->inputIndices()[0];
         data::reshapeFeatures(d, r.model->outputShape(in).withoutFirst(), r.model->layers()[in]->name());
         data::reshapeTargets(d, r.model->outputShape(r.model->outputIndices()[0]).withoutFirst());
         train::Trainer trainer(*r.model, *backend, opts);
@@ -480,8 +497,10 @@ void addProjectCommands(std::vector<Command>& out) {
                    "usage: strata-cli evaluate DIR|P.strata --data NAME [options]\n\n"
                    "Prints one JSON line: loss, accuracy (classification) or mae (regression), samples, data,\n"
                    "split, source. The loss is the one the model was trained with, when known.\n"
-                   "  --data NAME         digits | iris | wine | fashion-mnist | mnist:DIR | FILE.csv\n"
+                   "  --data NAME         digits | iris | wine | fashion-mnist | mnist:DIR | FILE.csv | images:DIR\n"
                    "  --label COLUMN, --regression   CSV: the target column and kind (default: the run's)\n"
+                   "  --image-size H W, --color C, --validation-split F, --skip-bad-files, --data-threads N\n"
+                   "                      images:DIR (default: the run's, else the model input's)\n"
                    "  --reconstruct       the target is the input itself (default: the run's)\n"
                    "  --split S           test (default) | validation | train\n"
                    "  --loss NAME         override the loss\n"

@@ -3,6 +3,7 @@
 // split's loss and accuracy.
 #include "app/cli/Cli.h"
 #include "app/cli/Devices.h"
+#include "app/cli/ImageOptions.h"
 #include "app/session/Devices.h"
 #include "app/session/TrainingSession.h"
 
@@ -136,7 +137,7 @@ bool parseRequest(const Args& a, session::TrainingRequest& r, std::ostream& err)
         return false;
     }
     if (!a.hasValue("--data") && !resuming) {
-        err << "strata-cli train: --data NAME is required (digits, iris, wine, fashion-mnist, mnist:DIR, FILE.csv)\n";
+        err << "strata-cli train: --data NAME is required (digits, iris, wine, fashion-mnist, mnist:DIR, FILE.csv, images:DIR)\n";
         return false;
     }
     data::DataSource& source = r.data;
@@ -149,6 +150,7 @@ bool parseRequest(const Args& a, session::TrainingRequest& r, std::ostream& err)
         err << "strata-cli train: --label and --regression apply to CSV tables (--data FILE.csv), not to '" << source.name << "'\n";
         return false;
     }
+    if (!parseImageOptions(a, source, "train", err)) return false;
     if (data::isCsvSource(source.name)) { // recorded by absolute path, so --resume works from anywhere
         std::error_code ec;
         const auto full = std::filesystem::absolute(data::csvPathOf(source.name), ec);
@@ -172,6 +174,7 @@ bool parseRequest(const Args& a, session::TrainingRequest& r, std::ostream& err)
     opts.batchSize = batch;
     opts.seed = uint64_t(seed);
     opts.maxSteps = steps;
+    opts.dataWorkers = source.dataThreads;
     opts.loss = a.value("--loss", ""); // empty: the session's default for the data
     opts.fromLogits = a.has("--from-logits");
     r.freeze = a.values("--freeze");
@@ -215,6 +218,11 @@ void printEpoch(const train::EpochEvent& e, int epochs, bool json, bool bar, std
 }
 
 void printTest(const train::EvalResult& test, bool json, std::ostream& out) {
+    if (test.samples == 0) { // an image folder with train/ and no test/
+        if (json) out << nlohmann::json{{"test_loss", nullptr}, {"test_accuracy", nullptr}, {"test_samples", 0}}.dump() << std::endl;
+        else out << "test  (no test split)\n";
+        return;
+    }
     if (json) {
         out << nlohmann::json{{"test_loss", test.loss}, {"test_accuracy", metric(test.accuracy)}, {"test_mae", metric(test.mae)}}.dump()
             << std::endl;
@@ -234,7 +242,9 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     std::vector<std::string> options = {"--data", "--label", "--epochs", "--batch", "--optimizer", "--lr", "--loss", "--seed", "--threads", "--device", "--steps", "--freeze"};
     flags.insert(flags.end(), kProjectFlags.begin(), kProjectFlags.end());
     options.insert(options.end(), kProjectOptions.begin(), kProjectOptions.end());
-    Args a(args, flags, options);
+    flags.insert(flags.end(), kImageFlags.begin(), kImageFlags.end());
+    options.insert(options.end(), kImageOptions.begin(), kImageOptions.end());
+    Args a(joinImageSize(args), flags, options);
     session::TrainingRequest request;
     if (!parseRequest(a, request, err)) return 2;
     try {
@@ -282,6 +292,7 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
         if (!recording.empty()) err << recording << "\n";
         interrupt.install(session);
     };
+    events.data = [&](const std::string& line) { err << "strata-cli train: " << line << "\n"; };
     events.step = [&](const train::StepEvent& s) {
         if (!bar || (s.batch % 4 != 0 && s.batch != s.batchesPerEpoch)) return;
         const int width = 30;
@@ -304,9 +315,10 @@ void addTrainCommands(std::vector<Command>& out) {
                    std::string("usage: strata-cli train MODEL.json --data NAME [options]\n"
                                "       strata-cli train [MODEL.json] --project P.strata [--model NAME] --data NAME [options]\n"
                                "       strata-cli train [MODEL.json] --project P.strata --resume [--epochs N]\n\n") +
-                   "  --data NAME         digits | iris | wine | fashion-mnist | mnist:DIR | FILE.csv\n"
+                   "  --data NAME         digits | iris | wine | fashion-mnist | mnist:DIR | FILE.csv | images:DIR\n"
                    "                      (a CSV table, plain or .gz: 20% held out for test, 10% of the\n"
-                   "                      rest for validation, features standardized)\n"
+                   "                      rest for validation, features standardized)\n" +
+                   std::string(kImageUsage) +
                    "  --label COLUMN      CSV: the target column, a header name or a 0-based index\n"
                    "                      (default: the last column); class names or integers 0, 1, ...\n"
                    "  --regression        CSV: the target is a real value (default loss: mean_squared_error)\n"

@@ -35,12 +35,20 @@ nlohmann::json hyperparametersOf(const train::TrainOptions& o, const data::DataS
         hp["regression"] = dataset.regression;
     }
     if (dataset.reconstruct) hp["reconstruct"] = true;
+    if (data::isImageSource(dataset.name)) {
+        hp["image_size"] = {dataset.imageHeight, dataset.imageWidth};
+        hp["color"] = dataset.color;
+        hp["validation_split"] = dataset.validationSplit;
+        hp["skip_bad_files"] = dataset.skipBadFiles;
+    }
     return hp;
 }
 
-std::string datasetHash(const data::Dataset& d) {
+// The features' bytes, or a streamed dataset's file listing, and the targets.
+std::string datasetHash(const data::Dataset& d, const std::string& listing) {
     storage::Sha256 h;
-    h.update(d.x.bytes(), d.x.byteSize());
+    if (d.isStreamed()) h.update(listing.data(), listing.size());
+    else h.update(d.x.bytes(), d.x.byteSize());
     h.update(d.y.bytes(), d.y.byteSize());
     return h.hexDigest();
 }
@@ -113,6 +121,14 @@ ProjectTraining::ProjectTraining(ProjectTrainingOptions options) : options_(std:
     runDataset_.label = run->hyperparameters.value("label", std::string());
     runDataset_.regression = run->hyperparameters.value("regression", false);
     runDataset_.reconstruct = run->hyperparameters.value("reconstruct", false);
+    if (data::isImageSource(runDataset_.name)) {
+        const auto size = run->hyperparameters.value("image_size", std::vector<int>{0, 0});
+        runDataset_.imageHeight = size.size() == 2 ? size[0] : 0;
+        runDataset_.imageWidth = size.size() == 2 ? size[1] : 0;
+        runDataset_.color = run->hyperparameters.value("color", std::string());
+        runDataset_.validationSplit = run->hyperparameters.value("validation_split", data::kBuiltinValidationFraction);
+        runDataset_.skipBadFiles = run->hyperparameters.value("skip_bad_files", false);
+    }
     hyperparameters_ = run->hyperparameters;
     versionId_ = run->modelVersionId;
     runId_ = run->id;
@@ -142,7 +158,7 @@ ModelSpec ProjectTraining::resolveSpec(const std::optional<ModelSpec>& given) co
 
 data::DataSource ProjectTraining::resolveDataset(const data::DataSource& given) const {
     if (!resuming()) {
-        if (given.name.empty()) throw StrataError("--data NAME is required (digits, iris, wine, fashion-mnist, mnist:DIR, FILE.csv)");
+        if (given.name.empty()) throw StrataError("--data NAME is required (digits, iris, wine, fashion-mnist, mnist:DIR, FILE.csv, images:DIR)");
         return given;
     }
     if (!given.name.empty() && given.name != runDataset_.name)
@@ -169,12 +185,14 @@ void ProjectTraining::applyRunOptions(train::TrainOptions& opts, bool epochsGive
 }
 
 std::string ProjectTraining::begin(Model& model, ir::Backend& backend, train::TrainOptions& opts, const data::Dataset& train,
-                                   const data::DataSource& source) {
+                                   const data::DataSource& source, const std::string& listing) {
     const std::string name = options_.model.empty() ? model.spec().name : options_.model;
-    const bool csv = data::isCsvSource(source.name);
-    const std::string datasetName = csv ? data::csvPathOf(source.name).filename().string() : source.name;
+    const bool csv = data::isCsvSource(source.name), images = data::isImageSource(source.name);
+    const std::string datasetName = csv      ? data::csvPathOf(source.name).filename().string()
+                                    : images ? data::imageFolderOf(source.name).filename().string()
+                                             : source.name;
     const storage::RetentionPolicy policy{options_.maxToKeep.value_or(kDefaultMaxToKeep), 0, "val_loss", false};
-    const std::string hash = datasetHash(train);
+    const std::string hash = datasetHash(train, listing);
     // Room for the checkpoints kept (variables and optimizer slots, about 3x the weights) and the
     // write-ahead log (up to 32 MiB between copies into the file), before writing anything.
     const int64_t weights = model.paramCounts().total() * 4;
@@ -185,8 +203,9 @@ std::string ProjectTraining::begin(Model& model, ir::Backend& backend, train::Tr
         const storage::ModelVersion version = project_->ensureVersion(name, model.spec(), options_.layout);
         versionId_ = version.id;
         const storage::DatasetInfo dataset =
-            csv ? project_->addDatasetFile(datasetName, data::csvPathOf(source.name))
-                : project_->addBuiltinDataset(datasetName, hash, int64_t(train.x.byteSize() + train.y.byteSize()));
+            csv      ? project_->addDatasetFile(datasetName, data::csvPathOf(source.name))
+            : images ? project_->addDatasetFolder(datasetName, data::imageFolderOf(source.name), hash)
+                     : project_->addBuiltinDataset(datasetName, hash, int64_t(train.x.byteSize() + train.y.byteSize()));
         hyperparameters_ = hyperparametersOf(opts, source, options_);
         hyperparameters_["initial_weights"] = initial;
         runId_ = project_->beginRun({versionId_, dataset.id, hyperparameters_, opts.seed, backend.name()});

@@ -80,8 +80,10 @@ public:
     // reinitialized); records the model version (a new one only when the spec changed), the
     // dataset (by content hash), the run and its traced graphs. Resuming: restores the run's latest checkpoint into the model and the
     // backend and sets opts.initialEpoch / initialBatch. Returns a line for the person.
+    // An image folder is recorded by its path and the hash of `listing` (each image's path, size and
+    // modification time: ImageFolderReport), not by its pixels.
     std::string begin(Model& model, ir::Backend& backend, train::TrainOptions& opts, const data::Dataset& train,
-                      const data::DataSource& source);
+                      const data::DataSource& source, const std::string& listing = {});
 
     // Trainer event hooks.
     void onStep(const train::StepEvent& e, ir::Backend& backend);

@@ -47,6 +47,7 @@ std::string TrainingSession::lossWarning() const {
 }
 
 std::string TrainingSession::datasetName() const {
+    if (data::isImageSource(source_.name)) return data::imageFolderOf(source_.name).filename().string();
     return data::isCsvSource(source_.name) ? data::csvPathOf(source_.name).filename().string() : source_.name;
 }
 
@@ -81,10 +82,18 @@ TrainingResult TrainingSession::run(const TrainingEvents& events) {
     settleOptions();
     train::TrainOptions& opts = options_;
 
-    data::DatasetSplits splits = data::loadDataSource(source_);
     Model& model = *model_;
     const int in = model.inputIndices()[0];
     const Shape sample = model.outputShape(in).withoutFirst();
+    data::settleImageShape(source_, sample);
+    source_.dataThreads = opts.dataWorkers;
+    data::ImageFolderReport report;
+    data::DatasetSplits splits = data::loadDataSource(source_, data::kDefaultValidationSeed, &report, events.data);
+    if (!report.skipped.empty() && events.data) {
+        events.data("skipped " + std::to_string(report.skipped.size()) + " bad image file" +
+                    (report.skipped.size() == 1 ? "" : "s") + ":");
+        for (const std::string& why : report.skipped) events.data("  " + why);
+    }
     const Shape output = model.outputShape(model.outputIndices()[0]).withoutFirst();
     for (data::Dataset* d : {&splits.train, &splits.validation, &splits.test})
         if (d->size() > 0) {
@@ -99,7 +108,7 @@ TrainingResult TrainingSession::run(const TrainingEvents& events) {
     try {
         std::string recording;
         if (project_) {
-            recording = project_->begin(model, *backend_, opts, splits.train, source_); // resume: sets the epoch and batch
+            recording = project_->begin(model, *backend_, opts, splits.train, source_, report.listing); // resume: sets the epoch and batch
             begun = true;
         }
         train::Trainer trainer(model, *backend_, opts);

@@ -50,6 +50,9 @@ struct TrainingEvents {
     // run 3 of model 'm' version 1 in P.strata", "resuming run 3 from checkpoint ..."), empty
     // without a project.
     std::function<void(const std::string& recording)> started;
+    // Lines about loading the data, for the person: an image folder's scan progress and the bad
+    // files it skipped.
+    std::function<void(const std::string& line)> data;
     std::function<void(const train::StepEvent&)> step;
     std::function<void(const train::EpochEvent&)> epoch;
 };

@@ -38,7 +38,9 @@ BatchIterator::BatchIterator(const Dataset& data, BatchOptions options)
                           " samples of features but targets of shape " + data.y.shape().toString());
     xBatchShape_ = data.featureShape().prepended(options_.batchSize);
     yBatchShape_ = data.targetShape().prepended(options_.batchSize);
-    xRowBytes_ = data.size() ? data.x.byteSize() / std::size_t(data.size()) : 0;
+    xRowBytes_ = data.isStreamed() ? std::size_t(data.featureShape().numElements()) * sizeof(float)
+                 : data.size()  ? data.x.byteSize() / std::size_t(data.size())
+                                : 0;
     yRowBytes_ = data.size() ? data.y.byteSize() / std::size_t(data.size()) : 0;
     beginEpoch(0);
 }
@@ -49,28 +51,62 @@ int64_t BatchIterator::batchesPerEpoch() const {
 }
 
 Tensor BatchIterator::makeXBatch() const {
-    return Tensor(xBatchShape_, data_.x.dtype());
+    return Tensor(xBatchShape_, data_.isStreamed() ? DType::F32 : data_.x.dtype());
 }
 Tensor BatchIterator::makeYBatch() const {
     return Tensor(yBatchShape_, data_.y.dtype());
 }
 
 void BatchIterator::beginEpoch(int64_t epoch) {
+    prefetcher_.reset(); // its workers read order_
     epochOrder_.permutation(epoch, order_);
     nextBatch_ = 0;
 }
 
-int64_t BatchIterator::next(Tensor& x, Tensor& y) {
-    if (nextBatch_ >= batchesPerEpoch()) return 0;
-    return fillBatch(nextBatch_++, x, y);
+int64_t BatchIterator::skip(int64_t n) {
+    const int64_t skipped = std::clamp<int64_t>(batchesPerEpoch() - nextBatch_, 0, std::max<int64_t>(n, 0));
+    if (prefetcher_ && skipped) prefetcher_.reset();
+    nextBatch_ += skipped;
+    return skipped;
 }
 
-int64_t BatchIterator::fillBatch(int64_t index, Tensor& x, Tensor& y) const {
-    if (x.shape() != xBatchShape_ || x.dtype() != data_.x.dtype() || y.shape() != yBatchShape_ ||
+int64_t BatchIterator::next(Tensor& x, Tensor& y) {
+    if (nextBatch_ >= batchesPerEpoch()) return 0;
+    if (!data_.isStreamed()) return fillBatch(nextBatch_++, x, y);
+    checkBatchTensors(x, y);
+    if (!prefetcher_) {
+        // dropRemainder: the order is cut to whole batches, so the prefetcher stops with them.
+        std::vector<int64_t> order(order_.begin(), order_.begin() + std::min<int64_t>(int64_t(order_.size()),
+                                                                                         batchesPerEpoch() * options_.batchSize));
+        prefetcher_ = std::make_unique<BatchPrefetcher>(*data_.streamed, std::move(order), options_.batchSize, nextBatch_,
+                                                        options_.workers, options_.prefetchBatches);
+    }
+    const int64_t rows = prefetcher_->next(x.f32());
+    copyTargets(nextBatch_++, y);
+    return rows;
+}
+
+void BatchIterator::checkBatchTensors(const Tensor& x, const Tensor& y) const {
+    if (x.shape() != xBatchShape_ || x.dtype() != makeXBatch().dtype() || y.shape() != yBatchShape_ ||
         y.dtype() != data_.y.dtype())
         throw StrataError("batch tensors must be " + xBatchShape_.toString() + " and " +
                           yBatchShape_.toString() + " (use makeXBatch/makeYBatch), got " +
                           x.shape().toString() + " and " + y.shape().toString());
+}
+
+void BatchIterator::copyTargets(int64_t index, Tensor& y) const {
+    const int64_t b = options_.batchSize;
+    const int64_t first = index * b;
+    const int64_t count = std::min(b, data_.size() - first);
+    for (int64_t i = 0; i < count; ++i) {
+        const std::size_t src = std::size_t(order_[std::size_t(first + i)]);
+        std::memcpy(y.bytes() + std::size_t(i) * yRowBytes_, data_.y.bytes() + src * yRowBytes_, yRowBytes_);
+    }
+    if (count < b) std::memset(y.bytes() + std::size_t(count) * yRowBytes_, 0, std::size_t(b - count) * yRowBytes_);
+}
+
+int64_t BatchIterator::fillBatch(int64_t index, Tensor& x, Tensor& y) const {
+    checkBatchTensors(x, y);
     if (index < 0 || index >= batchesPerEpoch())
         throw StrataError("batch " + std::to_string(index) + " is out of range: an epoch has " +
                           std::to_string(batchesPerEpoch()) + " batches");
@@ -78,18 +114,14 @@ int64_t BatchIterator::fillBatch(int64_t index, Tensor& x, Tensor& y) const {
     const int64_t first = index * b;
     const int64_t count = std::min(b, data_.size() - first);
     for (int64_t i = 0; i < count; ++i) {
-        const std::size_t src = std::size_t(order_[std::size_t(first + i)]);
-        std::memcpy(x.bytes() + std::size_t(i) * xRowBytes_, data_.x.bytes() + src * xRowBytes_,
-                    xRowBytes_);
-        std::memcpy(y.bytes() + std::size_t(i) * yRowBytes_, data_.y.bytes() + src * yRowBytes_,
-                    yRowBytes_);
+        const int64_t src = order_[std::size_t(first + i)];
+        std::byte* row = x.bytes() + std::size_t(i) * xRowBytes_;
+        if (data_.isStreamed()) data_.streamed->read(src, reinterpret_cast<float*>(row));
+        else std::memcpy(row, data_.x.bytes() + std::size_t(src) * xRowBytes_, xRowBytes_);
     }
-    if (count < b) {
-        std::memset(x.bytes() + std::size_t(count) * xRowBytes_, 0,
-                    std::size_t(b - count) * xRowBytes_);
-        std::memset(y.bytes() + std::size_t(count) * yRowBytes_, 0,
-                    std::size_t(b - count) * yRowBytes_);
-    }
+    if (count < b)
+        std::memset(x.bytes() + std::size_t(count) * xRowBytes_, 0, std::size_t(b - count) * xRowBytes_);
+    copyTargets(index, y);
     return count;
 }
 

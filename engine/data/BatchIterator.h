@@ -1,11 +1,14 @@
 // Deterministic epochs and batches. The sample order of an epoch is a pure function of
 // (seed, epoch), so a run resumed at epoch k sees exactly the order it would have seen, with no
-// saved iterator state. Batches are copied into tensors the caller allocates once.
+// saved iterator state. Batches are copied into tensors the caller allocates once. A streamed
+// dataset's batches are decoded ahead on worker threads (BatchPrefetcher.h).
 #pragma once
 
+#include "engine/data/BatchPrefetcher.h"
 #include "engine/data/Dataset.h"
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace strata::data {
@@ -30,6 +33,9 @@ struct BatchOptions {
     bool shuffle = true;
     bool dropRemainder = false; // false: the last, smaller batch is kept
     uint64_t seed = 0;
+    // Streamed datasets only: threads that decode samples, and batches decoded ahead of the trainer.
+    int workers = 2;
+    int prefetchBatches = 4;
 };
 
 // Walks a dataset batch by batch. Holds a reference to the dataset: it must outlive the iterator.
@@ -50,6 +56,8 @@ class BatchIterator {
     // Copies the next batch of the current epoch into x and y and returns its sample count,
     // or 0 when the epoch is over. Rows past the count (last partial batch) are zeroed.
     int64_t next(Tensor& x, Tensor& y);
+    // Moves past up to n batches without reading them (resuming mid-epoch); returns how many.
+    int64_t skip(int64_t n);
     // Random access within the current epoch (e.g. to resume mid-epoch): fills batch `index`.
     int64_t fillBatch(int64_t index, Tensor& x, Tensor& y) const;
     // Dataset indices of the current epoch, in order.
@@ -63,6 +71,9 @@ class BatchIterator {
     Shape xBatchShape_, yBatchShape_;
     std::size_t xRowBytes_ = 0, yRowBytes_ = 0;
     int64_t nextBatch_ = 0;
+    std::unique_ptr<BatchPrefetcher> prefetcher_; // streamed: started by the epoch's first next()
+    void checkBatchTensors(const Tensor& x, const Tensor& y) const;
+    void copyTargets(int64_t index, Tensor& y) const;
 };
 
 } // namespace strata::data

@@ -57,7 +57,8 @@ Dataset Dataset::subset(std::span<const int64_t> indices) const {
     out.name = name;
     out.numClasses = numClasses;
     out.classNames = classNames;
-    out.x = gatherRows(x, indices, "dataset '" + name + "'");
+    if (streamed) out.streamed = sampleSubset(streamed, indices);
+    else out.x = gatherRows(x, indices, "dataset '" + name + "'");
     out.y = gatherRows(y, indices, "dataset '" + name + "'");
     return out;
 }
@@ -71,7 +72,7 @@ Dataset Dataset::take(int64_t n) const {
 
 void Dataset::validate() const {
     const std::string who = "dataset '" + name + "'";
-    if (x.dtype() != DType::F32 || x.shape().rank() < 1)
+    if (!streamed && (x.dtype() != DType::F32 || x.shape().rank() < 1))
         throw StrataError(who + ": features must be float32 with a sample dimension, got " +
                           std::string(dtypeName(x.dtype())) + " " + x.shape().toString());
     if (y.shape().rank() < 1 || y.shape()[0] != size())
@@ -144,10 +145,14 @@ void reshapeFeatures(Dataset& data, const Shape& modelInputShape, const std::str
         throw ShapeError(mismatch);
     }
     if (modelInputShape.numElements() != have.numElements()) throw ShapeError(mismatch);
-    data.x.reshape(modelInputShape.prepended(data.size()));
+    if (data.streamed) data.streamed = sampleReshape(data.streamed, modelInputShape);
+    else data.x.reshape(modelInputShape.prepended(data.size()));
 }
 
 void useInputsAsTargets(Dataset& data) {
+    if (data.streamed)
+        throw StrataError("dataset '" + data.name + "' is read from disk as it trains: using its inputs as targets "
+                          "(an autoencoder) needs a dataset held in memory");
     data.y = data.x; // a copy: x may be reshaped to the model input, y to its output
     data.numClasses = 0;
     data.classNames.clear();

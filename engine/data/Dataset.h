@@ -1,9 +1,12 @@
-// A dataset held in memory: features x (first dimension = samples) and targets y, either
-// integer class labels of shape (N,) or float regression targets of shape (N, k).
+// A dataset: features x (first dimension = samples) and targets y, either integer class labels of
+// shape (N,) or float regression targets of shape (N, k). The features are held in memory (x), or
+// streamed: read sample by sample from a SampleSource (an image folder decoded from disk) while x
+// stays empty; the targets are always in memory.
 #pragma once
 
 #include "engine/Shape.h"
 #include "engine/Tensor.h"
+#include "engine/data/SampleSource.h"
 
 #include <cstdint>
 #include <span>
@@ -18,11 +21,13 @@ struct Dataset {
     Tensor y;                            // I32 (N,) when numClasses > 0, else F32 (N, k)
     int numClasses = 0;                  // 0 for regression
     std::vector<std::string> classNames; // optional, numClasses entries when known
+    SampleSourcePtr streamed;            // set: the features come from here, x is empty
 
-    int64_t size() const { return x.shape().rank() ? x.shape()[0] : 0; }
+    bool isStreamed() const { return streamed != nullptr; }
+    int64_t size() const { return streamed ? streamed->count() : x.shape().rank() ? x.shape()[0] : 0; }
     bool isClassification() const { return numClasses > 0; }
     // One sample's shape, e.g. (64,) or (28, 28, 1).
-    Shape featureShape() const { return x.shape().withoutFirst(); }
+    Shape featureShape() const { return streamed ? streamed->sampleShape() : x.shape().withoutFirst(); }
     // One sample's target shape: () for labels, (k,) for regression.
     Shape targetShape() const { return y.shape().withoutFirst(); }
 

@@ -18,6 +18,23 @@ bool isCsvSource(const std::string& name) {
     return name.rfind("csv:", 0) == 0 || endsWith(name, ".csv") || endsWith(name, ".csv.gz") || endsWith(name, ".txt");
 }
 
+bool isImageSource(const std::string& name) { return name.rfind("images:", 0) == 0; }
+
+std::filesystem::path imageFolderOf(const std::string& name) { return isImageSource(name) ? name.substr(7) : name; }
+
+void settleImageShape(DataSource& source, const Shape& sample) {
+    if (!isImageSource(source.name)) return;
+    const bool image = sample.rank() == 3 && sample.isFullyKnown() && (sample[2] == 1 || sample[2] == 3);
+    if (!image && (source.imageHeight < 1 || source.color.empty()))
+        throw StrataError("dataset '" + source.name + "': the model input " + sample.toString() +
+                          " is not an image (height, width, 1 or 3 channels): give --image-size H W and --color rgb|grayscale");
+    if (source.imageHeight < 1 || source.imageWidth < 1) {
+        source.imageHeight = int(sample[0]);
+        source.imageWidth = int(sample[1]);
+    }
+    if (source.color.empty()) source.color = sample[2] == 1 ? "grayscale" : "rgb";
+}
+
 std::filesystem::path csvPathOf(const std::string& name) { return name.rfind("csv:", 0) == 0 ? name.substr(4) : name; }
 
 CsvOptions csvOptionsFor(const std::string& label, bool regression) {
@@ -42,7 +59,28 @@ DatasetSplits loadCsvSplits(const std::filesystem::path& file, const CsvOptions&
     return splits;
 }
 
-DatasetSplits loadDataSource(const DataSource& source, uint64_t seed) {
+namespace {
+DatasetSplits loadImageSource(const DataSource& source, uint64_t seed, ImageFolderReport* report,
+                              const std::function<void(const std::string&)>& progress) {
+    if (!source.label.empty() || source.regression || source.reconstruct)
+        throw StrataError("dataset '" + source.name + "' is an image folder: its labels are its class folders or "
+                          "labels.csv (no label column, regression target or reconstruction)");
+    ImageFolderOptions o;
+    o.height = source.imageHeight;
+    o.width = source.imageWidth;
+    o.color = imageColorFromName(source.color.empty() ? "rgb" : source.color);
+    o.validationSplit = source.validationSplit;
+    o.seed = seed;
+    o.skipBadFiles = source.skipBadFiles;
+    o.threads = source.dataThreads;
+    o.progress = progress;
+    return loadImageFolder(imageFolderOf(source.name), o, report);
+}
+} // namespace
+
+DatasetSplits loadDataSource(const DataSource& source, uint64_t seed, ImageFolderReport* report,
+                             const std::function<void(const std::string&)>& progress) {
+    if (isImageSource(source.name)) return loadImageSource(source, seed, report, progress);
     if (source.reconstruct && source.regression)
         throw StrataError("dataset '" + source.name + "': reconstructing the input and a regression target exclude each other");
     DatasetSplits splits;

@@ -2,7 +2,8 @@
 // BuiltinDatasets.h) or a CSV table ("csv:PATH", or a PATH ending in .csv, .csv.gz or .txt), with
 // the column that holds the target. A CSV table is split as the shipped tables are: a fixed
 // stratified 20% test split, 10% of the rest for validation, features standardized on the
-// training split.
+// training split. An image folder ("images:DIR", ImageFolder.h) is split the same way (the
+// validation fraction is the source's) and streamed from disk as it trains.
 //
 //   DataSource src{"/data/penguins.csv", "species"};        // class names in column "species"
 //   DatasetSplits s = loadDataSource(src);
@@ -11,6 +12,7 @@
 
 #include "engine/data/BuiltinDatasets.h"
 #include "engine/data/CsvLoader.h"
+#include "engine/data/ImageFolder.h"
 
 #include <filesystem>
 #include <string>
@@ -25,9 +27,22 @@ struct DataSource {
     bool regression = false; // CSV only: the target is a real value (y of shape (N, 1))
     // Any dataset: every sample is its own target (an autoencoder); labels are dropped.
     bool reconstruct = false;
+    // Image folders only ("images:DIR"): the sample size (0: the model input's H and W), the color
+    // ("rgb" or "grayscale"; empty: from the model input's channels), the validation fraction,
+    // whether bad files are skipped, and the decoding threads (scan and training).
+    int imageHeight = 0, imageWidth = 0;
+    std::string color{};
+    double validationSplit = kBuiltinValidationFraction;
+    bool skipBadFiles = false;
+    int dataThreads = 2;
 };
 
 bool isCsvSource(const std::string& name);
+bool isImageSource(const std::string& name);                 // "images:DIR"
+std::filesystem::path imageFolderOf(const std::string& name); // "images:DIR" -> "DIR"
+// Fills an image source's unset size and color from the model input's sample shape (H, W, C);
+// throws StrataError saying what to give when the input is not an image (e.g. flat (784,)).
+void settleImageShape(DataSource& source, const Shape& modelSample);
 std::filesystem::path csvPathOf(const std::string& name); // "csv:a.csv" and "a.csv" -> "a.csv"
 // CsvOptions for a label as DataSource takes it; throws StrataError for an empty name.
 CsvOptions csvOptionsFor(const std::string& label, bool regression);
@@ -35,6 +50,9 @@ DatasetSplits loadCsvSplits(const std::filesystem::path& file, const CsvOptions&
                             uint64_t seed = kDefaultValidationSeed);
 // Throws StrataError naming the dataset, file and line; a label or regression given for a
 // built-in dataset is an error too, and so is reconstruct with regression.
-DatasetSplits loadDataSource(const DataSource& source, uint64_t seed = kDefaultValidationSeed);
+// An image folder's scan reports to `report` (skipped files, the listing) and `progress`.
+DatasetSplits loadDataSource(const DataSource& source, uint64_t seed = kDefaultValidationSeed,
+                             ImageFolderReport* report = nullptr,
+                             const std::function<void(const std::string&)>& progress = {});
 
 } // namespace strata::data

@@ -157,6 +157,13 @@ void validationFromTrain(DatasetSplits& splits, double fraction, uint64_t seed) 
     for (std::size_t i = 0; i < heldOut.size(); ++i)
         if (heldOut[i]) held.push_back(int64_t(i));
     splits.validation = train.subset(held);
+    if (train.isStreamed()) { // only the labels are in memory: a subset is cheap
+        std::vector<int64_t> kept;
+        for (std::size_t i = 0; i < heldOut.size(); ++i)
+            if (!heldOut[i]) kept.push_back(int64_t(i));
+        train = train.subset(kept);
+        return;
+    }
     const int64_t kept = compactRows(train.x, heldOut);
     compactRows(train.y, heldOut);
     train.x.shrinkRows(kept);

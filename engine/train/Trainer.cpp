@@ -240,7 +240,7 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
     // backend never waits for the host between steps. A ring of batch buffers and result sets, one
     // more than the runs in flight: the next batch is read while the oldest step's labels are
     // still needed for its accuracy.
-    data::BatchIterator it(train, {options_.batchSize, options_.shuffle, false, options_.seed});
+    data::BatchIterator it(train, {options_.batchSize, options_.shuffle, false, options_.seed, options_.dataWorkers});
     const int ring = backend_.maxInFlight() + 1;
     std::vector<Tensor> xb, yb;
     for (int i = 0; i < ring; ++i) xb.push_back(it.makeXBatch()), yb.push_back(it.makeYBatch());
@@ -255,9 +255,7 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
     try {
         for (int epoch = options_.initialEpoch + 1; epoch <= options_.epochs && !result.stopped && !result.diverged; ++epoch) {
             it.beginEpoch(epoch - 1);
-            int64_t skipped = 0;
-            if (epoch == options_.initialEpoch + 1)
-                while (skipped < options_.initialBatch && it.next(xb[0], yb[0])) ++skipped;
+            const int64_t skipped = epoch == options_.initialEpoch + 1 ? it.skip(options_.initialBatch) : 0;
             EpochEvent ev;
             ev.epoch = epoch;
             double lossSum = 0;
@@ -351,7 +349,7 @@ EvalResult Trainer::evaluate(const data::Dataset& dIn) {
     const data::Dataset& d = withLossTargets(dIn, options_.loss, classes, converted);
     // Pipelined like fit: batch n+1 is enqueued before batch n's results are read. The labels of
     // each batch in flight stay in their own ring slot until its accuracy is counted.
-    data::BatchIterator it(d, {options_.batchSize, false, false, 0});
+    data::BatchIterator it(d, {options_.batchSize, false, false, 0, options_.dataWorkers});
     const int ring = backend_.maxInFlight() + 1;
     std::vector<Tensor> xb, yb;
     for (int i = 0; i < ring; ++i) xb.push_back(it.makeXBatch()), yb.push_back(it.makeYBatch());

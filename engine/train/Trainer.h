@@ -33,6 +33,7 @@ struct TrainOptions {
     bool shuffle = true;
     int64_t maxSteps = -1;       // stop after this many steps (benchmarks); -1: no limit
     int64_t snapshotEvery = 25;  // steps between copies of the weights kept for a NaN stop
+    int dataWorkers = 2;         // threads decoding a streamed dataset's samples (an image folder)
     // Resuming: epochs already completed, and batches already done in the next one. With the
     // backend's variables restored (weights, optimizer slots, optimizer/iter) the run continues
     // exactly: data order depends only on (seed, epoch) and dropout masks on (seed, step).
