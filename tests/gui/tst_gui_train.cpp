@@ -17,6 +17,7 @@
 #include "engine/ir/Optimizers.h"
 #include "storage/CheckpointStore.h"
 #include "storage/Project.h"
+#include "tests/support/ImageTestFiles.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -32,6 +33,7 @@
 #include <QTemporaryDir>
 
 #include <cmath>
+#include <filesystem>
 
 using namespace strata;
 using namespace strata::gui;
@@ -410,6 +412,34 @@ private slots:
         panel.setLearningRate(0.05);
         QVERIFY2(trainAndWait(panel), qPrintable(panel.statusText()));
         QVERIFY2(panel.testAccuracy().value_or(0) > 0.8, qPrintable(panel.resultText()));
+    }
+
+    // An image folder (class sub-folders of PNG and JPEG files) picked in the panel trains at the
+    // model input's size; the label choice stays hidden, and the folder is the run's dataset.
+    void anImageFolderTrains() {
+        QTemporaryDir dir;
+        const std::filesystem::path root = dir.filePath("shades").toStdString();
+        for (int i = 0; i < 24; ++i) {
+            const bool bright = i % 2 == 0;
+            const auto file = root / (bright ? "bright" : "dark") / ("img" + std::to_string(i));
+            if (i % 3 == 0) imagetest::writeJpeg(file.string() + ".jpg", imagetest::noisy(10, bright, uint32_t(i)));
+            else imagetest::writePng(file.string() + ".png", imagetest::noisy(10, bright, uint32_t(i)));
+        }
+        Document doc;
+        doc.setModel(ModelSpec::fromJson(nlohmann::json::parse(R"({"format": "strata.model/1", "name": "shades",
+            "layers": [{"name": "image", "type": "Input", "config": {"shape": [8, 8, 3]}},
+                       {"name": "mean", "type": "GlobalAveragePooling2D", "inbound": ["image"]},
+                       {"name": "probs", "type": "Dense", "config": {"units": 2, "activation": "softmax"}, "inbound": ["mean"]}]})")),
+                     {}, false);
+        TrainPanel panel(&doc);
+        panel.setImageFolder(QString::fromStdString(root.string()));
+        QCOMPARE(panel.dataset(), "images:" + QFileInfo(QString::fromStdString(root.string())).absoluteFilePath());
+        QVERIFY(panel.findChild<QComboBox*>("trainLabel")->isHidden());
+        panel.setDevice("cpu");
+        panel.setEpochs(30);
+        panel.setLearningRate(0.1);
+        QVERIFY2(trainAndWait(panel), qPrintable(panel.statusText()));
+        QVERIFY2(panel.testAccuracy().value_or(0) >= 0.75, qPrintable(panel.resultText()));
     }
 
     // The Label choice lists the CSV's columns (the last one chosen); picking a first column of

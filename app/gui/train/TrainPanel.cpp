@@ -36,6 +36,7 @@ namespace {
 
 using trainpanel::defaultLearningRate;
 using trainpanel::kPickCsv;
+using trainpanel::kPickImages;
 using trainpanel::q;
 using trainpanel::readsMomentum;
 using trainpanel::readsNesterov;
@@ -63,18 +64,24 @@ TrainPanel::~TrainPanel() {
 
 void TrainPanel::setDataset(const QString& builtinName) {
     const int i = dataset_->findData(builtinName);
-    if (i < 0 || builtinName == kPickCsv) return;
+    if (i < 0 || builtinName == kPickCsv || builtinName == kPickImages) return;
     dataset_->setCurrentIndex(i);
     lastDataset_ = i;
 }
 
-void TrainPanel::setCsvFile(const QString& path) {
-    const QString key = "csv:" + QFileInfo(path).absoluteFilePath();
+void TrainPanel::setCsvFile(const QString& path) { addPickedDataset("csv:", path); }
+
+void TrainPanel::setImageFolder(const QString& dir) { addPickedDataset("images:", dir); }
+
+// A picked file or folder becomes a choice of its own, above the pick entries.
+void TrainPanel::addPickedDataset(const QString& prefix, const QString& path) {
+    const QFileInfo info(path);
+    const QString key = prefix + info.absoluteFilePath();
     int i = dataset_->findData(key);
     if (i < 0) {
         i = dataset_->findData(kPickCsv);
-        dataset_->insertItem(i, QFileInfo(path).fileName(), key);
-        dataset_->setItemData(i, QFileInfo(path).absoluteFilePath(), Qt::ToolTipRole);
+        dataset_->insertItem(i, prefix == "images:" ? info.fileName() + "/" : info.fileName(), key);
+        dataset_->setItemData(i, info.absoluteFilePath(), Qt::ToolTipRole);
     }
     dataset_->setCurrentIndex(i);
     lastDataset_ = i;
@@ -176,7 +183,8 @@ void TrainPanel::suggestDataset() {
         const auto shape = l.config.find("shape");
         if (shape == l.config.end() || !shape->is_array()) return;
         for (const auto& d : *shape) n = d.is_number_integer() ? n * d.get<int64_t>() : -1;
-        if (const QString name = datasetForInput(n); !name.isEmpty() && !dataset().startsWith("csv:")) setDataset(name);
+        if (const QString name = datasetForInput(n); !name.isEmpty() && !dataset().startsWith("csv:") && !dataset().startsWith("images:"))
+            setDataset(name);
         break;
     }
     // A model that outputs as many values as it takes in (16 or more, not a softmax) is an

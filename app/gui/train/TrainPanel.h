@@ -40,7 +40,10 @@ public:
     // Settings, as the controls hold them (tests and screenshots set them here).
     void setDataset(const QString& builtinName); // "digits", "iris", "wine", "fashion-mnist"
     void setCsvFile(const QString& path);
-    QString dataset() const; // a built-in name, or "csv:PATH"
+    // A folder of class sub-folders of PNG/JPEG/BMP images (or labels.csv, or train/val/test),
+    // read at the model input's height, width and channels.
+    void setImageFolder(const QString& dir);
+    QString dataset() const; // a built-in name, "csv:PATH" or "images:DIR"
     // CSV only: the target column, by header name (or "column N" without a header); false when
     // the table has no such column. The last column is chosen when a file is picked.
     bool setCsvLabel(const QString& column);
@@ -114,6 +117,7 @@ protected:
 
 private:
     void ensureDevices();
+    void addPickedDataset(const QString& prefix, const QString& path); // "csv:" or "images:"
     void poll();
     void finish();
     void setStatus(const QString& text, bool error = false);

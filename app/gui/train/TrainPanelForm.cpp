@@ -35,6 +35,7 @@ namespace {
 
 using trainpanel::defaultLearningRate;
 using trainpanel::kPickCsv;
+using trainpanel::kPickImages;
 using trainpanel::q;
 
 constexpr int kPollMs = 40;
@@ -54,6 +55,12 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     dataset_->setItemData(dataset_->count() - 1,
                           tr("A table of numbers, one sample per row, with a column of class labels (names or 0, 1, …; "
                              "chosen under Label); split 70/10/20 into train, validation and test, features standardized"),
+                          Qt::ToolTipRole);
+    dataset_->addItem(tr("Image folder…"), kPickImages);
+    dataset_->setItemData(dataset_->count() - 1,
+                          tr("A folder with one sub-folder of PNG, JPEG or BMP images per class (or a labels.csv of file,label, "
+                             "or train/, val/, test/ folders); images are resized to the model input and read from disk as "
+                             "training goes"),
                           Qt::ToolTipRole);
     label_ = new QComboBox;
     label_->setObjectName("trainLabel");
@@ -238,11 +245,17 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
         for (CurveChart* c : {lossChart_, accuracyChart_}) c->setXSpan(0, n);
     });
     connect(dataset_, &QComboBox::activated, this, [this](int i) {
-        if (dataset_->itemData(i).toString() != kPickCsv) {
+        const QString choice = dataset_->itemData(i).toString();
+        if (choice != kPickCsv && choice != kPickImages) {
             lastDataset_ = i;
             return;
         }
         dataset_->setCurrentIndex(lastDataset_);
+        if (choice == kPickImages) {
+            const QString dir = QFileDialog::getExistingDirectory(this, tr("Train on a folder of images"));
+            if (!dir.isEmpty()) setImageFolder(dir);
+            return;
+        }
         const QString path = QFileDialog::getOpenFileName(this, tr("Train on a CSV file"), QString(),
                                                           tr("CSV tables (*.csv *.csv.gz *.txt);;All files (*)"));
         if (!path.isEmpty()) setCsvFile(path);

@@ -12,8 +12,9 @@
 
 namespace strata::gui::trainpanel {
 
-// The dataset choice that opens a file dialog instead of naming a dataset.
+// The dataset choices that open a file or folder dialog instead of naming a dataset.
 inline const QString kPickCsv = QStringLiteral("pick-csv");
+inline const QString kPickImages = QStringLiteral("pick-images");
 
 inline QString q(const std::string& s) { return QString::fromStdString(s); }
 
