@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 root="$(pwd)"
 build="${STRATA_BUILD_DIR:-$root/build}"
 
-packages=(cmake ninja-build g++ pkg-config qt6-base-dev nlohmann-json3-dev libopenblas-dev zlib1g-dev libstb-dev
+packages=(cmake ninja-build g++ pkg-config qt6-base-dev nlohmann-json3-dev libopenblas-dev zlib1g-dev libstb-dev libturbojpeg0-dev
           libsqlite3-dev libgraphviz-dev dataset-fashion-mnist libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers)
 if [ "$mode" = test ]; then
   # The ONNX export tests check files with onnx.checker (Debian's python3-onnx, for /usr/bin/python3)

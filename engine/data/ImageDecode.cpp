@@ -1,11 +1,15 @@
-// stb_image is compiled here, and only its PNG, JPEG and BMP decoders (the formats promised; no
-// GIF, PSD, HDR, ... surprises). Its failure reason is thread-local (STBI_THREAD_LOCAL, C++11),
-// so several threads decode at once.
+// JPEG is decoded by libjpeg-turbo (its TurboJPEG API; Debian's libturbojpeg0-dev), PNG and BMP
+// by stb_image, compiled here with only those two decoders (no GIF, PSD, HDR, ... surprises).
+// JPEG is not left to stb: Debian 12's stb_image (2022-09) writes past a Huffman table's size
+// list on a hostile JPEG (found by tests/fuzz/fuzz_image), while libjpeg-turbo is fuzzed
+// continuously upstream. stb's failure reason is thread-local (STBI_THREAD_LOCAL, C++11) and a
+// TurboJPEG handle is made per call, so several threads decode at once.
 #include "engine/data/ImageDecode.h"
+
+#include <turbojpeg.h>
 
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_ONLY_PNG
-#define STBI_ONLY_JPEG
 #define STBI_ONLY_BMP
 #define STBI_NO_STDIO
 #define STBI_NO_HDR
@@ -29,12 +33,50 @@ bool isJpeg(const std::string& bytes) {
     return bytes.size() >= 3 && uint8_t(bytes[0]) == 0xFF && uint8_t(bytes[1]) == 0xD8 && uint8_t(bytes[2]) == 0xFF;
 }
 
-// stb_image reads a JPEG cut short as if the rest were blank; its end-of-image marker tells.
-bool hasJpegEnd(const std::string& bytes) {
-    const std::size_t from = bytes.size() > 1024 ? bytes.size() - 1024 : 0;
-    for (std::size_t i = bytes.size(); i-- > from + 1;)
-        if (uint8_t(bytes[i - 1]) == 0xFF && uint8_t(bytes[i]) == 0xD9) return true;
-    return false;
+// stb_image grows its buffer to a PNG chunk's declared length before reading it (a 128-byte file
+// may ask for 2 GiB), so every chunk's length is checked against the bytes the file has first.
+std::string pngChunkProblem(const std::string& bytes) {
+    static const char kSignature[] = "\x89PNG\r\n\x1a\n";
+    if (bytes.size() < 8 || bytes.compare(0, 8, kSignature, 8) != 0) return {}; // not a PNG: stb says what it is
+    std::size_t at = 8;
+    while (at + 8 <= bytes.size()) {
+        const auto* p = reinterpret_cast<const uint8_t*>(bytes.data() + at);
+        const uint64_t length = (uint64_t(p[0]) << 24) | (uint64_t(p[1]) << 16) | (uint64_t(p[2]) << 8) | uint64_t(p[3]);
+        const std::string type(bytes.data() + at + 4, 4);
+        if (length + 12 > bytes.size() - at)
+            return "its " + type + " chunk at byte " + std::to_string(at) + " claims " + std::to_string(length) + " bytes, the file has " +
+                   std::to_string(bytes.size() - at - 8) + " left";
+        if (type == "IEND") return {};
+        at += std::size_t(length) + 12;
+    }
+    return "it ends without an IEND chunk";
+}
+
+void checkPixelCount(int64_t w, int64_t h, const std::string& name) {
+    if (w * h > kMaxPixels)
+        throw ImageFileError(name + ": " + std::to_string(w) + "x" + std::to_string(h) + " pixels is more than the " +
+                             std::to_string(kMaxPixels >> 20) + " megapixels an image may have");
+}
+
+// A JPEG through TurboJPEG. A warning (a file cut short, a corrupt scan) stops the decode: libjpeg
+// would otherwise fill the rest grey and carry on.
+RgbImage decodeJpeg(const std::string& bytes, const std::string& name) {
+    std::unique_ptr<void, int (*)(tjhandle)> tj(tjInitDecompress(), tjDestroy);
+    if (!tj) throw ImageFileError(name + ": cannot start the JPEG decoder (" + tjGetErrorStr2(nullptr) + ")");
+    const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+    const auto len = static_cast<unsigned long>(bytes.size());
+    int w = 0, h = 0, subsampling = 0, colorspace = 0;
+    if (tjDecompressHeader3(tj.get(), data, len, &w, &h, &subsampling, &colorspace) != 0)
+        throw ImageFileError(name + ": not a JPEG image libjpeg-turbo can read (" + tjGetErrorStr2(tj.get()) + ")");
+    if (w < 1 || h < 1) throw ImageFileError(name + ": a JPEG image of " + std::to_string(w) + "x" + std::to_string(h) + " pixels");
+    checkPixelCount(w, h, name);
+    RgbImage img;
+    img.height = h;
+    img.width = w;
+    img.pixels.resize(std::size_t(w) * std::size_t(h) * 3);
+    if (tjDecompress2(tj.get(), data, len, img.pixels.data(), w, 0, h, TJPF_RGB, TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS) != 0)
+        throw ImageFileError(name + ": damaged or truncated JPEG image (libjpeg-turbo: " + tjGetErrorStr2(tj.get()) + ")");
+    return img;
 }
 
 float sampleAt(const RgbImage& img, int y, int x, int c) {
@@ -73,16 +115,16 @@ RgbImage decodeImage(const std::string& bytes, const std::string& name) {
     const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
     if (bytes.size() > std::size_t(INT32_MAX)) throw ImageFileError(name + ": too large for an image file (over 2 GiB)");
     const int len = int(bytes.size());
+    if (isJpeg(bytes)) return decodeJpeg(bytes, name);
+    if (const std::string problem = pngChunkProblem(bytes); !problem.empty())
+        throw ImageFileError(name + ": damaged or truncated PNG image (" + problem + ")");
     int w = 0, h = 0, comp = 0;
     if (!stbi_info_from_memory(data, len, &w, &h, &comp))
         throw ImageFileError(name + ": not a PNG/JPEG/BMP image (stb: " + stbi_failure_reason() + ")");
-    if (int64_t(w) * h > kMaxPixels)
-        throw ImageFileError(name + ": " + std::to_string(w) + "x" + std::to_string(h) + " pixels is more than the " +
-                             std::to_string(kMaxPixels >> 20) + " megapixels an image may have");
-    if (isJpeg(bytes) && !hasJpegEnd(bytes))
-        throw ImageFileError(name + ": truncated JPEG image (no end-of-image marker)");
+    checkPixelCount(w, h, name);
     std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load_from_memory(data, len, &w, &h, &comp, 3), stbi_image_free);
     if (!pixels) throw ImageFileError(name + ": damaged or truncated image (stb: " + stbi_failure_reason() + ")");
+    if (w < 1 || h < 1) throw ImageFileError(name + ": an image of " + std::to_string(w) + "x" + std::to_string(h) + " pixels");
     RgbImage img;
     img.height = h;
     img.width = w;
@@ -102,6 +144,8 @@ RgbImage readImage(const std::filesystem::path& file) {
 }
 
 void imageToFloat(const RgbImage& img, int height, int width, ImageColor color, float* out) {
+    if (img.height < 1 || img.width < 1 || img.pixels.size() != std::size_t(img.height) * std::size_t(img.width) * 3)
+        throw ImageFileError("an image of " + std::to_string(img.width) + "x" + std::to_string(img.height) + " pixels cannot be resized");
     const std::vector<Tap> ty = taps(img.height, height), tx = taps(img.width, width);
     const int channels = channelsOf(color);
     for (int y = 0; y < height; ++y) {

@@ -1,4 +1,4 @@
-// Decoding one image file (PNG, JPEG or BMP, through stb_image from Debian's libstb-dev) into
+// Decoding one image file (PNG and BMP through stb_image from Debian's libstb-dev, JPEG through libjpeg-turbo) into
 // float32 HWC pixels in [0, 1], converted to grayscale or RGB and resized bilinearly.
 //
 // Conventions (those of Keras' image_dataset_from_directory, i.e. tf.image):

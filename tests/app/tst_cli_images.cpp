@@ -121,7 +121,7 @@ private slots:
         imagetest::truncate(bad / "bright" / "cut.png", 0.4);
         auto r = run({"train", spec_.string(), "--data", "images:" + bad.string(), "--steps", "1"});
         QCOMPARE(r.code, 1);
-        QVERIFY2(r.err.find("bright/cut.png: damaged or truncated image (stb: ") != std::string::npos, r.err.c_str());
+        QVERIFY2(r.err.find("bright/cut.png: damaged or truncated PNG image (its IDAT chunk") != std::string::npos, r.err.c_str());
         r = run({"train", spec_.string(), "--data", "images:" + bad.string(), "--steps", "1", "--skip-bad-files"});
         QVERIFY2(r.code == 0, r.err.c_str());
         QVERIFY2(r.err.find("skipped 2 bad image files") != std::string::npos, r.err.c_str());

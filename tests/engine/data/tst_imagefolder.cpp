@@ -189,16 +189,21 @@ private slots:
         QVERIFY2(corrupt.contains("--skip-bad-files"), qPrintable(corrupt));
         fs::remove(root / "good" / "003x.png");
         const QString cut = errorOf([&] { loadImageFolder(root, options(4)); });
-        QVERIFY2(cut.contains("other/zz_cut.png: damaged or truncated image (stb: "), qPrintable(cut));
-        imagetest::writeText(root / "good" / "003x.png", "this is not an image");
+        QVERIFY2(cut.contains("other/zz_cut.png: damaged or truncated PNG image (its IDAT chunk at byte 33 claims "), qPrintable(cut));
+        fs::remove(root / "other" / "zz_cut.png");
         imagetest::writeJpeg(root / "good" / "zz_cut.jpg", imagetest::noisy(32, true, 6));
         imagetest::truncate(root / "good" / "zz_cut.jpg", 0.6);
+        const QString cutJpeg = errorOf([&] { loadImageFolder(root, options(4)); });
+        QVERIFY2(cutJpeg.contains("good/zz_cut.jpg: damaged or truncated JPEG image (libjpeg-turbo: "), qPrintable(cutJpeg));
+        imagetest::writePng(root / "other" / "zz_cut.png", imagetest::noisy(32, true, 5));
+        imagetest::truncate(root / "other" / "zz_cut.png", 0.5);
+        imagetest::writeText(root / "good" / "003x.png", "this is not an image");
         ImageFolderOptions o = options(4);
         o.skipBadFiles = true;
         ImageFolderReport report;
         const DatasetSplits s = loadImageFolder(root, o, &report);
         QCOMPARE(int(report.skipped.size()), 3);
-        QVERIFY(report.skipped[1].find("zz_cut.jpg: truncated JPEG") != std::string::npos);
+        QVERIFY(report.skipped[1].find("zz_cut.jpg: damaged or truncated JPEG image") != std::string::npos);
         QCOMPARE(report.images, int64_t(8));
     }
 
