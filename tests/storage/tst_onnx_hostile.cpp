@@ -4,7 +4,6 @@
 #include "storage/StorageError.h"
 #include "storage/onnx/OnnxGraph.h"
 #include "storage/onnx/OnnxImport.h"
-#include "storage/onnx/OnnxProto.h"
 #include "storage/onnx/OnnxReader.h"
 
 #include <QtTest>
@@ -16,13 +15,13 @@ namespace {
 
 std::string importError(const std::string& op, const std::vector<OnnxAttr>& attrs) {
     OnnxGraph g("hostile");
-    g.input("x", onnx::kFloat, {{-1, "batch"}, {2, {}}, {8, {}}, {8, {}}});
+    g.input("x", kOnnxFloat, {{-1, "batch"}, {2, {}}, {8, {}}, {8, {}}});
     std::vector<std::string> inputs = {"x"};
     // Conv's weight is (out, in, kh, kw), ConvTranspose's (in, out, kh, kw).
     if (op == "Conv") inputs.push_back(g.initializer("w", {3, 2, 3, 3}, std::vector<float>(54, 0.1f)));
     if (op == "ConvTranspose") inputs.push_back(g.initializer("w", {2, 3, 3, 3}, std::vector<float>(54, 0.1f)));
     g.node(op, inputs, "y", attrs);
-    g.output("y", onnx::kFloat, {{-1, "batch"}, {3, {}}, {-1, {}}, {-1, {}}});
+    g.output("y", kOnnxFloat, {{-1, "batch"}, {3, {}}, {-1, {}}, {-1, {}}});
     try {
         importOnnxModel(parseOnnxModel(g.modelBytes(OnnxModelInfo{}), "hostile.onnx"), "hostile.onnx");
     } catch (const StrataError& e) {
@@ -91,9 +90,9 @@ private slots:
     // reader, naming the value.
     void hugeDeclaredDimensionsAreRefused() {
         OnnxGraph g("huge");
-        g.input("x", onnx::kFloat, {{-1, "batch"}, {int64_t(1) << 62, {}}});
+        g.input("x", kOnnxFloat, {{-1, "batch"}, {int64_t(1) << 62, {}}});
         g.node("Relu", {"x"}, "y");
-        g.output("y", onnx::kFloat, {{-1, "batch"}, {4, {}}});
+        g.output("y", kOnnxFloat, {{-1, "batch"}, {4, {}}});
         try {
             importOnnxModel(parseOnnxModel(g.modelBytes(OnnxModelInfo{}), "huge.onnx"), "huge.onnx");
             QFAIL("imported");
@@ -108,14 +107,14 @@ private slots:
     // import as relu, relu_1, ... in linear time (CTest's timeout is the bound).
     void twentyThousandNodesOfOneName() {
         OnnxGraph g("chain");
-        g.input("x", onnx::kFloat, {{-1, "batch"}, {4, {}}});
+        g.input("x", kOnnxFloat, {{-1, "batch"}, {4, {}}});
         std::string prev = "x";
         for (int i = 0; i < 20000; ++i) {
             const std::string out = "n" + std::to_string(i) + "/same/Tanh"; // node names are their outputs'; layer part "same"
             g.node("Tanh", {prev}, out);
             prev = out;
         }
-        g.output(prev, onnx::kFloat, {{-1, "batch"}, {4, {}}});
+        g.output(prev, kOnnxFloat, {{-1, "batch"}, {4, {}}});
         const ImportedModel m = importOnnxModel(parseOnnxModel(g.modelBytes(OnnxModelInfo{}), "chain.onnx"), "chain.onnx");
         QCOMPARE(m.spec.layers.size(), std::size_t(20001));
         QCOMPARE(m.spec.layers[1].name, std::string("same"));
