@@ -1,5 +1,5 @@
 // ONNX import (Strata's own models exported and read back: tst_onnx_roundtrip.cpp): models
-// exported by Debian's PyTorch (torch.onnx.export at opsets 11, 13 and 14, run by
+// exported by Debian's PyTorch (torch.onnx.export at opsets 9, 11, 13, 14 and 17, run by
 // tests/storage/torch_onnx_models.py)
 // compute PyTorch's outputs to 1e-4 (NCHW inputs fed as NHWC), as does a graph built with
 // onnx.helper whose weights are Constant nodes (MatMul + Add + Relu: one Dense); ConvTranspose nodes
@@ -25,6 +25,7 @@
 #include "tests/support/RequiredTools.h"
 #include <QtTest>
 
+#include <algorithm>
 #include <random>
 
 using namespace strata;
@@ -129,6 +130,20 @@ private slots:
         QCOMPARE(m.graph.outputs[1].dims[0].value, int64_t(2));
     }
 
+    // Opsets 7 to 12 reach the importer converted to 13 by libonnx's version converter (Clip's
+    // bounds become inputs); 13 to 17 as they are. torchModels checks that both predict as torch.
+    void olderOpsetsAreConvertedTo13() {
+        requireTorch();
+        for (const auto& [name, opset] : std::vector<std::pair<std::string, int64_t>>{
+                 {"torch_cnn_opset9", 13}, {"torch_cnn_opset11", 13}, {"torch_cnn", 13}, {"torch_cnn_opset14", 14}, {"torch_cnn_opset17", 17}})
+            QCOMPARE(readOnnxFile(path("torch") / (name + ".onnx")).opset, opset);
+        const OnnxModel relu6 = readOnnxFile(path("torch") / "torch_relu6_opset9.onnx");
+        const auto clip = std::find_if(relu6.graph.nodes.begin(), relu6.graph.nodes.end(), [](const OnnxNode& n) { return n.opType == "Clip"; });
+        QVERIFY(clip != relu6.graph.nodes.end());
+        QCOMPARE(clip->inputs.size(), std::size_t(3));
+        QVERIFY(!clip->attr("max"));
+    }
+
     void torchModels_data() {
         QTest::addColumn<QString>("name");
         QTest::addColumn<QString>("expectedTypes"); // layer types of the imported spec, in order
@@ -136,7 +151,7 @@ private slots:
         QTest::newRow("cnn") << "torch_cnn" << "Input Conv2D MaxPooling2D Conv2D AveragePooling2D Flatten Dense";
         QTest::newRow("cnn branches") << "torch_cnn_branches"
                                       << "Input BatchNormalization Conv2D Conv2D Concatenate Conv2D Add Activation Multiply GlobalAveragePooling2D Flatten Dense";
-        for (const char* opset : {"11", "14"}) {
+        for (const char* opset : {"9", "11", "14", "17"}) {
             QTest::newRow((std::string("mlp opset ") + opset).c_str()) << QString("torch_mlp_opset") + opset << "Input Dense BatchNormalization Dense Activation Dense";
             QTest::newRow((std::string("cnn opset ") + opset).c_str())
                 << QString("torch_cnn_opset") + opset << "Input Conv2D MaxPooling2D Conv2D AveragePooling2D Flatten Dense";
