@@ -1,19 +1,27 @@
 #include "storage/onnx/OnnxGraph.h"
 
-#include "storage/onnx/OnnxProto.h"
 #include "storage/StorageError.h"
+
+#include <onnx/onnx_pb.h>
 
 #include <bit>
 #include <cstring>
 
 namespace strata::storage {
 
+namespace {
+using AttrType = ::onnx::AttributeProto;
+} // namespace
+
+static_assert(kOnnxFloat == ::onnx::TensorProto::FLOAT && kOnnxInt32 == ::onnx::TensorProto::INT32 &&
+              kOnnxInt64 == ::onnx::TensorProto::INT64 && kOnnxDouble == ::onnx::TensorProto::DOUBLE);
+
 static_assert(std::endian::native == std::endian::little, "ONNX raw_data is little-endian; tensors are copied as they are");
 
 OnnxAttr OnnxAttr::integer(std::string name, int64_t v) {
     OnnxAttr a;
     a.name = std::move(name);
-    a.type = onnx::kAttrTypeInt;
+    a.type = AttrType::INT;
     a.i = v;
     return a;
 }
@@ -21,7 +29,7 @@ OnnxAttr OnnxAttr::integer(std::string name, int64_t v) {
 OnnxAttr OnnxAttr::real(std::string name, float v) {
     OnnxAttr a;
     a.name = std::move(name);
-    a.type = onnx::kAttrTypeFloat;
+    a.type = AttrType::FLOAT;
     a.f = v;
     return a;
 }
@@ -29,7 +37,7 @@ OnnxAttr OnnxAttr::real(std::string name, float v) {
 OnnxAttr OnnxAttr::text(std::string name, std::string v) {
     OnnxAttr a;
     a.name = std::move(name);
-    a.type = onnx::kAttrTypeString;
+    a.type = AttrType::STRING;
     a.s = std::move(v);
     return a;
 }
@@ -37,7 +45,7 @@ OnnxAttr OnnxAttr::text(std::string name, std::string v) {
 OnnxAttr OnnxAttr::integers(std::string name, std::vector<int64_t> v) {
     OnnxAttr a;
     a.name = std::move(name);
-    a.type = onnx::kAttrTypeInts;
+    a.type = AttrType::INTS;
     a.ints = std::move(v);
     return a;
 }
@@ -76,7 +84,7 @@ void OnnxGraph::renameLastOutput(const std::string& name) { nodes_.back().output
 std::string OnnxGraph::initializer(const std::string& base, const std::vector<int64_t>& dims, const float* values) {
     int64_t n = 1;
     for (int64_t d : dims) n *= d;
-    Init init{fresh(base), onnx::kFloat, dims, std::string(std::size_t(n) * sizeof(float), '\0')};
+    Init init{fresh(base), kOnnxFloat, dims, std::string(std::size_t(n) * sizeof(float), '\0')};
     if (n) std::memcpy(init.raw.data(), values, init.raw.size());
     inits_.push_back(std::move(init));
     return inits_.back().name;
@@ -90,7 +98,7 @@ std::string OnnxGraph::initializer(const std::string& base, const std::vector<in
 }
 
 std::string OnnxGraph::int64Initializer(const std::string& base, const std::vector<int64_t>& values) {
-    Init init{fresh(base), onnx::kInt64, {int64_t(values.size())}, std::string(values.size() * sizeof(int64_t), '\0')};
+    Init init{fresh(base), kOnnxInt64, {int64_t(values.size())}, std::string(values.size() * sizeof(int64_t), '\0')};
     if (!values.empty()) std::memcpy(init.raw.data(), values.data(), init.raw.size());
     inits_.push_back(std::move(init));
     return inits_.back().name;
@@ -108,81 +116,68 @@ void OnnxGraph::output(const std::string& name, int elemType, const std::vector<
 
 namespace {
 
-ProtoWriter valueInfo(const std::string& name, int elemType, const std::vector<OnnxDim>& dims) {
-    ProtoWriter shape;
+void setValueInfo(::onnx::ValueInfoProto& info, const std::string& name, int elemType, const std::vector<OnnxDim>& dims) {
+    info.set_name(name);
+    ::onnx::TypeProto_Tensor& tensor = *info.mutable_type()->mutable_tensor_type();
+    tensor.set_elem_type(elemType);
+    ::onnx::TensorShapeProto& shape = *tensor.mutable_shape();
     for (const OnnxDim& d : dims) {
-        ProtoWriter dim;
-        if (!d.param.empty()) dim.string(onnx::kDimParam, d.param);
-        else if (d.value >= 0) dim.int64(onnx::kDimValue, d.value);
-        shape.message(onnx::kShapeDim, dim);
+        ::onnx::TensorShapeProto_Dimension& dim = *shape.add_dim();
+        if (!d.param.empty()) dim.set_dim_param(d.param);
+        else if (d.value >= 0) dim.set_dim_value(d.value);
     }
-    ProtoWriter tensorType;
-    tensorType.int64(onnx::kTensorTypeElemType, elemType);
-    tensorType.message(onnx::kTensorTypeShape, shape);
-    ProtoWriter type;
-    type.message(onnx::kTypeTensorType, tensorType);
-    ProtoWriter info;
-    info.string(onnx::kValueInfoName, name);
-    info.message(onnx::kValueInfoType, type);
-    return info;
 }
 
-ProtoWriter attribute(const OnnxAttr& a) {
-    ProtoWriter w;
-    w.string(onnx::kAttrName, a.name);
+void setAttribute(::onnx::AttributeProto& w, const OnnxAttr& a) {
+    w.set_name(a.name);
     switch (a.type) {
-    case onnx::kAttrTypeInt: w.int64(onnx::kAttrI, a.i); break;
-    case onnx::kAttrTypeFloat: w.float32(onnx::kAttrF, a.f); break;
-    case onnx::kAttrTypeString: w.string(onnx::kAttrS, a.s); break;
-    case onnx::kAttrTypeInts: w.int64s(onnx::kAttrInts, a.ints); break;
+    case AttrType::INT: w.set_i(a.i); break;
+    case AttrType::FLOAT: w.set_f(a.f); break;
+    case AttrType::STRING: w.set_s(a.s); break;
+    case AttrType::INTS: w.mutable_ints()->Add(a.ints.begin(), a.ints.end()); break;
     default: throw StorageError("ONNX attribute '" + a.name + "' has an unsupported type");
     }
-    w.int64(onnx::kAttrType, a.type);
-    return w;
+    w.set_type(AttrType::AttributeType(a.type));
 }
 
 } // namespace
 
 std::string OnnxGraph::modelBytes(const OnnxModelInfo& info) const {
-    ProtoWriter graph;
+    ::onnx::ModelProto model;
+    model.set_ir_version(info.irVersion);
+    model.set_producer_name(info.producerName);
+    model.set_producer_version(info.producerVersion);
+    if (!info.docString.empty()) model.set_doc_string(info.docString);
+    ::onnx::GraphProto& graph = *model.mutable_graph();
     for (const Node& n : nodes_) {
-        ProtoWriter node;
-        for (const auto& in : n.inputs) node.string(onnx::kNodeInput, in);
-        node.string(onnx::kNodeOutput, n.output);
-        node.string(onnx::kNodeName, n.output);
-        node.string(onnx::kNodeOpType, n.op);
-        for (const auto& a : n.attrs) node.message(onnx::kNodeAttribute, attribute(a));
-        graph.message(onnx::kGraphNode, node);
+        ::onnx::NodeProto& node = *graph.add_node();
+        for (const auto& in : n.inputs) node.add_input(in);
+        node.add_output(n.output);
+        node.set_name(n.output);
+        node.set_op_type(n.op);
+        for (const auto& a : n.attrs) setAttribute(*node.add_attribute(), a);
     }
-    graph.string(onnx::kGraphName, name_);
+    graph.set_name(name_);
     for (const Init& i : inits_) {
-        ProtoWriter t;
-        t.int64s(onnx::kTensorDims, i.dims);
-        t.int64(onnx::kTensorDataType, i.dataType);
-        t.string(onnx::kTensorName, i.name);
-        t.string(onnx::kTensorRawData, i.raw);
-        graph.message(onnx::kGraphInitializer, t);
+        ::onnx::TensorProto& t = *graph.add_initializer();
+        t.mutable_dims()->Add(i.dims.begin(), i.dims.end());
+        t.set_data_type(i.dataType);
+        t.set_name(i.name);
+        t.set_raw_data(i.raw);
     }
-    for (const Io& io : inputs_) graph.message(onnx::kGraphInput, valueInfo(io.name, io.elemType, io.dims));
-    for (const Io& io : outputs_) graph.message(onnx::kGraphOutput, valueInfo(io.name, io.elemType, io.dims));
-
-    ProtoWriter model;
-    model.int64(onnx::kModelIrVersion, info.irVersion);
-    model.string(onnx::kModelProducerName, info.producerName);
-    model.string(onnx::kModelProducerVersion, info.producerVersion);
-    if (!info.docString.empty()) model.string(onnx::kModelDocString, info.docString);
-    model.message(onnx::kModelGraph, graph);
-    ProtoWriter opset;
-    opset.string(onnx::kOpsetDomain, "");
-    opset.int64(onnx::kOpsetVersion, info.opset);
-    model.message(onnx::kModelOpsetImport, opset);
+    for (const Io& io : inputs_) setValueInfo(*graph.add_input(), io.name, io.elemType, io.dims);
+    for (const Io& io : outputs_) setValueInfo(*graph.add_output(), io.name, io.elemType, io.dims);
+    ::onnx::OperatorSetIdProto& opset = *model.add_opset_import();
+    opset.set_domain("");
+    opset.set_version(info.opset);
     for (const auto& [k, v] : info.metadata) {
-        ProtoWriter e;
-        e.string(onnx::kEntryKey, k);
-        e.string(onnx::kEntryValue, v);
-        model.message(onnx::kModelMetadataProps, e);
+        ::onnx::StringStringEntryProto& e = *model.add_metadata_props();
+        e.set_key(k);
+        e.set_value(v);
     }
-    return model.bytes();
+    std::string bytes;
+    if (!model.SerializeToString(&bytes)) throw StorageError("the ONNX model of graph '" + name_ + "' cannot be serialized (over 2 GiB?)");
+    return bytes;
 }
 
 } // namespace strata::storage

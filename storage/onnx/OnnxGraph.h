@@ -1,5 +1,6 @@
 // An ONNX graph under construction: unique tensor names, nodes in order, initializers holding
-// weights, typed graph inputs and outputs, and the ModelProto bytes of the whole (OnnxProto).
+// weights, typed graph inputs and outputs, and the ModelProto bytes of the whole (an
+// onnx::ModelProto serialized by libprotobuf).
 // Knows nothing of Strata layers; OnnxLowering fills it.
 //
 //   OnnxGraph g("digits_mlp");
@@ -16,9 +17,12 @@
 
 namespace strata::storage {
 
+// The element types (TensorProto.DataType) Strata writes and reads.
+inline constexpr int kOnnxFloat = 1, kOnnxInt32 = 6, kOnnxInt64 = 7, kOnnxDouble = 11;
+
 struct OnnxAttr {
     std::string name;
-    int type = 0; // onnx::kAttrType*
+    int type = 0; // AttributeProto.AttributeType: FLOAT, INT, STRING or INTS
     int64_t i = 0;
     float f = 0;
     std::string s;
@@ -71,7 +75,7 @@ public:
     std::string int64Initializer(const std::string& base, const std::vector<int64_t>& values); // 1-D
     std::string scalar(const std::string& base, float value);
 
-    // Graph inputs and outputs (elemType: onnx::kFloat, onnx::kInt32, ...); the names must exist.
+    // Graph inputs and outputs (elemType: kOnnxFloat, kOnnxInt32, ...); the names must exist.
     void input(const std::string& name, int elemType, const std::vector<OnnxDim>& dims);
     void output(const std::string& name, int elemType, const std::vector<OnnxDim>& dims);
 

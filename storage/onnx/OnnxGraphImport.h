@@ -190,6 +190,9 @@ private:
 // any real model, and small enough that no product of them overflows.
 inline constexpr int64_t kMaxWindowAttr = 1 << 16;
 
+// "NAME [v,...] out of range (LO to 65536)" when a value is outside [lo, kMaxWindowAttr], else "".
+std::string windowAttrRangeProblem(const std::string& name, const std::vector<int64_t>& v, int64_t lo);
+
 // Every window attribute of a node checked before any arithmetic uses it (a stride of 0 divided by
 // zero; huge values overflowed): kernel, strides and dilations in [1, 65536] and two each, pads
 // (when given) four in [0, 65536]; `fail` reports the first that is not.

@@ -106,13 +106,18 @@ double shortestDecimal(float v) {
     return double(v);
 }
 
+std::string windowAttrRangeProblem(const std::string& name, const std::vector<int64_t>& v, int64_t lo) {
+    for (int64_t x : v)
+        if (x < lo || x > kMaxWindowAttr)
+            return name + " " + list(v) + " out of range (" + std::to_string(lo) + " to " + std::to_string(kMaxWindowAttr) + ")";
+    return {};
+}
+
 void requireWindowAttrs(const std::vector<int64_t>& k, const std::vector<int64_t>& s, const std::vector<int64_t>& d,
                         const std::vector<int64_t>* pads, const std::function<void(const std::string&)>& fail) {
     auto check = [&](const char* name, const std::vector<int64_t>& v, std::size_t count, int64_t lo) {
         if (v.size() != count) fail(std::string(name) + " " + list(v) + " must have " + std::to_string(count) + " values");
-        for (int64_t x : v)
-            if (x < lo || x > kMaxWindowAttr)
-                fail(std::string(name) + " " + list(v) + " out of range (" + std::to_string(lo) + " to " + std::to_string(kMaxWindowAttr) + ")");
+        if (const std::string why = windowAttrRangeProblem(name, v, lo); !why.empty()) fail(why);
     };
     check("kernel_shape", k, 2, 1);
     check("strides", s, 2, 1);

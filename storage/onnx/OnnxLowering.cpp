@@ -6,7 +6,6 @@
 #include "engine/layers/MergeLayers.h"
 #include "engine/layers/NormalizationLayers.h"
 #include "engine/layers/ShapeLayers.h"
-#include "storage/onnx/OnnxProto.h"
 #include "storage/StorageError.h"
 
 #include <cmath>
@@ -38,11 +37,11 @@ void OnnxLowering::lowerModel(const Model& model) {
         for (std::size_t d = 0; d < s.rank(); ++d)
             dims.push_back(d == 0 ? OnnxDim{-1, "batch"} : s.isKnown(d) ? OnnxDim{s[d], {}} : OnnxDim{-1, name + "_dim" + std::to_string(d)});
         const bool isInt = in && in->dtype() == DType::I32;
-        g_.input(name, isInt ? onnx::kInt32 : onnx::kFloat, dims);
+        g_.input(name, isInt ? kOnnxInt32 : kOnnxFloat, dims);
         Value v{name, {}, s, name, {}};
         if (isInt) { // the engine computes in float32 from here on
             v.nhwc = g_.fresh(name + "/float");
-            g_.node("Cast", {name}, v.nhwc, {OnnxAttr::integer("to", onnx::kFloat)});
+            g_.node("Cast", {name}, v.nhwc, {OnnxAttr::integer("to", kOnnxFloat)});
         }
         values_.push_back(std::move(v));
         bound.push_back({i, int(values_.size()) - 1});
@@ -62,7 +61,7 @@ void OnnxLowering::lowerModel(const Model& model) {
         const Shape& s = model.outputShape(o);
         std::vector<OnnxDim> dims;
         for (std::size_t d = 0; d < s.rank(); ++d) dims.push_back(d == 0 ? OnnxDim{-1, "batch"} : OnnxDim{s[d], {}});
-        g_.output(name, onnx::kFloat, dims);
+        g_.output(name, kOnnxFloat, dims);
     }
 }
 

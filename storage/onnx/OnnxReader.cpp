@@ -2,7 +2,7 @@
 #include "engine/InputFiles.h"
 #include "engine/Shape.h"
 
-#include "storage/onnx/OnnxProto.h"
+#include "storage/onnx/OnnxModelCheck.h"
 #include "storage/StorageError.h"
 
 #include <cstring>
@@ -60,163 +60,99 @@ constexpr int64_t kMaxElements = int64_t(1) << 31; // a sanity bound on one tens
 
 std::size_t elementSize(int dataType) {
     switch (dataType) {
-    case onnx::kFloat:
-    case onnx::kInt32: return 4;
-    case onnx::kInt64:
-    case onnx::kDouble: return 8;
+    case kOnnxFloat:
+    case kOnnxInt32: return 4;
+    case kOnnxInt64:
+    case kOnnxDouble: return 8;
     default: return 0;
     }
 }
 
-OnnxTensor readTensor(ProtoReader r) {
+// Values of a TensorProto as floats or int64s. External data was refused by prepareOnnxModel.
+OnnxTensor readTensor(const ::onnx::TensorProto& p, const std::string& source) {
     OnnxTensor t;
-    std::string_view raw;
-    bool hasRaw = false, external = false;
-    std::size_t start = 0;
-    std::vector<double> doubles;
-    ProtoField f;
-    while (r.next(f)) {
-        if (!start) start = f.offset;
-        switch (f.field) {
-        case onnx::kTensorDims: r.int64s(f, t.dims); break;
-        case onnx::kTensorDataType: t.dataType = int(r.int64(f)); break;
-        case onnx::kTensorName: t.name = r.string(f); break;
-        case onnx::kTensorRawData:
-            if (f.wireType != 2) r.fail(f.offset, "raw_data is not length-delimited");
-            raw = f.bytes, hasRaw = true;
-            break;
-        case onnx::kTensorFloatData: r.float32s(f, t.floats); break;
-        case onnx::kTensorInt32Data:
-        case onnx::kTensorInt64Data: r.int64s(f, t.ints); break;
-        case onnx::kTensorDoubleData: r.float64s(f, doubles); break;
-        case onnx::kTensorExternalData: external = true; break;
-        case onnx::kTensorDataLocation: external = external || r.int64(f) == 1; break;
-        default: break;
-        }
-    }
-    const std::string what = "tensor '" + t.name + "'";
-    if (external) r.fail(start, what + " keeps its data in an external file, which is not supported");
+    t.name = p.name();
+    t.dataType = p.data_type();
+    t.dims.assign(p.dims().begin(), p.dims().end());
+    const std::string what = source + ": tensor '" + t.name + "'";
     int64_t n = 1;
     for (int64_t d : t.dims) {
-        if (d < 0) r.fail(start, what + " has a negative dimension " + std::to_string(d));
-        if (d > 0 && n > kMaxElements / d) r.fail(start, what + " has more than 2^31 elements");
+        if (d < 0) throw StorageError(what + " has a negative dimension " + std::to_string(d));
+        if (d > 0 && n > kMaxElements / d) throw StorageError(what + " has more than 2^31 elements");
         n *= d;
     }
     const std::size_t size = elementSize(t.dataType);
-    if (!size) r.fail(start, what + " has element type " + std::to_string(t.dataType) + " (only float32, float64, int32 and int64 are read)");
-    if (hasRaw) {
+    if (!size)
+        throw StorageError(what + " has element type " + std::to_string(t.dataType) + " (only float32, float64, int32 and int64 are read)");
+    if (p.has_raw_data()) {
+        const std::string& raw = p.raw_data();
         if (raw.size() != std::size_t(n) * size)
-            r.fail(start, what + " has " + std::to_string(raw.size()) + " bytes of raw_data, its shape needs " + std::to_string(std::size_t(n) * size));
-        const char* p = raw.data();
-        for (int64_t k = 0; k < n; ++k, p += size) {
-            if (t.dataType == onnx::kFloat) { float v; std::memcpy(&v, p, 4); t.floats.push_back(v); }
-            else if (t.dataType == onnx::kDouble) { double v; std::memcpy(&v, p, 8); t.floats.push_back(float(v)); }
-            else if (t.dataType == onnx::kInt32) { int32_t v; std::memcpy(&v, p, 4); t.ints.push_back(v); }
-            else { int64_t v; std::memcpy(&v, p, 8); t.ints.push_back(v); }
+            throw StorageError(what + " has " + std::to_string(raw.size()) + " bytes of raw_data, its shape needs " + std::to_string(std::size_t(n) * size));
+        const char* at = raw.data();
+        for (int64_t k = 0; k < n; ++k, at += size) {
+            if (t.dataType == kOnnxFloat) { float v; std::memcpy(&v, at, 4); t.floats.push_back(v); }
+            else if (t.dataType == kOnnxDouble) { double v; std::memcpy(&v, at, 8); t.floats.push_back(float(v)); }
+            else if (t.dataType == kOnnxInt32) { int32_t v; std::memcpy(&v, at, 4); t.ints.push_back(v); }
+            else { int64_t v; std::memcpy(&v, at, 8); t.ints.push_back(v); }
         }
         return t;
     }
-    for (double d : doubles) t.floats.push_back(float(d));
-    if (t.dataType == onnx::kInt32)
-        for (int64_t& v : t.ints) v = int64_t(int32_t(v)); // int32_data holds sign-extended varints
+    if (t.dataType == kOnnxFloat) t.floats.assign(p.float_data().begin(), p.float_data().end());
+    else if (t.dataType == kOnnxDouble) t.floats.assign(p.double_data().begin(), p.double_data().end());
+    else if (t.dataType == kOnnxInt32) t.ints.assign(p.int32_data().begin(), p.int32_data().end());
+    else t.ints.assign(p.int64_data().begin(), p.int64_data().end());
     const std::size_t have = t.isFloat() ? t.floats.size() : t.ints.size();
-    if (have != std::size_t(n))
-        r.fail(start, what + " has " + std::to_string(have) + " values, its shape needs " + std::to_string(n));
+    if (have != std::size_t(n)) throw StorageError(what + " has " + std::to_string(have) + " values, its shape needs " + std::to_string(n));
     return t;
 }
 
-OnnxAttribute readAttribute(ProtoReader r) {
-    OnnxAttribute a;
-    ProtoField f;
-    while (r.next(f)) {
-        switch (f.field) {
-        case onnx::kAttrName: a.name = r.string(f); break;
-        case onnx::kAttrF: a.f = r.float32(f); break;
-        case onnx::kAttrI: a.i = r.int64(f); break;
-        case onnx::kAttrS: a.s = r.string(f); break;
-        case onnx::kAttrT: a.t = readTensor(r.sub(f, "TensorProto")); break;
-        case onnx::kAttrG: a.hasGraph = true; break;
-        case onnx::kAttrFloats: r.float32s(f, a.floats); break;
-        case onnx::kAttrInts: r.int64s(f, a.ints); break;
-        case onnx::kAttrType: a.type = int(r.int64(f)); break;
-        default: break;
-        }
-    }
-    return a;
-}
-
-OnnxNode readNode(ProtoReader r) {
+OnnxNode readNode(const ::onnx::NodeProto& p, const std::string& source) {
     OnnxNode n;
-    ProtoField f;
-    while (r.next(f)) {
-        switch (f.field) {
-        case onnx::kNodeInput: n.inputs.push_back(r.string(f)); break;
-        case onnx::kNodeOutput: n.outputs.push_back(r.string(f)); break;
-        case onnx::kNodeName: n.name = r.string(f); break;
-        case onnx::kNodeOpType: n.opType = r.string(f); break;
-        case onnx::kNodeDomain: n.domain = r.string(f); break;
-        case onnx::kNodeAttribute: n.attributes.push_back(readAttribute(r.sub(f, "AttributeProto"))); break;
-        default: break;
-        }
+    n.name = p.name();
+    n.opType = p.op_type();
+    n.domain = p.domain();
+    n.inputs.assign(p.input().begin(), p.input().end());
+    n.outputs.assign(p.output().begin(), p.output().end());
+    for (const ::onnx::AttributeProto& q : p.attribute()) {
+        OnnxAttribute& a = n.attributes.emplace_back();
+        a.name = q.name();
+        a.type = q.type();
+        a.f = q.f();
+        a.i = q.i();
+        a.s = q.s();
+        if (q.has_t()) a.t = readTensor(q.t(), source);
+        a.floats.assign(q.floats().begin(), q.floats().end());
+        a.ints.assign(q.ints().begin(), q.ints().end());
+        a.hasGraph = q.has_g() || q.graphs_size() > 0;
     }
     return n;
 }
 
-void readShape(ProtoReader r, OnnxValueInfo& v) {
-    v.hasShape = true;
-    ProtoField f;
-    while (r.next(f)) {
-        if (f.field != onnx::kShapeDim) continue;
-        ProtoReader dim = r.sub(f, "TensorShapeProto.Dimension");
-        OnnxDim d;
-        ProtoField g;
-        while (dim.next(g)) {
-            if (g.field == onnx::kDimValue) {
-                d.value = dim.int64(g);
-                if (d.value < 0 || d.value > kMaxDim) // bounded, so the importer's shape arithmetic cannot overflow
-                    dim.fail(g.offset, "a dimension of value '" + v.name + "' is " + std::to_string(d.value) + ", outside 0 to " +
-                                    std::to_string(kMaxDim));
-            }
-            else if (g.field == onnx::kDimParam) d.param = dim.string(g);
-        }
-        v.dims.push_back(d);
-    }
-}
-
-OnnxValueInfo readValueInfo(ProtoReader r) {
+// Dimensions outside [0, kMaxDim] were refused in declared shapes (prepareOnnxModel); one that
+// shape inference computed out of range reads as unknown.
+OnnxValueInfo readValueInfo(const ::onnx::ValueInfoProto& p) {
     OnnxValueInfo v;
-    ProtoField f;
-    while (r.next(f)) {
-        if (f.field == onnx::kValueInfoName) v.name = r.string(f);
-        if (f.field != onnx::kValueInfoType) continue;
-        ProtoReader type = r.sub(f, "TypeProto");
-        ProtoField g;
-        while (type.next(g)) {
-            if (g.field != onnx::kTypeTensorType) continue;
-            ProtoReader tensor = type.sub(g, "TypeProto.Tensor");
-            ProtoField h;
-            while (tensor.next(h)) {
-                if (h.field == onnx::kTensorTypeElemType) v.elemType = int(tensor.int64(h));
-                else if (h.field == onnx::kTensorTypeShape) readShape(tensor.sub(h, "TensorShapeProto"), v);
-            }
-        }
+    v.name = p.name();
+    if (!p.type().has_tensor_type()) return v;
+    const ::onnx::TypeProto_Tensor& tensor = p.type().tensor_type();
+    v.elemType = tensor.elem_type();
+    v.hasShape = tensor.has_shape();
+    for (const auto& d : tensor.shape().dim()) {
+        OnnxDim& dim = v.dims.emplace_back();
+        if (d.has_dim_value() && d.dim_value() >= 0 && d.dim_value() <= kMaxDim) dim.value = d.dim_value();
+        else if (d.has_dim_param()) dim.param = d.dim_param();
     }
     return v;
 }
 
-OnnxGraphProto readGraph(ProtoReader r) {
+OnnxGraphProto readGraph(const ::onnx::GraphProto& p, const std::string& source) {
     OnnxGraphProto g;
-    ProtoField f;
-    while (r.next(f)) {
-        switch (f.field) {
-        case onnx::kGraphNode: g.nodes.push_back(readNode(r.sub(f, "NodeProto"))); break;
-        case onnx::kGraphName: g.name = r.string(f); break;
-        case onnx::kGraphInitializer: g.initializers.push_back(readTensor(r.sub(f, "TensorProto"))); break;
-        case onnx::kGraphInput: g.inputs.push_back(readValueInfo(r.sub(f, "ValueInfoProto"))); break;
-        case onnx::kGraphOutput: g.outputs.push_back(readValueInfo(r.sub(f, "ValueInfoProto"))); break;
-        default: break;
-        }
-    }
+    g.name = p.name();
+    for (const auto& n : p.node()) g.nodes.push_back(readNode(n, source));
+    for (const auto& t : p.initializer()) g.initializers.push_back(readTensor(t, source));
+    for (const auto& v : p.input()) g.inputs.push_back(readValueInfo(v));
+    for (const auto& v : p.output()) g.outputs.push_back(readValueInfo(v));
+    for (const auto& v : p.value_info()) g.valueInfo.push_back(readValueInfo(v));
     return g;
 }
 
@@ -224,48 +160,23 @@ OnnxGraphProto readGraph(ProtoReader r) {
 
 OnnxModel parseOnnxModel(std::string_view bytes, const std::string& source) {
     if (bytes.empty()) throw StorageError(source + ": the file is empty, not an ONNX model");
-    ProtoReader r(bytes, source, "ModelProto");
+    if (bytes.size() > uint64_t(std::numeric_limits<int>::max()))
+        throw StorageError(source + ": " + std::to_string(bytes.size()) + " bytes is more than an ONNX model can hold (2 GiB)");
+    ::onnx::ModelProto proto;
+    if (!proto.ParseFromArray(bytes.data(), int(bytes.size())))
+        throw StorageError(source + ": not an ONNX model: its " + std::to_string(bytes.size()) +
+                           " bytes are no valid ModelProto (truncated, corrupt, or another format)");
+    prepareOnnxModel(proto, source);
     OnnxModel m;
-    ProtoField f;
-    while (r.next(f)) {
-        switch (f.field) {
-        case onnx::kModelIrVersion: m.irVersion = r.int64(f); break;
-        case onnx::kModelProducerName: m.producerName = r.string(f); break;
-        case onnx::kModelProducerVersion: m.producerVersion = r.string(f); break;
-        case onnx::kModelGraph:
-            m.graph = readGraph(r.sub(f, "GraphProto"));
-            m.hasGraph = true;
-            break;
-        case onnx::kModelOpsetImport: {
-            ProtoReader o = r.sub(f, "OperatorSetIdProto");
-            std::string domain;
-            int64_t version = 0;
-            ProtoField g;
-            while (o.next(g)) {
-                if (g.field == onnx::kOpsetDomain) domain = o.string(g);
-                else if (g.field == onnx::kOpsetVersion) version = o.int64(g);
-            }
-            if (domain.empty() || domain == "ai.onnx") m.opset = version;
-            break;
-        }
-        case onnx::kModelMetadataProps: {
-            ProtoReader e = r.sub(f, "StringStringEntryProto");
-            std::string key, value;
-            ProtoField g;
-            while (e.next(g)) {
-                if (g.field == onnx::kEntryKey) key = e.string(g);
-                else if (g.field == onnx::kEntryValue) value = e.string(g);
-            }
-            m.metadata.emplace_back(std::move(key), std::move(value));
-            break;
-        }
-        default: break;
-        }
-    }
-    if (!m.hasGraph) throw StorageError(source + ": the file holds no ONNX graph (is it an ONNX model?)");
+    m.irVersion = proto.ir_version();
+    m.opset = defaultOnnxOpset(proto);
+    m.producerName = proto.producer_name();
+    m.producerVersion = proto.producer_version();
+    for (const auto& e : proto.metadata_props()) m.metadata.emplace_back(e.key(), e.value());
+    m.graph = readGraph(proto.graph(), source);
+    m.hasGraph = true;
     return m;
 }
-
 OnnxModel readOnnxFile(const std::filesystem::path& file) {
     if (const std::string why = inputFileProblem(file, kMaxModelFileBytes); !why.empty() && std::filesystem::exists(file))
         throw StorageError(why);

@@ -1,15 +1,15 @@
-// Reading ONNX files: a bounds-checked protobuf wire-format decoder (varint, 64-bit,
-// length-delimited, 32-bit fields; packed and unpacked repeated fields) and the ONNX messages
-// the importer needs (ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto,
-// ValueInfoProto), decoded into plain structs. Unknown fields are skipped, as protobuf does.
+// Reading ONNX files: the bytes parsed as an onnx::ModelProto by libprotobuf, checked and brought
+// to opset 13 or later with shapes inferred (prepareOnnxModel, OnnxModelCheck.h), then decoded
+// into plain structs (ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto,
+// ValueInfoProto), so the importer needs no protobuf headers.
 //
 //   const OnnxModel m = readOnnxFile("model.onnx");
 //   for (const OnnxNode& n : m.graph.nodes) ... n.opType, n.inputs, n.attr("strides") ...
 //
-// A truncated or corrupt file throws StorageError naming the file, the message being read and
-// the byte offset ("model.onnx: NodeProto at byte 1234: a length of 99999 runs past the end").
-// Tensors stored outside the file (external data) and element types other than float32, float64,
-// int32 and int64 are errors naming the tensor.
+// Bytes that are no ModelProto, a model the ONNX checker refuses, an opset outside 7..17 and any
+// libonnx failure throw StorageError naming the file ("model.onnx: opset 18 of the default ONNX
+// domain is not supported ..."). Tensors stored outside the file (external data) and element
+// types other than float32, float64, int32 and int64 are errors naming the tensor.
 #pragma once
 
 #include "storage/onnx/OnnxGraph.h"
@@ -25,7 +25,7 @@ namespace strata::storage {
 // A TensorProto, its values converted: float types to `floats`, integer types to `ints`.
 struct OnnxTensor {
     std::string name;
-    int dataType = 0; // onnx::kFloat, onnx::kInt64, ...
+    int dataType = 0; // kOnnxFloat, kOnnxInt64, ...
     std::vector<int64_t> dims;
     std::vector<float> floats;
     std::vector<int64_t> ints;
@@ -72,11 +72,12 @@ struct OnnxGraphProto {
     std::vector<OnnxNode> nodes;
     std::vector<OnnxTensor> initializers;
     std::vector<OnnxValueInfo> inputs, outputs;
+    std::vector<OnnxValueInfo> valueInfo; // the other values' shapes, as ONNX shape inference gives them
 };
 
 struct OnnxModel {
     int64_t irVersion = 0;
-    int64_t opset = 0; // of the default ("" or "ai.onnx") domain; 0 when not given
+    int64_t opset = 0; // of the default ("" or "ai.onnx") domain: 13 to 17 (older opsets are converted to 13)
     std::string producerName, producerVersion;
     std::vector<std::pair<std::string, std::string>> metadata;
     OnnxGraphProto graph;
@@ -85,7 +86,7 @@ struct OnnxModel {
     const std::string* metadataValue(std::string_view key) const;
 };
 
-// Decodes ModelProto bytes; `source` (the file name) starts every message.
+// Parses, checks and decodes ModelProto bytes; `source` (the file name) starts every message.
 OnnxModel parseOnnxModel(std::string_view bytes, const std::string& source);
 // Reads and decodes a file. Throws StorageError naming the file.
 OnnxModel readOnnxFile(const std::filesystem::path& file);

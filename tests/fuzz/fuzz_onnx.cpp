@@ -1,5 +1,7 @@
 // Fuzz target: ONNX import (storage/onnx), as `strata-cli import MODEL.onnx` reads a file: the
-// protobuf reader, the embedded-spec route of Strata's own exports and the node-by-node
+// ModelProto parse (libprotobuf), Strata's checks before libonnx, libonnx's checker, shape
+// inference and version converter (uninstrumented: a crash there still ends the run), the
+// embedded-spec route of Strata's own exports and the node-by-node
 // translation of other graphs (forced too, on the same bytes), each building the model with the
 // imported weights.
 #include "storage/onnx/OnnxImport.h"

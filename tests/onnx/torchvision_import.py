@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """Imports torchvision 0.14's classification architectures into Strata and compares predictions.
 
-    /usr/bin/python3 tests/onnx/torchvision_import.py build/app/strata-cli [MODEL ...] [--keep DIR]
+    /usr/bin/python3 tests/onnx/torchvision_import.py build/app/strata-cli [MODEL ...] [--keep DIR] [--opset N]
 
 Each model (weights=None, eval mode, torch.manual_seed(0)) is exported by torch.onnx.export at
-opset 13 with a 3x64x64 input (224x224 where torch cannot export the 64 one: AlexNet's and VGG's
+opset 13 (or N: torch 1.13 writes 7 to 17; Strata converts 7 to 12 to 13 when it reads them) with a 3x64x64 input (224x224 where torch cannot export the 64 one: AlexNet's and VGG's
 adaptive pools), imported with `strata-cli import`, run with `strata-cli predict` on a fixed
 random input (NHWC, as the imported Input layer takes it) and compared with torch's output.
 Prints a markdown table: model, imported?, max |diff| / max |torch output|, and the first line
@@ -37,13 +37,13 @@ def build(name):
     return getattr(torchvision.models, name)(**kwargs).eval()
 
 
-def export(model, path):
+def export(model, path, opset):
     """Exports at 64x64, or 224x224 when torch refuses the small size; returns the input."""
     errors = []
     for size in (64, 224):
         x = torch.from_numpy(np.random.default_rng(1).standard_normal((1, 3, size, size)).astype(np.float32))
         try:
-            torch.onnx.export(model, x, path, opset_version=13)
+            torch.onnx.export(model, x, path, opset_version=opset)
             return x
         except Exception as e:  # torch's exporter raises several types
             errors.append(f"{size}x{size}: {str(e).splitlines()[0]}")
@@ -57,12 +57,12 @@ def first_line(text):
     return "(no message)"
 
 
-def run_one(cli, name, work):
+def run_one(cli, name, work, opset):
     """Returns (imported, relative difference or None, error line)."""
     model = build(name)
     onnx_path = os.path.join(work, name + ".onnx")
     try:
-        x = export(model, onnx_path)
+        x = export(model, onnx_path, opset)
     except RuntimeError as e:
         return False, None, first_line(str(e))
     with torch.no_grad():
@@ -95,12 +95,17 @@ def main(argv):
         i = rest.index("--keep")
         keep = rest[i + 1]
         rest = rest[:i] + rest[i + 2:]
+    opset = 13
+    if "--opset" in rest:
+        i = rest.index("--opset")
+        opset = int(rest[i + 1])
+        rest = rest[:i] + rest[i + 2:]
     names = rest or MODELS
     unknown = [n for n in names if n not in MODELS]
     if unknown:
         print(f"unknown model(s) {unknown}; known: {MODELS}", file=sys.stderr)
         return 2
-    print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, opset 13; tolerance {TOLERANCE:g}\n")
+    print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, opset {opset}; tolerance {TOLERANCE:g}\n")
     print("| model | imported? | max \\|diff\\| / max \\|torch\\| | first error line |")
     print("|---|---|---|---|")
     ok = True
@@ -108,7 +113,7 @@ def main(argv):
         work = keep or tmp
         os.makedirs(work, exist_ok=True)
         for name in names:
-            imported, rel, error = run_one(cli, name, work)
+            imported, rel, error = run_one(cli, name, work, opset)
             ok = ok and imported and rel is not None and rel <= TOLERANCE
             print(f"| {name} | {'yes' if imported else 'no'} | {'-' if rel is None else f'{rel:.2e}'} | {error} |", flush=True)
     return 0 if ok else 1

@@ -12,6 +12,10 @@
 #include <QProcess>
 #include <QStringList>
 
+#include <onnx/checker.h>
+#include <onnx/common/file_utils.h>
+#include <onnx/shape_inference/implementation.h>
+
 #include <cmath>
 #include <string>
 
@@ -60,6 +64,20 @@ std::string errorOf(F&& f) {
         return e.what();
     }
     return "(no error)";
+}
+
+// libonnx's full check of an ONNX file, as python's onnx.checker.check_model(full_check=True):
+// the checker, then strict shape inference with type checks. Its message, or "" when it passes.
+inline std::string onnxCheckerProblem(const std::filesystem::path& file) {
+    try {
+        ::onnx::ModelProto model;
+        ::onnx::LoadProtoFromPath(file.string(), model);
+        ::onnx::checker::check_model(model);
+        ::onnx::shape_inference::InferShapes(model, ::onnx::OpSchemaRegistry::Instance(), ::onnx::ShapeInferenceOptions(true, 1, false));
+    } catch (const std::exception& e) {
+        return file.string() + ": " + e.what();
+    }
+    return {};
 }
 
 inline Proc runProcess(const QString& program, const QStringList& args, int timeoutMs = 300000) {

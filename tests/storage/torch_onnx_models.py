@@ -1,7 +1,7 @@
 """Exports small PyTorch models to ONNX for tst_onnx_import, with an input and PyTorch's output.
 
 usage: torch_onnx_models.py OUT_DIR
-For each model NAME (the MLP and CNNs also as NAME_opset11 and NAME_opset14) writes OUT_DIR/NAME.onnx and OUT_DIR/NAME.json ({"input": {"dims", "data"},
+For each model NAME (the MLP and CNNs also as NAME_opset9, 11, 14 and 17) writes OUT_DIR/NAME.onnx and OUT_DIR/NAME.json ({"input": {"dims", "data"},
 "output": {"dims", "data"}}; the input as the ONNX model takes it, NCHW for images). Exits 3 when
 torch cannot be imported (the test then skips), 0 otherwise.
 """
@@ -285,7 +285,8 @@ def export_constant_nodes(out_dir):
 def main():
     out_dir = sys.argv[1]
     torch.manual_seed(7)
-    for opset in (13, 11, 14):  # 13 as Strata writes; 11 and 14 as older and newer exporters do
+    # 13 as Strata writes; 9 and 11 (converted to 13 when read), 14 and 17 as older and newer exporters do
+    for opset in (13, 9, 11, 14, 17):
         suffix = "" if opset == 13 else "_opset%d" % opset
         export(Mlp(), torch.randn(5, 20), "torch_mlp" + suffix, out_dir, opset)
         export(Cnn(), torch.randn(3, 3, 14, 14), "torch_cnn" + suffix, out_dir, opset)

@@ -14,7 +14,6 @@
 #include "storage/onnx/OnnxGraphImport.h"
 #include "storage/onnx/OnnxImport.h"
 #include "storage/onnx/OnnxLayerTable.h"
-#include "storage/onnx/OnnxProto.h"
 #include "storage/onnx/OnnxReader.h"
 #include "storage/torch/TorchLayerTable.h"
 
@@ -106,9 +105,9 @@ private slots:
 
     void unknownOperatorListsTheTablesOps() {
         OnnxGraph g("odd");
-        g.input("x", onnx::kFloat, {{-1, "batch"}, {4, {}}});
+        g.input("x", kOnnxFloat, {{-1, "batch"}, {4, {}}});
         g.node("Sin", {"x"}, "y");
-        g.output("y", onnx::kFloat, {{-1, "batch"}, {4, {}}});
+        g.output("y", kOnnxFloat, {{-1, "batch"}, {4, {}}});
         const std::string bytes = g.modelBytes(OnnxModelInfo{});
         std::string e = "(no error)";
         try {

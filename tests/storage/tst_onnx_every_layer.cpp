@@ -38,6 +38,8 @@ private slots:
         const auto original = builtModel(test::layerExampleSpec(t), 5);
         const fs::path file = fs::path(dir_.path().toStdString()) / (t + ".onnx");
         writeOnnxModel(*original, file);
+        const std::string problem = onnxCheckerProblem(file);
+        QVERIFY2(problem.empty(), problem.c_str());
         OnnxImportOptions options;
         options.useEmbeddedSpec = false;
         ImportedModel imported;

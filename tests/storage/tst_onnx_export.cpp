@@ -112,6 +112,8 @@ class TestOnnxExport : public QObject {
                 c.file = path(c.name + ".onnx");
                 writeOnnxModel(*c.model, c.file);
             }
+            const std::string problem = onnxCheckerProblem(c.file); // libonnx in C++, before python3-onnx's check below
+            QVERIFY2(problem.empty(), problem.c_str());
             files.push_back(c.file);
             runs.emplace_back(c.file, std::vector<std::pair<std::string, Tensor>>{});
             feedsOf(*c.model, c.inputs, runs.back().second);

@@ -14,7 +14,6 @@
 
 #include "storage/onnx/OnnxGraph.h"
 #include "storage/onnx/OnnxImport.h"
-#include "storage/onnx/OnnxProto.h"
 #include "storage/StorageError.h"
 
 #include <QTemporaryDir>
@@ -137,10 +136,10 @@ private slots:
     // Shape arithmetic over a tensor whose other dims are unknown cannot fold: the error names the node.
     void unknownDimensionFailsNamingTheNode() {
         OnnxGraph g("unknown");
-        g.input("x", onnx::kFloat, {{-1, "batch"}, {3, {}}, {-1, "h"}, {4, {}}});
+        g.input("x", kOnnxFloat, {{-1, "batch"}, {3, {}}, {-1, "h"}, {4, {}}});
         g.node("Shape", {"x"}, "s");
         g.node("Reshape", {"x", "s"}, "y");
-        g.output("y", onnx::kFloat, {{-1, "batch"}, {3, {}}, {-1, "h"}, {4, {}}});
+        g.output("y", kOnnxFloat, {{-1, "batch"}, {3, {}}, {-1, "h"}, {4, {}}});
         const fs::path file = path("unknown.onnx");
         testutil::writeText(file, g.modelBytes(OnnxModelInfo{}));
         std::string error = "(no error)";

@@ -1,11 +1,14 @@
 // Hostile window attributes in an ONNX file (issue 19): a Conv or MaxPool with strides 0 was a
-// division by zero (SIGFPE), huge dilations or pads overflowed. Each is refused naming the file,
-// the node and the attribute, before any arithmetic uses it.
+// division by zero (SIGFPE; inside libonnx's shape inference too), huge dilations or pads
+// overflowed. Each is refused naming the file, the node and the attribute, before any arithmetic
+// uses it. And what the reader refuses before or through libonnx (issue 15): opsets outside 7..17,
+// external data, element types it does not read, models the ONNX checker refuses.
 #include "storage/StorageError.h"
 #include "storage/onnx/OnnxGraph.h"
 #include "storage/onnx/OnnxImport.h"
-#include "storage/onnx/OnnxProto.h"
 #include "storage/onnx/OnnxReader.h"
+
+#include <onnx/onnx_pb.h>
 
 #include <QtTest>
 
@@ -16,19 +19,42 @@ namespace {
 
 std::string importError(const std::string& op, const std::vector<OnnxAttr>& attrs) {
     OnnxGraph g("hostile");
-    g.input("x", onnx::kFloat, {{-1, "batch"}, {2, {}}, {8, {}}, {8, {}}});
+    g.input("x", kOnnxFloat, {{-1, "batch"}, {2, {}}, {8, {}}, {8, {}}});
     std::vector<std::string> inputs = {"x"};
     // Conv's weight is (out, in, kh, kw), ConvTranspose's (in, out, kh, kw).
     if (op == "Conv") inputs.push_back(g.initializer("w", {3, 2, 3, 3}, std::vector<float>(54, 0.1f)));
     if (op == "ConvTranspose") inputs.push_back(g.initializer("w", {2, 3, 3, 3}, std::vector<float>(54, 0.1f)));
     g.node(op, inputs, "y", attrs);
-    g.output("y", onnx::kFloat, {{-1, "batch"}, {3, {}}, {-1, {}}, {-1, {}}});
+    g.output("y", kOnnxFloat, {{-1, "batch"}, {3, {}}, {-1, {}}, {-1, {}}});
     try {
         importOnnxModel(parseOnnxModel(g.modelBytes(OnnxModelInfo{}), "hostile.onnx"), "hostile.onnx");
     } catch (const StrataError& e) {
         return e.what();
     }
     return "(imported)";
+}
+
+// A Relu graph (x -> y) with one initializer 'w', as a ModelProto to edit.
+::onnx::ModelProto reluModel(int64_t opset = 13) {
+    OnnxGraph g("relu");
+    g.input("x", kOnnxFloat, {{-1, "batch"}, {4, {}}});
+    g.initializer("w", {4}, std::vector<float>(4, 0.5f));
+    g.node("Relu", {"x"}, "y");
+    g.output("y", kOnnxFloat, {{-1, "batch"}, {4, {}}});
+    OnnxModelInfo info;
+    info.opset = opset;
+    ::onnx::ModelProto m;
+    m.ParseFromString(g.modelBytes(info));
+    return m;
+}
+
+std::string parseError(const ::onnx::ModelProto& m) {
+    try {
+        parseOnnxModel(m.SerializeAsString(), "hostile.onnx");
+    } catch (const StrataError& e) {
+        return e.what();
+    }
+    return "(parsed)";
 }
 
 } // namespace
@@ -91,9 +117,9 @@ private slots:
     // reader, naming the value.
     void hugeDeclaredDimensionsAreRefused() {
         OnnxGraph g("huge");
-        g.input("x", onnx::kFloat, {{-1, "batch"}, {int64_t(1) << 62, {}}});
+        g.input("x", kOnnxFloat, {{-1, "batch"}, {int64_t(1) << 62, {}}});
         g.node("Relu", {"x"}, "y");
-        g.output("y", onnx::kFloat, {{-1, "batch"}, {4, {}}});
+        g.output("y", kOnnxFloat, {{-1, "batch"}, {4, {}}});
         try {
             importOnnxModel(parseOnnxModel(g.modelBytes(OnnxModelInfo{}), "huge.onnx"), "huge.onnx");
             QFAIL("imported");
@@ -104,18 +130,88 @@ private slots:
         }
     }
 
+    void opsetsOutsideSevenToSeventeenAreRefused() {
+        for (int64_t opset : {6, 18}) {
+            const std::string e = parseError(reluModel(opset));
+            const std::string want = "hostile.onnx: opset " + std::to_string(opset) +
+                                     " of the default ONNX domain is not supported (Strata reads opsets 7 to 17)";
+            QVERIFY2(e == want, e.c_str());
+        }
+        ::onnx::ModelProto none = reluModel();
+        none.clear_opset_import();
+        QCOMPARE(parseError(none), std::string("hostile.onnx: the model imports no opset of the default ONNX domain (ai.onnx)"));
+        for (int64_t opset : {7, 17}) QCOMPARE(parseError(reluModel(opset)), std::string("(parsed)"));
+    }
+
+    void tensorsTheReaderCannotUseAreNamed() {
+        ::onnx::ModelProto external = reluModel();
+        ::onnx::TensorProto& w = *external.mutable_graph()->mutable_initializer(0);
+        w.clear_raw_data();
+        w.set_data_location(::onnx::TensorProto::EXTERNAL);
+        ::onnx::StringStringEntryProto& where = *w.add_external_data();
+        where.set_key("location");
+        where.set_value("../../etc/passwd");
+        QCOMPARE(parseError(external), std::string("hostile.onnx: tensor 'w' keeps its data in an external file, which is not supported"));
+
+        ::onnx::ModelProto half = reluModel();
+        half.mutable_graph()->mutable_initializer(0)->set_data_type(::onnx::TensorProto::FLOAT16);
+        QCOMPARE(parseError(half), std::string("hostile.onnx: tensor 'w' has element type 10 (only float32, float64, int32 and int64 are read)"));
+
+        ::onnx::ModelProto cut = reluModel();
+        cut.mutable_graph()->mutable_initializer(0)->mutable_raw_data()->resize(7);
+        QCOMPARE(parseError(cut), std::string("hostile.onnx: tensor 'w' has 7 bytes of raw_data, its shape needs 16"));
+    }
+
+    // What the ONNX checker refuses is an error naming the file and quoting the checker, on one line.
+    void checkerRefusalsAreNamed() {
+        ::onnx::ModelProto undefined = reluModel();
+        undefined.mutable_graph()->mutable_node(0)->set_input(0, "nowhere");
+        const std::string e = parseError(undefined);
+        QVERIFY2(e.rfind("hostile.onnx: the ONNX checker refuses the model: ", 0) == 0 && e.find("nowhere") != std::string::npos &&
+                     e.find('\n') == std::string::npos,
+                 e.c_str());
+        ::onnx::ModelProto unknown = reluModel();
+        unknown.mutable_graph()->mutable_node(0)->set_op_type("NoSuchOp");
+        const std::string u = parseError(unknown);
+        QVERIFY2(u.rfind("hostile.onnx: the ONNX checker refuses the model: No Op registered for NoSuchOp", 0) == 0, u.c_str());
+    }
+
+    // A stride of 0 inside a subgraph (an If branch) is refused before libonnx's shape inference
+    // divides by it.
+    void zeroStridesInSubgraphsAreRefused() {
+        ::onnx::ModelProto m = reluModel();
+        ::onnx::NodeProto& branch = *m.mutable_graph()->add_node();
+        branch.set_op_type("If");
+        branch.set_name("if");
+        branch.add_input("x");
+        branch.add_output("z");
+        ::onnx::AttributeProto& a = *branch.add_attribute();
+        a.set_name("then_branch");
+        a.set_type(::onnx::AttributeProto::GRAPH);
+        ::onnx::NodeProto& pool = *a.mutable_g()->add_node();
+        pool.set_op_type("MaxPool");
+        pool.add_input("x");
+        pool.add_output("p");
+        ::onnx::AttributeProto& strides = *pool.add_attribute();
+        strides.set_name("strides");
+        strides.set_type(::onnx::AttributeProto::INTS);
+        strides.add_ints(0);
+        strides.add_ints(1);
+        QCOMPARE(parseError(m), std::string("hostile.onnx: node 'p' (MaxPool): strides [0,1] out of range (1 to 65536)"));
+    }
+
     // 20,000 nodes of one name did not finish (a quadratic search for a free suffix); now they
     // import as relu, relu_1, ... in linear time (CTest's timeout is the bound).
     void twentyThousandNodesOfOneName() {
         OnnxGraph g("chain");
-        g.input("x", onnx::kFloat, {{-1, "batch"}, {4, {}}});
+        g.input("x", kOnnxFloat, {{-1, "batch"}, {4, {}}});
         std::string prev = "x";
         for (int i = 0; i < 20000; ++i) {
             const std::string out = "n" + std::to_string(i) + "/same/Tanh"; // node names are their outputs'; layer part "same"
             g.node("Tanh", {prev}, out);
             prev = out;
         }
-        g.output(prev, onnx::kFloat, {{-1, "batch"}, {4, {}}});
+        g.output(prev, kOnnxFloat, {{-1, "batch"}, {4, {}}});
         const ImportedModel m = importOnnxModel(parseOnnxModel(g.modelBytes(OnnxModelInfo{}), "chain.onnx"), "chain.onnx");
         QCOMPARE(m.spec.layers.size(), std::size_t(20001));
         QCOMPARE(m.spec.layers[1].name, std::string("same"));

@@ -9,7 +9,6 @@
 
 #include "storage/onnx/OnnxExport.h"
 #include "storage/onnx/OnnxImport.h"
-#include "storage/onnx/OnnxProto.h"
 #include "storage/onnx/OnnxReader.h"
 #include "storage/StorageError.h"
 
@@ -107,18 +106,19 @@ private slots:
     void linearUpsampleIsRefusedByName() {
         if (!torchReady_) STRATA_SKIP_UNLESS_REQUIRED("PyTorch or torchvision is not available: " + torchMissing_);
         const std::string e = errorOf([&] { importOnnxFile(path("torch_bilinear_opset9.onnx")); });
-        QVERIFY2(e.find("(Upsample): mode=linear with coordinate_transformation_mode=asymmetric is not supported") != std::string::npos,
+        // Converted to opset 13 a Resize, with the Upsample's asymmetric coordinates.
+        QVERIFY2(e.find("(Resize): mode=linear with coordinate_transformation_mode=asymmetric is not supported") != std::string::npos,
                  e.c_str());
     }
 
     // Explicit pads and ceil_mode become the pool's own config (Strata's extension of Keras).
     void poolPadsAndCeilModeImport() {
         OnnxGraph g("pool_pads");
-        g.input("x", onnx::kFloat, {{-1, "batch"}, {2, {}}, {6, {}}, {5, {}}});
+        g.input("x", kOnnxFloat, {{-1, "batch"}, {2, {}}, {6, {}}, {5, {}}});
         g.node("MaxPool", {"x"}, "y",
                {OnnxAttr::integers("kernel_shape", {3, 3}), OnnxAttr::integers("pads", {1, 0, 1, 1}),
                 OnnxAttr::integers("strides", {2, 2}), OnnxAttr::integer("ceil_mode", 1)});
-        g.output("y", onnx::kFloat, {});
+        g.output("y", kOnnxFloat, {});
         const ImportedModel m = importBytes(g, "pool.onnx");
         QCOMPARE(m.spec.layers.size(), std::size_t(2));
         QCOMPARE(m.spec.layers[1].type, std::string("MaxPooling2D"));
@@ -131,11 +131,11 @@ private slots:
     // count_include_pad=1 counts the pads as zeros: a ZeroPadding2D, then a pool without pads.
     void countIncludePadIsZeroPadding() {
         OnnxGraph g("avg_pads");
-        g.input("x", onnx::kFloat, {{-1, "batch"}, {2, {}}, {4, {}}, {4, {}}});
+        g.input("x", kOnnxFloat, {{-1, "batch"}, {2, {}}, {4, {}}, {4, {}}});
         g.node("AveragePool", {"x"}, "y",
                {OnnxAttr::integers("kernel_shape", {3, 3}), OnnxAttr::integers("pads", {1, 1, 1, 1}),
                 OnnxAttr::integer("count_include_pad", 1)});
-        g.output("y", onnx::kFloat, {});
+        g.output("y", kOnnxFloat, {});
         const ImportedModel m = importBytes(g, "avg.onnx");
         QCOMPARE(m.spec.layers.size(), std::size_t(3));
         QCOMPARE(m.spec.layers[1].type, std::string("ZeroPadding2D"));
@@ -186,9 +186,9 @@ private slots:
 
     void globalMaxPoolImports() {
         OnnxGraph g("gmp");
-        g.input("x", onnx::kFloat, {{-1, "batch"}, {2, {}}, {3, {}}, {4, {}}});
+        g.input("x", kOnnxFloat, {{-1, "batch"}, {2, {}}, {3, {}}, {4, {}}});
         g.node("GlobalMaxPool", {"x"}, "y");
-        g.output("y", onnx::kFloat, {});
+        g.output("y", kOnnxFloat, {});
         const ImportedModel m = importBytes(g, "gmp.onnx");
         QCOMPARE(m.spec.layers.size(), std::size_t(2));
         QCOMPARE(m.spec.layers[1].type, std::string("GlobalMaxPooling2D"));
@@ -204,12 +204,12 @@ private slots:
         auto refused = [&](const std::string& op, const std::vector<OnnxAttr>& attrs, const std::vector<std::string>& extra,
                            const std::string& want) {
             OnnxGraph g("bad");
-            g.input("x", onnx::kFloat, {{-1, "batch"}, {2, {}}, {6, {}}, {6, {}}});
+            g.input("x", kOnnxFloat, {{-1, "batch"}, {2, {}}, {6, {}}, {6, {}}});
             std::vector<std::string> inputs = {"x"};
             inputs.insert(inputs.end(), extra.begin(), extra.end());
             if (op == "Resize") inputs = {"x", "", g.initializer("scales", {4}, std::vector<float>{1, 1, 2, 2})};
             g.node(op, inputs, "y", attrs);
-            g.output("y", onnx::kFloat, {});
+            g.output("y", kOnnxFloat, {});
             const std::string e = errorOf([&] { importBytes(g, "bad.onnx"); });
             QVERIFY2(e.find("bad.onnx: node 'y' (" + op + "): ") == 0 && e.find(want) != std::string::npos, e.c_str());
         };
