@@ -116,6 +116,10 @@ run_budgeted() { # SECONDS LOG CMD...
   setsid "$@" >"$log" 2>&1 &
   local pid=$!
   SID=$pid
+  # A new session is a new scheduler autogroup, which shares the CPU equally with every other
+  # group whatever the processes' nice values: give the group this script's niceness, so that
+  # `nice run_fuzzers.sh` really yields to builds.
+  [ -w "/proc/$pid/autogroup" ] && echo "$(nice)" >"/proc/$pid/autogroup" 2>/dev/null || true
   local spent=0
   while kill -0 "$pid" 2>/dev/null; do
     sleep 5
