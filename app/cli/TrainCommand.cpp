@@ -128,6 +128,62 @@ bool parseProjectOptions(const Args& a, std::optional<session::ProjectTrainingOp
     return true;
 }
 
+// --input NAME=COLUMNS and --output NAME=COLUMN[:class|:regression], repeated: a CSV table's
+// columns mapped to a model's inputs and outputs.
+bool parseColumnMapping(const Args& a, data::DataSource& source, std::ostream& err) {
+    const std::vector<std::string> ins = a.values("--input"), outs = a.values("--output");
+    if (ins.empty() && outs.empty()) return true;
+    if (!source.name.empty() && !data::isCsvSource(source.name)) {
+        err << "strata-cli train: --input and --output map the columns of a CSV table (--data FILE.csv), not of '" << source.name << "'\n";
+        return false;
+    }
+    if (ins.empty() || outs.empty() || a.hasValue("--label") || source.regression || source.reconstruct) {
+        err << "strata-cli train: a column mapping needs --input NAME=COLUMNS for every model input and --output "
+               "NAME=COLUMN[:class|:regression] for every output, and replaces --label, --regression and --reconstruct\n";
+        return false;
+    }
+    try {
+        for (const std::string& v : ins) source.columns.inputs.push_back(data::parseInputColumns(v));
+        for (const std::string& v : outs) source.columns.outputs.push_back(data::parseOutputColumn(v));
+    } catch (const StrataError& e) {
+        err << "strata-cli train: " << e.what() << "\n";
+        return false;
+    }
+    return true;
+}
+
+// --loss NAME (every output) or --loss OUTPUT=NAME and --loss-weight OUTPUT=W, repeated.
+bool parseLosses(const Args& a, train::TrainOptions& opts, std::ostream& err) {
+    opts.loss.clear();
+    auto outputLoss = [&](const std::string& name) -> train::OutputLoss& {
+        for (train::OutputLoss& l : opts.outputLosses)
+            if (l.output == name) return l;
+        return opts.outputLosses.emplace_back(train::OutputLoss{name, "", 1.0});
+    };
+    for (const std::string& v : a.values("--loss")) {
+        const std::size_t eq = v.find('=');
+        if (eq == std::string::npos) {
+            opts.loss = v;
+            continue;
+        }
+        if (eq == 0 || eq + 1 == v.size()) {
+            err << "strata-cli train: --loss takes NAME or OUTPUT=NAME, got '" << v << "'\n";
+            return false;
+        }
+        outputLoss(v.substr(0, eq)).loss = v.substr(eq + 1);
+    }
+    for (const std::string& v : a.values("--loss-weight")) {
+        const std::size_t eq = v.find('=');
+        double w = 0;
+        if (eq == std::string::npos || eq == 0 || !parseNumber(v.substr(eq + 1), w) || !(w >= 0) || !std::isfinite(w)) {
+            err << "strata-cli train: --loss-weight takes OUTPUT=W with W a number >= 0, got '" << v << "'\n";
+            return false;
+        }
+        outputLoss(v.substr(0, eq)).weight = w;
+    }
+    return true;
+}
+
 // Parses the arguments into `r`; returns false after printing a usage error (exit status 2).
 bool parseRequest(const Args& a, session::TrainingRequest& r, std::ostream& err) {
     if (a.ok() && !parseProjectOptions(a, r.project, err)) return false;
@@ -151,6 +207,7 @@ bool parseRequest(const Args& a, session::TrainingRequest& r, std::ostream& err)
         return false;
     }
     if (!parseImageOptions(a, source, "train", err)) return false;
+    if (!parseColumnMapping(a, source, err)) return false;
     if (data::isCsvSource(source.name)) { // recorded by absolute path, so --resume works from anywhere
         std::error_code ec;
         const auto full = std::filesystem::absolute(data::csvPathOf(source.name), ec);
@@ -175,7 +232,7 @@ bool parseRequest(const Args& a, session::TrainingRequest& r, std::ostream& err)
     opts.seed = uint64_t(seed);
     opts.maxSteps = steps;
     opts.dataWorkers = source.dataThreads;
-    opts.loss = a.value("--loss", ""); // empty: the session's default for the data
+    if (!parseLosses(a, opts, err)) return false; // an empty loss: the session's default for the data
     opts.fromLogits = a.has("--from-logits");
     r.freeze = a.values("--freeze");
     opts.optimizer = ir::OptimizerConfig::defaults(a.value("--optimizer", "adam")); // an unknown name throws (exit 1)
@@ -193,20 +250,39 @@ bool parseRequest(const Args& a, session::TrainingRequest& r, std::ostream& err)
     return true;
 }
 
+// "  cls_loss 0.1234  cls_accuracy 0.9000  reg_loss 0.5000" for a model with several outputs.
+std::string outputsText(const std::vector<train::OutputMetrics>& outputs, const std::string& prefix) {
+    std::string text;
+    char cell[128];
+    for (const train::OutputMetrics& o : outputs) {
+        for (const auto& [what, v] : {std::pair<const char*, double>{"loss", o.loss}, {"accuracy", o.accuracy}, {"mae", o.mae}}) {
+            if (std::isnan(v)) continue;
+            std::snprintf(cell, sizeof cell, "  %s%s_%s %.4f", prefix.c_str(), o.name.c_str(), what, v);
+            text += cell;
+        }
+    }
+    return text;
+}
+
 void printEpoch(const train::EpochEvent& e, int epochs, bool json, bool bar, std::ostream& out, std::ostream& err) {
     if (json) {
-        out << nlohmann::json{{"epoch", e.epoch},
-                              {"loss", e.loss},
-                              {"accuracy", metric(e.accuracy)},
-                              {"val_loss", metric(e.valLoss)},
-                              {"val_accuracy", metric(e.valAccuracy)},
-                              {"seconds", e.seconds},
-                              {"samples_per_second", e.samplesPerSecond}}
-                   .dump()
-            << std::endl;
+        nlohmann::json line = {{"epoch", e.epoch}};
+        for (const auto& [k, v] : train::epochMetrics(e)) line[k] = k == "loss" ? nlohmann::json(v) : metric(v);
+        line["seconds"] = e.seconds;
+        line["samples_per_second"] = e.samplesPerSecond;
+        out << line.dump() << std::endl;
         return;
     }
     if (bar) err << "\r" << std::string(80, ' ') << "\r";
+    if (!e.outputs.empty()) {
+        char head[64], tail[96];
+        std::snprintf(head, sizeof head, "epoch %d/%lld  loss %.4f", e.epoch, (long long)epochs, e.loss);
+        std::snprintf(tail, sizeof tail, "  val_loss %.4f", e.valLoss);
+        std::string line = head + outputsText(e.outputs, "") + tail + outputsText(e.valOutputs, "val_");
+        std::snprintf(tail, sizeof tail, "  %.2fs  %.0f samples/s\n", e.seconds, e.samplesPerSecond);
+        out << line << tail << std::flush;
+        return;
+    }
     char line[256];
     if (std::isnan(e.accuracy)) // a regression loss: no accuracy to show
         std::snprintf(line, sizeof line, "epoch %d/%lld  loss %.4f  val_loss %.4f  %.2fs  %.0f samples/s\n", e.epoch,
@@ -224,8 +300,15 @@ void printTest(const train::EvalResult& test, bool json, std::ostream& out) {
         return;
     }
     if (json) {
-        out << nlohmann::json{{"test_loss", test.loss}, {"test_accuracy", metric(test.accuracy)}, {"test_mae", metric(test.mae)}}.dump()
-            << std::endl;
+        nlohmann::json line;
+        for (const auto& [k, v] : train::evalMetrics(test, "test_")) line[k] = k == "test_loss" ? nlohmann::json(v) : metric(v);
+        out << line.dump() << std::endl;
+        return;
+    }
+    if (!test.outputs.empty()) {
+        char head[64];
+        std::snprintf(head, sizeof head, "test  loss %.4f", test.loss);
+        out << head << outputsText(test.outputs, "") << "  (" << test.samples << " samples)\n";
         return;
     }
     char line[128];
@@ -239,7 +322,7 @@ void printTest(const train::EvalResult& test, bool json, std::ostream& out) {
 
 int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     std::vector<std::string> flags = {"--json", "--quiet", "--regression", "--reconstruct", "--from-logits"};
-    std::vector<std::string> options = {"--data", "--label", "--epochs", "--batch", "--optimizer", "--lr", "--loss", "--seed", "--threads", "--device", "--steps", "--freeze"};
+    std::vector<std::string> options = {"--data", "--label", "--input", "--output", "--loss-weight", "--epochs", "--batch", "--optimizer", "--lr", "--loss", "--seed", "--threads", "--device", "--steps", "--freeze"};
     flags.insert(flags.end(), kProjectFlags.begin(), kProjectFlags.end());
     options.insert(options.end(), kProjectOptions.begin(), kProjectOptions.end());
     flags.insert(flags.end(), kImageFlags.begin(), kImageFlags.end());
@@ -322,6 +405,11 @@ void addTrainCommands(std::vector<Command>& out) {
                    "  --label COLUMN      CSV: the target column, a header name or a 0-based index\n"
                    "                      (default: the last column); class names or integers 0, 1, ...\n"
                    "  --regression        CSV: the target is a real value (default loss: mean_squared_error)\n"
+                   "  --input NAME=COLUMNS  CSV, a model with several inputs or outputs: the columns (header\n"
+                   "                      names or 0-based indices, comma-separated, first..last a range)\n"
+                   "                      that feed Input NAME; once per input\n"
+                   "  --output NAME=COLUMN[:class|:regression]  the target column of output NAME (default\n"
+                   "                      class labels); once per output. Replaces --label and --regression\n"
                    "  --reconstruct       every sample is its own target: an autoencoder whose output has the\n"
                    "                      input's size (default loss: mean_squared_error; labels unused)\n"
                    "  --epochs N          passes over the training split (default 1)\n"
@@ -329,7 +417,10 @@ void addTrainCommands(std::vector<Command>& out) {
                    "  --optimizer NAME    sgd | adam | adamw | rmsprop (default adam, Keras defaults)\n"
                    "  --lr X              learning rate (default: the optimizer's Keras default)\n"
                    "  --loss NAME         sparse_categorical_crossentropy (default) | categorical_crossentropy |\n"
-                   "                      binary_crossentropy | mean_squared_error | mean_absolute_error\n"
+                   "                      binary_crossentropy | mean_squared_error | mean_absolute_error;\n"
+                   "                      OUTPUT=NAME, repeated, for each output of a model with several (default:\n"
+                   "                      from the target column's kind)\n"
+                   "  --loss-weight OUTPUT=W  the weight of an output's loss in the sum trained (default 1)\n"
                    "  --from-logits       the model's outputs are logits (no softmax/sigmoid at the end): the\n"
                    "                      cross-entropy losses apply it themselves, as Keras' from_logits. A\n"
                    "                      warning says when the output and this option disagree\n"

@@ -33,7 +33,10 @@ nlohmann::json hyperparametersOf(const train::TrainOptions& o, const data::DataS
     if (data::isCsvSource(dataset.name)) {
         hp["label"] = dataset.label;
         hp["regression"] = dataset.regression;
+        if (!dataset.columns.empty()) hp["columns"] = dataset.columns.toJson();
     }
+    for (const train::OutputLoss& l : o.outputLosses)
+        hp["output_losses"].push_back({{"output", l.output}, {"loss", l.loss}, {"weight", l.weight}});
     if (dataset.reconstruct) hp["reconstruct"] = true;
     if (data::isImageSource(dataset.name)) {
         hp["image_size"] = {dataset.imageHeight, dataset.imageWidth};
@@ -50,6 +53,8 @@ std::string datasetHash(const data::Dataset& d, const std::string& listing) {
     if (d.isStreamed()) h.update(listing.data(), listing.size());
     else h.update(d.x.bytes(), d.x.byteSize());
     h.update(d.y.bytes(), d.y.byteSize());
+    for (const Tensor& t : d.moreX) h.update(t.bytes(), t.byteSize());
+    for (const data::Targets& t : d.moreY) h.update(t.y.bytes(), t.y.byteSize());
     return h.hexDigest();
 }
 
@@ -121,6 +126,7 @@ ProjectTraining::ProjectTraining(ProjectTrainingOptions options) : options_(std:
     runDataset_.label = run->hyperparameters.value("label", std::string());
     runDataset_.regression = run->hyperparameters.value("regression", false);
     runDataset_.reconstruct = run->hyperparameters.value("reconstruct", false);
+    if (run->hyperparameters.contains("columns")) runDataset_.columns = data::ColumnMapping::fromJson(run->hyperparameters["columns"]);
     if (data::isImageSource(runDataset_.name)) {
         const auto size = run->hyperparameters.value("image_size", std::vector<int>{0, 0});
         runDataset_.imageHeight = size.size() == 2 ? size[0] : 0;
@@ -178,6 +184,9 @@ void ProjectTraining::applyRunOptions(train::TrainOptions& opts, bool epochsGive
         opts.optimizer = ir::OptimizerConfig::fromJson(hp.at("optimizer"));
         opts.seed = hp.at("seed").get<uint64_t>();
         opts.shuffle = hp.value("shuffle", true);
+        opts.outputLosses.clear();
+        for (const auto& l : hp.value("output_losses", nlohmann::json::array()))
+            opts.outputLosses.push_back({l.at("output").get<std::string>(), l.at("loss").get<std::string>(), l.at("weight").get<double>()});
     } catch (const nlohmann::json::exception& e) {
         throw StrataError(options_.project + ": the hyper-parameters of run " + std::to_string(runId_) +
                           " cannot be read (" + e.what() + ")");
@@ -210,11 +219,14 @@ std::string ProjectTraining::begin(Model& model, ir::Backend& backend, train::Tr
         hyperparameters_["initial_weights"] = initial;
         runId_ = project_->beginRun({versionId_, dataset.id, hyperparameters_, opts.seed, backend.name()});
         // The graphs this run traces, for the traced-graph viewer.
-        const Shape sample = model.outputShape(model.inputIndices()[0]);
-        for (bool training : {true, false}) {
-            std::vector<int64_t> dims = sample.dims();
+        std::vector<Shape> batchShapes;
+        for (int in : model.inputIndices()) {
+            std::vector<int64_t> dims = model.outputShape(in).dims();
             dims[0] = opts.batchSize;
-            const train::Signature sig{{Shape(dims)}, training};
+            batchShapes.emplace_back(dims);
+        }
+        for (bool training : {true, false}) {
+            const train::Signature sig{batchShapes, training};
             project_->saveTracedGraph(versionId_, sig.toString(), train::traceModel(model, sig, opts.seed).graph.toJson());
         }
         manager_ = std::make_unique<storage::CheckpointManager>(*project_, versionId_, runId_, policy);
@@ -281,17 +293,12 @@ void ProjectTraining::onStep(const train::StepEvent& e, ir::Backend& backend) {
 }
 
 void ProjectTraining::onEpoch(const train::EpochEvent& e, ir::Backend& backend) {
-    const std::pair<const char*, double> values[] = {{"loss", e.loss},
-                                                     {"accuracy", e.accuracy},
-                                                     {"val_loss", e.valLoss},
-                                                     {"val_accuracy", e.valAccuracy},
-                                                     {"seconds", e.seconds},
-                                                     {"samples_per_second", e.samplesPerSecond}};
+    std::vector<std::pair<std::string, double>> values = train::epochMetrics(e);
     nlohmann::json metrics = nlohmann::json::object();
-    for (const auto& [k, v] : values) {
+    for (const auto& [k, v] : values) metrics[k] = metricJson(v); // the checkpoint's figures
+    values.insert(values.end(), {{"seconds", e.seconds}, {"samples_per_second", e.samplesPerSecond}});
+    for (const auto& [k, v] : values)
         if (std::isfinite(v)) pending_.push_back({"epoch", e.epoch, k, v});
-        if (std::string(k) != "seconds" && std::string(k) != "samples_per_second") metrics[k] = metricJson(v);
-    }
     if (options_.checkpointEvery.value_or(0) == 0) {
         saveCheckpoint(backend, metrics);
         return;
@@ -312,6 +319,8 @@ void ProjectTraining::finish(const train::FitResult& fit, const train::EvalResul
                              {"test_loss", metricJson(test.loss)},
                              {"test_accuracy", metricJson(test.accuracy)},
                              {"message", fit.message}};
+    for (const auto& [k, v] : train::evalMetrics(test, "test_"))
+        if (k != "test_loss" && k != "test_accuracy" && std::isfinite(v)) result[k] = v;
     project_->updateRun(runId_, status, result);
 }
 

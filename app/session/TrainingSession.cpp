@@ -6,6 +6,7 @@
 #include "engine/data/BuiltinDatasets.h"
 #include "engine/train/FineTuning.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace strata::session {
@@ -31,6 +32,30 @@ void TrainingSession::makeModel() {
     if (!request_.freeze.empty()) frozen_ = train::freezeLayers(spec, request_.freeze);
     model_ = Model::fromSpec(spec);
     settleOptions();
+}
+
+void TrainingSession::settleOutputLosses(const std::vector<std::string>& outputs) {
+    train::TrainOptions& opts = options_;
+    if (opts.outputLosses.empty() && outputs.size() == 1) return;
+    std::vector<train::OutputLoss> ordered(outputs.size());
+    for (std::size_t k = 0; k < outputs.size(); ++k) {
+        ordered[k].output = outputs[k];
+        // The default loss of each output follows its target column, as the single output's does.
+        for (const data::OutputColumn& c : source_.columns.outputs)
+            if (c.output == outputs[k]) ordered[k].loss = c.regression ? "mean_squared_error" : "sparse_categorical_crossentropy";
+    }
+    for (const train::OutputLoss& given : opts.outputLosses) {
+        const auto it = std::find(outputs.begin(), outputs.end(), given.output);
+        if (it == outputs.end()) {
+            std::string names;
+            for (const std::string& n : outputs) names += (names.empty() ? "'" : ", '") + n + "'";
+            throw StrataError("a loss is given for output '" + given.output + "', but the model's outputs are " + names);
+        }
+        train::OutputLoss& o = ordered[std::size_t(it - outputs.begin())];
+        if (!given.loss.empty()) o.loss = given.loss;
+        o.weight = given.weight;
+    }
+    opts.outputLosses = ordered;
 }
 
 void TrainingSession::settleOptions() {
@@ -83,8 +108,17 @@ TrainingResult TrainingSession::run(const TrainingEvents& events) {
     train::TrainOptions& opts = options_;
 
     Model& model = *model_;
-    const int in = model.inputIndices()[0];
-    const Shape sample = model.outputShape(in).withoutFirst();
+    const std::vector<int> ins = model.inputIndices(), outs = model.outputIndices();
+    std::vector<std::string> inputNames, outputNames;
+    for (int i : ins) inputNames.push_back(model.layers()[std::size_t(i)]->name());
+    for (int o : outs) outputNames.push_back(model.layers()[std::size_t(o)]->name());
+    if (!source_.columns.empty()) source_.columns = data::orderedFor(source_.columns, inputNames, outputNames);
+    else if (ins.size() > 1 || outs.size() > 1)
+        throw StrataError("model '" + model.name() + "' has " + std::to_string(ins.size()) + " input(s) and " +
+                          std::to_string(outs.size()) + " output(s): map a CSV table's columns to each (strata-cli: "
+                          "--input NAME=COLUMNS and --output NAME=COLUMN; the Train panel: Columns...)");
+    settleOutputLosses(outputNames);
+    const Shape sample = model.outputShape(ins[0]).withoutFirst();
     data::settleImageShape(source_, sample);
     source_.dataThreads = opts.dataWorkers;
     data::ImageFolderReport report;
@@ -94,11 +128,12 @@ TrainingResult TrainingSession::run(const TrainingEvents& events) {
                     (report.skipped.size() == 1 ? "" : "s") + ":");
         for (const std::string& why : report.skipped) events.data("  " + why);
     }
-    const Shape output = model.outputShape(model.outputIndices()[0]).withoutFirst();
     for (data::Dataset* d : {&splits.train, &splits.validation, &splits.test})
         if (d->size() > 0) {
-            data::reshapeFeatures(*d, sample, model.layers()[std::size_t(in)]->name());
-            data::reshapeTargets(*d, output);
+            data::reshapeFeatures(*d, sample, inputNames[0]);
+            for (std::size_t i = 1; i < ins.size() && i - 1 < d->moreX.size(); ++i)
+                data::reshapeTensor(d->moreX[i - 1], model.outputShape(ins[i]).withoutFirst(), d->name, inputNames[i]);
+            data::reshapeTargets(*d, model.outputShape(outs[0]).withoutFirst());
         }
     model.build(opts.seed);
     train::Trainer(model, *backend_, opts).checkData(splits.train); // before anything is recorded

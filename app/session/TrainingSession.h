@@ -103,6 +103,9 @@ public:
 private:
     void finishFailed(const train::FitResult& fit, const std::string& why);
     void settleOptions(); // the default loss; resuming, the run's hyper-parameters
+    // Several outputs: options_.outputLosses in the model's output order, each output's loss from
+    // what was given by name or its target column's kind. Throws StrataError for an unknown name.
+    void settleOutputLosses(const std::vector<std::string>& outputs);
 
     TrainingRequest request_;
     data::DataSource source_;

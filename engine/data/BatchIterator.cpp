@@ -41,7 +41,6 @@ BatchIterator::BatchIterator(const Dataset& data, BatchOptions options)
     xRowBytes_ = data.isStreamed() ? std::size_t(data.featureShape().numElements()) * sizeof(float)
                  : data.size()  ? data.x.byteSize() / std::size_t(data.size())
                                 : 0;
-    yRowBytes_ = data.size() ? data.y.byteSize() / std::size_t(data.size()) : 0;
     beginEpoch(0);
 }
 
@@ -55,6 +54,39 @@ Tensor BatchIterator::makeXBatch() const {
 }
 Tensor BatchIterator::makeYBatch() const {
     return Tensor(yBatchShape_, data_.y.dtype());
+}
+
+Batch BatchIterator::makeBatch() const {
+    Batch b{makeXBatch(), makeYBatch(), {}, {}};
+    for (const Tensor& t : data_.moreX) b.moreX.emplace_back(t.shape().withoutFirst().prepended(options_.batchSize), t.dtype());
+    for (const Targets& t : data_.moreY) b.moreY.emplace_back(t.y.shape().withoutFirst().prepended(options_.batchSize), t.y.dtype());
+    return b;
+}
+
+int64_t BatchIterator::next(Batch& b) {
+    if (b.moreX.size() != data_.moreX.size() || b.moreY.size() != data_.moreY.size())
+        throw StrataError("a batch of dataset '" + data_.name + "' needs " + std::to_string(data_.inputCount()) + " inputs and " +
+                          std::to_string(data_.outputCount()) + " targets (use makeBatch)");
+    const int64_t index = nextBatch_;
+    const int64_t rows = next(b.x, b.y);
+    if (!rows) return 0;
+    for (std::size_t i = 0; i < b.moreX.size(); ++i) copyRows(index, data_.moreX[i], b.moreX[i]);
+    for (std::size_t k = 0; k < b.moreY.size(); ++k) copyRows(index, data_.moreY[k].y, b.moreY[k]);
+    return rows;
+}
+
+void BatchIterator::copyRows(int64_t index, const Tensor& from, Tensor& out) const {
+    const int64_t b = options_.batchSize;
+    const std::size_t rowBytes = data_.size() ? from.byteSize() / std::size_t(data_.size()) : 0;
+    if (out.dtype() != from.dtype() || out.shape() != from.shape().withoutFirst().prepended(b))
+        throw StrataError("batch tensors of dataset '" + data_.name + "' must be made by makeBatch");
+    const int64_t first = index * b;
+    const int64_t count = std::min(b, data_.size() - first);
+    for (int64_t i = 0; i < count; ++i) {
+        const std::size_t src = std::size_t(order_[std::size_t(first + i)]);
+        std::memcpy(out.bytes() + std::size_t(i) * rowBytes, from.bytes() + src * rowBytes, rowBytes);
+    }
+    if (count < b) std::memset(out.bytes() + std::size_t(count) * rowBytes, 0, std::size_t(b - count) * rowBytes);
 }
 
 void BatchIterator::beginEpoch(int64_t epoch) {
@@ -94,16 +126,7 @@ void BatchIterator::checkBatchTensors(const Tensor& x, const Tensor& y) const {
                           x.shape().toString() + " and " + y.shape().toString());
 }
 
-void BatchIterator::copyTargets(int64_t index, Tensor& y) const {
-    const int64_t b = options_.batchSize;
-    const int64_t first = index * b;
-    const int64_t count = std::min(b, data_.size() - first);
-    for (int64_t i = 0; i < count; ++i) {
-        const std::size_t src = std::size_t(order_[std::size_t(first + i)]);
-        std::memcpy(y.bytes() + std::size_t(i) * yRowBytes_, data_.y.bytes() + src * yRowBytes_, yRowBytes_);
-    }
-    if (count < b) std::memset(y.bytes() + std::size_t(count) * yRowBytes_, 0, std::size_t(b - count) * yRowBytes_);
-}
+void BatchIterator::copyTargets(int64_t index, Tensor& y) const { copyRows(index, data_.y, y); }
 
 int64_t BatchIterator::fillBatch(int64_t index, Tensor& x, Tensor& y) const {
     checkBatchTensors(x, y);

@@ -41,6 +41,9 @@ class CsvParser {
     void splitCells(std::string_view line, std::vector<std::string_view>& cells) const;
     int resolveTarget(const std::vector<std::string_view>& header, bool hasHeader,
                       int columns) const;
+    // A column by header name or 0-based index (negative: from the end).
+    int resolveColumn(const std::string& ref, const std::vector<std::string_view>& header, bool hasHeader,
+                      int columns) const;
     std::string badNumber(std::string_view cell, std::size_t column) const;
 
     std::string_view text_;
@@ -150,6 +153,24 @@ int CsvParser::resolveTarget(const std::vector<std::string_view>& header, bool h
     return index;
 }
 
+int CsvParser::resolveColumn(const std::string& ref, const std::vector<std::string_view>& header, bool hasHeader,
+                             int columns) const {
+    std::string names;
+    for (std::size_t c = 0; hasHeader && c < header.size(); ++c) {
+        if (header[c] == ref) return int(c);
+        names += (c ? ", " : "") + std::string(header[c]);
+    }
+    int index = 0;
+    const auto [end, ec] = std::from_chars(ref.data(), ref.data() + ref.size(), index);
+    if (ec != std::errc() || end != ref.data() + ref.size())
+        fail(hasHeader ? "no column named '" + ref + "' in the header (columns: " + names + ")"
+                       : "column '" + ref + "' is given by name but there is no header row");
+    const int resolved = index < 0 ? columns + index : index;
+    if (resolved < 0 || resolved >= columns)
+        fail("column " + ref + " is out of range: the table has " + std::to_string(columns) + " columns");
+    return resolved;
+}
+
 bool CsvParser::looksLikeHeader(const std::vector<std::string_view>& first) const {
     if (options_.header != CsvHeader::Auto) return options_.header == CsvHeader::Present;
     double unused = 0;
@@ -170,6 +191,19 @@ CsvLayout CsvParser::layout() const {
     return out;
 }
 
+// One target column as it is read: class labels (integers, or names numbered in sorted order as
+// scikit-learn's LabelEncoder does, the names kept) or regression values.
+struct TargetColumn {
+    int index = 0;
+    bool labels = true;
+    bool named = false;
+    std::map<std::string, int32_t, std::less<>> classIndex;
+    int64_t firstLabelLine = 0;
+    std::string firstLabel;
+    int32_t maxLabel = -1;
+    Tensor y;
+};
+
 Dataset CsvParser::parse() {
     const std::vector<Line> lines = splitLines();
     if (lines.empty()) fail("no data rows");
@@ -178,52 +212,61 @@ Dataset CsvParser::parse() {
     const std::vector<std::string_view> first = cells;
     const bool hasHeader = looksLikeHeader(first);
     const int columns = int(first.size());
-    if (columns < 2)
-        fail(lines[0].number, "expected at least 2 columns (features and a target), found " +
-                                  std::to_string(columns));
-    const int target = resolveTarget(first, hasHeader, columns);
     const std::size_t begin = hasHeader ? 1 : 0;
     const int64_t rows = int64_t(lines.size() - begin);
+
+    std::vector<TargetColumn> targets(1 + options_.moreTargets.size());
+    targets[0].index = resolveTarget(first, hasHeader, columns);
+    targets[0].labels = options_.target == CsvTarget::ClassLabel;
+    for (std::size_t t = 1; t < targets.size(); ++t) {
+        const CsvTargetColumn& more = options_.moreTargets[t - 1];
+        targets[t].index = resolveColumn(more.column, first, hasHeader, columns);
+        targets[t].labels = more.target == CsvTarget::ClassLabel;
+    }
+    std::vector<int> role(std::size_t(columns), -1); // the target a column feeds, or -1 for a feature
+    for (std::size_t t = 0; t < targets.size(); ++t) {
+        if (role[std::size_t(targets[t].index)] >= 0)
+            fail("column " + std::to_string(targets[t].index + 1) + " is given as the target of two outputs");
+        role[std::size_t(targets[t].index)] = int(t);
+    }
+    const int features = columns - int(targets.size());
+    if (features < 1)
+        fail(lines[0].number, "expected at least " + std::to_string(targets.size() + 1) + " columns (features and " +
+                                  (targets.size() == 1 ? "a target" : "the targets") + "), found " + std::to_string(columns));
     if (rows == 0) fail("no data rows after the header");
 
-    const bool labels = options_.target == CsvTarget::ClassLabel;
-    // Class labels given as names ("setosa") are numbered in sorted order, as scikit-learn's
-    // LabelEncoder does; the names are kept as the dataset's class names.
-    std::map<std::string, int32_t, std::less<>> classIndex;
-    bool named = false;
-    int64_t firstLabelLine = 0;
-    std::string firstLabel;
-    auto mixedLabels = [&](const Line& line, std::string_view cell, int c) {
+    auto mixedLabels = [&](const TargetColumn& tc, const Line& line, std::string_view cell, int c) {
         fail(line.number, "column " + std::to_string(c + 1) + ": class label '" + std::string(cell) + "' is a " +
-                              (named ? "number" : "name") + " but line " + std::to_string(firstLabelLine) + " has the " +
-                              (named ? "name" : "number") + " '" + firstLabel + "': use class names or integers throughout");
+                              (tc.named ? "number" : "name") + " but line " + std::to_string(tc.firstLabelLine) + " has the " +
+                              (tc.named ? "name" : "number") + " '" + tc.firstLabel + "': use class names or integers throughout");
     };
-    if (labels) {
+    for (TargetColumn& tc : targets) {
+        tc.y = tc.labels ? Tensor(Shape{rows}, DType::I32) : Tensor(Shape{rows, 1}, DType::F32);
+        if (!tc.labels) continue;
+        const std::size_t target = std::size_t(tc.index);
         // The first label decides: names or integers. A label of the other kind later (a typo
         // such as "1O") is an error, never a silent renumbering of every class.
-        for (int64_t r = 0; r < rows && !firstLabelLine; ++r) {
+        for (int64_t r = 0; r < rows && !tc.firstLabelLine; ++r) {
             const Line& line = lines[begin + std::size_t(r)];
             splitCells(line.text, cells);
-            if (int(cells.size()) <= target || cells[std::size_t(target)].empty()) continue;
+            if (cells.size() <= target || cells[target].empty()) continue;
             double v = 0;
-            firstLabelLine = line.number;
-            firstLabel = std::string(cells[std::size_t(target)]);
-            named = !parseDouble(cells[std::size_t(target)], v);
+            tc.firstLabelLine = line.number;
+            tc.firstLabel = std::string(cells[target]);
+            tc.named = !parseDouble(cells[target], v);
         }
-        for (int64_t r = 0; r < rows && named; ++r) {
+        for (int64_t r = 0; r < rows && tc.named; ++r) {
             splitCells(lines[begin + std::size_t(r)].text, cells);
-            if (int(cells.size()) > target) classIndex.emplace(std::string(cells[std::size_t(target)]), 0);
+            if (cells.size() > target) tc.classIndex.emplace(std::string(cells[target]), 0);
         }
         int32_t next = 0;
-        for (auto& [name, index] : classIndex) index = next++;
-        if (classIndex.size() > 100000)
-            fail("column " + std::to_string(target + 1) + " has " + std::to_string(classIndex.size()) +
+        for (auto& [name, index] : tc.classIndex) index = next++;
+        if (tc.classIndex.size() > 100000)
+            fail("column " + std::to_string(tc.index + 1) + " has " + std::to_string(tc.classIndex.size()) +
                  " distinct class names: is it a regression target?");
     }
-    Tensor x(Shape{rows, columns - 1}, DType::F32);
-    Tensor y = labels ? Tensor(Shape{rows}, DType::I32) : Tensor(Shape{rows, 1}, DType::F32);
+    Tensor x(Shape{rows, features}, DType::F32);
     float* xOut = x.f32();
-    int32_t maxLabel = -1;
     for (int64_t r = 0; r < rows; ++r) {
         const Line& line = lines[begin + std::size_t(r)];
         splitCells(line.text, cells);
@@ -232,25 +275,27 @@ Dataset CsvParser::parse() {
                                   std::to_string(cells.size()));
         for (int c = 0; c < columns; ++c) {
             const std::string_view cell = cells[std::size_t(c)];
-            if (c != target) {
+            if (role[std::size_t(c)] < 0) {
                 if (!parseFloat(cell, *xOut++)) fail(line.number, badNumber(cell, std::size_t(c)));
                 continue;
             }
-            if (named) {
+            TargetColumn& tc = targets[std::size_t(role[std::size_t(c)])];
+            if (tc.named) {
                 if (cell.empty()) fail(line.number, "column " + std::to_string(c + 1) + ": the class label is empty");
                 double v = 0;
-                if (parseDouble(cell, v)) mixedLabels(line, cell, c);
-                y.i32()[r] = classIndex.find(cell)->second;
-                maxLabel = std::max(maxLabel, y.i32()[r]);
+                if (parseDouble(cell, v)) mixedLabels(tc, line, cell, c);
+                tc.y.i32()[r] = tc.classIndex.find(cell)->second;
+                tc.maxLabel = std::max(tc.maxLabel, tc.y.i32()[r]);
                 continue;
             }
             double v = 0;
             if (!parseDouble(cell, v)) {
-                if (labels && !cell.empty() && firstLabelLine && firstLabelLine != line.number) mixedLabels(line, cell, c);
+                if (tc.labels && !cell.empty() && tc.firstLabelLine && tc.firstLabelLine != line.number)
+                    mixedLabels(tc, line, cell, c);
                 fail(line.number, badNumber(cell, std::size_t(c)));
             }
-            if (!labels) {
-                y.f32()[r] = float(v);
+            if (!tc.labels) {
+                tc.y.f32()[r] = float(v);
                 continue;
             }
             if (v != std::floor(v))
@@ -260,16 +305,25 @@ Dataset CsvParser::parse() {
                 fail(line.number, labelText(cell, c) + " is too large for a class label");
             if (v < 0)
                 fail(line.number, labelText(cell, c) + " is negative: labels must be 0, 1, 2, ...");
-            y.i32()[r] = int32_t(v);
-            maxLabel = std::max(maxLabel, y.i32()[r]);
+            tc.y.i32()[r] = int32_t(v);
+            tc.maxLabel = std::max(tc.maxLabel, tc.y.i32()[r]);
         }
     }
 
     Dataset data;
     data.x = std::move(x);
-    data.y = std::move(y);
-    data.numClasses = labels ? maxLabel + 1 : 0;
-    for (const auto& [name, index] : classIndex) data.classNames.push_back(name); // in index order
+    for (std::size_t t = 0; t < targets.size(); ++t) {
+        TargetColumn& tc = targets[t];
+        Targets out{std::move(tc.y), tc.labels ? tc.maxLabel + 1 : 0, {}};
+        for (const auto& [name, index] : tc.classIndex) out.classNames.push_back(name); // in index order
+        if (t == 0) {
+            data.y = std::move(out.y);
+            data.numClasses = out.numClasses;
+            data.classNames = std::move(out.classNames);
+        } else {
+            data.moreY.push_back(std::move(out));
+        }
+    }
     if (!options_.datasetName.empty()) {
         data.name = options_.datasetName;
     } else {

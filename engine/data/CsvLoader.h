@@ -22,6 +22,12 @@ enum class CsvTarget {
     Regression, // float values, y of shape (N, 1)
 };
 
+// A further target column, for a model with several outputs: by header name or 0-based index.
+struct CsvTargetColumn {
+    std::string column;
+    CsvTarget target = CsvTarget::ClassLabel;
+};
+
 struct CsvOptions {
     CsvHeader header = CsvHeader::Auto;
     int skipLines = 0; // lines dropped before the header or the first row (e.g. a count line)
@@ -31,6 +37,8 @@ struct CsvOptions {
     // the names as the dataset's classNames.
     std::string targetName; // when set, the header column of this name (overrides targetColumn)
     CsvTarget target = CsvTarget::ClassLabel;
+    // Further target columns (Dataset::moreY, in this order); like the target, they are not features.
+    std::vector<CsvTargetColumn> moreTargets;
     std::string datasetName; // empty: the file name without its extensions
 };
 
@@ -41,7 +49,7 @@ struct CsvLayout {
     bool hasHeader = false;
 };
 
-// Reads a file (plain or gzip-compressed). Errors name the file and line, e.g.
+// Reads a file (plain or gzip-compressed). x holds the columns that are not targets, in file order. Errors name the file and line, e.g.
 // "iris.csv:12: expected 5 columns, found 4" or "iris.csv:7: column 3: 'abc' is not a number".
 Dataset loadCsv(const std::filesystem::path& path, const CsvOptions& options = {});
 // The same from text already in memory; `sourceName` stands for the file in errors.

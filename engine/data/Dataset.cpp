@@ -37,17 +37,32 @@ std::string countText(const Shape& s) {
 }
 
 // Index of the first label outside [0, classes), or -1.
-int64_t firstLabelOutside(const Dataset& data, int64_t classes) {
-    const int32_t* labels = data.y.i32();
-    for (int64_t i = 0; i < data.y.size(); ++i)
+int64_t firstLabelOutside(const Tensor& y, int64_t classes) {
+    const int32_t* labels = y.i32();
+    for (int64_t i = 0; i < y.size(); ++i)
         if (labels[i] < 0 || labels[i] >= classes) return i;
     return -1;
 }
 
-std::string labelOutsideText(const Dataset& data, int64_t index, int64_t classes) {
-    return "dataset '" + data.name + "': label " + std::to_string(data.y.i32()[index]) +
-           " of sample " + std::to_string(index) + " is outside [0, " + std::to_string(classes) +
-           ")";
+std::string labelOutsideText(const std::string& who, const Tensor& y, int64_t index, int64_t classes) {
+    return who + ": label " + std::to_string(y.i32()[index]) + " of sample " + std::to_string(index) +
+           " is outside [0, " + std::to_string(classes) + ")";
+}
+
+// The checks of one output's targets: `who` names the dataset (and the output when not the first).
+void validateTargets(const std::string& who, const Tensor& y, int numClasses, int64_t samples) {
+    if (y.shape().rank() < 1 || y.shape()[0] != samples)
+        throw StrataError(who + ": " + std::to_string(samples) + " samples of features but targets of shape " +
+                          y.shape().toString());
+    if (numClasses > 0) {
+        if (y.dtype() != DType::I32 || y.shape().rank() != 1)
+            throw StrataError(who + ": class labels must be int32 of shape (N,), got " +
+                              std::string(dtypeName(y.dtype())) + " " + y.shape().toString());
+        if (const int64_t bad = firstLabelOutside(y, numClasses); bad >= 0)
+            throw StrataError(labelOutsideText(who, y, bad, numClasses));
+    } else if (y.dtype() != DType::F32) {
+        throw StrataError(who + ": regression targets must be float32, got " + std::string(dtypeName(y.dtype())));
+    }
 }
 
 } // namespace
@@ -60,6 +75,10 @@ Dataset Dataset::subset(std::span<const int64_t> indices) const {
     if (streamed) out.streamed = sampleSubset(streamed, indices);
     else out.x = gatherRows(x, indices, "dataset '" + name + "'");
     out.y = gatherRows(y, indices, "dataset '" + name + "'");
+    for (const Tensor& t : moreX) out.moreX.push_back(gatherRows(t, indices, "dataset '" + name + "'"));
+    for (const Targets& t : moreY) out.moreY.push_back({gatherRows(t.y, indices, "dataset '" + name + "'"), t.numClasses, t.classNames});
+    out.inputSources = inputSources;
+    out.outputSources = outputSources;
     return out;
 }
 
@@ -75,19 +94,16 @@ void Dataset::validate() const {
     if (!streamed && (x.dtype() != DType::F32 || x.shape().rank() < 1))
         throw StrataError(who + ": features must be float32 with a sample dimension, got " +
                           std::string(dtypeName(x.dtype())) + " " + x.shape().toString());
-    if (y.shape().rank() < 1 || y.shape()[0] != size())
-        throw StrataError(who + ": " + std::to_string(size()) +
-                          " samples of features but targets of shape " + y.shape().toString());
-    if (numClasses > 0) {
-        if (y.dtype() != DType::I32 || y.shape().rank() != 1)
-            throw StrataError(who + ": class labels must be int32 of shape (N,), got " +
-                              std::string(dtypeName(y.dtype())) + " " + y.shape().toString());
-        if (const int64_t bad = firstLabelOutside(*this, numClasses); bad >= 0)
-            throw StrataError(labelOutsideText(*this, bad, numClasses));
-    } else if (y.dtype() != DType::F32) {
-        throw StrataError(who + ": regression targets must be float32, got " +
-                          std::string(dtypeName(y.dtype())));
-    }
+    if (streamed && (!moreX.empty() || !moreY.empty()))
+        throw StrataError(who + ": a dataset read from disk as it trains feeds one input and one output");
+    for (std::size_t i = 0; i < moreX.size(); ++i)
+        if (moreX[i].dtype() != DType::F32 || moreX[i].shape().rank() < 1 || moreX[i].shape()[0] != size())
+            throw StrataError(who + ": the features of input " + std::to_string(i + 2) + " must be float32 with " +
+                              std::to_string(size()) + " samples, got " + std::string(dtypeName(moreX[i].dtype())) + " " +
+                              moreX[i].shape().toString());
+    validateTargets(who, y, numClasses, size());
+    for (std::size_t k = 0; k < moreY.size(); ++k)
+        validateTargets(who + " (output " + std::to_string(k + 2) + ")", moreY[k].y, moreY[k].numClasses, size());
 }
 
 int classCountOf(const Tensor& labels, const std::string& source) {
@@ -132,21 +148,32 @@ Dataset datasetFromArrays(std::string name, Tensor x, Tensor y) {
     return d;
 }
 
-void reshapeFeatures(Dataset& data, const Shape& modelInputShape, const std::string& inputName) {
-    const Shape have = data.featureShape();
-    if (have == modelInputShape) return;
-    const std::string mismatch = "dataset '" + data.name + "' has samples of shape " +
-                                 have.toString() + countText(have) + " but the model input '" +
-                                 inputName + "' expects " + modelInputShape.toString() +
-                                 countText(modelInputShape);
-    if (!modelInputShape.isFullyKnown()) {
+namespace {
+// Whether samples of shape `have` must be reshaped to the model input's `want`; throws ShapeError
+// naming both when they cannot be.
+bool needsReshape(const Shape& have, const Shape& want, const std::string& datasetName, const std::string& inputName) {
+    if (have == want) return false;
+    const std::string mismatch = "dataset '" + datasetName + "' has samples of shape " + have.toString() + countText(have) +
+                                 " but the model input '" + inputName + "' expects " + want.toString() + countText(want);
+    if (!want.isFullyKnown()) {
         // An unknown dimension cannot be inferred reliably: accept the data only as it is.
-        if (have.isCompatibleWith(modelInputShape)) return;
+        if (have.isCompatibleWith(want)) return false;
         throw ShapeError(mismatch);
     }
-    if (modelInputShape.numElements() != have.numElements()) throw ShapeError(mismatch);
+    if (want.numElements() != have.numElements()) throw ShapeError(mismatch);
+    return true;
+}
+} // namespace
+
+void reshapeFeatures(Dataset& data, const Shape& modelInputShape, const std::string& inputName) {
+    if (!needsReshape(data.featureShape(), modelInputShape, data.name, inputName)) return;
     if (data.streamed) data.streamed = sampleReshape(data.streamed, modelInputShape);
     else data.x.reshape(modelInputShape.prepended(data.size()));
+}
+
+void reshapeTensor(Tensor& samples, const Shape& modelInputShape, const std::string& datasetName, const std::string& inputName) {
+    if (needsReshape(samples.shape().withoutFirst(), modelInputShape, datasetName, inputName))
+        samples.reshape(modelInputShape.prepended(samples.shape()[0]));
 }
 
 void useInputsAsTargets(Dataset& data) {
@@ -165,10 +192,12 @@ void reshapeTargets(Dataset& data, const Shape& modelOutputShape) {
         data.y.reshape(modelOutputShape.prepended(data.size()));
 }
 
-void checkLabelRange(const Dataset& data, int64_t modelClasses) {
-    if (!data.isClassification()) return;
-    if (const int64_t bad = firstLabelOutside(data, modelClasses); bad >= 0)
-        throw StrataError(labelOutsideText(data, bad, modelClasses) + ": the model's output has " +
+void checkLabelRange(const Dataset& data, int64_t modelClasses, int64_t output) {
+    if (data.classesOf(output) <= 0) return;
+    const Tensor& y = data.targets(output);
+    const std::string who = "dataset '" + data.name + "'" + (output ? " (output " + std::to_string(output + 1) + ")" : "");
+    if (const int64_t bad = firstLabelOutside(y, modelClasses); bad >= 0)
+        throw StrataError(labelOutsideText(who, y, bad, modelClasses) + ": the model's output has " +
                           std::to_string(modelClasses) + " classes");
 }
 

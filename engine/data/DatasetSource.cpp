@@ -49,7 +49,10 @@ CsvOptions csvOptionsFor(const std::string& label, bool regression) {
 }
 
 DatasetSplits loadCsvSplits(const std::filesystem::path& file, const CsvOptions& options, uint64_t seed) {
-    Dataset all = loadCsv(file, options);
+    return splitTable(loadCsv(file, options), seed);
+}
+
+DatasetSplits splitTable(Dataset all, uint64_t seed) {
     TwoWaySplit test = stratifiedHoldOut(all, kBuiltinTestFraction, kTestSplitSeed);
     DatasetSplits splits;
     splits.train = std::move(test.kept);
@@ -84,6 +87,13 @@ DatasetSplits loadDataSource(const DataSource& source, uint64_t seed, ImageFolde
     if (source.reconstruct && source.regression)
         throw StrataError("dataset '" + source.name + "': reconstructing the input and a regression target exclude each other");
     DatasetSplits splits;
+    if (!source.columns.empty()) {
+        if (!isCsvSource(source.name))
+            throw StrataError("dataset '" + source.name + "': columns are mapped to inputs and outputs in CSV tables only");
+        if (source.reconstruct)
+            throw StrataError("dataset '" + source.name + "': a column mapping gives the targets; it excludes reconstructing the input");
+        return splitTable(loadMappedCsv(csvPathOf(source.name), source.columns), seed);
+    }
     if (isCsvSource(source.name)) {
         splits = loadCsvSplits(csvPathOf(source.name), csvOptionsFor(source.label, source.regression), seed);
     } else {

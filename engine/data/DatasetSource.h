@@ -11,6 +11,7 @@
 #pragma once
 
 #include "engine/data/BuiltinDatasets.h"
+#include "engine/data/ColumnMapping.h"
 #include "engine/data/CsvLoader.h"
 #include "engine/data/ImageFolder.h"
 
@@ -35,6 +36,10 @@ struct DataSource {
     double validationSplit = kBuiltinValidationFraction;
     bool skipBadFiles = false;
     int dataThreads = 2;
+    // CSV only, for a model with several inputs or outputs (or to pick a single input's columns):
+    // which columns feed which Input and which column is which output's target. Set, it replaces
+    // label and regression.
+    ColumnMapping columns{};
 };
 
 bool isCsvSource(const std::string& name);
@@ -48,6 +53,9 @@ std::filesystem::path csvPathOf(const std::string& name); // "csv:a.csv" and "a.
 CsvOptions csvOptionsFor(const std::string& label, bool regression);
 DatasetSplits loadCsvSplits(const std::filesystem::path& file, const CsvOptions& options,
                             uint64_t seed = kDefaultValidationSeed);
+// A table as loadCsvSplits splits one: a stratified 20% test split (by the first output's classes),
+// 10% of the rest for validation, every input's features standardized on the training split.
+DatasetSplits splitTable(Dataset all, uint64_t seed = kDefaultValidationSeed);
 // Throws StrataError naming the dataset, file and line; a label or regression given for a
 // built-in dataset is an error too, and so is reconstruct with regression.
 // An image folder's scan reports to `report` (skipped files, the listing) and `progress`.

@@ -168,6 +168,8 @@ void validationFromTrain(DatasetSplits& splits, double fraction, uint64_t seed) 
     compactRows(train.y, heldOut);
     train.x.shrinkRows(kept);
     train.y.shrinkRows(kept);
+    for (Tensor& t : train.moreX) compactRows(t, heldOut), t.shrinkRows(kept);
+    for (Targets& t : train.moreY) compactRows(t.y, heldOut), t.y.shrinkRows(kept);
 }
 
 } // namespace strata::data

@@ -64,6 +64,11 @@ Standardizer standardize(DatasetSplits& splits) {
     s.apply(splits.train);
     s.apply(splits.validation);
     s.apply(splits.test);
+    for (std::size_t i = 0; i < splits.train.moreX.size(); ++i) { // a model's further inputs, each on its own
+        const Standardizer more = Standardizer::fit(splits.train.moreX[i]);
+        for (Dataset* d : {&splits.train, &splits.validation, &splits.test})
+            if (i < d->moreX.size()) more.apply(d->moreX[i]);
+    }
     return s;
 }
 

@@ -26,7 +26,8 @@ class Standardizer {
     std::vector<float> mean_, stddev_;
 };
 
-// Fits on splits.train and applies to all three splits; returns the fitted statistics.
+// Fits on splits.train and applies to all three splits; returns the fitted statistics of x (a
+// dataset's further inputs, moreX, are standardized each with its own statistics).
 Standardizer standardize(DatasetSplits& splits);
 
 // x := x * factor (e.g. 1/255 for pixels).

@@ -62,29 +62,66 @@ int64_t countCorrect(const Tensor& out, const Tensor& y, int64_t rows, const std
 
 } // namespace
 
+std::string labelsName(std::size_t output) { return output == 0 ? "labels" : "labels_" + std::to_string(output); }
+
 ir::ValueId appendLoss(ir::Graph& g, const TracedModel& traced, const std::string& loss, bool fromLogits,
-                       DType labelType, const Shape& labelShape) {
-    const ir::ValueId out = traced.outputs.at(0);
-    const std::string& act = traced.outputActivations.at(0);
+                       DType labelType, const Shape& labelShape, std::size_t output) {
+    const ir::ValueId out = traced.outputs.at(output);
+    const std::string& act = traced.outputActivations.at(output);
     ir::ScopeGuard scope(g, ir::kLossScope);
-    ir::ValueId labels = g.placeholder("labels", labelShape, labelType);
+    ir::ValueId labels = g.placeholder(labelsName(output), labelShape, labelType);
     const bool softmaxCe = (loss == "sparse_categorical_crossentropy" || loss == "categorical_crossentropy") && act == "softmax";
     const bool sigmoidBce = loss == "binary_crossentropy" && act == "sigmoid";
-    if (softmaxCe || sigmoidBce) return ir::losses::byName(g, loss, labels, traced.logits.at(0), true);
+    if (softmaxCe || sigmoidBce) return ir::losses::byName(g, loss, labels, traced.logits.at(output), true);
     return ir::losses::byName(g, loss, labels, out, fromLogits);
+}
+
+LossValues appendLosses(ir::Graph& g, const TracedModel& traced, const TrainOptions& options) {
+    LossValues lv;
+    for (std::size_t k = 0; k < traced.outputs.size(); ++k) {
+        const Shape out = g.shape(traced.outputs[k]);
+        const std::string& loss = options.lossFor(k);
+        const bool sparse = isSparse(loss);
+        lv.perOutput.push_back(appendLoss(g, traced, loss, options.fromLogits, sparse ? DType::I32 : DType::F32,
+                                          sparse ? Shape{out[0]} : out, k));
+    }
+    if (lv.perOutput.size() == 1) {
+        lv.total = lv.perOutput[0];
+        return lv;
+    }
+    ir::ScopeGuard scope(g, ir::kLossScope);
+    for (std::size_t k = 0; k < lv.perOutput.size(); ++k) {
+        const double w = options.weightFor(k);
+        const ir::ValueId term = w == 1.0 ? lv.perOutput[k] : g.mul(lv.perOutput[k], g.scalar(float(w)));
+        lv.total = k == 0 ? term : g.add(lv.total, term);
+    }
+    return lv;
 }
 
 struct Trainer::Prepared {
     std::unique_ptr<ir::PreparedGraph> plan;
-    ir::ValueId loss = ir::kNoValue, output = ir::kNoValue;
-    std::string inputName;
+    ir::ValueId loss = ir::kNoValue;
+    std::vector<ir::ValueId> outputs, outputLosses; // outputLosses: models with several outputs only
+    std::vector<std::string> inputNames;
+    std::vector<ir::ValueId> fetches() const {
+        std::vector<ir::ValueId> f{loss};
+        f.insert(f.end(), outputs.begin(), outputs.end());
+        f.insert(f.end(), outputLosses.begin(), outputLosses.end());
+        return f;
+    }
 };
 
 Trainer::Trainer(Model& model, ir::Backend& backend, TrainOptions options)
     : model_(model), backend_(backend), options_(std::move(options)), traces_(model, options_.seed) {
     if (!model_.built()) throw StrataError("model '" + model_.name() + "' must be built before training");
-    if (model_.inputIndices().size() != 1 || model_.outputIndices().size() != 1)
-        throw StrataError("model '" + model_.name() + "': training supports models with one input and one output for now");
+    const std::size_t outputs = model_.outputIndices().size();
+    if (!options_.outputLosses.empty() && options_.outputLosses.size() != outputs)
+        throw StrataError("model '" + model_.name() + "' has " + std::to_string(outputs) + " outputs but " +
+                          std::to_string(options_.outputLosses.size()) + " losses were given: give one per output");
+    for (std::size_t k = 0; k < options_.outputLosses.size(); ++k)
+        if (!std::isfinite(options_.outputLosses[k].weight) || options_.outputLosses[k].weight < 0)
+            throw StrataError("the loss weight of output '" + model_.layers()[model_.outputIndices()[k]]->name() +
+                              "' must be a finite number >= 0, got " + std::to_string(options_.outputLosses[k].weight));
     if (options_.batchSize < 1) throw StrataError("batch size must be at least 1, got " + std::to_string(options_.batchSize));
     if (options_.epochs < 0) throw StrataError("epochs must not be negative");
 }
@@ -100,32 +137,61 @@ void Trainer::pullWeights() {
     for (Variable* v : model_.variables()) v->assign(backend_.getVariable(v->path()));
 }
 
+namespace {
+std::string layerNames(const Model& m, const std::vector<int>& indices) {
+    std::string out;
+    for (int i : indices) out += (out.empty() ? "'" : ", '") + m.layers()[i]->name() + "'";
+    return out;
+}
+} // namespace
+
 void Trainer::checkData(const data::Dataset& d) const {
-    const int outIdx = model_.outputIndices()[0];
+    const std::vector<int> ins = model_.inputIndices(), outs = model_.outputIndices();
+    if (d.inputCount() != int64_t(ins.size()) || d.outputCount() != int64_t(outs.size()))
+        throw StrataError("dataset '" + d.name + "' feeds " + std::to_string(d.inputCount()) + " input(s) and " +
+                          std::to_string(d.outputCount()) + " output(s), but model '" + model_.name() + "' has " +
+                          std::to_string(ins.size()) + " input(s) (" + layerNames(model_, ins) + ") and " +
+                          std::to_string(outs.size()) + " output(s) (" + layerNames(model_, outs) +
+                          "): map the dataset's columns to each of them");
+    for (std::size_t i = 1; i < ins.size(); ++i) {
+        const Shape want = model_.outputShape(ins[i]);
+        const Shape have = d.moreX[i - 1].shape().withoutFirst().prepended(kUnknownDim);
+        if (!have.isCompatibleWith(want))
+            throw ShapeError("dataset '" + d.name + "' gives input '" + model_.layers()[ins[i]]->name() +
+                             "' samples of shape " + have.toString() + " but it expects " + want.toString());
+    }
+    for (std::size_t k = 0; k < outs.size(); ++k) checkTargets(d, k);
+}
+
+void Trainer::checkTargets(const data::Dataset& d, std::size_t k) const {
+    const int outIdx = model_.outputIndices()[k];
     const Shape& out = model_.outputShape(outIdx);
     const std::string& outName = model_.layers()[outIdx]->name();
-    const std::string& loss = options_.loss;
+    const std::string& loss = options_.lossFor(k);
+    const bool classes = d.classesOf(int64_t(k)) > 0;
+    const Shape targetShape = d.targets(int64_t(k)).shape().withoutFirst();
+    const std::string source = "dataset '" + d.name + "'" + (k ? " (output '" + outName + "')" : "");
     if (isSparse(loss)) {
-        if (!d.isClassification())
-            throw StrataError("loss sparse_categorical_crossentropy needs class labels, but dataset '" + d.name +
-                              "' has regression targets of shape " + d.targetShape().toString());
+        if (!classes)
+            throw StrataError("loss sparse_categorical_crossentropy needs class labels, but " + source +
+                              " has regression targets of shape " + targetShape.toString());
         if (out.rank() != 2)
             throw StrataError("loss sparse_categorical_crossentropy needs an output of shape (None, classes), but output '" +
                               outName + "' has shape " + out.toString());
-        data::checkLabelRange(d, out.back());
+        data::checkLabelRange(d, out.back(), int64_t(k));
         return;
     }
-    if (loss == "categorical_crossentropy" && d.isClassification()) {
-        if (out.back() < d.numClasses)
-            throw StrataError("dataset '" + d.name + "' has " + std::to_string(d.numClasses) + " classes but output '" +
+    if (loss == "categorical_crossentropy" && classes) {
+        if (out.back() < d.classesOf(int64_t(k)))
+            throw StrataError(source + " has " + std::to_string(d.classesOf(int64_t(k))) + " classes but output '" +
                               outName + "' has shape " + out.toString());
         return;
     }
-    const Shape target = d.isClassification() ? Shape{kUnknownDim} : d.targetShape().prepended(kUnknownDim);
-    if (d.isClassification() || !target.isCompatibleWith(out))
+    const Shape target = classes ? Shape{kUnknownDim} : targetShape.prepended(kUnknownDim);
+    if (classes || !target.isCompatibleWith(out))
         throw StrataError("loss " + loss + " compares output '" + outName + "' of shape " + out.toString() +
-                          " with targets of shape " + target.toString() + " from dataset '" + d.name +
-                          "'; they must match" + (d.isClassification() ? " (class labels need sparse_categorical_crossentropy)" : ""));
+                          " with targets of shape " + target.toString() + " from " + source +
+                          "; they must match" + (classes ? " (class labels need sparse_categorical_crossentropy)" : ""));
 }
 
 
@@ -142,43 +208,22 @@ void Trainer::restoreSnapshot() {
 namespace {
 // One training step's graphs for a training trace: the loss on the first output, then the
 // gradients and updates of every trainable variable. fit() runs it; the inspector draws it.
-ir::TrainingGraphs stepGraphs(const Model& model, const TracedModel& t, const TrainOptions& options) {
+ir::TrainingGraphs stepGraphs(const Model& model, const TracedModel& t, const TrainOptions& options,
+                              std::vector<ir::ValueId>* outputLosses = nullptr) {
     ir::Graph g = t.graph;
-    const Shape& out = g.shape(t.outputs.at(0));
-    const bool sparse = isSparse(options.loss);
-    const ir::ValueId loss =
-        appendLoss(g, t, options.loss, options.fromLogits, sparse ? DType::I32 : DType::F32, sparse ? Shape{out[0]} : out);
+    const LossValues lv = appendLosses(g, t, options);
+    if (outputLosses && lv.perOutput.size() > 1) *outputLosses = lv.perOutput;
     std::vector<std::string> trainable;
     for (Variable* v : model.trainableVariables()) trainable.push_back(v->path());
-    return ir::buildTrainingGraphs(g, loss, trainable, options.optimizer);
-}
-
-// Prepares the graph of `mode` for one batch shape; labels as the loss expects them.
-void prepareGraph(ir::Backend& backend, TraceCache& traces, const Model& model, const TrainOptions& options,
-                  const Shape& xBatch, Mode mode, std::unique_ptr<ir::PreparedGraph>& plan, ir::ValueId& loss,
-                  ir::ValueId& output, std::string& inputName) {
-    const TracedModel& t = traces.get(Signature{{xBatch}, mode == Mode::Train});
-    inputName = t.inputNames[0];
-    ir::Graph g = t.graph;
-    output = t.outputs[0];
-    if (mode == Mode::Evaluate) {
-        const Shape& out = g.shape(output);
-        const bool sparse = isSparse(options.loss);
-        loss = appendLoss(g, t, options.loss, options.fromLogits, sparse ? DType::I32 : DType::F32, sparse ? Shape{out[0]} : out);
-        plan = backend.prepare(g, {loss, output});
-        return;
-    }
-    ir::TrainingGraphs tg = stepGraphs(model, t, options);
-    ir::initializeOptimizerState(backend, tg.update);
-    loss = tg.loss;
-    plan = backend.prepare(tg.update, {tg.loss, output});
+    return ir::buildTrainingGraphs(g, lv.total, trainable, options.optimizer);
 }
 
 } // namespace
 
-TracedStep traceTrainingStep(const Model& model, const Shape& xBatch, const TrainOptions& options, uint64_t seed) {
+TracedStep traceTrainingStep(const Model& model, const std::vector<Shape>& batchShapes, const TrainOptions& options,
+                             uint64_t seed) {
     TracedStep step;
-    step.trace = traceModel(model, Signature{{xBatch}, true}, seed);
+    step.trace = traceModel(model, Signature{batchShapes, true}, seed);
     ir::TrainingGraphs tg = stepGraphs(model, step.trace, options);
     step.forwardNodes = std::size_t(tg.forward.nodeCount());
     step.backwardNodes = std::size_t(tg.backward.nodeCount());
@@ -187,35 +232,83 @@ TracedStep traceTrainingStep(const Model& model, const Shape& xBatch, const Trai
     return step;
 }
 
-std::string defaultLossFor(const TracedModel& traced) {
-    const std::string& act = traced.outputActivations.at(0);
+TracedStep traceTrainingStep(const Model& model, const Shape& xBatch, const TrainOptions& options, uint64_t seed) {
+    return traceTrainingStep(model, std::vector<Shape>{xBatch}, options, seed);
+}
+
+std::string defaultLossFor(const TracedModel& traced, std::size_t output) {
+    const std::string& act = traced.outputActivations.at(output);
     return act == "softmax" ? "sparse_categorical_crossentropy" : act == "sigmoid" ? "binary_crossentropy" : "mean_squared_error";
 }
 
-Trainer::Prepared& Trainer::prepared(const Shape& xBatch, int mode) {
-    auto [it, fresh] = prepared_.try_emplace({Signature{{xBatch}, mode == int(Mode::Train)}, mode});
-    if (fresh) {
-        it->second = std::make_unique<Prepared>();
-        Prepared& p = *it->second;
-        prepareGraph(backend_, traces_, model_, options_, xBatch, Mode(mode), p.plan, p.loss, p.output, p.inputName);
+Trainer::Prepared& Trainer::prepared(const std::vector<Shape>& batchShapes, int mode) {
+    auto [it, fresh] = prepared_.try_emplace({Signature{batchShapes, mode == int(Mode::Train)}, mode});
+    if (!fresh) return *it->second;
+    it->second = std::make_unique<Prepared>();
+    Prepared& p = *it->second;
+    const TracedModel& t = traces_.get(Signature{batchShapes, mode == int(Mode::Train)});
+    p.inputNames = t.inputNames;
+    p.outputs = t.outputs;
+    if (Mode(mode) == Mode::Evaluate) {
+        ir::Graph g = t.graph;
+        const LossValues lv = appendLosses(g, t, options_);
+        p.loss = lv.total;
+        if (lv.perOutput.size() > 1) p.outputLosses = lv.perOutput;
+        p.plan = backend_.prepare(g, p.fetches());
+        return p;
     }
-    return *it->second;
+    ir::TrainingGraphs tg = stepGraphs(model_, t, options_, &p.outputLosses);
+    ir::initializeOptimizerState(backend_, tg.update);
+    p.loss = tg.loss;
+    p.plan = backend_.prepare(tg.update, p.fetches());
+    return p;
 }
 
 namespace {
-// The dataset as the loss reads it: `d` itself, or (for a categorical loss on class labels) a
+// The dataset as the losses read it: `d` itself, or (for a categorical loss on class labels) a
 // copy in `converted` with one-hot targets.
-const data::Dataset& withLossTargets(const data::Dataset& d, const std::string& loss, int64_t classes,
+const data::Dataset& withLossTargets(const data::Dataset& d, const Model& model, const TrainOptions& options,
                                      data::Dataset& converted) {
-    if (loss != "categorical_crossentropy" || !d.isClassification()) return d;
+    const std::vector<int> outs = model.outputIndices();
+    auto needs = [&](std::size_t k) { return options.lossFor(k) == "categorical_crossentropy" && d.classesOf(int64_t(k)) > 0; };
+    bool any = false;
+    for (std::size_t k = 0; k < outs.size(); ++k) any = any || needs(k);
+    if (!any) return d;
     converted = d;
-    Tensor oneHot(Shape{d.size(), classes});
-    for (int64_t i = 0; i < d.size(); ++i) oneHot.f32()[i * classes + d.y.i32()[i]] = 1.0f;
-    converted.y = std::move(oneHot);
-    converted.numClasses = 0;
+    for (std::size_t k = 0; k < outs.size(); ++k) {
+        if (!needs(k)) continue;
+        const int64_t classes = model.outputShape(outs[k]).back();
+        const Tensor& labels = d.targets(int64_t(k));
+        Tensor oneHot(Shape{d.size(), classes});
+        for (int64_t i = 0; i < d.size(); ++i) oneHot.f32()[i * classes + labels.i32()[i]] = 1.0f;
+        if (k == 0) converted.y = std::move(oneHot), converted.numClasses = 0;
+        else converted.moreY[k - 1].y = std::move(oneHot), converted.moreY[k - 1].numClasses = 0;
+    }
     return converted;
 }
+
+// The feeds of one batch's first `rows` samples: every input, then every output's labels.
+std::vector<ir::Feed> batchFeeds(const data::Batch& b, int64_t rows, const std::vector<std::string>& inputNames) {
+    std::vector<ir::Feed> feeds;
+    for (std::size_t i = 0; i < inputNames.size(); ++i) feeds.push_back({inputNames[i], rowsView(b.input(i), rows)});
+    for (std::size_t k = 0; k < 1 + b.moreY.size(); ++k) feeds.push_back({labelsName(k), rowsView(b.target(k), rows)});
+    return feeds;
+}
+
+std::vector<Shape> batchShapes(const data::Batch& b, int64_t rows) {
+    std::vector<Shape> shapes;
+    for (std::size_t i = 0; i < 1 + b.moreX.size(); ++i) shapes.push_back(rowsView(b.input(i), rows).shape);
+    return shapes;
+}
+
 } // namespace
+
+// Per-output sums over an epoch or an evaluation (the losses for models with several outputs).
+struct OutputSums {
+    std::vector<double> loss, abs;
+    std::vector<int64_t> correct;
+    explicit OutputSums(std::size_t n) : loss(n, 0.0), abs(n, 0.0), correct(n, 0) {}
+};
 
 void Trainer::drainQueued(std::size_t runs) {
     std::vector<Tensor> dropped;
@@ -227,14 +320,51 @@ void Trainer::drainQueued(std::size_t runs) {
     }
 }
 
+namespace {
+// Accuracy over `seen` samples of output k: correct / (seen, or seen * classes for a binary loss).
+double accuracyOf(int64_t correct, int64_t seen, const std::string& loss, int64_t classes) {
+    return double(correct) / double(seen * (loss == "binary_crossentropy" ? classes : 1));
+}
+} // namespace
+
+void Trainer::addOutputSums(const std::vector<Tensor>& r, const data::Batch& b, int64_t rows, OutputSums& sums) const {
+    const std::size_t outputs = sums.loss.size();
+    for (std::size_t k = 0; k < outputs; ++k) {
+        const Tensor& out = r[1 + k];
+        if (outputs > 1) sums.loss[k] += double(r[1 + outputs + k].f32()[0]) * double(rows);
+        if (isClassificationLoss(options_.lossFor(k))) {
+            sums.correct[k] += countCorrect(out, b.target(k), rows, options_.lossFor(k));
+            continue;
+        }
+        const int64_t n = out.size() / out.shape()[0] * rows;
+        const float* want = b.target(k).f32();
+        for (int64_t i = 0; i < n; ++i) sums.abs[k] += std::fabs(double(out.f32()[i]) - double(want[i]));
+    }
+}
+
+std::vector<OutputMetrics> Trainer::outputMetrics(const OutputSums& sums, int64_t seen, const data::Dataset& d) const {
+    std::vector<OutputMetrics> m;
+    const std::vector<int> outs = model_.outputIndices();
+    for (std::size_t k = 0; k < outs.size(); ++k) {
+        OutputMetrics o;
+        o.name = model_.layers()[outs[k]]->name();
+        o.loss = sums.loss[k] / double(seen);
+        const std::string& loss = options_.lossFor(k);
+        if (isClassificationLoss(loss)) o.accuracy = accuracyOf(sums.correct[k], seen, loss, model_.outputShape(outs[k]).back());
+        else o.mae = sums.abs[k] / double(d.targets(int64_t(k)).size() / d.size() * seen);
+        m.push_back(o);
+    }
+    return m;
+}
+
 FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* validation) {
     checkData(trainIn);
     if (validation) checkData(*validation);
     if (!pushed_) pushWeights();
     stop_ = false;
-    const int64_t classes = model_.outputShape(model_.outputIndices()[0]).back();
+    const std::size_t outputs = model_.outputIndices().size();
     data::Dataset converted;
-    const data::Dataset& train = withLossTargets(trainIn, options_.loss, classes, converted);
+    const data::Dataset& train = withLossTargets(trainIn, model_, options_, converted);
 
     // Steps are pipelined: step n+1 is enqueued before the results of step n are read, so a device
     // backend never waits for the host between steps. A ring of batch buffers and result sets, one
@@ -242,8 +372,8 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
     // still needed for its accuracy.
     data::BatchIterator it(train, {options_.batchSize, options_.shuffle, false, options_.seed, options_.dataWorkers});
     const int ring = backend_.maxInFlight() + 1;
-    std::vector<Tensor> xb, yb;
-    for (int i = 0; i < ring; ++i) xb.push_back(it.makeXBatch()), yb.push_back(it.makeYBatch());
+    std::vector<data::Batch> batches;
+    for (int i = 0; i < ring; ++i) batches.push_back(it.makeBatch());
     std::vector<std::vector<Tensor>> results(static_cast<std::size_t>(ring));
     struct Step { int64_t rows = 0, batch = 0; int buf = 0; };
     std::deque<Step> inFlight;
@@ -259,7 +389,8 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
             EpochEvent ev;
             ev.epoch = epoch;
             double lossSum = 0;
-            int64_t seen = 0, correct = 0, batch = skipped, enqueued = result.steps;
+            OutputSums sums(outputs);
+            int64_t seen = 0, batch = skipped, enqueued = result.steps;
             const int64_t stepsBefore = result.steps;
             const double t0 = now();
             snapshot(result.steps);
@@ -268,7 +399,7 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
             auto finishStep = [&]() -> bool {
                 const Step st = inFlight.front();
                 inFlight.pop_front();
-                std::vector<Tensor>& r = results[st.buf];
+                std::vector<Tensor>& r = results[std::size_t(st.buf)];
                 backend_.collect(r);
                 const double loss = r[0].f32()[0];
                 ++result.steps;
@@ -285,23 +416,22 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
                 }
                 lossSum += loss * double(st.rows);
                 seen += st.rows;
-                if (train.isClassification() || isClassificationLoss(options_.loss))
-                    correct += countCorrect(r[1], yb[st.buf], st.rows, options_.loss);
+                addOutputSums(r, batches[std::size_t(st.buf)], st.rows, sums);
                 if (onStep_) onStep_({result.steps, epoch, st.batch, it.batchesPerEpoch(), loss});
                 return true;
             };
             bool requested = false, limited = false;
             int cur = 0;
-            while (int64_t rows = it.next(xb[cur], yb[cur])) {
+            while (int64_t rows = it.next(batches[std::size_t(cur)])) {
                 if (int(inFlight.size()) >= backend_.maxInFlight() && !finishStep()) break;
                 // A stop requested by a step event ends the run after the steps already enqueued.
                 requested = stop_;
                 limited = options_.maxSteps >= 0 && enqueued >= options_.maxSteps;
                 if (requested || limited) break;
-                Prepared& p = prepared(rowsView(xb[cur], rows).shape, int(Mode::Train));
-                const ir::Feed feeds[] = {{p.inputName, rowsView(xb[cur], rows)}, {"labels", rowsView(yb[cur], rows)}};
-                const ir::ValueId fetch[] = {p.loss, p.output};
-                backend_.enqueue(*p.plan, feeds, fetch);
+                const data::Batch& b = batches[std::size_t(cur)];
+                Prepared& p = prepared(batchShapes(b, rows), int(Mode::Train));
+                const std::vector<ir::Feed> feeds = batchFeeds(b, rows, p.inputNames);
+                backend_.enqueue(*p.plan, feeds, p.fetches());
                 inFlight.push_back({rows, ++batch, cur});
                 ++enqueued;
                 cur = (cur + 1) % ring;
@@ -321,14 +451,17 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
             ev.steps = result.steps - stepsBefore;
             if (seen == 0) break;
             ev.loss = lossSum / double(seen);
-            if (isClassificationLoss(options_.loss))
-                ev.accuracy = double(correct) / double(seen * (options_.loss == "binary_crossentropy" ? classes : 1));
+            if (outputs > 1) ev.outputs = outputMetrics(sums, seen, train);
+            else if (isClassificationLoss(options_.loss))
+                ev.accuracy = accuracyOf(sums.correct[0], seen, options_.loss, model_.outputShape(model_.outputIndices()[0]).back());
+            for (OutputMetrics& o : ev.outputs) o.mae = kNoMetric; // training reports losses and accuracy
             ev.samplesPerSecond = ev.seconds > 0 ? double(seen) / ev.seconds : 0;
             if (result.diverged) break;
             if (validation && validation->size() > 0) {
                 EvalResult v = evaluate(*validation);
                 ev.valLoss = v.loss;
                 ev.valAccuracy = v.accuracy;
+                ev.valOutputs = v.outputs;
             }
             result.epochs.push_back(ev);
             if (onEpoch_) onEpoch_(ev);
@@ -344,45 +477,39 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
 EvalResult Trainer::evaluate(const data::Dataset& dIn) {
     checkData(dIn);
     if (!pushed_) pushWeights();
-    const int64_t classes = model_.outputShape(model_.outputIndices()[0]).back();
+    const std::size_t outputs = model_.outputIndices().size();
     data::Dataset converted;
-    const data::Dataset& d = withLossTargets(dIn, options_.loss, classes, converted);
+    const data::Dataset& d = withLossTargets(dIn, model_, options_, converted);
     // Pipelined like fit: batch n+1 is enqueued before batch n's results are read. The labels of
     // each batch in flight stay in their own ring slot until its accuracy is counted.
     data::BatchIterator it(d, {options_.batchSize, false, false, 0, options_.dataWorkers});
     const int ring = backend_.maxInFlight() + 1;
-    std::vector<Tensor> xb, yb;
-    for (int i = 0; i < ring; ++i) xb.push_back(it.makeXBatch()), yb.push_back(it.makeYBatch());
+    std::vector<data::Batch> batches;
+    for (int i = 0; i < ring; ++i) batches.push_back(it.makeBatch());
     std::vector<std::vector<Tensor>> results(static_cast<std::size_t>(ring));
-    struct Batch { int64_t rows = 0; int buf = 0; };
-    std::deque<Batch> inFlight;
+    struct InFlight { int64_t rows = 0; int buf = 0; };
+    std::deque<InFlight> inFlight;
     it.beginEpoch(0);
     EvalResult r;
-    double lossSum = 0, absSum = 0;
-    int64_t correct = 0;
+    double lossSum = 0;
+    OutputSums sums(outputs);
     auto finishBatch = [&] {
-        const Batch b = inFlight.front();
+        const InFlight b = inFlight.front();
         inFlight.pop_front();
         std::vector<Tensor>& res = results[std::size_t(b.buf)];
         backend_.collect(res);
         lossSum += double(res[0].f32()[0]) * double(b.rows);
-        if (isClassificationLoss(options_.loss)) correct += countCorrect(res[1], yb[std::size_t(b.buf)], b.rows, options_.loss);
-        else {
-            const int64_t n = res[1].size() / res[1].shape()[0] * b.rows;
-            const float* want = yb[std::size_t(b.buf)].f32();
-            for (int64_t i = 0; i < n; ++i) absSum += std::fabs(double(res[1].f32()[i]) - double(want[i]));
-        }
+        addOutputSums(res, batches[std::size_t(b.buf)], b.rows, sums);
         r.samples += b.rows;
     };
     try {
         int cur = 0;
-        while (int64_t rows = it.next(xb[std::size_t(cur)], yb[std::size_t(cur)])) {
+        while (int64_t rows = it.next(batches[std::size_t(cur)])) {
             if (int(inFlight.size()) >= backend_.maxInFlight()) finishBatch();
-            Prepared& p = prepared(rowsView(xb[std::size_t(cur)], rows).shape, int(Mode::Evaluate));
-            const ir::Feed feeds[] = {{p.inputName, rowsView(xb[std::size_t(cur)], rows)},
-                                      {"labels", rowsView(yb[std::size_t(cur)], rows)}};
-            const ir::ValueId fetch[] = {p.loss, p.output};
-            backend_.enqueue(*p.plan, feeds, fetch);
+            const data::Batch& b = batches[std::size_t(cur)];
+            Prepared& p = prepared(batchShapes(b, rows), int(Mode::Evaluate));
+            const std::vector<ir::Feed> feeds = batchFeeds(b, rows, p.inputNames);
+            backend_.enqueue(*p.plan, feeds, p.fetches());
             inFlight.push_back({rows, cur});
             cur = (cur + 1) % ring;
         }
@@ -393,10 +520,30 @@ EvalResult Trainer::evaluate(const data::Dataset& dIn) {
     }
     if (r.samples == 0) return r;
     r.loss = lossSum / double(r.samples);
+    if (outputs > 1) {
+        r.outputs = outputMetrics(sums, r.samples, d);
+        return r;
+    }
     if (isClassificationLoss(options_.loss))
-        r.accuracy = double(correct) / double(r.samples * (options_.loss == "binary_crossentropy" ? classes : 1));
-    else r.mae = absSum / double(d.y.size());
+        r.accuracy = accuracyOf(sums.correct[0], r.samples, options_.loss, model_.outputShape(model_.outputIndices()[0]).back());
+    else r.mae = sums.abs[0] / double(d.y.size());
     return r;
+}
+
+std::vector<std::pair<std::string, double>> epochMetrics(const EpochEvent& e) {
+    std::vector<std::pair<std::string, double>> m = {
+        {"loss", e.loss}, {"accuracy", e.accuracy}, {"val_loss", e.valLoss}, {"val_accuracy", e.valAccuracy}};
+    for (const OutputMetrics& o : e.outputs) m.insert(m.end(), {{o.name + "_loss", o.loss}, {o.name + "_accuracy", o.accuracy}});
+    for (const OutputMetrics& o : e.valOutputs)
+        m.insert(m.end(), {{"val_" + o.name + "_loss", o.loss}, {"val_" + o.name + "_accuracy", o.accuracy}});
+    return m;
+}
+
+std::vector<std::pair<std::string, double>> evalMetrics(const EvalResult& r, const std::string& prefix) {
+    std::vector<std::pair<std::string, double>> m = {{prefix + "loss", r.loss}, {prefix + "accuracy", r.accuracy}, {prefix + "mae", r.mae}};
+    for (const OutputMetrics& o : r.outputs)
+        m.insert(m.end(), {{prefix + o.name + "_loss", o.loss}, {prefix + o.name + "_accuracy", o.accuracy}, {prefix + o.name + "_mae", o.mae}});
+    return m;
 }
 
 Tensor Trainer::predict(const Tensor& x) {

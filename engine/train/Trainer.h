@@ -6,6 +6,7 @@
 #pragma once
 
 #include "engine/Model.h"
+#include "engine/data/BatchIterator.h"
 #include "engine/data/Dataset.h"
 #include "engine/ir/Backend.h"
 #include "engine/ir/Optimizers.h"
@@ -23,10 +24,20 @@
 
 namespace strata::train {
 
+// The loss of one output of a model with several (Keras' loss={...} and loss_weights): the
+// training loss is the weighted sum of the outputs' losses.
+struct OutputLoss {
+    std::string output; // the output layer's name, as a person gives it (the trainer reads the order)
+    std::string loss;   // empty: TrainOptions::loss
+    double weight = 1.0;
+};
+
 struct TrainOptions {
     int epochs = 1;
     int64_t batchSize = 32;
     std::string loss = "sparse_categorical_crossentropy";
+    // One per model output, in the model's output order; empty: `loss` for every output, weight 1.
+    std::vector<OutputLoss> outputLosses;
     bool fromLogits = false;     // the model's output are logits (a linear last layer)
     ir::OptimizerConfig optimizer;
     uint64_t seed = 0;           // data order and dropout masks
@@ -39,6 +50,11 @@ struct TrainOptions {
     // exactly: data order depends only on (seed, epoch) and dropout masks on (seed, step).
     int initialEpoch = 0;
     int64_t initialBatch = 0;
+
+    const std::string& lossFor(std::size_t output) const {
+        return output < outputLosses.size() && !outputLosses[output].loss.empty() ? outputLosses[output].loss : loss;
+    }
+    double weightFor(std::size_t output) const { return output < outputLosses.size() ? outputLosses[output].weight : 1.0; }
 };
 
 struct StepEvent {
@@ -50,12 +66,26 @@ struct StepEvent {
 
 constexpr double kNoMetric = std::numeric_limits<double>::quiet_NaN();
 
+// One output's figures in a model with several outputs (Keras' "<output>_loss", "<output>_accuracy").
+struct OutputMetrics {
+    std::string name;            // the output layer
+    double loss = kNoMetric;     // this output's loss before its weight
+    double accuracy = kNoMetric; // classification only
+    double mae = kNoMetric;      // regression only (evaluate)
+};
+
+// With several outputs, loss is the weighted sum and accuracy is unset: the figures of each
+// output are in outputs (training) and valOutputs (validation).
+// Per-output sums over an epoch or an evaluation (Trainer.cpp).
+struct OutputSums;
+
 struct EpochEvent {
     int epoch = 0;
     double loss = 0, accuracy = kNoMetric;
     double valLoss = kNoMetric, valAccuracy = kNoMetric;
     double seconds = 0, samplesPerSecond = 0; // training only, validation excluded
     int64_t steps = 0;
+    std::vector<OutputMetrics> outputs, valOutputs; // models with several outputs only
 };
 
 struct EvalResult {
@@ -63,7 +93,16 @@ struct EvalResult {
     double accuracy = kNoMetric; // classification only
     double mae = kNoMetric;      // regression only
     int64_t samples = 0;
+    std::vector<OutputMetrics> outputs; // models with several outputs only
 };
+
+// An epoch's figures under Keras' names: loss, accuracy, val_loss, val_accuracy and, for a model
+// with several outputs, <output>_loss, <output>_accuracy, val_<output>_loss, val_<output>_accuracy
+// (NaN where a figure does not apply).
+std::vector<std::pair<std::string, double>> epochMetrics(const EpochEvent& e);
+// An evaluation's figures: <prefix>loss, <prefix>accuracy, <prefix>mae and, for several outputs,
+// <prefix><output>_loss, _accuracy, _mae (e.g. prefix "test_").
+std::vector<std::pair<std::string, double>> evalMetrics(const EvalResult& r, const std::string& prefix);
 
 struct FitResult {
     std::vector<EpochEvent> epochs;
@@ -100,8 +139,12 @@ public:
 
 private:
     struct Prepared;
-    // The prepared graph of one batch shape and mode (train, evaluate, predict), made on first use.
-    Prepared& prepared(const Shape& xBatch, int mode);
+    // The prepared graph of one set of batch shapes and mode (train, evaluate), made on first use.
+    Prepared& prepared(const std::vector<Shape>& batchShapes, int mode);
+    void checkTargets(const data::Dataset& d, std::size_t output) const;
+    // Adds one batch's results (r: the loss, every output, every output's loss) to per-output sums.
+    void addOutputSums(const std::vector<Tensor>& r, const data::Batch& b, int64_t rows, OutputSums& sums) const;
+    std::vector<OutputMetrics> outputMetrics(const OutputSums& sums, int64_t seen, const data::Dataset& d) const;
     void snapshot(int64_t step);
     void restoreSnapshot();
     // Collects and drops `runs` enqueued runs after an error; their own errors are dropped too.
@@ -121,11 +164,19 @@ private:
     int64_t snapshotStep_ = 0;
 };
 
-// Builds the loss of `traced`'s first output against a labels placeholder named "labels";
+// Builds the loss of `traced`'s output `output` against a labels placeholder (labelsName(output));
 // a cross-entropy on a softmax/sigmoid output uses the logits. Returns the loss value. The labels
 // and the loss ops are in the scope "loss".
 ir::ValueId appendLoss(ir::Graph& g, const TracedModel& traced, const std::string& loss, bool fromLogits,
-                       DType labelType, const Shape& labelShape);
+                       DType labelType, const Shape& labelShape, std::size_t output = 0);
+// The labels placeholder of output k: "labels", then "labels_1", "labels_2", ...
+std::string labelsName(std::size_t output);
+// Every output's loss (options.lossFor) and their weighted sum (the loss itself for one output).
+struct LossValues {
+    ir::ValueId total = ir::kNoValue;
+    std::vector<ir::ValueId> perOutput;
+};
+LossValues appendLosses(ir::Graph& g, const TracedModel& traced, const TrainOptions& options);
 
 // The graph one training step of fit() runs for batch input `xBatch`: the training trace, the
 // loss of options.loss on the first output, the gradients of every trainable variable and the
@@ -137,8 +188,10 @@ struct TracedStep {
     std::size_t forwardNodes = 0, backwardNodes = 0; // nodes of the trace+loss, and of trace+loss+gradients
 };
 TracedStep traceTrainingStep(const Model& model, const Shape& xBatch, const TrainOptions& options, uint64_t seed);
+TracedStep traceTrainingStep(const Model& model, const std::vector<Shape>& batchShapes, const TrainOptions& options,
+                             uint64_t seed);
 // The loss fit() would be asked for by someone who did not choose: sparse categorical
 // cross-entropy for a softmax output, binary cross-entropy for a sigmoid one, else mean squared error.
-std::string defaultLossFor(const TracedModel& traced);
+std::string defaultLossFor(const TracedModel& traced, std::size_t output = 0);
 
 } // namespace strata::train

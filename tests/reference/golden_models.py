@@ -462,7 +462,35 @@ def slice_split():
     return build("slice_split", 163, layers, [4, 4, 2], "dense", SPARSE_CE, lambda r: sparse_labels(r, 3), init)
 
 
+def two_heads():
+    # Two Inputs, a shared trunk, a classification head and a regression head, trained on the
+    # weighted sum of their losses (Keras' loss={...}, loss_weights={...}).
+    layers = [inp("a", [4]), inp("b", [3]),
+              dense("a_proj", "a", 5, "tanh"),
+              dense("b_proj", "b", 5, "relu"),
+              simple("Concatenate", "joined", ["a_proj", "b_proj"], axis=-1),
+              dense("trunk", "joined", 6, "tanh"),
+              dense("cls", "trunk", 3, "softmax"),
+              dense("reg", "trunk", 2, "linear")]
+    rng = np.random.RandomState(164)
+    init = Init(rng)
+    init.dense("a_proj", 4, 5)
+    init.dense("b_proj", 3, 5)
+    init.dense("trunk", 10, 6)
+    init.dense("cls", 6, 3)
+    init.dense("reg", 6, 2)
+    a, b = make_data(rng, [4]), make_data(rng, [3])
+    return {"spec": spec("two_heads", layers, ["a", "b"], ["cls", "reg"]),
+            "loss": {"name": "sparse_categorical_crossentropy", "from_logits": False,
+                     "outputs": {"cls": {"name": "sparse_categorical_crossentropy", "weight": 1.0},
+                                 "reg": {"name": "mean_squared_error", "weight": 0.5}}},
+            "inputs": {"a": a, "b": b},
+            "labels": {"cls": sparse_labels(rng, 3),
+                       "reg": np.asarray(rng.standard_normal((BATCH, 2)), dtype=np.float32)},
+            "weights": init.weights}
+
+
 MODELS = {f.__name__: f for f in [dense_softmax, dense_logits, dense_mse, dense_bce, dense_cce, conv_valid,
                                   conv_same_stride2, pool_same, norms, conv_bn, merge, conv_transpose,
                                   conv_dilated, padding_leaky_relu, dropout, activations, permute_reshape, depthwise_grouped, pool_padded, upsample_crop, activation_layers,
-                                  slice_split]}
+                                  slice_split, two_heads]}

@@ -474,11 +474,31 @@ def to_tensors(case, dtype):
     return inputs, labels
 
 
+def output_losses(loss):
+    """{output: (loss dict, weight)}: a model with several outputs has loss["outputs"] (Keras'
+    loss={...} and loss_weights); one output has the loss itself, weight 1."""
+    if "outputs" not in loss:
+        return None
+    return {k: (dict(v, from_logits=loss.get("from_logits", False)), v.get("weight", 1.0))
+            for k, v in loss["outputs"].items()}
+
+
+def total_loss(spec, loss, outs, labels):
+    """The loss trained: one output's, or the weighted sum over the outputs; and each output's."""
+    per = output_losses(loss)
+    if per is None:
+        out_name = spec["outputs"][0]
+        lv = loss_fn(loss, outs[out_name], labels[out_name])
+        return lv, {out_name: lv}
+    each = {k: loss_fn(l, outs[k], labels[k]) for k, (l, _) in per.items()}
+    return sum(w * each[k] for k, (_, w) in per.items()), each
+
+
 def run_case(case, dtype):
     """Everything the golden file holds, computed in `dtype`; numpy float64 arrays out."""
     torch.set_num_threads(1)
     spec, loss = case["spec"], case["loss"]
-    out_name = spec["outputs"][0]
+    out_names = spec["outputs"]
     inputs, labels = to_tensors(case, dtype)
     train = trainable_paths(spec)
     momenta = bn_momentum(spec)
@@ -491,11 +511,13 @@ def run_case(case, dtype):
     params = params_from(weights0, True)
     stats = {}
     outs = forward(spec, params, inputs, True, stats)
-    lv = loss_fn(loss, outs[out_name], labels[out_name])
+    lv, each = total_loss(spec, loss, outs, labels)
     lv.backward()
     res["loss_value"] = lv.item()
+    if len(out_names) > 1:
+        res["output_losses"] = {k: v.item() for k, v in each.items()}
     res["layer_outputs"] = {k: v.detach().double().numpy() for k, v in outs.items() if k not in inputs}
-    res["outputs"] = {out_name: res["layer_outputs"][out_name]}
+    res["outputs"] = {k: res["layer_outputs"][k] for k in out_names}
     res["gradients"] = {k: params[k].grad.double().numpy() for k in train}
     if momenta:
         res["moving_after_forward"] = {k: v for k, v in update_moving(
@@ -503,7 +525,7 @@ def run_case(case, dtype):
     if momenta or dropouts(spec):
         with torch.no_grad():
             inf = forward(spec, params_from(weights0, False), inputs, False)
-        res["outputs_inference"] = {out_name: inf[out_name].double().numpy()}
+        res["outputs_inference"] = {k: inf[k].double().numpy() for k in out_names}
 
     max_steps = max(steps for steps, _, _ in OPTIMIZERS.values())
     res["dropout_masks"] = {
@@ -523,7 +545,7 @@ def run_case(case, dtype):
                 group["lr"] = schedule_lr(config["learning_rate"], t)
             stats = {}
             outs = forward(spec, params, inputs, True, stats, step=t)
-            lv = loss_fn(loss, outs[out_name], labels[out_name])
+            lv, _ = total_loss(spec, loss, outs, labels)
             lv.backward()
             losses.append(lv.item())
             opt.step()

@@ -68,6 +68,7 @@ def golden(name, case):
          "labels": tensors(case["labels"]),
          "loss": case["loss"],
          "loss_value": num(r64["loss_value"]),
+         **({"output_losses": {k: num(v) for k, v in r64["output_losses"].items()}} if "output_losses" in r64 else {}),
          "weights": tensors(case["weights"]),
          "outputs": tensors(r64["outputs"]),
          "layer_outputs": tensors(r64["layer_outputs"])}

@@ -358,14 +358,30 @@ def trainable(spec):
 class Model:
     def __init__(self, g):
         self.spec, self.lossdef = g["spec"], g["loss"]
-        self.out = self.spec["outputs"][0]
+        self.outs = self.spec["outputs"]
         self.inputs = {k: arr(v) for k, v in g["inputs"].items()}
-        lab = g["labels"][self.out]
-        self.y = arr(lab, np.int64 if all(isinstance(v, int) for v in lab["data"]) else np.float64)
+        self.y = {}
+        for k in self.outs:
+            lab = g["labels"][k]
+            self.y[k] = arr(lab, np.int64 if all(isinstance(v, int) for v in lab["data"]) else np.float64)
+
+    def output_losses(self, o):
+        """Each output's loss: the file's loss for one output, loss["outputs"][k] for several."""
+        if "outputs" not in self.lossdef:
+            return {self.outs[0]: loss_of(self.lossdef, o[self.outs[0]], self.y[self.outs[0]])}
+        logits = self.lossdef.get("from_logits", False)
+        return {k: loss_of({"name": v["name"], "from_logits": logits}, o[k], self.y[k])
+                for k, v in self.lossdef["outputs"].items()}
+
+    def total(self, o):
+        """The loss trained: the weighted sum of the outputs' losses written out."""
+        each = self.output_losses(o)
+        if "outputs" not in self.lossdef:
+            return each[self.outs[0]]
+        return sum(v.get("weight", 1.0) * each[k] for k, v in self.lossdef["outputs"].items())
 
     def loss(self, w, stats=None, step=0):
-        o = forward(self.spec, w, self.inputs, True, stats, step)
-        return loss_of(self.lossdef, o[self.out], self.y)
+        return self.total(forward(self.spec, w, self.inputs, True, stats, step))
 
     def grads(self, w, h=1e-5, step=0):
         g = {}
@@ -476,7 +492,10 @@ def check_file(path):
         c.close(f"layer_outputs[{k}]", outs[k], arr(t))
     for k, t in g["outputs"].items():
         c.close(f"outputs[{k}]", outs[k], arr(t))
-    c.close("loss_value", loss_of(m.lossdef, outs[m.out], m.y), g["loss_value"])
+    c.close("loss_value", m.total(outs), g["loss_value"])
+    if len(m.outs) > 1:
+        for k, v in m.output_losses(outs).items():
+            c.close(f"output_losses[{k}]", v, g["output_losses"][k])
     if "outputs_inference" in g:
         inf = forward(m.spec, w0, m.inputs, False)
         for k, t in g["outputs_inference"].items():

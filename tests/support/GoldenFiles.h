@@ -98,26 +98,34 @@ private:
     std::string worstWhat_;
 };
 
-// A golden file's model, built from its spec, with its data and loss.
+// A golden file's model, built from its spec, with its data and loss. A model with several
+// outputs trains the weighted sum of their losses (the file's loss["outputs"]: name and weight
+// per output), as train::appendLosses builds it.
 struct Fixture {
     json golden;
     std::unique_ptr<strata::Model> model;
-    std::string loss;
-    bool fromLogits = false;
-    strata::Tensor x, y;
-    std::string inputName;
+    strata::train::TrainOptions options; // loss, fromLogits, outputLosses
+    std::vector<strata::Tensor> inputs, labels; // in the spec's input and output order
 
     explicit Fixture(const QString& name) : golden(load(name)) {
         model = strata::Model::fromSpec(strata::ModelSpec::fromJson(golden["spec"]));
         model->build(0);
-        loss = golden["loss"]["name"];
-        fromLogits = golden["loss"].value("from_logits", false);
-        inputName = model->spec().inputs[0];
-        x = tensorOf(golden["inputs"][inputName]);
-        const json& labels = golden["labels"].begin().value();
-        y = tensorOf(labels, loss == "sparse_categorical_crossentropy" ? strata::DType::I32 : strata::DType::F32);
+        options.loss = golden["loss"]["name"];
+        options.fromLogits = golden["loss"].value("from_logits", false);
+        for (const std::string& in : model->spec().inputs) inputs.push_back(tensorOf(golden["inputs"][in]));
+        for (const std::string& out : model->spec().outputs) {
+            std::string loss = options.loss;
+            if (golden["loss"].contains("outputs")) {
+                const json& o = golden["loss"]["outputs"][out];
+                loss = o["name"];
+                options.outputLosses.push_back({out, loss, o.value("weight", 1.0)});
+            }
+            labels.push_back(tensorOf(golden["labels"][out],
+                                      loss == "sparse_categorical_crossentropy" ? strata::DType::I32 : strata::DType::F32));
+        }
     }
-    std::string outputName() const { return model->spec().outputs[0]; }
+    std::string outputName(std::size_t k = 0) const { return model->spec().outputs[k]; }
+    std::size_t outputCount() const { return model->spec().outputs.size(); }
 
     // Every variable of the file, then zeros for the optimizer state `g` reads: slots, and
     // optimizer/iter, the step that selects dropout masks (0 for the forward pass, as in the file).
@@ -130,17 +138,22 @@ struct Fixture {
                 be.setVariable(path, strata::Tensor(g.shape(v), g.dtype(v)));
         }
     }
-    // The traced graph (training or not) with the loss appended.
-    strata::train::TracedModel trace(bool training, strata::ir::ValueId& lossValue) const {
-        strata::train::TracedModel t = strata::train::traceModel(*model, {{x.shape()}, training}, 0);
-        const bool sparse = loss == "sparse_categorical_crossentropy";
-        lossValue = strata::train::appendLoss(t.graph, t, loss, fromLogits, sparse ? strata::DType::I32 : strata::DType::F32,
-                                              y.shape());
+    // The traced graph (training or not) with the loss appended; perOutput: each output's loss.
+    strata::train::TracedModel trace(bool training, strata::ir::ValueId& lossValue,
+                                     std::vector<strata::ir::ValueId>* perOutput = nullptr) const {
+        std::vector<strata::Shape> shapes;
+        for (const strata::Tensor& x : inputs) shapes.push_back(x.shape());
+        strata::train::TracedModel t = strata::train::traceModel(*model, {shapes, training}, 0);
+        const strata::train::LossValues lv = strata::train::appendLosses(t.graph, t, options);
+        lossValue = lv.total;
+        if (perOutput) *perOutput = lv.perOutput;
         return t;
     }
     std::vector<strata::ir::Feed> feeds(bool withLabels = true) const {
-        std::vector<strata::ir::Feed> f{{inputName, strata::ir::TensorView(x)}};
-        if (withLabels) f.push_back({"labels", strata::ir::TensorView(y)});
+        std::vector<strata::ir::Feed> f;
+        for (std::size_t i = 0; i < inputs.size(); ++i) f.push_back({model->spec().inputs[i], strata::ir::TensorView(inputs[i])});
+        if (withLabels)
+            for (std::size_t k = 0; k < labels.size(); ++k) f.push_back({strata::train::labelsName(k), strata::ir::TensorView(labels[k])});
         return f;
     }
 };
@@ -150,7 +163,8 @@ struct Fixture {
 inline std::string checkForwardAndGradients(strata::ir::Backend& be, const QString& name, Checker& check) {
     Fixture f(name);
     strata::ir::ValueId loss;
-    strata::train::TracedModel t = f.trace(true, loss);
+    std::vector<strata::ir::ValueId> perOutput;
+    strata::train::TracedModel t = f.trace(true, loss, &perOutput);
     f.loadState(be, t.graph);
     std::vector<std::string> paths;
     std::vector<strata::ir::ValueId> wrt;
@@ -159,16 +173,24 @@ inline std::string checkForwardAndGradients(strata::ir::Backend& be, const QStri
         wrt.push_back(t.graph.findVariable(it.key()));
         if (wrt.back() == strata::ir::kNoValue) return "the traced graph has no variable " + it.key();
     }
-    std::vector<strata::ir::ValueId> outputs{loss, t.outputs[0]};
+    const std::size_t n = f.outputCount();
+    std::vector<strata::ir::ValueId> outputs{loss};
+    outputs.insert(outputs.end(), t.outputs.begin(), t.outputs.end());
+    outputs.insert(outputs.end(), perOutput.begin(), perOutput.end());
     for (strata::ir::ValueId g : strata::ir::gradients(t.graph, loss, wrt)) outputs.push_back(g);
     auto plan = be.prepare(t.graph, outputs);
     std::vector<strata::Tensor> r;
     be.run(*plan, f.feeds(), {}, r);
     std::string why;
     if (!check.close(r[0], scalarJson(f.golden["loss_value"]), "loss", why)) return why;
-    if (!check.close(r[1], f.golden["outputs"][f.outputName()], "output", why)) return why;
+    for (std::size_t k = 0; k < n; ++k) {
+        if (!check.close(r[1 + k], f.golden["outputs"][f.outputName(k)], "output " + f.outputName(k), why)) return why;
+        if (n > 1 && !check.close(r[1 + n + k], scalarJson(f.golden["output_losses"][f.outputName(k)]),
+                                  "loss of output " + f.outputName(k), why))
+            return why;
+    }
     for (std::size_t i = 0; i < paths.size(); ++i)
-        if (!check.close(r[2 + i], f.golden["gradients"][paths[i]], "gradient of " + paths[i], why)) return why;
+        if (!check.close(r[1 + 2 * n + i], f.golden["gradients"][paths[i]], "gradient of " + paths[i], why)) return why;
     if (f.golden.contains("moving_after_forward"))
         for (auto it = f.golden["moving_after_forward"].begin(); it != f.golden["moving_after_forward"].end(); ++it)
             if (!check.close(be.getVariable(it.key()), it.value(), it.key(), why)) return why;
@@ -188,11 +210,12 @@ inline std::string checkInference(strata::ir::Backend& be, const QString& name, 
     strata::ir::ValueId loss;
     strata::train::TracedModel t = f.trace(false, loss);
     f.loadState(be, t.graph);
-    auto plan = be.prepare(t.graph, {t.outputs[0]});
+    auto plan = be.prepare(t.graph, t.outputs);
     std::vector<strata::Tensor> r;
     be.run(*plan, f.feeds(false), {}, r);
     std::string why;
-    check.close(r[0], f.golden["outputs_inference"][f.outputName()], "inference output", why);
+    for (std::size_t k = 0; k < f.outputCount(); ++k)
+        if (!check.close(r[k], f.golden["outputs_inference"][f.outputName(k)], "inference output " + f.outputName(k), why)) break;
     return why;
 }
 
