@@ -413,7 +413,11 @@ int evaluateCommand(const std::vector<std::string>& args, std::ostream& out, std
             // The run's own target column, when the checkpoint's run trained on a CSV table.
             source.label = r.training.value("label", std::string());
             source.regression = r.training.value("regression", false);
+            // A model with several inputs or outputs: the run's column mapping and losses.
+            if (r.training.contains("columns")) source.columns = data::ColumnMapping::fromJson(r.training["columns"]);
         }
+        for (const auto& l : r.training.value("output_losses", json::array()))
+            opts.outputLosses.push_back({l.at("output").get<std::string>(), l.at("loss").get<std::string>(), l.at("weight").get<double>()});
         const int in = r.model->inputIndices()[0];
         if (data::isImageSource(source.name)) {
             // The run's own image settings, unless given.
@@ -430,13 +434,17 @@ int evaluateCommand(const std::vector<std::string>& args, std::ostream& out, std
         data::DatasetSplits splits = data::loadDataSource(source);
         data::Dataset& d = split == "test" ? splits.test : split == "validation" ? splits.validation : splits.train;
         data::reshapeFeatures(d, r.model->outputShape(in).withoutFirst(), r.model->layers()[in]->name());
+        const std::vector<int> ins = r.model->inputIndices();
+        for (std::size_t i = 1; i < ins.size() && i - 1 < d.moreX.size(); ++i)
+            data::reshapeTensor(d.moreX[i - 1], r.model->outputShape(ins[i]).withoutFirst(), d.name, r.model->layers()[ins[i]]->name());
         data::reshapeTargets(d, r.model->outputShape(r.model->outputIndices()[0]).withoutFirst());
         train::Trainer trainer(*r.model, *backend, opts);
         const train::EvalResult e = trainer.evaluate(d);
         auto metric = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
-        out << json{{"loss", metric(e.loss)}, {"accuracy", metric(e.accuracy)}, {"mae", metric(e.mae)}, {"samples", e.samples},
-                    {"data", a.value("--data")}, {"split", split}, {"source", r.source}}.dump()
-            << "\n";
+        json line;
+        for (const auto& [k, v] : train::evalMetrics(e, "")) line[k] = metric(v);
+        line.update(json{{"samples", e.samples}, {"data", a.value("--data")}, {"split", split}, {"source", r.source}});
+        out << line.dump() << "\n";
         return 0;
     });
 }
