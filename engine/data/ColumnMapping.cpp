@@ -175,39 +175,66 @@ ColumnMapping orderedFor(const ColumnMapping& mapping, const std::vector<std::st
     return ordered;
 }
 
-Dataset loadMappedCsv(const std::filesystem::path& file, const ColumnMapping& mapping) {
-    if (mapping.inputs.empty() || mapping.outputs.empty())
-        throw StrataError(file.string() + ": a column mapping needs at least one input and one output");
-    const std::string name = file.string();
-    const CsvLayout layout = csvLayout(file);
+namespace {
+// The mapping resolved against a table's header: the target columns, the CSV options that read
+// them, each feature column's place among the parsed features and each input's columns.
+struct Resolved {
+    CsvLayout layout;
     CsvOptions options;
-    std::vector<int> targetColumns;
+    std::vector<int> targetColumns, featureOf;
+    std::vector<std::vector<int>> inputColumns;
+};
+
+Resolved resolve(const std::filesystem::path& file, const ColumnMapping& mapping) {
+    if (mapping.inputs.empty()) throw StrataError(file.string() + ": a column mapping needs at least one input");
+    const std::string name = file.string();
+    Resolved r;
+    r.layout = csvLayout(file);
     for (std::size_t k = 0; k < mapping.outputs.size(); ++k) {
         const OutputColumn& out = mapping.outputs[k];
-        const int c = columnIndex(out.column, layout, name, "output '" + out.output + "'");
-        targetColumns.push_back(c);
+        const int c = columnIndex(out.column, r.layout, name, "output '" + out.output + "'");
+        if (std::find(r.targetColumns.begin(), r.targetColumns.end(), c) != r.targetColumns.end())
+            throw StrataError(name + ": column '" + r.layout.columns[std::size_t(c)] + "' is given as the target of two outputs");
+        r.targetColumns.push_back(c);
         const CsvTarget kind = out.regression ? CsvTarget::Regression : CsvTarget::ClassLabel;
         if (k == 0) {
-            options.targetColumn = c;
-            options.target = kind;
+            r.options.targetColumn = c;
+            r.options.target = kind;
         } else {
-            options.moreTargets.push_back({std::to_string(c), kind});
+            r.options.moreTargets.push_back({std::to_string(c), kind});
         }
     }
     // The features of the parsed table are the other columns, in file order.
-    std::vector<int> featureOf(layout.columns.size(), -1);
-    for (int c = 0, f = 0; c < int(layout.columns.size()); ++c)
-        if (std::find(targetColumns.begin(), targetColumns.end(), c) == targetColumns.end()) featureOf[std::size_t(c)] = f++;
-    std::vector<std::vector<int>> inputColumns;
+    r.featureOf.assign(r.layout.columns.size(), -1);
+    for (int c = 0, f = 0; c < int(r.layout.columns.size()); ++c)
+        if (std::find(r.targetColumns.begin(), r.targetColumns.end(), c) == r.targetColumns.end()) r.featureOf[std::size_t(c)] = f++;
     for (const InputColumns& in : mapping.inputs) {
-        inputColumns.push_back(inputColumnIndices(in, layout, name));
-        for (int c : inputColumns.back())
-            if (featureOf[std::size_t(c)] < 0) {
-                const auto k = std::find(targetColumns.begin(), targetColumns.end(), c) - targetColumns.begin();
-                throw StrataError(name + ": column '" + layout.columns[std::size_t(c)] + "' is the target of output '" +
+        r.inputColumns.push_back(inputColumnIndices(in, r.layout, name));
+        for (int c : r.inputColumns.back())
+            if (r.featureOf[std::size_t(c)] < 0) {
+                const auto k = std::find(r.targetColumns.begin(), r.targetColumns.end(), c) - r.targetColumns.begin();
+                throw StrataError(name + ": column '" + r.layout.columns[std::size_t(c)] + "' is the target of output '" +
                                   mapping.outputs[std::size_t(k)].output + "' and cannot also feed input '" + in.input + "'");
             }
     }
+    return r;
+}
+} // namespace
+
+std::vector<int64_t> mappedInputWidths(const std::filesystem::path& file, const ColumnMapping& mapping) {
+    std::vector<int64_t> widths;
+    for (const std::vector<int>& cols : resolve(file, mapping).inputColumns) widths.push_back(int64_t(cols.size()));
+    return widths;
+}
+
+Dataset loadMappedCsv(const std::filesystem::path& file, const ColumnMapping& mapping) {
+    if (mapping.outputs.empty()) throw StrataError(file.string() + ": a column mapping needs at least one output");
+    const Resolved r = resolve(file, mapping);
+    const CsvLayout& layout = r.layout;
+    const CsvOptions& options = r.options;
+    const std::vector<int>& targetColumns = r.targetColumns;
+    const std::vector<int>& featureOf = r.featureOf;
+    const std::vector<std::vector<int>>& inputColumns = r.inputColumns;
     Dataset table = loadCsv(file, options);
     const int64_t rows = table.size(), features = table.x.shape()[1];
     Dataset d;

@@ -52,6 +52,11 @@ OutputColumn parseOutputColumn(const std::string& text);
 ColumnMapping orderedFor(const ColumnMapping& mapping, const std::vector<std::string>& inputs,
                          const std::vector<std::string>& outputs);
 
+// Checks the columns `mapping` names against the table's header without reading its rows, and
+// returns how many columns feed each input (the mapping's order); outputs may be left out. Throws as loadMappedCsv does for
+// a column the table lacks, a backwards range, or a column that is both a feature and a target.
+std::vector<int64_t> mappedInputWidths(const std::filesystem::path& file, const ColumnMapping& mapping);
+
 // The table read with `mapping`, in its order: x and moreX the inputs' columns, y and moreY the
 // outputs' targets; inputSources / outputSources say which columns. Columns the mapping does not
 // name are left out. Throws StrataError naming the file, line or column (a column that is both a

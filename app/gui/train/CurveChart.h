@@ -28,6 +28,7 @@ public:
     // A fixed y range (e.g. 0..1 for accuracy); without one the range follows the data from 0.
     void setYRange(std::optional<std::pair<double, double>> range) { yRange_ = range; update(); }
 
+    bool hasSeries(const QString& key) const { return find(key) != nullptr; }
     int pointCount(const QString& key) const;
     std::vector<QPointF> points(const QString& key) const;
     QSize sizeHint() const override { return {360, 220}; }

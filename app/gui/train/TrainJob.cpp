@@ -44,6 +44,7 @@ void TrainJob::run() {
     request.spec = spec_;
     request.data = settings_.csvFile.empty() ? data::DataSource{settings_.dataset, {}, false, settings_.reconstruct}
                                              : data::DataSource{"csv:" + settings_.csvFile, settings_.csvLabel, false, settings_.reconstruct};
+    request.data.columns = settings_.columns;
     request.options = settings_.options;
     request.device = settings_.device;
     request.threads = settings_.threads;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "engine/ModelSpec.h"
+#include "engine/data/ColumnMapping.h"
 #include "engine/train/Trainer.h"
 
 #include <atomic>
@@ -31,6 +32,7 @@ struct TrainSettings {
     std::string dataset = "digits"; // a built-in dataset name; ignored when csvFile is set
     std::string csvFile;            // a CSV table, split 70/10/20 (see data::DataSource)
     std::string csvLabel;           // its target column (header name or index); empty: the last
+    data::ColumnMapping columns;    // a model with several inputs or outputs: the CSV's columns for each
     bool reconstruct = false;       // every sample is its own target (an autoencoder), labels unused
     std::string device = "cpu";     // "cpu", "vulkan:N" (or "" for the automatic choice, app/session/Devices.h)
     int threads = 1;                // CPU backend threads

@@ -1,5 +1,6 @@
 #include "app/gui/train/TrainPanel.h"
 #include "app/gui/train/TrainPanelShared.h"
+#include "app/gui/train/ColumnMappingTable.h"
 
 #include "app/gui/project/Document.h"
 #include "app/gui/project/VersionWeights.h"
@@ -29,6 +30,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 namespace strata::gui {
 
@@ -93,18 +95,46 @@ void TrainPanel::refreshLabelColumns() {
     const QString d = dataset();
     label_->clear();
     const bool csv = d.startsWith("csv:");
-    label_->setVisible(csv);
-    labelCaption_->setVisible(csv);
-    if (!csv) return;
-    try {
-        const data::CsvLayout layout = data::csvLayout(d.mid(4).toStdString());
-        for (std::size_t c = 0; c < layout.columns.size(); ++c)
-            label_->addItem(q(layout.columns[c]), layout.hasHeader ? q(layout.columns[c]) : QString::number(c));
-        label_->setCurrentIndex(label_->count() - 1);
-    } catch (const std::exception& e) {
-        setStatus(q(e.what()), true);
+    const bool mapped = showsColumnMapping();
+    label_->setVisible(csv && !mapped);
+    labelCaption_->setVisible(csv && !mapped);
+    mapping_->setVisible(mapped);
+    loss_->setEnabled(!mapped); // each output has its own loss in the mapping
+    if (csv) {
+        try {
+            const data::CsvLayout layout = data::csvLayout(d.mid(4).toStdString());
+            QStringList names;
+            for (std::size_t c = 0; c < layout.columns.size(); ++c) {
+                label_->addItem(q(layout.columns[c]), layout.hasHeader ? q(layout.columns[c]) : QString::number(c));
+                names << q(layout.columns[c]);
+            }
+            label_->setCurrentIndex(label_->count() - 1);
+            mapping_->setTableColumns(names, layout.hasHeader);
+        } catch (const std::exception& e) {
+            setStatus(q(e.what()), true);
+        }
     }
+    refreshMappingProblem();
 }
+
+bool TrainPanel::showsColumnMapping() const {
+    return dataset().startsWith("csv:") && (mapping_->inputCount() > 1 || mapping_->outputCount() > 1);
+}
+
+void TrainPanel::refreshColumnMapping() {
+    const bool before = showsColumnMapping();
+    mapping_->setModel(doc_->model()->state().spec);
+    if (showsColumnMapping() != before) refreshLabelColumns();
+    else refreshMappingProblem();
+}
+
+void TrainPanel::refreshMappingProblem() {
+    const QString why = showsColumnMapping() ? mapping_->problem(dataset().mid(4)) : QString();
+    mappingProblem_->setText(why);
+    mappingProblem_->setVisible(!why.isEmpty());
+}
+
+QString TrainPanel::mappingProblemText() const { return showsColumnMapping() ? mappingProblem_->text() : QString(); }
 
 bool TrainPanel::setCsvLabel(const QString& column) {
     const int i = label_->findText(column);
@@ -207,6 +237,10 @@ TrainSettings TrainPanel::settings() const {
     const QString d = dataset();
     if (d.startsWith("csv:")) s.csvFile = d.mid(4).toStdString(), s.csvLabel = csvLabel().toStdString();
     else s.dataset = d.toStdString();
+    if (showsColumnMapping()) {
+        s.csvLabel.clear();
+        s.columns = mapping_->mapping();
+    }
     s.reconstruct = target() == "input";
     s.device = device().toStdString();
     s.threads = std::clamp(QThread::idealThreadCount(), 1, 8);
@@ -221,6 +255,7 @@ TrainSettings TrainPanel::settings() const {
     if (readsMomentum(optimizer)) s.options.optimizer.momentum = momentum_->value();
     if (readsNesterov(optimizer, momentum_->value())) s.options.optimizer.nesterov = nesterov_->isChecked();
     s.options.loss = loss().toStdString();
+    if (showsColumnMapping()) s.options.outputLosses = mapping_->losses();
     s.options.fromLogits = fromLogits_->isChecked();
     s.fromScratch = fromScratch_->isChecked();
     if (doc_->store() && record_->isChecked()) {
@@ -283,6 +318,18 @@ void TrainPanel::setRunning(bool on) {
 void TrainPanel::train() {
     if (job_) return;
     ensureDevices();
+    // A mapping that cannot train is said here, before anything starts.
+    if (const QString why = mappingProblemText(); !why.isEmpty()) {
+        setStatus(tr("Cannot train: %1").arg(why), true);
+        return;
+    }
+    if ((mapping_->inputCount() > 1 || mapping_->outputCount() > 1) && !dataset().startsWith("csv:")) {
+        setStatus(tr("Cannot train: the model has %1 inputs and %2 outputs; choose a CSV file and map its columns to each")
+                      .arg(mapping_->inputCount())
+                      .arg(mapping_->outputCount()),
+                  true);
+        return;
+    }
     const TrainSettings s = settings();
     lossChart_->clearPoints();
     accuracyChart_->clearPoints();
@@ -345,6 +392,20 @@ void TrainPanel::poll() {
             lossChart_->append("val_loss", {double(e.epoch), e.valLoss});
             if (std::isfinite(e.accuracy)) accuracyChart_->append("accuracy", {double(e.epoch), e.accuracy});
             if (std::isfinite(e.valAccuracy)) accuracyChart_->append("val_accuracy", {double(e.epoch), e.valAccuracy});
+            // A model with several outputs: each classification head's accuracy, train and validation.
+            const QColor palette[] = {QColor(0x16, 0xa3, 0x4a), QColor(0x93, 0x33, 0xea), QColor(0xdb, 0x27, 0x77)};
+            for (std::size_t k = 0; k < e.outputs.size(); ++k) {
+                const QString name = q(e.outputs[k].name);
+                for (const auto& [key, v, val] : {std::tuple{name + "_accuracy", e.outputs[k].accuracy, false},
+                                                   std::tuple{"val_" + name + "_accuracy",
+                                                              k < e.valOutputs.size() ? e.valOutputs[k].accuracy : train::kNoMetric, true}}) {
+                    if (!std::isfinite(v)) continue;
+                    if (!accuracyChart_->hasSeries(key))
+                        accuracyChart_->addSeries(key, val ? tr("%1 validation").arg(name) : name, palette[k % 3].lighter(val ? 140 : 100),
+                                                  CurveChart::Style::Markers);
+                    accuracyChart_->append(key, {double(e.epoch), v});
+                }
+            }
             emit epochFinished(e.epoch);
             break;
         }
@@ -427,6 +488,16 @@ void TrainPanel::finish() {
                              .arg(percent(out.test.accuracy))
                              .arg(out.test.loss, 0, 'f', 4)
                              .arg(out.test.samples));
+    } else if (out.tested && !out.test.outputs.empty()) { // several outputs: each head's figure
+        QStringList heads;
+        for (const train::OutputMetrics& o : out.test.outputs)
+            heads << (std::isfinite(o.accuracy) ? tr("%1 accuracy %2").arg(q(o.name), percent(o.accuracy))
+                                                : tr("%1 MAE %2").arg(q(o.name)).arg(o.mae, 0, 'g', 3));
+        result_->setText(tr("Test %1  ·  loss %2").arg(heads.join(tr(", "))).arg(out.test.loss, 0, 'f', 4));
+        result_->setWordWrap(true);
+        const auto first = std::find_if(out.test.outputs.begin(), out.test.outputs.end(),
+                                        [](const train::OutputMetrics& o) { return std::isfinite(o.accuracy); });
+        if (first != out.test.outputs.end()) testAccuracy_ = first->accuracy;
     } else if (out.tested) {
         result_->setText(tr("Test loss %1  (%2 samples)").arg(out.test.loss, 0, 'f', 4).arg(out.test.samples));
     }

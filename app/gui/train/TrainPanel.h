@@ -28,6 +28,7 @@ class QTimer;
 
 namespace strata::gui {
 
+class ColumnMappingTable;
 class CurveChart;
 class Document;
 
@@ -48,6 +49,11 @@ public:
     // the table has no such column. The last column is chosen when a file is picked.
     bool setCsvLabel(const QString& column);
     QString csvLabel() const; // as TrainSettings::csvLabel takes it; empty for a built-in dataset
+    // CSV and a model with several inputs or outputs: which columns feed which Input and which is
+    // each output's target, with its loss and weight (shown instead of Label).
+    ColumnMappingTable* columnMapping() const { return mapping_; }
+    bool showsColumnMapping() const;
+    QString mappingProblemText() const; // why the mapping cannot train, shown under it; empty when it can
     // "cpu" or "vulkan:N"; the list enumerates Vulkan devices on first use.
     QStringList devices();
     bool setDevice(const QString& id);
@@ -123,7 +129,9 @@ private:
     void setStatus(const QString& text, bool error = false);
     void setRunning(bool on);
     void suggestDataset();
-    void refreshLabelColumns(); // the CSV's columns in the Label choice
+    void refreshLabelColumns(); // the CSV's columns in the Label choice and the column mapping
+    void refreshColumnMapping(); // the model's inputs and outputs, and whether the mapping shows
+    void refreshMappingProblem();
     void refreshOptimizerFields(); // momentum and Nesterov: enabled only where the optimizer reads them
     void refreshLossWarning();
 
@@ -134,6 +142,8 @@ private:
     int64_t weightsVersion_ = 0;
     QComboBox *dataset_, *label_, *target_, *device_, *optimizer_, *loss_;
     QLabel* labelCaption_;
+    ColumnMappingTable* mapping_;
+    QLabel* mappingProblem_;
     QSpinBox *epochs_, *batch_, *seed_;
     QDoubleSpinBox *lr_, *momentum_;
     QCheckBox *nesterov_, *record_, *fromLogits_, *fromScratch_;

@@ -4,6 +4,7 @@
 
 #include "app/gui/project/Document.h"
 #include "app/gui/project/VersionWeights.h"
+#include "app/gui/train/ColumnMappingTable.h"
 #include "app/gui/train/CurveChart.h"
 
 #include "engine/data/BuiltinDatasets.h"
@@ -66,6 +67,11 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     label_->setObjectName("trainLabel");
     label_->setToolTip(tr("The CSV column that holds the class of each row; the other columns are the features"));
     labelCaption_ = new QLabel(tr("Label"));
+    mapping_ = new ColumnMappingTable;
+    mappingProblem_ = new QLabel;
+    mappingProblem_->setObjectName("trainMappingProblem");
+    mappingProblem_->setWordWrap(true);
+    mappingProblem_->setStyleSheet("color: #dc2626;");
     target_ = new QComboBox;
     target_->setObjectName("trainTarget");
     target_->addItem(tr("Class labels"), "labels");
@@ -164,6 +170,8 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     form->addWidget(dataset_, row++, 1, 1, 3);
     form->addWidget(labelCaption_, row, 0);
     form->addWidget(label_, row++, 1, 1, 3);
+    form->addWidget(mapping_, row++, 0, 1, 4);
+    form->addWidget(mappingProblem_, row++, 0, 1, 4);
     form->addWidget(label(tr("Target")), row, 0);
     form->addWidget(target_, row++, 1, 1, 3);
     form->addWidget(label(tr("Device")), row, 0);
@@ -261,6 +269,9 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
         if (!path.isEmpty()) setCsvFile(path);
     });
     connect(dataset_, &QComboBox::currentIndexChanged, this, &TrainPanel::refreshLabelColumns);
+    connect(mapping_, &ColumnMappingTable::mappingChanged, this, &TrainPanel::refreshMappingProblem);
+    connect(doc_->model(), &GraphModel::changed, this, &TrainPanel::refreshColumnMapping);
+    refreshColumnMapping();
     refreshLabelColumns();
     auto documentChanged = [this] {
         suggestDataset();
