@@ -127,7 +127,7 @@ void AugmentPreview::refresh() {
         hint_->setText(text);
         hint_->setVisible(true);
         row_->setVisible(false);
-        shuffle_->setEnabled(false);
+        shuffle_->setVisible(false);
     };
     if (!hasLayers_)
         return hint(tr("The model has no preprocessing layers (the palette's Preprocessing group, or Rescaling): add some to "
@@ -148,7 +148,7 @@ void AugmentPreview::refresh() {
     layers_->setText(tr("training mode, seed %1: %2").arg(seed_ % 100000).arg(joined));
     hint_->setVisible(false);
     row_->setVisible(true);
-    shuffle_->setEnabled(true);
+    shuffle_->setVisible(true);
 }
 
 void AugmentPreview::showImages(const std::vector<Tensor>& out) {

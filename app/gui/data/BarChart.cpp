@@ -56,7 +56,7 @@ void BarChart::paintEvent(QPaintEvent*) {
         countWidth = std::max(countWidth, fm.horizontalAdvance(QString::number(n)));
         most = std::max(most, n);
     }
-    labelWidth = std::min(labelWidth, area.width() / 3);
+    labelWidth = std::min(labelWidth + 4, area.width() * 2 / 5);
     const int n = int(bars_.size());
     const int barHeight = std::clamp((area.height() - (n - 1) * kGap) / n, kMinBarHeight, kMaxBarHeight);
     const int barLeft = area.left() + labelWidth + 8;

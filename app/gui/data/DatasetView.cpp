@@ -13,6 +13,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QListWidget>
+#include <QPainter>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSplitter>
@@ -52,6 +53,15 @@ std::optional<std::array<int, 3>> modelImageInput(const ModelSpec& spec) {
     return std::nullopt;
 }
 
+// A thumbnail centred on a transparent square, so every grid cell lays out alike.
+QPixmap squareThumbnail(const QImage& image) {
+    QPixmap square(kThumbnailSize, kThumbnailSize);
+    square.fill(Qt::transparent);
+    QPainter p(&square);
+    p.drawImage((kThumbnailSize - image.width()) / 2, (kThumbnailSize - image.height()) / 2, image);
+    return square;
+}
+
 } // namespace
 
 DatasetView::DatasetView(Document* doc, QWidget* parent) : QWidget(parent), doc_(doc) {
@@ -80,10 +90,9 @@ DatasetView::DatasetView(Document* doc, QWidget* parent) : QWidget(parent), doc_
     grid_->setObjectName("dataGrid");
     grid_->setViewMode(QListView::IconMode);
     grid_->setIconSize(QSize(kThumbnailSize, kThumbnailSize));
-    grid_->setGridSize(QSize(kThumbnailSize + 22, kThumbnailSize + 24));
+    grid_->setGridSize(QSize(kThumbnailSize + 24, kThumbnailSize + 16 + grid_->fontMetrics().height()));
     grid_->setResizeMode(QListView::Adjust);
     grid_->setMovement(QListView::Static);
-    grid_->setUniformItemSizes(true);
     rows_ = new QStandardItemModel(this);
     table_ = new QTableView;
     table_->setObjectName("dataTable");
@@ -304,7 +313,7 @@ void DatasetView::display(const DatasetOverview& o) {
         return;
     }
     for (const DatasetSample& s : o.grid) {
-        auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(s.thumbnail)), s.label, grid_);
+        auto* item = new QListWidgetItem(QIcon(squareThumbnail(s.thumbnail)), s.label, grid_);
         item->setToolTip(s.file.isEmpty() ? s.label : s.file);
         item->setTextAlignment(Qt::AlignHCenter);
     }
