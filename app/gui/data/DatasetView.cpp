@@ -184,7 +184,7 @@ DatasetView::~DatasetView() {
 
 void DatasetView::openSource(const QString& source, const QString& csvLabel) {
     QString s = source;
-    if (!s.startsWith("images:") && !s.startsWith("csv:") && (s.contains('/') || QFileInfo::exists(s)))
+    if (!s.startsWith("images:") && !s.startsWith("csv:") && QFileInfo::exists(s))
         s = (QFileInfo(s).isDir() ? "images:" : "csv:") + QFileInfo(s).absoluteFilePath();
     start({s, csvLabel});
 }
