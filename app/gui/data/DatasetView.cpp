@@ -273,7 +273,7 @@ void DatasetView::display(const DatasetOverview& o) {
     sizes_->setVisible(!o.sizesText.isEmpty());
     QString problems;
     if (!o.badFiles.isEmpty()) {
-        problems = tr("%n file(s) cannot be read and would stop training (or be skipped with Skip bad files):", nullptr,
+        problems = tr("%n file(s) cannot be read: training stops at them (strata-cli train --skip-bad-files skips them):", nullptr,
                       int(o.badFiles.size()));
         for (int i = 0; i < std::min<int>(int(o.badFiles.size()), 8); ++i) problems += "\n• " + o.badFiles[i];
         if (o.badFiles.size() > 8) problems += "\n" + tr("… and %1 more").arg(o.badFiles.size() - 8);
