@@ -7,6 +7,7 @@
 #include "GuiTestSupport.h"
 
 #include "app/gui/MainWindow.h"
+#include "app/gui/Screenshot.h"
 #include "app/gui/data/AugmentPreview.h"
 #include "app/gui/data/BarChart.h"
 #include "app/gui/data/DatasetView.h"
@@ -270,6 +271,22 @@ private slots:
         for (const auto& [name, n] : view->classCounts()) total += n;
         QCOMPARE(total, int64_t(150));
         QCOMPARE(view->tableRowCount(), 50);
+    }
+
+    void screenshotShowsTheScannedFolder() {
+        QTemporaryDir dir;
+        writeAnimals(dir.path());
+        MainWindow w;
+        const QString out = dir.path() + "/data.png";
+        QVERIFY(screenshotViews().contains("data"));
+        QVERIFY(renderScreenshot(w, out, "data", 1200, 800, "images:" + dir.path()));
+        QCOMPARE(QImage(out).size(), QSize(1200, 800));
+        QVERIFY(!w.dataView()->isScanning());
+        QCOMPARE(w.dataView()->classCounts().size(), std::size_t(3));
+        QVERIFY(w.dataView()->isVisible());
+        // A folder that cannot be read makes no screenshot.
+        MainWindow other;
+        QVERIFY(!renderScreenshot(other, dir.path() + "/none.png", "data", 1200, 800, "images:/nonexistent/strata"));
     }
 };
 
