@@ -218,8 +218,16 @@ void DatasetView::cancel() {
     poll_->stop();
     progressBar_->setVisible(false);
     cancel_->setVisible(false);
+    restoreLabelChoice();
     setStatus(shown_.source.isEmpty() ? tr("Cancelled.") : tr("Cancelled; showing %1 as before.").arg(shown_.name));
     emit scanFinished(false);
+}
+
+void DatasetView::restoreLabelChoice() {
+    if (shown_.kind != DatasetOverview::Kind::Table) return;
+    settingColumns_ = true;
+    labelColumn_->setCurrentIndex(shown_.labelColumn);
+    settingColumns_ = false;
 }
 
 void DatasetView::pollProgress() {
@@ -245,11 +253,7 @@ void DatasetView::finished(QThread* thread) {
     cancel_->setVisible(false);
     DatasetOverview o = std::move(*result_);
     if (!o.error.isEmpty()) {
-        if (shown_.kind == DatasetOverview::Kind::Table) { // the label column shown stays chosen
-            settingColumns_ = true;
-            labelColumn_->setCurrentIndex(shown_.labelColumn);
-            settingColumns_ = false;
-        }
+        restoreLabelChoice();
         setStatus(tr("Cannot read %1: %2").arg(o.source.section(':', o.source.contains(':') ? 1 : 0), o.error), true);
         emit scanFinished(false);
         return;

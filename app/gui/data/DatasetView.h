@@ -71,6 +71,7 @@ private:
     void finished(QThread* thread);
     void display(const DatasetOverview& o);
     void showSample(int row);
+    void restoreLabelChoice(); // the label column of the table shown, after a relabel fails or is cancelled
     void setStatus(const QString& text, bool error = false);
     void pickFolder();
     void pickCsv();
