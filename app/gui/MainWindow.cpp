@@ -4,6 +4,7 @@
 #include "app/gui/canvas/GraphScene.h"
 #include "app/gui/canvas/GraphView.h"
 #include "app/gui/canvas/NodeItem.h"
+#include "app/gui/data/DatasetView.h"
 #include "app/gui/panels/Breadcrumb.h"
 #include "app/gui/panels/InspectorPanel.h"
 #include "app/gui/panels/IssuesPanel.h"
@@ -134,6 +135,9 @@ void MainWindow::buildPanels() {
     runs_ = new RunsPanel;
     runsDock_ = dock("runs", tr("Runs"), runs_, Qt::BottomDockWidgetArea);
     tabifyDockWidget(trainDock_, runsDock_);
+    data_ = new DatasetView(doc_);
+    dataDock_ = dock("data", tr("Data"), data_, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(runsDock_, dataDock_);
     summaryDock_->raise();
     setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
@@ -165,6 +169,7 @@ void MainWindow::buildPanels() {
     connect(train_, &TrainPanel::runStarted, this, [this](qint64, const QString& file) {
         if (file == doc_->filePath()) refreshVersions(); // the run may have stored a new version
     });
+    connect(train_, &TrainPanel::viewDataRequested, this, [this] { viewData(train_->dataset(), train_->csvLabel()); });
     connect(runs_, &RunsPanel::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m, 10000); });
     connect(runs_, &RunsPanel::openVersionRequested, this,
             [this](const QString& model, qint64 version) { openVersion(model.toStdString(), version); });
@@ -252,6 +257,8 @@ void MainWindow::buildActions() {
     add("stopTraining", tr("&Stop Training"), QKeySequence(tr("Ctrl+Shift+T")), &MainWindow::stopTraining)
         ->setIcon(icon(QStyle::SP_MediaStop));
     add("inspect", tr("&Inspect Variables and Graph..."), QKeySequence(tr("Ctrl+Shift+I")), &MainWindow::inspectModel);
+    add("viewData", tr("&View Data…"), QKeySequence(tr("Ctrl+Shift+D")), [this] { viewData(); });
+    action("viewData")->setToolTip(tr("The dataset view: samples, class counts, image sizes and the model's augmentations (Ctrl+Shift+D)"));
     action("inspect")->setToolTip(tr("The tree of variables with their values, and the op graph the engine traces (Ctrl+Shift+I)"));
     action("train")->setToolTip(tr("Train the model with the settings of the Train panel (Ctrl+T)"));
     action("stopTraining")->setEnabled(false);
@@ -273,6 +280,7 @@ void MainWindow::buildActions() {
                                     "<tr><td><b>Ctrl+L</b></td><td>auto-layout</td></tr>"
                                     "<tr><td><b>Ctrl+G / Ctrl+Shift+G</b></td><td>group into a block, ungroup</td></tr>"
                                     "<tr><td><b>Ctrl+T / Ctrl+Shift+T</b></td><td>train, stop training</td></tr>"
+                                    "<tr><td><b>Ctrl+Shift+D</b></td><td>view the dataset</td></tr>"
                                     "<tr><td><b>Ctrl+Shift+I</b></td><td>inspect variables and the traced graph</td></tr>"
                                     "<tr><td><b>Ctrl+Shift+E</b></td><td>export the model (saved model, ONNX, PyTorch)</td></tr>"
                                     "<tr><td><b>Ctrl+Shift+O</b></td><td>import an ONNX model with its weights</td></tr>"
@@ -308,7 +316,7 @@ void MainWindow::buildMenus() {
     view->addSeparator();
     view->addAction(action("showRuns"));
     view->addSeparator();
-    for (QDockWidget* d : {paletteDock_, inspectorDock_, versionsDock_, summaryDock_, trainDock_, runsDock_, issuesDock_})
+    for (QDockWidget* d : {paletteDock_, inspectorDock_, versionsDock_, summaryDock_, trainDock_, runsDock_, dataDock_, issuesDock_})
         view->addAction(d->toggleViewAction());
     view->addSeparator();
     QMenu* theme = view->addMenu(tr("&Theme"));
@@ -330,6 +338,10 @@ void MainWindow::buildMenus() {
     model->addActions({action("train"), action("stopTraining")});
     model->addSeparator();
     model->addAction(action("inspect"));
+
+    QMenu* data = menuBar()->addMenu(tr("&Data"));
+    data->setObjectName("dataMenu");
+    data->addAction(action("viewData"));
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addActions({action("shortcuts"), action("about")});
@@ -469,6 +481,12 @@ void MainWindow::showView(const QString& what) {
         resizeDocks({runsDock_}, {std::max(runsDock_->height(), 400)}, Qt::Vertical);
         resizeDocks({runsDock_, issuesDock_}, {width() * 5 / 6, width() / 6}, Qt::Horizontal);
         centralTabs_->setCurrentWidget(view_);
+    } else if (what == "data") {
+        dataDock_->show();
+        dataDock_->raise();
+        resizeDocks({dataDock_}, {std::max(dataDock_->height(), height() * 11 / 20)}, Qt::Vertical);
+        resizeDocks({dataDock_, issuesDock_}, {width() * 5 / 6, width() / 6}, Qt::Horizontal);
+        centralTabs_->setCurrentWidget(view_);
     } else if (what == "list") {
         centralTabs_->setCurrentWidget(list_);
     } else {
@@ -484,6 +502,13 @@ void MainWindow::startTraining() {
 }
 
 void MainWindow::stopTraining() { train_->stop(); }
+
+void MainWindow::viewData(const QString& source, const QString& csvLabel) {
+    if (!dataDock_->isVisible() || dataDock_->visibleRegion().isEmpty() || dataDock_->height() < 300) showView("data");
+    dataDock_->raise();
+    if (!source.isEmpty()) data_->openSource(source, csvLabel);
+    else if (data_->source().isEmpty() && !data_->isScanning()) data_->openSource(train_->dataset(), train_->csvLabel());
+}
 
 void MainWindow::inspectModel() {
     const ModelSpec& spec = doc_->model()->state().spec;

@@ -21,6 +21,7 @@ class QTimer;
 namespace strata::gui {
 
 class Breadcrumb;
+class DatasetView;
 class Document;
 class GraphScene;
 class GraphView;
@@ -53,13 +54,14 @@ public:
     TrainPanel* trainPanel() const { return train_; }
     QListWidget* versionsList() const { return versions_; }
     RunsPanel* runsPanel() const { return runs_; }
+    DatasetView* dataView() const { return data_; }
     QAction* action(const QString& name) const; // by objectName, e.g. "undo", "fit"
     // The loss and optimizer the Train panel would train with, for the inspector's whole step.
     StepSettings trainStepSettings() const;
 
     // Opens a project (or shows why not); returns whether it did.
     bool openProject(const QString& path);
-    // Shows a panel for screenshots and tests: "editor", "summary", "list", "train" or "runs".
+    // Shows a panel for screenshots and tests: "editor", "summary", "list", "train", "runs" or "data".
     void showView(const QString& what);
     // Offers the autosaved model of a session that did not end cleanly.
     void offerRecovery();
@@ -104,6 +106,9 @@ public slots:
     // The model inspector on the current spec (trained weights after a run); its whole step is
     // traced with the Train panel's loss and optimizer (trainStepSettings).
     void inspectModel();
+    // Data > View Data: the dataset view, opened on `source` ("images:DIR", "csv:PATH", a built-in
+    // name); with none, on the Train panel's dataset when the view shows nothing yet.
+    void viewData(const QString& source = {}, const QString& csvLabel = {});
 
 protected:
     void closeEvent(QCloseEvent* e) override;
@@ -139,9 +144,10 @@ private:
     LayerListPanel* list_;
     TrainPanel* train_;
     RunsPanel* runs_;
+    DatasetView* data_;
     QListWidget* versions_;
     QComboBox* models_;
-    QDockWidget *paletteDock_, *inspectorDock_, *summaryDock_, *issuesDock_, *versionsDock_, *trainDock_, *runsDock_;
+    QDockWidget *paletteDock_, *inspectorDock_, *summaryDock_, *issuesDock_, *versionsDock_, *trainDock_, *runsDock_, *dataDock_;
     QLabel* statusStats_;
     QMenu* recentMenu_ = nullptr;
     QTimer* autosave_;

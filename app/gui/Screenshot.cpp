@@ -2,6 +2,7 @@
 
 #include "app/gui/MainWindow.h"
 #include "app/gui/canvas/GraphScene.h"
+#include "app/gui/data/DatasetView.h"
 #include "app/gui/export/ExportModelDialog.h"
 #include "app/gui/inspect/ModelInspector.h"
 #include "app/gui/inspect/TracedGraphView.h"
@@ -68,14 +69,30 @@ bool renderTracedGraph(MainWindow& window, const QString& out, int width, int he
     return !pm.isNull() && pm.save(out, "PNG");
 }
 
+// The dataset view on `data` (the Train panel's dataset when empty), once read; false when it
+// cannot be read in two minutes.
+bool viewDataset(MainWindow& window, const QString& data) {
+    DatasetView* view = window.dataView();
+    window.viewData(data.isEmpty() ? QString() : data);
+    QElapsedTimer t;
+    t.start();
+    while (view->isScanning() && t.elapsed() < 120000) QApplication::processEvents(QEventLoop::AllEvents, 50);
+    if (view->isScanning() || view->source().isEmpty()) {
+        std::fprintf(stderr, "strata: %s\n", qPrintable(view->statusText()));
+        return false;
+    }
+    settle(300);
+    return true;
+}
+
 } // namespace
 
 const QStringList& screenshotViews() {
-    static const QStringList views = {"editor", "summary", "list", "train", "runs", "export", "graph", "step"};
+    static const QStringList views = {"editor", "summary", "list", "train", "runs", "export", "graph", "step", "data"};
     return views;
 }
 
-bool renderScreenshot(MainWindow& window, const QString& out, const QString& show, int width, int height) {
+bool renderScreenshot(MainWindow& window, const QString& out, const QString& show, int width, int height, const QString& data) {
     window.setInteractive(false);
     window.resize(width, height);
     window.show();
@@ -96,6 +113,7 @@ bool renderScreenshot(MainWindow& window, const QString& out, const QString& sho
     QApplication::processEvents();
     if (show == "graph" || show == "step") return renderTracedGraph(window, out, width, height, show == "step");
     if ((show == "train" || show == "export") && !trainBriefly(window)) return false;
+    if (show == "data" && !viewDataset(window, data)) return false;
     if (show == "export") { // the Export Model dialog alone, holding the weights just trained
         const ModelSpec& trained = window.document()->model()->state().spec;
         ExportModelDialog dialog(trained, window.trainPanel()->trainedWeights(trained), &window);

@@ -12,10 +12,12 @@ class MainWindow;
 // `show` is "editor", "summary", "list" or "train" (the Train panel after a run of the open model
 // with the panel's default settings, not recorded in the project), "export" (the Export Model dialog
 // after that run) or "graph" (the model inspector's Traced graph tab alone: the training trace,
-// the first matmul selected).
+// the first matmul selected), or "data" (the dataset view on `data` — "images:DIR", "csv:PATH",
+// a built-in name — or, when empty, on the Train panel's dataset, once it is read).
 // The values `show` may take.
 const QStringList& screenshotViews();
 
-bool renderScreenshot(MainWindow& window, const QString& out, const QString& show, int width = 1600, int height = 1000);
+bool renderScreenshot(MainWindow& window, const QString& out, const QString& show, int width = 1600, int height = 1000,
+                      const QString& data = {});
 
 } // namespace strata::gui

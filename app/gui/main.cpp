@@ -1,6 +1,7 @@
 // strata [PROJECT.strata]: the editor. With no project it opens the example project (a copy in the
 // user's data folder). `strata --screenshot OUT.png [--show editor|summary|train|runs|export|graph|step] [PROJECT]`
-// renders the window at 1600×1000 into OUT.png and exits (train: after training the open model).
+// renders the window at 1600×1000 into OUT.png and exits (train: after training the open model;
+// data: the dataset view on --data SOURCE, or on the Train panel's dataset).
 #include "app/gui/MainWindow.h"
 #include "app/gui/Screenshot.h"
 #include "app/gui/Theme.h"
@@ -26,8 +27,10 @@ struct Options {
                             "With --screenshot: what to show: editor, summary, train (the Train panel after "
                             "training the open model briefly), runs (the runs stored in the project), export (the Export "
                             "Model dialog after a brief training), graph (the model inspector's traced graph of the open model) or step "
-                            "(its whole training step: loss, gradients, updates).",
-                            "editor|summary|train|runs|export|graph|step", "editor"};
+                            "(its whole training step: loss, gradients, updates) or data (the dataset view, on --data).",
+                            "editor|summary|train|runs|export|graph|step|data", "editor"};
+    QCommandLineOption data{"data", "With --show data: the dataset to view: images:DIR, csv:PATH, a folder, a CSV file or a "
+                                    "built-in dataset (default: the Train panel's).", "SOURCE"};
     QCommandLineOption theme{"theme", "system, light or dark (default: the saved choice).", "theme"};
 };
 
@@ -37,7 +40,7 @@ void setUp(QCommandLineParser& cli, Options& o) {
     cli.setApplicationDescription("Strata: author neural networks visually.");
     cli.addHelpOption();
     cli.addVersionOption();
-    cli.addOptions({o.screenshot, o.show, o.theme});
+    cli.addOptions({o.screenshot, o.show, o.theme, o.data});
     cli.addPositionalArgument("project", "A .strata project to open (default: the example project).", "[PROJECT.strata]");
 }
 
@@ -131,7 +134,7 @@ int main(int argc, char** argv) {
         }
     }
     if (shot) {
-        if (!renderScreenshot(window, cli.value(screenshot), cli.value(show))) {
+        if (!renderScreenshot(window, cli.value(screenshot), cli.value(show), 1600, 1000, cli.value(o.data))) {
             std::fprintf(stderr, "strata: cannot write %s\n", qPrintable(cli.value(screenshot)));
             return 1;
         }

@@ -231,6 +231,14 @@ Dataset datasetOf(const std::string& name, const std::vector<ImageEntry>& entrie
 
 } // namespace
 
+std::vector<ImageFolderEntry> listImageFolder(const fs::path& root) {
+    const SplitEntries s = listImages(root);
+    std::vector<ImageFolderEntry> out;
+    for (const auto& [part, split] : {std::pair{&s.train, "train"}, std::pair{&s.validation, "val"}, std::pair{&s.test, "test"}})
+        for (const ImageEntry& e : *part) out.push_back({e.file, e.className, s.splitFolders ? split : ""});
+    return out;
+}
+
 SampleSourcePtr imageFileSource(std::vector<fs::path> files, int height, int width, ImageColor color) {
     if (height < 1 || width < 1)
         throw StrataError("image size " + std::to_string(height) + "x" + std::to_string(width) + " must be positive");

@@ -52,6 +52,18 @@ struct ImageFolderReport {
 DatasetSplits loadImageFolder(const std::filesystem::path& root, const ImageFolderOptions& options,
                               ImageFolderReport* report = nullptr);
 
+// One image file of a folder's layout, before any decoding: its class and its split ("train",
+// "val" or "test" for a train/val/test folder; "" for the other layouts).
+struct ImageFolderEntry {
+    std::filesystem::path file;
+    std::string className;
+    std::string split;
+};
+
+// The files of `root` in listing order, as loadImageFolder finds them; throws StrataError as it
+// does for the layout (no such folder, an empty class folder, a bad labels.csv row).
+std::vector<ImageFolderEntry> listImageFolder(const std::filesystem::path& root);
+
 // The streamed features of image files: file i decoded, converted and resized on each read.
 SampleSourcePtr imageFileSource(std::vector<std::filesystem::path> files, int height, int width, ImageColor color);
 

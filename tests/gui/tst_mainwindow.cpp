@@ -31,7 +31,8 @@ private slots:
         MainWindow w;
         QStringList menus;
         for (QAction* a : w.menuBar()->actions()) menus << a->text().remove('&');
-        QCOMPARE(menus, (QStringList{"File", "Edit", "View", "Model", "Help"}));
+        QCOMPARE(menus, (QStringList{"File", "Edit", "View", "Model", "Data", "Help"}));
+        QCOMPARE(w.action("viewData")->shortcut(), QKeySequence("Ctrl+Shift+D"));
         QCOMPARE(w.action("save")->shortcut(), QKeySequence(QKeySequence::Save));
         QCOMPARE(w.action("duplicate")->shortcut(), QKeySequence("Ctrl+D"));
         QCOMPARE(w.action("fit")->shortcut(), QKeySequence("Ctrl+0"));
@@ -151,7 +152,7 @@ private slots:
         QVERIFY2(plain.err.contains("no display") && plain.err.contains("--screenshot"), qPrintable(plain.err));
         Result nonsense = run({"--screenshot", dir.filePath("never.png"), "--show", "nonsense", project});
         QCOMPARE(nonsense.code, 2);
-        QVERIFY2(nonsense.err.contains("--show: unknown view 'nonsense' (known: editor, summary, list, train, runs, export, graph, step)"),
+        QVERIFY2(nonsense.err.contains("--show: unknown view 'nonsense' (known: editor, summary, list, train, runs, export, graph, step, data)"),
                  qPrintable(nonsense.err));
         QVERIFY(!QFileInfo::exists(dir.filePath("never.png")));
         const QString shot = dir.filePath("shot.png");

@@ -117,6 +117,8 @@ signals:
     void trainingFinished(bool ok);
     void runRecorded(qint64 runId, const QString& projectFile);
     void statusMessage(const QString& text);
+    // "View data…": the dataset view on the panel's dataset (dataset(), csvLabel()).
+    void viewDataRequested();
 
 protected:
     void showEvent(QShowEvent* e) override;
@@ -148,7 +150,7 @@ private:
     QDoubleSpinBox *lr_, *momentum_;
     QCheckBox *nesterov_, *record_, *fromLogits_, *fromScratch_;
     QLabel* lossWarning_; // train::lossOutputWarning for the model, the loss and from-logits
-    QPushButton *train_, *stop_;
+    QPushButton *train_, *stop_, *viewData_;
     QProgressBar* progress_;
     QLabel *status_, *result_;
     CurveChart *lossChart_, *accuracyChart_;

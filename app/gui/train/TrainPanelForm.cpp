@@ -145,6 +145,10 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     stop_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaStop), tr("Stop"));
     stop_->setObjectName("stopButton");
     stop_->setEnabled(false);
+    viewData_ = new QPushButton(tr("View data…"));
+    viewData_->setObjectName("viewDataButton");
+    viewData_->setToolTip(tr("Open the dataset view on this dataset: samples, class counts, image sizes and the model's "
+                             "augmentations (Data ▸ View Data, Ctrl+Shift+D)"));
     progress_ = new QProgressBar;
     progress_->setObjectName("trainProgress");
     progress_->setRange(0, 1);
@@ -198,6 +202,7 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(train_);
     buttons->addWidget(stop_);
+    buttons->addWidget(viewData_);
     form->addLayout(buttons, row++, 0, 1, 4);
     form->addWidget(progress_, row++, 0, 1, 4);
     form->addWidget(status_, row++, 0, 1, 4);
@@ -232,6 +237,7 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     connect(poll_, &QTimer::timeout, this, &TrainPanel::poll);
     connect(train_, &QPushButton::clicked, this, &TrainPanel::train);
     connect(stop_, &QPushButton::clicked, this, &TrainPanel::stop);
+    connect(viewData_, &QPushButton::clicked, this, &TrainPanel::viewDataRequested);
     connect(optimizer_, &QComboBox::currentTextChanged, this, [this](const QString& name) {
         lr_->setValue(defaultLearningRate(name.toStdString()));
         refreshOptimizerFields();
