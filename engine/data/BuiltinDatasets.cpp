@@ -109,13 +109,13 @@ Dataset loadIdxPair(const fs::path& images, const fs::path& labels, const std::s
 std::vector<BuiltinDatasetInfo> listBuiltinDatasets() {
     return {
         {"digits",
-         "8x8 handwritten digits (sklearn): 1797 samples, 64 features in [0, 1], 10 classes"},
-        {"iris", "iris flowers (sklearn): 150 samples, 4 standardized features, 3 classes"},
-        {"wine", "wine cultivars (sklearn): 178 samples, 13 standardized features, 3 classes"},
+         "8x8 handwritten digits (sklearn): 1797 samples, 64 features in [0, 1], 10 classes", Shape{64}, 10},
+        {"iris", "iris flowers (sklearn): 150 samples, 4 standardized features, 3 classes", Shape{4}, 3},
+        {"wine", "wine cultivars (sklearn): 178 samples, 13 standardized features, 3 classes", Shape{13}, 3},
         {"fashion-mnist", "Zalando Fashion-MNIST: 70000 images (28, 28, 1) in [0, 1], 10 classes "
-                          "(Debian package dataset-fashion-mnist)"},
+                          "(Debian package dataset-fashion-mnist)", Shape{28, 28, 1}, 10},
         {"mnist:DIR",
-         "MNIST-format IDX files in DIR (train-images-idx3-ubyte[.gz], ...), images in [0, 1]"},
+         "MNIST-format IDX files in DIR (train-images-idx3-ubyte[.gz], ...), images in [0, 1]", Shape{28, 28, 1}, 10},
     };
 }
 

@@ -32,6 +32,8 @@ inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mni
 struct BuiltinDatasetInfo {
     std::string name;        // what load takes, e.g. "digits" or "mnist:DIR"
     std::string description; // one line for help text
+    Shape sample{};          // one sample's shape as loaded, e.g. (64,) or (28, 28, 1)
+    int classes = 0;
 };
 
 std::vector<BuiltinDatasetInfo> listBuiltinDatasets();

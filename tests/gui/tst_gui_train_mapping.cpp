@@ -1,6 +1,8 @@
-// The Train panel with a model of two inputs and two outputs (resources/examples/two_heads.json) on
-// a CSV file: the column mapping shows instead of Label, names what is missing or does not fit
-// before a run starts, trains with each output's loss and weight, and draws each head's accuracy.
+// The Train panel's checks of data against the model before a run. A model of two inputs and two
+// outputs (resources/examples/two_heads.json) on a CSV file: the column mapping shows instead of
+// Label, names what is missing or does not fit, trains with each output's loss and weight, and
+// draws each head's accuracy. A one-input model whose Input or output does not fit the dataset:
+// said under the dataset, and "Fit model to data" fixes both in one undoable edit.
 #include <QTest>
 
 #include "GuiTestSupport.h"
@@ -9,6 +11,8 @@
 #include "app/gui/train/ColumnMappingTable.h"
 #include "app/gui/train/CurveChart.h"
 #include "app/gui/train/TrainPanel.h"
+
+#include <QUndoStack>
 
 #include <QComboBox>
 #include <QFile>
@@ -141,6 +145,39 @@ private slots:
         QCOMPARE(map->outputCount(), 1);
         QVERIFY(panel.showsColumnMapping()); // still two inputs
         QCOMPARE(map->mapping().inputs[0].columns, (std::vector<std::string>{"a0..a3"}));
+    }
+
+
+    void fitModelToDataIsOneUndoableEdit() {
+        Document doc;
+        doc.setModel(ModelSpec::fromJson(nlohmann::json::parse(R"({"format": "strata.model/1", "name": "mlp",
+            "layers": [{"name": "pixels", "type": "Input", "config": {"shape": [784]}},
+                       {"name": "hidden", "type": "Dense", "config": {"units": 16, "activation": "relu"}},
+                       {"name": "probs", "type": "Dense", "config": {"units": 12, "activation": "softmax"}}]})")),
+                     {}, false);
+        TrainPanel panel(&doc);
+        panel.setDataset("digits");
+        const QString says = panel.dataFitText();
+        QVERIFY2(says.contains("input 'pixels' takes (784,) (784 values), but digits gives samples of (64,) (64 values)"), qPrintable(says));
+        QVERIFY2(says.contains("output 'probs' has 12 units, but digits has 10 classes"), qPrintable(says));
+        auto* fit = panel.findChild<QPushButton*>("trainFitModel");
+        QVERIFY(fit && !fit->isHidden());
+        QTest::mouseClick(fit, Qt::LeftButton);
+        const ModelSpec& fitted = doc.model()->state().spec;
+        QVERIFY(fitted.layers[0].config["shape"] == nlohmann::json({64}));
+        QVERIFY(fitted.layers[2].config["units"] == nlohmann::json(10));
+        QCOMPARE(panel.dataFitText(), QString());
+        QVERIFY(fit->isHidden());
+        doc.editor()->undoStack()->undo(); // one step takes both back
+        QVERIFY(doc.model()->state().spec.layers[0].config["shape"] == nlohmann::json({784}));
+        QVERIFY(doc.model()->state().spec.layers[2].config["units"] == nlohmann::json(12));
+        QVERIFY(!panel.dataFitText().isEmpty());
+        // An autoencoder's target is its input: the classes do not matter, and fashion-mnist's
+        // (28, 28, 1) images fit a flat Input of 784 values.
+        panel.setDataset("fashion-mnist");
+        QVERIFY2(panel.dataFitText().contains("12 units"), qPrintable(panel.dataFitText()));
+        QVERIFY(panel.setTarget("input"));
+        QCOMPARE(panel.dataFitText(), QString());
     }
 };
 

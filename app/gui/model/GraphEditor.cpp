@@ -226,27 +226,35 @@ QString GraphEditor::rename(const std::string& layer, const std::string& newName
 }
 
 QString GraphEditor::setConfig(const std::string& layer, const std::string& key, const nlohmann::json& value) {
+    return setConfigs({{layer, key, value}}, tr("Set %1.%2 to %3").arg(q(layer), q(key), q(value.dump())));
+}
+
+QString GraphEditor::setConfigs(const std::vector<ConfigChange>& changes, const QString& text) {
     Draft d = draft();
-    int i = d.level.indexOf(layer);
-    if (i < 0) return tr("no layer '%1'").arg(q(layer));
-    LayerSpec& l = d.level.layers[std::size_t(i)];
-    nlohmann::json cfg = l.config.is_object() ? l.config : nlohmann::json::object();
-    if (cfg.contains(key) && cfg[key] == value) return {};
-    cfg[key] = value;
-    // The engine decides what is valid: the layer must construct from the new config.
-    const LayerRegistry& reg = LayerRegistry::instance();
-    if (const LayerTypeInfo* info = reg.find(l.type)) {
-        std::vector<std::string> errors;
-        reg.checkConfig(*info, cfg, errors);
-        if (!errors.empty()) return q(errors.front());
-        try {
-            reg.create(l.type, l.name, cfg);
-        } catch (const StrataError& e) {
-            return q(e.what());
+    bool changed = false;
+    for (const ConfigChange& c : changes) {
+        const int i = d.level.indexOf(c.layer);
+        if (i < 0) return tr("no layer '%1'").arg(q(c.layer));
+        LayerSpec& l = d.level.layers[std::size_t(i)];
+        nlohmann::json cfg = l.config.is_object() ? l.config : nlohmann::json::object();
+        if (cfg.contains(c.key) && cfg[c.key] == c.value) continue;
+        cfg[c.key] = c.value;
+        // The engine decides what is valid: the layer must construct from the new config.
+        const LayerRegistry& reg = LayerRegistry::instance();
+        if (const LayerTypeInfo* info = reg.find(l.type)) {
+            std::vector<std::string> errors;
+            reg.checkConfig(*info, cfg, errors);
+            if (!errors.empty()) return q(errors.front());
+            try {
+                reg.create(l.type, l.name, cfg);
+            } catch (const StrataError& e) {
+                return q(e.what());
+            }
         }
+        l.config = std::move(cfg);
+        changed = true;
     }
-    l.config = std::move(cfg);
-    return commit(tr("Set %1.%2 to %3").arg(q(layer), q(key), q(value.dump())), d);
+    return changed ? commit(text, d) : QString();
 }
 
 QString GraphEditor::autoLayout() {

@@ -39,6 +39,13 @@ public:
     QString moveNodes(const std::map<std::string, QPointF>& topLeft);
     QString rename(const std::string& layer, const std::string& newName);
     QString setConfig(const std::string& layer, const std::string& key, const nlohmann::json& value);
+    // Several config values, of one or more layers, as one undo step named `text`; refused whole
+    // when any layer would not construct.
+    struct ConfigChange {
+        std::string layer, key;
+        nlohmann::json value;
+    };
+    QString setConfigs(const std::vector<ConfigChange>& changes, const QString& text);
     QString paste(const nlohmann::json& clip, std::optional<QPointF> at, std::vector<std::string>* created = nullptr);
     QString duplicate(const std::vector<std::string>& layers, std::vector<std::string>* created = nullptr);
     QString autoLayout();

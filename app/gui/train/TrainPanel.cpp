@@ -1,6 +1,7 @@
 #include "app/gui/train/TrainPanel.h"
 #include "app/gui/train/TrainPanelShared.h"
 #include "app/gui/train/ColumnMappingTable.h"
+#include "app/gui/train/DataFit.h"
 
 #include "app/gui/project/Document.h"
 #include "app/gui/project/VersionWeights.h"
@@ -115,6 +116,7 @@ void TrainPanel::refreshLabelColumns() {
         }
     }
     refreshMappingProblem();
+    refreshDataFit();
 }
 
 bool TrainPanel::showsColumnMapping() const {
@@ -132,6 +134,31 @@ void TrainPanel::refreshMappingProblem() {
     const QString why = showsColumnMapping() ? mapping_->problem(dataset().mid(4)) : QString();
     mappingProblem_->setText(why);
     mappingProblem_->setVisible(!why.isEmpty());
+}
+
+void TrainPanel::refreshDataFit() {
+    const QString key = dataset() + "\n" + csvLabel();
+    if (!dataFacts_ || key != factsKey_) { // reading a table to count its classes: once per choice
+        dataFacts_ = std::make_unique<DataFacts>(dataFactsOf(dataset(), csvLabel()));
+        factsKey_ = key;
+    }
+    const DataFit fit = showsColumnMapping() ? DataFit{} : checkDataFit(doc_->model()->state().spec, *dataFacts_, target() == "input");
+    dataFit_->setText(fit.problem);
+    dataFit_->setVisible(!fit.problem.isEmpty());
+    fitModel_->setVisible(!fit.problem.isEmpty() && !fit.fix.empty());
+    fitModel_->setEnabled(!isTraining());
+}
+
+QString TrainPanel::dataFitText() const { return dataFit_->text(); }
+
+bool TrainPanel::fitModelToData() {
+    if (isTraining() || !dataFacts_) return false;
+    const DataFit fit = checkDataFit(doc_->model()->state().spec, *dataFacts_, target() == "input");
+    if (fit.fix.empty()) return false;
+    const QString why = doc_->editor()->setConfigs(fit.fix, tr("Fit the model to %1").arg(dataFacts_->name));
+    if (!why.isEmpty()) setStatus(tr("Cannot fit the model: %1").arg(why), true);
+    refreshDataFit();
+    return why.isEmpty();
 }
 
 QString TrainPanel::mappingProblemText() const { return showsColumnMapping() ? mappingProblem_->text() : QString(); }

@@ -29,6 +29,7 @@ class QTimer;
 namespace strata::gui {
 
 class ColumnMappingTable;
+struct DataFacts;
 class CurveChart;
 class Document;
 
@@ -54,6 +55,11 @@ public:
     ColumnMappingTable* columnMapping() const { return mapping_; }
     bool showsColumnMapping() const;
     QString mappingProblemText() const; // why the mapping cannot train, shown under it; empty when it can
+    // Whether the dataset's samples and classes fit the model's Input and output, shown under the
+    // dataset before a run (empty when they fit), and the one undoable edit that fits the model to
+    // them (the Input's shape, the last Dense layer's units): "Fit model to data".
+    QString dataFitText() const;
+    bool fitModelToData(); // false when there is nothing to fit or the edit was refused
     // "cpu" or "vulkan:N"; the list enumerates Vulkan devices on first use.
     QStringList devices();
     bool setDevice(const QString& id);
@@ -134,6 +140,7 @@ private:
     void refreshLabelColumns(); // the CSV's columns in the Label choice and the column mapping
     void refreshColumnMapping(); // the model's inputs and outputs, and whether the mapping shows
     void refreshMappingProblem();
+    void refreshDataFit();
     void refreshOptimizerFields(); // momentum and Nesterov: enabled only where the optimizer reads them
     void refreshLossWarning();
 
@@ -146,6 +153,10 @@ private:
     QLabel* labelCaption_;
     ColumnMappingTable* mapping_;
     QLabel* mappingProblem_;
+    QLabel* dataFit_;
+    QPushButton* fitModel_;
+    QString factsKey_;             // the dataset and label dataFacts_ was read for
+    std::unique_ptr<DataFacts> dataFacts_;
     QSpinBox *epochs_, *batch_, *seed_;
     QDoubleSpinBox *lr_, *momentum_;
     QCheckBox *nesterov_, *record_, *fromLogits_, *fromScratch_;

@@ -5,6 +5,7 @@
 #include "app/gui/project/Document.h"
 #include "app/gui/project/VersionWeights.h"
 #include "app/gui/train/ColumnMappingTable.h"
+#include "app/gui/train/DataFit.h"
 #include "app/gui/train/CurveChart.h"
 
 #include "engine/data/BuiltinDatasets.h"
@@ -72,6 +73,14 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     mappingProblem_->setObjectName("trainMappingProblem");
     mappingProblem_->setWordWrap(true);
     mappingProblem_->setStyleSheet("color: #dc2626;");
+    dataFit_ = new QLabel;
+    dataFit_->setObjectName("trainDataFit");
+    dataFit_->setWordWrap(true);
+    dataFit_->setStyleSheet("color: #d97706;");
+    fitModel_ = new QPushButton(tr("Fit model to data"));
+    fitModel_->setObjectName("trainFitModel");
+    fitModel_->setToolTip(tr("Set the Input's shape to the samples' and the last layer's units to the number of classes, "
+                             "as one step (Edit > Undo takes it back)"));
     target_ = new QComboBox;
     target_->setObjectName("trainTarget");
     target_->addItem(tr("Class labels"), "labels");
@@ -176,6 +185,8 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     form->addWidget(label_, row++, 1, 1, 3);
     form->addWidget(mapping_, row++, 0, 1, 4);
     form->addWidget(mappingProblem_, row++, 0, 1, 4);
+    form->addWidget(dataFit_, row++, 0, 1, 4);
+    form->addWidget(fitModel_, row++, 0, 1, 4);
     form->addWidget(label(tr("Target")), row, 0);
     form->addWidget(target_, row++, 1, 1, 3);
     form->addWidget(label(tr("Device")), row, 0);
@@ -277,6 +288,10 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     connect(dataset_, &QComboBox::currentIndexChanged, this, &TrainPanel::refreshLabelColumns);
     connect(mapping_, &ColumnMappingTable::mappingChanged, this, &TrainPanel::refreshMappingProblem);
     connect(doc_->model(), &GraphModel::changed, this, &TrainPanel::refreshColumnMapping);
+    connect(doc_->model(), &GraphModel::changed, this, &TrainPanel::refreshDataFit);
+    connect(label_, &QComboBox::currentIndexChanged, this, &TrainPanel::refreshDataFit);
+    connect(target_, &QComboBox::currentIndexChanged, this, &TrainPanel::refreshDataFit);
+    connect(fitModel_, &QPushButton::clicked, this, &TrainPanel::fitModelToData);
     refreshColumnMapping();
     refreshLabelColumns();
     auto documentChanged = [this] {

@@ -70,6 +70,17 @@ class TestBuiltinDatasets : public QObject {
                            again.validation.y.i32()));
     }
 
+    // What the list says of each dataset (the Train panel checks a model against it before loading).
+    void listedShapesAndClassesAreWhatLoads() {
+        for (const data::BuiltinDatasetInfo& info : data::listBuiltinDatasets()) {
+            if (info.name.find(':') != std::string::npos) continue;
+            if (info.name == "fashion-mnist" && !QFileInfo::exists("/usr/share/datasets/fashion-mnist")) continue;
+            const data::DatasetSplits s = data::loadBuiltinDataset(info.name);
+            QVERIFY2(s.train.featureShape() == info.sample, info.name.c_str());
+            QCOMPARE(s.train.numClasses, info.classes);
+        }
+    }
+
     void irisIsStandardizedOnTheTrainingSplit() {
         const DatasetSplits s = loadBuiltinDataset("iris");
         QCOMPARE(s.train.size() + s.validation.size() + s.test.size(), int64_t(150));
