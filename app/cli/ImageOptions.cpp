@@ -4,7 +4,7 @@
 
 namespace strata::cli {
 
-const std::vector<std::string> kImageFlags = {"--skip-bad-files"};
+const std::vector<std::string> kImageFlags = {"--skip-bad-files", "--cache-images"};
 const std::vector<std::string> kImageOptions = {"--image-size", "--color", "--validation-split", "--data-threads"};
 const char* const kImageUsage =
     "  --data images:DIR   a folder of images (PNG, JPEG, BMP): DIR/CLASS/*.png, or DIR/labels.csv of\n"
@@ -15,7 +15,9 @@ const char* const kImageUsage =
     "  --color C           rgb | grayscale (default: from the model input's channels, 3 or 1)\n"
     "  --validation-split F  images: the fraction of training images held out, stratified (default 0.1)\n"
     "  --skip-bad-files    images: skip corrupt, truncated or unsupported files (reported) instead of stopping\n"
-    "  --data-threads N    images: threads decoding images (default 2)\n";
+    "  --data-threads N    images: threads decoding images (default 2)\n"
+    "  --cache-images      images: keep each image once decoded, as 8-bit values at the sample size,\n"
+    "                      so later epochs skip decoding (off when it would take over half the memory)\n";
 
 std::vector<std::string> joinImageSize(const std::vector<std::string>& args) {
     std::vector<std::string> out;
@@ -56,10 +58,11 @@ bool parseImageOptions(const Args& a, data::DataSource& source, const std::strin
                 err << who << o << " applies to image folders (--data images:DIR), not to '" << source.name << "'\n";
                 return false;
             }
-        if (a.has("--skip-bad-files")) {
-            err << who << "--skip-bad-files applies to image folders (--data images:DIR), not to '" << source.name << "'\n";
-            return false;
-        }
+        for (const char* f : {"--skip-bad-files", "--cache-images"})
+            if (a.has(f)) {
+                err << who << f << " applies to image folders (--data images:DIR), not to '" << source.name << "'\n";
+                return false;
+            }
         return true;
     }
     std::error_code ec; // recorded by absolute path, so --resume works from anywhere
@@ -101,6 +104,7 @@ bool parseImageOptions(const Args& a, data::DataSource& source, const std::strin
         return false;
     }
     source.skipBadFiles = a.has("--skip-bad-files");
+    source.cacheImages = a.has("--cache-images");
     return true;
 }
 

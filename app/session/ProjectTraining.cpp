@@ -43,6 +43,7 @@ nlohmann::json hyperparametersOf(const train::TrainOptions& o, const data::DataS
         hp["color"] = dataset.color;
         hp["validation_split"] = dataset.validationSplit;
         hp["skip_bad_files"] = dataset.skipBadFiles;
+        if (dataset.cacheImages) hp["cache_images"] = true;
     }
     return hp;
 }
@@ -134,6 +135,7 @@ ProjectTraining::ProjectTraining(ProjectTrainingOptions options) : options_(std:
         runDataset_.color = run->hyperparameters.value("color", std::string());
         runDataset_.validationSplit = run->hyperparameters.value("validation_split", data::kBuiltinValidationFraction);
         runDataset_.skipBadFiles = run->hyperparameters.value("skip_bad_files", false);
+        runDataset_.cacheImages = run->hyperparameters.value("cache_images", false);
     }
     hyperparameters_ = run->hyperparameters;
     versionId_ = run->modelVersionId;

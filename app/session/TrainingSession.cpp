@@ -128,6 +128,7 @@ TrainingResult TrainingSession::run(const TrainingEvents& events) {
                     (report.skipped.size() == 1 ? "" : "s") + ":");
         for (const std::string& why : report.skipped) events.data("  " + why);
     }
+    if (!report.cache.empty() && events.data) events.data(report.cache);
     for (data::Dataset* d : {&splits.train, &splits.validation, &splits.test})
         if (d->size() > 0) {
             data::reshapeFeatures(*d, sample, inputNames[0]);

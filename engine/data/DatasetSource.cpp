@@ -76,6 +76,7 @@ DatasetSplits loadImageSource(const DataSource& source, uint64_t seed, ImageFold
     o.seed = seed;
     o.skipBadFiles = source.skipBadFiles;
     o.threads = source.dataThreads;
+    o.cacheDecoded = source.cacheImages;
     o.progress = progress;
     return loadImageFolder(imageFolderOf(source.name), o, report);
 }

@@ -36,6 +36,7 @@ struct DataSource {
     double validationSplit = kBuiltinValidationFraction;
     bool skipBadFiles = false;
     int dataThreads = 2;
+    bool cacheImages = false; // keep decoded images in memory (uint8) after the first epoch
     // CSV only, for a model with several inputs or outputs (or to pick a single input's columns):
     // which columns feed which Input and which column is which output's target. Set, it replaces
     // label and regression.

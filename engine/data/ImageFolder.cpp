@@ -1,5 +1,7 @@
 #include "engine/data/ImageFolder.h"
 
+#include "engine/MemoryBudget.h"
+
 #include "engine/data/BuiltinDatasets.h"
 #include "engine/data/FileInput.h"
 
@@ -286,6 +288,21 @@ DatasetSplits loadImageFolder(const fs::path& root, const ImageFolderOptions& op
         else validationFromTrain(splits, options.validationSplit, options.seed);
     }
     report.images = splits.train.size() + splits.validation.size() + splits.test.size();
+    if (options.cacheDecoded) {
+        double bytes = 0;
+        for (const Dataset* d : {&splits.train, &splits.validation, &splits.test})
+            if (d->streamed) bytes += double(sampleCacheBytes(*d->streamed));
+        const MemoryBudget budget = memoryBudget();
+        if (bytes <= 0.5 * double(budget.bytes)) {
+            for (Dataset* d : {&splits.train, &splits.validation, &splits.test})
+                if (d->streamed) d->streamed = sampleCache(d->streamed);
+            report.cache = "decoded cache: " + readableBytes(bytes) + " (uint8 at " + std::to_string(options.height) + "x" +
+                           std::to_string(options.width) + ")";
+        } else {
+            report.cache = "decoded cache off: it would take " + readableBytes(bytes) + ", more than half of " +
+                           readableBytes(double(budget.bytes)) + " (" + budget.source + "); images are decoded every epoch";
+        }
+    }
     if (reportOut) *reportOut = std::move(report);
     return splits;
 }

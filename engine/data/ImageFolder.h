@@ -37,6 +37,10 @@ struct ImageFolderOptions {
     uint64_t seed = 42;
     bool skipBadFiles = false;
     int threads = 2;
+    // Keep every image once decoded, as uint8 at the sample size (SampleSource.h, sampleCache), so
+    // later epochs skip decoding; left off (with a note in the report) when the cache would take
+    // more than half of the memory budget.
+    bool cacheDecoded = false;
     // Progress of the scan for folders of more than 1000 images, one line at a time.
     std::function<void(const std::string& line)> progress;
 };
@@ -45,6 +49,7 @@ struct ImageFolderReport {
     int64_t images = 0;                  // good images, all splits
     std::vector<std::string> skipped;    // "FILE: why", with skipBadFiles
     std::string listing;                 // "path size mtime" per image, for a fingerprint
+    std::string cache;                   // cacheDecoded: "decoded cache: 12.00 MiB" or why it is off
 };
 
 // Throws StrataError naming the folder, file or line: no such folder, no images, an empty class

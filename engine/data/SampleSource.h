@@ -32,5 +32,12 @@ using SampleSourcePtr = std::shared_ptr<const SampleSource>;
 SampleSourcePtr sampleSubset(SampleSourcePtr source, std::span<const int64_t> indices);
 // The same samples seen with another shape of the same element count (reshapeFeatures).
 SampleSourcePtr sampleReshape(SampleSourcePtr source, const Shape& shape);
+// The decoded cache: every sample of `source` (values in [0, 1], an image's) kept once read, as
+// uint8 at its size (value * 255, rounded: what an 8-bit image of that size holds), so later
+// epochs skip reading and decoding. count() * sampleShape().numElements() bytes, allocated at once
+// (checked against the memory budget). Reads from several threads at once, as the source's.
+SampleSourcePtr sampleCache(SampleSourcePtr source);
+// The bytes sampleCache(source) allocates.
+int64_t sampleCacheBytes(const SampleSource& source);
 
 } // namespace strata::data

@@ -77,6 +77,24 @@ private slots:
         QVERIFY(nlohmann::json::parse(e.out)["accuracy"].get<double>() >= 0.9);
     }
 
+    // --cache-images: the same run with the decoded images kept after the first epoch, as 8-bit
+    // values at the sample size (these 12x12 images are resized to 8x8, so rounded to 1/255).
+    void decodedCacheTrainsTheSame() {
+        std::vector<std::string> args = {"train", spec_.string(), "--data", "images:" + root_.string(), "--epochs", "3",
+                                         "--lr", "0.01", "--batch", "8", "--json"};
+        const auto plain = run(args);
+        args.push_back("--cache-images");
+        const auto cached = run(args);
+        QVERIFY2(plain.code == 0 && cached.code == 0, cached.err.c_str());
+        QVERIFY2(QString::fromStdString(cached.err).contains("decoded cache: "), cached.err.c_str());
+        const auto a = jsonLines(plain.out), b = jsonLines(cached.out);
+        QCOMPARE(a.size(), b.size());
+        for (std::size_t i = 0; i + 1 < a.size(); ++i) {
+            const double x = a[i]["loss"], y = b[i]["loss"];
+            QVERIFY2(std::fabs(x - y) < 1e-2 * std::fabs(x), qPrintable(QString("%1 vs %2").arg(x).arg(y)));
+        }
+    }
+
     void resumeReadsTheRunsImageFolderAgain() {
         const fs::path project = fs::path(tmp_.path().toStdString()) / "resume.strata";
         auto r = run({"train", spec_.string(), "--data", "images:" + root_.string(), "--epochs", "1", "--batch", "8",

@@ -177,6 +177,45 @@ private slots:
         }
     }
 
+    // The decoded cache keeps every image once read, as 8-bit values at the sample size: the same
+    // values (to 1/510) as decoding, and still there after the files are gone; batches from several
+    // workers read it as they read the files.
+    void decodedCacheKeepsImagesAfterTheFirstRead() {
+        const fs::path root = dir("cached");
+        classImages(root, "a", 10, true);
+        classImages(root, "b", 10, false);
+        ImageFolderOptions o = options(5);
+        const DatasetSplits plain = loadImageFolder(root, o);
+        o.cacheDecoded = true;
+        ImageFolderReport report;
+        const DatasetSplits cached = loadImageFolder(root, o, &report);
+        QVERIFY2(QString::fromStdString(report.cache).startsWith("decoded cache: "), report.cache.c_str());
+        const Dataset& d = cached.train;
+        BatchIterator it(d, {4, true, false, 3, 3, 2});
+        Tensor x = it.makeXBatch(), y = it.makeYBatch();
+        it.beginEpoch(0);
+        while (it.next(x, y)) {
+        }
+        std::vector<std::vector<float>> first;
+        for (int64_t i = 0; i < d.size(); ++i) {
+            const auto want = readAll(plain.train, i), got = readAll(d, i);
+            for (std::size_t k = 0; k < want.size(); ++k) QVERIFY(std::fabs(want[k] - got[k]) <= 0.5f / 255.0f + 1e-6f);
+            first.push_back(got);
+        }
+        fs::remove_all(root); // a cached sample needs its file no more
+        for (int64_t i = 0; i < d.size(); ++i) QVERIFY(readAll(d, i) == first[std::size_t(i)]);
+        QVERIFY_THROWS_EXCEPTION(StrataError, readAll(plain.train, 0)); // an uncached one does
+        // A cache larger than half the memory budget is left off, saying so.
+        classImages(root, "a", 2, true);
+        classImages(root, "b", 2, false);
+        qputenv("STRATA_MEMORY_LIMIT", "1K");
+        ImageFolderReport small;
+        const DatasetSplits off = loadImageFolder(root, o, &small);
+        qunsetenv("STRATA_MEMORY_LIMIT");
+        QVERIFY2(QString::fromStdString(small.cache).startsWith("decoded cache off: it would take"), small.cache.c_str());
+        QVERIFY(off.train.size() > 0);
+    }
+
     void corruptAndTruncatedFilesAreNamedOrSkipped() {
         const fs::path root = dir("bad");
         classImages(root, "good", 4, true);
