@@ -4,6 +4,7 @@
 // refused against the model by Trainer::checkData.
 #include "engine/Error.h"
 #include "engine/data/DatasetSource.h"
+#include "engine/data/ImageDecode.h"
 
 #include "tests/support/MemoryLimit.h"
 
@@ -33,6 +34,28 @@ private slots:
         QCOMPARE(total, int64_t(6));
         int classes = std::max({s.train.numClasses, s.validation.numClasses, s.test.numClasses});
         QCOMPARE(classes, 40000001);
+    }
+
+    // A 102-byte BMP (found by fuzz_image) whose header declares 23,855 x 2,406 pixels at 1 bit
+    // each: stb_image decoded 57 megapixels of zeros past the file's end (10 s under ASan). Now its
+    // declared rows are checked against the file's size first, and the file is named.
+    void aBmpDeclaringMoreRowsThanItHoldsIsRefused() {
+        std::string bmp = "BM";
+        auto u16 = [&](uint32_t v) { bmp += char(v & 0xff), bmp += char(v >> 8); };
+        auto u32 = [&](uint32_t v) { u16(v & 0xffff), u16(v >> 16); };
+        u32(102), u32(0), u32(62), u32(40), u32(23855), u32(2406), u16(1), u16(1), u32(0), u32(0), u32(0), u32(0), u32(2), u32(0);
+        bmp += std::string(8, '\0'); // the palette
+        bmp.resize(102, '\x55');
+        const std::string file = dir_.filePath("wide.bmp").toStdString();
+        std::ofstream(file, std::ios::binary) << bmp;
+        try {
+            data::readImage(file);
+            QFAIL("decoded");
+        } catch (const StrataError& e) {
+            QVERIFY2(QString(e.what()).contains("wide.bmp: damaged or truncated BMP image (its header declares 23855x2406 pixels "
+                                                "at 1 bits each from byte 62"),
+                     e.what());
+        }
     }
 
     // An IDX label of INT32_MAX: its class count (label + 1) overflowed int. Now refused, naming
