@@ -4,6 +4,8 @@
 // mapping so --resume and evaluate need not repeat it, and clear errors for mappings that do not fit.
 #include "CliTestSupport.h"
 
+#include "tests/support/AnimalsTable.h"
+
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -18,21 +20,7 @@ using namespace strata::cli::test;
 
 namespace {
 
-// a0..a3, an id, b0..b2, a class name that a0 + b0 decide, a real value.
-std::string writeTable(const QString& dir, int rows) {
-    const std::string path = (dir + "/animals.csv").toStdString();
-    std::ofstream out(path);
-    out << "a0,a1,a2,a3,id,b0,b1,b2,kind,size\n";
-    const char* kinds[] = {"cat", "dog", "owl"};
-    for (int r = 0; r < rows; ++r) {
-        const double s = std::sin(0.37 * r) + std::cos(0.23 * r);
-        for (int j = 0; j < 4; ++j) out << std::sin(0.37 * r + 1.3 * j) << ",";
-        out << r << ",";
-        for (int j = 0; j < 3; ++j) out << std::cos(0.23 * r + 0.7 * j) << ",";
-        out << kinds[s > 0.5 ? 2 : s > -0.5 ? 1 : 0] << "," << 0.5 * std::sin(0.37 * r) - std::cos(0.23 * r + 0.7) << "\n";
-    }
-    return path;
-}
+std::string writeTable(const QString& dir, int rows) { return animals::writeTable((dir + "/animals.csv").toStdString(), rows); }
 
 std::vector<nlohmann::json> jsonLines(const std::string& text) {
     std::vector<nlohmann::json> rows;

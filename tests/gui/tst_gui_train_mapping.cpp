@@ -11,6 +11,7 @@
 #include "app/gui/train/ColumnMappingTable.h"
 #include "app/gui/train/CurveChart.h"
 #include "app/gui/train/TrainPanel.h"
+#include "tests/support/AnimalsTable.h"
 
 #include <QUndoStack>
 
@@ -32,20 +33,7 @@ namespace {
 constexpr int kTimeoutMs = 180000;
 
 QString writeTable(const QTemporaryDir& dir, int rows) {
-    QFile f(dir.filePath("animals.csv"));
-    if (!f.open(QIODevice::WriteOnly)) return {};
-    f.write("a0,a1,a2,a3,id,b0,b1,b2,kind,size\n");
-    const char* kinds[] = {"cat", "dog", "owl"};
-    for (int r = 0; r < rows; ++r) {
-        const double s = std::sin(0.37 * r) + std::cos(0.23 * r);
-        QStringList cells;
-        for (int j = 0; j < 4; ++j) cells << QString::number(std::sin(0.37 * r + 1.3 * j));
-        cells << QString::number(r);
-        for (int j = 0; j < 3; ++j) cells << QString::number(std::cos(0.23 * r + 0.7 * j));
-        cells << kinds[s > 0.5 ? 2 : s > -0.5 ? 1 : 0] << QString::number(0.5 * std::sin(0.37 * r) - std::cos(0.23 * r + 0.7));
-        f.write((cells.join(',') + "\n").toUtf8());
-    }
-    return f.fileName();
+    return QString::fromStdString(animals::writeTable(dir.filePath("animals.csv").toStdString(), rows));
 }
 
 bool trainAndWait(TrainPanel& panel) {

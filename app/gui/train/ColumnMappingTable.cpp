@@ -62,14 +62,7 @@ void ColumnMappingTable::setModel(const ModelSpec& spec) {
     const std::vector<train::OutputLoss> lossesBefore = losses();
     inputs_ = std::move(ins);
     outputs_ = std::move(outs);
-    rebuild(lossesBefore);
-    for (const data::InputColumns& in : before.inputs) {
-        QStringList cols;
-        for (const std::string& c : in.columns) cols << QString::fromStdString(c);
-        setInputColumns(QString::fromStdString(in.input), cols.join(", "));
-    }
-    for (const data::OutputColumn& out : before.outputs) setOutputColumn(QString::fromStdString(out.output), QString::fromStdString(out.column));
-    emit mappingChanged();
+    rebuild(before, lossesBefore);
 }
 
 void ColumnMappingTable::setTableColumns(const QStringList& columns, bool header) {
@@ -78,19 +71,13 @@ void ColumnMappingTable::setTableColumns(const QStringList& columns, bool header
         for (int c = 0; c < refs.size(); ++c) refs[c] = QString::number(c);
     if (columns == columns_ && refs == refs_) return;
     const data::ColumnMapping before = mapping();
+    const std::vector<train::OutputLoss> lossesBefore = losses();
     columns_ = columns;
     refs_ = refs;
-    rebuild(losses());
-    for (const data::InputColumns& in : before.inputs) {
-        QStringList cols;
-        for (const std::string& c : in.columns) cols << QString::fromStdString(c);
-        setInputColumns(QString::fromStdString(in.input), cols.join(", "));
-    }
-    for (const data::OutputColumn& out : before.outputs) setOutputColumn(QString::fromStdString(out.output), QString::fromStdString(out.column));
-    emit mappingChanged();
+    rebuild(before, lossesBefore);
 }
 
-void ColumnMappingTable::rebuild(const std::vector<train::OutputLoss>& restore) {
+void ColumnMappingTable::rebuild(const data::ColumnMapping& before, const std::vector<train::OutputLoss>& lossesBefore) {
     // The old editors are deleted later by the view: nameless now, so findChild sees only the new ones.
     for (int r = 0; r < rowCount(); ++r)
         for (int c = 0; c < columnCount(); ++c)
@@ -147,10 +134,18 @@ void ColumnMappingTable::rebuild(const std::vector<train::OutputLoss>& restore) 
         setCellWidget(row, kWeight, weight);
         ++row;
     }
-    for (const train::OutputLoss& l : restore) setOutputLoss(QString::fromStdString(l.output), QString::fromStdString(l.loss), l.weight);
+    // What was entered for the names that stay.
+    for (const data::InputColumns& in : before.inputs) {
+        QStringList cols;
+        for (const std::string& c : in.columns) cols << QString::fromStdString(c);
+        setInputColumns(QString::fromStdString(in.input), cols.join(", "));
+    }
+    for (const data::OutputColumn& out : before.outputs) setOutputColumn(QString::fromStdString(out.output), QString::fromStdString(out.column));
+    for (const train::OutputLoss& l : lossesBefore) setOutputLoss(QString::fromStdString(l.output), QString::fromStdString(l.loss), l.weight);
     resizeColumnsToContents();
     horizontalHeader()->setSectionResizeMode(kColumns, QHeaderView::Stretch);
     setFixedHeight(horizontalHeader()->height() + 2 * frameWidth() + rowCount() * verticalHeader()->defaultSectionSize());
+    emit mappingChanged();
 }
 
 int ColumnMappingTable::rowOfInput(const QString& name) const {

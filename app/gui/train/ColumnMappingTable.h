@@ -54,8 +54,9 @@ private:
     };
     int rowOfInput(const QString& name) const;
     int rowOfOutput(const QString& name) const;
-    // New rows for inputs_, outputs_ and columns_; the outputs' losses and weights from `restore`.
-    void rebuild(const std::vector<train::OutputLoss>& restore);
+    // New rows for inputs_, outputs_ and columns_, keeping what `before` and `lossesBefore` held
+    // for the names that stay.
+    void rebuild(const data::ColumnMapping& before, const std::vector<train::OutputLoss>& lossesBefore);
 
     std::vector<Port> inputs_, outputs_;
     QStringList columns_, refs_; // shown, and as the mapping names them

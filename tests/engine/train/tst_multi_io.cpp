@@ -9,6 +9,7 @@
 #include "engine/data/ColumnMapping.h"
 #include "engine/data/DatasetSource.h"
 #include "engine/train/Trainer.h"
+#include "tests/support/AnimalsTable.h"
 #include "tests/support/GoldenFiles.h"
 
 #include <QTemporaryDir>
@@ -38,25 +39,8 @@ void setGoldenWeights(Model& m, const golden::json& g) {
     for (Variable* v : m.variables()) v->assign(golden::tensorOf(g["weights"][v->path()]));
 }
 
-// The class of row r: from a0 + b0, so the two inputs together tell it.
-int kindOf(int r) {
-    const double s = std::sin(0.37 * r) + std::cos(0.23 * r);
-    return s > 0.5 ? 2 : s > -0.5 ? 1 : 0;
-}
-
-// A table: a0..a3, an id, b0..b2, a class label (names), a real value; rows made by a formula.
 std::string writeTable(const QString& dir, int rows) {
-    const std::string path = (dir + "/table.csv").toStdString();
-    std::ofstream out(path);
-    out << "a0,a1,a2,a3,id,b0,b1,b2,kind,size\n";
-    const char* kinds[] = {"cat", "dog", "owl"};
-    for (int r = 0; r < rows; ++r) {
-        for (int j = 0; j < 4; ++j) out << std::sin(0.37 * r + 1.3 * j) << ",";
-        out << r << ",";
-        for (int j = 0; j < 3; ++j) out << std::cos(0.23 * r + 0.7 * j) << ",";
-        out << kinds[kindOf(r)] << "," << 0.5 * std::sin(0.37 * r) - std::cos(0.23 * r + 0.7) + 0.1 * (r % 5) << "\n";
-    }
-    return path;
+    return animals::writeTable((dir + "/table.csv").toStdString(), rows);
 }
 
 data::ColumnMapping twoHeadsMapping() {
@@ -160,7 +144,7 @@ private slots:
         QCOMPARE(d.moreX.at(0).shape(), (Shape{30, 3}));
         QCOMPARE(d.numClasses, 3);
         QCOMPARE(d.classNames, (std::vector<std::string>{"cat", "dog", "owl"}));
-        QCOMPARE(d.y.i32()[4], kindOf(4)); // cat 0, dog 1, owl 2
+        QCOMPARE(d.y.i32()[4], animals::kindOf(4)); // cat 0, dog 1, owl 2
         QCOMPARE(d.moreY.at(0).y.shape(), (Shape{30, 1}));
         QCOMPARE(d.moreY.at(0).numClasses, 0);
         QVERIFY(std::fabs(d.x.f32()[7 * 4 + 3] - std::sin(0.37 * 7 + 1.3 * 3)) < 1e-5); // a3 of row 7 (column "3")
