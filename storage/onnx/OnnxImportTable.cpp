@@ -94,6 +94,14 @@ const std::map<std::string, LayerFormatSupport>& OnnxGraphImport::layerTypeRows(
         {"Input", {true, {}}}, // each graph input (not an initializer) is an Input layer
         {"Dropout", {false, "an inference graph has no dropout (a Dropout node is dropped on import)"}},
         {"Block", {false, "a Block is exported inlined, so it imports as its layers"}},
+        {"RandomFlip", {false, "an inference graph has no augmentation (RandomFlip exports as the identity)"}},
+        {"RandomContrast", {false, "an inference graph has no augmentation (RandomContrast exports as the identity)"}},
+        {"RandomTranslation", {false, "an inference graph has no augmentation (RandomTranslation exports as the identity)"}},
+        {"RandomRotation", {false, "an inference graph has no augmentation (RandomRotation exports as the identity)"}},
+        {"RandomZoom", {false, "an inference graph has no augmentation (RandomZoom exports as the identity)"}},
+        {"Resizing", {false, "a Resize to arbitrary sizes is not imported (a whole-factor Resize imports as UpSampling2D)"}},
+        {"RandomCrop", {false, "exported as its inference form (a Slice and a Resize), which is not imported"}},
+        {"Normalization", {false, "exported as a Sub and a Div of constants, which are not imported as one layer"}},
         {"SeparableConv2D",
          {false, "exported as a depthwise Conv and a 1x1 Conv, which import as DepthwiseConv2D and Conv2D (the same "
                  "computation; a file Strata wrote imports it through its embedded spec)"}},
