@@ -1,11 +1,15 @@
-// Keras 3's random augmentation layers (engine/layers/AugmentationLayers.h) on the CPU backend:
-// in training they match the NumPy / PyTorch reference of the same transformation on fixed seeds
-// (tests/data/augment, written by tests/reference/augment_reference.py; the Vulkan suite
-// tests/gpu/tst_vulkan_augment.cpp checks the same file); in inference they are the identity; the
-// traced graph differs with the training flag; a draw depends on (seed, step) only; bad configs
-// raise ConfigError naming the layer and the key.
+// Keras 3's preprocessing layers on the CPU backend: the random augmentations
+// (engine/layers/AugmentationLayers.h), Resizing and RandomCrop (ImageResizeLayers.h) match the
+// NumPy / PyTorch reference of the same transformation on fixed seeds (tests/data/augment, written
+// by tests/reference/augment_reference.py; tests/gpu/tst_vulkan_augment.cpp checks the same file
+// on Vulkan); in inference the random ones are the identity and the traced graph differs with the
+// training flag; a draw depends on (seed, step) only; Normalization with given and adapted
+// statistics (train/AdaptNormalization.h); bad configs raise ConfigError naming the layer and key.
 #include "engine/Error.h"
+#include "engine/LayerRegistry.h"
+#include "engine/Variable.h"
 #include "engine/cpu/CpuBackend.h"
+#include "engine/train/AdaptNormalization.h"
 
 #include "tests/support/AugmentGolden.h"
 
@@ -121,6 +125,75 @@ private slots:
         QCOMPARE(countOps(b.graph, ir::OpKind::RandomUniform), 0);
     }
 
+    // Normalization with its statistics given: (x - mean) / sqrt(variance) per channel; invert undoes it.
+    void normalizationWithGivenStatistics() {
+        for (bool invert : {false, true}) {
+            const nlohmann::json c = {{"name", "norm"},
+                                      {"layer", {{"type", "Normalization"},
+                                                 {"config", {{"mean", {1.0, 2.0, 3.0}}, {"variance", {4.0, 0.25, 9.0}}, {"invert", invert}}}}}};
+            const auto model = augment_golden::caseModel(c);
+            cpu::CpuBackend be;
+            for (const Variable* v : model->variables()) be.setVariable(v->path(), v->value());
+            const Tensor y = augment_golden::runLayer(be, *model, true, 0);
+            const Tensor x = augment_golden::inputBatch();
+            const double mean[3] = {1, 2, 3}, sd[3] = {2, 0.5, 3};
+            for (int64_t i = 0; i < x.size(); ++i) {
+                const double want = invert ? x.f32()[i] * sd[i % 3] + mean[i % 3] : (x.f32()[i] - mean[i % 3]) / sd[i % 3];
+                QVERIFY2(std::fabs(y.f32()[i] - want) <= 1e-5 * std::fabs(want) + 1e-5, qPrintable(QString::number(i)));
+            }
+        }
+    }
+
+    // Adapting: the per-channel mean and population variance of the layer's input (here after a
+    // Rescaling) over the data; a Normalization after a layer with variables cannot adapt.
+    void normalizationAdaptsOnTheData() {
+        const nlohmann::json spec = {{"format", "strata.model/1"},
+                                     {"name", "m"},
+                                     {"layers",
+                                      {{{"name", "x"}, {"type", "Input"}, {"config", {{"shape", {2, 2, 3}}}}},
+                                       {{"name", "half"}, {"type", "Rescaling"}, {"config", {{"scale", 0.5}}}},
+                                       {{"name", "norm"}, {"type", "Normalization"}}}}};
+        auto model = Model::fromSpec(ModelSpec::fromJson(spec));
+        model->build(0);
+        QVERIFY(train::needsNormalizationAdapt(*model));
+        data::Dataset d;
+        const int64_t n = 7; // batches of 3: the last one short
+        std::vector<float> xs(std::size_t(n * 12));
+        for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = float((i * 37) % 23) - 4.0f;
+        d.x = Tensor::fromVector(Shape{n, 2, 2, 3}, xs);
+        d.y = Tensor::fromVector(Shape{n}, std::vector<int32_t>(std::size_t(n), 0));
+        d.numClasses = 1;
+        const auto adapted = train::adaptNormalization(*model, d, 3);
+        QCOMPARE(adapted.size(), std::size_t(1));
+        QCOMPARE(QString::fromStdString(adapted[0]), QString("norm"));
+        const Layer& norm = *model->layers().at(2);
+        for (int64_t ch = 0; ch < 3; ++ch) {
+            double s = 0, s2 = 0;
+            int64_t k = 0;
+            for (std::size_t i = std::size_t(ch); i < xs.size(); i += 3, ++k) s += 0.5 * xs[i], s2 += 0.25 * double(xs[i]) * xs[i];
+            const double m = s / double(k), v = s2 / double(k) - m * m;
+            QVERIFY(std::fabs(norm.findVariable("mean")->value().f32()[ch] - m) < 1e-5);
+            QVERIFY(std::fabs(norm.findVariable("variance")->value().f32()[ch] - v) < 1e-4);
+        }
+
+        const nlohmann::json dense = {{"format", "strata.model/1"},
+                                      {"name", "m"},
+                                      {"layers",
+                                       {{{"name", "x"}, {"type", "Input"}, {"config", {{"shape", {3}}}}},
+                                        {{"name", "d"}, {"type", "Dense"}, {"config", {{"units", 3}}}},
+                                        {{"name", "norm"}, {"type", "Normalization"}}}}};
+        auto withDense = Model::fromSpec(ModelSpec::fromJson(dense));
+        withDense->build(0);
+        data::Dataset flat;
+        flat.x = Tensor::fromVector(Shape{2, 3}, std::vector<float>{1, 2, 3, 4, 5, 6});
+        try {
+            train::adaptNormalization(*withDense, flat);
+            QFAIL("adapted after a Dense");
+        } catch (const StrataError& e) {
+            QVERIFY2(QString(e.what()).contains("layer 'norm'") && QString(e.what()).contains("'d'"), e.what());
+        }
+    }
+
     void badConfigsNameTheLayerAndKey_data() {
         QTest::addColumn<QString>("type");
         QTest::addColumn<QString>("config");
@@ -142,6 +215,9 @@ private slots:
         QTest::newRow("resizing height") << "Resizing" << R"({"height":0})" << "height: must be an integer from 1";
         QTest::newRow("resizing interpolation") << "Resizing" << R"({"interpolation":"bicubic"})" << "interpolation: must be one of bilinear, nearest";
         QTest::newRow("crop width") << "RandomCrop" << R"({"width":-2})" << "width: must be an integer from 1";
+        QTest::newRow("normalization axis") << "Normalization" << R"({"axis":1})" << "axis: only -1";
+        QTest::newRow("normalization alone") << "Normalization" << R"({"mean":0.5})" << "variance: mean and variance are given together";
+        QTest::newRow("normalization variance") << "Normalization" << R"({"mean":0,"variance":-1})" << "variance: must be null, a number or a list of non-negative numbers";
     }
     void badConfigsNameTheLayerAndKey() {
         QFETCH(QString, type);
@@ -154,7 +230,7 @@ private slots:
 
     // The palette shows them in a Preprocessing category.
     void registeredAsPreprocessing() {
-        for (const char* t : {"RandomFlip", "RandomContrast", "RandomTranslation", "RandomRotation", "RandomZoom", "Resizing", "RandomCrop"}) {
+        for (const char* t : {"RandomFlip", "RandomContrast", "RandomTranslation", "RandomRotation", "RandomZoom", "Resizing", "RandomCrop", "Normalization"}) {
             const LayerTypeInfo* info = LayerRegistry::instance().find(t);
             QVERIFY2(info, t);
             QCOMPARE(QString::fromStdString(info->category), QString("Preprocessing"));
