@@ -24,13 +24,6 @@ ir::ValueId between(ir::Graph& g, ir::ValueId u, double lo, double hi) {
     return g.add(g.scalar(float(lo)), g.mul(u, g.scalar(float(hi - lo))));
 }
 
-// [N, 1] filled with v.
-ir::ValueId filled(ir::Graph& g, int64_t n, double v) {
-    Tensor t(Shape{n, 1});
-    t.fill(float(v));
-    return g.constant(std::move(t));
-}
-
 std::string rangeText(const std::array<double, 2>& r) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%g..%g", r[0], r[1]);

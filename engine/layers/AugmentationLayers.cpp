@@ -17,29 +17,12 @@ std::vector<float> augmentationUniforms(uint64_t seed, uint32_t step, int64_t co
     return u;
 }
 
-namespace {
 
-// x with `axis` reversed: the axis moved last, a MatMul with the reversal matrix, moved back
-// (exact: each output is one input times 1 plus zeros). Differentiable through MatMul.
-ir::ValueId reverseAxis(ir::Graph& g, ir::ValueId x, std::size_t axis) {
-    const Shape s = g.shape(x);
-    const int64_t n = s[axis];
-    if (n == 1) return x;
-    std::vector<int64_t> perm, inverse(s.rank());
-    for (std::size_t a = 0; a < s.rank(); ++a)
-        if (a != axis) perm.push_back(int64_t(a));
-    perm.push_back(int64_t(axis));
-    for (std::size_t a = 0; a < perm.size(); ++a) inverse[std::size_t(perm[a])] = int64_t(a);
-    std::vector<int64_t> moved;
-    for (int64_t a : perm) moved.push_back(s[std::size_t(a)]);
-    Tensor reversal(Shape{n, n});
-    for (int64_t i = 0; i < n; ++i) reversal.f32()[i * n + (n - 1 - i)] = 1.0f;
-    ir::ValueId t = g.reshape(g.transpose(x, perm), Shape{s.numElements() / n, n});
-    t = g.matmul(t, g.constant(std::move(reversal)));
-    return g.transpose(g.reshape(t, Shape(moved)), inverse);
+ir::ValueId filled(ir::Graph& g, int64_t n, double v) {
+    Tensor t(Shape{n, 1});
+    t.fill(float(v));
+    return g.constant(std::move(t));
 }
-
-} // namespace
 
 RandomImageLayer::RandomImageLayer(const LayerTypeInfo& info, std::string name, nlohmann::json config)
     : Layer(info, std::move(name), std::move(config)) {
@@ -75,13 +58,17 @@ LayerOutput RandomFlip::call(CallContext& ctx, const std::vector<ir::ValueId>& i
     const Shape s = g.shape(x);
     // flip_i = u_i <= 0.5. u is k 2^-24 for an integer k, so (0.5 - u) 2^24 + 1 is the integer
     // 2^23 - k + 1, exactly; clipped to [0, 1] it is 1 when k <= 2^23, else 0.
-    const ir::ValueId u = uniforms(ctx, Shape{s[0], 1, 1, 1});
+    const ir::ValueId u = uniforms(ctx, Shape{s[0], 1});
     const ir::ValueId flip = g.clip(g.add(g.mul(g.sub(g.scalar(0.5f), u), g.scalar(16777216.0f)), g.scalar(1.0f)), 0.0, 1.0);
-    ir::ValueId flipped = x;
-    if (horizontal()) flipped = reverseAxis(g, flipped, 2);
-    if (vertical()) flipped = reverseAxis(g, flipped, 1);
-    if (flipped == x) return {x};
-    return {g.add(g.mul(flipped, flip), g.mul(x, g.sub(g.scalar(1.0f), flip)))};
+    // The flip as a whole-pixel transform (ImageTransform, nearest: exact): column j reads
+    // m (W - 1 - j) + (1 - m) j, i.e. a0 = 1 - 2m, a2 = m (W - 1); rows likewise.
+    const ir::ValueId one = filled(g, s[0], 1.0), zero = filled(g, s[0], 0.0);
+    const ir::ValueId twice = g.mul(flip, g.scalar(2.0f));
+    ir::ValueId a0 = one, a2 = zero, b1 = one, b2 = zero;
+    if (horizontal()) a0 = g.sub(one, twice), a2 = g.mul(flip, g.scalar(float(s[2] - 1)));
+    if (vertical()) b1 = g.sub(one, twice), b2 = g.mul(flip, g.scalar(float(s[1] - 1)));
+    const ir::ValueId t = g.concat({a0, zero, a2, zero, b1, b2, zero, zero}, 1);
+    return {g.imageTransform(x, t, 0, 0, 0.0)};
 }
 
 RandomContrast::RandomContrast(const LayerTypeInfo& info, std::string name, nlohmann::json config)

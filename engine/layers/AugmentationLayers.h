@@ -1,4 +1,5 @@
-// Keras 3's random image augmentation layers (keras.layers.RandomFlip, RandomContrast): NHWC
+// Keras 3's random image augmentation layers (keras.layers.RandomFlip, RandomContrast,
+// RandomTranslation, RandomRotation, RandomZoom; RandomCrop is in ImageResizeLayers.h): NHWC
 // images, active only while training (in inference each is the identity, as Keras 3 defines them),
 // so the traced graph differs with the training flag exactly as Dropout's does.
 //
@@ -19,6 +20,9 @@ namespace strata::layers {
 
 // u_0 .. u_{count-1} of the stream (seed, step): what the RandomUniform op computes.
 std::vector<float> augmentationUniforms(uint64_t seed, uint32_t step, int64_t count);
+
+// A constant [n, 1] filled with v (a column of per-image transforms).
+ir::ValueId filled(ir::Graph& g, int64_t n, double v);
 
 // Config `seed` (null or a non-negative integer) and the per-image draw every random layer shares.
 class RandomImageLayer : public Layer {
@@ -42,7 +46,7 @@ protected:
 class RandomFlip : public RandomImageLayer {
 public:
     RandomFlip(const LayerTypeInfo& info, std::string name, nlohmann::json config);
-    // Flip by MatMul with a reversal matrix, chosen per image by a 0/1 mask (exact: y is x or its flip).
+    // Per image a whole-pixel ImageTransform (nearest): the identity or the flip, exactly.
     LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
     std::string keyConfigText() const override { return mode; }
 
