@@ -97,8 +97,7 @@ LayerOutput RandomCrop::call(CallContext& ctx, const std::vector<ir::ValueId>& i
     const ir::ValueId u = uniforms(ctx, Shape{1, 2});
     const ir::ValueId h0 = g.floor(g.mul(g.slice(u, 1, 0, 1), g.scalar(float(s[1] - height + 1))));
     const ir::ValueId w0 = g.floor(g.mul(g.slice(u, 1, 1, 1), g.scalar(float(s[2] - width + 1))));
-    const ir::ValueId ones = g.constant([&] { Tensor t(Shape{s[0], 1}); t.fill(1.0f); return t; }());
-    const ir::ValueId zeros = g.constant(Tensor(Shape{s[0], 1}));
+    const ir::ValueId ones = filled(g, s[0], 1.0), zeros = filled(g, s[0], 0.0);
     const ir::ValueId dh = g.mul(ones, h0), dw = g.mul(ones, w0); // [N, 1]: the batch's one offset
     const ir::ValueId t = g.concat({ones, zeros, dw, zeros, ones, dh, zeros, zeros}, 1);
     ir::ValueId y = g.imageTransform(x, t, 0, 0, 0.0);

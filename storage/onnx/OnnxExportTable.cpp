@@ -70,6 +70,7 @@ const std::map<std::string, OnnxLowering::ExportRow>& OnnxLowering::exportTable(
              std::vector<float> sd(std::size_t(var.size()));
              for (std::size_t i = 0; i < sd.size(); ++i) sd[i] = std::sqrt(std::max(var.f32()[i], 1e-14f));
              const std::string sdName = lo.g_.initializer(site.base + "/stddev", {int64_t(sd.size())}, sd);
+             lo.weight(l, "variance"); // the variable itself too (no node reads it): the embedded spec restores it
              const std::string x = lo.nhwc(in.at(0)), t = lo.tmp(site, "scaled"), y = lo.tmp(site, "normalized");
              if (n.invert) {
                  lo.g_.node("Mul", {x, sdName}, t);

@@ -144,8 +144,12 @@ void OnnxGraphImport::channelNormalization(const OnnxNode& n) {
         if (!std::isfinite(f) || (!sub && f <= 0.0)) fail(n, "the constant must be finite (and positive to divide by)");
         v.push_back(f);
     }
+    std::vector<float> asFloats(v.begin(), v.end());
     if (sub) {
-        addLayer(n, "Normalization", {{"mean", v}, {"variance", std::vector<double>(std::size_t(c), 1.0)}}, {x.layer}, x.layout, x.shape);
+        const int l = addLayer(n, "Normalization", {{"mean", v}, {"variance", std::vector<double>(std::size_t(c), 1.0)}}, {x.layer},
+                               x.layout, x.shape);
+        layers_[std::size_t(l)].weights["mean"] = importedTensor({c}, asFloats);
+        layers_[std::size_t(l)].weights["variance"] = importedTensor({c}, std::vector<float>(std::size_t(c), 1.0f));
         return;
     }
     const std::string& in = n.inputs[0];
@@ -156,6 +160,7 @@ void OnnxGraphImport::channelNormalization(const OnnxNode& n) {
         fail(n, "a Div by a constant is imported only right after a Sub of a constant (the two make a Normalization)");
     for (double& d : v) d *= d;
     l->config["variance"] = v;
+    l->weights["variance"] = importedTensor({c}, std::vector<float>(v.begin(), v.end()));
     l->outputTensor = n.outputs.at(0);
     alias(n, x);
 }

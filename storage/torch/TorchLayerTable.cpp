@@ -4,6 +4,7 @@
 // tst_format_tables fails on a type the registry has and this table lacks.
 #include "storage/torch/TorchLayerTable.h"
 
+#include "engine/LayerRegistry.h"
 #include "engine/layers/ActivationLayers.h"
 #include "engine/layers/AugmentationLayers.h"
 #include "engine/layers/FeatureNormalization.h"

@@ -10,6 +10,7 @@
 #include "engine/Variable.h"
 #include "engine/cpu/CpuBackend.h"
 #include "engine/train/AdaptNormalization.h"
+#include "engine/train/Trainer.h"
 
 #include "tests/support/AugmentGolden.h"
 
@@ -192,6 +193,54 @@ private slots:
         } catch (const StrataError& e) {
             QVERIFY2(QString(e.what()).contains("layer 'norm'") && QString(e.what()).contains("'d'"), e.what());
         }
+    }
+
+    // A small image classifier with the preprocessing layers in front trains on the CPU: the
+    // Normalization adapts first, the augmentations draw per step, the loss stays finite, and the
+    // Conv2D after the geometric layers gets gradients through their adjoint.
+    void aModelWithPreprocessingTrains() {
+        const nlohmann::json spec = {{"format", "strata.model/1"},
+                                     {"name", "m"},
+                                     {"layers",
+                                      {{{"name", "x"}, {"type", "Input"}, {"config", {{"shape", {8, 8, 1}}}}},
+                                       {{"name", "resize"}, {"type", "Resizing"}, {"config", {{"height", 7}, {"width", 7}}}},
+                                       {{"name", "norm"}, {"type", "Normalization"}},
+                                       {{"name", "conv"}, {"type", "Conv2D"}, {"config", {{"filters", 2}, {"kernel_size", 3}}}},
+                                       {{"name", "flip"}, {"type", "RandomFlip"}},
+                                       {{"name", "turn"}, {"type", "RandomRotation"}, {"config", {{"factor", 0.1}}}},
+                                       {{"name", "shift"}, {"type", "RandomTranslation"}, {"config", {{"height_factor", 0.2}, {"width_factor", 0.2}}}},
+                                       {{"name", "zoom"}, {"type", "RandomZoom"}, {"config", {{"height_factor", 0.2}}}},
+                                       {{"name", "crop"}, {"type", "RandomCrop"}, {"config", {{"height", 4}, {"width", 4}}}},
+                                       {{"name", "contrast"}, {"type", "RandomContrast"}, {"config", {{"factor", 0.2}, {"value_range", {-100, 100}}}}},
+                                       {{"name", "flat"}, {"type", "Flatten"}},
+                                       {{"name", "out"}, {"type", "Dense"}, {"config", {{"units", 2}, {"activation", "softmax"}}}}}}};
+        auto model = Model::fromSpec(ModelSpec::fromJson(spec));
+        model->build(3);
+        data::Dataset d;
+        const int64_t n = 16;
+        std::vector<float> xs(std::size_t(n * 64));
+        std::vector<int32_t> ys(static_cast<std::size_t>(n));
+        for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = float((i * 53) % 97) * 0.5f + 10.0f;
+        for (std::size_t i = 0; i < ys.size(); ++i) ys[i] = int32_t(i % 2);
+        d.x = Tensor::fromVector(Shape{n, 8, 8, 1}, xs);
+        d.y = Tensor::fromVector(Shape{n}, ys);
+        d.numClasses = 2;
+        QCOMPARE(train::adaptNormalization(*model, d).size(), std::size_t(1));
+        QVERIFY(std::fabs(model->layers().at(2)->findVariable("mean")->value().f32()[0]) > 1.0f); // adapted, not 0
+        cpu::CpuBackend be;
+        train::TrainOptions o;
+        o.epochs = 2;
+        o.batchSize = 4;
+        train::Trainer trainer(*model, be, o);
+        const Tensor kernelBefore = model->layers().at(3)->findVariable("kernel")->value();
+        const train::FitResult r = trainer.fit(d);
+        QVERIFY2(!r.diverged, r.message.c_str());
+        QCOMPARE(r.steps, int64_t(8));
+        for (const auto& e : r.epochs) QVERIFY(std::isfinite(e.loss));
+        const Tensor after = be.getVariable(model->layers().at(3)->findVariable("kernel")->path());
+        bool moved = false;
+        for (int64_t i = 0; i < after.size(); ++i) moved = moved || after.f32()[i] != kernelBefore.f32()[i];
+        QVERIFY2(moved, "the Conv2D before the augmentations learned nothing");
     }
 
     void badConfigsNameTheLayerAndKey_data() {
