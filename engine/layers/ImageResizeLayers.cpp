@@ -40,6 +40,11 @@ ir::ValueId resizeAxis(ir::Graph& g, ir::ValueId x, int64_t axis, int64_t out, b
     const Shape s = g.shape(x);
     const int64_t in = s[std::size_t(axis)];
     if (in == out) return x;
+    constexpr int64_t kMaxMatrix = int64_t(1) << 26; // 256 MiB of weights: far past any image a person resizes
+    if (in > kMaxMatrix / out)
+        throw ShapeError("resizing " + std::to_string(in) + " " + (axis == 1 ? "rows" : "columns") + " to " + std::to_string(out) +
+                         " needs a " + std::to_string(in) + "x" + std::to_string(out) + " interpolation matrix, more than " +
+                         std::to_string(kMaxMatrix) + " values");
     const std::vector<int64_t> toFront = axis == 1 ? std::vector<int64_t>{1, 0, 2, 3} : std::vector<int64_t>{2, 0, 1, 3};
     const std::vector<int64_t> back = axis == 1 ? std::vector<int64_t>{1, 0, 2, 3} : std::vector<int64_t>{1, 2, 0, 3};
     ir::ValueId v = g.transpose(x, toFront);

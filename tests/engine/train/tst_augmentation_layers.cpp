@@ -243,6 +243,18 @@ private slots:
         QVERIFY2(moved, "the Conv2D before the augmentations learned nothing");
     }
 
+    // A hostile Resizing (a hundred million rows) is refused at tracing, before any allocation.
+    void hugeResizingIsRefused() {
+        const nlohmann::json c = {{"name", "huge"}, {"layer", {{"type", "Resizing"}, {"config", {{"height", 100000000}, {"width", 4}}}}}};
+        const auto model = augment_golden::caseModel(c);
+        try {
+            train::traceModel(*model, {{augment_golden::inputShape()}, false}, 0);
+            QFAIL("traced");
+        } catch (const StrataError& e) {
+            QVERIFY2(QString(e.what()).contains("interpolation matrix") && QString(e.what()).contains("layer 'aug'"), e.what());
+        }
+    }
+
     void badConfigsNameTheLayerAndKey_data() {
         QTest::addColumn<QString>("type");
         QTest::addColumn<QString>("config");
