@@ -19,6 +19,7 @@ LayerRegistry::LayerRegistry() {
     layers::registerBlockLayer(types_);
     layers::registerResizingLayers(types_);
     layers::registerActivationLayers(types_);
+    layers::registerAugmentationLayers(types_);
 }
 
 const LayerRegistry& LayerRegistry::instance() {
@@ -87,7 +88,10 @@ void LayerRegistry::checkConfig(const LayerTypeInfo& info, const nlohmann::json&
             continue;
         }
         // A pool's padding may be explicit pads (a list), its own config says which.
-        if (!sameKind(*def, it.value()) && !(it.key() == "padding" && it.value().is_array())) {
+        // A random layer's factor may be [lower, upper] (its own config checks the numbers).
+        const bool listForm = (it.key() == "padding" || it.key() == "factor" || it.key() == "height_factor" ||
+                               it.key() == "width_factor") && it.value().is_array();
+        if (!sameKind(*def, it.value()) && !listForm) {
             errors.push_back(it.key() + ": expected " + kindName(*def) + ", got " + kindName(it.value()) + " " +
                              it.value().dump());
         }

@@ -20,7 +20,7 @@ inline constexpr const char* kTrainableKey = "trainable";
 
 struct LayerTypeInfo {
     std::string type;        // "Dense"
-    std::string category;    // palette group: Core, Convolution, Pooling, Normalization, Regularization, Merge, Activation
+    std::string category;    // palette group: Core, Convolution, Pooling, Normalization, Regularization, Merge, Activation, Preprocessing
     std::string description; // one line, for the palette tooltip
     nlohmann::json defaults; // every config key with its default; null marks "no default"
     int minInputs = 1;
@@ -71,6 +71,7 @@ void registerMergeLayers(std::vector<LayerTypeInfo>& out);
 void registerBlockLayer(std::vector<LayerTypeInfo>& out);
 void registerResizingLayers(std::vector<LayerTypeInfo>& out); // UpSampling2D, Cropping2D
 void registerActivationLayers(std::vector<LayerTypeInfo>& out);
+void registerAugmentationLayers(std::vector<LayerTypeInfo>& out); // RandomFlip, RandomContrast, ... (Preprocessing)
 } // namespace layers
 
 } // namespace strata

@@ -4,6 +4,7 @@
 
 #include "engine/Error.h"
 #include "engine/data/BuiltinDatasets.h"
+#include "engine/train/AdaptNormalization.h"
 #include "engine/train/FineTuning.h"
 
 #include <algorithm>
@@ -138,6 +139,11 @@ TrainingResult TrainingSession::run(const TrainingEvents& events) {
         }
     model.build(opts.seed);
     train::Trainer(model, *backend_, opts).checkData(splits.train); // before anything is recorded
+    if (train::needsNormalizationAdapt(model)) { // Keras' Normalization.adapt(), on the training split only
+        std::string names;
+        for (const std::string& n : train::adaptNormalization(model, splits.train)) names += (names.empty() ? "" : ", ") + n;
+        if (events.data) events.data("adapted the mean and variance of " + names + " on the training split");
+    }
 
     TrainingResult result;
     bool begun = false;

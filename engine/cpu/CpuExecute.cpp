@@ -82,6 +82,16 @@ void execute(const Graph& g, const Node& n, void* const* ptr, float* scratch) {
     case OpKind::Dropout:
         return dropout(in(0), out(), count, float(a.real("rate")), uint64_t(a.integer("seed")),
                        uint32_t(scalarInt(g, n.inputs[1], raw(1))));
+    case OpKind::RandomUniform:
+        return randomUniform(out(), count, uint64_t(a.integer("seed")), uint32_t(scalarInt(g, n.inputs[0], raw(0))));
+    case OpKind::ImageTransform:
+    case OpKind::ImageTransformGrad: {
+        const Shape& s = xs(0);
+        const ImageTransformParams p{s[0], s[1], s[2], s[3], a.integer("interpolation"), a.integer("fill_mode"),
+                                     float(a.real("fill_value"))};
+        if (n.op == OpKind::ImageTransform) return imageTransform(p, in(0), in(1), out());
+        return imageTransformGrad(p, in(0), in(1), out());
+    }
     case OpKind::OneHot:
         return oneHot(static_cast<const int32_t*>(raw(0)), xs(0).numElements(), a.integer("depth"), out());
     case OpKind::SparseSoftmaxCrossEntropy:

@@ -180,6 +180,9 @@ void unary(OpKind op, const UnaryParams& p, const float* x, float* y, int64_t n)
     case OpKind::Mish: return map(x, y, n, mishf);
     case OpKind::GeluTanh: return map(x, y, n, geluTanhf);
     case OpKind::ThresholdedRelu: return map(x, y, n, [al](float v) { return v > al ? v : 0.0f; });
+    case OpKind::Sin: return map(x, y, n, [](float v) { return std::sin(v); });
+    case OpKind::Cos: return map(x, y, n, [](float v) { return std::cos(v); });
+    case OpKind::Floor: return map(x, y, n, [](float v) { return std::floor(v); });
     default: throw StrataError("unary kernel: unsupported op " + std::string(ir::opName(op)));
     }
 }
@@ -227,6 +230,9 @@ void unaryGrad(OpKind fn, const UnaryParams& p, const float* x, const float* dy,
     case OpKind::Mish: return mapGrad(x, dy, dx, n, mishGrad);
     case OpKind::GeluTanh: return mapGrad(x, dy, dx, n, geluTanhGrad);
     case OpKind::ThresholdedRelu: return mapGrad(x, dy, dx, n, [al](float v) { return v > al ? 1.0f : 0.0f; });
+    case OpKind::Sin: return mapGrad(x, dy, dx, n, [](float v) { return std::cos(v); });
+    case OpKind::Cos: return mapGrad(x, dy, dx, n, [](float v) { return -std::sin(v); });
+    case OpKind::Floor: return mapGrad(x, dy, dx, n, [](float) { return 0.0f; });
     default: throw StrataError("unary_grad kernel: unsupported op " + std::string(ir::opName(fn)));
     }
 }
@@ -255,6 +261,16 @@ void dropout(const float* x, float* y, int64_t n, float rate, uint64_t seed, uin
                 const int64_t i = block * 4 + j;
                 y[i] = ir::uniformFromBits(bits[std::size_t(j)]) >= rate ? x[i] * scale : 0.0f;
             }
+        }
+    });
+}
+
+void randomUniform(float* y, int64_t n, uint64_t seed, uint32_t step) {
+    parallelFor((n + 3) / 4, kGrain / 4, [&](int64_t firstBlock, int64_t endBlock) {
+        for (int64_t block = firstBlock; block < endBlock; ++block) {
+            const auto bits = ir::dropoutBlock(seed, step, uint64_t(block));
+            const int64_t end = std::min<int64_t>(4, n - block * 4);
+            for (int64_t j = 0; j < end; ++j) y[block * 4 + j] = ir::uniformFromBits(bits[std::size_t(j)]);
         }
     });
 }

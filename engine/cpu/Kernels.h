@@ -25,6 +25,17 @@ void unary(OpKind op, const UnaryParams& p, const float* x, float* y, int64_t n)
 void unaryGrad(OpKind fn, const UnaryParams& p, const float* x, const float* dy, float* dx, int64_t n);
 void cast(DType from, const void* x, DType to, void* y, int64_t n);
 void dropout(const float* x, float* y, int64_t n, float rate, uint64_t seed, uint32_t step);
+void randomUniform(float* y, int64_t n, uint64_t seed, uint32_t step); // y(i) = ir::philoxUniform(seed, step, i)
+
+// ---- image resampling (ImageKernels.cpp; engine/ir/ImageGeometry.h)
+struct ImageTransformParams {
+    int64_t n = 0, h = 0, w = 0, c = 0;
+    int64_t interpolation = 1; // 0 nearest, 1 bilinear
+    int64_t fillMode = 0;      // ir::ImageFill
+    float fillValue = 0.0f;
+};
+void imageTransform(const ImageTransformParams& p, const float* x, const float* transforms, float* y);
+void imageTransformGrad(const ImageTransformParams& p, const float* dy, const float* transforms, float* dx); // the adjoint
 void broadcastTo(const void* x, const Shape& sx, void* out, const Shape& so); // 4-byte elements
 
 // ---- layout and reductions (ShapeKernels.cpp)

@@ -58,6 +58,9 @@ Table makeTable() {
                       OpKind::Softplus, OpKind::Softsign, OpKind::Swish, OpKind::Gelu, OpKind::LeakyRelu, OpKind::Clip,
                       OpKind::HardSigmoid, OpKind::HardSilu, OpKind::Mish, OpKind::GeluTanh, OpKind::ThresholdedRelu})
         set(op, [](GradContext& c) { c.dx[0] = c.g.unaryGrad(c.node.op, c.node.attrs, c.x(0), c.dy[0]); });
+    set(OpKind::Sin, [](GradContext& c) { c.dx[0] = c.g.mul(c.dy[0], c.g.cos(c.x(0))); });
+    set(OpKind::Cos, [](GradContext& c) { c.dx[0] = c.g.neg(c.g.mul(c.dy[0], c.g.sin(c.x(0)))); });
+    set(OpKind::Floor, [](GradContext& c) { c.dx[0] = zeros(c.g, c.xs(0)); });
     set(OpKind::Cast, [](GradContext& c) { c.dx[0] = c.g.cast(c.dy[0], c.g.dtype(c.x(0))); });
     set(OpKind::Softmax, [](GradContext& c) { // y * (dy - sum(dy * y))
         ValueId s = c.g.reduceSum(c.g.mul(c.dy[0], c.y()), {-1}, true);
@@ -124,6 +127,21 @@ Table makeTable() {
     });
     set(OpKind::AvgPool2D, [](GradContext& c) {
         c.dx[0] = c.g.avgPool2dGrad(c.dy[0], c.xs(0), readPool2DAttrs(c.node.attrs));
+    });
+    // ImageTransform is linear in x: its gradient is the adjoint, whose own gradient is the forward op.
+    // The transforms (drawn by RandomUniform in the augmentation layers) get none.
+    set(OpKind::ImageTransform, [](GradContext& c) {
+        if (c.needs[1])
+            throw StrataError("image_transform (" + c.node.scope + "): no gradient with respect to the transforms; an "
+                              "augmentation's parameters cannot depend on trainable values");
+        if (c.needs[0]) c.dx[0] = c.g.imageTransformGrad(c.dy[0], c.x(1), c.node.attrs);
+    });
+    set(OpKind::ImageTransformGrad, [](GradContext& c) {
+        if (c.needs[1])
+            throw StrataError("image_transform_grad (" + c.node.scope + "): no gradient with respect to the transforms");
+        if (c.needs[0])
+            c.dx[0] = c.g.imageTransform(c.dy[0], c.x(1), c.node.attrs.integer("interpolation"), c.node.attrs.integer("fill_mode"),
+                                         c.node.attrs.real("fill_value"));
     });
     set(OpKind::Dropout, [](GradContext& c) { // the same mask, a pure function of (seed, step, index)
         if (c.needs[0])

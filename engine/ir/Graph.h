@@ -104,6 +104,9 @@ public:
     ValueId mish(ValueId x) { return unary(OpKind::Mish, x); }               // x * tanh(softplus(x))
     ValueId geluTanh(ValueId x) { return unary(OpKind::GeluTanh, x); } // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
     ValueId thresholdedRelu(ValueId x, double threshold); // x for x > threshold, else 0
+    ValueId sin(ValueId x) { return unary(OpKind::Sin, x); } // radians
+    ValueId cos(ValueId x) { return unary(OpKind::Cos, x); }
+    ValueId floor(ValueId x) { return unary(OpKind::Floor, x); }
     // The generic form: op is one of Neg..Clip, attrs as that op expects.
     ValueId unary(OpKind op, ValueId x, Attrs attrs = {});
     // dy * f'(x) for the unary op `fn` (a backward-only primitive).
@@ -140,6 +143,13 @@ public:
     // Inverted dropout: y = x * keep / (1 - rate), keep = philoxUniform(seed, step, i) >= rate.
     // `step` is a scalar (I32 or F32, e.g. optimizer/iter) so each training step draws a new mask.
     ValueId dropout(ValueId x, ValueId step, double rate, uint64_t seed);
+    // u of `shape`, u(i) = philoxUniform(seed, step, i) in [0, 1) (the numbers dropout compares with
+    // its rate, Philox.h): a pure function of (seed, step, element index), the same on every backend.
+    ValueId randomUniform(ValueId step, Shape shape, uint64_t seed);
+    // x NHWC resampled per image by transforms [N, 8] (OpKind::ImageTransform): interpolation 0
+    // nearest / 1 bilinear, fillMode 0 constant / 1 nearest / 2 reflect / 3 wrap.
+    ValueId imageTransform(ValueId x, ValueId transforms, int64_t interpolation, int64_t fillMode, double fillValue);
+    ValueId imageTransformGrad(ValueId dy, ValueId transforms, const Attrs& attrs); // attrs of the forward node
     ValueId oneHot(ValueId labels, int64_t depth); // I32 [...] -> F32 [..., depth]
     // Per-example -log softmax(logits)[label]: logits [N, C], labels I32 [N] -> [N].
     ValueId sparseSoftmaxCrossEntropy(ValueId logits, ValueId labels);

@@ -87,6 +87,35 @@ ValueId Graph::dropout(ValueId x, ValueId step, double rate, uint64_t seed) {
     return addNode1(OpKind::Dropout, {x, step}, Attrs().set("rate", rate).set("seed", int64_t(seed)), shape(x));
 }
 
+ValueId Graph::randomUniform(ValueId step, Shape s, uint64_t seed) {
+    check(step, "random_uniform");
+    if (shape(step).rank() != 0) throw ShapeError("random_uniform: step must be a scalar, got " + shape(step).toString());
+    for (int64_t d : s.dims())
+        if (d < 1) throw ShapeError("random_uniform: shape must be fully known and positive, got " + s.toString());
+    return addNode1(OpKind::RandomUniform, {step}, Attrs().set("seed", int64_t(seed)).set("shape", s.dims()), s);
+}
+
+ValueId Graph::imageTransform(ValueId x, ValueId transforms, int64_t interpolation, int64_t fillMode, double fillValue) {
+    requireF32(*this, x, "image_transform");
+    requireF32(*this, transforms, "image_transform");
+    const Shape& xs = shape(x);
+    if (xs.rank() != 4) throw ShapeError("image_transform: x must be NHWC (rank 4), got " + xs.toString());
+    requireShape(shape(transforms), Shape{xs[0], 8}, "image_transform transforms");
+    if (interpolation < 0 || interpolation > 1) throw ConfigError("image_transform: interpolation must be 0 or 1");
+    if (fillMode < 0 || fillMode > 3) throw ConfigError("image_transform: fill_mode must be 0..3");
+    Attrs a;
+    a.set("interpolation", interpolation).set("fill_mode", fillMode).set("fill_value", fillValue);
+    return addNode1(OpKind::ImageTransform, {x, transforms}, std::move(a), xs);
+}
+
+ValueId Graph::imageTransformGrad(ValueId dy, ValueId transforms, const Attrs& attrs) {
+    requireF32(*this, dy, "image_transform_grad");
+    const Shape& s = shape(dy);
+    if (s.rank() != 4) throw ShapeError("image_transform_grad: dy must be NHWC (rank 4), got " + s.toString());
+    requireShape(shape(transforms), Shape{s[0], 8}, "image_transform_grad transforms");
+    return addNode1(OpKind::ImageTransformGrad, {dy, transforms}, attrs, s);
+}
+
 ValueId Graph::oneHot(ValueId labels, int64_t depth) {
     check(labels, "one_hot");
     if (dtype(labels) != DType::I32)

@@ -64,6 +64,12 @@ constexpr std::array<OpInfo, std::size_t(OpKind::Count)> kOps = {{
     {"mish", 1, 1, true},
     {"gelu_tanh", 1, 1, true},
     {"thresholded_relu", 1, 1, true},
+    {"sin", 1, 1, true},
+    {"cos", 1, 1, true},
+    {"floor", 1, 1, true},
+    {"random_uniform", 1, 1, false},
+    {"image_transform", 2, 1, false},
+    {"image_transform_grad", 2, 1, false},
 }};
 } // namespace
 
@@ -76,12 +82,12 @@ OpKind parseOpKind(std::string_view name) {
 }
 
 bool isUnaryActivation(OpKind op) {
-    return (op >= OpKind::Neg && op <= OpKind::Clip) || (op >= OpKind::HardSigmoid && op <= OpKind::ThresholdedRelu);
+    return (op >= OpKind::Neg && op <= OpKind::Clip) || (op >= OpKind::HardSigmoid && op <= OpKind::Floor);
 }
 
 uint32_t unaryActivationCode(OpKind op) {
     if (op >= OpKind::Neg && op <= OpKind::Clip) return uint32_t(int(op) - int(OpKind::Neg));
-    if (op >= OpKind::HardSigmoid && op <= OpKind::ThresholdedRelu)
+    if (op >= OpKind::HardSigmoid && op <= OpKind::Floor)
         return uint32_t(int(OpKind::Clip) - int(OpKind::Neg) + 1 + int(op) - int(OpKind::HardSigmoid));
     throw StrataError(std::string(opName(op)) + " is not a unary activation");
 }

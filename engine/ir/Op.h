@@ -37,6 +37,18 @@ enum class OpKind : uint8_t {
     // x * hard_sigmoid(x), mish x * tanh(softplus(x)), gelu's tanh approximation, and
     // thresholded_relu x for x > attr "alpha" (the threshold), else 0 (ONNX ThresholdedRelu).
     HardSigmoid, HardSilu, Mish, GeluTanh, ThresholdedRelu,
+    Sin, Cos, // radians (the rotation matrices of RandomRotation)
+    Floor,    // largest integer <= x (RandomCrop's offsets); gradient 0
+    // (step) -> F32 of attr shape: u(i) = Philox(seed, step, i) in [0, 1), the dropout stream
+    // (Philox.h); attr seed. The per-image parameters of the augmentation layers.
+    RandomUniform,
+    // (x NHWC, transforms [N, 8]) -> y of x's shape: TF's ImageProjectiveTransformV3 (Keras 3's
+    // ops.image.affine_transform). Output pixel (row i, column j) of image n reads x at column
+    // (a0 j + a1 i + a2) / k, row (b0 j + b1 i + b2) / k, k = c0 j + c1 i + 1, the transform's
+    // [a0 a1 a2 b0 b1 b2 c0 c1]. Attrs interpolation (0 nearest, 1 bilinear), fill_mode (0 constant,
+    // 1 nearest, 2 reflect, 3 wrap), fill_value (ImageGeometry.h).
+    ImageTransform,
+    ImageTransformGrad, // (dy, transforms) -> dx: the adjoint (transpose) of ImageTransform in x
     Count
 };
 
@@ -53,9 +65,9 @@ const OpInfo& opInfo(OpKind op);
 inline std::string_view opName(OpKind op) { return opInfo(op).name; }
 // Throws StrataError naming the unknown op.
 OpKind parseOpKind(std::string_view name);
-bool isUnaryActivation(OpKind op); // Neg..Clip, HardSigmoid..ThresholdedRelu
+bool isUnaryActivation(OpKind op); // Neg..Clip, HardSigmoid..Floor
 // The activation's code in the kernels' tables (gpu/shaders/activations.glsl): 0..17 for Neg..Clip,
-// 18.. for HardSigmoid..ThresholdedRelu. Throws StrataError for an op that is not a unary activation.
+// 18.. for HardSigmoid..Floor. Throws StrataError for an op that is not a unary activation.
 uint32_t unaryActivationCode(OpKind op);
 
 } // namespace strata::ir

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace strata::ir {
@@ -28,5 +29,11 @@ inline std::array<uint32_t, 4> dropoutBlock(uint64_t seed, uint32_t step, uint64
 }
 
 inline float uniformFromBits(uint32_t bits) { return float(bits >> 8) * (1.0f / 16777216.0f); }
+
+// u(i) of the stream (seed, step): the number dropout compares with its rate at element i, and
+// element i of the RandomUniform op.
+inline float philoxUniform(uint64_t seed, uint32_t step, uint64_t i) {
+    return uniformFromBits(dropoutBlock(seed, step, i / 4)[std::size_t(i % 4)]);
+}
 
 } // namespace strata::ir

@@ -1,5 +1,5 @@
 // Binary ops with broadcasting, broadcast_to, unary activations and their gradients, casts,
-// dropout.
+// dropout, random_uniform.
 #include "gpu/kernels/KernelContext.h"
 
 #include "engine/Error.h"
@@ -104,6 +104,15 @@ bool emitElementwise(KernelContext& k, const ir::Node& n) {
         p.seedLo = uint32_t(seed), p.seedHi = uint32_t(seed >> 32);
         k.recorder.dispatch(k.elementwise("dropout", 3), {k.in(n.inputs[0]), k.in(n.inputs[1]), k.out(y)}, p,
                             k.groups((count + 3) / 4));
+        return true;
+    }
+    case OpKind::RandomUniform: {
+        struct {
+            uint32_t n, seedLo, seedHi, stepIsInt;
+        } p{uint32_t(count), 0, 0, g.dtype(n.inputs[0]) == DType::I32};
+        const auto seed = uint64_t(n.attrs.integer("seed"));
+        p.seedLo = uint32_t(seed), p.seedHi = uint32_t(seed >> 32);
+        k.recorder.dispatch(k.elementwise("random_uniform", 2), {k.in(n.inputs[0]), k.out(y)}, p, k.groups((count + 3) / 4));
         return true;
     }
     default:

@@ -1,4 +1,4 @@
-// Softmax rows, reductions, transpose, concat and slice.
+// Softmax rows, reductions, transpose, concat, slice and image_transform (and its adjoint).
 #include "gpu/kernels/KernelContext.h"
 
 #include "engine/Error.h"
@@ -68,6 +68,20 @@ bool emitLayout(KernelContext& k, const ir::Node& n) {
     const ir::ValueId y = n.outputs[0];
     const Shape& ys = g.shape(y);
     switch (n.op) {
+    case OpKind::ImageTransform:
+    case OpKind::ImageTransformGrad: {
+        const Shape& s = g.shape(n.inputs[0]);
+        const bool grad = n.op == OpKind::ImageTransformGrad;
+        struct {
+            uint32_t n, h, w, c, interpolation, fillMode;
+            float fillValue;
+            uint32_t grad;
+        } p{uint32_t(s[0]), uint32_t(s[1]), uint32_t(s[2]), uint32_t(s[3]), uint32_t(n.attrs.integer("interpolation")),
+            uint32_t(n.attrs.integer("fill_mode")), float(n.attrs.real("fill_value")), grad};
+        k.recorder.dispatch(k.elementwise("image_transform", 3), {k.in(n.inputs[0]), k.in(n.inputs[1]), k.out(y)}, p,
+                            k.groups(grad ? s[0] * s[3] : s.numElements()));
+        return true;
+    }
     case OpKind::Softmax:
     case OpKind::LogSoftmax: {
         const uint32_t cols = uint32_t(std::max<int64_t>(ys.rank() ? ys.back() : 1, 1));

@@ -1,7 +1,9 @@
 // The unary activations and their derivatives, with the codes of OpKind Neg..Clip in order:
 // 0 neg, 1 exp, 2 log, 3 sqrt, 4 square, 5 pow, 6 abs, 7 relu, 8 sigmoid, 9 tanh, 10 elu, 11 selu,
 // 12 softplus, 13 softsign, 14 swish, 15 gelu, 16 leaky_relu, 17 clip, then HardSigmoid..ThresholdedRelu:
-// 18 hard_sigmoid, 19 hard_silu, 20 mish, 21 gelu_tanh, 22 thresholded_relu (ir::unaryActivationCode).
+// 18 hard_sigmoid, 19 hard_silu, 20 mish, 21 gelu_tanh, 22 thresholded_relu, 23 sin, 24 cos, 25 floor
+// (ir::unaryActivationCode). sin and cos are sinCosf's polynomials, not the driver's (whose error
+// the Vulkan spec leaves at 2^-11), so rotations sample where the CPU's std::sin/cos do.
 // Same formulas as engine/cpu/ElementwiseKernels.cpp (Keras definitions, PyTorch's derivatives).
 const float kSeluAlpha = 1.67326324;
 const float kSeluScale = 1.05070098;
@@ -52,6 +54,21 @@ float powf(float v, float e) {
     return v < 0.0 ? uintBitsToFloat(0x7fc00000u) : pow(v, e);
 }
 
+// (sin v, cos v) to about 1 ulp for |v| up to a few thousand: Cody-Waite reduction by pi/2, then
+// Cephes' sinf/cosf polynomials on [-pi/4, pi/4].
+vec2 sinCosf(float v) {
+    float j = floor(v * 0.63661977236758134 + 0.5);
+    float y = ((v - j * 1.5703125) - j * 4.837512969970703125e-4) - j * 7.54978995489188216e-8;
+    float z = y * y;
+    float s = y + y * z * (-1.6666654611e-1 + z * (8.3321608736e-3 + z * -1.9515295891e-4));
+    float c = 1.0 - 0.5 * z + z * z * (4.166664568298827e-2 + z * (-1.388731625493765e-3 + z * 2.443315711809948e-5));
+    int q = int(j) & 3;
+    if (q == 0) return vec2(s, c);
+    if (q == 1) return vec2(c, -s);
+    if (q == 2) return vec2(-s, -c);
+    return vec2(-c, s);
+}
+
 float unaryF(uint op, float v, float alpha, float lo, float hi, float e) {
     switch (op) {
     case 0u: return -v;
@@ -76,6 +93,9 @@ float unaryF(uint op, float v, float alpha, float lo, float hi, float e) {
     case 19u: return v * hardSigmoidf(v);
     case 20u: return v * tanhf(softplusf(v));
     case 21u: return geluTanhf(v);
+    case 23u: return sinCosf(v).x;
+    case 24u: return sinCosf(v).y;
+    case 25u: return floor(v);
     default: return v > alpha ? v : 0.0;
     }
 }
@@ -105,6 +125,9 @@ float unaryD(uint op, float v, float alpha, float lo, float hi, float e) {
     case 19u: return v < -3.0 ? 0.0 : (v <= 3.0 ? v * (1.0 / 3.0) + 0.5 : 1.0);
     case 20u: return mishGrad(v);
     case 21u: return geluTanhGrad(v);
+    case 23u: return sinCosf(v).y;
+    case 24u: return -sinCosf(v).x;
+    case 25u: return 0.0;
     default: return v > alpha ? 1.0 : 0.0;
     }
 }

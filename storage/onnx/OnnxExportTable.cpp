@@ -3,10 +3,15 @@
 // exported. Adding a layer type:
 // one row here (and one in OnnxImportTable.cpp); tests/storage/tst_format_tables fails on a type
 // the registry has and this table lacks.
+#include "engine/Variable.h"
 #include "engine/layers/CoreLayers.h"
+#include "engine/layers/FeatureNormalization.h"
 #include "engine/layers/ShapeLayers.h"
 #include "storage/onnx/OnnxLayerTable.h"
 #include "storage/onnx/OnnxLowering.h"
+
+#include <algorithm>
+#include <cmath>
 
 namespace strata::storage {
 
@@ -51,6 +56,31 @@ const std::map<std::string, OnnxLowering::ExportRow>& OnnxLowering::exportTable(
         {"Softmax", {&L::softmax, {}}},     // Softmax over the axis (NHWC)
         {"PReLU", {&L::prelu, {}}},         // PRelu, slope alpha [input[1:]] on NHWC
         {"Rescaling", {&L::rescaling, {}}}, // Mul, Add of scalars
+        {"RandomFlip", {&L::identity, {}}},     // the identity at inference
+        {"RandomContrast", {&L::identity, {}}}, // the identity at inference
+        {"RandomTranslation", {&L::identity, {}}},
+        {"RandomRotation", {&L::identity, {}}},
+        {"RandomZoom", {&L::identity, {}}},
+        {"Resizing", {&L::imageResize, {}}},   // Slice (crop_to_aspect_ratio), Resize to sizes on NCHW
+        {"RandomCrop", {&L::imageResize, {}}}, // at inference: the centred crop, resized
+        {"Normalization", {[](L& lo, const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site) {
+             // (x - mean) / sd or x * sd + mean on the channels (NHWC), sd = sqrt(max(variance, 1e-14)) written out.
+             const auto& n = static_cast<const layers::FeatureNormalization&>(l);
+             const Tensor& var = l.findVariable("variance")->value();
+             std::vector<float> sd(std::size_t(var.size()));
+             for (std::size_t i = 0; i < sd.size(); ++i) sd[i] = std::sqrt(std::max(var.f32()[i], 1e-14f));
+             const std::string sdName = lo.g_.initializer(site.base + "/stddev", {int64_t(sd.size())}, sd);
+             lo.weight(l, "variance"); // the variable itself too (no node reads it): the embedded spec restores it
+             const std::string x = lo.nhwc(in.at(0)), t = lo.tmp(site, "scaled"), y = lo.tmp(site, "normalized");
+             if (n.invert) {
+                 lo.g_.node("Mul", {x, sdName}, t);
+                 lo.g_.node("Add", {t, lo.weight(l, "mean")}, y);
+             } else {
+                 lo.g_.node("Sub", {x, lo.weight(l, "mean")}, t);
+                 lo.g_.node("Div", {t, sdName}, y);
+             }
+             return lo.result(y, Layout::Nhwc, outShape, site);
+         }, {}}},
     };
     return table;
 }

@@ -129,6 +129,12 @@ private:
     void softmax(const OnnxNode& n);
     void gelu(const OnnxNode& n);
     void layerNorm(const OnnxNode& n);
+    // x - c (c a constant of the last axis' size, or one number) on a channels-last value: a
+    // Normalization with mean c and variance 1; a Div by such a constant right after it (its only
+    // use) folds in as variance = divisor^2 (Strata's Normalization export).
+    void channelNormalization(const OnnxNode& n);
+    void resizeTo(const OnnxNode& n, const Value& x, std::vector<int64_t> sizes, const std::string& mode, const std::string& coords,
+                  const std::string& nearestMode);
     void scalarAffine(const OnnxNode& n, const Value& x, float value, bool add);
     // x * a per-channel constant on an image: a 1x1 DepthwiseConv2D (false when `scale` is not one).
     bool channelScale(const OnnxNode& n, const Value& x, const OnnxTensor& scale);

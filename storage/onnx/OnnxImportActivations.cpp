@@ -127,6 +127,44 @@ void OnnxGraphImport::layerNorm(const OnnxNode& n) {
     if (beta) layers_[std::size_t(l)].weights["beta"] = importedTensor({c}, beta->floats);
 }
 
+void OnnxGraphImport::channelNormalization(const OnnxNode& n) {
+    const bool sub = n.opType == "Sub";
+    if (n.inputs.size() != 2 || constant(n.inputs[0]) || !constant(n.inputs[1]))
+        fail(n, n.opType + " of two computed tensors has no Strata layer (only a tensor " + (sub ? "minus" : "divided by") +
+                    " a constant, a Normalization)");
+    const Value x = input(n, 0);
+    if (x.layout != Layout::Same || x.shape.size() < 2) fail(n, "only a channels-last tensor is normalized (" + n.opType + " of a constant)");
+    const int64_t c = x.shape.back();
+    const OnnxTensor& t = requireConstant(n, 1, sub ? "mean" : "divisor");
+    if (!t.isFloat() || c < 1 || (t.elementCount() != c && t.elementCount() != 1))
+        fail(n, "the constant must be one float or " + std::to_string(c) + " (one per channel of the last axis)");
+    std::vector<double> v;
+    for (int64_t i = 0; i < c; ++i) {
+        const double f = t.floats[std::size_t(t.elementCount() == 1 ? 0 : i)];
+        if (!std::isfinite(f) || (!sub && f <= 0.0)) fail(n, "the constant must be finite (and positive to divide by)");
+        v.push_back(f);
+    }
+    std::vector<float> asFloats(v.begin(), v.end());
+    if (sub) {
+        const int l = addLayer(n, "Normalization", {{"mean", v}, {"variance", std::vector<double>(std::size_t(c), 1.0)}}, {x.layer},
+                               x.layout, x.shape);
+        layers_[std::size_t(l)].weights["mean"] = importedTensor({c}, asFloats);
+        layers_[std::size_t(l)].weights["variance"] = importedTensor({c}, std::vector<float>(std::size_t(c), 1.0f));
+        return;
+    }
+    const std::string& in = n.inputs[0];
+    PendingLayer* l = x.layer >= 0 ? &layers_[std::size_t(x.layer)] : nullptr;
+    const auto u = uses_.find(in);
+    if (!(l && l->type == "Normalization" && l->outputTensor == in && !graphOutputs_.count(in) && u != uses_.end() && u->second == 1 &&
+          l->config["variance"] == json(std::vector<double>(std::size_t(c), 1.0))))
+        fail(n, "a Div by a constant is imported only right after a Sub of a constant (the two make a Normalization)");
+    for (double& d : v) d *= d;
+    l->config["variance"] = v;
+    l->weights["variance"] = importedTensor({c}, std::vector<float>(v.begin(), v.end()));
+    l->outputTensor = n.outputs.at(0);
+    alias(n, x);
+}
+
 void OnnxGraphImport::scalarAffine(const OnnxNode& n, const Value& x, float value, bool add) {
     if (!std::isfinite(value)) fail(n, "the constant must be a finite number");
     const std::string& in = n.inputs[constant(n.inputs[0]) ? 1 : 0];

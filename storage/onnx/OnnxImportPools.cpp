@@ -144,6 +144,7 @@ void OnnxGraphImport::resize(const OnnxNode& n) {
     const std::string coords = upsample ? "asymmetric" : n.stringAttr("coordinate_transformation_mode", "half_pixel");
     const std::string nearestMode = upsample ? "floor" : n.stringAttr("nearest_mode", "round_prefer_floor");
     std::vector<double> scales;
+    std::vector<int64_t> targetSizes; // sizes that are not whole multiples: a Resizing layer
     if (const OnnxAttribute* a = n.attr("scales"); upsample && a) {
         scales.assign(a->floats.begin(), a->floats.end());
     } else {
@@ -157,14 +158,17 @@ void OnnxGraphImport::resize(const OnnxNode& n) {
             const std::vector<int64_t> sizes = integers(n, 3, "sizes");
             if (sizes.size() != 4) fail(n, "sizes must hold 4 values (N, C, H, W)");
             for (std::size_t a = 0; a < 4; ++a) {
-                if (a > 0 && (x.shape[a] <= 0 || sizes[a] % x.shape[a] != 0))
-                    fail(n, "sizes " + list(sizes) + " are not whole multiples of the input's known size");
-                scales.push_back(a == 0 ? 1.0 : double(sizes[a] / x.shape[a]));
+                if (a > 0 && x.shape[a] <= 0) fail(n, "sizes " + list(sizes) + " need the input's size to be known");
+                if (a > 0 && sizes[a] % x.shape[a] != 0) targetSizes = sizes;
+                scales.push_back(a == 0 || sizes[a] % x.shape[a] != 0 ? 1.0 : double(sizes[a] / x.shape[a]));
             }
+            if (!targetSizes.empty() && (sizes[1] != x.shape[1] || sizes[2] < 1 || sizes[3] < 1 || sizes[2] > kMaxDim || sizes[3] > kMaxDim))
+                fail(n, "sizes " + list(sizes) + ": only the height and width can be resized");
         } else {
             fail(n, "neither scales nor sizes are given as constants");
         }
     }
+    if (!targetSizes.empty() || (!upsample && coords == "tf_half_pixel_for_nn")) return resizeTo(n, x, targetSizes, mode, coords, nearestMode);
     if (scales.size() != 4) fail(n, "scales must hold 4 values (N, C, H, W)");
     if (scales[0] != 1.0 || scales[1] != 1.0) fail(n, "only the height and width can be resized (scales of N and C must be 1)");
     std::vector<int64_t> size(2);
@@ -185,6 +189,26 @@ void OnnxGraphImport::resize(const OnnxNode& n) {
     auto grow = [](int64_t d, int64_t by) { return d < 0 ? d : d * by; };
     addLayer(n, "UpSampling2D", {{"size", size}, {"interpolation", interpolation}}, {x.layer}, Layout::ChannelsFirst,
              {x.shape[0], x.shape[1], grow(x.shape[2], size[0]), grow(x.shape[3], size[1])});
+}
+
+// A Resize to sizes that are not whole multiples (or with TensorFlow's nearest coordinates): a
+// Resizing layer, bilinear as linear with half_pixel coordinates, nearest as tf_half_pixel_for_nn
+// with floor (Strata's Resizing export).
+void OnnxGraphImport::resizeTo(const OnnxNode& n, const Value& x, std::vector<int64_t> sizes, const std::string& mode,
+                               const std::string& coords, const std::string& nearestMode) {
+    if (sizes.empty()) {
+        if (n.inputs.size() <= 3 || n.inputs[3].empty()) fail(n, "tf_half_pixel_for_nn coordinates are imported with sizes only");
+        sizes = integers(n, 3, "sizes");
+        if (sizes.size() != 4 || sizes[1] != x.shape[1]) fail(n, "sizes " + list(sizes) + ": only the height and width can be resized");
+    }
+    std::string interpolation;
+    if ((mode == "linear" || mode == "bilinear") && coords == "half_pixel") interpolation = "bilinear";
+    else if (mode == "nearest" && coords == "tf_half_pixel_for_nn" && nearestMode == "floor") interpolation = "nearest";
+    else
+        fail(n, "a Resize to sizes " + list(sizes) + " is imported as linear with half_pixel coordinates or nearest with "
+                "tf_half_pixel_for_nn and floor (a Resizing layer), not mode=" + mode + " with " + coords);
+    addLayer(n, "Resizing", {{"height", sizes[2]}, {"width", sizes[3]}, {"interpolation", interpolation}}, {x.layer},
+             Layout::ChannelsFirst, {x.shape[0], x.shape[1], sizes[2], sizes[3]});
 }
 
 // A Slice with step 1: of the height and width of an NCHW image, Cropping2D; of any other axis

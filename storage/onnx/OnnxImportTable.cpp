@@ -62,14 +62,14 @@ const std::vector<OnnxGraphImport::OpRow>& OnnxGraphImport::importTable() {
         {"Clip", [](G& g, const N& n) { g.clip(n); }, {"Activation", "ReLU"}, false}, // [0, 6] relu6, [0, inf) relu, [0, m] ReLU(max_value=m)
         // Shape arithmetic over constants (folded; OnnxImportShapes.cpp); Squeeze of a computed tensor is a reshape.
         {"Squeeze", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.squeeze(n); }, {"Reshape", "Permute"}, false},
-        {"Sub", shapeOp, {}, false},
-        {"Div", shapeOp, {}, false},
+        {"Sub", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.channelNormalization(n); }, {"Normalization"}, false},
+        {"Div", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.channelNormalization(n); }, {"Normalization"}, false},
         {"ConstantOfShape", shapeOp, {}, false},
         {"Cast", shapeOp, {}, false},
         {"Range", shapeOp, {}, false},
         {"Expand", shapeOp, {}, false},
         {"GlobalMaxPool", [](G& g, const N& n) { g.globalMaxPool(n); }, {"GlobalMaxPooling2D"}, false},
-        {"Resize", [](G& g, const N& n) { g.resize(n); }, {"UpSampling2D"}, false},   // whole factors, nearest or linear
+        {"Resize", [](G& g, const N& n) { g.resize(n); }, {"UpSampling2D", "Resizing"}, false}, // whole factors: UpSampling2D; sizes: Resizing
         {"Upsample", [](G& g, const N& n) { g.resize(n); }, {"UpSampling2D"}, false}, // opset 7-9
         {"Slice", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.slice(n); }, {"Cropping2D", "Slice"}, false}, // of an image: crops; of another axis: Slice
         // alpha 1/6, beta 1/2 (torch, Keras 3): hard_sigmoid; others Rescaling then ReLU(max_value 1)
@@ -94,6 +94,12 @@ const std::map<std::string, LayerFormatSupport>& OnnxGraphImport::layerTypeRows(
         {"Input", {true, {}}}, // each graph input (not an initializer) is an Input layer
         {"Dropout", {false, "an inference graph has no dropout (a Dropout node is dropped on import)"}},
         {"Block", {false, "a Block is exported inlined, so it imports as its layers"}},
+        {"RandomFlip", {false, "an inference graph has no augmentation (RandomFlip exports as the identity)"}},
+        {"RandomContrast", {false, "an inference graph has no augmentation (RandomContrast exports as the identity)"}},
+        {"RandomTranslation", {false, "an inference graph has no augmentation (RandomTranslation exports as the identity)"}},
+        {"RandomRotation", {false, "an inference graph has no augmentation (RandomRotation exports as the identity)"}},
+        {"RandomZoom", {false, "an inference graph has no augmentation (RandomZoom exports as the identity)"}},
+        {"RandomCrop", {false, "exported as its inference form (a Slice and a Resize), which is not imported"}},
         {"SeparableConv2D",
          {false, "exported as a depthwise Conv and a 1x1 Conv, which import as DepthwiseConv2D and Conv2D (the same "
                  "computation; a file Strata wrote imports it through its embedded spec)"}},

@@ -99,6 +99,7 @@ private:
     // GlobalMaxPooling2D, UpSampling2D, Cropping2D, Slice (OnnxResizeLayers.cpp).
     int globalMaxPool(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     int upSampling(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int imageResize(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site); // Resizing, RandomCrop
     int cropping(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     int slice(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     // ReLU, Softmax, PReLU, Rescaling (OnnxActivationLayers.cpp).

@@ -2,6 +2,7 @@
 // each on NCHW as PyTorch writes them (so the graph import reads them back), and of Slice.
 #include "storage/onnx/OnnxLowering.h"
 
+#include "engine/layers/ImageResizeLayers.h"
 #include "engine/layers/PoolingLayers.h"
 #include "engine/layers/ResizingLayers.h"
 #include "engine/layers/ShapeLayers.h"
@@ -35,6 +36,44 @@ int OnnxLowering::upSampling(const Layer& l, const std::vector<int>& in, const S
     else
         attrs = {OnnxAttr::text("mode", "linear"), OnnxAttr::text("coordinate_transformation_mode", "half_pixel")};
     g_.node("Resize", {nchw(in.at(0)), "", scalesName}, y, std::move(attrs));
+    return result(y, Layout::Nchw, outShape, site);
+}
+
+// Resizing, and RandomCrop at inference: the centred crop (a Slice on NCHW, when cropping), then
+// Resize to the target sizes: bilinear as "linear" with "half_pixel" coordinates, nearest as
+// "tf_half_pixel_for_nn" with floor (cell o reads floor((o + 0.5) in / out), as the engine does).
+int OnnxLowering::imageResize(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site) {
+    const Shape& s = l.buildInputShapes().at(0);
+    int64_t height = 0, width = 0;
+    bool bilinear = true, crop = true;
+    if (const auto* r = dynamic_cast<const layers::Resizing*>(&l)) {
+        height = r->height, width = r->width, bilinear = r->bilinear, crop = r->cropToAspectRatio;
+    } else {
+        const auto& c = static_cast<const layers::RandomCrop&>(l);
+        height = c.height, width = c.width;
+    }
+    std::string x = nchw(in.at(0));
+    if (crop) {
+        const auto box = layers::centerCropBox(s[1], s[2], height, width);
+        if (box[2] != s[1] || box[3] != s[2]) {
+            const std::string cropped = tmp(site, "crop");
+            g_.node("Slice",
+                    {x, g_.int64Initializer(site.base + "/starts", {box[0], box[1]}),
+                     g_.int64Initializer(site.base + "/ends", {box[0] + box[2], box[1] + box[3]}),
+                     g_.int64Initializer(site.base + "/axes", {2, 3})},
+                    cropped);
+            x = cropped;
+        }
+    }
+    const std::string sizes = g_.int64Initializer(site.base + "/sizes", {outShape[0], outShape[3], height, width});
+    std::vector<OnnxAttr> attrs;
+    if (bilinear)
+        attrs = {OnnxAttr::text("mode", "linear"), OnnxAttr::text("coordinate_transformation_mode", "half_pixel")};
+    else
+        attrs = {OnnxAttr::text("mode", "nearest"), OnnxAttr::text("coordinate_transformation_mode", "tf_half_pixel_for_nn"),
+                 OnnxAttr::text("nearest_mode", "floor")};
+    const std::string y = tmp(site, "resize");
+    g_.node("Resize", {x, "", "", sizes}, y, std::move(attrs));
     return result(y, Layout::Nchw, outShape, site);
 }
 

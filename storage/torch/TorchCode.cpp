@@ -160,8 +160,10 @@ private:
         const std::string name = attrPath + "." + torchVar;
         const bool trainable = v->isEffectivelyTrainable();
         tensors_.push_back({v, name, std::move(permute), trainable});
-        // Moving statistics are buffers (never trained); any other variable not trained is frozen.
-        if (!trainable && var != "moving_mean" && var != "moving_variance") frozen.push_back(name);
+        // Moving statistics and a Normalization's (adapted) mean and variance are buffers (never
+        // trained); any other variable not trained is frozen.
+        const bool buffer = var == "moving_mean" || var == "moving_variance" || l.type() == "Normalization";
+        if (!trainable && !buffer) frozen.push_back(name);
     }
 
     // What a row's construct function may ask for while it makes the submodule of layer `l`.

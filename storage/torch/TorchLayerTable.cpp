@@ -4,7 +4,11 @@
 // tst_format_tables fails on a type the registry has and this table lacks.
 #include "storage/torch/TorchLayerTable.h"
 
+#include "engine/LayerRegistry.h"
 #include "engine/layers/ActivationLayers.h"
+#include "engine/layers/AugmentationLayers.h"
+#include "engine/layers/FeatureNormalization.h"
+#include "engine/layers/ImageResizeLayers.h"
 #include "engine/layers/Block.h"
 #include "engine/layers/ConvolutionLayers.h"
 #include "engine/layers/PoolingLayers.h"
@@ -150,6 +154,18 @@ std::string concatenate(const Layer& l, TorchModuleBuilder&) {
     return "Concatenate(axis=" + std::to_string(static_cast<const Concatenate&>(l).axis) + ")";
 }
 
+// A keyword per config key: Python literals of the layer's (JSON) config.
+std::string geometricAugmentation(const Layer& l, TorchModuleBuilder&) {
+    std::string s = "GeometricAugmentation(" + pythonString(l.type());
+    for (auto it = l.config().begin(); it != l.config().end(); ++it) {
+        if (it.key() == kTrainableKey) continue;
+        const auto& v = it.value();
+        std::string text = v.is_null() ? "None" : v.is_string() ? pythonString(v.get<std::string>()) : v.dump();
+        s += ", " + it.key() + "=" + text;
+    }
+    return s + ")";
+}
+
 std::string block(const Layer& l, TorchModuleBuilder& b) { return b.blockClass(static_cast<const Block&>(l)) + "()"; }
 
 const std::map<std::string, TorchLayerRule>& table() {
@@ -200,6 +216,38 @@ const std::map<std::string, TorchLayerRule>& table() {
                            const auto& r = static_cast<const Rescaling&>(l);
                            return "Rescaling(scale=" + number(r.scale) + ", offset=" + number(r.offset) + ")";
                        }, {}}},
+        // Keras 3's augmentations: in training, torch's generator draws (not Strata's Philox stream)
+        {"RandomFlip", {{"RandomFlip"}, [](const Layer& l, TorchModuleBuilder&) {
+                            const auto& f = static_cast<const RandomFlip&>(l);
+                            return std::string("RandomFlip(horizontal=") + (f.horizontal() ? "True" : "False") +
+                                   ", vertical=" + (f.vertical() ? "True" : "False") + ")";
+                        }, {}}},
+        // not reproduced in training (GeometricAugmentation's docstring says so): the identity
+        {"Resizing", {{"Resizing"}, [](const Layer& l, TorchModuleBuilder&) {
+                          const auto& r = static_cast<const Resizing&>(l);
+                          return "Resizing(" + std::to_string(r.height) + ", " + std::to_string(r.width) +
+                                 ", bilinear=" + (r.bilinear ? "True" : "False") +
+                                 ", crop_to_aspect_ratio=" + (r.cropToAspectRatio ? "True" : "False") + ")";
+                      }, {}}},
+        {"RandomCrop", {{"Resizing", "RandomCrop"}, [](const Layer& l, TorchModuleBuilder&) {
+                            const auto& c = static_cast<const RandomCrop&>(l);
+                            return "RandomCrop(" + std::to_string(c.height) + ", " + std::to_string(c.width) + ")";
+                        }, {}}},
+        {"Normalization", {{"Normalization"}, [](const Layer& l, TorchModuleBuilder& b) {
+                               const auto& n = static_cast<const FeatureNormalization&>(l);
+                               b.tensor("mean", "mean");
+                               b.tensor("variance", "variance");
+                               const Shape& in = l.buildInputShapes().at(0);
+                               return "Normalization(" + std::to_string(in[in.rank() - 1]) + (n.invert ? ", invert=True" : "") + ")";
+                           }, {}}},
+        {"RandomTranslation", {{"GeometricAugmentation"}, &geometricAugmentation, {}}},
+        {"RandomRotation", {{"GeometricAugmentation"}, &geometricAugmentation, {}}},
+        {"RandomZoom", {{"GeometricAugmentation"}, &geometricAugmentation, {}}},
+        {"RandomContrast", {{"RandomContrast"}, [](const Layer& l, TorchModuleBuilder&) {
+                                const auto& c = static_cast<const RandomContrast&>(l);
+                                return "RandomContrast(" + number(c.lower) + ", " + number(c.upper) + ", low=" +
+                                       number(c.valueRange[0]) + ", high=" + number(c.valueRange[1]) + ")";
+                            }, {}}},
     };
     return rows;
 }

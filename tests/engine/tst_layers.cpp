@@ -45,6 +45,14 @@ nlohmann::json sampleConfig(const std::string& type) {
     if (type == "Softmax") return {{"axis", 2}};
     if (type == "PReLU") return {{"alpha_initializer", "ones"}, {"shared_axes", {1, 2}}};
     if (type == "Rescaling") return {{"scale", 0.00392156862745098}, {"offset", -1.0}};
+    if (type == "RandomFlip") return {{"mode", "vertical"}, {"seed", 3}};
+    if (type == "RandomContrast") return {{"factor", {0.1, 0.4}}, {"value_range", {0, 1}}};
+    if (type == "RandomTranslation") return {{"height_factor", 0.3}, {"width_factor", {-0.2, 0.1}}, {"fill_mode", "wrap"}};
+    if (type == "RandomRotation") return {{"factor", 0.5}, {"interpolation", "nearest"}, {"fill_value", 1.5}};
+    if (type == "RandomZoom") return {{"height_factor", {-0.2, 0.4}}, {"width_factor", 0.3}, {"fill_mode", "nearest"}};
+    if (type == "Resizing") return {{"height", 12}, {"width", 9}, {"crop_to_aspect_ratio", true}};
+    if (type == "RandomCrop") return {{"height", 20}, {"width", 18}, {"seed", 4}};
+    if (type == "Normalization") return {{"mean", {0.5}}, {"variance", {2.0}}};
     if (type == "Block")
         return {{"spec",
                  {{"inputs", {"x"}},
@@ -64,7 +72,9 @@ private slots:
                                                 "GlobalAveragePooling2D", "Flatten", "Reshape", "ZeroPadding2D", "Dropout",
                                                 "BatchNormalization", "LayerNormalization", "Activation", "LeakyReLU",
                                                 "ReLU", "Add", "Multiply", "Concatenate", "Block",
-                                                "DepthwiseConv2D", "SeparableConv2D", "GlobalMaxPooling2D", "UpSampling2D", "Cropping2D", "Softmax", "PReLU", "Rescaling", "Permute", "Slice"};
+                                                "DepthwiseConv2D", "SeparableConv2D", "GlobalMaxPooling2D", "UpSampling2D", "Cropping2D", "Softmax", "PReLU", "Rescaling", "Permute", "Slice",
+                                                "RandomFlip", "RandomContrast", "RandomTranslation", "RandomRotation", "RandomZoom",
+                                                "Resizing", "RandomCrop", "Normalization"};
         for (const auto& t : expected) {
             const LayerTypeInfo* info = LayerRegistry::instance().find(t);
             QVERIFY2(info, t.c_str());
@@ -121,6 +131,9 @@ private slots:
         row("input", "Input", R"({"shape":[28,28,1]})", "[]", "[null,28,28,1]");
         row("dense", "Dense", R"({"units":16})", "[[null,8]]", "[null,16]");
         row("dense rank3", "Dense", R"({"units":4})", "[[null,5,8]]", "[null,5,4]");
+        row("resizing", "Resizing", R"({"height":3,"width":4})", "[[null,8,8,3]]", "[null,3,4,3]");
+        row("random crop", "RandomCrop", R"({"height":5,"width":6})", "[[null,8,8,3]]", "[null,5,6,3]");
+        row("random flip", "RandomFlip", "{}", "[[null,8,7,3]]", "[null,8,7,3]");
         row("conv valid", "Conv2D", R"({"filters":8})", "[[null,28,28,1]]", "[null,26,26,8]");
         row("conv same stride2", "Conv2D", R"({"filters":4,"strides":2,"padding":"same"})", "[[null,7,7,2]]", "[null,4,4,4]");
         row("conv dilated", "Conv2D", R"({"filters":4,"dilation_rate":2})", "[[null,9,9,1]]", "[null,5,5,4]");

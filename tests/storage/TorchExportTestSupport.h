@@ -225,6 +225,22 @@ inline constexpr const char* kActivationLayers = R"({"format": "strata.model/1",
   {"name": "flat", "type": "Flatten"},
   {"name": "out", "type": "Dense", "config": {"units": 3, "activation": "gelu_tanh"}}]})";
 
+// Keras 3's preprocessing layers, in eval mode: the random ones the identity, RandomCrop the centred
+// box resized, Resizing both ways, Normalization with given statistics.
+inline constexpr const char* kPreprocessing = R"({"format": "strata.model/1", "name": "preprocessing", "layers": [
+  {"name": "img", "type": "Input", "config": {"shape": [7, 6, 3]}},
+  {"name": "flip", "type": "RandomFlip"},
+  {"name": "contrast", "type": "RandomContrast", "config": {"factor": 0.3}},
+  {"name": "shift", "type": "RandomTranslation", "config": {"height_factor": 0.2, "width_factor": [-0.1, 0.3]}},
+  {"name": "turn", "type": "RandomRotation", "config": {"factor": 0.1, "fill_mode": "constant"}},
+  {"name": "zoom", "type": "RandomZoom", "config": {"height_factor": 0.2}},
+  {"name": "crop", "type": "RandomCrop", "config": {"height": 5, "width": 5}},
+  {"name": "resize", "type": "Resizing", "config": {"height": 8, "width": 9}},
+  {"name": "resize_nearest", "type": "Resizing", "config": {"height": 4, "width": 3, "interpolation": "nearest", "crop_to_aspect_ratio": true}},
+  {"name": "norm", "type": "Normalization", "config": {"mean": [0.1, -0.2, 0.3], "variance": [2.0, 0.5, 1.5]}},
+  {"name": "flat", "type": "Flatten"},
+  {"name": "out", "type": "Dense", "config": {"units": 2}}]})";
+
 inline constexpr const char* kConvTranspose = R"({"format": "strata.model/1", "name": "conv_transpose", "inputs": ["image"],
   "outputs": ["up_valid", "up_same_odd", "up_small_kernel", "up_small_same", "up_mixed", "dilated_same", "dilated_valid", "chained"], "layers": [
   {"name": "image", "type": "Input", "config": {"shape": [5, 4, 3]}},

@@ -254,6 +254,7 @@ private slots:
         QTest::newRow("depthwise") << QString(kDepthwise);
         QTest::newRow("image_pools") << QString(kImagePools);
         QTest::newRow("activation_layers") << QString(kActivationLayers);
+        QTest::newRow("preprocessing") << QString(kPreprocessing);
     }
     void everyLayerTypeMatchesTheEngine() {
         QFETCH(QString, spec);
@@ -265,7 +266,7 @@ private slots:
     void everyLayerTypeIsCovered() {
         // The specs above, blocks included, use every type the registry knows.
         std::set<std::string> seen;
-        for (const char* s : {kConvSameStrides, kConvValidDilated, kNormsReshape, kMerges, kNestedBlocks, kConvTranspose, kRelu, kPermute, kDepthwise, kImagePools, kActivationLayers}) {
+        for (const char* s : {kConvSameStrides, kConvValidDilated, kNormsReshape, kMerges, kNestedBlocks, kConvTranspose, kRelu, kPermute, kDepthwise, kImagePools, kActivationLayers, kPreprocessing}) {
             auto m = Model::fromSpec(testutil::specFromJson(s));
             m->build(0);
             for (Module* sub : m->submodules())

@@ -61,6 +61,14 @@ inline const std::map<std::string, LayerExample>& layerExamples() {
         {"Softmax", {{{"axis", 1}}, {{3, 4}}}},
         {"PReLU", {{{"alpha_initializer", "random_uniform"}, {"shared_axes", {1, 2}}}, {{3, 3, 2}}}},
         {"Rescaling", {{{"scale", 0.5}, {"offset", -1.0}}, {{4}}}},
+        {"RandomFlip", {{{"mode", "horizontal"}, {"seed", 5}}, {{3, 4, 2}}}},
+        {"RandomContrast", {{{"factor", {0.2, 0.5}}, {"value_range", {0, 1}}, {"seed", 6}}, {{3, 4, 2}}}},
+        {"RandomTranslation", {{{"height_factor", 0.2}, {"width_factor", {-0.3, 0.1}}, {"fill_mode", "constant"}, {"seed", 7}}, {{3, 4, 2}}}},
+        {"RandomRotation", {{{"factor", 0.25}, {"interpolation", "nearest"}, {"fill_mode", "nearest"}, {"seed", 8}}, {{4, 4, 2}}}},
+        {"RandomZoom", {{{"height_factor", {-0.3, 0.2}}, {"width_factor", 0.1}, {"seed", 9}}, {{3, 5, 2}}}},
+        {"Resizing", {{{"height", 3}, {"width", 4}, {"crop_to_aspect_ratio", true}}, {{5, 3, 2}}}},
+        {"RandomCrop", {{{"height", 2}, {"width", 3}, {"seed", 10}}, {{4, 5, 2}}}},
+        {"Normalization", {{{"mean", {0.5, -1.0}}, {"variance", {4.0, 0.25}}}, {{3, 2}}}},
     };
     return examples;
 }

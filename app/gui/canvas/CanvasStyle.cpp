@@ -64,6 +64,7 @@ QColor CanvasStyle::categoryColor(const QString& category, const QString& type) 
     if (category == "Regularization") return QColor(0x9c, 0x75, 0x5a);
     if (category == "Merge") return QColor(0x2e, 0xa6, 0xb8);
     if (category == "Activation") return QColor(0xd6, 0xa9, 0x1c);
+    if (category == "Preprocessing") return QColor(0xc2, 0x5b, 0x7a);
     return QColor(0x80, 0x86, 0x8f);
 }
 

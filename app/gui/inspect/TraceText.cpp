@@ -34,7 +34,8 @@ TraceNodeKind traceNodeKind(const ir::Graph& graph, int node) {
     case ir::OpKind::Placeholder: return TraceNodeKind::Input;
     case ir::OpKind::Variable: return TraceNodeKind::Variable;
     case ir::OpKind::Constant: return TraceNodeKind::Constant;
-    case ir::OpKind::Dropout: return TraceNodeKind::Random;
+    case ir::OpKind::Dropout:
+    case ir::OpKind::RandomUniform: return TraceNodeKind::Random;
     default: return TraceNodeKind::Op;
     }
 }

@@ -35,7 +35,8 @@ protected:
 };
 
 const QStringList& PalettePanel::categories() {
-    static const QStringList c{"Core", "Convolution", "Pooling", "Normalization", "Regularization", "Merge", "Activation"};
+    static const QStringList c{"Core", "Convolution", "Pooling", "Normalization", "Regularization", "Merge", "Activation",
+                               "Preprocessing"};
     return c;
 }
 

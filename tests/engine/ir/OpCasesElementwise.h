@@ -88,6 +88,12 @@ inline std::vector<OpCase> elementwiseCases() {
                           {Shape{3, 4}, -3, 3}));
     c.push_back(unaryCase("thresholded_relu", [](Graph& g, ValueId x) { return g.thresholdedRelu(x, 0.25); },
                           [](double x) { return x > 0.25 ? x : 0.0; }, kinked));
+    // sin and cos over two turns each way: every quadrant of the shader's range reduction.
+    c.push_back(unaryCase("sin", [](Graph& g, ValueId x) { return g.sin(x); }, [](double x) { return std::sin(x); }, {Shape{4, 6}, -13, 13}));
+    c.push_back(unaryCase("cos", [](Graph& g, ValueId x) { return g.cos(x); }, [](double x) { return std::cos(x); }, {Shape{4, 6}, -13, 13}));
+    c.push_back(unaryCase("floor", [](Graph& g, ValueId x) { return g.floor(x); }, [](double x) { return std::floor(x); },
+                          {Shape{4, 6}, -3, 3}));
+    c.back().gradient = false; // 0 almost everywhere; finite differences across an integer are not
     c.push_back(unaryCase("softmax", [](Graph& g, ValueId x) { return g.softmax(x); }, nullptr, {Shape{3, 5}, -2, 2}));
     c.back().reference = [](const RefInputs& t) { return softmaxRef(t[0], false); };
     c.push_back(unaryCase("log_softmax", [](Graph& g, ValueId x) { return g.logSoftmax(x); }, nullptr, {Shape{2, 3, 4}, -2, 2}));

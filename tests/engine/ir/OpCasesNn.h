@@ -7,6 +7,9 @@
 #include "engine/ir/Losses.h"
 #include "engine/ir/Philox.h"
 
+#include <algorithm>
+#include <array>
+
 namespace optest {
 
 using strata::ir::Conv2DParams;
@@ -127,6 +130,71 @@ inline std::vector<OpCase> nnCases() {
                      }
                      return r;
                  }});
+
+    // random_uniform: Philox uniforms of (seed, step, index), 15 of them (the last block part-used),
+    // added to x so the case has an input and a gradient.
+    c.push_back({"random_uniform_fixed_stream", {Input{{3, 5}}},
+                 [](Graph& g, const std::vector<ValueId>& v) {
+                     const ValueId step = g.constant(strata::Tensor::fromVector({}, std::vector<int32_t>{9}));
+                     return g.add(v[0], g.randomUniform(step, Shape{3, 5}, seed + 1));
+                 },
+                 [](const RefInputs& t) {
+                     Ref r;
+                     for (int64_t i = 0; i < t[0].size(); ++i)
+                         r.push_back(at(t[0], i) + double(strata::ir::philoxUniform(seed + 1, 9, uint64_t(i))));
+                     return r;
+                 }});
+
+    // image_transform: two images, one affine and one projective transform, every interpolation and
+    // fill mode; the reference samples in double with the rule of engine/ir/ImageGeometry.h.
+    for (int interpolation : {0, 1})
+        for (int fill : {0, 1, 2, 3}) {
+            static const std::vector<float> transforms = {0.9f, -0.3f, 0.63f, 0.25f, 1.1f, -0.37f, 0.0f, 0.0f,
+                                                          1.2f, 0.1f, -1.27f, -0.2f, 0.8f, 1.57f, 0.02f, -0.03f}; // no tap within 0.004 of a half
+            const std::string name = std::string("image_transform_") + (interpolation ? "bilinear_" : "nearest_") +
+                                     std::array<const char*, 4>{"constant", "nearest", "reflect", "wrap"}[std::size_t(fill)];
+            c.push_back({name, {Input{{2, 4, 5, 3}}},
+                         [=](Graph& g, const std::vector<ValueId>& v) {
+                             return g.imageTransform(v[0], g.constant(strata::Tensor::fromVector({2, 8}, transforms)), interpolation,
+                                                     fill, 0.5);
+                         },
+                         [=](const RefInputs& t) {
+                             const int64_t H = 4, W = 5, C = 3;
+                             auto mapc = [&](double v, int64_t len) {
+                                 const double n = double(len);
+                                 if (fill == 0) return v;
+                                 if (fill == 2) {
+                                     double r = v - 2 * n * std::floor(v / (2 * n));
+                                     v = r >= n ? 2 * n - 1 - r : r;
+                                 } else if (fill == 3) {
+                                     v = v - n * std::floor(v / n);
+                                 }
+                                 return std::min(std::max(v, 0.0), n - 1);
+                             };
+                             auto read = [&](int64_t b, double yy, double xx, int64_t ch) {
+                                 if (yy < 0 || yy >= H || xx < 0 || xx >= W) return 0.5;
+                                 return at(t[0], ((b * H + int64_t(yy)) * W + int64_t(xx)) * C + ch);
+                             };
+                             Ref r;
+                             for (int64_t b = 0; b < 2; ++b)
+                                 for (int64_t i = 0; i < H; ++i)
+                                     for (int64_t j = 0; j < W; ++j)
+                                         for (int64_t ch = 0; ch < C; ++ch) {
+                                             const float* m = transforms.data() + b * 8;
+                                             const double k = m[6] * double(j) + m[7] * double(i) + 1;
+                                             const double x = mapc((m[0] * double(j) + m[1] * double(i) + m[2]) / k, W);
+                                             const double y = mapc((m[3] * double(j) + m[4] * double(i) + m[5]) / k, H);
+                                             if (interpolation == 0) {
+                                                 r.push_back(read(b, std::round(y), std::round(x), ch));
+                                                 continue;
+                                             }
+                                             const double y0 = std::floor(y), x0 = std::floor(x);
+                                             r.push_back((y0 + 1 - y) * ((x0 + 1 - x) * read(b, y0, x0, ch) + (x - x0) * read(b, y0, x0 + 1, ch)) +
+                                                         (y - y0) * ((x0 + 1 - x) * read(b, y0 + 1, x0, ch) + (x - x0) * read(b, y0 + 1, x0 + 1, ch)));
+                                         }
+                             return r;
+                         }});
+        }
 
     auto normRef = [](const RefTensor& x, const RefTensor& gamma, const RefTensor& beta, bool overBatch) {
         const int64_t C = x.shape().back(), rows = x.size() / C;
