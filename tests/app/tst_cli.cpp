@@ -60,7 +60,8 @@ private slots:
     }
 
     void checkAcceptsExamples() {
-        for (const char* f : {"digits_mlp.json", "fashion_mlp.json", "mnist_cnn.json", "two_branch.json", "autoencoder.json", "fashion_autoencoder.json"}) {
+        for (const char* f : {"digits_mlp.json", "fashion_mlp.json", "mnist_cnn.json", "two_branch.json", "autoencoder.json", "fashion_autoencoder.json",
+                              "two_heads.json", "fashion_augmented.json"}) {
             auto r = run({"check", example(f)});
             QVERIFY2(r.code == 0, (f + (": " + r.out)).c_str());
             QVERIFY(QString::fromStdString(r.out).contains("valid"));
