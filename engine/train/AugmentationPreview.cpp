@@ -4,6 +4,7 @@
 #include "engine/LayerRegistry.h"
 #include "engine/Model.h"
 #include "engine/Variable.h"
+#include "engine/ir/Optimizers.h"
 #include "engine/train/Tracer.h"
 
 #include <cstring>
@@ -47,6 +48,14 @@ std::vector<Tensor> augmentSample(const ModelSpec& preprocessing, const Tensor& 
     std::vector<Tensor> out;
     for (int i = 0; i < copies; ++i) {
         const TracedModel traced = traceModel(*model, Signature{{batch}, true}, seed + uint64_t(i));
+        // The random layers draw from (seed, step) as in training: the step is optimizer/iter, which a
+        // preview has no optimizer to keep; each copy takes its own.
+        for (ir::ValueId v : traced.graph.variables())
+            if (traced.graph.variablePath(v) == ir::kIterationsPath) {
+                Tensor step(traced.graph.shape(v), traced.graph.dtype(v));
+                if (step.dtype() == DType::I32 && step.size() == 1) step.i32()[0] = int32_t((seed + uint64_t(i)) & 0x7fffffff);
+                backend.setVariable(ir::kIterationsPath, step);
+            }
         auto prepared = backend.prepare(traced.graph, traced.outputs);
         std::vector<Tensor> results = backend.run(*prepared, {ir::Feed{traced.inputNames.at(0), ir::TensorView(sample.bytes(), batch, sample.dtype())}});
         Tensor& r = results.at(0);

@@ -42,6 +42,30 @@ private slots:
         }
     }
 
+    // Random layers draw from (seed, step): the preview gives each copy its own step, so the
+    // copies differ, and the same seed gives the same copies again.
+    void randomLayersGiveDifferentCopies() {
+        const ModelSpec m = spec(R"([{"name": "img", "type": "Input", "config": {"shape": [6, 6, 1]}},
+                                     {"name": "flip", "type": "RandomFlip", "config": {"mode": "horizontal"}},
+                                     {"name": "rotate", "type": "RandomRotation", "config": {"factor": 0.2}},
+                                     {"name": "flat", "type": "Flatten"},
+                                     {"name": "out", "type": "Dense", "config": {"units": 2}}])");
+        const ModelSpec pre = train::preprocessingSpec(m, Shape{6, 6, 1});
+        QCOMPARE(pre.layers.size(), std::size_t(3));
+        Tensor sample(Shape{6, 6, 1});
+        for (int i = 0; i < 36; ++i) sample.f32()[i] = float(i % 6) + 0.1f * float(i / 6);
+        cpu::CpuBackend backend;
+        const std::vector<Tensor> a = train::augmentSample(pre, sample, 4, 11, backend);
+        const std::vector<Tensor> b = train::augmentSample(pre, sample, 4, 11, backend);
+        QCOMPARE(a.size(), std::size_t(4));
+        int distinct = 0;
+        for (std::size_t k = 0; k < a.size(); ++k) {
+            QVERIFY(a[k].values().size() == b[k].values().size() && std::equal(a[k].values().begin(), a[k].values().end(), b[k].values().begin()));
+            distinct += !std::equal(a[k].values().begin(), a[k].values().end(), sample.values().begin());
+        }
+        QVERIFY2(distinct >= 3, qPrintable(QString::number(distinct)));
+    }
+
     void noPreprocessingGivesTheInputAlone() {
         const ModelSpec m = spec(R"([{"name": "x", "type": "Input", "config": {"shape": [4]}},
                                      {"name": "d", "type": "Dense", "config": {"units": 2}}])");
