@@ -34,7 +34,7 @@ private slots:
             entries += group->childCount();
         }
         QCOMPARE(entries, int(LayerRegistry::instance().types().size()));
-        QCOMPARE(groups, (QStringList{"CORE", "CONVOLUTION", "POOLING", "NORMALIZATION", "REGULARIZATION", "MERGE", "ACTIVATION"}));
+        QCOMPARE(groups, (QStringList{"CORE", "CONVOLUTION", "POOLING", "NORMALIZATION", "REGULARIZATION", "MERGE", "ACTIVATION", "PREPROCESSING"}));
         QTreeWidgetItem* dense = p.itemFor("Dense");
         QVERIFY(dense->toolTip(0).contains("Fully connected"));
         QVERIFY(!dense->icon(0).isNull());
