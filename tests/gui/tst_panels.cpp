@@ -9,6 +9,7 @@
 
 #include "GuiTestSupport.h"
 
+#include "app/gui/canvas/CanvasStyle.h"
 #include "app/gui/canvas/NodeItem.h"
 #include "app/gui/panels/InspectorPanel.h"
 #include "app/gui/panels/IssuesPanel.h"
@@ -35,6 +36,13 @@ private slots:
         }
         QCOMPARE(entries, int(LayerRegistry::instance().types().size()));
         QCOMPARE(groups, (QStringList{"CORE", "CONVOLUTION", "POOLING", "NORMALIZATION", "REGULARIZATION", "MERGE", "ACTIVATION", "PREPROCESSING"}));
+        // Every type has its own glyph.
+        QMap<QString, QString> glyphs;
+        for (const LayerTypeInfo& t : LayerRegistry::instance().types()) {
+            const QString glyph = CanvasStyle::typeAbbreviation(QString::fromStdString(t.type));
+            QVERIFY2(!glyphs.contains(glyph), qPrintable(glyph + ": " + glyphs.value(glyph) + " and " + QString::fromStdString(t.type)));
+            glyphs.insert(glyph, QString::fromStdString(t.type));
+        }
         QTreeWidgetItem* dense = p.itemFor("Dense");
         QVERIFY(dense->toolTip(0).contains("Fully connected"));
         QVERIFY(!dense->icon(0).isNull());

@@ -91,6 +91,11 @@ QString CanvasStyle::typeAbbreviation(const QString& type) {
     if (type == "Softmax") out = "Sm";
     if (type == "PReLU") out = "PR";
     if (type == "Rescaling") out = "Sc";
+    if (type == "Cropping2D") out = "Cr2"; // not Conv2D's C2
+    if (type == "RandomContrast") out = "Co"; // RandomCrop keeps RC
+    if (type == "Resizing") out = "Rz";
+    if (type == "RandomZoom") out = "Zm";
+    if (type == "Normalization") out = "No";
     if (out.isEmpty()) out = type.left(2);
     return out.left(3);
 }
