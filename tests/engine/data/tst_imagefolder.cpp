@@ -205,9 +205,10 @@ private slots:
         fs::remove_all(root); // a cached sample needs its file no more
         for (int64_t i = 0; i < d.size(); ++i) QVERIFY(readAll(d, i) == first[std::size_t(i)]);
         QVERIFY_THROWS_EXCEPTION(StrataError, readAll(plain.train, 0)); // an uncached one does
-        // A cache larger than half the memory budget is left off, saying so.
-        classImages(root, "a", 2, true);
-        classImages(root, "b", 2, false);
+        // A cache larger than half the memory budget is left off, saying so (20 images of 5x5x3
+        // bytes: 1,500 B against half of 1 KiB).
+        classImages(root, "a", 10, true);
+        classImages(root, "b", 10, false);
         qputenv("STRATA_MEMORY_LIMIT", "1K");
         ImageFolderReport small;
         const DatasetSplits off = loadImageFolder(root, o, &small);
