@@ -10,6 +10,7 @@
 
 #include <cctype>
 #include <new>
+#include <set>
 
 namespace strata::storage {
 
@@ -139,6 +140,17 @@ void prepareOnnxModel(::onnx::ModelProto& model, const std::string& source) {
         throw StorageError(source + ": opset " + std::to_string(opset) + " of the default ONNX domain is not supported (Strata reads opsets " +
                            std::to_string(kOldestOnnxOpset) + " to " + std::to_string(kNewestOnnxOpset) + ")");
     checkGraph(model.graph(), source);
+    { // libonnx 1.12's graph import (the version converter's first step) dereferences the producer of
+      // every graph output: one that no node, input or initializer gives crashes it (fuzz_onnx).
+        std::set<std::string> defined;
+        for (const auto& i : model.graph().input()) defined.insert(i.name());
+        for (const auto& i : model.graph().initializer()) defined.insert(i.name());
+        for (const auto& n : model.graph().node())
+            for (const auto& o : n.output()) defined.insert(o);
+        for (const auto& o : model.graph().output())
+            if (!defined.count(o.name()))
+                throw StorageError(source + ": graph output '" + o.name() + "' is produced by no node, input or initializer");
+    }
     for (const auto& f : model.functions())
         for (const auto& n : f.node()) checkNode(n, source);
 
