@@ -9,6 +9,8 @@
 #include <onnx/version_converter/convert.h>
 
 #include <cctype>
+#include <map>
+#include <memory>
 #include <new>
 #include <set>
 
@@ -42,13 +44,64 @@ void libonnxStep(const std::string& source, const std::string& what, F&& step) {
     }
 }
 
-// Shapes as far as libonnx can infer them. A contradiction with a shape the file declares (an
-// output of rank 0 that a Conv makes rank 4) throws; like onnxruntime's lenient merge, that is no
-// reason to refuse the file: the importer computes its own shapes and names the node it cannot
-// translate. What was inferred before the throw stays.
+// libonnx 1.12's shape functions trust the ranks of what they index: ConvTranspose reads dim 1 of
+// its weight, Conv without kernel_shape takes as many spatial dims from the weight as it then reads
+// from the input, MaxUnpool reads dim 1 of its indices. A rank-1 weight is a SEGV inside libonnx
+// (fuzz_onnx), not an exception. This registry hands out those schemas with their shape function
+// behind a rank check that fails inference for the node instead; the importer then names it.
+class RankGuardedSchemas final : public ::onnx::ISchemaRegistry {
+public:
+    const ::onnx::OpSchema* GetSchema(const std::string& key, const int maxInclusiveVersion,
+                                      const std::string& domain) const override {
+        const ::onnx::OpSchema* schema = ::onnx::OpSchemaRegistry::Instance()->GetSchema(key, maxInclusiveVersion, domain);
+        if (schema == nullptr || !schema->has_type_and_shape_inference_function()) return schema;
+        const int weight = weightInput(key, domain);
+        if (weight < 0) return schema;
+        auto found = guarded_.find(schema);
+        if (found != guarded_.end()) return found->second.get();
+        auto copy = std::make_unique<::onnx::OpSchema>(*schema);
+        copy->TypeAndShapeInferenceFunction(
+            [inner = schema->GetTypeAndShapeInferenceFunction(), weight, key](::onnx::InferenceContext& ctx) {
+                checkRanks(ctx, weight, key);
+                inner(ctx);
+            });
+        return guarded_.emplace(schema, std::move(copy)).first->second.get();
+    }
+
+private:
+    // The input whose rank must match the data input's (input 0), or -1 for an op left as it is.
+    static int weightInput(const std::string& op, const std::string& domain) {
+        if (!domain.empty() && domain != "ai.onnx") return -1;
+        if (op == "Conv" || op == "ConvTranspose" || op == "ConvInteger" || op == "MaxUnpool") return 1;
+        if (op == "QLinearConv") return 3;
+        return -1;
+    }
+    static int rankOf(::onnx::InferenceContext& ctx, int input) {
+        if (size_t(input) >= ctx.getNumInputs()) return -1;
+        const ::onnx::TypeProto* t = ctx.getInputType(size_t(input));
+        if (t == nullptr || !t->has_tensor_type() || !t->tensor_type().has_shape()) return -1;
+        return t->tensor_type().shape().dim_size();
+    }
+    static void checkRanks(::onnx::InferenceContext& ctx, int weight, const std::string& op) {
+        const int x = rankOf(ctx, 0), w = rankOf(ctx, weight);
+        if (w >= 0 && w < 3)
+            fail_shape_inference(op, ": input ", weight, " has rank ", w, "; it needs at least 3");
+        if (x >= 0 && w >= 0 && x != w)
+            fail_shape_inference(op, ": input ", weight, " has rank ", w, " and input 0 rank ", x, "; they must be equal");
+    }
+
+    mutable std::map<const ::onnx::OpSchema*, std::unique_ptr<::onnx::OpSchema>> guarded_;
+};
+
+// Shapes as far as libonnx can infer them, for the version converter (its Softmax 12 -> 13 step
+// reads the input's rank). A contradiction with a shape the file declares (an output of rank 0
+// that a Conv makes rank 4) throws; like onnxruntime's lenient merge, that is no reason to refuse
+// the file: the importer computes its own shapes and names the node it cannot translate. What was
+// inferred before the throw stays.
 void inferShapes(::onnx::ModelProto& model) {
+    const RankGuardedSchemas schemas;
     try {
-        ::onnx::shape_inference::InferShapes(model);
+        ::onnx::shape_inference::InferShapes(model, &schemas);
     } catch (const std::exception&) {
     }
 }
@@ -159,12 +212,11 @@ void prepareOnnxModel(::onnx::ModelProto& model, const std::string& source) {
     // checks refuse, so such a file is checked as IR 8.
     if (model.ir_version() > ::onnx::IR_VERSION) model.set_ir_version(::onnx::IR_VERSION);
     libonnxStep(source, "the ONNX checker refuses the model", [&] { ::onnx::checker::check_model(model); });
-    inferShapes(model);
     if (opset >= kOnnxConvertedOpset) return;
+    inferShapes(model);
     libonnxStep(source, "converting opset " + std::to_string(opset) + " to " + std::to_string(kOnnxConvertedOpset) + " failed",
                 [&] { model = ::onnx::version_conversion::ConvertVersion(model, int(kOnnxConvertedOpset)); });
     if (opset <= 10) keepAsymmetricResizes(*model.mutable_graph());
-    inferShapes(model);
 }
 
 } // namespace strata::storage

@@ -200,6 +200,55 @@ private slots:
         QCOMPARE(parseError(m), std::string("hostile.onnx: node 'p' (MaxPool): strides [0,1] out of range (1 to 65536)"));
     }
 
+    // A graph output no node, input or initializer produces: libonnx 1.12's graph import (the
+    // version converter's first step, opsets 7 to 12) dereferenced its missing producer (SEGV,
+    // found by fuzz_onnx). Refused before libonnx sees it, naming the output.
+    void graphOutputsNothingProducesAreNamed() {
+        for (int64_t opset : {9, 13}) {
+            ::onnx::ModelProto m = reluModel(opset);
+            m.mutable_graph()->mutable_output(0)->set_name("z");
+            QCOMPARE(parseError(m), std::string("hostile.onnx: graph output 'z' is produced by no node, input or initializer"));
+        }
+    }
+
+    // Weights whose rank libonnx's shape functions trust: a rank-1 ConvTranspose weight (libonnx
+    // read its dim 1: SEGV, found by fuzz_onnx), and a Conv without kernel_shape whose rank-5 weight
+    // made it read a fifth input dim. Shape inference (run for opsets below 13, for the version
+    // converter) fails for that node instead, and the importer names it; nothing crashes.
+    void weightsOfTheWrongRankAreNamed_data() {
+        QTest::addColumn<QString>("op");
+        QTest::addColumn<QList<qint64>>("weight");
+        QTest::addColumn<qint64>("opset");
+        for (qint64 opset : {9, 12, 13}) {
+            const QByteArray o = QByteArray::number(opset);
+            QTest::newRow("convtranspose rank-1 weight, opset " + o) << "ConvTranspose" << QList<qint64>{3} << opset;
+            QTest::newRow("convtranspose rank-2 weight, opset " + o) << "ConvTranspose" << QList<qint64>{2, 3} << opset;
+            QTest::newRow("conv rank-5 weight, opset " + o) << "Conv" << QList<qint64>{3, 2, 3, 3, 3} << opset;
+            QTest::newRow("conv rank-1 weight, opset " + o) << "Conv" << QList<qint64>{3} << opset;
+        }
+    }
+    void weightsOfTheWrongRankAreNamed() {
+        QFETCH(QString, op);
+        QFETCH(QList<qint64>, weight);
+        QFETCH(qint64, opset);
+        OnnxGraph g("rank");
+        g.input("x", kOnnxFloat, {{-1, "batch"}, {2, {}}, {8, {}}, {8, {}}});
+        const std::vector<int64_t> dims(weight.begin(), weight.end());
+        int64_t count = 1;
+        for (int64_t d : dims) count *= d;
+        g.node(op.toStdString(), {"x", g.initializer("w", dims, std::vector<float>(size_t(count), 0.1f))}, "y");
+        g.output("y", kOnnxFloat, {{-1, "batch"}, {3, {}}, {-1, {}}, {-1, {}}});
+        OnnxModelInfo info;
+        info.opset = opset;
+        try {
+            importOnnxModel(parseOnnxModel(g.modelBytes(info), "rank.onnx"), "rank.onnx");
+            QFAIL("imported");
+        } catch (const StrataError& e) {
+            const std::string want = "rank.onnx: node 'y' (" + op.toStdString() + "): ";
+            QVERIFY2(std::string(e.what()).rfind(want, 0) == 0, (std::string(e.what()) + "\n   expected: " + want + "...").c_str());
+        }
+    }
+
     // 20,000 nodes of one name did not finish (a quadratic search for a free suffix); now they
     // import as relu, relu_1, ... in linear time (CTest's timeout is the bound).
     void twentyThousandNodesOfOneName() {
