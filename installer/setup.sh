@@ -11,10 +11,11 @@ root="$(pwd)"
 build="${STRATA_BUILD_DIR:-$root/build}"
 
 # ONNX files are read and written through Debian's libonnx (1.12) and libprotobuf (storage/onnx);
-# images are decoded by stb_image (PNG, BMP) and libjpeg-turbo (JPEG).
+# images are decoded by stb_image (PNG, BMP) and libjpeg-turbo (JPEG); the editor's charts are
+# QCustomPlot 2.1's Qt 6 build.
 packages=(cmake ninja-build g++ pkg-config qt6-base-dev nlohmann-json3-dev libopenblas-dev zlib1g-dev libstb-dev libturbojpeg0-dev
           libsqlite3-dev libgraphviz-dev dataset-fashion-mnist libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers
-          libonnx-dev libprotobuf-dev)
+          libonnx-dev libprotobuf-dev libqcustomplot-dev libqcustomplot2.1-qt6)
 if [ "$mode" = test ]; then
   # The ONNX export tests check files with onnx.checker (Debian's python3-onnx, for /usr/bin/python3)
   # and run them with onnxruntime from npm (tests/onnx/package.json). The PyTorch export's code

@@ -156,10 +156,9 @@ Project Project::open(const fs::path& file, OpenMode mode) {
                                std::to_string(version) + "; this Strata reads versions up to " +
                                std::to_string(kSchemaVersion) + "). Update Strata to open it.");
         if (version < 1) throw StorageError(file.string() + " is corrupted: it has the Strata application id but no schema version");
-        if (version < kSchemaVersion) {
-            if (mode == OpenMode::ReadOnly)
-                throw StorageError(file.string() + " has project schema version " + std::to_string(version) +
-                                   " and needs migrating to " + std::to_string(kSchemaVersion) + "; open it read-write once");
+        // Read-only, an older file is read as it is: what a later version added (run notes and
+        // tags, variable histograms) reads as empty.
+        if (version < kSchemaVersion && mode != OpenMode::ReadOnly) {
             createOrMigrate(*db, int(version));
             version = kSchemaVersion;
         }
@@ -173,7 +172,7 @@ Project Project::open(const fs::path& file, OpenMode mode) {
     // A large checkpoint passes through the write-ahead log; once it is copied into the file,
     // the log is cut back to this size instead of keeping the checkpoint's size on disk.
     db->exec("PRAGMA journal_size_limit = " + std::to_string(int64_t(32) << 20), "limiting the log size");
-    checkTables(*db);
+    checkTables(*db, int(version));
     Project p(std::move(db), int(version));
     if (mode != OpenMode::ReadOnly) p.markInterruptedRuns();
     p.openNote_ = std::move(note);
@@ -426,11 +425,14 @@ std::vector<std::byte> Project::datasetBytes(int64_t datasetId) const {
 // ---- runs and metrics
 
 namespace {
-constexpr const char* kRunColumns =
-    "SELECT r.id, r.model_version_id, r.dataset_id, m.name, v.version, coalesce(d.name, ''), r.hyperparameters, r.seed, "
-    "r.backend, r.started_at, coalesce(r.ended_at, ''), r.status, r.result "
-    "FROM runs r JOIN model_versions v ON v.id = r.model_version_id JOIN models m ON m.id = v.model_id "
-    "LEFT JOIN datasets d ON d.id = r.dataset_id ";
+// Schema version 1 has no run notes and tags: they read as empty there.
+std::string runColumns(int schemaVersion) {
+    return std::string("SELECT r.id, r.model_version_id, r.dataset_id, m.name, v.version, coalesce(d.name, ''), r.hyperparameters, "
+                       "r.seed, r.backend, r.started_at, coalesce(r.ended_at, ''), r.status, r.result, ") +
+           (schemaVersion >= 2 ? "r.note, r.tags " : "'', '[]' ") +
+           "FROM runs r JOIN model_versions v ON v.id = r.model_version_id JOIN models m ON m.id = v.model_id "
+           "LEFT JOIN datasets d ON d.id = r.dataset_id ";
+}
 
 RunInfo readRun(const Database& db, const Statement& s) {
     RunInfo r;
@@ -447,6 +449,11 @@ RunInfo readRun(const Database& db, const Statement& s) {
     r.endedAt = s.columnText(10);
     r.status = s.columnText(11);
     r.result = parseJsonColumn(db, s.columnText(12), "the result of run " + std::to_string(r.id));
+    r.note = s.columnText(13);
+    const nlohmann::json tags = parseJsonColumn(db, s.columnText(14), "the tags of run " + std::to_string(r.id));
+    if (tags.is_array())
+        for (const auto& t : tags)
+            if (t.is_string()) r.tags.push_back(t.get<std::string>());
     if (r.status == "running" && runOwnerIsGone(r.result)) { // what Project::open writes when it can
         r.status = "failed";
         r.result["message"] = interruptedRunMessage(r.result["owner"]);
@@ -471,14 +478,14 @@ int64_t Project::beginRun(const NewRun& run) {
 }
 
 RunInfo Project::run(int64_t runId) const {
-    Statement s(*db_, std::string(kRunColumns) + "WHERE r.id = ?", "reading a run");
+    Statement s(*db_, runColumns(schemaVersion_) + "WHERE r.id = ?", "reading a run");
     s.bindInt(1, runId);
     if (!s.step()) throw StorageError(path().string() + ": no run with id " + std::to_string(runId));
     return readRun(*db_, s);
 }
 
 std::vector<RunInfo> Project::runs(std::optional<int64_t> modelId) const {
-    Statement s(*db_, std::string(kRunColumns) + "WHERE ?1 IS NULL OR v.model_id = ?1 ORDER BY r.id", "listing runs");
+    Statement s(*db_, runColumns(schemaVersion_) + "WHERE ?1 IS NULL OR v.model_id = ?1 ORDER BY r.id", "listing runs");
     s.bindOptionalInt(1, modelId);
     std::vector<RunInfo> out;
     while (s.step()) out.push_back(readRun(*db_, s));
@@ -486,7 +493,7 @@ std::vector<RunInfo> Project::runs(std::optional<int64_t> modelId) const {
 }
 
 std::optional<RunInfo> Project::latestRun(int64_t modelId) const {
-    Statement s(*db_, std::string(kRunColumns) + "WHERE v.model_id = ? ORDER BY r.id DESC LIMIT 1", "finding the latest run");
+    Statement s(*db_, runColumns(schemaVersion_) + "WHERE v.model_id = ? ORDER BY r.id DESC LIMIT 1", "finding the latest run");
     s.bindInt(1, modelId);
     if (!s.step()) return std::nullopt;
     return readRun(*db_, s);
@@ -495,7 +502,7 @@ std::optional<RunInfo> Project::latestRun(int64_t modelId) const {
 void Project::markInterruptedRuns() {
     std::vector<RunInfo> gone;
     {
-        Statement s(*db_, std::string(kRunColumns) + "WHERE r.status = 'running'", "finding interrupted runs");
+        Statement s(*db_, runColumns(schemaVersion_) + "WHERE r.status = 'running'", "finding interrupted runs");
         while (s.step()) {
             RunInfo r = readRun(*db_, s);
             if (r.status == "failed") gone.push_back(std::move(r));

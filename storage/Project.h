@@ -71,6 +71,8 @@ struct RunInfo {
     std::string backend, startedAt, endedAt;
     std::string status; // running | completed | stopped | diverged | failed
     nlohmann::json result = nlohmann::json::object();
+    std::string note;              // the person's note on the run (schema 2)
+    std::vector<std::string> tags; // the person's tags, in their order (schema 2)
 };
 
 struct NewRun {
@@ -86,6 +88,18 @@ struct Metric {
     int64_t at = 0;    // the step (1-based, over the run) or the epoch
     std::string name;
     double value = 0;  // NaN is stored as NULL and read back as NaN
+};
+
+// The distribution of one variable (kind "value") or of its gradient ("gradient") at the end of
+// one epoch of a run: `bins` counts of equal width over [min, max] (all in the first bin when
+// min == max); non-finite elements are left out of the bins and counted in `nonFinite`.
+struct VariableHistogram {
+    int64_t epoch = 0;
+    std::string key;  // the variable's checkpoint key
+    std::string kind; // "value" or "gradient"
+    int64_t count = 0, nonFinite = 0;
+    double min = 0, max = 0, mean = 0, std = 0;
+    std::vector<uint32_t> bins;
 };
 
 struct TracedGraphRecord {
@@ -174,6 +188,16 @@ public:
     // Inserts (or replaces) the points in one transaction.
     void addMetrics(int64_t runId, std::span<const Metric> metrics);
     std::vector<Metric> metrics(int64_t runId, const std::string& scope) const;
+    // The person's note and tags on a run (ProjectRunExtras.cpp). Throws StorageError naming the
+    // run when it is absent, and naming the file when it is read-only or of schema version 1.
+    void setRunNote(int64_t runId, const std::string& note);
+    void setRunTags(int64_t runId, const std::vector<std::string>& tags);
+    // Inserts (or replaces) histograms of a run in one transaction.
+    void addHistograms(int64_t runId, std::span<const VariableHistogram> histograms);
+    // A run's histograms, by key, kind and epoch; only `key`'s when given. Empty for schema 1.
+    std::vector<VariableHistogram> histograms(int64_t runId, const std::optional<std::string>& key = std::nullopt) const;
+    // The keys a run has histograms for, sorted.
+    std::vector<std::string> histogramKeys(int64_t runId) const;
 
     // ---- traced graphs (one per model version and signature; a second save of the same is ignored)
     void saveTracedGraph(int64_t versionId, const std::string& signature, const nlohmann::json& graph);

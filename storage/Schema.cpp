@@ -102,18 +102,41 @@ CREATE TABLE traced_graphs(
 );
 )sql";
 
+// Version 2: notes and tags on runs (the Runs panel's comparison), and the distribution of every
+// variable and its gradient per epoch of a run (compact histograms, not the values).
+constexpr const char* kVersion2 = R"sql(
+ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+CREATE TABLE variable_histograms(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  epoch INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK(kind IN ('value', 'gradient')),
+  count INTEGER NOT NULL,
+  min REAL,
+  max REAL,
+  mean REAL,
+  std REAL,
+  bins BLOB NOT NULL,
+  PRIMARY KEY(run_id, key, kind, epoch)
+) WITHOUT ROWID;
+)sql";
+
 // migrations[v] turns schema version v into v + 1. A new version appends one entry (and never
 // edits an old one), so every file ever written can be brought forward step by step.
 const std::vector<std::function<void(Database&)>>& migrations() {
     static const std::vector<std::function<void(Database&)>> m = {
         [](Database& db) { db.exec(kVersion1, "creating the project tables"); },
+        [](Database& db) { db.exec(kVersion2, "adding run notes, tags and variable histograms"); },
     };
     return m;
 }
 
-constexpr std::array<const char*, 9> kTables = {"models", "model_versions", "datasets", "runs", "metrics",
-                                                "checkpoints", "checkpoint_variables", "checkpoint_chunks",
-                                                "traced_graphs"};
+constexpr std::array<const char*, 10> kTables = {"models", "model_versions", "datasets", "runs", "metrics",
+                                                 "checkpoints", "checkpoint_variables", "checkpoint_chunks",
+                                                 "traced_graphs", "variable_histograms"};
+// The first schema version that has each table (a version-1 file opened read-only lacks the last).
+constexpr std::array<int, 10> kSince = {1, 1, 1, 1, 1, 1, 1, 1, 1, 2};
 
 uint32_t bigEndian32(const unsigned char* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
 
@@ -157,8 +180,10 @@ void createOrMigrate(Database& db, int fromVersion) {
     t.commit();
 }
 
-void checkTables(Database& db) {
-    for (const char* table : kTables) {
+void checkTables(Database& db, int version) {
+    for (std::size_t i = 0; i < kTables.size(); ++i) {
+        const char* table = kTables[i];
+        if (kSince[i] > version) continue;
         Statement s(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?", "reading the schema");
         s.bindText(1, table);
         if (!s.step() || s.columnInt(0) != 1)

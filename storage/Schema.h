@@ -18,7 +18,7 @@ namespace strata::storage {
 class Database;
 
 inline constexpr int32_t kApplicationId = 0x53545241; // "STRA" in the SQLite header
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 // Tensor bytes are stored in pieces of at most this size: SQLite builds a record in memory before
 // writing it, so the piece size bounds the extra memory of a save (and SQLite's 1 GB blob limit).
 inline constexpr int64_t kChunkBytes = int64_t(16) << 20;
@@ -37,6 +37,6 @@ void checkFileHeader(const std::filesystem::path& file);
 void createOrMigrate(Database& db, int fromVersion);
 
 // Throws StorageError naming the file when a table of the current schema is missing.
-void checkTables(Database& db);
+void checkTables(Database& db, int version);
 
 } // namespace strata::storage

@@ -188,7 +188,7 @@ private slots:
         Project::open(f, OpenMode::Create);
         testutil::sql(f, "PRAGMA user_version = 99");
         QCOMPARE(expectStorageError([&] { Project::open(f, OpenMode::ReadWrite); },
-                                    {"future.strata", "newer Strata", "schema version 99", "up to 1"}), QString());
+                                    {"future.strata", "newer Strata", "schema version 99", "up to 2"}), QString());
     }
 
     void anEmptyFileIsCreatedOnlyWhenAsked() {
