@@ -60,6 +60,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), doc_(new Document
     restoreLayout();
 
     connect(doc_, &Document::titleChanged, this, &MainWindow::updateTitle);
+    // A never-saved model's first run made it a project (Document::attachUnsavedRunsProject): the
+    // Runs panel lists its runs, and Open Recent finds the file if the model is discarded.
+    connect(doc_, &Document::projectChanged, this, [this] {
+        if (doc_->holdsUnsavedRuns()) addRecent(doc_->filePath());
+        refreshRuns();
+    });
     connect(doc_, &Document::versionsChanged, this, [this] {
         refreshVersions();
         refreshModels();

@@ -42,9 +42,13 @@ void MainWindow::showError(const QString& what, const std::exception& e) {
 
 bool MainWindow::maybeSave() {
     if (!doc_->isDirty() || !interactive_) return true;
-    auto answer = QMessageBox::question(this, tr("Unsaved changes"),
-                                        tr("The model '%1' has unsaved changes. Save them as a new version?")
-                                            .arg(QString::fromStdString(doc_->modelName())),
+    const QString model = QString::fromStdString(doc_->modelName());
+    const QString question = doc_->holdsUnsavedRuns()
+                                 ? tr("The model '%1' was never saved. Its runs stay in %2 (File > Open Recent) if you "
+                                      "discard it. Save the model and its runs in a project now?")
+                                       .arg(model, doc_->filePath())
+                                 : tr("The model '%1' has unsaved changes. Save them as a new version?").arg(model);
+    auto answer = QMessageBox::question(this, tr("Unsaved changes"), question,
                                         QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
     if (answer == QMessageBox::Cancel) return false;
     if (answer == QMessageBox::Save) return save();
@@ -84,7 +88,7 @@ void MainWindow::open() {
 }
 
 bool MainWindow::save() {
-    if (!doc_->store()) return saveAs();
+    if (!doc_->store() || doc_->holdsUnsavedRuns()) return saveAs(); // Save adopts a never-saved model's runs
     bool ok = true;
     QString note = interactive_ ? QInputDialog::getText(this, tr("Save version"), tr("Note for this version (optional):"),
                                                         QLineEdit::Normal, QString(), &ok)

@@ -5,8 +5,11 @@
 #include "engine/Error.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QStandardPaths>
 
 #include <filesystem>
 #include <fstream>
@@ -34,7 +37,9 @@ Document::Document(QObject* parent)
 Document::~Document() = default;
 
 QString Document::title() const {
-    QString file = store_ ? QFileInfo(store_->filePath()).fileName() : tr("unsaved");
+    QString file = store_ && !unsavedRuns_ ? QFileInfo(store_->filePath()).fileName()
+                   : unsavedRuns_          ? tr("unsaved, its runs kept until Save")
+                                           : tr("unsaved");
     const QString readOnly = store_ && store_->readOnly() ? tr(" [read-only]") : QString();
     return QStringLiteral("%1 — %2%3%4").arg(QString::fromStdString(modelName_), file, readOnly, isDirty() ? "*" : "");
 }
@@ -63,6 +68,7 @@ void Document::newModel(const std::string& name) {
     spec.layers.push_back(layerEntry("input_layer", "Input", {{"shape", {784}}}));
     normalizeInputsOutputs(spec);
     store_.reset();
+    unsavedRuns_ = false; // a made project stays where it is (File > Open Recent lists it)
     modelName_ = name;
     version_.reset();
     setModel(spec, {{"nodes", {{"input_layer", {0, 0}}}}}, false);
@@ -94,7 +100,30 @@ void Document::openProject(const QString& path, const std::string& model) {
     }
     StoredModel m = store->load(chosen);
     store_ = std::move(store);
+    unsavedRuns_ = false;
     load(m);
+}
+
+QString Document::unsavedRunsPath(const std::string& model) {
+    QString name = QString::fromStdString(model);
+    for (QChar& c : name)
+        if (!c.isLetterOrNumber() && c != '_' && c != '-') c = '_';
+    if (name.isEmpty()) name = "model";
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/unsaved-runs";
+    const QString stem = dir + "/" + name + "-" + QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss");
+    QString path = stem + ".strata";
+    for (int n = 2; QFileInfo::exists(path); ++n) path = stem + "-" + QString::number(n) + ".strata"; // never another's
+    return path;
+}
+
+void Document::attachUnsavedRunsProject(const QString& path) {
+    if (store_) return;
+    if (!QDir().mkpath(QFileInfo(path).absolutePath()))
+        throw StrataError(str(path) + ": cannot create the folder " + str(QFileInfo(path).absolutePath()));
+    store_ = ProjectStore::open(path, true);
+    unsavedRuns_ = true;
+    emit titleChanged();
+    emit projectChanged();
 }
 
 void Document::openModel(const std::string& model, std::optional<int64_t> versionId) {
@@ -103,7 +132,7 @@ void Document::openModel(const std::string& model, std::optional<int64_t> versio
 }
 
 VersionInfo Document::save(const std::string& note) {
-    if (!store_) throw StrataError("the model is not in a project yet; use Save As");
+    if (!store_ || unsavedRuns_) throw StrataError("the model is not in a project yet; use Save As");
     VersionInfo v = store_->save(modelName_, model_->state().spec, layout(), note);
     markSaved(v);
     return v;
@@ -119,11 +148,16 @@ void Document::markSaved(const VersionInfo& v) {
 
 VersionInfo Document::saveAs(const QString& path, const std::string& note, OntoExisting onto) {
     const QFileInfo target(path);
-    if (store_ && QFileInfo(store_->filePath()) == target) return save(note); // the open project's own file
+    if (store_ && !unsavedRuns_ && QFileInfo(store_->filePath()) == target) return save(note); // the open project's own file
+    if (unsavedRuns_ && QFileInfo(store_->filePath()) == target)
+        throw StrataError(str(path) + ": that is where the unsaved model's runs are kept until Save; choose another file");
     const bool addTo = target.exists() && onto == OntoExisting::AddTo;
     std::unique_ptr<ProjectStore> store;
     VersionInfo v;
     if (store_) {
+        if (addTo && unsavedRuns_)
+            throw StrataError(str(path) + ": the runs of the unsaved model cannot be added to another project; Save As "
+                                          "a new file keeps them (they are in " + str(store_->filePath()) + ")");
         if (addTo)
             throw StrataError(str(path) + ": a model of an open project cannot be added to another project (Save As "
                                           "replaces the file with a copy of " +
@@ -140,7 +174,14 @@ VersionInfo Document::saveAs(const QString& path, const std::string& note, OntoE
     } else {
         v = saveAsNewProject(path, note, store);
     }
-    store_ = std::move(store);
+    const QString made = unsavedRuns_ ? store_->filePath() : QString();
+    store_ = std::move(store); // closes the made project: its runs are in the saved one now
+    if (unsavedRuns_) {
+        unsavedRuns_ = false;
+        QFile::remove(made);
+        removeLogFiles(made);
+        emit projectChanged();
+    }
     markSaved(v);
     return v;
 }

@@ -28,7 +28,18 @@ public:
     QString filePath() const { return store_ ? store_->filePath() : QString(); }
     const std::string& modelName() const { return modelName_; }
     const std::optional<VersionInfo>& version() const { return version_; }
-    bool isDirty() const { return dirty_ || !undo_->isClean(); }
+    bool isDirty() const { return dirty_ || !undo_->isClean() || unsavedRuns_; }
+    // Whether the open project is one made to hold the runs of a model that was never saved
+    // (attachUnsavedRunsProject): Save then asks where to save, and the project saved there
+    // starts as a copy of it, runs and all; the made one is deleted once that is written.
+    bool holdsUnsavedRuns() const { return unsavedRuns_; }
+    // Where a never-saved model's runs are recorded: the folder `unsaved-runs` of the user's data
+    // folder, one project per model and time ("<model>-20261205-153012.strata").
+    static QString unsavedRunsPath(const std::string& model);
+    // A new project at `path` (unsavedRunsPath) becomes the document's, holding its runs until
+    // Save. The model stays unsaved (dirty). Throws StrataError naming the file; without a
+    // project only: one open already is kept.
+    void attachUnsavedRunsProject(const QString& path);
     QString title() const; // "two_branch — examples.strata*"
 
     // Each throws StrataError (a message naming the file) and leaves the document as it was.
@@ -58,6 +69,7 @@ public:
 signals:
     void titleChanged();
     void versionsChanged();
+    void projectChanged(); // the open project file is another one (attachUnsavedRunsProject)
 
 private:
     void load(const StoredModel& m);
@@ -74,6 +86,7 @@ private:
     std::string modelName_;
     std::optional<VersionInfo> version_;
     bool dirty_ = false;
+    bool unsavedRuns_ = false;
 };
 
 } // namespace strata::gui

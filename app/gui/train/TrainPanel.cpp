@@ -220,7 +220,7 @@ QString TrainPanel::target() const { return target_->currentData().toString(); }
 bool TrainPanel::setLoss(const QString& name) { return selectByData(loss_, name); }
 QString TrainPanel::loss() const { return loss_->currentData().toString(); }
 void TrainPanel::setSeed(int seed) { seed_->setValue(seed); }
-void TrainPanel::setRecordInProject(bool on) { record_->setChecked(on); }
+void TrainPanel::setRecordInProject(bool on) { recordInProject_ = on; }
 QString TrainPanel::statusText() const { return status_->text(); }
 QString TrainPanel::resultText() const { return result_->text(); }
 
@@ -285,7 +285,7 @@ TrainSettings TrainPanel::settings() const {
     if (showsColumnMapping()) s.options.outputLosses = mapping_->losses();
     s.options.fromLogits = fromLogits_->isChecked();
     s.fromScratch = fromScratch_->isChecked();
-    if (doc_->store() && record_->isChecked()) {
+    if (doc_->store() && recordInProject_) {
         s.projectFile = doc_->filePath().toStdString();
         s.modelName = doc_->modelName();
         s.layout = doc_->layout();
@@ -334,9 +334,8 @@ void TrainPanel::refreshLossWarning() {
 
 void TrainPanel::setRunning(bool on) {
     for (QWidget* w : std::initializer_list<QWidget*>{dataset_, target_, device_, epochs_, batch_, optimizer_, loss_, lr_, seed_,
-                                                      record_, fromLogits_, fromScratch_})
+                                                      fromLogits_, fromScratch_})
         w->setEnabled(!on);
-    record_->setEnabled(!on && doc_->store());
     refreshOptimizerFields(); // off while training, as the optimizer reads them after
     train_->setEnabled(!on);
     stop_->setEnabled(on);
@@ -357,6 +356,16 @@ void TrainPanel::train() {
                   true);
         return;
     }
+    // Every run is recorded from its first step: a model never saved gets a project of its own in
+    // the user's data folder, which Save adopts (Document::attachUnsavedRunsProject).
+    QString unrecorded;
+    if (recordInProject_ && !doc_->store()) {
+        try {
+            doc_->attachUnsavedRunsProject(Document::unsavedRunsPath(doc_->modelName()));
+        } catch (const std::exception& e) {
+            unrecorded = tr("This run is not recorded: %1").arg(QString::fromUtf8(e.what()));
+        }
+    }
     const TrainSettings s = settings();
     lossChart_->clearPoints();
     accuracyChart_->clearPoints();
@@ -368,7 +377,7 @@ void TrainPanel::train() {
     progress_->setValue(0);
     progress_->setFormat(tr("starting"));
     const QString data = s.csvFile.empty() ? q(s.dataset) : QFileInfo(q(s.csvFile)).fileName();
-    setStatus(tr("Loading %1 and preparing the model…").arg(data));
+    setStatus(unrecorded.isEmpty() ? tr("Loading %1 and preparing the model…").arg(data) : unrecorded, !unrecorded.isEmpty());
     // The run trains a copy: editing the model meanwhile does not touch it.
     job_ = std::make_unique<TrainJob>(doc_->model()->state().spec, s);
     setRunning(true);

@@ -6,8 +6,9 @@
 //
 // A run trains a copy of the document's spec taken when Train is pressed, on a TrainJob thread;
 // the panel polls the job's updates with a timer, so the editor stays responsive and editing the
-// model meanwhile changes nothing in the run. A document in a project gets the run recorded there
-// (metrics and a checkpoint per epoch), as `strata-cli train --project` does.
+// model meanwhile changes nothing in the run. Every run is recorded (metrics and a checkpoint per
+// epoch), as `strata-cli train --project` does: in the document's project, or, for a model never
+// saved, in a project made for it in the user's data folder that Save adopts.
 #pragma once
 
 #include "app/gui/train/TrainJob.h"
@@ -84,6 +85,7 @@ public:
     QString lossWarningText() const; // the warning under the loss, whole (its tooltip); empty when output and loss agree
     void setSeed(int seed);
     void setMaxSteps(int64_t steps) { maxSteps_ = steps; } // -1: no limit (no control; tests, benchmarks)
+    // Off: runs are not recorded (the screenshot's demonstration run, some tests); on by default.
     void setRecordInProject(bool on);
     TrainSettings settings() const;
 
@@ -159,7 +161,8 @@ private:
     std::unique_ptr<DataFacts> dataFacts_;
     QSpinBox *epochs_, *batch_, *seed_;
     QDoubleSpinBox *lr_, *momentum_;
-    QCheckBox *nesterov_, *record_, *fromLogits_, *fromScratch_;
+    QCheckBox *nesterov_, *fromLogits_, *fromScratch_;
+    bool recordInProject_ = true; // off only for the screenshot and tests
     QLabel* lossWarning_; // train::lossOutputWarning for the model, the loss and from-logits
     QPushButton *train_, *stop_, *viewData_;
     QProgressBar* progress_;

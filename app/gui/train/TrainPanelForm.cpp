@@ -145,10 +145,6 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     seed_->setObjectName("trainSeed");
     seed_->setRange(0, std::numeric_limits<int>::max());
     seed_->setToolTip(tr("Initial weights, data order and dropout"));
-    record_ = new QCheckBox(tr("Record in project"));
-    record_->setObjectName("trainRecord");
-    record_->setChecked(true);
-    record_->setToolTip(tr("Store the run, its metrics and a checkpoint per epoch in the project file"));
     train_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), tr("Train"));
     train_->setObjectName("trainButton");
     stop_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaStop), tr("Stop"));
@@ -208,8 +204,7 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     form->addWidget(fromScratch_, row++, 2, 1, 2);
     form->addWidget(lossWarning_, row++, 0, 1, 4);
     form->addWidget(label(tr("Seed")), row, 0);
-    form->addWidget(seed_, row, 1);
-    form->addWidget(record_, row++, 2, 1, 2);
+    form->addWidget(seed_, row++, 1);
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(train_);
     buttons->addWidget(stop_);
@@ -296,7 +291,6 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     refreshLabelColumns();
     auto documentChanged = [this] {
         suggestDataset();
-        if (!isTraining()) record_->setEnabled(doc_->store() != nullptr);
         refreshLossWarning();
     };
     connect(doc_, &Document::titleChanged, this, documentChanged);
