@@ -12,6 +12,7 @@
 #include "app/gui/train/TrainPanel.h"
 
 #include <QApplication>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QPixmap>
 #include <QTabWidget>
@@ -90,6 +91,10 @@ bool viewDataset(MainWindow& window, const QString& data) {
 void compareNewestRuns(MainWindow& window) {
     RunsPanel* runs = window.runsPanel();
     if (runs->runCount() >= 2) runs->selectRuns({runs->runs()[0].id, runs->runs()[1].id});
+    if (auto* dock = qobject_cast<QDockWidget*>(runs->parentWidget())) { // most of the window
+        window.resizeDocks({dock}, {window.height() * 3 / 4}, Qt::Vertical);
+        window.resizeDocks({dock}, {window.width() * 7 / 8}, Qt::Horizontal);
+    }
     settle(300);
 }
 

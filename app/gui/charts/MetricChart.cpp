@@ -72,12 +72,21 @@ MetricChart::MetricChart(const QString& title, const QString& xLabel, const QStr
     QFont small = font();
     small.setPointSizeF(small.pointSizeF() * 0.9);
     plot_->legend->setFont(small);
-    plot_->legend->setBrush(QColor(pal.color(QPalette::Base).red(), pal.color(QPalette::Base).green(),
-                                   pal.color(QPalette::Base).blue(), 210));
-    plot_->legend->setBorderPen(QPen(pal.color(QPalette::Mid)));
     plot_->legend->setTextColor(pal.color(QPalette::Text));
     plot_->legend->setRowSpacing(0);
-    plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    plot_->legend->setColumnSpacing(12);
+    // The legend goes in a row under the axes, wrapped in columns, so it never hides a curve.
+    auto* legendRow = new QCPLayoutGrid;
+    plot_->plotLayout()->addElement(1, 0, legendRow);
+    plot_->plotLayout()->setRowStretchFactor(1, 0.001);
+    plot_->plotLayout()->setRowSpacing(0);
+    legendRow->setMargins(QMargins(4, 0, 4, 2));
+    legendRow->addElement(0, 0, plot_->legend); // out of the axis rect's inset layout
+    plot_->legend->setFillOrder(QCPLegend::foColumnsFirst);
+    plot_->legend->setWrap(4);
+    plot_->legend->setBorderPen(Qt::NoPen);
+    plot_->legend->setBrush(Qt::NoBrush);
+    plot_->legend->setMargins(QMargins(2, 0, 2, 0));
     plot_->legend->setVisible(false);
     plot_->xAxis->setRange(0, 1);
     plot_->yAxis->setRange(0, 1);

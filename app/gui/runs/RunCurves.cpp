@@ -159,7 +159,7 @@ void RunCurves::redraw() {
                 const QString split = val ? tr("validation") : tr("train");
                 const QColor color = one ? (val ? kValColor : kTrainColor) : runColor(i);
                 const QString key = seriesKey(r.id, q(name));
-                chart->addSeries(key, one ? split : tr("run %1 %2").arg(r.id).arg(split), color,
+                chart->addSeries(key, one ? split : val ? tr("run %1 val.").arg(r.id) : tr("run %1").arg(r.id), color,
                                  steps ? MetricChart::Style::Thin : MetricChart::Style::Markers, val);
                 std::vector<QPointF> points;
                 points.reserve(it->second.size());

@@ -151,8 +151,8 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     left->setChildrenCollapsible(false);
     left->addWidget(table_);
     left->addWidget(tabs_);
-    left->setStretchFactor(0, 3);
-    left->setStretchFactor(1, 2);
+    left->setStretchFactor(0, 1);
+    left->setStretchFactor(1, 1);
     auto* right = new QWidget;
     auto* rightLayout = new QVBoxLayout(right);
     rightLayout->setContentsMargins(0, 0, 0, 0);
@@ -163,9 +163,9 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     split->setChildrenCollapsible(false);
     split->addWidget(left);
     split->addWidget(right);
-    split->setStretchFactor(0, 1);
-    split->setStretchFactor(1, 1);
-    split->setSizes({640, 560});
+    split->setStretchFactor(0, 3); // the tables need the width more than the charts
+    split->setStretchFactor(1, 2);
+    split->setSizes({720, 480});
     auto* listPage = new QWidget;
     auto* listLayout = new QVBoxLayout(listPage);
     listLayout->setContentsMargins(4, 4, 4, 4);
