@@ -311,6 +311,28 @@ void MetricChart::restyle() const {
         anyInLegend = anyInLegend || shown;
     }
     plot_->legend->setVisible(anyInLegend);
+    // As many legend columns as fit the width (each column as wide as its widest entry), so no
+    // entry is cut.
+    const QFontMetrics metrics(plot_->legend->font());
+    std::vector<int> widths;
+    for (const Series& s : series_)
+        if (!s.graph->data()->isEmpty())
+            widths.push_back(metrics.horizontalAdvance(s.label) + plot_->legend->iconSize().width() +
+                             plot_->legend->iconTextPadding() + plot_->legend->columnSpacing());
+    int columns = std::max<int>(1, int(widths.size()));
+    for (; columns > 1; --columns) {
+        int total = 0;
+        for (int c = 0; c < columns; ++c) {
+            int widest = 0;
+            for (std::size_t i = std::size_t(c); i < widths.size(); i += std::size_t(columns)) widest = std::max(widest, widths[i]);
+            total += widest;
+        }
+        if (total <= plot_->width() - 12) break;
+    }
+    if (columns != plot_->legend->wrap()) {
+        plot_->legend->setWrap(columns);
+        plot_->legend->setFillOrder(QCPLegend::foColumnsFirst, true);
+    }
 }
 
 void MetricChart::rescale() const {

@@ -360,7 +360,10 @@ void TrainPanel::train() {
     const TrainSettings s = settings();
     lossChart_->clearPoints();
     accuracyChart_->clearPoints();
-    for (MetricChart* c : {lossChart_, accuracyChart_}) c->setXSpan(0, s.options.epochs);
+    for (MetricChart* c : {lossChart_, accuracyChart_}) {
+        c->setXSpan(0, s.options.epochs);
+        c->fit(); // a new run: the axes follow its curves again, however the last one was zoomed
+    }
     testAccuracy_.reset();
     failed_ = false;
     result_->clear();
@@ -429,7 +432,7 @@ void TrainPanel::poll() {
                     if (!std::isfinite(v)) continue;
                     if (!accuracyChart_->hasSeries(key))
                         accuracyChart_->addSeries(key, val ? tr("%1 validation").arg(name) : name, palette[k % 3].lighter(val ? 140 : 100),
-                                                  MetricChart::Style::Markers);
+                                                  MetricChart::Style::Markers, val);
                     accuracyChart_->append(key, {double(e.epoch), v});
                 }
             }

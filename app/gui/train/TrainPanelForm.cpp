@@ -229,11 +229,11 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     lossChart_->setObjectName("lossChart");
     lossChart_->addSeries("step", tr("step loss"), kStepColor, MetricChart::Style::Thin);
     lossChart_->addSeries("loss", tr("train"), kTrainColor, MetricChart::Style::Markers);
-    lossChart_->addSeries("val_loss", tr("validation"), kValColor, MetricChart::Style::Markers);
+    lossChart_->addSeries("val_loss", tr("validation"), kValColor, MetricChart::Style::Markers, true);
     accuracyChart_ = new MetricChart(tr("Accuracy"), tr("epoch"), tr("accuracy"));
     accuracyChart_->setObjectName("accuracyChart");
     accuracyChart_->addSeries("accuracy", tr("train"), kTrainColor, MetricChart::Style::Markers);
-    accuracyChart_->addSeries("val_accuracy", tr("validation"), kValColor, MetricChart::Style::Markers);
+    accuracyChart_->addSeries("val_accuracy", tr("validation"), kValColor, MetricChart::Style::Markers, true);
     accuracyChart_->setYRange(std::pair{0.0, 1.0});
     for (MetricChart* c : {lossChart_, accuracyChart_}) c->setXSpan(0, epochs_->value());
 
