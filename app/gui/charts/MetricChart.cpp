@@ -286,7 +286,8 @@ void MetricChart::update_() const {
 
 void MetricChart::restyle() const {
     const QCPRange x = plot_->xAxis->range();
-    const double width = std::max(50, plot_->axisRect()->width() > 0 ? plot_->axisRect()->width() : plot_->width() - 60);
+    // The room for the axis: the plot less its tick labels (the axis rect is laid out only at a replot).
+    const double width = std::max(50, plot_->width() - 70);
     bool anyInLegend = false;
     for (const Series& s : series_) {
         QCPGraph* g = s.graph;
