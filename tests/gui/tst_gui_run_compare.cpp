@@ -145,6 +145,11 @@ private slots:
         QCOMPARE(panel.selectedRuns().size(), std::size_t(1));
         QCOMPARE(panel.selectedRun()->id, fast_);
         QCOMPARE(panel.lossChart()->seriesCount(), 1);
+        // Shift+Up from there: both again (by step, training only).
+        t->setFocus();
+        QTest::keyClick(t, Qt::Key_Up, Qt::ShiftModifier);
+        QCOMPARE(panel.selectedRuns().size(), std::size_t(2));
+        QCOMPARE(panel.lossChart()->seriesCount(), 2);
     }
 
     void theComparisonTableShowsOnlyTheSettingsThatDiffer() {
