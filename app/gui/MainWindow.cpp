@@ -322,7 +322,8 @@ void MainWindow::buildMenus() {
     view->addSeparator();
     view->addAction(action("showRuns"));
     view->addSeparator();
-    for (QDockWidget* d : {paletteDock_, inspectorDock_, versionsDock_, summaryDock_, trainDock_, runsDock_, dataDock_, issuesDock_})
+    // The Runs dock is shown by showRuns above (Ctrl+3), not by a second "Runs" entry.
+    for (QDockWidget* d : {paletteDock_, inspectorDock_, versionsDock_, summaryDock_, trainDock_, dataDock_, issuesDock_})
         view->addAction(d->toggleViewAction());
     view->addSeparator();
     QMenu* theme = view->addMenu(tr("&Theme"));

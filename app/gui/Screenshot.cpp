@@ -8,9 +8,11 @@
 #include "app/gui/inspect/TracedGraphView.h"
 #include "app/gui/canvas/GraphView.h"
 #include "app/gui/project/Document.h"
+#include "app/gui/runs/RunsPanel.h"
 #include "app/gui/train/TrainPanel.h"
 
 #include <QApplication>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QPixmap>
 #include <QTabWidget>
@@ -85,6 +87,17 @@ bool viewDataset(MainWindow& window, const QString& data) {
     return true;
 }
 
+// The Runs panel comparing the project's two newest runs (one run alone when it has one).
+void compareNewestRuns(MainWindow& window) {
+    RunsPanel* runs = window.runsPanel();
+    if (runs->runCount() >= 2) runs->selectRuns({runs->runs()[0].id, runs->runs()[1].id});
+    if (auto* dock = qobject_cast<QDockWidget*>(runs->parentWidget())) { // most of the window
+        window.resizeDocks({dock}, {window.height() * 3 / 4}, Qt::Vertical);
+        window.resizeDocks({dock}, {window.width() * 7 / 8}, Qt::Horizontal);
+    }
+    settle(300);
+}
+
 } // namespace
 
 const QStringList& screenshotViews() {
@@ -114,6 +127,7 @@ bool renderScreenshot(MainWindow& window, const QString& out, const QString& sho
     if (show == "graph" || show == "step") return renderTracedGraph(window, out, width, height, show == "step");
     if ((show == "train" || show == "export") && !trainBriefly(window)) return false;
     if (show == "data" && !viewDataset(window, data)) return false;
+    if (show == "runs") compareNewestRuns(window);
     if (show == "export") { // the Export Model dialog alone, holding the weights just trained
         const ModelSpec& trained = window.document()->model()->state().spec;
         ExportModelDialog dialog(trained, window.trainPanel()->trainedWeights(trained), &window);

@@ -25,8 +25,9 @@ struct Options {
                                                 "display: it then renders offscreen).", "OUT.png"};
     QCommandLineOption show{"show",
                             "With --screenshot: what to show: editor, summary, train (the Train panel after "
-                            "training the open model briefly), runs (the runs stored in the project), export (the Export "
-                            "Model dialog after a brief training), graph (the model inspector's traced graph of the open model) or step "
+                            "training the open model briefly), runs (the runs stored in the project, the two newest "
+                            "compared), export (the Export Model dialog after a brief training), graph (the model "
+                            "inspector's traced graph of the open model) or step "
                             "(its whole training step: loss, gradients, updates) or data (the dataset view, on --data).",
                             "editor|summary|train|runs|export|graph|step|data", "editor"};
     QCommandLineOption data{"data", "With --show data: the dataset to view: images:DIR, csv:PATH, a folder, a CSV file or a "

@@ -25,7 +25,8 @@
 #include "app/gui/inspect/ModelInspector.h"
 #include "app/gui/inspect/TracedGraphView.h"
 #include "app/gui/runs/RunsPanel.h"
-#include "app/gui/train/CurveChart.h"
+#include "app/gui/charts/MetricChart.h"
+#include "app/gui/runs/RunCurves.h"
 #include "app/gui/train/TrainPanel.h"
 
 #include "storage/CheckpointStore.h"
@@ -56,6 +57,10 @@ QString cellText(const RunsPanel& panel, int row, const QString& header) {
         if (t->horizontalHeaderItem(c)->text() == header) return t->item(row, c)->text();
     return "<no column " + header + ">";
 }
+
+// The series of `metric` of the run `runId` in the panel's charts ("12/loss").
+QString key(int64_t runId, const char* metric) { return RunCurves::seriesKey(runId, metric); }
+QString key(const RunsPanel& panel, const char* metric) { return key(panel.selectedRun().value().id, metric); }
 
 QPushButton* button(const RunsPanel& panel, const char* name) { return panel.findChild<QPushButton*>(name); }
 
@@ -121,26 +126,32 @@ private slots:
             double lastLoss = NAN;
             for (const auto& m : p.metrics(r.id, "epoch"))
                 if (m.name == "loss") lastLoss = m.value;
-            QCOMPARE(cellText(panel, row, "Loss"), QString::number(lastLoss, 'f', 4));
+            QCOMPARE(cellText(panel, row, "Train loss (last epoch)"), QString::number(lastLoss, 'f', 4));
+            QCOMPARE(cellText(panel, row, "Test loss"), QString::number(r.result.at("test_loss").get<double>(), 'f', 4));
         }
         QCOMPARE(panel.selectedRun()->id, stored.back().id); // the newest is selected
 
         // The first run: three epochs of train and validation curves, as stored.
         QVERIFY(panel.selectRun(stored.front().id));
         QCOMPARE(panel.selectedRun()->id, stored.front().id);
-        QCOMPARE(panel.lossChart()->pointCount("loss"), 3);
-        QCOMPARE(panel.lossChart()->pointCount("val_loss"), 3);
-        QCOMPARE(panel.accuracyChart()->pointCount("val_accuracy"), 3);
+        QCOMPARE(panel.lossChart()->seriesCount(), 2);
+        QCOMPARE(panel.lossChart()->pointCount(key(panel, "loss")), 3);
+        QCOMPARE(panel.lossChart()->pointCount(key(panel, "val_loss")), 3);
+        QCOMPARE(panel.metricChart()->pointCount(key(panel, "val_accuracy")), 3);
         std::vector<double> losses;
         for (const auto& m : p.metrics(stored.front().id, "epoch"))
             if (m.name == "loss") losses.push_back(m.value);
-        const auto points = panel.lossChart()->points("loss");
+        const auto points = panel.lossChart()->points(key(panel, "loss"));
         for (std::size_t i = 0; i < 3; ++i) {
             QCOMPARE(points[i].x(), double(i + 1));
             QCOMPARE(points[i].y(), losses[i]);
         }
         QVERIFY(panel.detailsText().contains(QString("Run %1").arg(stored.front().id)));
-        QVERIFY2(panel.detailsText().contains("adam"), qPrintable(panel.detailsText()));
+        QStringList settings; // the settings, a key/value table
+        for (int row = 0; row < panel.settingsTable()->rowCount(); ++row)
+            settings << panel.settingsTable()->item(row, 0)->text() + "=" + panel.settingsTable()->item(row, 1)->text();
+        QVERIFY2(settings.contains("optimizer=adam") && settings.contains("epochs=3") && settings.contains("dataset=digits"),
+                 qPrintable(settings.join(", ")));
         QVERIFY(button(panel, "inspectRun")->isEnabled());
 
         // Only this model: the two_branch run goes.
@@ -343,7 +354,7 @@ private slots:
         panel.refresh();
         QCOMPARE(panel.runCount(), 4);
         QCOMPARE(panel.selectedRun().value().id, picked); // not taken by the new run
-        QCOMPARE(panel.lossChart()->pointCount("loss"), panel.selectedRun().value().epochsDone);
+        QCOMPARE(panel.lossChart()->pointCount(key(panel, "loss")), panel.selectedRun().value().epochsDone);
         QCOMPARE(t->columnWidth(2), 300);
     }
 
@@ -359,7 +370,7 @@ private slots:
         QCOMPARE(runs->runCount(), 3);
         const int64_t oldest = runs->runs().back().id; // three epochs
         QVERIFY(runs->selectRun(oldest));              // the person looks at an old run
-        QCOMPARE(runs->lossChart()->pointCount("loss"), 3);
+        QCOMPARE(runs->lossChart()->pointCount(key(oldest, "loss")), 3);
 
         TrainPanel* panel = w.trainPanel();
         panel->setDataset("digits");
@@ -394,11 +405,11 @@ private slots:
             if (status(live) != "running") problems << QString("epoch %1: status %2").arg(epoch).arg(status(live));
             if (epoch == 1) {
                 if (selected() != oldest) problems << "epoch 1: the running run took the selection";
-                if (runs->lossChart()->pointCount("loss") != 3) problems << "epoch 1: the old run's curve changed";
+                if (runs->lossChart()->pointCount(key(oldest, "loss")) != 3) problems << "epoch 1: the old run's curve changed";
                 runs->selectRun(live); // the person picks the running run: its curves grow from here
             }
-            const int points = runs->lossChart()->pointCount("loss");
-            if (points != recorded || runs->accuracyChart()->pointCount("val_accuracy") != recorded)
+            const int points = runs->lossChart()->pointCount(key(live, "loss"));
+            if (points != recorded || runs->metricChart()->pointCount(key(live, "val_accuracy")) != recorded)
                 problems << QString("epoch %1: %2 points for %3 epochs recorded").arg(epoch).arg(points).arg(recorded);
             if (epoch == 3) panel->stop();
         });
@@ -423,8 +434,8 @@ private slots:
         int stored = 0;
         for (const auto& m : p.metrics(live, "epoch")) stored += m.name == "loss";
         QCOMPARE(stored, epochs.count());
-        QCOMPARE(runs->lossChart()->pointCount("loss"), epochs.count());
-        QCOMPARE(runs->accuracyChart()->pointCount("accuracy"), epochs.count());
+        QCOMPARE(runs->lossChart()->pointCount(key(live, "loss")), epochs.count());
+        QCOMPARE(runs->metricChart()->pointCount(key(live, "accuracy")), epochs.count());
         QCOMPARE(cellText(*runs, 0, "Epochs"), QString::number(run.result.at("epochs_done").get<int>()));
         QCOMPARE(cellText(*runs, 0, "Test accuracy"), QString::number(100.0 * run.result.at("test_accuracy").get<double>(), 'f', 1) + "%");
     }

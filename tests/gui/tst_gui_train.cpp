@@ -10,7 +10,7 @@
 #include "app/gui/MainWindow.h"
 #include "app/gui/inspect/ModelInspector.h"
 #include "app/gui/project/Document.h"
-#include "app/gui/train/CurveChart.h"
+#include "app/gui/charts/MetricChart.h"
 #include "app/gui/train/TrainPanel.h"
 
 #include "engine/Model.h"

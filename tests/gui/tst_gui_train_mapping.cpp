@@ -9,7 +9,7 @@
 
 #include "app/gui/project/Document.h"
 #include "app/gui/train/ColumnMappingTable.h"
-#include "app/gui/train/CurveChart.h"
+#include "app/gui/charts/MetricChart.h"
 #include "app/gui/train/TrainPanel.h"
 #include "tests/support/AnimalsTable.h"
 

@@ -4,6 +4,7 @@
 
 #include "storage/CheckpointStore.h"
 #include "storage/Project.h"
+#include "storage/Sqlite.h"
 #include "storage/StorageError.h"
 #include "storage/VariableSource.h"
 
@@ -55,6 +56,8 @@ std::vector<RunSummary> RunHistory::runs(const std::string& model) const {
         s.hyperparameters = r.hyperparameters;
         s.result = r.result;
         s.seed = r.seed;
+        s.note = r.note;
+        s.tags = r.tags;
         s.loss = s.accuracy = s.valLoss = s.valAccuracy = kNaN;
         int lastEpoch = 0;
         for (const storage::Metric& m : project.metrics(r.id, "epoch")) {
@@ -84,12 +87,32 @@ std::vector<RunSummary> RunHistory::runs(const std::string& model) const {
     return out;
 }
 
-std::map<std::string, std::vector<std::pair<double, double>>> RunHistory::epochMetrics(int64_t runId) const {
-    storage::Project project = openReadOnly(file_);
+namespace {
+std::map<std::string, std::vector<std::pair<double, double>>> metricsOf(const std::string& file, int64_t runId, const char* scope) {
+    storage::Project project = openReadOnly(file);
     std::map<std::string, std::vector<std::pair<double, double>>> out;
-    for (const storage::Metric& m : project.metrics(runId, "epoch")) out[m.name].emplace_back(double(m.at), m.value);
+    for (const storage::Metric& m : project.metrics(runId, scope)) out[m.name].emplace_back(double(m.at), m.value);
     for (auto& [name, points] : out) std::sort(points.begin(), points.end());
     return out;
+}
+} // namespace
+
+std::map<std::string, std::vector<std::pair<double, double>>> RunHistory::epochMetrics(int64_t runId) const {
+    return metricsOf(file_, runId, "epoch");
+}
+
+std::map<std::string, std::vector<std::pair<double, double>>> RunHistory::stepMetrics(int64_t runId) const {
+    return metricsOf(file_, runId, "step");
+}
+
+bool RunHistory::writable(std::string* why) const { return storage::Project::writable(file_, why); }
+
+void RunHistory::setNoteAndTags(int64_t runId, const std::string& note, const std::vector<std::string>& tags) const {
+    storage::Project project = storage::Project::open(file_, storage::OpenMode::ReadWrite);
+    storage::Transaction t(project.database());
+    project.setRunNote(runId, note);
+    project.setRunTags(runId, tags);
+    t.commit();
 }
 
 RunWeights RunHistory::weights(int64_t runId) const {

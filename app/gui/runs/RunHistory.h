@@ -1,11 +1,14 @@
 // The training runs a project file holds, as the Runs panel shows them: each run with its model
 // version, dataset, device, status and final figures, its per-epoch metrics, and the weights of
-// its newest checkpoint. Reads only: the project is opened read-only for each call, so a run
-// being recorded by a TrainJob (another connection, WAL mode) is seen as far as it has committed.
+// its newest checkpoint. Reads open the project read-only for each call, so a run being recorded by
+// a TrainJob (another connection, WAL mode) is seen as far as it has committed; the one write is
+// the person's note and tags on a run (setNoteAndTags), through a short read-write connection.
 //
 //   RunHistory h("/data/p.strata");
 //   for (const RunSummary& r : h.runs()) ...        // newest first
 //   auto curves = h.epochMetrics(r.id);            // {"loss": [(1, 0.8), (2, 0.5)], ...}
+//   auto steps = h.stepMetrics(r.id);              // {"loss": [(1, 2.3), (2, 2.1), ...]}
+//   h.setNoteAndTags(r.id, "lr too high", {"baseline"});
 //   RunWeights w = h.weights(r.id);                // spec of the run's version + checkpoint values
 //   StepSettings s = stepSettingsOf(r, panelSettings, "the Train panel"); // its loss and optimizer
 #pragma once
@@ -39,6 +42,8 @@ struct RunSummary {
     int epochsDone = 0;
     int checkpoints = 0;
     std::optional<int64_t> latestCheckpoint; // the newest checkpoint of the run
+    std::string note;              // the person's note on the run
+    std::vector<std::string> tags; // the person's tags
     // Its metrics per epoch, as RunHistory::epochMetrics gives them (read with the summary).
     std::map<std::string, std::vector<std::pair<double, double>>> epochMetrics;
 };
@@ -66,6 +71,12 @@ public:
     std::vector<RunSummary> runs(const std::string& model = {}) const;
     // name -> (epoch, value), epochs ascending; names as recorded ("loss", "val_accuracy", ...).
     std::map<std::string, std::vector<std::pair<double, double>>> epochMetrics(int64_t runId) const;
+    // name -> (step, value), steps ascending (the training loss of every step: "loss").
+    std::map<std::string, std::vector<std::pair<double, double>>> stepMetrics(int64_t runId) const;
+    // Whether notes and tags can be written; `why` says why not (a read-only file or folder).
+    bool writable(std::string* why = nullptr) const;
+    // Stores the person's note and tags on a run. Throws StorageError naming the file or the run.
+    void setNoteAndTags(int64_t runId, const std::string& note, const std::vector<std::string>& tags) const;
     // The run's model version and its newest checkpoint's model variables. Throws StorageError
     // naming the run when it has no checkpoint, or the key when a value cannot be read.
     RunWeights weights(int64_t runId) const;

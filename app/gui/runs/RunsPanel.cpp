@@ -2,18 +2,22 @@
 
 #include "app/gui/export/ExportModelDialog.h"
 #include "app/gui/inspect/ModelInspector.h"
-#include "app/gui/train/CurveChart.h"
+#include "app/gui/runs/RunCurves.h"
+#include "app/gui/runs/RunNotes.h"
+#include "app/gui/runs/RunTables.h"
 
 #include <QCheckBox>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSignalBlocker>
 #include <QSplitter>
 #include <QStackedWidget>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -24,28 +28,13 @@ namespace strata::gui {
 
 namespace {
 
-const QColor kTrainColor(0x25, 0x63, 0xeb), kValColor(0xf5, 0x9e, 0x0b);
-
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
-QString fixed(double v, int digits) { return std::isfinite(v) ? QString::number(v, 'f', digits) : QStringLiteral("—"); }
-QString percent(double v) { return std::isfinite(v) ? QString::number(100.0 * v, 'f', 1) + "%" : QStringLiteral("—"); }
 QString when(const std::string& iso) { return q(iso).left(16).replace('T', ' '); }
 
-QString jsonText(const nlohmann::json& v) {
-    if (v.is_string()) return q(v.get<std::string>());
-    if (v.is_number_float()) return QString::number(v.get<double>(), 'g', 6);
-    if (v.is_object()) { // {"name": "adam", "learning_rate": 0.001, ...} -> "adam (learning_rate 0.001, ...)"
-        QStringList parts;
-        for (const auto& [key, value] : v.items())
-            if (key != "name") parts << QStringLiteral("%1 %2").arg(q(key), jsonText(value));
-        const QString name = v.contains("name") ? jsonText(v["name"]) : QString();
-        return parts.isEmpty() ? name : (name.isEmpty() ? parts.join(", ") : name + " (" + parts.join(", ") + ")");
-    }
-    return q(v.dump());
-}
-
-enum Column { kRun, kModel, kDataset, kDevice, kEpochs, kStatus, kLoss, kAccuracy, kValAccuracy, kTestAccuracy, kStarted, kColumns };
+// The final figures (runFigures) follow Status; then the tags and the start.
+enum Column { kRun, kModel, kDataset, kDevice, kEpochs, kStatus, kFigures };
+constexpr int kFigureCount = 6, kTags = kFigures + kFigureCount, kStarted = kTags + 1, kColumns = kStarted + 1;
 
 QTableWidgetItem* cell(const QString& text, bool number = false) {
     auto* item = new QTableWidgetItem(text);
@@ -65,6 +54,11 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
 
     header_ = new QLabel;
     header_->setObjectName("runsHeader");
+    filter_ = new QLineEdit;
+    filter_->setObjectName("runsFilter");
+    filter_->setPlaceholderText(tr("Filter by tag or text…"));
+    filter_->setToolTip(tr("Keep the runs whose tags, note, model, dataset, device, status or number hold every word"));
+    filter_->setClearButtonEnabled(true);
     onlyModel_ = new QCheckBox(tr("Only this model"));
     onlyModel_->setObjectName("onlyThisModel");
     onlyModel_->setToolTip(tr("List only the runs of the model being edited"));
@@ -73,32 +67,70 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     refreshButton->setToolTip(tr("Read the project file again (runs of strata-cli appear too)"));
     auto* top = new QHBoxLayout;
     top->addWidget(header_, 1);
+    top->addWidget(filter_, 1);
     top->addWidget(onlyModel_);
     top->addWidget(refreshButton);
 
     table_ = new QTableWidget(0, kColumns);
     table_->setObjectName("runsTable");
-    table_->setHorizontalHeaderLabels({tr("Run"), tr("Model"), tr("Dataset"), tr("Device"), tr("Epochs"), tr("Status"),
-                                       tr("Loss"), tr("Accuracy"), tr("Val. accuracy"), tr("Test accuracy"), tr("Started")});
+    QStringList headers = {tr("Run"), tr("Model"), tr("Dataset"), tr("Device"), tr("Epochs"), tr("Status")};
+    const std::vector<RunFigure> figures = runFigures(RunSummary{});
+    for (const RunFigure& f : figures) headers << f.header;
+    headers << tr("Tags") << tr("Started");
+    table_->setHorizontalHeaderLabels(headers);
+    for (int c = 0; c < kFigureCount; ++c) table_->horizontalHeaderItem(kFigures + c)->setToolTip(figures[std::size_t(c)].tip);
+    table_->horizontalHeaderItem(kEpochs)->setToolTip(tr("The epochs the run completed"));
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
-    table_->setSelectionMode(QAbstractItemView::SingleSelection);
+    table_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    table_->setToolTip(tr("Ctrl+click or Shift+click several runs to compare them"));
     table_->setAlternatingRowColors(true);
     table_->verticalHeader()->hide();
     table_->horizontalHeader()->setStretchLastSection(true);
     table_->setWordWrap(false);
 
-    lossChart_ = new CurveChart(tr("Loss"), tr("epoch"), tr("loss"));
-    lossChart_->addSeries("loss", tr("train"), kTrainColor, CurveChart::Style::Markers);
-    lossChart_->addSeries("val_loss", tr("validation"), kValColor, CurveChart::Style::Markers);
-    accuracyChart_ = new CurveChart(tr("Accuracy"), tr("epoch"), tr("accuracy"));
-    accuracyChart_->setYRange(std::pair{0.0, 1.0});
-    accuracyChart_->addSeries("accuracy", tr("train"), kTrainColor, CurveChart::Style::Markers);
-    accuracyChart_->addSeries("val_accuracy", tr("validation"), kValColor, CurveChart::Style::Markers);
+    curves_ = new RunCurves;
     details_ = new QLabel;
     details_->setObjectName("runDetails");
     details_->setWordWrap(true);
     details_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     details_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    auto makeTable = [](const char* name) {
+        auto* t = new QTableWidget;
+        t->setObjectName(name);
+        t->verticalHeader()->hide();
+        t->horizontalHeader()->setStretchLastSection(true);
+        t->setEditTriggers(QAbstractItemView::NoEditTriggers);
+        t->setAlternatingRowColors(true);
+        t->setWordWrap(false);
+        return t;
+    };
+    settings_ = makeTable("runSettings");
+    settings_->setSelectionMode(QAbstractItemView::NoSelection);
+    compare_ = makeTable("runComparison");
+    compare_->setSortingEnabled(true);
+    compare_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    compareNote_ = new QLabel;
+    compareNote_->setObjectName("runComparisonNote");
+    compareNote_->setWordWrap(true);
+
+    auto* single = new QWidget;
+    auto* singleLayout = new QVBoxLayout(single);
+    singleLayout->setContentsMargins(4, 4, 4, 4);
+    singleLayout->addWidget(details_);
+    singleLayout->addWidget(settings_, 1);
+    auto* several = new QWidget;
+    auto* severalLayout = new QVBoxLayout(several);
+    severalLayout->setContentsMargins(4, 4, 4, 4);
+    severalLayout->addWidget(compareNote_);
+    severalLayout->addWidget(compare_, 1);
+    detailPages_ = new QStackedWidget;
+    detailPages_->addWidget(single);
+    detailPages_->addWidget(several);
+    notes_ = new RunNotes;
+    tabs_ = new QTabWidget;
+    tabs_->setObjectName("runTabs");
+    tabs_->addTab(detailPages_, tr("Settings"));
+    tabs_->addTab(notes_, tr("Note && Tags"));
 
     openVersion_ = new QPushButton(tr("Open Model Version"));
     openVersion_->setObjectName("openRunVersion");
@@ -115,27 +147,25 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     buttons->addWidget(export_);
     buttons->addStretch(1);
 
-    auto* left = new QWidget;
-    auto* leftLayout = new QVBoxLayout(left);
-    leftLayout->setContentsMargins(0, 0, 0, 0);
-    leftLayout->addWidget(table_, 1);
-    leftLayout->addWidget(details_);
-    auto* charts = new QHBoxLayout;
-    charts->addWidget(lossChart_, 1);
-    charts->addWidget(accuracyChart_, 1);
+    auto* left = new QSplitter(Qt::Vertical);
+    left->setChildrenCollapsible(false);
+    left->addWidget(table_);
+    left->addWidget(tabs_);
+    left->setStretchFactor(0, 1);
+    left->setStretchFactor(1, 1);
     auto* right = new QWidget;
     auto* rightLayout = new QVBoxLayout(right);
     rightLayout->setContentsMargins(0, 0, 0, 0);
-    rightLayout->addLayout(charts, 1);
+    rightLayout->addWidget(curves_, 1);
     rightLayout->addLayout(buttons);
 
     auto* split = new QSplitter(Qt::Horizontal);
     split->setChildrenCollapsible(false);
     split->addWidget(left);
     split->addWidget(right);
-    split->setStretchFactor(0, 1);
-    split->setStretchFactor(1, 1);
-    split->setSizes({640, 560});
+    split->setStretchFactor(0, 3); // the tables need the width more than the charts
+    split->setStretchFactor(1, 2);
+    split->setSizes({720, 480});
     auto* listPage = new QWidget;
     auto* listLayout = new QVBoxLayout(listPage);
     listLayout->setContentsMargins(4, 4, 4, 4);
@@ -152,6 +182,8 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     connect(table_, &QTableWidget::itemSelectionChanged, this, &RunsPanel::selectionChanged);
     connect(refreshButton, &QPushButton::clicked, this, &RunsPanel::refresh);
     connect(onlyModel_, &QCheckBox::toggled, this, &RunsPanel::refresh);
+    connect(filter_, &QLineEdit::textChanged, this, &RunsPanel::applyFilter);
+    connect(notes_, &RunNotes::saved, this, &RunsPanel::refresh);
     connect(openVersion_, &QPushButton::clicked, this, [this] {
         if (auto r = selectedRun()) emit openVersionRequested(q(r->model), qint64(r->modelVersionId));
     });
@@ -160,8 +192,12 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     refresh();
 }
 
+MetricChart* RunsPanel::lossChart() const { return curves_->lossChart(); }
+MetricChart* RunsPanel::metricChart() const { return curves_->metricChart(); }
+
 void RunsPanel::setProject(const QString& file, const QString& currentModel) {
     history_ = file.isEmpty() ? nullptr : std::make_unique<RunHistory>(file.toStdString());
+    curves_->setHistory(history_.get());
     model_ = currentModel;
     picked_ = false;
     refresh();
@@ -185,7 +221,8 @@ void RunsPanel::showMessage(const QString& html) {
 QString RunsPanel::messageText() const { return message_->text(); }
 
 void RunsPanel::refresh() {
-    const std::optional<RunSummary> before = selectedRun();
+    std::vector<qint64> before;
+    for (const RunSummary& r : selectedRuns()) before.push_back(r.id);
     std::vector<int64_t> listed;
     for (const RunSummary& r : runs_) listed.push_back(r.id);
     const QSignalBlocker block(table_); // the selection is restored below, then shown once
@@ -222,7 +259,8 @@ void RunsPanel::refresh() {
         const QAbstractItemView* view = table_; // sizeHintForColumn is public there
         for (int c = 0; c < kColumns - 1; ++c) table_->setColumnWidth(c, std::max(table_->columnWidth(c), view->sizeHintForColumn(c)));
     }
-    if (!(picked_ && before && selectRun(before->id))) selectByDefault(runs_.empty() ? -1 : 0);
+    if (!(picked_ && !before.empty() && selectRuns(before))) selectByDefault(runs_.empty() ? -1 : 0);
+    applyFilter(); // a run the filter hides is not selected
     table_->verticalScrollBar()->setValue(scrollY);
     table_->horizontalScrollBar()->setValue(scrollX);
     showSelected();
@@ -239,11 +277,35 @@ void RunsPanel::fillRow(int row, const RunSummary& r) {
     auto* status = cell(q(r.status));
     if (r.status == "diverged" || r.status == "failed") status->setForeground(QColor(0xdc, 0x26, 0x26));
     table_->setItem(row, kStatus, status);
-    table_->setItem(row, kLoss, cell(fixed(r.loss, 4), true));
-    table_->setItem(row, kAccuracy, cell(percent(r.accuracy), true));
-    table_->setItem(row, kValAccuracy, cell(percent(r.valAccuracy), true));
-    table_->setItem(row, kTestAccuracy, cell(percent(r.testAccuracy), true));
+    const std::vector<RunFigure> figures = runFigures(r);
+    for (int c = 0; c < kFigureCount; ++c) table_->setItem(row, kFigures + c, cell(figureText(figures[std::size_t(c)]), true));
+    QStringList tags;
+    for (const std::string& t : r.tags) tags << q(t);
+    auto* tagCell = cell(tags.join(", "));
+    if (!r.note.empty()) tagCell->setToolTip(q(r.note));
+    table_->setItem(row, kTags, tagCell);
     table_->setItem(row, kStarted, cell(when(r.startedAt)));
+}
+
+void RunsPanel::setFilter(const QString& text) { filter_->setText(text); }
+
+void RunsPanel::applyFilter() {
+    const QStringList words = filter_->text().split(' ', Qt::SkipEmptyParts);
+    bool hidSelected = false;
+    for (int row = 0; row < table_->rowCount() && row < int(runs_.size()); ++row) {
+        const RunSummary& r = runs_[std::size_t(row)];
+        QStringList text = {QString::number(r.id), q(r.model), q(r.dataset), q(r.backend), q(r.status), q(r.note)};
+        for (const std::string& t : r.tags) text << q(t);
+        const QString all = text.join('\n');
+        bool keep = true;
+        for (const QString& w : words) keep = keep && all.contains(w, Qt::CaseInsensitive);
+        table_->setRowHidden(row, !keep);
+        if (!keep && table_->selectionModel()->isRowSelected(row, {})) {
+            table_->selectionModel()->select(table_->model()->index(row, 0), QItemSelectionModel::Deselect | QItemSelectionModel::Rows);
+            hidSelected = true;
+        }
+    }
+    if (hidSelected && !table_->signalsBlocked()) showSelected();
 }
 
 void RunsPanel::selectByDefault(int row) {
@@ -264,23 +326,38 @@ void RunsPanel::followRun(qint64 runId) {
         }
 }
 
-bool RunsPanel::selectRun(qint64 runId) {
-    for (int row = 0; row < table_->rowCount(); ++row)
-        if (table_->item(row, kRun)->data(Qt::UserRole).toLongLong() == runId) {
-            table_->selectRow(row);
-            picked_ = true;
-            return true;
-        }
-    return false;
+bool RunsPanel::selectRun(qint64 runId) { return selectRuns({runId}); }
+
+bool RunsPanel::selectRuns(const std::vector<qint64>& runIds) {
+    std::vector<int> rows;
+    for (const qint64 id : runIds)
+        for (int row = 0; row < table_->rowCount(); ++row)
+            if (table_->item(row, kRun)->data(Qt::UserRole).toLongLong() == id) rows.push_back(row);
+    if (rows.size() != runIds.size() || rows.empty()) return false;
+    {
+        const QSignalBlocker block(table_);
+        QItemSelection selection;
+        for (const int row : rows) selection.select(table_->model()->index(row, 0), table_->model()->index(row, kColumns - 1));
+        table_->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
+        table_->selectionModel()->setCurrentIndex(table_->model()->index(rows.front(), 0), QItemSelectionModel::NoUpdate);
+    }
+    picked_ = true;
+    if (!table_->signalsBlocked()) showSelected();
+    return true;
+}
+
+std::vector<RunSummary> RunsPanel::selectedRuns() const {
+    std::vector<RunSummary> out;
+    if (!table_->selectionModel()) return out;
+    for (int row = 0; row < table_->rowCount() && row < int(runs_.size()); ++row)
+        if (table_->selectionModel()->isRowSelected(row, {})) out.push_back(runs_[std::size_t(row)]);
+    return out;
 }
 
 std::optional<RunSummary> RunsPanel::selectedRun() const {
-    const auto rows = table_->selectionModel() ? table_->selectionModel()->selectedRows() : QModelIndexList();
-    if (rows.isEmpty()) return std::nullopt;
-    const qint64 id = table_->item(rows.front().row(), kRun)->data(Qt::UserRole).toLongLong();
-    for (const RunSummary& r : runs_)
-        if (r.id == id) return r;
-    return std::nullopt;
+    std::vector<RunSummary> runs = selectedRuns();
+    if (runs.empty()) return std::nullopt;
+    return runs.front();
 }
 
 QString RunsPanel::detailsText() const { return details_->text(); }
@@ -291,45 +368,49 @@ void RunsPanel::selectionChanged() {
 }
 
 void RunsPanel::showSelected() {
-    lossChart_->clearPoints();
-    accuracyChart_->clearPoints();
-    const std::optional<RunSummary> r = selectedRun();
-    for (QPushButton* b : {openVersion_, inspect_, export_}) b->setEnabled(r.has_value());
+    const std::vector<RunSummary> selected = selectedRuns();
+    curves_->setRuns(selected);
+    const std::optional<RunSummary> r = selected.size() == 1 ? std::optional(selected.front()) : std::nullopt;
+    for (QPushButton* b : {openVersion_, inspect_, export_}) {
+        b->setEnabled(r.has_value());
+        b->setStatusTip(selected.size() > 1 ? tr("Select one run") : QString());
+    }
+    if (selected.size() > 1) {
+        notes_->setRun(history_.get(), std::nullopt, tr("Select one run to edit its note and tags."));
+        fillComparisonTable(compare_, selected);
+        const int differ = compare_->columnCount() - 1 - kFigureCount;
+        compareNote_->setText(differ > 0 ? tr("<b>%n run(s)</b> compared: the settings that differ, then their final figures. "
+                                               "Click a header to sort.", nullptr, int(selected.size()))
+                                         : tr("<b>%n run(s)</b> compared: their settings are all the same. Click a header to sort.",
+                                              nullptr, int(selected.size())));
+        detailPages_->setCurrentIndex(1);
+        tabs_->setTabText(0, tr("Comparison"));
+        return;
+    }
+    detailPages_->setCurrentIndex(0);
+    tabs_->setTabText(0, tr("Settings"));
+    notes_->setRun(history_.get(), r, runs_.empty() ? tr("No runs.") : tr("Select a run."));
     if (!r) {
-        details_->setText(runs_.empty() ? tr("No runs of this model.") : tr("Select a run."));
+        settings_->setRowCount(0);
+        details_->setText(runs_.empty() ? tr("No runs of this model.") : tr("Select a run (Ctrl+click several to compare them)."));
         return;
     }
     inspect_->setEnabled(r->latestCheckpoint.has_value());
     export_->setEnabled(r->latestCheckpoint.has_value());
-    int epochs = std::max(1, r->epochsDone);
-    if (r->hyperparameters.contains("epochs") && r->hyperparameters["epochs"].is_number_integer())
-        epochs = std::max(epochs, r->hyperparameters["epochs"].get<int>());
-    lossChart_->setXSpan(0, epochs);
-    accuracyChart_->setXSpan(0, epochs);
-    for (const auto& [name, points] : r->epochMetrics) {
-        CurveChart* chart = name == "loss" || name == "val_loss"             ? lossChart_
-                            : name == "accuracy" || name == "val_accuracy" ? accuracyChart_
-                                                                           : nullptr;
-        if (chart)
-            for (const auto& [x, y] : points) chart->append(q(name), QPointF(x, y));
-    }
+    fillSettingsTable(settings_, *r);
 
-    QStringList settings;
-    for (const auto& [key, value] : r->hyperparameters.items())
-        if (key != "dataset") settings << QStringLiteral("%1 %2").arg(q(key), jsonText(value));
-    QString text = tr("<b>Run %1</b> · %2 v%3 · %4 on %5 · seed %6 · <b>%7</b>")
+    QString text = tr("<b>Run %1</b> · %2 v%3 · %4 on %5 · <b>%6</b>")
                        .arg(r->id)
                        .arg(q(r->model).toHtmlEscaped())
                        .arg(r->modelVersion)
                        .arg(q(r->dataset).toHtmlEscaped(), q(r->backend).toHtmlEscaped())
-                       .arg(r->seed)
                        .arg(q(r->status));
     text += "<br>" + tr("Started %1").arg(when(r->startedAt));
     if (!r->endedAt.empty()) text += tr(", ended %1").arg(when(r->endedAt));
-    text += "<br>" + tr("Test split: loss %1, accuracy %2").arg(fixed(r->testLoss, 4), percent(r->testAccuracy));
+    const std::vector<RunFigure> figures = runFigures(*r);
+    text += "<br>" + tr("Test split: loss %1, accuracy %2").arg(figureText(figures[4]), figureText(figures[5]));
     text += "<br>" + (r->latestCheckpoint ? tr("%n checkpoint(s) kept", nullptr, r->checkpoints)
                                           : tr("No checkpoint: the weights of this run were not kept"));
-    if (!settings.isEmpty()) text += "<br><small>" + settings.join(" · ").toHtmlEscaped() + "</small>";
     if (r->result.contains("message") && r->result["message"].is_string() && !r->result["message"].get<std::string>().empty())
         text += "<br><i>" + q(r->result["message"].get<std::string>()).toHtmlEscaped() + "</i>";
     details_->setText(text);

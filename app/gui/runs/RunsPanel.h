@@ -1,16 +1,20 @@
 // The Runs panel: every training run the project file holds (the editor's and strata-cli's),
-// newest first, with its model version, dataset, device, status and final figures. Selecting a
-// run draws its loss and accuracy per epoch and lists its settings; from there the run's model
-// version opens on the canvas, and its newest checkpoint opens in the model inspector or is
-// exported (saved model, ONNX, PyTorch). Without a project it says how runs get recorded.
+// newest first, with its model version, dataset, device, status, final figures and tags; a filter
+// box keeps the runs whose tags or text match. Selecting a run draws its curves (RunCurves) and
+// lists its settings as a table; the person edits its note and tags (RunNotes); its model version
+// opens on the canvas, and its newest checkpoint opens in the model inspector or is exported
+// (saved model, ONNX, PyTorch). Selecting several runs (ctrl/shift click) overlays their curves
+// and compares them in a table of the settings that differ and their final figures. Without a
+// project it says how runs get recorded.
 //
 // A run being recorded is listed live (see LiveRuns.h): refresh() re-reads the file once and
-// keeps the selection, the scroll position and the column widths, so a selected running run's
-// curves grow epoch by epoch. Until the person picks a run, the newest one is selected.
+// keeps the selection (one run or several), the scroll position and the column widths, so a
+// selected running run's curves grow epoch by epoch. Until the person picks, the newest is selected.
 //
 //   RunsPanel runs;
 //   runs.setProject("/data/p.strata", "digits_mlp");   // reads the file; refresh() re-reads
 //   runs.selectRun(3);
+//   runs.selectRuns({3, 4});                            // compared
 //   runs.inspectSelected();                             // a ModelInspector on run 3's weights
 #pragma once
 
@@ -25,15 +29,19 @@
 
 class QCheckBox;
 class QLabel;
+class QLineEdit;
 class QPushButton;
 class QStackedWidget;
+class QTabWidget;
 class QTableWidget;
 
 namespace strata::gui {
 
-class CurveChart;
 class ExportModelDialog;
+class MetricChart;
 class ModelInspector;
+class RunCurves;
+class RunNotes;
 
 class RunsPanel : public QWidget {
     Q_OBJECT
@@ -53,11 +61,19 @@ public:
 
     int runCount() const { return int(runs_.size()); }
     const std::vector<RunSummary>& runs() const { return runs_; }
-    bool selectRun(qint64 runId);
-    std::optional<RunSummary> selectedRun() const;
+    bool selectRun(qint64 runId);               // only this run
+    bool selectRuns(const std::vector<qint64>& runIds); // these runs (false when one is not listed)
+    std::optional<RunSummary> selectedRun() const;  // the first selected (top row)
+    std::vector<RunSummary> selectedRuns() const;   // in the table's order
+    // Keeps the runs whose tags, note, model, dataset, device, status or id hold every word.
+    void setFilter(const QString& text);
     QTableWidget* table() const { return table_; }
-    CurveChart* lossChart() const { return lossChart_; }
-    CurveChart* accuracyChart() const { return accuracyChart_; }
+    QTableWidget* settingsTable() const { return settings_; }   // one run: Setting | Value
+    QTableWidget* comparisonTable() const { return compare_; }  // several runs
+    RunCurves* curves() const { return curves_; }
+    RunNotes* notes() const { return notes_; }
+    MetricChart* lossChart() const;
+    MetricChart* metricChart() const; // the chosen metric (accuracy by default)
     QString detailsText() const;
     QString messageText() const; // the empty state (no project, no runs, unreadable file)
     QString lastError() const { return lastError_; } // why the last weights read failed
@@ -81,6 +97,7 @@ private:
     void selectionChanged();    // the person (or selectRun) changed the selection
     void showSelected();        // the charts, details and buttons of the selected run
     void fillRow(int row, const RunSummary& r);
+    void applyFilter();
     void selectByDefault(int row); // selects without counting as the person's choice
     void showMessage(const QString& html);
     void exportSelected();
@@ -95,9 +112,14 @@ private:
     QLabel* message_;
     QLabel* header_;
     QCheckBox* onlyModel_;
+    QLineEdit* filter_;
     QTableWidget* table_;
-    CurveChart *lossChart_, *accuracyChart_;
-    QLabel* details_;
+    RunCurves* curves_;
+    RunNotes* notes_;
+    QTabWidget* tabs_;
+    QStackedWidget* detailPages_;
+    QTableWidget *settings_, *compare_;
+    QLabel *details_, *compareNote_;
     QPushButton *openVersion_, *inspect_, *export_;
 };
 

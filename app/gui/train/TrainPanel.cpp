@@ -5,7 +5,7 @@
 
 #include "app/gui/project/Document.h"
 #include "app/gui/project/VersionWeights.h"
-#include "app/gui/train/CurveChart.h"
+#include "app/gui/charts/MetricChart.h"
 
 #include "engine/Model.h"
 #include "engine/data/BuiltinDatasets.h"
@@ -369,7 +369,10 @@ void TrainPanel::train() {
     const TrainSettings s = settings();
     lossChart_->clearPoints();
     accuracyChart_->clearPoints();
-    for (CurveChart* c : {lossChart_, accuracyChart_}) c->setXSpan(0, s.options.epochs);
+    for (MetricChart* c : {lossChart_, accuracyChart_}) {
+        c->setXSpan(0, s.options.epochs);
+        c->fit(); // a new run: the axes follow its curves again, however the last one was zoomed
+    }
     testAccuracy_.reset();
     failed_ = false;
     result_->clear();
@@ -438,7 +441,7 @@ void TrainPanel::poll() {
                     if (!std::isfinite(v)) continue;
                     if (!accuracyChart_->hasSeries(key))
                         accuracyChart_->addSeries(key, val ? tr("%1 validation").arg(name) : name, palette[k % 3].lighter(val ? 140 : 100),
-                                                  CurveChart::Style::Markers);
+                                                  MetricChart::Style::Markers, val);
                     accuracyChart_->append(key, {double(e.epoch), v});
                 }
             }

@@ -31,7 +31,7 @@ namespace strata::gui {
 
 class ColumnMappingTable;
 struct DataFacts;
-class CurveChart;
+class MetricChart;
 class Document;
 
 class TrainPanel : public QWidget {
@@ -90,8 +90,8 @@ public:
     TrainSettings settings() const;
 
     bool isTraining() const { return job_ != nullptr; }
-    CurveChart* lossChart() const { return lossChart_; }
-    CurveChart* accuracyChart() const { return accuracyChart_; }
+    MetricChart* lossChart() const { return lossChart_; }
+    MetricChart* accuracyChart() const { return accuracyChart_; }
     QString statusText() const;
     QString resultText() const; // "Test accuracy 96.4%" after a run; empty before or after an error
     std::optional<double> testAccuracy() const { return testAccuracy_; }
@@ -167,7 +167,7 @@ private:
     QPushButton *train_, *stop_, *viewData_;
     QProgressBar* progress_;
     QLabel *status_, *result_;
-    CurveChart *lossChart_, *accuracyChart_;
+    MetricChart *lossChart_, *accuracyChart_;
     QTimer* poll_;
     std::unique_ptr<TrainJob> job_;
     bool devicesListed_ = false;

@@ -6,7 +6,7 @@
 #include "app/gui/project/VersionWeights.h"
 #include "app/gui/train/ColumnMappingTable.h"
 #include "app/gui/train/DataFit.h"
-#include "app/gui/train/CurveChart.h"
+#include "app/gui/charts/MetricChart.h"
 
 #include "engine/data/BuiltinDatasets.h"
 #include "engine/data/CsvLoader.h"
@@ -220,17 +220,17 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     settings->setLayout(form);
     settings->setFixedWidth(300);
 
-    lossChart_ = new CurveChart(tr("Loss"), tr("epoch"), tr("loss"));
+    lossChart_ = new MetricChart(tr("Loss"), tr("epoch"), tr("loss"));
     lossChart_->setObjectName("lossChart");
-    lossChart_->addSeries("step", tr("step loss"), kStepColor, CurveChart::Style::Thin);
-    lossChart_->addSeries("loss", tr("train"), kTrainColor, CurveChart::Style::Markers);
-    lossChart_->addSeries("val_loss", tr("validation"), kValColor, CurveChart::Style::Markers);
-    accuracyChart_ = new CurveChart(tr("Accuracy"), tr("epoch"), tr("accuracy"));
+    lossChart_->addSeries("step", tr("step loss"), kStepColor, MetricChart::Style::Thin);
+    lossChart_->addSeries("loss", tr("train"), kTrainColor, MetricChart::Style::Markers);
+    lossChart_->addSeries("val_loss", tr("validation"), kValColor, MetricChart::Style::Markers, true);
+    accuracyChart_ = new MetricChart(tr("Accuracy"), tr("epoch"), tr("accuracy"));
     accuracyChart_->setObjectName("accuracyChart");
-    accuracyChart_->addSeries("accuracy", tr("train"), kTrainColor, CurveChart::Style::Markers);
-    accuracyChart_->addSeries("val_accuracy", tr("validation"), kValColor, CurveChart::Style::Markers);
+    accuracyChart_->addSeries("accuracy", tr("train"), kTrainColor, MetricChart::Style::Markers);
+    accuracyChart_->addSeries("val_accuracy", tr("validation"), kValColor, MetricChart::Style::Markers, true);
     accuracyChart_->setYRange(std::pair{0.0, 1.0});
-    for (CurveChart* c : {lossChart_, accuracyChart_}) c->setXSpan(0, epochs_->value());
+    for (MetricChart* c : {lossChart_, accuracyChart_}) c->setXSpan(0, epochs_->value());
 
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
@@ -262,7 +262,7 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     refreshLossWarning();
     connect(epochs_, &QSpinBox::valueChanged, this, [this](int n) {
         if (isTraining()) return;
-        for (CurveChart* c : {lossChart_, accuracyChart_}) c->setXSpan(0, n);
+        for (MetricChart* c : {lossChart_, accuracyChart_}) c->setXSpan(0, n);
     });
     connect(dataset_, &QComboBox::activated, this, [this](int i) {
         const QString choice = dataset_->itemData(i).toString();
