@@ -71,6 +71,8 @@ SummaryPanel::SummaryPanel(GraphModel* model, QWidget* parent) : QWidget(parent)
     training_ = new QLabel;
     training_->setObjectName("trainingMemory");
     training_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    training_->setWordWrap(true); // a long line must not widen the window
+    totals_->setWordWrap(true);
     training_->setToolTip(tr("What a training step holds: %1").arg(q(trainingMemoryAssumptions())));
     batch_ = new QSpinBox;
     batch_->setRange(1, 1 << 20);
