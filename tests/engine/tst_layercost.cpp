@@ -10,7 +10,9 @@
 #include "engine/Summary.h"
 
 #include "tests/support/LayerExamples.h"
+#include "tests/support/RequiredTools.h"
 
+#include <QProcess>
 #include <QtTest>
 
 using namespace strata;
@@ -112,6 +114,37 @@ private slots:
         QCOMPARE(costOf(t, "dw").macs, int64_t(13 * 13 * 4 * 3 * 3));
         // sep on 13x13x4: depthwise to 11x11x4 (3x3 each), then 1x1 from 4 to 5
         QCOMPARE(costOf(t, "sep").macs, int64_t(11 * 11 * 4 * 9 + 11 * 11 * 4 * 5));
+    }
+
+    // PyTorch's own count (torch.profiler with_flops: 2 flops per multiply-add of conv2d and addmm)
+    // of the same small CNN, written in torch: strided "same" convolution, a grouped one, a Dense.
+    void torchProfilerCountsTheSameMacs() {
+        const SummaryTable t = tableOf("[12, 12, 4]", R"(
+            {"name":"a","type":"Conv2D","config":{"filters":8,"kernel_size":3,"strides":2,"padding":"same","activation":"relu"}},
+            {"name":"b","type":"Conv2D","config":{"filters":6,"kernel_size":3,"groups":2}},
+            {"name":"f","type":"Flatten"},{"name":"d","type":"Dense","config":{"units":5}})");
+        const char* script = R"(
+import sys
+try:
+    import torch
+    from torch.profiler import profile, ProfilerActivity
+except ImportError:
+    sys.exit(77)
+m = torch.nn.Sequential(torch.nn.Conv2d(4, 8, 3, stride=2, padding=1), torch.nn.ReLU(),
+                        torch.nn.Conv2d(8, 6, 3, groups=2), torch.nn.Flatten(), torch.nn.Linear(96, 5))
+with profile(activities=[ProfilerActivity.CPU], with_flops=True) as prof:
+    m(torch.zeros(1, 4, 12, 12))
+print(sum(e.flops for e in prof.key_averages() if e.flops) // 2)
+)";
+        QProcess py;
+        py.start("/usr/bin/python3", {"-c", script});
+        if (!py.waitForStarted(10000)) STRATA_SKIP_UNLESS_REQUIRED("/usr/bin/python3 does not start");
+        QVERIFY(py.waitForFinished(120000));
+        if (py.exitCode() == 77) STRATA_SKIP_UNLESS_REQUIRED("PyTorch is not installed for /usr/bin/python3");
+        QCOMPARE(py.exitCode(), 0);
+        const qint64 torchMacs = QString::fromUtf8(py.readAllStandardOutput()).trimmed().toLongLong();
+        QCOMPARE(torchMacs, qint64(6 * 6 * 8 * 3 * 3 * 4 + 4 * 4 * 6 * 3 * 3 * 4 + 96 * 5)); // by hand: 14,304
+        QCOMPARE(qint64(t.costTotals.macs), torchMacs);
     }
 
     void unknownDimensionsLeaveTheCostUnknown() {
