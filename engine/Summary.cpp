@@ -1,5 +1,7 @@
 #include "engine/Summary.h"
 
+#include "engine/Error.h"
+#include "engine/MemoryBudget.h"
 #include "engine/layers/Block.h"
 
 #include <algorithm>
@@ -42,6 +44,12 @@ std::vector<SummaryRow> rowsOf(const ModelSpec& spec, const InferenceResult& r, 
         row.inbound = ls.inbound;
         row.depth = depth;
         row.hasError = !li.errors.empty() || !li.outputShape;
+        if (!row.hasError && li.layer) {
+            try {
+                row.cost = layerCost(*li.layer, li.inputShapes, *li.outputShape);
+            } catch (const StrataError&) { // an unknown dimension: the cost is unknown, not an error
+            }
+        }
         if (auto* block = dynamic_cast<const layers::Block*>(li.layer.get()); block && li.outputShape) {
             const InferenceResult& inner = block->innerInference(li.inputShapes);
             row.children = rowsOf(block->innerSpec(), inner, depth + 1);
@@ -73,7 +81,9 @@ struct Line {
     std::vector<std::string> cells;
 };
 
-void addRowLines(const SummaryRow& row, bool functional, bool expand, std::vector<std::vector<Line>>& out) {
+std::string costCell(const SummaryRow& row) { return row.cost ? withThousands(row.cost->macs) : std::string("?"); }
+
+void addRowLines(const SummaryRow& row, bool functional, bool expand, bool costs, std::vector<std::vector<Line>>& out) {
     std::vector<Line> lines;
     std::string indent(std::size_t(row.depth) * 2, ' ');
     std::string shape = row.outputShape ? row.outputShape->toString() : std::string("error");
@@ -87,13 +97,14 @@ void addRowLines(const SummaryRow& row, bool functional, bool expand, std::vecto
         l.cells.push_back(k == 0 ? indent + row.name + " (" + row.type + ")" : "");
         l.cells.push_back(k == 0 ? shape : "");
         l.cells.push_back(k == 0 ? params : "");
+        if (costs) l.cells.push_back(k == 0 ? costCell(row) : "");
         if (functional) l.cells.push_back(k < connected.size() ? connected[k] : "");
         lines.push_back(std::move(l));
     }
     out.push_back(std::move(lines));
     if (expand)
         for (const auto& c : row.children)
-            if (c.type != "InputLayer") addRowLines(c, functional, expand, out); // the block's row stands for it
+            if (c.type != "InputLayer") addRowLines(c, functional, expand, costs, out); // the block's row stands for it
 }
 
 } // namespace
@@ -105,16 +116,35 @@ SummaryTable SummaryTable::fromSpec(const ModelSpec& spec, const InferenceResult
     t.expandBlocks = expandBlocks;
     t.rows = rowsOf(spec, inference, 0);
     t.totals = inference.totals;
+    for (const auto& row : t.rows) {
+        if (row.cost) {
+            try {
+                t.costTotals += *row.cost;
+            } catch (const ShapeError&) {
+                t.costsComplete = false;
+            }
+        } else {
+            t.costsComplete = false;
+        }
+    }
     return t;
+}
+
+void SummaryTable::estimateTraining(int64_t batch, const std::string& optimizer) {
+    const int slots = optimizerSlotsPerVariable(optimizer);
+    training.reset();
+    trainingOptimizer = optimizer;
+    if (costsComplete) training = trainingMemory(totals, costTotals.activationBytes, batch, slots);
 }
 
 std::string SummaryTable::format() const {
     std::vector<std::string> headers{"Layer (type)", "Output Shape", "Param #"};
+    if (showCosts) headers.push_back("MACs");
     if (functional) headers.push_back("Connected to");
     std::vector<std::vector<Line>> groups;
     for (const auto& row : rows) {
         if (!functional && row.type == "InputLayer" && row.depth == 0) continue; // Keras omits it in Sequential
-        addRowLines(row, functional, expandBlocks, groups);
+        addRowLines(row, functional, expandBlocks, showCosts, groups);
     }
     std::vector<std::size_t> width(headers.size());
     for (std::size_t c = 0; c < headers.size(); ++c) width[c] = displayWidth(headers[c]);
@@ -133,7 +163,7 @@ std::string SummaryTable::format() const {
     auto line = [&](const std::vector<std::string>& cells, const char* sep) {
         std::string s = sep;
         for (std::size_t c = 0; c < width.size(); ++c)
-            s += " " + pad(c < cells.size() ? cells[c] : "", width[c], c == 2) + " " + sep;
+            s += " " + pad(c < cells.size() ? cells[c] : "", width[c], c == 2 || (showCosts && c == 3)) + " " + sep;
         return s + "\n";
     };
     std::string s = "Model: \"" + modelName + "\"\n";
@@ -149,6 +179,17 @@ std::string SummaryTable::format() const {
     s += " Trainable params: " + withThousands(totals.trainable) + " (" + readableParamBytes(totals.trainable) + ")\n";
     s += " Non-trainable params: " + withThousands(totals.nonTrainable) + " (" +
          readableParamBytes(totals.nonTrainable) + ")\n";
+    if (!showCosts) return s;
+    const std::string partial = costsComplete ? "" : " (layers with unknown dimensions left out)";
+    s += " Multiply-adds per sample: " + withThousands(costTotals.macs) + " (" + readableCount(costTotals.macs) +
+         " MACs), other ops: " + withThousands(costTotals.ops) + partial + "\n";
+    s += " Activations per sample: " + readableBytes(double(costTotals.activationBytes)) + partial + "\n";
+    if (training)
+        s += " Training memory at batch " + std::to_string(training->batch) + " (" + trainingOptimizer + "): " +
+             readableBytes(double(training->totalBytes())) + " = weights " + readableBytes(double(training->weightBytes)) +
+             " + gradients " + readableBytes(double(training->gradientBytes)) + " + optimizer " +
+             readableBytes(double(training->optimizerBytes)) + " + activations " +
+             readableBytes(double(training->activationBytes)) + "\n";
     return s;
 }
 
@@ -161,6 +202,9 @@ nlohmann::json rowJson(const SummaryRow& row) {
                         {"trainable_params", row.params.trainable},
                         {"non_trainable_params", row.params.nonTrainable},
                         {"inbound", row.inbound}};
+    j["macs"] = row.cost ? nlohmann::json(row.cost->macs) : nlohmann::json(nullptr);
+    j["ops"] = row.cost ? nlohmann::json(row.cost->ops) : nlohmann::json(nullptr);
+    j["activation_bytes"] = row.cost ? nlohmann::json(row.cost->activationBytes) : nlohmann::json(nullptr);
     if (!row.children.empty()) {
         auto arr = nlohmann::json::array();
         for (const auto& c : row.children) arr.push_back(rowJson(c));
@@ -173,12 +217,29 @@ nlohmann::json rowJson(const SummaryRow& row) {
 nlohmann::json SummaryTable::toJson() const {
     auto arr = nlohmann::json::array();
     for (const auto& row : rows) arr.push_back(rowJson(row));
-    return {{"model", modelName},
-            {"sequential", !functional},
-            {"layers", std::move(arr)},
-            {"total_params", totals.total()},
-            {"trainable_params", totals.trainable},
-            {"non_trainable_params", totals.nonTrainable}};
+    nlohmann::json j = {{"model", modelName},
+                        {"sequential", !functional},
+                        {"layers", std::move(arr)},
+                        {"total_params", totals.total()},
+                        {"trainable_params", totals.trainable},
+                        {"non_trainable_params", totals.nonTrainable},
+                        {"total_macs", costTotals.macs},
+                        {"total_ops", costTotals.ops},
+                        {"activation_bytes_per_sample", costTotals.activationBytes},
+                        {"costs_complete", costsComplete}};
+    if (training)
+        j["training_memory"] = {{"batch", training->batch},
+                                {"optimizer", trainingOptimizer},
+                                {"slots_per_parameter", training->slotsPerVariable},
+                                {"weight_bytes", training->weightBytes},
+                                {"gradient_bytes", training->gradientBytes},
+                                {"optimizer_bytes", training->optimizerBytes},
+                                {"activation_bytes", training->activationBytes},
+                                {"total_bytes", training->totalBytes()},
+                                {"assumptions", trainingMemoryAssumptions()}};
+    else
+        j["training_memory"] = nullptr; // not estimated, or the costs are incomplete
+    return j;
 }
 
 } // namespace strata

@@ -65,6 +65,7 @@ std::vector<Command> allCommands() {
     addProjectCommands(cmds);
     addImportCommands(cmds);
     addDeviceCommands(cmds);
+    addDiffCommands(cmds);
     return cmds;
 }
 

@@ -4,6 +4,7 @@
 #include "app/gui/canvas/GraphScene.h"
 #include "app/gui/canvas/GraphView.h"
 #include "app/gui/canvas/NodeItem.h"
+#include "app/gui/compare/VersionCompare.h"
 #include "app/gui/data/DatasetView.h"
 #include "app/gui/panels/Breadcrumb.h"
 #include "app/gui/panels/InspectorPanel.h"
@@ -263,6 +264,7 @@ void MainWindow::buildActions() {
     add("stopTraining", tr("&Stop Training"), QKeySequence(tr("Ctrl+Shift+T")), &MainWindow::stopTraining)
         ->setIcon(icon(QStyle::SP_MediaStop));
     add("inspect", tr("&Inspect Variables and Graph..."), QKeySequence(tr("Ctrl+Shift+I")), &MainWindow::inspectModel);
+    add("compareVersions", tr("&Compare Versions…"), QKeySequence(), [this] { compareVersions(this, *doc_, centralTabs_); });
     add("viewData", tr("&View Data…"), QKeySequence(tr("Ctrl+Shift+D")), [this] { viewData(); });
     action("viewData")->setToolTip(tr("The dataset view: samples, class counts, image sizes and the model's augmentations (Ctrl+Shift+D)"));
     action("inspect")->setToolTip(tr("The tree of variables with their values, and the op graph the engine traces (Ctrl+Shift+I)"));
@@ -345,6 +347,7 @@ void MainWindow::buildMenus() {
     model->addActions({action("train"), action("stopTraining")});
     model->addSeparator();
     model->addAction(action("inspect"));
+    model->addAction(action("compareVersions"));
 
     QMenu* data = menuBar()->addMenu(tr("&Data"));
     data->setObjectName("dataMenu");

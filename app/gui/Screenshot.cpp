@@ -7,6 +7,7 @@
 #include "app/gui/inspect/ModelInspector.h"
 #include "app/gui/inspect/TracedGraphView.h"
 #include "app/gui/canvas/GraphView.h"
+#include "app/gui/compare/VersionCompare.h"
 #include "app/gui/project/Document.h"
 #include "app/gui/runs/RunsPanel.h"
 #include "app/gui/train/TrainPanel.h"
@@ -15,6 +16,7 @@
 #include <QDockWidget>
 #include <QElapsedTimer>
 #include <QPixmap>
+#include <QRegularExpression>
 #include <QTabWidget>
 
 #include <cstdio>
@@ -98,14 +100,45 @@ void compareNewestRuns(MainWindow& window) {
     settle(300);
 }
 
+// The comparison of two versions of the open model ("1,3"; the two newest when empty) in the
+// central tabs; false (after saying why) when the model lacks them.
+bool compareVersionsShown(MainWindow& window, const QString& versions) {
+    Document& doc = *window.document();
+    auto* tabs = qobject_cast<QTabWidget*>(window.view()->parentWidget() ? window.view()->parentWidget()->parentWidget() : nullptr);
+    const auto list = doc.store() ? doc.store()->versions(doc.modelName()) : std::vector<VersionInfo>{};
+    if (!tabs || list.size() < 2) {
+        std::fprintf(stderr, "strata: --show diff needs a project whose model has two saved versions\n");
+        return false;
+    }
+    QStringList numbers = versions.split(QRegularExpression("[ ,]+"), Qt::SkipEmptyParts);
+    if (numbers.isEmpty()) numbers = {QString::number(list[list.size() - 2].number), QString::number(list.back().number)};
+    std::vector<int64_t> ids;
+    for (const QString& n : numbers)
+        for (const auto& v : list)
+            if (QString::number(v.number) == n || "v" + QString::number(v.number) == n) ids.push_back(v.id);
+    if (numbers.size() != 2 || ids.size() != 2) {
+        std::fprintf(stderr, "strata: --versions '%s': give two version numbers of model '%s', e.g. 1,2\n", qPrintable(versions),
+                     doc.modelName().c_str());
+        return false;
+    }
+    VersionCompareView* view = showComparison(doc, tabs, ids[0], ids[1]);
+    for (auto* dock : window.findChildren<QDockWidget*>()) // the canvas gets the height of the bottom docks
+        if (window.dockWidgetArea(dock) == Qt::BottomDockWidgetArea) dock->hide();
+    settle(200);
+    view->view()->fitAll();
+    settle(100);
+    return true;
+}
+
 } // namespace
 
 const QStringList& screenshotViews() {
-    static const QStringList views = {"editor", "summary", "list", "train", "runs", "export", "graph", "step", "data"};
+    static const QStringList views = {"editor", "summary", "list", "train", "runs", "export", "graph", "step", "data", "diff"};
     return views;
 }
 
-bool renderScreenshot(MainWindow& window, const QString& out, const QString& show, int width, int height, const QString& data) {
+bool renderScreenshot(MainWindow& window, const QString& out, const QString& show, int width, int height, const QString& data,
+                      const QString& versions) {
     window.setInteractive(false);
     window.resize(width, height);
     window.show();
@@ -128,6 +161,7 @@ bool renderScreenshot(MainWindow& window, const QString& out, const QString& sho
     if ((show == "train" || show == "export") && !trainBriefly(window)) return false;
     if (show == "data" && !viewDataset(window, data)) return false;
     if (show == "runs") compareNewestRuns(window);
+    if (show == "diff" && !compareVersionsShown(window, versions)) return false;
     if (show == "export") { // the Export Model dialog alone, holding the weights just trained
         const ModelSpec& trained = window.document()->model()->state().spec;
         ExportModelDialog dialog(trained, window.trainPanel()->trainedWeights(trained), &window);

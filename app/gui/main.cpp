@@ -28,10 +28,13 @@ struct Options {
                             "training the open model briefly), runs (the runs stored in the project, the two newest "
                             "compared), export (the Export Model dialog after a brief training), graph (the model "
                             "inspector's traced graph of the open model) or step "
-                            "(its whole training step: loss, gradients, updates) or data (the dataset view, on --data).",
-                            "editor|summary|train|runs|export|graph|step|data", "editor"};
+                            "(its whole training step: loss, gradients, updates) or data (the dataset view, on --data) or "
+                            "diff (two versions compared, --versions).",
+                            "editor|summary|train|runs|export|graph|step|data|diff", "editor"};
     QCommandLineOption data{"data", "With --show data: the dataset to view: images:DIR, csv:PATH, a folder, a CSV file or a "
                                     "built-in dataset (default: the Train panel's).", "SOURCE"};
+    QCommandLineOption versions{"versions", "With --show diff: the two versions of the open model to compare, e.g. 1,3 "
+                                            "(default: the two newest).", "V1,V2"};
     QCommandLineOption theme{"theme", "system, light or dark (default: the saved choice).", "theme"};
 };
 
@@ -41,7 +44,7 @@ void setUp(QCommandLineParser& cli, Options& o) {
     cli.setApplicationDescription("Strata: author neural networks visually.");
     cli.addHelpOption();
     cli.addVersionOption();
-    cli.addOptions({o.screenshot, o.show, o.theme, o.data});
+    cli.addOptions({o.screenshot, o.show, o.theme, o.data, o.versions});
     cli.addPositionalArgument("project", "A .strata project to open (default: the example project).", "[PROJECT.strata]");
 }
 
@@ -135,7 +138,7 @@ int main(int argc, char** argv) {
         }
     }
     if (shot) {
-        if (!renderScreenshot(window, cli.value(screenshot), cli.value(show), 1600, 1000, cli.value(o.data))) {
+        if (!renderScreenshot(window, cli.value(screenshot), cli.value(show), 1600, 1000, cli.value(o.data), cli.value(o.versions))) {
             std::fprintf(stderr, "strata: cannot write %s\n", qPrintable(cli.value(screenshot)));
             return 1;
         }

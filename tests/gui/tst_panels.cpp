@@ -1,6 +1,7 @@
 // Palette, inspector, summary, issues and the ordered list.
 #include <QCheckBox>
 #include <QComboBox>
+#include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QSpinBox>
@@ -97,6 +98,28 @@ private slots:
         QCOMPARE(ed.undo()->count(), 3);
         ed.undo()->undo();
         QVERIFY(bias->isChecked()); // the inspector follows undo
+    }
+
+    // MACs and activations per layer (hand-computed for mnist_cnn's first convolution), and the
+    // training memory line following the batch size and optimizer.
+    void summaryShowsCostsAndTrainingMemory() {
+        ModelSpec spec = test::example("mnist_cnn");
+        test::Editor ed(&spec);
+        SummaryPanel summary(ed.model());
+        QCOMPARE(summary.cell("conv2d", 4), QString("194,688")); // 26*26*32 outputs x 3*3*1
+        QCOMPARE(summary.cell("conv2d", 5), QString("84.50 KiB")); // 26*26*32 floats
+        QCOMPARE(summary.cell("flatten", 4), QString("0"));
+        QVERIFY2(summary.totalsText().contains("MACs/sample:</b> 2.44 M"), qPrintable(summary.totalsText()));
+        QVERIFY2(summary.trainingText().contains("at batch 32 with Adam"), qPrintable(summary.trainingText()));
+        QVERIFY(summary.trainingLabel()->toolTip().contains("optimizer"));
+        summary.batchBox()->setFocus();
+        summary.batchBox()->selectAll();
+        QTest::keyClicks(summary.batchBox(), "64");
+        QTest::keyClick(summary.batchBox(), Qt::Key_Enter);
+        QVERIFY2(summary.trainingText().contains("at batch 64"), qPrintable(summary.trainingText()));
+        summary.optimizerBox()->setCurrentIndex(summary.optimizerBox()->findData("sgd"));
+        QVERIFY2(summary.trainingText().contains("optimizer 0 B"), qPrintable(summary.trainingText())); // plain SGD: no slots
+        QVERIFY2(summary.trainingText().contains("fits in this machine"), qPrintable(summary.trainingText()));
     }
 
     // The trainable switch freezes a layer: its weights count as non-trainable, and undo brings it back.

@@ -37,6 +37,7 @@ GraphScene::GraphScene(GraphModel* model, GraphEditor* editor, QObject* parent)
 GraphScene::~GraphScene() {
     // The base class deletes the items; nobody should hear about selections changing meanwhile.
     blockSignals(true);
+    ghosts_.clear();
     nodes_.clear();
     edges_.clear();
     edgesOf_.clear();
@@ -112,7 +113,10 @@ void GraphScene::sync() {
         look.inputConnected.assign(std::size_t(look.inputPorts), false);
         for (std::size_t i = 0; i < l.inbound.size() && i < look.inputConnected.size(); ++i) look.inputConnected[i] = true;
         look.errors = model_->errorsOf(l.name);
+        if (auto m = diffMarks_.find(l.name); m != diffMarks_.end())
+            look.diff = m->second.diff, look.diffNote = m->second.note, look.diffDetails = m->second.details;
         n->setLook(look);
+        n->setFlag(QGraphicsItem::ItemIsMovable, !readOnly_);
         QPointF pos = model_->position(l.name);
         if (n->pos() != pos) n->setPos(pos);
     }
@@ -185,9 +189,41 @@ QString GraphScene::connectPorts(const std::string& from, const std::string& to,
     return why;
 }
 
+void GraphScene::setDiff(std::map<std::string, DiffMark> marks, const std::vector<DiffGhost>& ghosts) {
+    diffMarks_ = std::move(marks);
+    for (NodeItem* g : ghosts_) delete g;
+    ghosts_.clear();
+    const auto& reg = LayerRegistry::instance();
+    for (const auto& g : ghosts) {
+        auto* n = new NodeItem(g.layer);
+        NodeItem::Look look;
+        look.type = q(g.type);
+        look.name = q(g.layer);
+        const LayerTypeInfo* info = reg.find(g.type);
+        look.category = info ? q(info->category) : QString();
+        look.inputPorts = g.type == "Input" ? 0 : 1;
+        look.diff = NodeItem::Look::Diff::Removed;
+        look.diffNote = g.note;
+        look.diffDetails = g.details;
+        n->setLook(look);
+        n->setFlags({}); // a ghost is neither selected nor moved
+        n->setOpacity(0.55);
+        n->setZValue(0.5);
+        n->setPos(g.pos);
+        addItem(n);
+        ghosts_.push_back(n);
+    }
+    sync();
+}
+
+void GraphScene::setReadOnly(bool on) {
+    readOnly_ = on;
+    sync();
+}
+
 void GraphScene::mousePressEvent(QGraphicsSceneMouseEvent* e) {
     ensureSynced();
-    if (e->button() == Qt::LeftButton)
+    if (e->button() == Qt::LeftButton && !readOnly_)
         if (NodeItem* n = nodeAt(e->scenePos()))
             if (auto hit = n->portAt(e->scenePos())) {
                 const LayerSpec* l = model_->layer(n->layer());

@@ -3,6 +3,7 @@
 // gestures (wiring from a port, moving nodes) become calls on the GraphEditor.
 #pragma once
 
+#include "app/gui/canvas/NodeItem.h"
 #include "app/gui/model/GraphEditor.h"
 
 #include <QGraphicsScene>
@@ -15,8 +16,19 @@ class QGraphicsPathItem;
 
 namespace strata::gui {
 
-class NodeItem;
 class EdgeItem;
+
+// Comparing two versions (app/gui/compare/): how a layer of the shown (newer) version differs,
+// and a removed layer drawn as a ghost at its position in the older version's layout.
+struct DiffMark {
+    NodeItem::Look::Diff diff = NodeItem::Look::Diff::None;
+    QString note, details; // drawn under the node; the tooltip's lines
+};
+struct DiffGhost {
+    std::string layer, type;
+    QPointF pos;
+    QString note, details;
+};
 
 class GraphScene : public QGraphicsScene {
     Q_OBJECT
@@ -43,6 +55,13 @@ public:
 
     // The wiring gesture, also used by tests: from an output port to an input port.
     QString connectPorts(const std::string& from, const std::string& to, int port);
+
+    // Marks the layers of the open level (by name) and draws ghosts of removed ones; empty clears.
+    void setDiff(std::map<std::string, DiffMark> marks, const std::vector<DiffGhost>& ghosts);
+    const std::vector<NodeItem*>& ghosts() const { return ghosts_; }
+    // Read-only: nodes cannot be moved or wired (selection and tooltips still work).
+    void setReadOnly(bool on);
+    bool readOnly() const { return readOnly_; }
 
 signals:
     void statusMessage(const QString& text);
@@ -74,6 +93,10 @@ private:
     std::string wireFrom_, wireOldTo_;
     int wireOldPort_ = -1;
     bool moving_ = false;
+
+    std::map<std::string, DiffMark> diffMarks_;
+    std::vector<NodeItem*> ghosts_;
+    bool readOnly_ = false;
 };
 
 } // namespace strata::gui

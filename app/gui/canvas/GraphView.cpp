@@ -66,6 +66,7 @@ void GraphView::fitAll() {
     scene_->ensureSynced();
     QRectF r;
     for (const auto& [name, n] : scene_->nodes()) r |= n->sceneBoundingRect();
+    for (NodeItem* g : scene_->ghosts()) r |= g->sceneBoundingRect(); // removed layers, when comparing
     fitRect(r, 1.25);
 }
 

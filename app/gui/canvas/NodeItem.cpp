@@ -29,15 +29,25 @@ bool NodeItem::setLook(const Look& look) {
     if (look == look_) return false;
     prepareGeometryChange();
     look_ = look;
-    setToolTip(look_.errors.isEmpty()
-                   ? QStringLiteral("<b>%1</b> — %2").arg(look_.name.toHtmlEscaped(), look_.type)
-                   : QStringLiteral("<b>%1</b><br><span style='color:#e5484d'>%2</span>")
-                         .arg(look_.name.toHtmlEscaped(), look_.errors.join("<br>").toHtmlEscaped()));
+    setToolTip((look_.errors.isEmpty()
+                    ? QStringLiteral("<b>%1</b> — %2").arg(look_.name.toHtmlEscaped(), look_.type)
+                    : QStringLiteral("<b>%1</b><br><span style='color:#e5484d'>%2</span>")
+                          .arg(look_.name.toHtmlEscaped(), look_.errors.join("<br>").toHtmlEscaped())) +
+               (look_.diffDetails.isEmpty() ? QString() : "<br>" + look_.diffDetails));
     update();
     return true;
 }
 
 QRectF NodeItem::boundingRect() const { return QRectF(-12, -12, kW + 24, kH + 24); }
+
+QColor NodeItem::diffColor(Look::Diff d) {
+    switch (d) {
+    case Look::Diff::Added: return QColor(0x2f, 0x9e, 0x44);
+    case Look::Diff::Changed: return QColor(0xf0, 0x8c, 0x00);
+    case Look::Diff::Removed: return QColor(0xe0, 0x31, 0x31);
+    default: return {};
+    }
+}
 
 QPointF NodeItem::inputPortLocal(int index) const {
     int n = std::max(1, look_.inputPorts);
@@ -74,6 +84,11 @@ void NodeItem::paint(QPainter* p, const QStyleOptionGraphicsItem* option, QWidge
         p->setPen(Qt::NoPen);
         p->setBrush(look_.errors.isEmpty() ? accent : st.error);
         p->drawRect(QRectF(0, 0, kW, kHeader));
+        if (look_.diff != Look::Diff::None) { // the comparison's colour stays visible from afar
+            p->setPen(QPen(diffColor(look_.diff), 8));
+            p->setBrush(Qt::NoBrush);
+            p->drawRect(body.adjusted(-4, -4, 4, 4));
+        }
         return;
     }
 
@@ -114,8 +129,10 @@ void NodeItem::paint(QPainter* p, const QStyleOptionGraphicsItem* option, QWidge
     p->setPen(st.text);
     p->setFont(st.bodyFont);
     QFontMetricsF fmBody(st.bodyFont);
-    p->drawText(QRectF(10, kHeader, kW - 20, kH - kHeader - 4), Qt::AlignVCenter | Qt::AlignLeft,
-                fmBody.elidedText(look_.name, Qt::ElideMiddle, kW - 20));
+    // With a comparison's note the name takes the upper half of the body, the note the lower.
+    const bool noted = look_.diff != Look::Diff::None && !look_.diffNote.isEmpty();
+    const QRectF nameRect = noted ? QRectF(10, kHeader + 2, kW - 20, 18) : QRectF(10, kHeader, kW - 20, kH - kHeader - 4);
+    p->drawText(nameRect, Qt::AlignVCenter | Qt::AlignLeft, fmBody.elidedText(look_.name, Qt::ElideMiddle, kW - 20));
 
     // Ports: filled when wired.
     for (int i = 0; i < look_.inputPorts; ++i) {
@@ -128,6 +145,22 @@ void NodeItem::paint(QPainter* p, const QStyleOptionGraphicsItem* option, QWidge
         p->setPen(QPen(accent.darker(115), 1.2));
         p->setBrush(accent);
         p->drawEllipse(QPointF(kW / 2, kH), kPortR, kPortR);
+    }
+
+    if (look_.diff != Look::Diff::None) { // a thick outline in the diff's colour, its note below
+        const QColor c = diffColor(look_.diff);
+        QPen pen(c, 3.2, look_.diff == Look::Diff::Removed ? Qt::DashLine : Qt::SolidLine);
+        p->setPen(pen);
+        p->setBrush(Qt::NoBrush);
+        p->drawRoundedRect(body.adjusted(-3, -3, 3, 3), kRadius + 2, kRadius + 2);
+        if (noted) {
+            QFont f = st.bodyFont;
+            f.setBold(true);
+            p->setFont(f);
+            p->setPen(c.darker(look_.diff == Look::Diff::Changed ? 125 : 105));
+            p->drawText(QRectF(10, kHeader + 20, kW - 20, 16), Qt::AlignVCenter | Qt::AlignLeft,
+                        QFontMetricsF(f).elidedText(look_.diffNote, Qt::ElideRight, kW - 20));
+        }
     }
 
     if (!look_.errors.isEmpty()) {

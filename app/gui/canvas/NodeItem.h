@@ -28,12 +28,19 @@ public:
         bool hasOutput = true;
         std::vector<bool> inputConnected;
         QStringList errors;
+        // Comparing two versions (app/gui/compare/): how this layer differs from the older one, a
+        // one-line note drawn under the node ("units · 2,080 → 4,160 params") and the tooltip's lines.
+        enum class Diff { None, Added, Changed, Removed };
+        Diff diff = Diff::None;
+        QString diffNote, diffDetails;
         bool operator==(const Look&) const = default;
     };
     // Returns whether anything changed.
     bool setLook(const Look& look);
     const Look& look() const { return look_; }
     bool hasErrorBadge() const { return !look_.errors.isEmpty(); }
+    // The colour of a diff state: green added, amber changed, red removed.
+    static QColor diffColor(Look::Diff d);
 
     QPointF inputPortPos(int index) const;  // in scene coordinates
     QPointF outputPortPos() const;
