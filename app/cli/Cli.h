@@ -24,6 +24,7 @@ struct Command {
 void addSpecCommands(std::vector<Command>& out);
 void addTrainCommands(std::vector<Command>& out);
 void addImportCommands(std::vector<Command>& out);
+void addEvaluateCommands(std::vector<Command>& out); // EvaluateCommand.cpp
 
 // Argument helpers shared by the commands.
 class Args {
