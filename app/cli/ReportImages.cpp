@@ -152,7 +152,7 @@ std::string confusionMatrixPng(const train::EvalReport& r) {
 }
 
 std::string scatterPng(const train::EvalReport& r) {
-    const int width = 560, height = 560, left = 80, top = 50, plot = 440;
+    const int width = 560, height = 570, left = 80, top = 66, plot = 440;
     Canvas c(width, height);
     double low = 0, high = 1;
     if (!r.trueValues.empty()) {
@@ -170,12 +170,12 @@ std::string scatterPng(const train::EvalReport& r) {
     auto py = [&](double v) { return top + plot - (v - low) / (high - low) * plot; };
     for (std::size_t i = 0; i < r.trueValues.size(); ++i) c.dot(px(r.trueValues[i]), py(r.predictedValues[i]), 2, kBlue);
     c.text(left + plot / 2.0, top + plot + 30, "true", kGrey, 2, 1);
-    c.text(8, top - 24, "predicted", kGrey, 2, 0);
+    c.text(8, top - 32, "predicted", kGrey, 2, 0);
     return c.png();
 }
 
 std::string residualHistogramPng(const train::EvalReport& r) {
-    const int width = 640, height = 400, left = 80, top = 50, plotW = 530, plotH = 280;
+    const int width = 640, height = 410, left = 80, top = 66, plotW = 530, plotH = 280;
     Canvas c(width, height);
     const auto& h = r.residuals;
     int64_t most = 1;
@@ -192,7 +192,7 @@ std::string residualHistogramPng(const train::EvalReport& r) {
         c.line(zero, top, zero, top + plotH, Rgb{220, 38, 38});
     }
     c.text(left + plotW / 2.0, top + plotH + 30, "residual", kGrey, 2, 1);
-    c.text(8, top - 24, "samples", kGrey, 2, 0);
+    c.text(8, top - 32, "samples", kGrey, 2, 0);
     return c.png();
 }
 
