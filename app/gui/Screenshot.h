@@ -13,7 +13,8 @@ class MainWindow;
 // with the panel's default settings, not recorded in the project), "export" (the Export Model dialog
 // after that run) or "graph" (the model inspector's Traced graph tab alone: the training trace,
 // the first matmul selected), or "data" (the dataset view on `data` — "images:DIR", "csv:PATH",
-// a built-in name — or, when empty, on the Train panel's dataset, once it is read).
+// a built-in name — or, when empty, on the Train panel's dataset, once it is read), or "evaluate"
+// (the Evaluation panel alone on the open project's newest run, a confusion cell clicked).
 // The values `show` may take.
 const QStringList& screenshotViews();
 

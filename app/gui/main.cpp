@@ -1,5 +1,5 @@
 // strata [PROJECT.strata]: the editor. With no project it opens the example project (a copy in the
-// user's data folder). `strata --screenshot OUT.png [--show editor|summary|train|runs|export|graph|step] [PROJECT]`
+// user's data folder). `strata --screenshot OUT.png [--show editor|summary|train|runs|export|graph|step|evaluate] [PROJECT]`
 // renders the window at 1600×1000 into OUT.png and exits (train: after training the open model;
 // data: the dataset view on --data SOURCE, or on the Train panel's dataset).
 #include "app/gui/MainWindow.h"
@@ -27,8 +27,9 @@ struct Options {
                             "With --screenshot: what to show: editor, summary, train (the Train panel after "
                             "training the open model briefly), runs (the runs stored in the project), export (the Export "
                             "Model dialog after a brief training), graph (the model inspector's traced graph of the open model) or step "
-                            "(its whole training step: loss, gradients, updates) or data (the dataset view, on --data).",
-                            "editor|summary|train|runs|export|graph|step|data", "editor"};
+                            "(its whole training step: loss, gradients, updates) or data (the dataset view, on --data) or evaluate "
+                            "(the Evaluation panel on the project's newest run).",
+                            "editor|summary|train|runs|export|graph|step|data|evaluate", "editor"};
     QCommandLineOption data{"data", "With --show data: the dataset to view: images:DIR, csv:PATH, a folder, a CSV file or a "
                                     "built-in dataset (default: the Train panel's).", "SOURCE"};
     QCommandLineOption theme{"theme", "system, light or dark (default: the saved choice).", "theme"};

@@ -254,6 +254,15 @@ EvalReport evaluationReport(const Model& model, ir::Backend& backend, const data
     return r;
 }
 
+data::Batch gatherSamples(const data::Dataset& data, const std::vector<int64_t>& indices) {
+    const data::Dataset chosen = data.subset(indices);
+    data::BatchIterator it(chosen, {std::max<int64_t>(1, int64_t(indices.size())), false, false, 0, 1});
+    data::Batch b = it.makeBatch();
+    it.beginEpoch(0);
+    if (!indices.empty()) it.next(b);
+    return b;
+}
+
 Tensor predictSamples(const Model& model, ir::Backend& backend, const data::Dataset& data, const std::vector<int64_t>& indices,
                       bool pushWeights) {
     const int outLayer = model.outputIndices().at(0);
@@ -264,12 +273,8 @@ Tensor predictSamples(const Model& model, ir::Backend& backend, const data::Data
     }
     if (pushWeights)
         for (const Variable* v : model.variables()) backend.setVariable(v->path(), v->value());
-    const data::Dataset chosen = data.subset(indices);
+    const data::Batch b = gatherSamples(data, indices);
     const int64_t rows = int64_t(indices.size());
-    data::BatchIterator it(chosen, {rows, false, false, 0, 1});
-    data::Batch b = it.makeBatch();
-    it.beginEpoch(0);
-    it.next(b);
     return Inference(model, backend).run(batchInputs(b), rows).at(0);
 }
 

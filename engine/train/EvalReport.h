@@ -14,6 +14,7 @@
 
 #include "engine/Model.h"
 #include "engine/Tensor.h"
+#include "engine/data/BatchIterator.h"
 #include "engine/data/Dataset.h"
 #include "engine/ir/Backend.h"
 
@@ -108,6 +109,10 @@ struct EvalReport {
 // of options.batchSize and builds the report. Throws StrataError when the data does not fit the
 // model's first output (shapes, label range), ReportCancelled when options.cancel is set.
 EvalReport evaluationReport(const Model& model, ir::Backend& backend, const data::Dataset& data, const EvalReportOptions& options);
+
+// The features and targets of the samples at `indices` of `data`, in that order (a streamed
+// dataset's decoded): thumbnails, feature rows, an autoencoder's originals.
+data::Batch gatherSamples(const data::Dataset& data, const std::vector<int64_t>& indices);
 
 // The model's first output for the samples at `indices` of `data` (rows in that order). The
 // model's variables must be on the backend (evaluationReport puts them there), unless pushWeights.

@@ -1,5 +1,6 @@
 #include "app/gui/runs/RunsPanel.h"
 
+#include "app/gui/eval/EvaluationPanel.h"
 #include "app/gui/export/ExportModelDialog.h"
 #include "app/gui/inspect/ModelInspector.h"
 #include "app/gui/train/CurveChart.h"
@@ -109,10 +110,14 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     export_ = new QPushButton(tr("Export…"));
     export_->setObjectName("exportRun");
     export_->setToolTip(tr("Export the run's model with its newest checkpoint: saved model, ONNX or PyTorch"));
+    evaluate_ = new QPushButton(tr("Evaluate…"));
+    evaluate_->setObjectName("evaluateRun");
+    evaluate_->setToolTip(tr("The run's newest checkpoint on its test split: confusion matrix, per-class scores, mistakes"));
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(openVersion_);
     buttons->addWidget(inspect_);
     buttons->addWidget(export_);
+    buttons->addWidget(evaluate_);
     buttons->addStretch(1);
 
     auto* left = new QWidget;
@@ -157,6 +162,7 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     });
     connect(inspect_, &QPushButton::clicked, this, &RunsPanel::inspectSelected);
     connect(export_, &QPushButton::clicked, this, &RunsPanel::exportSelected);
+    connect(evaluate_, &QPushButton::clicked, this, &RunsPanel::evaluateSelected);
     refresh();
 }
 
@@ -294,13 +300,14 @@ void RunsPanel::showSelected() {
     lossChart_->clearPoints();
     accuracyChart_->clearPoints();
     const std::optional<RunSummary> r = selectedRun();
-    for (QPushButton* b : {openVersion_, inspect_, export_}) b->setEnabled(r.has_value());
+    for (QPushButton* b : {openVersion_, inspect_, export_, evaluate_}) b->setEnabled(r.has_value());
     if (!r) {
         details_->setText(runs_.empty() ? tr("No runs of this model.") : tr("Select a run."));
         return;
     }
     inspect_->setEnabled(r->latestCheckpoint.has_value());
     export_->setEnabled(r->latestCheckpoint.has_value());
+    evaluate_->setEnabled(r->latestCheckpoint.has_value());
     int epochs = std::max(1, r->epochsDone);
     if (r->hyperparameters.contains("epochs") && r->hyperparameters["epochs"].is_number_integer())
         epochs = std::max(epochs, r->hyperparameters["epochs"].get<int>());
@@ -383,6 +390,13 @@ std::unique_ptr<ExportModelDialog> RunsPanel::exportDialogForSelected() {
                                .arg(w->step)
                                .arg(w->epochsDone));
     return dialog;
+}
+
+EvaluationPanel* RunsPanel::evaluateSelected() {
+    const std::optional<RunSummary> r = selectedRun();
+    if (!r || !history_ || !r->latestCheckpoint) return nullptr;
+    return openEvaluationPanel(window(), {projectFile(), qint64(*r->latestCheckpoint)},
+                               tr("Run %1 — %2 v%3").arg(r->id).arg(q(r->model)).arg(r->modelVersion));
 }
 
 void RunsPanel::exportSelected() {

@@ -32,6 +32,7 @@ class QTableWidget;
 namespace strata::gui {
 
 class CurveChart;
+class EvaluationPanel;
 class ExportModelDialog;
 class ModelInspector;
 
@@ -72,6 +73,8 @@ public:
     void setFallbackStepSettings(std::function<StepSettings()> settings, const QString& name);
     // An export dialog holding the selected run's weights (the caller shows and deletes it).
     std::unique_ptr<ExportModelDialog> exportDialogForSelected();
+    // Opens an Evaluation panel (non-modal, deleted on close) on the selected run's newest checkpoint and test split.
+    EvaluationPanel* evaluateSelected();
 
 signals:
     void openVersionRequested(const QString& model, qint64 versionId);
@@ -98,7 +101,7 @@ private:
     QTableWidget* table_;
     CurveChart *lossChart_, *accuracyChart_;
     QLabel* details_;
-    QPushButton *openVersion_, *inspect_, *export_;
+    QPushButton *openVersion_, *inspect_, *export_, *evaluate_;
 };
 
 } // namespace strata::gui
