@@ -198,6 +198,31 @@ private slots:
         QCOMPARE(count, n);
     }
 
+    // An autoencoder's run (reconstruct): every sample's reconstruction error, worst first, whose
+    // mean is the trainer's mean squared error.
+    void reconstructionReportListsWorstFirst() {
+        const QString project = dir_.filePath("ae.strata"), report = dir_.filePath("ae-report");
+        const auto t = run({"train", example("autoencoder.json"), "--data", "digits", "--reconstruct", "--epochs", "1", "--project",
+                            project.toStdString()});
+        QVERIFY2(t.code == 0, t.err.c_str());
+        const auto r = run({"evaluate", project.toStdString(), "--data", "digits", "--report", report.toStdString()});
+        QVERIFY2(r.code == 0, r.err.c_str());
+        const json line = json::parse(r.out);
+        const json j = readJson(report + "/report.json");
+        QCOMPARE(j["kind"].get<std::string>(), std::string("reconstruction"));
+        const json& errors = j["reconstruction_errors"];
+        QCOMPARE(int64_t(errors.size()), line["samples"].get<int64_t>());
+        double sum = 0, previous = 1e300;
+        for (const auto& e : errors) {
+            QVERIFY(e["error"].get<double>() <= previous);
+            previous = e["error"].get<double>();
+            sum += previous;
+        }
+        QVERIFY2(std::fabs(sum / double(errors.size()) - line["loss"].get<double>()) < 1e-5, r.out.c_str());
+        QCOMPARE(int(j["sample"]["output"].size()), 64);
+        QVERIFY(QFileInfo::exists(report + "/reconstruction.csv"));
+    }
+
     // An existing file, a folder that cannot be created (under /proc, even for root), and a
     // parent that is a file: exit 2, the path named, nothing written.
     void reportPathThatCannotBeWrittenIsRefused() {
