@@ -132,7 +132,7 @@ QWidget* EvaluationPanel::sampleTab() {
     sampleSpin_->setObjectName("sampleIndex");
     sampleSpin_->setPrefix(tr("sample "));
     sampleImage_ = new QLabel;
-    sampleImage_->setAlignment(Qt::AlignCenter);
+    sampleImage_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
     samplePrediction_ = new QLabel;
     samplePrediction_->setObjectName("samplePrediction");
     samplePrediction_->setWordWrap(true);
@@ -144,8 +144,8 @@ QWidget* EvaluationPanel::sampleTab() {
     row->addWidget(sampleSpin_);
     row->addStretch(1);
     auto* body = new QHBoxLayout;
-    body->addWidget(sampleImage_);
-    body->addWidget(samplePrediction_, 1);
+    body->addWidget(sampleImage_, 0, Qt::AlignTop);
+    body->addWidget(samplePrediction_, 1, Qt::AlignTop);
     auto* layout = new QVBoxLayout(w);
     layout->addLayout(row);
     layout->addLayout(body, 1);
@@ -342,7 +342,7 @@ void EvaluationPanel::showSample(int index) {
         for (int64_t c = 0; c < width && width == r.classCount(); ++c)
             text += QStringLiteral("%1 <span style='color:%3'>%2</span> %4<br>")
                         .arg(q(r.classNames[std::size_t(c)]).toHtmlEscaped(), QString(int(std::lround(o[c] * 40)), QChar(0x2588)),
-                             c == predicted ? "#dc2626" : c == truth ? "#16a34a" : "#9ca3af")
+                             c == truth ? "#16a34a" : c == predicted ? "#dc2626" : "#9ca3af")
                         .arg(double(o[c]), 0, 'f', 3);
     } else {
         QStringList got, want;
