@@ -63,6 +63,7 @@ std::vector<Command> allCommands() {
     addSpecCommands(cmds);
     addTrainCommands(cmds);
     addProjectCommands(cmds);
+    addEvaluateCommands(cmds);
     addImportCommands(cmds);
     addDeviceCommands(cmds);
     addDiffCommands(cmds);

@@ -25,6 +25,7 @@ void addSpecCommands(std::vector<Command>& out);
 void addTrainCommands(std::vector<Command>& out);
 void addImportCommands(std::vector<Command>& out);
 void addDiffCommands(std::vector<Command>& out); // DiffCommand.cpp
+void addEvaluateCommands(std::vector<Command>& out); // EvaluateCommand.cpp
 
 // Argument helpers shared by the commands.
 class Args {

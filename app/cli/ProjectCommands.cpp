@@ -1,14 +1,11 @@
 #include "app/cli/ProjectCommands.h"
 
+#include "app/cli/CommandErrors.h"
 #include "app/cli/Devices.h"
-#include "app/cli/ImageOptions.h"
 #include "app/session/ModelLoading.h"
 #include "engine/Error.h"
-#include "engine/data/BuiltinDatasets.h"
 #include "engine/data/CsvTensors.h"
-#include "engine/data/DatasetSource.h"
 #include "engine/train/Inference.h"
-#include "engine/train/Trainer.h"
 #include "storage/AtomicFolder.h"
 #include "storage/CheckpointStore.h"
 #include "storage/onnx/OnnxExport.h"
@@ -31,11 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-// A usage mistake found after parsing (exit status 2).
-struct UsageError : StrataError {
-    using StrataError::StrataError;
-};
 
 // ---- where a runnable model comes from: a saved-model folder or a project's checkpoint (app/session)
 
@@ -118,28 +110,6 @@ std::string layerNames(const Model& m, const std::vector<int>& indices, std::vec
         if (out) out->push_back(m.layers()[i]->name());
     }
     return list;
-}
-
-// Runs a command body, mapping errors to exit codes: 2 for usage and unreadable files, 1 otherwise.
-int guarded(const char* command, std::ostream& err, const std::function<int()>& body) {
-    try {
-        return body();
-    } catch (const UsageError& e) {
-        err << "strata-cli " << command << ": " << e.what() << " (see --help)\n";
-        return 2;
-    } catch (const session::SelectionError& e) {
-        err << "strata-cli " << command << ": " << e.what() << " (see --help)\n";
-        return 2;
-    } catch (const storage::RestoreError& e) {
-        err << "strata-cli " << command << ": " << e.what();
-        return 1;
-    } catch (const storage::StorageError& e) {
-        err << "strata-cli " << command << ": " << e.what() << "\n";
-        return 2;
-    } catch (const ModelError& e) {
-        err << "strata-cli " << command << ": the stored spec does not validate:\n" << e.what() << "\n";
-        return 1;
-    }
 }
 
 std::string kib(int64_t bytes) {
@@ -379,76 +349,6 @@ int predictCommand(const std::vector<std::string>& args, std::ostream& out, std:
     });
 }
 
-// ---- evaluate
-
-int evaluateCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    std::vector<std::string> flags = {"--regression", "--reconstruct", "--from-logits"};
-    std::vector<std::string> options = {"--data", "--label", "--split", "--batch", "--loss", "--model", "--checkpoint", "--threads", "--device"};
-    flags.insert(flags.end(), kImageFlags.begin(), kImageFlags.end());
-    options.insert(options.end(), kImageOptions.begin(), kImageOptions.end());
-    Args a(joinImageSize(args), flags, options);
-    if (!a.ok() || a.positional().size() != 1 || !a.hasValue("--data")) {
-        err << "strata-cli evaluate: " << (!a.ok() ? a.error() : a.positional().size() != 1 ? "expected one DIR or P.strata" : "--data NAME is required")
-            << " (see --help)\n";
-        return 2;
-    }
-    const std::string split = a.value("--split", "test");
-    if (split != "test" && split != "validation" && split != "train") {
-        err << "strata-cli evaluate: --split is test, validation or train, got '" << split << "'\n";
-        return 2;
-    }
-    std::unique_ptr<ir::Backend> backend = makeBackend(a.value("--device", "cpu"), std::max(1, std::atoi(a.value("--threads", "1").c_str())), err);
-    if (!backend) return 2;
-    return guarded("evaluate", err, [&] {
-        Runnable r = loadRunnable(a.positional()[0], a.value("--model"), a.value("--checkpoint"));
-        train::TrainOptions opts;
-        opts.loss = a.value("--loss", r.training.value("loss", std::string("sparse_categorical_crossentropy")));
-        opts.fromLogits = a.has("--from-logits") || r.training.value("from_logits", false);
-        const int64_t trainedBatch = r.training.value("batch_size", int64_t(32));
-        opts.batchSize = std::max<int64_t>(1, a.hasValue("--batch") ? std::atoll(a.value("--batch").c_str()) : trainedBatch);
-        // An autoencoder's run (reconstruct) is evaluated against its inputs again.
-        data::DataSource source{a.value("--data"), a.value("--label", ""), a.has("--regression"),
-                                a.has("--reconstruct") || r.training.value("reconstruct", false)};
-        if (data::isCsvSource(source.name) && !a.hasValue("--label") && !a.has("--regression")) {
-            // The run's own target column, when the checkpoint's run trained on a CSV table.
-            source.label = r.training.value("label", std::string());
-            source.regression = r.training.value("regression", false);
-            // A model with several inputs or outputs: the run's column mapping and losses.
-            if (r.training.contains("columns")) source.columns = data::ColumnMapping::fromJson(r.training["columns"]);
-        }
-        for (const auto& l : r.training.value("output_losses", json::array()))
-            opts.outputLosses.push_back({l.at("output").get<std::string>(), l.at("loss").get<std::string>(), l.at("weight").get<double>()});
-        const int in = r.model->inputIndices()[0];
-        if (data::isImageSource(source.name)) {
-            // The run's own image settings, unless given.
-            source.validationSplit = r.training.value("validation_split", data::kBuiltinValidationFraction);
-            source.color = r.training.value("color", std::string());
-            const auto size = r.training.value("image_size", std::vector<int>{});
-            if (size.size() == 2) source.imageHeight = size[0], source.imageWidth = size[1];
-            if (!parseImageOptions(a, source, "evaluate", err)) return 2;
-            data::settleImageShape(source, r.model->outputShape(in).withoutFirst());
-        } else if (!parseImageOptions(a, source, "evaluate", err)) {
-            return 2;
-        }
-        opts.dataWorkers = source.dataThreads;
-        data::DatasetSplits splits = data::loadDataSource(source);
-        data::Dataset& d = split == "test" ? splits.test : split == "validation" ? splits.validation : splits.train;
-        data::reshapeFeatures(d, r.model->outputShape(in).withoutFirst(), r.model->layers()[in]->name());
-        const std::vector<int> ins = r.model->inputIndices();
-        for (std::size_t i = 1; i < ins.size() && i - 1 < d.moreX.size(); ++i)
-            data::reshapeTensor(d.moreX[i - 1], r.model->outputShape(ins[i]).withoutFirst(), d.name, r.model->layers()[ins[i]]->name());
-        data::reshapeTargets(d, r.model->outputShape(r.model->outputIndices()[0]).withoutFirst());
-        train::Trainer trainer(*r.model, *backend, opts);
-        const train::EvalResult e = trainer.evaluate(d);
-        auto metric = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
-        json line;
-        for (const auto& [k, v] : train::evalMetrics(e, "")) line[k] = metric(v);
-        line.update(json{{"samples", e.samples}, {"data", a.value("--data")}, {"split", split}, {"source", r.source}});
-        out << line.dump() << "\n";
-        return 0;
-    });
-}
-
 } // namespace
 
 void addProjectCommands(std::vector<Command>& out) {
@@ -501,23 +401,6 @@ void addProjectCommands(std::vector<Command>& out) {
                    "  --device NAME       the backend: cpu (default)\n"
                    "Exit status: 0 predicted; 1 bad input values or shapes; 2 usage errors, unreadable files.\n",
                    predictCommand});
-    out.push_back({"evaluate", "print the loss and metrics of a saved model or checkpoint on a dataset",
-                   "usage: strata-cli evaluate DIR|P.strata --data NAME [options]\n\n"
-                   "Prints one JSON line: loss, accuracy (classification) or mae (regression), samples, data,\n"
-                   "split, source. The loss is the one the model was trained with, when known.\n"
-                   "  --data NAME         digits | iris | wine | fashion-mnist | mnist:DIR | FILE.csv | images:DIR\n"
-                   "  --label COLUMN, --regression   CSV: the target column and kind (default: the run's)\n"
-                   "  --image-size H W, --color C, --validation-split F, --skip-bad-files, --data-threads N\n"
-                   "                      images:DIR (default: the run's, else the model input's)\n"
-                   "  --reconstruct       the target is the input itself (default: the run's)\n"
-                   "  --split S           test (default) | validation | train\n"
-                   "  --loss NAME         override the loss\n"
-                   "  --from-logits       the outputs are logits (default: as the run trained, else off)\n"
-                   "  --model NAME, --checkpoint ID|latest   for a project file (default: the latest checkpoint)\n"
-                   "  --batch B           samples per run (default: the training batch size, else 32)\n"
-                   "  --threads T, --device NAME\n"
-                   "Exit status: 0 evaluated; 1 the data does not fit the model; 2 usage errors, unreadable files.\n",
-                   evaluateCommand});
 }
 
 } // namespace strata::cli

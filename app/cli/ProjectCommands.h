@@ -2,7 +2,7 @@
 //   inspect  P.strata|DIR [--checkpoint ID|latest]   models, runs, checkpoints; or one checkpoint's variables
 //   export   P.strata --checkpoint latest --format saved-model --out DIR
 //   predict  DIR|P.strata --input in.csv --output out.csv   (NAME=file.csv per input/output when several)
-//   evaluate DIR|P.strata --data NAME                  the loss and metrics as one JSON line
+//   (evaluate: EvaluateCommand.cpp)
 #pragma once
 
 #include "app/cli/Cli.h"

@@ -3,6 +3,9 @@
 #include "app/gui/MainWindow.h"
 #include "app/gui/canvas/GraphScene.h"
 #include "app/gui/data/DatasetView.h"
+#include "app/gui/eval/ConfusionMatrixView.h"
+#include "app/gui/eval/EvaluationPanel.h"
+#include "app/gui/runs/RunsPanel.h"
 #include "app/gui/export/ExportModelDialog.h"
 #include "app/gui/inspect/ModelInspector.h"
 #include "app/gui/inspect/TracedGraphView.h"
@@ -130,10 +133,42 @@ bool compareVersionsShown(MainWindow& window, const QString& versions) {
     return true;
 }
 
+// The Evaluation panel on the newest run of the open project, computed, with the confusion
+// matrix's largest off-diagonal cell clicked; false without such a run or when it fails.
+bool renderEvaluation(MainWindow& window, const QString& out, int width, int height) {
+    RunsPanel* runs = window.runsPanel();
+    runs->refresh();
+    EvaluationPanel* panel = runs->evaluateSelected();
+    if (!panel) {
+        std::fprintf(stderr, "strata: --show evaluate needs a project with a run that kept a checkpoint (%s)\n",
+                     qPrintable(runs->lastError().isEmpty() ? runs->messageText() : runs->lastError()));
+        return false;
+    }
+    panel->resize(width * 3 / 4, height);
+    QElapsedTimer t;
+    t.start();
+    while (panel->isRunning() && t.elapsed() < 600000) QApplication::processEvents(QEventLoop::AllEvents, 50);
+    settle(300);
+    const train::EvalReport* r = panel->report();
+    if (!r) {
+        std::fprintf(stderr, "strata: %s\n", qPrintable(panel->statusText()));
+        return false;
+    }
+    int bestT = -1, bestP = -1;
+    for (int i = 0; i < r->classCount(); ++i)
+        for (int j = 0; j < r->classCount(); ++j)
+            if (i != j && (bestT < 0 || r->confusion[std::size_t(i)][std::size_t(j)] > r->confusion[std::size_t(bestT)][std::size_t(bestP)]))
+                bestT = i, bestP = j;
+    if (bestT >= 0) panel->showCell(bestT, bestP);
+    settle(300);
+    const QPixmap pm = panel->grab();
+    return !pm.isNull() && pm.save(out, "PNG");
+}
+
 } // namespace
 
 const QStringList& screenshotViews() {
-    static const QStringList views = {"editor", "summary", "list", "train", "runs", "export", "graph", "step", "data", "diff"};
+    static const QStringList views = {"editor", "summary", "list", "train", "runs", "export", "graph", "step", "data", "diff", "evaluate"};
     return views;
 }
 
@@ -158,6 +193,7 @@ bool renderScreenshot(MainWindow& window, const QString& out, const QString& sho
     window.view()->fitAll();
     QApplication::processEvents();
     if (show == "graph" || show == "step") return renderTracedGraph(window, out, width, height, show == "step");
+    if (show == "evaluate") return renderEvaluation(window, out, width, height);
     if ((show == "train" || show == "export") && !trainBriefly(window)) return false;
     if (show == "data" && !viewDataset(window, data)) return false;
     if (show == "runs") compareNewestRuns(window);

@@ -13,8 +13,9 @@ class MainWindow;
 // with the panel's default settings, not recorded in the project), "export" (the Export Model dialog
 // after that run) or "graph" (the model inspector's Traced graph tab alone: the training trace,
 // the first matmul selected), or "data" (the dataset view on `data` — "images:DIR", "csv:PATH",
-// a built-in name — or, when empty, on the Train panel's dataset, once it is read), or "diff" (the
-// comparison of two versions of the open model, `versions` "1,3", by default the two newest).
+// a built-in name — or, when empty, on the Train panel's dataset, once it is read), "diff" (the
+// comparison of two versions of the open model, `versions` "1,3", by default the two newest), or
+// "evaluate" (the Evaluation panel alone on the open project's newest run, a confusion cell clicked).
 // The values `show` may take.
 const QStringList& screenshotViews();
 

@@ -1,5 +1,5 @@
 // strata [PROJECT.strata]: the editor. With no project it opens the example project (a copy in the
-// user's data folder). `strata --screenshot OUT.png [--show editor|summary|train|runs|export|graph|step] [PROJECT]`
+// user's data folder). `strata --screenshot OUT.png [--show editor|summary|train|runs|export|graph|step|evaluate] [PROJECT]`
 // renders the window at 1600×1000 into OUT.png and exits (train: after training the open model;
 // data: the dataset view on --data SOURCE, or on the Train panel's dataset).
 #include "app/gui/MainWindow.h"
@@ -29,8 +29,9 @@ struct Options {
                             "compared), export (the Export Model dialog after a brief training), graph (the model "
                             "inspector's traced graph of the open model) or step "
                             "(its whole training step: loss, gradients, updates) or data (the dataset view, on --data) or "
-                            "diff (two versions compared, --versions).",
-                            "editor|summary|train|runs|export|graph|step|data|diff", "editor"};
+                            "diff (two versions compared, --versions) or evaluate (the Evaluation panel on the project's "
+                            "newest run).",
+                            "editor|summary|train|runs|export|graph|step|data|diff|evaluate", "editor"};
     QCommandLineOption data{"data", "With --show data: the dataset to view: images:DIR, csv:PATH, a folder, a CSV file or a "
                                     "built-in dataset (default: the Train panel's).", "SOURCE"};
     QCommandLineOption versions{"versions", "With --show diff: the two versions of the open model to compare, e.g. 1,3 "

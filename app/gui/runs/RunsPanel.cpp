@@ -1,5 +1,6 @@
 #include "app/gui/runs/RunsPanel.h"
 
+#include "app/gui/eval/EvaluationPanel.h"
 #include "app/gui/export/ExportModelDialog.h"
 #include "app/gui/inspect/ModelInspector.h"
 #include "app/gui/runs/RunCurves.h"
@@ -141,10 +142,14 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     export_ = new QPushButton(tr("Export…"));
     export_->setObjectName("exportRun");
     export_->setToolTip(tr("Export the run's model with its newest checkpoint: saved model, ONNX or PyTorch"));
+    evaluate_ = new QPushButton(tr("Evaluate…"));
+    evaluate_->setObjectName("evaluateRun");
+    evaluate_->setToolTip(tr("The run's newest checkpoint on its test split: confusion matrix, per-class scores, mistakes"));
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(openVersion_);
     buttons->addWidget(inspect_);
     buttons->addWidget(export_);
+    buttons->addWidget(evaluate_);
     buttons->addStretch(1);
 
     auto* left = new QSplitter(Qt::Vertical);
@@ -189,6 +194,7 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     });
     connect(inspect_, &QPushButton::clicked, this, &RunsPanel::inspectSelected);
     connect(export_, &QPushButton::clicked, this, &RunsPanel::exportSelected);
+    connect(evaluate_, &QPushButton::clicked, this, &RunsPanel::evaluateSelected);
     refresh();
 }
 
@@ -371,7 +377,7 @@ void RunsPanel::showSelected() {
     const std::vector<RunSummary> selected = selectedRuns();
     curves_->setRuns(selected);
     const std::optional<RunSummary> r = selected.size() == 1 ? std::optional(selected.front()) : std::nullopt;
-    for (QPushButton* b : {openVersion_, inspect_, export_}) {
+    for (QPushButton* b : {openVersion_, inspect_, export_, evaluate_}) {
         b->setEnabled(r.has_value());
         b->setStatusTip(selected.size() > 1 ? tr("Select one run") : QString());
     }
@@ -398,6 +404,7 @@ void RunsPanel::showSelected() {
     inspect_->setEnabled(r->latestCheckpoint.has_value());
     export_->setEnabled(r->latestCheckpoint.has_value());
     fillSettingsTable(settings_, *r);
+    evaluate_->setEnabled(r->latestCheckpoint.has_value());
 
     QString text = tr("<b>Run %1</b> · %2 v%3 · %4 on %5 · <b>%6</b>")
                        .arg(r->id)
@@ -464,6 +471,13 @@ std::unique_ptr<ExportModelDialog> RunsPanel::exportDialogForSelected() {
                                .arg(w->step)
                                .arg(w->epochsDone));
     return dialog;
+}
+
+EvaluationPanel* RunsPanel::evaluateSelected() {
+    const std::optional<RunSummary> r = selectedRun();
+    if (!r || !history_ || !r->latestCheckpoint) return nullptr;
+    return openEvaluationPanel(window(), {projectFile(), qint64(*r->latestCheckpoint)},
+                               tr("Run %1 — %2 v%3").arg(r->id).arg(q(r->model)).arg(r->modelVersion));
 }
 
 void RunsPanel::exportSelected() {

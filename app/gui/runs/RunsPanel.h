@@ -37,6 +37,7 @@ class QTableWidget;
 
 namespace strata::gui {
 
+class EvaluationPanel;
 class ExportModelDialog;
 class MetricChart;
 class ModelInspector;
@@ -88,6 +89,8 @@ public:
     void setFallbackStepSettings(std::function<StepSettings()> settings, const QString& name);
     // An export dialog holding the selected run's weights (the caller shows and deletes it).
     std::unique_ptr<ExportModelDialog> exportDialogForSelected();
+    // Opens an Evaluation panel (non-modal, deleted on close) on the selected run's newest checkpoint and test split.
+    EvaluationPanel* evaluateSelected();
 
 signals:
     void openVersionRequested(const QString& model, qint64 versionId);
@@ -120,7 +123,7 @@ private:
     QStackedWidget* detailPages_;
     QTableWidget *settings_, *compare_;
     QLabel *details_, *compareNote_;
-    QPushButton *openVersion_, *inspect_, *export_;
+    QPushButton *openVersion_, *inspect_, *export_, *evaluate_;
 };
 
 } // namespace strata::gui

@@ -1,0 +1,369 @@
+#include "app/gui/eval/EvaluationPanel.h"
+
+#include "app/gui/eval/ConfusionMatrixView.h"
+#include "app/gui/eval/EvalWidgets.h"
+
+#include <QCheckBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QListWidget>
+#include <QPixmap>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include <qcustomplot.h>
+
+#include <algorithm>
+
+namespace strata::gui {
+
+namespace {
+
+constexpr int kListLimit = 500;     // samples listed for one cell
+constexpr int kTableLimit = 300;    // misclassified rows shown
+constexpr int kReconstructions = 24; // worst reconstructions shown
+constexpr int kThumb = 48;
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+QTableWidgetItem* cell(const QString& text, bool number = false) {
+    auto* item = new QTableWidgetItem(text);
+    item->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
+    if (number) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    return item;
+}
+
+QTableWidget* table(const QStringList& headers, const char* name) {
+    auto* t = new QTableWidget(0, int(headers.size()));
+    t->setObjectName(name);
+    t->setHorizontalHeaderLabels(headers);
+    t->verticalHeader()->hide();
+    t->setSelectionBehavior(QAbstractItemView::SelectRows);
+    t->setAlternatingRowColors(true);
+    t->horizontalHeader()->setStretchLastSection(true);
+    return t;
+}
+
+QPixmap scaled(const QImage& img, int size) { return QPixmap::fromImage(img.scaled(size, size, Qt::KeepAspectRatio, Qt::FastTransformation)); }
+
+} // namespace
+
+EvaluationPanel::EvaluationPanel(QWidget* parent) : QWidget(parent) {
+    setObjectName("evaluationPanel");
+    title_ = new QLabel;
+    title_->setObjectName("evaluationTitle");
+    status_ = new QLabel;
+    status_->setObjectName("evaluationStatus");
+    status_->setWordWrap(true);
+    status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    progress_ = new QProgressBar;
+    progress_->setObjectName("evaluationProgress");
+    cancel_ = new QPushButton(tr("Cancel"));
+    connect(cancel_, &QPushButton::clicked, this, [this] {
+        if (job_) job_->cancel();
+    });
+    auto* top = new QHBoxLayout;
+    top->addWidget(title_, 1);
+    top->addWidget(progress_);
+    top->addWidget(cancel_);
+
+    // Confusion matrix, with the clicked cell's samples below it.
+    confusion_ = new ConfusionMatrixView;
+    normalise_ = new QCheckBox(tr("Normalise by true class"));
+    normalise_->setObjectName("normaliseConfusion");
+    normalise_->setToolTip(tr("Colour and label each cell with its share of the true class's samples instead of its count"));
+    connect(normalise_, &QCheckBox::toggled, confusion_, &ConfusionMatrixView::setNormalised);
+    cellTitle_ = new QLabel(tr("Click a cell to list its samples."));
+    cellTitle_->setObjectName("cellTitle");
+    cellSamples_ = new QListWidget;
+    cellSamples_->setObjectName("cellSamples");
+    connect(confusion_, &ConfusionMatrixView::cellClicked, this, &EvaluationPanel::showCell);
+    connect(cellSamples_, &QListWidget::itemDoubleClicked, this, [this](QListWidgetItem* item) {
+        sampleSpin_->setValue(item->data(Qt::UserRole).toInt());
+        tabs_->setCurrentWidget(sampleTab_);
+    });
+    auto* below = new QWidget;
+    auto* belowLayout = new QVBoxLayout(below);
+    belowLayout->setContentsMargins(0, 0, 0, 0);
+    belowLayout->addWidget(cellTitle_);
+    belowLayout->addWidget(cellSamples_, 1);
+    auto* split = new QSplitter(Qt::Vertical);
+    split->addWidget(confusion_);
+    split->addWidget(below);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 1);
+    confusionTab_ = new QWidget;
+    auto* confusionLayout = new QVBoxLayout(confusionTab_);
+    confusionLayout->addWidget(normalise_);
+    confusionLayout->addWidget(split, 1);
+
+    perClass_ = table({tr("Class"), tr("Precision"), tr("Recall"), tr("F1"), tr("Support")}, "perClassTable");
+    perClassTab_ = perClass_;
+    misclassified_ = table({tr("Sample"), tr("True"), tr("Predicted"), tr("Loss"), tr("Probabilities")}, "misclassifiedTable");
+    misclassified_->setItemDelegateForColumn(4, new ProbabilityBarsDelegate(misclassified_));
+    misclassified_->setIconSize(QSize(kThumb - 16, kThumb - 16));
+    connect(misclassified_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) {
+        sampleSpin_->setValue(misclassified_->item(row, 0)->data(Qt::UserRole).toInt());
+        tabs_->setCurrentWidget(sampleTab_);
+    });
+    misclassifiedTab_ = misclassified_;
+    sampleTab_ = sampleTab();
+
+    tabs_ = new QTabWidget;
+    tabs_->setObjectName("evaluationTabs");
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addWidget(status_);
+    layout->addWidget(tabs_, 1);
+    resize(1000, 760);
+}
+
+EvaluationPanel::~EvaluationPanel() = default;
+
+QWidget* EvaluationPanel::sampleTab() {
+    auto* w = new QWidget;
+    sampleSpin_ = new QSpinBox;
+    sampleSpin_->setObjectName("sampleIndex");
+    sampleSpin_->setPrefix(tr("sample "));
+    sampleImage_ = new QLabel;
+    sampleImage_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    samplePrediction_ = new QLabel;
+    samplePrediction_->setObjectName("samplePrediction");
+    samplePrediction_->setWordWrap(true);
+    samplePrediction_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    samplePrediction_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    connect(sampleSpin_, &QSpinBox::valueChanged, this, &EvaluationPanel::showSample);
+    auto* row = new QHBoxLayout;
+    row->addWidget(new QLabel(tr("Sample of the split:")));
+    row->addWidget(sampleSpin_);
+    row->addStretch(1);
+    auto* body = new QHBoxLayout;
+    body->addWidget(sampleImage_, 0, Qt::AlignTop);
+    body->addWidget(samplePrediction_, 1, Qt::AlignTop);
+    auto* layout = new QVBoxLayout(w);
+    layout->addLayout(row);
+    layout->addLayout(body, 1);
+    return w;
+}
+
+void EvaluationPanel::evaluate(const EvaluationRequest& request, const QString& title) {
+    job_.reset();
+    result_.reset();
+    tabs_->clear();
+    title_->setText("<b>" + title.toHtmlEscaped() + "</b> · " + tr("%1 split").arg(request.split));
+    setWindowTitle(tr("Evaluation — %1").arg(title));
+    status_->setText(tr("Starting…"));
+    progress_->setRange(0, 0);
+    progress_->show();
+    cancel_->show();
+    job_ = std::make_unique<EvaluationJob>(request);
+    connect(job_.get(), &EvaluationJob::status, status_, &QLabel::setText);
+    connect(job_.get(), &EvaluationJob::progress, this, [this](qint64 done, qint64 total) {
+        progress_->setRange(0, int(std::min<qint64>(total, INT32_MAX)));
+        progress_->setValue(int(std::min<qint64>(done, INT32_MAX)));
+    });
+    connect(job_.get(), &EvaluationJob::finished, this, &EvaluationPanel::jobFinished);
+    job_->start();
+}
+
+bool EvaluationPanel::isRunning() const { return job_ && job_->isRunning(); }
+
+const train::EvalReport* EvaluationPanel::report() const { return result_ ? &result_->report : nullptr; }
+
+QString EvaluationPanel::statusText() const { return status_->text(); }
+
+void EvaluationPanel::jobFinished(bool ok) {
+    progress_->hide();
+    cancel_->hide();
+    if (!ok) {
+        status_->setText("<span style='color:#dc2626'>" + tr("The evaluation failed: %1").arg(job_->error()).toHtmlEscaped() + "</span>");
+        emit finished(false);
+        return;
+    }
+    result_ = job_->takeResult();
+    const train::EvalReport& r = result_->report;
+    QString summary = tr("%n sample(s) of %1 · weights: %2 · mean loss %3", nullptr, int(r.samples))
+                          .arg(q(result_->dataName), q(result_->source))
+                          .arg(r.meanLoss, 0, 'g', 4);
+    if (r.kind == train::ReportKind::Classification) summary += tr(" · accuracy %1%").arg(100 * r.accuracy, 0, 'f', 1);
+    if (r.kind == train::ReportKind::Regression) summary += tr(" · MAE %1 · R² %2").arg(r.mae, 0, 'g', 4).arg(r.r2, 0, 'g', 4);
+    status_->setText(summary);
+    if (r.kind == train::ReportKind::Classification) showClassification();
+    else if (r.kind == train::ReportKind::Regression) showRegression();
+    else showReconstruction();
+    tabs_->addTab(sampleTab_, tr("Sample"));
+    sampleSpin_->setRange(0, int(std::max<int64_t>(0, r.samples - 1)));
+    showSample(sampleSpin_->value());
+    emit finished(true);
+}
+
+QIcon EvaluationPanel::thumbnail(int64_t, const Tensor& features, int64_t row) const {
+    const auto img = sampleImage(features, row);
+    return img ? QIcon(scaled(*img, kThumb)) : QIcon();
+}
+
+void EvaluationPanel::showClassification() {
+    const train::EvalReport& r = result_->report;
+    confusion_->setMatrix(r.confusion, r.classNames);
+    confusion_->setNormalised(normalise_->isChecked());
+    tabs_->addTab(confusionTab_, tr("Confusion matrix"));
+
+    perClass_->setRowCount(0);
+    auto addRow = [this](const QString& name, const train::ClassScores& s) {
+        const int row = perClass_->rowCount();
+        perClass_->insertRow(row);
+        perClass_->setItem(row, 0, cell(name));
+        perClass_->setItem(row, 1, cell(QString::number(s.precision, 'f', 3), true));
+        perClass_->setItem(row, 2, cell(QString::number(s.recall, 'f', 3), true));
+        perClass_->setItem(row, 3, cell(QString::number(s.f1, 'f', 3), true));
+        perClass_->setItem(row, 4, cell(QString::number(s.support), true));
+    };
+    for (int c = 0; c < r.classCount(); ++c) addRow(q(r.classNames[std::size_t(c)]), r.perClass[std::size_t(c)]);
+    addRow(tr("macro average"), r.macro);
+    addRow(tr("weighted average"), r.weighted);
+    addRow(tr("accuracy"), {r.accuracy, r.accuracy, r.accuracy, r.samples});
+    perClass_->resizeColumnsToContents();
+    tabs_->addTab(perClassTab_, tr("Per class"));
+
+    const int shown = int(std::min<std::size_t>(r.misclassified.size(), kTableLimit));
+    std::vector<int64_t> indices;
+    for (int i = 0; i < shown; ++i) indices.push_back(r.misclassified[std::size_t(i)].index);
+    const data::Batch samples = train::gatherSamples(result_->split, indices);
+    misclassified_->setRowCount(shown);
+    for (int i = 0; i < shown; ++i) {
+        const train::Misclassified& m = r.misclassified[std::size_t(i)];
+        auto* id = cell(QString::number(m.index), true);
+        id->setData(Qt::UserRole, qlonglong(m.index));
+        id->setIcon(thumbnail(m.index, samples.x, i));
+        misclassified_->setItem(i, 0, id);
+        misclassified_->setItem(i, 1, cell(q(r.classNames[std::size_t(m.trueLabel)])));
+        misclassified_->setItem(i, 2, cell(q(r.classNames[std::size_t(m.predicted)])));
+        misclassified_->setItem(i, 3, cell(QString::number(m.loss, 'f', 3), true));
+        auto* bars = cell({});
+        QVariantList probs;
+        for (float p : m.probabilities) probs << double(p);
+        bars->setData(Qt::UserRole, probs);
+        bars->setData(Qt::UserRole + 1, m.trueLabel);
+        bars->setData(Qt::UserRole + 2, m.predicted);
+        bars->setToolTip(tr("true %1: %2 · predicted %3: %4")
+                             .arg(q(r.classNames[std::size_t(m.trueLabel)]))
+                             .arg(double(m.probabilities[std::size_t(m.trueLabel)]), 0, 'f', 3)
+                             .arg(q(r.classNames[std::size_t(m.predicted)]))
+                             .arg(double(m.probabilities[std::size_t(m.predicted)]), 0, 'f', 3));
+        misclassified_->setItem(i, 4, bars);
+        misclassified_->setRowHeight(i, kThumb - 12);
+    }
+    misclassified_->resizeColumnsToContents();
+    misclassified_->setColumnWidth(4, std::max(160, r.classCount() * 14));
+    tabs_->addTab(misclassifiedTab_, tr("Misclassified (%1)").arg(r.misclassified.size()));
+}
+
+void EvaluationPanel::showCell(int t, int p) {
+    cellSamples_->clear();
+    if (!result_ || result_->report.kind != train::ReportKind::Classification) return;
+    const train::EvalReport& r = result_->report;
+    if (t < 0 || p < 0 || t >= r.classCount() || p >= r.classCount()) return;
+    confusion_->selectCell(t, p);
+    const std::vector<int64_t> all = r.samplesOf(t, p);
+    const std::vector<int64_t> indices(all.begin(), all.begin() + std::min<std::ptrdiff_t>(std::ptrdiff_t(all.size()), kListLimit));
+    cellTitle_->setText(tr("True <b>%1</b>, predicted <b>%2</b>: %n sample(s)%3", nullptr, int(all.size()))
+                            .arg(q(r.classNames[std::size_t(t)]).toHtmlEscaped(), q(r.classNames[std::size_t(p)]).toHtmlEscaped())
+                            .arg(all.size() > indices.size() ? tr(" (the first %1 listed)").arg(indices.size()) : QString()));
+    const data::Batch samples = train::gatherSamples(result_->split, indices);
+    const bool images = !indices.empty() && sampleImage(samples.x, 0).has_value();
+    cellSamples_->setViewMode(images ? QListView::IconMode : QListView::ListMode);
+    cellSamples_->setIconSize(QSize(kThumb, kThumb));
+    cellSamples_->setGridSize(images ? QSize(kThumb + 24, kThumb + 24) : QSize());
+    cellSamples_->setResizeMode(QListView::Adjust);
+    for (std::size_t i = 0; i < indices.size(); ++i) {
+        const int64_t index = indices[i];
+        auto* item = new QListWidgetItem(images ? QString::number(index)
+                                                : tr("#%1 (loss %2): %3").arg(index).arg(r.losses[std::size_t(index)], 0, 'f', 3).arg(featureText(samples.x, int64_t(i))));
+        item->setData(Qt::UserRole, qlonglong(index));
+        if (images) item->setIcon(thumbnail(index, samples.x, int64_t(i)));
+        item->setToolTip(tr("sample %1, loss %2 (double-click: its prediction)").arg(index).arg(r.losses[std::size_t(index)], 0, 'f', 3));
+        cellSamples_->addItem(item);
+    }
+}
+
+void EvaluationPanel::showRegression() {
+    tabs_->addTab(regressionScatter(result_->report), tr("Predicted vs true"));
+    tabs_->addTab(residualHistogram(result_->report), tr("Residuals"));
+}
+
+void EvaluationPanel::showReconstruction() {
+    const train::EvalReport& r = result_->report;
+    const int shown = int(std::min<std::size_t>(r.reconstruction.size(), kReconstructions));
+    std::vector<int64_t> indices;
+    for (int i = 0; i < shown; ++i) indices.push_back(r.reconstruction[std::size_t(i)].index);
+    const data::Batch originals = train::gatherSamples(result_->split, indices);
+    const Tensor outputs = train::predictSamples(*result_->model, *result_->backend, result_->split, indices);
+    auto* t = table({tr("Sample"), tr("Error"), tr("Original"), tr("Reconstruction")}, "reconstructionTable");
+    t->setRowCount(shown);
+    t->setIconSize(QSize(kThumb * 2, kThumb * 2));
+    for (int i = 0; i < shown; ++i) {
+        t->setItem(i, 0, cell(QString::number(indices[std::size_t(i)]), true));
+        t->setItem(i, 1, cell(QString::number(r.reconstruction[std::size_t(i)].error, 'g', 4), true));
+        for (int c = 0; c < 2; ++c) {
+            const Tensor& from = c == 0 ? originals.x : outputs;
+            auto* item = cell({});
+            if (const auto img = sampleImage(from, i)) item->setIcon(QIcon(scaled(*img, kThumb * 2)));
+            else item->setText(featureText(from, i, 8));
+            t->setItem(i, 2 + c, item);
+        }
+        t->setRowHeight(i, kThumb * 2 + 8);
+    }
+    t->resizeColumnsToContents();
+    tabs_->addTab(t, tr("Worst reconstructions"));
+}
+
+void EvaluationPanel::showSample(int index) {
+    if (!result_ || index < 0 || index >= result_->report.samples) return;
+    const train::EvalReport& r = result_->report;
+    const data::Batch b = train::gatherSamples(result_->split, {index});
+    const Tensor out = train::predictSamples(*result_->model, *result_->backend, result_->split, {index});
+    const auto img = sampleImage(b.x, 0);
+    sampleImage_->setPixmap(img ? scaled(*img, 160) : QPixmap());
+    QString text = tr("<b>Sample %1</b> · loss %2<br>").arg(index).arg(r.losses[std::size_t(index)], 0, 'f', 4);
+    if (!img) text += tr("Features: %1<br>").arg(featureText(b.x, 0, 32).toHtmlEscaped());
+    const float* o = out.f32();
+    const int64_t width = out.size() / std::max<int64_t>(1, out.shape()[0]);
+    if (r.kind == train::ReportKind::Classification) {
+        const int truth = r.trueLabels[std::size_t(index)], predicted = r.predicted[std::size_t(index)];
+        text += tr("True <b>%1</b> · predicted <b>%2</b> %3<br><br>")
+                    .arg(q(r.classNames[std::size_t(truth)]).toHtmlEscaped(), q(r.classNames[std::size_t(predicted)]).toHtmlEscaped(),
+                         truth == predicted ? tr("(right)") : tr("<span style='color:#dc2626'>(wrong)</span>"));
+        for (int64_t c = 0; c < width && width == r.classCount(); ++c)
+            text += QStringLiteral("%1 <span style='color:%3'>%2</span> %4<br>")
+                        .arg(q(r.classNames[std::size_t(c)]).toHtmlEscaped(), QString(int(std::lround(o[c] * 40)), QChar(0x2588)),
+                             c == truth ? "#16a34a" : c == predicted ? "#dc2626" : "#9ca3af")
+                        .arg(double(o[c]), 0, 'f', 3);
+    } else {
+        QStringList got, want;
+        for (int64_t i = 0; i < std::min<int64_t>(width, 16); ++i) got << QString::number(o[i], 'g', 4);
+        for (int64_t i = 0; i < std::min<int64_t>(b.y.size() / std::max<int64_t>(1, b.y.shape()[0]), 16); ++i)
+            want << QString::number(b.y.f32()[i], 'g', 4);
+        text += tr("Predicted: %1<br>True: %2").arg(got.join(", "), want.join(", "));
+        if (r.kind == train::ReportKind::Reconstruction)
+            if (const auto rec = sampleImage(out, 0)) sampleImage_->setPixmap(scaled(*rec, 160));
+    }
+    samplePrediction_->setText(text);
+}
+
+EvaluationPanel* openEvaluationPanel(QWidget* parent, const EvaluationRequest& request, const QString& title) {
+    auto* panel = new EvaluationPanel(parent);
+    panel->setWindowFlag(Qt::Window);
+    panel->setAttribute(Qt::WA_DeleteOnClose);
+    panel->evaluate(request, title);
+    panel->show();
+    panel->raise();
+    return panel;
+}
+
+} // namespace strata::gui
