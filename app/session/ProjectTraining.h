@@ -46,6 +46,10 @@ struct ProjectTrainingOptions {
     // version: an import's weights, or the last run's), variables matched by object path and
     // shape; --from-scratch starts from fresh initial values instead.
     bool fromScratch = false;
+    // At the end of every epoch, the histogram of every trainable variable's value and of its
+    // gradient in the epoch's last step (engine/train/Histogram.h), stored with the run
+    // (Project::addHistograms); --no-histograms turns it off.
+    bool histograms = true;
     // Set by the editor, not by the CLI: the canvas layout stored with a new model version.
     nlohmann::json layout = nlohmann::json::object();
 };
@@ -87,7 +91,10 @@ public:
 
     // Trainer event hooks.
     void onStep(const train::StepEvent& e, ir::Backend& backend);
-    void onEpoch(const train::EpochEvent& e, ir::Backend& backend);
+    // `gradients`: the epoch's last-step gradients by variable path (Trainer::epochGradients), for
+    // the gradient histograms; the value histograms are read from the backend.
+    void onEpoch(const train::EpochEvent& e, ir::Backend& backend,
+                 const std::vector<std::pair<std::string, Tensor>>& gradients = {});
     // After fit and the test evaluation: a last checkpoint when steps ran since the previous one
     // (not after a NaN stop), the remaining metrics, the run's status and result.
     void finish(const train::FitResult& fit, const train::EvalResult& test, ir::Backend& backend);
@@ -99,6 +106,7 @@ private:
     nlohmann::json warmStart(Model& model, const std::string& name);
     int64_t saveCheckpoint(ir::Backend& backend, const nlohmann::json& metrics);
     void flushMetrics();
+    void recordHistograms(int epoch, ir::Backend& backend, const std::vector<std::pair<std::string, Tensor>>& gradients);
 
     ProjectTrainingOptions options_;
     std::unique_ptr<storage::Project> project_;
@@ -115,6 +123,7 @@ private:
     int64_t lastSavedStep_ = -1; // global step of the last checkpoint
     int64_t lastCheckpointId_ = 0;
     std::vector<storage::Metric> pending_;
+    std::vector<std::string> trainablePaths_; // the variables whose histograms are recorded
 };
 
 } // namespace strata::session
