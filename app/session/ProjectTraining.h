@@ -1,7 +1,8 @@
 // What recording a training run in a project adds to it (`strata-cli train --project P.strata`,
 // and the editor's Train panel for a document in a project): the model version, the dataset and
-// the run are recorded before fit; metrics per step and per epoch, and checkpoints (every N
-// steps, or at the end of each epoch) are written while it trains, each checkpoint in one
+// the run are recorded before fit; metrics per step and per epoch, variable histograms per epoch
+// (ProjectTrainingOptions::histograms), and checkpoints (every N steps, or at the end of each
+// epoch) are written while it trains, each checkpoint in one
 // transaction and pruned to max-to-keep; resume continues the latest run of the model from its
 // latest checkpoint (weights, optimizer slots, optimizer/iter, and the epoch and batch it had
 // reached), so a resumed run ends with the same weights as one never interrupted.
@@ -11,7 +12,8 @@
 //   spec, data source: project.resolve...(...)            // resume: the run's own
 //   project.applyRunOptions(opts, epochsGiven);           // resume: the run's hyper-parameters
 //   model->build(opts.seed); project.begin(*model, *backend, opts, splits.train, source);
-//   trainer.onStep(... project.onStep(e, backend) ...);  trainer.onEpoch(... project.onEpoch(e, backend) ...)
+//   trainer.onStep(... project.onStep(e, backend) ...);
+//   trainer.onEpoch(... project.onEpoch(e, backend, trainer.epochGradients()) ...)   // metrics, histograms
 //   project.finish(fit, test, backend);
 #pragma once
 
