@@ -27,8 +27,9 @@ struct Options {
                             "With --screenshot: what to show: editor, summary, train (the Train panel after "
                             "training the open model briefly), runs (the runs stored in the project), export (the Export "
                             "Model dialog after a brief training), graph (the model inspector's traced graph of the open model) or step "
-                            "(its whole training step: loss, gradients, updates) or data (the dataset view, on --data).",
-                            "editor|summary|train|runs|export|graph|step|data", "editor"};
+                            "(its whole training step: loss, gradients, updates), data (the dataset view, on --data) or histograms (the "
+                            "variables of the project's newest run: a kernel's distribution over the epochs and its histogram).",
+                            "editor|summary|train|runs|export|graph|step|data|histograms", "editor"};
     QCommandLineOption data{"data", "With --show data: the dataset to view: images:DIR, csv:PATH, a folder, a CSV file or a "
                                     "built-in dataset (default: the Train panel's).", "SOURCE"};
     QCommandLineOption theme{"theme", "system, light or dark (default: the saved choice).", "theme"};

@@ -10,6 +10,7 @@
 #include "storage/CheckpointStore.h"
 #include "storage/VariableSource.h"
 
+#include <chrono>
 #include <cmath>
 
 namespace strata::session {
@@ -302,6 +303,7 @@ void ProjectTraining::onStep(const train::StepEvent& e, ir::Backend& backend) {
 void ProjectTraining::recordHistograms(int epoch, ir::Backend& backend,
                                        const std::vector<std::pair<std::string, Tensor>>& gradients) {
     if (trainablePaths_.empty()) return;
+    const auto t0 = std::chrono::steady_clock::now();
     std::vector<storage::VariableHistogram> out;
     auto add = [&](const std::string& path, const char* kind, const Tensor& t) {
         const train::Histogram h = train::histogramOf(t);
@@ -312,6 +314,7 @@ void ProjectTraining::recordHistograms(int epoch, ir::Backend& backend,
     for (const auto& [path, g] : gradients)
         if (g.dtype() == DType::F32) add(path, "gradient", g);
     project_->addHistograms(runId_, out);
+    histogramSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 void ProjectTraining::onEpoch(const train::EpochEvent& e, ir::Backend& backend,
@@ -343,6 +346,7 @@ void ProjectTraining::finish(const train::FitResult& fit, const train::EvalResul
                              {"test_loss", metricJson(test.loss)},
                              {"test_accuracy", metricJson(test.accuracy)},
                              {"message", fit.message}};
+    if (!trainablePaths_.empty()) result["histogram_seconds"] = histogramSeconds_;
     for (const auto& [k, v] : train::evalMetrics(test, "test_"))
         if (k != "test_loss" && k != "test_accuracy" && std::isfinite(v)) result[k] = v;
     project_->updateRun(runId_, status, result);

@@ -98,7 +98,8 @@ public:
     void onEpoch(const train::EpochEvent& e, ir::Backend& backend,
                  const std::vector<std::pair<std::string, Tensor>>& gradients = {});
     // After fit and the test evaluation: a last checkpoint when steps ran since the previous one
-    // (not after a NaN stop), the remaining metrics, the run's status and result.
+    // (not after a NaN stop), the remaining metrics, the run's status and result (with
+    // histograms, "histogram_seconds": the time this process spent recording them).
     void finish(const train::FitResult& fit, const train::EvalResult& test, ir::Backend& backend);
 
     int64_t runId() const { return runId_; }
@@ -126,6 +127,7 @@ private:
     int64_t lastCheckpointId_ = 0;
     std::vector<storage::Metric> pending_;
     std::vector<std::string> trainablePaths_; // the variables whose histograms are recorded
+    double histogramSeconds_ = 0;             // spent making and storing them (the run's result says)
 };
 
 } // namespace strata::session

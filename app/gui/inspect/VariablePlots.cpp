@@ -81,7 +81,12 @@ VariablePlots::VariablePlots(QWidget* parent) : QTabWidget(parent) {
     auto* scale = new QCPColorScale(heatPlot_);
     heatPlot_->plotLayout()->addElement(0, 1, scale);
     heatMap_->setColorScale(scale);
-    heatMap_->setGradient(QCPColorGradient(QCPColorGradient::gpPolar));
+    QCPColorGradient diverging; // the filter tiles' colours: blue below 0, white at 0, red above
+    diverging.clearColorStops();
+    diverging.setColorStopAt(0, QColor(0, 0, 255));
+    diverging.setColorStopAt(0.5, QColor(255, 255, 255));
+    diverging.setColorStopAt(1, QColor(255, 0, 0));
+    heatMap_->setGradient(diverging);
     heatMap_->setInterpolate(false);
     heatPlot_->xAxis->setLabel(tr("unit (column)"));
     heatPlot_->yAxis->setLabel(tr("input (row)"));
