@@ -20,6 +20,7 @@
 #include "storage/Project.h"
 #include "storage/VariableSource.h"
 
+#include <nlohmann/json.hpp>
 #include <qcustomplot.h>
 
 #include <sstream>
@@ -90,6 +91,23 @@ private slots:
         QCOMPARE(barsTotal(plots->histogramBars()), double(model->findVariable("dense_1/bias")->value().size()));
         QVERIFY(view.selectPath("model/dense_1")); // a module: no plots
         QVERIFY(!tabShown(plots, plots->histogramTab()));
+    }
+
+    void aLargeKernelsHeatMapShowsEveryKthRow() {
+        const nlohmann::json spec = {{"format", "strata.model/1"},
+                                     {"name", "wide"},
+                                     {"layers",
+                                      {{{"name", "x"}, {"type", "Input"}, {"config", {{"shape", {2100}}}}},
+                                       {{"name", "dense"}, {"type", "Dense"}, {"config", {{"units", 3}}}}}}};
+        auto model = Model::fromSpec(ModelSpec::fromJson(spec));
+        model->build(0);
+        VariablesView view(*model);
+        QVERIFY(view.selectPath("model/dense/kernel"));
+        const Tensor& kernel = model->findVariable("dense/kernel")->value();
+        QCPColorMap* map = view.plots()->heatMap();
+        QCOMPARE(map->data()->keySize(), 3);
+        QCOMPARE(map->data()->valueSize(), 700); // every 3rd of 2100 rows
+        QCOMPARE(map->data()->cell(1, 10), double(kernel.f32()[30 * 3 + 1]));
     }
 
     void aConvolutionKernelShowsItsFilters() {

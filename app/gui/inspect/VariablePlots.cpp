@@ -10,6 +10,7 @@
 #include <QLabel>
 #include <QPixmap>
 #include <QScrollArea>
+#include <QStandardItemModel>
 #include <QVBoxLayout>
 
 #include <qcustomplot.h>
@@ -91,7 +92,8 @@ VariablePlots::VariablePlots(QWidget* parent) : QTabWidget(parent) {
     heatPlot_->xAxis->setLabel(tr("unit (column)"));
     heatPlot_->yAxis->setLabel(tr("input (row)"));
     heatPlot_->yAxis->setRangeReversed(true);
-    heatTab_ = column({heatPlot_}, heatPlot_);
+    heatNote_ = noteLabel();
+    heatTab_ = column({heatNote_, heatPlot_}, heatPlot_);
     addTab(heatTab_, tr("Heat map"));
 
     filters_ = new QLabel;
@@ -171,16 +173,23 @@ void VariablePlots::showHistogram(const Tensor& value) {
 }
 
 void VariablePlots::showHeatMap(const Tensor& value) {
-    const int rows = int(value.shape()[0]), cols = int(value.shape()[1]);
-    heatMap_->data()->setSize(cols, rows);
-    heatMap_->data()->setRange(QCPRange(0, std::max(cols - 1, 1)), QCPRange(0, std::max(rows - 1, 1)));
+    // At most kMaxCells cells a side: a larger kernel shows every k-th row or column.
+    constexpr int64_t kMaxCells = 1024;
+    const int64_t rows = value.shape()[0], cols = value.shape()[1];
+    const int64_t rowStep = (rows + kMaxCells - 1) / kMaxCells, colStep = (cols + kMaxCells - 1) / kMaxCells;
+    const int shownRows = int((rows + rowStep - 1) / rowStep), shownCols = int((cols + colStep - 1) / colStep);
+    heatMap_->data()->setSize(shownCols, shownRows);
+    heatMap_->data()->setRange(QCPRange(0, double(std::max<int64_t>((shownCols - 1) * colStep, 1))),
+                               QCPRange(0, double(std::max<int64_t>((shownRows - 1) * rowStep, 1))));
     const float* v = value.f32();
-    for (int r = 0; r < rows; ++r)
-        for (int c = 0; c < cols; ++c) heatMap_->data()->setCell(c, r, double(v[int64_t(r) * cols + c]));
+    for (int r = 0; r < shownRows; ++r)
+        for (int c = 0; c < shownCols; ++c) heatMap_->data()->setCell(c, r, double(v[r * rowStep * cols + c * colStep]));
     const double m = maxAbs(value);
     heatMap_->setDataRange(QCPRange(-m, m));
-    heatPlot_->xAxis->setRange(-0.5, cols - 0.5);
-    heatPlot_->yAxis->setRange(-0.5, rows - 0.5);
+    heatPlot_->xAxis->setRange(-0.5 * double(colStep), double(cols) - 0.5 * double(colStep));
+    heatPlot_->yAxis->setRange(-0.5 * double(rowStep), double(rows) - 0.5 * double(rowStep));
+    heatNote_->setText(tr("%1 inputs × %2 units; blue negative, white 0, red positive (±%3).").arg(rows).arg(cols).arg(num(m)) +
+                       (rowStep > 1 || colStep > 1 ? tr(" Showing every %1th row and %2th column.").arg(rowStep).arg(colStep) : QString()));
     heatPlot_->replot();
 }
 

@@ -1,6 +1,7 @@
 // The plots of the variable selected in the variables view, as tabs beside its table of values:
 //   Histogram  its values in 30 equal-width bins (engine/train/Histogram.h, NumPy's semantics);
-//   Heat map   a 2-D kernel, rows (inputs) by columns (units), on a diverging scale around 0;
+//   Heat map   a 2-D kernel, rows (inputs) by columns (units), on a diverging scale around 0
+//              (every k-th row or column of one larger than 1024 a side);
 //   Filters    a convolution kernel (HWIO, or WIO for 1-D): one tile per output filter (columns)
 //              and input channel (rows), each H x W pixels, on one diverging scale;
 //   Over time  for a run that recorded histograms, the distribution over the epochs as
@@ -65,6 +66,7 @@ private:
     QWidget* heatTab_;
     QCustomPlot* heatPlot_;
     QCPColorMap* heatMap_;
+    QLabel* heatNote_;
     QWidget* filtersTab_;
     QLabel* filters_;
     QLabel* filtersNote_;
