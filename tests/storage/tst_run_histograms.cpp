@@ -87,6 +87,9 @@ private slots:
         const auto hs = p.histograms(runId);
         checkComplete(hs, 3);
         QCOMPARE(p.histogramKeys(runId), trainableKeys());
+        const nlohmann::json result = p.runs().at(0).result;
+        QVERIFY(result.contains("histogram_seconds") && result["histogram_seconds"].is_number()); // the time they took
+        QVERIFY(result["histogram_seconds"].get<double>() >= 0);
         // The last epoch's value histogram is the one of the final checkpoint's values.
         CheckpointReader reader(p, CheckpointStore(p).latest()->id);
         for (const auto& e : reader.entries()) {
@@ -126,6 +129,7 @@ private slots:
         const int64_t runId = p.runs().at(0).id;
         QVERIFY(p.histograms(runId).empty());
         QVERIFY(p.histogramKeys(runId).empty());
+        QVERIFY(!p.runs().at(0).result.contains("histogram_seconds"));
         QCOMPARE(int(CheckpointStore(p).list().size()), 3); // the rest is recorded as usual
     }
 
