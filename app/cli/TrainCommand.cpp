@@ -60,7 +60,7 @@ bool parseNumber(const std::string& text, double& out) {
 
 // ---- the project options (--project, --model, --checkpoint-every, --max-to-keep, --resume)
 
-const std::vector<std::string> kProjectFlags = {"--resume", "--from-scratch"};
+const std::vector<std::string> kProjectFlags = {"--resume", "--from-scratch", "--no-histograms"};
 const std::vector<std::string> kProjectOptions = {"--project", "--model", "--checkpoint-every", "--max-to-keep"};
 constexpr const char* kProjectUsage =
     "  --project FILE      record the run in a .strata project (created when absent): the model\n"
@@ -76,7 +76,10 @@ constexpr const char* kProjectUsage =
     "  spec of it) starts from the model's newest checkpoint, an import's weights or the last run's,\n"
     "  matched by variable path and shape; the run names every variable that was new or\n"
     "  reinitialized.\n"
-    "  --from-scratch      start from fresh initial weights instead\n";
+    "  --from-scratch      start from fresh initial weights instead\n"
+    "  --no-histograms     record no variable histograms; by default, at the end of every epoch,\n"
+    "                      each trainable variable's value and its gradient in the epoch's last\n"
+    "                      step are recorded as a histogram (count, min, max, mean, std, 30 bins)\n";
 
 bool parseCount(const Args& a, const char* name, int64_t min, std::optional<int64_t>& out, std::ostream& err) {
     if (!a.hasValue(name)) return true;
@@ -104,7 +107,7 @@ bool parseProjectOptions(const Args& a, std::optional<session::ProjectTrainingOp
                 err << "strata-cli train: " << o << " needs --project FILE\n";
                 return false;
             }
-        for (const char* f : {"--resume", "--from-scratch"})
+        for (const char* f : {"--resume", "--from-scratch", "--no-histograms"})
             if (a.has(f)) {
                 err << "strata-cli train: " << f << " needs --project FILE\n";
                 return false;
@@ -120,6 +123,7 @@ bool parseProjectOptions(const Args& a, std::optional<session::ProjectTrainingOp
     o.model = a.value("--model");
     o.resume = a.has("--resume");
     o.fromScratch = a.has("--from-scratch");
+    o.histograms = !a.has("--no-histograms");
     std::optional<int64_t> keep;
     if (!parseCount(a, "--checkpoint-every", 0, o.checkpointEvery, err) || !parseCount(a, "--max-to-keep", 0, keep, err))
         return false;

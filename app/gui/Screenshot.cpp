@@ -9,6 +9,9 @@
 #include "app/gui/export/ExportModelDialog.h"
 #include "app/gui/inspect/ModelInspector.h"
 #include "app/gui/inspect/TracedGraphView.h"
+#include "app/gui/inspect/VariablePlots.h"
+#include "app/gui/inspect/VariablesView.h"
+#include "app/gui/runs/RunsPanel.h"
 #include "app/gui/canvas/GraphView.h"
 #include "app/gui/compare/VersionCompare.h"
 #include "app/gui/project/Document.h"
@@ -17,6 +20,7 @@
 
 #include <QApplication>
 #include <QDockWidget>
+#include <QPainter>
 #include <QElapsedTimer>
 #include <QPixmap>
 #include <QRegularExpression>
@@ -165,10 +169,48 @@ bool renderEvaluation(MainWindow& window, const QString& out, int width, int hei
     return !pm.isNull() && pm.save(out, "PNG");
 }
 
+// The model inspector on the Runs panel's selected run (the newest), its Variables tab with the
+// first layer's kernel selected: above, the distribution of its values over the recorded epochs;
+// below, the histogram of its final values. False when the run recorded no histograms.
+bool renderHistograms(MainWindow& window, const QString& out, int width, int height) {
+    ModelInspector* inspector = window.runsPanel()->inspectSelected();
+    if (!inspector || !inspector->variablesView()) {
+        std::fprintf(stderr, "strata: no run with weights to inspect in the project\n");
+        return false;
+    }
+    VariablesView* view = inspector->variablesView();
+    VariablePlots* plots = view->plots();
+    if (!plots->hasRunHistograms()) {
+        std::fprintf(stderr, "strata: the newest run recorded no histograms (trained with --no-histograms?)\n");
+        return false;
+    }
+    inspector->resize(width, height);
+    for (const QString& path : view->variablePaths())
+        if (path.endsWith(QStringLiteral("/kernel"))) {
+            view->selectPath(path);
+            break;
+        }
+    plots->setCurrentWidget(plots->overTimeTab());
+    settle(300);
+    const QPixmap top = inspector->grab();
+    plots->setCurrentWidget(plots->histogramTab());
+    settle(200);
+    const QPixmap bottom = plots->grab();
+    QPixmap pm(top.width(), top.height() + bottom.height());
+    pm.fill(inspector->palette().color(QPalette::Window));
+    {
+        QPainter painter(&pm);
+        painter.drawPixmap(0, 0, top);
+        painter.drawPixmap(top.width() - bottom.width(), top.height(), bottom);
+    }
+    inspector->close();
+    return !pm.isNull() && pm.save(out, "PNG");
+}
+
 } // namespace
 
 const QStringList& screenshotViews() {
-    static const QStringList views = {"editor", "summary", "list", "train", "runs", "export", "graph", "step", "data", "diff", "evaluate"};
+    static const QStringList views = {"editor", "summary", "list", "train", "runs", "export", "graph", "step", "data", "diff", "evaluate", "histograms"};
     return views;
 }
 
@@ -194,6 +236,7 @@ bool renderScreenshot(MainWindow& window, const QString& out, const QString& sho
     QApplication::processEvents();
     if (show == "graph" || show == "step") return renderTracedGraph(window, out, width, height, show == "step");
     if (show == "evaluate") return renderEvaluation(window, out, width, height);
+    if (show == "histograms") return renderHistograms(window, out, width, height);
     if ((show == "train" || show == "export") && !trainBriefly(window)) return false;
     if (show == "data" && !viewDataset(window, data)) return false;
     if (show == "runs") compareNewestRuns(window);

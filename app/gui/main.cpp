@@ -30,8 +30,9 @@ struct Options {
                             "inspector's traced graph of the open model) or step "
                             "(its whole training step: loss, gradients, updates) or data (the dataset view, on --data) or "
                             "diff (two versions compared, --versions) or evaluate (the Evaluation panel on the project's "
-                            "newest run).",
-                            "editor|summary|train|runs|export|graph|step|data|diff|evaluate", "editor"};
+                            "newest run) or histograms (the variables of the project's newest run: a kernel's "
+                            "distribution over the epochs and its histogram).",
+                            "editor|summary|train|runs|export|graph|step|data|diff|evaluate|histograms", "editor"};
     QCommandLineOption data{"data", "With --show data: the dataset to view: images:DIR, csv:PATH, a folder, a CSV file or a "
                                     "built-in dataset (default: the Train panel's).", "SOURCE"};
     QCommandLineOption versions{"versions", "With --show diff: the two versions of the open model to compare, e.g. 1,3 "

@@ -1,6 +1,7 @@
 #include "app/session/ProjectTraining.h"
 
 #include "engine/Error.h"
+#include "engine/train/Histogram.h"
 #include "engine/train/Tracer.h"
 #include "storage/CheckpointManager.h"
 #include "storage/Project.h"
@@ -9,6 +10,7 @@
 #include "storage/CheckpointStore.h"
 #include "storage/VariableSource.h"
 
+#include <chrono>
 #include <cmath>
 
 namespace strata::session {
@@ -204,6 +206,10 @@ std::string ProjectTraining::begin(Model& model, ir::Backend& backend, train::Tr
                                              : source.name;
     const storage::RetentionPolicy policy{options_.maxToKeep.value_or(kDefaultMaxToKeep), 0, "val_loss", false};
     const std::string hash = datasetHash(train, listing);
+    trainablePaths_.clear();
+    if (options_.histograms)
+        for (const Variable* v : model.trainableVariables())
+            if (v->value().dtype() == DType::F32) trainablePaths_.push_back(v->path());
     // Room for the checkpoints kept (variables and optimizer slots, about 3x the weights) and the
     // write-ahead log (up to 32 MiB between copies into the file), before writing anything.
     const int64_t weights = model.paramCounts().total() * 4;
@@ -294,7 +300,26 @@ void ProjectTraining::onStep(const train::StepEvent& e, ir::Backend& backend) {
     else if (pending_.size() >= kMetricsBatch) flushMetrics();
 }
 
-void ProjectTraining::onEpoch(const train::EpochEvent& e, ir::Backend& backend) {
+void ProjectTraining::recordHistograms(int epoch, ir::Backend& backend,
+                                       const std::vector<std::pair<std::string, Tensor>>& gradients) {
+    if (trainablePaths_.empty()) return;
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<storage::VariableHistogram> out;
+    auto add = [&](const std::string& path, const char* kind, const Tensor& t) {
+        const train::Histogram h = train::histogramOf(t);
+        out.push_back({epoch, storage::keyOfPath(path), kind, h.count, h.nonFinite, h.min, h.max, h.mean, h.std, h.bins});
+    };
+    for (const std::string& path : trainablePaths_)
+        if (backend.hasVariable(path)) add(path, "value", backend.getVariable(path));
+    for (const auto& [path, g] : gradients)
+        if (g.dtype() == DType::F32) add(path, "gradient", g);
+    project_->addHistograms(runId_, out);
+    histogramSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void ProjectTraining::onEpoch(const train::EpochEvent& e, ir::Backend& backend,
+                              const std::vector<std::pair<std::string, Tensor>>& gradients) {
+    recordHistograms(e.epoch, backend, gradients);
     std::vector<std::pair<std::string, double>> values = train::epochMetrics(e);
     nlohmann::json metrics = nlohmann::json::object();
     for (const auto& [k, v] : values) metrics[k] = metricJson(v); // the checkpoint's figures
@@ -321,6 +346,7 @@ void ProjectTraining::finish(const train::FitResult& fit, const train::EvalResul
                              {"test_loss", metricJson(test.loss)},
                              {"test_accuracy", metricJson(test.accuracy)},
                              {"message", fit.message}};
+    if (!trainablePaths_.empty()) result["histogram_seconds"] = histogramSeconds_;
     for (const auto& [k, v] : train::evalMetrics(test, "test_"))
         if (k != "test_loss" && k != "test_accuracy" && std::isfinite(v)) result[k] = v;
     project_->updateRun(runId_, status, result);

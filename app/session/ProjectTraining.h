@@ -1,7 +1,8 @@
 // What recording a training run in a project adds to it (`strata-cli train --project P.strata`,
 // and the editor's Train panel for a document in a project): the model version, the dataset and
-// the run are recorded before fit; metrics per step and per epoch, and checkpoints (every N
-// steps, or at the end of each epoch) are written while it trains, each checkpoint in one
+// the run are recorded before fit; metrics per step and per epoch, variable histograms per epoch
+// (ProjectTrainingOptions::histograms), and checkpoints (every N steps, or at the end of each
+// epoch) are written while it trains, each checkpoint in one
 // transaction and pruned to max-to-keep; resume continues the latest run of the model from its
 // latest checkpoint (weights, optimizer slots, optimizer/iter, and the epoch and batch it had
 // reached), so a resumed run ends with the same weights as one never interrupted.
@@ -11,7 +12,8 @@
 //   spec, data source: project.resolve...(...)            // resume: the run's own
 //   project.applyRunOptions(opts, epochsGiven);           // resume: the run's hyper-parameters
 //   model->build(opts.seed); project.begin(*model, *backend, opts, splits.train, source);
-//   trainer.onStep(... project.onStep(e, backend) ...);  trainer.onEpoch(... project.onEpoch(e, backend) ...)
+//   trainer.onStep(... project.onStep(e, backend) ...);
+//   trainer.onEpoch(... project.onEpoch(e, backend, trainer.epochGradients()) ...)   // metrics, histograms
 //   project.finish(fit, test, backend);
 #pragma once
 
@@ -46,6 +48,10 @@ struct ProjectTrainingOptions {
     // version: an import's weights, or the last run's), variables matched by object path and
     // shape; --from-scratch starts from fresh initial values instead.
     bool fromScratch = false;
+    // At the end of every epoch, the histogram of every trainable variable's value and of its
+    // gradient in the epoch's last step (engine/train/Histogram.h), stored with the run
+    // (Project::addHistograms); --no-histograms turns it off.
+    bool histograms = true;
     // Set by the editor, not by the CLI: the canvas layout stored with a new model version.
     nlohmann::json layout = nlohmann::json::object();
 };
@@ -87,9 +93,13 @@ public:
 
     // Trainer event hooks.
     void onStep(const train::StepEvent& e, ir::Backend& backend);
-    void onEpoch(const train::EpochEvent& e, ir::Backend& backend);
+    // `gradients`: the epoch's last-step gradients by variable path (Trainer::epochGradients), for
+    // the gradient histograms; the value histograms are read from the backend.
+    void onEpoch(const train::EpochEvent& e, ir::Backend& backend,
+                 const std::vector<std::pair<std::string, Tensor>>& gradients = {});
     // After fit and the test evaluation: a last checkpoint when steps ran since the previous one
-    // (not after a NaN stop), the remaining metrics, the run's status and result.
+    // (not after a NaN stop), the remaining metrics, the run's status and result (with
+    // histograms, "histogram_seconds": the time this process spent recording them).
     void finish(const train::FitResult& fit, const train::EvalResult& test, ir::Backend& backend);
 
     int64_t runId() const { return runId_; }
@@ -99,6 +109,7 @@ private:
     nlohmann::json warmStart(Model& model, const std::string& name);
     int64_t saveCheckpoint(ir::Backend& backend, const nlohmann::json& metrics);
     void flushMetrics();
+    void recordHistograms(int epoch, ir::Backend& backend, const std::vector<std::pair<std::string, Tensor>>& gradients);
 
     ProjectTrainingOptions options_;
     std::unique_ptr<storage::Project> project_;
@@ -115,6 +126,8 @@ private:
     int64_t lastSavedStep_ = -1; // global step of the last checkpoint
     int64_t lastCheckpointId_ = 0;
     std::vector<storage::Metric> pending_;
+    std::vector<std::string> trainablePaths_; // the variables whose histograms are recorded
+    double histogramSeconds_ = 0;             // spent making and storing them (the run's result says)
 };
 
 } // namespace strata::session

@@ -152,6 +152,7 @@ TrainingResult TrainingSession::run(const TrainingEvents& events) {
         if (project_) {
             recording = project_->begin(model, *backend_, opts, splits.train, source_, report.listing); // resume: sets the epoch and batch
             begun = true;
+            opts.keepEpochGradients = request_.project->histograms; // for the gradient histograms
         }
         train::Trainer trainer(model, *backend_, opts);
         trainer.onStep([&](const train::StepEvent& e) {
@@ -160,7 +161,7 @@ TrainingResult TrainingSession::run(const TrainingEvents& events) {
             if (events.step) events.step(e);
         });
         trainer.onEpoch([&](const train::EpochEvent& e) {
-            if (project_) project_->onEpoch(e, trainer.backend());
+            if (project_) project_->onEpoch(e, trainer.backend(), trainer.epochGradients());
             if (events.epoch) events.epoch(e);
         });
         // requestStop() reaches the trainer while it exists, and never after (an exception included).

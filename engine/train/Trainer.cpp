@@ -103,6 +103,14 @@ struct Trainer::Prepared {
     ir::ValueId loss = ir::kNoValue;
     std::vector<ir::ValueId> outputs, outputLosses; // outputLosses: models with several outputs only
     std::vector<std::string> inputNames;
+    // keepEpochGradients: the gradients (prepared outputs after fetches()) and their variables.
+    std::vector<ir::ValueId> gradients;
+    std::vector<std::string> gradientPaths;
+    std::vector<ir::ValueId> fetchesWithGradients() const {
+        std::vector<ir::ValueId> f = fetches();
+        f.insert(f.end(), gradients.begin(), gradients.end());
+        return f;
+    }
     std::vector<ir::ValueId> fetches() const {
         std::vector<ir::ValueId> f{loss};
         f.insert(f.end(), outputs.begin(), outputs.end());
@@ -260,7 +268,11 @@ Trainer::Prepared& Trainer::prepared(const std::vector<Shape>& batchShapes, int 
     ir::TrainingGraphs tg = stepGraphs(model_, t, options_, &p.outputLosses);
     ir::initializeOptimizerState(backend_, tg.update);
     p.loss = tg.loss;
-    p.plan = backend_.prepare(tg.update, p.fetches());
+    if (options_.keepEpochGradients) {
+        p.gradients = tg.gradients;
+        p.gradientPaths = tg.trainable;
+    }
+    p.plan = backend_.prepare(tg.update, p.fetchesWithGradients());
     return p;
 }
 
@@ -375,7 +387,7 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
     std::vector<data::Batch> batches;
     for (int i = 0; i < ring; ++i) batches.push_back(it.makeBatch());
     std::vector<std::vector<Tensor>> results(static_cast<std::size_t>(ring));
-    struct Step { int64_t rows = 0, batch = 0; int buf = 0; };
+    struct Step { int64_t rows = 0, batch = 0; int buf = 0; const Prepared* gradients = nullptr; };
     std::deque<Step> inFlight;
     auto drain = [&] { // after an error or a NaN: the runs still queued are dropped
         drainQueued(inFlight.size());
@@ -394,6 +406,7 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
             const int64_t stepsBefore = result.steps;
             const double t0 = now();
             snapshot(result.steps);
+            epochGradients_.clear();
             // Reads the oldest step's results; false when its loss is not finite (the weights are then
             // restored and the run ends).
             auto finishStep = [&]() -> bool {
@@ -417,6 +430,11 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
                 lossSum += loss * double(st.rows);
                 seen += st.rows;
                 addOutputSums(r, batches[std::size_t(st.buf)], st.rows, sums);
+                if (st.gradients) { // the epoch's last step: its gradients follow the other fetches
+                    const std::size_t first = st.gradients->fetches().size();
+                    for (std::size_t k = 0; k < st.gradients->gradientPaths.size() && first + k < r.size(); ++k)
+                        epochGradients_.emplace_back(st.gradients->gradientPaths[k], std::move(r[first + k]));
+                }
                 if (onStep_) onStep_({result.steps, epoch, st.batch, it.batchesPerEpoch(), loss});
                 return true;
             };
@@ -431,8 +449,9 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
                 const data::Batch& b = batches[std::size_t(cur)];
                 Prepared& p = prepared(batchShapes(b, rows), int(Mode::Train));
                 const std::vector<ir::Feed> feeds = batchFeeds(b, rows, p.inputNames);
-                backend_.enqueue(*p.plan, feeds, p.fetches());
-                inFlight.push_back({rows, ++batch, cur});
+                const bool lastOfEpoch = !p.gradients.empty() && batch + 1 == it.batchesPerEpoch();
+                backend_.enqueue(*p.plan, feeds, lastOfEpoch ? p.fetchesWithGradients() : p.fetches());
+                inFlight.push_back({rows, ++batch, cur, lastOfEpoch ? &p : nullptr});
                 ++enqueued;
                 cur = (cur + 1) % ring;
                 if (options_.snapshotEvery > 0 && enqueued % options_.snapshotEvery == 0) {

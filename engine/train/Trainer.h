@@ -50,6 +50,9 @@ struct TrainOptions {
     // exactly: data order depends only on (seed, epoch) and dropout masks on (seed, step).
     int initialEpoch = 0;
     int64_t initialBatch = 0;
+    // Keep the gradients of the last step of each epoch (Trainer::epochGradients), for the
+    // histograms a project records: the step graph's gradients are fetched in that step only.
+    bool keepEpochGradients = false;
 
     const std::string& lossFor(std::size_t output) const {
         return output < outputLosses.size() && !outputLosses[output].loss.empty() ? outputLosses[output].loss : loss;
@@ -133,6 +136,9 @@ public:
     // Copies the backend's variables into the model's Variables (done at the end of fit).
     void pullWeights();
     void pushWeights();
+    // With TrainOptions::keepEpochGradients, in onEpoch: the gradient of every trainable variable
+    // (path, value) in the last step of the epoch; empty when that step did not run (a stop).
+    const std::vector<std::pair<std::string, Tensor>>& epochGradients() const { return epochGradients_; }
     const TraceCache& traces() const { return traces_; }
     ir::Backend& backend() { return backend_; }
     const TrainOptions& options() const { return options_; }
@@ -162,6 +168,7 @@ private:
     bool pushed_ = false;
     std::vector<std::pair<std::string, Tensor>> snapshot_;
     int64_t snapshotStep_ = 0;
+    std::vector<std::pair<std::string, Tensor>> epochGradients_;
 };
 
 // Builds the loss of `traced`'s output `output` against a labels placeholder (labelsName(output));

@@ -152,7 +152,7 @@ private slots:
         QVERIFY2(plain.err.contains("no display") && plain.err.contains("--screenshot"), qPrintable(plain.err));
         Result nonsense = run({"--screenshot", dir.filePath("never.png"), "--show", "nonsense", project});
         QCOMPARE(nonsense.code, 2);
-        QVERIFY2(nonsense.err.contains("--show: unknown view 'nonsense' (known: editor, summary, list, train, runs, export, graph, step, data, diff, evaluate)"),
+        QVERIFY2(nonsense.err.contains("--show: unknown view 'nonsense' (known: editor, summary, list, train, runs, export, graph, step, data, diff, evaluate, histograms)"),
                  qPrintable(nonsense.err));
         QVERIFY(!QFileInfo::exists(dir.filePath("never.png")));
         const QString shot = dir.filePath("shot.png");

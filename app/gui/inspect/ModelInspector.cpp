@@ -4,6 +4,8 @@
 #include "app/gui/inspect/VariablesView.h"
 
 #include "engine/Summary.h"
+#include "storage/Project.h"
+#include "storage/StorageError.h"
 #include "storage/VariableSource.h"
 
 #include <QLabel>
@@ -69,6 +71,21 @@ QString ModelInspector::valuesNote() const { return header_->text(); }
 
 void ModelInspector::setStepSettings(const StepSettings& settings) {
     if (graph_) graph_->setStepSettings(settings);
+}
+
+int ModelInspector::showRunHistograms(const std::string& file, int64_t runId) {
+    if (!variables_) return 0;
+    try {
+        const storage::Project project = storage::Project::open(file, storage::OpenMode::ReadOnly);
+        std::vector<storage::VariableHistogram> hs = project.histograms(runId);
+        const int n = int(hs.size());
+        variables_->setRunHistograms(std::move(hs), tr("run %1").arg(runId));
+        return n;
+    } catch (const std::exception& e) {
+        header_->setText(header_->text() + QStringLiteral("<br><span style='color:#c27c0e'>%1</span>")
+                                               .arg(tr("The run's histograms cannot be read: %1").arg(q(e.what())).toHtmlEscaped()));
+        return 0;
+    }
 }
 
 QString ModelInspector::applyWeights(const Weights& weights) {

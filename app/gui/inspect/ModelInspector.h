@@ -51,6 +51,10 @@ public:
     QString valuesNote() const;
     // The loss and optimizer the traced graph's "Whole step" uses (see TracedGraphView).
     void setStepSettings(const StepSettings& settings);
+    // The histograms run `runId` of project `file` recorded per epoch, for the variables view's
+    // "Over time" tab. Returns how many were read; a project that cannot be read is noted in the
+    // header (the rest of the inspector still works).
+    int showRunHistograms(const std::string& file, int64_t runId);
 
     // The model variables of a checkpoint or saved model, by path, for the constructor.
     // Throws StorageError naming the key when a value cannot be read.

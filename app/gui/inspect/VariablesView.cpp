@@ -1,6 +1,7 @@
 #include "app/gui/inspect/VariablesView.h"
 
 #include "app/gui/inspect/TensorValues.h"
+#include "app/gui/inspect/VariablePlots.h"
 
 #include "engine/Model.h"
 #include "engine/Summary.h"
@@ -85,7 +86,10 @@ VariablesView::VariablesView(const Model& model, QWidget* parent) : QWidget(pare
     detailLayout->setContentsMargins(0, 0, 0, 0);
     detailLayout->addWidget(detailTitle_);
     detailLayout->addWidget(detailNote_);
-    detailLayout->addWidget(values_, 1);
+    plots_ = new VariablePlots;
+    plots_->insertTab(0, values_, tr("Values"));
+    plots_->setCurrentIndex(0);
+    detailLayout->addWidget(plots_, 1);
     auto* split = new QSplitter(Qt::Vertical);
     split->addWidget(top);
     split->addWidget(detail);
@@ -151,6 +155,10 @@ void VariablesView::refresh() {
     if (selected.isEmpty() || !selectPath(selected)) showSelected();
 }
 
+void VariablesView::setRunHistograms(std::vector<storage::VariableHistogram> histograms, const QString& source) {
+    plots_->setRunHistograms(std::move(histograms), source);
+}
+
 QString VariablesView::totalsText() const { return totalsLabel_->text(); }
 QString VariablesView::valuesNote() const { return detailNote_->text(); }
 
@@ -187,11 +195,13 @@ void VariablesView::showSelected() {
         var = model_.findVariable(path.mid(6).toStdString());
     if (!var) {
         valuesModel_->clear();
+        plots_->setVariable({}, nullptr);
         detailTitle_->setText(item ? QStringLiteral("<b>%1</b>").arg(path.toHtmlEscaped()) : QString());
         detailNote_->setText(tr("Select a variable to see its values."));
         return;
     }
     valuesModel_->setTensor(&var->value());
+    plots_->setVariable(path, &var->value());
     detailTitle_->setText(QStringLiteral("<b>%1</b> &nbsp; %2")
                               .arg(path.toHtmlEscaped(), var->isEffectivelyTrainable() ? tr("trainable") : tr("frozen (not trained)")));
     detailNote_->setText(valuesModel_->note() + QStringLiteral("\n") + statsText(var->value()));

@@ -1,10 +1,13 @@
 // The tree of variables of a built model: one row per module (the model, its layers, the layers
 // of its blocks) and per variable, with shape, dtype, trainable or frozen, parameter count
 // (a module's is its subtree's) and a value summary. Selecting a variable shows its values in a
-// table below; the totals line counts trainable, non-trainable and all parameters.
+// table below, beside its histogram, heat map (2-D) or filters (convolution kernels) and, for a
+// run that recorded histograms, its distribution over the epochs (VariablePlots.h); the totals
+// line counts trainable, non-trainable and all parameters.
 #pragma once
 
 #include "engine/Layer.h"
+#include "storage/Project.h"
 
 #include <QWidget>
 
@@ -22,6 +25,7 @@ class Module;
 namespace strata::gui {
 
 class TensorTableModel;
+class VariablePlots;
 
 class VariablesView : public QWidget {
     Q_OBJECT
@@ -48,6 +52,9 @@ public:
     QTreeWidgetItem* itemForPath(const QString& path) const;
     // Selects a variable's row and shows its values; false for an unknown path.
     bool selectPath(const QString& path);
+    // The selected variable's plots; the histograms a run recorded, for its "Over time" tab.
+    VariablePlots* plots() const { return plots_; }
+    void setRunHistograms(std::vector<storage::VariableHistogram> histograms, const QString& source);
 
 public slots:
     // Re-reads every value (after the model's variables were assigned).
@@ -66,6 +73,7 @@ private:
     QLabel* detailNote_;
     QTableView* values_;
     TensorTableModel* valuesModel_;
+    VariablePlots* plots_;
     ParamCounts totals_;
 };
 

@@ -451,6 +451,7 @@ ModelInspector* RunsPanel::inspectSelected() {
                                   .arg(r->modelVersion)
                                   .arg(w->step)
                                   .arg(w->epochsDone));
+    inspector->showRunHistograms(history_->file(), r->id); // the "Over time" tab of the variables view
     return inspector;
 }
 
