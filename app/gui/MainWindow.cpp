@@ -37,6 +37,8 @@
 #include <QTabWidget>
 #include <QTimer>
 #include <QToolBar>
+#include <QFileInfo>
+#include <QToolButton>
 #include <QUndoStack>
 #include <QVBoxLayout>
 
@@ -364,6 +366,11 @@ void MainWindow::buildMenus() {
     tb->addActions({action("new"), action("open"), action("save")});
     tb->addSeparator();
     tb->addActions({action("undo"), action("redo")});
+    // Undo and Redo name what they undo ("Undo Add Dense"): as icons only, with that text in their
+    // tooltips, the buttons after them keep their place.
+    for (const char* name : {"undo", "redo"})
+        if (auto* button = qobject_cast<QToolButton*>(tb->widgetForAction(action(name))))
+            button->setToolButtonStyle(Qt::ToolButtonIconOnly);
     tb->addSeparator();
     tb->addActions({action("autoLayout"), action("fit")});
     tb->addSeparator();
@@ -530,7 +537,14 @@ StepSettings MainWindow::trainStepSettings() const { return {train_->settings().
 
 void MainWindow::exportModel() {
     const ModelSpec& spec = doc_->model()->state().spec;
-    ExportModelDialog dialog(spec, train_->trainedWeights(spec), this);
+    const auto* weights = train_->trainedWeights(spec);
+    ExportModelDialog dialog(spec, weights, this);
+    // Next to the project it came from, not in the home folder; and whose weights these are.
+    if (doc_->store() && !doc_->holdsUnsavedRuns()) dialog.setFolder(QFileInfo(doc_->filePath()).absolutePath());
+    if (weights && !weights->empty() && train_->lastRecordedRun() != 0)
+        dialog.setWeightsNote(tr("Weights: <b>trained</b>, from run %1 (the last training in this window, recorded in %2).")
+                                  .arg(train_->lastRecordedRun())
+                                  .arg(QFileInfo(doc_->filePath()).fileName().toHtmlEscaped()));
     if (dialog.exec() == QDialog::Accepted) statusBar()->showMessage(dialog.message(), 8000);
 }
 

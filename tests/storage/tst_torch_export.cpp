@@ -226,6 +226,8 @@ private slots:
         QCOMPARE(k["permute"], json({1, 0}));
         QCOMPARE(int64_t(fs::file_size(out / "weights.bin")), index["data_bytes"].get<int64_t>());
         QVERIFY(testutil::readText(out / "README.txt").find("model.load()") != std::string::npos);
+        // The input standardization Strata applied to CSV features is not in the model: said.
+        QVERIFY(testutil::readText(out / "README.txt").find("(x - mean) / std, with the mean and standard") != std::string::npos);
     }
 
     void examplesMatchTheEngine_data() {

@@ -38,6 +38,9 @@ QString defaultName(const std::string& model, ExportModelDialog::Format f) {
 } // namespace
 
 void ExportModelDialog::setWeightsNote(const QString& html) { weightsNote_->setText(html); }
+void ExportModelDialog::setFolder(const QString& dir) {
+    if (!dir.isEmpty()) target_->setText(QDir(dir).filePath(defaultName(spec_.name, format())));
+}
 QString ExportModelDialog::weightsNote() const { return weightsNote_->text(); }
 
 QString ExportModelDialog::suffixHint(Format f) {

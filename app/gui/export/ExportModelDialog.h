@@ -36,6 +36,8 @@ public:
     void setFormat(Format f);
     QString target() const;
     void setTarget(const QString& path);
+    // The folder the target starts in (the project's); the user's home folder when not set.
+    void setFolder(const QString& dir);
     bool usesTrainedWeights() const { return hasTrained_; }
     // Replaces the line that says where the weights come from (e.g. a stored run's checkpoint).
     void setWeightsNote(const QString& html);

@@ -471,6 +471,7 @@ std::unique_ptr<ExportModelDialog> RunsPanel::exportDialogForSelected() {
                                .arg(r->modelVersion)
                                .arg(w->step)
                                .arg(w->epochsDone));
+    dialog->setFolder(QFileInfo(projectFile()).absolutePath()); // beside the project, not in the home folder
     return dialog;
 }
 

@@ -540,6 +540,7 @@ void TrainPanel::finish() {
     } else if (out.tested) {
         result_->setText(tr("Test loss %1  (%2 samples)").arg(out.test.loss, 0, 'f', 4).arg(out.test.samples));
     }
+    lastRecordedRun_ = out.runId;
     if (out.runId) emit runRecorded(out.runId, q(s.projectFile));
     emit statusMessage(result_->text().isEmpty() ? line.section('\n', 0, 0) : result_->text());
     emit trainingFinished(!fit.diverged);

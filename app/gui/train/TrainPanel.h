@@ -96,6 +96,8 @@ public:
     QString resultText() const; // "Test accuracy 96.4%" after a run; empty before or after an error
     std::optional<double> testAccuracy() const { return testAccuracy_; }
     bool lastRunFailed() const { return failed_; }
+    // The project run the last finished training recorded (0: none), for saying whose weights these are.
+    qint64 lastRecordedRun() const { return lastRecordedRun_; }
     // The weights the last run ended with, when `spec` is the spec it trained (the inspector
     // shows them); null otherwise.
     const std::map<std::string, Tensor>* trainedWeights(const ModelSpec& spec) const;
@@ -175,6 +177,7 @@ private:
     int64_t maxSteps_ = -1;
     std::optional<double> testAccuracy_;
     bool failed_ = false;
+    qint64 lastRecordedRun_ = 0;
     std::string suggestedFor_; // the model the dataset was last suggested for
 };
 

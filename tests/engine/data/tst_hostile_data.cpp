@@ -58,6 +58,23 @@ private slots:
         }
     }
 
+    // A BMP cut inside its own 40-byte header (29 bytes, found by fuzz_image): stb read the
+    // missing bytes as zeros and decoded 13085x5120 pixels from nothing, for seconds. Refused.
+    void aBmpCutInsideItsHeaderIsRefused() {
+        const unsigned char bytes[] = {0x42, 0x4d, 0x66, 0x00, 0x00, 0x3a, 0x00, 0x00, 0x00, 0x00, 0x1d, 0x00, 0x00, 0x00, 0x28,
+                                       0x00, 0x00, 0x00, 0x1d, 0x33, 0x00, 0x00, 0x00, 0x14, 0x00, 0x00, 0x01, 0x00, 0x18};
+        const std::string file = dir_.filePath("cut.bmp").toStdString();
+        std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(bytes), sizeof bytes);
+        try {
+            data::readImage(file);
+            QFAIL("decoded");
+        } catch (const StrataError& e) {
+            QVERIFY2(QString(e.what()).contains("cut.bmp: damaged or truncated BMP image (its 40-byte header is cut short: the file "
+                                                "has 29 bytes)"),
+                     e.what());
+        }
+    }
+
     // An IDX label of INT32_MAX: its class count (label + 1) overflowed int. Now refused, naming
     // the file and the sample.
     void anIdxLabelOfIntMaxIsRefused() {
