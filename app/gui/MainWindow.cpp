@@ -82,7 +82,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), doc_(new Document
         }
     });
     connect(doc_->model(), &GraphModel::changed, this, &MainWindow::updateStatus);
-    connect(doc_->model(), &GraphModel::levelChanged, this, [this] { QTimer::singleShot(0, view_, &GraphView::fitAll); });
+    connect(doc_->model(), &GraphModel::levelChanged, this, [this] { QTimer::singleShot(0, view_, &GraphView::showReadable); });
     connect(scene_, &GraphScene::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m, 8000); });
     connect(scene_, &GraphScene::openBlockRequested, this, [this](const std::string& b) { doc_->model()->openBlock(b); });
     connect(scene_, &QGraphicsScene::selectionChanged, this, [this] {
@@ -391,7 +391,7 @@ void MainWindow::buildMenus() {
         if (!maybeSave()) return refreshModels();
         try {
             doc_->openModel(name);
-            view_->fitAll();
+            view_->showReadable();
         } catch (const std::exception& e) {
             showError(tr("Could not open the model"), e);
         }
@@ -472,7 +472,7 @@ void MainWindow::openVersion(const std::string& model, int64_t versionId) {
     if (!doc_->store() || !maybeSave()) return;
     try {
         doc_->openModel(model, versionId);
-        view_->fitAll();
+        view_->showReadable();
         const VersionInfo& v = *doc_->version();
         statusBar()->showMessage(tr("Opened %1 v%2").arg(q(model)).arg(v.number), 5000);
     } catch (const std::exception& e) {

@@ -63,7 +63,7 @@ bool MainWindow::openProject(const QString& path) {
         return false;
     }
     addRecent(QFileInfo(path).absoluteFilePath());
-    view_->fitAll();
+    view_->showReadable();
     if (const ProjectStore* store = doc_->store(); store && store->readOnly()) // stays until the next message
         statusBar()->showMessage(tr("Opened %1 read-only: %2. Save As keeps changes in another file.").arg(path, store->readOnlyReason()));
     else
@@ -78,7 +78,7 @@ void MainWindow::newModel() {
                                 : QStringLiteral("model");
     if (!ok || name.trimmed().isEmpty()) return;
     doc_->newModel(name.trimmed().toStdString());
-    view_->fitAll();
+    view_->showReadable();
 }
 
 void MainWindow::open() {
@@ -154,7 +154,7 @@ void MainWindow::importSpec() {
     if (path.isEmpty()) return;
     try {
         doc_->importSpec(path);
-        view_->fitAll();
+        view_->showReadable();
     } catch (const std::exception& e) {
         showError(tr("Could not import"), e);
     }
@@ -174,7 +174,7 @@ bool MainWindow::importOnnxFile(const QString& path) {
         for (const auto& [key, value] : imported.variables) weights[key.substr(0, key.size() - suffix.size())] = value;
         doc_->importModelSpec(imported.spec);
         train_->adoptWeights(doc_->model()->state().spec, std::move(weights));
-        view_->fitAll();
+        view_->showReadable();
         statusBar()->showMessage(tr("Imported %1 (%n layer(s)); Export Model uses its weights", nullptr, int(imported.spec.layers.size()))
                                      .arg(QFileInfo(path).fileName()),
                                  8000);
@@ -262,7 +262,7 @@ void MainWindow::openSelectedBlock() {
 
 void MainWindow::autoLayout() {
     doc_->editor()->autoLayout();
-    view_->fitAll();
+    view_->showReadable();
 }
 
 void MainWindow::addRecent(const QString& path) {
@@ -312,7 +312,7 @@ void MainWindow::offerRecovery() {
     if (answer == QMessageBox::Yes) {
         if (!r->projectPath.isEmpty() && QFileInfo::exists(r->projectPath)) openProject(r->projectPath);
         doc_->setModel(r->spec, r->layout, true);
-        view_->fitAll();
+        view_->showReadable();
         statusBar()->showMessage(tr("Recovered unsaved changes; save them to keep them"), 8000);
     }
     recovery_->remove();

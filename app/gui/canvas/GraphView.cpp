@@ -1,10 +1,12 @@
 #include "app/gui/canvas/GraphView.h"
 
+#include "app/gui/canvas/CanvasStyle.h"
 #include "app/gui/canvas/GraphScene.h"
 #include "app/gui/canvas/NodeItem.h"
 #include "app/gui/panels/LayerMime.h"
 
 #include <QDragEnterEvent>
+#include <QFontMetricsF>
 #include <QMimeData>
 #include <QScrollBar>
 #include <QWheelEvent>
@@ -68,6 +70,22 @@ void GraphView::fitAll() {
     for (const auto& [name, n] : scene_->nodes()) r |= n->sceneBoundingRect();
     for (NodeItem* g : scene_->ghosts()) r |= g->sceneBoundingRect(); // removed layers, when comparing
     fitRect(r, 1.25);
+}
+
+double GraphView::readableZoom() const {
+    return kReadableTextPx / QFontMetricsF(CanvasStyle::current().bodyFont).height();
+}
+
+void GraphView::showReadable() {
+    fitAll();
+    const double z = readableZoom();
+    if (zoom() >= z) return;
+    scene_->ensureSynced();
+    QRectF r;
+    for (const auto& [name, n] : scene_->nodes()) r |= n->sceneBoundingRect();
+    setTransform(QTransform::fromScale(z, z));
+    const QPointF half(viewport()->width() / (2 * z), viewport()->height() / (2 * z));
+    centerOn(r.topLeft() - QPointF(40, 40) + half);
 }
 
 void GraphView::focusSelection() {

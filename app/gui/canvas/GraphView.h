@@ -15,11 +15,16 @@ public:
 
     GraphScene* graphScene() const { return scene_; }
     double zoom() const { return transform().m11(); }
+    static constexpr double kReadableTextPx = 10; // the body font's line height on screen, at least
+    double readableZoom() const;                  // the zoom giving the body font that height
     void setZoom(double z);
     void zoomBy(double factor, QPointF viewAnchor);
 
 public slots:
     void fitAll();          // Ctrl+0
+    // What a model opens at: the whole graph when its node text is then at least
+    // kReadableTextPx high, else that zoom on the start of the model (its top-left).
+    void showReadable();
     void focusSelection();  // F
     void zoomIn();
     void zoomOut();
