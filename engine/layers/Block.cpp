@@ -3,6 +3,8 @@
 #include "engine/Error.h"
 #include "engine/LayerRegistry.h"
 
+#include <algorithm>
+
 namespace strata::layers {
 
 Block::Block(const LayerTypeInfo& info, std::string name, nlohmann::json config)
@@ -75,8 +77,10 @@ LayerOutput Block::call(CallContext& ctx, const std::vector<ir::ValueId>& in) co
     return out[std::size_t(inner_.indexOf(inner_.outputs[0]))];
 }
 
+// The layers a person put in the block: its Input layers are its ports, not layers it adds.
 std::string Block::keyConfigText() const {
-    return std::to_string(inner_.layers.size()) + (inner_.layers.size() == 1 ? " layer" : " layers");
+    const auto n = std::count_if(inner_.layers.begin(), inner_.layers.end(), [](const LayerSpec& l) { return l.type != "Input"; });
+    return std::to_string(n) + (n == 1 ? " layer" : " layers");
 }
 
 void Block::buildVariables(const std::vector<Shape>& inputs, uint64_t seed) {

@@ -392,6 +392,11 @@ private slots:
         QCOMPARE(text("Conv2D", {{"filters", 1}}), QString("1 3×3"));
     }
 
+    // A Block of one Dense (and its Input port) says "1 layer": the Input is no layer of its own.
+    void aBlockCountsTheLayersPutInIt() {
+        QCOMPARE(QString::fromStdString(make("Block", sampleConfig("Block"))->keyConfigText()), QString("1 layer"));
+    }
+
     // Zeros around each image, per side, and the gradient: the input's share of the upstream one.
     void zeroPadding2dForwardAndGradient() {
         auto model = Model::fromSpec(ModelSpec::fromJson(nlohmann::json::parse(R"({"format": "strata.model/1", "name": "m",
