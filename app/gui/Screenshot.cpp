@@ -232,7 +232,7 @@ bool renderScreenshot(MainWindow& window, const QString& out, const QString& sho
         if (inf.layers[i].params.total() > inf.layers[best].params.total()) best = i;
     if (!spec.layers.empty()) window.scene()->selectLayers({spec.layers[best].name});
     QApplication::processEvents();
-    window.view()->fitAll();
+    window.view()->showReadable(); // as a model opens: readable, on its start when it does not fit
     QApplication::processEvents();
     if (show == "graph" || show == "step") return renderTracedGraph(window, out, width, height, show == "step");
     if (show == "evaluate") return renderEvaluation(window, out, width, height);
