@@ -18,6 +18,14 @@ inline bool toolsRequired() {
     return v && *v && std::string(v) != "0";
 }
 
+// Whether this is the sanitizer build's test run, which turns Vulkan off on purpose
+// (tests/CMakeLists.txt names no driver there, for LeakSanitizer's sake): not a missing device.
+// A Vulkan case outside tests/gpu skips there, as tests/gpu is not built; the plain build runs it.
+inline bool vulkanOffForSanitizers() {
+    const char* v = std::getenv("VK_ICD_FILENAMES");
+    return v && std::string(v).find("no-vulkan-driver-under-sanitizers") != std::string::npos;
+}
+
 } // namespace strata_testsupport
 
 #define STRATA_SKIP_UNLESS_REQUIRED(why)                                                                                 \
