@@ -253,7 +253,10 @@ void MainWindow::buildActions() {
     add("showList", tr("Layer &List"), QKeySequence(tr("Ctrl+2")), [this] { showView("list"); });
     add("showRuns", tr("&Runs"), QKeySequence(tr("Ctrl+3")), [this] { showView("runs"); });
     action("showRuns")->setToolTip(tr("The training runs stored in the project, with their curves and checkpoints (Ctrl+3)"));
-    add("autoLayout", tr("&Auto-layout"), QKeySequence(tr("Ctrl+L")), &MainWindow::autoLayout);
+    add("autoLayout", tr("&Auto-layout"), QKeySequence(tr("Ctrl+L")), [this] { autoLayout(std::nullopt); });
+    action("autoLayout")->setToolTip(tr("Lay the graph out top to bottom, or left to right when that shows it larger (Ctrl+L)"));
+    add("layoutDown", tr("Lay Out &Top to Bottom"), QKeySequence(), [this] { autoLayout(Flow::TopToBottom); });
+    add("layoutRight", tr("Lay Out &Left to Right"), QKeySequence(), [this] { autoLayout(Flow::LeftToRight); });
     add("group", tr("&Group into Block"), QKeySequence(tr("Ctrl+G")), &MainWindow::groupSelection);
     add("ungroup", tr("&Ungroup Block"), QKeySequence(tr("Ctrl+Shift+G")), &MainWindow::ungroupSelection);
     add("openBlock", tr("&Open Block"), QKeySequence(tr("Ctrl+Return")), &MainWindow::openSelectedBlock);
@@ -342,7 +345,7 @@ void MainWindow::buildMenus() {
     }
 
     QMenu* model = menuBar()->addMenu(tr("&Model"));
-    model->addAction(action("autoLayout"));
+    model->addActions({action("autoLayout"), action("layoutDown"), action("layoutRight")});
     model->addSeparator();
     model->addActions({action("group"), action("ungroup"), action("openBlock"), action("closeBlock")});
     model->addSeparator();

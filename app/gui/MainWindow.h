@@ -4,10 +4,12 @@
 #pragma once
 
 #include "app/gui/Theme.h"
+#include "app/gui/model/GraphState.h"
 
 #include <QMainWindow>
 
 #include <functional>
+#include <optional>
 
 class QAction;
 class QComboBox;
@@ -98,7 +100,7 @@ public slots:
     void groupSelection();
     void ungroupSelection();
     void openSelectedBlock();
-    void autoLayout();
+    void autoLayout(std::optional<Flow> flow);
     void selectLayer(const std::string& layer);
     // Shows the Train panel and starts a run with its settings; stops the run in progress.
     void startTraining();

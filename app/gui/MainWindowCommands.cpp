@@ -260,8 +260,8 @@ void MainWindow::openSelectedBlock() {
         statusBar()->showMessage(tr("Select one block to open"), 5000);
 }
 
-void MainWindow::autoLayout() {
-    doc_->editor()->autoLayout();
+void MainWindow::autoLayout(std::optional<Flow> flow) {
+    doc_->editor()->autoLayout(flow, QSizeF(view_->viewport()->size()));
     view_->showReadable();
 }
 

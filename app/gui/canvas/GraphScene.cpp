@@ -10,7 +10,10 @@
 #include <QGraphicsSceneMouseEvent>
 #include <QPainter>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
+#include <unordered_map>
 
 namespace strata::gui {
 
@@ -111,6 +114,7 @@ void GraphScene::sync() {
         look.inputPorts = model_->inputPortCount(l.name);
         look.hasOutput = true;
         look.inputConnected.assign(std::size_t(look.inputPorts), false);
+        look.leftToRight = model_->flow() == Flow::LeftToRight;
         for (std::size_t i = 0; i < l.inbound.size() && i < look.inputConnected.size(); ++i) look.inputConnected[i] = true;
         look.errors = model_->errorsOf(l.name);
         if (auto m = diffMarks_.find(l.name); m != diffMarks_.end())
@@ -153,13 +157,52 @@ void GraphScene::sync() {
             ++it;
         }
     }
+    placeLabels();
     syncing_ = false;
+}
+
+void GraphScene::placeLabels() {
+    // Obstacles in a coarse grid of cells, so that a large model is placed in near-linear time.
+    constexpr double kCell = 128;
+    std::unordered_map<uint64_t, std::vector<QRectF>> grid;
+    auto cells = [&](const QRectF& r, auto&& f) {
+        for (int64_t x = int64_t(std::floor(r.left() / kCell)); x <= int64_t(std::floor(r.right() / kCell)); ++x)
+            for (int64_t y = int64_t(std::floor(r.top() / kCell)); y <= int64_t(std::floor(r.bottom() / kCell)); ++y)
+                f(grid[(uint64_t(x) << 32) ^ uint64_t(uint32_t(y))]);
+    };
+    auto add = [&](const QRectF& r) { cells(r, [&](std::vector<QRectF>& c) { c.push_back(r); }); };
+    auto free = [&](const QRectF& r) {
+        bool ok = true;
+        cells(r, [&](std::vector<QRectF>& c) {
+            for (const QRectF& o : c) ok = ok && !o.intersects(r);
+        });
+        return ok;
+    };
+    const QRectF body(0, 0, NodeGeometry::width, NodeGeometry::height);
+    for (const auto& [name, n] : nodes_) add(body.translated(n->pos()).adjusted(-3, -3, 3, 3));
+    for (NodeItem* g : ghosts_) add(body.translated(g->pos()).adjusted(-3, -3, 3, 3));
+    // Labels that report a problem are placed first; then in the order of the layers they feed.
+    std::vector<EdgeItem*> order;
+    for (const auto& [key, e] : edges_) order.push_back(e);
+    std::stable_partition(order.begin(), order.end(), [](EdgeItem* e) { return e->labelIsError(); });
+    for (EdgeItem* e : order) {
+        std::optional<double> at;
+        for (double t : {0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78}) {
+            QRectF r = e->labelRectAt(t);
+            if (!r.isEmpty() && free(r.adjusted(-2, -2, 2, 2))) {
+                at = t;
+                add(r);
+                break;
+            }
+        }
+        e->placeLabel(at);
+    }
 }
 
 void GraphScene::updateEdgeGeometry(EdgeItem* e) {
     NodeItem* a = node(e->from());
     NodeItem* b = node(e->to());
-    if (a && b) e->setEnds(a->outputPortPos(), b->inputPortPos(e->port()));
+    if (a && b) e->setEnds(a->outputPortPos(), b->inputPortPos(e->port()), model_->flow() == Flow::LeftToRight);
 }
 
 void GraphScene::nodeMoved(NodeItem* n) {
@@ -173,8 +216,12 @@ void GraphScene::nodeMoved(NodeItem* n) {
         }
         edgesOfValid_ = true;
     }
+    // The labels of the wires that move hide until the drop places them all again.
     if (auto it = edgesOf_.find(n->layer()); it != edgesOf_.end())
-        for (EdgeItem* e : it->second) updateEdgeGeometry(e);
+        for (EdgeItem* e : it->second) {
+            e->placeLabel(std::nullopt);
+            updateEdgeGeometry(e);
+        }
 }
 
 NodeItem* GraphScene::nodeAt(QPointF scenePos) const {
@@ -202,6 +249,7 @@ void GraphScene::setDiff(std::map<std::string, DiffMark> marks, const std::vecto
         const LayerTypeInfo* info = reg.find(g.type);
         look.category = info ? q(info->category) : QString();
         look.inputPorts = g.type == "Input" ? 0 : 1;
+        look.leftToRight = model_->flow() == Flow::LeftToRight;
         look.diff = NodeItem::Look::Diff::Removed;
         look.diffNote = g.note;
         look.diffDetails = g.details;
@@ -244,7 +292,7 @@ void GraphScene::mousePressEvent(QGraphicsSceneMouseEvent* e) {
                     QGraphicsScene::mousePressEvent(e);
                     return;
                 }
-                wire_ = addPath(EdgeItem::wirePath(start, e->scenePos()),
+                wire_ = addPath(EdgeItem::wirePath(start, e->scenePos(), model_->flow() == Flow::LeftToRight),
                                 QPen(CanvasStyle::current().selection, 2, Qt::DashLine));
                 wire_->setZValue(3);
                 wire_->setData(0, start);
@@ -257,7 +305,7 @@ void GraphScene::mousePressEvent(QGraphicsSceneMouseEvent* e) {
 
 void GraphScene::mouseMoveEvent(QGraphicsSceneMouseEvent* e) {
     if (wire_) {
-        wire_->setPath(EdgeItem::wirePath(wire_->data(0).toPointF(), e->scenePos()));
+        wire_->setPath(EdgeItem::wirePath(wire_->data(0).toPointF(), e->scenePos(), model_->flow() == Flow::LeftToRight));
         return;
     }
     QGraphicsScene::mouseMoveEvent(e);
@@ -301,7 +349,8 @@ void GraphScene::mouseReleaseEvent(QGraphicsSceneMouseEvent* e) {
     std::map<std::string, QPointF> moved;
     for (const auto& [name, n] : nodes_)
         if (n->pos() != model_->position(name)) moved[name] = QPointF(std::round(n->pos().x()), std::round(n->pos().y()));
-    if (!moved.empty()) editor_->moveNodes(moved);
+    if (!moved.empty() && editor_->moveNodes(moved).isEmpty()) return; // the change re-syncs and places labels
+    placeLabels();
 }
 
 void GraphScene::mouseDoubleClickEvent(QGraphicsSceneMouseEvent* e) {

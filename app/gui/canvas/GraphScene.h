@@ -77,6 +77,9 @@ protected:
 private:
     NodeItem* nodeAt(QPointF scenePos) const;
     void updateEdgeGeometry(EdgeItem* e);
+    // Puts every wire's label where it overlaps no node and no other label (the middle of the
+    // wire first, then further along either way); a label with no such place shows on hover.
+    void placeLabels();
     void finishWire(QPointF scenePos);
 
     GraphModel* model_;

@@ -51,20 +51,37 @@ QColor NodeItem::diffColor(Look::Diff d) {
 
 QPointF NodeItem::inputPortLocal(int index) const {
     int n = std::max(1, look_.inputPorts);
-    double spacing = std::min(NodeGeometry::portSpacing * 1.4, (kW - 24) / n);
+    double spacing = inputPortSpacing();
+    if (look_.leftToRight) return {0, kH / 2 + (index - (n - 1) / 2.0) * spacing};
     return {kW / 2 + (index - (n - 1) / 2.0) * spacing, 0};
 }
 
+double NodeItem::inputPortSpacing() const {
+    const int n = std::max(1, look_.inputPorts);
+    return std::min(NodeGeometry::portSpacing * 1.4, look_.leftToRight ? (kH - 6) / n : (kW - 24) / n);
+}
+
+// Many inputs on a node's short left side: smaller ports, so that they stay apart.
+double NodeItem::inputPortRadius() const { return std::min(kPortR, inputPortSpacing() * 0.42); }
+
+QPointF NodeItem::outputPortLocal() const { return look_.leftToRight ? QPointF(kW, kH / 2) : QPointF(kW / 2, kH); }
+
 QPointF NodeItem::inputPortPos(int index) const { return mapToScene(inputPortLocal(index)); }
-QPointF NodeItem::outputPortPos() const { return mapToScene(QPointF(kW / 2, kH)); }
+QPointF NodeItem::outputPortPos() const { return mapToScene(outputPortLocal()); }
 
 std::optional<PortHit> NodeItem::portAt(QPointF scenePos, double radius) const {
     QPointF local = mapFromScene(scenePos);
     auto near = [&](QPointF p) { return QLineF(p, local).length() <= radius; };
-    if (look_.hasOutput && near(QPointF(kW / 2, kH))) return PortHit{true, 0};
+    if (look_.hasOutput && near(outputPortLocal())) return PortHit{true, 0};
+    // The nearest input port within reach: ports may sit closer together than `radius`.
+    std::optional<PortHit> best;
+    double bestDistance = radius;
     for (int i = 0; i < look_.inputPorts; ++i)
-        if (near(inputPortLocal(i))) return PortHit{false, i};
-    return std::nullopt;
+        if (double d = QLineF(inputPortLocal(i), local).length(); d <= bestDistance) {
+            bestDistance = d;
+            best = PortHit{false, i};
+        }
+    return best;
 }
 
 QRectF NodeItem::badgeRect() const { return QRectF(kW - 11, -9, 20, 20); }
@@ -139,12 +156,12 @@ void NodeItem::paint(QPainter* p, const QStyleOptionGraphicsItem* option, QWidge
         bool on = i < int(look_.inputConnected.size()) && look_.inputConnected[std::size_t(i)];
         p->setPen(QPen(on ? accent.darker(115) : st.portFree.darker(120), 1.2));
         p->setBrush(on ? accent : st.nodeBody);
-        p->drawEllipse(inputPortLocal(i), kPortR, kPortR);
+        p->drawEllipse(inputPortLocal(i), inputPortRadius(), inputPortRadius());
     }
     if (look_.hasOutput) {
         p->setPen(QPen(accent.darker(115), 1.2));
         p->setBrush(accent);
-        p->drawEllipse(QPointF(kW / 2, kH), kPortR, kPortR);
+        p->drawEllipse(outputPortLocal(), kPortR, kPortR);
     }
 
     if (look_.diff != Look::Diff::None) { // a thick outline in the diff's colour, its note below

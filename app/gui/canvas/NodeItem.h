@@ -27,6 +27,9 @@ public:
         int inputPorts = 1;
         bool hasOutput = true;
         std::vector<bool> inputConnected;
+        // The level flows left to right: inputs on the left side, the output on the right, rather
+        // than on the top and bottom.
+        bool leftToRight = false;
         QStringList errors;
         // Comparing two versions (app/gui/compare/): how this layer differs from the older one, a
         // one-line note drawn under the node ("units · 2,080 → 4,160 params") and the tooltip's lines.
@@ -55,6 +58,9 @@ protected:
 
 private:
     QPointF inputPortLocal(int index) const;
+    QPointF outputPortLocal() const;
+    double inputPortSpacing() const;
+    double inputPortRadius() const;
     std::string layer_;
     Look look_;
 };

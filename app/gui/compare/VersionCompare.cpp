@@ -32,11 +32,7 @@ GraphState stateOf(const StoredModel& m) {
     GraphState s;
     s.spec = m.spec;
     s.positions = GraphState::positionsFromLayout(m.layout);
-    bool missing = false;
-    for (const auto& l : s.spec.layers) missing |= !s.positions.count(l.name);
-    if (missing)
-        for (const auto& [name, p] : AutoLayout::dot(s.spec))
-            if (!s.positions.count(name)) s.positions[name] = p;
+    AutoLayout::fillMissing(s.spec, s.positions);
     return s;
 }
 
@@ -124,7 +120,8 @@ VersionCompareView::VersionCompareView(const StoredModel& before, const StoredMo
     const GraphState now = model_->state();
     std::vector<QRectF> taken;
     const QSizeF size(NodeGeometry::width + 24, NodeGeometry::height + 28);
-    for (const auto& [name, p] : now.positions) taken.emplace_back(p, size);
+    for (const auto& [name, p] : now.positions)
+        if (!isFlowKey(name)) taken.emplace_back(p, size);
     for (DiffGhost& g : ghosts) {
         auto clashes = [&] {
             for (const QRectF& r : taken)

@@ -97,8 +97,13 @@ QString GraphEditor::appendAfter(const std::string& type, const std::string& aft
     Draft d = draft();
     std::string after = afterName;
     if (after.empty() && !d.level.layers.empty()) after = d.level.layers.back().name;
+    // The next rank: below in a level that flows top to bottom, to the right in one that flows left to right.
+    const bool lr = model_->flow() == Flow::LeftToRight;
+    const QPointF nextRank = lr ? QPointF(NodeGeometry::width + kRowGap, 0) : QPointF(0, NodeGeometry::height + kRowGap);
     if (after.empty() || info->maxInputs == 0) {
-        QPointF c = after.empty() ? QPointF(0, 0) : model_->position(after) + QPointF(NodeGeometry::width * 1.5, 0);
+        QPointF c = after.empty() ? QPointF(0, 0)
+                                  : model_->position(after) + (lr ? QPointF(0, NodeGeometry::height * 2.5)
+                                                                   : QPointF(NodeGeometry::width * 1.5, 0));
         return addNode(type, c + QPointF(NodeGeometry::width / 2, NodeGeometry::height / 2), created);
     }
     int at = d.level.indexOf(after);
@@ -108,7 +113,7 @@ QString GraphEditor::appendAfter(const std::string& type, const std::string& aft
     l.type = type;
     l.config = initialConfig(type);
     l.inbound = {after};
-    // The layers fed by `after` are now fed by the new layer, and move down to make room.
+    // The layers fed by `after` are now fed by the new layer, and move a rank on to make room.
     std::set<std::string> downstream;
     std::vector<std::string> todo;
     for (auto& other : d.level.layers)
@@ -124,9 +129,9 @@ QString GraphEditor::appendAfter(const std::string& type, const std::string& aft
         for (const auto& c : model_->consumersOf(n)) todo.push_back(c);
     }
     for (const auto& n : downstream)
-        d.positions[d.key(n)] = model_->position(n) + QPointF(0, NodeGeometry::height + kRowGap);
+        d.positions[d.key(n)] = model_->position(n) + nextRank;
     d.level.layers.insert(d.level.layers.begin() + at + 1, l);
-    d.positions[d.key(l.name)] = model_->position(after) + QPointF(0, NodeGeometry::height + kRowGap);
+    d.positions[d.key(l.name)] = model_->position(after) + nextRank;
     if (created) *created = l.name;
     return commit(tr("Add %1 after %2").arg(q(l.name), q(after)), d);
 }
@@ -257,11 +262,12 @@ QString GraphEditor::setConfigs(const std::vector<ConfigChange>& changes, const 
     return changed ? commit(text, d) : QString();
 }
 
-QString GraphEditor::autoLayout() {
+QString GraphEditor::autoLayout(std::optional<Flow> flow, QSizeF window) {
     Draft d = draft();
-    Positions laid = AutoLayout::dot(d.level);
-    for (const auto& [name, p] : laid) d.positions[d.key(name)] = p;
-    return commit(tr("Auto-layout"), d);
+    AutoLayout::Result laid = AutoLayout::layout(d.level, flow, window);
+    for (const auto& [name, p] : laid.positions) d.positions[d.key(name)] = p;
+    setFlow(d.positions, d.path, laid.flow);
+    return commit(laid.flow == Flow::LeftToRight ? tr("Auto-layout left to right") : tr("Auto-layout top to bottom"), d);
 }
 
 } // namespace strata::gui

@@ -6,9 +6,11 @@
 #include "app/gui/model/GraphModel.h"
 
 #include <QObject>
+#include <QSizeF>
 #include <QString>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,7 +50,9 @@ public:
     QString setConfigs(const std::vector<ConfigChange>& changes, const QString& text);
     QString paste(const nlohmann::json& clip, std::optional<QPointF> at, std::vector<std::string>* created = nullptr);
     QString duplicate(const std::vector<std::string>& layers, std::vector<std::string>* created = nullptr);
-    QString autoLayout();
+    // Lays the open level out with dot, in `flow`, or unset, in the one that shows it larger in a
+    // window of `window`'s size (AutoLayout::layout).
+    QString autoLayout(std::optional<Flow> flow = std::nullopt, QSizeF window = QSizeF(16, 10));
     QString groupIntoBlock(const std::vector<std::string>& layers, std::string* block = nullptr);
     QString ungroup(const std::string& block, std::vector<std::string>* created = nullptr);
 

@@ -99,6 +99,7 @@ QPointF GraphModel::position(const std::string& layer) const {
     if (it != state_.positions.end()) return it->second;
     // Not laid out yet: a column in spec order keeps a fresh import readable until auto-layout.
     int i = std::max(0, indexOf(layer));
+    if (flow() == Flow::LeftToRight) return {i * (NodeGeometry::width + 48), 0.0};
     return {0.0, i * (NodeGeometry::height + 48)};
 }
 

@@ -57,6 +57,7 @@ public:
     const LayerSpec* layer(const std::string& name) const;
     const LayerInference* inferenceOf(const std::string& name) const;
     QPointF position(const std::string& layer) const;
+    Flow flow() const { return flowOf(state_.positions, path_); } // of the open level
     std::string key(const std::string& layer) const { return positionKey(path_, layer); }
 
     // Input ports shown on a node: its arity, plus a free one for layers taking any number.

@@ -4,10 +4,40 @@
 
 namespace strata::gui {
 
+namespace {
+const std::string kFlowKey = "\x02" "flow";
+} // namespace
+
+std::string flowKey(const LevelPath& path) { return pathPrefix(path) + kFlowKey; }
+
+bool isFlowKey(const std::string& key) {
+    return key.size() >= kFlowKey.size() && key.compare(key.size() - kFlowKey.size(), kFlowKey.size(), kFlowKey) == 0;
+}
+
+Flow flowOf(const Positions& positions, const LevelPath& path) {
+    return positions.count(flowKey(path)) ? Flow::LeftToRight : Flow::TopToBottom;
+}
+
+void setFlow(Positions& positions, const LevelPath& path, Flow flow) {
+    if (flow == Flow::LeftToRight) positions[flowKey(path)] = QPointF(1, 0);
+    else positions.erase(flowKey(path));
+}
+
 nlohmann::json GraphState::layoutJson() const {
     nlohmann::json nodes = nlohmann::json::object();
-    for (const auto& [key, p] : positions) nodes[key] = {p.x(), p.y()};
-    return {{"nodes", std::move(nodes)}};
+    nlohmann::json flows = nlohmann::json::object();
+    for (const auto& [key, p] : positions) {
+        if (isFlowKey(key)) {
+            std::string level = key.substr(0, key.size() - flowKey({}).size());
+            if (!level.empty()) level.pop_back(); // "encoder/" -> "encoder"
+            flows[level] = "left-to-right";
+        } else {
+            nodes[key] = {p.x(), p.y()};
+        }
+    }
+    nlohmann::json out = {{"nodes", std::move(nodes)}};
+    if (!flows.empty()) out["flow"] = std::move(flows);
+    return out;
 }
 
 Positions GraphState::positionsFromLayout(const nlohmann::json& layout) {
@@ -20,6 +50,11 @@ Positions GraphState::positionsFromLayout(const nlohmann::json& layout) {
         if (v.is_array() && v.size() == 2 && v[0].is_number() && v[1].is_number())
             out[it.key()] = QPointF(v[0].get<double>(), v[1].get<double>());
     }
+    // {"flow": {"": "left-to-right", "encoder": "left-to-right"}}: the levels laid out left to right.
+    if (auto flows = layout.find("flow"); flows != layout.end() && flows->is_object())
+        for (auto it = flows->begin(); it != flows->end(); ++it)
+            if (it.value() == "left-to-right")
+                out[(it.key().empty() ? std::string() : it.key() + "/") + flowKey({})] = QPointF(1, 0);
     return out;
 }
 

@@ -4,6 +4,8 @@
 // copies of the whole model, so a long undo history of a large model stays small.
 #pragma once
 
+#include "app/gui/model/SpecLevels.h"
+
 #include "engine/ModelSpec.h"
 
 #include <QPointF>
@@ -19,11 +21,22 @@ namespace strata::gui {
 
 using Positions = std::map<std::string, QPointF>;
 
+// Which way a level's wires run: into a node's top (inputs above) or its left side.
+enum class Flow { TopToBottom, LeftToRight };
+// The positions key that holds a level's flow: present (any value) when it flows left to right.
+// "\x02" starts no layer name a person types, and the key moves with the level's layer keys
+// (saved, undone, renamed and deleted with them).
+std::string flowKey(const LevelPath& path);
+bool isFlowKey(const std::string& key);
+Flow flowOf(const Positions& positions, const LevelPath& path);
+void setFlow(Positions& positions, const LevelPath& path, Flow flow);
+
 struct GraphState {
     ModelSpec spec;
     Positions positions;
 
-    // {"nodes": {"path": [x, y], ...}}: the canvas layout stored beside a spec in a project.
+    // {"nodes": {"path": [x, y], ...}, "flow": {"": "left-to-right"}}: the canvas layout stored
+    // beside a spec in a project ("flow" lists the levels laid out left to right; AutoLayout.h).
     nlohmann::json layoutJson() const;
     // Reads layoutJson(); unknown keys are ignored, malformed entries skipped.
     static Positions positionsFromLayout(const nlohmann::json& layout);

@@ -49,11 +49,7 @@ void Document::setModel(const ModelSpec& spec, const nlohmann::json& layout, boo
     s.spec = spec;
     s.positions = GraphState::positionsFromLayout(layout);
     // A spec that was never laid out gets dot's layout rather than a column.
-    bool missing = false;
-    for (const auto& l : spec.layers) missing |= !s.positions.count(l.name);
-    if (missing)
-        for (const auto& [name, p] : AutoLayout::dot(spec))
-            if (!s.positions.count(name)) s.positions[name] = p;
+    AutoLayout::fillMissing(spec, s.positions);
     modelName_ = spec.name;
     undo_->clear();
     model_->reset(std::move(s));

@@ -36,7 +36,7 @@ void ExampleProject::build(const QString& examplesDir, const QString& path) {
             ModelSpec spec = ModelSpec::load(dir.filePath(f).toStdString());
             GraphState s;
             s.spec = spec;
-            s.positions = AutoLayout::dot(spec);
+            AutoLayout::fillMissing(spec, s.positions);
             store->save(spec.name, spec, s.layoutJson(), "example shipped with Strata");
         }
     }
