@@ -246,7 +246,7 @@ void MainWindow::buildActions() {
         for (const auto& [n, item] : scene_->nodes()) item->setSelected(true);
     }));
     canvas(add("focus", tr("&Focus Selection"), QKeySequence(Qt::Key_F), [this] { view_->focusSelection(); }));
-    add("fit", tr("&Fit to View"), QKeySequence(tr("Ctrl+0")), [this] { view_->fitAll(); })->setIcon(icon(QStyle::SP_TitleBarMaxButton));
+    add("fit", tr("&Fit to View"), QKeySequence(tr("Ctrl+0")), [this] { view_->fitAll(); })->setIcon(Theme::icon(Theme::Glyph::Fit));
     add("zoomIn", tr("Zoom &In"), QKeySequence::ZoomIn, [this] { view_->zoomIn(); });
     add("zoomOut", tr("Zoom &Out"), QKeySequence::ZoomOut, [this] { view_->zoomOut(); });
     add("showGraph", tr("&Graph"), QKeySequence(tr("Ctrl+1")), [this] { showView("editor"); });
@@ -265,9 +265,9 @@ void MainWindow::buildActions() {
         if (!p.empty()) p.pop_back();
         doc_->model()->openPath(p);
     });
-    add("train", tr("&Train"), QKeySequence(tr("Ctrl+T")), &MainWindow::startTraining)->setIcon(icon(QStyle::SP_MediaPlay));
+    add("train", tr("&Train"), QKeySequence(tr("Ctrl+T")), &MainWindow::startTraining)->setIcon(Theme::icon(Theme::Glyph::Train));
     add("stopTraining", tr("&Stop Training"), QKeySequence(tr("Ctrl+Shift+T")), &MainWindow::stopTraining)
-        ->setIcon(icon(QStyle::SP_MediaStop));
+        ->setIcon(Theme::icon(Theme::Glyph::Stop));
     add("inspect", tr("&Inspect Variables and Graph..."), QKeySequence(tr("Ctrl+Shift+I")), &MainWindow::inspectModel);
     add("compareVersions", tr("&Compare Versions…"), QKeySequence(), [this] { compareVersions(this, *doc_, centralTabs_); });
     add("viewData", tr("&View Data…"), QKeySequence(tr("Ctrl+Shift+D")), [this] { viewData(); });

@@ -3,10 +3,15 @@
 #include "app/gui/canvas/CanvasStyle.h"
 
 #include <QApplication>
+#include <QIconEngine>
+#include <QPainter>
 #include <QPalette>
+#include <QPolygonF>
 #include <QProcess>
 #include <QStyle>
 #include <QStyleFactory>
+
+#include <algorithm>
 
 namespace strata::gui {
 
@@ -80,5 +85,67 @@ void Theme::apply(Mode mode) {
     QApplication::setPalette(dark ? darkPalette() : lightPalette());
     CanvasStyle::refresh();
 }
+
+namespace {
+class GlyphEngine : public QIconEngine {
+public:
+    explicit GlyphEngine(Theme::Glyph g) : glyph_(g) {}
+    QIconEngine* clone() const override { return new GlyphEngine(glyph_); }
+    QPixmap pixmap(const QSize& size, QIcon::Mode mode, QIcon::State state) override {
+        QPixmap pm(size);
+        pm.fill(Qt::transparent);
+        QPainter p(&pm);
+        paint(&p, QRect(QPoint(0, 0), size), mode, state);
+        return pm;
+    }
+    void paint(QPainter* p, const QRect& rect, QIcon::Mode mode, QIcon::State) override {
+        const QPalette pal = QApplication::palette();
+        const bool dark = pal.window().color().lightness() < 128;
+        const bool off = mode == QIcon::Disabled;
+        const QColor muted = pal.color(QPalette::Disabled, QPalette::WindowText);
+        const double s = std::min(rect.width(), rect.height());
+        const QRectF r(rect.x() + (rect.width() - s) / 2, rect.y() + (rect.height() - s) / 2, s, s);
+        p->save();
+        p->setRenderHint(QPainter::Antialiasing);
+        switch (glyph_) {
+        case Theme::Glyph::Train: { // a play triangle
+            QPolygonF tri({r.topLeft() + QPointF(s * 0.22, s * 0.14), r.topLeft() + QPointF(s * 0.86, s * 0.5),
+                           r.topLeft() + QPointF(s * 0.22, s * 0.86)});
+            p->setPen(Qt::NoPen);
+            p->setBrush(off ? muted : dark ? QColor(0x51, 0xcf, 0x66) : QColor(0x2f, 0x9e, 0x44));
+            p->drawPolygon(tri);
+            break;
+        }
+        case Theme::Glyph::Stop:
+            p->setPen(Qt::NoPen);
+            p->setBrush(off ? muted : dark ? QColor(0xff, 0x6b, 0x6b) : QColor(0xe0, 0x31, 0x31));
+            p->drawRoundedRect(r.adjusted(s * 0.2, s * 0.2, -s * 0.2, -s * 0.2), s * 0.08, s * 0.08);
+            break;
+        case Theme::Glyph::Fit: { // four corners around a box
+            const QColor ink = off ? muted : pal.color(QPalette::WindowText);
+            QPen pen(ink, std::max(1.5, s * 0.1), Qt::SolidLine, Qt::SquareCap, Qt::MiterJoin);
+            p->setPen(pen);
+            p->setBrush(Qt::NoBrush);
+            const QRectF f = r.adjusted(s * 0.12, s * 0.12, -s * 0.12, -s * 0.12);
+            const double c = s * 0.25;
+            p->drawPolyline(QPolygonF({f.topLeft() + QPointF(0, c), f.topLeft(), f.topLeft() + QPointF(c, 0)}));
+            p->drawPolyline(QPolygonF({f.topRight() - QPointF(c, 0), f.topRight(), f.topRight() + QPointF(0, c)}));
+            p->drawPolyline(QPolygonF({f.bottomLeft() - QPointF(0, c), f.bottomLeft(), f.bottomLeft() + QPointF(c, 0)}));
+            p->drawPolyline(QPolygonF({f.bottomRight() - QPointF(c, 0), f.bottomRight(), f.bottomRight() - QPointF(0, c)}));
+            p->setPen(Qt::NoPen);
+            p->setBrush(ink);
+            p->drawRect(r.adjusted(s * 0.36, s * 0.36, -s * 0.36, -s * 0.36));
+            break;
+        }
+        }
+        p->restore();
+    }
+
+private:
+    Theme::Glyph glyph_;
+};
+} // namespace
+
+QIcon Theme::icon(Glyph g) { return QIcon(new GlyphEngine(g)); }
 
 } // namespace strata::gui

@@ -2,6 +2,7 @@
 // colour from the platform theme, GTK_THEME ending in ":dark", or the GNOME colour-scheme setting.
 #pragma once
 
+#include <QIcon>
 #include <QString>
 
 namespace strata::gui {
@@ -13,6 +14,11 @@ public:
     static bool systemPrefersDark();
     static Mode fromString(const QString& s);
     static QString toString(Mode m);
+
+    // Toolbar icons drawn in the application palette's colours at the time they are painted, so
+    // that they stay visible in the dark theme (the style's play and maximise icons are black).
+    enum class Glyph { Train, Stop, Fit };
+    static QIcon icon(Glyph g);
 };
 
 } // namespace strata::gui

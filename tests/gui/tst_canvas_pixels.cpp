@@ -119,6 +119,26 @@ private slots:
         QVERIFY2(luminance(corner) < 80, qPrintable(QString("background luminance %1").arg(luminance(corner))));
         QVERIFY(luminance(CanvasStyle::current().text.rgb()) > 150);      // light text
         QVERIFY(luminance(QApplication::palette().window().color().rgb()) < 100); // the widgets too
+
+        // Every toolbar icon stands out from the dark toolbar: its strongest pixel differs from the
+        // background by a third of the range (the style's black play and maximise icons did not).
+        const int background = luminance(QApplication::palette().window().color().rgb());
+        int icons = 0;
+        for (QAction* a : w.findChildren<QAction*>()) {
+            if (a->icon().isNull() || a->text().remove('&').isEmpty()) continue;
+            const QImage icon = a->icon().pixmap(QSize(24, 24)).toImage().convertToFormat(QImage::Format_ARGB32);
+            int contrast = 0;
+            for (int y = 0; y < icon.height(); ++y)
+                for (int x = 0; x < icon.width(); ++x) {
+                    const QRgb px = icon.pixel(x, y);
+                    if (qAlpha(px) > 160) contrast = std::max(contrast, std::abs(luminance(px) - background));
+                }
+            QVERIFY2(contrast >= 85, qPrintable(QString("the icon of '%1' is hard to see on the dark toolbar (contrast %2)")
+                                                     .arg(a->text().remove('&'))
+                                                     .arg(contrast)));
+            ++icons;
+        }
+        QVERIFY(icons >= 8);
     }
 };
 

@@ -2,6 +2,7 @@
 #include "app/gui/train/TrainPanel.h"
 #include "app/gui/train/TrainPanelShared.h"
 
+#include "app/gui/Theme.h"
 #include "app/gui/project/Document.h"
 #include "app/gui/project/VersionWeights.h"
 #include "app/gui/train/ColumnMappingTable.h"
@@ -145,9 +146,9 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     seed_->setObjectName("trainSeed");
     seed_->setRange(0, std::numeric_limits<int>::max());
     seed_->setToolTip(tr("Initial weights, data order and dropout"));
-    train_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), tr("Train"));
+    train_ = new QPushButton(Theme::icon(Theme::Glyph::Train), tr("Train"));
     train_->setObjectName("trainButton");
-    stop_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaStop), tr("Stop"));
+    stop_ = new QPushButton(Theme::icon(Theme::Glyph::Stop), tr("Stop"));
     stop_->setObjectName("stopButton");
     stop_->setEnabled(false);
     viewData_ = new QPushButton(tr("View data…"));
