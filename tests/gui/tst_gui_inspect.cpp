@@ -254,6 +254,8 @@ private slots:
         QVERIFY2(view.trace(), qPrintable(view.errorText()));
         const ir::Graph& g = view.trace()->graph;
         QCOMPARE(view.nodeTable()->rowCount(), g.nodeCount());
+        QVERIFY(view.scene()->nodeCount() < g.nodeCount()); // each layer one box at first
+        view.scene()->expandAll();
         QCOMPARE(view.scene()->nodeCount(), g.nodeCount());
         QVERIFY(view.scene()->laidOutByGraphviz());
         int variables = 0;
