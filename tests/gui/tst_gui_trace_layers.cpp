@@ -300,6 +300,23 @@ private slots:
         QVERIFY2(std::abs(back.y() - after.y()) < 8 || atEnd(gv->verticalScrollBar()), qPrintable(QString("%1 -> %2").arg(after.y()).arg(back.y())));
     }
 
+    // The zoom the view had is kept when an expanded cluster no longer fits and a scroll bar
+    // appears (which resizes the viewport, not the view).
+    void expandingKeepsTheZoom() {
+        WholeStep s;
+        QVERIFY(QTest::qWaitForWindowExposed(&s.view));
+        TraceGraphicsView* gv = s.view.graphicsView();
+        QTest::qWait(20);
+        const double scale = gv->transform().m11();
+        QVERIFY(!gv->verticalScrollBar()->isVisible()); // the collapsed step fits
+        clickAt(gv, s.scene()->groupItem("gradients")->sceneBoundingRect().center());
+        QVERIFY(s.scene()->clusterItem("gradients"));
+        QTest::qWait(20); // scroll bars come and go on a later event
+        QVERIFY(s.scene()->sceneRect().width() * scale > gv->viewport()->width()); // fitting would zoom out
+        QVERIFY(gv->horizontalScrollBar()->isVisible());
+        QCOMPARE(gv->transform().m11(), scale);
+    }
+
     void expandAllShowsEveryOpAndCollapseAllOneBoxPerLayer() {
         WholeStep s;
         QVERIFY(QTest::qWaitForWindowExposed(&s.view));

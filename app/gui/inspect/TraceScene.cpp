@@ -300,6 +300,10 @@ void TraceGraphicsView::wheelEvent(QWheelEvent* event) {
 
 void TraceGraphicsView::resizeEvent(QResizeEvent* event) {
     QGraphicsView::resizeEvent(event);
+    // The viewport's resizes come here too: a scroll bar that appears as a cluster expands must
+    // not change the zoom, only the view's own new size fits again.
+    if (size() == fittedFor_) return;
+    fittedFor_ = size();
     if (!userZoomed_) fitWidth();
 }
 

@@ -105,6 +105,7 @@ protected:
 
 private:
     bool userZoomed_ = false;
+    QSize fittedFor_; // the view's size when it last fitted on a resize
 };
 
 } // namespace strata::gui
