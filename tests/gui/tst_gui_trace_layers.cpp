@@ -266,8 +266,12 @@ private slots:
         const QPointF inside(frame->rect().left() + 3, frame->rect().bottom() - 3);
         clickAt(gv, inside);
         QVERIFY(s.scene()->clusterItem("model/dense_1"));
+        const int matmul = firstNode(g, ir::OpKind::MatMul, "model/dense_1");
+        clickAt(gv, s.scene()->nodeItem(matmul)->sceneBoundingRect().center()); // selects the op
+        QCOMPARE(s.view.tableSelectedNode(), matmul);
         clickAt(gv, QPointF(title.left() + 12, title.center().y()));
         QVERIFY(!s.scene()->clusterItem("model/dense_1"));
+        QCOMPARE(s.view.tableSelectedNode(), -1); // its op is out of sight: no row stays selected
         QVERIFY(s.scene()->groupItem("model/dense_1"));
         QCOMPARE(drawnOps(*s.scene()), before);
     }

@@ -166,6 +166,7 @@ void TraceScene::rebuild(int anchor) {
     if (QGraphicsItem* item = nodeItem(selected)) item->setSelected(true);
     block.unblock();
     setSceneRect(itemsBoundingRect().adjusted(-24, -24, 24, 24));
+    if (selected >= 0 && !nodeItem(selected)) emit nodeSelected(-1); // collapsed out of sight: the table follows
 
     const QRectF after = anchorRect(anchor);
     if (after.isNull()) return;
