@@ -2,12 +2,13 @@
 
 #include "app/gui/canvas/CanvasStyle.h"
 #include "app/gui/inspect/TraceClusterItem.h"
+#include "app/gui/inspect/TraceFold.h"
+#include "app/gui/inspect/TraceItems.h"
 #include "app/gui/inspect/TraceLayout.h"
 
 #include <QFontMetricsF>
-#include <QGraphicsItem>
-#include <QPainter>
-#include <QStyleOptionGraphicsItem>
+#include <QGraphicsSceneMouseEvent>
+#include <QScrollBar>
 #include <QWheelEvent>
 
 #include <algorithm>
@@ -16,129 +17,31 @@
 namespace strata::gui {
 
 namespace {
-constexpr double kPad = 6, kStripe = 5, kMinWidth = 120, kMaxWidth = 300;
+QString q(const std::string& s) { return QString::fromStdString(s); }
 
-QColor kindColor(TraceNodeKind kind) {
-    switch (kind) {
-    case TraceNodeKind::Input: return QColor(0x3b, 0x82, 0xf6);
-    case TraceNodeKind::Variable: return QColor(0x22, 0xa0, 0x6b);
-    case TraceNodeKind::Constant: return QColor(0x8b, 0x8d, 0x98);
-    case TraceNodeKind::Random: return QColor(0xe8, 0x8c, 0x1e);
-    case TraceNodeKind::Op: return QColor(0x8e, 0x4e, 0xc6);
-    }
-    return {};
+QString counted(int n, const char* noun) {
+    return QStringLiteral("%1 %2%3").arg(n).arg(QLatin1String(noun)).arg(n == 1 ? "" : "s");
 }
 
-QFont titleFont() {
-    QFont f = CanvasStyle::current().bodyFont;
-    f.setBold(true);
-    return f;
+// The words on a collapsed cluster's box: its label, how many ops, and the shapes that leave it.
+TraceGroupText groupText(const ir::Graph& g, const TraceCluster& c, int ops, const std::vector<ir::ValueId>& outputs) {
+    TraceGroupText t;
+    t.label = c.label;
+    t.scope = q(c.scope);
+    t.count = counted(ops, "op");
+    QStringList shapes;
+    for (ir::ValueId v : outputs)
+        if (const QString s = q(g.shape(v).toString()); !shapes.contains(s)) shapes << s;
+    t.outputs = shapes.mid(0, 2).join(QStringLiteral("; "));
+    if (shapes.size() > 2) t.outputs += QObject::tr(" +%1 more").arg(shapes.size() - 2);
+    t.tooltip = QObject::tr("%1\n%2; %3 out: %4\nClick to expand")
+                    .arg(t.scope, t.count)
+                    .arg(outputs.size())
+                    .arg(shapes.isEmpty() ? QObject::tr("none") : shapes.mid(0, 8).join(QStringLiteral(", ")) +
+                                                                   (shapes.size() > 8 ? QStringLiteral(", …") : QString()));
+    return t;
 }
-QFont smallFont() { return CanvasStyle::current().smallFont; }
 } // namespace
-
-class TraceNodeItem : public QGraphicsItem {
-public:
-    TraceNodeItem(int node, TraceNodeKind kind, const TraceNodeText& text, bool isOutput)
-        : node_(node), kind_(kind), title_(text.title), shape_(text.outputs), label_(text.label), isOutput_(isOutput) {
-        setFlag(ItemIsSelectable);
-        setToolTip(QStringLiteral("%1%2\n%3%4%5").arg(text.title, text.layer.isEmpty() ? QString() : QStringLiteral(" in ") + text.layer, text.outputs,
-                                                    text.attributes.isEmpty() ? QString() : QStringLiteral("\n") + text.attributes,
-                                                    text.role.isEmpty() ? QString() : QStringLiteral("\n") + text.role));
-        setCursor(Qt::PointingHandCursor);
-    }
-
-    static QSizeF sizeFor(const TraceNodeText& text) {
-        const QFontMetricsF title(titleFont()), small(smallFont());
-        double w = std::max({title.horizontalAdvance(text.title), small.horizontalAdvance(text.outputs),
-                             small.horizontalAdvance(text.label)});
-        w = std::clamp(w + 2 * kPad + kStripe, kMinWidth, kMaxWidth);
-        double h = title.height() + small.height() + 2 * kPad;
-        if (!text.label.isEmpty()) h += small.height();
-        return {std::ceil(w), std::ceil(h)};
-    }
-
-    int node() const { return node_; }
-    void setRect(const QRectF& r) {
-        prepareGeometryChange();
-        setPos(r.topLeft());
-        rect_ = QRectF(QPointF(0, 0), r.size());
-    }
-    QRectF boundingRect() const override { return rect_.adjusted(-3, -3, 3, 3); }
-
-    void paint(QPainter* p, const QStyleOptionGraphicsItem*, QWidget*) override {
-        const CanvasStyle& st = CanvasStyle::current();
-        p->setRenderHint(QPainter::Antialiasing);
-        const QColor accent = kindColor(kind_);
-        QPen border(isSelected() ? st.selection : (isOutput_ ? accent : st.nodeBorder), isSelected() || isOutput_ ? 2.5 : 1.0);
-        p->setPen(border);
-        p->setBrush(st.nodeBody);
-        p->drawRoundedRect(rect_, 5, 5);
-        p->setPen(Qt::NoPen);
-        p->setBrush(accent);
-        p->drawRoundedRect(QRectF(rect_.left() + 1, rect_.top() + 1, kStripe, rect_.height() - 2), 2, 2);
-
-        const double x = kStripe + kPad, w = rect_.width() - x - kPad;
-        double y = kPad;
-        const QFont tf = titleFont(), sf = smallFont();
-        const QFontMetricsF tm(tf), sm(sf);
-        p->setPen(st.text);
-        p->setFont(tf);
-        p->drawText(QRectF(x, y, w, tm.height()), Qt::AlignLeft | Qt::AlignVCenter, tm.elidedText(title_, Qt::ElideRight, w));
-        y += tm.height();
-        p->setFont(sf);
-        p->setPen(st.mutedText);
-        p->drawText(QRectF(x, y, w, sm.height()), Qt::AlignLeft | Qt::AlignVCenter, sm.elidedText(shape_, Qt::ElideRight, w));
-        y += sm.height();
-        if (!label_.isEmpty()) {
-            p->setPen(kind_ == TraceNodeKind::Op ? st.text : accent.darker(st.dark ? 70 : 130));
-            p->drawText(QRectF(x, y, w, sm.height()), Qt::AlignLeft | Qt::AlignVCenter, sm.elidedText(label_, Qt::ElideMiddle, w));
-        }
-    }
-
-private:
-    int node_;
-    TraceNodeKind kind_;
-    QString title_, shape_, label_;
-    bool isOutput_;
-    QRectF rect_;
-};
-
-class TraceEdgeItem : public QGraphicsItem {
-public:
-    TraceEdgeItem(const TraceEdge& e, const TraceNodeItem* from, const TraceNodeItem* to)
-        : edge_(e), from_(from), to_(to) {
-        setZValue(-1);
-        QPainterPath all = e.path;
-        all.addRect(QRectF(e.arrowTip, e.arrowBase).normalized());
-        bounds_ = all.boundingRect().adjusted(-6, -6, 6, 6);
-    }
-    QRectF boundingRect() const override { return bounds_; }
-
-    void paint(QPainter* p, const QStyleOptionGraphicsItem*, QWidget*) override {
-        const CanvasStyle& st = CanvasStyle::current();
-        const bool lit = from_->isSelected() || to_->isSelected();
-        const QColor c = lit ? st.selection : st.wire;
-        p->setRenderHint(QPainter::Antialiasing);
-        p->setPen(QPen(c, lit ? 2.2 : 1.2));
-        p->setBrush(Qt::NoBrush);
-        p->drawPath(edge_.path);
-        // The arrow head: a triangle from its base to the tip.
-        const QPointF d = edge_.arrowTip - edge_.arrowBase;
-        const double len = std::hypot(d.x(), d.y());
-        if (len < 1e-6) return;
-        const QPointF normal(-d.y() / len * 4.5, d.x() / len * 4.5);
-        p->setPen(Qt::NoPen);
-        p->setBrush(c);
-        p->drawPolygon(QPolygonF{edge_.arrowTip, edge_.arrowBase + normal, edge_.arrowBase - normal});
-    }
-
-private:
-    TraceEdge edge_;
-    const TraceNodeItem* from_;
-    const TraceNodeItem* to_;
-    QRectF bounds_;
-};
 
 TraceScene::TraceScene(QObject* parent) : QGraphicsScene(parent) {
     setBackgroundBrush(CanvasStyle::current().background);
@@ -152,46 +55,132 @@ TraceScene::~TraceScene() {
 }
 
 void TraceScene::setTrace(const train::TracedModel* trace, const std::vector<TraceNodeText>& texts) {
-    const QSignalBlocker block(this);
+    trace_ = trace;
+    texts_ = trace ? texts : std::vector<TraceNodeText>{};
+    tree_ = trace ? TraceClusterTree::of(trace->graph) : TraceClusterTree{};
+    // Neighbouring layers in different tints; a block's layers share the block's.
+    hues_.clear();
+    int topLevel = 0;
+    for (const TraceCluster& c : tree_.clusters)
+        hues_.push_back(c.parent < 0 ? (topLevel++ * 67 + 200) % 360 : hues_[std::size_t(c.parent)]);
+    {
+        const QSignalBlocker block(this);
+        clearSelection();
+    }
+    rebuild(-1);
+}
+
+std::vector<bool> TraceScene::expandedFlags() const {
+    std::vector<bool> flags;
+    for (const TraceCluster& c : tree_.clusters) flags.push_back(expanded_.count(c.scope) > 0);
+    return flags;
+}
+
+QRectF TraceScene::anchorRect(int cluster) const {
+    if (cluster < 0 || cluster >= int(tree_.clusters.size())) return {};
+    const QString scope = q(tree_.clusters[std::size_t(cluster)].scope);
+    if (TraceGroupItem* g = groupItem(scope)) return g->sceneBoundingRect();
+    if (TraceClusterItem* c = clusterItem(scope)) return c->rect();
+    return {};
+}
+
+void TraceScene::rebuild(int anchor) {
+    // Where the anchor is in each view, to put it back there.
+    const QRectF before = anchorRect(anchor);
+    std::vector<QPoint> anchorInView;
+    for (QGraphicsView* v : views()) anchorInView.push_back(v->mapFromScene(QPointF(before.center().x(), before.top())));
+    const int selected = selectedNode();
+
+    QSignalBlocker block(this); // not for sceneRectChanged, which the views need
     clear();
     nodes_.clear();
     edges_.clear();
+    groups_.clear();
     clusters_.clear();
     byGraphviz_ = false;
-    if (!trace) {
+    if (!trace_) {
+        block.unblock();
         setSceneRect(QRectF());
         return;
     }
-    const ir::Graph& g = trace->graph;
+    const ir::Graph& g = trace_->graph;
+    const TraceFold fold = TraceFold::of(g, trace_->outputs, tree_, expandedFlags());
     std::vector<QSizeF> sizes;
-    for (const TraceNodeText& t : texts) sizes.push_back(TraceNodeItem::sizeFor(t));
-    const TraceLayoutResult layout = TraceLayout::dot(g, sizes, TraceClusterItem::labelHeight());
+    std::vector<TraceGroupText> groupTexts(fold.boxes.size());
+    for (std::size_t b = 0; b < fold.boxes.size(); ++b) {
+        const TraceFold::Box& box = fold.boxes[b];
+        if (box.node >= 0) {
+            sizes.push_back(TraceNodeItem::sizeFor(texts_[std::size_t(box.node)]));
+            continue;
+        }
+        groupTexts[b] = groupText(g, tree_.clusters[std::size_t(box.cluster)], fold.clusterNodeCount[std::size_t(box.cluster)],
+                                  fold.boxOutputs[b]);
+        sizes.push_back(TraceGroupItem::sizeFor(groupTexts[b]));
+    }
+    // A wire to or from a collapsed cluster that carries one tensor is labelled with its shape
+    // (an op's box shows its own output shape).
+    std::vector<QString> labels;
+    for (std::size_t e = 0; e < fold.edges.size(); ++e) {
+        const auto [from, to] = fold.edges[e];
+        const bool group = fold.boxes[std::size_t(from)].cluster >= 0 || fold.boxes[std::size_t(to)].cluster >= 0;
+        labels.push_back(group && fold.edgeValue[e] != ir::kNoValue ? q(g.shape(fold.edgeValue[e]).toString()) : QString());
+    }
+    const double labelSize = QFontMetricsF(CanvasStyle::current().smallFont).height() / 1.2;
+    const TraceLayoutResult layout =
+        TraceLayout::dot(fold.layoutGraph(tree_, sizes, labels), TraceClusterItem::labelHeight(), labelSize);
     byGraphviz_ = layout.byGraphviz;
-    // Neighbouring layers in different tints; a block's layers share the block's.
-    std::vector<int> hues;
-    int topLevel = 0;
-    for (const TraceCluster& c : layout.clusters) {
-        hues.push_back(c.parent < 0 ? (topLevel++ * 67 + 200) % 360 : hues[std::size_t(c.parent)]);
-        if (c.rect.isNull()) continue;
-        auto* item = new TraceClusterItem(c, hues.back());
+
+    for (std::size_t k = 0; k < fold.frames.size(); ++k) {
+        const int c = fold.frames[k];
+        auto* item = new TraceClusterItem(layout.clusters[k], hues_[std::size_t(c)], c);
         addItem(item);
         clusters_.push_back(item);
     }
-    for (int n = 0; n < g.nodeCount(); ++n) {
-        bool isOutput = false;
-        for (ir::ValueId v : g.node(n).outputs)
-            isOutput = isOutput || std::find(trace->outputs.begin(), trace->outputs.end(), v) != trace->outputs.end();
-        auto* item = new TraceNodeItem(n, traceNodeKind(g, n), texts[std::size_t(n)], isOutput);
-        item->setRect(layout.nodes[std::size_t(n)]);
-        addItem(item);
-        nodes_.push_back(item);
+    nodes_.assign(std::size_t(g.nodeCount()), nullptr);
+    std::vector<QGraphicsItem*> boxes;
+    for (std::size_t b = 0; b < fold.boxes.size(); ++b) {
+        const TraceFold::Box& box = fold.boxes[b];
+        if (box.node >= 0) {
+            const int n = box.node;
+            bool isOutput = false;
+            for (ir::ValueId v : g.node(n).outputs)
+                isOutput = isOutput || std::find(trace_->outputs.begin(), trace_->outputs.end(), v) != trace_->outputs.end();
+            auto* item = new TraceNodeItem(n, traceNodeKind(g, n), texts_[std::size_t(n)], isOutput);
+            item->setRect(layout.nodes[b]);
+            addItem(item);
+            nodes_[std::size_t(n)] = item;
+            boxes.push_back(item);
+        } else {
+            auto* item = new TraceGroupItem(box.cluster, groupTexts[b], hues_[std::size_t(box.cluster)]);
+            item->setRect(layout.nodes[b]);
+            addItem(item);
+            groups_.push_back(item);
+            boxes.push_back(item);
+        }
     }
     for (const TraceEdge& e : layout.edges) {
-        auto* item = new TraceEdgeItem(e, nodes_[std::size_t(e.from)], nodes_[std::size_t(e.to)]);
+        auto* item = new TraceEdgeItem(e, boxes[std::size_t(e.from)], boxes[std::size_t(e.to)]);
         addItem(item);
         edges_.push_back(item);
     }
+    if (QGraphicsItem* item = nodeItem(selected)) item->setSelected(true);
+    block.unblock();
     setSceneRect(itemsBoundingRect().adjusted(-24, -24, 24, 24));
+    if (selected >= 0 && !nodeItem(selected)) emit nodeSelected(-1); // collapsed out of sight: the table follows
+
+    const QRectF after = anchorRect(anchor);
+    if (after.isNull()) return;
+    const QList<QGraphicsView*> all = views();
+    for (qsizetype i = 0; i < all.size() && std::size_t(i) < anchorInView.size(); ++i) {
+        QGraphicsView* v = all[i];
+        const double scale = v->transform().m11();
+        const QPointF offset = QPointF(v->viewport()->rect().center() - anchorInView[std::size_t(i)]) / scale;
+        v->centerOn(QPointF(after.center().x(), after.top()) + offset);
+    }
+}
+
+int TraceScene::nodeCount() const {
+    return int(std::count_if(nodes_.begin(), nodes_.end(), [](const TraceNodeItem* n) { return n != nullptr; }));
 }
 
 TraceClusterItem* TraceScene::clusterItem(int index) const {
@@ -202,6 +191,46 @@ TraceClusterItem* TraceScene::clusterItem(const QString& scope) const {
     for (TraceClusterItem* c : clusters_)
         if (c->scope() == scope) return c;
     return nullptr;
+}
+
+TraceGroupItem* TraceScene::groupItem(const QString& scope) const {
+    for (TraceGroupItem* g : groups_)
+        if (g->scope() == scope) return g;
+    return nullptr;
+}
+
+bool TraceScene::isExpanded(const QString& scope) const { return expanded_.count(scope.toStdString()) > 0; }
+
+void TraceScene::setExpanded(const QString& scope, bool expanded) {
+    if (isExpanded(scope) == expanded) return;
+    const std::string s = scope.toStdString();
+    if (expanded) expanded_.insert(s);
+    else expanded_.erase(s);
+    int anchor = -1;
+    for (std::size_t k = 0; k < tree_.clusters.size(); ++k)
+        if (tree_.clusters[k].scope == s) anchor = int(k);
+    rebuild(anchor);
+}
+
+void TraceScene::expandAll() {
+    for (const TraceCluster& c : tree_.clusters) expanded_.insert(c.scope);
+    rebuild(-1);
+}
+
+void TraceScene::collapseAll() {
+    expanded_.clear();
+    rebuild(-1);
+}
+
+void TraceScene::clusterClicked(int cluster) { pendingToggle_ = cluster; }
+
+void TraceScene::mouseReleaseEvent(QGraphicsSceneMouseEvent* event) {
+    QGraphicsScene::mouseReleaseEvent(event); // the clicked item is done with the event
+    const int cluster = pendingToggle_;
+    pendingToggle_ = -1;
+    if (cluster < 0 || cluster >= int(tree_.clusters.size())) return;
+    const QString scope = q(tree_.clusters[std::size_t(cluster)].scope);
+    setExpanded(scope, !isExpanded(scope));
 }
 
 QGraphicsItem* TraceScene::nodeItem(int node) const {
@@ -215,6 +244,13 @@ int TraceScene::selectedNode() const {
 }
 
 void TraceScene::selectNode(int node) {
+    if (node >= 0 && node < int(nodes_.size()) && !nodes_[std::size_t(node)] && trace_) {
+        // Hidden in a collapsed cluster: expand the clusters around it, keeping the outermost in place.
+        int anchor = -1;
+        for (int c = tree_.nodeCluster[std::size_t(node)]; c >= 0; c = tree_.clusters[std::size_t(c)].parent)
+            if (expanded_.insert(tree_.clusters[std::size_t(c)].scope).second) anchor = c;
+        rebuild(anchor);
+    }
     QGraphicsItem* item = nodeItem(node);
     if (item && item->isSelected() && selectedItems().size() == 1) return;
     {
@@ -265,6 +301,10 @@ void TraceGraphicsView::wheelEvent(QWheelEvent* event) {
 
 void TraceGraphicsView::resizeEvent(QResizeEvent* event) {
     QGraphicsView::resizeEvent(event);
+    // The viewport's resizes come here too: a scroll bar that appears as a cluster expands must
+    // not change the zoom, only the view's own new size fits again.
+    if (size() == fittedFor_) return;
+    fittedFor_ = size();
     if (!userZoomed_) fitWidth();
 }
 

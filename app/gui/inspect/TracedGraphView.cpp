@@ -90,6 +90,20 @@ TracedGraphView::TracedGraphView(const Model& model, uint64_t seed, QWidget* par
     step_->setEnabled(false);
     controls->addWidget(step_);
     controls->addStretch(1);
+    find_ = new QLineEdit;
+    find_->setPlaceholderText(tr("Find op: #12, matmul, dense_1"));
+    find_->setToolTip(tr("Return selects the next node whose number, op, layer or role matches, expanding the layer that hides it"));
+    find_->setClearButtonEnabled(true);
+    find_->setMaximumWidth(220);
+    controls->addWidget(find_);
+    connect(find_, &QLineEdit::returnPressed, this, [this] { findNode(find_->text()); });
+    expandAll_ = new QPushButton(tr("Expand all"));
+    expandAll_->setToolTip(tr("Draw every op, each layer's inside its frame"));
+    controls->addWidget(expandAll_);
+    collapseAll_ = new QPushButton(tr("Collapse all"));
+    collapseAll_->setToolTip(tr("Draw each layer (and the loss, gradients and updates) as one box; a click on a box expands it"));
+    controls->addWidget(collapseAll_);
+    for (QPushButton* b : {expandAll_, collapseAll_}) b->setAutoDefault(false); // Return is not for them
     auto* fit = new QPushButton(tr("Fit width"));
     controls->addWidget(fit);
     connect(batch_, &QSpinBox::valueChanged, this, &TracedGraphView::retrace);
@@ -125,6 +139,14 @@ TracedGraphView::TracedGraphView(const Model& model, uint64_t seed, QWidget* par
     view_ = new TraceGraphicsView(scene_);
     connect(scene_, &TraceScene::nodeSelected, this, &TracedGraphView::onSceneSelection);
     connect(fit, &QPushButton::clicked, view_, &TraceGraphicsView::fitWidth);
+    connect(expandAll_, &QPushButton::clicked, this, [this] {
+        scene_->expandAll();
+        view_->fitWidth();
+    });
+    connect(collapseAll_, &QPushButton::clicked, this, [this] {
+        scene_->collapseAll();
+        view_->fitWidth();
+    });
 
     auto* split = new QSplitter(Qt::Horizontal);
     split->addWidget(table_);
@@ -285,6 +307,25 @@ void TracedGraphView::selectNode(int node) {
         return;
     }
     table_->selectRow(node); // the table's selection handler selects the drawn node
+}
+
+int TracedGraphView::findNode(const QString& text) {
+    const QString t = text.trimmed();
+    const int rows = table_->rowCount();
+    if (t.isEmpty() || rows == 0) return -1;
+    auto matches = [&](int n) {
+        if (t.startsWith(QLatin1Char('#'))) return table_->item(n, IdColumn)->text() == t.mid(1);
+        for (int c : {OpColumn, LayerColumn, RoleColumn})
+            if (table_->item(n, c)->text().contains(t, Qt::CaseInsensitive)) return true;
+        return table_->item(n, LayerColumn)->toolTip().contains(t, Qt::CaseInsensitive); // the whole scope
+    };
+    const int from = tableSelectedNode();
+    for (int k = 1; k <= rows; ++k) // after the selected node, round to it
+        if (const int n = (from + k + rows) % rows; matches(n)) {
+            selectNode(n);
+            return n;
+        }
+    return -1;
 }
 
 int TracedGraphView::tableSelectedNode() const {

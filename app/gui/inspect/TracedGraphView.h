@@ -1,7 +1,10 @@
 // The traced graph the engine runs for one signature: pick the batch size, the input shapes and
 // training or inference, and see the op graph traceModel builds as a node table (id, op, the
 // layer that emitted it, inputs, outputs, role, attributes) beside the drawn graph, where each
-// layer's nodes sit in a labelled cluster; selecting a node in one selects it in the other. A signature that cannot be traced shows the engine's message (naming the layer).
+// layer is one box until a click expands it into a labelled frame around its ops (TraceScene;
+// Expand all and Collapse all do every layer); selecting a node in one selects it in the other,
+// expanding the layer that hides it. A signature that cannot be traced shows the engine's
+// message (naming the layer).
 #pragma once
 
 #include "app/gui/inspect/StepSettings.h"
@@ -16,6 +19,7 @@
 class QCheckBox;
 class QLabel;
 class QLineEdit;
+class QPushButton;
 class QSpinBox;
 class QTableWidget;
 
@@ -47,6 +51,8 @@ public:
     QSpinBox* batchSpin() const { return batch_; }
     QCheckBox* trainingCheck() const { return training_; }
     QCheckBox* wholeStepCheck() const { return step_; }
+    QPushButton* expandAllButton() const { return expandAll_; }
+    QPushButton* collapseAllButton() const { return collapseAll_; }
     // The signature the controls describe; nullopt (and `error` set) when a shape does not parse.
     std::optional<train::Signature> signature(QString* error = nullptr) const;
 
@@ -60,6 +66,10 @@ public:
     // Selects a node in the table and the drawing (-1: none); the selected node of each.
     void selectNode(int node);
     int tableSelectedNode() const;
+    // Selects the next node after the selected one (round the end) that `text` names: "#12", or
+    // a part of its op, layer, scope or role, as the Find field does on Return; -1 when none.
+    int findNode(const QString& text);
+    QLineEdit* findField() const { return find_; }
     int drawnSelectedNode() const;
 
 public slots:
@@ -74,7 +84,9 @@ private:
     uint64_t seed_;
     QSpinBox* batch_;
     QCheckBox *training_, *step_;
+    QPushButton *expandAll_, *collapseAll_;
     std::vector<QLineEdit*> inputShapes_;
+    QLineEdit* find_;
     QLabel* counts_;
     QLabel* error_;
     QTableWidget* table_;
