@@ -3,6 +3,8 @@
 // overlap each other or a node (a label with no room shows while the pointer is over its wire).
 #include <QTest>
 
+#include <tuple>
+
 #include "GuiTestSupport.h"
 
 #include "app/gui/canvas/EdgeItem.h"
@@ -62,7 +64,8 @@ int checkLabelsApart(test::Editor& ed) {
                 return -1;
             }
         for (const auto& [name, n] : ed.scene.nodes())
-            if (shown[i]->labelRect().intersects(bodyOf(n))) {
+            if (shown[i]->labelRect().intersects(bodyOf(n)) ||
+                shown[i]->labelRect().intersects(n->outputLabelRect().translated(n->pos()))) {
                 qWarning("the label of the wire into %s covers node %s", shown[i]->to().c_str(), name.c_str());
                 return -1;
             }
@@ -145,6 +148,27 @@ private slots:
             test::Editor ed(&spec);
             const int shown = checkLabelsApart(ed);
             QVERIFY2(shown > 0, spec.name.c_str());
+        }
+    }
+
+    void aModelsOutputsShowTheirShape() {
+        // A Block's output (the autoencoder's decoder) and a Dense output, top to bottom and left to right.
+        for (const auto& [name, output, inner] : {std::tuple{"autoencoder", "decoder", "encoder"},
+                                                  std::tuple{"digits_mlp", "probs", "dense_1"}}) {
+            const ModelSpec spec = test::example(name);
+            test::Editor ed(&spec);
+            NodeItem* out = ed.scene.node(output);
+            QVERIFY2(out, output);
+            QCOMPARE(out->look().outputLabel, ed.model()->outputShapeText(output));
+            QVERIFY(out->look().outputLabel.startsWith("(None, "));
+            const QRectF r = out->outputLabelRect().translated(out->pos());
+            QVERIFY(r.top() > bodyOf(out).bottom()); // below the node, past its output port
+            QVERIFY(out->sceneBoundingRect().contains(r));
+            if (NodeItem* mid = ed.scene.node(inner)) QVERIFY(mid->look().outputLabel.isEmpty()); // its wire says it
+            QVERIFY(ed.editor()->autoLayout(Flow::LeftToRight).isEmpty());
+            QApplication::processEvents();
+            const QRectF right = out->outputLabelRect().translated(out->pos());
+            QVERIFY(right.left() > bodyOf(out).right());
         }
     }
 

@@ -97,7 +97,8 @@ void GraphScene::sync() {
     syncing_ = true;
     const ModelSpec& spec = model_->spec();
     const auto& reg = LayerRegistry::instance();
-    std::set<std::string> alive;
+    std::set<std::string> alive, consumed;
+    for (const auto& l : spec.layers) consumed.insert(l.inbound.begin(), l.inbound.end());
     for (const auto& l : spec.layers) {
         alive.insert(l.name);
         NodeItem*& n = nodes_[l.name];
@@ -117,6 +118,7 @@ void GraphScene::sync() {
         look.leftToRight = model_->flow() == Flow::LeftToRight;
         for (std::size_t i = 0; i < l.inbound.size() && i < look.inputConnected.size(); ++i) look.inputConnected[i] = true;
         look.errors = model_->errorsOf(l.name);
+        if (!consumed.count(l.name)) look.outputLabel = model_->outputShapeText(l.name);
         if (auto m = diffMarks_.find(l.name); m != diffMarks_.end())
             look.diff = m->second.diff, look.diffNote = m->second.note, look.diffDetails = m->second.details;
         n->setLook(look);
@@ -179,7 +181,10 @@ void GraphScene::placeLabels() {
         return ok;
     };
     const QRectF body(0, 0, NodeGeometry::width, NodeGeometry::height);
-    for (const auto& [name, n] : nodes_) add(body.translated(n->pos()).adjusted(-3, -3, 3, 3));
+    for (const auto& [name, n] : nodes_) {
+        add(body.translated(n->pos()).adjusted(-3, -3, 3, 3));
+        if (QRectF r = n->outputLabelRect(); !r.isEmpty()) add(r.translated(n->pos()));
+    }
     for (NodeItem* g : ghosts_) add(body.translated(g->pos()).adjusted(-3, -3, 3, 3));
     // Labels that report a problem are placed first; then in the order of the layers they feed.
     std::vector<EdgeItem*> order;

@@ -38,7 +38,17 @@ bool NodeItem::setLook(const Look& look) {
     return true;
 }
 
-QRectF NodeItem::boundingRect() const { return QRectF(-12, -12, kW + 24, kH + 24); }
+QRectF NodeItem::boundingRect() const { return QRectF(-12, -12, kW + 24, kH + 24).united(outputLabelRect()); }
+
+QRectF NodeItem::outputLabelRect() const {
+    if (look_.outputLabel.isEmpty() || !look_.hasOutput) return {};
+    QFontMetricsF fm(CanvasStyle::current().smallFont);
+    const QSizeF size(fm.horizontalAdvance(look_.outputLabel) + 12, fm.height() + 4);
+    const QPointF port = outputPortLocal();
+    const QPointF centre = look_.leftToRight ? port + QPointF(kPortR + 6 + size.width() / 2, 0)
+                                             : port + QPointF(0, kPortR + 6 + size.height() / 2);
+    return QRectF(centre - QPointF(size.width() / 2, size.height() / 2), size);
+}
 
 QColor NodeItem::diffColor(Look::Diff d) {
     switch (d) {
@@ -162,6 +172,15 @@ void NodeItem::paint(QPainter* p, const QStyleOptionGraphicsItem* option, QWidge
         p->setPen(QPen(accent.darker(115), 1.2));
         p->setBrush(accent);
         p->drawEllipse(outputPortLocal(), kPortR, kPortR);
+    }
+
+    if (QRectF r = outputLabelRect(); !r.isEmpty()) { // a model output: its shape past the port
+        p->setPen(QPen(st.nodeBorder, 1));
+        p->setBrush(st.wireLabelBg);
+        p->drawRoundedRect(r, r.height() / 2, r.height() / 2);
+        p->setFont(st.smallFont);
+        p->setPen(st.mutedText);
+        p->drawText(r, Qt::AlignCenter, look_.outputLabel);
     }
 
     if (look_.diff != Look::Diff::None) { // a thick outline in the diff's colour, its note below

@@ -30,6 +30,9 @@ public:
         // The level flows left to right: inputs on the left side, the output on the right, rather
         // than on the top and bottom.
         bool leftToRight = false;
+        // The output shape of a layer nothing consumes (a model output), drawn past its output
+        // port as a wire's label would be; empty for the others.
+        QString outputLabel;
         QStringList errors;
         // Comparing two versions (app/gui/compare/): how this layer differs from the older one, a
         // one-line note drawn under the node ("units · 2,080 → 4,160 params") and the tooltip's lines.
@@ -49,6 +52,7 @@ public:
     QPointF outputPortPos() const;
     std::optional<PortHit> portAt(QPointF scenePos, double radius = 11) const;
     QRectF badgeRect() const; // local coordinates
+    QRectF outputLabelRect() const; // local coordinates; empty without an output label
 
     QRectF boundingRect() const override;
     void paint(QPainter* p, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
