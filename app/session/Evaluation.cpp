@@ -82,7 +82,7 @@ EvaluationDevice evaluationDevice(const std::string& asked, const std::string& r
     const std::string tail = "; using the CPU backend";
     if (why.ends_with(tail)) why.resize(why.size() - tail.size());
     return {makeBackend("cpu", threads), "cpu",
-            "the run trained on " + recorded + ", which is not available here: " + why + ". Evaluated on the CPU instead"};
+            "the run trained on " + recorded + ", which is not available here (" + why + "). Evaluated on the CPU instead"};
 }
 
 } // namespace strata::session

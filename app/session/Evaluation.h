@@ -8,7 +8,7 @@
 //   data::DataSource s = session::runDataSource(m.training, "", {});  // the run's own data
 //   data::Dataset test = session::loadEvaluationSplit(*m.model, s, "test");
 //   EvaluationDevice d = session::evaluationDevice("", session::runDevice("P.strata", "", "latest"), 1);
-//   d.note; // "the run trained on vulkan, which is not available here: ... Evaluated on the CPU instead"
+//   d.note; // "the run trained on vulkan, which is not available here (...). Evaluated on the CPU instead"
 #pragma once
 
 #include "engine/Model.h"

@@ -349,6 +349,22 @@ private slots:
         for (std::size_t k = 0; k < gpuOut.size(); ++k) QVERIFY2(std::fabs(gpuOut[k] - cpuOut[k]) < 1e-4, qPrintable(QString::number(k)));
         const auto gpuLoss = gpu["per_sample"]["loss"].get<std::vector<double>>(), cpuLoss = cpu["per_sample"]["loss"].get<std::vector<double>>();
         for (std::size_t i = 0; i < gpuLoss.size(); ++i) QVERIFY(std::fabs(gpuLoss[i] - cpuLoss[i]) < 1e-3 * (1 + cpuLoss[i]));
+
+        // The same Vulkan run where the Vulkan loader finds no driver (the real program, its loader
+        // pointed at a driver list that does not exist): the CPU evaluates, and says so.
+        QProcess cli;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("VK_ICD_FILENAMES", dir_.filePath("no-such-driver.json"));
+        cli.setProcessEnvironment(env);
+        cli.start(QCoreApplication::applicationDirPath() + "/../app/strata-cli", {"evaluate", gpuProject, "--data", "digits"});
+        QVERIFY(cli.waitForFinished(120000));
+        const QString said = QString::fromUtf8(cli.readAllStandardError());
+        QVERIFY2(cli.exitCode() == 0, qPrintable(said));
+        line = json::parse(cli.readAllStandardOutput().toStdString());
+        QCOMPARE(line["device"].get<std::string>(), std::string("cpu"));
+        QVERIFY2(said.contains("the run trained on vulkan, which is not available here (Vulkan is not available") && said.contains("on the CPU"),
+                 qPrintable(said));
+        QCOMPARE(line["accuracy"].get<double>(), json::parse(r.out)["accuracy"].get<double>()); // the CPU's figures
     }
 };
 
