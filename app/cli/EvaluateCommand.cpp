@@ -78,7 +78,9 @@ void writeReports(const std::vector<train::EvalReport>& reports, const ReportCon
     const std::vector<std::string> folders = outputFolders(reports);
     json outputs = json::array();
     for (std::size_t k = 0; k < reports.size(); ++k) {
-        fs::create_directory(folder / folders[k]);
+        std::error_code ec;
+        fs::create_directory(folder / folders[k], ec);
+        if (ec) throw storage::StorageError((folder / folders[k]).string() + ": the folder of output '" + reports[k].output + "' cannot be made (" + ec.message() + ")");
         writeReportFiles(reports[k], context, folder / folders[k]);
         outputs.push_back(outputSummary(reports[k], folders[k]));
     }
@@ -184,7 +186,8 @@ void addEvaluateCommands(std::vector<Command>& out) {
     out.push_back({"evaluate", "print the loss and metrics of a saved model or checkpoint on a dataset, or write a report",
                    "usage: strata-cli evaluate DIR|P.strata --data NAME [options] [--report DIR [--sample I]]\n\n"
                    "Prints one JSON line: loss, accuracy (classification) or mae (regression), samples, data,\n"
-                   "split, source, device (and device_note when the run's device was not available). The loss is the one the model was trained with, when known.\n"
+                   "split, source, device (and device_note when the run's device was not available here).\n"
+                   "The loss is the one the model was trained with, when known.\n"
                    "  --data NAME         digits | iris | wine | fashion-mnist | mnist:DIR | FILE.csv | images:DIR\n"
                    "  --label COLUMN, --regression   CSV: the target column and kind (default: the run's)\n"
                    "  --image-size H W, --color C, --validation-split F, --skip-bad-files, --data-threads N\n"
