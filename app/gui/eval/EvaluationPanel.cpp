@@ -354,10 +354,18 @@ void EvaluationPanel::showReconstruction() {
     for (int i = 0; i < shown; ++i) {
         t->setItem(i, 0, cell(QString::number(indices[std::size_t(i)]), true));
         t->setItem(i, 1, cell(QString::number(r.reconstruction[std::size_t(i)].error, 'g', 4), true));
+        // One grey scale for the pair, as on the Sample tab: a faint reconstruction looks faint.
+        const int64_t n = outputs.size() / std::max<int64_t>(1, outputs.shape()[0]);
+        const auto [lo, hi] = std::minmax_element(outputs.f32() + i * n, outputs.f32() + (i + 1) * n);
+        std::pair<double, double> range{*lo, *hi};
+        if (originals.x.size() == outputs.size()) {
+            const auto [olo, ohi] = std::minmax_element(originals.x.f32() + i * n, originals.x.f32() + (i + 1) * n);
+            range = {std::min<double>(*lo, *olo), std::max<double>(*hi, *ohi)};
+        }
         for (int c = 0; c < 2; ++c) {
             const Tensor& from = c == 0 ? originals.x : outputs;
             auto* item = cell({});
-            if (const auto img = sampleImage(from, i)) item->setIcon(QIcon(scaled(*img, kThumb * 2)));
+            if (const auto img = sampleImage(from, i, range)) item->setIcon(QIcon(scaled(*img, kThumb * 2)));
             else item->setText(featureText(from, i, 8));
             t->setItem(i, 2 + c, item);
         }
