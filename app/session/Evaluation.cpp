@@ -1,6 +1,12 @@
 #include "app/session/Evaluation.h"
 
+#include "app/session/Devices.h"
+#include "app/session/ModelLoading.h"
 #include "engine/Error.h"
+#include "storage/CheckpointStore.h"
+#include "storage/Project.h"
+
+#include <filesystem>
 
 namespace strata::session {
 
@@ -48,6 +54,35 @@ data::Dataset loadEvaluationSplit(const Model& model, data::DataSource source, c
         data::reshapeTensor(d.moreX[i - 1], model.outputShape(ins[i]).withoutFirst(), d.name, model.layers()[std::size_t(ins[i])]->name());
     data::reshapeTargets(d, model.outputShape(model.outputIndices()[0]).withoutFirst());
     return d;
+}
+
+std::string runDevice(const std::string& where, const std::string& modelName, const std::string& checkpoint) {
+    if (std::filesystem::is_directory(where)) return {};
+    const storage::Project project = storage::Project::open(where, storage::OpenMode::ReadOnly);
+    const storage::CheckpointInfo c = findCheckpoint(project, modelName, checkpoint);
+    return c.runId ? project.run(*c.runId).backend : std::string();
+}
+
+EvaluationDevice evaluationDevice(const std::string& asked, const std::string& recorded, int threads) {
+    if (!asked.empty()) {
+        BackendChoice c = chooseBackend(asked, threads);
+        if (!c.backend) throw DeviceError(c.error);
+        const std::string name = c.backend->name();
+        return {std::move(c.backend), name, c.note};
+    }
+    const std::string wanted = recorded.empty() ? "cpu" : recorded;
+    BackendChoice c = chooseBackend(wanted, threads);
+    if (c.backend && c.note.empty()) {
+        const std::string name = c.backend->name();
+        return {std::move(c.backend), name, {}};
+    }
+    // The run's device is not on this machine (no Vulkan, no such device, a name this build does
+    // not know): the CPU computes, and the person is told.
+    std::string why = c.backend ? c.note : c.error;
+    const std::string tail = "; using the CPU backend";
+    if (why.ends_with(tail)) why.resize(why.size() - tail.size());
+    return {makeBackend("cpu", threads), "cpu",
+            "the run trained on " + recorded + ", which is not available here (" + why + "). Evaluated on the CPU instead"};
 }
 
 } // namespace strata::session

@@ -7,13 +7,17 @@
 //   train::TrainOptions o = session::evaluationOptions(m.training);
 //   data::DataSource s = session::runDataSource(m.training, "", {});  // the run's own data
 //   data::Dataset test = session::loadEvaluationSplit(*m.model, s, "test");
+//   EvaluationDevice d = session::evaluationDevice("", session::runDevice("P.strata", "", "latest"), 1);
+//   d.note; // "the run trained on vulkan, which is not available here (...). Evaluated on the CPU instead"
 #pragma once
 
 #include "engine/Model.h"
 #include "engine/data/Dataset.h"
 #include "engine/data/DatasetSource.h"
+#include "engine/ir/Backend.h"
 #include "engine/train/Trainer.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -38,8 +42,24 @@ struct DataChoice {
 data::DataSource runDataSource(const nlohmann::json& training, const std::string& dataName, const DataChoice& choice);
 
 // Loads `source` and returns split `split` ("test", "validation" or "train") with its features
-// and targets reshaped to `model`'s inputs and first output (an image folder's unset size and
-// color from the model's input). Throws StrataError naming the dataset, split or shapes.
+// and targets reshaped to `model`'s inputs and outputs (an image folder's unset size and color
+// from the model's input). Throws StrataError naming the dataset, split or shapes.
 data::Dataset loadEvaluationSplit(const Model& model, data::DataSource source, const std::string& split);
+
+// The device the run of a checkpoint trained on, as the project recorded it ("cpu", "vulkan",
+// "vulkan:N"); empty for a saved-model folder or a checkpoint no run made. `where`, `modelName`
+// and `checkpoint` as session::loadModel takes them; throws as it does.
+std::string runDevice(const std::string& where, const std::string& modelName, const std::string& checkpoint);
+
+struct EvaluationDevice {
+    std::unique_ptr<ir::Backend> backend;
+    std::string device; // the device that computes, as session::makeBackend names it ("cpu", "vulkan")
+    std::string note;   // set when another device stands in for the one asked for, and why (for a person)
+};
+
+// The backend an evaluation runs on: the device a person asked for (`asked`: --device, or the GUI's
+// choice; one that cannot be used is a DeviceError), else the run's own (`recorded`, runDevice;
+// empty: the CPU). A recorded device this machine lacks gives the CPU backend and a note saying so.
+EvaluationDevice evaluationDevice(const std::string& asked, const std::string& recorded, int threads);
 
 } // namespace strata::session

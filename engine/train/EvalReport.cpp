@@ -165,31 +165,49 @@ std::vector<double> EvalReport::residualValues() const {
     return out;
 }
 
-EvalReport evaluationReport(const Model& model, ir::Backend& backend, const data::Dataset& data, const EvalReportOptions& options) {
-    const int outLayer = model.outputIndices().at(0);
-    const Shape outShape = model.outputShape(outLayer).withoutFirst();
+namespace {
+
+// One output's report being filled, batch by batch.
+struct OutputReport {
     EvalReport r;
+    int64_t width = 0; // values per sample of the model's output
+    int classes = 0;
+    std::string loss;
+};
+
+OutputReport startReport(const Model& model, const data::Dataset& data, const EvalReportOptions& options, int position) {
+    const int outLayer = model.outputIndices().at(std::size_t(position));
+    const Shape outShape = model.outputShape(outLayer).withoutFirst();
+    OutputReport o;
+    EvalReport& r = o.r;
     r.dataset = data.name;
     r.output = model.layers()[std::size_t(outLayer)]->name();
+    r.outputPosition = position;
     if (!outShape.isFullyKnown())
         throw StrataError("output '" + r.output + "' has shape " + outShape.toString() + " with unknown dimensions");
-    const int64_t width = outShape.numElements();
-    r.kind = options.reconstruct ? ReportKind::Reconstruction : data.isClassification() ? ReportKind::Classification : ReportKind::Regression;
-    const int classes = data.numClasses;
+    if (position >= data.outputCount())
+        throw StrataError("dataset '" + data.name + "' has targets for " + std::to_string(data.outputCount()) + " output(s), none for output '" +
+                          r.output + "' (output " + std::to_string(position + 1) + " of the model)");
+    o.width = outShape.numElements();
+    o.classes = data.classesOf(position);
+    const std::size_t p = std::size_t(position);
+    o.loss = p < options.outputLosses.size() && !options.outputLosses[p].empty() ? options.outputLosses[p] : options.loss;
+    r.kind = options.reconstruct ? ReportKind::Reconstruction : o.classes > 0 ? ReportKind::Classification : ReportKind::Regression;
+    const std::string who = position ? "dataset '" + data.name + "' (output " + std::to_string(position + 1) + ")" : "dataset '" + data.name + "'";
     if (r.kind == ReportKind::Classification) {
-        if (width != classes && !(width == 1 && classes == 2))
-            throw StrataError("output '" + r.output + "' gives " + std::to_string(width) + " values per sample, but dataset '" + data.name +
-                              "' has " + std::to_string(classes) + " classes");
-        data::checkLabelRange(data, classes);
-        for (int c = 0; c < classes; ++c)
-            r.classNames.push_back(std::size_t(c) < data.classNames.size() && !data.classNames[std::size_t(c)].empty()
-                                       ? data.classNames[std::size_t(c)]
-                                       : std::to_string(c));
+        if (o.width != o.classes && !(o.width == 1 && o.classes == 2))
+            throw StrataError("output '" + r.output + "' gives " + std::to_string(o.width) + " values per sample, but " + who + " has " +
+                              std::to_string(o.classes) + " classes");
+        data::checkLabelRange(data, o.classes, position);
+        const std::vector<std::string>& names = position ? data.moreY[p - 1].classNames : data.classNames;
+        for (int c = 0; c < o.classes; ++c)
+            r.classNames.push_back(std::size_t(c) < names.size() && !names[std::size_t(c)].empty() ? names[std::size_t(c)] : std::to_string(c));
     } else {
-        if (data.y.dtype() != DType::F32 || data.targetShape().numElements() != width)
-            throw StrataError("output '" + r.output + "' gives " + outShape.toString() + " per sample, but the targets of dataset '" +
-                              data.name + "' are " + data.targetShape().toString());
-        r.targetWidth = width;
+        const Tensor& y = data.targets(position);
+        if (y.dtype() != DType::F32 || y.shape().withoutFirst().numElements() != o.width)
+            throw StrataError("output '" + r.output + "' gives " + outShape.toString() + " per sample, but the targets of " + who + " are " +
+                              y.shape().withoutFirst().toString());
+        r.targetWidth = o.width;
     }
     const int64_t n = data.size();
     r.samples = n;
@@ -199,10 +217,58 @@ EvalReport evaluationReport(const Model& model, ir::Backend& backend, const data
         r.trueLabels.reserve(std::size_t(n));
         r.predicted.reserve(std::size_t(n));
     } else if (r.kind == ReportKind::Regression) {
-        r.predictedValues.reserve(std::size_t(n * width));
-        r.trueValues.reserve(std::size_t(n * width));
+        r.predictedValues.reserve(std::size_t(n * o.width));
+        r.trueValues.reserve(std::size_t(n * o.width));
     }
+    return o;
+}
 
+// Adds one batch's rows of this output (`out`: the model's output, `want`: the batch's targets).
+void addRows(OutputReport& o, const Tensor& out, const Tensor& want, int64_t rows, int64_t first, bool fromLogits, std::vector<float>& probs) {
+    EvalReport& r = o.r;
+    for (int64_t row = 0; row < rows; ++row) {
+        const int64_t index = first + row;
+        const float* v = out.f32() + row * o.width;
+        double loss = 0;
+        if (r.kind == ReportKind::Classification) {
+            const int label = want.i32()[row];
+            classProbabilities(v, o.width, o.classes, fromLogits, probs);
+            const int best = int(std::max_element(probs.begin(), probs.end()) - probs.begin());
+            loss = -std::log(clipped(probs[std::size_t(label)]));
+            r.trueLabels.push_back(label);
+            r.predicted.push_back(best);
+            if (best != label) r.misclassified.push_back({index, label, best, loss, probs});
+            if (index == r.sampleIndex) r.sampleTarget = {float(label)};
+        } else {
+            const float* t = want.f32() + row * o.width;
+            loss = valueLoss(o.loss, fromLogits, v, t, o.width);
+            if (r.kind == ReportKind::Regression) {
+                r.predictedValues.insert(r.predictedValues.end(), v, v + o.width);
+                r.trueValues.insert(r.trueValues.end(), t, t + o.width);
+            } else {
+                r.reconstruction.push_back({index, valueLoss("mean_squared_error", false, v, t, o.width)});
+            }
+            if (index == r.sampleIndex) r.sampleTarget.assign(t, t + o.width);
+        }
+        if (index == r.sampleIndex) r.sampleOutput.assign(v, v + o.width);
+        r.losses.push_back(loss);
+        r.meanLoss += loss;
+    }
+}
+
+void finishReport(EvalReport& r, int bins) {
+    if (r.samples) r.meanLoss /= double(r.samples);
+    if (r.kind == ReportKind::Classification) finishClassification(r);
+    else if (r.kind == ReportKind::Regression) finishRegression(r, bins);
+    else
+        std::stable_sort(r.reconstruction.begin(), r.reconstruction.end(),
+                         [](const ReconstructionError& a, const ReconstructionError& c) { return a.error > c.error; });
+}
+
+std::vector<EvalReport> reportsOf(const Model& model, ir::Backend& backend, const data::Dataset& data, const EvalReportOptions& options,
+                                  int outputs) {
+    std::vector<OutputReport> reports;
+    for (int k = 0; k < outputs; ++k) reports.push_back(startReport(model, data, options, k));
     for (const Variable* v : model.variables()) backend.setVariable(v->path(), v->value());
     Inference inference(model, backend);
     const int64_t batchSize = std::max<int64_t>(1, options.batchSize);
@@ -211,47 +277,32 @@ EvalReport evaluationReport(const Model& model, ir::Backend& backend, const data
     it.beginEpoch(0);
     std::vector<float> probs;
     int64_t done = 0;
+    const int64_t n = data.size();
     while (const int64_t rows = it.next(b)) {
         if (options.cancel && options.cancel->load()) throw ReportCancelled();
-        const Tensor out = inference.run(batchInputs(b), batchSize).at(0);
-        for (int64_t row = 0; row < rows; ++row) {
-            const int64_t index = done + row;
-            const float* o = out.f32() + row * width;
-            double loss = 0;
-            if (r.kind == ReportKind::Classification) {
-                const int label = b.y.i32()[row];
-                classProbabilities(o, width, classes, options.fromLogits, probs);
-                const int best = int(std::max_element(probs.begin(), probs.end()) - probs.begin());
-                loss = -std::log(clipped(probs[std::size_t(label)]));
-                r.trueLabels.push_back(label);
-                r.predicted.push_back(best);
-                if (best != label) r.misclassified.push_back({index, label, best, loss, probs});
-                if (index == r.sampleIndex) r.sampleTarget = {float(label)};
-            } else {
-                const float* want = b.y.f32() + row * width;
-                loss = valueLoss(options.loss, options.fromLogits, o, want, width);
-                if (r.kind == ReportKind::Regression) {
-                    r.predictedValues.insert(r.predictedValues.end(), o, o + width);
-                    r.trueValues.insert(r.trueValues.end(), want, want + width);
-                } else {
-                    r.reconstruction.push_back({index, valueLoss("mean_squared_error", false, o, want, width)});
-                }
-                if (index == r.sampleIndex) r.sampleTarget.assign(want, want + width);
-            }
-            if (index == r.sampleIndex) r.sampleOutput.assign(o, o + width);
-            r.losses.push_back(loss);
-            r.meanLoss += loss;
-        }
+        const std::vector<Tensor> out = inference.run(batchInputs(b), batchSize);
+        for (OutputReport& o : reports)
+            addRows(o, out.at(std::size_t(o.r.outputPosition)), b.target(std::size_t(o.r.outputPosition)), rows, done, options.fromLogits, probs);
         done += rows;
         if (options.progress) options.progress(done, n);
     }
-    if (n) r.meanLoss /= double(n);
-    if (r.kind == ReportKind::Classification) finishClassification(r);
-    else if (r.kind == ReportKind::Regression) finishRegression(r, options.histogramBins);
-    else
-        std::stable_sort(r.reconstruction.begin(), r.reconstruction.end(),
-                         [](const ReconstructionError& a, const ReconstructionError& c) { return a.error > c.error; });
-    return r;
+    std::vector<EvalReport> out;
+    for (OutputReport& o : reports) {
+        finishReport(o.r, options.histogramBins);
+        out.push_back(std::move(o.r));
+    }
+    return out;
+}
+
+} // namespace
+
+EvalReport evaluationReport(const Model& model, ir::Backend& backend, const data::Dataset& data, const EvalReportOptions& options) {
+    return std::move(reportsOf(model, backend, data, options, 1).front());
+}
+
+std::vector<EvalReport> evaluationReports(const Model& model, ir::Backend& backend, const data::Dataset& data,
+                                          const EvalReportOptions& options) {
+    return reportsOf(model, backend, data, options, int(model.outputIndices().size()));
 }
 
 data::Batch gatherSamples(const data::Dataset& data, const std::vector<int64_t>& indices) {
@@ -264,8 +315,11 @@ data::Batch gatherSamples(const data::Dataset& data, const std::vector<int64_t>&
 }
 
 Tensor predictSamples(const Model& model, ir::Backend& backend, const data::Dataset& data, const std::vector<int64_t>& indices,
-                      bool pushWeights) {
-    const int outLayer = model.outputIndices().at(0);
+                      bool pushWeights, int output) {
+    const std::vector<int> outputs = model.outputIndices();
+    if (output < 0 || std::size_t(output) >= outputs.size())
+        throw StrataError("the model has " + std::to_string(outputs.size()) + " output(s), no output " + std::to_string(output + 1));
+    const int outLayer = outputs[std::size_t(output)];
     if (indices.empty()) {
         std::vector<int64_t> dims = model.outputShape(outLayer).dims();
         dims[0] = 0;
@@ -275,7 +329,7 @@ Tensor predictSamples(const Model& model, ir::Backend& backend, const data::Data
         for (const Variable* v : model.variables()) backend.setVariable(v->path(), v->value());
     const data::Batch b = gatherSamples(data, indices);
     const int64_t rows = int64_t(indices.size());
-    return Inference(model, backend).run(batchInputs(b), rows).at(0);
+    return Inference(model, backend).run(batchInputs(b), rows).at(std::size_t(output));
 }
 
 } // namespace strata::train

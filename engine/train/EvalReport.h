@@ -5,11 +5,14 @@
 //     misclassified samples worst first (highest loss) with their class probabilities;
 //   - a regression: every (predicted, true) pair, the residuals and their histogram;
 //   - an autoencoder (every sample its own target): each sample's reconstruction error, worst first.
-// The report covers the model's first output. predictSamples() runs chosen samples (one sample's
-// prediction, an autoencoder's reconstructions) through the same path.
+// A report covers one output: evaluationReport() the model's first, evaluationReports() every
+// output (in one pass over the data), each judged by its own targets (Dataset::targets(k)).
+// predictSamples() runs chosen samples (one sample's prediction, an autoencoder's
+// reconstructions) through the same path.
 //
 //   EvalReport r = evaluationReport(model, backend, testSplit, {.loss = "sparse_categorical_crossentropy"});
 //   r.confusion[t][p];  r.samplesOf(t, p);  r.misclassified.front().loss;
+//   for (const EvalReport& o : evaluationReports(model, backend, testSplit, options)) o.output; // "cls", "reg"
 #pragma once
 
 #include "engine/Model.h"
@@ -31,6 +34,7 @@ const char* reportKindName(ReportKind k); // "classification", "regression", "re
 
 struct EvalReportOptions {
     std::string loss = "sparse_categorical_crossentropy"; // as trained; picks how per-sample losses are computed
+    std::vector<std::string> outputLosses; // per output position where it differs (empty entry: loss)
     bool fromLogits = false;
     bool reconstruct = false;  // the targets are the inputs (an autoencoder's run)
     int64_t batchSize = 32;
@@ -71,6 +75,7 @@ struct Histogram {
 struct EvalReport {
     ReportKind kind = ReportKind::Classification;
     std::string dataset, output; // the dataset's name, the output layer
+    int outputPosition = 0;      // which of the model's outputs (Model::outputIndices order)
     int64_t samples = 0;
     double meanLoss = 0; // mean of the per-sample losses
     std::vector<double> losses; // per sample, in split order
@@ -106,17 +111,23 @@ struct EvalReport {
 };
 
 // Runs the model (built, with its weights; they are copied to the backend) over `data` in batches
-// of options.batchSize and builds the report. Throws StrataError when the data does not fit the
-// model's first output (shapes, label range), ReportCancelled when options.cancel is set.
+// of options.batchSize and builds the report of its first output. Throws StrataError when the data
+// does not fit that output (shapes, label range), ReportCancelled when options.cancel is set.
 EvalReport evaluationReport(const Model& model, ir::Backend& backend, const data::Dataset& data, const EvalReportOptions& options);
+
+// The same for every output of the model, in its output order, from one pass over `data`. Throws
+// StrataError naming the output when `data` has no targets for it or they do not fit it.
+std::vector<EvalReport> evaluationReports(const Model& model, ir::Backend& backend, const data::Dataset& data,
+                                          const EvalReportOptions& options);
 
 // The features and targets of the samples at `indices` of `data`, in that order (a streamed
 // dataset's decoded): thumbnails, feature rows, an autoencoder's originals.
 data::Batch gatherSamples(const data::Dataset& data, const std::vector<int64_t>& indices);
 
-// The model's first output for the samples at `indices` of `data` (rows in that order). The
-// model's variables must be on the backend (evaluationReport puts them there), unless pushWeights.
+// The model's output `output` (a position in Model::outputIndices, EvalReport::outputPosition) for
+// the samples at `indices` of `data` (rows in that order). The model's variables must be on the
+// backend (evaluationReport puts them there), unless pushWeights.
 Tensor predictSamples(const Model& model, ir::Backend& backend, const data::Dataset& data, const std::vector<int64_t>& indices,
-                      bool pushWeights = false);
+                      bool pushWeights = false, int output = 0);
 
 } // namespace strata::train

@@ -1,11 +1,16 @@
 // strata-cli evaluate --report DIR: the report folder's files for a classifier (a confusion matrix
 // that sums to the test split and equals NumPy's count over `strata-cli predict`'s outputs) and
 // for a regression (predicted/true pairs, residuals, charts); a --report path that is an existing
-// file or cannot be created is refused, naming it, with nothing left behind.
+// file or cannot be created is refused, naming it, with nothing left behind; a model with two
+// outputs gets a folder per output; the run's device computes (Vulkan on lavapipe giving the CPU's
+// figures), and a device this machine lacks gives the CPU with a note.
 #include "CliTestSupport.h"
 
+#include "app/session/Devices.h"
 #include "engine/data/BuiltinDatasets.h"
 #include "engine/data/CsvTensors.h"
+#include "storage/Sqlite.h"
+#include "tests/support/AnimalsTable.h"
 #include "tests/support/RequiredTools.h"
 
 #include <QDir>
@@ -16,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <fstream>
 #include <numeric>
 #include <sstream>
@@ -251,6 +257,114 @@ private slots:
         QVERIFY2(QString::fromStdString(r.err).contains("--sample 100000"), r.err.c_str());
         QVERIFY(!QFileInfo::exists(report));
         QVERIFY(entries(dir_.path()).filter(".partial").isEmpty());
+    }
+
+    // A model with two outputs (two_heads.json: "cls" classifies, "reg" regresses): each output's
+    // report in DIR/<output>/, and DIR/report.json lists both with the trainer's figures.
+    void severalOutputsGetAFolderEach() {
+        const std::string csv = animals::writeTable(dir_.filePath("animals.csv").toStdString(), 300);
+        const std::string project = dir_.filePath("heads.strata").toStdString();
+        const auto t = run({"train", example("two_heads.json"), "--data", csv, "--input", "a=a0..a3", "--input", "b=b0,b1,b2", "--output",
+                            "cls=kind", "--output", "reg=size:regression", "--epochs", "4", "--lr", "0.01", "--project", project, "--json"});
+        QVERIFY2(t.code == 0, t.err.c_str());
+        const QString report = dir_.filePath("heads-report");
+        const auto r = run({"evaluate", project, "--data", csv, "--report", report.toStdString()});
+        QVERIFY2(r.code == 0, r.err.c_str());
+        const json line = json::parse(r.out);
+        const json index = readJson(report + "/report.json");
+        QCOMPARE(int(index["outputs"].size()), 2);
+        QCOMPARE(index["outputs"][0]["name"].get<std::string>(), std::string("cls"));
+        QCOMPARE(index["outputs"][0]["kind"].get<std::string>(), std::string("classification"));
+        QCOMPARE(index["outputs"][1]["name"].get<std::string>(), std::string("reg"));
+        QCOMPARE(index["outputs"][1]["kind"].get<std::string>(), std::string("regression"));
+        QVERIFY(!QFileInfo::exists(report + "/confusion_matrix.csv")); // the files are in the outputs' folders
+        for (const char* f : {"cls/report.json", "cls/confusion_matrix.csv", "cls/confusion_matrix.png", "reg/report.json",
+                              "reg/predictions.csv", "reg/scatter.png"})
+            QVERIFY2(QFileInfo::exists(report + "/" + f), f);
+        QVERIFY(!QFileInfo::exists(report + "/reg/confusion_matrix.csv"));
+        const json cls = readJson(report + "/cls/report.json"), reg = readJson(report + "/reg/report.json");
+        QCOMPARE(cls["output"].get<std::string>(), std::string("cls"));
+        QCOMPARE(reg["output"].get<std::string>(), std::string("reg"));
+        const int64_t n = line["samples"].get<int64_t>();
+        QCOMPARE(n, int64_t(60));
+        int64_t sum = 0, diagonal = 0;
+        const auto confusion = cls["confusion_matrix"].get<std::vector<std::vector<int64_t>>>();
+        QCOMPARE(int(confusion.size()), 3);
+        for (std::size_t k = 0; k < confusion.size(); ++k) {
+            sum += std::accumulate(confusion[k].begin(), confusion[k].end(), int64_t(0));
+            diagonal += confusion[k][k];
+        }
+        QCOMPARE(sum, n);
+        // Each output's figures are the trainer's for that output.
+        QVERIFY(std::fabs(double(diagonal) / double(n) - line["cls_accuracy"].get<double>()) < 1e-9);
+        QVERIFY(std::fabs(index["outputs"][0]["accuracy"].get<double>() - line["cls_accuracy"].get<double>()) < 1e-9);
+        QCOMPARE(int64_t(reg["predicted"].size()), n);
+        QVERIFY2(std::fabs(reg["mae"].get<double>() - line["reg_mae"].get<double>()) < 1e-5, r.out.c_str());
+        QCOMPARE(index["outputs"][1]["folder"].get<std::string>(), std::string("reg"));
+    }
+
+    // A run trained on Vulkan (lavapipe here) evaluates on Vulkan by default, with the CPU's
+    // confusion matrix and probabilities within float tolerance; a run whose recorded device this
+    // machine lacks evaluates on the CPU and says so; an unknown --device is refused, named.
+    void evaluatesOnTheRunsDevice() {
+        const QString cpuReport = dir_.filePath("on-cpu");
+        auto r = run({"evaluate", project_.toStdString(), "--data", "digits", "--device", "cpu", "--report", cpuReport.toStdString()});
+        QVERIFY2(r.code == 0, r.err.c_str());
+        QCOMPARE(json::parse(r.out)["device"].get<std::string>(), std::string("cpu"));
+        r = run({"evaluate", project_.toStdString(), "--data", "digits", "--device", "tpu"});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(QString::fromStdString(r.err).contains("unknown device 'tpu'"), r.err.c_str());
+
+        // The run's recorded device is vulkan:9, which no machine here has.
+        const QString moved = dir_.filePath("moved.strata");
+        QVERIFY(QFile::copy(project_, moved));
+        storage::Database(moved.toStdString(), false, false).exec("UPDATE runs SET backend = 'vulkan:9'");
+        r = run({"evaluate", moved.toStdString(), "--data", "digits"});
+        QVERIFY2(r.code == 0, r.err.c_str());
+        json line = json::parse(r.out);
+        QCOMPARE(line["device"].get<std::string>(), std::string("cpu"));
+        QVERIFY2(line["device_note"].get<std::string>().find("vulkan:9") != std::string::npos, r.out.c_str());
+        QVERIFY2(QString::fromStdString(r.err).contains("the run trained on vulkan:9") && QString::fromStdString(r.err).contains("on the CPU"),
+                 r.err.c_str());
+
+        if (strata_testsupport::vulkanOffForSanitizers()) QSKIP("the sanitizer build turns Vulkan off; the plain build runs this on lavapipe");
+        const session::BackendChoice choice = session::chooseBackend("vulkan", 1);
+        if (!choice.backend || !choice.note.empty())
+            STRATA_SKIP_UNLESS_REQUIRED("no Vulkan device (install mesa-vulkan-drivers for lavapipe): " + choice.error + choice.note);
+        const QString gpuProject = dir_.filePath("vulkan.strata"), gpuReport = dir_.filePath("on-vulkan");
+        r = run({"train", example("digits_mlp.json"), "--data", "digits", "--epochs", "1", "--seed", "3", "--device", "vulkan", "--project",
+                 gpuProject.toStdString(), "--json"});
+        QVERIFY2(r.code == 0, r.err.c_str());
+        r = run({"evaluate", gpuProject.toStdString(), "--data", "digits", "--report", gpuReport.toStdString()});
+        QVERIFY2(r.code == 0, r.err.c_str());
+        line = json::parse(r.out);
+        QCOMPARE(line["device"].get<std::string>(), std::string("vulkan"));
+        QVERIFY(!line.contains("device_note"));
+        r = run({"evaluate", gpuProject.toStdString(), "--data", "digits", "--device", "cpu", "--report", cpuReport.toStdString() + "-2"});
+        QVERIFY2(r.code == 0, r.err.c_str());
+        const json gpu = readJson(gpuReport + "/report.json"), cpu = readJson(cpuReport + "-2/report.json");
+        QCOMPARE(gpu["confusion_matrix"], cpu["confusion_matrix"]);
+        const auto gpuOut = gpu["sample"]["output"].get<std::vector<double>>(), cpuOut = cpu["sample"]["output"].get<std::vector<double>>();
+        QCOMPARE(gpuOut.size(), cpuOut.size());
+        for (std::size_t k = 0; k < gpuOut.size(); ++k) QVERIFY2(std::fabs(gpuOut[k] - cpuOut[k]) < 1e-4, qPrintable(QString::number(k)));
+        const auto gpuLoss = gpu["per_sample"]["loss"].get<std::vector<double>>(), cpuLoss = cpu["per_sample"]["loss"].get<std::vector<double>>();
+        for (std::size_t i = 0; i < gpuLoss.size(); ++i) QVERIFY(std::fabs(gpuLoss[i] - cpuLoss[i]) < 1e-3 * (1 + cpuLoss[i]));
+
+        // The same Vulkan run where the Vulkan loader finds no driver (the real program, its loader
+        // pointed at a driver list that does not exist): the CPU evaluates, and says so.
+        QProcess cli;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("VK_ICD_FILENAMES", dir_.filePath("no-such-driver.json"));
+        cli.setProcessEnvironment(env);
+        cli.start(QCoreApplication::applicationDirPath() + "/../app/strata-cli", {"evaluate", gpuProject, "--data", "digits"});
+        QVERIFY(cli.waitForFinished(120000));
+        const QString said = QString::fromUtf8(cli.readAllStandardError());
+        QVERIFY2(cli.exitCode() == 0, qPrintable(said));
+        line = json::parse(cli.readAllStandardOutput().toStdString());
+        QCOMPARE(line["device"].get<std::string>(), std::string("cpu"));
+        QVERIFY2(said.contains("the run trained on vulkan, which is not available here (Vulkan is not available") && said.contains("on the CPU"),
+                 qPrintable(said));
+        QCOMPARE(line["accuracy"].get<double>(), json::parse(r.out)["accuracy"].get<double>()); // the CPU's figures
     }
 };
 

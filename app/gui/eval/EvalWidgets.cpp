@@ -9,7 +9,7 @@
 
 namespace strata::gui {
 
-std::optional<QImage> sampleImage(const Tensor& samples, int64_t row) {
+std::optional<QImage> sampleImage(const Tensor& samples, int64_t row, std::optional<std::pair<double, double>> range) {
     const Shape s = samples.shape().withoutFirst();
     int64_t h = 0, w = 0, c = 1;
     if (s.rank() == 3 && (s[2] == 1 || s[2] == 3)) h = s[0], w = s[1], c = s[2];
@@ -22,7 +22,8 @@ std::optional<QImage> sampleImage(const Tensor& samples, int64_t row) {
     const int64_t n = h * w * c;
     const float* v = samples.f32() + row * n;
     const auto [lo, hi] = std::minmax_element(v, v + n);
-    const double low = *lo, span = *hi > *lo ? double(*hi) - double(*lo) : 1.0;
+    const double low = range ? range->first : *lo, high = range ? range->second : *hi;
+    const double span = high > low ? high - low : 1.0;
     QImage img(int(w), int(h), QImage::Format_RGB32);
     for (int64_t y = 0; y < h; ++y)
         for (int64_t x = 0; x < w; ++x) {

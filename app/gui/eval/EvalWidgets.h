@@ -11,14 +11,16 @@
 #include <QStyledItemDelegate>
 
 #include <optional>
+#include <utility>
 
 class QCustomPlot;
 
 namespace strata::gui {
 
-// Row `row` of `samples` (N, ...) as a grayscale or RGB image scaled to its own value range;
-// nullopt when the sample is not image-shaped (a table's row).
-std::optional<QImage> sampleImage(const Tensor& samples, int64_t row);
+// Row `row` of `samples` (N, ...) as a grayscale or RGB image scaled to its own value range (or
+// to `range`, low and high, to draw two images on one scale); nullopt when the sample is not
+// image-shaped (a table's row).
+std::optional<QImage> sampleImage(const Tensor& samples, int64_t row, std::optional<std::pair<double, double>> range = std::nullopt);
 // Row `row` as text: "5.1, 3.5, 1.4, 0.2" (at most `limit` values, then "…").
 QString featureText(const Tensor& samples, int64_t row, int limit = 16);
 

@@ -1,6 +1,5 @@
 #include "app/gui/eval/EvaluationJob.h"
 
-#include "app/session/Devices.h"
 #include "app/session/Evaluation.h"
 #include "app/session/ModelLoading.h"
 
@@ -42,19 +41,23 @@ void EvaluationJob::work() {
         const data::DataSource source = session::runDataSource(loaded.training, "", {});
         say(tr("Loading the %1 split of %2…").arg(request_.split, QString::fromStdString(source.name)));
         r->split = session::loadEvaluationSplit(*loaded.model, source, request_.split.toStdString());
-        r->backend = session::makeBackend(request_.device.toStdString(), 1);
-        say(tr("Evaluating %n sample(s)…", nullptr, int(r->split.size())));
+        session::EvaluationDevice device = session::evaluationDevice("", request_.device.toStdString(), 1);
+        r->backend = std::move(device.backend);
+        r->device = device.device;
+        r->deviceNote = device.note;
+        say(tr("Evaluating %n sample(s) on %1…", nullptr, int(r->split.size())).arg(QString::fromStdString(r->device)));
         train::EvalReportOptions ro;
         ro.loss = opts.loss;
         ro.fromLogits = opts.fromLogits;
         ro.reconstruct = source.reconstruct;
         ro.batchSize = opts.batchSize;
         ro.dataWorkers = source.dataThreads;
+        for (std::size_t k = 0; k < loaded.model->outputIndices().size(); ++k) ro.outputLosses.push_back(opts.lossFor(k));
         ro.cancel = &cancel_;
         ro.progress = [this](int64_t done, int64_t total) {
             QMetaObject::invokeMethod(this, [this, done, total] { emit progress(done, total); }, Qt::QueuedConnection);
         };
-        r->report = train::evaluationReport(*loaded.model, *r->backend, r->split, ro);
+        r->reports = train::evaluationReports(*loaded.model, *r->backend, r->split, ro);
         r->model = std::move(loaded.model);
         r->source = loaded.source;
         r->dataName = source.name;

@@ -2,8 +2,10 @@
 
 #include "app/gui/eval/ConfusionMatrixView.h"
 #include "app/gui/eval/EvalWidgets.h"
+#include "app/gui/eval/SampleView.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -68,10 +70,27 @@ EvaluationPanel::EvaluationPanel(QWidget* parent) : QWidget(parent) {
     connect(cancel_, &QPushButton::clicked, this, [this] {
         if (job_) job_->cancel();
     });
+    outputs_ = new QComboBox;
+    outputs_->setObjectName("evaluationOutput");
+    outputs_->setToolTip(tr("The model has several outputs: the output layer whose report is shown"));
+    connect(outputs_, &QComboBox::activated, this, &EvaluationPanel::showOutput);
+    outputRow_ = new QWidget;
+    auto* outputLayout = new QHBoxLayout(outputRow_);
+    outputLayout->setContentsMargins(0, 0, 0, 0);
+    outputLayout->addWidget(new QLabel(tr("Output:")));
+    outputLayout->addWidget(outputs_);
+    outputRow_->hide();
     auto* top = new QHBoxLayout;
     top->addWidget(title_, 1);
+    top->addWidget(outputRow_);
     top->addWidget(progress_);
     top->addWidget(cancel_);
+    deviceNote_ = new QLabel;
+    deviceNote_->setObjectName("evaluationDeviceNote");
+    deviceNote_->setWordWrap(true);
+    deviceNote_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    deviceNote_->setStyleSheet("QLabel { color: #b45309; }"); // amber: a warning, not a failure
+    deviceNote_->hide();
 
     // Confusion matrix, with the clicked cell's samples below it.
     confusion_ = new ConfusionMatrixView;
@@ -120,6 +139,7 @@ EvaluationPanel::EvaluationPanel(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addWidget(status_);
+    layout->addWidget(deviceNote_);
     layout->addWidget(tabs_, 1);
     resize(1000, 760);
 }
@@ -131,31 +151,28 @@ QWidget* EvaluationPanel::sampleTab() {
     sampleSpin_ = new QSpinBox;
     sampleSpin_->setObjectName("sampleIndex");
     sampleSpin_->setPrefix(tr("sample "));
-    sampleImage_ = new QLabel;
-    sampleImage_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
-    samplePrediction_ = new QLabel;
-    samplePrediction_->setObjectName("samplePrediction");
-    samplePrediction_->setWordWrap(true);
-    samplePrediction_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
-    samplePrediction_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    sampleView_ = new SampleView;
     connect(sampleSpin_, &QSpinBox::valueChanged, this, &EvaluationPanel::showSample);
     auto* row = new QHBoxLayout;
     row->addWidget(new QLabel(tr("Sample of the split:")));
     row->addWidget(sampleSpin_);
     row->addStretch(1);
-    auto* body = new QHBoxLayout;
-    body->addWidget(sampleImage_, 0, Qt::AlignTop);
-    body->addWidget(samplePrediction_, 1, Qt::AlignTop);
     auto* layout = new QVBoxLayout(w);
     layout->addLayout(row);
-    layout->addLayout(body, 1);
+    layout->addWidget(sampleView_, 1);
     return w;
 }
+
+QLabel* EvaluationPanel::samplePrediction() const { return sampleView_->prediction(); }
 
 void EvaluationPanel::evaluate(const EvaluationRequest& request, const QString& title) {
     job_.reset();
     result_.reset();
-    tabs_->clear();
+    clearTabs();
+    outputs_->clear();
+    outputRow_->hide();
+    deviceNote_->hide();
+    output_ = 0;
     title_->setText("<b>" + title.toHtmlEscaped() + "</b> · " + tr("%1 split").arg(request.split));
     setWindowTitle(tr("Evaluation — %1").arg(title));
     status_->setText(tr("Starting…"));
@@ -174,7 +191,7 @@ void EvaluationPanel::evaluate(const EvaluationRequest& request, const QString& 
 
 bool EvaluationPanel::isRunning() const { return job_ && job_->isRunning(); }
 
-const train::EvalReport* EvaluationPanel::report() const { return result_ ? &result_->report : nullptr; }
+const train::EvalReport* EvaluationPanel::report() const { return result_ && !result_->reports.empty() ? &current() : nullptr; }
 
 QString EvaluationPanel::statusText() const { return status_->text(); }
 
@@ -187,10 +204,36 @@ void EvaluationPanel::jobFinished(bool ok) {
         return;
     }
     result_ = job_->takeResult();
-    const train::EvalReport& r = result_->report;
-    QString summary = tr("%n sample(s) of %1 · weights: %2 · mean loss %3", nullptr, int(r.samples))
-                          .arg(q(result_->dataName), q(result_->source))
-                          .arg(r.meanLoss, 0, 'g', 4);
+    for (const train::EvalReport& r : result_->reports)
+        outputs_->addItem(tr("%1 (%2)").arg(q(r.output), q(train::reportKindName(r.kind))), q(r.output));
+    outputRow_->setVisible(result_->reports.size() > 1);
+    QString note = q(result_->deviceNote);
+    if (!note.isEmpty()) note[0] = note[0].toUpper();
+    deviceNote_->setText(QStringLiteral("⚠ ") + note);
+    deviceNote_->setVisible(!result_->deviceNote.empty());
+    showOutput(0);
+    emit finished(true);
+}
+
+void EvaluationPanel::clearTabs() {
+    tabs_->clear();
+    for (QWidget* w : ownTabs_) w->deleteLater();
+    ownTabs_.clear();
+}
+
+void EvaluationPanel::showOutput(int k) {
+    if (!result_ || k < 0 || std::size_t(k) >= result_->reports.size()) return;
+    output_ = k;
+    outputs_->setCurrentIndex(k);
+    const bool onSample = tabs_->currentWidget() == sampleTab_; // stays there for the other output
+    clearTabs();
+    cellSamples_->clear();
+    cellTitle_->setText(tr("Click a cell to list its samples."));
+    const train::EvalReport& r = current();
+    QString summary = tr("%n sample(s) of %1 · weights: %2 · computed on %3", nullptr, int(r.samples))
+                          .arg(q(result_->dataName), q(result_->source), q(result_->device));
+    if (result_->reports.size() > 1) summary += tr(" · output %1").arg(q(r.output));
+    summary += tr(" · mean loss %1").arg(r.meanLoss, 0, 'g', 4);
     if (r.kind == train::ReportKind::Classification) summary += tr(" · accuracy %1%").arg(100 * r.accuracy, 0, 'f', 1);
     if (r.kind == train::ReportKind::Regression) summary += tr(" · MAE %1 · R² %2").arg(r.mae, 0, 'g', 4).arg(r.r2, 0, 'g', 4);
     status_->setText(summary);
@@ -200,7 +243,7 @@ void EvaluationPanel::jobFinished(bool ok) {
     tabs_->addTab(sampleTab_, tr("Sample"));
     sampleSpin_->setRange(0, int(std::max<int64_t>(0, r.samples - 1)));
     showSample(sampleSpin_->value());
-    emit finished(true);
+    tabs_->setCurrentWidget(onSample ? sampleTab_ : tabs_->widget(0));
 }
 
 QIcon EvaluationPanel::thumbnail(int64_t, const Tensor& features, int64_t row) const {
@@ -209,7 +252,7 @@ QIcon EvaluationPanel::thumbnail(int64_t, const Tensor& features, int64_t row) c
 }
 
 void EvaluationPanel::showClassification() {
-    const train::EvalReport& r = result_->report;
+    const train::EvalReport& r = current();
     confusion_->setMatrix(r.confusion, r.classNames);
     confusion_->setNormalised(normalise_->isChecked());
     tabs_->addTab(confusionTab_, tr("Confusion matrix"));
@@ -266,8 +309,8 @@ void EvaluationPanel::showClassification() {
 
 void EvaluationPanel::showCell(int t, int p) {
     cellSamples_->clear();
-    if (!result_ || result_->report.kind != train::ReportKind::Classification) return;
-    const train::EvalReport& r = result_->report;
+    if (!result_ || current().kind != train::ReportKind::Classification) return;
+    const train::EvalReport& r = current();
     if (t < 0 || p < 0 || t >= r.classCount() || p >= r.classCount()) return;
     confusion_->selectCell(t, p);
     const std::vector<int64_t> all = r.samplesOf(t, p);
@@ -293,67 +336,48 @@ void EvaluationPanel::showCell(int t, int p) {
 }
 
 void EvaluationPanel::showRegression() {
-    tabs_->addTab(regressionScatter(result_->report), tr("Predicted vs true"));
-    tabs_->addTab(residualHistogram(result_->report), tr("Residuals"));
+    ownTabs_ = {regressionScatter(current()), residualHistogram(current())};
+    tabs_->addTab(ownTabs_[0], tr("Predicted vs true"));
+    tabs_->addTab(ownTabs_[1], tr("Residuals"));
 }
 
 void EvaluationPanel::showReconstruction() {
-    const train::EvalReport& r = result_->report;
+    const train::EvalReport& r = current();
     const int shown = int(std::min<std::size_t>(r.reconstruction.size(), kReconstructions));
     std::vector<int64_t> indices;
     for (int i = 0; i < shown; ++i) indices.push_back(r.reconstruction[std::size_t(i)].index);
     const data::Batch originals = train::gatherSamples(result_->split, indices);
-    const Tensor outputs = train::predictSamples(*result_->model, *result_->backend, result_->split, indices);
+    const Tensor outputs = train::predictSamples(*result_->model, *result_->backend, result_->split, indices, false, r.outputPosition);
     auto* t = table({tr("Sample"), tr("Error"), tr("Original"), tr("Reconstruction")}, "reconstructionTable");
     t->setRowCount(shown);
     t->setIconSize(QSize(kThumb * 2, kThumb * 2));
     for (int i = 0; i < shown; ++i) {
         t->setItem(i, 0, cell(QString::number(indices[std::size_t(i)]), true));
         t->setItem(i, 1, cell(QString::number(r.reconstruction[std::size_t(i)].error, 'g', 4), true));
+        // One grey scale for the pair, as on the Sample tab: a faint reconstruction looks faint.
+        const int64_t n = outputs.size() / std::max<int64_t>(1, outputs.shape()[0]);
+        const auto [lo, hi] = std::minmax_element(outputs.f32() + i * n, outputs.f32() + (i + 1) * n);
+        std::pair<double, double> range{*lo, *hi};
+        if (originals.x.size() == outputs.size()) {
+            const auto [olo, ohi] = std::minmax_element(originals.x.f32() + i * n, originals.x.f32() + (i + 1) * n);
+            range = {std::min<double>(*lo, *olo), std::max<double>(*hi, *ohi)};
+        }
         for (int c = 0; c < 2; ++c) {
             const Tensor& from = c == 0 ? originals.x : outputs;
             auto* item = cell({});
-            if (const auto img = sampleImage(from, i)) item->setIcon(QIcon(scaled(*img, kThumb * 2)));
+            if (const auto img = sampleImage(from, i, range)) item->setIcon(QIcon(scaled(*img, kThumb * 2)));
             else item->setText(featureText(from, i, 8));
             t->setItem(i, 2 + c, item);
         }
         t->setRowHeight(i, kThumb * 2 + 8);
     }
     t->resizeColumnsToContents();
+    ownTabs_.push_back(t);
     tabs_->addTab(t, tr("Worst reconstructions"));
 }
 
 void EvaluationPanel::showSample(int index) {
-    if (!result_ || index < 0 || index >= result_->report.samples) return;
-    const train::EvalReport& r = result_->report;
-    const data::Batch b = train::gatherSamples(result_->split, {index});
-    const Tensor out = train::predictSamples(*result_->model, *result_->backend, result_->split, {index});
-    const auto img = sampleImage(b.x, 0);
-    sampleImage_->setPixmap(img ? scaled(*img, 160) : QPixmap());
-    QString text = tr("<b>Sample %1</b> · loss %2<br>").arg(index).arg(r.losses[std::size_t(index)], 0, 'f', 4);
-    if (!img) text += tr("Features: %1<br>").arg(featureText(b.x, 0, 32).toHtmlEscaped());
-    const float* o = out.f32();
-    const int64_t width = out.size() / std::max<int64_t>(1, out.shape()[0]);
-    if (r.kind == train::ReportKind::Classification) {
-        const int truth = r.trueLabels[std::size_t(index)], predicted = r.predicted[std::size_t(index)];
-        text += tr("True <b>%1</b> · predicted <b>%2</b> %3<br><br>")
-                    .arg(q(r.classNames[std::size_t(truth)]).toHtmlEscaped(), q(r.classNames[std::size_t(predicted)]).toHtmlEscaped(),
-                         truth == predicted ? tr("(right)") : tr("<span style='color:#dc2626'>(wrong)</span>"));
-        for (int64_t c = 0; c < width && width == r.classCount(); ++c)
-            text += QStringLiteral("%1 <span style='color:%3'>%2</span> %4<br>")
-                        .arg(q(r.classNames[std::size_t(c)]).toHtmlEscaped(), QString(int(std::lround(o[c] * 40)), QChar(0x2588)),
-                             c == truth ? "#16a34a" : c == predicted ? "#dc2626" : "#9ca3af")
-                        .arg(double(o[c]), 0, 'f', 3);
-    } else {
-        QStringList got, want;
-        for (int64_t i = 0; i < std::min<int64_t>(width, 16); ++i) got << QString::number(o[i], 'g', 4);
-        for (int64_t i = 0; i < std::min<int64_t>(b.y.size() / std::max<int64_t>(1, b.y.shape()[0]), 16); ++i)
-            want << QString::number(b.y.f32()[i], 'g', 4);
-        text += tr("Predicted: %1<br>True: %2").arg(got.join(", "), want.join(", "));
-        if (r.kind == train::ReportKind::Reconstruction)
-            if (const auto rec = sampleImage(out, 0)) sampleImage_->setPixmap(scaled(*rec, 160));
-    }
-    samplePrediction_->setText(text);
+    if (result_ && index >= 0 && index < current().samples) sampleView_->showSample(*result_, current(), index);
 }
 
 EvaluationPanel* openEvaluationPanel(QWidget* parent, const EvaluationRequest& request, const QString& title) {

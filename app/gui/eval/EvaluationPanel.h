@@ -6,11 +6,15 @@
 //     and support; the misclassified samples worst first with their probability bars;
 //   - a regression: predicted against true, and the residuals' histogram;
 //   - an autoencoder: the worst reconstructions beside their originals;
-//   - any model: one chosen sample (spin box) and the model's prediction for it.
+//   - any model: one chosen sample (spin box) and the model's prediction for it (SampleView: an
+//     autoencoder's original beside its reconstruction).
+// A model with several outputs has a report per output; a selector names each output layer and
+// the tabs show the chosen one's. The report is computed on the device the run trained on; when
+// this machine lacks it, on the CPU, and a note under the title says so.
 // Opened from the Runs panel ("Evaluate…") as a window of its own.
 //
 //   auto* p = new EvaluationPanel;
-//   p->evaluate({"/data/p.strata", checkpointId}, "Run 3 — digits_mlp v1");
+//   p->evaluate({"/data/p.strata", checkpointId, "test", "vulkan"}, "Run 3 — digits_mlp v1");
 //   // finished(true): p->report(), p->confusionView()->cellCenter(t, p), p->cellSamples()
 #pragma once
 
@@ -21,6 +25,7 @@
 #include <memory>
 
 class QCheckBox;
+class QComboBox;
 class QLabel;
 class QListWidget;
 class QProgressBar;
@@ -32,6 +37,7 @@ class QTableWidget;
 namespace strata::gui {
 
 class ConfusionMatrixView;
+class SampleView;
 
 class EvaluationPanel : public QWidget {
     Q_OBJECT
@@ -42,8 +48,14 @@ public:
     // Starts computing the report (a running one is cancelled); `title` heads the panel.
     void evaluate(const EvaluationRequest& request, const QString& title);
     bool isRunning() const;
-    // The report once finished (null before, or after a failure: statusText() says why).
+    // The chosen output's report once finished (null before, or after a failure: statusText() says why).
     const train::EvalReport* report() const;
+    // The output selector (hidden for a model with one output): its items name the output layers.
+    QComboBox* outputSelector() const { return outputs_; }
+    // Shows output k's report (a position in the model's outputs), as choosing it in the selector does.
+    void showOutput(int k);
+    // Says that the run's device was not available here and the CPU computed (hidden otherwise).
+    QLabel* deviceNote() const { return deviceNote_; }
     const EvaluationResult* result() const { return result_.get(); }
     QString statusText() const;
 
@@ -54,7 +66,8 @@ public:
     QTableWidget* perClassTable() const { return perClass_; }
     QTableWidget* misclassifiedTable() const { return misclassified_; }
     QSpinBox* sampleSpin() const { return sampleSpin_; }
-    QLabel* samplePrediction() const { return samplePrediction_; }
+    QLabel* samplePrediction() const;
+    SampleView* sampleView() const { return sampleView_; }
     QTabWidget* tabs() const { return tabs_; }
     // Lists the samples of (true t, predicted p) as a click on that cell does.
     void showCell(int t, int p);
@@ -73,7 +86,14 @@ private:
 
     std::unique_ptr<EvaluationJob> job_;
     std::shared_ptr<EvaluationResult> result_;
-    QLabel *title_, *status_;
+    const train::EvalReport& current() const { return result_->reports.at(std::size_t(output_)); }
+    void clearTabs();
+
+    QLabel *title_, *status_, *deviceNote_;
+    QComboBox* outputs_;
+    QWidget* outputRow_;
+    int output_ = 0;
+    std::vector<QWidget*> ownTabs_; // tabs made for the shown output (regression charts, reconstructions)
     QProgressBar* progress_;
     QPushButton* cancel_;
     QTabWidget* tabs_;
@@ -84,7 +104,7 @@ private:
     QTableWidget *perClass_, *misclassified_;
     QWidget* sampleTab_;
     QSpinBox* sampleSpin_;
-    QLabel *sampleImage_, *samplePrediction_;
+    SampleView* sampleView_;
     QWidget *confusionTab_, *perClassTab_, *misclassifiedTab_;
 };
 

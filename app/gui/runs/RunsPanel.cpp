@@ -478,7 +478,8 @@ std::unique_ptr<ExportModelDialog> RunsPanel::exportDialogForSelected() {
 EvaluationPanel* RunsPanel::evaluateSelected() {
     const std::optional<RunSummary> r = selectedRun();
     if (!r || !history_ || !r->latestCheckpoint) return nullptr;
-    return openEvaluationPanel(window(), {projectFile(), qint64(*r->latestCheckpoint)},
+    // On the device the run trained on (the panel says so when this machine lacks it).
+    return openEvaluationPanel(window(), {projectFile(), qint64(*r->latestCheckpoint), "test", q(r->backend)},
                                tr("Run %1 — %2 v%3").arg(r->id).arg(q(r->model)).arg(r->modelVersion));
 }
 

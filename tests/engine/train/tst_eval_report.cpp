@@ -2,7 +2,7 @@
 // every prediction is chosen by the test: the confusion matrix, precision/recall/F1 against
 // sklearn's definitions worked by hand, misclassified samples worst first, logits and a single
 // sigmoid unit, batches that do not divide the split, regression residuals, and data that does
-// not fit the output named.
+// not fit the output named; a model with two outputs, one report each.
 #include "engine/Error.h"
 #include "engine/Model.h"
 #include "engine/cpu/CpuBackend.h"
@@ -159,6 +159,61 @@ private slots:
         train::EvalReportOptions o;
         o.cancel = &cancel;
         QVERIFY_THROWS_EXCEPTION(train::ReportCancelled, train::evaluationReport(*m, be, classes({{1, 0, 0}}, {0}, 3), o));
+    }
+
+    // Two heads on one input: "cls" (identity, 3 classes) and "reg" (the first feature, times 2):
+    // one report per output, each judged by its own targets; predictSamples answers for either.
+    void everyOutputGetsItsOwnReport() {
+        auto m = Model::fromSpec(ModelSpec::fromJson(nlohmann::json::parse(R"({"format": "strata.model/1", "name": "two",
+            "inputs": ["x"], "outputs": ["cls", "reg"], "layers": [{"name": "x", "type": "Input", "config": {"shape": [3]}},
+            {"name": "cls", "type": "Dense", "config": {"units": 3}, "inbound": ["x"]},
+            {"name": "reg", "type": "Dense", "config": {"units": 1}, "inbound": ["x"]}]})")));
+        m->build(4);
+        for (Variable* v : m->variables()) {
+            Tensor t(v->value().shape());
+            t.fill(0.0f);
+            if (v->path().ends_with("cls/kernel"))
+                for (int i = 0; i < 3; ++i) t.f32()[i * 3 + i] = 1.0f;
+            if (v->path().ends_with("reg/kernel")) t.f32()[0] = 2.0f;
+            v->assign(t);
+        }
+        // true: 0 1 2 0; predicted: 0 1 0 0. reg targets 1, 0, 0, 2 against predictions 1.6, 0.2, 1.0, 1.4.
+        data::Dataset d = classes({{.8f, .1f, .1f}, {.1f, .8f, .1f}, {.5f, .2f, .3f}, {.7f, .2f, .1f}}, {0, 1, 2, 0}, 3);
+        d.moreY.push_back({Tensor::fromVector(Shape{4, 1}, std::vector<float>{1, 0, 0, 2}), 0, {}});
+        cpu::CpuBackend be;
+        train::EvalReportOptions o;
+        o.batchSize = 3;
+        o.sampleIndex = 2;
+        o.outputLosses = {"", "mean_absolute_error"};
+        const std::vector<train::EvalReport> r = train::evaluationReports(*m, be, d, o);
+        QCOMPARE(int(r.size()), 2);
+        QCOMPARE(r[0].output, std::string("cls"));
+        QCOMPARE(r[0].outputPosition, 0);
+        QCOMPARE(int(r[0].kind), int(train::ReportKind::Classification));
+        QCOMPARE(r[0].predicted, (std::vector<int32_t>{0, 1, 0, 0}));
+        QCOMPARE(r[0].confusion[2][0], int64_t(1));
+        QCOMPARE(r[1].output, std::string("reg"));
+        QCOMPARE(r[1].outputPosition, 1);
+        QCOMPARE(int(r[1].kind), int(train::ReportKind::Regression));
+        const std::vector<float> want{1.6f, 0.2f, 1.0f, 1.4f};
+        for (int i = 0; i < 4; ++i) QVERIFY(std::fabs(r[1].predictedValues[std::size_t(i)] - want[std::size_t(i)]) < 1e-6);
+        QVERIFY(std::fabs(r[1].mae - (0.6 + 0.2 + 1.0 + 0.6) / 4) < 1e-6);
+        QVERIFY(std::fabs(r[1].meanLoss - r[1].mae) < 1e-6); // its loss is mean_absolute_error, as asked
+        QCOMPARE(r[1].sampleTarget, std::vector<float>{0.0f});
+        QVERIFY(std::fabs(r[1].sampleOutput.at(0) - 1.0f) < 1e-6);
+        // The first output's report alone is the same as evaluationReports' first.
+        QCOMPARE(train::evaluationReport(*m, be, d, o).predicted, r[0].predicted);
+        const Tensor reg = train::predictSamples(*m, be, d, {3, 0}, true, 1);
+        QCOMPARE(reg.shape(), Shape({2, 1}));
+        QVERIFY(std::fabs(reg.f32()[0] - 1.4f) < 1e-6 && std::fabs(reg.f32()[1] - 1.6f) < 1e-6);
+        // Data without targets for "reg": named, not a crash.
+        d.moreY.clear();
+        try {
+            train::evaluationReports(*m, be, d, o);
+            QFAIL("a model with two outputs was evaluated on targets for one");
+        } catch (const StrataError& e) {
+            QVERIFY2(QString(e.what()).contains("output 'reg'") && QString(e.what()).contains("'chosen'"), e.what());
+        }
     }
 };
 
