@@ -235,6 +235,11 @@ std::string SpecDiff::format(const std::string& before, const std::string& after
         if (!keys.empty()) s += ": " + keys;
         s += "; params " + paramsText(l.paramsBefore) + " → " + paramsText(l.paramsAfter) + "\n";
     }
+    std::string resized;
+    for (const auto& l : layers)
+        if (l.inputChanged())
+            resized += (resized.empty() ? "" : ", ") + l.path + " " + paramsText(l.paramsBefore) + " → " + paramsText(l.paramsAfter);
+    if (!resized.empty()) s += "Parameters changed with their input (settings unchanged): " + resized + "\n";
     s += "Total params: " + paramsText(totalsBefore) + " → " + paramsText(totalsAfter);
     if (totalsBefore && totalsAfter) {
         const int64_t delta = totalsAfter->total() - totalsBefore->total();
@@ -261,6 +266,7 @@ nlohmann::json SpecDiff::toJson() const {
                        {"type_after", l.typeAfter.empty() ? json(nullptr) : json(l.typeAfter)},
                        {"changes", std::move(changes)},
                        {"inside_changed", l.insideChanged},
+                       {"input_changed", l.inputChanged()},
                        {"params_before", params(l.paramsBefore)},
                        {"params_after", params(l.paramsAfter)}});
     }

@@ -40,6 +40,11 @@ struct LayerDiff {
     std::optional<ParamCounts> paramsBefore, paramsAfter; // absent on the side it is absent from, or on an error
 
     const std::string& type() const { return typeAfter.empty() ? typeBefore : typeAfter; }
+    // Unchanged settings but another parameter count: its input changed width (a Dense after a
+    // layer whose units changed), so its old weights no longer fit. Not counted as changed.
+    bool inputChanged() const {
+        return status == DiffStatus::Unchanged && paramsBefore && paramsAfter && paramsBefore->total() != paramsAfter->total();
+    }
     // The keys that differ, for a label: "units, activation" (a block: "layers inside").
     std::string changedKeys() const;
 };
@@ -58,7 +63,8 @@ struct SpecDiff {
     const LayerDiff* find(const std::string& path) const;
 
     // One line per added (+), removed (-) and changed (~) layer, with the keys (old → new) and the
-    // parameter counts; then the totals. `before` and `after` label the two sides ("v1", "v3").
+    // parameter counts; then the layers whose parameter count changed with their input alone
+    // (inputChanged); then the totals. `before` and `after` label the two sides ("v1", "v3").
     std::string format(const std::string& before, const std::string& after) const;
     nlohmann::json toJson() const;
 };

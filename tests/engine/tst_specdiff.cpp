@@ -71,7 +71,14 @@ private slots:
         QVERIFY2(text.contains("+ drop (Dropout); params — → 0\n"), qPrintable(text));
         QVERIFY2(text.contains("Total params: 2,410 → 4,810 (+2,400)\n"), qPrintable(text));
         QVERIFY2(text.contains("1 added, 0 removed, 1 changed, 2 unchanged\n"), qPrintable(text));
-        QVERIFY2(!text.contains("probs"), qPrintable(text));
+        // probs keeps its settings, but its input widened: its weights no longer fit, and the diff says so
+        // on a line of its own, not as a change.
+        QVERIFY(d.find("probs")->inputChanged());
+        QVERIFY(!d.find("dense_1")->inputChanged() && !d.find("drop")->inputChanged() && !d.find("pixels")->inputChanged());
+        QVERIFY2(text.contains("Parameters changed with their input (settings unchanged): probs 330 → 650\n"), qPrintable(text));
+        QVERIFY2(!text.contains("~ probs") && !text.contains("+ probs"), qPrintable(text));
+        QCOMPARE(d.toJson()["layers"][3]["input_changed"].get<bool>(), true);
+        QCOMPARE(d.toJson()["layers"][3]["path"].get<std::string>(), std::string("probs"));
     }
 
     void functionalInboundChangesAreReported() {

@@ -105,16 +105,21 @@ private slots:
         QVERIFY(compare->isVisible());
         QVERIFY2(compare->banner()->text().contains("Comparing two_branch v1 → v2"), qPrintable(compare->banner()->text()));
         GraphScene* scene = compare->scene();
-        QStringList added, changed, unmarked;
+        QStringList added, changed, resized, unmarked;
         for (const auto& [name, node] : scene->nodes()) {
             const Diff d = node->look().diff;
-            (d == Diff::Added ? added : d == Diff::Changed ? changed : unmarked) << QString::fromStdString(name);
+            (d == Diff::Added ? added : d == Diff::Changed ? changed : d == Diff::Resized ? resized : unmarked)
+                << QString::fromStdString(name);
             QVERIFY(!(node->flags() & QGraphicsItem::ItemIsMovable)); // read-only
         }
         QCOMPARE(added, QStringList{"noise"});
         changed.sort();
         QCOMPARE(changed, (QStringList{"probs", "wide"}));
-        QCOMPARE(unmarked.size(), 7);
+        // wide's 32 -> 48 units widen merged's output, so project (same settings) gets more weights.
+        QCOMPARE(resized, QStringList{"project"});
+        QVERIFY2(scene->node("project")->look().diffNote.contains("input changed · 4,160 → 5,184"),
+                 qPrintable(scene->node("project")->look().diffNote));
+        QCOMPARE(unmarked.size(), 6);
         QVERIFY(!scene->node("dropout"));
         QCOMPARE(scene->ghosts().size(), std::size_t(1));
         NodeItem* ghost = scene->ghosts().front();

@@ -55,6 +55,7 @@ QColor NodeItem::diffColor(Look::Diff d) {
     case Look::Diff::Added: return QColor(0x2f, 0x9e, 0x44);
     case Look::Diff::Changed: return QColor(0xf0, 0x8c, 0x00);
     case Look::Diff::Removed: return QColor(0xe0, 0x31, 0x31);
+    case Look::Diff::Resized: return QColor(0x1c, 0x7e, 0xd6);
     default: return {};
     }
 }
@@ -185,7 +186,8 @@ void NodeItem::paint(QPainter* p, const QStyleOptionGraphicsItem* option, QWidge
 
     if (look_.diff != Look::Diff::None) { // a thick outline in the diff's colour, its note below
         const QColor c = diffColor(look_.diff);
-        QPen pen(c, 3.2, look_.diff == Look::Diff::Removed ? Qt::DashLine : Qt::SolidLine);
+        const bool dashed = look_.diff == Look::Diff::Removed || look_.diff == Look::Diff::Resized;
+        QPen pen(c, look_.diff == Look::Diff::Resized ? 2.2 : 3.2, dashed ? Qt::DashLine : Qt::SolidLine);
         p->setPen(pen);
         p->setBrush(Qt::NoBrush);
         p->drawRoundedRect(body.adjusted(-3, -3, 3, 3), kRadius + 2, kRadius + 2);

@@ -36,7 +36,8 @@ public:
         QStringList errors;
         // Comparing two versions (app/gui/compare/): how this layer differs from the older one, a
         // one-line note drawn under the node ("units · 2,080 → 4,160 params") and the tooltip's lines.
-        enum class Diff { None, Added, Changed, Removed };
+        // Resized: the same settings, another parameter count (its input changed; SpecDiff).
+        enum class Diff { None, Added, Changed, Removed, Resized };
         Diff diff = Diff::None;
         QString diffNote, diffDetails;
         bool operator==(const Look&) const = default;
@@ -45,7 +46,7 @@ public:
     bool setLook(const Look& look);
     const Look& look() const { return look_; }
     bool hasErrorBadge() const { return !look_.errors.isEmpty(); }
-    // The colour of a diff state: green added, amber changed, red removed.
+    // The colour of a diff state: green added, amber changed, red removed, blue resized.
     static QColor diffColor(Look::Diff d);
 
     QPointF inputPortPos(int index) const;  // in scene coordinates

@@ -75,7 +75,8 @@ CompareVersionsDialog::CompareVersionsDialog(const std::vector<VersionInfo>& ver
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(new QLabel(tr("The newer version is shown, marked: added layers green, changed amber, removed red.")));
+    layout->addWidget(new QLabel(tr("The newer version is shown, marked: added layers green, changed amber, removed red; "
+                                      "dashed blue where only the input changed the parameter count.")));
     layout->addLayout(form);
     layout->addWidget(buttons);
 }
@@ -100,8 +101,14 @@ VersionCompareView::VersionCompareView(const StoredModel& before, const StoredMo
     std::map<std::string, DiffMark> marks;
     std::vector<DiffGhost> ghosts;
     for (const LayerDiff& l : diff_.layers) {
-        if (l.depth > 0 || l.status == DiffStatus::Unchanged) continue; // the canvas shows the top level
-        if (l.status == DiffStatus::Added) {
+        if (l.depth > 0 || (l.status == DiffStatus::Unchanged && !l.inputChanged())) continue; // the top level
+        if (l.inputChanged()) {
+            marks[l.name] = {NodeItem::Look::Diff::Resized,
+                             tr("input changed · %1 → %2").arg(paramsText(l.paramsBefore), paramsText(l.paramsAfter)),
+                             tr("<span style='color:#1c7ed6'><b>Same settings</b> as in %1; its input changed, so its "
+                                "parameters did</span><br>params %2 → %3")
+                                 .arg(older, paramsText(l.paramsBefore), paramsText(l.paramsAfter))};
+        } else if (l.status == DiffStatus::Added) {
             marks[l.name] = {NodeItem::Look::Diff::Added, tr("added · %1 params").arg(paramsText(l.paramsAfter)),
                              tr("<span style='color:#2f9e44'><b>Added</b> in %1</span>").arg(newer)};
         } else if (l.status == DiffStatus::Changed) {
