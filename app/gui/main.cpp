@@ -1,6 +1,6 @@
 // strata [PROJECT.strata]: the editor. With no project it opens the example project (a copy in the
 // user's data folder). `strata --screenshot OUT.png [--show editor|summary|train|runs|export|graph|step|evaluate] [PROJECT]`
-// renders the window at 1600×1000 into OUT.png and exits (train: after training the open model;
+// renders the window at 1600×1000 (--size WxH) into OUT.png and exits (train: after training the open model;
 // data: the dataset view on --data SOURCE, or on the Train panel's dataset).
 #include "app/gui/MainWindow.h"
 #include "app/gui/Screenshot.h"
@@ -15,14 +15,16 @@
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
+#include <optional>
 
 using namespace strata::gui;
 
 namespace {
 
 struct Options {
-    QCommandLineOption screenshot{"screenshot", "Render the window at 1600x1000 into OUT.png and exit (works without a "
-                                                "display: it then renders offscreen).", "OUT.png"};
+    QCommandLineOption screenshot{"screenshot", "Render the window at 1600x1000 (or --size) into OUT.png and exit (works "
+                                                "without a display: it then renders offscreen).", "OUT.png"};
+    QCommandLineOption size{"size", "With --screenshot: the window's size, e.g. 1024x700 (default 1600x1000).", "WxH"};
     QCommandLineOption show{"show",
                             "With --screenshot: what to show: editor, summary, train (the Train panel after "
                             "training the open model briefly), runs (the runs stored in the project, the two newest "
@@ -46,7 +48,7 @@ void setUp(QCommandLineParser& cli, Options& o) {
     cli.setApplicationDescription("Strata: author neural networks visually.");
     cli.addHelpOption();
     cli.addVersionOption();
-    cli.addOptions({o.screenshot, o.show, o.theme, o.data, o.versions});
+    cli.addOptions({o.screenshot, o.show, o.size, o.theme, o.data, o.versions});
     cli.addPositionalArgument("project", "A .strata project to open (default: the example project).", "[PROJECT.strata]");
 }
 
@@ -59,7 +61,18 @@ bool hasArgument(int argc, char** argv, std::initializer_list<const char*> names
 }
 
 // An unknown --show value is named (it used to render the editor silently); "" when it is known.
+// --size WxH, 320..8192 each way; nullopt when malformed.
+std::optional<QSize> sizeOf(const QString& text) {
+    const QStringList parts = text.split(QLatin1Char('x'));
+    bool okW = false, okH = false;
+    const int w = parts.size() == 2 ? parts[0].toInt(&okW) : 0, h = parts.size() == 2 ? parts[1].toInt(&okH) : 0;
+    if (!okW || !okH || w < 320 || h < 240 || w > 8192 || h > 8192) return std::nullopt;
+    return QSize(w, h);
+}
+
 QString showProblem(const QCommandLineParser& cli, const Options& o) {
+    if (cli.isSet(o.size) && !sizeOf(cli.value(o.size)))
+        return QString("--size: expected WIDTHxHEIGHT between 320x240 and 8192x8192, e.g. 1024x700, got '%1'").arg(cli.value(o.size));
     if (!cli.isSet(o.show)) return {};
     const QString value = cli.value(o.show);
     if (screenshotViews().contains(value)) return {};
@@ -140,7 +153,9 @@ int main(int argc, char** argv) {
         }
     }
     if (shot) {
-        if (!renderScreenshot(window, cli.value(screenshot), cli.value(show), 1600, 1000, cli.value(o.data), cli.value(o.versions))) {
+        const QSize size = cli.isSet(o.size) ? *sizeOf(cli.value(o.size)) : QSize(1600, 1000);
+        if (!renderScreenshot(window, cli.value(screenshot), cli.value(show), size.width(), size.height(), cli.value(o.data),
+                              cli.value(o.versions))) {
             std::fprintf(stderr, "strata: cannot write %s\n", qPrintable(cli.value(screenshot)));
             return 1;
         }

@@ -159,6 +159,18 @@ private slots:
         Result rendered = run({"--screenshot", shot, "--show", "summary", project});
         QVERIFY2(rendered.code == 0, qPrintable(rendered.err));
         QCOMPARE(QImage(shot).size(), QSize(1600, 1000));
+        // The smallest window the app is meant to work in, and a size that means nothing.
+        // The window does not grow past 1024x700 with the widest bottom panels shown (their minimum
+        // widths, beside the palette, the issues and the inspector, once made it 1186 wide).
+        for (const char* view : {"train", "runs"}) {
+            Result small = run({"--screenshot", shot, "--size", "1024x700", "--show", view, project});
+            QVERIFY2(small.code == 0, qPrintable(small.err));
+            QCOMPARE(QImage(shot).size(), QSize(1024, 700));
+        }
+        Result badSize = run({"--screenshot", dir.filePath("never.png"), "--size", "1024by700", project});
+        QCOMPARE(badSize.code, 2);
+        QVERIFY2(badSize.err.contains("--size: expected WIDTHxHEIGHT") && badSize.err.contains("'1024by700'"), qPrintable(badSize.err));
+        QVERIFY(!QFileInfo::exists(dir.filePath("never.png")));
     }
 };
 

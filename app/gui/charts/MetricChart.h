@@ -76,7 +76,7 @@ public:
     QCustomPlot* plot() const { return plot_; }
 
     QSize sizeHint() const override { return {380, 240}; }
-    QSize minimumSizeHint() const override { return {220, 150}; }
+    QSize minimumSizeHint() const override { return {130, 110}; }
 
 signals:
     void logYChanged(bool on);

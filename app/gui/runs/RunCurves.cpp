@@ -61,16 +61,21 @@ RunCurves::RunCurves(QWidget* parent) : QWidget(parent) {
     x_->addItem(tr("by step"), "step");
     x_->setToolTip(tr("Per epoch: every recorded figure; per step: the training loss of every step"));
 
+    // Two short rows rather than one long one: the Runs panel fits a 1024-pixel window.
     auto* controls = new QHBoxLayout;
     controls->setContentsMargins(0, 0, 0, 0);
     controls->addWidget(new QLabel(tr("Metric:")));
     controls->addWidget(metric_, 1);
-    controls->addWidget(train_);
-    controls->addWidget(validation_);
-    controls->addWidget(x_);
+    auto* shown = new QHBoxLayout;
+    shown->setContentsMargins(0, 0, 0, 0);
+    shown->addWidget(train_);
+    shown->addWidget(validation_);
+    shown->addWidget(x_);
+    shown->addStretch(1);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(controls);
+    layout->addLayout(shown);
     layout->addWidget(lossChart_, 1);
     layout->addWidget(metricChart_, 1);
 

@@ -9,6 +9,7 @@
 
 #include <QCheckBox>
 #include <QFileInfo>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -67,6 +68,7 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     refreshButton->setObjectName("refreshRuns");
     refreshButton->setToolTip(tr("Read the project file again (runs of strata-cli appear too)"));
     auto* top = new QHBoxLayout;
+    header_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred); // elided by the layout, not widening it
     top->addWidget(header_, 1);
     top->addWidget(filter_, 1);
     top->addWidget(onlyModel_);
@@ -145,12 +147,13 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     evaluate_ = new QPushButton(tr("Evaluate…"));
     evaluate_->setObjectName("evaluateRun");
     evaluate_->setToolTip(tr("The run's newest checkpoint on its test split: confusion matrix, per-class scores, mistakes"));
-    auto* buttons = new QHBoxLayout;
-    buttons->addWidget(openVersion_);
-    buttons->addWidget(inspect_);
-    buttons->addWidget(export_);
-    buttons->addWidget(evaluate_);
-    buttons->addStretch(1);
+    // Two rows of two: the panel fits beside the side docks in a 1024-pixel window.
+    auto* buttons = new QGridLayout;
+    buttons->addWidget(openVersion_, 0, 0);
+    buttons->addWidget(inspect_, 0, 1);
+    buttons->addWidget(export_, 1, 0);
+    buttons->addWidget(evaluate_, 1, 1);
+    buttons->setColumnStretch(2, 1);
 
     auto* left = new QSplitter(Qt::Vertical);
     left->setChildrenCollapsible(false);
@@ -237,8 +240,9 @@ void RunsPanel::refresh() {
     if (!history_) {
         table_->setRowCount(0);
         showSelected();
-        return showMessage(tr("<b>No project.</b> Save the model in a project (File ▸ Save Version, Ctrl+S) and train it with "
-                              "<i>Record in project</i> on: every run, its metrics and its checkpoints are listed here."));
+        return showMessage(tr("<b>No runs yet.</b> Train the model (Model ▸ Train, Ctrl+T): every run is recorded from its "
+                              "first step, with its metrics and checkpoints, and listed here — in the project, or until "
+                              "the model is saved (File ▸ Save Version, Ctrl+S) in a project Save adopts."));
     }
     try {
         runs_ = history_->runs(onlyModel_->isChecked() ? model_.toStdString() : std::string());
@@ -251,8 +255,8 @@ void RunsPanel::refresh() {
     if (runs_.empty() && !onlyModel_->isChecked()) {
         table_->setRowCount(0);
         showSelected();
-        return showMessage(tr("<b>No runs in %1 yet.</b> Train with <i>Record in project</i> on (Train panel), or run "
-                              "<tt>strata-cli train … --project %1</tt>.")
+        return showMessage(tr("<b>No runs in %1 yet.</b> Train the model (Model ▸ Train, Ctrl+T), or run "
+                              "<tt>strata-cli train … --project %1</tt>; every run is listed here.")
                                .arg(project.toHtmlEscaped()));
     }
     header_->setText(tr("%n run(s) in <b>%1</b>", nullptr, int(runs_.size())).arg(project.toHtmlEscaped()));

@@ -108,6 +108,12 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     optimizer_->setCurrentText("adam");
     loss_ = new QComboBox;
     loss_->setObjectName("trainLoss");
+    // Long names ("sparse categorical crossentropy", "Reconstruct the input") elide rather than
+    // widen the panel past a 1024-pixel window; the popup lists them whole.
+    for (QComboBox* c : {dataset_, target_, device_, loss_}) {
+        c->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        c->setMinimumContentsLength(14);
+    }
     for (const char* name : {"sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy", "mean_squared_error",
                              "mean_absolute_error"})
         loss_->addItem(QString(name).replace('_', ' '), QString(name));
