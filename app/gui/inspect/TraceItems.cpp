@@ -63,19 +63,29 @@ TraceNodeItem::TraceNodeItem(int node, TraceNodeKind kind, const TraceNodeText& 
     setCursor(Qt::PointingHandCursor);
 }
 
-QSizeF TraceNodeItem::sizeFor(const TraceNodeText& text) {
+namespace {
+// A box of a title line, a second line and an optional third, at least `minWidth` wide.
+QSizeF boxSize(const QString& first, const QString& second, const QString& third, double minWidth) {
     const QFontMetricsF title(titleFont()), small(smallFont());
-    double w = std::max({title.horizontalAdvance(text.title), small.horizontalAdvance(text.outputs), small.horizontalAdvance(text.label)});
-    w = std::clamp(w + 2 * kPad + kStripe, kMinWidth, kMaxWidth);
+    double w = std::max({title.horizontalAdvance(first), small.horizontalAdvance(second), small.horizontalAdvance(third)});
+    w = std::clamp(w + 2 * kPad + kStripe, minWidth, kMaxWidth);
     double h = title.height() + small.height() + 2 * kPad;
-    if (!text.label.isEmpty()) h += small.height();
+    if (!third.isEmpty()) h += small.height();
     return {std::ceil(w), std::ceil(h)};
 }
 
+// Places `item` (drawn in local coordinates from (0, 0)) at `r`; returns its local rectangle.
+QRectF placeBox(QGraphicsItem* item, const QRectF& r) {
+    item->setPos(r.topLeft());
+    return QRectF(QPointF(0, 0), r.size());
+}
+} // namespace
+
+QSizeF TraceNodeItem::sizeFor(const TraceNodeText& text) { return boxSize(text.title, text.outputs, text.label, kMinWidth); }
+
 void TraceNodeItem::setRect(const QRectF& r) {
     prepareGeometryChange();
-    setPos(r.topLeft());
-    rect_ = QRectF(QPointF(0, 0), r.size());
+    rect_ = placeBox(this, r);
 }
 
 void TraceNodeItem::paint(QPainter* p, const QStyleOptionGraphicsItem*, QWidget*) {
@@ -103,19 +113,11 @@ TraceGroupItem::TraceGroupItem(int cluster, const TraceGroupText& text, int hue)
     setCursor(Qt::PointingHandCursor);
 }
 
-QSizeF TraceGroupItem::sizeFor(const TraceGroupText& text) {
-    const QFontMetricsF title(titleFont()), small(smallFont());
-    double w = std::max({title.horizontalAdvance(text.label), small.horizontalAdvance(text.count), small.horizontalAdvance(text.outputs)});
-    w = std::clamp(w + 2 * kPad + kStripe, kGroupMinWidth, kMaxWidth);
-    double h = title.height() + small.height() + 2 * kPad;
-    if (!text.outputs.isEmpty()) h += small.height();
-    return {std::ceil(w), std::ceil(h)};
-}
+QSizeF TraceGroupItem::sizeFor(const TraceGroupText& text) { return boxSize(text.label, text.count, text.outputs, kGroupMinWidth); }
 
 void TraceGroupItem::setRect(const QRectF& r) {
     prepareGeometryChange();
-    setPos(r.topLeft());
-    rect_ = QRectF(QPointF(0, 0), r.size());
+    rect_ = placeBox(this, r);
 }
 
 void TraceGroupItem::paint(QPainter* p, const QStyleOptionGraphicsItem*, QWidget*) {
