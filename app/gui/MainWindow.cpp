@@ -566,6 +566,17 @@ void MainWindow::setTheme(Theme::Mode mode) {
     view_->viewport()->update();
 }
 
+void MainWindow::resizeEvent(QResizeEvent* e) {
+    QMainWindow::resizeEvent(e);
+    // A narrower window squeezes the palette first, down to its badges: once the layout has placed
+    // the docks, give it back room for its names, from the canvas and the bottom panels.
+    QMetaObject::invokeMethod(this, [this] {
+        constexpr int kPalette = 150;
+        if (!paletteDock_->isHidden() && !paletteDock_->isFloating() && paletteDock_->width() < kPalette)
+            resizeDocks({paletteDock_}, {kPalette}, Qt::Horizontal);
+    }, Qt::QueuedConnection);
+}
+
 void MainWindow::changeEvent(QEvent* e) {
     if (e->type() == QEvent::ThemeChange && theme_ == Theme::Mode::System) {
         Theme::apply(theme_);

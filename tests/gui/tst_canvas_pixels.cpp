@@ -97,6 +97,10 @@ private slots:
         MainWindow w;
         w.setInteractive(false);
         checkReadableAndNotBlank(open(w, test::example("fashion_augmented")));
+        // At 1024 wide the palette keeps room for its names (it was squeezed to its 2-letter badges).
+        QVERIFY2(w.findChild<QWidget*>("palette")->width() >= 140,
+                 qPrintable(QString("palette %1 px wide").arg(w.findChild<QWidget*>("palette")->width())));
+        QCOMPARE(w.width(), 1024);
     }
 
     // 60 layers do not fit 700 px at a readable zoom: the model opens readable at its start.
