@@ -67,6 +67,8 @@ VulkanBackend::VulkanBackend(VulkanOptions options) : impl_(std::make_unique<Imp
 VulkanBackend::~VulkanBackend() = default;
 
 const DeviceInfo& VulkanBackend::device() const { return impl_->ctx.info(); }
+
+std::string VulkanBackend::deviceName() const { return "vulkan:" + std::to_string(device().index); }
 std::vector<std::string> VulkanBackend::takeValidationMessages() { return impl_->ctx.validationLog()->take(); }
 bool VulkanBackend::validationEnabled() const { return impl_->ctx.validation(); }
 int VulkanBackend::lastDispatchCount() const { return impl_->lastDispatches; }

@@ -64,6 +64,7 @@ public:
     void resetProfile();
 
     std::string name() const override { return "vulkan"; }
+    std::string deviceName() const override;
     void setVariable(const std::string& path, const Tensor& value) override;
     Tensor getVariable(const std::string& path) const override;
     bool hasVariable(const std::string& path) const override;

@@ -225,7 +225,7 @@ std::string ProjectTraining::begin(Model& model, ir::Backend& backend, train::Tr
                      : project_->addBuiltinDataset(datasetName, hash, int64_t(train.x.byteSize() + train.y.byteSize()));
         hyperparameters_ = hyperparametersOf(opts, source, options_);
         hyperparameters_["initial_weights"] = initial;
-        runId_ = project_->beginRun({versionId_, dataset.id, hyperparameters_, opts.seed, backend.name()});
+        runId_ = project_->beginRun({versionId_, dataset.id, hyperparameters_, opts.seed, backend.deviceName()});
         // The graphs this run traces, for the traced-graph viewer.
         std::vector<Shape> batchShapes;
         for (int in : model.inputIndices()) {

@@ -55,6 +55,9 @@ public:
     virtual ~Backend() = default;
 
     virtual std::string name() const = 0;
+    // The device as --device names it, recorded with a run so that it can be chosen again:
+    // "cpu", "vulkan:1".
+    virtual std::string deviceName() const { return name(); }
     virtual void setVariable(const std::string& path, const Tensor& value) = 0;
     // Throws StrataError naming the path when absent.
     virtual Tensor getVariable(const std::string& path) const = 0;
