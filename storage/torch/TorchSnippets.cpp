@@ -540,6 +540,7 @@ const std::string& loader() {
 const std::string& snippet(const std::string& name) {
     if (const std::string* s = imageSnippet(name)) return *s;
     if (const std::string* s = preprocessingSnippet(name)) return *s;
+    if (const std::string* s = sequenceSnippet(name)) return *s;
     return table().at(name);
 }
 

@@ -23,6 +23,10 @@ const std::string* imageSnippet(const std::string& name);
 // (TorchPreprocessingSnippets.cpp); nullptr for another name.
 const std::string* preprocessingSnippet(const std::string& name);
 
+// Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D and GlobalMaxPooling1D
+// (TorchSequenceSnippets.cpp); nullptr for another name.
+const std::string* sequenceSnippet(const std::string& name);
+
 // The load()/build() helpers that read weights.json and weights.bin (written after the classes).
 const std::string& loader();
 

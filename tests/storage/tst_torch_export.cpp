@@ -257,6 +257,7 @@ private slots:
         QTest::newRow("image_pools") << QString(kImagePools);
         QTest::newRow("activation_layers") << QString(kActivationLayers);
         QTest::newRow("preprocessing") << QString(kPreprocessing);
+        QTest::newRow("sequences") << QString(kSequences);
     }
     void everyLayerTypeMatchesTheEngine() {
         QFETCH(QString, spec);
@@ -268,7 +269,7 @@ private slots:
     void everyLayerTypeIsCovered() {
         // The specs above, blocks included, use every type the registry knows.
         std::set<std::string> seen;
-        for (const char* s : {kConvSameStrides, kConvValidDilated, kNormsReshape, kMerges, kNestedBlocks, kConvTranspose, kRelu, kPermute, kDepthwise, kImagePools, kActivationLayers, kPreprocessing}) {
+        for (const char* s : {kConvSameStrides, kConvValidDilated, kNormsReshape, kMerges, kNestedBlocks, kConvTranspose, kRelu, kPermute, kDepthwise, kImagePools, kActivationLayers, kPreprocessing, kSequences}) {
             auto m = Model::fromSpec(testutil::specFromJson(s));
             m->build(0);
             for (Module* sub : m->submodules())
