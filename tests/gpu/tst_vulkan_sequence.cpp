@@ -1,5 +1,5 @@
 // The sequence layers (Conv1D with valid, same, causal, strided and dilated windows; the 1-D pools;
-// the global 1-D pools) on the Vulkan backend against the CPU
+// the global 1-D pools) and the conv1d_sequence example on the Vulkan backend against the CPU
 // backend: outputs and the gradients with respect to the inputs and every trainable variable, in
 // a training trace, with the Khronos validation layer on (lavapipe in CI). The layers emit the 2-D
 // convolution and pooling ops, so this holds them to the CPU reference on (N, 1, W, C) images.
@@ -70,6 +70,9 @@ private slots:
         for (const char* type : {"Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D"})
             QTest::newRow(type) << QString::fromStdString(test::layerExampleSpec(type).toJson().dump());
         QTest::newRow("every geometry") << QString(kLayers);
+        QTest::newRow("conv1d_sequence example")
+            << QString::fromStdString(
+                   ModelSpec::load(std::string(STRATA_TEST_DATA_DIR) + "/../../resources/examples/conv1d_sequence.json").toJson().dump());
     }
     void matchesTheCpu() {
         if (!vk_) STRATA_SKIP_UNLESS_REQUIRED(why_);

@@ -232,7 +232,8 @@ private slots:
 
     void examplesMatchTheEngine_data() {
         QTest::addColumn<QString>("file");
-        for (const char* f : {"digits_mlp.json", "fashion_mlp.json", "mnist_cnn.json", "two_branch.json", "autoencoder.json"})
+        for (const char* f : {"digits_mlp.json", "fashion_mlp.json", "mnist_cnn.json", "two_branch.json", "autoencoder.json",
+                              "conv1d_sequence.json"})
             QTest::newRow(f) << QString(f);
     }
     void examplesMatchTheEngine() {
