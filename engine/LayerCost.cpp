@@ -10,6 +10,7 @@
 #include "engine/layers/NormalizationLayers.h"
 #include "engine/layers/PoolingLayers.h"
 #include "engine/layers/ResizingLayers.h"
+#include "engine/layers/SequenceLayers.h"
 
 #include <cstdio>
 #include <functional>
@@ -97,6 +98,12 @@ const std::map<std::string, Rule>& rules() {
              const int64_t window = mul(mul(c.kernelSize[0], c.kernelSize[1]), dim(io.in.at(0), 3) / c.groups);
              return LayerCost{mul(io.outElements(), window), biasAndActivation(io, c.useBias, c.activation), 0};
          }},
+        {"Conv1D",
+         [](const Io& io) { // each output step reads kernel_size x in_channels inputs
+             const auto& c = io.as<layers::Conv1D>();
+             return LayerCost{mul(io.outElements(), mul(c.kernelSize, dim(io.in.at(0), 2))),
+                              biasAndActivation(io, c.useBias, c.activation), 0};
+         }},
         {"Conv2DTranspose",
          [](const Io& io) { // every input cell scatters a kh x kw x filters window
              const auto& c = io.as<layers::Conv2DTranspose>();
@@ -150,6 +157,10 @@ const std::map<std::string, Rule>& rules() {
          }},
         {"GlobalAveragePooling2D", [](const Io& io) { return LayerCost{0, io.inElements(), 0}; }},
         {"GlobalMaxPooling2D", [](const Io& io) { return LayerCost{0, io.inElements(), 0}; }},
+        {"MaxPooling1D", [](const Io& io) { return LayerCost{0, mul(io.outElements(), io.as<layers::Pooling1D>().poolSize), 0}; }},
+        {"AveragePooling1D", [](const Io& io) { return LayerCost{0, mul(io.outElements(), io.as<layers::Pooling1D>().poolSize), 0}; }},
+        {"GlobalAveragePooling1D", [](const Io& io) { return LayerCost{0, io.inElements(), 0}; }},
+        {"GlobalMaxPooling1D", [](const Io& io) { return LayerCost{0, io.inElements(), 0}; }},
         {"UpSampling2D", // bilinear: four taps per output element; nearest copies
          [](const Io& io) {
              return LayerCost{0, io.as<layers::UpSampling2D>().interpolation == "bilinear" ? mul(4, io.outElements()) : 0, 0};

@@ -12,6 +12,7 @@ LayerRegistry::LayerRegistry() {
     layers::registerConvolutionLayers(types_);
     layers::registerDepthwiseLayers(types_);
     layers::registerPoolingLayers(types_);
+    layers::registerSequenceLayers(types_);
     layers::registerReshapingLayers(types_);
     layers::registerNormalizationLayers(types_);
     layers::registerRegularizationLayers(types_);

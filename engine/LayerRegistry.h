@@ -64,6 +64,8 @@ void registerCoreLayers(std::vector<LayerTypeInfo>& out);
 void registerConvolutionLayers(std::vector<LayerTypeInfo>& out);
 void registerDepthwiseLayers(std::vector<LayerTypeInfo>& out); // DepthwiseConv2D, SeparableConv2D
 void registerPoolingLayers(std::vector<LayerTypeInfo>& out);
+// Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D
+void registerSequenceLayers(std::vector<LayerTypeInfo>& out);
 void registerReshapingLayers(std::vector<LayerTypeInfo>& out);
 void registerNormalizationLayers(std::vector<LayerTypeInfo>& out);
 void registerRegularizationLayers(std::vector<LayerTypeInfo>& out);

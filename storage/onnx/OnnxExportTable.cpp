@@ -53,6 +53,11 @@ const std::map<std::string, OnnxLowering::ExportRow>& OnnxLowering::exportTable(
         {"UpSampling2D", {&L::upSampling, {}}},          // Resize on NCHW
         {"Cropping2D", {&L::cropping, {}}},              // Slice on NCHW
         {"Slice", {&L::slice, {}}},                      // Slice of one axis (NCHW when the image is)
+        {"Conv1D", {&L::conv1d, {}}},                 // Conv on NCW; causal: pads [(k-1)*d, 0]
+        {"MaxPooling1D", {&L::pool1d, {}}},           // MaxPool on NCW
+        {"AveragePooling1D", {&L::pool1d, {}}},       // AveragePool on NCW, count_include_pad 0
+        {"GlobalAveragePooling1D", {&L::globalPool1d, {}}}, // ReduceMean over the steps
+        {"GlobalMaxPooling1D", {&L::globalPool1d, {}}},     // ReduceMax over the steps
         {"Softmax", {&L::softmax, {}}},     // Softmax over the axis (NHWC)
         {"PReLU", {&L::prelu, {}}},         // PRelu, slope alpha [input[1:]] on NHWC
         {"Rescaling", {&L::rescaling, {}}}, // Mul, Add of scalars

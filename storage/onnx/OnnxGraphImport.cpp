@@ -101,7 +101,9 @@ bool OnnxGraphImport::fusable(const std::string& tensor, bool needNoBias) const 
     const auto it = values_.find(tensor);
     if (it == values_.end() || it->second.layer < 0) return false;
     const PendingLayer& l = layers_[std::size_t(it->second.layer)];
-    if (l.type != "Dense" && l.type != "Conv2D" && l.type != "Conv2DTranspose" && l.type != "DepthwiseConv2D") return false;
+    if (l.type != "Dense" && l.type != "Conv2D" && l.type != "Conv2DTranspose" && l.type != "DepthwiseConv2D" &&
+        l.type != "Conv1D")
+        return false;
     if (l.outputTensor != tensor || graphOutputs_.count(tensor)) return false;
     if (l.config.value("activation", std::string("linear")) != "linear") return false;
     if (needNoBias && l.config.value("use_bias", true)) return false;

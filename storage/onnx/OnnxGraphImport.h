@@ -105,6 +105,19 @@ private:
     // The integer constant that is input k of n (Slice's starts, Resize's sizes); fails by name.
     std::vector<int64_t> integers(const OnnxNode& n, std::size_t k, const std::string& what) const;
     void reduceMean(const OnnxNode& n);
+    // Rank-3 (N, C, W) tensors, PyTorch's sequences (OnnxImportSequence.cpp): Conv is Conv1D,
+    // MaxPool/AveragePool the 1-D pools, the global pools and ReduceMean over W the global 1-D pools.
+    void conv1d(const OnnxNode& n);
+    void pool1d(const OnnxNode& n);
+    void globalPool1d(const OnnxNode& n, bool isMax, bool keepDims);
+    // ReduceMean (isMax false) or ReduceMax over the steps of a sequence, held (N, C, W) or
+    // (N, W, C): the global 1-D pool; false (nothing added) for any other reduction.
+    bool reduceOverSteps(const OnnxNode& n, bool isMax);
+    // x as an (N, C, W) tensor whose Strata tensor is (N, W, C) (a Permute layer where needed).
+    Value sequenceChannelsFirst(const OnnxNode& n, const Value& x);
+    // A layer for n whose Strata output (N, W', C') is n's ONNX output of `shape` (N, C', W').
+    void addSequenceLayer(const OnnxNode& n, const std::string& type, nlohmann::json config, int inbound, std::vector<int64_t> shape);
+    std::string sequencePadding(const OnnxNode& n, int64_t in, int64_t span, int64_t stride, bool causalAllowed);
     void flatten(const OnnxNode& n);
     void reshape(const OnnxNode& n);
     void transpose(const OnnxNode& n);
@@ -213,5 +226,8 @@ double shortestDecimal(float v);
 Tensor importedTensor(const std::vector<int64_t>& dims, const std::vector<float>& values);
 // OIHW (ONNX) -> HWIO (Keras) for a convolution kernel of dims {O, I, H, W}.
 Tensor kernelOihwToHwio(const std::vector<int64_t>& dims, const std::vector<float>& values);
+// (filters, in, k) (ONNX's 1-D Conv weight) -> (k, in, filters) (Keras' Conv1D kernel, the only
+// rank-3 variable named "kernel").
+Tensor kernelOiwToWio(const std::vector<int64_t>& dims, const std::vector<float>& values);
 
 } // namespace strata::storage

@@ -40,6 +40,7 @@ ImportedModel importEmbedded(const OnnxModel& onnx, const std::string& specJson,
         Tensor value;
         // A Conv2D kernel stored OIHW, or a Conv2DTranspose kernel stored (C_in, filters, kh, kw): the same permutation back.
         if (want.size() == 4 && t.dims.size() == 4) value = kernelOihwToHwio(t.dims, t.floats);
+        else if (want.size() == 3 && t.dims.size() == 3 && v->name() == "kernel") value = kernelOiwToWio(t.dims, t.floats);
         else value = importedTensor(t.dims, t.floats);
         // A DepthwiseConv2D kernel (kh, kw, in, dm) stored as the grouped Conv weight (in*dm, 1, kh, kw):
         // permuted back it is (kh, kw, 1, in*dm), the same floats.

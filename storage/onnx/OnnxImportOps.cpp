@@ -170,6 +170,7 @@ void OnnxGraphImport::zeroPadding(const OnnxNode& n, const std::vector<int64_t>&
 void OnnxGraphImport::conv(const OnnxNode& given) {
     OnnxNode n = given;
     Value x = input(n, 0);
+    if (x.shape.size() == 3) return conv1d(n);
     std::vector<int64_t> k;
     const OnnxTensor& w = convWeight(n, x, 1, k);
     const OnnxAttribute* givenPads = n.attr("pads");
@@ -229,6 +230,7 @@ void OnnxGraphImport::reduceMean(const OnnxNode& n) {
     for (int64_t& a : axes) a = normalizedAxis(a, x.shape.size());
     std::sort(axes.begin(), axes.end());
     const bool keep = n.intAttr("keepdims", 1) != 0;
+    if (reduceOverSteps(n, false)) return;
     const bool nchwSpatial = x.layout == Layout::ChannelsFirst && axes == std::vector<int64_t>{2, 3};
     const bool nhwcSpatial = x.layout == Layout::Same && x.shape.size() == 4 && axes == std::vector<int64_t>{1, 2};
     if (!nchwSpatial && !nhwcSpatial) fail(n, "only a mean over the spatial axes of an image (global average pooling) is supported, not axes " + list(axes));

@@ -25,6 +25,7 @@ std::pair<int64_t, int64_t> samePads(int64_t in, int64_t k, int64_t s) {
 
 void OnnxGraphImport::pool(const OnnxNode& n) {
     Value x = input(n, 0);
+    if (x.shape.size() == 3) return pool1d(n);
     if (x.layout != Layout::ChannelsFirst) fail(n, "its input is not an NCHW image (rank " + std::to_string(x.shape.size()) + ")");
     const bool isMax = n.opType == "MaxPool";
     const auto k = n.intsAttr("kernel_shape"), strides = n.intsAttr("strides", {1, 1});
@@ -121,12 +122,14 @@ std::vector<int64_t> OnnxGraphImport::integers(const OnnxNode& n, std::size_t k,
 
 void OnnxGraphImport::globalAveragePool(const OnnxNode& n) {
     const Value x = input(n, 0);
+    if (x.shape.size() == 3) return globalPool1d(n, false, true);
     if (x.layout != Layout::ChannelsFirst) fail(n, "its input is not an NCHW image (rank " + std::to_string(x.shape.size()) + ")");
     addLayer(n, "GlobalAveragePooling2D", {{"keepdims", true}}, {x.layer}, Layout::ChannelsFirst, {x.shape[0], x.shape[1], 1, 1});
 }
 
 void OnnxGraphImport::globalMaxPool(const OnnxNode& n) {
     const Value x = input(n, 0);
+    if (x.shape.size() == 3) return globalPool1d(n, true, true);
     if (x.layout != Layout::ChannelsFirst) fail(n, "its input is not an NCHW image (rank " + std::to_string(x.shape.size()) + ")");
     addLayer(n, "GlobalMaxPooling2D", {{"keepdims", true}}, {x.layer}, Layout::ChannelsFirst, {x.shape[0], x.shape[1], 1, 1});
 }

@@ -33,12 +33,12 @@ const std::vector<OnnxGraphImport::OpRow>& OnnxGraphImport::importTable() {
         {"Add", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.merge(n); }, {"Add", "Rescaling"}, false},
         {"Mul", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.merge(n); }, {"Multiply", "Rescaling"}, false},
         {"Concat", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.concat(n); }, {"Concatenate"}, false},
-        {"Conv", [](G& g, const N& n) { g.conv(n); }, {"Conv2D", "ZeroPadding2D", "DepthwiseConv2D"}, false}, // pads neither valid nor same: ZeroPadding2D first; group == in channels: DepthwiseConv2D
+        {"Conv", [](G& g, const N& n) { g.conv(n); }, {"Conv2D", "ZeroPadding2D", "DepthwiseConv2D", "Conv1D"}, false}, // rank 3: Conv1D; pads neither valid nor same: ZeroPadding2D first; group == in channels: DepthwiseConv2D
         {"ConvTranspose", [](G& g, const N& n) { g.convTranspose(n); }, {"Conv2DTranspose"}, false},
-        {"MaxPool", [](G& g, const N& n) { g.pool(n); }, {"MaxPooling2D"}, false},
-        {"AveragePool", [](G& g, const N& n) { g.pool(n); }, {"AveragePooling2D"}, false},
-        {"GlobalAveragePool", [](G& g, const N& n) { g.globalAveragePool(n); }, {"GlobalAveragePooling2D"}, false},
-        {"ReduceMean", [](G& g, const N& n) { g.reduceMean(n); }, {"GlobalAveragePooling2D"}, false}, // over H, W only
+        {"MaxPool", [](G& g, const N& n) { g.pool(n); }, {"MaxPooling2D", "MaxPooling1D"}, false},
+        {"AveragePool", [](G& g, const N& n) { g.pool(n); }, {"AveragePooling2D", "AveragePooling1D"}, false},
+        {"GlobalAveragePool", [](G& g, const N& n) { g.globalAveragePool(n); }, {"GlobalAveragePooling2D", "GlobalAveragePooling1D"}, false},
+        {"ReduceMean", [](G& g, const N& n) { g.reduceMean(n); }, {"GlobalAveragePooling2D", "GlobalAveragePooling1D"}, false}, // over H, W, or the steps W of (N, C, W)
         {"Flatten", [](G& g, const N& n) { g.flatten(n); }, {"Flatten"}, false},
         {"Reshape", [](G& g, const N& n) { g.reshape(n); }, {"Reshape", "Flatten", "Permute"}, false}, // Permute first where the order differs
         {"Transpose", [](G& g, const N& n) { g.transpose(n); }, {"Permute"}, false}, // a layout only; a Permute where a graph output needs it
@@ -68,7 +68,10 @@ const std::vector<OnnxGraphImport::OpRow>& OnnxGraphImport::importTable() {
         {"Cast", shapeOp, {}, false},
         {"Range", shapeOp, {}, false},
         {"Expand", shapeOp, {}, false},
-        {"GlobalMaxPool", [](G& g, const N& n) { g.globalMaxPool(n); }, {"GlobalMaxPooling2D"}, false},
+        {"GlobalMaxPool", [](G& g, const N& n) { g.globalMaxPool(n); }, {"GlobalMaxPooling2D", "GlobalMaxPooling1D"}, false},
+        {"ReduceMax", [](G& g, const N& n) { // over the steps of a sequence only
+             if (!g.reduceOverSteps(n, true)) g.fail(n, "only a maximum over the steps of a sequence (GlobalMaxPooling1D) is supported");
+         }, {"GlobalMaxPooling1D"}, false},
         {"Resize", [](G& g, const N& n) { g.resize(n); }, {"UpSampling2D", "Resizing"}, false}, // whole factors: UpSampling2D; sizes: Resizing
         {"Upsample", [](G& g, const N& n) { g.resize(n); }, {"UpSampling2D"}, false}, // opset 7-9
         {"Slice", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.slice(n); }, {"Cropping2D", "Slice"}, false}, // of an image: crops; of another axis: Slice

@@ -294,8 +294,10 @@ int OnnxLowering::concatenate(const Layer& l, const std::vector<int>& in, const 
     std::vector<std::string> xs;
     for (int v : in) xs.push_back(useNchw ? nchw(v) : nhwc(v));
     const auto& c = static_cast<const layers::Concatenate&>(l);
-    int64_t axis = int64_t(c.axisFor(values_[std::size_t(in.at(0))].shape.rank()));
-    if (useNchw) axis = std::vector<int64_t>{0, 2, 3, 1}[std::size_t(axis)]; // NHWC axis -> NCHW axis
+    const std::size_t rank = values_[std::size_t(in.at(0))].shape.rank();
+    int64_t axis = int64_t(c.axisFor(rank));
+    if (useNchw) // NHWC axis -> NCHW axis; NWC -> NCW
+        axis = (rank == 3 ? std::vector<int64_t>{0, 2, 1} : std::vector<int64_t>{0, 2, 3, 1})[std::size_t(axis)];
     const std::string y = tmp(site, "concat");
     g_.node("Concat", xs, y, {OnnxAttr::integer("axis", axis)});
     return result(y, useNchw ? Layout::Nchw : Layout::Nhwc, outShape, site);

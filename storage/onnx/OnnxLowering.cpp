@@ -15,7 +15,8 @@ namespace strata::storage {
 
 namespace {
 
-const std::vector<int64_t> kToNchw = {0, 3, 1, 2}, kToNhwc = {0, 2, 3, 1};
+// Images (N, H, W, C) <-> (N, C, H, W); sequences (N, W, C) <-> (N, C, W), the same swap both ways.
+const std::vector<int64_t> kToNchw = {0, 3, 1, 2}, kToNhwc = {0, 2, 3, 1}, kSwapSequence = {0, 2, 1};
 
 } // namespace
 
@@ -125,7 +126,7 @@ std::string OnnxLowering::nhwc(int id) {
     Value& v = values_[std::size_t(id)];
     if (v.nhwc.empty()) {
         v.nhwc = v.exact.empty() ? g_.fresh(v.base) : g_.claim(v.exact);
-        g_.node("Transpose", {v.nchw}, v.nhwc, {OnnxAttr::integers("perm", kToNhwc)});
+        g_.node("Transpose", {v.nchw}, v.nhwc, {OnnxAttr::integers("perm", v.shape.rank() == 3 ? kSwapSequence : kToNhwc)});
     }
     return v.nhwc;
 }
@@ -133,9 +134,10 @@ std::string OnnxLowering::nhwc(int id) {
 std::string OnnxLowering::nchw(int id) {
     Value& v = values_[std::size_t(id)];
     if (v.nchw.empty()) {
-        if (v.shape.rank() != 4) throw StorageError("'" + v.base + "' is not a 4D (NHWC) tensor");
+        if (v.shape.rank() != 4 && v.shape.rank() != 3)
+            throw StorageError("'" + v.base + "' is not a 4D (NHWC) or 3D (NWC) tensor");
         v.nchw = g_.fresh(v.base + "/nchw");
-        g_.node("Transpose", {v.nhwc}, v.nchw, {OnnxAttr::integers("perm", kToNchw)});
+        g_.node("Transpose", {v.nhwc}, v.nchw, {OnnxAttr::integers("perm", v.shape.rank() == 3 ? kSwapSequence : kToNchw)});
     }
     return v.nchw;
 }
@@ -159,18 +161,26 @@ std::string OnnxLowering::weight(const Layer& l, const std::string& name, const 
     if (var->dtype() != DType::F32) throw StorageError("variable '" + name + "' is not float32");
     const Tensor& t = var->value();
     if (perm.empty()) return g_.initializer(var->path(), t.shape().dims(), t.f32());
-    // A 4-D transpose (HWIO -> OIHW for convolution kernels): out[i] = in[perm applied].
-    const auto& d = view.empty() ? t.shape().dims() : view;
+    // A 4-D transpose (HWIO -> OIHW for convolution kernels): out[i] = in[perm applied]. A 3-D one
+    // (Conv1D's (k, in, filters) -> (filters, in, k)) is the 4-D one with a leading axis of 1.
+    std::vector<int64_t> d = view.empty() ? t.shape().dims() : view;
     if (Shape(d).numElements() != t.size()) throw StorageError("variable '" + name + "' cannot be read as " + Shape(d).toString());
+    std::vector<int64_t> p = perm;
+    const bool threeD = perm.size() == 3;
+    if (threeD) {
+        if (d.size() != 3) throw StorageError("variable '" + name + "' is not 3-D");
+        d.insert(d.begin(), 1), p = {0, perm[0] + 1, perm[1] + 1, perm[2] + 1};
+    }
     std::vector<int64_t> outDims(4), inStride = {d[1] * d[2] * d[3], d[2] * d[3], d[3], 1};
-    for (int k = 0; k < 4; ++k) outDims[k] = d[std::size_t(perm[k])];
+    for (int k = 0; k < 4; ++k) outDims[k] = d[std::size_t(p[k])];
     std::vector<float> out(std::size_t(t.size()));
     std::size_t at = 0;
     for (int64_t a = 0; a < outDims[0]; ++a)
         for (int64_t b = 0; b < outDims[1]; ++b)
             for (int64_t c = 0; c < outDims[2]; ++c)
                 for (int64_t e = 0; e < outDims[3]; ++e)
-                    out[at++] = t.f32()[a * inStride[perm[0]] + b * inStride[perm[1]] + c * inStride[perm[2]] + e * inStride[perm[3]]];
+                    out[at++] = t.f32()[a * inStride[p[0]] + b * inStride[p[1]] + c * inStride[p[2]] + e * inStride[p[3]]];
+    if (threeD) outDims.erase(outDims.begin());
     return g_.initializer(var->path(), outDims, out);
 }
 

@@ -102,6 +102,11 @@ private:
     int imageResize(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site); // Resizing, RandomCrop
     int cropping(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     int slice(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    // Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D on NCW
+    // (OnnxSequenceLayers.cpp).
+    int conv1d(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int pool1d(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int globalPool1d(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     // ReLU, Softmax, PReLU, Rescaling (OnnxActivationLayers.cpp).
     int relu(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     int softmax(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);

@@ -17,6 +17,7 @@
 #include "engine/layers/DepthwiseLayers.h"
 #include "engine/layers/MergeLayers.h"
 #include "engine/layers/NormalizationLayers.h"
+#include "engine/layers/SequenceLayers.h"
 #include "engine/layers/ShapeLayers.h"
 #include "storage/StorageError.h"
 #include "storage/torch/TorchCode.h"
@@ -95,6 +96,30 @@ std::string globalAveragePooling(const Layer& l, TorchModuleBuilder&) {
 
 std::string globalMaxPooling(const Layer& l, TorchModuleBuilder&) {
     return static_cast<const GlobalMaxPooling2D&>(l).keepDims ? "GlobalMaxPooling2D(keepdims=True)" : "GlobalMaxPooling2D()";
+}
+
+// Conv1D: kernel (k, in, filters) permutes (2, 1, 0) to nn.Conv1d's (filters, in, k).
+std::string conv1d(const Layer& l, TorchModuleBuilder& b) {
+    const auto& c = static_cast<const Conv1D&>(l);
+    b.tensor("kernel", "weight", {2, 1, 0});
+    b.tensor("bias", "bias");
+    std::string s = "Conv1D(" + std::to_string(l.buildInputShapes().at(0)[2]) + ", " + std::to_string(c.filters) +
+                    ", kernel_size=" + std::to_string(c.kernelSize) + ", strides=" + std::to_string(c.strides) +
+                    ", padding=" + pythonString(c.padding);
+    if (c.dilation != 1) s += ", dilation_rate=" + std::to_string(c.dilation);
+    if (!c.useBias) s += ", bias=False";
+    if (c.activation != "linear") s += ", activation=" + pythonString(c.activation);
+    return s + ")";
+}
+
+std::string pooling1d(const Layer& l, TorchModuleBuilder&) {
+    const auto& p = static_cast<const Pooling1D&>(l);
+    return l.type() + "(pool_size=" + std::to_string(p.poolSize) + ", strides=" + std::to_string(p.strides) +
+           ", padding=" + pythonString(p.padding) + ")";
+}
+
+std::string globalPooling1d(const Layer& l, TorchModuleBuilder&) {
+    return l.type() + (static_cast<const GlobalPooling1D&>(l).keepDims ? "(keepdims=True)" : "()");
 }
 
 std::string upSampling(const Layer& l, TorchModuleBuilder&) {
@@ -204,6 +229,11 @@ const std::map<std::string, TorchLayerRule>& table() {
         {"SeparableConv2D", {{"padding", "Conv2D", "DepthwiseConv2D", "SeparableConv2D"}, &depthwiseConvolution, {}}},
         {"GlobalMaxPooling2D", {{"GlobalMaxPooling2D"}, &globalMaxPooling, {}}},
         {"UpSampling2D", {{"UpSampling2D"}, &upSampling, {}}},
+        {"Conv1D", {{"padding", "Conv1D"}, &conv1d, {}}},
+        {"MaxPooling1D", {{"padding", "MaxPooling1D"}, &pooling1d, {}}},
+        {"AveragePooling1D", {{"padding", "MaxPooling1D", "AveragePooling1D"}, &pooling1d, {}}},
+        {"GlobalAveragePooling1D", {{"GlobalAveragePooling1D"}, &globalPooling1d, {}}},
+        {"GlobalMaxPooling1D", {{"GlobalMaxPooling1D"}, &globalPooling1d, {}}},
         {"Cropping2D", {{"Cropping2D"}, &cropping, {}}},
         {"Softmax", {{}, [](const Layer& l, TorchModuleBuilder&) { // nn.Softmax over the same (NHWC) axis
                          return "nn.Softmax(dim=" + std::to_string(static_cast<const Softmax&>(l).axis) + ")";

@@ -19,6 +19,14 @@ const std::string& snippet(const std::string& name);
 // GlobalMaxPooling2D, UpSampling2D and Cropping2D (TorchImageSnippets.cpp); nullptr for another name.
 const std::string* imageSnippet(const std::string& name);
 
+// RandomFlip, RandomContrast, GeometricAugmentation, Resizing, RandomCrop and Normalization
+// (TorchPreprocessingSnippets.cpp); nullptr for another name.
+const std::string* preprocessingSnippet(const std::string& name);
+
+// Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D and GlobalMaxPooling1D
+// (TorchSequenceSnippets.cpp); nullptr for another name.
+const std::string* sequenceSnippet(const std::string& name);
+
 // The load()/build() helpers that read weights.json and weights.bin (written after the classes).
 const std::string& loader();
 

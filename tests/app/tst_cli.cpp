@@ -30,6 +30,8 @@ private slots:
         QTest::newRow("two_branch") << "two_branch.json" << qint64(10282) << qint64(128) << "[null,10]";
         QTest::newRow("autoencoder") << "autoencoder.json" << qint64(4744) << qint64(0) << "[null,64]";
         QTest::newRow("fashion_autoencoder") << "fashion_autoencoder.json" << qint64(3217) << qint64(0) << "[null,28,28,1]";
+        // Conv1D 32 k3 on 8 channels (800), Conv1D 32 k3 on 32 (3104), Dense 10 on 32 (330)
+        QTest::newRow("conv1d_sequence") << "conv1d_sequence.json" << qint64(800 + 3104 + 330) << qint64(0) << "[null,10]";
     }
     void summaryJsonOnExamples() {
         QFETCH(QString, file);
@@ -61,7 +63,7 @@ private slots:
 
     void checkAcceptsExamples() {
         for (const char* f : {"digits_mlp.json", "fashion_mlp.json", "mnist_cnn.json", "two_branch.json", "autoencoder.json", "fashion_autoencoder.json",
-                              "two_heads.json", "fashion_augmented.json"}) {
+                              "two_heads.json", "fashion_augmented.json", "conv1d_sequence.json"}) {
             auto r = run({"check", example(f)});
             QVERIFY2(r.code == 0, (f + (": " + r.out)).c_str());
             QVERIFY(QString::fromStdString(r.out).contains("valid"));

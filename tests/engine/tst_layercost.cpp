@@ -116,6 +116,24 @@ private slots:
         QCOMPARE(costOf(t, "sep").macs, int64_t(11 * 11 * 4 * 9 + 11 * 11 * 4 * 5));
     }
 
+    void sequenceLayersByHand() {
+        // 20 steps x 4 channels -> Conv1D 16 k5 valid (16 steps) -> MaxPooling1D 2 (8) -> AveragePooling1D 3 same /2 (4)
+        // -> GlobalMaxPooling1D (16)
+        const SummaryTable t = tableOf("[20, 4]", R"(
+            {"name":"c","type":"Conv1D","config":{"filters":16,"kernel_size":5,"activation":"relu"}},
+            {"name":"mp","type":"MaxPooling1D"},
+            {"name":"ap","type":"AveragePooling1D","config":{"pool_size":3,"strides":2,"padding":"same"}},
+            {"name":"g","type":"GlobalMaxPooling1D"})");
+        QCOMPARE(t.rows[1].params.trainable, int64_t(336)); // Keras: Conv1D(16, 5) on 4 channels = 5*4*16 + 16
+        QCOMPARE(t.rows[1].outputShape, (Shape{kUnknownDim, 16, 16}));
+        QCOMPARE(costOf(t, "c").macs, int64_t(16 * 16 * 5 * 4));
+        QCOMPARE(costOf(t, "c").ops, int64_t(16 * 16 * 2)); // bias, relu
+        QCOMPARE(costOf(t, "mp").ops, int64_t(8 * 16 * 2));
+        QCOMPARE(costOf(t, "ap").ops, int64_t(4 * 16 * 3));
+        QCOMPARE(costOf(t, "g").ops, int64_t(4 * 16));
+        QCOMPARE(costOf(t, "g").activationBytes, int64_t(16 * 4));
+    }
+
     // PyTorch's own count (torch.profiler with_flops: 2 flops per multiply-add of conv2d and addmm)
     // of the same small CNN, written in torch: strided "same" convolution, a grouped one, a Dense.
     void torchProfilerCountsTheSameMacs() {

@@ -74,7 +74,8 @@ private slots:
                                                 "ReLU", "Add", "Multiply", "Concatenate", "Block",
                                                 "DepthwiseConv2D", "SeparableConv2D", "GlobalMaxPooling2D", "UpSampling2D", "Cropping2D", "Softmax", "PReLU", "Rescaling", "Permute", "Slice",
                                                 "RandomFlip", "RandomContrast", "RandomTranslation", "RandomRotation", "RandomZoom",
-                                                "Resizing", "RandomCrop", "Normalization"};
+                                                "Resizing", "RandomCrop", "Normalization", "Conv1D", "MaxPooling1D",
+                                                "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D"};
         for (const auto& t : expected) {
             const LayerTypeInfo* info = LayerRegistry::instance().find(t);
             QVERIFY2(info, t.c_str());

@@ -462,6 +462,35 @@ def slice_split():
     return build("slice_split", 163, layers, [4, 4, 2], "dense", SPARSE_CE, lambda r: sparse_labels(r, 3), init)
 
 
+def sequence_conv1d():
+    # (11 steps, 3 channels) -> Conv1D 4 k3 dilation 2 "same" tanh (11) -> Conv1D 5 k3 dilation 2
+    # "causal" (11) -> Conv1D 3 k2 stride 2 "valid" relu (5) -> MaxPooling1D 3/2 "same" (3) ->
+    # AveragePooling1D 2/1 "same" (3; the last window holds one step) -> GlobalAveragePooling1D ->
+    # Dense 3, plus GlobalMaxPooling1D -> Dense 3, added (logits)
+    def conv1d(name, inbound, filters, kernel, padding, activation="linear", strides=1, dilation=1):
+        return simple("Conv1D", name, inbound, filters=filters, kernel_size=kernel, strides=strides, padding=padding,
+                      dilation_rate=dilation, activation=activation)
+    layers = [inp("input", [11, 3]),
+              conv1d("conv1d", "input", 4, 3, "same", "tanh", dilation=2),
+              conv1d("conv1d_1", "conv1d", 5, 3, "causal", dilation=2),
+              conv1d("conv1d_2", "conv1d_1", 3, 2, "valid", "relu", strides=2),
+              simple("MaxPooling1D", "max_pooling1d", "conv1d_2", pool_size=3, strides=2, padding="same"),
+              simple("AveragePooling1D", "average_pooling1d", "max_pooling1d", pool_size=2, strides=1, padding="same"),
+              simple("GlobalAveragePooling1D", "global_average_pooling1d", "average_pooling1d"),
+              dense("dense", "global_average_pooling1d", 3, "linear"),
+              simple("GlobalMaxPooling1D", "global_max_pooling1d", "average_pooling1d"),
+              dense("dense_1", "global_max_pooling1d", 3, "linear"),
+              simple("Add", "add", ["dense", "dense_1"])]
+
+    def init(i):
+        for layer, k, cin, cout in (("conv1d", 3, 3, 4), ("conv1d_1", 3, 4, 5), ("conv1d_2", 2, 5, 3)):
+            i.weights[f"model/{layer}/kernel"] = i.f32(i.rng.standard_normal((k, cin, cout)) * 0.5)  # (k, in, filters)
+            i.weights[f"model/{layer}/bias"] = i.f32(i.rng.standard_normal(cout) * 0.1)
+        i.dense("dense", 3, 3)
+        i.dense("dense_1", 3, 3)
+    return build("sequence_conv1d", 119, layers, [11, 3], "add", SPARSE_CE_LOGITS, lambda r: sparse_labels(r, 3), init)
+
+
 def two_heads():
     # Two Inputs, a shared trunk, a classification head and a regression head, trained on the
     # weighted sum of their losses (Keras' loss={...}, loss_weights={...}).
@@ -493,4 +522,4 @@ def two_heads():
 MODELS = {f.__name__: f for f in [dense_softmax, dense_logits, dense_mse, dense_bce, dense_cce, conv_valid,
                                   conv_same_stride2, pool_same, norms, conv_bn, merge, conv_transpose,
                                   conv_dilated, padding_leaky_relu, dropout, activations, permute_reshape, depthwise_grouped, pool_padded, upsample_crop, activation_layers,
-                                  slice_split, two_heads]}
+                                  slice_split, two_heads, sequence_conv1d]}

@@ -169,6 +169,38 @@ def avg_pool(x, cfg):
     return (sums / counts).permute(0, 2, 3, 1)
 
 
+def tf_same_pads(size, window, stride, dilation=1):
+    """TensorFlow's "same" pads of one axis (before, after): the odd cell after."""
+    span = (window - 1) * dilation + 1
+    out = -(-size // stride)
+    total = max((out - 1) * stride + span - size, 0)
+    return total // 2, total - total // 2
+
+
+def conv1d(x, kernel, bias, cfg):
+    """Keras Conv1D with torch's own conv1d on NCW: kernel (k, in, filters) -> (filters, in, k);
+    "same" pads as TensorFlow, "causal" pads (k - 1) * dilation steps before the first."""
+    k, s, d = cfg["kernel_size"], cfg.get("strides", 1), cfg.get("dilation_rate", 1)
+    xc = x.permute(0, 2, 1)
+    if cfg["padding"] == "causal":
+        xc = F.pad(xc, ((k - 1) * d, 0))
+    elif cfg["padding"] == "same":
+        xc = F.pad(xc, tf_same_pads(xc.shape[2], k, s, d))
+    return F.conv1d(xc, kernel.permute(2, 1, 0), bias, stride=s, dilation=d).permute(0, 2, 1)
+
+
+def pool1d(x, cfg, is_max):
+    """Keras MaxPooling1D / AveragePooling1D: "same" pads never win a max and are not counted in a mean."""
+    k, s = cfg["pool_size"], cfg.get("strides") or cfg["pool_size"]
+    pads = tf_same_pads(x.shape[1], k, s) if cfg.get("padding", "valid") == "same" else (0, 0)
+    xc = x.permute(0, 2, 1)
+    if is_max:
+        return F.max_pool1d(F.pad(xc, pads, value=-float("inf")), k, s).permute(0, 2, 1)
+    sums = F.avg_pool1d(F.pad(xc, pads), k, s) * k
+    counts = F.avg_pool1d(F.pad(torch.ones_like(xc[:1, :1]), pads), k, s) * k
+    return (sums / counts).permute(0, 2, 1)
+
+
 def forward(spec, params, inputs, training, batch_stats=None, step=0):
     """All layer outputs by name. params: path -> tensor (trainable and moving stats).
     batch_stats, if a dict, receives path -> (batch mean, biased batch variance) per BN layer.
@@ -226,6 +258,13 @@ def forward(spec, params, inputs, training, batch_stats=None, step=0):
             y = xs[0][tuple(index)]
         elif kind == "GlobalMaxPooling2D":
             y = xs[0].amax(dim=(1, 2), keepdim=cfg.get("keepdims", False))
+        elif kind == "Conv1D":
+            y = activate(conv1d(xs[0], p("kernel"), p("bias") if cfg.get("use_bias", True) else None, cfg),
+                         cfg.get("activation"))
+        elif kind in ("MaxPooling1D", "AveragePooling1D"):
+            y = pool1d(xs[0], cfg, kind == "MaxPooling1D")
+        elif kind in ("GlobalAveragePooling1D", "GlobalMaxPooling1D"):  # over the steps
+            y = (xs[0].mean if kind == "GlobalAveragePooling1D" else xs[0].amax)(dim=1, keepdim=cfg.get("keepdims", False))
         elif kind == "UpSampling2D":
             mode = {"nearest": "nearest", "bilinear": "bilinear"}[cfg.get("interpolation", "nearest")]
             extra = {} if mode == "nearest" else {"align_corners": False}
@@ -430,7 +469,7 @@ def trainable_paths(spec):
     paths = []
     for layer in spec["layers"]:
         kind, cfg, name = layer["type"], layer.get("config", {}), layer["name"]
-        if kind in ("Dense", "Conv2D", "Conv2DTranspose"):
+        if kind in ("Dense", "Conv2D", "Conv2DTranspose", "Conv1D"):
             paths.append(f"model/{name}/kernel")
             if cfg.get("use_bias", True):
                 paths.append(f"model/{name}/bias")

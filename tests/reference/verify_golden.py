@@ -272,6 +272,39 @@ def forward(spec, w, inputs, training, stats=None, step=0):
             y = np.take(xs[0], np.arange(xs[0].shape[cfg["axis"]])[cfg.get("start", 0):cfg.get("stop")], axis=cfg["axis"])
         elif kind == "GlobalMaxPooling2D":
             y = xs[0].max(axis=(1, 2), keepdims=cfg.get("keepdims", False))
+        elif kind == "Conv1D":  # written out: y[n, t, o] = sum_{a, c} x[n, t*s + a*d - before, c] k[a, c, o]
+            x, k = xs[0], p("kernel")
+            taps, s_, d_ = cfg["kernel_size"], cfg.get("strides", 1), cfg.get("dilation_rate", 1)
+            span, steps = (taps - 1) * d_ + 1, x.shape[1]
+            if cfg["padding"] == "valid":
+                before, out_len = 0, (steps - span) // s_ + 1
+            elif cfg["padding"] == "causal":  # every pad before the first step
+                before, out_len = span - 1, -(-steps // s_)
+            else:  # TensorFlow's "same": the odd pad after
+                out_len = -(-steps // s_)
+                before = max((out_len - 1) * s_ + span - steps, 0) // 2
+            y = np.zeros((x.shape[0], out_len, k.shape[2]))
+            for t in range(out_len):
+                for a in range(taps):
+                    src = t * s_ + a * d_ - before
+                    if 0 <= src < steps:
+                        y[:, t] += x[:, src] @ k[a]
+            y = act(y + (p("bias") if cfg.get("use_bias", True) else 0), cfg.get("activation"))
+        elif kind in ("MaxPooling1D", "AveragePooling1D"):
+            x, k = xs[0], cfg["pool_size"]
+            s_ = cfg.get("strides") or k
+            steps = x.shape[1]
+            if cfg.get("padding", "valid") == "same":
+                out_len = -(-steps // s_)
+                before = max((out_len - 1) * s_ + k - steps, 0) // 2
+            else:
+                out_len, before = (steps - k) // s_ + 1, 0
+            y = np.stack([(np.max if kind == "MaxPooling1D" else np.mean)(
+                x[:, max(t * s_ - before, 0):min(t * s_ - before + k, steps)], axis=1) for t in range(out_len)], axis=1)
+        elif kind == "GlobalAveragePooling1D":
+            y = xs[0].mean(axis=1, keepdims=cfg.get("keepdims", False))
+        elif kind == "GlobalMaxPooling1D":
+            y = xs[0].max(axis=1, keepdims=cfg.get("keepdims", False))
         elif kind == "UpSampling2D":
             y = upsample(xs[0], cfg["size"], cfg.get("interpolation", "nearest"))
         elif kind == "Cropping2D":
@@ -338,7 +371,7 @@ def loss_of(loss, p, y):
 def trainable(spec):
     out = []
     for L in spec["layers"]:
-        if L["type"] in ("Dense", "Conv2D", "Conv2DTranspose"):
+        if L["type"] in ("Dense", "Conv2D", "Conv2DTranspose", "Conv1D"):
             out.append(f"model/{L['name']}/kernel")
             if L["config"].get("use_bias", True):
                 out.append(f"model/{L['name']}/bias")

@@ -307,4 +307,19 @@ inline constexpr const char* kImagePools = R"({"format": "strata.model/1", "name
   {"name": "up_near", "type": "UpSampling2D", "config": {"size": 3}, "inbound": ["ceil"]},
   {"name": "crop", "type": "Cropping2D", "config": {"cropping": [[2, 1], [0, 3]]}, "inbound": ["image"]}]})";
 
+// Sequences (N, steps, channels): Conv1D with "same" (dilated, an odd total pad: 1 before, 2 after), "causal" (dilated)
+// and strided "valid" padding, the 1-D pools with "same" windows clipped at the end, both global
+// 1-D pools (with and without keepdims) and a Dense on the pooled features.
+inline constexpr const char* kSequences = R"({"format": "strata.model/1", "name": "sequences", "inputs": ["seq"],
+  "outputs": ["probs", "gmp", "gap"], "layers": [
+  {"name": "seq", "type": "Input", "config": {"shape": [12, 3]}},
+  {"name": "same", "type": "Conv1D", "config": {"filters": 4, "kernel_size": 2, "padding": "same", "dilation_rate": 3, "activation": "relu"}, "inbound": ["seq"]},
+  {"name": "causal", "type": "Conv1D", "config": {"filters": 5, "kernel_size": 3, "padding": "causal", "dilation_rate": 3, "use_bias": false}, "inbound": ["same"]},
+  {"name": "strided", "type": "Conv1D", "config": {"filters": 4, "kernel_size": 3, "strides": 2, "activation": "tanh"}, "inbound": ["causal"]},
+  {"name": "mp", "type": "MaxPooling1D", "config": {"pool_size": 3, "strides": 2, "padding": "same"}, "inbound": ["strided"]},
+  {"name": "ap", "type": "AveragePooling1D", "config": {"pool_size": 2, "strides": 1, "padding": "same"}, "inbound": ["causal"]},
+  {"name": "gap", "type": "GlobalAveragePooling1D", "config": {"keepdims": true}, "inbound": ["ap"]},
+  {"name": "gmp", "type": "GlobalMaxPooling1D", "inbound": ["mp"]},
+  {"name": "probs", "type": "Dense", "config": {"units": 3, "activation": "softmax"}, "inbound": ["gmp"]}]})";
+
 } // namespace strata::torchtest

@@ -241,6 +241,39 @@ class DeconvGrouped(nn.Module):
         return self.up(x)
 
 
+class SeqCnn(nn.Module):
+    """nn.Conv1d ("same" by padding=2 for k5, then dilated "valid"), MaxPool1d, AvgPool1d, a mean
+    over the steps: Conv1D, the 1-D pools and GlobalAveragePooling1D on import."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv1d(3, 8, 5, padding=2)
+        self.pool1 = nn.MaxPool1d(2)
+        self.conv2 = nn.Conv1d(8, 6, 3, dilation=2)
+        self.pool2 = nn.AvgPool1d(2)
+        self.fc = nn.Linear(6, 4)
+
+    def forward(self, x):
+        x = self.pool1(torch.relu(self.conv1(x)))
+        x = self.pool2(torch.tanh(self.conv2(x)))
+        return self.fc(x.mean(dim=2))
+
+
+class SeqGlobalPools(nn.Module):
+    """A strided nn.Conv1d, then AdaptiveAvgPool1d(1) and AdaptiveMaxPool1d(1) (GlobalAveragePool,
+    GlobalMaxPool) added and flattened."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(2, 5, 3, stride=2)
+        self.gap = nn.AdaptiveAvgPool1d(1)
+        self.gmp = nn.AdaptiveMaxPool1d(1)
+
+    def forward(self, x):
+        x = self.conv(x)
+        return torch.flatten(self.gap(x) + self.gmp(x), 1)
+
+
 def tensor_json(t):
     return {"dims": list(t.shape), "data": [float(v) for v in t.detach().reshape(-1)]}
 
@@ -308,6 +341,8 @@ def main():
     export(DeconvGrouped(), torch.randn(1, 4, 3, 3), "torch_deconv_grouped", out_dir)
     export_constant_nodes(out_dir)
     export(Depthwise(), torch.randn(2, 4, 6, 6), "torch_depthwise", out_dir)
+    export(SeqCnn(), torch.randn(2, 3, 20), "torch_seq_cnn", out_dir)
+    export(SeqGlobalPools(), torch.randn(3, 2, 11), "torch_seq_global_pools", out_dir)
     export_torchvision(out_dir)
 
 

@@ -139,6 +139,7 @@ private slots:
     void leakyReluLayersKeepTheirAlpha();
     void reluLayersAreReluLeakyReluAndClip();
     void convolutionsAndPools();
+    void sequenceLayers();
     void transposedConvolutions();
     void unknownSpatialSizes();
     void mergesReshapesAndNormalizations();
@@ -160,6 +161,42 @@ void TestOnnxExport::initTestCase() {
     else if (!fs::is_directory(onnxToolsDir() + "/node_modules/onnxruntime-node"))
         missing += "- onnxruntime-node is not installed in " + onnxToolsDir() + " (run 'npm ci' there)\n";
     if (!missing.empty()) QFAIL(("the ONNX export tests need tools that are missing:\n" + missing + kInstallHint).c_str());
+}
+
+// Conv1D (dilated "same" with an odd total pad, dilated "causal", strided "same"), the 1-D pools
+// and the global 1-D pools on NCW, for a known length (explicit pads) and an unknown one (auto_pad
+// SAME_UPPER where the pads depend on it), run by onnxruntime as the engine runs them.
+void TestOnnxExport::sequenceLayers() {
+    for (const char* length : {"12", "null"}) {
+        const std::string spec = std::string(R"({"format": "strata.model/1", "name": "seq", "outputs": ["probs", "gmp", "gap"], "layers": [
+          {"name": "x", "type": "Input", "config": {"shape": [)") + length + R"(, 3]}},
+          {"name": "same", "type": "Conv1D", "config": {"filters": 4, "kernel_size": 2, "padding": "same", "dilation_rate": 3, "activation": "relu"}, "inbound": ["x"]},
+          {"name": "causal", "type": "Conv1D", "config": {"filters": 5, "kernel_size": 3, "padding": "causal", "dilation_rate": 3}, "inbound": ["same"]},
+          {"name": "strided", "type": "Conv1D", "config": {"filters": 4, "kernel_size": 3, "strides": 2, "padding": "same", "activation": "softmax"}, "inbound": ["causal"]},
+          {"name": "mp", "type": "MaxPooling1D", "config": {"pool_size": 3, "strides": 2, "padding": "same"}, "inbound": ["strided"]},
+          {"name": "ap", "type": "AveragePooling1D", "config": {"pool_size": 2, "strides": 1, "padding": "same"}, "inbound": ["causal"]},
+          {"name": "gap", "type": "GlobalAveragePooling1D", "config": {"keepdims": true}, "inbound": ["ap"]},
+          {"name": "gmp", "type": "GlobalMaxPooling1D", "inbound": ["mp"]},
+          {"name": "probs", "type": "Dense", "config": {"units": 3, "activation": "softmax"}, "inbound": ["gmp"]}]})";
+        const bool known = std::string(length) == "12";
+        std::vector<Case> cases;
+        cases.push_back(specCase(known ? "seq_known" : "seq_unknown", spec, 40, 3, known ? std::vector<int64_t>{} : std::vector<int64_t>{13}));
+        verify(cases);
+        const OnnxModel m = readOnnxFile(cases[0].file);
+        int convs = 0, transposes = 0;
+        for (const OnnxNode& n : m.graph.nodes) {
+            if (n.opType == "Transpose") ++transposes;
+            if (n.opType != "Conv") continue;
+            ++convs;
+            if (n.inputs.at(1) == "model/causal/kernel") QCOMPARE(n.intsAttr("pads"), (std::vector<int64_t>{6, 0})); // (k - 1) * d before
+            // stride 1: span 4 needs 3 pads whatever the length, the odd one after (onnxruntime has no dilated SAME_UPPER)
+            if (n.inputs.at(1) == "model/same/kernel") QCOMPARE(n.intsAttr("pads"), (std::vector<int64_t>{1, 2}));
+            if (n.inputs.at(1) == "model/strided/kernel" && known) QCOMPARE(n.intsAttr("pads"), (std::vector<int64_t>{0, 1})); // 12 -> 6
+            if (n.inputs.at(1) == "model/strided/kernel" && !known) QCOMPARE(n.stringAttr("auto_pad", ""), std::string("SAME_UPPER"));
+        }
+        QCOMPARE(convs, 3);
+        QCOMPARE(transposes, 2); // into NCW once; back once for the NWC output "gap" (the other pools reduce NCW)
+    }
 }
 
 void TestOnnxExport::examplesRunAsInTheEngine() {

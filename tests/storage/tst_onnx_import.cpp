@@ -171,6 +171,11 @@ private slots:
         for (const char* name : {"torch_relu_capped", "torch_relu_capped_opset9"}) // Clip [0, m]: ReLU(max_value=m)
             QTest::newRow((std::string("clamp(0, m) ") + name).c_str()) << name << "Input Conv2D ReLU Flatten Dense ReLU Dense";
         QTest::newRow("nn.Conv2d groups=2") << "torch_grouped" << "Input Conv2D";
+        // (N, C, W) sequences: the Input takes them as torch does and a Permute makes them (N, W, C)
+        QTest::newRow("nn.Conv1d and 1-D pools") << "torch_seq_cnn"
+                                                 << "Input Permute Conv1D MaxPooling1D Conv1D AveragePooling1D GlobalAveragePooling1D Dense";
+        // AdaptiveMaxPool1d(1) exports as a MaxPool over the whole (known) length
+        QTest::newRow("adaptive 1-D pools") << "torch_seq_global_pools" << "Input Permute Conv1D GlobalAveragePooling1D MaxPooling1D Add Flatten";
         QTest::newRow("depthwise nn.Conv2d") << "torch_depthwise" << "Input DepthwiseConv2D Conv2D ZeroPadding2D DepthwiseConv2D";
         for (const char* name : {"torch_deconv", "torch_deconv_opset11"})
             QTest::newRow((std::string("nn.ConvTranspose2d ") + name).c_str())

@@ -55,7 +55,7 @@ private slots:
         QTest::addColumn<QString>("example");
         QTest::addColumn<bool>("embedded");
         for (const char* e : {"digits_mlp.json", "fashion_mlp.json", "mnist_cnn.json", "two_branch.json", "autoencoder.json",
-                              "fashion_autoencoder.json"}) {
+                              "fashion_autoencoder.json", "conv1d_sequence.json"}) {
             QTest::newRow((std::string(e) + " embedded spec").c_str()) << QString(e) << true;
             QTest::newRow((std::string(e) + " graph").c_str()) << QString(e) << false;
         }

@@ -232,7 +232,8 @@ private slots:
 
     void examplesMatchTheEngine_data() {
         QTest::addColumn<QString>("file");
-        for (const char* f : {"digits_mlp.json", "fashion_mlp.json", "mnist_cnn.json", "two_branch.json", "autoencoder.json"})
+        for (const char* f : {"digits_mlp.json", "fashion_mlp.json", "mnist_cnn.json", "two_branch.json", "autoencoder.json",
+                              "conv1d_sequence.json"})
             QTest::newRow(f) << QString(f);
     }
     void examplesMatchTheEngine() {
@@ -257,6 +258,7 @@ private slots:
         QTest::newRow("image_pools") << QString(kImagePools);
         QTest::newRow("activation_layers") << QString(kActivationLayers);
         QTest::newRow("preprocessing") << QString(kPreprocessing);
+        QTest::newRow("sequences") << QString(kSequences);
     }
     void everyLayerTypeMatchesTheEngine() {
         QFETCH(QString, spec);
@@ -268,7 +270,7 @@ private slots:
     void everyLayerTypeIsCovered() {
         // The specs above, blocks included, use every type the registry knows.
         std::set<std::string> seen;
-        for (const char* s : {kConvSameStrides, kConvValidDilated, kNormsReshape, kMerges, kNestedBlocks, kConvTranspose, kRelu, kPermute, kDepthwise, kImagePools, kActivationLayers, kPreprocessing}) {
+        for (const char* s : {kConvSameStrides, kConvValidDilated, kNormsReshape, kMerges, kNestedBlocks, kConvTranspose, kRelu, kPermute, kDepthwise, kImagePools, kActivationLayers, kPreprocessing, kSequences}) {
             auto m = Model::fromSpec(testutil::specFromJson(s));
             m->build(0);
             for (Module* sub : m->submodules())

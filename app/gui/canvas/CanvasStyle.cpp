@@ -60,6 +60,7 @@ QColor CanvasStyle::categoryColor(const QString& category, const QString& type) 
     if (category == "Core") return QColor(0x3d, 0x7c, 0xc9);
     if (category == "Convolution") return QColor(0xe0, 0x7b, 0x24);
     if (category == "Pooling") return QColor(0xb5, 0x6b, 0xb0);
+    if (category == "Sequence") return QColor(0x5a, 0x8f, 0x3c);
     if (category == "Normalization") return QColor(0x4f, 0xa1, 0x4a);
     if (category == "Regularization") return QColor(0x9c, 0x75, 0x5a);
     if (category == "Merge") return QColor(0x2e, 0xa6, 0xb8);
@@ -96,6 +97,8 @@ QString CanvasStyle::typeAbbreviation(const QString& type) {
     if (type == "Resizing") out = "Rz";
     if (type == "RandomZoom") out = "Zm";
     if (type == "Normalization") out = "No";
+    if (type == "GlobalAveragePooling1D") out = "GA1"; // not GlobalAveragePooling2D's GAP
+    if (type == "GlobalMaxPooling1D") out = "GM1";     // not GlobalMaxPooling2D's GMP
     if (out.isEmpty()) out = type.left(2);
     return out.left(3);
 }
