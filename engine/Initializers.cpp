@@ -16,6 +16,36 @@ uint64_t splitmix64(uint64_t& x) {
 }
 } // namespace
 
+namespace {
+// Keras' Orthogonal (gain 1): the (rows = all but the last dim, cols = last dim) matrix has
+// orthonormal columns (or rows, when there are fewer rows than columns): Q of the QR of a standard
+// normal matrix with R's diagonal made positive, which Gram-Schmidt on its columns gives directly.
+void orthogonal(Tensor& t, Rng& rng) {
+    const Shape& s = t.shape();
+    const int64_t cols = s.rank() == 0 ? 1 : s.back(), rows = cols == 0 ? 0 : t.size() / cols;
+    const bool transposed = rows < cols;
+    const int64_t m = transposed ? cols : rows, k = transposed ? rows : cols; // m x k, m >= k
+    std::vector<double> a(std::size_t(m * k));
+    for (double& v : a) v = rng.normal();
+    for (int64_t j = 0; j < k; ++j) { // column j, stored a[i * k + j]
+        for (int pass = 0; pass < 2; ++pass) // twice is enough for float accuracy
+            for (int64_t p = 0; p < j; ++p) {
+                double dot = 0;
+                for (int64_t i = 0; i < m; ++i) dot += a[std::size_t(i * k + p)] * a[std::size_t(i * k + j)];
+                for (int64_t i = 0; i < m; ++i) a[std::size_t(i * k + j)] -= dot * a[std::size_t(i * k + p)];
+            }
+        double norm = 0;
+        for (int64_t i = 0; i < m; ++i) norm += a[std::size_t(i * k + j)] * a[std::size_t(i * k + j)];
+        norm = std::sqrt(norm);
+        for (int64_t i = 0; i < m; ++i) a[std::size_t(i * k + j)] = norm > 0 ? a[std::size_t(i * k + j)] / norm : 0.0;
+    }
+    float* p = t.f32();
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c)
+            p[r * cols + c] = float(transposed ? a[std::size_t(c * k + r)] : a[std::size_t(r * k + c)]);
+}
+} // namespace
+
 Rng::Rng(uint64_t seed) {
     s_[0] = splitmix64(seed);
     s_[1] = splitmix64(seed);
@@ -49,7 +79,7 @@ const std::vector<std::string>& initializerNames() {
     static const std::vector<std::string> names = {"glorot_uniform", "glorot_normal", "he_uniform",
                                                    "he_normal",      "lecun_uniform", "lecun_normal",
                                                    "zeros",          "ones",          "random_normal",
-                                                   "random_uniform"};
+                                                   "random_uniform", "orthogonal"};
     return names;
 }
 
@@ -89,6 +119,7 @@ void initializeTensor(Tensor& t, const std::string& initializer, int64_t fanIn, 
         return;
     }
     if (initializer == "random_uniform") return uniform(0.05f);
+    if (initializer == "orthogonal") return orthogonal(t, rng);
     throw ConfigError("unknown initializer '" + initializer + "'");
 }
 

@@ -10,6 +10,8 @@
 #include "engine/layers/NormalizationLayers.h"
 #include "engine/layers/PoolingLayers.h"
 #include "engine/layers/ResizingLayers.h"
+#include "engine/layers/EmbeddingLayers.h"
+#include "engine/layers/RecurrentLayers.h"
 #include "engine/layers/SequenceLayers.h"
 
 #include <cstdio>
@@ -65,6 +67,16 @@ int64_t biasAndActivation(const Io& io, bool useBias, const std::string& activat
 }
 
 using Rule = std::function<LayerCost(const Io&)>;
+
+// Every step: the input's and the state's products with the kernels (gates x units wide), then per
+// gate unit a bias add and an activation, and the state update's few elementwise ops per unit.
+LayerCost recurrentLayerCost(const layers::RecurrentLayer& r, const Shape& in) {
+    const int64_t steps = dim(in, 1), width = mul(r.gates(), r.units);
+    const int64_t macs = mul(steps, mul(add(dim(in, 2), r.units), width));
+    const int64_t ops = mul(steps, add(mul(2, width), mul(r.isGru() ? 4 : r.isLstm() ? 5 : 0, r.units)));
+    return LayerCost{macs, ops, 0};
+}
+LayerCost recurrentCost(const Io& io) { return recurrentLayerCost(io.as<layers::RecurrentLayer>(), io.in.at(0)); }
 
 LayerCost none(const Io&) { return {}; }                      // data movement or identity at inference
 LayerCost perElement(const Io& io) { return {0, io.outElements(), 0}; } // one op per output element
@@ -161,6 +173,19 @@ const std::map<std::string, Rule>& rules() {
         {"AveragePooling1D", [](const Io& io) { return LayerCost{0, mul(io.outElements(), io.as<layers::Pooling1D>().poolSize), 0}; }},
         {"GlobalAveragePooling1D", [](const Io& io) { return LayerCost{0, io.inElements(), 0}; }},
         {"GlobalMaxPooling1D", [](const Io& io) { return LayerCost{0, io.inElements(), 0}; }},
+        {"Embedding", // a one-hot row of input_dim times the table for each id
+         [](const Io& io) { return LayerCost{mul(io.outElements(), io.as<layers::Embedding>().inputDim), 0, 0}; }},
+        {"SimpleRNN", recurrentCost},
+        {"LSTM", recurrentCost},
+        {"GRU", recurrentCost},
+        {"Bidirectional",
+         [](const Io& io) {
+             const auto& b = io.as<layers::Bidirectional>();
+             LayerCost c = recurrentLayerCost(b.forwardLayer(), io.in.at(0));
+             c += recurrentLayerCost(b.backwardLayer(), io.in.at(0));
+             c.ops = add(c.ops, io.outElements()); // the merge
+             return c;
+         }},
         {"UpSampling2D", // bilinear: four taps per output element; nearest copies
          [](const Io& io) {
              return LayerCost{0, io.as<layers::UpSampling2D>().interpolation == "bilinear" ? mul(4, io.outElements()) : 0, 0};

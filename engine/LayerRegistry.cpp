@@ -13,6 +13,8 @@ LayerRegistry::LayerRegistry() {
     layers::registerDepthwiseLayers(types_);
     layers::registerPoolingLayers(types_);
     layers::registerSequenceLayers(types_);
+    layers::registerEmbeddingLayers(types_);
+    layers::registerRecurrentLayers(types_);
     layers::registerReshapingLayers(types_);
     layers::registerNormalizationLayers(types_);
     layers::registerRegularizationLayers(types_);

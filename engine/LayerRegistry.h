@@ -66,6 +66,8 @@ void registerDepthwiseLayers(std::vector<LayerTypeInfo>& out); // DepthwiseConv2
 void registerPoolingLayers(std::vector<LayerTypeInfo>& out);
 // Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D
 void registerSequenceLayers(std::vector<LayerTypeInfo>& out);
+void registerEmbeddingLayers(std::vector<LayerTypeInfo>& out); // Embedding
+void registerRecurrentLayers(std::vector<LayerTypeInfo>& out); // SimpleRNN, LSTM, GRU, Bidirectional
 void registerReshapingLayers(std::vector<LayerTypeInfo>& out);
 void registerNormalizationLayers(std::vector<LayerTypeInfo>& out);
 void registerRegularizationLayers(std::vector<LayerTypeInfo>& out);

@@ -75,7 +75,8 @@ private slots:
                                                 "DepthwiseConv2D", "SeparableConv2D", "GlobalMaxPooling2D", "UpSampling2D", "Cropping2D", "Softmax", "PReLU", "Rescaling", "Permute", "Slice",
                                                 "RandomFlip", "RandomContrast", "RandomTranslation", "RandomRotation", "RandomZoom",
                                                 "Resizing", "RandomCrop", "Normalization", "Conv1D", "MaxPooling1D",
-                                                "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D"};
+                                                "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Embedding",
+                                                "SimpleRNN", "LSTM", "GRU", "Bidirectional"};
         for (const auto& t : expected) {
             const LayerTypeInfo* info = LayerRegistry::instance().find(t);
             QVERIFY2(info, t.c_str());

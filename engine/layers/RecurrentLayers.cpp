@@ -1,0 +1,273 @@
+#include "engine/layers/RecurrentLayers.h"
+
+#include "engine/Error.h"
+#include "engine/LayerRegistry.h"
+#include "engine/ir/Composite.h"
+
+namespace strata::layers {
+
+namespace {
+
+const char* kSequenceShape = "(batch, steps, features)";
+
+ir::ValueId act(ir::Graph& g, const std::string& name, ir::ValueId x) {
+    return name == "linear" ? x : ir::activation(g, name, x);
+}
+
+} // namespace
+
+RecurrentLayer::RecurrentLayer(const LayerTypeInfo& info, std::string name, nlohmann::json config)
+    : Layer(info, std::move(name), std::move(config)), units(intConfig("units", 1)),
+      activation(activationConfig("activation")),
+      recurrentActivation(info.defaults.contains("recurrent_activation") ? activationConfig("recurrent_activation")
+                                                                         : std::string("linear")),
+      useBias(cfg("use_bias").get<bool>()), returnSequences(cfg("return_sequences").get<bool>()),
+      goBackwards(cfg("go_backwards").get<bool>()), kernelInit_(initializerConfig("kernel_initializer")),
+      recurrentInit_(initializerConfig("recurrent_initializer")), biasInit_(initializerConfig("bias_initializer")) {
+    if (activation == "softmax") configError("activation", "softmax is not a per-unit activation");
+    if (recurrentActivation == "softmax") configError("recurrent_activation", "softmax is not a per-unit activation");
+    if (isGru()) resetAfter_ = cfg("reset_after").get<bool>();
+    if (isLstm()) unitForgetBias_ = cfg("unit_forget_bias").get<bool>();
+}
+
+int64_t RecurrentLayer::gates() const { return isLstm() ? 4 : isGru() ? 3 : 1; }
+
+Shape RecurrentLayer::outputShape(const std::vector<Shape>& inputs) const {
+    const Shape& in = inputs.at(0);
+    requireRank(in, 3, kSequenceShape);
+    if (!in.isKnown(2)) throw ShapeError("needs a known number of input features, got " + in.toString());
+    if (in.isKnown(1) && in[1] == 0) throw ShapeError("needs at least one step, got " + in.toString());
+    return returnSequences ? Shape{in[0], in[1], units} : Shape{in[0], units};
+}
+
+std::vector<VariableSpec> RecurrentLayer::variableSpecs(const std::vector<Shape>& inputs) const {
+    const int64_t features = inputs.at(0)[2], width = gates() * units;
+    const Shape kernel{features, width}, recurrent{units, width};
+    (void)kernel.numElements(), (void)recurrent.numElements(); // checked: too large to count is an error
+    std::vector<VariableSpec> v{{"kernel", kernel, true, kernelInit_, features, width},
+                                {"recurrent_kernel", recurrent, true, recurrentInit_, units, width}};
+    // GRU with reset_after has two biases, (2, 3 * units): the input's, then the recurrent one's.
+    if (useBias) v.push_back({"bias", resetAfter_ ? Shape{2, width} : Shape{width}, true, biasInit_, features, width});
+    return v;
+}
+
+void RecurrentLayer::buildVariables(const std::vector<Shape>& inputs, uint64_t seed) {
+    Layer::buildVariables(inputs, seed);
+    if (!isLstm() || !useBias || !unitForgetBias_) return;
+    // Keras: bias = concat(bias_initializer(units), ones(units), bias_initializer(2 * units)).
+    Variable* bias = findVariable("bias");
+    float* b = bias->value().f32();
+    for (int64_t i = units; i < 2 * units; ++i) b[i] = 1.0f;
+}
+
+std::vector<ir::ValueId> RecurrentLayer::unroll(CallContext& ctx, ir::ValueId x) const {
+    ir::Graph& g = ctx.graph();
+    const Shape s = g.shape(x);
+    const int64_t n = s[0], steps = s[1], features = s[2], u = units, width = gates() * u;
+    if (steps < 1) throw ShapeError("needs at least one step, got " + s.toString());
+    const ir::ValueId kernel = ctx.variable(*this, "kernel");
+    const ir::ValueId recurrent = ctx.variable(*this, "recurrent_kernel");
+    ir::ValueId inputBias = ir::kNoValue, recurrentBias = ir::kNoValue;
+    if (useBias) {
+        const ir::ValueId bias = ctx.variable(*this, "bias");
+        if (resetAfter_) {
+            inputBias = g.reshape(g.slice(bias, 0, 0, 1), Shape{width});
+            recurrentBias = g.reshape(g.slice(bias, 0, 1, 1), Shape{width});
+        } else {
+            inputBias = bias;
+        }
+    }
+    // Every step's input projection at once, time major: (steps, n, width).
+    ir::ValueId xw = g.matmul(g.reshape(g.transpose(x, {1, 0, 2}), Shape{steps * n, features}), kernel);
+    if (inputBias != ir::kNoValue) xw = g.add(xw, inputBias);
+    xw = g.reshape(xw, Shape{steps, n, width});
+    auto gate = [&](ir::ValueId v, int64_t k) { return g.slice(v, 1, k * u, u); };
+
+    // GRU without reset_after: the candidate's recurrent kernel multiplies r * h separately.
+    ir::ValueId recurrentZr = ir::kNoValue, recurrentH = ir::kNoValue;
+    if (isGru() && !resetAfter_) {
+        recurrentZr = g.slice(recurrent, 1, 0, 2 * u);
+        recurrentH = g.slice(recurrent, 1, 2 * u, u);
+    }
+
+    std::vector<ir::ValueId> out;
+    out.reserve(std::size_t(steps));
+    ir::ValueId h = ir::kNoValue, c = ir::kNoValue; // kNoValue: the zero initial state
+    for (int64_t k = 0; k < steps; ++k) {
+        const int64_t t = goBackwards ? steps - 1 - k : k;
+        const ir::ValueId xt = g.reshape(g.slice(xw, 0, t, 1), Shape{n, width});
+        if (isLstm()) {
+            const ir::ValueId z = h == ir::kNoValue ? xt : g.add(xt, g.matmul(h, recurrent));
+            const ir::ValueId i = act(g, recurrentActivation, gate(z, 0));
+            const ir::ValueId candidate = act(g, activation, gate(z, 2));
+            const ir::ValueId o = act(g, recurrentActivation, gate(z, 3));
+            const ir::ValueId ic = g.mul(i, candidate);
+            c = c == ir::kNoValue ? ic : g.add(g.mul(act(g, recurrentActivation, gate(z, 1)), c), ic);
+            h = g.mul(o, act(g, activation, c));
+        } else if (isGru()) {
+            ir::ValueId zGate, rGate, candidate;
+            if (resetAfter_) {
+                ir::ValueId hr = ir::kNoValue; // h U + recurrent bias
+                if (h != ir::kNoValue) hr = g.matmul(h, recurrent);
+                if (recurrentBias != ir::kNoValue)
+                    hr = hr == ir::kNoValue ? g.broadcastTo(recurrentBias, Shape{n, width}) : g.add(hr, recurrentBias);
+                const ir::ValueId zr = hr == ir::kNoValue ? g.slice(xt, 1, 0, 2 * u)
+                                                          : g.add(g.slice(xt, 1, 0, 2 * u), g.slice(hr, 1, 0, 2 * u));
+                zGate = act(g, recurrentActivation, gate(zr, 0));
+                rGate = act(g, recurrentActivation, gate(zr, 1));
+                candidate = hr == ir::kNoValue ? gate(xt, 2) : g.add(gate(xt, 2), g.mul(rGate, gate(hr, 2)));
+            } else {
+                const ir::ValueId zr = h == ir::kNoValue ? g.slice(xt, 1, 0, 2 * u)
+                                                         : g.add(g.slice(xt, 1, 0, 2 * u), g.matmul(h, recurrentZr));
+                zGate = act(g, recurrentActivation, gate(zr, 0));
+                rGate = act(g, recurrentActivation, gate(zr, 1));
+                candidate = h == ir::kNoValue ? gate(xt, 2) : g.add(gate(xt, 2), g.matmul(g.mul(rGate, h), recurrentH));
+            }
+            candidate = act(g, activation, candidate);
+            // h = z * h_prev + (1 - z) * candidate = candidate + z * (h_prev - candidate)
+            h = h == ir::kNoValue ? g.sub(candidate, g.mul(zGate, candidate))
+                                  : g.add(candidate, g.mul(zGate, g.sub(h, candidate)));
+        } else {
+            h = act(g, activation, h == ir::kNoValue ? xt : g.add(xt, g.matmul(h, recurrent)));
+        }
+        out.push_back(h);
+    }
+    return out;
+}
+
+namespace {
+
+// (n, units) states, in order, as the sequence (n, steps, units).
+ir::ValueId stack(ir::Graph& g, const std::vector<ir::ValueId>& states) {
+    std::vector<ir::ValueId> parts;
+    parts.reserve(states.size());
+    for (ir::ValueId h : states) {
+        const Shape s = g.shape(h);
+        parts.push_back(g.reshape(h, Shape{s[0], 1, s[1]}));
+    }
+    return parts.size() == 1 ? parts[0] : g.concat(parts, 1);
+}
+
+} // namespace
+
+LayerOutput RecurrentLayer::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
+    const std::vector<ir::ValueId> states = unroll(ctx, in.at(0));
+    return {returnSequences ? stack(ctx.graph(), states) : states.back()};
+}
+
+std::string RecurrentLayer::keyConfigText() const {
+    std::string s = std::to_string(units);
+    if (returnSequences) s += " seq";
+    if (goBackwards) s += " backwards";
+    if (activation != "tanh") s += " " + activation;
+    return s;
+}
+
+Bidirectional::Bidirectional(const LayerTypeInfo& info, std::string name, nlohmann::json config)
+    : Layer(info, std::move(name), std::move(config)), mergeMode(choiceConfig("merge_mode", {"concat", "sum", "mul", "ave"})) {
+    const nlohmann::json& inner = cfg("layer");
+    if (!inner.is_object() || !inner.contains("type") || !inner["type"].is_string())
+        configError("layer", "must be {\"type\": \"LSTM\", \"config\": {...}} with type SimpleRNN, LSTM or GRU, got " +
+                                 inner.dump());
+    for (auto it = inner.begin(); it != inner.end(); ++it)
+        if (it.key() != "type" && it.key() != "config" && it.key() != "name")
+            configError("layer", "unknown key '" + it.key() + "' (known: type, config, name)");
+    const std::string type = inner["type"].get<std::string>();
+    if (type != "SimpleRNN" && type != "LSTM" && type != "GRU")
+        configError("layer", "must wrap a SimpleRNN, LSTM or GRU, got " + inner["type"].dump());
+    nlohmann::json innerConfig = inner.value("config", nlohmann::json::object());
+    if (!innerConfig.is_object()) configError("layer", "config must be an object, got " + innerConfig.dump());
+    const std::string innerName =
+        inner.contains("name") && inner["name"].is_string() ? inner["name"].get<std::string>() : defaultLayerName(type);
+    try {
+        ownedForward_ = LayerRegistry::instance().create(type, "forward_" + innerName, innerConfig);
+        nlohmann::json backwardConfig = innerConfig;
+        backwardConfig["go_backwards"] = !static_cast<RecurrentLayer&>(*ownedForward_).goBackwards;
+        ownedBackward_ = LayerRegistry::instance().create(type, "backward_" + innerName, backwardConfig);
+    } catch (const StrataError& e) {
+        configError("layer", std::string(e.what()));
+    }
+    forward_ = static_cast<RecurrentLayer*>(ownedForward_.get());
+    backward_ = static_cast<RecurrentLayer*>(ownedBackward_.get());
+}
+
+Shape Bidirectional::outputShape(const std::vector<Shape>& inputs) const {
+    Shape s = forward_->outputShape(inputs);
+    if (mergeMode == "concat") s[s.rank() - 1] = 2 * forward_->units;
+    return s;
+}
+
+ParamCounts Bidirectional::countParams(const std::vector<Shape>& inputs) const {
+    ParamCounts p = forward_->countParams(inputs);
+    p += backward_->countParams(inputs);
+    return p;
+}
+
+void Bidirectional::buildVariables(const std::vector<Shape>& inputs, uint64_t seed) {
+    forward_->build(inputs, seed);
+    backward_->build(inputs, seed);
+    if (ownedForward_) addSubmodule(std::move(ownedForward_));
+    if (ownedBackward_) addSubmodule(std::move(ownedBackward_));
+}
+
+LayerOutput Bidirectional::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
+    ir::Graph& g = ctx.graph();
+    const std::vector<ir::ValueId> f = forward_->unroll(ctx, in.at(0));
+    std::vector<ir::ValueId> b = backward_->unroll(ctx, in.at(0));
+    ir::ValueId fy, by;
+    if (forward_->returnSequences) {
+        // Both in the input's order: the forward copy takes the steps as given unless the wrapped
+        // layer itself goes backwards; the backward copy's output is reversed back.
+        fy = stack(g, f);
+        std::vector<ir::ValueId> reversed(b.rbegin(), b.rend());
+        by = stack(g, reversed);
+    } else {
+        fy = f.back(), by = b.back();
+    }
+    if (mergeMode == "concat") return {g.concat({fy, by}, int64_t(g.shape(fy).rank()) - 1)};
+    if (mergeMode == "sum") return {g.add(fy, by)};
+    if (mergeMode == "mul") return {g.mul(fy, by)};
+    Tensor half(Shape{}); // ave
+    half.fill(0.5f);
+    return {g.mul(g.add(fy, by), g.constant(std::move(half)))};
+}
+
+std::string Bidirectional::keyConfigText() const {
+    return forward_->type() + " " + forward_->keyConfigText() + (mergeMode == "concat" ? "" : " " + mergeMode);
+}
+
+void registerRecurrentLayers(std::vector<LayerTypeInfo>& out) {
+    const nlohmann::json common = {{"units", 32},
+                                   {"activation", "tanh"},
+                                   {"use_bias", true},
+                                   {"kernel_initializer", "glorot_uniform"},
+                                   {"recurrent_initializer", "orthogonal"},
+                                   {"bias_initializer", "zeros"},
+                                   {"return_sequences", false},
+                                   {"go_backwards", false}};
+    out.push_back({"SimpleRNN", "Sequence",
+                   "Fully connected recurrence h = activation(x W + h U + b) over the steps; the last state, or "
+                   "every step's with return_sequences",
+                   common, 1, 1, {}, makeLayer<RecurrentLayer>});
+    nlohmann::json lstm = common;
+    lstm["recurrent_activation"] = "sigmoid";
+    lstm["unit_forget_bias"] = true;
+    out.push_back({"LSTM", "Sequence",
+                   "Long short-term memory (Keras gate order i, f, c, o); the last state, or every step's with "
+                   "return_sequences",
+                   lstm, 1, 1, {}, makeLayer<RecurrentLayer>});
+    nlohmann::json gru = common;
+    gru["recurrent_activation"] = "sigmoid";
+    gru["reset_after"] = true;
+    out.push_back({"GRU", "Sequence",
+                   "Gated recurrent unit (Keras gate order z, r, h; reset_after as cuDNN and PyTorch); the last "
+                   "state, or every step's with return_sequences",
+                   gru, 1, 1, {}, makeLayer<RecurrentLayer>});
+    out.push_back({"Bidirectional", "Sequence",
+                   "Runs a SimpleRNN, LSTM or GRU forwards and backwards over the steps and merges the two "
+                   "(concat, sum, mul or ave)",
+                   {{"layer", {{"type", "LSTM"}, {"config", {{"units", 32}}}}}, {"merge_mode", "concat"}}, 1, 1, {},
+                   makeLayer<Bidirectional>});
+}
+
+} // namespace strata::layers

@@ -1,0 +1,69 @@
+// Recurrent layers over sequences (batch, steps, features), Keras semantics: SimpleRNN, LSTM (gate
+// order i, f, c, o), GRU (gate order z, r, h; reset_after) and Bidirectional. A call unrolls the
+// sequence: the input projection of every step is one matrix product, then each step emits its
+// recurrent product and gate ops, so both backends and backpropagation through time come from the
+// graph's ops, and a fixed sequence length traces one graph (recorded once on Vulkan).
+#pragma once
+
+#include "engine/Layer.h"
+
+namespace strata::layers {
+
+class RecurrentLayer : public Layer {
+public:
+    RecurrentLayer(const LayerTypeInfo& info, std::string name, nlohmann::json config);
+    Shape outputShape(const std::vector<Shape>& inputs) const override;
+    std::vector<VariableSpec> variableSpecs(const std::vector<Shape>& inputs) const override;
+    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
+    std::string keyConfigText() const override;
+    // The hidden state after each step of x (batch, steps, features), (batch, units) each, in the
+    // order the steps are taken (last to first with go_backwards).
+    std::vector<ir::ValueId> unroll(CallContext& ctx, ir::ValueId x) const;
+
+    // Gates per step: 1 (SimpleRNN), 4 (LSTM), 3 (GRU).
+    int64_t gates() const;
+    bool isLstm() const { return type() == "LSTM"; }
+    bool isGru() const { return type() == "GRU"; }
+    // GRU with reset_after (the default, and cuDNN's and PyTorch's form): the reset gate multiplies
+    // the recurrent product (with its own bias), not the state before it.
+    bool resetAfter() const { return resetAfter_; }
+
+    const int64_t units;
+    const std::string activation, recurrentActivation; // recurrentActivation: LSTM and GRU gates
+    const bool useBias, returnSequences, goBackwards;
+
+protected:
+    // LSTM with unit_forget_bias: the forget gate's bias starts at one (Keras).
+    void buildVariables(const std::vector<Shape>& inputs, uint64_t seed) override;
+
+private:
+    bool resetAfter_ = false, unitForgetBias_ = false;
+    std::string kernelInit_, recurrentInit_, biasInit_;
+};
+
+// Keras' Bidirectional: a forward and a backward copy of one recurrent layer (config "layer":
+// {"type": "LSTM", "config": {...}}), their outputs merged by merge_mode (concat, sum, mul, ave).
+// With return_sequences the backward output is reversed back to the input's order first. The two
+// copies are submodules forward_<name> and backward_<name>.
+class Bidirectional : public Layer {
+public:
+    Bidirectional(const LayerTypeInfo& info, std::string name, nlohmann::json config);
+    Shape outputShape(const std::vector<Shape>& inputs) const override;
+    ParamCounts countParams(const std::vector<Shape>& inputs) const override;
+    LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
+    std::string keyConfigText() const override;
+
+    const RecurrentLayer& forwardLayer() const { return *forward_; }
+    const RecurrentLayer& backwardLayer() const { return *backward_; }
+    const std::string mergeMode;
+
+protected:
+    void buildVariables(const std::vector<Shape>& inputs, uint64_t seed) override;
+
+private:
+    RecurrentLayer* forward_ = nullptr;  // owned as submodules once built, by this layer before
+    RecurrentLayer* backward_ = nullptr;
+    std::unique_ptr<Layer> ownedForward_, ownedBackward_;
+};
+
+} // namespace strata::layers
