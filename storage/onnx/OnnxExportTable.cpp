@@ -58,6 +58,11 @@ const std::map<std::string, OnnxLowering::ExportRow>& OnnxLowering::exportTable(
         {"AveragePooling1D", {&L::pool1d, {}}},       // AveragePool on NCW, count_include_pad 0
         {"GlobalAveragePooling1D", {&L::globalPool1d, {}}}, // ReduceMean over the steps
         {"GlobalMaxPooling1D", {&L::globalPool1d, {}}},     // ReduceMax over the steps
+        {"Embedding", {&L::embedding, {}}},         // Gather of the table by the ids cast to int64
+        {"SimpleRNN", {&L::recurrent, {}}},         // RNN on the time-major sequence
+        {"LSTM", {&L::recurrent, {}}},              // LSTM, gates reordered to i, o, f, c
+        {"GRU", {&L::recurrent, {}}},               // GRU, linear_before_reset = reset_after
+        {"Bidirectional", {&L::bidirectional, {}}}, // the operator with direction "bidirectional"
         {"Softmax", {&L::softmax, {}}},     // Softmax over the axis (NHWC)
         {"PReLU", {&L::prelu, {}}},         // PRelu, slope alpha [input[1:]] on NHWC
         {"Rescaling", {&L::rescaling, {}}}, // Mul, Add of scalars

@@ -50,6 +50,22 @@ OnnxAttr OnnxAttr::integers(std::string name, std::vector<int64_t> v) {
     return a;
 }
 
+OnnxAttr OnnxAttr::reals(std::string name, std::vector<float> v) {
+    OnnxAttr a;
+    a.name = std::move(name);
+    a.type = AttrType::FLOATS;
+    a.floats = std::move(v);
+    return a;
+}
+
+OnnxAttr OnnxAttr::texts(std::string name, std::vector<std::string> v) {
+    OnnxAttr a;
+    a.name = std::move(name);
+    a.type = AttrType::STRINGS;
+    a.strings = std::move(v);
+    return a;
+}
+
 std::string OnnxGraph::fresh(const std::string& base) {
     std::string name = base.empty() ? std::string("t") : base;
     for (int k = 1; used_.count(name) || reserved_.count(name); ++k) name = base + "_" + std::to_string(k);
@@ -71,7 +87,13 @@ std::string OnnxGraph::claim(const std::string& name) {
 
 void OnnxGraph::node(const std::string& opType, const std::vector<std::string>& inputs, const std::string& output,
                      std::vector<OnnxAttr> attrs) {
-    nodes_.push_back({opType, inputs, output, std::move(attrs)});
+    nodes_.push_back({opType, inputs, output, std::move(attrs), {}});
+}
+
+void OnnxGraph::node(const std::string& opType, const std::vector<std::string>& inputs, const std::vector<std::string>& outputs,
+                     std::vector<OnnxAttr> attrs) {
+    if (outputs.empty()) throw StorageError("ONNX node '" + opType + "' has no output");
+    nodes_.push_back({opType, inputs, outputs[0], std::move(attrs), {outputs.begin() + 1, outputs.end()}});
 }
 
 const std::string& OnnxGraph::lastOutput() const {
@@ -135,6 +157,10 @@ void setAttribute(::onnx::AttributeProto& w, const OnnxAttr& a) {
     case AttrType::FLOAT: w.set_f(a.f); break;
     case AttrType::STRING: w.set_s(a.s); break;
     case AttrType::INTS: w.mutable_ints()->Add(a.ints.begin(), a.ints.end()); break;
+    case AttrType::FLOATS: w.mutable_floats()->Add(a.floats.begin(), a.floats.end()); break;
+    case AttrType::STRINGS:
+        for (const std::string& s : a.strings) w.add_strings(s);
+        break;
     default: throw StorageError("ONNX attribute '" + a.name + "' has an unsupported type");
     }
     w.set_type(AttrType::AttributeType(a.type));
@@ -153,6 +179,7 @@ std::string OnnxGraph::modelBytes(const OnnxModelInfo& info) const {
         ::onnx::NodeProto& node = *graph.add_node();
         for (const auto& in : n.inputs) node.add_input(in);
         node.add_output(n.output);
+        for (const std::string& o : n.moreOutputs) node.add_output(o);
         node.set_name(n.output);
         node.set_op_type(n.op);
         for (const auto& a : n.attrs) setAttribute(*node.add_attribute(), a);

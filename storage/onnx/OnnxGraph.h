@@ -22,16 +22,20 @@ inline constexpr int kOnnxFloat = 1, kOnnxInt32 = 6, kOnnxInt64 = 7, kOnnxDouble
 
 struct OnnxAttr {
     std::string name;
-    int type = 0; // AttributeProto.AttributeType: FLOAT, INT, STRING or INTS
+    int type = 0; // AttributeProto.AttributeType: FLOAT, INT, STRING, INTS, FLOATS or STRINGS
     int64_t i = 0;
     float f = 0;
     std::string s;
     std::vector<int64_t> ints;
+    std::vector<float> floats;
+    std::vector<std::string> strings;
 
     static OnnxAttr integer(std::string name, int64_t v);
     static OnnxAttr real(std::string name, float v);
     static OnnxAttr text(std::string name, std::string v);
     static OnnxAttr integers(std::string name, std::vector<int64_t> v);
+    static OnnxAttr reals(std::string name, std::vector<float> v);
+    static OnnxAttr texts(std::string name, std::vector<std::string> v);
 };
 
 // One dimension of a graph input or output: a size, or a named symbolic size ("batch"), or unknown.
@@ -64,6 +68,9 @@ public:
     // Appends a node; its name is its output's name.
     void node(const std::string& opType, const std::vector<std::string>& inputs, const std::string& output,
               std::vector<OnnxAttr> attrs = {});
+    // A node with several outputs (LSTM's Y and Y_h); named after the first.
+    void node(const std::string& opType, const std::vector<std::string>& inputs, const std::vector<std::string>& outputs,
+              std::vector<OnnxAttr> attrs);
     // The output of the node added last, and renaming it (only while nothing consumes it yet).
     const std::string& lastOutput() const;
     void renameLastOutput(const std::string& name);
@@ -88,6 +95,7 @@ private:
         std::vector<std::string> inputs;
         std::string output;
         std::vector<OnnxAttr> attrs;
+        std::vector<std::string> moreOutputs;
     };
     struct Io {
         std::string name;

@@ -107,6 +107,18 @@ private:
     int conv1d(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     int pool1d(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     int globalPool1d(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    // Embedding (Gather), SimpleRNN, LSTM, GRU (RNN, LSTM, GRU) and Bidirectional (OnnxRecurrentLayers.cpp).
+    int embedding(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int recurrent(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int bidirectional(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    struct CellWeights {
+        std::string w, r, b;
+    };
+    CellWeights cellWeights(const Layer& cell, const Site& site);
+    std::pair<std::string, std::string> recurrentOp(const Layer& l, const std::vector<const Layer*>& cells,
+                                                    const std::string& direction, int x, const Site& site);
+    std::string sequenceOutput(const std::string& y, bool reverse, const Site& site);
+    std::string mergeDirections(const std::string& mode, const std::string& f, const std::string& b, const Site& site);
     // ReLU, Softmax, PReLU, Rescaling (OnnxActivationLayers.cpp).
     int relu(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     int softmax(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);

@@ -140,6 +140,7 @@ private slots:
     void reluLayersAreReluLeakyReluAndClip();
     void convolutionsAndPools();
     void sequenceLayers();
+    void recurrentLayers();
     void transposedConvolutions();
     void unknownSpatialSizes();
     void mergesReshapesAndNormalizations();
@@ -161,6 +162,37 @@ void TestOnnxExport::initTestCase() {
     else if (!fs::is_directory(onnxToolsDir() + "/node_modules/onnxruntime-node"))
         missing += "- onnxruntime-node is not installed in " + onnxToolsDir() + " (run 'npm ci' there)\n";
     if (!missing.empty()) QFAIL(("the ONNX export tests need tools that are missing:\n" + missing + kInstallHint).c_str());
+}
+
+// Embedding (Gather), SimpleRNN, LSTM and GRU as ONNX's RNN, LSTM and GRU (gate orders, both
+// reset_after forms, go_backwards, return_sequences, other activations) and Bidirectional (every
+// merge mode, a wrapped layer that goes backwards), run by onnxruntime as the engine runs them.
+void TestOnnxExport::recurrentLayers() {
+    auto spec = [](const std::string& first, const std::string& second, const std::string& input = "[5, 3]") {
+        return R"({"format": "strata.model/1", "name": "rnn", "layers": [{"name": "x", "type": "Input", "config": {"shape": )" + input +
+               R"(}}, {"name": "a", )" + first + R"(, "inbound": ["x"]}, {"name": "b", )" + second + R"(, "inbound": ["a"]}]})";
+    };
+    const std::string bi = R"("type": "Bidirectional", "config": {"layer": {"type": )";
+    std::vector<Case> cases;
+    cases.push_back(specCase("lstm", spec(R"("type": "LSTM", "config": {"units": 4, "return_sequences": true})",
+                                          R"("type": "LSTM", "config": {"units": 3, "go_backwards": true})"), 50));
+    cases.push_back(specCase("gru", spec(R"("type": "GRU", "config": {"units": 4, "reset_after": false, "return_sequences": true, "go_backwards": true})",
+                                         R"("type": "GRU", "config": {"units": 3})"), 51));
+    cases.push_back(specCase("rnn", spec(R"("type": "SimpleRNN", "config": {"units": 4, "activation": "relu", "return_sequences": true})",
+                                         R"("type": "SimpleRNN", "config": {"units": 2, "activation": "linear", "use_bias": false})"), 52));
+    cases.push_back(specCase("cell_activations", spec(R"("type": "LSTM", "config": {"units": 3, "activation": "softsign", "recurrent_activation": "hard_sigmoid", "return_sequences": true})",
+                                                      R"("type": "GRU", "config": {"units": 2, "activation": "elu", "recurrent_activation": "sigmoid"})"), 53));
+    cases.push_back(specCase("bidirectional", spec(bi + R"("LSTM", "config": {"units": 3, "return_sequences": true}}})",
+                                                   bi + R"("GRU", "config": {"units": 2}}, "merge_mode": "sum"})"), 54));
+    cases.push_back(specCase("bidirectional_backwards", spec(bi + R"("LSTM", "config": {"units": 2, "go_backwards": true, "return_sequences": true}}, "merge_mode": "ave"})",
+                                                             bi + R"("SimpleRNN", "config": {"units": 2, "go_backwards": true}}, "merge_mode": "mul"})"), 55));
+    cases.push_back(specCase("embedding", spec(R"("type": "Embedding", "config": {"input_dim": 9, "output_dim": 4})",
+                                               R"("type": "GRU", "config": {"units": 3, "return_sequences": true})", "[6]"), 56));
+    for (float& id : cases.back().inputs.at(0).values()) id = std::floor(std::abs(id) * 5.9f); // ids 0..8
+    verify(cases);
+    const OnnxModel m = readOnnxFile(cases[4].file);
+    QVERIFY(std::any_of(m.graph.nodes.begin(), m.graph.nodes.end(),
+                        [](const OnnxNode& n) { return n.opType == "LSTM" && n.stringAttr("direction", "") == "bidirectional"; }));
 }
 
 // Conv1D (dilated "same" with an odd total pad, dilated "causal", strided "same"), the 1-D pools
