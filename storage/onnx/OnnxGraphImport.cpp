@@ -117,7 +117,9 @@ void OnnxGraphImport::declareInputs() {
     for (const OnnxValueInfo& in : m_.graph.inputs) {
         if (initializers.count(in.name)) continue; // an old-style graph input with a default: a constant
         const std::string where = source_ + ": graph input '" + in.name + "'";
-        if (in.elemType != 1) throw StorageError(where + " has element type " + std::to_string(in.elemType) + "; only float32 inputs are supported");
+        const bool ids = in.elemType == kOnnxInt64 || in.elemType == kOnnxInt32; // token ids (an Embedding reads them)
+        if (in.elemType != 1 && !ids)
+            throw StorageError(where + " has element type " + std::to_string(in.elemType) + "; only float32, int64 and int32 inputs are supported");
         if (!in.hasShape || in.dims.size() < 2) throw StorageError(where + " needs a known rank of at least 2 (batch first)");
         std::vector<int64_t> shape;
         for (const OnnxDim& d : in.dims) shape.push_back(d.value >= 0 ? d.value : -1);
@@ -140,6 +142,10 @@ void OnnxGraphImport::declareInputs() {
         PendingLayer l;
         l.type = "Input";
         l.config = {{"shape", dims}};
+        if (ids) {
+            l.config["dtype"] = "int32";
+            if (in.elemType == kOnnxInt64) notes_.push_back("input '" + in.name + "' holds int64 ids in the ONNX file; the Strata model reads them as int32");
+        }
         l.nameHint = in.name;
         l.outputTensor = in.name;
         layers_.push_back(std::move(l));
@@ -152,6 +158,7 @@ void OnnxGraphImport::declareInputs() {
 void OnnxGraphImport::translate(const OnnxNode& n) {
     if (!n.domain.empty() && n.domain != "ai.onnx") fail(n, "operators of domain '" + n.domain + "' are not supported");
     if (n.outputs.empty() || n.outputs[0].empty()) fail(n, "the node has no output");
+    if (handled_.count(n.outputs[0])) return;
     const auto& table = importTable();
     const auto row = std::find_if(table.begin(), table.end(), [&](const OpRow& r) { return r.op == n.opType; });
     if ((row == table.end() || !row->ownOutputs) && n.outputs.size() > 1)

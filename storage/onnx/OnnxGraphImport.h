@@ -118,6 +118,10 @@ private:
     // A layer for n whose Strata output (N, W', C') is n's ONNX output of `shape` (N, C', W').
     void addSequenceLayer(const OnnxNode& n, const std::string& type, nlohmann::json config, int inbound, std::vector<int64_t> shape);
     std::string sequencePadding(const OnnxNode& n, int64_t in, int64_t span, int64_t stride, bool causalAllowed);
+    // RNN, LSTM and GRU (SimpleRNN, LSTM, GRU, Bidirectional), and Gather of a computed tensor:
+    // Embedding for ids into a constant table, else one step (OnnxImportRecurrent.cpp).
+    void recurrent(const OnnxNode& n);
+    void gather(const OnnxNode& n);
     void flatten(const OnnxNode& n);
     void reshape(const OnnxNode& n);
     void transpose(const OnnxNode& n);
@@ -199,6 +203,8 @@ private:
     std::map<std::string, OnnxTensor> nodeConsts_; // Constant nodes' values
     std::map<std::string, Value> values_;
     std::map<std::string, int> uses_;
+    std::set<std::string> batchZeros_; // ConstantOfShape zeros of a shape holding the batch (a recurrent op's initial state)
+    std::set<std::string> handled_;    // outputs of nodes a recurrent op already translated (torch's views of its output)
     std::set<std::string> graphOutputs_;
     std::vector<PendingLayer> layers_;
     std::vector<int> inputLayers_;

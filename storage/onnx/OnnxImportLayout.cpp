@@ -94,11 +94,23 @@ void OnnxGraphImport::transpose(const OnnxNode& n) {
     std::vector<int64_t> sorted = perm;
     std::sort(sorted.begin(), sorted.end());
     if (sorted != identity(rank)) fail(n, "perm " + list(perm) + " is not a permutation of the " + std::to_string(rank) + " axes");
-    if (perm[0] != 0) fail(n, "perm " + list(perm) + " moves the batch axis; only the other axes may be permuted");
-    if (x.layout == Layout::FlatChw) return alias(n, x); // rank 2, perm [0, 1]
+    if (x.layout == Layout::FlatChw) {
+        if (perm[0] != 0) fail(n, "perm " + list(perm) + " moves the batch axis; only the other axes may be permuted");
+        return alias(n, x); // rank 2, perm [0, 1]
+    }
     const std::vector<int64_t> axes = strataAxes(x);
     std::vector<int64_t> outAxes(rank), shape(rank);
     for (std::size_t i = 0; i < rank; ++i) outAxes[i] = axes[std::size_t(perm[i])], shape[i] = x.shape[std::size_t(perm[i])];
+    // The batch may leave the first axis only for the time-major view a recurrent op reads
+    // (torch's batch_first layers); a Transpose back brings it first again.
+    const auto readers = consumers_.find(n.outputs.at(0));
+    const bool recurrentReads = !graphOutputs_.count(n.outputs.at(0)) && readers != consumers_.end() && !readers->second.empty() &&
+                                std::all_of(readers->second.begin(), readers->second.end(), [&](const OnnxNode* c) {
+                                    return (c->opType == "LSTM" || c->opType == "GRU" || c->opType == "RNN") && c->inputs.at(0) == n.outputs[0];
+                                });
+    if (outAxes[0] != 0 && !recurrentReads)
+        fail(n, "perm " + list(perm) + " moves the batch axis; only the other axes may be permuted (or a sequence made time-major for "
+                "an RNN, LSTM or GRU)");
     Value out = withAxes(x, outAxes);
     out.shape = shape;
     alias(n, out);

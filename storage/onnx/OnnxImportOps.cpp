@@ -244,8 +244,10 @@ void OnnxGraphImport::reduceMean(const OnnxNode& n) {
 void OnnxGraphImport::batchNorm(const OnnxNode& n) {
     const Value x = input(n, 0);
     if (n.intAttr("training_mode", 0) != 0) fail(n, "training_mode=1 is not supported (export the model in eval mode)");
-    if (!(x.layout == Layout::ChannelsFirst || (x.layout == Layout::Same && x.shape.size() == 2)))
-        fail(n, "only (batch, features) tensors and NCHW images are supported");
+    // ONNX normalizes axis 1, which must be Strata's last (channels) axis: (batch, features),
+    // an NCHW image, an (N, C, W) sequence.
+    if (x.layout == Layout::FlatChw || x.shape.size() < 2 || strataAxes(x)[1] != int64_t(x.shape.size()) - 1)
+        fail(n, "only (batch, features) tensors, (N, C, W) sequences and NCHW images are supported (axis 1 must be the channels)");
     const int64_t c = x.shape[1];
     const char* names[] = {"scale", "bias", "mean", "variance"};
     const char* vars[] = {"gamma", "beta", "moving_mean", "moving_variance"};

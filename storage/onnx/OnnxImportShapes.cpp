@@ -100,6 +100,12 @@ bool OnnxGraphImport::foldShapeArithmetic(const OnnxNode& n) {
     if (op == "ConstantOfShape") {
         const OnnxTensor* shape = fold(0);
         if (!shape) return false;
+        const OnnxAttribute* value = n.attr("value");
+        if (!shape->isFloat() && std::find(shape->ints.begin(), shape->ints.end(), kBatchDim) != shape->ints.end() &&
+            (!value || (value->t.elementCount() == 1 && valueAt(value->t, 0) == 0))) {
+            batchZeros_.insert(n.outputs.at(0)); // zeros of the batch's size: only a recurrent op's initial state reads them
+            return true;
+        }
         noBatch(*shape, "ConstantOfShape of a shape holding");
         OnnxTensor t;
         t.dataType = 1;

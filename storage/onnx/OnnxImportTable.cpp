@@ -45,7 +45,12 @@ const std::vector<OnnxGraphImport::OpRow>& OnnxGraphImport::importTable() {
         {"BatchNormalization", [](G& g, const N& n) { g.batchNorm(n); }, {"BatchNormalization"}, false},
         {"Pad", [](G& g, const N& n) { g.pad(n); }, {"ZeroPadding2D"}, false}, // zeros around H and W
         {"Shape", shapeOp, {}, false},
-        {"Gather", shapeOp, {}, false},
+        // of constants and shapes: folded; ids into a constant table: Embedding; one index of a computed tensor: Slice + reshape
+        {"Gather", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.gather(n); }, {"Embedding", "Slice", "Reshape", "Permute"}, false},
+        // torch's batch_first layers: the time-major input's Transpose and the output's Squeeze / Transpose + Reshape are views
+        {"LSTM", [](G& g, const N& n) { g.recurrent(n); }, {"LSTM", "Bidirectional", "Reshape"}, true},
+        {"GRU", [](G& g, const N& n) { g.recurrent(n); }, {"GRU", "Bidirectional", "Reshape"}, true},
+        {"RNN", [](G& g, const N& n) { g.recurrent(n); }, {"SimpleRNN", "Bidirectional", "Reshape"}, true},
         {"Unsqueeze", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.unsqueeze(n); }, {"Reshape", "Permute"}, false},
         {"Relu", [](G& g, const N& n) { g.activation(n, "relu"); }, act, false},
         {"Sigmoid", [](G& g, const N& n) { g.activation(n, "sigmoid"); }, act, false},

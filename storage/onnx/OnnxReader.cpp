@@ -123,6 +123,7 @@ OnnxNode readNode(const ::onnx::NodeProto& p, const std::string& source) {
         if (q.has_t()) a.t = readTensor(q.t(), source);
         a.floats.assign(q.floats().begin(), q.floats().end());
         a.ints.assign(q.ints().begin(), q.ints().end());
+        a.strings.assign(q.strings().begin(), q.strings().end());
         a.hasGraph = q.has_g() || q.graphs_size() > 0;
     }
     return n;

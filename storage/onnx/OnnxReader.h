@@ -43,6 +43,7 @@ struct OnnxAttribute {
     OnnxTensor t;
     std::vector<float> floats;
     std::vector<int64_t> ints;
+    std::vector<std::string> strings;
     bool hasGraph = false; // a subgraph (If, Loop, ...): not decoded
 };
 

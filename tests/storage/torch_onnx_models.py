@@ -274,6 +274,80 @@ class SeqGlobalPools(nn.Module):
         return torch.flatten(self.gap(x) + self.gmp(x), 1)
 
 
+class TextLstm(nn.Module):
+    """nn.Embedding on int64 token ids, nn.LSTM(batch_first=True), the last step into nn.Linear:
+    Embedding, LSTM (return_sequences, read time-major), Slice of the last step, Dense."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(30, 8)
+        self.lstm = nn.LSTM(8, 12, batch_first=True)
+        self.fc = nn.Linear(12, 4)
+
+    def forward(self, x):
+        y, _ = self.lstm(self.emb(x))
+        return self.fc(y[:, -1, :])
+
+
+class StackedGru(nn.Module):
+    """Two nn.GRU, the second's last state h_n[-1] into nn.Linear (GRU with reset_after)."""
+
+    def __init__(self):
+        super().__init__()
+        self.gru1 = nn.GRU(5, 8, batch_first=True)
+        self.gru2 = nn.GRU(8, 6, batch_first=True)
+        self.fc = nn.Linear(6, 3)
+
+    def forward(self, x):
+        y, _ = self.gru1(x)
+        _, h = self.gru2(y)
+        return self.fc(h[-1])
+
+
+class BiLstm(nn.Module):
+    """A bidirectional nn.LSTM, its outputs averaged over the steps: Bidirectional (concat) and
+    GlobalAveragePooling1D."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(4, 6, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(12, 2)
+
+    def forward(self, x):
+        y, _ = self.lstm(x)
+        return self.fc(y.mean(dim=1))
+
+
+class ReluRnn(nn.Module):
+    """nn.RNN with nonlinearity='relu', the last step: SimpleRNN(activation relu)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(3, 7, nonlinearity="relu", batch_first=True)
+        self.fc = nn.Linear(7, 2)
+
+    def forward(self, x):
+        y, _ = self.rnn(x)
+        return self.fc(y[:, -1])
+
+
+class SeqCnnBn(nn.Module):
+    """nn.Conv1d, ReLU, nn.BatchNorm1d (after the ReLU, so torch cannot fold it into the Conv),
+    nn.MaxPool1d, nn.Conv1d, flattened (channels first) into nn.Linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv1d(3, 6, 3, padding=1)
+        self.bn = nn.BatchNorm1d(6)
+        self.pool = nn.MaxPool1d(2)
+        self.conv2 = nn.Conv1d(6, 4, 3)
+        self.fc = nn.Linear(4 * 4, 2)
+
+    def forward(self, x):
+        x = self.pool(self.bn(torch.relu(self.conv1(x))))
+        return self.fc(torch.flatten(self.conv2(x), 1))
+
+
 def tensor_json(t):
     return {"dims": list(t.shape), "data": [float(v) for v in t.detach().reshape(-1)]}
 
@@ -343,6 +417,13 @@ def main():
     export(Depthwise(), torch.randn(2, 4, 6, 6), "torch_depthwise", out_dir)
     export(SeqCnn(), torch.randn(2, 3, 20), "torch_seq_cnn", out_dir)
     export(SeqGlobalPools(), torch.randn(3, 2, 11), "torch_seq_global_pools", out_dir)
+    export(TextLstm(), torch.randint(0, 30, (3, 9)), "torch_text_lstm", out_dir)
+    export(StackedGru(), torch.randn(2, 7, 5), "torch_stacked_gru", out_dir)
+    export(BiLstm(), torch.randn(3, 6, 4), "torch_bilstm", out_dir)
+    export(ReluRnn(), torch.randn(2, 5, 3), "torch_relu_rnn", out_dir)
+    seq_bn = SeqCnnBn()
+    randomize_bn(seq_bn.bn)
+    export(seq_bn, torch.randn(2, 3, 12), "torch_seq_cnn_bn", out_dir)
     export_torchvision(out_dir)
 
 

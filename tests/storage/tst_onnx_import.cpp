@@ -176,6 +176,12 @@ private slots:
                                                  << "Input Permute Conv1D MaxPooling1D Conv1D AveragePooling1D GlobalAveragePooling1D Dense";
         // AdaptiveMaxPool1d(1) exports as a MaxPool over the whole (known) length
         QTest::newRow("adaptive 1-D pools") << "torch_seq_global_pools" << "Input Permute Conv1D GlobalAveragePooling1D MaxPooling1D Add Flatten";
+        // torch's batch_first recurrent layers: the time-major Transpose and the output's views are layouts only
+        QTest::newRow("nn.Embedding + nn.LSTM, int64 ids") << "torch_text_lstm" << "Input Embedding LSTM Slice Reshape Dense";
+        QTest::newRow("two nn.GRU, h_n[-1]") << "torch_stacked_gru" << "Input GRU GRU Reshape Slice Reshape Dense";
+        QTest::newRow("bidirectional nn.LSTM") << "torch_bilstm" << "Input Bidirectional GlobalAveragePooling1D Dense";
+        QTest::newRow("nn.RNN relu") << "torch_relu_rnn" << "Input SimpleRNN Slice Reshape Dense";
+        QTest::newRow("nn.Conv1d, BatchNorm1d, MaxPool1d") << "torch_seq_cnn_bn" << "Input Permute Conv1D BatchNormalization MaxPooling1D Conv1D Permute Flatten Dense";
         QTest::newRow("depthwise nn.Conv2d") << "torch_depthwise" << "Input DepthwiseConv2D Conv2D ZeroPadding2D DepthwiseConv2D";
         for (const char* name : {"torch_deconv", "torch_deconv_opset11"})
             QTest::newRow((std::string("nn.ConvTranspose2d ") + name).c_str())
@@ -193,7 +199,13 @@ private slots:
         QCOMPARE(types, expectedTypes);
         const auto model = imported.instantiate();
         const json io = json::parse(testutil::readText(path("torch") / (name.toStdString() + ".json")));
-        const auto got = engineOutputs(*model, {nchwToNhwc(tensorFromJson(io["input"]))});
+        Tensor in = nchwToNhwc(tensorFromJson(io["input"]));
+        if (imported.spec.layers.front().config.value("dtype", std::string("float32")) == "int32") { // token ids
+            std::vector<int32_t> ids;
+            for (float v : in.values()) ids.push_back(int32_t(v));
+            in = Tensor::fromVector(in.shape(), ids);
+        }
+        const auto got = engineOutputs(*model, {in});
         QCOMPARE(got.size(), std::size_t(1));
         const Tensor want = nchwToNhwc(tensorFromJson(io["output"])); // an image output is NHWC in Strata
         const std::string diff = difference(got[0], want, 1e-4, 1e-4);
