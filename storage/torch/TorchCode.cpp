@@ -1,10 +1,12 @@
 #include "storage/torch/TorchCode.h"
 
 #include "engine/layers/Block.h"
+#include "engine/layers/CoreLayers.h"
 #include "storage/StorageError.h"
 #include "storage/torch/TorchLayerTable.h"
 #include "storage/torch/TorchSnippets.h"
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <sstream>
@@ -21,6 +23,7 @@ const std::set<std::string>& reservedIdentifiers() {
         "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal",
         "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", "self", "array", "hashlib", "json",
         "math", "os", "sys", "torch", "nn", "F", "ACTIVATIONS", "WEIGHTS_FORMAT", "same_padding", "pad_same", "build",
+        "MERGE_MODES", "keras_recurrent_output",
         "load", "load_weights", "training", "forward", "train", "eval", "parameters", "buffers", "children", "modules",
         "state_dict", "load_state_dict", "to", "to_empty", "cuda", "cpu", "xpu", "ipu", "type", "float", "double",
         "half", "bfloat16", "apply", "zero_grad", "share_memory", "extra_repr", "requires_grad_", "add_module",
@@ -92,8 +95,10 @@ public:
         std::vector<std::string> frozen;
         nameLayers(g);
         const std::string rootClass = emitClass(g, code.className, "", modelDoc(g), &frozen);
-        if (tensors_.size() != model_.variables().size())
-            throw StorageError("model '" + model_.spec().name + "': " + std::to_string(model_.variables().size() - tensors_.size()) +
+        std::set<const Variable*> covered;
+        for (const TorchTensor& t : tensors_) covered.insert(t.variable);
+        if (covered.size() != model_.variables().size())
+            throw StorageError("model '" + model_.spec().name + "': " + std::to_string(model_.variables().size() - covered.size()) +
                                " variables have no PyTorch counterpart; the PyTorch export does not cover this model");
 
         std::ostringstream py;
@@ -121,7 +126,11 @@ private:
                         (model_.isSequential() ? "Sequential" : "functional") + ", " + std::to_string(pc.total()) +
                         " parameters: " + std::to_string(pc.trainable) + " trainable, " + std::to_string(pc.nonTrainable) +
                         " non-trainable).\n\n    Inputs (forward's arguments, in order):\n";
-        for (int i : g.inputs) d += "        " + names_.at(g.layers[i]) + ": float32 " + g.shapes[i].toString() + "\n";
+        for (int i : g.inputs) {
+            const auto* in = dynamic_cast<const layers::InputLayer*>(g.layers[i]);
+            const std::string dtype = in ? std::string(dtypeName(in->dtype())) : std::string("float32");
+            d += "        " + names_.at(g.layers[i]) + ": " + dtype + " " + g.shapes[i].toString() + "\n";
+        }
         d += "    Outputs" + std::string(g.outputs.size() > 1 ? " (a tuple, in order)" : "") + ":\n";
         for (int o : g.outputs) d += "        " + names_.at(g.layers[o]) + ": " + g.shapes[o].toString() + "\n";
         return d;
@@ -154,12 +163,13 @@ private:
     }
 
     void addTensor(const Layer& l, const std::string& var, const std::string& attrPath, const std::string& torchVar,
-                   std::vector<int64_t> permute, std::vector<std::string>& frozen) {
+                   std::vector<int64_t> permute, std::vector<std::string>& frozen, std::optional<int64_t> row = std::nullopt,
+                   std::vector<int64_t> gateOrder = {}) {
         const Variable* v = l.findVariable(var);
         if (!v) return; // an optional variable (bias, gamma, beta) the layer does not have
         const std::string name = attrPath + "." + torchVar;
         const bool trainable = v->isEffectivelyTrainable();
-        tensors_.push_back({v, name, std::move(permute), trainable});
+        tensors_.push_back({v, name, std::move(permute), row, std::move(gateOrder), trainable});
         // Moving statistics and a Normalization's (adapted) mean and variance are buffers (never
         // trained); any other variable not trained is frozen.
         const bool buffer = var == "moving_mean" || var == "moving_variance" || l.type() == "Normalization";
@@ -173,6 +183,17 @@ private:
             : gen_(gen), l_(l), attrPath_(attrPath), frozen_(frozen) {}
         void tensor(const std::string& var, const std::string& torchVar, std::vector<int64_t> permute) override {
             gen_.addTensor(l_, var, attrPath_, torchVar, std::move(permute), frozen_);
+        }
+        void gateTensor(const std::string& var, const std::string& torchVar, std::vector<int64_t> permute, int64_t row,
+                        std::vector<int64_t> gateOrder) override {
+            gen_.addTensor(l_, var, attrPath_, torchVar, std::move(permute), frozen_,
+                           row < 0 ? std::nullopt : std::optional<int64_t>(row), std::move(gateOrder));
+        }
+        void useSnippet(const std::string& name) override {
+            const TorchLayerRule* rule = torchLayerRule(l_.type());
+            if (!rule || std::find(rule->optionalSnippets.begin(), rule->optionalSnippets.end(), name) == rule->optionalSnippets.end())
+                throw StorageError("internal: the PyTorch row of " + l_.type() + " does not list the snippet " + name);
+            if (gen_.snippetsUsed_.insert(name).second) gen_.snippetOrder_.push_back(name);
         }
         std::string blockClass(const layers::Block& b) override {
             const std::string cls = pythonClassName(b.innerSpec().name, gen_.classNames_);

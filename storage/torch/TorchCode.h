@@ -6,17 +6,22 @@
 
 #include "engine/Model.h"
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 namespace strata::storage {
 
-// One Strata variable as the export stores it.
+// One state_dict entry made from a Strata variable, as the export stores it. A variable has one
+// entry, or one per row (`row`: a GRU's input and recurrent biases, (2, 3 * units)).
 struct TorchTensor {
     const Variable* variable = nullptr;
     std::string torchName;        // state_dict key, e.g. "encoder.dense.weight"
     std::vector<int64_t> permute; // Strata layout -> PyTorch layout (tensor.permute); empty: same
+    std::optional<int64_t> row;   // only this row (index of the first axis) of the variable, taken first
+    std::vector<int64_t> gateOrder; // after the permute: the equal blocks of the first axis in this
+                                    // order (Keras' GRU gates z, r, h -> torch's r, z, n: {1, 0, 2})
     bool trainable = true;        // effectively trainable in Strata (false: a frozen layer or variable)
 };
 

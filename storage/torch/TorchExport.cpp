@@ -7,6 +7,7 @@
 #include "storage/torch/TorchCode.h"
 
 #include <bit>
+#include <map>
 
 namespace strata::storage {
 
@@ -56,6 +57,11 @@ std::string readmeText(const std::string& modelName, const TorchCode& code) {
            "  and its output is cropped to TensorFlow's conv2d_transpose size and offset.\n"
            "- BatchNormalization gamma, beta, moving_mean, moving_variance become weight, bias,\n"
            "  running_mean, running_var; its momentum is Keras' (0.99 keeps 99% of the running value).\n"
+           "- LSTM, GRU, SimpleRNN (and Bidirectional) are nn.LSTM, nn.GRU, nn.RNN with batch_first=True\n"
+           "  (weight_ih = kernel transposed, weight_hh = recurrent_kernel transposed, Keras' single bias\n"
+           "  as bias_ih and a zero bias_hh; a GRU's gates z, r, h reordered to torch's r, z, n), or a\n"
+           "  RecurrentLoop written out step by step where torch's modules cannot express the layer.\n"
+           "  Token ids for an Embedding may be int32 or float (truncated, as Strata casts them).\n"
            "- Parameters of layers frozen in Strata have requires_grad off.\n"
            "- model.train() / model.eval() switch Dropout and BatchNormalization as in Strata's training\n"
            "  and inference; the model is an ordinary nn.Module, so any torch optimizer can train it.\n";
@@ -85,27 +91,37 @@ void writeTorchExport(const Model& model, const fs::path& dir, nlohmann::json me
     {
         DurableFile data(tmp / "weights.bin");
         static const char zeros[kAlignment] = {};
+        std::map<const Variable*, int64_t> written; // a variable with one entry per row is stored once
         for (const TorchTensor& t : code.tensors) {
-            if (int64_t pad = (kAlignment - offset % kAlignment) % kAlignment) {
-                data.write(zeros, std::size_t(pad));
-                hash.update(zeros, std::size_t(pad));
-                offset += pad;
-            }
             const Tensor& value = t.variable->value();
-            data.write(value.bytes(), value.byteSize());
-            hash.update(value.bytes(), value.byteSize());
-            std::vector<int64_t> torchShape = value.shape().dims();
+            auto at = written.find(t.variable);
+            if (at == written.end()) {
+                if (int64_t pad = (kAlignment - offset % kAlignment) % kAlignment) {
+                    data.write(zeros, std::size_t(pad));
+                    hash.update(zeros, std::size_t(pad));
+                    offset += pad;
+                }
+                data.write(value.bytes(), value.byteSize());
+                hash.update(value.bytes(), value.byteSize());
+                at = written.emplace(t.variable, offset).first;
+                offset += int64_t(value.byteSize());
+            }
+            std::vector<int64_t> shape = value.shape().dims();
+            if (t.row) shape.erase(shape.begin());
+            std::vector<int64_t> torchShape = shape;
             if (!t.permute.empty())
-                for (std::size_t i = 0; i < t.permute.size(); ++i) torchShape[i] = value.shape()[std::size_t(t.permute[i])];
-            vars.push_back({{"strata_path", t.variable->path()},
-                            {"strata_shape", value.shape().dims()},
-                            {"torch_name", t.torchName},
-                            {"torch_shape", torchShape},
-                            {"permute", t.permute.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.permute)},
-                            {"offset", offset},
-                            {"length", int64_t(value.byteSize())},
-                            {"trainable", t.trainable}});
-            offset += int64_t(value.byteSize());
+                for (std::size_t i = 0; i < t.permute.size(); ++i) torchShape[i] = shape[std::size_t(t.permute[i])];
+            nlohmann::json entry = {{"strata_path", t.variable->path()},
+                                    {"strata_shape", value.shape().dims()},
+                                    {"torch_name", t.torchName},
+                                    {"torch_shape", torchShape},
+                                    {"permute", t.permute.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.permute)},
+                                    {"offset", at->second},
+                                    {"length", int64_t(value.byteSize())},
+                                    {"trainable", t.trainable}};
+            if (t.row) entry["row"] = *t.row;
+            if (!t.gateOrder.empty()) entry["gate_order"] = t.gateOrder;
+            vars.push_back(std::move(entry));
         }
         data.close();
     }

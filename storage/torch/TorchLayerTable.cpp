@@ -12,9 +12,11 @@
 #include "engine/layers/Block.h"
 #include "engine/layers/ConvolutionLayers.h"
 #include "engine/layers/PoolingLayers.h"
+#include "engine/layers/RecurrentLayers.h"
 #include "engine/layers/ResizingLayers.h"
 #include "engine/layers/CoreLayers.h"
 #include "engine/layers/DepthwiseLayers.h"
+#include "engine/layers/EmbeddingLayers.h"
 #include "engine/layers/MergeLayers.h"
 #include "engine/layers/NormalizationLayers.h"
 #include "engine/layers/SequenceLayers.h"
@@ -120,6 +122,69 @@ std::string pooling1d(const Layer& l, TorchModuleBuilder&) {
 
 std::string globalPooling1d(const Layer& l, TorchModuleBuilder&) {
     return l.type() + (static_cast<const GlobalPooling1D&>(l).keepDims ? "(keepdims=True)" : "()");
+}
+
+// Embedding: nn.Embedding's weight is Strata's embeddings as they are.
+std::string embedding(const Layer& l, TorchModuleBuilder& b) {
+    const auto& e = static_cast<const Embedding&>(l);
+    b.tensor("embeddings", "weight");
+    return "Embedding(" + std::to_string(e.inputDim) + ", " + std::to_string(e.outputDim) + ")";
+}
+
+// A recurrent layer (alone, or one direction of a Bidirectional: `prefix` "forward_lstm/" with
+// torch suffix "_l0", "backward_lstm/" with "_l0_reverse"): kernel (features, G * units) and
+// recurrent_kernel (units, G * units) transposed to weight_ih and weight_hh, a GRU's gate blocks
+// z, r, h reordered to torch's r, z, n; a GRU with reset_after has two bias rows, bias_ih and bias_hh.
+void recurrentTensors(const RecurrentLayer& r, TorchModuleBuilder& b, const std::string& prefix, const std::string& suffix) {
+    const std::vector<int64_t> order = r.isGru() ? std::vector<int64_t>{1, 0, 2} : std::vector<int64_t>{};
+    b.gateTensor(prefix + "kernel", "weight_ih" + suffix, {1, 0}, -1, order);
+    b.gateTensor(prefix + "recurrent_kernel", "weight_hh" + suffix, {1, 0}, -1, order);
+    if (r.resetAfter()) {
+        b.gateTensor(prefix + "bias", "bias_ih" + suffix, {}, 0, order);
+        b.gateTensor(prefix + "bias", "bias_hh" + suffix, {}, 1, order);
+    } else {
+        b.gateTensor(prefix + "bias", "bias_ih" + suffix, {}, -1, order);
+    }
+}
+
+// nn.LSTM, nn.GRU or nn.RNN (model.py's LSTM, GRU, SimpleRNN over them) where they compute the
+// layer: tanh and sigmoid (SimpleRNN: tanh or relu), a GRU with reset_after; else RecurrentLoop.
+std::string recurrentModule(const RecurrentLayer& r, TorchModuleBuilder& b, const std::string& directions) {
+    const bool simple = !r.isLstm() && !r.isGru();
+    const bool native = simple ? (r.activation == "tanh" || r.activation == "relu")
+                               : r.activation == "tanh" && r.recurrentActivation == "sigmoid" && (!r.isGru() || r.resetAfter());
+    const std::string type = r.type(), inputs = std::to_string(r.buildInputShapes().at(0)[2]);
+    std::string s;
+    if (native) {
+        b.useSnippet(type);
+        s = type + "(" + inputs + ", " + std::to_string(r.units);
+        if (simple && r.activation != "tanh") s += ", activation=" + pythonString(r.activation);
+    } else {
+        b.useSnippet("RecurrentLoop");
+        s = "RecurrentLoop(" + pythonString(type) + ", " + inputs + ", " + std::to_string(r.units) +
+            ", activation=" + pythonString(r.activation);
+        if (!simple) s += ", recurrent_activation=" + pythonString(r.recurrentActivation);
+        if (r.isGru() && !r.resetAfter()) s += ", reset_after=False";
+    }
+    if (!r.useBias) s += ", bias=False";
+    if (r.returnSequences) s += ", return_sequences=True";
+    if (r.goBackwards) s += ", go_backwards=True";
+    return s + directions + ")";
+}
+
+std::string recurrent(const Layer& l, TorchModuleBuilder& b) {
+    const auto& r = static_cast<const RecurrentLayer&>(l);
+    recurrentTensors(r, b, "", "_l0");
+    return recurrentModule(r, b, "");
+}
+
+// Bidirectional: one module with both directions (torch's _reverse parameters are the backward
+// copy's); the wrapped layer's go_backwards is the forward copy's.
+std::string bidirectional(const Layer& l, TorchModuleBuilder& b) {
+    const auto& bi = static_cast<const Bidirectional&>(l);
+    recurrentTensors(bi.forwardLayer(), b, bi.forwardLayer().name() + "/", "_l0");
+    recurrentTensors(bi.backwardLayer(), b, bi.backwardLayer().name() + "/", "_l0_reverse");
+    return recurrentModule(bi.forwardLayer(), b, ", bidirectional=True, merge_mode=" + pythonString(bi.mergeMode));
 }
 
 std::string upSampling(const Layer& l, TorchModuleBuilder&) {
@@ -235,6 +300,11 @@ const std::map<std::string, TorchLayerRule>& table() {
         {"GlobalAveragePooling1D", {{"GlobalAveragePooling1D"}, &globalPooling1d, {}}},
         {"GlobalMaxPooling1D", {{"GlobalMaxPooling1D"}, &globalPooling1d, {}}},
         {"Cropping2D", {{"Cropping2D"}, &cropping, {}}},
+        {"Embedding", {{"Embedding"}, &embedding, {}}},
+        {"SimpleRNN", {{"KerasRecurrent"}, &recurrent, {}, {"SimpleRNN", "RecurrentLoop"}}},
+        {"LSTM", {{"KerasRecurrent"}, &recurrent, {}, {"LSTM", "RecurrentLoop"}}},
+        {"GRU", {{"KerasRecurrent"}, &recurrent, {}, {"GRU", "RecurrentLoop"}}},
+        {"Bidirectional", {{"KerasRecurrent"}, &bidirectional, {}, {"SimpleRNN", "LSTM", "GRU", "RecurrentLoop"}}},
         {"Softmax", {{}, [](const Layer& l, TorchModuleBuilder&) { // nn.Softmax over the same (NHWC) axis
                          return "nn.Softmax(dim=" + std::to_string(static_cast<const Softmax&>(l).axis) + ")";
                      }, {}}},
@@ -299,8 +369,9 @@ std::optional<LayerFormatSupport> torchExportSupport(const std::string& layerTyp
 std::vector<std::string> torchSnippetClassNames() {
     std::vector<std::string> names;
     for (const auto& [type, rule] : table())
-        for (const auto& s : rule.snippets)
-            if (std::isupper(static_cast<unsigned char>(s[0]))) names.push_back(s); // "padding" is a helper, not a class
+        for (const auto* list : {&rule.snippets, &rule.optionalSnippets})
+            for (const auto& s : *list)
+                if (std::isupper(static_cast<unsigned char>(s[0]))) names.push_back(s); // "padding" is a helper, not a class
     return names;
 }
 

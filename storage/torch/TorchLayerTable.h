@@ -29,6 +29,13 @@ public:
     // Records the layer's variable `var` as state_dict entry "ATTR.torchVar", permuted from Strata's
     // layout by `permute` (empty: the same); nothing when the layer has no such variable.
     virtual void tensor(const std::string& var, const std::string& torchVar, std::vector<int64_t> permute = {}) = 0;
+    // The same for one row of `var` (row >= 0; -1: all of it) whose first axis, after the permute,
+    // holds gate blocks to reorder (gateOrder; empty: as they are). Recurrent layers' weights.
+    virtual void gateTensor(const std::string& var, const std::string& torchVar, std::vector<int64_t> permute, int64_t row,
+                            std::vector<int64_t> gateOrder) = 0;
+    // Writes the snippet `name` (one of the row's optionalSnippets) into model.py: the class the
+    // construct function chose for this layer's configuration.
+    virtual void useSnippet(const std::string& name) = 0;
     // Writes the nested class of a Block (its layers' rows applied in turn); returns its name.
     virtual std::string blockClass(const layers::Block& block) = 0;
 
@@ -43,6 +50,7 @@ struct TorchLayerRule {
     std::vector<std::string> snippets; // TorchSnippets names, helpers first
     TorchConstruct construct = nullptr; // null: no submodule (Input: an argument of forward), or see below
     std::string notExportable;          // non-empty: why the type cannot be exported
+    std::vector<std::string> optionalSnippets = {}; // classes the construct function may ask for (useSnippet)
 };
 
 // The row of a layer type, nullptr when there is none.

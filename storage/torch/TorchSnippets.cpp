@@ -463,7 +463,8 @@ def load_weights(model, folder):
     """Copies the Strata weights in `folder` (weights.json, weights.bin) into `model`.
 
     weights.bin holds each Strata variable as little-endian float32 in Strata's layout; weights.json
-    says where, under which state_dict name, and the permutation to PyTorch's layout. Every
+    says where, under which state_dict name, and the permutation to PyTorch's layout (for recurrent
+    layers also the row taken and the order of the gate blocks). Every
     parameter and buffer must be matched (load_state_dict(strict=True))."""
     with open(os.path.join(folder, "weights.json"), encoding="utf-8") as f:
         index = json.load(f)
@@ -483,8 +484,13 @@ def load_weights(model, folder):
         count = math.prod(v["strata_shape"])
         t = torch.frombuffer(data, dtype=torch.float32, count=count, offset=v["offset"])
         t = t.reshape(v["strata_shape"])
+        if v.get("row") is not None:  # one row of the variable: a GRU's input or recurrent bias
+            t = t[v["row"]]
         if v["permute"]:
             t = t.permute(*v["permute"])
+        if v.get("gate_order"):  # gate blocks of the first axis in torch's order (GRU: z, r, h -> r, z, n)
+            blocks = t.chunk(len(v["gate_order"]), dim=0)
+            t = torch.cat([blocks[k] for k in v["gate_order"]], dim=0)
         state[v["torch_name"]] = t.contiguous()
     model.load_state_dict(state, strict=True)
     return model
@@ -541,6 +547,7 @@ const std::string& snippet(const std::string& name) {
     if (const std::string* s = imageSnippet(name)) return *s;
     if (const std::string* s = preprocessingSnippet(name)) return *s;
     if (const std::string* s = sequenceSnippet(name)) return *s;
+    if (const std::string* s = recurrentSnippet(name)) return *s;
     return table().at(name);
 }
 

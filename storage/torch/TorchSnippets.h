@@ -27,6 +27,10 @@ const std::string* preprocessingSnippet(const std::string& name);
 // (TorchSequenceSnippets.cpp); nullptr for another name.
 const std::string* sequenceSnippet(const std::string& name);
 
+// Embedding, KerasRecurrent (the mixin of LSTM, GRU and SimpleRNN over torch's modules) and
+// RecurrentLoop (TorchRecurrentSnippets.cpp); nullptr for another name.
+const std::string* recurrentSnippet(const std::string& name);
+
 // The load()/build() helpers that read weights.json and weights.bin (written after the classes).
 const std::string& loader();
 

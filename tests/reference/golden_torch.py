@@ -11,6 +11,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from golden_torch_sequence import RECURRENT_TYPES, conv1d, pool1d, recurrent_forward, recurrent_variables
+
 # Keras definitions: elu alpha 1, selu's constants, gelu exact (erf), leaky_relu slope 0.2 (Keras 3's
 # negative_slope default), relu6 = min(max(x, 0), 6), swish = silu = x sigmoid(x), softmax and
 # log_softmax over the last axis.
@@ -169,38 +171,6 @@ def avg_pool(x, cfg):
     return (sums / counts).permute(0, 2, 3, 1)
 
 
-def tf_same_pads(size, window, stride, dilation=1):
-    """TensorFlow's "same" pads of one axis (before, after): the odd cell after."""
-    span = (window - 1) * dilation + 1
-    out = -(-size // stride)
-    total = max((out - 1) * stride + span - size, 0)
-    return total // 2, total - total // 2
-
-
-def conv1d(x, kernel, bias, cfg):
-    """Keras Conv1D with torch's own conv1d on NCW: kernel (k, in, filters) -> (filters, in, k);
-    "same" pads as TensorFlow, "causal" pads (k - 1) * dilation steps before the first."""
-    k, s, d = cfg["kernel_size"], cfg.get("strides", 1), cfg.get("dilation_rate", 1)
-    xc = x.permute(0, 2, 1)
-    if cfg["padding"] == "causal":
-        xc = F.pad(xc, ((k - 1) * d, 0))
-    elif cfg["padding"] == "same":
-        xc = F.pad(xc, tf_same_pads(xc.shape[2], k, s, d))
-    return F.conv1d(xc, kernel.permute(2, 1, 0), bias, stride=s, dilation=d).permute(0, 2, 1)
-
-
-def pool1d(x, cfg, is_max):
-    """Keras MaxPooling1D / AveragePooling1D: "same" pads never win a max and are not counted in a mean."""
-    k, s = cfg["pool_size"], cfg.get("strides") or cfg["pool_size"]
-    pads = tf_same_pads(x.shape[1], k, s) if cfg.get("padding", "valid") == "same" else (0, 0)
-    xc = x.permute(0, 2, 1)
-    if is_max:
-        return F.max_pool1d(F.pad(xc, pads, value=-float("inf")), k, s).permute(0, 2, 1)
-    sums = F.avg_pool1d(F.pad(xc, pads), k, s) * k
-    counts = F.avg_pool1d(F.pad(torch.ones_like(xc[:1, :1]), pads), k, s) * k
-    return (sums / counts).permute(0, 2, 1)
-
-
 def forward(spec, params, inputs, training, batch_stats=None, step=0):
     """All layer outputs by name. params: path -> tensor (trainable and moving stats).
     batch_stats, if a dict, receives path -> (batch mean, biased batch variance) per BN layer.
@@ -273,6 +243,8 @@ def forward(spec, params, inputs, training, batch_stats=None, step=0):
         elif kind == "Cropping2D":
             top, bottom, left, right = zero_pad_amounts(cfg["cropping"])
             y = xs[0][:, top:xs[0].shape[1] - bottom, left:xs[0].shape[2] - right, :]
+        elif kind in RECURRENT_TYPES:  # Embedding, SimpleRNN, LSTM, GRU, Bidirectional
+            y = recurrent_forward(kind, cfg, xs[0], lambda v: params[f"model/{name}/{v}"])
         elif kind == "Activation":
             y = activate(xs[0], cfg["activation"])
         elif kind == "Dropout":
@@ -483,6 +455,8 @@ def trainable_paths(spec):
                 paths.append(f"model/{name}/bias")
         elif kind == "PReLU":
             paths.append(f"model/{name}/alpha")
+        elif kind in RECURRENT_TYPES:
+            paths += recurrent_variables(name, kind, cfg)
     return paths
 
 
@@ -507,7 +481,7 @@ def update_moving(weights, stats, momenta):
 
 
 def to_tensors(case, dtype):
-    inputs = {k: torch.tensor(v, dtype=dtype) for k, v in case["inputs"].items()}
+    inputs = {k: torch.tensor(v) if v.dtype.kind == "i" else torch.tensor(v, dtype=dtype) for k, v in case["inputs"].items()}
     labels = {k: torch.tensor(v) if v.dtype.kind == "i" else torch.tensor(v, dtype=dtype)
               for k, v in case["labels"].items()}
     return inputs, labels

@@ -25,6 +25,8 @@ except ImportError as e:  # CTest: 77 skips; where $STRATA_REQUIRE_TOOLS is set 
     sys.exit(1 if required else 77)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import verify_golden_recurrent as recurrent  # noqa: E402
 GOLDEN = os.path.normpath(os.path.join(HERE, "..", "data", "golden"))
 
 
@@ -341,6 +343,8 @@ def forward(spec, w, inputs, training, stats=None, step=0):
             y = np.maximum(xs[0], 0) + p("alpha") * np.minimum(xs[0], 0)
         elif kind == "Rescaling":
             y = xs[0] * cfg["scale"] + cfg["offset"]
+        elif kind in recurrent.RECURRENT:
+            y = recurrent.forward(name, kind, cfg, xs[0], w, act)
         else:
             raise ValueError(kind)
         out[name] = y
@@ -385,6 +389,8 @@ def trainable(spec):
                 out.append(f"model/{L['name']}/bias")
         elif L["type"] == "PReLU":
             out.append(f"model/{L['name']}/alpha")
+        elif L["type"] in recurrent.RECURRENT:
+            out += recurrent.variables(L["name"], L["type"], L.get("config", {}))
     return out
 
 

@@ -6,6 +6,7 @@
 #include "engine/Activations.h"
 #include "engine/Model.h"
 #include "engine/cpu/CpuBackend.h"
+#include "engine/layers/CoreLayers.h"
 #include "engine/train/Tracer.h"
 
 #include <QProcess>
@@ -46,13 +47,21 @@ inline void randomizeWeights(Model& m, uint64_t seed) {
     }
 }
 
+// Normal floats; an int32 input (token ids) gets ids 0 to kMaxTokenId.
+inline constexpr int32_t kMaxTokenId = 5;
 inline std::vector<Tensor> randomInputs(const Model& m, int64_t batch, uint64_t seed) {
     std::mt19937 rng{uint32_t(seed)};
     std::normal_distribution<float> d(0.0f, 1.0f);
+    std::uniform_int_distribution<int32_t> ids(0, kMaxTokenId);
     std::vector<Tensor> out;
     for (int i : m.inputIndices()) {
-        Tensor t(m.outputShape(i).withoutFirst().prepended(batch));
-        for (int64_t k = 0; k < t.shape().numElements(); ++k) t.f32()[k] = d(rng);
+        const auto* in = dynamic_cast<const layers::InputLayer*>(m.layers()[std::size_t(i)]);
+        const DType dtype = in ? in->dtype() : DType::F32;
+        Tensor t(m.outputShape(i).withoutFirst().prepended(batch), dtype);
+        for (int64_t k = 0; k < t.shape().numElements(); ++k) {
+            if (dtype == DType::I32) t.i32()[k] = ids(rng);
+            else t.f32()[k] = d(rng);
+        }
         out.push_back(std::move(t));
     }
     return out;
@@ -321,5 +330,46 @@ inline constexpr const char* kSequences = R"({"format": "strata.model/1", "name"
   {"name": "gap", "type": "GlobalAveragePooling1D", "config": {"keepdims": true}, "inbound": ["ap"]},
   {"name": "gmp", "type": "GlobalMaxPooling1D", "inbound": ["mp"]},
   {"name": "probs", "type": "Dense", "config": {"units": 3, "activation": "softmax"}, "inbound": ["gmp"]}]})";
+
+// Recurrent layers on (N, 6, 3): LSTM with return_sequences into one going backwards, GRU with
+// reset_after (going backwards) into one without, GRU without bias, SimpleRNN tanh and relu
+// (nn.RNN), and the configurations torch's modules cannot express (RecurrentLoop): an LSTM with
+// softsign / hard_sigmoid and no bias, a SimpleRNN with sigmoid.
+inline constexpr const char* kRecurrent = R"({"format": "strata.model/1", "name": "recurrent", "inputs": ["seq"],
+  "outputs": ["lstm_back", "gru_before", "gru_nobias", "rnn_relu", "rnn_tanh", "lstm_odd", "rnn_loop"], "layers": [
+  {"name": "seq", "type": "Input", "config": {"shape": [6, 3]}},
+  {"name": "lstm_seq", "type": "LSTM", "config": {"units": 4, "return_sequences": true}, "inbound": ["seq"]},
+  {"name": "lstm_back", "type": "LSTM", "config": {"units": 3, "go_backwards": true}, "inbound": ["lstm_seq"]},
+  {"name": "gru_after", "type": "GRU", "config": {"units": 4, "return_sequences": true, "go_backwards": true}, "inbound": ["seq"]},
+  {"name": "gru_before", "type": "GRU", "config": {"units": 3, "reset_after": false}, "inbound": ["gru_after"]},
+  {"name": "gru_nobias", "type": "GRU", "config": {"units": 3, "use_bias": false, "return_sequences": true}, "inbound": ["seq"]},
+  {"name": "rnn_relu", "type": "SimpleRNN", "config": {"units": 3, "activation": "relu", "return_sequences": true, "go_backwards": true}, "inbound": ["seq"]},
+  {"name": "rnn_tanh", "type": "SimpleRNN", "config": {"units": 2}, "inbound": ["seq"]},
+  {"name": "lstm_odd", "type": "LSTM", "config": {"units": 3, "activation": "softsign", "recurrent_activation": "hard_sigmoid", "use_bias": false}, "inbound": ["seq"]},
+  {"name": "rnn_loop", "type": "SimpleRNN", "config": {"units": 3, "activation": "sigmoid", "return_sequences": true}, "inbound": ["seq"]}]})";
+
+// Bidirectional over (N, 5, 3) in every merge mode: LSTM concat with return_sequences into GRU sum,
+// SimpleRNN ave going backwards, GRU without reset_after mul (RecurrentLoop), LSTM concat going
+// backwards, and a relu LSTM (RecurrentLoop) going backwards, last state only.
+inline constexpr const char* kBidirectional = R"({"format": "strata.model/1", "name": "bidirectional", "inputs": ["seq"],
+  "outputs": ["bi_sum", "bi_ave_back", "bi_mul_loop", "bi_last_back", "bi_loop_last"], "layers": [
+  {"name": "seq", "type": "Input", "config": {"shape": [5, 3]}},
+  {"name": "bi_concat", "type": "Bidirectional", "config": {"layer": {"type": "LSTM", "config": {"units": 3, "return_sequences": true}}}, "inbound": ["seq"]},
+  {"name": "bi_sum", "type": "Bidirectional", "config": {"layer": {"type": "GRU", "config": {"units": 3}}, "merge_mode": "sum"}, "inbound": ["bi_concat"]},
+  {"name": "bi_ave_back", "type": "Bidirectional", "config": {"layer": {"type": "SimpleRNN", "config": {"units": 2, "go_backwards": true, "return_sequences": true}}, "merge_mode": "ave"}, "inbound": ["seq"]},
+  {"name": "bi_mul_loop", "type": "Bidirectional", "config": {"layer": {"type": "GRU", "config": {"units": 2, "reset_after": false, "return_sequences": true}}, "merge_mode": "mul"}, "inbound": ["seq"]},
+  {"name": "bi_last_back", "type": "Bidirectional", "config": {"layer": {"type": "LSTM", "config": {"units": 2, "go_backwards": true}}}, "inbound": ["seq"]},
+  {"name": "bi_loop_last", "type": "Bidirectional", "config": {"layer": {"type": "LSTM", "config": {"units": 2, "activation": "relu", "go_backwards": true}}}, "inbound": ["seq"]}]})";
+
+// int32 token ids (0 to kMaxTokenId) -> Embedding -> LSTM (return_sequences) -> GRU -> Dense, and the
+// embeddings into a Bidirectional GRU (sum).
+inline constexpr const char* kEmbeddingRecurrent = R"({"format": "strata.model/1", "name": "embedding_recurrent", "inputs": ["tokens"],
+  "outputs": ["probs", "bi"], "layers": [
+  {"name": "tokens", "type": "Input", "config": {"shape": [7], "dtype": "int32"}},
+  {"name": "embed", "type": "Embedding", "config": {"input_dim": 6, "output_dim": 4}, "inbound": ["tokens"]},
+  {"name": "lstm", "type": "LSTM", "config": {"units": 5, "return_sequences": true}, "inbound": ["embed"]},
+  {"name": "gru", "type": "GRU", "config": {"units": 3}, "inbound": ["lstm"]},
+  {"name": "probs", "type": "Dense", "config": {"units": 2, "activation": "softmax"}, "inbound": ["gru"]},
+  {"name": "bi", "type": "Bidirectional", "config": {"layer": {"type": "GRU", "config": {"units": 2}}, "merge_mode": "sum"}, "inbound": ["embed"]}]})";
 
 } // namespace strata::torchtest

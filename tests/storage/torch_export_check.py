@@ -2,8 +2,8 @@
 
     /usr/bin/python3 -I torch_export_check.py CASE.json
 
-CASE.json (written by the test): {"export_dir", "inputs": [{"file", "shape"}] (forward's arguments
-in order), "outputs": [{"file", "shape"}] (the engine's outputs), "params_total",
+CASE.json (written by the test): {"export_dir", "inputs": [{"file", "shape", "dtype"}] (forward's
+arguments in order; dtype float32 or int32), "outputs": [{"file", "shape"}] (the engine's outputs), "params_total",
 "params_trainable", "trainable": {strata path: bool}, "rtol", "atol", "train_steps", and optionally
 "train_forward": {"outputs": [{"file", "shape"}], "moving": [{"strata_path", "file", "shape"}]}, the
 engine's training-mode forward pass and the moving statistics it left}. Tensors are
@@ -24,7 +24,8 @@ ALLOWED_IMPORTS = {"array", "hashlib", "json", "math", "os", "sys", "torch", "to
 def read_tensor(folder, entry):
     with open(os.path.join(folder, entry["file"]), "rb") as f:
         data = bytearray(f.read())
-    return torch.frombuffer(data, dtype=torch.float32).reshape(entry["shape"]).clone()
+    dtype = {"float32": torch.float32, "int32": torch.int32}[entry.get("dtype", "float32")]
+    return torch.frombuffer(data, dtype=dtype).reshape(entry["shape"]).clone()
 
 
 def imports_of(source):
@@ -89,9 +90,11 @@ def main():
     for k, (g, w) in enumerate(zip(gots, wants)):
         worst = max(worst, compare(case["outputs"][k]["file"], g, w, case["rtol"], case["atol"], problems))
 
-    # Parameters: counts and trainability as in the engine.
+    # Parameters: counts and trainability as in the engine. Buffers that are not saved (a recurrent
+    # layer's zero bias_hh, Keras having one bias) are constants, not variables.
     params = dict(net.named_parameters())
-    buffers = {n: b for n, b in net.named_buffers() if b.is_floating_point()}
+    saved = set(net.state_dict())
+    buffers = {n: b for n, b in net.named_buffers() if b.is_floating_point() and n in saved}
     total = sum(p.numel() for p in params.values()) + sum(b.numel() for b in buffers.values())
     trainable = sum(p.numel() for p in params.values() if p.requires_grad)
     if total != case["params_total"]:

@@ -42,7 +42,8 @@ class TestTorchExport : public QObject {
     // everything matches, else what the check printed.
     // With `trainingForward`, also one forward pass in training mode (the model must have no
     // Dropout): outputs and updated BatchNormalization running statistics as the engine's.
-    QString exportAndCheck(const Model& m, int trainSteps = 0, int64_t batch = 5, bool trainingForward = false) {
+    // `rtol` (absolute tolerance 1e-5): how closely PyTorch must match the engine.
+    QString exportAndCheck(const Model& m, int trainSteps = 0, int64_t batch = 5, bool trainingForward = false, double rtol = 1e-4) {
         const fs::path caseDir = path("case" + std::to_string(cases_++));
         fs::create_directories(caseDir);
         const fs::path out = caseDir / "export";
@@ -53,11 +54,11 @@ class TestTorchExport : public QObject {
         }
         const std::vector<Tensor> inputs = randomInputs(m, batch, 100 + uint64_t(cases_));
         const std::vector<Tensor> outputs = engineOutputs(m, inputs);
-        json c = {{"export_dir", out.string()}, {"rtol", 1e-4}, {"atol", 1e-5}, {"train_steps", trainSteps}};
+        json c = {{"export_dir", out.string()}, {"rtol", rtol}, {"atol", 1e-5}, {"train_steps", trainSteps}};
         for (std::size_t i = 0; i < inputs.size(); ++i) {
             const std::string f = "input" + std::to_string(i) + ".bin";
             writeTensor(caseDir / f, inputs[i]);
-            c["inputs"].push_back({{"file", f}, {"shape", inputs[i].shape().dims()}});
+            c["inputs"].push_back({{"file", f}, {"shape", inputs[i].shape().dims()}, {"dtype", std::string(dtypeName(inputs[i].dtype()))}});
         }
         for (std::size_t i = 0; i < outputs.size(); ++i) {
             const std::string f = "output" + std::to_string(i) + ".bin";
@@ -270,13 +271,72 @@ private slots:
     void everyLayerTypeIsCovered() {
         // The specs above, blocks included, use every type the registry knows.
         std::set<std::string> seen;
-        for (const char* s : {kConvSameStrides, kConvValidDilated, kNormsReshape, kMerges, kNestedBlocks, kConvTranspose, kRelu, kPermute, kDepthwise, kImagePools, kActivationLayers, kPreprocessing, kSequences}) {
+        for (const char* s : {kConvSameStrides, kConvValidDilated, kNormsReshape, kMerges, kNestedBlocks, kConvTranspose, kRelu, kPermute,
+                              kDepthwise, kImagePools, kActivationLayers, kPreprocessing, kSequences, kRecurrent, kBidirectional,
+                              kEmbeddingRecurrent}) {
             auto m = Model::fromSpec(testutil::specFromJson(s));
             m->build(0);
             for (Module* sub : m->submodules())
                 if (auto* l = dynamic_cast<Layer*>(sub)) seen.insert(l->type());
         }
         for (const auto& type : LayerRegistry::instance().typeNames()) QVERIFY2(seen.count(type), type.c_str());
+    }
+
+    // Embedding, SimpleRNN, LSTM, GRU (reset_after both ways) and Bidirectional (every merge mode),
+    // with return_sequences, go_backwards and int32 token ids: PyTorch within 1e-5 of the engine.
+    void recurrentLayersMatchTheEngine_data() {
+        QTest::addColumn<QString>("spec");
+        QTest::newRow("recurrent") << QString(kRecurrent);
+        QTest::newRow("bidirectional") << QString(kBidirectional);
+        QTest::newRow("embedding_recurrent") << QString(kEmbeddingRecurrent);
+    }
+    void recurrentLayersMatchTheEngine() {
+        QFETCH(QString, spec);
+        auto m = built(testutil::specFromJson(spec.toStdString().c_str()), 19);
+        const QString problem = exportAndCheck(*m, 40, 6, false, 1e-5);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        QVERIFY2(lastOutput_.contains("\"losses\": [") && !lastOutput_.contains("\"losses\": []"), qPrintable(lastOutput_));
+    }
+
+    // Where torch's modules compute the layer, model.py uses them (nn.LSTM, nn.GRU, nn.RNN, with a
+    // GRU's gate blocks reordered by the loader and its two bias rows split); RecurrentLoop only
+    // for the rest.
+    void recurrentLayersAreTorchModules() {
+        auto m = built(testutil::specFromJson(kRecurrent), 21);
+        const fs::path out = path("recurrent_code");
+        writeTorchExport(*m, out);
+        const std::string py = testutil::readText(out / "model.py");
+        for (const char* line : {"class LSTM(KerasRecurrent, nn.LSTM):", "class GRU(KerasRecurrent, nn.GRU):",
+                                 "class SimpleRNN(KerasRecurrent, nn.RNN):",
+                                 "        self.lstm_seq = LSTM(3, 4, return_sequences=True)  # LSTM -> (None, 6, 4)\n",
+                                 "        self.gru_after = GRU(3, 4, return_sequences=True, go_backwards=True)  # GRU -> (None, 6, 4)\n",
+                                 "        self.gru_before = RecurrentLoop(\"GRU\", 4, 3, activation=\"tanh\", recurrent_activation=\"sigmoid\", "
+                                 "reset_after=False)  # GRU -> (None, 3)\n",
+                                 "        self.rnn_relu = SimpleRNN(3, 3, activation=\"relu\", return_sequences=True, go_backwards=True)"})
+            QVERIFY2(py.find(line) != std::string::npos, (std::string(line) + " is not in\n" + py).c_str());
+        const json index = json::parse(testutil::readText(out / "weights.json"));
+        int biasRows = 0;
+        for (const json& v : index["variables"]) {
+            if (v["strata_path"] == "model/gru_after/kernel") {
+                QCOMPARE(v["torch_shape"], json({12, 3}));
+                QCOMPARE(v["gate_order"], json({1, 0, 2}));
+            }
+            if (v["strata_path"] == "model/gru_after/bias") {
+                QCOMPARE(v["strata_shape"], json({2, 12}));
+                QCOMPARE(v["torch_shape"], json({12}));
+                QCOMPARE(v["torch_name"], json(v["row"] == 0 ? "gru_after.bias_ih_l0" : "gru_after.bias_hh_l0"));
+                ++biasRows;
+            }
+            if (v["strata_path"] == "model/lstm_seq/kernel") QVERIFY2(!v.contains("gate_order"), v.dump().c_str());
+        }
+        QCOMPARE(biasRows, 2);
+        const PythonRun r = python({"-I", "-c", QString("import sys; sys.path.insert(0, %1); import model; net = model.load(); "
+                                                         "import torch.nn as nn; print(isinstance(net.lstm_seq, nn.LSTM), "
+                                                         "isinstance(net.gru_after, nn.GRU), isinstance(net.rnn_tanh, nn.RNN), "
+                                                         "sorted(net.lstm_seq.state_dict()))")
+                                                     .arg(QString::fromStdString(json(out.string()).dump()))});
+        QVERIFY2(r.code == 0 && r.output.contains("True True True ['bias_ih_l0', 'weight_hh_l0', 'weight_ih_l0']"),
+                 qPrintable(r.output));
     }
 
     void everyActivationMatchesTheEngine() {

@@ -16,6 +16,7 @@
 #include "engine/ir/Autodiff.h"
 #include "engine/ir/Backend.h"
 #include "engine/ir/Optimizers.h"
+#include "engine/layers/CoreLayers.h"
 #include "engine/train/Trainer.h"
 
 #include <QDir>
@@ -112,7 +113,10 @@ struct Fixture {
         model->build(0);
         options.loss = golden["loss"]["name"];
         options.fromLogits = golden["loss"].value("from_logits", false);
-        for (const std::string& in : model->spec().inputs) inputs.push_back(tensorOf(golden["inputs"][in]));
+        for (const std::string& in : model->spec().inputs) { // int32 inputs: token ids (an Embedding's)
+            const auto* layer = dynamic_cast<const strata::layers::InputLayer*>(model->layer(in));
+            inputs.push_back(tensorOf(golden["inputs"][in], layer ? layer->dtype() : strata::DType::F32));
+        }
         for (const std::string& out : model->spec().outputs) {
             std::string loss = options.loss;
             if (golden["loss"].contains("outputs")) {

@@ -1,0 +1,103 @@
+"""The recurrent golden models (tests/data/golden/recurrent_*.json, embedding_lstm.json): Embedding,
+SimpleRNN, LSTM, GRU and Bidirectional, in the conventions of golden_models.py (Keras layouts:
+kernel (features, G * units), recurrent_kernel (units, G * units), bias (G * units), a GRU with
+reset_after (2, 3 * units); gates LSTM i, f, c, o and GRU z, r, h). make_golden.py adds MODELS.
+"""
+import numpy as np
+
+from golden_models import BATCH, SPARSE_CE_LOGITS, Init, build, dense, inp, simple, sparse_labels, spec
+
+GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
+MSE = {"name": "mean_squared_error"}
+
+
+def rnn(kind, name, inbound, units, **config):
+    return simple(kind, name, inbound, units=units, **config)
+
+
+def bidirectional(name, inbound, kind, merge_mode, **config):
+    return simple("Bidirectional", name, inbound, layer={"type": kind, "config": config}, merge_mode=merge_mode)
+
+
+def init_rnn(i, prefix, kind, features, units, reset_after=True):
+    """Weights of one recurrent layer (or one copy of a Bidirectional) under model/<prefix>/."""
+    width = GATES[kind] * units
+    i.weights[f"model/{prefix}/kernel"] = i.f32(i.rng.standard_normal((features, width)) * 0.5)
+    i.weights[f"model/{prefix}/recurrent_kernel"] = i.f32(i.rng.standard_normal((units, width)) * 0.5)
+    shape = (2, width) if kind == "GRU" and reset_after else (width,)
+    i.weights[f"model/{prefix}/bias"] = i.f32(i.rng.standard_normal(shape) * 0.3)
+
+
+def recurrent_lstm():
+    # (5 steps, 3 features) -> LSTM 4 return_sequences -> LSTM 3 (last state) -> Dense 3 (logits)
+    layers = [inp("input", [5, 3]),
+              rnn("LSTM", "lstm", "input", 4, return_sequences=True),
+              rnn("LSTM", "lstm_1", "lstm", 3),
+              dense("dense", "lstm_1", 3)]
+
+    def init(i):
+        init_rnn(i, "lstm", "LSTM", 3, 4)
+        init_rnn(i, "lstm_1", "LSTM", 4, 3)
+        i.dense("dense", 3, 3)
+    return build("recurrent_lstm", 131, layers, [5, 3], "dense", SPARSE_CE_LOGITS, lambda r: sparse_labels(r, 3), init)
+
+
+def recurrent_gru():
+    # (5, 3) -> GRU 4 reset_after, return_sequences, go_backwards (outputs in processing order) ->
+    # GRU 3 reset_after false -> Dense 2 (MSE)
+    layers = [inp("input", [5, 3]),
+              rnn("GRU", "gru", "input", 4, return_sequences=True, go_backwards=True),
+              rnn("GRU", "gru_1", "gru", 3, reset_after=False),
+              dense("dense", "gru_1", 2)]
+
+    def init(i):
+        init_rnn(i, "gru", "GRU", 3, 4)
+        init_rnn(i, "gru_1", "GRU", 4, 3, reset_after=False)
+        i.dense("dense", 3, 2)
+    return build("recurrent_gru", 132, layers, [5, 3], "dense", MSE,
+                 lambda r: np.asarray(r.standard_normal((BATCH, 2)), dtype=np.float32), init)
+
+
+def recurrent_bidirectional():
+    # (5, 3) -> Bidirectional(LSTM 3, return_sequences) concat (6) -> Bidirectional(SimpleRNN 2,
+    # return_sequences, go_backwards) sum -> GlobalAveragePooling1D -> Dense 3 (logits)
+    layers = [inp("input", [5, 3]),
+              bidirectional("bidirectional", "input", "LSTM", "concat", units=3, return_sequences=True),
+              bidirectional("bidirectional_1", "bidirectional", "SimpleRNN", "sum", units=2, return_sequences=True,
+                            go_backwards=True),
+              simple("GlobalAveragePooling1D", "global_average_pooling1d", "bidirectional_1"),
+              dense("dense", "global_average_pooling1d", 3)]
+
+    def init(i):
+        for d in ("forward", "backward"):
+            init_rnn(i, f"bidirectional/{d}_lstm", "LSTM", 3, 3)
+        for d in ("forward", "backward"):
+            init_rnn(i, f"bidirectional_1/{d}_simple_rnn", "SimpleRNN", 6, 2)
+        i.dense("dense", 2, 3)
+    return build("recurrent_bidirectional", 133, layers, [5, 3], "dense", SPARSE_CE_LOGITS,
+                 lambda r: sparse_labels(r, 3), init)
+
+
+def embedding_lstm():
+    # int32 token ids (6 steps, ids 0..6) -> Embedding(7, 4) -> LSTM 4 return_sequences -> GRU 3
+    # (reset_after) -> Dense 3 (logits)
+    layers = [{"name": "input", "type": "Input", "config": {"shape": [6], "dtype": "int32"}},
+              simple("Embedding", "embedding", "input", input_dim=7, output_dim=4),
+              rnn("LSTM", "lstm", "embedding", 4, return_sequences=True),
+              rnn("GRU", "gru", "lstm", 3),
+              dense("dense", "gru", 3)]
+    rng = np.random.RandomState(134)
+    i = Init(rng)
+    i.weights["model/embedding/embeddings"] = i.f32(rng.standard_normal((7, 4)) * 0.5)
+    init_rnn(i, "lstm", "LSTM", 4, 4)
+    init_rnn(i, "gru", "GRU", 4, 3)
+    i.dense("dense", 3, 3)
+    tokens = rng.randint(0, 7, size=(BATCH, 6)).astype(np.int32)
+    return {"spec": spec("embedding_lstm", layers, ["input"], ["dense"]),
+            "loss": SPARSE_CE_LOGITS,
+            "inputs": {"input": tokens},
+            "labels": {"dense": sparse_labels(rng, 3)},
+            "weights": i.weights}
+
+
+MODELS = {f.__name__: f for f in [recurrent_lstm, recurrent_gru, recurrent_bidirectional, embedding_lstm]}
