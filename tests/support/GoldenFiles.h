@@ -74,7 +74,10 @@ public:
     double worstRatio() const { return worst_; }
     const std::string& worstWhat() const { return worstWhat_; }
 
-    bool close(const strata::Tensor& actual, const json& expected, const std::string& what, std::string& why) {
+    // `atolFloor`: a larger absolute tolerance for a quantity that float32 arithmetic itself moves
+    // further (the file's meta.float32_drift for it).
+    bool close(const strata::Tensor& actual, const json& expected, const std::string& what, std::string& why, double atolFloor = 0.0) {
+        const double atol = std::max(tol_.atol, atolFloor);
         const strata::Tensor e = tensorOf(expected);
         if (actual.shape() != e.shape()) {
             why = what + ": shape " + actual.shape().toString() + " != expected " + e.shape().toString();
@@ -82,7 +85,7 @@ public:
         }
         for (int64_t i = 0; i < e.size(); ++i) {
             const double a = actual.f32()[i], b = e.f32()[i];
-            const double ratio = std::fabs(a - b) / (tol_.atol + tol_.rtol * std::fabs(b));
+            const double ratio = std::fabs(a - b) / (atol + tol_.rtol * std::fabs(b));
             if (ratio > worst_ || std::isnan(ratio)) worst_ = ratio, worstWhat_ = what + "[" + std::to_string(i) + "]";
             if (!(ratio <= 1.0)) {
                 why = what + "[" + std::to_string(i) + "]: " + std::to_string(a) + " != expected " + std::to_string(b) +
@@ -259,8 +262,13 @@ inline std::string checkOptimizerSteps(strata::ir::Backend& be, const QString& n
         be.run(*plan, f.feeds(), {}, r);
         if (!check.close(r[0], scalarJson(entry["losses"][s]), "loss before step " + std::to_string(s + 1), why)) return why;
     }
+    // A schedule's steps can amplify rounding (torch's own float32 run of sgd_step_decay on
+    // upsample_crop lands 1.1e-5 from the float64 answer): the tolerance is never below that drift.
+    const json& drifts = f.golden["meta"]["float32_drift"];
+    const std::string driftKey = "weights_after_" + parts[1].toStdString();
+    const double drift = drifts.contains(driftKey) ? drifts[driftKey].get<double>() : 0.0;
     for (auto it = entry["weights"].begin(); it != entry["weights"].end(); ++it)
-        if (!check.close(be.getVariable(it.key()), it.value(), it.key() + " after " + std::to_string(steps) + " steps", why))
+        if (!check.close(be.getVariable(it.key()), it.value(), it.key() + " after " + std::to_string(steps) + " steps", why, drift))
             return why;
     return {};
 }
