@@ -1,6 +1,6 @@
 // strata-bench train-imported: training steps of a model imported from elsewhere (a saved-model
 // folder, e.g. `strata-cli import resnet18.onnx --out DIR`) on the CPU backend, on random images
-// and labels of the model's input shape (cross-entropy from logits, as a torch classifier is
+// (or token ids, for an int32 input) and labels of the model's input shape (cross-entropy from logits, as a torch classifier is
 // trained), timing only the steps after the first (which traces and plans). One JSON line in the
 // form of tests/bench/reference/torch_train_vision.py, for tests/bench/vision_vs_pytorch.py.
 #include "BenchRegistry.h"
@@ -8,6 +8,7 @@
 #include "engine/Model.h"
 #include "engine/cpu/CpuBackend.h"
 #include "engine/data/Dataset.h"
+#include "engine/layers/EmbeddingLayers.h"
 #include "engine/train/Trainer.h"
 #include "storage/SavedModel.h"
 
@@ -48,7 +49,21 @@ int run(const std::vector<std::string>& args) {
     d.y = Tensor(Shape{n}, DType::I32);
     std::mt19937 rng(0);
     std::uniform_real_distribution<float> pixel(-1.0f, 1.0f);
-    for (float& v : d.x.values()) v = pixel(rng);
+    // An int32 input (token ids, e.g. an imported nn.Embedding) gets random ids below the table size of
+    // the Embedding that reads it; any other input random values in [-1, 1].
+    int64_t vocab = 0;
+    for (const Layer* l : m->layers())
+        if (const auto* e = dynamic_cast<const layers::Embedding*>(l)) vocab = vocab == 0 ? e->inputDim : std::min(vocab, e->inputDim);
+    if (m->layers()[std::size_t(in)]->config().value("dtype", std::string("float32")) == "int32") {
+        if (vocab == 0) {
+            std::cerr << "strata-bench train-imported: the int32 input is read by no Embedding; no range for its ids\n";
+            return 2;
+        }
+        d.x = Tensor(Shape(dims), DType::I32);
+        for (int64_t i = 0; i < d.x.size(); ++i) d.x.i32()[i] = int32_t(rng() % uint64_t(vocab));
+    } else {
+        for (float& v : d.x.values()) v = pixel(rng);
+    }
     for (int64_t i = 0; i < n; ++i) d.y.i32()[i] = int32_t(rng() % uint32_t(classes));
 
     cpu::CpuBackend backend(threads);

@@ -47,31 +47,53 @@ def main():
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for model in args.models.split(","):
-            onnx_file = os.path.join(tmp, model + ".onnx")
-            saved = os.path.join(tmp, model)
-            subprocess.run(["/usr/bin/python3", TORCH, "--model", model, "--size", str(args.size), "--export", onnx_file],
-                           check=True, capture_output=True)
-            imported = subprocess.run([cli, "import", onnx_file, "--out", saved, "--name", model], capture_output=True, text=True)
-            if imported.returncode != 0:
-                line = {"model": model, "error": (imported.stderr or imported.stdout).strip().splitlines()[-1]}
-                print(json.dumps(line), flush=True)
-                rows.append(line)
+            torch_cmd = ["/usr/bin/python3", TORCH, "--model", model, "--size", str(args.size)]
+            saved, error = import_torch(cli, torch_cmd, tmp, model)
+            if error:
+                rows.append(error)
                 continue
-            for threads in [int(t) for t in args.threads.split(",")]:
-                common = ["--threads", str(threads), "--steps", str(args.steps), "--batch", str(args.batch)]
-                strata, torch = [], []
-                for _ in range(args.repeats):
-                    strata.append(run_json([bench, "train-imported", "--saved-model", saved, "--name", model] + common))
-                    torch.append(run_json(["/usr/bin/python3", TORCH, "--model", model, "--size", str(args.size)] + common, env=env))
-                s = statistics.median(r["samples_per_second"] for r in strata)
-                p = statistics.median(r["samples_per_second"] for r in torch)
-                line = {"model": model, "threads": threads, "batch": args.batch, "input": [3, args.size, args.size],
-                        "steps": args.steps, "strata_samples_per_second": round(s, 2),
-                        "pytorch_samples_per_second": round(p, 2), "ratio": round(s / p, 3),
-                        "strata_peak_rss_bytes": max(r["peak_rss_bytes"] for r in strata),
-                        "pytorch_peak_rss_bytes": max(r["peak_rss_bytes"] for r in torch), "repeats": args.repeats}
-                print(json.dumps(line), flush=True)
-                rows.append(line)
+            rows += compare(bench, saved, model, torch_cmd, args, env, [3, args.size, args.size])
+    print_table(rows)
+    return 0
+
+
+def import_torch(cli, torch_cmd, tmp, model):
+    """`torch_cmd --export` then `strata-cli import`: (saved-model folder, None), or (None, an error
+    line, printed) when Strata cannot import the model."""
+    onnx_file = os.path.join(tmp, model + ".onnx")
+    saved = os.path.join(tmp, model)
+    subprocess.run(torch_cmd + ["--export", onnx_file], check=True, capture_output=True)
+    imported = subprocess.run([cli, "import", onnx_file, "--out", saved, "--name", model], capture_output=True, text=True)
+    if imported.returncode == 0:
+        return saved, None
+    line = {"model": model, "error": (imported.stderr or imported.stdout).strip().splitlines()[-1]}
+    print(json.dumps(line), flush=True)
+    return None, line
+
+
+def compare(bench, saved, model, torch_cmd, args, env, input_shape):
+    """`strata-bench train-imported` on `saved` and `torch_cmd` alternately, --repeats times at each
+    of --threads: one JSON line (printed) per thread count with the medians."""
+    rows = []
+    for threads in [int(t) for t in args.threads.split(",")]:
+        common = ["--threads", str(threads), "--steps", str(args.steps), "--batch", str(args.batch)]
+        strata, torch = [], []
+        for _ in range(args.repeats):
+            strata.append(run_json([bench, "train-imported", "--saved-model", saved, "--name", model] + common))
+            torch.append(run_json(torch_cmd + common, env=env))
+        s = statistics.median(r["samples_per_second"] for r in strata)
+        p = statistics.median(r["samples_per_second"] for r in torch)
+        line = {"model": model, "threads": threads, "batch": args.batch, "input": input_shape,
+                "steps": args.steps, "strata_samples_per_second": round(s, 2),
+                "pytorch_samples_per_second": round(p, 2), "ratio": round(s / p, 3),
+                "strata_peak_rss_bytes": max(r["peak_rss_bytes"] for r in strata),
+                "pytorch_peak_rss_bytes": max(r["peak_rss_bytes"] for r in torch), "repeats": args.repeats}
+        print(json.dumps(line), flush=True)
+        rows.append(line)
+    return rows
+
+
+def print_table(rows):
     print("\n| model | threads | Strata samples/s | PyTorch samples/s | ratio | Strata peak RSS | PyTorch peak RSS |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:
@@ -81,7 +103,6 @@ def main():
             print("| %s | %d | %.1f | %.1f | %.2f | %.0f MiB | %.0f MiB |" % (
                 r["model"], r["threads"], r["strata_samples_per_second"], r["pytorch_samples_per_second"], r["ratio"],
                 r["strata_peak_rss_bytes"] / 2**20, r["pytorch_peak_rss_bytes"] / 2**20))
-    return 0
 
 
 if __name__ == "__main__":

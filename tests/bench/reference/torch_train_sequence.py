@@ -1,0 +1,85 @@
+#!/usr/bin/python3
+"""PyTorch side of the sequence-model training benchmark (tests/bench/sequence_vs_pytorch.py).
+
+  /usr/bin/python3 tests/bench/reference/torch_train_sequence.py --model text_lstm --threads 1 --steps 10 --batch 32
+  /usr/bin/python3 tests/bench/reference/torch_train_sequence.py --model text_lstm --export OUT.onnx
+
+Models (token ids of --length steps from a vocabulary of --vocab, 4 classes):
+  text_lstm   nn.Embedding(vocab, 32) -> nn.LSTM(32, 64, batch_first) -> the last step -> nn.Linear(64, 4)
+  text_gru    nn.Embedding(vocab, 32) -> nn.GRU(32, 64, batch_first) -> the last step -> nn.Linear(64, 4)
+  text_bilstm nn.Embedding(vocab, 32) -> bidirectional nn.LSTM(32, 32) -> mean over the steps -> nn.Linear(64, 4)
+Trained with SGD momentum 0.9 and cross-entropy on logits, on random ids and labels; only the steps
+after the first are timed. Prints ONE JSON line:
+  {"framework": "pytorch", "model", "threads", "batch", "steps", "samples_per_second", "seconds",
+   "final_loss", "peak_rss_bytes"}
+--export writes the ONNX file Strata imports instead (opset 13, a dynamic batch axis).
+"""
+import argparse
+import json
+import resource
+import sys
+import time
+
+import torch
+from torch import nn
+
+
+class Text(nn.Module):
+    def __init__(self, kind, vocab):
+        super().__init__()
+        self.kind = kind
+        self.emb = nn.Embedding(vocab, 32)
+        if kind == "text_bilstm":
+            self.rnn = nn.LSTM(32, 32, batch_first=True, bidirectional=True)
+        else:
+            self.rnn = (nn.LSTM if kind == "text_lstm" else nn.GRU)(32, 64, batch_first=True)
+        self.fc = nn.Linear(64, 4)
+
+    def forward(self, x):
+        y, _ = self.rnn(self.emb(x))
+        return self.fc(y.mean(dim=1) if self.kind == "text_bilstm" else y[:, -1, :])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", required=True, choices=["text_lstm", "text_gru", "text_bilstm"])
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--length", type=int, default=40)
+    ap.add_argument("--vocab", type=int, default=1000)
+    ap.add_argument("--lr", type=float, default=0.01)
+    ap.add_argument("--export")
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    torch.set_num_threads(args.threads)
+    model = Text(args.model, args.vocab)
+    gen = torch.Generator().manual_seed(0)
+    if args.export:
+        model.eval()
+        x = torch.randint(0, args.vocab, (2, args.length), generator=gen)
+        torch.onnx.export(model, x, args.export, opset_version=13, input_names=["ids"], output_names=["logits"],
+                          dynamic_axes={"ids": {0: "N"}, "logits": {0: "N"}})
+        return 0
+    opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
+    n = args.steps + 1
+    xs = torch.randint(0, args.vocab, (n, args.batch, args.length), generator=gen)
+    ys = torch.randint(0, 4, (n, args.batch), generator=gen)
+    start = None
+    loss = None
+    for i in range(n):
+        loss = nn.functional.cross_entropy(model(xs[i]), ys[i])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if i == 0:
+            start = time.perf_counter()
+    seconds = time.perf_counter() - start
+    print(json.dumps({"framework": "pytorch", "model": args.model, "threads": args.threads, "batch": args.batch,
+                      "steps": args.steps, "samples_per_second": args.steps * args.batch / seconds, "seconds": seconds,
+                      "final_loss": float(loss), "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
