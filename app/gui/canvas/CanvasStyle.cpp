@@ -61,6 +61,7 @@ QColor CanvasStyle::categoryColor(const QString& category, const QString& type) 
     if (category == "Convolution") return QColor(0xe0, 0x7b, 0x24);
     if (category == "Pooling") return QColor(0xb5, 0x6b, 0xb0);
     if (category == "Sequence") return QColor(0x5a, 0x8f, 0x3c);
+    if (category == "Attention") return QColor(0x8a, 0x5c, 0xc4);
     if (category == "Normalization") return QColor(0x4f, 0xa1, 0x4a);
     if (category == "Regularization") return QColor(0x9c, 0x75, 0x5a);
     if (category == "Merge") return QColor(0x2e, 0xa6, 0xb8);

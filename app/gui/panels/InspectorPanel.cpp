@@ -127,7 +127,8 @@ QWidget* InspectorPanel::makeEditor(const std::string& key, const nlohmann::json
         connect(c, &QComboBox::currentTextChanged, this, [this, key](const QString& t) { apply(key, t.toStdString()); });
         return c;
     };
-    if (key == "activation") return choices(toQt(activationNames()));
+    if (key == "activation" || key == "recurrent_activation") return choices(toQt(activationNames()));
+    if (key == "merge_mode") return choices({"concat", "sum", "mul", "ave"}); // Bidirectional
     if (key == "padding") {
         // "valid" / "same", or pads as JSON (ZeroPadding2D's p, [h, w]; a pool's explicit
         // [[top, bottom], [left, right]], Strata's extension of Keras): an editable choice.
@@ -180,6 +181,9 @@ QWidget* InspectorPanel::makeEditor(const std::string& key, const nlohmann::json
     // Lists, nullable values and strings: JSON text ("3, 3" is read as [3, 3]).
     auto* e = new QLineEdit;
     e->setPlaceholderText(def.is_null() ? tr("null") : QString());
+    if (key == "layer") // Bidirectional's wrapped layer
+        e->setToolTip(tr("The wrapped recurrent layer as JSON: {\"type\": \"LSTM\", \"config\": {\"units\": 32, "
+                         "\"return_sequences\": true}}; type SimpleRNN, LSTM or GRU"));
     connect(e, &QLineEdit::editingFinished, this, [this, e, key, def] {
         if (loading_) return;
         std::string text = e->text().trimmed().toStdString();

@@ -35,8 +35,8 @@ protected:
 };
 
 const QStringList& PalettePanel::categories() {
-    static const QStringList c{"Core", "Convolution", "Pooling", "Sequence", "Normalization", "Regularization", "Merge",
-                               "Activation", "Preprocessing"};
+    static const QStringList c{"Core", "Convolution", "Pooling", "Sequence", "Attention", "Normalization", "Regularization",
+                               "Merge", "Activation", "Preprocessing"};
     return c;
 }
 
