@@ -110,7 +110,8 @@ std::optional<Tensor> readTextInput(const std::string& file, const std::string& 
     const data::CsvLayout first = data::csvLayout(file, o);
     std::string use = column.empty() ? training.value("text_column", std::string()) : column;
     const bool named = std::find(first.columns.begin(), first.columns.end(), use) != first.columns.end();
-    o.header = named ? data::CsvHeader::Present : data::CsvHeader::Absent;
+    const bool index = !use.empty() && use.find_first_not_of("-0123456789") == std::string::npos;
+    o.header = named || (!index && !column.empty()) ? data::CsvHeader::Present : data::CsvHeader::Absent; // a missing name: listed
     if (!named && column.empty()) {
         if (first.columns.size() != 1)
             throw UsageError(file + ": the first row does not name the text column '" + use +
