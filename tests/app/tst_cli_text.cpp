@@ -135,6 +135,15 @@ private slots:
         QVERIFY2(text.contains("text_vectorization.json") && text.contains("characters"), qPrintable(text));
     }
 
+    // The shipped example: its words fit its model (every character id below input_dim 64).
+    void exampleWordsFitTheCharLstmExample() {
+        auto r = run({"train", example("char_lstm_language.json"), "--data", example("words_by_language.csv"), "--text", "text",
+                      "--split", "character", "--sequence-length", "16", "--steps", "3", "--json"});
+        QVERIFY2(r.code == 0, r.err.c_str());
+        QVERIFY2(QString::fromStdString(r.err).contains("16 ids per text"), r.err.c_str());
+        QVERIFY2(QString::fromStdString(r.out).contains("\"test_accuracy\""), r.out.c_str());
+    }
+
     void textCsvAndOptionErrorsNameFileLineAndOption() {
         QTemporaryDir dir;
         const QString spec = dir.filePath("char_lstm.json"), bad = dir.filePath("bad.csv"), empty = dir.filePath("empty.csv");
