@@ -139,6 +139,9 @@ ProjectTraining::ProjectTraining(ProjectTrainingOptions options) : options_(std:
     runDataset_.textColumn = run->hyperparameters.value("text_column", std::string());
     if (run->hyperparameters.contains("text_options"))
         runDataset_.text = data::TextVectorization::fromJson(run->hyperparameters["text_options"]).options();
+    if (!runDataset_.textColumn.empty() && run->hyperparameters.contains("text_vectorization")) // the ids its embedding learned
+        runDataset_.adaptedText = std::make_shared<const data::TextVectorization>(
+            data::TextVectorization::fromJson(run->hyperparameters["text_vectorization"]));
     runDataset_.timesteps = run->hyperparameters.value("timesteps", int64_t(0));
     if (data::isImageSource(runDataset_.name)) {
         const auto size = run->hyperparameters.value("image_size", std::vector<int>{0, 0});

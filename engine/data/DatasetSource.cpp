@@ -95,7 +95,7 @@ DatasetSplits loadDataSource(const DataSource& source, uint64_t seed, ImageFolde
             throw StrataError("dataset '" + source.name + "': a text column is the one input; it excludes a column mapping, "
                               "reconstructing the input and timesteps");
         return loadTextCsvSplits(csvPathOf(source.name), csvOptionsFor(source.label, source.regression), source.textColumn,
-                                 source.text, seed, progress);
+                                 source.adaptedText ? *source.adaptedText : TextVectorization(source.text), seed, progress);
     }
     if (source.timesteps > 0 && (!source.columns.empty() || source.reconstruct))
         throw StrataError("dataset '" + source.name + "': timesteps read every row as one sequence; they exclude a column mapping "

@@ -46,6 +46,9 @@ struct DataSource {
     // says; empty: the numeric columns are the features.
     std::string textColumn{};
     TextVectorizationOptions text{};
+    // Set: the text column is vectorized with this vocabulary (a trained model's) instead of one
+    // adapted on the training split, and `text` is unused.
+    std::shared_ptr<const TextVectorization> adaptedText{};
     // CSV only, numeric: each row's F*T features are a (T, F) sequence; 0: flat rows.
     int64_t timesteps = 0;
 };

@@ -17,7 +17,7 @@ std::vector<std::string> textsOf(const Dataset& split, const std::vector<std::st
 } // namespace
 
 void vectorizeSplits(DatasetSplits& splits, const std::vector<std::string>& texts, TextVectorization vectorizer) {
-    vectorizer.adapt(textsOf(splits.train, texts)); // the training split only: nothing leaks from validation or test
+    if (!vectorizer.adapted()) vectorizer.adapt(textsOf(splits.train, texts)); // the training split only: nothing leaks
     for (Dataset* d : {&splits.train, &splits.validation, &splits.test}) {
         const std::vector<std::string> mine = d->size() ? textsOf(*d, texts) : std::vector<std::string>{};
         d->x = vectorizer.vectorizeAll(mine);
@@ -26,9 +26,9 @@ void vectorizeSplits(DatasetSplits& splits, const std::vector<std::string>& text
 }
 
 DatasetSplits loadTextCsvSplits(const std::filesystem::path& file, const CsvOptions& options, const std::string& textColumn,
-                                const TextVectorizationOptions& text, uint64_t seed,
+                                const TextVectorization& vectorizer, uint64_t seed,
                                 const std::function<void(const std::string&)>& note) {
-    TextVectorization vectorizer(text); // a bad option fails before the file is read
+    const bool adapted = vectorizer.adapted();
     CsvText table = loadCsvText(file, textColumn, options);
     if (note && !table.ignoredColumns.empty()) {
         std::string names;
@@ -41,11 +41,12 @@ DatasetSplits loadTextCsvSplits(const std::filesystem::path& file, const CsvOpti
     splits.test = std::move(test.heldOut);
     validationFromTrain(splits, kBuiltinValidationFraction, seed);
     try {
-        vectorizeSplits(splits, table.texts, std::move(vectorizer));
+        vectorizeSplits(splits, table.texts, vectorizer);
     } catch (const StrataError& e) {
         throw StrataError(file.string() + ": column '" + textColumn + "': " + e.what());
     }
-    if (note) note("text column '" + textColumn + "': " + splits.text->describe() + ", adapted on the training split");
+    if (note) note("text column '" + textColumn + "': " + splits.text->describe() +
+                      (adapted ? ", the model's own vocabulary" : ", adapted on the training split"));
     return splits;
 }
 

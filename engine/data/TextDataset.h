@@ -18,14 +18,16 @@
 
 namespace strata::data {
 
-// `note` hears which columns were left out (neither text nor target) and what the vectorizer
-// holds. Throws StrataError naming the file and line, or the option at fault.
+// `vectorizer` is adapted on the training split unless it is adapted already (a trained model's,
+// to evaluate on new data with its own vocabulary). `note` hears which columns were left out
+// (neither text nor target) and what the vectorizer holds. Throws StrataError naming the file and
+// line, or the option at fault.
 DatasetSplits loadTextCsvSplits(const std::filesystem::path& file, const CsvOptions& options, const std::string& textColumn,
-                                const TextVectorizationOptions& text, uint64_t seed,
+                                const TextVectorization& vectorizer, uint64_t seed,
                                 const std::function<void(const std::string&)>& note = {});
 
 // Splits already made from CsvText::rows (x: row indices): adapts `vectorizer` on the training
-// rows' texts and replaces each split's x with its ids.
+// rows' texts (unless adapted already) and replaces each split's x with its ids.
 void vectorizeSplits(DatasetSplits& splits, const std::vector<std::string>& texts, TextVectorization vectorizer);
 
 // Each sample's F*T values (in order: T steps of F features) as a (T, F) sample. Throws

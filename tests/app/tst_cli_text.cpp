@@ -101,6 +101,15 @@ private slots:
         QCOMPARE(tv.options().sequenceLength, int64_t(8));
         QCOMPARE(tv.vocabulary().size(), std::size_t(17)); // 15 letters, padding and [UNK]
 
+        // evaluate reads the run's text column with the run's vocabulary; --resume continues with it.
+        r = run({"evaluate", project, "--data", csv.toStdString()});
+        QVERIFY2(r.code == 0, r.err.c_str());
+        QCOMPARE(nlohmann::json::parse(r.out)["accuracy"].get<double>(), test["test_accuracy"].get<double>());
+        r = run({"train", "--project", project, "--resume", "--epochs", "7", "--json"});
+        QVERIFY2(r.code == 0, r.err.c_str());
+        QVERIFY2(QString::fromStdString(r.out).contains("\"epoch\":7"), r.out.c_str());
+        QVERIFY2(QString::fromStdString(r.err).contains("the model's own vocabulary"), r.err.c_str());
+
         const std::string saved = dir.filePath("saved").toStdString();
         r = run({"export", project, "--format", "saved-model", "--out", saved});
         QVERIFY2(r.code == 0, r.err.c_str());

@@ -153,7 +153,7 @@ private slots:
         std::vector<std::string> notes;
         CsvOptions o;
         o.targetName = "label";
-        const DatasetSplits s = loadTextCsvSplits(file.toStdString(), o, "text", {}, 42, [&](const std::string& n) { notes.push_back(n); });
+        const DatasetSplits s = loadTextCsvSplits(file.toStdString(), o, "text", TextVectorization(), 42, [&](const std::string& n) { notes.push_back(n); });
         QVERIFY(s.text);
         QCOMPARE(s.train.size() + s.validation.size() + s.test.size(), int64_t(100));
         QCOMPARE(s.test.size(), int64_t(20));
@@ -169,6 +169,18 @@ private slots:
         }
         QVERIFY(!notes.empty());
         QVERIFY2(QString::fromStdString(notes[0]).contains("not used: id"), notes[0].c_str());
+    }
+
+    // A trained model's vectorizer is used as it is: evaluation data adds no token to it.
+    void adaptedVectorizerKeepsItsVocabulary() {
+        QTemporaryDir dir;
+        const QString file = dir.filePath("new.csv");
+        datatest::writeBytes(file, "text,label\nzz yy,0\nab,1\nzz,0\nab cd,1\nq,0\n");
+        const TextVectorization model = adapted({}, {"ab cd", "cd"});
+        CsvOptions o;
+        const DatasetSplits s = loadTextCsvSplits(file.toStdString(), o, "text", model, 42);
+        QCOMPARE(s.text->vocabulary(), model.vocabulary());
+        QCOMPARE(s.train.x.shape()[1], int64_t(2));
     }
 
     void csvTextErrorsNameFileAndLine() {
