@@ -138,6 +138,11 @@ TrainingResult TrainingSession::run(const TrainingEvents& events) {
         throw StrataError("input '" + inputNames[0] + "' is " + std::string(dtypeName(inputType)) +
                           "; the token ids of a text column are fed as float32 (an Embedding casts them): leave the Input's "
                           "dtype out for training on text");
+    if (text_ && sample.isFullyKnown() && sample.numElements() != text_->options().sequenceLength)
+        throw StrataError("input '" + inputNames[0] + "' takes " + sample.toString() + " but the text column gives " +
+                          std::to_string(text_->options().sequenceLength) + " ids per text" +
+                          (source_.text.sequenceLength == 0 ? " (the longest training text)" : "") +
+                          ": set the sequence length (strata-cli: --sequence-length " + std::to_string(sample.numElements()) + ")");
     for (data::Dataset* d : {&splits.train, &splits.validation, &splits.test})
         if (d->size() > 0) {
             data::reshapeFeatures(*d, sample, inputNames[0]);

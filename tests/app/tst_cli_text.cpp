@@ -165,6 +165,14 @@ private slots:
         r = run({"train", spec.toStdString(), "--data", empty.toStdString(), "--text", "text", "--sequence-length", "8"});
         QCOMPARE(r.code, 1);
         QVERIFY2(QString::fromStdString(r.err).contains("empty.csv:3: column 1: the text is empty"), r.err.c_str());
+        const QString short3 = dir.filePath("short.csv"); // 3 characters per word; the model takes 8
+        writeFile(short3, "text,language\nabc,x\nbcd,y\ncde,x\ndef,y\nefg,x\nfgh,y\nghi,x\nhij,y\nijk,x\njkl,y\n");
+        r = run({"train", spec.toStdString(), "--data", short3.toStdString(), "--text", "text", "--split", "character"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(QString::fromStdString(r.err).contains("input 'chars' takes (8,) but the text column gives 3 ids per text "
+                                                        "(the longest training text): set the sequence length (strata-cli: "
+                                                        "--sequence-length 8)"),
+                 r.err.c_str());
         r = run({"train", spec.toStdString(), "--data", empty.toStdString(), "--text", "text", "--split", "sentence"});
         QCOMPARE(r.code, 2);
         QVERIFY2(QString::fromStdString(r.err).contains("--split must be 'word' or 'character', got 'sentence'"), r.err.c_str());
