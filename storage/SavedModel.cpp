@@ -2,6 +2,7 @@
 #include "engine/InputFiles.h"
 
 #include "engine/JsonDepth.h"
+#include "engine/data/TextVectorization.h"
 
 #include "storage/AtomicFolder.h"
 #include "storage/Crc32c.h"
@@ -122,15 +123,22 @@ void writeSavedModel(const Model& model, const fs::path& dir, nlohmann::json met
     metadata["strata_version"] = STRATA_VERSION;
     metadata["created_at"] = utcNow();
     metadata["parameters"] = model.paramCounts().total();
+    nlohmann::json text; // a text model's vectorizer: a file of its own, beside the spec
+    if (metadata.contains("training") && metadata["training"].is_object() && metadata["training"].contains("text_vectorization")) {
+        text = metadata["training"]["text_vectorization"];
+        metadata["training"]["text_vectorization"] = {{"file", data::kTextVectorizationFile}};
+        writeDurably(tmp / data::kTextVectorizationFile, text.dump(1));
+    }
     const nlohmann::json specJson = model.spec().toJson();
     const nlohmann::json saved = {{"format", kSavedModelFormat},
                                   {"spec", specJson},
                                   {"signatures", {{"serving_default", {{"inputs", inputs}, {"outputs", outputs}}}}},
                                   {"metadata", metadata}};
     writeDurably(tmp / "saved_model.json", saved.dump(1));
-    const nlohmann::json fingerprint = {{"spec_sha256", Sha256::hex(specJson.dump())},
+    nlohmann::json fingerprint = {{"spec_sha256", Sha256::hex(specJson.dump())},
                                         {"index_sha256", Sha256::hex(index)},
                                         {"variables_sha256", dataHash.hexDigest()}};
+    if (!text.is_null()) fingerprint["text_vectorization_sha256"] = Sha256::hex(text.dump(1));
     writeDurably(tmp / "fingerprint.json", fingerprint.dump(1));
     folder.commit();
 }
@@ -161,6 +169,11 @@ SavedModel SavedModel::load(const fs::path& dirIn) {
     if (m.fingerprint_.value("spec_sha256", "") != Sha256::hex(saved["spec"].dump()))
         throw StorageError(folder + ": the spec in saved_model.json does not match fingerprint.json (edited after export?)");
 
+    if (fs::exists(dirIn / data::kTextVectorizationFile, ec)) {
+        m.textVectorization_ = parseJsonFile(dirIn / data::kTextVectorizationFile, folder);
+        if (!m.textVectorization_.is_object())
+            throw StorageError((dirIn / data::kTextVectorizationFile).string() + " is not a JSON object");
+    }
     const fs::path indexFile = dirIn / "variables" / "variables.index";
     const std::string indexText = readSmallFile(indexFile, folder);
     if (const std::string deep = jsonDepthProblem(indexText); !deep.empty()) throw StorageError(indexFile.string() + ": " + deep);

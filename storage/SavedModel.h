@@ -6,6 +6,8 @@
 //   NAME/variables/variables.index {"format": "strata.variables/1", "num_shards": 1,
 //                                   "variables": {key: {dtype, shape, shard, offset, length, crc32c}}}
 //   NAME/variables/variables.data-00000-of-00001   raw little-endian tensor bytes, 64-byte aligned
+//   NAME/text_vectorization.json   a model trained on a text column: the vectorizer (options and
+//                                  vocabulary, engine/data/TextVectorization.h) that makes its input ids
 //
 // writeSavedModel builds the folder under a temporary name beside NAME, syncs it and renames it,
 // so NAME is either complete or absent, whenever the writer is killed. SavedModel::load checks
@@ -41,7 +43,8 @@ struct ServingSignature {
 ServingSignature servingSignature(const Model& model);
 
 // Writes the built `model`'s variables and spec to `dir`, which must not exist yet. `metadata` is
-// stored as given (with strata_version and created_at added). Throws StorageError naming the path.
+// stored as given (with strata_version and created_at added), except metadata.training's
+// "text_vectorization", which is written as text_vectorization.json (metadata names the file). Throws StorageError naming the path.
 void writeSavedModel(const Model& model, const std::filesystem::path& dir, nlohmann::json metadata = nlohmann::json::object());
 
 class SavedModel : public VariableSource {
@@ -54,6 +57,9 @@ public:
     const ServingSignature& signature() const { return signature_; }
     const nlohmann::json& metadata() const { return metadata_; }
     const nlohmann::json& fingerprint() const { return fingerprint_; }
+    // text_vectorization.json as stored (checked by TextVectorization::fromJson where it is used);
+    // null when the folder has none.
+    const nlohmann::json& textVectorization() const { return textVectorization_; }
 
     // A built model holding the stored weights (every key must match: see restoreModel).
     std::unique_ptr<Model> instantiate() const;
@@ -66,7 +72,7 @@ private:
     std::filesystem::path dir_;
     ModelSpec spec_;
     ServingSignature signature_;
-    nlohmann::json metadata_, fingerprint_;
+    nlohmann::json metadata_, fingerprint_, textVectorization_;
     std::vector<VariableEntry> entries_;
     std::vector<int64_t> offsets_;
 };

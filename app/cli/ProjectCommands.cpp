@@ -2,9 +2,11 @@
 
 #include "app/cli/CommandErrors.h"
 #include "app/cli/Devices.h"
+#include "app/cli/TextOptions.h"
 #include "app/session/ModelLoading.h"
 #include "engine/Error.h"
 #include "engine/data/CsvTensors.h"
+#include "engine/layers/CoreLayers.h"
 #include "engine/train/Inference.h"
 #include "storage/AtomicFolder.h"
 #include "storage/CheckpointStore.h"
@@ -243,11 +245,16 @@ int inspectCommand(const std::vector<std::string>& args, std::ostream& out, std:
 int exportRunnable(const Args& a, const std::string& format, std::ostream& out, std::ostream& err) {
     return guarded("export", err, [&] {
         const Runnable r = loadRunnable(a.positional()[0], a.value("--model"), a.value("--checkpoint", "latest"));
+        const bool text = r.training.is_object() && r.training.contains("text_vectorization"); // a model trained on text
         if (format == "onnx") {
-            storage::writeOnnxModel(*r.model, a.value("--out"), {{"strata.source", r.source}});
+            json metadata = {{"strata.source", r.source}};
+            if (text) metadata["strata.text_vectorization"] = r.training["text_vectorization"]; // the vocabulary its ids index
+            storage::writeOnnxModel(*r.model, a.value("--out"), metadata);
             out << "exported " << r.source << " to " << a.value("--out") << " (ONNX, opset " << storage::kOnnxOpset << ")\n";
         } else {
-            storage::writeTorchExport(*r.model, a.value("--out"), {{"source", r.source}});
+            json metadata = {{"source", r.source}};
+            if (text) metadata["training"] = {{"text_vectorization", r.training["text_vectorization"]}};
+            storage::writeTorchExport(*r.model, a.value("--out"), metadata);
             out << "exported " << r.source << " to " << a.value("--out") << " as PyTorch code\n";
         }
         return 0;
@@ -289,7 +296,7 @@ int exportCommand(const std::vector<std::string>& args, std::ostream& out, std::
 // ---- predict
 
 int predictCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-    Args a(args, {}, {"--input", "--output", "--model", "--checkpoint", "--batch", "--threads", "--device", "--input-layout"});
+    Args a(args, {}, {"--input", "--output", "--model", "--checkpoint", "--batch", "--threads", "--device", "--input-layout", "--text"});
     if (!a.ok() || a.positional().size() != 1 || !a.hasValue("--input")) {
         err << "strata-cli predict: " << (!a.ok() ? a.error() : a.positional().size() != 1 ? "expected one DIR or P.strata" : "--input is required")
             << " (see --help)\n";
@@ -325,7 +332,12 @@ int predictCommand(const std::vector<std::string>& args, std::ostream& out, std:
             auto it = inputFiles.find(inputNames[i]);
             if (it == inputFiles.end()) throw UsageError("no --input " + inputNames[i] + "=file.csv (the model's inputs: " + inputList + ")");
             const Shape sample = sampleShape(m, m.inputIndices()[i]);
-            inputs.push_back(layout == "nchw" ? readNchwCsv(it->second, sample, inputNames[i]) : readCsv(it->second, sample, inputNames[i]));
+            if (std::optional<Tensor> ids = i == 0 && inputNames.size() == 1 ? readTextInput(it->second, a.value("--text"), r.training, sample,
+                                                                                           static_cast<const layers::InputLayer*>(m.layers()[std::size_t(m.inputIndices()[0])])->dtype())
+                                                                             : std::nullopt)
+                inputs.push_back(std::move(*ids));
+            else
+                inputs.push_back(layout == "nchw" ? readNchwCsv(it->second, sample, inputNames[i]) : readCsv(it->second, sample, inputNames[i]));
             if (inputs.back().shape()[0] != inputs[0].shape()[0])
                 throw StrataError("input files have different sample counts: " + std::to_string(inputs[0].shape()[0]) + " in " +
                                   inputFiles.at(inputNames[0]) + ", " + std::to_string(inputs.back().shape()[0]) + " in " + it->second);
@@ -392,6 +404,10 @@ void addProjectCommands(std::vector<Command>& out) {
                    "inputs takes --input NAME=file.csv for each; several outputs are written with\n"
                    "--output NAME=file.csv (each one wanted). Without --output the single output goes to stdout.\n"
                    "Values are printed with %.9g, enough digits to read back the same float.\n"
+                   "A model trained on a text column (train --text) reads raw text instead: the run's text column\n"
+                   "when the first row names it, else a file of one column without a header, vectorized with the\n"
+                   "vocabulary stored with the run (a saved model's text_vectorization.json).\n"
+                   "  --text COLUMN       the column of text to read (a header name or a 0-based index)\n"
                    "  --model NAME, --checkpoint ID|latest   for a project file (default: the latest checkpoint)\n"
                    "  --input-layout L    nhwc (default): an image row is (height, width, channels), as the\n"
                    "                      model's Input takes it; nchw: (channels, height, width), as PyTorch\n"

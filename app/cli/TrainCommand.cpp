@@ -4,6 +4,7 @@
 #include "app/cli/Cli.h"
 #include "app/cli/Devices.h"
 #include "app/cli/ImageOptions.h"
+#include "app/cli/TextOptions.h"
 #include "app/session/Devices.h"
 #include "app/session/TrainingSession.h"
 
@@ -212,6 +213,7 @@ bool parseRequest(const Args& a, session::TrainingRequest& r, std::ostream& err)
     }
     if (!parseImageOptions(a, source, "train", err)) return false;
     if (!parseColumnMapping(a, source, err)) return false;
+    if (!parseTextOptions(a, source, "train", err)) return false;
     if (data::isCsvSource(source.name)) { // recorded by absolute path, so --resume works from anywhere
         std::error_code ec;
         const auto full = std::filesystem::absolute(data::csvPathOf(source.name), ec);
@@ -331,6 +333,7 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     options.insert(options.end(), kProjectOptions.begin(), kProjectOptions.end());
     flags.insert(flags.end(), kImageFlags.begin(), kImageFlags.end());
     options.insert(options.end(), kImageOptions.begin(), kImageOptions.end());
+    options.insert(options.end(), kTextOptions.begin(), kTextOptions.end());
     Args a(joinImageSize(args), flags, options);
     session::TrainingRequest request;
     if (!parseRequest(a, request, err)) return 2;
@@ -406,6 +409,7 @@ void addTrainCommands(std::vector<Command>& out) {
                    "                      (a CSV table, plain or .gz: 20% held out for test, 10% of the\n"
                    "                      rest for validation, features standardized)\n" +
                    std::string(kImageUsage) +
+                   std::string(kTextUsage) +
                    "  --label COLUMN      CSV: the target column, a header name or a 0-based index\n"
                    "                      (default: the last column); class names or integers 0, 1, ...\n"
                    "  --regression        CSV: the target is a real value (default loss: mean_squared_error)\n"

@@ -32,6 +32,12 @@ data::DataSource runDataSource(const nlohmann::json& training, const std::string
         // A model with several inputs or outputs: the run's column mapping.
         if (training.contains("columns")) source.columns = data::ColumnMapping::fromJson(training["columns"]);
     }
+    if (data::isCsvSource(source.name)) { // a text run reads the same column with its own vocabulary
+        source.textColumn = training.value("text_column", std::string());
+        if (!source.textColumn.empty() && training.contains("text_vectorization"))
+            source.adaptedText = std::make_shared<const data::TextVectorization>(data::TextVectorization::fromJson(training["text_vectorization"]));
+        source.timesteps = training.value("timesteps", int64_t(0));
+    }
     if (data::isImageSource(source.name)) {
         source.validationSplit = training.value("validation_split", data::kBuiltinValidationFraction);
         source.color = training.value("color", std::string());

@@ -44,7 +44,10 @@ LoadedModel loadModel(const std::string& where, const std::string& modelName, co
         if (!modelName.empty() || (!checkpoint.empty() && checkpoint != "latest"))
             throw SelectionError("--model and --checkpoint apply to project files, and " + where + " is a saved-model folder");
         const storage::SavedModel saved = storage::SavedModel::load(where);
-        return {saved.instantiate(), saved.description(), saved.metadata().value("training", nlohmann::json::object())};
+        LoadedModel r{saved.instantiate(), saved.description(), saved.metadata().value("training", nlohmann::json::object())};
+        if (!r.training.is_object()) r.training = nlohmann::json::object();
+        if (!saved.textVectorization().is_null()) r.training["text_vectorization"] = saved.textVectorization();
+        return r;
     }
     const storage::Project project = storage::Project::open(where, storage::OpenMode::ReadOnly);
     return loadCheckpoint(project, findCheckpoint(project, modelName, checkpoint));

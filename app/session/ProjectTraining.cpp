@@ -36,6 +36,12 @@ nlohmann::json hyperparametersOf(const train::TrainOptions& o, const data::DataS
         hp["label"] = dataset.label;
         hp["regression"] = dataset.regression;
         if (!dataset.columns.empty()) hp["columns"] = dataset.columns.toJson();
+        if (!dataset.textColumn.empty()) {
+            hp["text_column"] = dataset.textColumn;
+            hp["text_options"] = data::TextVectorization(dataset.text).toJson(); // as given (sequence_length 0: the longest)
+            hp["text_options"].erase("vocabulary");
+        }
+        if (dataset.timesteps > 0) hp["timesteps"] = dataset.timesteps;
     }
     for (const train::OutputLoss& l : o.outputLosses)
         hp["output_losses"].push_back({{"output", l.output}, {"loss", l.loss}, {"weight", l.weight}});
@@ -130,6 +136,13 @@ ProjectTraining::ProjectTraining(ProjectTrainingOptions options) : options_(std:
     runDataset_.regression = run->hyperparameters.value("regression", false);
     runDataset_.reconstruct = run->hyperparameters.value("reconstruct", false);
     if (run->hyperparameters.contains("columns")) runDataset_.columns = data::ColumnMapping::fromJson(run->hyperparameters["columns"]);
+    runDataset_.textColumn = run->hyperparameters.value("text_column", std::string());
+    if (run->hyperparameters.contains("text_options"))
+        runDataset_.text = data::TextVectorization::fromJson(run->hyperparameters["text_options"]).options();
+    if (!runDataset_.textColumn.empty() && run->hyperparameters.contains("text_vectorization")) // the ids its embedding learned
+        runDataset_.adaptedText = std::make_shared<const data::TextVectorization>(
+            data::TextVectorization::fromJson(run->hyperparameters["text_vectorization"]));
+    runDataset_.timesteps = run->hyperparameters.value("timesteps", int64_t(0));
     if (data::isImageSource(runDataset_.name)) {
         const auto size = run->hyperparameters.value("image_size", std::vector<int>{0, 0});
         runDataset_.imageHeight = size.size() == 2 ? size[0] : 0;
@@ -198,7 +211,8 @@ void ProjectTraining::applyRunOptions(train::TrainOptions& opts, bool epochsGive
 }
 
 std::string ProjectTraining::begin(Model& model, ir::Backend& backend, train::TrainOptions& opts, const data::Dataset& train,
-                                   const data::DataSource& source, const std::string& listing) {
+                                   const data::DataSource& source, const std::string& listing,
+                                   const data::TextVectorization* text) {
     const std::string name = options_.model.empty() ? model.spec().name : options_.model;
     const bool csv = data::isCsvSource(source.name), images = data::isImageSource(source.name);
     const std::string datasetName = csv      ? data::csvPathOf(source.name).filename().string()
@@ -225,6 +239,7 @@ std::string ProjectTraining::begin(Model& model, ir::Backend& backend, train::Tr
                      : project_->addBuiltinDataset(datasetName, hash, int64_t(train.x.byteSize() + train.y.byteSize()));
         hyperparameters_ = hyperparametersOf(opts, source, options_);
         hyperparameters_["initial_weights"] = initial;
+        if (text) hyperparameters_["text_vectorization"] = text->toJson();
         runId_ = project_->beginRun({versionId_, dataset.id, hyperparameters_, opts.seed, backend.deviceName()});
         // The graphs this run traces, for the traced-graph viewer.
         std::vector<Shape> batchShapes;

@@ -88,8 +88,12 @@ public:
     // backend and sets opts.initialEpoch / initialBatch. Returns a line for the person.
     // An image folder is recorded by its path and the hash of `listing` (each image's path, size and
     // modification time: ImageFolderReport), not by its pixels.
+    // A text column's vectorizer (`text`, adapted on the training split) is recorded with the run's
+    // hyper-parameters as "text_vectorization" (TextVectorization::toJson), beside "text_column"
+    // and the options as given, "text_options".
     std::string begin(Model& model, ir::Backend& backend, train::TrainOptions& opts, const data::Dataset& train,
-                      const data::DataSource& source, const std::string& listing = {});
+                      const data::DataSource& source, const std::string& listing = {},
+                      const data::TextVectorization* text = nullptr);
 
     // Trainer event hooks.
     void onStep(const train::StepEvent& e, ir::Backend& backend);

@@ -4,6 +4,8 @@
 
 #include "engine/Error.h"
 #include "engine/data/BuiltinDatasets.h"
+#include "engine/data/TextVectorization.h"
+#include "engine/layers/CoreLayers.h"
 #include "engine/train/AdaptNormalization.h"
 #include "engine/train/FineTuning.h"
 
@@ -130,6 +132,17 @@ TrainingResult TrainingSession::run(const TrainingEvents& events) {
         for (const std::string& why : report.skipped) events.data("  " + why);
     }
     if (!report.cache.empty() && events.data) events.data(report.cache);
+    text_ = splits.text;
+    const DType inputType = static_cast<const layers::InputLayer*>(model.layers()[std::size_t(ins[0])])->dtype();
+    if (text_ && inputType != DType::F32)
+        throw StrataError("input '" + inputNames[0] + "' is " + std::string(dtypeName(inputType)) +
+                          "; the token ids of a text column are fed as float32 (an Embedding casts them): leave the Input's "
+                          "dtype out for training on text");
+    if (text_ && sample.isFullyKnown() && sample.numElements() != text_->options().sequenceLength)
+        throw StrataError("input '" + inputNames[0] + "' takes " + sample.toString() + " but the text column gives " +
+                          std::to_string(text_->options().sequenceLength) + " ids per text" +
+                          (source_.text.sequenceLength == 0 ? " (the longest training text)" : "") +
+                          ": set the sequence length (strata-cli: --sequence-length " + std::to_string(sample.numElements()) + ")");
     for (data::Dataset* d : {&splits.train, &splits.validation, &splits.test})
         if (d->size() > 0) {
             data::reshapeFeatures(*d, sample, inputNames[0]);
@@ -150,7 +163,7 @@ TrainingResult TrainingSession::run(const TrainingEvents& events) {
     try {
         std::string recording;
         if (project_) {
-            recording = project_->begin(model, *backend_, opts, splits.train, source_, report.listing); // resume: sets the epoch and batch
+            recording = project_->begin(model, *backend_, opts, splits.train, source_, report.listing, splits.text.get()); // resume: sets the epoch and batch
             begun = true;
             opts.keepEpochGradients = request_.project->histograms; // for the gradient histograms
         }

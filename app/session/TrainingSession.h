@@ -99,6 +99,9 @@ public:
     // model's output disagree on logits (train::lossOutputWarning; empty when they agree).
     const std::vector<std::string>& frozenLayers() const { return frozen_; }
     std::string lossWarning() const;
+    // After run() loaded a text column: the vectorizer adapted on the training split (its JSON is
+    // what the project records and a saved model's text_vectorization.json holds); else null.
+    std::shared_ptr<const data::TextVectorization> textVectorization() const { return text_; }
 
 private:
     void finishFailed(const train::FitResult& fit, const std::string& why);
@@ -116,6 +119,7 @@ private:
     std::string backendNote_;
     std::unique_ptr<Model> model_;
     std::vector<std::string> frozen_;
+    std::shared_ptr<const data::TextVectorization> text_;
     bool optionsSettled_ = false;
     std::atomic<bool> stop_{false};
     std::mutex trainerMutex_; // guards trainer_ against the trainer's end

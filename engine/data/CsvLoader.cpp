@@ -25,6 +25,13 @@ class CsvParser {
         : text_(text), source_(source), options_(options) {}
 
     Dataset parse();
+    std::vector<std::string> textColumn(const std::string& column) const;
+    // parse(), with column `textColumn` read into `out` as text (see CsvText).
+    void parseText(const std::string& textColumn, CsvText& out) {
+        textColumn_ = &textColumn;
+        textOut_ = &out;
+        out.rows = parse();
+    }
     CsvLayout layout() const;
 
   private:
@@ -49,7 +56,20 @@ class CsvParser {
     std::string_view text_;
     const std::string& source_;
     const CsvOptions& options_;
+    const std::string* textColumn_ = nullptr;
+    CsvText* textOut_ = nullptr;
 };
+
+// A quoted cell's text: "" stands for one quote.
+std::string unquoted(std::string_view cell) {
+    std::string out;
+    out.reserve(cell.size());
+    for (std::size_t i = 0; i < cell.size(); ++i) {
+        out += cell[i];
+        if (cell[i] == '"' && i + 1 < cell.size() && cell[i + 1] == '"') ++i;
+    }
+    return out;
+}
 
 std::vector<Line> CsvParser::splitLines() const {
     std::vector<Line> lines;
@@ -191,6 +211,27 @@ CsvLayout CsvParser::layout() const {
     return out;
 }
 
+std::vector<std::string> CsvParser::textColumn(const std::string& column) const {
+    const std::vector<Line> lines = splitLines();
+    if (lines.empty()) fail("no data rows");
+    std::vector<std::string_view> cells;
+    splitCells(lines[0].text, cells);
+    const std::vector<std::string_view> first = cells;
+    const bool hasHeader = looksLikeHeader(first);
+    const int columns = int(first.size());
+    const int index = resolveColumn(column, first, hasHeader, columns);
+    std::vector<std::string> texts;
+    for (std::size_t r = hasHeader ? 1 : 0; r < lines.size(); ++r) {
+        splitCells(lines[r].text, cells);
+        if (int(cells.size()) != columns)
+            fail(lines[r].number, "expected " + std::to_string(columns) + " columns, found " + std::to_string(cells.size()));
+        if (cells[std::size_t(index)].empty()) fail(lines[r].number, "column " + std::to_string(index + 1) + ": the text is empty");
+        texts.push_back(unquoted(cells[std::size_t(index)]));
+    }
+    if (texts.empty()) fail("no data rows after the header");
+    return texts;
+}
+
 // One target column as it is read: class labels (integers, or names numbered in sorted order as
 // scikit-learn's LabelEncoder does, the names kept) or regression values.
 struct TargetColumn {
@@ -229,7 +270,17 @@ Dataset CsvParser::parse() {
             fail("column " + std::to_string(targets[t].index + 1) + " is given as the target of two outputs");
         role[std::size_t(targets[t].index)] = int(t);
     }
-    const int features = columns - int(targets.size());
+    int textIndex = -1;
+    if (textColumn_) {
+        textIndex = resolveColumn(*textColumn_, first, hasHeader, columns);
+        if (role[std::size_t(textIndex)] >= 0)
+            fail("column " + std::to_string(textIndex + 1) + " is given as the text and as a target");
+        for (int c = 0; c < columns; ++c)
+            if (c != textIndex && role[std::size_t(c)] < 0)
+                textOut_->ignoredColumns.push_back(hasHeader ? std::string(first[std::size_t(c)]) : "column " + std::to_string(c + 1));
+        if (rows > (int64_t(1) << 24)) fail("more than 16777216 rows of text");
+    }
+    const int features = textColumn_ ? 1 : columns - int(targets.size());
     if (features < 1)
         fail(lines[0].number, "expected at least " + std::to_string(targets.size() + 1) + " columns (features and " +
                                   (targets.size() == 1 ? "a target" : "the targets") + "), found " + std::to_string(columns));
@@ -275,6 +326,13 @@ Dataset CsvParser::parse() {
                                   std::to_string(cells.size()));
         for (int c = 0; c < columns; ++c) {
             const std::string_view cell = cells[std::size_t(c)];
+            if (role[std::size_t(c)] < 0 && textColumn_) {
+                if (c != textIndex) continue;
+                if (cell.empty()) fail(line.number, "column " + std::to_string(c + 1) + ": the text is empty");
+                textOut_->texts.push_back(unquoted(cell));
+                *xOut++ = float(r);
+                continue;
+            }
             if (role[std::size_t(c)] < 0) {
                 if (!parseFloat(cell, *xOut++)) fail(line.number, badNumber(cell, std::size_t(c)));
                 continue;
@@ -341,6 +399,23 @@ Dataset parseCsv(std::string_view text, const std::string& sourceName, const Csv
 
 Dataset loadCsv(const std::filesystem::path& path, const CsvOptions& options) {
     return parseCsv(internal::readWholeFile(path), path.string(), options);
+}
+
+CsvText parseCsvText(std::string_view text, const std::string& sourceName, const std::string& textColumn,
+                     const CsvOptions& options) {
+    CsvText out;
+    CsvParser(text, sourceName, options).parseText(textColumn, out);
+    return out;
+}
+
+CsvText loadCsvText(const std::filesystem::path& path, const std::string& textColumn, const CsvOptions& options) {
+    return parseCsvText(internal::readWholeFile(path), path.string(), textColumn, options);
+}
+
+std::vector<std::string> loadCsvTextColumn(const std::filesystem::path& path, const std::string& textColumn,
+                                           const CsvOptions& options) {
+    const std::string text = internal::readWholeFile(path);
+    return CsvParser(text, path.string(), options).textColumn(textColumn);
 }
 
 CsvLayout csvLayout(const std::filesystem::path& path, const CsvOptions& options) {

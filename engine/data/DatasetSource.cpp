@@ -88,6 +88,18 @@ DatasetSplits loadDataSource(const DataSource& source, uint64_t seed, ImageFolde
     if (source.reconstruct && source.regression)
         throw StrataError("dataset '" + source.name + "': reconstructing the input and a regression target exclude each other");
     DatasetSplits splits;
+    if ((!source.textColumn.empty() || source.timesteps > 0) && !isCsvSource(source.name))
+        throw StrataError("dataset '" + source.name + "': a text column and timesteps apply to CSV tables only");
+    if (!source.textColumn.empty()) {
+        if (!source.columns.empty() || source.reconstruct || source.timesteps > 0)
+            throw StrataError("dataset '" + source.name + "': a text column is the one input; it excludes a column mapping, "
+                              "reconstructing the input and timesteps");
+        return loadTextCsvSplits(csvPathOf(source.name), csvOptionsFor(source.label, source.regression), source.textColumn,
+                                 source.adaptedText ? *source.adaptedText : TextVectorization(source.text), seed, progress);
+    }
+    if (source.timesteps > 0 && (!source.columns.empty() || source.reconstruct))
+        throw StrataError("dataset '" + source.name + "': timesteps read every row as one sequence; they exclude a column mapping "
+                          "and reconstructing the input");
     if (!source.columns.empty()) {
         if (!isCsvSource(source.name))
             throw StrataError("dataset '" + source.name + "': columns are mapped to inputs and outputs in CSV tables only");
@@ -97,6 +109,9 @@ DatasetSplits loadDataSource(const DataSource& source, uint64_t seed, ImageFolde
     }
     if (isCsvSource(source.name)) {
         splits = loadCsvSplits(csvPathOf(source.name), csvOptionsFor(source.label, source.regression), seed);
+        if (source.timesteps > 0)
+            for (Dataset* d : {&splits.train, &splits.validation, &splits.test})
+                toTimesteps(*d, source.timesteps, csvPathOf(source.name).string());
     } else {
         if (!source.label.empty() || source.regression)
             throw StrataError("dataset '" + source.name + "' is built in: a label column or a regression target applies to CSV tables only");

@@ -14,6 +14,7 @@
 #include "engine/data/ColumnMapping.h"
 #include "engine/data/CsvLoader.h"
 #include "engine/data/ImageFolder.h"
+#include "engine/data/TextDataset.h"
 
 #include <filesystem>
 #include <string>
@@ -41,6 +42,15 @@ struct DataSource {
     // which columns feed which Input and which column is which output's target. Set, it replaces
     // label and regression.
     ColumnMapping columns{};
+    // CSV only: the column of text that is the one feature (TextDataset.h), tokenized as `text`
+    // says; empty: the numeric columns are the features.
+    std::string textColumn{};
+    TextVectorizationOptions text{};
+    // Set: the text column is vectorized with this vocabulary (a trained model's) instead of one
+    // adapted on the training split, and `text` is unused.
+    std::shared_ptr<const TextVectorization> adaptedText{};
+    // CSV only, numeric: each row's F*T features are a (T, F) sequence; 0: flat rows.
+    int64_t timesteps = 0;
 };
 
 bool isCsvSource(const std::string& name);
@@ -57,6 +67,8 @@ DatasetSplits loadCsvSplits(const std::filesystem::path& file, const CsvOptions&
 // A table as loadCsvSplits splits one: a stratified 20% test split (by the first output's classes),
 // 10% of the rest for validation, every input's features standardized on the training split.
 DatasetSplits splitTable(Dataset all, uint64_t seed = kDefaultValidationSeed);
+// A text column's splits carry the vectorizer (DatasetSplits::text); `progress` hears which
+// columns were left out and the vocabulary's size.
 // Throws StrataError naming the dataset, file and line; a label or regression given for a
 // built-in dataset is an error too, and so is reconstruct with regression.
 // An image folder's scan reports to `report` (skipped files, the listing) and `progress`.

@@ -5,11 +5,16 @@
 #include "engine/data/Dataset.h"
 
 #include <cstdint>
+#include <memory>
 
 namespace strata::data {
 
+class TextVectorization;
+
 struct DatasetSplits {
     Dataset train, validation, test;
+    // Set when x holds a text column's token ids (TextDataset.h): the vectorizer adapted on train.
+    std::shared_ptr<const TextVectorization> text{};
 };
 
 // A dataset cut in two: `heldOut` takes round(fraction * N) samples, `kept` the rest.

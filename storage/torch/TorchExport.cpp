@@ -29,7 +29,26 @@ std::string headerText(const nlohmann::json& metadata) {
     return h;
 }
 
-std::string readmeText(const std::string& modelName, const TorchCode& code) {
+// A model trained on a text column: how its ids are made (engine/data/TextVectorization.h).
+std::string textInputText(const nlohmann::json& metadata) {
+    const nlohmann::json* tv = nullptr;
+    if (metadata.contains("training") && metadata["training"].is_object() && metadata["training"].contains("text_vectorization"))
+        tv = &metadata["training"]["text_vectorization"];
+    if (!tv || !tv->is_object()) return {};
+    const std::string split = tv->value("split", std::string("word")), standardize = tv->value("standardize", std::string());
+    return "\n\nThis model was trained on text: its input is token ids, int32 or float, one row of " +
+           std::to_string(tv->value("sequence_length", int64_t(0))) + " ids per text.\n"
+           "The vocabulary file is text_vectorization.json (a saved model holds it beside saved_model.json;\n"
+           "here the same document is weights.json's metadata.training.text_vectorization): the id of a\n"
+           "token is its index in its \"vocabulary\" list, 0 is padding (\"\") and 1 the unknown token\n"
+           "(\"[UNK]\"). To make the ids as Strata does: standardize the text (" + standardize + ": lower\n"
+           "case, and for lower_and_strip_punctuation remove ASCII punctuation), split it into " +
+           (split == "character" ? "characters\n(Unicode code points, spaces included)" : "words\n(on whitespace)") +
+           ", look each token up (unknown: 1),\nand pad with 0 or cut at the end to " +
+           std::to_string(tv->value("sequence_length", int64_t(0))) + " ids.";
+}
+
+std::string readmeText(const std::string& modelName, const TorchCode& code, const nlohmann::json& metadata) {
     const std::string title = "PyTorch export of the Strata model '" + modelName + "'";
     return title + "\n" + std::string(title.size(), '=') + "\n\n"
            "model.py     the model as a torch.nn.Module subclass (" + code.className + "), one submodule per\n"
@@ -48,7 +67,7 @@ std::string readmeText(const std::string& modelName, const TorchCode& code) {
            "deviation of the training split; those statistics are not part of the model, so apply the\n"
            "same standardization to x first. Images\n"
            "(digits, MNIST, Fashion-MNIST, image folders) are not standardized: a Rescaling or\n"
-           "Normalization layer in the model, if any, does their scaling and is in model.py.\n\n"
+           "Normalization layer in the model, if any, does their scaling and is in model.py." + textInputText(metadata) + "\n\n"
            "Conventions:\n"
            "- Inputs and outputs are channels-last (NHWC) like in Strata; Conv2D and pooling permute to\n"
            "  NCHW inside. \"same\" padding is TensorFlow's (the odd cell at the bottom/right).\n"
@@ -137,7 +156,7 @@ void writeTorchExport(const Model& model, const fs::path& dir, nlohmann::json me
                                   {"variables", vars}};
     writeDurably(tmp / "weights.json", index.dump(1));
     writeDurably(tmp / "model.py", code.source);
-    writeDurably(tmp / "README.txt", readmeText(model.spec().name, code));
+    writeDurably(tmp / "README.txt", readmeText(model.spec().name, code, metadata));
     folder.commit();
 }
 

@@ -32,6 +32,8 @@ private slots:
         QTest::newRow("fashion_autoencoder") << "fashion_autoencoder.json" << qint64(3217) << qint64(0) << "[null,28,28,1]";
         // Conv1D 32 k3 on 8 channels (800), Conv1D 32 k3 on 32 (3104), Dense 10 on 32 (330)
         QTest::newRow("conv1d_sequence") << "conv1d_sequence.json" << qint64(800 + 3104 + 330) << qint64(0) << "[null,10]";
+        // Embedding 64x16 (1024), LSTM 64 on 16 (4 * 64 * (16 + 64 + 1) = 20736), Dense 5 on 64 (325)
+        QTest::newRow("char_lstm_language") << "char_lstm_language.json" << qint64(1024 + 20736 + 325) << qint64(0) << "[null,5]";
     }
     void summaryJsonOnExamples() {
         QFETCH(QString, file);
@@ -63,7 +65,7 @@ private slots:
 
     void checkAcceptsExamples() {
         for (const char* f : {"digits_mlp.json", "fashion_mlp.json", "mnist_cnn.json", "two_branch.json", "autoencoder.json", "fashion_autoencoder.json",
-                              "two_heads.json", "fashion_augmented.json", "conv1d_sequence.json"}) {
+                              "two_heads.json", "fashion_augmented.json", "conv1d_sequence.json", "char_lstm_language.json"}) {
             auto r = run({"check", example(f)});
             QVERIFY2(r.code == 0, (f + (": " + r.out)).c_str());
             QVERIFY(QString::fromStdString(r.out).contains("valid"));

@@ -1,12 +1,17 @@
 // Fuzz target: CSV tables as strata-cli reads them. The input is the file (plain or gzip): loaded
 // as a training table (engine/data/CsvLoader: header detection, class labels by number or name,
 // a regression target), its column layout read, and read as predict's input tensors
-// (engine/data/CsvTensors) with as many features per sample as the first line has cells.
+// (engine/data/CsvTensors) with as many features per sample as the first line has cells; and read
+// as a text table (its first column, or the one named "text"), whose texts are vectorized by
+// words and by UTF-8 characters (engine/data/TextVectorization).
 #include "engine/data/CsvLoader.h"
 #include "engine/data/CsvTensors.h"
+#include "engine/data/TextVectorization.h"
 #include "tests/fuzz/FuzzSupport.h"
 
 #include <algorithm>
+
+#include <nlohmann/json.hpp>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace strata;
@@ -29,6 +34,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
         data::csvLayout(file);
     } catch (const StrataError&) {
+    }
+    for (const char* column : {"0", "text"}) {
+        try {
+            const data::CsvText table = data::loadCsvText(file, column);
+            for (const char* split : {"word", "character"}) {
+                data::TextVectorizationOptions o;
+                o.split = split;
+                o.maxTokens = 50;
+                data::TextVectorization tv(o);
+                tv.adapt(table.texts);
+                (void)data::TextVectorization::fromJson(tv.toJson()).vectorizeAll(table.texts);
+            }
+        } catch (const StrataError&) {
+        }
     }
     const std::string_view firstLine = text.substr(0, text.find('\n'));
     const int64_t cells = std::min<int64_t>(4096, 1 + std::count(firstLine.begin(), firstLine.end(), ','));

@@ -92,6 +92,25 @@ private slots:
             QVERIFY2(testutil::sameBytes(loaded->findVariable(v->path().substr(6))->value(), v->value()), v->path().c_str());
     }
 
+    // A text model's vectorizer (metadata.training.text_vectorization) is a file of its own,
+    // named in the metadata, fingerprinted, and read back; a broken one is an error naming it.
+    void aTextVectorizationIsWrittenBesideTheSpec() {
+        const json tv = {{"format", "strata.text_vectorization/1"}, {"split", "word"}, {"sequence_length", 4},
+                         {"vocabulary", {"", "[UNK]", "été", "hi"}}};
+        const fs::path dir = path("text");
+        writeSavedModel(*model_, dir, {{"training", {{"epochs", 2}, {"text_vectorization", tv}}}});
+        QVERIFY(fs::is_regular_file(dir / "text_vectorization.json"));
+        QVERIFY(json::parse(testutil::readText(dir / "text_vectorization.json")) == tv);
+        QVERIFY(json::parse(testutil::readText(dir / "fingerprint.json")).contains("text_vectorization_sha256"));
+        const SavedModel m = SavedModel::load(dir);
+        QVERIFY(m.textVectorization() == tv);
+        QCOMPARE(m.metadata()["training"]["text_vectorization"]["file"].get<std::string>(), std::string("text_vectorization.json"));
+        QCOMPARE(m.metadata()["training"]["epochs"].get<int>(), 2);
+        QVERIFY(SavedModel::load(good_).textVectorization().is_null());
+        testutil::writeText(dir / "text_vectorization.json", "[1, 2");
+        QVERIFY2(loadError(dir).contains("text_vectorization.json is not valid JSON"), qPrintable(loadError(dir)));
+    }
+
     void anExistingFolderIsNotOverwritten() {
         QVERIFY_THROWS_EXCEPTION(StorageError, writeSavedModel(*model_, good_));
         fs::create_directory(path("emptydir"));
