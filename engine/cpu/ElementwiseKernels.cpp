@@ -165,7 +165,7 @@ void unary(OpKind op, const UnaryParams& p, const float* x, float* y, int64_t n)
     // v < 0 ? 0 : v keeps NaN as NaN (as PyTorch does), so a NaN reaches the loss and stops the run.
     case OpKind::Relu: return map(x, y, n, [](float v) { return v < 0.0f ? 0.0f : v; });
     case OpKind::Sigmoid: return map(x, y, n, sigmoidf);
-    case OpKind::Tanh: return map(x, y, n, [](float v) { return std::tanh(v); });
+    case OpKind::Tanh: return map(x, y, n, tanhFast);
     case OpKind::Elu: return map(x, y, n, [al](float v) { return v > 0.0f ? v : al * std::expm1(v); });
     case OpKind::Selu:
         return map(x, y, n, [](float v) { return kSeluScale * (v > 0.0f ? v : kSeluAlpha * std::expm1(v)); });
@@ -205,7 +205,7 @@ void unaryGrad(OpKind fn, const UnaryParams& p, const float* x, const float* dy,
             }
         });
     case OpKind::Sigmoid: return mapGrad(x, dy, dx, n, [](float v) { const float s = sigmoidf(v); return s * (1.0f - s); });
-    case OpKind::Tanh: return mapGrad(x, dy, dx, n, [](float v) { const float t = std::tanh(v); return 1.0f - t * t; });
+    case OpKind::Tanh: return mapGrad(x, dy, dx, n, [](float v) { const float t = tanhFast(v); return 1.0f - t * t; });
     case OpKind::Elu: return mapGrad(x, dy, dx, n, [al](float v) { return v > 0.0f ? 1.0f : al * std::exp(v); });
     case OpKind::Selu:
         return mapGrad(x, dy, dx, n, [](float v) { return kSeluScale * (v > 0.0f ? 1.0f : kSeluAlpha * std::exp(v)); });
