@@ -9,6 +9,7 @@
 #include "engine/ShapeInference.h"
 #include "engine/cpu/CpuBackend.h"
 #include "engine/train/Inference.h"
+#include "engine/train/Tracer.h"
 
 #include <QtTest>
 
@@ -218,6 +219,33 @@ private slots:
             want.insert(want.end(), r.begin(), r.end());
         }
         compare(y, want, 2e-5);
+    }
+
+    // Attention-probability dropout: the inference output is the reference's; a training trace
+    // with dropout differs from it, one with dropout 0 does not.
+    void dropoutAppliesOnlyWhileTraining() {
+        auto run = [](double rate, bool training) {
+            const json config = {{"num_heads", 2}, {"key_dim", 3}, {"dropout", rate}, {"seed", 5}};
+            auto m = Model::fromSpec(ModelSpec::fromJson(model("MultiHeadAttention", config, {{4, 3}, {4, 3}})));
+            m->build(1);
+            setVariables(*m);
+            train::TracedModel t = train::traceModel(*m, train::Signature{{Shape{2, 4, 3}, Shape{2, 4, 3}}, training}, 5);
+            cpu::CpuBackend be;
+            for (const Variable* v : m->variables()) be.setVariable(v->path(), v->value());
+            be.setVariable("optimizer/iter", Tensor::fromVector(Shape{}, std::vector<int32_t>{1}));
+            auto plan = be.prepare(t.graph, {t.outputs[0]});
+            Mat q, v;
+            const Tensor a = input(Shape{2, 4, 3}, 2.0, q), b = input(Shape{2, 4, 3}, 0.7, v);
+            const std::vector<ir::Feed> feeds = {{t.inputNames[0], ir::TensorView(a)}, {t.inputNames[1], ir::TensorView(b)}};
+            return be.run(*plan, feeds).at(0);
+        };
+        const Tensor inference = run(0.5, false), noDropout = run(0.0, true), dropped = run(0.5, true);
+        bool differs = false;
+        for (int64_t i = 0; i < inference.size(); ++i) {
+            QCOMPARE(noDropout.f32()[i], inference.f32()[i]);
+            differs = differs || std::fabs(dropped.f32()[i] - inference.f32()[i]) > 1e-4f;
+        }
+        QVERIFY(differs);
     }
 
     void dotMatchesReference_data() {
