@@ -186,9 +186,9 @@ LayerOutput Dot::call(CallContext& ctx, const std::vector<ir::ValueId>& in) cons
     const Shape out = outputShape({g.shape(x), g.shape(y)}); // checks the axes against these ranks
     const std::size_t rx = g.shape(x).rank(), ry = g.shape(y).rank();
     auto [ax, ay] = axesFor(rx, ry);
-    auto l2normalize = [&](ir::ValueId v, int64_t axis) { // Keras: v / sqrt(max(sum(v^2), 1e-12))
+    auto l2normalize = [&](ir::ValueId v, int64_t axis) { // Keras 3 ops.normalize: v / max(norm(v), 1e-7)
         const ir::ValueId ss = g.reduceSum(g.square(v), {axis}, true);
-        return g.div(v, g.sqrt(g.clip(ss, 1e-12, 3.0e38)));
+        return g.div(v, g.sqrt(g.clip(ss, 1e-14, 3.0e38)));
     };
     if (normalize) x = l2normalize(x, ax), y = l2normalize(y, ay);
     // Rank 2 (B, d) becomes (B, 1, d): one free axis of size 1, dropped from the output again.

@@ -42,8 +42,8 @@ private:
 
 // Keras' Dot: the dot product of two samples along axes (an int for both, or [ax, ay]; counted
 // with the batch axis, negative from the end), each input L2-normalized along it first with
-// normalize (cosine proximity). Inputs of rank 2 or 3; the output is x's remaining axes then y's,
-// (batch, 1) when nothing remains.
+// normalize (cosine proximity; Keras 3's ops.normalize, x / max(norm(x), 1e-7)). Inputs of rank
+// 2 or 3; the output is x's remaining axes then y's, (batch, 1) when nothing remains.
 class Dot : public Layer {
 public:
     Dot(const LayerTypeInfo& info, std::string name, nlohmann::json config);

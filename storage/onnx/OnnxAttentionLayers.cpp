@@ -78,11 +78,11 @@ int OnnxLowering::dot(const Layer& l, const std::vector<int>& ins, const Shape& 
     auto prepare = [&](int in, int64_t& axis, const char* what) {
         std::string x = nhwc(in);
         const Shape& s = values_[std::size_t(in)].shape;
-        if (d.normalize) { // Keras: x / sqrt(max(sum(x^2), 1e-12))
+        if (d.normalize) { // Keras 3 ops.normalize: x / max(norm(x), 1e-7)
             const std::string ss = tmp(site, std::string(what) + "_square_sum"), mx = tmp(site, std::string(what) + "_max");
             const std::string norm = tmp(site, std::string(what) + "_norm"), y = tmp(site, std::string(what) + "_normalized");
             g_.node("ReduceSumSquare", {x}, ss, {OnnxAttr::integers("axes", {axis}), OnnxAttr::integer("keepdims", 1)});
-            g_.node("Max", {ss, g_.initializer(site.base + "/epsilon", {}, std::vector<float>{1e-12f})}, mx);
+            g_.node("Max", {ss, g_.initializer(site.base + "/epsilon", {}, std::vector<float>{1e-14f})}, mx);
             g_.node("Sqrt", {mx}, norm);
             g_.node("Div", {x, norm}, y);
             x = y;

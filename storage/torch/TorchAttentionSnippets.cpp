@@ -66,8 +66,9 @@ const char* kDot = R"py(
 
 class Dot(nn.Module):
     """Strata (Keras) Dot: the dot product of two samples of rank 1 or 2 along axes (ax, ay),
-    counted with the batch axis; normalize: each L2-normalized along its axis first (x /
-    sqrt(max(sum(x^2), 1e-12))). The output is x's remaining axes then y's, (N, 1) when none remain."""
+    counted with the batch axis; normalize: each L2-normalized along its axis first (Keras 3's
+    ops.normalize: x / max(norm(x), 1e-7)). The output is x's remaining axes then y's, (N, 1)
+    when none remain."""
 
     def __init__(self, axes, normalize=False):
         super().__init__()
@@ -76,8 +77,8 @@ class Dot(nn.Module):
     def forward(self, x, y):
         ax, ay = self.axes
         if self.normalize:
-            x = x / x.square().sum(ax, keepdim=True).clamp_min(1e-12).sqrt()
-            y = y / y.square().sum(ay, keepdim=True).clamp_min(1e-12).sqrt()
+            x = x / x.square().sum(ax, keepdim=True).clamp_min(1e-14).sqrt()
+            y = y / y.square().sum(ay, keepdim=True).clamp_min(1e-14).sqrt()
         x_row, y_row = x.dim() == 2, y.dim() == 2
         if x_row:
             x, ax = x.unsqueeze(1), 2
