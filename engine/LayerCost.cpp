@@ -2,6 +2,7 @@
 
 #include "engine/DType.h"
 #include "engine/Error.h"
+#include "engine/layers/AttentionLayers.h"
 #include "engine/layers/Block.h"
 #include "engine/layers/ConvolutionLayers.h"
 #include "engine/layers/CoreLayers.h"
@@ -77,6 +78,21 @@ LayerCost recurrentLayerCost(const layers::RecurrentLayer& r, const Shape& in) {
     return LayerCost{macs, ops, 0};
 }
 LayerCost recurrentCost(const Io& io) { return recurrentLayerCost(io.as<layers::RecurrentLayer>(), io.in.at(0)); }
+
+// The query, key and value projections, every head's scores and mix, the output projection; the
+// bias adds, the query's scaling, the mask and the softmax (about 3 ops per score).
+LayerCost attentionCost(const Io& io) {
+    const auto& a = io.as<layers::MultiHeadAttention>();
+    const Shape &q = io.in.at(0), &v = io.in.at(1), &k = io.in.size() > 2 ? io.in[2] : io.in.at(1);
+    const int64_t t = dim(q, 1), s = dim(v, 1), h = a.numHeads, qk = mul(h, a.keyDim), hv = mul(h, a.valueDim);
+    const int64_t scores = mul(h, mul(t, s));
+    int64_t macs = add(mul(mul(t, dim(q, 2)), qk), mul(mul(s, dim(k, 2)), qk));
+    macs = add(macs, add(mul(mul(s, dim(v, 2)), hv), mul(mul(t, hv), dim(q, 2))));
+    macs = add(macs, add(mul(scores, a.keyDim), mul(scores, a.valueDim)));
+    int64_t ops = add(mul(t, qk), mul(a.causal ? 4 : 3, scores));
+    if (a.useBias) ops = add(ops, add(add(mul(t, qk), mul(s, qk)), add(mul(s, hv), mul(dim(q, 2), t))));
+    return LayerCost{macs, ops, 0};
+}
 
 LayerCost none(const Io&) { return {}; }                      // data movement or identity at inference
 LayerCost perElement(const Io& io) { return {0, io.outElements(), 0}; } // one op per output element
@@ -186,6 +202,16 @@ const std::map<std::string, Rule>& rules() {
              c.ops = add(c.ops, io.outElements()); // the merge
              return c;
          }},
+        {"MultiHeadAttention", attentionCost},
+        {"Dot", // a product over the contracted axis per output element; normalize: 3 ops per input element
+         [](const Io& io) {
+             const auto& d = io.as<layers::Dot>();
+             const auto axes = d.axesFor(io.in.at(0).rank(), io.in.at(1).rank());
+             const int64_t macs = mul(io.outElements(), dim(io.in[0], std::size_t(axes.first)));
+             return LayerCost{macs, d.normalize ? mul(3, add(io.inElements(0), io.inElements(1))) : 0, 0};
+         }},
+        {"RepeatVector", none},
+        {"PositionEmbedding", none}, // a copy of the table's rows
         {"UpSampling2D", // bilinear: four taps per output element; nearest copies
          [](const Io& io) {
              return LayerCost{0, io.as<layers::UpSampling2D>().interpolation == "bilinear" ? mul(4, io.outElements()) : 0, 0};

@@ -15,6 +15,7 @@ LayerRegistry::LayerRegistry() {
     layers::registerSequenceLayers(types_);
     layers::registerEmbeddingLayers(types_);
     layers::registerRecurrentLayers(types_);
+    layers::registerAttentionLayers(types_);
     layers::registerReshapingLayers(types_);
     layers::registerNormalizationLayers(types_);
     layers::registerRegularizationLayers(types_);

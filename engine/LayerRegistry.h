@@ -20,7 +20,7 @@ inline constexpr const char* kTrainableKey = "trainable";
 
 struct LayerTypeInfo {
     std::string type;        // "Dense"
-    std::string category;    // palette group: Core, Convolution, Pooling, Normalization, Regularization, Merge, Activation, Preprocessing
+    std::string category;    // palette group: Core, Convolution, Pooling, Normalization, Regularization, Merge, Activation, Preprocessing, Attention
     std::string description; // one line, for the palette tooltip
     nlohmann::json defaults; // every config key with its default; null marks "no default"
     int minInputs = 1;
@@ -68,6 +68,7 @@ void registerPoolingLayers(std::vector<LayerTypeInfo>& out);
 void registerSequenceLayers(std::vector<LayerTypeInfo>& out);
 void registerEmbeddingLayers(std::vector<LayerTypeInfo>& out); // Embedding
 void registerRecurrentLayers(std::vector<LayerTypeInfo>& out); // SimpleRNN, LSTM, GRU, Bidirectional
+void registerAttentionLayers(std::vector<LayerTypeInfo>& out); // MultiHeadAttention, Dot, RepeatVector, PositionEmbedding
 void registerReshapingLayers(std::vector<LayerTypeInfo>& out);
 void registerNormalizationLayers(std::vector<LayerTypeInfo>& out);
 void registerRegularizationLayers(std::vector<LayerTypeInfo>& out);

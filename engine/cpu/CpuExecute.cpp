@@ -67,6 +67,12 @@ void execute(const Graph& g, const Node& n, void* const* ptr, float* scratch) {
         const int64_t k = ta ? xs(0)[0] : xs(0)[1];
         return matmul(in(0), in(1), out(), ys[0], ys[1], k, ta, tb);
     }
+    case OpKind::BatchMatMul: { // one GEMM per batch entry
+        const bool ta = a.integer("transpose_a") != 0, tb = a.integer("transpose_b") != 0;
+        const int64_t batch = ys[0], m = ys[1], n2 = ys[2], k = ta ? xs(0)[1] : xs(0)[2];
+        for (int64_t i = 0; i < batch; ++i) matmul(in(0) + i * m * k, in(1) + i * k * n2, out() + i * m * n2, m, n2, k, ta, tb);
+        return;
+    }
     case OpKind::Conv2D:
         return conv2d(ir::conv2dWindow(xs(0), xs(1), ir::readConv2DAttrs(a), "conv2d"), in(0), in(1), out(), scratch);
     case OpKind::Conv2DBackpropInput:

@@ -112,6 +112,12 @@ Table makeTable() {
         if (c.needs[0]) c.dx[0] = ta ? c.g.matmul(b, d, tb, true) : c.g.matmul(d, b, false, !tb);
         if (c.needs[1]) c.dx[1] = tb ? c.g.matmul(d, a, true, ta) : c.g.matmul(a, d, !ta, false);
     });
+    set(OpKind::BatchMatMul, [](GradContext& c) { // MatMul's rule per batch entry
+        const bool ta = c.node.attrs.integer("transpose_a") != 0, tb = c.node.attrs.integer("transpose_b") != 0;
+        ValueId a = c.x(0), b = c.x(1), d = c.dy[0];
+        if (c.needs[0]) c.dx[0] = ta ? c.g.batchMatmul(b, d, tb, true) : c.g.batchMatmul(d, b, false, !tb);
+        if (c.needs[1]) c.dx[1] = tb ? c.g.batchMatmul(d, a, true, ta) : c.g.batchMatmul(a, d, !ta, false);
+    });
     set(OpKind::Conv2D, [](GradContext& c) {
         const Conv2DParams p = readConv2DAttrs(c.node.attrs);
         if (c.needs[0]) c.dx[0] = c.g.conv2dBackpropInput(c.dy[0], c.x(1), c.xs(0), p);

@@ -131,6 +131,8 @@ public:
 
     // ---- linear algebra, convolution, pooling (NHWC)
     ValueId matmul(ValueId a, ValueId b, bool transposeA = false, bool transposeB = false); // rank 2
+    // Rank 3, (B, M, K) x (B, K, N) before the transposes of each operand's last two axes.
+    ValueId batchMatmul(ValueId a, ValueId b, bool transposeA = false, bool transposeB = false);
     ValueId conv2d(ValueId x, ValueId filter, const Conv2DParams& p);                      // HWIO filter
     ValueId conv2dBackpropInput(ValueId dy, ValueId filter, const Shape& inputShape, const Conv2DParams& p);
     ValueId conv2dBackpropFilter(ValueId x, ValueId dy, const Shape& filterShape, const Conv2DParams& p);

@@ -240,4 +240,21 @@ ValueId Graph::matmul(ValueId a, ValueId b, bool ta, bool tb) {
     return addNode1(OpKind::MatMul, {a, b}, Attrs().set("transpose_a", ta).set("transpose_b", tb), Shape{m, n});
 }
 
+ValueId Graph::batchMatmul(ValueId a, ValueId b, bool ta, bool tb) {
+    requireF32(*this, a, OpKind::BatchMatMul);
+    requireF32(*this, b, OpKind::BatchMatMul);
+    const Shape& sa = shape(a);
+    const Shape& sb = shape(b);
+    if (sa.rank() != 3 || sb.rank() != 3)
+        throw ShapeError("batch_matmul: expects rank-3 operands, got " + sa.toString() + " and " + sb.toString());
+    if (sa[0] != sb[0])
+        throw ShapeError("batch_matmul: batch dimensions differ: " + sa.toString() + " and " + sb.toString());
+    const int64_t m = ta ? sa[2] : sa[1], k = ta ? sa[1] : sa[2];
+    const int64_t k2 = tb ? sb[2] : sb[1], n = tb ? sb[1] : sb[2];
+    if (k != k2)
+        throw ShapeError("batch_matmul: inner dimensions differ: " + sa.toString() + (ta ? "^T" : "") + " x " +
+                         sb.toString() + (tb ? "^T" : ""));
+    return addNode1(OpKind::BatchMatMul, {a, b}, Attrs().set("transpose_a", ta).set("transpose_b", tb), Shape{sa[0], m, n});
+}
+
 } // namespace strata::ir

@@ -70,6 +70,7 @@ constexpr std::array<OpInfo, std::size_t(OpKind::Count)> kOps = {{
     {"random_uniform", 1, 1, false},
     {"image_transform", 2, 1, false},
     {"image_transform_grad", 2, 1, false},
+    {"batch_matmul", 2, 1, false},
 }};
 } // namespace
 

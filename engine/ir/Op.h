@@ -49,6 +49,9 @@ enum class OpKind : uint8_t {
     // 1 nearest, 2 reflect, 3 wrap), fill_value (ImageGeometry.h).
     ImageTransform,
     ImageTransformGrad, // (dy, transforms) -> dx: the adjoint (transpose) of ImageTransform in x
+    // (a [B, M, K], b [B, K, N]) -> [B, M, N]: one MatMul per batch entry, attrs transpose_a,
+    // transpose_b (each operand's last two axes); no broadcasting. Attention's scores and mixes.
+    BatchMatMul,
     Count
 };
 

@@ -63,8 +63,9 @@ bool emitTraining(KernelContext& k, const ir::Node& n);
 int64_t scratchBytes(const ir::Graph& g, const ir::Node& n);
 
 // C[M,N] = op(A) op(B) (+ bias[column] when `bias` is not empty) with tiles chosen for the device
-// (GemmTiles in LinearKernels.cpp).
+// (GemmTiles in LinearKernels.cpp). batch > 1: that many products of contiguous (m, k), (k, n) and
+// (m, n) matrices, one per workgroup z (BatchMatMul).
 void recordGemm(KernelContext& k, const BufferRange& a, const BufferRange& b, const BufferRange& c, uint32_t m, uint32_t n,
-                uint32_t kDim, bool ta, bool tb, const BufferRange& bias = {});
+                uint32_t kDim, bool ta, bool tb, const BufferRange& bias = {}, uint32_t batch = 1);
 
 } // namespace strata::gpu

@@ -119,8 +119,19 @@ Binding texelView(const DeviceInfo& d, const BufferRange& r, bool asVec4, uint32
 // BIAS specialization constant is then 0).
 Binding biasBinding(const BufferRange& bias, const BufferRange& c) { return {bias.size ? bias : c, false}; }
 
+// The push constants of the GEMM kernels: sizes, two words the kernel reads as it likes (texel
+// shifts or transposes), and the elements between batch entries (workgroup z).
+struct GemmPush {
+    uint32_t m, n, k, w3, w4, strideA, strideB, strideC;
+};
+
+GemmPush gemmPush(uint32_t m, uint32_t n, uint32_t kDim, uint32_t batch) {
+    const bool b = batch > 1;
+    return {m, n, kDim, 0, 0, b ? m * kDim : 0, b ? kDim * n : 0, b ? m * n : 0};
+}
+
 void recordSubgroupGemm(KernelContext& k, const BufferRange& a, const BufferRange& b, const BufferRange& c, uint32_t m,
-                        uint32_t n, uint32_t kDim, bool ta, bool tb, const BufferRange& bias) {
+                        uint32_t n, uint32_t kDim, bool ta, bool tb, const BufferRange& bias, uint32_t batch) {
     const uint32_t sg = k.device.subgroupSize;
     // RA A-vec4 per invocation (TM = SG * RA rows), TN4 vec4 columns. Larger tiles amortize the
     // loads over more FMAs but take longer to compile (llvmpipe JITs every variant per process:
@@ -135,15 +146,15 @@ void recordSubgroupGemm(KernelContext& k, const BufferRange& a, const BufferRang
     const bool va = !ta && kDim % 4 == 0 && a.offset % 16 == 0;
     const bool vb = !tb && n % 4 == 0 && b.offset % 16 == 0;
     const uint32_t spec[] = {sg, ra, tn4, ta, tb, va, vb, bias.size ? 1u : 0u};
-    uint32_t push[5] = {m, n, kDim, 0, 0};
-    const Binding av = texelView(k.device, a, va, push[3]), bv = texelView(k.device, b, vb, push[4]);
+    GemmPush push = gemmPush(m, n, kDim, batch);
+    const Binding av = texelView(k.device, a, va, push.w3), bv = texelView(k.device, b, vb, push.w4);
     const uint32_t colsPerGroup = sg * 4 * tn4;
     k.recorder.dispatch(k.pipelines.get("matmul_sg", 4, spec, 0b011), {av, bv, {c, true}, biasBinding(bias, c)}, push,
-                        (n + colsPerGroup - 1) / colsPerGroup, (m + tm - 1) / tm);
+                        (n + colsPerGroup - 1) / colsPerGroup, (m + tm - 1) / tm, batch);
 }
 
 void recordVec4Gemm(KernelContext& k, const BufferRange& a, const BufferRange& b, const BufferRange& c, uint32_t m, uint32_t n,
-                    uint32_t kDim, bool ta, bool tb, const BufferRange& bias) {
+                    uint32_t kDim, bool ta, bool tb, const BufferRange& bias, uint32_t batch) {
     // 128x128 tiles (8x8 per invocation) once they still give 64 workgroups, else 64x64 (4x4).
     uint32_t tt = uint64_t((m + 127) / 128) * ((n + 127) / 128) >= 64 ? 8 : 4;
     if (const char* env = std::getenv("STRATA_GEMM_VEC4")) // "4" or "8", for tuning on a new device
@@ -151,33 +162,37 @@ void recordVec4Gemm(KernelContext& k, const BufferRange& a, const BufferRange& b
     const bool va = (ta ? m : kDim) % 4 == 0 && a.offset % 16 == 0; // along A's contiguous dimension
     const bool vb = (tb ? kDim : n) % 4 == 0 && b.offset % 16 == 0;
     const uint32_t spec[] = {tt, ta, tb, va, vb, bias.size ? 1u : 0u};
-    uint32_t push[5] = {m, n, kDim, 0, 0};
-    const Binding av = texelView(k.device, a, va, push[3]), bv = texelView(k.device, b, vb, push[4]);
+    GemmPush push = gemmPush(m, n, kDim, batch);
+    const Binding av = texelView(k.device, a, va, push.w3), bv = texelView(k.device, b, vb, push.w4);
     const uint32_t tile = 16 * tt;
     k.recorder.dispatch(k.pipelines.get("matmul_vec4", 4, spec, 0b011), {av, bv, {c, true}, biasBinding(bias, c)}, push, (n + tile - 1) / tile,
-                        (m + tile - 1) / tile);
+                        (m + tile - 1) / tile, batch);
 }
 
 } // namespace
 
 void recordGemm(KernelContext& k, const BufferRange& a, const BufferRange& b, const BufferRange& c, uint32_t m, uint32_t n,
-                uint32_t kDim, bool ta, bool tb, const BufferRange& bias) {
-    if (m == 0 || n == 0) return;
+                uint32_t kDim, bool ta, bool tb, const BufferRange& bias, uint32_t batch) {
+    if (m == 0 || n == 0 || batch == 0) return;
+    if (batch > 1 && batch > k.device.maxWorkgroupCount[2])
+        throw StrataError("batch_matmul: " + std::to_string(batch) + " products exceed the device's " +
+                          std::to_string(k.device.maxWorkgroupCount[2]) + " workgroups along z");
     if (kDim == 0) {
         if (bias.size) throw StrataError("internal: a fused bias on a product with an empty inner dimension");
         k.recorder.fill(c, 0);
         return;
     }
-    switch (chooseKernel(k.device, m, n, uint64_t(m) * kDim, uint64_t(kDim) * n)) {
-    case GemmKernel::Subgroup: return recordSubgroupGemm(k, a, b, c, m, n, kDim, ta, tb, bias);
-    case GemmKernel::Vec4: return recordVec4Gemm(k, a, b, c, m, n, kDim, ta, tb, bias);
+    switch (chooseKernel(k.device, m, n, uint64_t(batch) * m * kDim, uint64_t(batch) * kDim * n)) {
+    case GemmKernel::Subgroup: return recordSubgroupGemm(k, a, b, c, m, n, kDim, ta, tb, bias, batch);
+    case GemmKernel::Vec4: return recordVec4Gemm(k, a, b, c, m, n, kDim, ta, tb, bias, batch);
     case GemmKernel::Tiled: break;
     }
     const GemmTiles t = chooseTiles(k.device, m, n);
     const uint32_t spec[] = {t.threads(), t.bm, t.bn, t.bk, t.tm, t.tn, bias.size ? 1u : 0u};
-    const uint32_t push[5] = {m, n, kDim, ta, tb};
+    GemmPush push = gemmPush(m, n, kDim, batch);
+    push.w3 = ta, push.w4 = tb;
     k.recorder.dispatch(k.pipelines.get("matmul", 4, spec), {{a, false}, {b, false}, {c, true}, biasBinding(bias, c)}, push, (n + t.bn - 1) / t.bn,
-                        (m + t.bm - 1) / t.bm);
+                        (m + t.bm - 1) / t.bm, batch);
 }
 
 int64_t scratchBytes(const ir::Graph& g, const ir::Node& n) {
@@ -210,6 +225,14 @@ bool emitLinear(KernelContext& k, const ir::Node& n) {
         const Shape& ys = g.shape(n.outputs[0]);
         recordGemm(k, k.range(n.inputs[0]), k.range(n.inputs[1]), k.range(n.outputs[0]), uint32_t(ys[0]), uint32_t(ys[1]),
                    uint32_t(ta ? as[0] : as[1]), ta, tb, k.bias);
+        return true;
+    }
+    if (n.op == OpKind::BatchMatMul) { // workgroup z: the batch entry
+        const bool ta = n.attrs.integer("transpose_a") != 0, tb = n.attrs.integer("transpose_b") != 0;
+        const Shape& as = g.shape(n.inputs[0]);
+        const Shape& ys = g.shape(n.outputs[0]);
+        recordGemm(k, k.range(n.inputs[0]), k.range(n.inputs[1]), k.range(n.outputs[0]), uint32_t(ys[1]), uint32_t(ys[2]),
+                   uint32_t(ta ? as[1] : as[2]), ta, tb, {}, uint32_t(ys[0]));
         return true;
     }
     if (n.op != OpKind::Conv2D && n.op != OpKind::Conv2DBackpropInput && n.op != OpKind::Conv2DBackpropFilter) return false;

@@ -4,6 +4,8 @@
 // a BM x BN tile through shared-memory tiles of depth BK; each invocation keeps a TM x TN block
 // of C in registers, its rows and columns interleaved across the tile (conflict-free reads,
 // coalesced writes). Tile sizes are specialization constants chosen per device (GemmTiles).
+// Batched (BatchMatMul): workgroup z is the batch entry; sA / sB / sC are the elements between
+// consecutive entries of A, B and C (0 for one product).
 layout(local_size_x_id = 0) in; // (BM / TM) * (BN / TN) invocations
 layout(constant_id = 1) const uint BM = 64;
 layout(constant_id = 2) const uint BN = 64;
@@ -17,7 +19,7 @@ layout(std430, binding = 2) writeonly buffer C { float c[]; };
 // BIAS: c = product + bias[column] (a fused bias add); without it binding 3 is a dummy, never read.
 layout(constant_id = 6) const uint BIAS = 0u;
 layout(std430, binding = 3) readonly buffer Bias { float bias[]; };
-layout(push_constant) uniform P { uint M, N, K, ta, tb; } p;
+layout(push_constant) uniform P { uint M, N, K, ta, tb, sA, sB, sC; } p;
 
 const uint AS = BM + 4; // padded rows: transposing stores hit distinct banks
 const uint BS = BN + 4;
@@ -29,6 +31,7 @@ void main() {
     const uint tid = gl_LocalInvocationID.x;
     const uint tx = tid % (BN / TN), ty = tid / (BN / TN);
     const uint row0 = gl_WorkGroupID.y * BM, col0 = gl_WorkGroupID.x * BN;
+    const uint oA = gl_WorkGroupID.z * p.sA, oB = gl_WorkGroupID.z * p.sB, oC = gl_WorkGroupID.z * p.sC;
     float acc[TM][TN];
     [[unroll]] for (uint i = 0u; i < TM; ++i)
         [[unroll]] for (uint j = 0u; j < TN; ++j) acc[i][j] = 0.0;
@@ -40,7 +43,7 @@ void main() {
             else kk = e / BM, r = e % BM;            // ... or along M when A is transposed
             uint gr = row0 + r, gk = k0 + kk;
             float v = 0.0;
-            if (gr < p.M && gk < p.K) v = p.ta == 0u ? a[gr * p.K + gk] : a[gk * p.M + gr];
+            if (gr < p.M && gk < p.K) v = p.ta == 0u ? a[oA + gr * p.K + gk] : a[oA + gk * p.M + gr];
             As[kk * AS + r] = v;
         }
         for (uint e = tid; e < BN * BK; e += threads) {
@@ -49,7 +52,7 @@ void main() {
             else cc = e / BK, kk = e % BK;
             uint gc = col0 + cc, gk = k0 + kk;
             float v = 0.0;
-            if (gc < p.N && gk < p.K) v = p.tb == 0u ? b[gk * p.N + gc] : b[gc * p.K + gk];
+            if (gc < p.N && gk < p.K) v = p.tb == 0u ? b[oB + gk * p.N + gc] : b[oB + gc * p.K + gk];
             Bs[kk * BS + cc] = v;
         }
         barrier();
@@ -72,7 +75,7 @@ void main() {
         if (r >= p.M) continue;
         [[unroll]] for (uint j = 0u; j < TN; ++j) {
             uint col = col0 + tx + j * (BN / TN);
-            if (col < p.N) c[r * p.N + col] = BIAS != 0u ? acc[i][j] + bj[j] : acc[i][j];
+            if (col < p.N) c[oC + r * p.N + col] = BIAS != 0u ? acc[i][j] + bj[j] : acc[i][j];
         }
     }
 }

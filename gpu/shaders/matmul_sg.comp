@@ -31,28 +31,33 @@ layout(std430, binding = 2) writeonly buffer C { float c[]; };
 // BIAS: c = product + bias[column] (a fused bias add); without it binding 3 is a dummy, never read.
 layout(constant_id = 7) const uint BIAS = 0u;
 layout(std430, binding = 3) readonly buffer Bias { float bias[]; };
-layout(push_constant) uniform P { uint M, N, K, offA, offB; } p;
+layout(push_constant) uniform P { uint M, N, K, offA, offB, sA, sB, sC; } p;
+// Batched (BatchMatMul): workgroup z is the batch entry; sA / sB / sC are the elements between
+// consecutive entries of A, B and C (multiples of 4 where VA / VB read texels; 0 for one product).
+uint offA, offB; // p.offA / p.offB moved to this workgroup's batch entry (set first in main)
 
 const uint SG = gl_WorkGroupSize.x;
 const uint TM = SG * RA;
 
-float loadA(uint r, uint k) { return texelFetch(A, int(p.offA + (TA == 0u ? r * p.K + k : k * p.M + r))).x; }
+float loadA(uint r, uint k) { return texelFetch(A, int(offA + (TA == 0u ? r * p.K + k : k * p.M + r))).x; }
 
 vec4 loadA4(uint r, uint k) { // A[r][k .. k+3]
-    if (VA != 0u) return texelFetch(A, int((p.offA + r * p.K + k) >> 2));
+    if (VA != 0u) return texelFetch(A, int((offA + r * p.K + k) >> 2));
     return vec4(loadA(r, k), loadA(r, k + 1u), loadA(r, k + 2u), loadA(r, k + 3u));
 }
 
-float loadB(uint k, uint col) { return texelFetch(B, int(p.offB + (TB == 0u ? k * p.N + col : col * p.K + k))).x; }
+float loadB(uint k, uint col) { return texelFetch(B, int(offB + (TB == 0u ? k * p.N + col : col * p.K + k))).x; }
 
 vec4 loadB4(uint k, uint col) { // B[k][col .. col+3], columns clamped to the edge
-    if (VB != 0u) return texelFetch(B, int((p.offB + k * p.N + col) >> 2));
+    if (VB != 0u) return texelFetch(B, int((offB + k * p.N + col) >> 2));
     const uint last = p.N - 1u;
     return vec4(loadB(k, min(col, last)), loadB(k, min(col + 1u, last)), loadB(k, min(col + 2u, last)),
                 loadB(k, min(col + 3u, last)));
 }
 
 void main() {
+    offA = p.offA + gl_WorkGroupID.z * p.sA;
+    offB = p.offB + gl_WorkGroupID.z * p.sB;
     const uint lane = gl_LocalInvocationID.x;
     const uint row0 = gl_WorkGroupID.y * TM;
     const uint colBase = gl_WorkGroupID.x * SG * 4u * TN4 + lane * 4u;
@@ -105,7 +110,7 @@ void main() {
             const uint col = colBase + j * SG * 4u;
             const vec4 v = BIAS != 0u ? acc[i][j] + bj[j] : acc[i][j];
             [[unroll]] for (uint e = 0u; e < 4u; ++e)
-                if (col + e < p.N) c[r * p.N + col + e] = v[e];
+                if (col + e < p.N) c[gl_WorkGroupID.z * p.sC + r * p.N + col + e] = v[e];
         }
     }
 }

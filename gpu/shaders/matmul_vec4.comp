@@ -27,7 +27,10 @@ layout(std430, binding = 2) writeonly buffer C { float c[]; };
 // BIAS: c = product + bias[column] (a fused bias add); without it binding 3 is a dummy, never read.
 layout(constant_id = 5) const uint BIAS = 0u;
 layout(std430, binding = 3) readonly buffer Bias { float bias[]; };
-layout(push_constant) uniform P { uint M, N, K, offA, offB; } p;
+layout(push_constant) uniform P { uint M, N, K, offA, offB, sA, sB, sC; } p;
+// Batched (BatchMatMul): workgroup z is the batch entry; sA / sB / sC are the elements between
+// consecutive entries of A, B and C (multiples of 4 where VA / VB read texels; 0 for one product).
+uint offA, offB; // p.offA / p.offB moved to this workgroup's batch entry (set first in main)
 
 const uint BK = 8u;
 const uint BM = 16u * TT, BN = 16u * TT;
@@ -38,21 +41,21 @@ const uint LOADS_B = (BN * BK / 4u + 255u) / 256u;
 shared vec4 As[2][BK][BM4];
 shared vec4 Bs[2][BK][BN4];
 
-float elemA(uint r, uint k) { return texelFetch(A, int(p.offA + (TA == 0u ? r * p.K + k : k * p.M + r))).x; }
-float elemB(uint k, uint col) { return texelFetch(B, int(p.offB + (TB == 0u ? k * p.N + col : col * p.K + k))).x; }
+float elemA(uint r, uint k) { return texelFetch(A, int(offA + (TA == 0u ? r * p.K + k : k * p.M + r))).x; }
+float elemB(uint k, uint col) { return texelFetch(B, int(offB + (TB == 0u ? k * p.N + col : col * p.K + k))).x; }
 
 // Load slot e of the A tile at k0: four values along A's contiguous dimension.
 //   TA == 0: e -> row e / 2, k (e % 2) * 4 .. +3      TA == 1: e -> k e / BM4, rows (e % BM4) * 4 .. +3
 vec4 fetchA(uint e, uint row0, uint k0) {
     if (TA == 0u) {
         const uint r = min(row0 + e / 2u, p.M - 1u), k = k0 + (e % 2u) * 4u;
-        if (VA != 0u) return k < p.K ? texelFetch(A, int((p.offA + r * p.K + k) >> 2)) : vec4(0.0);
+        if (VA != 0u) return k < p.K ? texelFetch(A, int((offA + r * p.K + k) >> 2)) : vec4(0.0);
         return vec4(k < p.K ? elemA(r, k) : 0.0, k + 1u < p.K ? elemA(r, k + 1u) : 0.0, k + 2u < p.K ? elemA(r, k + 2u) : 0.0,
                     k + 3u < p.K ? elemA(r, k + 3u) : 0.0);
     }
     const uint k = k0 + e / BM4, r = row0 + (e % BM4) * 4u;
     if (k >= p.K) return vec4(0.0);
-    if (VA != 0u) return texelFetch(A, int((p.offA + k * p.M + min(r, p.M - 4u)) >> 2));
+    if (VA != 0u) return texelFetch(A, int((offA + k * p.M + min(r, p.M - 4u)) >> 2));
     const uint last = p.M - 1u;
     return vec4(elemA(min(r, last), k), elemA(min(r + 1u, last), k), elemA(min(r + 2u, last), k), elemA(min(r + 3u, last), k));
 }
@@ -71,12 +74,12 @@ vec4 fetchB(uint e, uint col0, uint k0) {
     if (TB == 0u) {
         const uint k = k0 + e / BN4, col = col0 + (e % BN4) * 4u;
         if (k >= p.K) return vec4(0.0);
-        if (VB != 0u) return texelFetch(B, int((p.offB + k * p.N + min(col, p.N - 4u)) >> 2));
+        if (VB != 0u) return texelFetch(B, int((offB + k * p.N + min(col, p.N - 4u)) >> 2));
         const uint last = p.N - 1u;
         return vec4(elemB(k, min(col, last)), elemB(k, min(col + 1u, last)), elemB(k, min(col + 2u, last)), elemB(k, min(col + 3u, last)));
     }
     const uint col = min(col0 + e / 2u, p.N - 1u), k = k0 + (e % 2u) * 4u;
-    if (VB != 0u) return k < p.K ? texelFetch(B, int((p.offB + col * p.K + k) >> 2)) : vec4(0.0);
+    if (VB != 0u) return k < p.K ? texelFetch(B, int((offB + col * p.K + k) >> 2)) : vec4(0.0);
     return vec4(k < p.K ? elemB(k, col) : 0.0, k + 1u < p.K ? elemB(k + 1u, col) : 0.0, k + 2u < p.K ? elemB(k + 2u, col) : 0.0,
                 k + 3u < p.K ? elemB(k + 3u, col) : 0.0);
 }
@@ -91,6 +94,8 @@ void storeB(uint buf, uint e, vec4 v) {
 }
 
 void main() {
+    offA = p.offA + gl_WorkGroupID.z * p.sA;
+    offB = p.offB + gl_WorkGroupID.z * p.sB;
     const uint tid = gl_LocalInvocationID.x;
     const uint tx = tid % 16u, ty = tid / 16u;
     const uint row0 = gl_WorkGroupID.y * BM, col0 = gl_WorkGroupID.x * BN;
@@ -141,7 +146,7 @@ void main() {
             const uint col = col0 + j * 64u + tx * 4u;
             const vec4 v = BIAS != 0u ? acc[i][j] + bj[j] : acc[i][j];
             [[unroll]] for (uint e = 0u; e < 4u; ++e)
-                if (col + e < p.N) c[r * p.N + col + e] = v[e];
+                if (col + e < p.N) c[gl_WorkGroupID.z * p.sC + r * p.N + col + e] = v[e];
         }
     }
 }

@@ -63,6 +63,10 @@ const std::map<std::string, OnnxLowering::ExportRow>& OnnxLowering::exportTable(
         {"LSTM", {&L::recurrent, {}}},              // LSTM, gates reordered to i, o, f, c
         {"GRU", {&L::recurrent, {}}},               // GRU, linear_before_reset = reset_after
         {"Bidirectional", {&L::bidirectional, {}}}, // the operator with direction "bidirectional"
+        {"MultiHeadAttention", {&L::multiHeadAttention, {}}}, // MatMul, Transpose, Reshape, Softmax axis -1
+        {"Dot", {&L::dot, {}}},                               // MatMul of rank 3
+        {"RepeatVector", {&L::repeatVector, {}}},             // Reshape + Expand
+        {"PositionEmbedding", {&L::positionEmbedding, {}}},   // Slice of the table by the steps, Expand
         {"Softmax", {&L::softmax, {}}},     // Softmax over the axis (NHWC)
         {"PReLU", {&L::prelu, {}}},         // PRelu, slope alpha [input[1:]] on NHWC
         {"Rescaling", {&L::rescaling, {}}}, // Mul, Add of scalars

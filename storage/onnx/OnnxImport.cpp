@@ -1,5 +1,6 @@
 #include "storage/onnx/OnnxImport.h"
 
+#include "engine/Layer.h"
 #include "storage/onnx/OnnxGraphImport.h"
 #include "storage/onnx/OnnxReader.h"
 #include "storage/SavedModel.h"
@@ -14,6 +15,12 @@ namespace strata::storage {
 namespace {
 
 std::string shapeText(const std::vector<int64_t>& dims) { return nlohmann::json(dims).dump(); }
+
+// A Conv1D kernel, stored (filters, in, k); other rank-3 kernels (MultiHeadAttention's) are stored as they are.
+bool isConv1DKernel(const Variable& v) {
+    const auto* layer = dynamic_cast<const Layer*>(v.owner());
+    return v.name() == "kernel" && layer && layer->type() == "Conv1D";
+}
 
 // A file Strata exported: its own spec, each variable from the initializer named by its path.
 // The model is built once, here, and holds the values (every variable matched by path and shape).
@@ -40,7 +47,7 @@ ImportedModel importEmbedded(const OnnxModel& onnx, const std::string& specJson,
         Tensor value;
         // A Conv2D kernel stored OIHW, or a Conv2DTranspose kernel stored (C_in, filters, kh, kw): the same permutation back.
         if (want.size() == 4 && t.dims.size() == 4) value = kernelOihwToHwio(t.dims, t.floats);
-        else if (want.size() == 3 && t.dims.size() == 3 && v->name() == "kernel") value = kernelOiwToWio(t.dims, t.floats);
+        else if (want.size() == 3 && t.dims.size() == 3 && isConv1DKernel(*v)) value = kernelOiwToWio(t.dims, t.floats);
         else value = importedTensor(t.dims, t.floats);
         // A DepthwiseConv2D kernel (kh, kw, in, dm) stored as the grouped Conv weight (in*dm, 1, kh, kw):
         // permuted back it is (kh, kw, 1, in*dm), the same floats.

@@ -111,6 +111,13 @@ const std::map<std::string, LayerFormatSupport>& OnnxGraphImport::layerTypeRows(
         {"SeparableConv2D",
          {false, "exported as a depthwise Conv and a 1x1 Conv, which import as DepthwiseConv2D and Conv2D (the same "
                  "computation; a file Strata wrote imports it through its embedded spec)"}},
+        {"MultiHeadAttention",
+         {false, "no import of attention patterns yet (MatMul of rank 3 or 4, Softmax, Transpose); a file Strata wrote "
+                 "imports it through its embedded spec"}},
+        {"Dot", {false, "no import of a MatMul of two graph tensors yet; a file Strata wrote imports it through its embedded spec"}},
+        {"RepeatVector", {false, "no import of Expand yet; a file Strata wrote imports it through its embedded spec"}},
+        {"PositionEmbedding",
+         {false, "no import of Shape + Slice + Expand of a table yet; a file Strata wrote imports it through its embedded spec"}},
     };
     return rows;
 }

@@ -119,6 +119,11 @@ private:
                                                     const std::string& direction, int x, const Site& site);
     std::string sequenceOutput(const std::string& y, bool reverse, const Site& site);
     std::string mergeDirections(const std::string& mode, const std::string& f, const std::string& b, const Site& site);
+    // MultiHeadAttention, Dot, RepeatVector, PositionEmbedding (OnnxAttentionLayers.cpp).
+    int multiHeadAttention(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int dot(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int repeatVector(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
+    int positionEmbedding(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     // ReLU, Softmax, PReLU, Rescaling (OnnxActivationLayers.cpp).
     int relu(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     int softmax(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);

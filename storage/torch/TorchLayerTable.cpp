@@ -6,6 +6,7 @@
 
 #include "engine/LayerRegistry.h"
 #include "engine/layers/ActivationLayers.h"
+#include "engine/layers/AttentionLayers.h"
 #include "engine/layers/AugmentationLayers.h"
 #include "engine/layers/FeatureNormalization.h"
 #include "engine/layers/ImageResizeLayers.h"
@@ -187,6 +188,26 @@ std::string bidirectional(const Layer& l, TorchModuleBuilder& b) {
     return recurrentModule(bi.forwardLayer(), b, ", bidirectional=True, merge_mode=" + pythonString(bi.mergeMode));
 }
 
+// MultiHeadAttention: the Keras-layout variables as they are (query/kernel -> query_kernel, ...).
+std::string multiHeadAttention(const Layer& l, TorchModuleBuilder& b) {
+    const auto& a = static_cast<const MultiHeadAttention&>(l);
+    for (const char* sub : {"query", "key", "value", "attention_output"})
+        for (const char* var : {"kernel", "bias"}) b.tensor(std::string(sub) + "/" + var, std::string(sub) + "_" + var);
+    const auto& in = l.buildInputShapes();
+    const int64_t keyFeatures = in.size() > 2 ? in[2][2] : in.at(1)[2];
+    return "MultiHeadAttention(" + std::to_string(in.at(0)[2]) + ", " + std::to_string(in.at(1)[2]) + ", " +
+           std::to_string(keyFeatures) + ", num_heads=" + std::to_string(a.numHeads) + ", key_dim=" + std::to_string(a.keyDim) +
+           ", value_dim=" + std::to_string(a.valueDim) + ", dropout=" + number(a.dropout) +
+           (a.useBias ? "" : ", use_bias=False") + (a.causal ? ", use_causal_mask=True" : "") + ")";
+}
+
+std::string dot(const Layer& l, TorchModuleBuilder&) {
+    const auto& d = static_cast<const Dot&>(l);
+    const auto& in = l.buildInputShapes();
+    const auto axes = d.axesFor(in.at(0).rank(), in.at(1).rank());
+    return "Dot(axes=" + tuple({axes.first, axes.second}) + (d.normalize ? ", normalize=True" : "") + ")";
+}
+
 std::string upSampling(const Layer& l, TorchModuleBuilder&) {
     const auto& u = static_cast<const UpSampling2D&>(l);
     return "UpSampling2D(size=" + tuple(u.size) + ", interpolation=" + pythonString(u.interpolation) + ")";
@@ -305,6 +326,16 @@ const std::map<std::string, TorchLayerRule>& table() {
         {"LSTM", {{"KerasRecurrent"}, &recurrent, {}, {"LSTM", "RecurrentLoop"}}},
         {"GRU", {{"KerasRecurrent"}, &recurrent, {}, {"GRU", "RecurrentLoop"}}},
         {"Bidirectional", {{"KerasRecurrent"}, &bidirectional, {}, {"SimpleRNN", "LSTM", "GRU", "RecurrentLoop"}}},
+        {"MultiHeadAttention", {{"MultiHeadAttention"}, &multiHeadAttention, {}}},
+        {"Dot", {{"Dot"}, &dot, {}}},
+        {"RepeatVector", {{"RepeatVector"}, [](const Layer& l, TorchModuleBuilder&) {
+                              return "RepeatVector(" + std::to_string(static_cast<const RepeatVector&>(l).n) + ")";
+                          }, {}}},
+        {"PositionEmbedding", {{"PositionEmbedding"}, [](const Layer& l, TorchModuleBuilder& b) {
+                                   b.tensor("embeddings", "embeddings");
+                                   return "PositionEmbedding(" + std::to_string(static_cast<const PositionEmbedding&>(l).sequenceLength) +
+                                          ", " + std::to_string(l.buildInputShapes().at(0)[2]) + ")";
+                               }, {}}},
         {"Softmax", {{}, [](const Layer& l, TorchModuleBuilder&) { // nn.Softmax over the same (NHWC) axis
                          return "nn.Softmax(dim=" + std::to_string(static_cast<const Softmax&>(l).axis) + ")";
                      }, {}}},

@@ -548,6 +548,7 @@ const std::string& snippet(const std::string& name) {
     if (const std::string* s = preprocessingSnippet(name)) return *s;
     if (const std::string* s = sequenceSnippet(name)) return *s;
     if (const std::string* s = recurrentSnippet(name)) return *s;
+    if (const std::string* s = attentionSnippet(name)) return *s;
     return table().at(name);
 }
 

@@ -31,6 +31,10 @@ const std::string* sequenceSnippet(const std::string& name);
 // RecurrentLoop (TorchRecurrentSnippets.cpp); nullptr for another name.
 const std::string* recurrentSnippet(const std::string& name);
 
+// MultiHeadAttention, Dot, RepeatVector and PositionEmbedding (TorchAttentionSnippets.cpp);
+// nullptr for another name.
+const std::string* attentionSnippet(const std::string& name);
+
 // The load()/build() helpers that read weights.json and weights.bin (written after the classes).
 const std::string& loader();
 

@@ -76,7 +76,8 @@ private slots:
                                                 "RandomFlip", "RandomContrast", "RandomTranslation", "RandomRotation", "RandomZoom",
                                                 "Resizing", "RandomCrop", "Normalization", "Conv1D", "MaxPooling1D",
                                                 "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Embedding",
-                                                "SimpleRNN", "LSTM", "GRU", "Bidirectional"};
+                                                "SimpleRNN", "LSTM", "GRU", "Bidirectional", "MultiHeadAttention", "Dot",
+                                                "RepeatVector", "PositionEmbedding"};
         for (const auto& t : expected) {
             const LayerTypeInfo* info = LayerRegistry::instance().find(t);
             QVERIFY2(info, t.c_str());

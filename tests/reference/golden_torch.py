@@ -11,6 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from golden_torch_attention import ATTENTION_TYPES, attention_forward, attention_variables
 from golden_torch_sequence import RECURRENT_TYPES, conv1d, pool1d, recurrent_forward, recurrent_variables
 
 # Keras definitions: elu alpha 1, selu's constants, gelu exact (erf), leaky_relu slope 0.2 (Keras 3's
@@ -245,6 +246,8 @@ def forward(spec, params, inputs, training, batch_stats=None, step=0):
             y = xs[0][:, top:xs[0].shape[1] - bottom, left:xs[0].shape[2] - right, :]
         elif kind in RECURRENT_TYPES:  # Embedding, SimpleRNN, LSTM, GRU, Bidirectional
             y = recurrent_forward(kind, cfg, xs[0], lambda v: params[f"model/{name}/{v}"])
+        elif kind in ATTENTION_TYPES:  # MultiHeadAttention, PositionEmbedding
+            y = attention_forward(kind, cfg, xs, p)
         elif kind == "Activation":
             y = activate(xs[0], cfg["activation"])
         elif kind == "Dropout":
@@ -457,6 +460,8 @@ def trainable_paths(spec):
             paths.append(f"model/{name}/alpha")
         elif kind in RECURRENT_TYPES:
             paths += recurrent_variables(name, kind, cfg)
+        elif kind in ATTENTION_TYPES:
+            paths += attention_variables(name, kind, cfg)
     return paths
 
 

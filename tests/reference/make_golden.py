@@ -18,10 +18,11 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from golden_models import MODELS as BASE_MODELS  # noqa: E402
+from golden_models_attention import MODELS as ATTENTION_MODELS  # noqa: E402
 from golden_models_recurrent import MODELS as RECURRENT_MODELS  # noqa: E402
 from golden_torch import FORMULAS, run_case  # noqa: E402
 
-MODELS = {**BASE_MODELS, **RECURRENT_MODELS}
+MODELS = {**BASE_MODELS, **RECURRENT_MODELS, **ATTENTION_MODELS}
 OUT_DIR = os.path.normpath(os.path.join(HERE, "..", "data", "golden"))
 
 

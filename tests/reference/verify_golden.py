@@ -26,6 +26,7 @@ except ImportError as e:  # CTest: 77 skips; where $STRATA_REQUIRE_TOOLS is set 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import verify_golden_attention as attention  # noqa: E402
 import verify_golden_recurrent as recurrent  # noqa: E402
 GOLDEN = os.path.normpath(os.path.join(HERE, "..", "data", "golden"))
 
@@ -345,6 +346,8 @@ def forward(spec, w, inputs, training, stats=None, step=0):
             y = xs[0] * cfg["scale"] + cfg["offset"]
         elif kind in recurrent.RECURRENT:
             y = recurrent.forward(name, kind, cfg, xs[0], w, act)
+        elif kind in attention.ATTENTION:
+            y = attention.forward(name, kind, cfg, xs, w)
         else:
             raise ValueError(kind)
         out[name] = y
@@ -391,6 +394,8 @@ def trainable(spec):
             out.append(f"model/{L['name']}/alpha")
         elif L["type"] in recurrent.RECURRENT:
             out += recurrent.variables(L["name"], L["type"], L.get("config", {}))
+        elif L["type"] in attention.ATTENTION:
+            out += attention.variables(L["name"], L["type"], L.get("config", {}))
     return out
 
 

@@ -331,6 +331,24 @@ inline constexpr const char* kSequences = R"({"format": "strata.model/1", "name"
   {"name": "gmp", "type": "GlobalMaxPooling1D", "inbound": ["mp"]},
   {"name": "probs", "type": "Dense", "config": {"units": 3, "activation": "softmax"}, "inbound": ["gmp"]}]})";
 
+// MultiHeadAttention (self, causal with value_dim, a key of its own, no biases), Dot (rank 3 both
+// ways, rank 2 normalized, mixed), RepeatVector and PositionEmbedding added to its input.
+inline constexpr const char* kAttention = R"({"format": "strata.model/1", "name": "attention", "inputs": ["seq", "other", "vec"],
+  "outputs": ["mha_self", "mha_causal", "mha_key", "dot_steps", "dot_features", "dot_vec", "dot_mixed", "repeated", "positioned"], "layers": [
+  {"name": "seq", "type": "Input", "config": {"shape": [5, 6]}},
+  {"name": "other", "type": "Input", "config": {"shape": [4, 3]}},
+  {"name": "vec", "type": "Input", "config": {"shape": [6]}},
+  {"name": "mha_self", "type": "MultiHeadAttention", "config": {"num_heads": 2, "key_dim": 4}, "inbound": ["seq", "seq"]},
+  {"name": "mha_causal", "type": "MultiHeadAttention", "config": {"num_heads": 3, "key_dim": 2, "value_dim": 5, "use_causal_mask": true}, "inbound": ["seq", "seq"]},
+  {"name": "mha_key", "type": "MultiHeadAttention", "config": {"num_heads": 2, "key_dim": 3, "use_bias": false}, "inbound": ["other", "seq", "seq"]},
+  {"name": "dot_steps", "type": "Dot", "config": {"axes": 2}, "inbound": ["seq", "mha_self"]},
+  {"name": "dot_features", "type": "Dot", "config": {"axes": [1, 1], "normalize": true}, "inbound": ["seq", "mha_causal"]},
+  {"name": "dot_vec", "type": "Dot", "config": {"axes": -1, "normalize": true}, "inbound": ["vec", "vec"]},
+  {"name": "dot_mixed", "type": "Dot", "config": {"axes": [1, 2]}, "inbound": ["vec", "seq"]},
+  {"name": "repeated", "type": "RepeatVector", "config": {"n": 3}, "inbound": ["vec"]},
+  {"name": "positions", "type": "PositionEmbedding", "config": {"sequence_length": 8}, "inbound": ["seq"]},
+  {"name": "positioned", "type": "Add", "inbound": ["seq", "positions"]}]})";
+
 // Recurrent layers on (N, 6, 3): LSTM with return_sequences into one going backwards, GRU with
 // reset_after (going backwards) into one without, GRU without bias, SimpleRNN tanh and relu
 // (nn.RNN), and the configurations torch's modules cannot express (RecurrentLoop): an LSTM with

@@ -260,6 +260,7 @@ private slots:
         QTest::newRow("activation_layers") << QString(kActivationLayers);
         QTest::newRow("preprocessing") << QString(kPreprocessing);
         QTest::newRow("sequences") << QString(kSequences);
+        QTest::newRow("attention") << QString(kAttention);
     }
     void everyLayerTypeMatchesTheEngine() {
         QFETCH(QString, spec);
@@ -273,7 +274,7 @@ private slots:
         std::set<std::string> seen;
         for (const char* s : {kConvSameStrides, kConvValidDilated, kNormsReshape, kMerges, kNestedBlocks, kConvTranspose, kRelu, kPermute,
                               kDepthwise, kImagePools, kActivationLayers, kPreprocessing, kSequences, kRecurrent, kBidirectional,
-                              kEmbeddingRecurrent}) {
+                              kEmbeddingRecurrent, kAttention}) {
             auto m = Model::fromSpec(testutil::specFromJson(s));
             m->build(0);
             for (Module* sub : m->submodules())

@@ -66,6 +66,11 @@ inline const std::map<std::string, LayerExample>& layerExamples() {
         {"LSTM", {{{"units", 3}, {"go_backwards", true}}, {{4, 2}}}},
         {"GRU", {{{"units", 3}, {"reset_after", false}, {"return_sequences", true}}, {{4, 2}}}},
         {"Bidirectional", {{{"layer", {{"type", "GRU"}, {"config", {{"units", 2}, {"return_sequences", true}}}}}, {"merge_mode", "ave"}}, {{4, 2}}}},
+        // query (4 steps, 3 features), value (5, 2) and key (5, 6): every projection differs in size
+        {"MultiHeadAttention", {{{"num_heads", 2}, {"key_dim", 3}, {"value_dim", 2}, {"use_causal_mask", true}}, {{4, 3}, {5, 2}, {5, 6}}}},
+        {"Dot", {{{"axes", {2, 2}}}, {{4, 3}, {5, 3}}}},
+        {"RepeatVector", {{{"n", 3}}, {{4}}}},
+        {"PositionEmbedding", {{{"sequence_length", 6}}, {{4, 3}}}},
         {"UpSampling2D", {{{"size", {2, 3}}, {"interpolation", "bilinear"}}, {{3, 2, 2}}}},
         {"Cropping2D", {{{"cropping", {{1, 0}, {0, 2}}}}, {{4, 4, 2}}}},
         {"Softmax", {{{"axis", 1}}, {{3, 4}}}},

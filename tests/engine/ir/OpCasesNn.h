@@ -35,6 +35,30 @@ inline OpCase matmulCase(bool ta, bool tb) {
             [ta, tb](const RefInputs& t) { return matmulRef(t[0], t[1], ta, tb); }};
 }
 
+// BatchMatMul: MatMul's reference per batch entry, written out again (a naive loop).
+inline Ref batchMatmulRef(const RefTensor& a, const RefTensor& b, bool ta, bool tb) {
+    const int64_t batch = a.shape()[0], m = ta ? a.shape()[2] : a.shape()[1], k = ta ? a.shape()[1] : a.shape()[2];
+    const int64_t n = tb ? b.shape()[1] : b.shape()[2];
+    Ref r(std::size_t(batch * m * n), 0.0);
+    for (int64_t z = 0; z < batch; ++z)
+        for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < n; ++j)
+                for (int64_t p = 0; p < k; ++p)
+                    r[std::size_t((z * m + i) * n + j)] += at(a, z * m * k + (ta ? p * m + i : i * k + p)) *
+                                                           at(b, z * k * n + (tb ? j * k + p : p * n + j));
+    return r;
+}
+
+// (batch, m, k, n): odd sizes, and sizes whose rows are whole vec4 (the Vulkan kernels' texel loads).
+inline OpCase batchMatmulCase(bool ta, bool tb, int64_t batch, int64_t m, int64_t k, int64_t n) {
+    const Shape a = ta ? Shape{batch, k, m} : Shape{batch, m, k}, b = tb ? Shape{batch, n, k} : Shape{batch, k, n};
+    return {"batch_matmul_" + std::string(ta ? "t" : "n") + (tb ? "t" : "n") + "_" + std::to_string(batch) + "x" +
+                std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n),
+            {Input{a}, Input{b}},
+            [ta, tb](Graph& g, const std::vector<ValueId>& v) { return g.batchMatmul(v[0], v[1], ta, tb); },
+            [ta, tb](const RefInputs& t) { return batchMatmulRef(t[0], t[1], ta, tb); }};
+}
+
 inline OpCase convCase(const std::string& name, Shape x, Shape w, int64_t stride, int64_t dilation, bool same,
                        int64_t groups = 1) {
     Conv2DParams p;
@@ -324,6 +348,12 @@ inline std::vector<OpCase> nnCases() {
                      for (std::size_t i = 0; i < r.size(); ++i) r[i] = std::tanh(r[i] + at(t[2], int64_t(i % 2)));
                      return r;
                  }});
+    // Last, so the cases above keep their indices (the Vulkan op tests seed inputs by index).
+    for (bool ta : {false, true})
+        for (bool tb : {false, true}) {
+            c.push_back(batchMatmulCase(ta, tb, 3, 3, 5, 2));
+            c.push_back(batchMatmulCase(ta, tb, 2, 4, 8, 4));
+        }
     return c;
 }
 

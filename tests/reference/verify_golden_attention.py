@@ -1,0 +1,40 @@
+"""verify_golden.py's attention layers in numpy, sharing no code with the torch side: each head
+written out with matrix products per sample, a max-subtracted softmax, Keras' causal mask (key
+step j visible from query step i when j <= i) and Keras-NLP's PositionEmbedding."""
+import numpy as np
+
+ATTENTION = ("MultiHeadAttention", "PositionEmbedding")
+
+
+def variables(name, kind, cfg):
+    if kind == "PositionEmbedding":
+        return [f"model/{name}/embeddings"]
+    subs = ("query", "key", "value", "attention_output")
+    return [f"model/{name}/{s}/{v}" for s in subs for v in ("kernel", "bias") if v == "kernel" or cfg.get("use_bias", True)]
+
+
+def forward(name, kind, cfg, xs, w):
+    def p(v):
+        return w[f"model/{name}/{v}"]
+    if kind == "PositionEmbedding":
+        x = xs[0]
+        return np.repeat(p("embeddings")[None, : x.shape[1], :], x.shape[0], axis=0)
+    query, value = xs[0], xs[1]
+    key = xs[2] if len(xs) > 2 else value
+    heads, kd = p("query/kernel").shape[1], cfg["key_dim"]
+    bias = cfg.get("use_bias", True)
+    n, t, dq = query.shape
+    s = value.shape[1]
+    y = np.zeros((n, t, dq))
+    for b in range(n):
+        for h in range(heads):
+            def proj(x, sub):
+                r = x[b] @ p(f"{sub}/kernel")[:, h, :]
+                return r + p(f"{sub}/bias")[h] if bias else r
+            q, k, v = proj(query, "query"), proj(key, "key"), proj(value, "value")
+            scores = q @ k.T / np.sqrt(kd)
+            if cfg.get("use_causal_mask", False):
+                scores = scores + np.where(np.arange(s)[None, :] > np.arange(t)[:, None], -1e9, 0.0)
+            e = np.exp(scores - scores.max(-1, keepdims=True))
+            y[b] += (e / e.sum(-1, keepdims=True)) @ v @ p("attention_output/kernel")[h]
+    return y + p("attention_output/bias") if bias else y
