@@ -122,6 +122,10 @@ private:
     // Embedding for ids into a constant table, else one step (OnnxImportRecurrent.cpp).
     void recurrent(const OnnxNode& n);
     void gather(const OnnxNode& n);
+    // n's output is x without its size-1 ONNX axes `drop` (not the batch): a Reshape layer of the
+    // Strata tensor, the view keeping the other axes' order; false (nothing added) when it cannot.
+    bool dropUnitAxes(const OnnxNode& n, const Value& x, const std::vector<int64_t>& drop);
+    void castIds(const OnnxNode& n); // Cast of ids for an Embedding's Gather: a view
     void flatten(const OnnxNode& n);
     void reshape(const OnnxNode& n);
     void transpose(const OnnxNode& n);

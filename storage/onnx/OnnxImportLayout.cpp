@@ -330,15 +330,19 @@ void OnnxGraphImport::squeeze(const OnnxNode& n) {
     std::vector<int64_t> axes = n.intsAttr("axes");
     if (n.inputs.size() > 1 && !n.inputs[1].empty()) axes = requireConstant(n, 1, "shape").ints;
     const int64_t rank = int64_t(x.shape.size());
-    std::vector<int64_t> out;
+    // The batch is Strata's axis 0, ONNX's first axis unless a recurrent op's output view moved it.
+    const int64_t batch = x.layout == Layout::FlatChw ? 0 : int64_t(std::find(strataAxes(x).begin(), strataAxes(x).end(), 0) - strataAxes(x).begin());
+    std::vector<int64_t> out, dropped;
     for (int64_t k = 0; k < rank; ++k) {
         const bool named = std::any_of(axes.begin(), axes.end(), [&](int64_t a) { return (a < 0 ? a + rank : a) == k; });
-        if (axes.empty() ? (k > 0 && x.shape[std::size_t(k)] == 1) : named) {
-            if (k == 0) fail(n, "squeezing the batch axis is not supported");
+        if (axes.empty() ? (k != batch && x.shape[std::size_t(k)] == 1) : named) {
+            if (k == batch) fail(n, "squeezing the batch axis is not supported");
             if (x.shape[std::size_t(k)] != 1) fail(n, "axis " + std::to_string(k) + " has size " + std::to_string(x.shape[std::size_t(k)]) + ", not 1");
+            dropped.push_back(k);
         } else out.push_back(x.shape[std::size_t(k)]);
     }
     if (out.size() < 2) fail(n, "squeezing to a rank below 2 is not supported");
+    if (x.layout == Layout::Permuted && batch != 0 && dropUnitAxes(n, x, dropped)) return; // a recurrent op's time-major view
     reshapeTo(n, x, out, false);
 }
 

@@ -243,18 +243,51 @@ void OnnxGraphImport::gather(const OnnxNode& n) {
     step.shape[std::size_t(a)] = 1;
     std::vector<int64_t> shape = x.shape;
     shape.erase(shape.begin() + a);
-    std::vector<int64_t> rest = axes;
-    rest.erase(rest.begin() + a);
-    if (!std::is_sorted(rest.begin(), rest.end())) return reshapeTo(n, step, shape, false);
-    // The other axes keep Strata's order (h_n[-1] of a [directions, batch, units] view): the
-    // result is the Strata tensor without the kept step's axis, in its own order.
+    if (!dropUnitAxes(n, step, {a})) reshapeTo(n, step, shape, false);
+}
+
+void OnnxGraphImport::castIds(const OnnxNode& n) {
+    // Ids cast to an integer type for a Gather into a constant table (Strata's own Embedding
+    // export): the Embedding casts them itself, so the cast is a view.
+    const int64_t to = n.intAttr("to", 0);
+    const auto readers = consumers_.find(n.outputs.at(0));
+    const bool ids = (to == kOnnxInt64 || to == kOnnxInt32) && !graphOutputs_.count(n.outputs[0]) && readers != consumers_.end() &&
+                     !readers->second.empty() && std::all_of(readers->second.begin(), readers->second.end(), [&](const OnnxNode* c) {
+                         return c->opType == "Gather" && c->inputs.size() == 2 && c->inputs[1] == n.outputs[0] && constant(c->inputs[0]);
+                     });
+    if (!ids) fail(n, "Cast of a computed tensor has no Strata layer (only of ids that a Gather looks up in a constant table, and of constants)");
+    alias(n, input(n, 0));
+}
+
+bool OnnxGraphImport::dropUnitAxes(const OnnxNode& n, const Value& x, const std::vector<int64_t>& drop) {
+    if (x.layout == Layout::FlatChw) return false;
+    const std::vector<int64_t> axes = strataAxes(x);
+    std::vector<int64_t> rest, shape, dropped;
+    std::vector<int64_t> strataDims(axes.size());
+    for (std::size_t i = 0; i < axes.size(); ++i) {
+        strataDims[std::size_t(axes[i])] = x.shape[i];
+        if (std::find(drop.begin(), drop.end(), int64_t(i)) != drop.end()) {
+            if (x.shape[i] != 1 || axes[i] == 0) return false;
+            dropped.push_back(axes[i]);
+        } else {
+            rest.push_back(axes[i]), shape.push_back(x.shape[i]);
+        }
+    }
+    // Dropping size-1 axes keeps the elements' order: a Reshape of the Strata tensor, whatever the
+    // view's order; the view keeps the other axes where they were (torch's time-major views).
     json target = json::array();
-    for (std::size_t i = 0; i < shape.size(); ++i)
-        if (rest[i] != 0) target.push_back(shape[i] >= 0 ? json(shape[i]) : json(-1));
-    if (std::count(target.begin(), target.end(), json(-1)) > 1) return reshapeTo(n, step, shape, false);
-    std::vector<int64_t> strataShape(shape.size());
-    for (std::size_t i = 0; i < shape.size(); ++i) strataShape[std::size_t(rest[i] - (rest[i] > axes[std::size_t(a)]))] = shape[i];
-    addLayer(n, "Reshape", {{"target_shape", target}}, {step.layer}, Layout::Same, strataShape);
+    for (std::size_t j = 1; j < strataDims.size(); ++j)
+        if (std::find(dropped.begin(), dropped.end(), int64_t(j)) == dropped.end())
+            target.push_back(strataDims[j] >= 0 ? json(strataDims[j]) : json(-1));
+    if (std::count(target.begin(), target.end(), json(-1)) > 1) return false;
+    std::vector<int64_t> renumbered;
+    for (int64_t a : rest)
+        renumbered.push_back(a - std::count_if(dropped.begin(), dropped.end(), [&](int64_t d) { return d < a; }));
+    Value out;
+    out.layer = addLayer(n, "Reshape", {{"target_shape", target}}, {x.layer}, Layout::Same, shape);
+    out.shape = shape;
+    values_[n.outputs.at(0)] = withAxes(out, renumbered);
+    return true;
 }
 
 } // namespace strata::storage

@@ -211,6 +211,53 @@ bool OnnxGraphImport::foldShapeArithmetic(const OnnxNode& n) {
         return store(std::move(t));
     }
     if (op == "Identity") return store(x);
+    if (op == "Transpose") { // of a constant (Strata's recurrent export transposes its kernels)
+        std::vector<int64_t> perm = n.intsAttr("perm");
+        if (perm.empty())
+            for (std::size_t k = rank; k-- > 0;) perm.push_back(int64_t(k));
+        std::vector<int64_t> sorted = perm;
+        std::sort(sorted.begin(), sorted.end());
+        for (std::size_t k = 0; k < sorted.size(); ++k)
+            if (sorted[k] != int64_t(k) || sorted.size() != rank) fail(n, "perm " + list(perm) + " is not a permutation of the " + std::to_string(rank) + " axes");
+        std::vector<int64_t> dims(rank), stride(rank, 1);
+        for (std::size_t k = rank; k-- > 1;) stride[k - 1] = stride[k] * x.dims[k];
+        for (std::size_t k = 0; k < rank; ++k) dims[k] = x.dims[std::size_t(perm[k])];
+        std::vector<int64_t> at(std::size_t(count(dims))), index(rank, 0);
+        for (std::size_t i = 0; i < at.size(); ++i) {
+            int64_t flat = 0;
+            for (std::size_t k = 0; k < rank; ++k) flat += index[k] * stride[std::size_t(perm[k])];
+            at[i] = flat;
+            for (std::size_t k = rank; k-- > 0;) { // next output index, row-major
+                if (++index[k] < dims[k]) break;
+                index[k] = 0;
+            }
+        }
+        return pick(x, dims, at);
+    }
+    if (op == "Reshape") { // of a constant: the same values, the new dims (0 copies, -1 infers)
+        const OnnxTensor* to = fold(1);
+        if (!to || to->isFloat()) fail(n, "the shape must be an integer constant");
+        noBatch(*to, "reshaping a constant to");
+        std::vector<int64_t> dims = to->ints;
+        int64_t known = 1, infer = -1;
+        for (std::size_t k = 0; k < dims.size(); ++k) {
+            if (dims[k] == 0 && k < rank) dims[k] = x.dims[k];
+            if (dims[k] == -1) {
+                if (infer >= 0) fail(n, "the shape " + list(to->ints) + " has two -1");
+                infer = int64_t(k);
+            } else {
+                if (dims[k] < 0) fail(n, "the shape " + list(to->ints) + " has a negative size");
+                known *= std::max<int64_t>(dims[k], 1);
+                if (known > kMaxFolded) count(dims);
+            }
+        }
+        const int64_t total = x.elementCount();
+        if (infer >= 0) dims[std::size_t(infer)] = known > 0 ? total / known : 0;
+        if (count(dims) != total) fail(n, "a constant of " + std::to_string(total) + " values cannot take the shape " + list(to->ints));
+        OnnxTensor t = x;
+        t.dims = dims;
+        return store(std::move(t));
+    }
     if (op == "Cast") {
         const int64_t to = n.intAttr("to", 0);
         OnnxTensor t;

@@ -40,8 +40,8 @@ const std::vector<OnnxGraphImport::OpRow>& OnnxGraphImport::importTable() {
         {"GlobalAveragePool", [](G& g, const N& n) { g.globalAveragePool(n); }, {"GlobalAveragePooling2D", "GlobalAveragePooling1D"}, false},
         {"ReduceMean", [](G& g, const N& n) { g.reduceMean(n); }, {"GlobalAveragePooling2D", "GlobalAveragePooling1D"}, false}, // over H, W, or the steps W of (N, C, W)
         {"Flatten", [](G& g, const N& n) { g.flatten(n); }, {"Flatten"}, false},
-        {"Reshape", [](G& g, const N& n) { g.reshape(n); }, {"Reshape", "Flatten", "Permute"}, false}, // Permute first where the order differs
-        {"Transpose", [](G& g, const N& n) { g.transpose(n); }, {"Permute"}, false}, // a layout only; a Permute where a graph output needs it
+        {"Reshape", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.reshape(n); }, {"Reshape", "Flatten", "Permute"}, false}, // Permute first where the order differs
+        {"Transpose", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.transpose(n); }, {"Permute"}, false}, // a layout only; a Permute where a graph output needs it
         {"BatchNormalization", [](G& g, const N& n) { g.batchNorm(n); }, {"BatchNormalization"}, false},
         {"Pad", [](G& g, const N& n) { g.pad(n); }, {"ZeroPadding2D"}, false}, // zeros around H and W
         {"Shape", shapeOp, {}, false},
@@ -70,7 +70,7 @@ const std::vector<OnnxGraphImport::OpRow>& OnnxGraphImport::importTable() {
         {"Sub", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.channelNormalization(n); }, {"Normalization"}, false},
         {"Div", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.channelNormalization(n); }, {"Normalization"}, false},
         {"ConstantOfShape", shapeOp, {}, false},
-        {"Cast", shapeOp, {}, false},
+        {"Cast", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.castIds(n); }, {}, false}, // of ids for an Embedding: a view
         {"Range", shapeOp, {}, false},
         {"Expand", shapeOp, {}, false},
         {"GlobalMaxPool", [](G& g, const N& n) { g.globalMaxPool(n); }, {"GlobalMaxPooling2D", "GlobalMaxPooling1D"}, false},

@@ -55,7 +55,9 @@ private slots:
             if (row && !row->supported) QSKIP((t + ": " + row->reason).c_str());
         }
         std::vector<Tensor> want, got;
-        const auto inputs = randomInputs(*original, 3, 7);
+        auto inputs = randomInputs(*original, 3, 7);
+        if (t == "Embedding") // ids: the example's table has 7 rows
+            for (float& v : inputs.at(0).values()) v = std::floor(std::abs(v) * 4.0f);
         if (why.empty()) {
             try {
                 want = engineOutputs(*original, inputs);
