@@ -36,7 +36,7 @@ private slots:
             entries += group->childCount();
         }
         QCOMPARE(entries, int(LayerRegistry::instance().types().size()));
-        QCOMPARE(groups, (QStringList{"CORE", "CONVOLUTION", "POOLING", "SEQUENCE", "NORMALIZATION", "REGULARIZATION", "MERGE", "ACTIVATION", "PREPROCESSING"}));
+        QCOMPARE(groups, (QStringList{"CORE", "CONVOLUTION", "POOLING", "SEQUENCE", "ATTENTION", "NORMALIZATION", "REGULARIZATION", "MERGE", "ACTIVATION", "PREPROCESSING"}));
         // Every type has its own glyph.
         QMap<QString, QString> glyphs;
         for (const LayerTypeInfo& t : LayerRegistry::instance().types()) {
