@@ -45,6 +45,8 @@ void TrainJob::run() {
     request.data = settings_.csvFile.empty() ? data::DataSource{settings_.dataset, {}, false, settings_.reconstruct}
                                              : data::DataSource{"csv:" + settings_.csvFile, settings_.csvLabel, false, settings_.reconstruct};
     request.data.columns = settings_.columns;
+    request.data.textColumn = settings_.textColumn;
+    request.data.text = settings_.text;
     request.options = settings_.options;
     request.device = settings_.device;
     request.threads = settings_.threads;

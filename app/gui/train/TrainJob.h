@@ -11,6 +11,7 @@
 
 #include "engine/ModelSpec.h"
 #include "engine/data/ColumnMapping.h"
+#include "engine/data/TextVectorization.h"
 #include "engine/train/Trainer.h"
 
 #include <atomic>
@@ -33,6 +34,8 @@ struct TrainSettings {
     std::string csvFile;            // a CSV table, split 70/10/20 (see data::DataSource)
     std::string csvLabel;           // its target column (header name or index); empty: the last
     data::ColumnMapping columns;    // a model with several inputs or outputs: the CSV's columns for each
+    std::string textColumn;         // a CSV column of text: the one input, as token ids (data::DataSource::textColumn)
+    data::TextVectorizationOptions text; // how that text becomes ids
     bool reconstruct = false;       // every sample is its own target (an autoencoder), labels unused
     std::string device = "cpu";     // "cpu", "vulkan:N" (or "" for the automatic choice, app/session/Devices.h)
     int threads = 1;                // CPU backend threads

@@ -1,6 +1,7 @@
 #include "app/gui/train/TrainPanel.h"
 #include "app/gui/train/TrainPanelShared.h"
 #include "app/gui/train/ColumnMappingTable.h"
+#include "app/gui/train/TextColumnBox.h"
 #include "app/gui/train/DataFit.h"
 
 #include "app/gui/project/Document.h"
@@ -100,6 +101,7 @@ void TrainPanel::refreshLabelColumns() {
     label_->setVisible(csv && !mapped);
     labelCaption_->setVisible(csv && !mapped);
     mapping_->setVisible(mapped);
+    text_->setVisible(csv && !mapped);
     loss_->setEnabled(!mapped); // each output has its own loss in the mapping
     if (csv) {
         try {
@@ -111,6 +113,7 @@ void TrainPanel::refreshLabelColumns() {
             }
             label_->setCurrentIndex(label_->count() - 1);
             mapping_->setTableColumns(names, layout.hasHeader);
+            text_->setTable(d.mid(4), names, layout.hasHeader);
         } catch (const std::exception& e) {
             setStatus(q(e.what()), true);
         }
@@ -142,7 +145,8 @@ void TrainPanel::refreshDataFit() {
         dataFacts_ = std::make_unique<DataFacts>(dataFactsOf(dataset(), csvLabel()));
         factsKey_ = key;
     }
-    const DataFit fit = showsColumnMapping() ? DataFit{} : checkDataFit(doc_->model()->state().spec, *dataFacts_, target() == "input");
+    // A text column's ids are checked against the model when the run reads them (the sequence length).
+    const DataFit fit = showsColumnMapping() || !text_->textColumn().empty() ? DataFit{} : checkDataFit(doc_->model()->state().spec, *dataFacts_, target() == "input");
     dataFit_->setText(fit.problem);
     dataFit_->setVisible(!fit.problem.isEmpty());
     fitModel_->setVisible(!fit.problem.isEmpty() && !fit.fix.empty());
@@ -262,7 +266,11 @@ void TrainPanel::suggestDataset() {
 TrainSettings TrainPanel::settings() const {
     TrainSettings s;
     const QString d = dataset();
-    if (d.startsWith("csv:")) s.csvFile = d.mid(4).toStdString(), s.csvLabel = csvLabel().toStdString();
+    if (d.startsWith("csv:")) {
+        s.csvFile = d.mid(4).toStdString(), s.csvLabel = csvLabel().toStdString();
+        s.textColumn = text_->textColumn();
+        s.text = text_->options();
+    }
     else s.dataset = d.toStdString();
     if (showsColumnMapping()) {
         s.csvLabel.clear();

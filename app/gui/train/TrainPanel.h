@@ -30,6 +30,7 @@ class QTimer;
 namespace strata::gui {
 
 class ColumnMappingTable;
+class TextColumnBox;
 struct DataFacts;
 class MetricChart;
 class Document;
@@ -54,6 +55,7 @@ public:
     // CSV and a model with several inputs or outputs: which columns feed which Input and which is
     // each output's target, with its loss and weight (shown instead of Label).
     ColumnMappingTable* columnMapping() const { return mapping_; }
+    TextColumnBox* textColumn() const { return text_; } // a CSV table's text column and its tokenization
     bool showsColumnMapping() const;
     QString mappingProblemText() const; // why the mapping cannot train, shown under it; empty when it can
     // Whether the dataset's samples and classes fit the model's Input and output, shown under the
@@ -156,6 +158,7 @@ private:
     QComboBox *dataset_, *label_, *target_, *device_, *optimizer_, *loss_;
     QLabel* labelCaption_;
     ColumnMappingTable* mapping_;
+    TextColumnBox* text_;
     QLabel* mappingProblem_;
     QLabel* dataFit_;
     QPushButton* fitModel_;

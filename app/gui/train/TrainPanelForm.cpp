@@ -6,6 +6,7 @@
 #include "app/gui/project/Document.h"
 #include "app/gui/project/VersionWeights.h"
 #include "app/gui/train/ColumnMappingTable.h"
+#include "app/gui/train/TextColumnBox.h"
 #include "app/gui/train/DataFit.h"
 #include "app/gui/charts/MetricChart.h"
 
@@ -70,6 +71,7 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     label_->setToolTip(tr("The CSV column that holds the class of each row; the other columns are the features"));
     labelCaption_ = new QLabel(tr("Label"));
     mapping_ = new ColumnMappingTable;
+    text_ = new TextColumnBox;
     mappingProblem_ = new QLabel;
     mappingProblem_->setObjectName("trainMappingProblem");
     mappingProblem_->setWordWrap(true);
@@ -186,6 +188,7 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     form->addWidget(dataset_, row++, 1, 1, 3);
     form->addWidget(labelCaption_, row, 0);
     form->addWidget(label_, row++, 1, 1, 3);
+    form->addWidget(text_, row++, 0, 1, 4);
     form->addWidget(mapping_, row++, 0, 1, 4);
     form->addWidget(mappingProblem_, row++, 0, 1, 4);
     form->addWidget(dataFit_, row++, 0, 1, 4);
@@ -292,6 +295,7 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     connect(doc_->model(), &GraphModel::changed, this, &TrainPanel::refreshColumnMapping);
     connect(doc_->model(), &GraphModel::changed, this, &TrainPanel::refreshDataFit);
     connect(label_, &QComboBox::currentIndexChanged, this, &TrainPanel::refreshDataFit);
+    connect(text_, &TextColumnBox::changed, this, &TrainPanel::refreshDataFit);
     connect(target_, &QComboBox::currentIndexChanged, this, &TrainPanel::refreshDataFit);
     connect(fitModel_, &QPushButton::clicked, this, &TrainPanel::fitModelToData);
     refreshColumnMapping();
