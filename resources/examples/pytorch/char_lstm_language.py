@@ -18,14 +18,14 @@ Prints one JSON line per seed and the median test accuracy.
 import argparse
 import collections
 import csv
-import json
 import os
-import statistics
 import string
 
 import numpy as np
 import torch
 from torch import nn
+
+from reference import run_seeds
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CSV = os.path.join(HERE, "..", "words_by_language.csv")
@@ -60,17 +60,6 @@ class CharLstm(nn.Module):
         return self.fc(y[:, -1, :])
 
 
-def stratified(labels, fraction, rng):
-    held = []
-    for c in np.unique(labels):
-        idx = np.flatnonzero(labels == c)
-        rng.shuffle(idx)
-        held.extend(idx[: int(round(len(idx) * fraction))])
-    mask = np.zeros(len(labels), bool)
-    mask[held] = True
-    return np.flatnonzero(~mask), np.flatnonzero(mask)
-
-
 def load():
     """The table's texts (standardized), labels and class names (sorted)."""
     with open(CSV, newline="", encoding="utf-8") as f:
@@ -79,21 +68,18 @@ def load():
     return [standardize(r["text"]) for r in rows], np.array([names.index(r["language"]) for r in rows]), names
 
 
-def split_and_tokenize(texts, y, seed):
-    """A stratified 20 % test split, 10 % of the rest for validation; the vocabulary from the
-    training split; every text as LENGTH ids. Returns (ids, train rows, test rows)."""
-    rng = np.random.default_rng(seed)
-    rest, test = stratified(y, 0.2, rng)
-    keep, _validation = stratified(y[rest], 0.1, rng)
-    train = rest[keep]
-    counts = collections.Counter(c for i in train for c in texts[i])
-    vocab = ["", "[UNK]"] + [t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][: VOCAB - 2]
-    ids = {t: i for i, t in enumerate(vocab)}
-    x = np.zeros((len(texts), LENGTH), np.int64)
-    for i, t in enumerate(texts):
-        for j, c in enumerate(t[:LENGTH]):
-            x[i, j] = ids.get(c, 1)
-    return x, train, test
+def tokenizer(texts):
+    """prepare() for run_seeds: the vocabulary from the training rows, every text as LENGTH ids."""
+    def prepare(train):
+        counts = collections.Counter(c for i in train for c in texts[i])
+        vocab = ["", "[UNK]"] + [t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][: VOCAB - 2]
+        ids = {t: i for i, t in enumerate(vocab)}
+        x = np.zeros((len(texts), LENGTH), np.int64)
+        for i, t in enumerate(texts):
+            for j, c in enumerate(t[:LENGTH]):
+                x[i, j] = ids.get(c, 1)
+        return x
+    return prepare
 
 
 def main():
@@ -102,28 +88,8 @@ def main():
     ap.add_argument("--epochs", type=int, default=8)
     args = ap.parse_args()
     texts, y, names = load()
-    torch.set_num_threads(1)
-    accuracies = []
-    for seed in [int(s) for s in args.seeds.split(",")]:
-        x, train, test = split_and_tokenize(texts, y, seed)
-        torch.manual_seed(seed)
-        model = CharLstm(len(names))
-        opt = torch.optim.Adam(model.parameters(), lr=1e-2, eps=1e-7)
-        xt, yt = torch.from_numpy(x[train]), torch.from_numpy(y[train])
-        for _ in range(args.epochs):
-            order = torch.randperm(len(train))
-            for i in range(0, len(train), 32):
-                b = order[i:i + 32]
-                loss = nn.functional.cross_entropy(model(xt[b]), yt[b])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-        with torch.no_grad():
-            accuracy = float((model(torch.from_numpy(x[test])).argmax(1) == torch.from_numpy(y[test])).float().mean())
-        accuracies.append(accuracy)
-        print(json.dumps({"seed": seed, "train": len(train), "test": len(test), "test_accuracy": round(accuracy, 4)}))
-    print(json.dumps({"median_test_accuracy": round(statistics.median(accuracies), 4), "seeds": len(accuracies)}))
-
+    run_seeds(None, y, [int(s) for s in args.seeds.split(",")], lambda: CharLstm(len(names)), args.epochs, 1e-2,
+              tokenizer(texts))
 
 if __name__ == "__main__":
     main()

@@ -14,13 +14,13 @@ sparse categorical cross-entropy. Prints one JSON line per seed and the median t
 """
 import argparse
 import gzip
-import json
 import os
-import statistics
 
 import numpy as np
 import torch
 from torch import nn
+
+from reference import run_seeds
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DIGITS = os.path.join(HERE, "..", "..", "datasets", "digits.csv.gz")
@@ -43,17 +43,6 @@ class Conv1dSequence(nn.Module):
         return self.fc(x.mean(dim=2))
 
 
-def stratified(labels, fraction, rng):
-    held = []
-    for c in np.unique(labels):
-        idx = np.flatnonzero(labels == c)
-        rng.shuffle(idx)
-        held.extend(idx[: int(round(len(idx) * fraction))])
-    mask = np.zeros(len(labels), bool)
-    mask[held] = True
-    return np.flatnonzero(~mask), np.flatnonzero(mask)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", default="1,2,3,4,5")
@@ -63,31 +52,7 @@ def main():
         table = np.loadtxt(f, delimiter=",", dtype=np.float32)
     x = (table[:, :-1] / 16.0).reshape(-1, 8, 8)
     y = table[:, -1].astype(np.int64)
-    torch.set_num_threads(1)
-    accuracies = []
-    for seed in [int(s) for s in args.seeds.split(",")]:
-        rng = np.random.default_rng(seed)
-        rest, test = stratified(y, 0.2, rng)
-        keep, _validation = stratified(y[rest], 0.1, rng)
-        train = rest[keep]
-        torch.manual_seed(seed)
-        model = Conv1dSequence()
-        opt = torch.optim.Adam(model.parameters(), lr=1e-2, eps=1e-7)
-        xt, yt = torch.from_numpy(x[train]), torch.from_numpy(y[train])
-        for _ in range(args.epochs):
-            order = torch.randperm(len(train))
-            for i in range(0, len(train), 32):
-                b = order[i:i + 32]
-                loss = nn.functional.cross_entropy(model(xt[b]), yt[b])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-        with torch.no_grad():
-            accuracy = float((model(torch.from_numpy(x[test])).argmax(1) == torch.from_numpy(y[test])).float().mean())
-        accuracies.append(accuracy)
-        print(json.dumps({"seed": seed, "train": len(train), "test": len(test), "test_accuracy": round(accuracy, 4)}))
-    print(json.dumps({"median_test_accuracy": round(statistics.median(accuracies), 4), "seeds": len(accuracies)}))
-
+    run_seeds(x, y, [int(s) for s in args.seeds.split(",")], Conv1dSequence, args.epochs, 1e-2)
 
 if __name__ == "__main__":
     main()

@@ -13,14 +13,11 @@ projections as nn.MultiheadAttention initializes them: Glorot-uniform too). Adam
 1e-7), batch 32, shuffled each epoch. Prints one JSON line per seed and the median test accuracy.
 """
 import argparse
-import json
-import statistics
-
-import numpy as np
 import torch
 from torch import nn
 
-from char_lstm_language import LENGTH, VOCAB, load, split_and_tokenize
+from char_lstm_language import LENGTH, VOCAB, load, tokenizer
+from reference import run_seeds
 
 
 class Transformer(nn.Module):
@@ -53,30 +50,8 @@ def main():
     ap.add_argument("--epochs", type=int, default=30)
     args = ap.parse_args()
     texts, y, names = load()
-    torch.set_num_threads(1)
-    accuracies = []
-    for seed in [int(s) for s in args.seeds.split(",")]:
-        x, train, test = split_and_tokenize(texts, y, seed)
-        torch.manual_seed(seed)
-        model = Transformer(len(names))
-        opt = torch.optim.Adam(model.parameters(), lr=3e-3, eps=1e-7)
-        xt, yt = torch.from_numpy(x[train]), torch.from_numpy(y[train])
-        for _ in range(args.epochs):
-            model.train()
-            order = torch.randperm(len(train))
-            for i in range(0, len(train), 32):
-                b = order[i:i + 32]
-                loss = nn.functional.cross_entropy(model(xt[b]), yt[b])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-        model.eval()
-        with torch.no_grad():
-            accuracy = float((model(torch.from_numpy(x[test])).argmax(1) == torch.from_numpy(y[test])).float().mean())
-        accuracies.append(accuracy)
-        print(json.dumps({"seed": seed, "train": len(train), "test": len(test), "test_accuracy": round(accuracy, 4)}))
-    print(json.dumps({"median_test_accuracy": round(statistics.median(accuracies), 4), "seeds": len(accuracies)}))
-
+    run_seeds(None, y, [int(s) for s in args.seeds.split(",")], lambda: Transformer(len(names)), args.epochs, 3e-3,
+              tokenizer(texts))
 
 if __name__ == "__main__":
     main()
