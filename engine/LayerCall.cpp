@@ -15,7 +15,11 @@ ir::ValueId CallContext::variable(const Layer& layer, const std::string& name) c
 
 ir::ValueId CallContext::maybeVariable(const Layer& layer, const std::string& name) const {
     const Variable* v = layer.findVariable(name);
-    return v ? g_.variable(v->path(), v->shape(), v->dtype()) : ir::kNoValue;
+    if (!v) return ir::kNoValue;
+    // The read is in its owner's scope: the layer's, or a submodule's (MultiHeadAttention's query,
+    // Bidirectional's forward_lstm).
+    ir::ScopeGuard scope(g_, v->path().substr(0, v->path().rfind('/')));
+    return g_.variable(v->path(), v->shape(), v->dtype());
 }
 
 LayerOutput CallContext::activate(ir::ValueId x, const std::string& name) const {

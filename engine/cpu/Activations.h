@@ -21,7 +21,9 @@ inline constexpr float kSeluAlpha = 1.67326324f, kSeluScale = 1.05070098f;
 // parts) to |r| <= ln 2 / 2, a degree-6 polynomial, 2^n put in the exponent bits. Within 2 ulp of
 // std::exp; the argument is clamped to [-87, 88], so the result stays a normal float (e^-87 is
 // 1.6e-38 where the true value is smaller: an absolute error below 2e-38).
-inline float expFast(float x) {
+inline float expFast(float in) {
+    const bool nan = in != in; // kept as NaN; the arithmetic below runs on 0 instead (no branch)
+    float x = nan ? 0.0f : in;
     x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
     const float t = x * 1.44269504088896341f;
     const int32_t ni = int32_t(t + (t >= 0.0f ? 0.5f : -0.5f)); // nearest integer
@@ -34,7 +36,8 @@ inline float expFast(float x) {
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     p = p * (r * r) + r + 1.0f;
-    return p * std::bit_cast<float>((ni + 127) << 23);
+    const float y = p * std::bit_cast<float>((ni + 127) << 23);
+    return nan ? in : y;
 }
 
 // 1 / (1 + e^-x): no branch, so it vectorizes; saturates to 1 and to a tiny positive value.
