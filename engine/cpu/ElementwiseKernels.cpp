@@ -164,8 +164,8 @@ void unary(OpKind op, const UnaryParams& p, const float* x, float* y, int64_t n)
     case OpKind::Abs: return map(x, y, n, [](float v) { return std::fabs(v); });
     // v < 0 ? 0 : v keeps NaN as NaN (as PyTorch does), so a NaN reaches the loss and stops the run.
     case OpKind::Relu: return map(x, y, n, [](float v) { return v < 0.0f ? 0.0f : v; });
-    case OpKind::Sigmoid: return map(x, y, n, sigmoidf);
-    case OpKind::Tanh: return map(x, y, n, tanhFast);
+    case OpKind::Sigmoid: return map(x, y, n, [](float v) { return sigmoidf(v); });
+    case OpKind::Tanh: return map(x, y, n, [](float v) { return tanhFast(v); });
     case OpKind::Elu: return map(x, y, n, [al](float v) { return v > 0.0f ? v : al * std::expm1(v); });
     case OpKind::Selu:
         return map(x, y, n, [](float v) { return kSeluScale * (v > 0.0f ? v : kSeluAlpha * std::expm1(v)); });
@@ -209,7 +209,7 @@ void unaryGrad(OpKind fn, const UnaryParams& p, const float* x, const float* dy,
     case OpKind::Elu: return mapGrad(x, dy, dx, n, [al](float v) { return v > 0.0f ? 1.0f : al * std::exp(v); });
     case OpKind::Selu:
         return mapGrad(x, dy, dx, n, [](float v) { return kSeluScale * (v > 0.0f ? 1.0f : kSeluAlpha * std::exp(v)); });
-    case OpKind::Softplus: return mapGrad(x, dy, dx, n, sigmoidf);
+    case OpKind::Softplus: return mapGrad(x, dy, dx, n, [](float v) { return sigmoidf(v); });
     case OpKind::Softsign:
         return mapGrad(x, dy, dx, n, [](float v) { const float d = 1.0f + std::fabs(v); return 1.0f / (d * d); });
     case OpKind::Swish:
