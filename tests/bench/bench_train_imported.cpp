@@ -1,5 +1,5 @@
 // strata-bench train-imported: training steps of a model imported from elsewhere (a saved-model
-// folder, e.g. `strata-cli import resnet18.onnx --out DIR`) on the CPU backend, on random images
+// folder, e.g. `strata-cli import resnet18.onnx --out DIR`) or of a spec (--spec, fresh weights) on the CPU backend, on random images
 // (or token ids, for an int32 input) and labels of the model's input shape (cross-entropy from logits, as a torch classifier is
 // trained), timing only the steps after the first (which traces and plans). One JSON line in the
 // form of tests/bench/reference/torch_train_vision.py, for tests/bench/vision_vs_pytorch.py.
@@ -21,9 +21,9 @@ namespace {
 int run(const std::vector<std::string>& args) {
     using namespace strata;
     using namespace strata::bench;
-    const std::string dir = argValue(args, "--saved-model", "");
-    if (dir.empty()) {
-        std::cerr << "strata-bench train-imported: --saved-model DIR is required\n";
+    const std::string dir = argValue(args, "--saved-model", ""), specFile = argValue(args, "--spec", "");
+    if (dir.empty() == specFile.empty()) {
+        std::cerr << "strata-bench train-imported: give --saved-model DIR or --spec MODEL.json\n";
         return 2;
     }
     const int threads = std::stoi(argValue(args, "--threads", "1"));
@@ -32,8 +32,13 @@ int run(const std::vector<std::string>& args) {
     const double lr = std::stod(argValue(args, "--lr", "0.01"));
     const std::string name = argValue(args, "--name", dir);
 
-    const storage::SavedModel saved = storage::SavedModel::load(dir);
-    std::unique_ptr<Model> m = saved.instantiate();
+    std::unique_ptr<Model> m;
+    if (!dir.empty()) {
+        m = storage::SavedModel::load(dir).instantiate();
+    } else { // a spec, its variables initialized from seed 0
+        m = Model::fromSpec(ModelSpec::load(specFile));
+        m->build(0);
+    }
     const int in = m->inputIndices()[0];
     const Shape sample = m->outputShape(in).withoutFirst();
     const int64_t classes = m->outputShape(m->outputIndices()[0]).back();
@@ -54,13 +59,16 @@ int run(const std::vector<std::string>& args) {
     int64_t vocab = 0;
     for (const Layer* l : m->layers())
         if (const auto* e = dynamic_cast<const layers::Embedding*>(l)) vocab = vocab == 0 ? e->inputDim : std::min(vocab, e->inputDim);
-    if (m->layers()[std::size_t(in)]->config().value("dtype", std::string("float32")) == "int32") {
-        if (vocab == 0) {
-            std::cerr << "strata-bench train-imported: the int32 input is read by no Embedding; no range for its ids\n";
-            return 2;
-        }
+    const bool intInput = m->layers()[std::size_t(in)]->config().value("dtype", std::string("float32")) == "int32";
+    if (intInput && vocab == 0) {
+        std::cerr << "strata-bench train-imported: the int32 input is read by no Embedding; no range for its ids\n";
+        return 2;
+    }
+    if (intInput) {
         d.x = Tensor(Shape(dims), DType::I32);
         for (int64_t i = 0; i < d.x.size(); ++i) d.x.i32()[i] = int32_t(rng() % uint64_t(vocab));
+    } else if (vocab > 0) { // ids in a float input (a spec's Embedding casts them)
+        for (float& v : d.x.values()) v = float(rng() % uint64_t(vocab));
     } else {
         for (float& v : d.x.values()) v = pixel(rng);
     }
@@ -71,7 +79,8 @@ int run(const std::vector<std::string>& args) {
     opts.epochs = 1;
     opts.batchSize = batch;
     opts.shuffle = false;
-    opts.fromLogits = true;
+    // Cross-entropy on logits, as a torch classifier is trained; on probabilities after a softmax output.
+    opts.fromLogits = m->layers()[std::size_t(m->outputIndices()[0])]->config().value("activation", std::string()) != "softmax";
     opts.loss = "sparse_categorical_crossentropy";
     opts.optimizer = ir::OptimizerConfig::defaults("sgd");
     opts.optimizer.momentum = 0.9;
@@ -103,7 +112,7 @@ int run(const std::vector<std::string>& args) {
 
 const strata::bench::Register reg("train-imported",
                                   "training steps of a saved-model folder (e.g. imported from torch) on random images, CPU: "
-                                  "--saved-model DIR [--name NAME] [--threads T] [--steps N] [--batch B] [--lr X]",
+                                  "--saved-model DIR | --spec MODEL.json [--name NAME] [--threads T] [--steps N] [--batch B] [--lr X]",
                                   run);
 
 } // namespace

@@ -8,7 +8,9 @@
 
 For each model (tests/bench/reference/torch_train_sequence.py): torch.onnx.export, `strata-cli import`,
 then at each thread count `strata-bench train-imported` (random token ids below the Embedding's
-table size) and the torch script alternately, --repeats times each. One JSON line per (model,
+table size) and the torch script alternately, --repeats times each. `transformer` is Strata's
+resources/examples/transformer_language.json (`--spec`; torch's attention does not import yet)
+against the same architecture written in torch (16 steps, 64 ids). One JSON line per (model,
 threads) with the medians and peak RSS, then a Markdown table (vision_vs_pytorch.py's format).
 """
 import argparse
@@ -19,12 +21,13 @@ import tempfile
 from vision_vs_pytorch import ROOT, HERE, compare, import_torch, print_table
 
 TORCH = os.path.join(HERE, "reference", "torch_train_sequence.py")
+TRANSFORMER = os.path.join(ROOT, "resources", "examples", "transformer_language.json")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
-    ap.add_argument("--models", default="text_lstm,text_gru,text_bilstm")
+    ap.add_argument("--models", default="text_lstm,text_gru,text_bilstm,transformer")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--repeats", type=int, default=3)
@@ -37,6 +40,10 @@ def main():
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for model in args.models.split(","):
+            if model == "transformer":  # Strata's own spec (torch's attention does not import yet) vs the same in torch
+                torch_cmd = ["/usr/bin/python3", TORCH, "--model", model, "--length", "16", "--vocab", "64"]
+                rows += compare(bench, ["--spec", TRANSFORMER], model, torch_cmd, args, env, [16])
+                continue
             torch_cmd = ["/usr/bin/python3", TORCH, "--model", model, "--length", str(args.length)]
             saved, error = import_torch(cli, torch_cmd, tmp, model)
             if error:

@@ -72,14 +72,16 @@ def import_torch(cli, torch_cmd, tmp, model):
 
 
 def compare(bench, saved, model, torch_cmd, args, env, input_shape):
-    """`strata-bench train-imported` on `saved` and `torch_cmd` alternately, --repeats times at each
-    of --threads: one JSON line (printed) per thread count with the medians."""
+    """`strata-bench train-imported` on `saved` (a saved-model folder, or ["--spec", FILE]) and
+    `torch_cmd` alternately, --repeats times at each of --threads: one JSON line (printed) per thread
+    count with the medians."""
     rows = []
     for threads in [int(t) for t in args.threads.split(",")]:
         common = ["--threads", str(threads), "--steps", str(args.steps), "--batch", str(args.batch)]
         strata, torch = [], []
         for _ in range(args.repeats):
-            strata.append(run_json([bench, "train-imported", "--saved-model", saved, "--name", model] + common))
+            source = saved if isinstance(saved, list) else ["--saved-model", saved]
+            strata.append(run_json([bench, "train-imported"] + source + ["--name", model] + common))
             torch.append(run_json(torch_cmd + common, env=env))
         s = statistics.median(r["samples_per_second"] for r in strata)
         p = statistics.median(r["samples_per_second"] for r in torch)
