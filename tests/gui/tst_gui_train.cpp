@@ -6,6 +6,7 @@
 #include <QTest>
 
 #include "GuiTestSupport.h"
+#include "TrainPanelTestSupport.h"
 
 #include "app/gui/MainWindow.h"
 #include "app/gui/inspect/ModelInspector.h"
@@ -37,6 +38,7 @@
 
 using namespace strata;
 using namespace strata::gui;
+using strata::gui::test::trainAndWait;
 
 namespace {
 
@@ -46,15 +48,6 @@ QPushButton* button(TrainPanel& p, const char* name) { return p.findChild<QPushB
 
 // A click on the box itself (a wide check box's centre may lie past its text, outside its click area).
 void clickBox(QCheckBox* box) { QTest::mouseClick(box, Qt::LeftButton, {}, QPoint(8, box->height() / 2)); }
-
-// Presses Train and waits for the run to end; returns whether it succeeded.
-bool trainAndWait(TrainPanel& panel) {
-    QSignalSpy finished(&panel, &TrainPanel::trainingFinished);
-    QTest::mouseClick(button(panel, "trainButton"), Qt::LeftButton);
-    if (!panel.isTraining()) return false;
-    if (!finished.wait(kTimeoutMs) && finished.isEmpty()) return false;
-    return finished.front().front().toBool();
-}
 
 void configure(TrainPanel& panel, const QString& dataset, int epochs) {
     panel.setDataset(dataset);

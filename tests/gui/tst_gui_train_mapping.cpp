@@ -6,6 +6,7 @@
 #include <QTest>
 
 #include "GuiTestSupport.h"
+#include "TrainPanelTestSupport.h"
 
 #include "app/gui/project/Document.h"
 #include "app/gui/train/ColumnMappingTable.h"
@@ -27,21 +28,12 @@
 
 using namespace strata;
 using namespace strata::gui;
+using strata::gui::test::trainAndWait;
 
 namespace {
 
-constexpr int kTimeoutMs = 180000;
-
 QString writeTable(const QTemporaryDir& dir, int rows) {
     return QString::fromStdString(animals::writeTable(dir.filePath("animals.csv").toStdString(), rows));
-}
-
-bool trainAndWait(TrainPanel& panel) {
-    QSignalSpy finished(&panel, &TrainPanel::trainingFinished);
-    QTest::mouseClick(panel.findChild<QPushButton*>("trainButton"), Qt::LeftButton);
-    if (!panel.isTraining()) return false;
-    if (!finished.wait(kTimeoutMs) && finished.isEmpty()) return false;
-    return finished.front().front().toBool();
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 #include <QTest>
 
 #include "GuiTestSupport.h"
+#include "TrainPanelTestSupport.h"
 
 #include "app/gui/project/Document.h"
 #include "app/gui/train/TextColumnBox.h"
@@ -21,10 +22,9 @@
 
 using namespace strata;
 using namespace strata::gui;
+using strata::gui::test::trainAndWait;
 
 namespace {
-
-constexpr int kTimeoutMs = 180000;
 
 // words of 3 to 7 letters ending in a, e or o: the label is that last letter.
 QString writeWords(const QTemporaryDir& dir, int rows) {
@@ -52,14 +52,6 @@ ModelSpec textModel(int length) {
         {"name": "embedding", "type": "Embedding", "config": {"input_dim": 32, "output_dim": 8}},
         {"name": "lstm", "type": "LSTM", "config": {"units": 16}},
         {"name": "probs", "type": "Dense", "config": {"units": 3, "activation": "softmax"}}]})"));
-}
-
-bool trainAndWait(TrainPanel& panel) {
-    QSignalSpy finished(&panel, &TrainPanel::trainingFinished);
-    QTest::mouseClick(panel.findChild<QPushButton*>("trainButton"), Qt::LeftButton);
-    if (!panel.isTraining()) return false;
-    if (!finished.wait(kTimeoutMs) && finished.isEmpty()) return false;
-    return finished.front().front().toBool();
 }
 
 } // namespace

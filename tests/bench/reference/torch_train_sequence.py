@@ -19,13 +19,12 @@ after the first are timed. Prints ONE JSON line:
 --export writes the ONNX file Strata imports instead (opset 13, a dynamic batch axis).
 """
 import argparse
-import json
-import resource
 import sys
-import time
 
 import torch
 from torch import nn
+
+from torch_train_vision import report_timed_steps
 
 
 class Transformer(nn.Module):
@@ -89,19 +88,7 @@ def main():
     n = args.steps + 1
     xs = torch.randint(0, args.vocab, (n, args.batch, args.length), generator=gen)
     ys = torch.randint(0, classes, (n, args.batch), generator=gen)
-    start = None
-    loss = None
-    for i in range(n):
-        loss = nn.functional.cross_entropy(model(xs[i]), ys[i])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if i == 0:
-            start = time.perf_counter()
-    seconds = time.perf_counter() - start
-    print(json.dumps({"framework": "pytorch", "model": args.model, "threads": args.threads, "batch": args.batch,
-                      "steps": args.steps, "samples_per_second": args.steps * args.batch / seconds, "seconds": seconds,
-                      "final_loss": float(loss), "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+    report_timed_steps(model, opt, xs, ys, args)
     return 0
 
 

@@ -31,6 +31,24 @@ def build(name):
     return getattr(torchvision.models, name)(**kwargs).eval()
 
 
+def report_timed_steps(model, opt, xs, ys, args):
+    """Trains on batch i = (xs[i], ys[i]) for every i, timing all steps after the first, and prints
+    the JSON line (also for tests/bench/reference/torch_train_sequence.py)."""
+    start = None
+    loss = None
+    for i in range(len(xs)):
+        loss = torch.nn.functional.cross_entropy(model(xs[i]), ys[i])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if i == 0:
+            start = time.perf_counter()
+    seconds = time.perf_counter() - start
+    print(json.dumps({"framework": "pytorch", "model": args.model, "threads": args.threads, "batch": args.batch,
+                      "steps": args.steps, "samples_per_second": args.steps * args.batch / seconds, "seconds": seconds,
+                      "final_loss": float(loss), "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True)
@@ -56,19 +74,7 @@ def main():
     xs = torch.rand(n, args.batch, 3, args.size, args.size, generator=gen) * 2 - 1
     classes = folded(xs[0][:1]).shape[1]
     ys = torch.randint(0, classes, (n, args.batch), generator=gen)
-    start = None
-    loss = None
-    for i in range(n):
-        loss = torch.nn.functional.cross_entropy(folded(xs[i]), ys[i])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if i == 0:
-            start = time.perf_counter()
-    seconds = time.perf_counter() - start
-    print(json.dumps({"framework": "pytorch", "model": args.model, "threads": args.threads, "batch": args.batch,
-                      "steps": args.steps, "samples_per_second": args.steps * args.batch / seconds, "seconds": seconds,
-                      "final_loss": float(loss), "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+    report_timed_steps(folded, opt, xs, ys, args)
     return 0
 
 
