@@ -1,4 +1,5 @@
 #include "storage/onnx/OnnxGraphImport.h"
+#include "storage/onnx/OnnxImportAttention.h"
 #include "storage/onnx/OnnxImportPatterns.h"
 
 #include "engine/LayerRegistry.h"
@@ -239,7 +240,9 @@ ImportedModel OnnxGraphImport::run(const std::string& modelName) {
     for (const OnnxTensor& t : m_.graph.initializers) consts_[t.name] = &t;
     for (const OnnxValueInfo& o : m_.graph.outputs) ++uses_[o.name], graphOutputs_.insert(o.name);
     // Decomposed GELU, SiLU, hard swish, mish and LayerNorm become one node each (OnnxImportPatterns.h).
-    const std::vector<OnnxNode> nodes = fuseOnnxPatterns(m_.graph.nodes, [this](const std::string& t) { return constant(t); }, graphOutputs_);
+    // torch's nn.MultiheadAttention becomes one node (OnnxImportAttention.h).
+    const auto lookup = [this](const std::string& t) { return constant(t); };
+    const std::vector<OnnxNode> nodes = fuseOnnxPatterns(fuseTorchAttention(m_.graph.nodes, lookup, graphOutputs_, source_), lookup, graphOutputs_);
     for (const OnnxNode& n : nodes)
         if (n.opType != "Shape") // reads no values: an activation before it can still be fused
             for (const auto& in : n.inputs) ++uses_[in];

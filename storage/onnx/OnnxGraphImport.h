@@ -133,6 +133,15 @@ private:
     void merge(const OnnxNode& n);
     void concat(const OnnxNode& n);
     void activation(const OnnxNode& n, const std::string& name);
+    // Transformers (OnnxImportTransformer.cpp): the fused attention node of OnnxImportAttention.h
+    // as a MultiHeadAttention layer; Expand of a constant to the batch (remembered, no layer: true
+    // when n is one); a Concat joining such constants to a sequence along the steps
+    // (PositionEmbedding layers over its first steps); Add of a (steps, features) constant to a
+    // sequence (PositionEmbedding + Add; false, nothing added, when x and the table do not fit).
+    void torchAttention(const OnnxNode& n);
+    bool batchExpand(const OnnxNode& n);
+    void concatWithBatchConstants(const OnnxNode& n);
+    bool positionAdd(const OnnxNode& n, const Value& x, const OnnxTensor& table, const std::string& tableName);
     // Constant folding (OnnxImportShapes.cpp): Shape of a computed tensor, and Gather, Unsqueeze,
     // Squeeze, Concat, Slice, Add, Sub, Mul, Div, ConstantOfShape, Cast, Range, Expand whose inputs
     // are all constants; false: an input is computed (the caller translates the node, or fails).
@@ -208,6 +217,9 @@ private:
     std::map<std::string, Value> values_;
     std::map<std::string, int> uses_;
     std::set<std::string> batchZeros_; // ConstantOfShape zeros of a shape holding the batch (a recurrent op's initial state)
+    std::map<std::string, std::string> batchExpanded_; // Expand of a constant to the batch: the constant's name
+    std::map<std::string, std::string> shapeOf_;       // a folded Shape: the computed tensor it is the shape of
+    std::map<std::string, std::string> firstRowsOf_;   // a folded Slice of an initializer's first rows: the initializer
     std::set<std::string> handled_;    // outputs of nodes a recurrent op already translated (torch's views of its output)
     std::set<std::string> graphOutputs_;
     std::vector<PendingLayer> layers_;

@@ -275,6 +275,7 @@ void OnnxGraphImport::merge(const OnnxNode& n) {
         const bool convBias = l && (l->type == "Conv2D" || l->type == "Conv2DTranspose" || l->type == "DepthwiseConv2D") && b.elementCount() == units && b.dims.size() >= 3 && b.dims[b.dims.size() - 3] == units;
         if (!denseBias && !convBias && b.isFloat() && b.elementCount() == 1) return scalarAffine(n, x, b.floats.at(0), add);
         if (!denseBias && !convBias && !add && channelScale(n, x, b)) return;
+        if (!denseBias && !convBias && add && positionAdd(n, x, b, n.inputs[1 - k])) return;
         if (!denseBias && !convBias)
             fail(n, std::string(add ? "adding" : "multiplying by") + " the constant '" + n.inputs[1 - k] +
                         "' is not supported (only as the bias right after a MatMul or a bias-less Conv or ConvTranspose)");
@@ -319,6 +320,8 @@ bool OnnxGraphImport::channelScale(const OnnxNode& n, const Value& x, const Onnx
 }
 
 void OnnxGraphImport::concat(const OnnxNode& n) {
+    for (std::size_t k = 0; k < n.inputs.size(); ++k)
+        if (batchExpanded_.count(n.inputs[k]) || isConstant(n, k)) return concatWithBatchConstants(n); // vit's class token
     std::vector<Value> xs;
     for (std::size_t k = 0; k < n.inputs.size(); ++k) xs.push_back(input(n, k));
     if (xs.size() == 1) return alias(n, xs[0]); // a one-input Concat (DenseNet's first block) is the identity

@@ -82,6 +82,10 @@ bool OnnxGraphImport::foldShapeArithmetic(const OnnxNode& n) {
         return a;
     };
 
+    if (op == "Shape" && fold(0)) { // of a constant (a folded shape torch reshapes): its dims
+        const std::vector<int64_t> dims = fold(0)->dims;
+        return ints({int64_t(dims.size())}, dims);
+    }
     if (op == "Shape") {
         const Value& x = input(n, 0);
         if (x.shape.empty()) fail(n, "the shape of a scalar is not supported");
@@ -95,6 +99,7 @@ bool OnnxGraphImport::foldShapeArithmetic(const OnnxNode& n) {
             if (k > 0 && dims[std::size_t(k)] < 0) fail(n, "dimension " + std::to_string(k) + " of '" + n.inputs[0] + "' is unknown, so its shape cannot be folded");
             out.push_back(dims[std::size_t(k)]);
         }
+        if (start == 0 && end == r) shapeOf_[n.outputs.at(0)] = n.inputs[0]; // the whole shape: a PositionEmbedding may expand to it
         return ints({int64_t(out.size())}, out);
     }
     if (op == "ConstantOfShape") {
@@ -309,6 +314,10 @@ bool OnnxGraphImport::foldShapeArithmetic(const OnnxNode& n) {
         if (steps.empty()) steps.assign(starts.size(), 1);
         if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
             fail(n, "starts, ends, axes and steps have different lengths");
+        // The first rows of a float initializer (Strata's PositionEmbedding export): remembered.
+        if (x.isFloat() && m_.graph.initializers.size() && consts_.count(n.inputs[0]) && axes.size() == 1 && axisOf(axes[0], rank) == 0 &&
+            starts[0] == 0 && steps[0] == 1)
+            firstRowsOf_[n.outputs.at(0)] = n.inputs[0];
         std::vector<int64_t> begin(rank, 0), stop = x.dims, step(rank, 1);
         for (std::size_t k = 0; k < starts.size(); ++k) {
             const std::size_t a = std::size_t(axisOf(axes[k], rank));
@@ -336,15 +345,66 @@ bool OnnxGraphImport::foldShapeArithmetic(const OnnxNode& n) {
         }
         return pick(x, dims, at);
     }
-    if (op == "Expand") {
+    if (op == "Expand") { // NumPy broadcasting of x to the shape
         const OnnxTensor* shape = fold(1);
         if (!shape || shape->isFloat()) fail(n, "the shape must be an integer constant");
         noBatch(*shape, "expanding to");
-        if (x.elementCount() != 1 && shape->ints != x.dims) fail(n, "only expanding a one-element constant (or to its own shape) is supported");
-        std::vector<int64_t> at(std::size_t(count(shape->ints)), 0);
-        if (x.elementCount() != 1)
-            for (std::size_t i = 0; i < at.size(); ++i) at[i] = int64_t(i);
-        return pick(x, shape->ints, at);
+        const std::size_t r = std::max(rank, shape->ints.size());
+        std::vector<int64_t> dims(r), from(r); // from: x's dim at each output axis (1 where x has none)
+        for (std::size_t a = 0; a < r; ++a) {
+            const int64_t xd = a + rank >= r ? x.dims[a + rank - r] : 1;
+            const int64_t sd = a + shape->ints.size() >= r ? shape->ints[a + shape->ints.size() - r] : 1;
+            if (xd != sd && xd != 1 && sd != 1) fail(n, "expanding " + list(x.dims) + " to " + list(shape->ints) + " does not broadcast");
+            dims[a] = xd == 1 ? sd : xd, from[a] = xd;
+        }
+        std::vector<int64_t> at(std::size_t(count(dims)), 0), idx(r, 0);
+        for (std::size_t e = 0; e < at.size(); ++e) {
+            int64_t flat = 0;
+            for (std::size_t a = 0; a < r; ++a) flat = flat * from[a] + (from[a] == 1 ? 0 : idx[a]);
+            at[e] = flat;
+            for (std::size_t a = r; a-- > 0;)
+                if (++idx[a] < dims[a]) break;
+                else idx[a] = 0;
+        }
+        return pick(x, dims, at);
+    }
+    // torch's expand(n, -1, -1) writes Where(Equal(shape, -1), 1, shape): the batch size is never
+    // -1 (nor any number below 1), so it compares unequal to those; with another number it fails.
+    if (op == "Equal") {
+        const OnnxTensor* y = fold(1);
+        if (!y) fail(n, "expected two inputs");
+        const int64_t cx = x.elementCount(), cy = y->elementCount();
+        if (cx != cy && cx != 1 && cy != 1) fail(n, "broadcasting constants of shapes " + list(x.dims) + " and " + list(y->dims) + " is not supported");
+        OnnxTensor t;
+        t.dataType = 9; // bool, held as 0 and 1
+        t.dims = cx >= cy ? x.dims : y->dims;
+        for (int64_t i = 0, c = std::max(cx, cy); i < c; ++i) {
+            const std::size_t ix = std::size_t(cx == 1 ? 0 : i), iy = std::size_t(cy == 1 ? 0 : i);
+            const bool batchX = !x.isFloat() && x.ints[ix] == kBatchDim, batchY = !y->isFloat() && y->ints[iy] == kBatchDim;
+            if (batchX || batchY) {
+                const double other = batchX ? valueAt(*y, iy) : valueAt(x, ix);
+                if ((batchX && batchY) || other >= 1) fail(n, "comparing the batch size with " + std::string(batchX && batchY ? "itself" : "a number above 0") + " is not supported");
+                t.ints.push_back(0);
+            } else
+                t.ints.push_back(valueAt(x, ix) == valueAt(*y, iy) ? 1 : 0);
+        }
+        return store(std::move(t));
+    }
+    if (op == "Where") { // of constants, element by element (a batch placeholder is only selected)
+        const OnnxTensor *a = fold(1), *b = fold(2);
+        if (!a || !b || x.isFloat()) fail(n, "expected an integer or bool condition and two values");
+        const int64_t c = x.elementCount(), ca = a->elementCount(), cb = b->elementCount();
+        if ((ca != c && ca != 1) || (cb != c && cb != 1) || a->isFloat() != b->isFloat())
+            fail(n, "only values of the condition's shape (or one value) and of one type are supported");
+        OnnxTensor t;
+        t.dataType = a->dataType;
+        t.dims = x.dims;
+        for (int64_t i = 0; i < c; ++i) {
+            const OnnxTensor& from = x.ints[std::size_t(i)] != 0 ? *a : *b;
+            const std::size_t j = std::size_t(from.elementCount() == 1 ? 0 : i);
+            from.isFloat() ? t.floats.push_back(from.floats[j]) : t.ints.push_back(from.ints[j]);
+        }
+        return store(std::move(t));
     }
     if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
         const OnnxTensor* y = fold(1);

@@ -4,6 +4,7 @@
 // row here (an op that produces it, or why none does) and one in OnnxExportTable.cpp;
 // tests/storage/tst_format_tables fails on a registered type that neither table covers.
 #include "storage/onnx/OnnxGraphImport.h"
+#include "storage/onnx/OnnxImportAttention.h"
 #include "storage/onnx/OnnxLayerTable.h"
 
 #include <algorithm>
@@ -72,7 +73,10 @@ const std::vector<OnnxGraphImport::OpRow>& OnnxGraphImport::importTable() {
         {"ConstantOfShape", shapeOp, {}, false},
         {"Cast", [](G& g, const N& n) { if (!g.foldShapeArithmetic(n)) g.castIds(n); }, {}, false}, // of ids for an Embedding: a view
         {"Range", shapeOp, {}, false},
-        {"Expand", shapeOp, {}, false},
+        {"Equal", shapeOp, {}, false}, // torch's expand(n, -1, -1): Where(Equal(shape, -1), 1, shape)
+        {"Where", shapeOp, {}, false},
+        // Expand of a constant to the batch (vit's class token): joined to a sequence by a Concat
+        {"Expand", [](G& g, const N& n) { if (!g.batchExpand(n)) shapeOp(g, n); }, {"PositionEmbedding", "Slice"}, false},
         {"GlobalMaxPool", [](G& g, const N& n) { g.globalMaxPool(n); }, {"GlobalMaxPooling2D", "GlobalMaxPooling1D"}, false},
         {"ReduceMax", [](G& g, const N& n) { // over the steps of a sequence only
              if (!g.reduceOverSteps(n, true)) g.fail(n, "only a maximum over the steps of a sequence (GlobalMaxPooling1D) is supported");
@@ -93,6 +97,8 @@ const std::vector<OnnxGraphImport::OpRow>& OnnxGraphImport::importTable() {
          }, act, false},
         {"Gelu", [](G& g, const N& n) { g.gelu(n); }, act, false}, // approximate none: gelu, tanh: gelu_tanh
         {"LayerNormalization", [](G& g, const N& n) { g.layerNorm(n); }, {"LayerNormalization"}, false},
+        // torch 1.13's nn.MultiheadAttention (batch_first), fused by OnnxImportAttention.cpp
+        {kFusedAttentionOp, [](G& g, const N& n) { g.torchAttention(n); }, {"MultiHeadAttention"}, false},
     };
     return table;
 }
@@ -111,13 +117,8 @@ const std::map<std::string, LayerFormatSupport>& OnnxGraphImport::layerTypeRows(
         {"SeparableConv2D",
          {false, "exported as a depthwise Conv and a 1x1 Conv, which import as DepthwiseConv2D and Conv2D (the same "
                  "computation; a file Strata wrote imports it through its embedded spec)"}},
-        {"MultiHeadAttention",
-         {false, "no import of attention patterns yet (MatMul of rank 3 or 4, Softmax, Transpose); a file Strata wrote "
-                 "imports it through its embedded spec"}},
         {"Dot", {false, "no import of a MatMul of two graph tensors yet; a file Strata wrote imports it through its embedded spec"}},
         {"RepeatVector", {false, "no import of Expand yet; a file Strata wrote imports it through its embedded spec"}},
-        {"PositionEmbedding",
-         {false, "no import of Shape + Slice + Expand of a table yet; a file Strata wrote imports it through its embedded spec"}},
     };
     return rows;
 }

@@ -348,6 +348,75 @@ class SeqCnnBn(nn.Module):
         return self.fc(torch.flatten(self.conv2(x), 1))
 
 
+class TransformerEncoderNet(nn.Module):
+    """nn.TransformerEncoder of two batch_first layers (post-norm, ReLU feed-forward), averaged
+    over the steps: torch's attention ops become MultiHeadAttention layers."""
+
+    def __init__(self):
+        super().__init__()
+        layer = nn.TransformerEncoderLayer(d_model=16, nhead=2, dim_feedforward=32, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, num_layers=2)
+        self.fc = nn.Linear(16, 3)
+
+    def forward(self, x):
+        return self.fc(self.encoder(x).mean(dim=1))
+
+
+class CausalPreNorm(nn.Module):
+    """A pre-norm (norm_first) GELU encoder layer over a causal mask given as a constant: the
+    mask is MultiHeadAttention's use_causal_mask."""
+
+    def __init__(self, steps):
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(d_model=12, nhead=3, dim_feedforward=24, activation="gelu", batch_first=True, norm_first=True)
+        self.register_buffer("mask", torch.triu(torch.full((steps, steps), float("-inf")), diagonal=1))
+        self.fc = nn.Linear(12, 2)
+
+    def forward(self, x):
+        return self.fc(self.layer(x, src_mask=self.mask)[:, -1])
+
+
+class CrossAttention(nn.Module):
+    """nn.MultiheadAttention with kdim = vdim = 8 (separate projection weights): the query is the
+    input, key and value a Linear of it; the attention weights it also returns are not read."""
+
+    def __init__(self):
+        super().__init__()
+        self.kv = nn.Linear(16, 8)
+        self.attn = nn.MultiheadAttention(16, 4, kdim=8, vdim=8, batch_first=True)
+        self.fc = nn.Linear(16, 2)
+
+    def forward(self, x):
+        kv = torch.tanh(self.kv(x))
+        y, _ = self.attn(x, kv, kv)
+        return self.fc(y.mean(dim=1))
+
+
+class TimeMajorEncoder(nn.Module):
+    """An encoder layer without batch_first, given a (steps, batch, features) view: its attention
+    runs time-major, which Strata's layers cannot hold (the import names batch_first)."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(d_model=8, nhead=2, dim_feedforward=16)
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.fc(self.layer(x.transpose(0, 1)).mean(dim=0))
+
+
+def small_vit():
+    """torchvision's VisionTransformer at 32x32 (patches of 8, one layer): its class token and
+    position table (zeros and small at init) randomized so the import must really carry them."""
+    import torchvision
+    m = torchvision.models.VisionTransformer(image_size=32, patch_size=8, num_layers=1, num_heads=2, hidden_dim=16, mlp_dim=32,
+                                             num_classes=5)
+    with torch.no_grad():
+        for p in m.parameters():
+            p.add_(torch.randn_like(p) * 0.2)
+    return m
+
+
 def tensor_json(t):
     return {"dims": list(t.shape), "data": [float(v) for v in t.detach().reshape(-1)]}
 
@@ -424,6 +493,11 @@ def main():
     seq_bn = SeqCnnBn()
     randomize_bn(seq_bn.bn)
     export(seq_bn, torch.randn(2, 3, 12), "torch_seq_cnn_bn", out_dir)
+    export(TransformerEncoderNet(), torch.randn(3, 7, 16), "torch_transformer_encoder", out_dir)
+    export(CausalPreNorm(6), torch.randn(2, 6, 12), "torch_causal_prenorm", out_dir)
+    export(CrossAttention(), torch.randn(2, 5, 16), "torch_cross_attention", out_dir)
+    export(small_vit(), torch.randn(2, 3, 32, 32), "torch_small_vit", out_dir)
+    export(TimeMajorEncoder(), torch.randn(2, 5, 8), "torch_time_major_attention", out_dir)
     export_torchvision(out_dir)
 
 

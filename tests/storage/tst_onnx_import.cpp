@@ -182,6 +182,17 @@ private slots:
         QTest::newRow("bidirectional nn.LSTM") << "torch_bilstm" << "Input Bidirectional GlobalAveragePooling1D Dense";
         QTest::newRow("nn.RNN relu") << "torch_relu_rnn" << "Input SimpleRNN Slice Reshape Dense";
         QTest::newRow("nn.Conv1d, BatchNorm1d, MaxPool1d") << "torch_seq_cnn_bn" << "Input Permute Conv1D BatchNormalization MaxPooling1D Conv1D Permute Flatten Dense";
+        // torch 1.13's nn.MultiheadAttention (batch_first) is one MultiHeadAttention layer (OnnxImportAttention.h)
+        QTest::newRow("nn.TransformerEncoder") << "torch_transformer_encoder"
+                                               << "Input MultiHeadAttention Add LayerNormalization Dense Dense Add LayerNormalization "
+                                                  "MultiHeadAttention Add LayerNormalization Dense Dense Add LayerNormalization GlobalAveragePooling1D Dense";
+        QTest::newRow("pre-norm GELU encoder layer, causal mask") << "torch_causal_prenorm"
+                                                                  << "Input LayerNormalization MultiHeadAttention Add LayerNormalization Dense Dense Add Slice Reshape Dense";
+        QTest::newRow("nn.MultiheadAttention kdim, vdim") << "torch_cross_attention" << "Input Dense MultiHeadAttention GlobalAveragePooling1D Dense";
+        // class token (PositionEmbedding over the first step), position table (PositionEmbedding + Add), attention
+        QTest::newRow("torchvision VisionTransformer") << "torch_small_vit"
+                                                       << "Input Conv2D Reshape Slice PositionEmbedding Concatenate PositionEmbedding Add LayerNormalization "
+                                                          "MultiHeadAttention Add LayerNormalization Dense Dense Add LayerNormalization Slice Reshape Dense";
         QTest::newRow("depthwise nn.Conv2d") << "torch_depthwise" << "Input DepthwiseConv2D Conv2D ZeroPadding2D DepthwiseConv2D";
         for (const char* name : {"torch_deconv", "torch_deconv_opset11"})
             QTest::newRow((std::string("nn.ConvTranspose2d ") + name).c_str())
@@ -326,6 +337,32 @@ private slots:
         QVERIFY2(tp.find(torchPads.string() + ": node '/up/ConvTranspose' (ConvTranspose): pads [1,1,1,1] with output_padding [1,1] "
                                               "for kernel [3,3], strides [2,2] and dilations [1,1] is neither 'valid' nor 'same'") == 0,
                  tp.c_str());
+    }
+
+    // What the attention import reads from torch's graph: heads, head size, the causal mask, the
+    // names; and a time-major attention (batch_first=False) is refused saying so.
+    void torchAttentionConfigs() {
+        requireTorch();
+        const ImportedModel causal = importOnnxFile(path("torch") / "torch_causal_prenorm.onnx");
+        const LayerSpec& attn = causal.spec.layers[std::size_t(causal.spec.indexOf("self_attn"))];
+        QCOMPARE(attn.config["num_heads"], json(3));
+        QCOMPARE(attn.config["key_dim"], json(4));
+        QCOMPARE(attn.config["use_causal_mask"], json(true));
+        QCOMPARE(attn.inbound, (std::vector<std::string>{"norm1", "norm1"}));
+        QCOMPARE(causal.variables.at("model/self_attn/query/kernel/.ATTRIBUTES/VARIABLE_VALUE").shape(), (Shape{12, 3, 4}));
+        QCOMPARE(causal.variables.at("model/self_attn/attention_output/kernel/.ATTRIBUTES/VARIABLE_VALUE").shape(), (Shape{3, 4, 12}));
+        const ImportedModel encoder = importOnnxFile(path("torch") / "torch_transformer_encoder.onnx");
+        QCOMPARE(encoder.spec.layers[std::size_t(encoder.spec.indexOf("self_attn"))].config["use_causal_mask"], json(false));
+        const ImportedModel cross = importOnnxFile(path("torch") / "torch_cross_attention.onnx");
+        QCOMPARE(cross.spec.layers[std::size_t(cross.spec.indexOf("attn"))].config["num_heads"], json(4));
+        QCOMPARE(cross.variables.at("model/attn/key/kernel/.ATTRIBUTES/VARIABLE_VALUE").shape(), (Shape{8, 4, 4}));
+
+        const fs::path timeMajor = path("torch") / "torch_time_major_attention.onnx";
+        const std::string e = errorOf([&] { importOnnxFile(timeMajor); });
+        QVERIFY2(e.find(timeMajor.string() + ": node '/layer/self_attn/Softmax' (Softmax): attention as torch 1.13 exports nn.MultiheadAttention "
+                                             "was expected: its output is not transposed back to batch-first") == 0,
+                 e.c_str());
+        QVERIFY2(e.find("batch_first=True") != std::string::npos, e.c_str());
     }
 
     void unsupportedAttributesAreNamed() {
