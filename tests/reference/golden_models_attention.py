@@ -1,11 +1,14 @@
-"""The attention golden model (tests/data/golden/attention_mha.json): PositionEmbedding added to
-the input, then MultiHeadAttention with a causal mask, a value of its own width (a Dense of the
-sequence) and the key given explicitly, in the conventions of golden_models.py (Keras layouts:
-query/kernel (features, heads, key_dim), query/bias (heads, key_dim), value/kernel (features,
-heads, value_dim), attention_output/kernel (heads, value_dim, query features)). make_golden.py
-adds MODELS.
+"""The golden models of engine/layers/AttentionLayers.cpp, in the conventions of golden_models.py:
+attention_mha.json (PositionEmbedding added to the input, then MultiHeadAttention with a causal
+mask, a value of its own width (a Dense of the sequence) and the key given explicitly; Keras
+layouts: query/kernel (features, heads, key_dim), query/bias (heads, key_dim), value/kernel
+(features, heads, value_dim), attention_output/kernel (heads, value_dim, query features)),
+dot_merge.json (Dot over every pair of axes the engine's batch matmul transposes, with and without
+normalize, rank 3 and rank 2) and repeat_vector.json (RepeatVector between a Dense and an LSTM).
+make_golden.py adds MODELS.
 """
 from golden_models import SPARSE_CE_LOGITS, build, dense, inp, simple, sparse_labels
+from golden_models_recurrent import init_rnn
 
 
 def attention_mha():
@@ -34,4 +37,60 @@ def attention_mha():
                  lambda r: sparse_labels(r, 3), init)
 
 
-MODELS = {f.__name__: f for f in [attention_mha]}
+def dot(name, x, y, axes, normalize=False):
+    return simple("Dot", name, [x, y], axes=axes, normalize=normalize)
+
+
+def dot_merge():
+    # (5 steps, 3 features) and key = Dense 3 tanh of it, then Keras' Dot (batch_dot) on them:
+    #   gram      axes [1, 1], normalize: (3, 3), cosines of feature columns over the steps
+    #   scores    axes -1: (5, 5), step against step
+    #   context   axes [2, 1] of scores and key: (5, 3), scores times key
+    #   context_t axes [1, 2] of key and scores, normalize (key along the steps, scores along its
+    #             last axis): (3, 5)
+    #   pair      axes -1 of two rank-2 means, normalize: (1,), a cosine
+    #   attend    axes [1, 2] of a rank-2 mean (3,) and the input (5, 3): (5,)
+    # The four rank-3 Dots take the four (transpose x, transpose y) cases of a batch matmul. Each
+    # reaches the logits (Flatten or GlobalAveragePooling1D -> Concatenate -> Dense 3), and each
+    # reads key, so every Dot passes a gradient to key's kernel and bias.
+    layers = [inp("input", [5, 3]),
+              dense("key", "input", 3, "tanh"),
+              dot("gram", "input", "key", [1, 1], normalize=True),
+              dot("scores", "input", "key", -1),
+              dot("context", "scores", "key", [2, 1]),
+              dot("context_t", "key", "scores", [1, 2], normalize=True),
+              simple("GlobalAveragePooling1D", "key_mean", "key"),
+              simple("GlobalAveragePooling1D", "input_mean", "input"),
+              dot("pair", "key_mean", "input_mean", -1, normalize=True),
+              dot("attend", "key_mean", "input", [1, 2]),
+              simple("Flatten", "gram_flat", "gram"),
+              simple("GlobalAveragePooling1D", "context_mean", "context"),
+              simple("GlobalAveragePooling1D", "context_t_mean", "context_t"),
+              simple("Concatenate", "features", ["gram_flat", "context_mean", "context_t_mean", "pair", "attend"]),
+              dense("dense", "features", 3)]
+
+    def init(i):
+        i.dense("key", 3, 3, scale=0.8)
+        i.dense("dense", 9 + 3 + 5 + 1 + 5, 3)
+    return build("dot_merge", 142, layers, [5, 3], "dense", SPARSE_CE_LOGITS, lambda r: sparse_labels(r, 3), init)
+
+
+def repeat_vector():
+    # (4,) -> Dense 3 tanh -> RepeatVector(5): (5, 3), the same vector at every step -> LSTM 4
+    # return_sequences (a decoder: each step's state differs, so each copy gets its own gradient,
+    # which RepeatVector sums into the Dense) -> Flatten -> Dense 3 (logits)
+    layers = [inp("input", [4]),
+              dense("encode", "input", 3, "tanh"),
+              simple("RepeatVector", "repeat", "encode", n=5),
+              simple("LSTM", "decode", "repeat", units=4, return_sequences=True),
+              simple("Flatten", "flatten", "decode"),
+              dense("dense", "flatten", 3)]
+
+    def init(i):
+        i.dense("encode", 4, 3, scale=0.8)
+        init_rnn(i, "decode", "LSTM", 3, 4)
+        i.dense("dense", 20, 3)
+    return build("repeat_vector", 143, layers, [4], "dense", SPARSE_CE_LOGITS, lambda r: sparse_labels(r, 3), init)
+
+
+MODELS = {f.__name__: f for f in [attention_mha, dot_merge, repeat_vector]}

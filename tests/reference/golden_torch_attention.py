@@ -1,15 +1,18 @@
 """golden_torch.py's attention layers in torch (float64 or float32), Keras semantics:
 MultiHeadAttention (query scaled by 1/sqrt(key_dim), the causal mask as -1e9 added to the scores
-of later keys, softmax over the keys) and Keras-NLP's PositionEmbedding (the table's first
-`steps` rows for every sample)."""
+of later keys, softmax over the keys), Keras-NLP's PositionEmbedding (the table's first `steps`
+rows for every sample), Dot (Keras' batch_dot; normalize is x * rsqrt(max(sum x^2, 1e-7^2)) along
+the dot axis, Keras 3's ops.normalize) and RepeatVector."""
 import math
 
 import torch
 
-ATTENTION_TYPES = ("MultiHeadAttention", "PositionEmbedding")
+ATTENTION_TYPES = ("MultiHeadAttention", "PositionEmbedding", "Dot", "RepeatVector")
 
 
 def attention_variables(name, kind, cfg):
+    if kind in ("Dot", "RepeatVector"):
+        return []
     if kind == "PositionEmbedding":
         return [f"model/{name}/embeddings"]
     out = []
@@ -25,6 +28,10 @@ def attention_forward(kind, cfg, xs, p):
     if kind == "PositionEmbedding":
         x = xs[0]
         return p("embeddings")[: x.shape[1]].unsqueeze(0).expand(x.shape[0], -1, -1)
+    if kind == "RepeatVector":
+        return xs[0].unsqueeze(1).expand(-1, cfg["n"], -1)
+    if kind == "Dot":
+        return batch_dot(xs[0], xs[1], cfg.get("axes", -1), cfg.get("normalize", False))
     query, value = xs[0], xs[1]
     key = xs[2] if len(xs) > 2 else value
     bias = cfg.get("use_bias", True)
@@ -42,3 +49,18 @@ def attention_forward(kind, cfg, xs, p):
     heads = torch.einsum("nhts,nhsv->nthv", probs, project(value, "value"))
     y = torch.einsum("nthv,hvd->ntd", heads, p("attention_output/kernel"))
     return y + p("attention_output/bias") if bias else y
+
+
+def batch_dot(x, y, axes, normalize):
+    """Keras' Dot: per sample, the sum over x's axis ax and y's axis ay; the output's axes are x's
+    other axes, then y's (batch first); (batch,) becomes (batch, 1)."""
+    ax, ay = (axes, axes) if isinstance(axes, int) else axes
+    ax, ay = ax % x.dim(), ay % y.dim()
+    if normalize:
+        x = x * torch.rsqrt(torch.clamp((x * x).sum(ax, keepdim=True), min=1e-14))
+        y = y * torch.rsqrt(torch.clamp((y * y).sum(ay, keepdim=True), min=1e-14))
+    xm, ym = x.movedim(ax, -1), y.movedim(ay, -1)   # (B, x's others..., d), (B, y's others..., d)
+    n, d = x.shape[0], x.shape[ax]
+    z = torch.bmm(xm.reshape(n, -1, d), ym.reshape(n, -1, d).transpose(1, 2))
+    out = z.reshape(n, *xm.shape[1:-1], *ym.shape[1:-1])
+    return out.unsqueeze(1) if out.dim() == 1 else out

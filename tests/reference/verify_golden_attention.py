@@ -1,12 +1,26 @@
 """verify_golden.py's attention layers in numpy, sharing no code with the torch side: each head
 written out with matrix products per sample, a max-subtracted softmax, Keras' causal mask (key
-step j visible from query step i when j <= i) and Keras-NLP's PositionEmbedding."""
+step j visible from query step i when j <= i), Keras-NLP's PositionEmbedding, Dot as a tensordot
+per sample (normalize: divided by max(L2 norm, 1e-7) along the dot axis) and RepeatVector."""
 import numpy as np
 
-ATTENTION = ("MultiHeadAttention", "PositionEmbedding")
+ATTENTION = ("MultiHeadAttention", "PositionEmbedding", "Dot", "RepeatVector")
+
+
+def dot(x, y, axes, normalize):
+    """Keras' Dot, sample by sample: x's axes but ax, then y's but ay; (batch,) -> (batch, 1)."""
+    ax, ay = (axes, axes) if isinstance(axes, int) else axes
+    ax, ay = (ax + x.ndim if ax < 0 else ax), (ay + y.ndim if ay < 0 else ay)
+    if normalize:
+        x = x / np.maximum(np.linalg.norm(x, axis=ax, keepdims=True), 1e-7)
+        y = y / np.maximum(np.linalg.norm(y, axis=ay, keepdims=True), 1e-7)
+    y_ = np.stack([np.tensordot(x[b], y[b], axes=(ax - 1, ay - 1)) for b in range(x.shape[0])])
+    return y_.reshape(x.shape[0], 1) if y_.ndim == 1 else y_
 
 
 def variables(name, kind, cfg):
+    if kind in ("Dot", "RepeatVector"):
+        return []
     if kind == "PositionEmbedding":
         return [f"model/{name}/embeddings"]
     subs = ("query", "key", "value", "attention_output")
@@ -19,6 +33,10 @@ def forward(name, kind, cfg, xs, w):
     if kind == "PositionEmbedding":
         x = xs[0]
         return np.repeat(p("embeddings")[None, : x.shape[1], :], x.shape[0], axis=0)
+    if kind == "RepeatVector":
+        return np.stack([xs[0]] * cfg["n"], axis=1)
+    if kind == "Dot":
+        return dot(xs[0], xs[1], cfg.get("axes", -1), cfg.get("normalize", False))
     query, value = xs[0], xs[1]
     key = xs[2] if len(xs) > 2 else value
     heads, kd = p("query/kernel").shape[1], cfg["key_dim"]

@@ -27,7 +27,8 @@ private slots:
     void allModelsPresent() {
         const QStringList n = golden::names();
         QVERIFY(n.size() >= 16);
-        for (const char* m : {"conv_transpose", "conv_dilated", "padding_leaky_relu", "dropout", "activations"})
+        for (const char* m : {"conv_transpose", "conv_dilated", "padding_leaky_relu", "dropout", "activations", "attention_mha",
+                              "dot_merge", "repeat_vector"})
             QVERIFY2(n.contains(m), m);
     }
 
