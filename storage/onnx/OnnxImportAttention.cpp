@@ -418,7 +418,9 @@ private:
     static void requireCausal(const OnnxTensor& m, const std::string& name) {
         std::vector<int64_t> d = m.dims;
         while (d.size() > 2 && d.front() == 1) d.erase(d.begin());
-        const bool shaped = m.isFloat() && d.size() == 2 && d[0] * d[1] == int64_t(m.floats.size());
+        int64_t count = 0;
+        const bool shaped = m.isFloat() && d.size() == 2 && d[0] >= 0 && d[1] >= 0 && !__builtin_mul_overflow(d[0], d[1], &count) &&
+                            count == int64_t(m.floats.size());
         bool causal = shaped;
         for (int64_t i = 0; causal && i < d[0]; ++i)
             for (int64_t j = 0; causal && j < d[1]; ++j) {

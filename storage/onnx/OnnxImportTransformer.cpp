@@ -133,7 +133,7 @@ void OnnxGraphImport::concatWithBatchConstants(const OnnxNode& n) {
 bool OnnxGraphImport::positionAdd(const OnnxNode& n, const Value& x, const OnnxTensor& table, const std::string& tableName) {
     std::vector<int64_t> dims = table.dims;
     if (dims.size() == 3 && dims[0] == 1) dims.erase(dims.begin());
-    if (!table.isFloat() || x.shape.size() != 3 || dims.size() != 2 || x.shape[1] < 1 || dims[0] != x.shape[1] || dims[1] != x.shape[2] ||
+    if (!table.isFloat() || table.elementCount() != int64_t(table.floats.size()) || x.shape.size() != 3 || dims.size() != 2 || x.shape[1] < 1 || dims[0] != x.shape[1] || dims[1] != x.shape[2] ||
         x.layout == Layout::FlatChw || x.layout == Layout::ChannelsFirst)
         return false;
     const Value in = materialize(n, x);
