@@ -2,6 +2,7 @@
 
 #include "engine/Error.h"
 #include "engine/Layer.h"
+#include "engine/Model.h"
 
 namespace strata::masks {
 
@@ -48,6 +49,12 @@ MaskFlow maskFlow(const LayerGraph& graph, const std::vector<bool>& inputsMasked
         if (!effect.empty()) f.effects.push_back("layer '" + layer.name() + "' (" + layer.type() + "): " + effect);
     }
     return f;
+}
+
+std::vector<std::string> maskEffects(const Model& model) {
+    const std::vector<int> inputs = model.inputIndices();
+    return maskFlow({model.layers(), model.order(), [&](int i) -> const std::vector<int>& { return model.inbound(i); }, inputs})
+        .effects;
 }
 
 } // namespace strata::masks

@@ -10,6 +10,10 @@
 #include <string>
 #include <vector>
 
+namespace strata {
+class Model;
+}
+
 namespace strata::masks {
 
 // 1 where x != 0, else 0, for any dtype (Keras' ops.not_equal(ids, 0)): 1 - floor(1 - min(|x|, 1)).
@@ -32,5 +36,8 @@ struct MaskFlow {
     std::vector<std::string> effects; // one line per layer a mask reaches and changes
 };
 MaskFlow maskFlow(const LayerGraph& graph, const std::vector<bool>& inputsMasked = {});
+// The effects of a built model's masks (maskFlow over its graph), for an export that refuses them:
+// empty when no mask reaches a layer whose inference output it changes.
+std::vector<std::string> maskEffects(const Model& model);
 
 } // namespace strata::masks
