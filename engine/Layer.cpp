@@ -32,6 +32,14 @@ nlohmann::json Layer::toJson() const { return {{"name", name()}, {"type", type()
 
 std::vector<VariableSpec> Layer::variableSpecs(const std::vector<Shape>&) const { return {}; }
 
+ir::ValueId Layer::computeMask(CallContext&, const std::vector<ir::ValueId>&, const std::vector<ir::ValueId>& masks) const {
+    return masks.empty() ? ir::kNoValue : masks[0];
+}
+
+bool Layer::outputMasked(const std::vector<bool>& masked) const { return supportsMasking() && !masked.empty() && masked[0]; }
+
+std::string Layer::maskEffect(const std::vector<bool>&) const { return {}; }
+
 ParamCounts& ParamCounts::operator+=(const ParamCounts& o) {
     if (__builtin_add_overflow(trainable, o.trainable, &trainable) ||
         __builtin_add_overflow(nonTrainable, o.nonTrainable, &nonTrainable) || trainable > (int64_t(1) << 61) ||

@@ -64,6 +64,19 @@ public:
     // A short label of the key config for a node or a list row, e.g. "128 relu".
     virtual std::string keyConfigText() const { return {}; }
 
+    // Masks, as Keras 3 carries them (LayerCall.h; engine/README.md "Masks"). supportsMasking:
+    // Keras' supports_masking, whether the output gets computeMask's mask (false: a mask reaching
+    // the layer is dropped). computeMask: Keras' compute_mask, given the call's inputs and their
+    // masks (kNoValue: none); by default the first input's mask passes through.
+    virtual bool supportsMasking() const { return false; }
+    virtual ir::ValueId computeMask(CallContext& ctx, const std::vector<ir::ValueId>& inputs,
+                                    const std::vector<ir::ValueId>& masks) const;
+    // The same flow without a graph, for the exports: whether the output carries a mask when the
+    // inputs do (`masked`, one per input), and how a mask changes the output in inference ("" when
+    // it does not, e.g. "masked steps keep the previous state"). Consistent with call/computeMask.
+    virtual bool outputMasked(const std::vector<bool>& masked) const;
+    virtual std::string maskEffect(const std::vector<bool>& masked) const;
+
     // Creates the variables on the first call (initialized from `seed` and each variable's path);
     // later calls only check that the shapes are compatible with the first ones.
     void build(const std::vector<Shape>& inputs, uint64_t seed = 0);

@@ -26,18 +26,34 @@ LayerOutput CallContext::activate(ir::ValueId x, const std::string& name) const 
     return {name == "linear" ? x : ir::activation(g_, name, x), x, name};
 }
 
-std::vector<LayerOutput> CallContext::callLayers(const LayerGraph& graph, const std::vector<ir::ValueId>& inputValues) {
+std::vector<LayerOutput> CallContext::callLayers(const LayerGraph& graph, const std::vector<ir::ValueId>& inputValues,
+                                                 const std::vector<ir::ValueId>& inputMasks) {
     std::vector<LayerOutput> out(graph.layers.size());
-    for (std::size_t k = 0; k < graph.inputs.size(); ++k) out[std::size_t(graph.inputs[k])] = {inputValues.at(k)};
+    for (std::size_t k = 0; k < graph.inputs.size(); ++k) {
+        LayerOutput& bound = out[std::size_t(graph.inputs[k])];
+        bound.value = inputValues.at(k);
+        if (k < inputMasks.size()) bound.mask = inputMasks[k];
+    }
+    const std::vector<ir::ValueId> outerMasks = masks_; // a Block's inner walk nests in its call
     for (int i : graph.order) {
         const Layer& layer = *graph.layers[std::size_t(i)];
         if (out[std::size_t(i)].value != ir::kNoValue) continue; // an Input layer, bound above
-        std::vector<ir::ValueId> in;
-        for (int j : graph.inbound(i)) in.push_back(out[std::size_t(j)].value);
+        std::vector<ir::ValueId> in, masks;
+        for (int j : graph.inbound(i)) {
+            in.push_back(out[std::size_t(j)].value);
+            masks.push_back(out[std::size_t(j)].mask);
+        }
         try {
             ir::ScopeGuard scope(g_, layer.path());
-            out[std::size_t(i)] = layer.call(*this, in);
+            masks_ = masks;
+            LayerOutput y = layer.call(*this, in);
+            // Keras' Layer.__call__: a mask the call set stands; else compute_mask when the layer
+            // supports masking; else the mask is dropped.
+            if (y.mask == ir::kNoValue && layer.supportsMasking()) y.mask = layer.computeMask(*this, in, masks);
+            out[std::size_t(i)] = y;
+            masks_ = outerMasks;
         } catch (const StrataError& e) {
+            masks_ = outerMasks;
             const std::string msg = e.what();
             if (msg.rfind("layer '", 0) == 0) throw;
             throw StrataError("layer '" + layer.name() + "': " + msg);

@@ -8,6 +8,12 @@
 //   }
 //
 // A layer that owns a graph of layers (Block) calls it through ctx.callLayers.
+//
+// Masks (Keras 3's _keras_mask): a layer output may carry a mask, an F32 value of 0s and 1s shaped
+// as the output without its last axis ((batch, steps) for a (batch, steps, features) sequence), 1
+// where the step is real. callLayers hands each layer its inputs' masks (ctx.inputMasks()) and
+// sets the output's as Keras' Layer.__call__ does: the mask the call set itself, else
+// Layer::computeMask when the layer supports masking, else none (the mask is dropped).
 #pragma once
 
 #include "engine/ir/Graph.h"
@@ -28,6 +34,9 @@ struct LayerOutput {
     ir::ValueId value = ir::kNoValue;
     ir::ValueId preActivation = ir::kNoValue;
     std::string activation = "linear";
+    // The output's mask (see above); kNoValue when it has none. A call may set it itself (Keras'
+    // MultiHeadAttention, Multiply); otherwise callLayers fills it from Layer::computeMask.
+    ir::ValueId mask = ir::kNoValue;
 };
 
 // A graph of layers: the model's own, or a block's inner one.
@@ -55,15 +64,22 @@ public:
     // before the activation.
     LayerOutput activate(ir::ValueId x, const std::string& name) const;
 
-    // Calls every layer of `graph` in its order, its Input layers bound to `inputValues`; each
-    // layer's ops are in its object path's scope ("model/encoder/dense_1"). Returns every layer's
-    // output. An error is rethrown as "layer 'NAME': ..." naming the innermost layer.
-    std::vector<LayerOutput> callLayers(const LayerGraph& graph, const std::vector<ir::ValueId>& inputValues);
+    // The masks of the inputs of the layer being called, one per input (kNoValue: none).
+    const std::vector<ir::ValueId>& inputMasks() const { return masks_; }
+    ir::ValueId inputMask(std::size_t k) const { return k < masks_.size() ? masks_[k] : ir::kNoValue; }
+
+    // Calls every layer of `graph` in its order, its Input layers bound to `inputValues` (with
+    // `inputMasks`, when given: a Block's inputs keep their masks); each layer's ops are in its
+    // object path's scope ("model/encoder/dense_1"). Returns every layer's output and mask. An
+    // error is rethrown as "layer 'NAME': ..." naming the innermost layer.
+    std::vector<LayerOutput> callLayers(const LayerGraph& graph, const std::vector<ir::ValueId>& inputValues,
+                                        const std::vector<ir::ValueId>& inputMasks = {});
 
 private:
     ir::Graph& g_;
     bool training_;
     uint64_t seed_;
+    std::vector<ir::ValueId> masks_; // the current layer's input masks
 };
 
 } // namespace strata

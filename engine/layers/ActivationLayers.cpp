@@ -45,6 +45,12 @@ Shape Softmax::outputShape(const std::vector<Shape>& inputs) const {
 
 LayerOutput Softmax::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
     ir::Graph& g = ctx.graph();
+    // Keras 3's Softmax applies its input's mask along the softmax axis (where(mask, x, -1e9)), which
+    // a (batch, steps) sequence mask does not fit: Keras raises, and so does Strata.
+    if (ctx.inputMask(0) != ir::kNoValue)
+        throw StrataError("gets a mask (from an Embedding with mask_zero): Keras 3's Softmax layer applies a mask along "
+                          "its axis, which a (batch, steps) mask does not fit; use the softmax activation of the layer "
+                          "before, or drop the mask first (e.g. GlobalAveragePooling1D)");
     const std::size_t rank = g.shape(in.at(0)).rank(), a = axisFor(rank);
     if (a + 1 == rank) return {g.softmax(in[0])};
     std::vector<int64_t> perm; // the axis swapped with the last: its own inverse

@@ -13,6 +13,11 @@ public:
     Softmax(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override;
     LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
+    bool supportsMasking() const override { return true; } // Keras: the mask passes through
+    // A mask reaching it is refused in call (Keras 3 fails on a (batch, steps) mask too).
+    std::string maskEffect(const std::vector<bool>& masked) const override {
+        return !masked.empty() && masked[0] ? "Keras 3's Softmax layer cannot apply a (batch, steps) mask along its axis" : "";
+    }
     std::string keyConfigText() const override;
     // The axis as an index into a shape of `rank` (batch included); throws ShapeError when out of range.
     std::size_t axisFor(std::size_t rank) const;
@@ -29,6 +34,7 @@ public:
     Shape outputShape(const std::vector<Shape>& inputs) const override;
     std::vector<VariableSpec> variableSpecs(const std::vector<Shape>& inputs) const override;
     LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
+    bool supportsMasking() const override { return true; } // Keras: the mask passes through
     std::string keyConfigText() const override;
     // alpha's shape for an input shape (batch included).
     Shape alphaShape(const Shape& input) const;
@@ -45,6 +51,7 @@ public:
     Rescaling(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override { return inputs.at(0); }
     LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
+    bool supportsMasking() const override { return true; } // Keras: the mask passes through
     std::string keyConfigText() const override;
 
     double scale = 1.0, offset = 0.0;

@@ -3,8 +3,10 @@
 #include "engine/Error.h"
 #include "engine/Initializers.h"
 #include "engine/LayerRegistry.h"
+#include "engine/Masks.h"
 #include "engine/ir/Optimizers.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace strata::layers {
@@ -115,13 +117,24 @@ LayerOutput MultiHeadAttention::call(CallContext& ctx, const std::vector<ir::Val
     const ir::ValueId v = project(g, value, var("value/kernel"), bias("value/bias"), numHeads, valueDim);
     q = g.mul(q, g.scalar(float(1.0 / std::sqrt(double(keyDim))))); // Keras scales the query
     ir::ValueId scores = g.batchMatmul(q, k, false, true);        // (B * heads, T, S)
-    if (causal) { // Keras: query step i sees value steps j <= i
+    const ir::ValueId allowed = attentionMask(ctx, in);
+    if (allowed != ir::kNoValue) {
+        // Keras: where(mask, scores, large negative), as scores * M + (M - 1) * 1e9 (exact for 0/1).
+        const ir::ValueId m = g.reshape(allowed, Shape{batch, 1, t, s});
+        const ir::ValueId byHead = g.reshape(scores, Shape{batch, numHeads, t, s});
+        scores = g.add(g.mul(byHead, m), g.mul(g.sub(m, g.scalar(1.0f)), g.scalar(1e9f)));
+        scores = g.reshape(scores, Shape{batch * numHeads, t, s});
+    } else if (causal) { // Keras: query step i sees value steps j <= i
         Tensor mask(Shape{t, s});
         for (int64_t i = 0; i < t; ++i)
             for (int64_t j = 0; j < s; ++j) mask.f32()[i * s + j] = j <= i ? 0.0f : -1e9f;
         scores = g.add(scores, g.constant(std::move(mask)));
     }
     ir::ValueId probs = g.softmax(scores);
+    if (allowed != ir::kNoValue && dropout > 0.0) { // Keras' Softmax layer path zeroes the masked probabilities
+        const ir::ValueId m = g.reshape(allowed, Shape{batch, 1, t, s});
+        probs = g.reshape(g.mul(g.reshape(probs, Shape{batch, numHeads, t, s}), m), Shape{batch * numHeads, t, s});
+    }
     if (ctx.training() && dropout > 0.0) {
         const ir::ValueId step = g.variable(ir::kIterationsPath, Shape{}, DType::I32);
         probs = g.dropout(probs, step, dropout, seed_ >= 0 ? uint64_t(seed_) : hashString(path(), ctx.seed()));
@@ -132,6 +145,37 @@ LayerOutput MultiHeadAttention::call(CallContext& ctx, const std::vector<ir::Val
                              g.reshape(var("attention_output/kernel"), Shape{numHeads * valueDim, dq}));
     if (useBias) y = g.add(y, bias("attention_output/bias"));
     return {g.reshape(y, Shape{batch, t, dq})};
+}
+
+// Keras' _compute_attention_mask: query mask (B, T, 1) & value mask (B, 1, S) & key mask (B, 1, S)
+// & the causal (T, S), as a (B, T, S) 0/1 value; kNoValue when no input has a mask.
+ir::ValueId MultiHeadAttention::attentionMask(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
+    ir::Graph& g = ctx.graph();
+    const ir::ValueId qm = ctx.inputMask(0), vm = ctx.inputMask(1), km = in.size() > 2 ? ctx.inputMask(2) : ir::kNoValue;
+    if (qm == ir::kNoValue && vm == ir::kNoValue && km == ir::kNoValue) return ir::kNoValue;
+    const int64_t batch = g.shape(in[0])[0], t = g.shape(in[0])[1], s = g.shape(in[1])[1];
+    Tensor ones(Shape{batch, t, s});
+    ones.fill(1.0f);
+    ir::ValueId m = g.constant(std::move(ones));
+    const char* names[] = {"MultiHeadAttention's query", "MultiHeadAttention's value", "MultiHeadAttention's key"};
+    for (std::size_t i = 0; i < 3; ++i) {
+        const ir::ValueId mi = i == 0 ? qm : i == 1 ? vm : km;
+        if (mi == ir::kNoValue) continue;
+        masks::requireSequenceMask(g, mi, in[i], names[i]);
+        m = g.mul(m, g.reshape(mi, i == 0 ? Shape{batch, t, 1} : Shape{batch, 1, s}));
+    }
+    if (causal) {
+        Tensor lower(Shape{t, s});
+        for (int64_t i = 0; i < t; ++i)
+            for (int64_t j = 0; j < s; ++j) lower.f32()[i * s + j] = j <= i ? 1.0f : 0.0f;
+        m = g.mul(m, g.constant(std::move(lower)));
+    }
+    return m;
+}
+
+std::string MultiHeadAttention::maskEffect(const std::vector<bool>& masked) const {
+    return std::find(masked.begin(), masked.end(), true) != masked.end()
+               ? "masked query, value and key steps are left out of the attention" : "";
 }
 
 std::string MultiHeadAttention::keyConfigText() const {

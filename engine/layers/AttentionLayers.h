@@ -19,6 +19,11 @@ namespace strata::layers {
 // key_dim), key/..., value/kernel (dv, heads, value_dim), value/bias, attention_output/kernel
 // (heads, value_dim, dq), attention_output/bias (dq). output_shape and attention_axes: null only.
 // use_causal_mask is a config key here (Keras takes it as a call argument).
+// Masks (Keras 3's _compute_attention_mask): the query's (B, T), the value's and the key's (B, S)
+// masks and the causal mask are AND-ed into a (B, T, S) attention mask; a masked-out score becomes
+// -1e9 before the softmax (a row with nothing left is uniform, as Keras' dot_product_attention
+// path), and with dropout > 0 the probabilities are zeroed where masked (Keras' Softmax path). The
+// output carries the query's mask.
 class MultiHeadAttention : public Layer {
 public:
     MultiHeadAttention(const LayerTypeInfo& info, std::string name, nlohmann::json config);
@@ -26,6 +31,8 @@ public:
     std::vector<VariableSpec> variableSpecs(const std::vector<Shape>& inputs) const override;
     LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
     std::string keyConfigText() const override;
+    bool supportsMasking() const override { return true; } // the output: the query's mask
+    std::string maskEffect(const std::vector<bool>& masked) const override;
 
     const int64_t numHeads, keyDim, valueDim;
     const double dropout;
@@ -36,6 +43,7 @@ protected:
     void buildVariables(const std::vector<Shape>& inputs, uint64_t seed) override;
 
 private:
+    ir::ValueId attentionMask(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const;
     int64_t seed_ = -1; // -1: derived from the layer path and the run's seed
     std::string kernelInit_, biasInit_;
 };
@@ -73,7 +81,8 @@ public:
 // Keras-NLP's PositionEmbedding (a Strata addition): a learned (sequence_length, features) table
 // "embeddings"; for an input (batch, steps, features) with steps <= sequence_length it outputs the
 // table's first `steps` rows broadcast over the batch. It adds nothing: the model Adds it to the
-// input, as with keras_nlp.
+// input, as with keras_nlp. Like Keras-Hub's, it does not support masking: a mask is dropped (and
+// an Add of the embedding and its positions then has no mask either, as in Keras).
 class PositionEmbedding : public Layer {
 public:
     PositionEmbedding(const LayerTypeInfo& info, std::string name, nlohmann::json config);

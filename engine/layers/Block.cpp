@@ -2,6 +2,7 @@
 
 #include "engine/Error.h"
 #include "engine/LayerRegistry.h"
+#include "engine/Masks.h"
 
 #include <algorithm>
 
@@ -73,8 +74,36 @@ LayerOutput Block::call(CallContext& ctx, const std::vector<ir::ValueId>& in) co
     std::vector<int> inputs;
     for (const auto& n : inner_.inputs) inputs.push_back(inner_.indexOf(n));
     const std::vector<Layer*> layers = innerLayers();
-    const auto out = ctx.callLayers({layers, r.order, [&](int i) -> const std::vector<int>& { return r.layers[std::size_t(i)].inbound; }, inputs}, in);
+    const auto out = ctx.callLayers({layers, r.order, [&](int i) -> const std::vector<int>& { return r.layers[std::size_t(i)].inbound; }, inputs},
+                                    in, ctx.inputMasks());
     return out[std::size_t(inner_.indexOf(inner_.outputs[0]))];
+}
+
+namespace {
+
+// The inner mask flow of a built block (an unbuilt one has no inner layers to ask).
+masks::MaskFlow innerFlow(const Block& b, const std::vector<bool>& masked) {
+    if (!b.built()) return {};
+    const InferenceResult& r = b.innerInference(b.buildInputShapes());
+    std::vector<int> inputs;
+    for (const auto& n : b.innerSpec().inputs) inputs.push_back(b.innerSpec().indexOf(n));
+    const std::vector<Layer*> layers = b.innerLayers();
+    return masks::maskFlow({layers, r.order, [&](int i) -> const std::vector<int>& { return r.layers[std::size_t(i)].inbound; }, inputs},
+                           masked);
+}
+
+} // namespace
+
+bool Block::outputMasked(const std::vector<bool>& masked) const {
+    const masks::MaskFlow f = innerFlow(*this, masked);
+    const std::size_t out = std::size_t(inner_.indexOf(inner_.outputs[0]));
+    return out < f.masked.size() && f.masked[out];
+}
+
+std::string Block::maskEffect(const std::vector<bool>& masked) const {
+    std::string s;
+    for (const std::string& e : innerFlow(*this, masked).effects) s += (s.empty() ? "its " : "; its ") + e;
+    return s;
 }
 
 // The layers a person put in the block: its Input layers are its ports, not layers it adds.

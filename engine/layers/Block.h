@@ -14,8 +14,12 @@ public:
     Block(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override;
     ParamCounts countParams(const std::vector<Shape>& inputs) const override;
-    // Calls the inner layers (ctx.callLayers); the block's output is its inner output layer's.
+    // Calls the inner layers (ctx.callLayers); the block's output is its inner output layer's. Masks
+    // flow through as through a Keras functional model called as a layer: the inputs' masks reach
+    // the inner Input layers and the output carries the inner output's mask.
     LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
+    bool outputMasked(const std::vector<bool>& masked) const override;
+    std::string maskEffect(const std::vector<bool>& masked) const override;
     std::string keyConfigText() const override;
 
     const ModelSpec& innerSpec() const { return inner_; }

@@ -30,6 +30,7 @@ public:
     Shape outputShape(const std::vector<Shape>& inputs) const override;
     std::vector<VariableSpec> variableSpecs(const std::vector<Shape>& inputs) const override;
     LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
+    bool supportsMasking() const override { return true; } // Keras: the mask passes through
     std::string keyConfigText() const override;
 
     const int64_t units;
@@ -45,6 +46,7 @@ public:
     Activation(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override { return inputs.at(0); }
     LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
+    bool supportsMasking() const override { return true; } // Keras: the mask passes through
     std::string keyConfigText() const override { return activation; }
 
     const std::string activation;
@@ -57,6 +59,7 @@ public:
     LeakyReLU(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override { return inputs.at(0); }
     LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
+    bool supportsMasking() const override { return true; } // Keras: the mask passes through
     std::string keyConfigText() const override;
 
     const double alpha;
@@ -70,6 +73,7 @@ public:
     ReLU(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override { return inputs.at(0); }
     LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
+    bool supportsMasking() const override { return true; } // Keras: the mask passes through
     std::string keyConfigText() const override;
 
     std::optional<double> maxValue;

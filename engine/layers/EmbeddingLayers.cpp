@@ -2,16 +2,18 @@
 
 #include "engine/Error.h"
 #include "engine/LayerRegistry.h"
+#include "engine/Masks.h"
 
 namespace strata::layers {
 
 Embedding::Embedding(const LayerTypeInfo& info, std::string name, nlohmann::json config)
     : Layer(info, std::move(name), std::move(config)), inputDim(intConfig("input_dim", 1)),
-      outputDim(intConfig("output_dim", 1)), init_(initializerConfig("embeddings_initializer")) {
-    // Masks (padding id 0 skipped by the layers after) are not carried between Strata's layers.
-    if (cfg("mask_zero").get<bool>())
-        configError("mask_zero", "true is not supported: Strata's layers do not carry masks; use false (padding "
-                                 "id 0 then embeds like any other id)");
+      outputDim(intConfig("output_dim", 1)), maskZero(cfg("mask_zero").get<bool>()),
+      init_(initializerConfig("embeddings_initializer")) {
+    // Keras: with mask_zero, id 0 is the padding and "input_dim should equal size of vocabulary + 1".
+    if (maskZero && inputDim < 2)
+        configError("input_dim", "must be at least 2 with mask_zero (id 0 is the padding; input_dim is the "
+                                 "vocabulary size + 1), got " + std::to_string(inputDim));
 }
 
 Shape Embedding::outputShape(const std::vector<Shape>& inputs) const {
@@ -40,12 +42,20 @@ LayerOutput Embedding::call(CallContext& ctx, const std::vector<ir::ValueId>& in
     return {g.reshape(g.matmul(oneHot, ctx.variable(*this, "embeddings")), Shape(std::move(dims)))};
 }
 
-std::string Embedding::keyConfigText() const { return std::to_string(inputDim) + " → " + std::to_string(outputDim); }
+// Keras' compute_mask: ops.not_equal(inputs, 0) on the ids as given (before the int32 cast).
+ir::ValueId Embedding::computeMask(CallContext& ctx, const std::vector<ir::ValueId>& in, const std::vector<ir::ValueId>&) const {
+    return maskZero ? masks::notZero(ctx.graph(), in.at(0)) : ir::kNoValue;
+}
+
+std::string Embedding::keyConfigText() const {
+    return std::to_string(inputDim) + " → " + std::to_string(outputDim) + (maskZero ? " mask 0" : "");
+}
 
 void registerEmbeddingLayers(std::vector<LayerTypeInfo>& out) {
     out.push_back({"Embedding", "Sequence",
                    "Looks up each integer id (0 to input_dim - 1) as a learned vector of output_dim: (batch, steps) "
-                   "→ (batch, steps, output_dim)",
+                   "→ (batch, steps, output_dim); mask_zero: id 0 is padding, masked for the layers after (input_dim = "
+                   "vocabulary + 1)",
                    {{"input_dim", 1000},
                     {"output_dim", 32},
                     {"embeddings_initializer", "random_uniform"},

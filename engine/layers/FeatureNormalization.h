@@ -19,6 +19,7 @@ public:
     Shape outputShape(const std::vector<Shape>& inputs) const override;
     std::vector<VariableSpec> variableSpecs(const std::vector<Shape>& inputs) const override;
     LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
+    bool supportsMasking() const override { return true; } // Keras: the mask passes through
     std::string keyConfigText() const override;
 
     // True when the config gives no mean and variance: the values come from adapting.

@@ -2,6 +2,7 @@
 
 #include "engine/Error.h"
 #include "engine/LayerRegistry.h"
+#include "engine/Masks.h"
 
 #include <algorithm>
 
@@ -34,9 +35,40 @@ Shape ElementwiseMerge::outputShape(const std::vector<Shape>& inputs) const {
 
 LayerOutput ElementwiseMerge::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
     ir::Graph& g = ctx.graph();
-    ir::ValueId y = in.at(0);
-    for (std::size_t i = 1; i < in.size(); ++i) y = isAdd() ? g.add(y, in[i]) : g.mul(y, in[i]);
-    return {y};
+    std::vector<ir::ValueId> x = in;
+    bool allMasked = !in.empty();
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        const ir::ValueId m = ctx.inputMask(i);
+        allMasked = allMasked && m != ir::kNoValue;
+        if (m == ir::kNoValue || isAdd()) continue;
+        masks::requireSequenceMask(g, m, x[i], "Multiply");
+        x[i] = masks::select(g, masks::expandLast(g, m), x[i], g.scalar(1.0f)); // Keras: masked out -> 1
+    }
+    ir::ValueId y = x.at(0);
+    for (std::size_t i = 1; i < x.size(); ++i) y = isAdd() ? g.add(y, x[i]) : g.mul(y, x[i]);
+    if (isAdd() || !allMasked) return {y};
+    // Keras: the product is 0 where no input is unmasked, and carries the OR of the masks.
+    const ir::ValueId mask = computeMask(ctx, in, ctx.inputMasks());
+    return {g.mul(y, masks::expandLast(g, mask)), ir::kNoValue, "linear", mask};
+}
+
+ir::ValueId ElementwiseMerge::computeMask(CallContext& ctx, const std::vector<ir::ValueId>&,
+                                          const std::vector<ir::ValueId>& masks) const {
+    ir::ValueId out = ir::kNoValue;
+    for (ir::ValueId m : masks) {
+        if (m == ir::kNoValue) return ir::kNoValue; // Keras: any input without a mask, no mask
+        out = out == ir::kNoValue ? m : masks::logicalOr(ctx.graph(), out, m);
+    }
+    return out;
+}
+
+bool ElementwiseMerge::outputMasked(const std::vector<bool>& masked) const {
+    return !masked.empty() && std::all_of(masked.begin(), masked.end(), [](bool m) { return m; });
+}
+
+std::string ElementwiseMerge::maskEffect(const std::vector<bool>& masked) const {
+    if (isAdd() || std::none_of(masked.begin(), masked.end(), [](bool m) { return m; })) return {};
+    return "a masked-out element counts as 1 in the product";
 }
 
 Concatenate::Concatenate(const LayerTypeInfo& info, std::string name, nlohmann::json config)
@@ -72,6 +104,34 @@ Shape Concatenate::outputShape(const std::vector<Shape>& inputs) const {
 LayerOutput Concatenate::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
     ir::Graph& g = ctx.graph();
     return {g.concat(in, int64_t(axisFor(g.shape(in.at(0)).rank())))};
+}
+
+ir::ValueId Concatenate::computeMask(CallContext& ctx, const std::vector<ir::ValueId>& in,
+                                     const std::vector<ir::ValueId>& masks) const {
+    if (std::all_of(masks.begin(), masks.end(), [](ir::ValueId m) { return m == ir::kNoValue; })) return ir::kNoValue;
+    ir::Graph& g = ctx.graph();
+    const std::size_t rank = g.shape(in.at(0)).rank(), a = axisFor(rank);
+    std::vector<ir::ValueId> full; // each input's mask, all 1s for an unmasked input
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (masks[i] != ir::kNoValue) {
+            masks::requireSequenceMask(g, masks[i], in[i], "Concatenate");
+            full.push_back(masks[i]);
+            continue;
+        }
+        std::vector<int64_t> dims = g.shape(in[i]).dims();
+        dims.pop_back();
+        Tensor ones{Shape(dims)};
+        ones.fill(1.0f);
+        full.push_back(g.constant(std::move(ones)));
+    }
+    if (a + 1 < rank) return g.concat(full, int64_t(a)); // Keras: the masks joined along the step axis
+    ir::ValueId out = full[0]; // along the features: any of them (Keras' ops.any over the joined masks)
+    for (std::size_t i = 1; i < full.size(); ++i) out = masks::logicalOr(g, out, full[i]);
+    return out;
+}
+
+bool Concatenate::outputMasked(const std::vector<bool>& masked) const {
+    return std::any_of(masked.begin(), masked.end(), [](bool m) { return m; });
 }
 
 void registerMergeLayers(std::vector<LayerTypeInfo>& out) {

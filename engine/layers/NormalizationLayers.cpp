@@ -2,6 +2,7 @@
 
 #include "engine/Error.h"
 #include "engine/LayerRegistry.h"
+#include "engine/Masks.h"
 #include "engine/ir/Composite.h"
 
 namespace strata::layers {
@@ -56,7 +57,23 @@ LayerOutput Normalization::call(CallContext& ctx, const std::vector<ir::ValueId>
     if (!ctx.training() || !effectivelyTrainable()) // a frozen BatchNormalization runs in inference mode, as in Keras
         return {ir::batchNormInference(g, x, gamma, beta, ctx.variable(*this, "moving_mean"),
                                        ctx.variable(*this, "moving_variance"), epsilon)};
-    const ir::BatchNormOutputs bn = ir::batchNormTraining(g, x, gamma, beta, epsilon);
+    ir::BatchNormOutputs bn;
+    if (const ir::ValueId mask = ctx.inputMask(0); mask != ir::kNoValue) {
+        // Keras' _moments with a mask: mean and (biased) variance over the unmasked steps only, each
+        // sum divided by (count + 1e-7).
+        masks::requireSequenceMask(g, mask, x, "BatchNormalization");
+        const ir::ValueId m = masks::expandLast(g, mask);
+        std::vector<int64_t> axes(rank - 1);
+        for (std::size_t a = 0; a + 1 < rank; ++a) axes[a] = int64_t(a);
+        const int64_t channels = g.shape(x).back();
+        const ir::ValueId count = g.add(g.reduceSum(g.broadcastTo(m, g.shape(x)), axes), g.scalar(1e-7f));
+        bn.mean = g.div(g.reduceSum(g.mul(x, m), axes), count);
+        const ir::ValueId d = g.mul(g.sub(x, g.reshape(bn.mean, Shape{channels})), m);
+        bn.variance = g.div(g.reduceSum(g.square(d), axes), count);
+        bn.y = ir::batchNormInference(g, x, gamma, beta, bn.mean, bn.variance, epsilon);
+    } else {
+        bn = ir::batchNormTraining(g, x, gamma, beta, epsilon);
+    }
     for (const char* moving : {"moving_mean", "moving_variance"}) {
         const Variable* v = findVariable(moving);
         if (!v) throw StrataError("layer '" + name() + "' has no variable '" + moving + "' (is it built?)");

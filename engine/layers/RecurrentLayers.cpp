@@ -2,6 +2,7 @@
 
 #include "engine/Error.h"
 #include "engine/LayerRegistry.h"
+#include "engine/Masks.h"
 #include "engine/ir/Composite.h"
 
 namespace strata::layers {
@@ -60,11 +61,12 @@ void RecurrentLayer::buildVariables(const std::vector<Shape>& inputs, uint64_t s
     for (int64_t i = units; i < 2 * units; ++i) b[i] = 1.0f;
 }
 
-std::vector<ir::ValueId> RecurrentLayer::unroll(CallContext& ctx, ir::ValueId x) const {
+std::vector<ir::ValueId> RecurrentLayer::unroll(CallContext& ctx, ir::ValueId x, ir::ValueId mask) const {
     ir::Graph& g = ctx.graph();
     const Shape s = g.shape(x);
     const int64_t n = s[0], steps = s[1], features = s[2], u = units, width = gates() * u;
     if (steps < 1) throw ShapeError("needs at least one step, got " + s.toString());
+    if (mask != ir::kNoValue) masks::requireSequenceMask(g, mask, x, type().c_str());
     const ir::ValueId kernel = ctx.variable(*this, "kernel");
     const ir::ValueId recurrent = ctx.variable(*this, "recurrent_kernel");
     ir::ValueId inputBias = ir::kNoValue, recurrentBias = ir::kNoValue;
@@ -93,9 +95,14 @@ std::vector<ir::ValueId> RecurrentLayer::unroll(CallContext& ctx, ir::ValueId x)
     std::vector<ir::ValueId> out;
     out.reserve(std::size_t(steps));
     ir::ValueId h = ir::kNoValue, c = ir::kNoValue; // kNoValue: the zero initial state
+    // Keras' masked step: each state is where(mask_t, new, previous); the zero initial state is kNoValue.
+    auto keep = [&](ir::ValueId mt, ir::ValueId next, ir::ValueId prev) {
+        return prev == ir::kNoValue ? g.mul(mt, next) : masks::select(g, mt, next, prev);
+    };
     for (int64_t k = 0; k < steps; ++k) {
         const int64_t t = goBackwards ? steps - 1 - k : k;
         const ir::ValueId xt = g.reshape(g.slice(xw, 0, t, 1), Shape{n, width});
+        const ir::ValueId hPrev = h, cPrev = c;
         if (isLstm()) {
             const ir::ValueId z = h == ir::kNoValue ? xt : g.add(xt, g.matmul(h, recurrent));
             const ir::ValueId i = act(g, recurrentActivation, gate(z, 0));
@@ -130,6 +137,11 @@ std::vector<ir::ValueId> RecurrentLayer::unroll(CallContext& ctx, ir::ValueId x)
         } else {
             h = act(g, activation, h == ir::kNoValue ? xt : g.add(xt, g.matmul(h, recurrent)));
         }
+        if (mask != ir::kNoValue) {
+            const ir::ValueId mt = g.reshape(g.slice(mask, 1, t, 1), Shape{n, 1});
+            h = keep(mt, h, hPrev);
+            if (isLstm()) c = keep(mt, c, cPrev);
+        }
         out.push_back(h);
     }
     return out;
@@ -151,8 +163,18 @@ ir::ValueId stack(ir::Graph& g, const std::vector<ir::ValueId>& states) {
 } // namespace
 
 LayerOutput RecurrentLayer::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
-    const std::vector<ir::ValueId> states = unroll(ctx, in.at(0));
+    const std::vector<ir::ValueId> states = unroll(ctx, in.at(0), ctx.inputMask(0));
     return {returnSequences ? stack(ctx.graph(), states) : states.back()};
+}
+
+ir::ValueId RecurrentLayer::computeMask(CallContext&, const std::vector<ir::ValueId>&, const std::vector<ir::ValueId>& masks) const {
+    return returnSequences && !masks.empty() ? masks[0] : ir::kNoValue;
+}
+
+bool RecurrentLayer::outputMasked(const std::vector<bool>& masked) const { return returnSequences && !masked.empty() && masked[0]; }
+
+std::string RecurrentLayer::maskEffect(const std::vector<bool>& masked) const {
+    return !masked.empty() && masked[0] ? "masked steps keep the previous state and repeat the previous output" : "";
 }
 
 std::string RecurrentLayer::keyConfigText() const {
@@ -212,8 +234,8 @@ void Bidirectional::buildVariables(const std::vector<Shape>& inputs, uint64_t se
 
 LayerOutput Bidirectional::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
     ir::Graph& g = ctx.graph();
-    const std::vector<ir::ValueId> f = forward_->unroll(ctx, in.at(0));
-    std::vector<ir::ValueId> b = backward_->unroll(ctx, in.at(0));
+    const std::vector<ir::ValueId> f = forward_->unroll(ctx, in.at(0), ctx.inputMask(0));
+    std::vector<ir::ValueId> b = backward_->unroll(ctx, in.at(0), ctx.inputMask(0));
     ir::ValueId fy, by;
     if (forward_->returnSequences) {
         // Both in the input's order: the forward copy takes the steps as given unless the wrapped
@@ -230,6 +252,11 @@ LayerOutput Bidirectional::call(CallContext& ctx, const std::vector<ir::ValueId>
     Tensor half(Shape{}); // ave
     half.fill(0.5f);
     return {g.mul(g.add(fy, by), g.constant(std::move(half)))};
+}
+
+ir::ValueId Bidirectional::computeMask(CallContext& ctx, const std::vector<ir::ValueId>& in,
+                                       const std::vector<ir::ValueId>& masks) const {
+    return forward_->computeMask(ctx, in, masks);
 }
 
 std::string Bidirectional::keyConfigText() const {

@@ -3,6 +3,11 @@
 // sequence: the input projection of every step is one matrix product, then each step emits its
 // recurrent product and gate ops, so both backends and backpropagation through time come from the
 // graph's ops, and a fixed sequence length traces one graph (recorded once on Vulkan).
+// A mask on the input (batch, steps) is Keras 3's: at a masked step every state keeps its previous
+// value and the output repeats the previous output (zeros before the first real step; Keras'
+// zero_output_for_mask=False, its default); the last output is the state after the last real
+// step. With return_sequences the output carries the input's mask, in the input's order as Keras'
+// compute_mask (also with go_backwards, whose steps come out last to first); otherwise none.
 #pragma once
 
 #include "engine/Layer.h"
@@ -17,8 +22,13 @@ public:
     LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
     std::string keyConfigText() const override;
     // The hidden state after each step of x (batch, steps, features), (batch, units) each, in the
-    // order the steps are taken (last to first with go_backwards).
-    std::vector<ir::ValueId> unroll(CallContext& ctx, ir::ValueId x) const;
+    // order the steps are taken (last to first with go_backwards). `mask` (batch, steps) or kNoValue.
+    std::vector<ir::ValueId> unroll(CallContext& ctx, ir::ValueId x, ir::ValueId mask = ir::kNoValue) const;
+    bool supportsMasking() const override { return true; }
+    ir::ValueId computeMask(CallContext& ctx, const std::vector<ir::ValueId>& inputs,
+                            const std::vector<ir::ValueId>& masks) const override;
+    bool outputMasked(const std::vector<bool>& masked) const override;
+    std::string maskEffect(const std::vector<bool>& masked) const override;
 
     // Gates per step: 1 (SimpleRNN), 4 (LSTM), 3 (GRU).
     int64_t gates() const;
@@ -52,6 +62,12 @@ public:
     ParamCounts countParams(const std::vector<Shape>& inputs) const override;
     LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
     std::string keyConfigText() const override;
+    // Keras: the mask goes to both copies; the output carries it with return_sequences.
+    bool supportsMasking() const override { return true; }
+    ir::ValueId computeMask(CallContext& ctx, const std::vector<ir::ValueId>& inputs,
+                            const std::vector<ir::ValueId>& masks) const override;
+    bool outputMasked(const std::vector<bool>& masked) const override { return forward_->outputMasked(masked); }
+    std::string maskEffect(const std::vector<bool>& masked) const override { return forward_->maskEffect(masked); }
 
     const RecurrentLayer& forwardLayer() const { return *forward_; }
     const RecurrentLayer& backwardLayer() const { return *backward_; }

@@ -2,6 +2,7 @@
 
 #include "engine/Error.h"
 #include "engine/LayerRegistry.h"
+#include "engine/Masks.h"
 #include "engine/layers/ConvolutionLayers.h"
 
 namespace strata::layers {
@@ -127,7 +128,14 @@ Shape GlobalPooling1D::outputShape(const std::vector<Shape>& inputs) const {
 
 LayerOutput GlobalPooling1D::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
     ir::Graph& g = ctx.graph();
-    if (!isMax()) return {g.reduceMean(in.at(0), {1}, keepDims)};
+    if (!isMax()) {
+        const ir::ValueId mask = ctx.inputMask(0);
+        if (mask == ir::kNoValue) return {g.reduceMean(in.at(0), {1}, keepDims)};
+        // Keras: sum(where(mask, x, 0), steps) / sum(mask, steps).
+        masks::requireSequenceMask(g, mask, in[0], "GlobalAveragePooling1D");
+        const ir::ValueId m = masks::expandLast(g, mask); // (N, W, 1)
+        return {g.div(g.reduceSum(g.mul(in[0], m), {1}, keepDims), g.reduceSum(m, {1}, keepDims))};
+    }
     // A max pool whose one window is the whole sequence (its gradient goes to the first maximum).
     const Shape s = g.shape(in.at(0));
     ir::Pool2DParams p;

@@ -44,13 +44,20 @@ public:
 };
 
 // GlobalAveragePooling1D and GlobalMaxPooling1D: the mean or maximum of each channel over the
-// steps, (N, W, C) -> (N, C), or (N, 1, C) with keepdims.
+// steps, (N, W, C) -> (N, C), or (N, 1, C) with keepdims. With a mask (N, W), as in Keras 3, the
+// average is over the unmasked steps (sum / count: 0 / 0, NaN, for a sample with none, as Keras)
+// and the output has no mask; GlobalMaxPooling1D does not support masking (Keras): it drops the
+// mask and takes the maximum over every step.
 class GlobalPooling1D : public Layer {
 public:
     GlobalPooling1D(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override;
     LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
     bool isMax() const { return type() == "GlobalMaxPooling1D"; }
+    // Keras: GlobalAveragePooling1D reads the mask (supports_masking) and its compute_mask is None.
+    std::string maskEffect(const std::vector<bool>& masked) const override {
+        return !isMax() && !masked.empty() && masked[0] ? "the average is over the unmasked steps only" : "";
+    }
 
     const bool keepDims;
 };

@@ -77,6 +77,7 @@ public:
     Shape outputShape(const std::vector<Shape>& inputs) const override { return inputs.at(0); }
     // Training: a mask drawn per step (Philox keyed by the seed and optimizer/iter); else the identity.
     LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
+    bool supportsMasking() const override { return true; } // Keras: the mask passes through
     std::string keyConfigText() const override;
 
     const double rate;

@@ -48,6 +48,8 @@ TracedModel traceModel(const Model& model, const Signature& sig, uint64_t seed) 
         t.outputs.push_back(values[o].value);
         t.logits.push_back(values[o].preActivation == ir::kNoValue ? values[o].value : values[o].preActivation);
         t.outputActivations.push_back(values[o].preActivation == ir::kNoValue ? "linear" : values[o].activation);
+        t.outputNames.push_back(model.layers()[o]->name());
+        t.outputMasks.push_back(values[o].mask);
     }
     return t;
 }

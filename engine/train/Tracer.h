@@ -33,6 +33,10 @@ struct TracedModel {
     // ("linear" when none). A loss on a softmax/sigmoid output uses the logits (fused, stable).
     std::vector<ir::ValueId> logits;
     std::vector<std::string> outputActivations;
+    // Per output: its layer's name, and its mask (kNoValue when none; LayerCall.h), e.g. the steps of
+    // a sequence output after an Embedding with mask_zero.
+    std::vector<std::string> outputNames;
+    std::vector<ir::ValueId> outputMasks;
 };
 
 // Traces `model` (built) for `sig`. `seed` seeds Dropout layers whose config has no seed.

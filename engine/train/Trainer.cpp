@@ -68,6 +68,13 @@ ir::ValueId appendLoss(ir::Graph& g, const TracedModel& traced, const std::strin
                        DType labelType, const Shape& labelShape, std::size_t output) {
     const ir::ValueId out = traced.outputs.at(output);
     const std::string& act = traced.outputActivations.at(output);
+    // Keras 3 weights a loss by its prediction's mask (Loss.__call__); Strata does not: refuse
+    // rather than train on the padding.
+    if (output < traced.outputMasks.size() && traced.outputMasks[output] != ir::kNoValue)
+        throw StrataError("output '" + traced.outputNames.at(output) + "' carries a mask (from an Embedding with "
+                          "mask_zero), which Keras would apply to the loss; Strata does not apply masks to losses: end "
+                          "the model with a layer that drops the mask (e.g. GlobalAveragePooling1D, or a recurrent layer "
+                          "without return_sequences) or set mask_zero false");
     ir::ScopeGuard scope(g, ir::kLossScope);
     ir::ValueId labels = g.placeholder(labelsName(output), labelShape, labelType);
     const bool softmaxCe = (loss == "sparse_categorical_crossentropy" || loss == "categorical_crossentropy") && act == "softmax";

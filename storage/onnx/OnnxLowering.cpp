@@ -1,5 +1,6 @@
 #include "storage/onnx/OnnxLowering.h"
 
+#include "engine/Masks.h"
 #include "engine/layers/Block.h"
 #include "engine/layers/ConvolutionLayers.h"
 #include "engine/layers/CoreLayers.h"
@@ -22,6 +23,10 @@ const std::vector<int64_t> kToNchw = {0, 3, 1, 2}, kToNhwc = {0, 2, 3, 1}, kSwap
 
 void OnnxLowering::lowerModel(const Model& model) {
     if (!model.built()) throw StorageError("model '" + model.spec().name + "' must be built before it is exported to ONNX");
+    // Masks (Embedding mask_zero) are not lowered: refuse a model whose masks change a layer's output.
+    if (const auto effects = masks::maskEffects(model); !effects.empty())
+        throw StorageError(effects.front() + " (a mask from an Embedding with mask_zero); the ONNX export does not carry "
+                           "masks: set mask_zero false, or drop the mask before that layer");
     const auto& layers = model.layers();
     const std::vector<int> inputs = model.inputIndices(), outputs = model.outputIndices();
     std::vector<std::string> exact(layers.size());

@@ -1,5 +1,6 @@
 #include "storage/torch/TorchCode.h"
 
+#include "engine/Masks.h"
 #include "engine/layers/Block.h"
 #include "engine/layers/CoreLayers.h"
 #include "storage/StorageError.h"
@@ -308,6 +309,10 @@ std::string pythonString(const std::string& text) {
 
 TorchCode generateTorchCode(const Model& model, const std::string& header) {
     if (!model.built()) throw StorageError("model '" + model.spec().name + "' must be built before it is exported to PyTorch");
+    // Masks (Embedding mask_zero) are not written out: refuse a model whose masks change a layer's output.
+    if (const auto effects = masks::maskEffects(model); !effects.empty())
+        throw StorageError(effects.front() + " (a mask from an Embedding with mask_zero); the PyTorch export does not carry "
+                           "masks: set mask_zero false, or drop the mask before that layer");
     return Generator(model).run(header);
 }
 

@@ -158,6 +158,10 @@ QWidget* InspectorPanel::makeEditor(const std::string& key, const nlohmann::json
     if (key.size() > 12 && key.ends_with("_initializer")) return choices(toQt(initializerNames()));
     if (def.is_boolean()) {
         auto* c = new QCheckBox;
+        if (key == "mask_zero") // Embedding
+            c->setToolTip(tr("Id 0 is padding: its steps are masked for the layers after, as in Keras (recurrent layers "
+                             "skip them, MultiHeadAttention ignores them, GlobalAveragePooling1D averages the others); "
+                             "input_dim is then the vocabulary size + 1"));
         connect(c, &QCheckBox::toggled, this, [this, key](bool on) { apply(key, on); });
         return c;
     }
