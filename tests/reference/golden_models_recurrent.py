@@ -1,7 +1,9 @@
 """The recurrent golden models (tests/data/golden/recurrent_*.json, embedding_lstm.json): Embedding,
 SimpleRNN, LSTM, GRU and Bidirectional, in the conventions of golden_models.py (Keras layouts:
 kernel (features, G * units), recurrent_kernel (units, G * units), bias (G * units), a GRU with
-reset_after (2, 3 * units); gates LSTM i, f, c, o and GRU z, r, h). make_golden.py adds MODELS.
+reset_after (2, 3 * units); gates LSTM i, f, c, o and GRU z, r, h). The masked_* models carry
+Keras' masks from Embedding(mask_zero) (id 0 is padding) through the recurrent layers. make_golden.py
+adds MODELS.
 """
 import numpy as np
 
@@ -100,4 +102,58 @@ def embedding_lstm():
             "weights": i.weights}
 
 
-MODELS = {f.__name__: f for f in [recurrent_lstm, recurrent_gru, recurrent_bidirectional, embedding_lstm]}
+# Token ids with padding (0) at the end, at the start, in the middle (twice) and nowhere.
+MASKED_IDS = np.array([[3, 1, 5, 2, 0, 0],
+                       [0, 0, 4, 6, 1, 3],
+                       [2, 0, 0, 5, 0, 4],
+                       [6, 3, 1, 4, 2, 5]], dtype=np.int32)
+
+
+def masked_case(name, seed, middle, pooled, flattened, init):
+    """ids (6 steps, MASKED_IDS) -> Embedding(7, 4, mask_zero) -> `middle` layers; the masked
+    sequence `pooled` = (name, width) -> GlobalAveragePooling1D (the mean over the real steps), and
+    `flattened` -> Flatten (every step: masked ones hold what the layer put there); Concatenate ->
+    Dense 3 (logits), sparse CE. init(i) adds the middle layers' weights."""
+    layers = [{"name": "input", "type": "Input", "config": {"shape": [6], "dtype": "int32"}},
+              simple("Embedding", "embedding", "input", input_dim=7, output_dim=4, mask_zero=True), *middle,
+              simple("GlobalAveragePooling1D", "global_average_pooling1d", pooled[0]),
+              simple("Flatten", "flatten", flattened[0]),
+              simple("Concatenate", "concatenate", ["global_average_pooling1d", "flatten"]),
+              dense("dense", "concatenate", 3)]
+    rng = np.random.RandomState(seed)
+    i = Init(rng)
+    i.weights["model/embedding/embeddings"] = i.f32(rng.standard_normal((7, 4)) * 0.5)
+    init(i)
+    i.dense("dense", pooled[1] + 6 * flattened[1], 3, scale=0.3)
+    return {"spec": spec(name, layers, ["input"], ["dense"]),
+            "loss": SPARSE_CE_LOGITS,
+            "inputs": {"input": MASKED_IDS.copy()},
+            "labels": {"dense": sparse_labels(rng, 3)},
+            "weights": i.weights}
+
+
+def masked_lstm():
+    # Embedding(mask_zero) -> LSTM 4 return_sequences: a masked step keeps h and c and repeats the
+    # previous output (0 before the first real step, Keras' zero_output_for_mask False), which
+    # Flatten passes on to the Dense; the masked mean skips those steps.
+    return masked_case("masked_lstm", 135, [rnn("LSTM", "lstm", "embedding", 4, return_sequences=True)],
+                       ("lstm", 4), ("lstm", 4), lambda i: init_rnn(i, "lstm", "LSTM", 4, 4))
+
+
+def masked_bidirectional():
+    # Embedding(mask_zero) -> Bidirectional(GRU 3, reset_after, return_sequences) concat: Keras
+    # forces zero_output_for_mask on both copies, so masked steps output 0 in both halves while the
+    # states are kept (Flatten passes the zeros on) -> LSTM 3 return_sequences on the mask the
+    # Bidirectional carries on -> the masked mean.
+    middle = [bidirectional("bidirectional", "embedding", "GRU", "concat", units=3, return_sequences=True),
+              rnn("LSTM", "lstm", "bidirectional", 3, return_sequences=True)]
+
+    def init(i):
+        for d in ("forward", "backward"):
+            init_rnn(i, f"bidirectional/{d}_gru", "GRU", 4, 3)
+        init_rnn(i, "lstm", "LSTM", 6, 3)
+    return masked_case("masked_bidirectional", 136, middle, ("lstm", 3), ("bidirectional", 6), init)
+
+
+MODELS = {f.__name__: f for f in [recurrent_lstm, recurrent_gru, recurrent_bidirectional, embedding_lstm,
+                                  masked_lstm, masked_bidirectional]}

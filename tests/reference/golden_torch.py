@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from golden_torch_attention import ATTENTION_TYPES, attention_forward, attention_variables
-from golden_torch_sequence import RECURRENT_TYPES, conv1d, pool1d, recurrent_forward, recurrent_variables
+from golden_torch_sequence import RECURRENT_TYPES, conv1d, output_mask, pool1d, recurrent_forward, recurrent_variables
 
 # Keras definitions: elu alpha 1, selu's constants, gelu exact (erf), leaky_relu slope 0.2 (Keras 3's
 # negative_slope default), relu6 = min(max(x, 0), 6), swish = silu = x sigmoid(x), softmax and
@@ -176,10 +176,11 @@ def forward(spec, params, inputs, training, batch_stats=None, step=0):
     """All layer outputs by name. params: path -> tensor (trainable and moving stats).
     batch_stats, if a dict, receives path -> (batch mean, biased batch variance) per BN layer.
     step: optimizer/iter, which selects the dropout masks."""
-    out = {}
+    out, masks = {}, {}  # masks: Keras' (N, steps) masks of the outputs that carry one
     for layer in spec["layers"]:
         name, kind, cfg = layer["name"], layer["type"], layer.get("config", {})
         xs = [out[i] for i in layer.get("inbound", [])]
+        ms = [masks.get(i) for i in layer.get("inbound", [])]
         p = lambda v: params.get(f"model/{name}/{v}")
         if kind == "Input":
             y = inputs[name]
@@ -234,6 +235,9 @@ def forward(spec, params, inputs, training, batch_stats=None, step=0):
                          cfg.get("activation"))
         elif kind in ("MaxPooling1D", "AveragePooling1D"):
             y = pool1d(xs[0], cfg, kind == "MaxPooling1D")
+        elif kind == "GlobalAveragePooling1D" and ms[0] is not None:  # Keras: the mean over the real steps
+            m, keep = ms[0].to(xs[0].dtype).unsqueeze(-1), cfg.get("keepdims", False)
+            y = (xs[0] * m).sum(dim=1, keepdim=keep) / m.sum(dim=1, keepdim=keep)
         elif kind in ("GlobalAveragePooling1D", "GlobalMaxPooling1D"):  # over the steps
             y = (xs[0].mean if kind == "GlobalAveragePooling1D" else xs[0].amax)(dim=1, keepdim=cfg.get("keepdims", False))
         elif kind == "UpSampling2D":
@@ -245,7 +249,7 @@ def forward(spec, params, inputs, training, batch_stats=None, step=0):
             top, bottom, left, right = zero_pad_amounts(cfg["cropping"])
             y = xs[0][:, top:xs[0].shape[1] - bottom, left:xs[0].shape[2] - right, :]
         elif kind in RECURRENT_TYPES:  # Embedding, SimpleRNN, LSTM, GRU, Bidirectional
-            y = recurrent_forward(kind, cfg, xs[0], lambda v: params[f"model/{name}/{v}"])
+            y = recurrent_forward(kind, cfg, xs[0], lambda v: params.get(f"model/{name}/{v}"), ms[0] if ms else None)
         elif kind in ATTENTION_TYPES:  # MultiHeadAttention, PositionEmbedding
             y = attention_forward(kind, cfg, xs, p)
         elif kind == "Activation":
@@ -290,6 +294,7 @@ def forward(spec, params, inputs, training, batch_stats=None, step=0):
         else:
             raise ValueError(f"layer {name}: unsupported type {kind}")
         out[name] = y
+        masks[name] = output_mask(kind, cfg, xs, ms)
     return out
 
 

@@ -4,7 +4,12 @@ and GRU with torch's own recurrent ops (torch.rnn_tanh, torch.lstm, torch.gru: w
 nn.LSTM and nn.GRU run) on weights taken from Keras' layout inside the call, so gradients come out
 in Keras' layout; Bidirectional as Keras runs it (a forward and a backward copy, the backward
 output reversed back to the input's order with return_sequences). A GRU without reset_after has
-no torch op: its cell is written out (Keras' equations, in torch).
+no torch op: its cell is written out (Keras' equations, in torch). With a Keras mask (an
+Embedding's mask_zero) the steps are taken one at a time with torch's cells (torch.lstm_cell,
+torch.gru_cell, torch.rnn_tanh_cell) and torch.where over the steps, as keras/src/backend/*/rnn.py
+does: a masked step keeps every state and its output repeats the previous output (0 before the
+first real step), or is 0 with zero_output_for_mask, which Bidirectional forces on both copies when
+they return sequences (keras/src/layers/rnn/bidirectional.py).
 """
 import torch
 import torch.nn.functional as F
@@ -71,65 +76,104 @@ def torch_order(kind, t):
     return torch.cat([r, z, h], dim=0)
 
 
-def gru_reset_before(x, kernel, recurrent, bias, units):
-    """Keras' GRU with reset_after false: hh = tanh(x W_h + b_h + (r * h) U_h), h = z h + (1 - z) hh."""
-    xw = x @ kernel + (bias if bias is not None else 0.0)
+def gru_reset_before_cell(xw, h, recurrent, units):
+    """One step of Keras' GRU with reset_after false from xw = x W + b: hh = tanh(xw_h + (r * h) U_h),
+    h = z h + (1 - z) hh."""
     u_zr, u_h = recurrent[:, :2 * units], recurrent[:, 2 * units:]
-    h = x.new_zeros(x.shape[0], units)
-    states = []
-    for t in range(x.shape[1]):
-        zr = torch.sigmoid(xw[:, t, :2 * units] + h @ u_zr)
-        z, r = zr[:, :units], zr[:, units:]
-        hh = torch.tanh(xw[:, t, 2 * units:] + (r * h) @ u_h)
-        h = z * h + (1 - z) * hh
-        states.append(h)
-    return torch.stack(states, dim=1)
+    zr = torch.sigmoid(xw[:, :2 * units] + h @ u_zr)
+    z, r = zr[:, :units], zr[:, units:]
+    hh = torch.tanh(xw[:, 2 * units:] + (r * h) @ u_h)
+    return z * h + (1 - z) * hh
 
 
-def recurrent_states(kind, cfg, x, p):
-    """Every state (N, steps, units) of a SimpleRNN, LSTM or GRU in the order the steps are taken
-    (last to first with go_backwards). p(variable) -> the layer's tensor in Keras' layout."""
+def torch_weights(kind, p):
+    """(w_ih, w_hh, b_ih, b_hh) of torch's ops from the layer's Keras-layout tensors."""
+    kernel, recurrent, bias = p("kernel"), p("recurrent_kernel"), p("bias")
+    w_ih, w_hh = torch_order(kind, kernel.t()), torch_order(kind, recurrent.t())
+    zeros = kernel.new_zeros(kernel.shape[1])
+    if bias is None:
+        return w_ih, w_hh, zeros, zeros
+    if kind == "GRU":  # reset_after: (2, 3 * units), the input's bias then the recurrent one's
+        return w_ih, w_hh, torch_order(kind, bias[0]), torch_order(kind, bias[1])
+    return w_ih, w_hh, bias, zeros  # Keras has one bias; torch adds two
+
+
+def recurrent_states(kind, cfg, x, p, mask=None, zero_output=False):
+    """Every output (N, steps, units) of a SimpleRNN, LSTM or GRU in the order the steps are taken
+    (last to first with go_backwards). p(variable) -> the layer's tensor in Keras' layout, None for
+    a missing bias. mask: (N, steps) 0/1 in the input's order, or None."""
     if cfg.get("activation", "tanh") != "tanh" or cfg.get("recurrent_activation", "sigmoid") != "sigmoid":
         raise ValueError(f"{kind}: the goldens use tanh and sigmoid (torch's ops)")
     if cfg.get("go_backwards", False):
         x = x.flip(1)
-    kernel, recurrent = p("kernel"), p("recurrent_kernel")
-    bias = p("bias") if cfg.get("use_bias", True) else None
-    units = recurrent.shape[0]
-    if kind == "GRU" and not cfg.get("reset_after", True):
-        return gru_reset_before(x, kernel, recurrent, bias, units)
-    w_ih, w_hh = torch_order(kind, kernel.t()), torch_order(kind, recurrent.t())
-    zeros = x.new_zeros(GATES[kind] * units)
-    if bias is None:
-        b_ih, b_hh = zeros, zeros
-    elif kind == "GRU":  # reset_after: (2, 3 * units), the input's bias then the recurrent one's
-        b_ih, b_hh = torch_order(kind, bias[0]), torch_order(kind, bias[1])
-    else:  # Keras has one bias; torch adds two
-        b_ih, b_hh = bias, zeros
-    h0 = x.new_zeros(1, x.shape[0], units)
-    args = ([w_ih, w_hh, b_ih, b_hh], True, 1, 0.0, False, False, True)  # biases, layers, dropout, train, bidir, batch_first
-    if kind == "LSTM":
-        return torch.lstm(x, (h0, h0), *args)[0]
-    return (torch.gru if kind == "GRU" else torch.rnn_tanh)(x, h0, *args)[0]
+        mask = mask.flip(1) if mask is not None else None
+    units = p("recurrent_kernel").shape[0]
+    reset_before = kind == "GRU" and not cfg.get("reset_after", True)
+    if mask is None and not reset_before:  # torch's whole-sequence ops
+        h0 = x.new_zeros(1, x.shape[0], units)
+        args = (list(torch_weights(kind, p)), True, 1, 0.0, False, False, True)  # biases, layers, dropout, train, bidir, batch_first
+        if kind == "LSTM":
+            return torch.lstm(x, (h0, h0), *args)[0]
+        return (torch.gru if kind == "GRU" else torch.rnn_tanh)(x, h0, *args)[0]
+    h = c = x.new_zeros(x.shape[0], units)
+    weights = None if reset_before else torch_weights(kind, p)
+    xw = x @ p("kernel") + (p("bias") if p("bias") is not None else 0.0) if reset_before else None
+    outputs = []
+    for t in range(x.shape[1]):
+        if reset_before:
+            h_new = gru_reset_before_cell(xw[:, t], h, p("recurrent_kernel"), units)
+        elif kind == "LSTM":
+            h_new, c_new = torch.lstm_cell(x[:, t], (h, c), *weights)
+        else:
+            h_new = (torch.gru_cell if kind == "GRU" else torch.rnn_tanh_cell)(x[:, t], h, *weights)
+        if mask is None:
+            h, out = h_new, h_new
+        else:  # Keras: states where(mask, new, previous); output where(mask, new, previous output or 0)
+            m = mask[:, t:t + 1] != 0
+            out = torch.where(m, h_new, torch.zeros_like(h_new) if zero_output else h)
+            h = torch.where(m, h_new, h)
+            if kind == "LSTM":
+                c = torch.where(m, c_new, c)
+        outputs.append(out)
+    return torch.stack(outputs, dim=1)
 
 
 MERGES = {"concat": lambda f, b: torch.cat([f, b], dim=-1), "sum": lambda f, b: f + b,
           "mul": lambda f, b: f * b, "ave": lambda f, b: (f + b) / 2}
 
 
-def recurrent_forward(kind, cfg, x, p):
-    """Keras' output of an Embedding or recurrent layer; p(variable path below the layer)."""
+def recurrent_forward(kind, cfg, x, p, mask=None):
+    """Keras' output of an Embedding or recurrent layer; p(variable path below the layer); mask: the
+    input's Keras mask (N, steps) or None."""
     if kind == "Embedding":
         return F.embedding(x.long(), p("embeddings"))
     if kind != "Bidirectional":
-        y = recurrent_states(kind, cfg, x, p)
+        y = recurrent_states(kind, cfg, x, p, mask)
         return y if cfg.get("return_sequences", False) else y[:, -1]
     t, c, inner = inner_layer(cfg)
-    f = recurrent_states(t, c, x, lambda v: p(f"forward_{inner}/{v}"))
+    sequences = c.get("return_sequences", False)  # Bidirectional forces zero_output_for_mask = return_sequences
+    f = recurrent_states(t, c, x, lambda v: p(f"forward_{inner}/{v}"), mask, sequences)
     backward = dict(c, go_backwards=not c.get("go_backwards", False))
-    b = recurrent_states(t, backward, x, lambda v: p(f"backward_{inner}/{v}"))
-    if c.get("return_sequences", False):
+    b = recurrent_states(t, backward, x, lambda v: p(f"backward_{inner}/{v}"), mask, sequences)
+    if sequences:
         f, b = f, b.flip(1)
     else:
         f, b = f[:, -1], b[:, -1]
     return MERGES[cfg.get("merge_mode", "concat")](f, b)
+
+
+def output_mask(kind, cfg, xs, masks):
+    """Keras' mask of a layer's output (keras/src/layers/layer.py, each layer's compute_mask), for the
+    layers the masked goldens use: None where the layer drops it. masks: the inputs' masks."""
+    m = masks[0] if masks else None
+    if kind == "Embedding":
+        return (xs[0] != 0).to(torch.int64) if cfg.get("mask_zero", False) else None
+    if kind in ("SimpleRNN", "LSTM", "GRU"):
+        return m if cfg.get("return_sequences", False) else None
+    if kind == "Bidirectional":
+        return m if cfg["layer"].get("config", {}).get("return_sequences", False) else None
+    if kind == "Dense":
+        return m
+    if any(v is not None for v in masks) and kind not in ("GlobalAveragePooling1D", "Flatten"):
+        raise ValueError(f"{kind}: a masked input the goldens do not model")
+    return None

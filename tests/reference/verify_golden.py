@@ -210,12 +210,14 @@ def zero_padding(p):
 
 
 def forward(spec, w, inputs, training, stats=None, step=0):
-    out = {}
+    out, masks = {}, {}  # masks: Keras' (N, steps) masks where an output carries one
     for L in spec["layers"]:
         name, kind, cfg = L["name"], L["type"], L.get("config", {})
-        xs = [out[i] for i in L.get("inbound", [])]
+        xs, ms = [out[i] for i in L.get("inbound", [])], [masks.get(i) for i in L.get("inbound", [])]
         p = lambda v: w[f"model/{name}/{v}"]
-        if kind == "Input":
+        if (y := recurrent.masked(name, kind, cfg, xs, w, act, ms)) is not None:
+            pass  # a layer whose input's mask changes its output
+        elif kind == "Input":
             y = inputs[name]
         elif kind == "Dense":
             y = xs[0] @ p("kernel") + (p("bias") if cfg.get("use_bias", True) else 0)
@@ -304,10 +306,9 @@ def forward(spec, w, inputs, training, stats=None, step=0):
                 out_len, before = (steps - k) // s_ + 1, 0
             y = np.stack([(np.max if kind == "MaxPooling1D" else np.mean)(
                 x[:, max(t * s_ - before, 0):min(t * s_ - before + k, steps)], axis=1) for t in range(out_len)], axis=1)
-        elif kind == "GlobalAveragePooling1D":
-            y = xs[0].mean(axis=1, keepdims=cfg.get("keepdims", False))
-        elif kind == "GlobalMaxPooling1D":
-            y = xs[0].max(axis=1, keepdims=cfg.get("keepdims", False))
+        elif kind in ("GlobalAveragePooling1D", "GlobalMaxPooling1D"):
+            pool = np.mean if kind == "GlobalAveragePooling1D" else np.max
+            y = pool(xs[0], axis=1, keepdims=cfg.get("keepdims", False))
         elif kind == "UpSampling2D":
             y = upsample(xs[0], cfg["size"], cfg.get("interpolation", "nearest"))
         elif kind == "Cropping2D":
@@ -351,6 +352,7 @@ def forward(spec, w, inputs, training, stats=None, step=0):
         else:
             raise ValueError(kind)
         out[name] = y
+        masks[name] = recurrent.mask_out(kind, cfg, xs, ms)
     return out
 
 

@@ -2,7 +2,10 @@
 torch gate order): Embedding as row lookup; SimpleRNN, LSTM (gates i, f, c, o) and GRU (z, r, h;
 reset_after with its two bias rows, or the reset gate applied to the state before U_h) stepped
 one at a time, last to first with go_backwards; Bidirectional as a forward and a backward copy,
-the backward one's steps reversed back to the input's order with return_sequences.
+the backward one's steps reversed back to the input's order with return_sequences. Keras' masks
+(keras/src/backend/numpy/rnn.py): a masked step leaves h and c as they were and outputs the previous
+output (zeros before the first real step), or zeros where Bidirectional sets zero_output_for_mask
+(when its layer returns sequences); GlobalAveragePooling1D divides by the count of real steps.
 """
 import numpy as np
 
@@ -23,8 +26,8 @@ def variables(name, kind, cfg):
     return out + ([f"model/{name}/bias"] if cfg.get("use_bias", True) else [])
 
 
-def states(kind, cfg, x, w, prefix, act):
-    """Every hidden state (N, steps, units), in the order the steps are taken."""
+def states(kind, cfg, x, w, prefix, act, mask=None, zero_output=False):
+    """Every output (N, steps, units), in the order the steps are taken; mask (N, steps) or None."""
     kernel, u_all = w[f"{prefix}/kernel"], w[f"{prefix}/recurrent_kernel"]
     units = u_all.shape[0]
     bias = w.get(f"{prefix}/bias") if cfg.get("use_bias", True) else None
@@ -35,6 +38,7 @@ def states(kind, cfg, x, w, prefix, act):
     order = range(x.shape[1] - 1, -1, -1) if cfg.get("go_backwards", False) else range(x.shape[1])
     out = []
     for t in order:
+        h_prev, c_prev = h, c
         xw = x[:, t] @ kernel
         if kind == "LSTM":
             z = xw + h @ u_all + (bias if bias is not None else 0)
@@ -53,22 +57,29 @@ def states(kind, cfg, x, w, prefix, act):
             h = z * h + (1 - z) * cand
         else:
             h = f(xw + h @ u_all + (bias if bias is not None else 0))
-        out.append(h)
+        if mask is None:
+            out.append(h)
+            continue
+        real = mask[:, t][:, None] != 0
+        out.append(np.where(real, h, 0.0 if zero_output else (out[-1] if out else 0.0)))
+        h, c = np.where(real, h, h_prev), np.where(real, c, c_prev)
     return np.stack(out, axis=1)
 
 
-def forward(name, kind, cfg, x, w, act):
+def forward(name, kind, cfg, x, w, act, mask=None):
     if kind == "Embedding":
         return w[f"model/{name}/embeddings"][x.astype(np.int64)]
     if kind != "Bidirectional":
-        y = states(kind, cfg, x, w, f"model/{name}", act)
+        y = states(kind, cfg, x, w, f"model/{name}", act, mask)
         return y if cfg.get("return_sequences", False) else y[:, -1]
     inner = cfg["layer"]
     t, c = inner["type"], inner.get("config", {})
     n = inner.get("name", DEFAULT_NAMES[t])
-    fy = states(t, c, x, w, f"model/{name}/forward_{n}", act)
-    by = states(t, dict(c, go_backwards=not c.get("go_backwards", False)), x, w, f"model/{name}/backward_{n}", act)
-    if c.get("return_sequences", False):
+    seq = c.get("return_sequences", False)
+    fy = states(t, c, x, w, f"model/{name}/forward_{n}", act, mask, zero_output=seq)
+    by = states(t, dict(c, go_backwards=not c.get("go_backwards", False)), x, w, f"model/{name}/backward_{n}", act,
+                mask, zero_output=seq)
+    if seq:
         by = by[:, ::-1]
     else:
         fy, by = fy[:, -1], by[:, -1]
@@ -76,3 +87,29 @@ def forward(name, kind, cfg, x, w, act):
     if mode == "concat":
         return np.concatenate([fy, by], axis=-1)
     return {"sum": fy + by, "mul": fy * by, "ave": (fy + by) / 2}[mode]
+
+
+def masked(name, kind, cfg, xs, w, act, masks):
+    """The output of a layer whose first input carries a mask, where the mask changes it (None where
+    no input has one, or the layer computes what it would without); raises for other layers."""
+    if all(m is None for m in masks):
+        return None
+    if kind in RECURRENT:
+        return forward(name, kind, cfg, xs[0], w, act, masks[0])
+    if kind == "GlobalAveragePooling1D":
+        m, keep = masks[0][:, :, None].astype(np.float64), cfg.get("keepdims", False)
+        return (xs[0] * m).sum(axis=1, keepdims=keep) / m.sum(axis=1, keepdims=keep)
+    if kind in ("Flatten", "Dense"):
+        return None
+    raise ValueError(f"{kind}: masked input not modelled")
+
+
+def mask_out(kind, cfg, xs, masks):
+    """Keras' output mask (compute_mask): Embedding's ids != 0, passed on by Dense and by recurrent
+    layers that return sequences; every other layer here drops it."""
+    if kind == "Embedding" and cfg.get("mask_zero", False):
+        return xs[0] != 0
+    seq = cfg.get("layer", {}).get("config", {}) if kind == "Bidirectional" else cfg
+    if kind == "Dense" or (kind in RECURRENT and kind != "Embedding" and seq.get("return_sequences", False)):
+        return masks[0] if masks else None
+    return None
