@@ -246,17 +246,34 @@ LayerOutput Bidirectional::call(CallContext& ctx, const std::vector<ir::ValueId>
     } else {
         fy = f.back(), by = b.back();
     }
-    if (mergeMode == "concat") return {g.concat({fy, by}, int64_t(g.shape(fy).rank()) - 1)};
-    if (mergeMode == "sum") return {g.add(fy, by)};
-    if (mergeMode == "mul") return {g.mul(fy, by)};
-    Tensor half(Shape{}); // ave
-    half.fill(0.5f);
-    return {g.mul(g.add(fy, by), g.constant(std::move(half)))};
+    ir::ValueId y;
+    if (mergeMode == "concat") {
+        y = g.concat({fy, by}, int64_t(g.shape(fy).rank()) - 1);
+    } else if (mergeMode == "sum") {
+        y = g.add(fy, by);
+    } else if (mergeMode == "mul") {
+        y = g.mul(fy, by);
+    } else { // ave
+        Tensor half(Shape{});
+        half.fill(0.5f);
+        y = g.mul(g.add(fy, by), g.constant(std::move(half)));
+    }
+    // Keras' Bidirectional forces zero_output_for_mask = return_sequences on both copies: a masked
+    // step outputs 0 in both (their states are still kept), so every merge is 0 there too.
+    const ir::ValueId mask = ctx.inputMask(0);
+    if (forward_->returnSequences && mask != ir::kNoValue) y = g.mul(y, masks::expandLast(g, mask));
+    return {y};
 }
 
 ir::ValueId Bidirectional::computeMask(CallContext& ctx, const std::vector<ir::ValueId>& in,
                                        const std::vector<ir::ValueId>& masks) const {
     return forward_->computeMask(ctx, in, masks);
+}
+
+std::string Bidirectional::maskEffect(const std::vector<bool>& masked) const {
+    if (masked.empty() || !masked[0]) return {};
+    if (!forward_->returnSequences) return forward_->maskEffect(masked);
+    return "masked steps keep the previous state and output zeros";
 }
 
 std::string Bidirectional::keyConfigText() const {

@@ -5,9 +5,10 @@
 // graph's ops, and a fixed sequence length traces one graph (recorded once on Vulkan).
 // A mask on the input (batch, steps) is Keras 3's: at a masked step every state keeps its previous
 // value and the output repeats the previous output (zeros before the first real step; Keras'
-// zero_output_for_mask=False, its default); the last output is the state after the last real
-// step. With return_sequences the output carries the input's mask, in the input's order as Keras'
-// compute_mask (also with go_backwards, whose steps come out last to first); otherwise none.
+// zero_output_for_mask=False, its default; Bidirectional differs, below); the last output is the
+// state after the last real step. With return_sequences the output carries the input's mask, in
+// the input's order as Keras' compute_mask (also with go_backwards, whose steps come out last to
+// first); otherwise none.
 #pragma once
 
 #include "engine/Layer.h"
@@ -54,7 +55,9 @@ private:
 // Keras' Bidirectional: a forward and a backward copy of one recurrent layer (config "layer":
 // {"type": "LSTM", "config": {...}}), their outputs merged by merge_mode (concat, sum, mul, ave).
 // With return_sequences the backward output is reversed back to the input's order first. The two
-// copies are submodules forward_<name> and backward_<name>.
+// copies are submodules forward_<name> and backward_<name>. With a mask and return_sequences a
+// masked step outputs 0 (Keras 3's bidirectional.py sets zero_output_for_mask = return_sequences on
+// both copies), not the previous output; the states are kept as in the copies alone.
 class Bidirectional : public Layer {
 public:
     Bidirectional(const LayerTypeInfo& info, std::string name, nlohmann::json config);
@@ -67,7 +70,7 @@ public:
     ir::ValueId computeMask(CallContext& ctx, const std::vector<ir::ValueId>& inputs,
                             const std::vector<ir::ValueId>& masks) const override;
     bool outputMasked(const std::vector<bool>& masked) const override { return forward_->outputMasked(masked); }
-    std::string maskEffect(const std::vector<bool>& masked) const override { return forward_->maskEffect(masked); }
+    std::string maskEffect(const std::vector<bool>& masked) const override;
 
     const RecurrentLayer& forwardLayer() const { return *forward_; }
     const RecurrentLayer& backwardLayer() const { return *backward_; }

@@ -1,6 +1,7 @@
 // Masks from Embedding(mask_zero) into SimpleRNN, LSTM, GRU and Bidirectional, against a float64
 // re-derivation of Keras 3's masked recurrence written here (keras/src/backend/*/rnn.py: at a
-// masked step every state keeps its value and the output repeats the previous one), with padding
+// masked step every state keeps its value and the output repeats the previous one, or is 0 in a
+// Bidirectional that returns sequences, which forces zero_output_for_mask), with padding
 // at the end, at the start and in the middle of a sample, and a sample that is all padding; the
 // mask carried on by return_sequences into GlobalAveragePooling1D's masked mean; gradients of a
 // whole Embedding(mask_zero) + LSTM model against finite differences; the mask_zero config rules.
@@ -147,7 +148,9 @@ Mat reference(const std::string& type, const json& config, const std::map<std::s
     };
     if (!sequences) return merge(f.back(), b.back());
     for (int64_t t = 0; t < kSteps; ++t) {
-        const Mat r = merge(f[std::size_t(t)], b[std::size_t(kSteps - 1 - t)]);
+        Mat r = merge(f[std::size_t(t)], b[std::size_t(kSteps - 1 - t)]);
+        // Keras' Bidirectional sets zero_output_for_mask = return_sequences on both copies: 0 there.
+        if (kIds[std::size_t(n * kSteps + t)] == 0) r.assign(r.size(), 0.0);
         want.insert(want.end(), r.begin(), r.end());
     }
     return want;
