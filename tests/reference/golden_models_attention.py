@@ -4,10 +4,13 @@ mask, a value of its own width (a Dense of the sequence) and the key given expli
 layouts: query/kernel (features, heads, key_dim), query/bias (heads, key_dim), value/kernel
 (features, heads, value_dim), attention_output/kernel (heads, value_dim, query features)),
 dot_merge.json (Dot over every pair of axes the engine's batch matmul transposes, with and without
-normalize, rank 3 and rank 2) and repeat_vector.json (RepeatVector between a Dense and an LSTM).
-make_golden.py adds MODELS.
+normalize, rank 3 and rank 2), repeat_vector.json (RepeatVector between a Dense and an LSTM) and
+masked_attention.json (cross-attention between two Embedding(mask_zero) sequences, Keras' padding
+masks AND-ed). make_golden.py adds MODELS.
 """
-from golden_models import SPARSE_CE_LOGITS, build, dense, inp, simple, sparse_labels
+import numpy as np
+
+from golden_models import SPARSE_CE_LOGITS, Init, build, dense, inp, simple, sparse_labels, spec
 from golden_models_recurrent import init_rnn
 
 
@@ -93,4 +96,41 @@ def repeat_vector():
     return build("repeat_vector", 143, layers, [4], "dense", SPARSE_CE_LOGITS, lambda r: sparse_labels(r, 3), init)
 
 
-MODELS = {f.__name__: f for f in [attention_mha, dot_merge, repeat_vector]}
+def masked_attention():
+    # Query ids (5 steps) and value ids (6), 0 = padding (at the end, start, middle, or none; the
+    # two differ per sample) -> Embedding(7, 4, mask_zero) each; key = Dense 4 tanh of the value's
+    # (Dense passes the mask on) -> MultiHeadAttention(query, value, key; 2 heads, key_dim 3,
+    # value_dim 2, no biases): Keras ANDs the query (B, T, 1), value and key (B, 1, S) masks, so a
+    # real query step attends to the real value steps only and a padded one to every value step
+    # alike (all its scores are the same large negative). The output carries the query's mask:
+    # GlobalAveragePooling1D averages the real query steps; Flatten passes every step on.
+    layers = [{"name": "query_ids", "type": "Input", "config": {"shape": [5], "dtype": "int32"}},
+              {"name": "value_ids", "type": "Input", "config": {"shape": [6], "dtype": "int32"}},
+              simple("Embedding", "query_embedding", "query_ids", input_dim=7, output_dim=4, mask_zero=True),
+              simple("Embedding", "value_embedding", "value_ids", input_dim=7, output_dim=4, mask_zero=True),
+              dense("key", "value_embedding", 4, "tanh"),
+              {"name": "mha", "type": "MultiHeadAttention", "inbound": ["query_embedding", "value_embedding", "key"],
+               "config": {"num_heads": 2, "key_dim": 3, "value_dim": 2, "use_bias": False}},
+              simple("GlobalAveragePooling1D", "global_average_pooling1d", "mha"),
+              simple("Flatten", "flatten", "mha"),
+              simple("Concatenate", "concatenate", ["global_average_pooling1d", "flatten"]),
+              dense("dense", "concatenate", 3)]
+    rng = np.random.RandomState(144)
+    i = Init(rng)
+    for e in ("query_embedding", "value_embedding"):
+        i.weights[f"model/{e}/embeddings"] = i.f32(rng.standard_normal((7, 4)) * 0.7)
+    i.dense("key", 4, 4, scale=0.8)
+    kernels = (("query", (4, 2, 3)), ("key", (4, 2, 3)), ("value", (4, 2, 2)), ("attention_output", (2, 2, 4)))
+    for sub, kernel in kernels:
+        i.weights[f"model/mha/{sub}/kernel"] = i.f32(rng.standard_normal(kernel) * 0.6)
+    i.dense("dense", 4 + 5 * 4, 3, scale=0.3)
+    query = np.array([[3, 1, 5, 0, 0], [0, 0, 2, 6, 4], [4, 0, 3, 0, 1], [5, 2, 6, 1, 3]], dtype=np.int32)
+    value = np.array([[2, 6, 1, 4, 3, 5], [1, 3, 5, 0, 0, 0], [0, 0, 0, 2, 6, 1], [4, 0, 2, 0, 0, 6]], dtype=np.int32)
+    return {"spec": spec("masked_attention", layers, ["query_ids", "value_ids"], ["dense"]),
+            "loss": SPARSE_CE_LOGITS,
+            "inputs": {"query_ids": query, "value_ids": value},
+            "labels": {"dense": sparse_labels(rng, 3)},
+            "weights": i.weights}
+
+
+MODELS = {f.__name__: f for f in [attention_mha, dot_merge, repeat_vector, masked_attention]}

@@ -251,7 +251,7 @@ def forward(spec, params, inputs, training, batch_stats=None, step=0):
         elif kind in RECURRENT_TYPES:  # Embedding, SimpleRNN, LSTM, GRU, Bidirectional
             y = recurrent_forward(kind, cfg, xs[0], lambda v: params.get(f"model/{name}/{v}"), ms[0] if ms else None)
         elif kind in ATTENTION_TYPES:  # MultiHeadAttention, PositionEmbedding
-            y = attention_forward(kind, cfg, xs, p)
+            y = attention_forward(kind, cfg, xs, p, ms)
         elif kind == "Activation":
             y = activate(xs[0], cfg["activation"])
         elif kind == "Dropout":

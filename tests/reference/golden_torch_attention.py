@@ -2,7 +2,10 @@
 MultiHeadAttention (query scaled by 1/sqrt(key_dim), the causal mask as -1e9 added to the scores
 of later keys, softmax over the keys), Keras-NLP's PositionEmbedding (the table's first `steps`
 rows for every sample), Dot (Keras' batch_dot; normalize is x * rsqrt(max(sum x^2, 1e-7^2)) along
-the dot axis, Keras 3's ops.normalize) and RepeatVector."""
+the dot axis, Keras 3's ops.normalize) and RepeatVector. With Keras masks on MultiHeadAttention's
+inputs (_compute_attention_mask): query (B, T, 1) & value (B, 1, S) & key (B, 1, S) & the causal
+mask, and torch.where(allowed, scores, -1e9) before the softmax (Keras' dot_product_attention path,
+dropout 0), so a query row with no key left attends uniformly to every key."""
 import math
 
 import torch
@@ -23,8 +26,8 @@ def attention_variables(name, kind, cfg):
     return out
 
 
-def attention_forward(kind, cfg, xs, p):
-    """p(v): the layer's variable v ("query/kernel")."""
+def attention_forward(kind, cfg, xs, p, masks=()):
+    """p(v): the layer's variable v ("query/kernel"); masks: the inputs' Keras masks (N, steps) or None."""
     if kind == "PositionEmbedding":
         x = xs[0]
         return p("embeddings")[: x.shape[1]].unsqueeze(0).expand(x.shape[0], -1, -1)
@@ -41,7 +44,18 @@ def attention_forward(kind, cfg, xs, p):
         return y + p(f"{sub}/bias")[None, :, None, :] if bias else y
     q = project(query, "query") * (1.0 / math.sqrt(cfg["key_dim"]))
     scores = torch.einsum("nhtk,nhsk->nhts", q, project(key, "key"))
-    if cfg.get("use_causal_mask", False):
+    if any(m is not None for m in masks):
+        if cfg.get("dropout", 0.0) > 0:
+            raise ValueError("masked MultiHeadAttention with dropout: Keras' Softmax path, not modelled")
+        t, s = scores.shape[-2], scores.shape[-1]
+        allowed = torch.ones(scores.shape[0], t, s, dtype=torch.bool)
+        for i, m in enumerate(masks):  # query, value, key
+            if m is not None:
+                allowed = allowed & ((m != 0)[:, :, None] if i == 0 else (m != 0)[:, None, :])
+        if cfg.get("use_causal_mask", False):
+            allowed = allowed & torch.ones(t, s, dtype=torch.bool).tril()
+        scores = torch.where(allowed[:, None], scores, torch.full_like(scores, -1e9))
+    elif cfg.get("use_causal_mask", False):
         t, s = scores.shape[-2], scores.shape[-1]
         later = ~torch.ones(t, s, dtype=torch.bool).tril()
         scores = scores + later.to(scores.dtype) * -1e9

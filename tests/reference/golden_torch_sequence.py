@@ -172,7 +172,7 @@ def output_mask(kind, cfg, xs, masks):
         return m if cfg.get("return_sequences", False) else None
     if kind == "Bidirectional":
         return m if cfg["layer"].get("config", {}).get("return_sequences", False) else None
-    if kind == "Dense":
+    if kind in ("Dense", "MultiHeadAttention"):  # MultiHeadAttention: the query's
         return m
     if any(v is not None for v in masks) and kind not in ("GlobalAveragePooling1D", "Flatten"):
         raise ValueError(f"{kind}: a masked input the goldens do not model")

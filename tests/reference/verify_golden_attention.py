@@ -1,7 +1,9 @@
 """verify_golden.py's attention layers in numpy, sharing no code with the torch side: each head
 written out with matrix products per sample, a max-subtracted softmax, Keras' causal mask (key
 step j visible from query step i when j <= i), Keras-NLP's PositionEmbedding, Dot as a tensordot
-per sample (normalize: divided by max(L2 norm, 1e-7) along the dot axis) and RepeatVector."""
+per sample (normalize: divided by max(L2 norm, 1e-7) along the dot axis) and RepeatVector. Keras
+masks: query step i may see key step j when the query's mask has i, the value's and the key's have j
+(and j <= i if causal); the others' scores become -1e9."""
 import numpy as np
 
 ATTENTION = ("MultiHeadAttention", "PositionEmbedding", "Dot", "RepeatVector")
@@ -27,7 +29,7 @@ def variables(name, kind, cfg):
     return [f"model/{name}/{s}/{v}" for s in subs for v in ("kernel", "bias") if v == "kernel" or cfg.get("use_bias", True)]
 
 
-def forward(name, kind, cfg, xs, w):
+def forward(name, kind, cfg, xs, w, masks=()):
     def p(v):
         return w[f"model/{name}/{v}"]
     if kind == "PositionEmbedding":
@@ -51,7 +53,15 @@ def forward(name, kind, cfg, xs, w):
                 return r + p(f"{sub}/bias")[h] if bias else r
             q, k, v = proj(query, "query"), proj(key, "key"), proj(value, "value")
             scores = q @ k.T / np.sqrt(kd)
-            if cfg.get("use_causal_mask", False):
+            if any(m is not None for m in masks):
+                see = np.ones((t, s), dtype=bool)
+                for i, m in enumerate(masks):  # query rows; value and key columns
+                    if m is not None:
+                        see &= (m[b] != 0)[:, None] if i == 0 else (m[b] != 0)[None, :]
+                if cfg.get("use_causal_mask", False):
+                    see &= np.arange(s)[None, :] <= np.arange(t)[:, None]
+                scores = np.where(see, scores, -1e9)
+            elif cfg.get("use_causal_mask", False):
                 scores = scores + np.where(np.arange(s)[None, :] > np.arange(t)[:, None], -1e9, 0.0)
             e = np.exp(scores - scores.max(-1, keepdims=True))
             y[b] += (e / e.sum(-1, keepdims=True)) @ v @ p("attention_output/kernel")[h]

@@ -6,8 +6,12 @@ the backward one's steps reversed back to the input's order with return_sequence
 (keras/src/backend/numpy/rnn.py): a masked step leaves h and c as they were and outputs the previous
 output (zeros before the first real step), or zeros where Bidirectional sets zero_output_for_mask
 (when its layer returns sequences); GlobalAveragePooling1D divides by the count of real steps.
+masked() and mask_out() carry the masks through verify_golden.py's forward (MultiHeadAttention's
+own masking is in verify_golden_attention.py).
 """
 import numpy as np
+
+import verify_golden_attention as attention
 
 RECURRENT = ("Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional")
 DEFAULT_NAMES = {"SimpleRNN": "simple_rnn", "LSTM": "lstm", "GRU": "gru"}
@@ -96,6 +100,8 @@ def masked(name, kind, cfg, xs, w, act, masks):
         return None
     if kind in RECURRENT:
         return forward(name, kind, cfg, xs[0], w, act, masks[0])
+    if kind == "MultiHeadAttention":
+        return attention.forward(name, kind, cfg, xs, w, masks)
     if kind == "GlobalAveragePooling1D":
         m, keep = masks[0][:, :, None].astype(np.float64), cfg.get("keepdims", False)
         return (xs[0] * m).sum(axis=1, keepdims=keep) / m.sum(axis=1, keepdims=keep)
@@ -106,10 +112,10 @@ def masked(name, kind, cfg, xs, w, act, masks):
 
 def mask_out(kind, cfg, xs, masks):
     """Keras' output mask (compute_mask): Embedding's ids != 0, passed on by Dense and by recurrent
-    layers that return sequences; every other layer here drops it."""
+    layers that return sequences; MultiHeadAttention's is the query's; every other layer drops it."""
     if kind == "Embedding" and cfg.get("mask_zero", False):
         return xs[0] != 0
-    seq = cfg.get("layer", {}).get("config", {}) if kind == "Bidirectional" else cfg
-    if kind == "Dense" or (kind in RECURRENT and kind != "Embedding" and seq.get("return_sequences", False)):
+    seq = (cfg.get("layer", {}).get("config", {}) if kind == "Bidirectional" else cfg).get("return_sequences", False)
+    if kind in ("Dense", "MultiHeadAttention") or (kind in RECURRENT and kind != "Embedding" and seq):
         return masks[0] if masks else None
     return None

@@ -28,7 +28,8 @@ private slots:
         const QStringList n = golden::names();
         QVERIFY(n.size() >= 16);
         for (const char* m : {"conv_transpose", "conv_dilated", "padding_leaky_relu", "dropout", "activations", "attention_mha",
-                              "dot_merge", "repeat_vector", "masked_lstm", "masked_bidirectional"})
+                              "dot_merge", "repeat_vector", "masked_lstm", "masked_bidirectional",
+                              "masked_attention"})
             QVERIFY2(n.contains(m), m);
     }
 
