@@ -4,6 +4,7 @@
 // active, the same Philox masks on both), with the Khronos validation layer on (lavapipe in CI).
 // The layers emit BatchMatMul (the batched GEMM kernels), Softmax, Transpose and Reshape.
 #include "tests/support/RequiredTools.h"
+#include "TrainingTrace.h"
 #include "VulkanTestSupport.h"
 
 #include "engine/Model.h"
@@ -35,37 +36,7 @@ const char* kBlock = R"({"format": "strata.model/1", "name": "attn", "inputs": [
 // Every output, then the gradients of sum over outputs of sum(y * w) on `be` for the model's
 // training trace (inputs with no gradient, PositionEmbedding's, skipped).
 std::vector<Tensor> outputsAndGradients(ir::Backend& be, const Model& model, int64_t batch) {
-    train::Signature sig{{}, true};
-    for (int i : model.inputIndices()) sig.inputs.push_back(model.outputShape(i).withoutFirst().prepended(batch));
-    train::TracedModel t = train::traceModel(model, sig, 5);
-    ir::Graph& g = t.graph;
-    std::vector<ir::ValueId> wrt;
-    for (const std::string& name : t.inputNames) wrt.push_back(g.findPlaceholder(name));
-    for (const Variable* v : model.variables())
-        if (v->isEffectivelyTrainable()) wrt.push_back(g.findVariable(v->path()));
-    ir::ValueId loss = ir::kNoValue;
-    for (ir::ValueId y : t.outputs) {
-        const Shape out = g.shape(y);
-        std::vector<float> w(std::size_t(out.numElements()));
-        for (std::size_t i = 0; i < w.size(); ++i) w[i] = 0.5f + 0.25f * float(i % 5) - (i % 3 == 0 ? 1.0f : 0.0f);
-        const ir::ValueId term = g.reduceSumAll(g.mul(y, g.constant(Tensor::fromVector(out, w))));
-        loss = loss == ir::kNoValue ? term : g.add(loss, term);
-    }
-    std::vector<ir::ValueId> fetch = t.outputs;
-    for (ir::ValueId d : ir::gradients(g, loss, wrt))
-        if (d != ir::kNoValue) fetch.push_back(d);
-    for (const Variable* v : model.variables()) be.setVariable(v->path(), v->value());
-    be.setVariable("optimizer/iter", Tensor::fromVector(Shape{}, std::vector<int32_t>{3}));
-    auto plan = be.prepare(g, fetch);
-    std::vector<Tensor> xs;
-    std::vector<ir::Feed> feeds;
-    for (std::size_t k = 0; k < sig.inputs.size(); ++k) {
-        std::vector<float> x(std::size_t(sig.inputs[k].numElements()));
-        for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(float(i) * 0.7f + float(k)) + 0.1f * float(i % 4);
-        xs.push_back(Tensor::fromVector(sig.inputs[k], x));
-    }
-    for (std::size_t k = 0; k < xs.size(); ++k) feeds.push_back({t.inputNames[k], ir::TensorView(xs[k])});
-    return be.run(*plan, feeds);
+    return vktest::outputsAndGradients(be, model, batch, true, 3);
 }
 
 } // namespace

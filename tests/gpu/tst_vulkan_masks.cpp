@@ -4,6 +4,7 @@
 // trainable variable in a training trace, with the Khronos validation layer on (lavapipe in CI).
 // Masks are made of existing ops (Abs, Clip, Floor, Mul, Add, Sub; engine/Masks.h).
 #include "tests/support/RequiredTools.h"
+#include "TrainingTrace.h"
 #include "VulkanTestSupport.h"
 
 #include "engine/Model.h"
@@ -42,28 +43,7 @@ std::vector<int32_t> ids(std::size_t input) {
 }
 
 std::vector<Tensor> outputsAndGradients(ir::Backend& be, const Model& model) {
-    const int64_t batch = 4;
-    train::Signature sig{{}, true};
-    for (int i : model.inputIndices()) sig.inputs.push_back(model.outputShape(i).withoutFirst().prepended(batch));
-    train::TracedModel t = train::traceModel(model, sig, 5);
-    ir::Graph& g = t.graph;
-    std::vector<ir::ValueId> wrt;
-    for (const Variable* v : model.variables())
-        if (v->isEffectivelyTrainable()) wrt.push_back(g.findVariable(v->path()));
-    const Shape out = g.shape(t.outputs[0]);
-    std::vector<float> w(std::size_t(out.numElements()));
-    for (std::size_t i = 0; i < w.size(); ++i) w[i] = 0.5f + 0.25f * float(i % 5) - (i % 3 == 0 ? 1.0f : 0.0f);
-    const ir::ValueId loss = g.reduceSumAll(g.mul(t.outputs[0], g.constant(Tensor::fromVector(out, w))));
-    std::vector<ir::ValueId> fetch = t.outputs;
-    for (ir::ValueId d : ir::gradients(g, loss, wrt)) fetch.push_back(d);
-    for (const Variable* v : model.variables()) be.setVariable(v->path(), v->value());
-    be.setVariable("optimizer/iter", Tensor::fromVector(Shape{}, std::vector<int32_t>{3}));
-    auto plan = be.prepare(g, fetch);
-    std::vector<Tensor> xs;
-    std::vector<ir::Feed> feeds;
-    for (std::size_t k = 0; k < sig.inputs.size(); ++k) xs.push_back(Tensor::fromVector(sig.inputs[k], ids(k)));
-    for (std::size_t k = 0; k < xs.size(); ++k) feeds.push_back({t.inputNames[k], ir::TensorView(xs[k])});
-    return be.run(*plan, feeds);
+    return vktest::outputsAndGradients(be, model, 4, false, 3, [](std::size_t k, const Shape& s) { return Tensor::fromVector(s, ids(k)); });
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 // a training trace, with the Khronos validation layer on (lavapipe in CI). The layers emit the 2-D
 // convolution and pooling ops, so this holds them to the CPU reference on (N, 1, W, C) images.
 #include "tests/support/RequiredTools.h"
+#include "TrainingTrace.h"
 #include "VulkanTestSupport.h"
 
 #include "engine/Model.h"
@@ -29,27 +30,7 @@ const char* kLayers = R"({"format": "strata.model/1", "name": "seq", "outputs": 
 
 // Output and gradients of sum(y * w) on `be` for the model's training trace.
 std::vector<Tensor> outputAndGradients(ir::Backend& be, const Model& model, int64_t batch) {
-    train::Signature sig{{}, true};
-    for (int i : model.inputIndices()) sig.inputs.push_back(model.outputShape(i).withoutFirst().prepended(batch));
-    train::TracedModel t = train::traceModel(model, sig, 5);
-    ir::Graph& g = t.graph;
-    const Shape out = g.shape(t.outputs[0]);
-    std::vector<ir::ValueId> wrt = {g.findPlaceholder(t.inputNames.at(0))};
-    for (const Variable* v : model.variables())
-        if (v->isEffectivelyTrainable()) wrt.push_back(g.findVariable(v->path()));
-    std::vector<float> w(std::size_t(out.numElements()));
-    for (std::size_t i = 0; i < w.size(); ++i) w[i] = 0.5f + 0.25f * float(i % 5) - (i % 3 == 0 ? 1.0f : 0.0f);
-    const ir::ValueId loss = g.reduceSumAll(g.mul(t.outputs[0], g.constant(Tensor::fromVector(out, w))));
-    std::vector<ir::ValueId> fetch = {t.outputs[0]};
-    for (ir::ValueId d : ir::gradients(g, loss, wrt)) fetch.push_back(d);
-    for (const Variable* v : model.variables()) be.setVariable(v->path(), v->value());
-    be.setVariable("optimizer/iter", Tensor::fromVector(Shape{}, std::vector<int32_t>{0}));
-    auto plan = be.prepare(g, fetch);
-    std::vector<float> x(std::size_t(sig.inputs[0].numElements()));
-    for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(float(i) * 0.7f) + 0.1f * float(i % 4);
-    const Tensor xs = Tensor::fromVector(sig.inputs[0], x);
-    const std::vector<ir::Feed> feeds = {{t.inputNames[0], ir::TensorView(xs)}};
-    return be.run(*plan, feeds);
+    return vktest::outputsAndGradients(be, model, batch, true, 0);
 }
 
 } // namespace

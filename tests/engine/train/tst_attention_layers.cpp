@@ -11,6 +11,8 @@
 #include "engine/train/Inference.h"
 #include "engine/train/Tracer.h"
 
+#include "tests/support/WaveVariables.h"
+
 #include <QtTest>
 
 #include <cmath>
@@ -49,21 +51,9 @@ std::string errorOf(const std::string& type, const json& config, const std::vect
 
 using Mat = std::vector<double>;
 
-double wave(std::size_t i, double phase) { return 0.6 * std::sin(double(i) * 0.91 + phase); }
+using test::wave;
 
-// Sets every variable of m to waves; returns their values by path as the engine holds them.
-std::map<std::string, Mat> setVariables(Model& m) {
-    std::map<std::string, Mat> values;
-    double phase = 0.3;
-    for (Variable* v : m.variables()) {
-        std::vector<float> f(std::size_t(v->value().shape().numElements()));
-        for (std::size_t i = 0; i < f.size(); ++i) f[i] = float(wave(i, phase));
-        phase += 1.1;
-        v->assign(Tensor::fromVector(v->value().shape(), f));
-        values[v->path()] = Mat(f.begin(), f.end());
-    }
-    return values;
-}
+std::map<std::string, Mat> setVariables(Model& m) { return test::setWaveVariables(m); }
 
 Tensor input(const Shape& s, double phase, Mat& asDouble) {
     std::vector<float> f(std::size_t(s.numElements()));

@@ -12,6 +12,8 @@
 #include "engine/train/Inference.h"
 #include "engine/train/Tracer.h"
 
+#include "tests/support/WaveVariables.h"
+
 #include <QtTest>
 
 #include <cmath>
@@ -48,20 +50,9 @@ std::unique_ptr<Model> modelOf(const json& layers, const json& inputs, const std
     return m;
 }
 
-double wave(std::size_t i, double phase) { return 0.6 * std::sin(double(i) * 0.91 + phase); }
+using test::wave;
 
-std::map<std::string, Mat> setWaves(Model& m) {
-    std::map<std::string, Mat> values;
-    double phase = 0.3;
-    for (Variable* v : m.variables()) {
-        std::vector<float> f(std::size_t(v->value().shape().numElements()));
-        for (std::size_t i = 0; i < f.size(); ++i) f[i] = float(wave(i, phase));
-        phase += 1.1;
-        v->assign(Tensor::fromVector(v->value().shape(), f));
-        values[v->path()] = Mat(f.begin(), f.end());
-    }
-    return values;
-}
+std::map<std::string, Mat> setWaves(Model& m) { return test::setWaveVariables(m); }
 
 Tensor idsTensor(const std::vector<int32_t>& v, int64_t steps) { return Tensor::fromVector(Shape{int64_t(v.size()) / steps, steps}, v); }
 

@@ -14,6 +14,8 @@
 #include "engine/train/Tracer.h"
 #include "engine/train/Trainer.h"
 
+#include "tests/support/WaveVariables.h"
+
 #include <QtTest>
 
 #include <cmath>
@@ -39,22 +41,10 @@ json maskedModel(const json& layers) {
     return {{"format", "strata.model/1"}, {"name", "m"}, {"layers", all}};
 }
 
-double wave(std::size_t i, double phase) { return 0.6 * std::sin(double(i) * 0.91 + phase); }
+using test::wave;
 double sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
 
-// Sets every variable to waves; returns the values the engine holds, by path.
-std::map<std::string, Mat> setWaves(Model& m) {
-    std::map<std::string, Mat> values;
-    double phase = 0.3;
-    for (Variable* v : m.variables()) {
-        std::vector<float> f(std::size_t(v->value().shape().numElements()));
-        for (std::size_t i = 0; i < f.size(); ++i) f[i] = float(wave(i, phase));
-        phase += 1.1;
-        v->assign(Tensor::fromVector(v->value().shape(), f));
-        values[v->path()] = Mat(f.begin(), f.end());
-    }
-    return values;
-}
+std::map<std::string, Mat> setWaves(Model& m) { return test::setWaveVariables(m); }
 
 Tensor run(const Model& m, int64_t batch) {
     cpu::CpuBackend be;

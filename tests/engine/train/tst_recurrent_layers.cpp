@@ -9,6 +9,8 @@
 #include "engine/cpu/CpuBackend.h"
 #include "engine/train/Inference.h"
 
+#include "tests/support/WaveVariables.h"
+
 #include <QtTest>
 
 #include <cmath>
@@ -95,24 +97,14 @@ std::vector<Mat> reference(const std::string& type, bool resetAfter, bool backwa
 }
 
 // A deterministic, varied value for element i of a variable or input.
-double wave(std::size_t i, double phase) { return 0.6 * std::sin(double(i) * 0.91 + phase); }
+using test::wave;
 
 // Runs a one-layer model of `type` on one sample, its variables set to waves, and compares with
 // the float64 reference: the forward and (Bidirectional) backward copies, merged.
 void checkAgainstReference(const std::string& type, const json& config, int64_t steps, int64_t features) {
     auto m = Model::fromSpec(ModelSpec::fromJson(oneLayer(type, config, {steps, features})));
     m->build(1);
-    std::map<std::string, Mat> values;
-    double phase = 0.3;
-    for (Variable* v : m->variables()) {
-        Mat vals(std::size_t(v->value().shape().numElements()));
-        for (std::size_t i = 0; i < vals.size(); ++i) vals[i] = wave(i, phase);
-        phase += 1.1;
-        std::vector<float> f(vals.begin(), vals.end());
-        v->assign(Tensor::fromVector(v->value().shape(), f));
-        for (double& d : vals) d = double(float(d)); // what the engine holds
-        values[v->path()] = vals;
-    }
+    const std::map<std::string, Mat> values = test::setWaveVariables(*m);
     Mat x(std::size_t(steps * features));
     std::vector<float> xf(x.size());
     for (std::size_t i = 0; i < x.size(); ++i) xf[i] = float(wave(i, 2.0)), x[i] = xf[i];
