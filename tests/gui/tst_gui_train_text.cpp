@@ -95,6 +95,45 @@ private slots:
         QVERIFY(!trainAndWait(panel));
         QVERIFY2(panel.statusText().contains("--sequence-length") || panel.statusText().contains("length"), qPrintable(panel.statusText()));
     }
+
+    // The README's three sequence examples train from the panel as from the CLI: the Conv1D
+    // classifier on digits read as 8 steps of 8, the character LSTM and the small Transformer on
+    // words_by_language.csv's text column (characters, length 16); a few epochs, above chance.
+    void theSequenceExamplesTrain_data() {
+        QTest::addColumn<QString>("example");
+        QTest::addColumn<int>("epochs");
+        QTest::addColumn<double>("better");
+        QTest::newRow("conv1d_sequence") << "conv1d_sequence" << 3 << 0.5;        // chance 0.1
+        QTest::newRow("char_lstm_language") << "char_lstm_language" << 2 << 0.3;  // chance 0.2
+        QTest::newRow("transformer_language") << "transformer_language" << 4 << 0.3;
+    }
+    void theSequenceExamplesTrain() {
+        QFETCH(QString, example);
+        QFETCH(int, epochs);
+        QFETCH(double, better);
+        Document doc;
+        doc.setModel(strata::gui::test::example(example), {}, false);
+        TrainPanel panel(&doc);
+        panel.resize(1200, 800);
+        panel.show();
+        if (example == "conv1d_sequence") {
+            panel.setDataset("digits");
+        } else {
+            panel.setCsvFile(strata::gui::test::resources() + "/examples/words_by_language.csv");
+            TextColumnBox* text = panel.textColumn();
+            auto* column = text->findChild<QComboBox*>("trainTextColumn");
+            column->setCurrentIndex(column->findText("text"));
+            text->findChild<QComboBox*>("trainTextSplit")->setCurrentText("character");
+            text->findChild<QSpinBox*>("trainTextLength")->setValue(16);
+        }
+        panel.setEpochs(epochs);
+        panel.setOptimizer("adam");
+        panel.setLearningRate(example == "transformer_language" ? 3e-3 : 1e-2);
+        panel.setSeed(1);
+        QVERIFY2(trainAndWait(panel), qPrintable(panel.statusText()));
+        QVERIFY(panel.testAccuracy().has_value());
+        QVERIFY2(*panel.testAccuracy() > better, qPrintable(example + ": " + QString::number(*panel.testAccuracy())));
+    }
 };
 
 QTEST_MAIN(TestGuiTrainText)
