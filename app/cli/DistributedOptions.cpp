@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <ostream>
 
@@ -25,7 +26,7 @@ bool positiveNumber(const std::string& text, double& out) {
 
 bool startDistributed(const Args& a, session::TrainingRequest& r, DistributedRun& d, std::ostream& err) {
     if (!a.has("--distributed")) {
-        for (const char* o : {"--global-batch", "--collective-timeout"})
+        for (const char* o : {"--global-batch", "--collective-timeout", "--bucket-kib"})
             if (a.hasValue(o)) {
                 err << "strata-cli train: " << o << " needs --distributed\n";
                 return false;
@@ -43,7 +44,11 @@ bool startDistributed(const Args& a, session::TrainingRequest& r, DistributedRun
                "and openmpi-bin and build with -DSTRATA_MPI=ON\n";
         return false;
     }
-    double timeout = 300, global = 0;
+    double timeout = 300, global = 0, bucketKib = 1024;
+    if (a.hasValue("--bucket-kib") && !positiveNumber(a.value("--bucket-kib"), bucketKib)) {
+        err << "strata-cli train: --bucket-kib must be a positive number, got '" << a.value("--bucket-kib") << "'\n";
+        return false;
+    }
     if (a.hasValue("--collective-timeout") && !positiveNumber(a.value("--collective-timeout"), timeout)) {
         err << "strata-cli train: --collective-timeout must be a positive number of seconds, got '" << a.value("--collective-timeout") << "'\n";
         return false;
@@ -70,6 +75,7 @@ bool startDistributed(const Args& a, session::TrainingRequest& r, DistributedRun
         return false;
     }
     r.collectives = d.mpi.get();
+    r.options.bucketBytes = std::max<int64_t>(int64_t(bucketKib * 1024), 4);
     r.options.batchSize = global > 0 ? int64_t(global) : r.options.batchSize * ranks;
     r.device = session::deviceForLocalRank(r.device, d.mpi->localRank());
     return true;

@@ -14,7 +14,7 @@
 namespace strata::cli {
 
 inline const std::vector<std::string> kDistributedFlags = {"--distributed"};
-inline const std::vector<std::string> kDistributedOptions = {"--global-batch", "--collective-timeout"};
+inline const std::vector<std::string> kDistributedOptions = {"--global-batch", "--collective-timeout", "--bucket-kib"};
 inline constexpr const char* kDistributedUsage =
     "  --distributed       data-parallel training, one replica per rank: mpirun -np N strata-cli train\n"
     "                      ... --distributed. Every rank trains on its shard of each global batch; the\n"
@@ -22,7 +22,9 @@ inline constexpr const char* kDistributedUsage =
     "                      project; --device vulkan gives each rank on a host its own device\n"
     "  --global-batch G    the batch over all ranks (default: --batch x ranks)\n"
     "  --collective-timeout S  end the whole job when a gradient sum or broadcast waits longer than S\n"
-    "                      seconds: a rank died or hangs (default 300)\n";
+    "                      seconds: a rank died or hangs (default 300)\n"
+    "  --bucket-kib K      gradients are summed in buckets of about K KiB, each as soon as the\n"
+    "                      backward pass has computed it (default 1024)\n";
 
 struct DistributedRun {
     std::unique_ptr<distributed::Distributed> mpi; // null: one process

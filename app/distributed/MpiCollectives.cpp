@@ -1,12 +1,16 @@
 // train::Collectives on MPI (OpenMPI 4.1): sums, broadcasts and agreement over MPI_COMM_WORLD.
 //
-// Gradient buckets are summed one after another by a communication thread (MPI_Iallreduce), so
-// they travel while the training thread goes on with the backward pass. MPI is started with
-// MPI_THREAD_SERIALIZED: one mutex keeps the two threads out of MPI at the same time. Every
-// collective is non-blocking and polled against a deadline (the watchdog): when it has not
-// finished in StartOptions::timeoutSeconds, a rank died or hangs, and this rank ends the job with
-// MPI_Abort and a message naming itself, the step and the collective. When mpirun ends the job
-// because another rank died, it sends SIGTERM: the handler says which step this rank was in.
+// A gradient bucket's sum starts (MPI_Iallreduce) as soon as the backward pass has filled it, and
+// a progress thread calls MPI_Test while the training thread goes on with the backward pass, so the
+// sums travel meanwhile (MPI moves a non-blocking collective on only inside MPI calls). The step's
+// last bucket, after which nothing is left to overlap, and the sums, broadcasts and agreements
+// between steps are blocking MPI_Allreduce / MPI_Bcast, MPI's fastest path. MPI is started with
+// MPI_THREAD_MULTIPLE: the progress thread is also the watchdog, which ends the job when a
+// collective has not finished in StartOptions::timeoutSeconds (a rank died or hangs): it sends an
+// alarm to every rank on a communicator of its own; the ranks that are waiting too answer, and
+// MPI_Abort's message names this rank, the step, the collective and the ranks that did not answer.
+// When mpirun ends the job because another rank died, it sends SIGTERM: the handler says which
+// step this rank was in.
 //
 // Test hook: STRATA_TEST_FAULT=RANK:STEP:kill|hang makes rank RANK kill itself (SIGKILL) or stop
 // answering (sleep forever) when it begins step STEP (tests/mpi).
@@ -24,7 +28,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <mutex>
 #include <thread>
 #include <unistd.h>
@@ -71,11 +74,11 @@ public:
         MPI_Initialized(&initialized);
         if (initialized) throw StrataError("MPI was started twice in this process");
         int provided = 0;
-        if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS)
+        if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &provided) != MPI_SUCCESS)
             throw StrataError("MPI could not start (MPI_Init_thread failed)");
-        if (provided < MPI_THREAD_SERIALIZED) {
+        if (provided < MPI_THREAD_MULTIPLE) {
             MPI_Finalize();
-            throw StrataError("this MPI library does not allow two threads to take turns (MPI_THREAD_SERIALIZED)");
+            throw StrataError("this MPI library was built without MPI_THREAD_MULTIPLE, which the watchdog needs");
         }
         MPI_Comm_dup(MPI_COMM_WORLD, &comm_);
         MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
@@ -93,16 +96,16 @@ public:
         gRank = rank_;
         std::signal(SIGTERM, onTerminate);
         readFault();
-        worker_ = std::thread([this] { work(); });
+        watchdog_ = std::thread([this] { watch(); });
     }
 
     ~MpiCollectives() override {
         {
-            std::lock_guard lock(queueMutex_);
+            std::lock_guard lock(mutex_);
             quit_ = true;
         }
-        queueChanged_.notify_all();
-        worker_.join();
+        wake_.notify_all();
+        watchdog_.join();
         for (MPI_Request& r : alarms_)
             if (r != MPI_REQUEST_NULL) {
                 MPI_Cancel(&r);
@@ -131,47 +134,53 @@ public:
         }
     }
 
-    void startSum(int bucket, std::span<float> data) override {
-        {
-            std::lock_guard lock(queueMutex_);
-            queue_.push_back({bucket, data});
-            ++started_;
+    void startSum(int bucket, std::span<float> data, bool last) override {
+        const std::string what = "the gradient sum (bucket " + std::to_string(bucket) + ", " +
+                                 std::to_string(data.size() * sizeof(float)) + " bytes)";
+        if (last) {
+            blocking(what, [&] { return MPI_Allreduce(MPI_IN_PLACE, data.data(), int(data.size()), MPI_FLOAT, MPI_SUM, comm_); });
+            return;
         }
-        queueChanged_.notify_all();
+        {
+            std::lock_guard lock(mutex_);
+            Pending p{what, MPI_REQUEST_NULL, std::chrono::steady_clock::now()};
+            check(MPI_Iallreduce(MPI_IN_PLACE, data.data(), int(data.size()), MPI_FLOAT, MPI_SUM, comm_, &p.request), what);
+            inFlight_.push_back(std::move(p));
+        }
+        wake_.notify_one();
     }
 
-    void waitAll() override {
-        std::unique_lock lock(queueMutex_);
-        queueChanged_.wait(lock, [&] { return finished_ == started_; });
+    void waitAll() override { // the training thread tests what is left itself: no hand-off to wait for
+        for (int spins = 0;; ++spins) {
+            {
+                std::lock_guard lock(mutex_);
+                if (testInFlight()) return;
+            }
+            if (spins < 2048) std::this_thread::yield();
+            else std::this_thread::sleep_for(std::chrono::microseconds(20));
+        }
     }
 
     void sum(std::span<double> values) override {
-        std::lock_guard lock(mpiMutex_);
-        MPI_Request r;
-        check(MPI_Iallreduce(MPI_IN_PLACE, values.data(), int(values.size()), MPI_DOUBLE, MPI_SUM, comm_, &r), "metric sum");
-        poll(r, "the sum of the epoch's metrics");
+        blocking("the sum of the epoch's metrics", [&] {
+            return MPI_Allreduce(MPI_IN_PLACE, values.data(), int(values.size()), MPI_DOUBLE, MPI_SUM, comm_);
+        });
     }
 
     void broadcast(std::vector<uint8_t>& bytes) override {
-        std::lock_guard lock(mpiMutex_);
         int64_t n = int64_t(bytes.size());
-        MPI_Request r;
-        check(MPI_Ibcast(&n, 1, MPI_INT64_T, 0, comm_, &r), "broadcast");
-        poll(r, "the broadcast of rank 0's state");
+        const std::string what = "the broadcast of rank 0's state";
+        blocking(what, [&] { return MPI_Bcast(&n, 1, MPI_INT64_T, 0, comm_); });
         bytes.resize(std::size_t(n));
         for (int64_t at = 0; at < n; at += kChunk) {
             const int count = int(std::min<int64_t>(kChunk, n - at));
-            check(MPI_Ibcast(bytes.data() + at, count, MPI_BYTE, 0, comm_, &r), "broadcast");
-            poll(r, "the broadcast of rank 0's state");
+            blocking(what, [&] { return MPI_Bcast(bytes.data() + at, count, MPI_BYTE, 0, comm_); });
         }
     }
 
     int agree(int code) override {
-        std::lock_guard lock(mpiMutex_);
         int all = code;
-        MPI_Request r;
-        check(MPI_Iallreduce(&code, &all, 1, MPI_INT, MPI_MAX, comm_, &r), "agreement");
-        poll(r, "every rank's agreement to go on");
+        blocking("every rank's agreement to go on", [&] { return MPI_Allreduce(&code, &all, 1, MPI_INT, MPI_MAX, comm_); });
         return all;
     }
 
@@ -185,10 +194,12 @@ public:
 
 private:
     struct Pending {
-        int bucket = 0;
-        std::span<float> data;
+        std::string what;
+        MPI_Request request = MPI_REQUEST_NULL;
+        std::chrono::steady_clock::time_point started;
     };
     static constexpr int64_t kChunk = int64_t(1) << 30;
+    using Clock = std::chrono::steady_clock;
 
     void readFault() {
         const char* v = std::getenv("STRATA_TEST_FAULT");
@@ -203,30 +214,67 @@ private:
         }
     }
 
-    void check(int rc, const char* what) {
-        if (rc != MPI_SUCCESS) abortJob(std::string(what) + " failed: " + mpiError(rc), 3);
+    void check(int rc, const std::string& what) {
+        if (rc != MPI_SUCCESS) abortJob(what + " failed: " + mpiError(rc), 3);
     }
 
-    // Waits for `r` with mpiMutex_ held, answering MPI's progress; the watchdog ends the job at the deadline.
-    void poll(MPI_Request& r, const std::string& what) {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_);
-        for (int spins = 0;; ++spins) {
+    // A blocking collective on the calling thread, watched by the watchdog.
+    template <class Call> void blocking(const std::string& what, Call call) {
+        {
+            std::lock_guard lock(mutex_);
+            blockingWhat_ = what;
+            blockingSince_ = Clock::now();
+            blockingNow_ = true;
+        }
+        const int rc = call();
+        {
+            std::lock_guard lock(mutex_);
+            blockingNow_ = false;
+        }
+        check(rc, what);
+    }
+
+    // With mutex_ held: tests the sums in flight, drops the finished ones, ends the job when one is
+    // past its deadline; true when none is left.
+    bool testInFlight() {
+        const auto now = Clock::now();
+        for (std::size_t i = 0; i < inFlight_.size();) {
             int done = 0;
-            MPI_Status status;
-            check(MPI_Test(&r, &done, &status), what.c_str());
-            if (done) return;
-            if (spins % 256 == 255) answerAlarms();
-            if (std::chrono::steady_clock::now() > deadline) timedOut(what);
-            if (spins < 64) std::this_thread::yield();
-            else std::this_thread::sleep_for(std::chrono::microseconds(50));
+            check(MPI_Test(&inFlight_[i].request, &done, MPI_STATUS_IGNORE), inFlight_[i].what);
+            if (done) {
+                inFlight_.erase(inFlight_.begin() + std::ptrdiff_t(i));
+                continue;
+            }
+            if (now - inFlight_[i].started > std::chrono::duration<double>(timeout_)) timedOut(inFlight_[i].what);
+            ++i;
+        }
+        return inFlight_.empty();
+    }
+
+    // The progress thread and watchdog: tests the sums in flight while the training thread computes,
+    // answers other ranks' alarms, and ends the job when a blocking collective is past its deadline.
+    void watch() {
+        std::unique_lock lock(mutex_);
+        while (!quit_) {
+            testInFlight();
+            answerAlarms();
+            if (blockingNow_ && Clock::now() - blockingSince_ > std::chrono::duration<double>(timeout_)) timedOut(blockingWhat_);
+            if (!inFlight_.empty()) {
+                lock.unlock();
+                std::this_thread::sleep_for(std::chrono::microseconds(20));
+                lock.lock();
+            } else {
+                wake_.wait_for(lock, std::chrono::milliseconds(50));
+            }
         }
     }
 
-    // The alarm: a rank whose collective timed out tells every other rank; a rank that is itself
-    // waiting in a collective answers, so the silent ones are those that died or hang.
+    // The alarm (with mutex_ held): a rank whose collective timed out tells every other rank; a rank
+    // that is itself waiting in a collective answers, so the silent ones are those that died or hang.
     void sendAlarm() {
         if (alarmSent_) return;
         alarmSent_ = true;
+        alarmNote_ = step_;
         for (int r = 0; r < size_; ++r) {
             if (r == rank_) continue;
             MPI_Request q;
@@ -242,16 +290,14 @@ private:
             if (!got) continue;
             heard_[std::size_t(r)] = true;
             alarms_[std::size_t(r)] = MPI_REQUEST_NULL;
-            alarmNote_ = step_;
-            sendAlarm();
+            if (blockingNow_ || !inFlight_.empty()) sendAlarm(); // this rank waits too
         }
     }
     [[noreturn]] void timedOut(const std::string& what) {
-        alarmNote_ = step_;
         sendAlarm();
-        const auto grace = std::chrono::steady_clock::now() + std::chrono::duration<double>(std::min(timeout_, 5.0));
+        const auto grace = Clock::now() + std::chrono::duration<double>(std::min(timeout_, 5.0));
         std::string silent;
-        while (std::chrono::steady_clock::now() < grace) {
+        while (Clock::now() < grace) {
             answerAlarms();
             silent.clear();
             for (int r = 0; r < size_; ++r)
@@ -267,52 +313,27 @@ private:
                  4);
     }
 
-    void work() { // the communication thread: one bucket sum at a time, in the order started
-        for (;;) {
-            Pending p;
-            {
-                std::unique_lock lock(queueMutex_);
-                queueChanged_.wait(lock, [&] { return quit_ || !queue_.empty(); });
-                if (queue_.empty()) return;
-                p = queue_.front();
-                queue_.pop_front();
-            }
-            {
-                std::lock_guard lock(mpiMutex_);
-                MPI_Request r;
-                check(MPI_Iallreduce(MPI_IN_PLACE, p.data.data(), int(p.data.size()), MPI_FLOAT, MPI_SUM, comm_, &r),
-                      "gradient sum");
-                poll(r, "the gradient sum (bucket " + std::to_string(p.bucket) + ", " +
-                            std::to_string(p.data.size() * sizeof(float)) + " bytes)");
-            }
-            {
-                std::lock_guard lock(queueMutex_);
-                ++finished_;
-            }
-            queueChanged_.notify_all();
-        }
-    }
-
     double timeout_;
     MPI_Comm comm_ = MPI_COMM_NULL, local_ = MPI_COMM_NULL, alarm_ = MPI_COMM_NULL;
-    std::vector<int64_t> notes_;       // per rank: its alarm's step, when it sent one
-    std::vector<MPI_Request> alarms_;  // per rank: the receive of its alarm
-    std::vector<bool> heard_;          // per rank: it sent an alarm (it is waiting too)
-    int64_t alarmNote_ = 0;
-    bool alarmSent_ = false;
     int rank_ = 0, size_ = 1, localRank_ = 0, localSize_ = 1;
     std::atomic<int64_t> step_{0};
     int faultRank_ = -1;
     long long faultStep_ = -1;
     bool faultHang_ = false;
 
-    std::mutex mpiMutex_; // MPI_THREAD_SERIALIZED: one thread in MPI at a time
-    std::mutex queueMutex_;
-    std::condition_variable queueChanged_;
-    std::deque<Pending> queue_;
-    int64_t started_ = 0, finished_ = 0;
+    std::mutex mutex_; // guards everything below
+    std::condition_variable wake_;     // sums are in flight, or quit_
+    std::vector<Pending> inFlight_;    // started, in order, not yet seen finished
+    bool blockingNow_ = false;         // the training thread is in a blocking collective...
+    std::string blockingWhat_;         // ...this one...
+    Clock::time_point blockingSince_;  // ...since then
+    std::vector<int64_t> notes_;       // per rank: its alarm's step, when it sent one
+    std::vector<MPI_Request> alarms_;  // per rank: the receive of its alarm
+    std::vector<bool> heard_;          // per rank: it sent an alarm (it is waiting too)
+    int64_t alarmNote_ = 0;
+    bool alarmSent_ = false;
     bool quit_ = false;
-    std::thread worker_;
+    std::thread watchdog_;
 };
 
 } // namespace

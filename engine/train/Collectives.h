@@ -5,7 +5,7 @@
 //
 //   Collectives& c = ...;                 // rank(), size()
 //   c.setStep(12);                        // named by a timeout's message
-//   c.startSum(0, bucket0); c.startSum(1, bucket1);   // as soon as each bucket is full
+//   c.startSum(0, bucket0, false); c.startSum(1, bucket1, true);   // as soon as each bucket is full
 //   c.waitAll();                          // every started sum is done: each bucket holds the sum
 //   c.sum(metrics); c.broadcast(bytes);   // blocking, in between steps
 #pragma once
@@ -30,8 +30,9 @@ public:
 
     // Starts summing `data` over all ranks, in place; `bucket` numbers the sums of one step in the
     // order they start (the same on every rank). May return before it is done; `data` must stay
-    // untouched until waitAll(). Every rank receives the same bits.
-    virtual void startSum(int bucket, std::span<float> data) = 0;
+    // untouched until waitAll(). Every rank receives the same bits. `last`: the step's last sum
+    // (nothing left to overlap it with: the transport may finish it before returning).
+    virtual void startSum(int bucket, std::span<float> data, bool last) = 0;
     // Waits for every sum started since the last waitAll.
     virtual void waitAll() = 0;
 

@@ -18,6 +18,17 @@ double now() {
 std::string gradientFeed(std::size_t k) { return "gradient/" + std::to_string(k); }
 } // namespace
 
+std::vector<int64_t> DataParallelStep::bucketLayout(const std::vector<int64_t>& sizes, int64_t bucketBytes) {
+    const int64_t perBucket = std::max<int64_t>(bucketBytes / int64_t(sizeof(float)), 1);
+    std::vector<int64_t> buckets;
+    bool open = false;
+    for (std::size_t i = sizes.size(); i-- > 0;) {
+        if (!open || (buckets.back() + sizes[i] > perBucket && buckets.back() > 0)) buckets.push_back(0), open = true;
+        buckets.back() += sizes[i];
+    }
+    return buckets;
+}
+
 DataParallelStep::DataParallelStep(ir::Backend& backend, const Model& model, const TrainOptions& options,
                                    Collectives& collectives, int64_t bucketBytes)
     : backend_(backend), model_(model), options_(options), collectives_(collectives) {
@@ -38,20 +49,21 @@ DataParallelStep::DataParallelStep(ir::Backend& backend, const Model& model, con
     ir::initializeOptimizerState(backend_, g);
     apply_ = backend_.prepare(g, {});
 
-    // Buckets from the last variable back, as the backward pass computes them; the last bucket
-    // also carries the loss share.
-    const int64_t perBucket = std::max<int64_t>(bucketBytes / int64_t(sizeof(float)), 1);
+    // Buckets from the last variable back, as the backward pass computes them (bucketLayout); the
+    // last bucket also carries the loss share.
+    const std::vector<int64_t> layout = bucketLayout(sizes_, bucketBytes);
     bucketOf_.assign(paths_.size(), 0);
     offsetOf_.assign(paths_.size(), 0);
+    std::size_t bucket = 0;
     for (std::size_t i = paths_.size(); i-- > 0;) {
-        if (buckets_.empty() || (int64_t(buckets_.back().data.size()) + sizes_[i] > perBucket && buckets_.back().count > 0))
-            buckets_.emplace_back();
-        Bucket& b = buckets_.back();
+        if (buckets_.size() <= bucket) buckets_.emplace_back();
+        Bucket& b = buckets_[bucket];
         b.first = i;
         ++b.count;
         offsetOf_[i] = b.data.size();
-        bucketOf_[i] = buckets_.size() - 1;
+        bucketOf_[i] = bucket;
         b.data.resize(b.data.size() + std::size_t(sizes_[i]));
+        if (int64_t(b.data.size()) == layout[bucket] && bucket + 1 < layout.size()) ++bucket;
     }
     if (buckets_.empty()) buckets_.emplace_back();
     buckets_.back().data.insert(buckets_.back().data.end(), {0.0f, 0.0f}); // the loss share, the stop flag
@@ -89,7 +101,7 @@ void DataParallelStep::gradientReady(std::size_t variable, const float* values, 
 void DataParallelStep::startReadyBuckets() {
     // Every rank starts the buckets in the same order (the collectives match by order).
     while (nextToStart_ < buckets_.size() && buckets_[nextToStart_].pending == 0) {
-        collectives_.startSum(int(nextToStart_), buckets_[nextToStart_].data);
+        collectives_.startSum(int(nextToStart_), buckets_[nextToStart_].data, nextToStart_ + 1 == buckets_.size());
         ++nextToStart_;
     }
 }
@@ -106,7 +118,7 @@ void DataParallelStep::averageAssignedState() {
     if (state.empty()) return;
     const float share = 1.0f / float(collectives_.size());
     for (float& x : all) x *= share;
-    collectives_.startSum(int(buckets_.size()), all);
+    collectives_.startSum(int(buckets_.size()), all, true);
     collectives_.waitAll();
     std::size_t at = 0;
     for (auto& [path, t] : state) {

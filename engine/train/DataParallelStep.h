@@ -62,6 +62,11 @@ public:
     // Whether any rank asked to stop in the last step: the same answer on every rank.
     bool stopAgreed() const { return stopAgreed_; }
 
+    // The buckets' element counts for variables of `sizes` elements (in the model's order): from
+    // the last variable back, a new bucket when the next would pass `bucketBytes`. The same on
+    // every rank; tests/bench/bench_mpi_allreduce.cpp sums the same buckets.
+    static std::vector<int64_t> bucketLayout(const std::vector<int64_t>& sizes, int64_t bucketBytes);
+
     const std::vector<std::string>& trainablePaths() const { return paths_; }
     const DataParallelStats& stats() const { return stats_; }
 

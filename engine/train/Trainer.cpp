@@ -333,7 +333,7 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
     if (!pushed_) pushWeights();
     stop_ = false;
     if (options_.collectives && !parallel_)
-        parallel_ = std::make_unique<DataParallelStep>(backend_, model_, options_, *options_.collectives);
+        parallel_ = std::make_unique<DataParallelStep>(backend_, model_, options_, *options_.collectives, options_.bucketBytes);
     const int maxInFlight = parallel_ ? 1 : backend_.maxInFlight(); // a data-parallel step runs at once
     const std::size_t outputs = model_.outputIndices().size();
     data::Dataset converted;

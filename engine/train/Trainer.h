@@ -62,6 +62,7 @@ struct TrainOptions {
     // batch of batchSize rows (the global batch), sums the gradients over the ranks and reduces the
     // epoch's figures, so every rank reports the whole batch's. Not owned; null: one process.
     Collectives* collectives = nullptr;
+    int64_t bucketBytes = int64_t(1) << 20; // data-parallel: gradient bytes per sum (DDP's bucket_cap_mb)
 
     const std::string& lossFor(std::size_t output) const {
         return output < outputLosses.size() && !outputLosses[output].loss.empty() ? outputLosses[output].loss : loss;

@@ -113,13 +113,16 @@ private slots:
         QVERIFY(!reference.empty());
         for (int ranks : {2, 3}) {
             const QString name = QString("ranks%1.strata").arg(ranks);
-            const Run r = mpi(ranks, train(name, {"--batch", QString::number(48 / ranks), "--steps", "20", "--distributed"}));
+            // 2 ranks: one bucket; 3 ranks: 1 KiB buckets, summed while the backward pass goes on
+            const QStringList buckets = ranks == 3 ? QStringList{"--bucket-kib", "1"} : QStringList{};
+            const Run r = mpi(ranks, train(name, QStringList{"--batch", QString::number(48 / ranks), "--steps", "20", "--distributed"} + buckets));
             QVERIFY2(r.code == 0, qPrintable(r.err));
             const nlohmann::json d = distributedLine(r);
             QVERIFY2(d.is_object(), qPrintable(r.out));
             QCOMPARE(d["ranks"].get<int>(), ranks);
             QCOMPARE(d["global_batch"].get<int>(), 48);
             QCOMPARE(d["steps"].get<int>(), 20);
+            QCOMPARE(d["buckets"].get<int>(), ranks == 3 ? 4 : 1);
             QVERIFY(d["replicas_agree"].get<bool>());
             const double diff = maxDifference(reference, latestVariables(path(name)));
             qInfo("%d ranks vs one process after 20 steps: max |difference| %.3g", ranks, diff);
