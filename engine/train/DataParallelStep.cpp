@@ -101,7 +101,9 @@ void DataParallelStep::gradientReady(std::size_t variable, const float* values, 
 void DataParallelStep::startReadyBuckets() {
     // Every rank starts the buckets in the same order (the collectives match by order).
     while (nextToStart_ < buckets_.size() && buckets_[nextToStart_].pending == 0) {
+        const double t0 = now();
         collectives_.startSum(int(nextToStart_), buckets_[nextToStart_].data, nextToStart_ + 1 == buckets_.size());
+        inSums_ += now() - t0;
         ++nextToStart_;
     }
 }
@@ -118,8 +120,10 @@ void DataParallelStep::averageAssignedState() {
     if (state.empty()) return;
     const float share = 1.0f / float(collectives_.size());
     for (float& x : all) x *= share;
+    const double t0 = now();
     collectives_.startSum(int(buckets_.size()), all, true);
     collectives_.waitAll();
+    inSums_ += now() - t0;
     std::size_t at = 0;
     for (auto& [path, t] : state) {
         std::memcpy(t.f32(), all.data() + at, t.byteSize());
@@ -132,6 +136,7 @@ void DataParallelStep::step(ir::PreparedGraph* plan, std::span<const ir::Feed> f
                             std::size_t firstGradient, int64_t localRows, int64_t globalRows, int64_t stepNumber,
                             bool stopRequested, std::vector<Tensor>& results) {
     collectives_.setStep(stepNumber);
+    inSums_ = 0;
     const float scale = float(double(localRows) / double(globalRows));
     for (Bucket& b : buckets_) b.pending = b.count;
     nextToStart_ = 0;
@@ -167,7 +172,9 @@ void DataParallelStep::step(ir::PreparedGraph* plan, std::span<const ir::Feed> f
     }
     std::vector<Tensor> none;
     backend_.run(*apply_, applyFeeds, {}, none);
+    const double sumsBefore = inSums_;
     if (!assigned_.empty() && collectives_.size() > 1) averageAssignedState();
+    const double stateSums = inSums_ - sumsBefore;
 
     results[0] = Tensor::fromVector(Shape{}, std::vector<float>{lossShare});
     stopAgreed_ = stopFlag > 0.5f;
@@ -176,9 +183,10 @@ void DataParallelStep::step(ir::PreparedGraph* plan, std::span<const ir::Feed> f
             std::memcpy(results[firstGradient + k].f32(), applyFeeds[k].value.data, std::size_t(sizes_[k]) * sizeof(float));
     const double t3 = now();
     ++stats_.steps;
-    stats_.computeSeconds += t1 - t0;
-    stats_.waitSeconds += t2 - t1;
-    stats_.applySeconds += t3 - t2;
+    const double blockingInRun = sumsBefore; // the last bucket's blocking sum ran inside the backward pass' report
+    stats_.computeSeconds += t1 - t0 - blockingInRun;
+    stats_.waitSeconds += t2 - t1 + inSums_;
+    stats_.applySeconds += t3 - t2 - stateSums;
 }
 
 } // namespace strata::train

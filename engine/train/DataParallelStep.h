@@ -29,9 +29,10 @@ namespace strata::train {
 // Where a step's time went, summed over the steps (for --json and tests/bench).
 struct DataParallelStats {
     int64_t steps = 0;
-    double computeSeconds = 0;  // forward and backward, the sums running meanwhile
-    double waitSeconds = 0;     // after the backward pass, waiting for the last sums (exposed communication)
-    double applySeconds = 0;    // the optimizer update (and averaging assigned state)
+    double computeSeconds = 0;  // forward and backward, the earlier buckets' sums running meanwhile
+    double waitSeconds = 0;     // communication nothing overlaps: the step's last sum (and what is
+                                // left of the others) after the backward pass, the assigned state's
+    double applySeconds = 0;    // the optimizer update
     int64_t bytesPerStep = 0;   // gradient bytes summed per step
     int buckets = 0;
 };
@@ -93,6 +94,7 @@ private:
     std::unique_ptr<ir::PreparedGraph> apply_; // placeholders "gradient/k" -> the optimizer update
     std::vector<std::string> assigned_;        // variables the traced graphs assign (averaged per step)
     DataParallelStats stats_;
+    double inSums_ = 0; // this step's seconds inside blocking sums (counted as waiting, not compute)
     bool stopAgreed_ = false;
 };
 
