@@ -12,10 +12,11 @@ build="${STRATA_BUILD_DIR:-$root/build}"
 
 # ONNX files are read and written through Debian's libonnx (1.12) and libprotobuf (storage/onnx);
 # images are decoded by stb_image (PNG, BMP) and libjpeg-turbo (JPEG); the editor's charts are
-# QCustomPlot 2.1's Qt 6 build.
+# QCustomPlot 2.1's Qt 6 build. Data-parallel training runs on OpenMPI (libopenmpi-dev, openmpi-bin).
 packages=(cmake ninja-build g++ pkg-config qt6-base-dev nlohmann-json3-dev libopenblas-dev zlib1g-dev libstb-dev libturbojpeg0-dev
           libsqlite3-dev libgraphviz-dev dataset-fashion-mnist libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers
-          libonnx-dev libprotobuf-dev libqcustomplot-dev libqcustomplot2.1-qt6)
+          libonnx-dev libprotobuf-dev libqcustomplot-dev libqcustomplot2.1-qt6
+          libopenmpi-dev openmpi-bin)
 if [ "$mode" = test ]; then
   # The ONNX export tests check files with onnx.checker (Debian's python3-onnx, for /usr/bin/python3)
   # and run them with onnxruntime from npm (tests/onnx/package.json). The PyTorch export's code
@@ -70,6 +71,11 @@ else
   if [ "${STRATA_REQUIRE_TOOLS:-}" = 1 ]; then
     # CI cannot pass by skipping: say at once when the Vulkan suites would have no device (Mesa's
     # lavapipe, package mesa-vulkan-drivers, is the one CI uses), instead of only in their output.
+    # The distributed tests (CTest label mpi) start ranks with OpenMPI's mpirun.
+    if ! command -v mpirun >/dev/null 2>&1; then
+      echo "setup: STRATA_REQUIRE_TOOLS=1 and mpirun is missing, so the distributed tests would fail: apt-get install openmpi-bin" >&2
+      exit 1
+    fi
     devices="$("$build/app/strata-cli" devices 2>&1 || true)"
     if ! grep -q "vulkan:0" <<<"$devices"; then
       echo "setup: STRATA_REQUIRE_TOOLS=1 and this machine has no Vulkan device, so the Vulkan tests would fail:" >&2

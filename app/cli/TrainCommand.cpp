@@ -3,6 +3,7 @@
 // split's loss and accuracy.
 #include "app/cli/Cli.h"
 #include "app/cli/Devices.h"
+#include "app/cli/DistributedOptions.h"
 #include "app/cli/ImageOptions.h"
 #include "app/cli/TextOptions.h"
 #include "app/session/Devices.h"
@@ -17,6 +18,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -326,6 +328,11 @@ void printTest(const train::EvalResult& test, bool json, std::ostream& out) {
     out << line;
 }
 
+int trainSession(const Args& a, session::TrainingRequest& request, DistributedRun& dist,
+                 const std::function<int(int, const std::string&, const std::string&)>& fail, std::ostream& out, std::ostream& err);
+int trainAndReport(const Args& a, session::TrainingSession& session, const DistributedRun& dist,
+                   std::ostream& out, std::ostream& err);
+
 int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     std::vector<std::string> flags = {"--json", "--quiet", "--regression", "--reconstruct", "--from-logits"};
     std::vector<std::string> options = {"--data", "--label", "--input", "--output", "--loss-weight", "--epochs", "--batch", "--optimizer", "--lr", "--loss", "--seed", "--threads", "--device", "--steps", "--freeze"};
@@ -334,6 +341,8 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     flags.insert(flags.end(), kImageFlags.begin(), kImageFlags.end());
     options.insert(options.end(), kImageOptions.begin(), kImageOptions.end());
     options.insert(options.end(), kTextOptions.begin(), kTextOptions.end());
+    flags.insert(flags.end(), kDistributedFlags.begin(), kDistributedFlags.end());
+    options.insert(options.end(), kDistributedOptions.begin(), kDistributedOptions.end());
     Args a(joinImageSize(args), flags, options);
     session::TrainingRequest request;
     if (!parseRequest(a, request, err)) return 2;
@@ -343,30 +352,56 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
         err << e.what() << "\n";
         return 2;
     }
+    DistributedRun dist;
+    if (!startDistributed(a, request, dist, err)) return 2;
+    // Data-parallel, a rank that fails ends every rank (else they would wait for it until the
+    // collective timeout); one process prints and returns the exit status.
+    auto fail = [&](int code, const std::string& prefix, const std::string& message) {
+        if (dist.mpi) dist.mpi->abortJob(message, code); // "strata-cli: rank R, step S: message"
+        err << prefix << message << "\n";
+        return code;
+    };
+    try {
+        return trainSession(a, request, dist, fail, out, err);
+    } catch (const std::exception& e) {
+        if (dist.mpi) dist.mpi->abortJob(e.what(), 1);
+        throw;
+    }
+}
 
+int trainSession(const Args& a, session::TrainingRequest& request, DistributedRun& dist,
+                 const std::function<int(int, const std::string&, const std::string&)>& fail, std::ostream& out, std::ostream& err) {
     session::TrainingSession session(std::move(request));
     try {
         session.openProject();
     } catch (const StrataError& e) {
-        err << "strata-cli train: " << e.what() << "\n";
-        return 2;
+        return fail(2, "strata-cli train: ", e.what());
     }
     try {
         session.makeBackend();
     } catch (const session::DeviceError& e) {
-        err << "strata-cli: " << e.what() << "\n";
-        return 2;
+        return fail(2, "strata-cli: ", e.what());
     }
-    if (!session.backendNote().empty()) err << "strata-cli: " << session.backendNote() << "\n";
+    const bool rank0 = dist.rank0();
+    if (!session.backendNote().empty() && rank0) err << "strata-cli: " << session.backendNote() << "\n";
     try {
         session.makeModel();
     } catch (const ModelError& e) {
-        for (const auto& issue : e.issues()) err << issue.text() << "\n";
-        return 1;
+        std::string issues;
+        for (const auto& issue : e.issues()) issues += (issues.empty() ? "" : "\n") + issue.text();
+        return fail(1, "", issues);
     } catch (const StrataError& e) {
-        err << "strata-cli train: " << e.what() << "\n";
-        return 2;
+        return fail(2, "strata-cli train: ", e.what());
     }
+    if (!rank0) { // rank 0 alone speaks; the others only fail loudly
+        static std::ostream silent(nullptr);
+        return trainAndReport(a, session, dist, silent, silent);
+    }
+    return trainAndReport(a, session, dist, out, err);
+}
+
+int trainAndReport(const Args& a, session::TrainingSession& session, const DistributedRun& dist,
+                   std::ostream& out, std::ostream& err) {
     if (!session.frozenLayers().empty()) {
         std::string names;
         for (const auto& n : session.frozenLayers()) names += (names.empty() ? "" : ", ") + n;
@@ -395,6 +430,12 @@ int trainCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     const session::TrainingResult r = session.run(events); // errors: "strata-cli train: ..." (exit 1)
     if (!r.fit.message.empty()) err << (bar ? "\n" : "") << "strata-cli train: " << r.fit.message << "\n";
     printTest(r.test, json, out);
+    printDistributedSummary(dist, r, session.options().batchSize, json, out);
+    if (!r.replicasAgree) {
+        err << "strata-cli train: the ranks ended with different weights (a transport that did not give every rank the "
+               "same sums); do not trust this run\n";
+        return 1;
+    }
     return r.fit.diverged ? 1 : 0;
 }
 
@@ -438,7 +479,7 @@ void addTrainCommands(std::vector<Command>& out) {
                    "  --threads T         CPU threads for matrix products (default 1)\n"
                    "  --steps N           stop after N training steps\n" +
                        std::string(kDeviceHelp) +
-                   std::string(kProjectUsage) +
+                   std::string(kProjectUsage) + std::string(kDistributedUsage) +
                    "  --json              one JSON line per epoch: epoch, loss, accuracy, val_loss,\n"
                    "                      val_accuracy, seconds, samples_per_second; then test_loss, test_accuracy\n"
                    "Samples are reshaped to the model input when their element counts agree.\n"

@@ -51,6 +51,17 @@ BackendChoice chooseBackend(const std::string& device, int threads) {
     }
 }
 
+std::string deviceForLocalRank(const std::string& device, int localRank) {
+    const bool automatic = device.empty() || device == "auto";
+    if (!automatic && device != "vulkan") return device;
+    const gpu::DeviceList list = gpu::listVulkanDevices();
+    std::vector<int> usable;
+    for (const gpu::DeviceInfo& d : list.devices)
+        if (!automatic || !d.isCpu()) usable.push_back(d.index);
+    if (usable.empty()) return automatic ? "cpu" : device; // "vulkan" then says why it cannot be used
+    return "vulkan:" + std::to_string(usable[std::size_t(localRank) % usable.size()]);
+}
+
 std::unique_ptr<ir::Backend> makeBackend(const std::string& device, int threads, std::string* note) {
     BackendChoice c = chooseBackend(device, threads);
     if (!c.backend) throw DeviceError(c.error);

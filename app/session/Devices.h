@@ -29,6 +29,11 @@ struct BackendChoice {
 
 BackendChoice chooseBackend(const std::string& device, int threads);
 
+// Data-parallel ranks on one host share its devices: the device that the local rank `localRank`
+// uses for `device` ("vulkan": Vulkan device localRank mod their count; ""/"auto": likewise among
+// the real GPUs, or "cpu" without one; anything else as given).
+std::string deviceForLocalRank(const std::string& device, int localRank);
+
 // chooseBackend's backend; throws DeviceError with its error.
 std::unique_ptr<ir::Backend> makeBackend(const std::string& device, int threads, std::string* note = nullptr);
 

@@ -46,6 +46,7 @@ nlohmann::json hyperparametersOf(const train::TrainOptions& o, const data::DataS
     for (const train::OutputLoss& l : o.outputLosses)
         hp["output_losses"].push_back({{"output", l.output}, {"loss", l.loss}, {"weight", l.weight}});
     if (dataset.reconstruct) hp["reconstruct"] = true;
+    if (!p.distributed.is_null()) hp["distributed"] = p.distributed;
     if (data::isImageSource(dataset.name)) {
         hp["image_size"] = {dataset.imageHeight, dataset.imageWidth};
         hp["color"] = dataset.color;
@@ -123,7 +124,9 @@ nlohmann::json ProjectTraining::warmStart(Model& model, const std::string& name)
 
 ProjectTraining::ProjectTraining(ProjectTrainingOptions options) : options_(std::move(options)) {
     project_ = std::make_unique<storage::Project>(
-        storage::Project::open(options_.project, options_.resume ? storage::OpenMode::ReadWrite : storage::OpenMode::Create));
+        storage::Project::open(options_.project, options_.readOnly ? storage::OpenMode::ReadOnly
+                                                 : options_.resume ? storage::OpenMode::ReadWrite
+                                                                   : storage::OpenMode::Create));
     if (!options_.resume) return;
     const storage::ModelInfo model = project_->model(options_.model);
     const auto run = project_->latestRun(model.id);
@@ -162,6 +165,11 @@ ProjectTraining::ProjectTraining(ProjectTrainingOptions options) : options_(std:
 }
 
 ProjectTraining::~ProjectTraining() = default;
+
+int ProjectTraining::runRanks() const {
+    const nlohmann::json d = hyperparameters_.value("distributed", nlohmann::json());
+    return d.is_object() ? d.value("ranks", 1) : 1;
+}
 
 ModelSpec ProjectTraining::resolveSpec(const std::optional<ModelSpec>& given) const {
     if (!resuming()) {
@@ -276,6 +284,7 @@ std::string ProjectTraining::begin(Model& model, ir::Backend& backend, train::Tr
     storage::restoreTrainingState(reader, backend);
     opts.initialEpoch = latest->epochsDone;
     opts.initialBatch = latest->batchesDone;
+    opts.initialStep = latest->step;
     stepOffset_ = lastStep_ = lastSavedStep_ = latest->step;
     epochsDone_ = latest->epochsDone;
     batchesDone_ = latest->batchesDone;

@@ -52,6 +52,12 @@ struct ProjectTrainingOptions {
     // gradient in the epoch's last step (engine/train/Histogram.h), stored with the run
     // (Project::addHistograms); --no-histograms turns it off.
     bool histograms = true;
+    // Data-parallel ranks other than 0 read the project (resume: the run's spec, data and
+    // hyper-parameters) and never write it: rank 0 alone records the run.
+    bool readOnly = false;
+    // A data-parallel run: {"ranks": N}, recorded in the run's hyper-parameters as "distributed";
+    // --resume then needs the same N. Null: one process.
+    nlohmann::json distributed;
     // Set by the editor, not by the CLI: the canvas layout stored with a new model version.
     nlohmann::json layout = nlohmann::json::object();
 };
@@ -71,6 +77,9 @@ public:
     ~ProjectTraining();
 
     bool resuming() const { return resume_.has_value(); }
+    bool readOnly() const { return options_.readOnly; }
+    // Resuming: the ranks the run was trained on (its "distributed" hyper-parameters; 1 without).
+    int runRanks() const;
     // The spec and dataset to train: as given, or (resuming) the run's. Resuming, a given spec or
     // dataset that differs from the run's is an error naming both. A new run without a spec
     // trains the model's newest version. Throws StrataError.

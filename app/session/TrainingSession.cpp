@@ -1,6 +1,7 @@
 #include "app/session/TrainingSession.h"
 
 #include "app/session/Devices.h"
+#include "app/session/ReplicaState.h"
 
 #include "engine/Error.h"
 #include "engine/data/BuiltinDatasets.h"
@@ -22,8 +23,26 @@ TrainingSession::~TrainingSession() = default;
 void TrainingSession::openProject() {
     projectOpened_ = true;
     if (!request_.project) return;
-    project_ = std::make_unique<ProjectTraining>(*request_.project);
+    ProjectTrainingOptions o = *request_.project;
+    if (const train::Collectives* c = request_.collectives) {
+        o.distributed = {{"ranks", c->size()}};
+        if (c->rank() != 0) { // reads only, and only what the command line does not give
+            if (!o.resume && request_.spec) return;
+            o.readOnly = true;
+        }
+    }
+    project_ = std::make_unique<ProjectTraining>(o);
     source_ = project_->resolveDataset(source_);
+}
+
+void TrainingSession::agreeOrThrow(std::exception_ptr failed, const std::string& stage) {
+    if (!request_.collectives) {
+        if (failed) std::rethrow_exception(failed);
+        return;
+    }
+    if (request_.collectives->agree(failed ? 1 : 0) == 0) return;
+    if (failed) std::rethrow_exception(failed);
+    throw StrataError("another rank failed " + stage + " (its message says why)");
 }
 
 void TrainingSession::makeBackend() { backend_ = session::makeBackend(request_.device, request_.threads, &backendNote_); }
@@ -68,6 +87,17 @@ void TrainingSession::settleOptions() {
     if (opts.loss.empty())
         opts.loss = source_.regression || source_.reconstruct ? "mean_squared_error" : "sparse_categorical_crossentropy";
     if (project_) project_->applyRunOptions(opts, request_.epochsGiven);
+    const int ranks = request_.collectives ? request_.collectives->size() : 1;
+    if (project_ && project_->resuming() && project_->runRanks() != ranks) {
+        const int was = project_->runRanks();
+        throw StrataError("run " + std::to_string(project_->runId()) + " was trained " +
+                          (was > 1 ? "on " + std::to_string(was) + " ranks" : std::string("in one process")) +
+                          " and is resumed " + (ranks > 1 ? "on " + std::to_string(ranks) : std::string("in one process")) +
+                          "; resume it as it ran (" +
+                          (was > 1 ? "mpirun -np " + std::to_string(was) + " strata-cli train --distributed ... --resume"
+                                   : std::string("without mpirun and --distributed")) + ")");
+    }
+    opts.collectives = request_.collectives;
 }
 
 std::string TrainingSession::lossWarning() const {
@@ -151,7 +181,9 @@ TrainingResult TrainingSession::run(const TrainingEvents& events) {
             data::reshapeTargets(*d, model.outputShape(outs[0]).withoutFirst());
         }
     model.build(opts.seed);
-    train::Trainer(model, *backend_, opts).checkData(splits.train); // before anything is recorded
+    train::TrainOptions check = opts;
+    check.collectives = nullptr;
+    train::Trainer(model, *backend_, check).checkData(splits.train); // before anything is recorded
     if (train::needsNormalizationAdapt(model)) { // Keras' Normalization.adapt(), on the training split only
         std::string names;
         for (const std::string& n : train::adaptNormalization(model, splits.train)) names += (names.empty() ? "" : ", ") + n;
@@ -162,19 +194,30 @@ TrainingResult TrainingSession::run(const TrainingEvents& events) {
     bool begun = false;
     try {
         std::string recording;
-        if (project_) {
-            recording = project_->begin(model, *backend_, opts, splits.train, source_, report.listing, splits.text.get()); // resume: sets the epoch and batch
-            begun = true;
-            opts.keepEpochGradients = request_.project->histograms; // for the gradient histograms
+        std::exception_ptr failed;
+        try {
+            if (ProjectTraining* p = recorder()) {
+                recording = p->begin(model, *backend_, opts, splits.train, source_, report.listing, splits.text.get()); // resume: sets the epoch and batch
+                begun = true;
+                opts.keepEpochGradients = request_.project->histograms; // for the gradient histograms
+            }
+        } catch (...) {
+            failed = std::current_exception();
         }
+        agreeOrThrow(failed, "to record the run");
+        if (request_.collectives) { // rank 0's weights, optimizer state and resume position, bit for bit
+            shareInitialState(*request_.collectives, model, *backend_, opts);
+            opts.keepEpochGradients = request_.project && request_.project->histograms; // every rank joins the same sums
+        }
+        ProjectTraining* const rec = recorder();
         train::Trainer trainer(model, *backend_, opts);
         trainer.onStep([&](const train::StepEvent& e) {
             if (stop_) trainer.requestStop();
-            if (project_) project_->onStep(e, trainer.backend());
+            if (rec) rec->onStep(e, trainer.backend());
             if (events.step) events.step(e);
         });
         trainer.onEpoch([&](const train::EpochEvent& e) {
-            if (project_) project_->onEpoch(e, trainer.backend(), trainer.epochGradients());
+            if (rec) rec->onEpoch(e, trainer.backend(), trainer.epochGradients());
             if (events.epoch) events.epoch(e);
         });
         // requestStop() reaches the trainer while it exists, and never after (an exception included).
@@ -193,7 +236,11 @@ TrainingResult TrainingSession::run(const TrainingEvents& events) {
         if (!stop_) result.fit = trainer.fit(splits.train, splits.validation.size() ? &splits.validation : nullptr);
         else result.fit = {{}, 0, true, false, "stopped before the first step"};
         result.test = trainer.evaluate(splits.test);
-        if (project_) project_->finish(result.fit, result.test, trainer.backend());
+        if (request_.collectives) {
+            if (const train::DataParallelStats* st = trainer.parallelStats()) result.parallel = *st;
+            result.replicasAgree = replicasAgree(*request_.collectives, trainer.backend());
+        }
+        if (rec) rec->finish(result.fit, result.test, trainer.backend());
     } catch (const std::exception& e) {
         if (begun) finishFailed(result.fit, e.what());
         throw;

@@ -19,6 +19,7 @@
 #include "engine/ModelSpec.h"
 #include "engine/data/DatasetSource.h"
 #include "engine/ir/Backend.h"
+#include "engine/train/DataParallelStep.h"
 #include "engine/train/Trainer.h"
 
 #include <atomic>
@@ -43,6 +44,10 @@ struct TrainingRequest {
     // Layers to freeze (names or shell patterns, see train::freezeLayers): set in the spec before
     // the model is made, so a project records the frozen layers in the model version it trains.
     std::vector<std::string> freeze;
+    // Data-parallel training (strata-cli train --distributed; docs/distributed.md): this process's
+    // rank. options.batchSize is then the global batch. Rank 0 alone records the run in the
+    // project; the others read it when they must (--resume, or no MODEL.json given). Not owned.
+    train::Collectives* collectives = nullptr;
 };
 
 struct TrainingEvents {
@@ -60,6 +65,10 @@ struct TrainingEvents {
 struct TrainingResult {
     train::FitResult fit;   // fit.message: why it ended early (stop, step limit, NaN loss)
     train::EvalResult test; // the test split, after fit
+    // Data-parallel only: where the steps' time went, and whether every rank ended with the same
+    // weights (they must: replicas apply the same update to the same averaged gradients).
+    std::optional<train::DataParallelStats> parallel;
+    bool replicasAgree = true;
 };
 
 class TrainingSession {
@@ -104,6 +113,10 @@ public:
     std::shared_ptr<const data::TextVectorization> textVectorization() const { return text_; }
 
 private:
+    ProjectTraining* recorder() const { return project_ && !project_->readOnly() ? project_.get() : nullptr; }
+    // Data-parallel: every rank learns whether any failed `stage`; a rank that did not fail throws
+    // a StrataError saying so, the one that did rethrows its own error.
+    void agreeOrThrow(std::exception_ptr failed, const std::string& stage);
     void finishFailed(const train::FitResult& fit, const std::string& why);
     void settleOptions(); // the default loss; resuming, the run's hyper-parameters
     // Several outputs: options_.outputLosses in the model's output order, each output's loss from

@@ -87,6 +87,16 @@ std::unique_ptr<ir::PreparedGraph> CpuBackend::prepare(const ir::Graph& graph, s
 
 void CpuBackend::run(ir::PreparedGraph& prepared, std::span<const ir::Feed> feeds, std::span<const ValueId> fetches,
                      std::vector<Tensor>& results) {
+    runPlan(prepared, feeds, fetches, results, nullptr);
+}
+
+void CpuBackend::runObserved(ir::PreparedGraph& prepared, std::span<const ir::Feed> feeds,
+                             std::span<const ValueId> fetches, std::vector<Tensor>& results, const ReadyFn& ready) {
+    runPlan(prepared, feeds, fetches, results, &ready);
+}
+
+void CpuBackend::runPlan(ir::PreparedGraph& prepared, std::span<const ir::Feed> feeds, std::span<const ValueId> fetches,
+                         std::vector<Tensor>& results, const ReadyFn* ready) {
     auto* plan = dynamic_cast<CpuPlan*>(&prepared);
     if (!plan) throw StrataError("this graph was prepared by another backend");
     CpuPlan& p = *plan;
@@ -112,10 +122,33 @@ void CpuBackend::run(ir::PreparedGraph& prepared, std::span<const ir::Feed> feed
     for (ValueId v : b.variableValues) p.ptr[std::size_t(v)] = variableFor(b.path[std::size_t(v)], g.value(v)).bytes();
     for (ValueId v : b.views) p.ptr[std::size_t(v)] = p.ptr[std::size_t(b.root[std::size_t(v)])];
 
-    for (int32_t n : b.schedule) execute(g, g.node(n), p.ptr.data(), p.scratch[std::size_t(n)]);
+    const std::span<const ValueId> want = fetches.empty() ? std::span<const ValueId>(p.outputList) : fetches;
+    // Observed: each fetch is reported after the node that computes its memory; a fetch computed by
+    // no kernel (a variable, a feed, a constant) after the last one. Outputs live to the end of
+    // the run (BufferPlanner.h), so nothing overwrites a reported value.
+    std::vector<std::vector<std::size_t>> readyAfter;
+    std::vector<std::size_t> readyAtEnd;
+    if (ready) {
+        readyAfter.resize(std::size_t(g.nodeCount()));
+        for (std::size_t i = 0; i < want.size(); ++i) {
+            const ValueId root = b.root[std::size_t(want[i])];
+            if (b.role[std::size_t(root)] == ir::ValueRole::Computed) readyAfter[std::size_t(g.value(root).node)].push_back(i);
+            else readyAtEnd.push_back(i);
+        }
+    }
+    auto report = [&](std::size_t i) {
+        const ir::Value& val = g.value(want[i]);
+        (*ready)(i, p.ptr[std::size_t(want[i])], std::size_t(val.shape.numElements()) * dtypeSize(val.dtype));
+    };
+    for (int32_t n : b.schedule) {
+        execute(g, g.node(n), p.ptr.data(), p.scratch[std::size_t(n)]);
+        if (ready)
+            for (std::size_t i : readyAfter[std::size_t(n)]) report(i);
+    }
+    if (ready)
+        for (std::size_t i : readyAtEnd) report(i);
 
     // Fetch before the assignments, so a fetched variable read shows the value the run used.
-    const std::span<const ValueId> want = fetches.empty() ? std::span<const ValueId>(p.outputList) : fetches;
     results.resize(want.size());
     for (std::size_t i = 0; i < want.size(); ++i) {
         const ValueId v = want[i];

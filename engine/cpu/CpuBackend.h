@@ -34,8 +34,13 @@ public:
     using ir::Backend::run;
     void run(ir::PreparedGraph& prepared, std::span<const ir::Feed> feeds, std::span<const ir::ValueId> fetches,
              std::vector<Tensor>& results) override;
+    // Reports each fetch right after the kernel that computes it (its root's producer).
+    void runObserved(ir::PreparedGraph& prepared, std::span<const ir::Feed> feeds, std::span<const ir::ValueId> fetches,
+                     std::vector<Tensor>& results, const ReadyFn& ready) override;
 
 private:
+    void runPlan(ir::PreparedGraph& prepared, std::span<const ir::Feed> feeds, std::span<const ir::ValueId> fetches,
+                 std::vector<Tensor>& results, const ReadyFn* ready);
     Tensor& variableFor(const std::string& path, const ir::Value& expected);
 
     int threads_ = 1;

@@ -20,6 +20,7 @@
 #include "engine/ir/Graph.h"
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -93,6 +94,18 @@ public:
         done_.pop_front();
     }
     virtual int maxInFlight() const { return 1; }
+
+    // A run that reports each fetched value as soon as it is computed, before the rest of the run
+    // (data-parallel training sends a finished gradient while the backward pass goes on):
+    // ready(i, bytes, size) for fetches[i], its bytes valid during the call only, on the calling
+    // thread, every fetch exactly once. This default reports them all after the run; a backend
+    // that can do better (CpuBackend) overrides it.
+    using ReadyFn = std::function<void(std::size_t fetch, const void* bytes, std::size_t size)>;
+    virtual void runObserved(PreparedGraph& prepared, std::span<const Feed> feeds, std::span<const ValueId> fetches,
+                             std::vector<Tensor>& results, const ReadyFn& ready) {
+        run(prepared, feeds, fetches, results);
+        for (std::size_t i = 0; i < results.size(); ++i) ready(i, results[i].bytes(), results[i].byteSize());
+    }
 
     std::vector<Tensor> run(PreparedGraph& prepared, std::span<const Feed> feeds, std::span<const ValueId> fetches = {}) {
         std::vector<Tensor> r;

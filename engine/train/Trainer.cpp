@@ -1,4 +1,6 @@
 #include "engine/train/Trainer.h"
+#include "engine/train/DataParallelStep.h"
+#include "engine/train/StepGraphs.h"
 
 #include "engine/Error.h"
 #include "engine/data/BatchIterator.h"
@@ -26,15 +28,16 @@ bool isClassificationLoss(const std::string& loss) {
            loss == "binary_crossentropy";
 }
 
-// A view of the first `rows` samples of a batch tensor.
-ir::TensorView rowsView(const Tensor& t, int64_t rows) {
+// A view of `rows` samples of a batch tensor from sample `first`.
+ir::TensorView rowsView(const Tensor& t, int64_t first, int64_t rows) {
     std::vector<int64_t> dims = t.shape().dims();
+    const std::size_t rowBytes = dims[0] > 0 ? t.byteSize() / std::size_t(dims[0]) : 0;
     dims[0] = rows;
-    return ir::TensorView(t.bytes(), Shape(dims), t.dtype());
+    return ir::TensorView(static_cast<const std::byte*>(t.bytes()) + std::size_t(first) * rowBytes, Shape(dims), t.dtype());
 }
 
-// Correct predictions among the first `rows` samples (classification only).
-int64_t countCorrect(const Tensor& out, const Tensor& y, int64_t rows, const std::string& loss) {
+// Correct predictions among `rows` samples, out's row r against y's row first + r (classification only).
+int64_t countCorrect(const Tensor& out, const Tensor& y, int64_t first, int64_t rows, const std::string& loss) {
     const int64_t classes = out.shape().back();
     const float* p = out.f32();
     int64_t correct = 0;
@@ -42,15 +45,15 @@ int64_t countCorrect(const Tensor& out, const Tensor& y, int64_t rows, const std
         const float* row = p + r * classes;
         if (loss == "binary_crossentropy") {
             for (int64_t c = 0; c < classes; ++c)
-                correct += (row[c] > 0.5f) == (y.f32()[r * classes + c] > 0.5f);
+                correct += (row[c] > 0.5f) == (y.f32()[(first + r) * classes + c] > 0.5f);
             continue;
         }
         int64_t best = 0;
         for (int64_t c = 1; c < classes; ++c)
             if (row[c] > row[best]) best = c;
-        if (isSparse(loss)) correct += best == y.i32()[r];
+        if (isSparse(loss)) correct += best == y.i32()[first + r];
         else {
-            const float* t = y.f32() + r * classes;
+            const float* t = y.f32() + (first + r) * classes;
             int64_t truth = 0;
             for (int64_t c = 1; c < classes; ++c)
                 if (t[c] > t[truth]) truth = c;
@@ -61,49 +64,6 @@ int64_t countCorrect(const Tensor& out, const Tensor& y, int64_t rows, const std
 }
 
 } // namespace
-
-std::string labelsName(std::size_t output) { return output == 0 ? "labels" : "labels_" + std::to_string(output); }
-
-ir::ValueId appendLoss(ir::Graph& g, const TracedModel& traced, const std::string& loss, bool fromLogits,
-                       DType labelType, const Shape& labelShape, std::size_t output) {
-    const ir::ValueId out = traced.outputs.at(output);
-    const std::string& act = traced.outputActivations.at(output);
-    // Keras 3 weights a loss by its prediction's mask (Loss.__call__); Strata does not: refuse
-    // rather than train on the padding.
-    if (output < traced.outputMasks.size() && traced.outputMasks[output] != ir::kNoValue)
-        throw StrataError("output '" + traced.outputNames.at(output) + "' carries a mask (from an Embedding with "
-                          "mask_zero), which Keras would apply to the loss; Strata does not apply masks to losses: end "
-                          "the model with a layer that drops the mask (e.g. GlobalAveragePooling1D, or a recurrent layer "
-                          "without return_sequences) or set mask_zero false");
-    ir::ScopeGuard scope(g, ir::kLossScope);
-    ir::ValueId labels = g.placeholder(labelsName(output), labelShape, labelType);
-    const bool softmaxCe = (loss == "sparse_categorical_crossentropy" || loss == "categorical_crossentropy") && act == "softmax";
-    const bool sigmoidBce = loss == "binary_crossentropy" && act == "sigmoid";
-    if (softmaxCe || sigmoidBce) return ir::losses::byName(g, loss, labels, traced.logits.at(output), true);
-    return ir::losses::byName(g, loss, labels, out, fromLogits);
-}
-
-LossValues appendLosses(ir::Graph& g, const TracedModel& traced, const TrainOptions& options) {
-    LossValues lv;
-    for (std::size_t k = 0; k < traced.outputs.size(); ++k) {
-        const Shape out = g.shape(traced.outputs[k]);
-        const std::string& loss = options.lossFor(k);
-        const bool sparse = isSparse(loss);
-        lv.perOutput.push_back(appendLoss(g, traced, loss, options.fromLogits, sparse ? DType::I32 : DType::F32,
-                                          sparse ? Shape{out[0]} : out, k));
-    }
-    if (lv.perOutput.size() == 1) {
-        lv.total = lv.perOutput[0];
-        return lv;
-    }
-    ir::ScopeGuard scope(g, ir::kLossScope);
-    for (std::size_t k = 0; k < lv.perOutput.size(); ++k) {
-        const double w = options.weightFor(k);
-        const ir::ValueId term = w == 1.0 ? lv.perOutput[k] : g.mul(lv.perOutput[k], g.scalar(float(w)));
-        lv.total = k == 0 ? term : g.add(lv.total, term);
-    }
-    return lv;
-}
 
 struct Trainer::Prepared {
     std::unique_ptr<ir::PreparedGraph> plan;
@@ -220,42 +180,6 @@ void Trainer::restoreSnapshot() {
     for (const auto& [path, value] : snapshot_) backend_.setVariable(path, value);
 }
 
-namespace {
-// One training step's graphs for a training trace: the loss on the first output, then the
-// gradients and updates of every trainable variable. fit() runs it; the inspector draws it.
-ir::TrainingGraphs stepGraphs(const Model& model, const TracedModel& t, const TrainOptions& options,
-                              std::vector<ir::ValueId>* outputLosses = nullptr) {
-    ir::Graph g = t.graph;
-    const LossValues lv = appendLosses(g, t, options);
-    if (outputLosses && lv.perOutput.size() > 1) *outputLosses = lv.perOutput;
-    std::vector<std::string> trainable;
-    for (Variable* v : model.trainableVariables()) trainable.push_back(v->path());
-    return ir::buildTrainingGraphs(g, lv.total, trainable, options.optimizer);
-}
-
-} // namespace
-
-TracedStep traceTrainingStep(const Model& model, const std::vector<Shape>& batchShapes, const TrainOptions& options,
-                             uint64_t seed) {
-    TracedStep step;
-    step.trace = traceModel(model, Signature{batchShapes, true}, seed);
-    ir::TrainingGraphs tg = stepGraphs(model, step.trace, options);
-    step.forwardNodes = std::size_t(tg.forward.nodeCount());
-    step.backwardNodes = std::size_t(tg.backward.nodeCount());
-    step.loss = tg.loss;
-    step.trace.graph = std::move(tg.update);
-    return step;
-}
-
-TracedStep traceTrainingStep(const Model& model, const Shape& xBatch, const TrainOptions& options, uint64_t seed) {
-    return traceTrainingStep(model, std::vector<Shape>{xBatch}, options, seed);
-}
-
-std::string defaultLossFor(const TracedModel& traced, std::size_t output) {
-    const std::string& act = traced.outputActivations.at(output);
-    return act == "softmax" ? "sparse_categorical_crossentropy" : act == "sigmoid" ? "binary_crossentropy" : "mean_squared_error";
-}
-
 Trainer::Prepared& Trainer::prepared(const std::vector<Shape>& batchShapes, int mode) {
     auto [it, fresh] = prepared_.try_emplace({Signature{batchShapes, mode == int(Mode::Train)}, mode});
     if (!fresh) return *it->second;
@@ -270,6 +194,12 @@ Trainer::Prepared& Trainer::prepared(const std::vector<Shape>& batchShapes, int 
         p.loss = lv.total;
         if (lv.perOutput.size() > 1) p.outputLosses = lv.perOutput;
         p.plan = backend_.prepare(g, p.fetches());
+        return p;
+    }
+    if (parallel_) { // forward and backward only: DataParallelStep sums the gradients and updates
+        const ir::Graph local = parallel_->localGraph(t, p.gradients, p.loss, p.outputLosses);
+        p.gradientPaths = parallel_->trainablePaths();
+        p.plan = backend_.prepare(local, p.fetchesWithGradients());
         return p;
     }
     ir::TrainingGraphs tg = stepGraphs(model_, t, options_, &p.outputLosses);
@@ -307,16 +237,16 @@ const data::Dataset& withLossTargets(const data::Dataset& d, const Model& model,
 }
 
 // The feeds of one batch's first `rows` samples: every input, then every output's labels.
-std::vector<ir::Feed> batchFeeds(const data::Batch& b, int64_t rows, const std::vector<std::string>& inputNames) {
+std::vector<ir::Feed> batchFeeds(const data::Batch& b, int64_t first, int64_t rows, const std::vector<std::string>& inputNames) {
     std::vector<ir::Feed> feeds;
-    for (std::size_t i = 0; i < inputNames.size(); ++i) feeds.push_back({inputNames[i], rowsView(b.input(i), rows)});
-    for (std::size_t k = 0; k < 1 + b.moreY.size(); ++k) feeds.push_back({labelsName(k), rowsView(b.target(k), rows)});
+    for (std::size_t i = 0; i < inputNames.size(); ++i) feeds.push_back({inputNames[i], rowsView(b.input(i), first, rows)});
+    for (std::size_t k = 0; k < 1 + b.moreY.size(); ++k) feeds.push_back({labelsName(k), rowsView(b.target(k), first, rows)});
     return feeds;
 }
 
 std::vector<Shape> batchShapes(const data::Batch& b, int64_t rows) {
     std::vector<Shape> shapes;
-    for (std::size_t i = 0; i < 1 + b.moreX.size(); ++i) shapes.push_back(rowsView(b.input(i), rows).shape);
+    for (std::size_t i = 0; i < 1 + b.moreX.size(); ++i) shapes.push_back(rowsView(b.input(i), 0, rows).shape);
     return shapes;
 }
 
@@ -328,6 +258,27 @@ struct OutputSums {
     std::vector<int64_t> correct;
     explicit OutputSums(std::size_t n) : loss(n, 0.0), abs(n, 0.0), correct(n, 0) {}
 };
+
+const DataParallelStats* Trainer::parallelStats() const { return parallel_ ? &parallel_->stats() : nullptr; }
+
+void Trainer::reduceEpochSums(OutputSums& sums) const {
+    std::vector<double> v;
+    for (std::size_t k = 0; k < sums.loss.size(); ++k) v.insert(v.end(), {sums.loss[k], sums.abs[k], double(sums.correct[k])});
+    options_.collectives->sum(v);
+    for (std::size_t k = 0; k < sums.loss.size(); ++k) {
+        sums.loss[k] = v[3 * k];
+        sums.abs[k] = v[3 * k + 1];
+        sums.correct[k] = int64_t(std::llround(v[3 * k + 2]));
+    }
+}
+
+namespace {
+// This rank's rows of a global batch of `rows`: an equal share, the first rows % size ranks one more.
+std::pair<int64_t, int64_t> shardOf(int64_t rows, const Collectives& c) {
+    const int64_t n = c.size(), r = c.rank(), base = rows / n, extra = rows % n;
+    return {r * base + std::min(r, extra), base + (r < extra ? 1 : 0)};
+}
+} // namespace
 
 void Trainer::drainQueued(std::size_t runs) {
     std::vector<Tensor> dropped;
@@ -346,17 +297,17 @@ double accuracyOf(int64_t correct, int64_t seen, const std::string& loss, int64_
 }
 } // namespace
 
-void Trainer::addOutputSums(const std::vector<Tensor>& r, const data::Batch& b, int64_t rows, OutputSums& sums) const {
+void Trainer::addOutputSums(const std::vector<Tensor>& r, const data::Batch& b, int64_t first, int64_t rows, OutputSums& sums) const {
     const std::size_t outputs = sums.loss.size();
     for (std::size_t k = 0; k < outputs; ++k) {
         const Tensor& out = r[1 + k];
         if (outputs > 1) sums.loss[k] += double(r[1 + outputs + k].f32()[0]) * double(rows);
         if (isClassificationLoss(options_.lossFor(k))) {
-            sums.correct[k] += countCorrect(out, b.target(k), rows, options_.lossFor(k));
+            sums.correct[k] += countCorrect(out, b.target(k), first, rows, options_.lossFor(k));
             continue;
         }
         const int64_t n = out.size() / out.shape()[0] * rows;
-        const float* want = b.target(k).f32();
+        const float* want = b.target(k).f32() + first * (out.size() / out.shape()[0]);
         for (int64_t i = 0; i < n; ++i) sums.abs[k] += std::fabs(double(out.f32()[i]) - double(want[i]));
     }
 }
@@ -381,6 +332,9 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
     if (validation) checkData(*validation);
     if (!pushed_) pushWeights();
     stop_ = false;
+    if (options_.collectives && !parallel_)
+        parallel_ = std::make_unique<DataParallelStep>(backend_, model_, options_, *options_.collectives, options_.bucketBytes);
+    const int maxInFlight = parallel_ ? 1 : backend_.maxInFlight(); // a data-parallel step runs at once
     const std::size_t outputs = model_.outputIndices().size();
     data::Dataset converted;
     const data::Dataset& train = withLossTargets(trainIn, model_, options_, converted);
@@ -394,7 +348,8 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
     std::vector<data::Batch> batches;
     for (int i = 0; i < ring; ++i) batches.push_back(it.makeBatch());
     std::vector<std::vector<Tensor>> results(static_cast<std::size_t>(ring));
-    struct Step { int64_t rows = 0, batch = 0; int buf = 0; const Prepared* gradients = nullptr; };
+    // rows: the batch's (global); this rank's are [first, first + local); done: results are in (data-parallel)
+    struct Step { int64_t rows = 0, batch = 0; int buf = 0; const Prepared* gradients = nullptr; int64_t first = 0, local = 0; bool done = false; };
     std::deque<Step> inFlight;
     auto drain = [&] { // after an error or a NaN: the runs still queued are dropped
         drainQueued(inFlight.size());
@@ -420,7 +375,7 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
                 const Step st = inFlight.front();
                 inFlight.pop_front();
                 std::vector<Tensor>& r = results[std::size_t(st.buf)];
-                backend_.collect(r);
+                if (!st.done) backend_.collect(r);
                 const double loss = r[0].f32()[0];
                 ++result.steps;
                 if (!std::isfinite(loss)) {
@@ -436,7 +391,7 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
                 }
                 lossSum += loss * double(st.rows);
                 seen += st.rows;
-                addOutputSums(r, batches[std::size_t(st.buf)], st.rows, sums);
+                if (st.local > 0) addOutputSums(r, batches[std::size_t(st.buf)], st.first, st.local, sums);
                 if (st.gradients) { // the epoch's last step: its gradients follow the other fetches
                     const std::size_t first = st.gradients->fetches().size();
                     for (std::size_t k = 0; k < st.gradients->gradientPaths.size() && first + k < r.size(); ++k)
@@ -448,17 +403,29 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
             bool requested = false, limited = false;
             int cur = 0;
             while (int64_t rows = it.next(batches[std::size_t(cur)])) {
-                if (int(inFlight.size()) >= backend_.maxInFlight() && !finishStep()) break;
-                // A stop requested by a step event ends the run after the steps already enqueued.
-                requested = stop_;
+                if (int(inFlight.size()) >= maxInFlight && !finishStep()) break;
+                // A stop requested by a step event ends the run after the steps already enqueued;
+                // data-parallel, when any rank asked in the last step (all ranks stop alike).
+                requested = parallel_ ? parallel_->stopAgreed() : bool(stop_);
                 limited = options_.maxSteps >= 0 && enqueued >= options_.maxSteps;
                 if (requested || limited) break;
                 const data::Batch& b = batches[std::size_t(cur)];
-                Prepared& p = prepared(batchShapes(b, rows), int(Mode::Train));
-                const std::vector<ir::Feed> feeds = batchFeeds(b, rows, p.inputNames);
-                const bool lastOfEpoch = !p.gradients.empty() && batch + 1 == it.batchesPerEpoch();
-                backend_.enqueue(*p.plan, feeds, lastOfEpoch ? p.fetchesWithGradients() : p.fetches());
-                inFlight.push_back({rows, ++batch, cur, lastOfEpoch ? &p : nullptr});
+                if (parallel_) {
+                    const auto [first, local] = shardOf(rows, *options_.collectives);
+                    Prepared* p = local > 0 ? &prepared(batchShapes(b, local), int(Mode::Train)) : nullptr;
+                    const std::vector<ir::Feed> feeds = p ? batchFeeds(b, first, local, p->inputNames) : std::vector<ir::Feed>{};
+                    const std::vector<ir::ValueId> fetches = p ? p->fetchesWithGradients() : std::vector<ir::ValueId>{};
+                    parallel_->step(p ? p->plan.get() : nullptr, feeds, fetches, p ? p->fetches().size() : 0, local, rows,
+                                    options_.initialStep + enqueued + 1, stop_, results[std::size_t(cur)]);
+                    const bool lastOfEpoch = options_.keepEpochGradients && batch + 1 == it.batchesPerEpoch();
+                    inFlight.push_back({rows, ++batch, cur, lastOfEpoch ? p : nullptr, first, local, true});
+                } else {
+                    Prepared& p = prepared(batchShapes(b, rows), int(Mode::Train));
+                    const std::vector<ir::Feed> feeds = batchFeeds(b, 0, rows, p.inputNames);
+                    const bool lastOfEpoch = !p.gradients.empty() && batch + 1 == it.batchesPerEpoch();
+                    backend_.enqueue(*p.plan, feeds, lastOfEpoch ? p.fetchesWithGradients() : p.fetches());
+                    inFlight.push_back({rows, ++batch, cur, lastOfEpoch ? &p : nullptr, 0, rows, false});
+                }
                 ++enqueued;
                 cur = (cur + 1) % ring;
                 if (options_.snapshotEvery > 0 && enqueued % options_.snapshotEvery == 0) {
@@ -476,6 +443,7 @@ FitResult Trainer::fit(const data::Dataset& trainIn, const data::Dataset* valida
             ev.seconds = now() - t0;
             ev.steps = result.steps - stepsBefore;
             if (seen == 0) break;
+            if (parallel_) reduceEpochSums(sums);
             ev.loss = lossSum / double(seen);
             if (outputs > 1) ev.outputs = outputMetrics(sums, seen, train);
             else if (isClassificationLoss(options_.loss))
@@ -525,7 +493,7 @@ EvalResult Trainer::evaluate(const data::Dataset& dIn) {
         std::vector<Tensor>& res = results[std::size_t(b.buf)];
         backend_.collect(res);
         lossSum += double(res[0].f32()[0]) * double(b.rows);
-        addOutputSums(res, batches[std::size_t(b.buf)], b.rows, sums);
+        addOutputSums(res, batches[std::size_t(b.buf)], 0, b.rows, sums);
         r.samples += b.rows;
     };
     try {
@@ -534,7 +502,7 @@ EvalResult Trainer::evaluate(const data::Dataset& dIn) {
             if (int(inFlight.size()) >= backend_.maxInFlight()) finishBatch();
             const data::Batch& b = batches[std::size_t(cur)];
             Prepared& p = prepared(batchShapes(b, rows), int(Mode::Evaluate));
-            const std::vector<ir::Feed> feeds = batchFeeds(b, rows, p.inputNames);
+            const std::vector<ir::Feed> feeds = batchFeeds(b, 0, rows, p.inputNames);
             backend_.enqueue(*p.plan, feeds, p.fetches());
             inFlight.push_back({rows, cur});
             cur = (cur + 1) % ring;

@@ -10,6 +10,7 @@
 #include "engine/data/Dataset.h"
 #include "engine/ir/Backend.h"
 #include "engine/ir/Optimizers.h"
+#include "engine/train/Collectives.h"
 #include "engine/train/Inference.h"
 #include "engine/train/Tracer.h"
 
@@ -23,6 +24,9 @@
 #include <string>
 
 namespace strata::train {
+
+class DataParallelStep;
+struct DataParallelStats;
 
 // The loss of one output of a model with several (Keras' loss={...} and loss_weights): the
 // training loss is the weighted sum of the outputs' losses.
@@ -50,9 +54,15 @@ struct TrainOptions {
     // exactly: data order depends only on (seed, epoch) and dropout masks on (seed, step).
     int initialEpoch = 0;
     int64_t initialBatch = 0;
+    int64_t initialStep = 0; // steps done before (resuming): only named in a data-parallel timeout's message
     // Keep the gradients of the last step of each epoch (Trainer::epochGradients), for the
     // histograms a project records: the step graph's gradients are fetched in that step only.
     bool keepEpochGradients = false;
+    // Data-parallel training (DataParallelStep.h): set, fit() takes this rank's shard of every
+    // batch of batchSize rows (the global batch), sums the gradients over the ranks and reduces the
+    // epoch's figures, so every rank reports the whole batch's. Not owned; null: one process.
+    Collectives* collectives = nullptr;
+    int64_t bucketBytes = int64_t(1) << 20; // data-parallel: gradient bytes per sum (DDP's bucket_cap_mb)
 
     const std::string& lossFor(std::size_t output) const {
         return output < outputLosses.size() && !outputLosses[output].loss.empty() ? outputLosses[output].loss : loss;
@@ -142,6 +152,8 @@ public:
     const TraceCache& traces() const { return traces_; }
     ir::Backend& backend() { return backend_; }
     const TrainOptions& options() const { return options_; }
+    // With options().collectives, after fit: where the steps' time went (DataParallelStep.h).
+    const DataParallelStats* parallelStats() const;
 
 private:
     struct Prepared;
@@ -149,7 +161,9 @@ private:
     Prepared& prepared(const std::vector<Shape>& batchShapes, int mode);
     void checkTargets(const data::Dataset& d, std::size_t output) const;
     // Adds one batch's results (r: the loss, every output, every output's loss) to per-output sums.
-    void addOutputSums(const std::vector<Tensor>& r, const data::Batch& b, int64_t rows, OutputSums& sums) const;
+    // `first`: the batch row of r's first row (a data-parallel shard).
+    void addOutputSums(const std::vector<Tensor>& r, const data::Batch& b, int64_t first, int64_t rows, OutputSums& sums) const;
+    void reduceEpochSums(OutputSums& sums) const; // data-parallel: every rank's sums
     std::vector<OutputMetrics> outputMetrics(const OutputSums& sums, int64_t seen, const data::Dataset& d) const;
     void snapshot(int64_t step);
     void restoreSnapshot();
@@ -169,6 +183,7 @@ private:
     std::vector<std::pair<std::string, Tensor>> snapshot_;
     int64_t snapshotStep_ = 0;
     std::vector<std::pair<std::string, Tensor>> epochGradients_;
+    std::unique_ptr<DataParallelStep> parallel_; // with options_.collectives, made by fit
 };
 
 // Builds the loss of `traced`'s output `output` against a labels placeholder (labelsName(output));

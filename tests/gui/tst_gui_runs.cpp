@@ -24,6 +24,7 @@
 #include "app/gui/export/ExportModelDialog.h"
 #include "app/gui/inspect/ModelInspector.h"
 #include "app/gui/inspect/TracedGraphView.h"
+#include "app/gui/runs/RunHistory.h"
 #include "app/gui/runs/RunsPanel.h"
 #include "app/gui/charts/MetricChart.h"
 #include "app/gui/runs/RunCurves.h"
@@ -81,6 +82,13 @@ class TestGuiRuns : public QObject {
     QString project_;
 
 private slots:
+    void deviceColumnShowsDataParallelRanks() { // strata-cli train --distributed records "distributed": {"ranks": N}
+        QCOMPARE(QString::fromStdString(gui::runDeviceLabel("cpu", {{"distributed", {{"ranks", 4}}}})), QString("cpu \u00d7 4"));
+        QCOMPARE(QString::fromStdString(gui::runDeviceLabel("vulkan:0", {{"distributed", {{"ranks", 2}}}})), QString("vulkan \u00d7 2"));
+        QCOMPARE(QString::fromStdString(gui::runDeviceLabel("vulkan:1", {{"seed", 0}})), QString("vulkan:1"));
+        QCOMPARE(QString::fromStdString(gui::runDeviceLabel("cpu", {{"distributed", {{"ranks", 1}}}})), QString("cpu"));
+    }
+
     void initTestCase() {
         test::isolateUserFolders();
         QVERIFY(dir_.isValid());

@@ -32,6 +32,13 @@ storage::Project openReadOnly(const std::string& file) { return storage::Project
 
 } // namespace
 
+std::string runDeviceLabel(const std::string& backend, const nlohmann::json& hyperparameters) {
+    const nlohmann::json d = hyperparameters.value("distributed", nlohmann::json());
+    const int ranks = d.is_object() ? d.value("ranks", 1) : 1;
+    if (ranks <= 1) return backend;
+    return backend.substr(0, backend.find(':')) + " \u00d7 " + std::to_string(ranks);
+}
+
 std::vector<RunSummary> RunHistory::runs(const std::string& model) const {
     storage::Project project = openReadOnly(file_);
     std::optional<int64_t> modelId;
@@ -50,6 +57,7 @@ std::vector<RunSummary> RunHistory::runs(const std::string& model) const {
         s.modelVersionId = r.modelVersionId;
         s.dataset = r.datasetName;
         s.backend = r.backend;
+        s.device = runDeviceLabel(r.backend, r.hyperparameters);
         s.status = r.status;
         s.startedAt = r.startedAt;
         s.endedAt = r.endedAt;

@@ -28,12 +28,18 @@
 
 namespace strata::gui {
 
+// "cpu × 4" for a run whose hyper-parameters say "distributed": {"ranks": 4}; else `backend`.
+std::string runDeviceLabel(const std::string& backend, const nlohmann::json& hyperparameters);
+
 struct RunSummary {
     int64_t id = 0;
     std::string model;
     int modelVersion = 0;
     int64_t modelVersionId = 0;
     std::string dataset, backend, status, startedAt, endedAt;
+    // The device column: the backend, or for a data-parallel run its kind times the ranks
+    // ("cpu × 4", "vulkan × 2"). `backend` stays the device to evaluate on.
+    std::string device;
     nlohmann::json hyperparameters = nlohmann::json::object();
     nlohmann::json result = nlohmann::json::object();
     uint64_t seed = 0;

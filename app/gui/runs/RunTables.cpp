@@ -51,7 +51,7 @@ void flatten(const QString& key, const nlohmann::json& v, std::vector<RunSetting
 std::vector<RunSetting> runSettings(const RunSummary& r) {
     std::vector<RunSetting> out = {{tr("model version"), QStringLiteral("%1 v%2").arg(q(r.model)).arg(r.modelVersion), double(r.modelVersion)},
                                    {tr("dataset"), q(r.dataset), std::nullopt},
-                                   {tr("device"), q(r.backend), std::nullopt},
+                                   {tr("device"), q(r.device), std::nullopt},
                                    {tr("seed"), QString::number(r.seed), double(r.seed)}};
     for (const auto& [key, value] : r.hyperparameters.items())
         if (key != "dataset" && key != "seed") flatten(q(key), value, out);

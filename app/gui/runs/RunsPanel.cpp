@@ -282,7 +282,7 @@ void RunsPanel::fillRow(int row, const RunSummary& r) {
     table_->setItem(row, kRun, id);
     table_->setItem(row, kModel, cell(tr("%1 v%2").arg(q(r.model)).arg(r.modelVersion)));
     table_->setItem(row, kDataset, cell(q(r.dataset)));
-    table_->setItem(row, kDevice, cell(q(r.backend)));
+    table_->setItem(row, kDevice, cell(q(r.device)));
     table_->setItem(row, kEpochs, cell(QString::number(r.epochsDone), true));
     auto* status = cell(q(r.status));
     if (r.status == "diverged" || r.status == "failed") status->setForeground(QColor(0xdc, 0x26, 0x26));
@@ -304,7 +304,7 @@ void RunsPanel::applyFilter() {
     bool hidSelected = false;
     for (int row = 0; row < table_->rowCount() && row < int(runs_.size()); ++row) {
         const RunSummary& r = runs_[std::size_t(row)];
-        QStringList text = {QString::number(r.id), q(r.model), q(r.dataset), q(r.backend), q(r.status), q(r.note)};
+        QStringList text = {QString::number(r.id), q(r.model), q(r.dataset), q(r.device), q(r.status), q(r.note)};
         for (const std::string& t : r.tags) text << q(t);
         const QString all = text.join('\n');
         bool keep = true;
@@ -414,7 +414,7 @@ void RunsPanel::showSelected() {
                        .arg(r->id)
                        .arg(q(r->model).toHtmlEscaped())
                        .arg(r->modelVersion)
-                       .arg(q(r->dataset).toHtmlEscaped(), q(r->backend).toHtmlEscaped())
+                       .arg(q(r->dataset).toHtmlEscaped(), q(r->device).toHtmlEscaped())
                        .arg(q(r->status));
     text += "<br>" + tr("Started %1").arg(when(r->startedAt));
     if (!r->endedAt.empty()) text += tr(", ended %1").arg(when(r->endedAt));
