@@ -22,6 +22,7 @@
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
@@ -64,6 +65,7 @@ QString datasetForInput(int64_t elements) {
 TrainPanel::~TrainPanel() {
     poll_->stop();
     job_.reset(); // stops the run and joins its thread
+    killDistributed(true);
 }
 
 void TrainPanel::setDataset(const QString& builtinName) {
@@ -342,15 +344,17 @@ void TrainPanel::refreshLossWarning() {
 
 void TrainPanel::setRunning(bool on) {
     for (QWidget* w : std::initializer_list<QWidget*>{dataset_, target_, device_, epochs_, batch_, optimizer_, loss_, lr_, seed_,
-                                                      fromLogits_, fromScratch_})
+                                                      fromLogits_, fromScratch_, processes_})
         w->setEnabled(!on);
+    hostfile_->setEnabled(!on && processes_->value() > 1);
+    pickHostfile_->setEnabled(!on && processes_->value() > 1);
     refreshOptimizerFields(); // off while training, as the optimizer reads them after
     train_->setEnabled(!on);
     stop_->setEnabled(on);
 }
 
 void TrainPanel::train() {
-    if (job_) return;
+    if (isTraining()) return;
     ensureDevices();
     // A mapping that cannot train is said here, before anything starts.
     if (const QString why = mappingProblemText(); !why.isEmpty()) {
@@ -364,6 +368,8 @@ void TrainPanel::train() {
                   true);
         return;
     }
+    if (processes_->value() > 1) return trainDistributed(); // mpirun -np N strata-cli train --distributed
+    command_->setVisible(false);
     // Every run is recorded from its first step: a model never saved gets a project of its own in
     // the user's data folder, which Save adopts (Document::attachUnsavedRunsProject).
     QString unrecorded;
@@ -397,6 +403,7 @@ void TrainPanel::train() {
 }
 
 void TrainPanel::stop() {
+    if (mpi_) return stopDistributed();
     if (!job_ || job_->stopRequested()) return;
     job_->stop();
     stop_->setEnabled(false);
@@ -404,6 +411,7 @@ void TrainPanel::stop() {
 }
 
 void TrainPanel::stopAndWait() {
+    killDistributed(false);
     if (!job_) return;
     job_->stop();
     job_->wait();

@@ -9,6 +9,10 @@
 // model meanwhile changes nothing in the run. Every run is recorded (metrics and a checkpoint per
 // epoch), as `strata-cli train --project` does: in the document's project, or, for a model never
 // saved, in a project made for it in the user's data folder that Save adopts.
+//
+// Processes above 1 trains data-parallel instead: `mpirun -np N strata-cli train --distributed`
+// on this machine or on the hosts of a hostfile (DistributedLaunch.h, TrainPanelDistributed.cpp);
+// rank 0 records the run in the project, and the panel follows its epoch lines.
 #pragma once
 
 #include "app/gui/train/TrainJob.h"
@@ -22,6 +26,9 @@ class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
+class QGridLayout;
+class QLineEdit;
+class QProcess;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
@@ -90,8 +97,15 @@ public:
     // Off: runs are not recorded (the screenshot's demonstration run, some tests); on by default.
     void setRecordInProject(bool on);
     TrainSettings settings() const;
+    // Data-parallel: processes > 1 runs `mpirun -np N strata-cli train --distributed` (1: in the
+    // app); the hostfile names the hosts (empty: this machine).
+    void setProcesses(int n);
+    int processes() const;
+    void setHostfile(const QString& path);
+    QString hostfile() const;
+    QString commandText() const; // the mpirun command of the last distributed run, as shown
 
-    bool isTraining() const { return job_ != nullptr; }
+    bool isTraining() const { return job_ != nullptr || mpi_ != nullptr; }
     MetricChart* lossChart() const { return lossChart_; }
     MetricChart* accuracyChart() const { return accuracyChart_; }
     QString statusText() const;
@@ -149,6 +163,13 @@ private:
     void refreshDataFit();
     void refreshOptimizerFields(); // momentum and Nesterov: enabled only where the optimizer reads them
     void refreshLossWarning();
+    // TrainPanelDistributed.cpp: the Processes and Hostfile rows, and running mpirun.
+    void addDistributedRows(QGridLayout* form, int& row);
+    void trainDistributed();
+    void readDistributedOutput();
+    void finishDistributed(int exitCode, bool crashed);
+    void stopDistributed();
+    void killDistributed(bool quietly); // at once, the whole process group; quietly: no signals (the destructor)
 
     Document* doc_;
     nlohmann::json trainedSpec_;                    // the spec of the last finished run
@@ -175,6 +196,16 @@ private:
     MetricChart *lossChart_, *accuracyChart_;
     QTimer* poll_;
     std::unique_ptr<TrainJob> job_;
+    QSpinBox* processes_;
+    QLineEdit* hostfile_;
+    QPushButton* pickHostfile_;
+    QLabel* command_;
+    QProcess* mpi_ = nullptr; // the mpirun of a distributed run in progress
+    QString mpiDir_, mpiProject_, mpiErr_;
+    QByteArray mpiOut_;
+    qint64 mpiRun_ = 0;
+    int mpiEpochs_ = 0, mpiRanks_ = 0;
+    bool mpiStopped_ = false;
     bool devicesListed_ = false;
     int lastDataset_ = 0;
     int64_t maxSteps_ = -1;

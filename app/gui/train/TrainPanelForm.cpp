@@ -215,6 +215,7 @@ TrainPanel::TrainPanel(Document* doc, QWidget* parent) : QWidget(parent), doc_(d
     form->addWidget(lossWarning_, row++, 0, 1, 4);
     form->addWidget(label(tr("Seed")), row, 0);
     form->addWidget(seed_, row++, 1);
+    addDistributedRows(form, row); // Processes, Hostfile… (TrainPanelDistributed.cpp)
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(train_);
     buttons->addWidget(stop_);
