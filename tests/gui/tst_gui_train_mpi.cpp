@@ -175,12 +175,21 @@ private slots:
         QTest::mouseClick(button(panel, "trainButton"), Qt::LeftButton);
         QVERIFY2(panel.isTraining(), qPrintable(panel.statusText()));
         QTRY_VERIFY_WITH_TIMEOUT(epochs.count() >= 1, kTimeoutMs);
+        QSignalSpy recorded(&panel, &TrainPanel::runRecorded);
         QTest::mouseClick(button(panel, "stopButton"), Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 15000); // before the 20 s SIGKILL: the ranks stopped themselves
         QVERIFY(!panel.isTraining());
-        QVERIFY2(panel.statusText().startsWith("Stopped"), qPrintable(panel.statusText()));
+        QVERIFY2(panel.statusText().startsWith("Stopped on request") && panel.statusText().contains("Recorded as run"),
+                 qPrintable(panel.statusText()));
         QVERIFY(panel.lossChart()->pointCount("loss") < 1000);
         QVERIFY(button(panel, "trainButton")->isEnabled());
+        // Rank 0 recorded it as stopped, and the Runs panel shows it.
+        QCOMPARE(recorded.count(), 1);
+        const auto runs = runsIn("stop.strata");
+        QCOMPARE(runs.size(), std::size_t(1));
+        QCOMPARE(runs[0].status, std::string("stopped"));
+        QTRY_COMPARE(w.runsPanel()->runCount(), 1);
+        QCOMPARE(cellText(*w.runsPanel(), 0, "Device"), QString("cpu × 2"));
     }
 };
 

@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QRegularExpression>
 #include <QStandardPaths>
@@ -115,6 +116,22 @@ DistributedCommand distributedCommand(const TrainSettings& s, const QString& spe
     if (s.options.maxSteps >= 0) a << "--steps" << QString::number(s.options.maxSteps);
     a << "--json";
     return c;
+}
+
+QList<qint64> childProcesses(qint64 pid) {
+    QList<qint64> out;
+    for (const QString& entry : QDir("/proc").entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        bool number = false;
+        const qint64 child = entry.toLongLong(&number);
+        if (!number) continue;
+        QFile f("/proc/" + entry + "/stat");
+        if (!f.open(QIODevice::ReadOnly)) continue;
+        const QByteArray stat = f.readAll();
+        const int close = int(stat.lastIndexOf(')')); // "pid (comm) state ppid ...": comm may hold spaces
+        const QList<QByteArray> fields = stat.mid(close + 2).split(' ');
+        if (close > 0 && fields.size() > 1 && fields[1].toLongLong() == pid) out << child;
+    }
+    return out;
 }
 
 std::optional<train::EpochEvent> parseEpochLine(const QByteArray& line) {

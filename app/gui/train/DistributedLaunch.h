@@ -32,6 +32,9 @@ QString findStrataCli();
 // modelName set). A setting the CLI cannot take refuses, with why, rather than be left out.
 DistributedCommand distributedCommand(const TrainSettings& s, const QString& specFile, int processes, const QString& hostfile);
 
+// The processes whose parent is `pid` (Linux /proc): mpirun's local ranks.
+QList<qint64> childProcesses(qint64 pid);
+
 // One line of `strata-cli train --json` on stdout: an epoch's metrics (nullopt for other lines).
 std::optional<train::EpochEvent> parseEpochLine(const QByteArray& line);
 // "recording run 12 of model ..." on stderr: the run's id (0 for other lines).

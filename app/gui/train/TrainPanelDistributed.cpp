@@ -209,7 +209,7 @@ void TrainPanel::finishDistributed(int exitCode, bool crashed) {
     QDir(mpiDir_).removeRecursively();
     mpiDir_.clear();
     setRunning(false);
-    const bool ok = !crashed && exitCode == 0 && !mpiStopped_;
+    const bool ok = !crashed && exitCode == 0; // stopped on request too: the run is recorded as stopped
     if (!ok) {
         failed_ = true;
         progress_->setFormat(mpiStopped_ ? tr("stopped") : tr("failed"));
@@ -222,8 +222,11 @@ void TrainPanel::finishDistributed(int exitCode, bool crashed) {
         emit trainingFinished(false);
         return;
     }
-    progress_->setFormat(tr("done"));
-    QString line = tr("Completed %1 on %2 processes (data-parallel)").arg(mpiEpochs_ == 1 ? tr("1 epoch") : tr("%1 epochs").arg(mpiEpochs_)).arg(mpiRanks_);
+    progress_->setFormat(mpiStopped_ ? tr("stopped") : tr("done"));
+    const int epochs = lossChart_->pointCount("loss");
+    const QString done = epochs == 1 ? tr("1 epoch") : tr("%1 epochs").arg(epochs);
+    QString line = mpiStopped_ ? tr("Stopped on request after %1 on %2 processes (data-parallel)").arg(done).arg(mpiRanks_)
+                               : tr("Completed %1 on %2 processes (data-parallel)").arg(done).arg(mpiRanks_);
     if (mpiRun_) line += "\n" + tr("Recorded as run %1 in %2, with its weights as a checkpoint").arg(mpiRun_).arg(QFileInfo(mpiProject_).fileName());
     setStatus(line);
     lastRecordedRun_ = mpiRun_;
@@ -232,14 +235,20 @@ void TrainPanel::finishDistributed(int exitCode, bool crashed) {
     emit trainingFinished(true);
 }
 
+// Ctrl+C to the local ranks: each stops after its step (the request travels with the gradients,
+// so every rank stops at the same one), the test split is evaluated and rank 0 records the run as
+// stopped. No local rank (every one on other hosts): mpirun's group is ended. What is still running
+// 20 s later is killed.
 void TrainPanel::stopDistributed() {
     if (!mpi_ || mpiStopped_) return;
     mpiStopped_ = true;
     stop_->setEnabled(false);
-    setStatus(tr("Stopping mpirun and its processes…"));
     const qint64 pid = mpi_->processId();
-    if (pid > 0) ::kill(-pid_t(pid), SIGTERM);
-    QTimer::singleShot(5000, mpi_, [this, pid] { // what SIGTERM did not end
+    const QList<qint64> ranks = pid > 0 ? childProcesses(pid) : QList<qint64>{};
+    for (const qint64 r : ranks) ::kill(pid_t(r), SIGINT);
+    if (ranks.isEmpty() && pid > 0) ::kill(-pid_t(pid), SIGTERM);
+    setStatus(ranks.isEmpty() ? tr("Stopping mpirun and its processes…") : tr("Stopping after the current step…"));
+    QTimer::singleShot(20000, mpi_, [this, pid] {
         if (mpi_ && mpi_->processId() == pid) ::kill(-pid_t(pid), SIGKILL);
     });
 }
