@@ -15,6 +15,7 @@
 
 #include "storage/Project.h"
 
+#include <QFile>
 #include <QFileInfo>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -121,6 +122,43 @@ private slots:
         QCOMPARE(r->runs()[0].id, runId);
         QCOMPARE(QString::fromStdString(r->runs()[0].device), QString("cpu × 2"));
         QCOMPARE(cellText(*r, 0, "Device"), QString("cpu × 2"));
+    }
+
+    // A CSV table (its label column chosen) on the hosts of a hostfile: here, this machine's 2 slots.
+    void aCsvTableOnTheHostsOfAHostfile() {
+        QFile iris(test::resources() + "/datasets/iris.csv"), csv(path("iris_named.csv")), hosts(path("hosts"));
+        QVERIFY(iris.open(QIODevice::ReadOnly) && csv.open(QIODevice::WriteOnly) && hosts.open(QIODevice::WriteOnly));
+        iris.readLine(); // sklearn's first line: samples, features, class names
+        csv.write("sepal_length,sepal_width,petal_length,petal_width,species\n" + iris.readAll());
+        csv.close();
+        hosts.write("# this machine, 2 ranks\nlocalhost slots=2\n");
+        hosts.close();
+
+        MainWindow& w = window("csv.strata");
+        TrainPanel& panel = *w.trainPanel();
+        configure(panel, 3);
+        panel.setCsvFile(csv.fileName());
+        QVERIFY(panel.setCsvLabel("species"));
+        QVERIFY(panel.fitModelToData()); // digits_mlp to 4 features and 3 classes
+        panel.setHostfile(hosts.fileName());
+        QSignalSpy finished(&panel, &TrainPanel::trainingFinished);
+        QTest::mouseClick(button(panel, "trainButton"), Qt::LeftButton);
+        QVERIFY2(panel.isTraining(), qPrintable(panel.statusText()));
+        const QString command = panel.commandText();
+        QVERIFY2(command.contains("--hostfile " + hosts.fileName()) && !command.contains("--oversubscribe") &&
+                     command.contains("--data csv:" + QFileInfo(csv.fileName()).absoluteFilePath()) &&
+                     command.contains("--label species") && command.contains("--epochs 3"),
+                 qPrintable(command));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
+        QVERIFY2(finished.front().front().toBool(), qPrintable(panel.statusText()));
+        QCOMPARE(panel.lossChart()->pointCount("loss"), 3);
+        const auto runs = runsIn("csv.strata");
+        QCOMPARE(runs.size(), std::size_t(1));
+        QCOMPARE(runs[0].status, std::string("completed"));
+        QCOMPARE(runs[0].hyperparameters.at("distributed").at("ranks").get<int>(), 2);
+        QTRY_COMPARE(w.runsPanel()->runCount(), 1);
+        QCOMPARE(cellText(*w.runsPanel(), 0, "Device"), QString("cpu × 2"));
+        QVERIFY2(cellText(*w.runsPanel(), 0, "Dataset").contains("iris_named"), qPrintable(cellText(*w.runsPanel(), 0, "Dataset")));
     }
 
     void aHostfileThatDoesNotExistIsRefused() {
