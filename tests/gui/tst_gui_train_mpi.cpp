@@ -175,6 +175,18 @@ private slots:
         QVERIFY(runsIn("nohost.strata").empty());
     }
 
+    void noMpirunNamesOpenmpiBin() {
+        MainWindow& w = window("nompirun.strata");
+        TrainPanel& panel = *w.trainPanel();
+        configure(panel, 1);
+        qputenv("STRATA_MPIRUN", path("no-such-mpirun").toUtf8());
+        QTest::mouseClick(button(panel, "trainButton"), Qt::LeftButton);
+        qputenv("STRATA_MPIRUN", STRATA_MPIRUN);
+        QVERIFY(!panel.isTraining());
+        QVERIFY2(panel.statusText().contains("mpirun was not found") && panel.statusText().contains("openmpi-bin"),
+                 qPrintable(panel.statusText()));
+    }
+
     void aSettingTheCliCannotTakeIsRefused() {
         MainWindow& w = window("momentum.strata");
         TrainPanel& panel = *w.trainPanel();
