@@ -93,6 +93,7 @@ private slots:
         QSignalSpy finished(&panel, &TrainPanel::trainingFinished);
         QSignalSpy recorded(&panel, &TrainPanel::runRecorded);
         QSignalSpy epochs(&panel, &TrainPanel::epochFinished);
+        QSignalSpy started(&panel, &TrainPanel::runStarted);
         QTest::mouseClick(button(panel, "trainButton"), Qt::LeftButton);
         QVERIFY2(panel.isTraining(), qPrintable(panel.statusText()));
         QVERIFY(!button(panel, "trainButton")->isEnabled());
@@ -108,6 +109,8 @@ private slots:
         QVERIFY2(panel.testAccuracy() && *panel.testAccuracy() > 0.5, qPrintable(panel.resultText()));
         QCOMPARE(recorded.count(), 1);
         const qint64 runId = recorded.front().front().toLongLong();
+        QCOMPARE(started.count(), 1); // from rank 0's "recording run N" line, while it trained
+        QCOMPARE(started.front().front().toLongLong(), runId);
         QVERIFY2(panel.statusText().contains(QString("Recorded as run %1").arg(runId)), qPrintable(panel.statusText()));
 
         // In the project, as rank 0 recorded it: 2 ranks, completed.

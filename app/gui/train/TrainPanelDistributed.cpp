@@ -143,14 +143,17 @@ void TrainPanel::trainDistributed() {
 
 void TrainPanel::readDistributedOutput() {
     if (!mpi_) return;
-    const QString err = QString::fromUtf8(mpi_->readAllStandardError());
-    if (!err.isEmpty()) {
-        mpiErr_ += err;
-        for (const QString& line : err.split('\n')) {
-            if (const qint64 run = parseRecordingLine(line); run && !mpiRun_) {
+    mpiErr_ += QString::fromUtf8(mpi_->readAllStandardError());
+    if (!mpiRun_) { // rank 0's "recording run N ..." line, once whole
+        for (const QString& line : mpiErr_.left(int(mpiErr_.lastIndexOf('\n')) + 1).split('\n')) {
+            if (const qint64 run = parseRecordingLine(line)) {
                 mpiRun_ = run;
-                setStatus(tr("Training %1 on %2 processes (cpu × %2 or one GPU each)\n%3").arg(q(doc_->modelName())).arg(mpiRanks_).arg(line.trimmed()));
+                setStatus(tr("Training %1 on %2 processes (%3)\n%4")
+                              .arg(q(doc_->modelName()))
+                              .arg(mpiRanks_)
+                              .arg(hostfile().isEmpty() ? tr("this machine") : QFileInfo(hostfile()).fileName(), line.trimmed()));
                 emit runStarted(run, mpiProject_);
+                break;
             }
         }
     }
