@@ -89,8 +89,11 @@ void TrainPanel::trainDistributed() {
     }
     const TrainSettings s = settings();
     const int n = processes_->value();
-    // The ranks read the model as a spec file: a copy of the document's, as Train took it.
-    QTemporaryDir dir(QDir::temp().filePath("strata-mpi-XXXXXX"));
+    // The ranks read the model as a spec file: a copy of the document's, as Train took it. On the
+    // hosts of a hostfile, beside the project (a shared folder, as a cluster's projects are);
+    // otherwise in the temporary folder.
+    const QString base = hostfile().isEmpty() ? QDir::tempPath() : QFileInfo(q(s.projectFile)).absolutePath();
+    QTemporaryDir dir(QDir(base).filePath(".strata-mpi-XXXXXX"));
     if (!dir.isValid()) return refuse(tr("cannot make a temporary folder: %1").arg(dir.errorString()));
     const QString specFile = dir.filePath("model.json");
     {
