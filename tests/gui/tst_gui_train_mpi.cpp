@@ -15,6 +15,7 @@
 
 #include "storage/Project.h"
 
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QPushButton>
@@ -155,6 +156,8 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
         QVERIFY2(finished.front().front().toBool(), qPrintable(panel.statusText()));
         QCOMPARE(panel.lossChart()->pointCount("loss"), 3);
+        // The spec file went beside the project, for every host, and is gone.
+        QVERIFY(QDir(dir_.path()).entryList({".strata-mpi-*"}, QDir::AllEntries | QDir::Hidden).isEmpty());
         const auto runs = runsIn("csv.strata");
         QCOMPARE(runs.size(), std::size_t(1));
         QCOMPARE(runs[0].status, std::string("completed"));
