@@ -186,16 +186,18 @@ void EvaluationPanel::evaluate(const EvaluationRequest& request, const QString& 
         progress_->setValue(int(std::min<qint64>(done, INT32_MAX)));
     });
     connect(job_.get(), &EvaluationJob::finished, this, &EvaluationPanel::jobFinished);
+    running_ = true;
     job_->start();
 }
 
-bool EvaluationPanel::isRunning() const { return job_ && job_->isRunning(); }
+bool EvaluationPanel::isRunning() const { return running_; }
 
 const train::EvalReport* EvaluationPanel::report() const { return result_ && !result_->reports.empty() ? &current() : nullptr; }
 
 QString EvaluationPanel::statusText() const { return status_->text(); }
 
 void EvaluationPanel::jobFinished(bool ok) {
+    running_ = false;
     progress_->hide();
     cancel_->hide();
     if (!ok) {

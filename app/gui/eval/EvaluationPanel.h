@@ -85,6 +85,7 @@ private:
     QIcon thumbnail(int64_t index, const Tensor& features, int64_t row) const;
 
     std::unique_ptr<EvaluationJob> job_;
+    bool running_ = false; // from evaluate() until jobFinished() has shown the result (the job's thread ends before)
     std::shared_ptr<EvaluationResult> result_;
     const train::EvalReport& current() const { return result_->reports.at(std::size_t(output_)); }
     void clearTabs();
