@@ -30,6 +30,8 @@ const nlohmann::json& Layer::cfg(const std::string& key) const {
 
 nlohmann::json Layer::toJson() const { return {{"name", name()}, {"type", type()}, {"config", config()}}; }
 
+std::vector<Shape> Layer::extraOutputShapes(const std::vector<Shape>&) const { return {}; }
+
 std::vector<VariableSpec> Layer::variableSpecs(const std::vector<Shape>&) const { return {}; }
 
 ir::ValueId Layer::computeMask(CallContext&, const std::vector<ir::ValueId>&, const std::vector<ir::ValueId>& masks) const {

@@ -53,11 +53,19 @@ public:
     // Output shape (batch dimension first) for the given input shapes. Throws ShapeError with a
     // message that does not repeat the layer name (callers prefix it).
     virtual Shape outputShape(const std::vector<Shape>& inputs) const = 0;
+    // A layer with several outputs (Keras' call returns a list, e.g. an LSTM's [output, state_h,
+    // state_c] with return_state): the shapes of outputs 1, 2, ... for these inputs, which other
+    // layers take as "NAME:1", "NAME:2" (ModelSpec.h, OutputRef); none by default. Output 0 is
+    // outputShape's. Called after outputShape succeeded on the same inputs.
+    virtual std::vector<Shape> extraOutputShapes(const std::vector<Shape>& inputs) const;
+    // What outputs 1, 2, ... are, for ports and messages ("state_h", "state_c"); as many as
+    // extraOutputShapes gives.
+    virtual std::vector<std::string> extraOutputNames() const { return {}; }
     // The variables build() will create for these inputs (none by default).
     virtual std::vector<VariableSpec> variableSpecs(const std::vector<Shape>& inputs) const;
     virtual ParamCounts countParams(const std::vector<Shape>& inputs) const;
     // The ops this layer emits for `inputs` (graph values, in inbound order), as a Keras layer's
-    // call() computes: the layer's whole computation, used by the tracer for both backends and
+    // call() computes (its extra outputs in LayerOutput::extra): the layer's whole computation, used by the tracer for both backends and
     // autodiff. ctx.training() selects training behaviour (Dropout masks, batch statistics).
     // Throws StrataError when the layer cannot run on these values.
     virtual LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const = 0;

@@ -39,9 +39,22 @@ std::vector<LayerOutput> CallContext::callLayers(const LayerGraph& graph, const 
         const Layer& layer = *graph.layers[std::size_t(i)];
         if (out[std::size_t(i)].value != ir::kNoValue) continue; // an Input layer, bound above
         std::vector<ir::ValueId> in, masks;
-        for (int j : graph.inbound(i)) {
-            in.push_back(out[std::size_t(j)].value);
-            masks.push_back(out[std::size_t(j)].mask);
+        const std::vector<int>& from = graph.inbound(i);
+        const std::vector<int>* outputs = graph.inboundOutputs ? &graph.inboundOutputs(i) : nullptr;
+        for (std::size_t a = 0; a < from.size(); ++a) {
+            const LayerOutput& src = out[std::size_t(from[a])];
+            const int k = outputs && a < outputs->size() ? (*outputs)[a] : 0;
+            if (k == 0) {
+                in.push_back(src.value);
+                masks.push_back(src.mask);
+                continue;
+            }
+            if (std::size_t(k) > src.extra.size())
+                throw StrataError("layer '" + layer.name() + "': its input " + std::to_string(a + 1) + " is output " +
+                                  std::to_string(k) + " of layer '" + graph.layers[std::size_t(from[a])]->name() +
+                                  "', which has " + std::to_string(src.extra.size() + 1) + " outputs");
+            in.push_back(src.extra[std::size_t(k - 1)]);
+            masks.push_back(ir::kNoValue); // a state carries no mask (Keras)
         }
         try {
             ir::ScopeGuard scope(g_, layer.path());

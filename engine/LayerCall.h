@@ -37,6 +37,8 @@ struct LayerOutput {
     // The output's mask (see above); kNoValue when it has none. A call may set it itself (Keras'
     // MultiHeadAttention, Multiply); otherwise callLayers fills it from Layer::computeMask.
     ir::ValueId mask = ir::kNoValue;
+    // Outputs 1, 2, ... of a layer with several (Layer::extraOutputShapes), which carry no mask.
+    std::vector<ir::ValueId> extra = {};
 };
 
 // A graph of layers: the model's own, or a block's inner one.
@@ -45,6 +47,9 @@ struct LayerGraph {
     const std::vector<int>& order;                           // topological order, indices into layers
     std::function<const std::vector<int>&(int)> inbound;     // inbound layer indices, in argument order
     const std::vector<int>& inputs;                          // the indices of its Input layers
+    // Which output of each inbound layer each argument is (OutputRef::output), parallel to
+    // inbound(i); when not set, every argument is its layer's output 0.
+    std::function<const std::vector<int>&(int)> inboundOutputs = {};
 };
 
 class CallContext {
@@ -70,7 +75,7 @@ public:
 
     // Calls every layer of `graph` in its order, its Input layers bound to `inputValues` (with
     // `inputMasks`, when given: a Block's inputs keep their masks); each layer's ops are in its
-    // object path's scope ("model/encoder/dense_1"). Returns every layer's output and mask. An
+    // object path's scope ("model/encoder/dense_1"). Returns every layer's outputs and mask. An
     // error is rethrown as "layer 'NAME': ..." naming the innermost layer.
     std::vector<LayerOutput> callLayers(const LayerGraph& graph, const std::vector<ir::ValueId>& inputValues,
                                         const std::vector<ir::ValueId>& inputMasks = {});

@@ -43,7 +43,10 @@ MaskFlow maskFlow(const LayerGraph& graph, const std::vector<bool>& inputsMasked
         const Layer& layer = *graph.layers[std::size_t(i)];
         if (layer.type() == "Input") continue;
         std::vector<bool> in;
-        for (int j : graph.inbound(i)) in.push_back(f.masked[std::size_t(j)]);
+        const std::vector<int>& from = graph.inbound(i);
+        const std::vector<int>* outputs = graph.inboundOutputs ? &graph.inboundOutputs(i) : nullptr;
+        for (std::size_t a = 0; a < from.size(); ++a) // a state (output K > 0) carries no mask
+            in.push_back(f.masked[std::size_t(from[a])] && (!outputs || a >= outputs->size() || (*outputs)[a] == 0));
         f.masked[std::size_t(i)] = layer.outputMasked(in);
         const std::string effect = layer.maskEffect(in);
         if (!effect.empty()) f.effects.push_back("layer '" + layer.name() + "' (" + layer.type() + "): " + effect);
@@ -52,9 +55,7 @@ MaskFlow maskFlow(const LayerGraph& graph, const std::vector<bool>& inputsMasked
 }
 
 std::vector<std::string> maskEffects(const Model& model) {
-    const std::vector<int> inputs = model.inputIndices();
-    return maskFlow({model.layers(), model.order(), [&](int i) -> const std::vector<int>& { return model.inbound(i); }, inputs})
-        .effects;
+    return maskFlow(model.graph()).effects;
 }
 
 } // namespace strata::masks

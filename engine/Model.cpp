@@ -26,10 +26,13 @@ std::unique_ptr<Model> Model::fromSpec(const ModelSpec& spec) {
     for (auto& li : r.layers) {
         m->layers_.push_back(li.layer.get());
         m->inbound_.push_back(li.inbound);
+        m->inboundOutput_.push_back(li.inboundOutput);
         m->inputShapes_.push_back(li.inputShapes);
         m->outputShapes_.push_back(*li.outputShape);
+        m->extraOutputShapes_.push_back(li.extraOutputShapes);
         m->addSubmodule(std::move(li.layer));
     }
+    m->inputIndices_ = m->inputIndices();
     return m;
 }
 
@@ -42,6 +45,11 @@ std::vector<int> Model::inputIndices() const {
     std::vector<int> out;
     for (const auto& n : spec_.inputs) out.push_back(spec_.indexOf(n));
     return out;
+}
+
+LayerGraph Model::graph() const {
+    return {layers_, order_, [this](int i) -> const std::vector<int>& { return inbound_[std::size_t(i)]; }, inputIndices_,
+            [this](int i) -> const std::vector<int>& { return inboundOutput_[std::size_t(i)]; }};
 }
 
 std::vector<int> Model::outputIndices() const {

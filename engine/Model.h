@@ -38,9 +38,15 @@ public:
     // Topological order (indices into layers()) and each layer's inbound indices.
     const std::vector<int>& order() const { return order_; }
     const std::vector<int>& inbound(int layerIndex) const { return inbound_[layerIndex]; }
+    // Which output of each inbound layer (OutputRef::output; 0 but for states), parallel to inbound.
+    const std::vector<int>& inboundOutput(int layerIndex) const { return inboundOutput_[layerIndex]; }
+    // The model's graph of layers, for CallContext::callLayers and masks::maskFlow.
+    LayerGraph graph() const;
     // Shapes from inference: per layer, its inputs and its output (batch dimension unknown).
     const std::vector<Shape>& inputShapes(int layerIndex) const { return inputShapes_[layerIndex]; }
     const Shape& outputShape(int layerIndex) const { return outputShapes_[layerIndex]; }
+    // Outputs 1, 2, ... of a layer with several (Layer::extraOutputShapes).
+    const std::vector<Shape>& extraOutputShapes(int layerIndex) const { return extraOutputShapes_[layerIndex]; }
     std::vector<int> inputIndices() const;
     std::vector<int> outputIndices() const;
     ParamCounts paramCounts() const { return totals_; }
@@ -58,9 +64,11 @@ private:
     ModelSpec spec_;
     std::vector<Layer*> layers_;
     std::vector<int> order_;
-    std::vector<std::vector<int>> inbound_;
+    std::vector<std::vector<int>> inbound_, inboundOutput_;
+    std::vector<int> inputIndices_;
     std::vector<std::vector<Shape>> inputShapes_;
     std::vector<Shape> outputShapes_;
+    std::vector<std::vector<Shape>> extraOutputShapes_;
     ParamCounts totals_;
     bool built_ = false;
 };

@@ -170,6 +170,28 @@ int ModelSpec::indexOf(const std::string& layerName) const {
     return -1;
 }
 
+OutputRef ModelSpec::resolve(const std::string& ref) const {
+    return resolveOutputRef(ref, [this](const std::string& n) { return indexOf(n); });
+}
+
+bool splitOutputSuffix(const std::string& ref, std::string& layer, int& output) {
+    const auto colon = ref.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 >= ref.size() || ref.size() - colon - 1 > 2) return false;
+    int k = 0;
+    for (std::size_t i = colon + 1; i < ref.size(); ++i) {
+        if (ref[i] < '0' || ref[i] > '9') return false;
+        k = k * 10 + (ref[i] - '0');
+    }
+    if (ref[colon + 1] == '0' || k < 1 || k > kMaxLayerOutputs) return false;
+    layer = ref.substr(0, colon);
+    output = k;
+    return true;
+}
+
+std::string outputRefText(const std::string& layer, int output) {
+    return output == 0 ? layer : layer + ":" + std::to_string(output);
+}
+
 bool ModelSpec::isSequential() const {
     for (std::size_t i = 0; i < layers.size(); ++i) {
         const auto& ls = layers[i];

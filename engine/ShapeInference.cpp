@@ -155,15 +155,20 @@ InferenceResult ShapeInference::run(const ModelSpec& spec, const std::vector<Sha
                                           std::to_string(arity));
     }
 
-    // Resolve inbound names.
+    // Resolve inbound names ("NAME" or "NAME:K", OutputRef).
+    const auto indexOfName = [&byName](const std::string& name) {
+        auto it = byName.find(name);
+        return it == byName.end() ? -1 : it->second;
+    };
     std::vector<int> pending(n, 0);
     std::vector<std::vector<int>> consumers(n);
     for (int i = 0; i < n; ++i) {
         auto& li = r.layers[i];
         for (const auto& name : spec.layers[i].inbound) {
-            auto it = byName.find(name);
-            int j = it == byName.end() ? -1 : it->second;
+            const OutputRef ref = resolveOutputRef(name, indexOfName);
+            const int j = ref.layer;
             li.inbound.push_back(j);
+            li.inboundOutput.push_back(ref.output);
             if (j < 0) li.errors.push_back("unknown inbound layer '" + name + "'");
             else {
                 ++pending[i];
@@ -202,8 +207,16 @@ InferenceResult ShapeInference::run(const ModelSpec& spec, const std::vector<Sha
     for (int i = 0; i < n; ++i)
         if (spec.layers[i].type == "Input" && !isModelInput[i] && spec.inputsGiven)
             r.layers[i].errors.push_back("is an Input but not listed in the model's inputs");
-    for (const auto& name : spec.outputs)
-        if (!byName.count(name)) modelIssues.push_back({spec.name, "output '" + name + "' is not produced by any layer"});
+    for (const auto& name : spec.outputs) {
+        if (byName.count(name)) continue;
+        const OutputRef ref = resolveOutputRef(name, indexOfName);
+        if (ref.layer < 0) modelIssues.push_back({spec.name, "output '" + name + "' is not produced by any layer"});
+        else
+            modelIssues.push_back({spec.name, "output '" + name + "' is output " + std::to_string(ref.output) +
+                                                  " of layer '" + spec.layers[std::size_t(ref.layer)].name +
+                                                  "'; a model output is a layer's first output (pass this one "
+                                                  "through a layer, e.g. an Activation with activation linear)"});
+    }
     if (spec.outputs.empty() && n > 0) modelIssues.push_back({spec.name, "the model has no outputs"});
     if (n == 0) modelIssues.push_back({spec.name, "the model has no layers"});
 
@@ -241,13 +254,38 @@ InferenceResult ShapeInference::run(const ModelSpec& spec, const std::vector<Sha
             li.errors.push_back("is not reachable from any model input");
         if (!ready || !li.layer || !li.errors.empty()) continue;
         li.inputShapes.reserve(li.inbound.size());
-        for (int in : li.inbound) li.inputShapes.push_back(*r.layers[in].outputShape);
+        for (std::size_t a = 0; a < li.inbound.size(); ++a) {
+            const LayerInference& from = r.layers[std::size_t(li.inbound[a])];
+            const int k = li.inboundOutput[a];
+            if (k == 0) {
+                li.inputShapes.push_back(*from.outputShape);
+            } else if (std::size_t(k) <= from.extraOutputShapes.size()) {
+                li.inputShapes.push_back(from.extraOutputShapes[std::size_t(k - 1)]);
+            } else {
+                const std::string& fromName = spec.layers[std::size_t(li.inbound[a])].name;
+                const std::size_t n = from.extraOutputShapes.size() + 1;
+                std::string msg = "inbound '" + ls.inbound[a] + "': layer '" + fromName + "' has ";
+                if (n == 1) msg += "one output";
+                else msg += std::to_string(n) + " outputs ('" + fromName + "' and '" + fromName + ":1' to '" +
+                            outputRefText(fromName, int(n - 1)) + "')";
+                if (from.layer && from.layer->info().defaults.contains("return_state") &&
+                    !from.layer->cfg("return_state").get<bool>())
+                    msg += "; set its return_state to use its states";
+                li.errors.push_back(std::move(msg));
+                li.inputShapes.clear();
+                break;
+            }
+        }
+        if (!li.errors.empty()) continue;
         try {
             Shape out = li.layer->outputShape(li.inputShapes);
             checkBounded(out);
+            std::vector<Shape> extra = li.layer->extraOutputShapes(li.inputShapes);
+            for (const Shape& e : extra) checkBounded(e);
             li.params = li.layer->countParams(li.inputShapes);
             r.totals += li.params;
             li.outputShape = std::move(out);
+            li.extraOutputShapes = std::move(extra);
         } catch (const StrataError& e) {
             li.errors.push_back(e.what());
         }

@@ -24,8 +24,10 @@ struct SpecIssue {
 struct LayerInference {
     std::unique_ptr<Layer> layer;     // null when the type or config is invalid
     std::vector<int> inbound;         // indices into spec.layers (-1: unknown name)
+    std::vector<int> inboundOutput;   // which output of each inbound layer (OutputRef::output)
     std::vector<Shape> inputShapes;   // empty unless every inbound has a shape
     std::optional<Shape> outputShape; // absent when this layer or one before it has an error
+    std::vector<Shape> extraOutputShapes; // outputs 1, 2, ... (Layer::extraOutputShapes), with outputShape
     ParamCounts params;
     std::vector<std::string> errors;  // this layer's own problems
 };

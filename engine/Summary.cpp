@@ -40,8 +40,14 @@ std::vector<SummaryRow> rowsOf(const ModelSpec& spec, const InferenceResult& r, 
         row.name = ls.name;
         row.type = ls.type == "Input" ? "InputLayer" : ls.type;
         row.outputShape = li.outputShape;
+        row.extraOutputShapes = li.extraOutputShapes;
         row.params = li.params;
         row.inbound = ls.inbound;
+        for (std::size_t a = 0; a < ls.inbound.size(); ++a) {
+            const int j = a < li.inbound.size() ? li.inbound[a] : -1;
+            const int k = j >= 0 && a < li.inboundOutput.size() ? li.inboundOutput[a] : 0;
+            row.connectedTo.push_back((j >= 0 ? spec.layers[std::size_t(j)].name : ls.inbound[a]) + "[0][" + std::to_string(k) + "]");
+        }
         row.depth = depth;
         row.hasError = !li.errors.empty() || !li.outputShape;
         if (!row.hasError && li.layer) {
@@ -87,10 +93,15 @@ void addRowLines(const SummaryRow& row, bool functional, bool expand, bool costs
     std::vector<Line> lines;
     std::string indent(std::size_t(row.depth) * 2, ' ');
     std::string shape = row.outputShape ? row.outputShape->toString() : std::string("error");
+    if (row.outputShape && !row.extraOutputShapes.empty()) { // Keras lists every output's shape
+        shape = "[" + shape;
+        for (const Shape& s : row.extraOutputShapes) shape += ", " + s.toString();
+        shape += "]";
+    }
     std::string params = row.hasError ? std::string("?") : withThousands(row.params.total());
     std::vector<std::string> connected;
     if (row.type == "InputLayer") connected.push_back("-");
-    for (const auto& in : row.inbound) connected.push_back(in + "[0][0]");
+    for (const auto& in : row.connectedTo) connected.push_back(in);
     std::size_t count = std::max<std::size_t>(1, functional ? connected.size() : 1);
     for (std::size_t k = 0; k < count; ++k) {
         Line l;
@@ -202,6 +213,11 @@ nlohmann::json rowJson(const SummaryRow& row) {
                         {"trainable_params", row.params.trainable},
                         {"non_trainable_params", row.params.nonTrainable},
                         {"inbound", row.inbound}};
+    if (!row.extraOutputShapes.empty()) {
+        auto extra = nlohmann::json::array();
+        for (const Shape& s : row.extraOutputShapes) extra.push_back(s.toJson());
+        j["extra_output_shapes"] = std::move(extra);
+    }
     j["macs"] = row.cost ? nlohmann::json(row.cost->macs) : nlohmann::json(nullptr);
     j["ops"] = row.cost ? nlohmann::json(row.cost->ops) : nlohmann::json(nullptr);
     j["activation_bytes"] = row.cost ? nlohmann::json(row.cost->activationBytes) : nlohmann::json(nullptr);

@@ -19,8 +19,10 @@ struct SummaryRow {
     std::string name;
     std::string type;
     std::optional<Shape> outputShape; // absent when the layer has an error
+    std::vector<Shape> extraOutputShapes; // outputs 1, 2, ... (an LSTM's states with return_state)
     ParamCounts params;
     std::vector<std::string> inbound;
+    std::vector<std::string> connectedTo; // Keras' "Connected to": "lstm[0][0]", "lstm[0][1]" (its state h)
     int depth = 0;                    // > 0 for the layers of an expanded block
     std::vector<SummaryRow> children; // a block's layers (always filled; shown when expanded)
     bool hasError = false;

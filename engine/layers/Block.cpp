@@ -74,7 +74,8 @@ LayerOutput Block::call(CallContext& ctx, const std::vector<ir::ValueId>& in) co
     std::vector<int> inputs;
     for (const auto& n : inner_.inputs) inputs.push_back(inner_.indexOf(n));
     const std::vector<Layer*> layers = innerLayers();
-    const auto out = ctx.callLayers({layers, r.order, [&](int i) -> const std::vector<int>& { return r.layers[std::size_t(i)].inbound; }, inputs},
+    const auto out = ctx.callLayers({layers, r.order, [&](int i) -> const std::vector<int>& { return r.layers[std::size_t(i)].inbound; }, inputs,
+                                     [&](int i) -> const std::vector<int>& { return r.layers[std::size_t(i)].inboundOutput; }},
                                     in, ctx.inputMasks());
     return out[std::size_t(inner_.indexOf(inner_.outputs[0]))];
 }
@@ -88,7 +89,8 @@ masks::MaskFlow innerFlow(const Block& b, const std::vector<bool>& masked) {
     std::vector<int> inputs;
     for (const auto& n : b.innerSpec().inputs) inputs.push_back(b.innerSpec().indexOf(n));
     const std::vector<Layer*> layers = b.innerLayers();
-    return masks::maskFlow({layers, r.order, [&](int i) -> const std::vector<int>& { return r.layers[std::size_t(i)].inbound; }, inputs},
+    return masks::maskFlow({layers, r.order, [&](int i) -> const std::vector<int>& { return r.layers[std::size_t(i)].inbound; }, inputs,
+                            [&](int i) -> const std::vector<int>& { return r.layers[std::size_t(i)].inboundOutput; }},
                            masked);
 }
 

@@ -23,7 +23,7 @@ RecurrentLayer::RecurrentLayer(const LayerTypeInfo& info, std::string name, nloh
       recurrentActivation(info.defaults.contains("recurrent_activation") ? activationConfig("recurrent_activation")
                                                                          : std::string("linear")),
       useBias(cfg("use_bias").get<bool>()), returnSequences(cfg("return_sequences").get<bool>()),
-      goBackwards(cfg("go_backwards").get<bool>()), kernelInit_(initializerConfig("kernel_initializer")),
+      goBackwards(cfg("go_backwards").get<bool>()), returnState(cfg("return_state").get<bool>()), kernelInit_(initializerConfig("kernel_initializer")),
       recurrentInit_(initializerConfig("recurrent_initializer")), biasInit_(initializerConfig("bias_initializer")) {
     if (activation == "softmax") configError("activation", "softmax is not a per-unit activation");
     if (recurrentActivation == "softmax") configError("recurrent_activation", "softmax is not a per-unit activation");
@@ -38,7 +38,30 @@ Shape RecurrentLayer::outputShape(const std::vector<Shape>& inputs) const {
     requireRank(in, 3, kSequenceShape);
     if (!in.isKnown(2)) throw ShapeError("needs a known number of input features, got " + in.toString());
     if (in.isKnown(1) && in[1] == 0) throw ShapeError("needs at least one step, got " + in.toString());
+    // Keras' initial_state: every state or none.
+    if (inputs.size() != 1 && int(inputs.size()) != 1 + stateCount())
+        throw ShapeError(isLstm() ? "takes the sequence, or the sequence and its initial states h and c (3 inputs), got " +
+                                        std::to_string(inputs.size()) + " inputs"
+                                  : "takes the sequence, or the sequence and its initial state (2 inputs), got " +
+                                        std::to_string(inputs.size()) + " inputs");
+    const Shape state{in[0], units};
+    for (std::size_t k = 1; k < inputs.size(); ++k)
+        if (!inputs[k].isCompatibleWith(state))
+            throw ShapeError(std::string("its initial state ") + (k == 1 ? "h" : "c") + " (input " + std::to_string(k + 1) +
+                             ") must be " + state.toString() + ", got " + inputs[k].toString());
     return returnSequences ? Shape{in[0], in[1], units} : Shape{in[0], units};
+}
+
+std::vector<Shape> RecurrentLayer::extraOutputShapes(const std::vector<Shape>& inputs) const {
+    if (!returnState) return {};
+    const Shape state{inputs.at(0)[0], units};
+    return std::vector<Shape>(std::size_t(stateCount()), state);
+}
+
+std::vector<std::string> RecurrentLayer::extraOutputNames() const {
+    if (!returnState) return {};
+    if (isLstm()) return {"state_h", "state_c"};
+    return {"state"};
 }
 
 std::vector<VariableSpec> RecurrentLayer::variableSpecs(const std::vector<Shape>& inputs) const {
@@ -61,12 +84,17 @@ void RecurrentLayer::buildVariables(const std::vector<Shape>& inputs, uint64_t s
     for (int64_t i = units; i < 2 * units; ++i) b[i] = 1.0f;
 }
 
-std::vector<ir::ValueId> RecurrentLayer::unroll(CallContext& ctx, ir::ValueId x, ir::ValueId mask) const {
+std::vector<ir::ValueId> RecurrentLayer::unroll(CallContext& ctx, ir::ValueId x, ir::ValueId mask, ir::ValueId h0,
+                                                ir::ValueId c0, ir::ValueId* finalC) const {
     ir::Graph& g = ctx.graph();
     const Shape s = g.shape(x);
     const int64_t n = s[0], steps = s[1], features = s[2], u = units, width = gates() * u;
     if (steps < 1) throw ShapeError("needs at least one step, got " + s.toString());
     if (mask != ir::kNoValue) masks::requireSequenceMask(g, mask, x, type().c_str());
+    for (ir::ValueId v : {h0, c0})
+        if (v != ir::kNoValue && g.shape(v) != Shape{n, u})
+            throw ShapeError("its initial state must be " + Shape{n, u}.toString() + ", got " + g.shape(v).toString());
+    if (c0 != ir::kNoValue && !isLstm()) throw StrataError("only an LSTM has an initial carry state c");
     const ir::ValueId kernel = ctx.variable(*this, "kernel");
     const ir::ValueId recurrent = ctx.variable(*this, "recurrent_kernel");
     ir::ValueId inputBias = ir::kNoValue, recurrentBias = ir::kNoValue;
@@ -94,7 +122,7 @@ std::vector<ir::ValueId> RecurrentLayer::unroll(CallContext& ctx, ir::ValueId x,
 
     std::vector<ir::ValueId> out;
     out.reserve(std::size_t(steps));
-    ir::ValueId h = ir::kNoValue, c = ir::kNoValue; // kNoValue: the zero initial state
+    ir::ValueId h = h0, c = c0; // kNoValue: the zero initial state
     // Keras' masked step: each state is where(mask_t, new, previous); the zero initial state is kNoValue.
     auto keep = [&](ir::ValueId mt, ir::ValueId next, ir::ValueId prev) {
         return prev == ir::kNoValue ? g.mul(mt, next) : masks::select(g, mt, next, prev);
@@ -144,6 +172,7 @@ std::vector<ir::ValueId> RecurrentLayer::unroll(CallContext& ctx, ir::ValueId x,
         }
         out.push_back(h);
     }
+    if (finalC) *finalC = c;
     return out;
 }
 
@@ -163,8 +192,17 @@ ir::ValueId stack(ir::Graph& g, const std::vector<ir::ValueId>& states) {
 } // namespace
 
 LayerOutput RecurrentLayer::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
-    const std::vector<ir::ValueId> states = unroll(ctx, in.at(0), ctx.inputMask(0));
-    return {returnSequences ? stack(ctx.graph(), states) : states.back()};
+    const ir::ValueId h0 = in.size() > 1 ? in[1] : ir::kNoValue;
+    const ir::ValueId c0 = isLstm() && in.size() > 2 ? in[2] : ir::kNoValue;
+    ir::ValueId c = ir::kNoValue;
+    const std::vector<ir::ValueId> states = unroll(ctx, in.at(0), ctx.inputMask(0), h0, c0, &c);
+    LayerOutput y;
+    y.value = returnSequences ? stack(ctx.graph(), states) : states.back();
+    if (returnState) {
+        y.extra.push_back(states.back());
+        if (isLstm()) y.extra.push_back(c);
+    }
+    return y;
 }
 
 ir::ValueId RecurrentLayer::computeMask(CallContext&, const std::vector<ir::ValueId>&, const std::vector<ir::ValueId>& masks) const {
@@ -180,6 +218,7 @@ std::string RecurrentLayer::maskEffect(const std::vector<bool>& masked) const {
 std::string RecurrentLayer::keyConfigText() const {
     std::string s = std::to_string(units);
     if (returnSequences) s += " seq";
+    if (returnState) s += " +state";
     if (goBackwards) s += " backwards";
     if (activation != "tanh") s += " " + activation;
     return s;
@@ -219,6 +258,20 @@ Shape Bidirectional::outputShape(const std::vector<Shape>& inputs) const {
     return s;
 }
 
+std::vector<Shape> Bidirectional::extraOutputShapes(const std::vector<Shape>& inputs) const {
+    std::vector<Shape> s = forward_->extraOutputShapes(inputs);
+    const std::vector<Shape> b = backward_->extraOutputShapes(inputs);
+    s.insert(s.end(), b.begin(), b.end());
+    return s;
+}
+
+std::vector<std::string> Bidirectional::extraOutputNames() const {
+    std::vector<std::string> out;
+    for (const char* copy : {"forward_", "backward_"})
+        for (const std::string& n : forward_->extraOutputNames()) out.push_back(copy + n);
+    return out;
+}
+
 ParamCounts Bidirectional::countParams(const std::vector<Shape>& inputs) const {
     ParamCounts p = forward_->countParams(inputs);
     p += backward_->countParams(inputs);
@@ -234,8 +287,9 @@ void Bidirectional::buildVariables(const std::vector<Shape>& inputs, uint64_t se
 
 LayerOutput Bidirectional::call(CallContext& ctx, const std::vector<ir::ValueId>& in) const {
     ir::Graph& g = ctx.graph();
-    const std::vector<ir::ValueId> f = forward_->unroll(ctx, in.at(0), ctx.inputMask(0));
-    std::vector<ir::ValueId> b = backward_->unroll(ctx, in.at(0), ctx.inputMask(0));
+    ir::ValueId fc = ir::kNoValue, bc = ir::kNoValue;
+    const std::vector<ir::ValueId> f = forward_->unroll(ctx, in.at(0), ctx.inputMask(0), ir::kNoValue, ir::kNoValue, &fc);
+    std::vector<ir::ValueId> b = backward_->unroll(ctx, in.at(0), ctx.inputMask(0), ir::kNoValue, ir::kNoValue, &bc);
     ir::ValueId fy, by;
     if (forward_->returnSequences) {
         // Both in the input's order: the forward copy takes the steps as given unless the wrapped
@@ -262,7 +316,15 @@ LayerOutput Bidirectional::call(CallContext& ctx, const std::vector<ir::ValueId>
     // step outputs 0 in both (their states are still kept), so every merge is 0 there too.
     const ir::ValueId mask = ctx.inputMask(0);
     if (forward_->returnSequences && mask != ir::kNoValue) y = g.mul(y, masks::expandLast(g, mask));
-    return {y};
+    LayerOutput out;
+    out.value = y;
+    if (forward_->returnState) { // the final states: the backward copy's after its last step, the first
+        out.extra.push_back(f.back());
+        if (forward_->isLstm()) out.extra.push_back(fc);
+        out.extra.push_back(b.back());
+        if (forward_->isLstm()) out.extra.push_back(bc);
+    }
+    return out;
 }
 
 ir::ValueId Bidirectional::computeMask(CallContext& ctx, const std::vector<ir::ValueId>& in,
@@ -288,25 +350,29 @@ void registerRecurrentLayers(std::vector<LayerTypeInfo>& out) {
                                    {"recurrent_initializer", "orthogonal"},
                                    {"bias_initializer", "zeros"},
                                    {"return_sequences", false},
+                                   {"return_state", false},
                                    {"go_backwards", false}};
     out.push_back({"SimpleRNN", "Sequence",
                    "Fully connected recurrence h = activation(x W + h U + b) over the steps; the last state, or "
-                   "every step's with return_sequences",
-                   common, 1, 1, {}, makeLayer<RecurrentLayer>});
+                   "every step's with return_sequences; with return_state also its final state (output :1); a "
+                   "second inbound is its initial state",
+                   common, 1, 2, {}, makeLayer<RecurrentLayer>});
     nlohmann::json lstm = common;
     lstm["recurrent_activation"] = "sigmoid";
     lstm["unit_forget_bias"] = true;
     out.push_back({"LSTM", "Sequence",
                    "Long short-term memory (Keras gate order i, f, c, o); the last state, or every step's with "
-                   "return_sequences",
-                   lstm, 1, 1, {}, makeLayer<RecurrentLayer>});
+                   "return_sequences; with return_state also its final states h and c (outputs :1 and :2); "
+                   "inbounds 2 and 3 are its initial states h and c",
+                   lstm, 1, 3, {}, makeLayer<RecurrentLayer>});
     nlohmann::json gru = common;
     gru["recurrent_activation"] = "sigmoid";
     gru["reset_after"] = true;
     out.push_back({"GRU", "Sequence",
                    "Gated recurrent unit (Keras gate order z, r, h; reset_after as cuDNN and PyTorch); the last "
-                   "state, or every step's with return_sequences",
-                   gru, 1, 1, {}, makeLayer<RecurrentLayer>});
+                   "state, or every step's with return_sequences; with return_state also its final state "
+                   "(output :1); a second inbound is its initial state",
+                   gru, 1, 2, {}, makeLayer<RecurrentLayer>});
     out.push_back({"Bidirectional", "Sequence",
                    "Runs a SimpleRNN, LSTM or GRU forwards and backwards over the steps and merges the two "
                    "(concat, sum, mul or ave)",

@@ -9,6 +9,9 @@
 // state after the last real step. With return_sequences the output carries the input's mask, in
 // the input's order as Keras' compute_mask (also with go_backwards, whose steps come out last to
 // first); otherwise none.
+// return_state (Keras): the layer has extra outputs, its final states, taken as "NAME:1" (h) and,
+// for an LSTM, "NAME:2" (c), each (batch, units), without masks. initial_state (Keras' call
+// argument): inbound 2 (and 3 for an LSTM's c) start the recurrence instead of zeros.
 #pragma once
 
 #include "engine/Layer.h"
@@ -19,12 +22,20 @@ class RecurrentLayer : public Layer {
 public:
     RecurrentLayer(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override;
+    std::vector<Shape> extraOutputShapes(const std::vector<Shape>& inputs) const override;
+    std::vector<std::string> extraOutputNames() const override;
     std::vector<VariableSpec> variableSpecs(const std::vector<Shape>& inputs) const override;
     LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
     std::string keyConfigText() const override;
     // The hidden state after each step of x (batch, steps, features), (batch, units) each, in the
     // order the steps are taken (last to first with go_backwards). `mask` (batch, steps) or kNoValue.
-    std::vector<ir::ValueId> unroll(CallContext& ctx, ir::ValueId x, ir::ValueId mask = ir::kNoValue) const;
+    // `h0` and `c0` (an LSTM's carry), (batch, units), start the recurrence; kNoValue: zeros. The
+    // final carry of an LSTM goes to `finalC` when given.
+    std::vector<ir::ValueId> unroll(CallContext& ctx, ir::ValueId x, ir::ValueId mask = ir::kNoValue,
+                                    ir::ValueId h0 = ir::kNoValue, ir::ValueId c0 = ir::kNoValue,
+                                    ir::ValueId* finalC = nullptr) const;
+    // States per sample: 2 for an LSTM (h, c), else 1 (h).
+    int stateCount() const { return isLstm() ? 2 : 1; }
     bool supportsMasking() const override { return true; }
     ir::ValueId computeMask(CallContext& ctx, const std::vector<ir::ValueId>& inputs,
                             const std::vector<ir::ValueId>& masks) const override;
@@ -41,7 +52,7 @@ public:
 
     const int64_t units;
     const std::string activation, recurrentActivation; // recurrentActivation: LSTM and GRU gates
-    const bool useBias, returnSequences, goBackwards;
+    const bool useBias, returnSequences, goBackwards, returnState;
 
 protected:
     // LSTM with unit_forget_bias: the forget gate's bias starts at one (Keras).
@@ -57,11 +68,15 @@ private:
 // With return_sequences the backward output is reversed back to the input's order first. The two
 // copies are submodules forward_<name> and backward_<name>. With a mask and return_sequences a
 // masked step outputs 0 (Keras 3's bidirectional.py sets zero_output_for_mask = return_sequences on
-// both copies), not the previous output; the states are kept as in the copies alone.
+// both copies), not the previous output; the states are kept as in the copies alone. With the
+// wrapped layer's return_state the extra outputs are the forward copy's final states, then the
+// backward copy's (Keras: [output, forward h, (c,) backward h, (c)]).
 class Bidirectional : public Layer {
 public:
     Bidirectional(const LayerTypeInfo& info, std::string name, nlohmann::json config);
     Shape outputShape(const std::vector<Shape>& inputs) const override;
+    std::vector<Shape> extraOutputShapes(const std::vector<Shape>& inputs) const override;
+    std::vector<std::string> extraOutputNames() const override;
     ParamCounts countParams(const std::vector<Shape>& inputs) const override;
     LayerOutput call(CallContext& ctx, const std::vector<ir::ValueId>& inputs) const override;
     std::string keyConfigText() const override;

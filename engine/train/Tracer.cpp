@@ -42,8 +42,7 @@ TracedModel traceModel(const Model& model, const Signature& sig, uint64_t seed) 
         inputValues.push_back(t.graph.placeholder(t.inputNames.back(), sig.inputs[k], in->dtype()));
     }
     CallContext ctx(t.graph, sig.training, seed);
-    const auto values = ctx.callLayers(
-        {model.layers(), model.order(), [&](int i) -> const std::vector<int>& { return model.inbound(i); }, inputs}, inputValues);
+    const auto values = ctx.callLayers(model.graph(), inputValues);
     for (int o : model.outputIndices()) {
         t.outputs.push_back(values[o].value);
         t.logits.push_back(values[o].preActivation == ir::kNoValue ? values[o].value : values[o].preActivation);

@@ -155,5 +155,30 @@ def masked_bidirectional():
     return masked_case("masked_bidirectional", 136, middle, ("lstm", 3), ("bidirectional", 6), init)
 
 
+def recurrent_states():
+    # Keras' return_state and initial_state. (5, 3) -> LSTM 4 "encoder", go_backwards, return_state:
+    # outputs encoder (its last output), encoder:1 (h) and encoder:2 (c) -> LSTM 4 "decoder",
+    # return_sequences, over the same sequence from initial states [encoder:1, encoder:2] -> GRU 4
+    # return_state from initial state encoder:2 -> Bidirectional(SimpleRNN 2, return_state) on the
+    # decoder: its forward h (:1) and backward h (:2) -> Concatenate [encoder, gru:1,
+    # bidirectional:2, bidirectional] (4 + 4 + 2 + 4) -> Dense 3 (logits).
+    layers = [inp("input", [5, 3]),
+              rnn("LSTM", "encoder", "input", 4, return_state=True, go_backwards=True),
+              rnn("LSTM", "decoder", ["input", "encoder:1", "encoder:2"], 4, return_sequences=True),
+              rnn("GRU", "gru", ["decoder", "encoder:2"], 4, return_state=True),
+              bidirectional("bidirectional", "decoder", "SimpleRNN", "concat", units=2, return_state=True),
+              simple("Concatenate", "concatenate", ["encoder", "gru:1", "bidirectional:2", "bidirectional"]),
+              dense("dense", "concatenate", 3)]
+
+    def init(i):
+        init_rnn(i, "encoder", "LSTM", 3, 4)
+        init_rnn(i, "decoder", "LSTM", 3, 4)
+        init_rnn(i, "gru", "GRU", 4, 4)
+        for d in ("forward", "backward"):
+            init_rnn(i, f"bidirectional/{d}_simple_rnn", "SimpleRNN", 4, 2)
+        i.dense("dense", 14, 3)
+    return build("recurrent_states", 137, layers, [5, 3], "dense", SPARSE_CE_LOGITS, lambda r: sparse_labels(r, 3), init)
+
+
 MODELS = {f.__name__: f for f in [recurrent_lstm, recurrent_gru, recurrent_bidirectional, embedding_lstm,
-                                  masked_lstm, masked_bidirectional]}
+                                  masked_lstm, masked_bidirectional, recurrent_states]}

@@ -249,7 +249,11 @@ def forward(spec, params, inputs, training, batch_stats=None, step=0):
             top, bottom, left, right = zero_pad_amounts(cfg["cropping"])
             y = xs[0][:, top:xs[0].shape[1] - bottom, left:xs[0].shape[2] - right, :]
         elif kind in RECURRENT_TYPES:  # Embedding, SimpleRNN, LSTM, GRU, Bidirectional
-            y = recurrent_forward(kind, cfg, xs[0], lambda v: params.get(f"model/{name}/{v}"), ms[0] if ms else None)
+            y = recurrent_forward(kind, cfg, xs, lambda v: params.get(f"model/{name}/{v}"), ms[0] if ms else None)
+            if isinstance(y, tuple):  # return_state: the final states are outputs "NAME:1", "NAME:2", ...
+                for k, s in enumerate(y[1:], start=1):
+                    out[f"{name}:{k}"] = s
+                y = y[0]
         elif kind in ATTENTION_TYPES:  # MultiHeadAttention, PositionEmbedding
             y = attention_forward(kind, cfg, xs, p, ms)
         elif kind == "Activation":

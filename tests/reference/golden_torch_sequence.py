@@ -98,10 +98,11 @@ def torch_weights(kind, p):
     return w_ih, w_hh, bias, zeros  # Keras has one bias; torch adds two
 
 
-def recurrent_states(kind, cfg, x, p, mask=None, zero_output=False):
+def recurrent_states(kind, cfg, x, p, mask=None, zero_output=False, h0=None, c0=None):
     """Every output (N, steps, units) of a SimpleRNN, LSTM or GRU in the order the steps are taken
-    (last to first with go_backwards). p(variable) -> the layer's tensor in Keras' layout, None for
-    a missing bias. mask: (N, steps) 0/1 in the input's order, or None."""
+    (last to first with go_backwards), and the final h and c (c: an LSTM's, else None). p(variable)
+    -> the layer's tensor in Keras' layout, None for a missing bias. mask: (N, steps) 0/1 in the
+    input's order, or None. h0, c0: Keras' initial_state (N, units), zeros when None."""
     if cfg.get("activation", "tanh") != "tanh" or cfg.get("recurrent_activation", "sigmoid") != "sigmoid":
         raise ValueError(f"{kind}: the goldens use tanh and sigmoid (torch's ops)")
     if cfg.get("go_backwards", False):
@@ -109,13 +110,17 @@ def recurrent_states(kind, cfg, x, p, mask=None, zero_output=False):
         mask = mask.flip(1) if mask is not None else None
     units = p("recurrent_kernel").shape[0]
     reset_before = kind == "GRU" and not cfg.get("reset_after", True)
+    zeros = x.new_zeros(x.shape[0], units)
+    h0 = zeros if h0 is None else h0
+    c0 = zeros if c0 is None else c0
     if mask is None and not reset_before:  # torch's whole-sequence ops
-        h0 = x.new_zeros(1, x.shape[0], units)
         args = (list(torch_weights(kind, p)), True, 1, 0.0, False, False, True)  # biases, layers, dropout, train, bidir, batch_first
         if kind == "LSTM":
-            return torch.lstm(x, (h0, h0), *args)[0]
-        return (torch.gru if kind == "GRU" else torch.rnn_tanh)(x, h0, *args)[0]
-    h = c = x.new_zeros(x.shape[0], units)
+            y, hn, cn = torch.lstm(x, (h0.unsqueeze(0), c0.unsqueeze(0)), *args)
+            return y, hn[0], cn[0]
+        y, hn = (torch.gru if kind == "GRU" else torch.rnn_tanh)(x, h0.unsqueeze(0), *args)
+        return y, hn[0], None
+    h, c = h0, c0
     weights = None if reset_before else torch_weights(kind, p)
     xw = x @ p("kernel") + (p("bias") if p("bias") is not None else 0.0) if reset_before else None
     outputs = []
@@ -135,31 +140,40 @@ def recurrent_states(kind, cfg, x, p, mask=None, zero_output=False):
             if kind == "LSTM":
                 c = torch.where(m, c_new, c)
         outputs.append(out)
-    return torch.stack(outputs, dim=1)
+    return torch.stack(outputs, dim=1), h, (c if kind == "LSTM" else None)
 
 
 MERGES = {"concat": lambda f, b: torch.cat([f, b], dim=-1), "sum": lambda f, b: f + b,
           "mul": lambda f, b: f * b, "ave": lambda f, b: (f + b) / 2}
 
 
-def recurrent_forward(kind, cfg, x, p, mask=None):
-    """Keras' output of an Embedding or recurrent layer; p(variable path below the layer); mask: the
-    input's Keras mask (N, steps) or None."""
+def recurrent_forward(kind, cfg, xs, p, mask=None):
+    """Keras' output of an Embedding or recurrent layer over its inputs xs (the sequence, then any
+    initial states); p(variable path below the layer); mask: the input's Keras mask (N, steps) or
+    None. With return_state a tuple: the output, then the final states (Keras' order: h, c; a
+    Bidirectional layer's forward copy's, then its backward copy's)."""
+    x = xs[0]
     if kind == "Embedding":
         return F.embedding(x.long(), p("embeddings"))
     if kind != "Bidirectional":
-        y = recurrent_states(kind, cfg, x, p, mask)
-        return y if cfg.get("return_sequences", False) else y[:, -1]
+        y, h, c = recurrent_states(kind, cfg, x, p, mask, h0=xs[1] if len(xs) > 1 else None,
+                                   c0=xs[2] if len(xs) > 2 else None)
+        y = y if cfg.get("return_sequences", False) else y[:, -1]
+        states = (h,) if c is None else (h, c)
+        return (y,) + states if cfg.get("return_state", False) else y
     t, c, inner = inner_layer(cfg)
     sequences = c.get("return_sequences", False)  # Bidirectional forces zero_output_for_mask = return_sequences
-    f = recurrent_states(t, c, x, lambda v: p(f"forward_{inner}/{v}"), mask, sequences)
+    f, fh, fc = recurrent_states(t, c, x, lambda v: p(f"forward_{inner}/{v}"), mask, sequences)
     backward = dict(c, go_backwards=not c.get("go_backwards", False))
-    b = recurrent_states(t, backward, x, lambda v: p(f"backward_{inner}/{v}"), mask, sequences)
+    b, bh, bc = recurrent_states(t, backward, x, lambda v: p(f"backward_{inner}/{v}"), mask, sequences)
     if sequences:
         f, b = f, b.flip(1)
     else:
         f, b = f[:, -1], b[:, -1]
-    return MERGES[cfg.get("merge_mode", "concat")](f, b)
+    y = MERGES[cfg.get("merge_mode", "concat")](f, b)
+    if not c.get("return_state", False):
+        return y
+    return (y, fh, bh) if fc is None else (y, fh, fc, bh, bc)
 
 
 def output_mask(kind, cfg, xs, masks):

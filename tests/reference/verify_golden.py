@@ -346,7 +346,7 @@ def forward(spec, w, inputs, training, stats=None, step=0):
         elif kind == "Rescaling":
             y = xs[0] * cfg["scale"] + cfg["offset"]
         elif kind in recurrent.RECURRENT:
-            y = recurrent.forward(name, kind, cfg, xs[0], w, act)
+            y = recurrent.forward(name, kind, cfg, xs, w, act, out=out)
         elif kind in attention.ATTENTION:
             y = attention.forward(name, kind, cfg, xs, w)
         else:

@@ -30,8 +30,9 @@ def variables(name, kind, cfg):
     return out + ([f"model/{name}/bias"] if cfg.get("use_bias", True) else [])
 
 
-def states(kind, cfg, x, w, prefix, act, mask=None, zero_output=False):
-    """Every output (N, steps, units), in the order the steps are taken; mask (N, steps) or None."""
+def states(kind, cfg, x, w, prefix, act, mask=None, zero_output=False, initial=()):
+    """Every output (N, steps, units), in the order the steps are taken, and the final h and c;
+    mask (N, steps) or None; initial: Keras' initial_state, (h,) or (h, c), zeros when empty."""
     kernel, u_all = w[f"{prefix}/kernel"], w[f"{prefix}/recurrent_kernel"]
     units = u_all.shape[0]
     bias = w.get(f"{prefix}/bias") if cfg.get("use_bias", True) else None
@@ -39,6 +40,10 @@ def states(kind, cfg, x, w, prefix, act, mask=None, zero_output=False):
     g = lambda v: act(v, cfg.get("recurrent_activation", "sigmoid"))
     part = lambda m, k: m[..., k * units:(k + 1) * units]
     h, c = np.zeros((x.shape[0], units)), np.zeros((x.shape[0], units))
+    if len(initial) > 0:
+        h = initial[0]
+    if len(initial) > 1:
+        c = initial[1]
     order = range(x.shape[1] - 1, -1, -1) if cfg.get("go_backwards", False) else range(x.shape[1])
     out = []
     for t in order:
@@ -67,30 +72,41 @@ def states(kind, cfg, x, w, prefix, act, mask=None, zero_output=False):
         real = mask[:, t][:, None] != 0
         out.append(np.where(real, h, 0.0 if zero_output else (out[-1] if out else 0.0)))
         h, c = np.where(real, h, h_prev), np.where(real, c, c_prev)
-    return np.stack(out, axis=1)
+    return np.stack(out, axis=1), h, c
 
 
-def forward(name, kind, cfg, x, w, act, mask=None):
+def forward(name, kind, cfg, xs, w, act, mask=None, out=None):
+    """The layer's output over its inputs xs (the sequence, then any initial states). With
+    return_state, its final states go to out["NAME:1"], out["NAME:2"], ... (Keras' order: h, c;
+    a Bidirectional layer's forward copy's, then its backward copy's)."""
+    x = xs[0]
     if kind == "Embedding":
         return w[f"model/{name}/embeddings"][x.astype(np.int64)]
     if kind != "Bidirectional":
-        y = states(kind, cfg, x, w, f"model/{name}", act, mask)
-        return y if cfg.get("return_sequences", False) else y[:, -1]
-    inner = cfg["layer"]
-    t, c = inner["type"], inner.get("config", {})
-    n = inner.get("name", DEFAULT_NAMES[t])
-    seq = c.get("return_sequences", False)
-    fy = states(t, c, x, w, f"model/{name}/forward_{n}", act, mask, zero_output=seq)
-    by = states(t, dict(c, go_backwards=not c.get("go_backwards", False)), x, w, f"model/{name}/backward_{n}", act,
-                mask, zero_output=seq)
-    if seq:
-        by = by[:, ::-1]
+        y, h, c = states(kind, cfg, x, w, f"model/{name}", act, mask, initial=xs[1:])
+        finals = [h, c] if kind == "LSTM" else [h]
+        y = y if cfg.get("return_sequences", False) else y[:, -1]
     else:
-        fy, by = fy[:, -1], by[:, -1]
-    mode = cfg.get("merge_mode", "concat")
-    if mode == "concat":
-        return np.concatenate([fy, by], axis=-1)
-    return {"sum": fy + by, "mul": fy * by, "ave": (fy + by) / 2}[mode]
+        inner = cfg["layer"]
+        t, ic = inner["type"], inner.get("config", {})
+        n = inner.get("name", DEFAULT_NAMES[t])
+        seq = ic.get("return_sequences", False)
+        fy, fh, fc = states(t, ic, x, w, f"model/{name}/forward_{n}", act, mask, zero_output=seq)
+        by, bh, bc = states(t, dict(ic, go_backwards=not ic.get("go_backwards", False)), x, w,
+                            f"model/{name}/backward_{n}", act, mask, zero_output=seq)
+        finals = [fh, fc, bh, bc] if t == "LSTM" else [fh, bh]
+        cfg = dict(cfg, return_state=ic.get("return_state", False))
+        if seq:
+            by = by[:, ::-1]
+        else:
+            fy, by = fy[:, -1], by[:, -1]
+        mode = cfg.get("merge_mode", "concat")
+        y = np.concatenate([fy, by], axis=-1) if mode == "concat" else {"sum": fy + by, "mul": fy * by,
+                                                                         "ave": (fy + by) / 2}[mode]
+    if cfg.get("return_state", False) and out is not None:
+        for k, s in enumerate(finals, start=1):
+            out[f"{name}:{k}"] = s
+    return y
 
 
 def masked(name, kind, cfg, xs, w, act, masks):
@@ -99,7 +115,7 @@ def masked(name, kind, cfg, xs, w, act, masks):
     if all(m is None for m in masks):
         return None
     if kind in RECURRENT:
-        return forward(name, kind, cfg, xs[0], w, act, masks[0])
+        return forward(name, kind, cfg, xs, w, act, masks[0])
     if kind == "MultiHeadAttention":
         return attention.forward(name, kind, cfg, xs, w, masks)
     if kind == "GlobalAveragePooling1D":

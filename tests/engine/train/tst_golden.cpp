@@ -29,7 +29,7 @@ private slots:
         QVERIFY(n.size() >= 16);
         for (const char* m : {"conv_transpose", "conv_dilated", "padding_leaky_relu", "dropout", "activations", "attention_mha",
                               "dot_merge", "repeat_vector", "masked_lstm", "masked_bidirectional",
-                              "masked_attention"})
+                              "masked_attention", "recurrent_states"})
             QVERIFY2(n.contains(m), m);
     }
 
