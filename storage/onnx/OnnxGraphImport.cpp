@@ -229,10 +229,12 @@ std::vector<std::string> OnnxGraphImport::layerNames() const {
         return name;
     };
     for (std::size_t i = 0; i < layers_.size(); ++i) // graph inputs and outputs keep their names
-        if (layers_[i].type == "Input" || graphOutputs_.count(layers_[i].outputTensor))
+        if (layers_[i].stateOf < 0 && (layers_[i].type == "Input" || graphOutputs_.count(layers_[i].outputTensor)))
             names[i] = unique(layerNameFrom(layers_[i].type == "Input" ? layers_[i].nameHint : layers_[i].outputTensor), layers_[i].type);
     for (std::size_t i = 0; i < layers_.size(); ++i)
-        if (names[i].empty()) names[i] = unique(layerNameFrom(layerPart(layers_[i].nameHint)), layers_[i].type);
+        if (names[i].empty() && layers_[i].stateOf < 0) names[i] = unique(layerNameFrom(layerPart(layers_[i].nameHint)), layers_[i].type);
+    for (std::size_t i = 0; i < layers_.size(); ++i) // a state is its layer's output K: "NAME:K"
+        if (layers_[i].stateOf >= 0) names[i] = outputRefText(names[std::size_t(layers_[i].stateOf)], layers_[i].output);
     return names;
 }
 
@@ -268,6 +270,7 @@ ImportedModel OnnxGraphImport::run(const std::string& modelName) {
         }
         PendingLayer& l = layers_[std::size_t(v.layer)];
         if (l.type == "Input") throw StorageError(where + " is a graph input passed through unchanged");
+        if (l.stateOf >= 0) throw StorageError(where + " is a recurrent layer's final state; a model output is a layer's first output");
         if (v.layout == Layout::FlatChw)
             throw StorageError(where + " is a flattened NCHW tensor; Strata flattens NHWC, so its order would differ");
         if (v.layout == Layout::ChannelsFirst) notes_.push_back("output '" + o.name + "' is NCHW in the ONNX file and NHWC in the Strata model");
@@ -284,6 +287,7 @@ ImportedModel OnnxGraphImport::run(const std::string& modelName) {
     for (int o : outputLayers) out.spec.outputs.push_back(names[std::size_t(o)]);
     for (std::size_t i = 0; i < layers_.size(); ++i) {
         const PendingLayer& p = layers_[i];
+        if (p.stateOf >= 0) continue; // consumers name it "NAME:K"
         LayerSpec l;
         l.name = names[i];
         l.type = p.type;

@@ -69,6 +69,10 @@ private:
         std::map<std::string, Tensor> weights;
         std::string nameHint;     // a node or graph input name
         std::string outputTensor; // the ONNX tensor its output is now (changes when an activation is fused)
+        // A state of a recurrent layer with return_state: not a layer of its own but output `output`
+        // of layer `stateOf`, which its consumers name "NAME:K" (ModelSpec.h, OutputRef).
+        int stateOf = -1;
+        int output = 0;
     };
 
     void declareInputs();
@@ -121,6 +125,8 @@ private:
     // RNN, LSTM and GRU (SimpleRNN, LSTM, GRU, Bidirectional), and Gather of a computed tensor:
     // Embedding for ids into a constant table, else one step (OnnxImportRecurrent.cpp).
     void recurrent(const OnnxNode& n);
+    // The (N, units) Strata layer of a recurrent op's computed initial state, input k ([1, N, u]).
+    int initialState(const OnnxNode& n, std::size_t k, int64_t units);
     void gather(const OnnxNode& n);
     // n's output is x without its size-1 ONNX axes `drop` (not the batch): a Reshape layer of the
     // Strata tensor, the view keeping the other axes' order; false (nothing added) when it cannot.
@@ -221,6 +227,19 @@ private:
     std::map<std::string, std::string> shapeOf_;       // a folded Shape: the computed tensor it is the shape of
     std::map<std::string, std::string> firstRowsOf_;   // a folded Slice of an initializer's first rows: the initializer
     std::set<std::string> handled_;    // outputs of nodes a recurrent op already translated (torch's views of its output)
+    // A recurrent op's final states as ONNX gives them ([D, N, u] Y_h, Y_c, or a state unsqueezed
+    // to [1, N, u]): per direction, the Strata layer (or state, "NAME:K") whose (N, u) output it
+    // is. An initial state and torch's h[d] read them directly; other readers get a view.
+    struct StateParts {
+        std::vector<int> layers;
+        int64_t batch = -1, units = 0;
+    };
+    std::map<std::string, StateParts> stateParts_;
+    // Whether a reader of state tensor `tensor` needs it as a tensor (a view) rather than its parts.
+    bool needsStateView(const std::string& tensor) const;
+    // An integer constant, also one from a Constant node not translated yet (torch writes those late);
+    // `scalar`, when given, says whether it has no dims.
+    std::vector<int64_t> laterInts(const std::string& name, bool* scalar = nullptr) const;
     std::set<std::string> graphOutputs_;
     std::vector<PendingLayer> layers_;
     std::vector<int> inputLayers_;

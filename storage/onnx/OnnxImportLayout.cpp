@@ -351,6 +351,22 @@ void OnnxGraphImport::unsqueeze(const OnnxNode& n) {
     std::vector<int64_t> axes = n.intsAttr("axes");
     if (n.inputs.size() > 1 && !n.inputs[1].empty()) axes = requireConstant(n, 1, "shape").ints;
     const int64_t rank = int64_t(x.shape.size() + axes.size());
+    // A (N, u) state unsqueezed to [1, N, u] for recurrent ops' initial_h / initial_c only (Strata's
+    // own export of initial_state): those ops read the (N, u) layer itself (initialState).
+    const auto readers = consumers_.find(n.outputs.at(0));
+    const bool onlyInitialStates =
+        !graphOutputs_.count(n.outputs.at(0)) && readers != consumers_.end() && !readers->second.empty() &&
+        std::all_of(readers->second.begin(), readers->second.end(), [&](const OnnxNode* c) {
+            if (c->opType != "LSTM" && c->opType != "GRU" && c->opType != "RNN") return false;
+            for (std::size_t k = 0; k < c->inputs.size(); ++k)
+                if (c->inputs[k] == n.outputs[0] && k != 5 && k != 6) return false;
+            return true;
+        });
+    if (onlyInitialStates && axes.size() == 1 && (axes[0] == 0 || axes[0] == -rank) && x.shape.size() == 2 &&
+        x.layout == Layout::Same) {
+        stateParts_[n.outputs[0]] = {{x.layer}, x.shape[0], x.shape[1]};
+        return;
+    }
     std::vector<bool> inserted(std::size_t(rank), false);
     for (int64_t a : axes) {
         const int64_t k = a < 0 ? a + rank : a;

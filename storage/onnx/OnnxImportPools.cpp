@@ -241,6 +241,10 @@ void OnnxGraphImport::slice(const OnnxNode& n) {
         int64_t axis, begin, end; // end -1: to the end of an axis of unknown size
     };
     std::vector<AxisSlice> others;
+    // The batch is ONNX's first axis, unless a recurrent op's view moved it ([D, N, u] states).
+    const int64_t batchAxis = x.layout == Layout::Permuted
+                                  ? int64_t(std::find(x.perm.begin(), x.perm.end(), 0) - x.perm.begin())
+                                  : 0;
     for (std::size_t k = 0; k < axes.size(); ++k) {
         const int64_t axis = axes[k] < 0 ? axes[k] + rank : axes[k];
         if (axis < 0 || axis >= rank) fail(n, "axis " + std::to_string(axes[k]) + " is not an axis of its rank-" + std::to_string(rank) + " input");
@@ -252,7 +256,7 @@ void OnnxGraphImport::slice(const OnnxNode& n) {
         const bool whole = begin == 0 && (end >= kMaxDim || (in >= 0 && end == in));
         if (steps[k] != 1) fail(n, "only steps of 1 are supported");
         if (whole) continue;
-        if (axis == 0) fail(n, "slicing the batch axis is not supported");
+        if (axis == batchAxis) fail(n, "slicing the batch axis is not supported");
         if (x.layout != Layout::ChannelsFirst || axis == 1) {
             if (begin < 0) fail(n, "a negative start on an axis of unknown size is not supported");
             if (in < 0 && end < kMaxDim) fail(n, "a slice to a given end of an axis of unknown size is not supported");

@@ -71,11 +71,19 @@ void OnnxGraphImport::recurrent(const OnnxNode& n) {
     if (lstm && n.intAttr("input_forget", 0) != 0) fail(n, "input_forget=1 is not supported");
     if (given(4)) fail(n, "sequence_lens is not supported (every sequence runs its full length)");
     if (lstm && given(7)) fail(n, "peepholes (input P) are not supported");
+    // Initial states: zeros are Strata's own start; computed ones (another layer's final state, as
+    // torch's lstm(x, (h, c)) writes) become the layer's initial_state inputs.
+    std::size_t computedStates = 0;
     for (std::size_t k : {std::size_t(5), std::size_t(6)}) {
         if (!given(k) || (k == 6 && !lstm) || batchZeros_.count(n.inputs[k])) continue;
         const OnnxTensor* t = constant(n.inputs[k]);
-        if (!t || !t->isFloat() || std::any_of(t->floats.begin(), t->floats.end(), [](float v) { return v != 0; }))
-            fail(n, std::string(k == 5 ? "initial_h" : "initial_c") + " must be zeros (Strata's recurrent layers start from zero states)");
+        if (!t) {
+            ++computedStates;
+            continue;
+        }
+        if (!t->isFloat() || std::any_of(t->floats.begin(), t->floats.end(), [](float v) { return v != 0; }))
+            fail(n, std::string(k == 5 ? "initial_h" : "initial_c") + " is a constant other than zeros; Strata's initial states "
+                    "are zeros or computed by other layers");
     }
     const std::string direction = n.stringAttr("direction", "forward");
     if (direction != "forward" && direction != "reverse" && direction != "bidirectional") fail(n, "direction '" + direction + "' is unknown");
@@ -120,21 +128,30 @@ void OnnxGraphImport::recurrent(const OnnxNode& n) {
         if (keras[k] != keras[k % defaults.size()] || (lstm && k % 3 == 2 && keras[k] != keras[k - 1]))
             fail(n, "its directions, or an LSTM's cell and output activations, differ; a Keras layer has one of each");
 
-    if (lstm && used(2)) fail(n, "its cell state output Y_c is used; Strata's LSTM gives the hidden state only");
-    const bool sequence = used(0);
-    if (sequence && used(1)) fail(n, "both its sequence output Y and its last state Y_h are used; one Strata layer gives one of them");
-    if (!sequence && !used(1)) return; // nothing reads it
+    // Y (every step), Y_h and Y_c (LSTM) are Keras' output and, with return_state, its states.
+    const bool sequence = used(0), lastUsed = used(1), cellUsed = lstm && used(2);
+    if (!sequence && !lastUsed && !cellUsed) return; // nothing reads it
     if (sequence && direction == "reverse")
         fail(n, "the full output of a reverse-direction layer is not supported (Keras' go_backwards returns it last step first)");
+    const bool returnState = (sequence && lastUsed) || cellUsed;
+    std::vector<int> inbound = {x.layer};
+    if (computedStates > 0) {
+        if (dirs == 2) fail(n, "computed initial states of a bidirectional layer are not supported");
+        if (lstm && computedStates != 2)
+            fail(n, "only one of initial_h and initial_c is computed; Strata's LSTM takes both initial states or neither");
+        for (std::size_t k = 5; k < (lstm ? 7u : 6u); ++k) inbound.push_back(initialState(n, k, u));
+    }
 
     json inner = {{"units", u}, {"activation", keras[gru || lstm ? 1 : 0]}, {"use_bias", b != nullptr}, {"return_sequences", sequence},
                   {"go_backwards", direction == "reverse"}};
+    if (returnState) inner["return_state"] = true;
     if (lstm || gru) inner["recurrent_activation"] = keras[0];
     if (gru) inner["reset_after"] = n.intAttr("linear_before_reset", 0) != 0;
     const std::string type = lstm ? "LSTM" : gru ? "GRU" : "SimpleRNN";
     const std::string cellName = lstm ? "lstm" : gru ? "gru" : "simple_rnn";
     const int layer = addInnerLayer(n, dirs == 2 ? "Bidirectional" : type,
-                                    dirs == 2 ? json{{"layer", {{"type", type}, {"config", inner}}}, {"merge_mode", "concat"}} : inner, {x.layer});
+                                    dirs == 2 ? json{{"layer", {{"type", type}, {"config", inner}}}, {"merge_mode", "concat"}} : inner,
+                                    inbound);
     PendingLayer& l = layers_[std::size_t(layer)];
     l.nameHint = n.name.empty() ? n.outputs.at(0) : n.name;
     for (int64_t d = 0; d < dirs; ++d) {
@@ -160,29 +177,52 @@ void OnnxGraphImport::recurrent(const OnnxNode& n) {
         l.weights[prefix + "recurrent_kernel"] = importedTensor({u, width}, recurrentKernel);
         if (b) l.weights[prefix + "bias"] = bias.size() == std::size_t(width) ? importedTensor({width}, bias) : importedTensor({2, width}, bias);
     }
+    const int64_t steps = x.shape[0], batch = x.shape[1];
+    if (returnState) {
+        // The final states, outputs 1, 2, ... of the layer (Keras' order: h, c; the forward copy's,
+        // then the backward copy's), as Y_h and Y_c [D, N, u]: each (N, u) state a (N, 1, u) row,
+        // the directions concatenated, read with the batch second.
+        const int per = lstm ? 2 : 1;
+        std::vector<int> h, c;
+        for (int64_t d = 0; d < dirs; ++d)
+            for (int s = 0; s < per; ++s) {
+                PendingLayer st;
+                st.type = "State";
+                st.stateOf = layer;
+                st.output = int(1 + d * per + s);
+                layers_.push_back(std::move(st));
+                (s == 0 ? h : c).push_back(int(layers_.size()) - 1);
+            }
+        auto stateTensor = [&](const std::string& tensor, const std::vector<int>& parts) {
+            stateParts_[tensor] = {parts, batch, u};
+            if (!needsStateView(tensor)) return; // read as initial states and h[d] only
+            std::vector<int> rows;
+            for (int p : parts) rows.push_back(addInnerLayer(n, "Reshape", {{"target_shape", json{1, u}}}, {p}));
+            Value v;
+            v.layer = rows.size() == 1 ? rows[0] : addInnerLayer(n, "Concatenate", {{"axis", 1}}, rows);
+            v.shape = {dirs, batch, u};
+            values_[tensor] = withAxes(v, {1, 0, 2});
+        };
+        if (sequence && lastUsed) stateTensor(n.outputs[1], h);
+        if (cellUsed) stateTensor(n.outputs[2], c);
+    }
+    if (!sequence && !lastUsed) return; // only the cell state is read
     // torch's batch-first view of Y: Squeeze(1) -> [T, N, u] for one direction, Transpose(0, 2, 1, 3)
     // -> Reshape [T, N, 2u] for two; that view is the layer's (N, T, D u) output read time-major.
-    const int64_t steps = x.shape[0], batch = x.shape[1];
     auto onlyConsumer = [&](const std::string& tensor, const char* op) -> const OnnxNode* {
         const auto c = consumers_.find(tensor);
         if (graphOutputs_.count(tensor) || c == consumers_.end() || c->second.size() != 1 || c->second[0]->opType != op) return nullptr;
         return c->second[0];
     };
     // An integer constant, also one from a Constant node after this one (torch writes those late).
-    auto ints = [&](const std::string& name) -> std::vector<int64_t> {
-        if (const OnnxTensor* t = constant(name)) return t->isFloat() ? std::vector<int64_t>{} : t->ints;
-        for (const OnnxNode& c : m_.graph.nodes)
-            if (c.opType == "Constant" && !c.outputs.empty() && c.outputs[0] == name)
-                if (const OnnxAttribute* v = c.attr("value"); v && !v->t.isFloat()) return v->t.ints;
-        return {};
-    };
+    auto ints = [&](const std::string& name) { return laterInts(name); };
     auto timeMajorView = [&](const OnnxNode& last, std::vector<const OnnxNode*> skipped) {
         Value v;
         v.layer = layer;
         v.shape = {steps, batch, dirs * u};
         values_[last.outputs.at(0)] = withAxes(v, {1, 0, 2});
         for (const OnnxNode* k : skipped) handled_.insert(k->outputs.at(0));
-        l.outputTensor = last.outputs.at(0);
+        layers_[std::size_t(layer)].outputTensor = last.outputs.at(0); // layers_ grew: no reference held
     };
     if (sequence && dirs == 1)
         if (const OnnxNode* sq = onlyConsumer(n.outputs[0], "Squeeze"); sq && sq->inputs.size() == 2 && ints(sq->inputs[1]) == std::vector<int64_t>{1})
@@ -196,6 +236,10 @@ void OnnxGraphImport::recurrent(const OnnxNode& n) {
             }
     // The output as ONNX gives it: Y [T, D, N, u] is the layer's (N, T, D u) split into (N, T, D, u);
     // Y_h [D, N, u] is its (N, D u) split into (N, D, u).
+    if (!sequence && dirs == 1) { // Y_h is the output: initial states and h[0] read the layer itself
+        stateParts_[n.outputs[1]] = {{layer}, batch, u};
+        if (!needsStateView(n.outputs[1])) return;
+    }
     const int split = addInnerLayer(n, "Reshape", {{"target_shape", sequence ? json{-1, dirs, u} : json{dirs, u}}}, {layer});
     Value out;
     out.layer = split;
@@ -203,9 +247,66 @@ void OnnxGraphImport::recurrent(const OnnxNode& n) {
     values_[n.outputs.at(sequence ? 0 : 1)] = withAxes(out, sequence ? std::vector<int64_t>{1, 2, 0, 3} : std::vector<int64_t>{1, 0, 2});
 }
 
+int OnnxGraphImport::initialState(const OnnxNode& n, std::size_t k, int64_t units) {
+    const std::string what = k == 5 ? "initial_h" : "initial_c";
+    if (const auto it = stateParts_.find(n.inputs[k]); it != stateParts_.end() && it->second.layers.size() == 1)
+        return it->second.layers[0]; // another layer's state
+    const Value s = input(n, k);
+    if (s.shape.size() != 3 || s.shape[0] != 1 || (s.shape[2] >= 0 && s.shape[2] != units))
+        fail(n, what + " must be [1, batch, " + std::to_string(units) + "], got " + json(s.shape).dump());
+    if (s.layout == Layout::FlatChw || strataAxes(s)[1] != 0) fail(n, what + " must have the batch as its second axis");
+    // [1, N, u] holds the (N, u) state in its element order, whatever unit axis the Strata tensor has.
+    return addInnerLayer(n, "Reshape", {{"target_shape", json{units}}}, {s.layer});
+}
+
+std::vector<int64_t> OnnxGraphImport::laterInts(const std::string& name, bool* scalar) const {
+    const OnnxTensor* t = constant(name);
+    for (std::size_t k = 0; !t && k < m_.graph.nodes.size(); ++k) {
+        const OnnxNode& c = m_.graph.nodes[k];
+        if (c.opType == "Constant" && !c.outputs.empty() && c.outputs[0] == name)
+            if (const OnnxAttribute* v = c.attr("value")) t = &v->t;
+    }
+    if (!t || t->isFloat()) return {};
+    if (scalar) *scalar = t->dims.empty();
+    return t->ints;
+}
+
+bool OnnxGraphImport::needsStateView(const std::string& tensor) const {
+    if (graphOutputs_.count(tensor)) return true;
+    const auto readers = consumers_.find(tensor);
+    if (readers == consumers_.end()) return false;
+    for (const OnnxNode* c : readers->second) {
+        const bool recurrent = c->opType == "LSTM" || c->opType == "GRU" || c->opType == "RNN";
+        for (std::size_t k = 0; k < c->inputs.size(); ++k) {
+            if (c->inputs[k] != tensor) continue;
+            if (recurrent && (k == 5 || k == 6)) continue; // an initial state
+            // torch's h[d]: Gather of one direction (axis 0, a scalar index)
+            bool scalar = false;
+            if (c->opType == "Gather" && k == 0 && c->intAttr("axis", 0) == 0 && c->inputs.size() == 2 &&
+                laterInts(c->inputs[1], &scalar).size() == 1 && scalar)
+                continue;
+            return true;
+        }
+    }
+    return false;
+}
+
 void OnnxGraphImport::gather(const OnnxNode& n) {
     if (n.inputs.size() != 2) fail(n, "needs a data and an indices input");
     const int64_t axis = n.intAttr("axis", 0);
+    // One direction of a recurrent op's final states (torch's h_n[-1], c_n[0]): that state itself.
+    if (const auto s = stateParts_.find(n.inputs[0]); s != stateParts_.end() && axis == 0) {
+        bool scalar = false;
+        const std::vector<int64_t> index = laterInts(n.inputs[1], &scalar);
+        const int64_t count = int64_t(s->second.layers.size());
+        if (scalar && index.size() == 1 && index[0] >= -count && index[0] < count) {
+            Value v;
+            v.layer = s->second.layers[std::size_t(index[0] < 0 ? index[0] + count : index[0])];
+            v.shape = {s->second.batch, s->second.units};
+            values_[n.outputs.at(0)] = v;
+            return;
+        }
+    }
     if (const OnnxTensor* table = constant(n.inputs[0])) { // a constant table looked up by computed ids: Embedding
         const Value ids = input(n, 1);
         if (axis != 0) fail(n, "a lookup in a constant table must gather rows (axis 0), got axis " + std::to_string(axis));

@@ -55,6 +55,7 @@ void OnnxLowering::lowerModel(const Model& model) {
 
     const auto ids = lowerLayers(
         layers, model.order(), [&](int i) -> const std::vector<int>& { return model.inbound(i); },
+        [&](int i) -> const std::vector<int>& { return model.inboundOutput(i); },
         [&](int i) -> const Shape& { return model.outputShape(i); }, bound, "", exact);
 
     for (int o : outputs) {
@@ -72,23 +73,33 @@ void OnnxLowering::lowerModel(const Model& model) {
 }
 
 std::vector<int> OnnxLowering::lowerLayers(const std::vector<Layer*>& layers, const std::vector<int>& order,
-                                           const Inbound& inbound, const ShapeOf& shapeOf,
+                                           const Inbound& inbound, const Inbound& inboundOutputs, const ShapeOf& shapeOf,
                                            const std::vector<std::pair<int, int>>& inputValues, const std::string& prefix,
                                            const std::vector<std::string>& exactNames) {
     std::vector<int> ids(layers.size(), -1);
+    std::vector<std::vector<int>> extraIds(layers.size());
     for (auto [layer, value] : inputValues) ids[std::size_t(layer)] = value;
     for (int i : order) {
         const Layer& l = *layers[std::size_t(i)];
         const Site site{prefix + l.name(), exactNames.empty() ? std::string() : exactNames[std::size_t(i)]};
         if (ids[std::size_t(i)] >= 0) continue; // an Input bound to a graph (or block) input
         std::vector<int> in;
-        for (int j : inbound(i)) {
+        const std::vector<int>& from = inbound(i);
+        const std::vector<int>& outputs = inboundOutputs(i);
+        for (std::size_t a = 0; a < from.size(); ++a) {
+            const int j = from[a], k = a < outputs.size() ? outputs[a] : 0;
             if (j < 0 || ids[std::size_t(j)] < 0) throw onnxLayerError(site.base, l.type(), "an inbound layer is not available");
-            in.push_back(ids[std::size_t(j)]);
+            if (k > 0 && std::size_t(k) > extraIds[std::size_t(j)].size())
+                throw onnxLayerError(site.base, l.type(), "output " + std::to_string(k) + " of layer '" + layers[std::size_t(j)]->name() +
+                                                               "' has no ONNX form");
+            in.push_back(k == 0 ? ids[std::size_t(j)] : extraIds[std::size_t(j)][std::size_t(k - 1)]);
         }
         try {
             layerStart_ = g_.nodeCount();
+            extra_.clear();
             ids[std::size_t(i)] = lowerLayer(l, in, shapeOf(i), site);
+            extraIds[std::size_t(i)] = std::move(extra_);
+            extra_.clear();
         } catch (const StrataError& e) {
             if (std::string(e.what()).rfind("layer '", 0) == 0) throw; // names its (inner) layer already
             throw onnxLayerError(site.base, l.type(), e.what());
@@ -123,6 +134,7 @@ int OnnxLowering::block(const Layer& l, const std::vector<int>& in, const Shape&
     for (std::size_t k = 0; k < spec.inputs.size() && k < in.size(); ++k) bound.push_back({spec.indexOf(spec.inputs[k]), in[k]});
     const auto ids = lowerLayers(
         b.innerLayers(), r.order, [&](int i) -> const std::vector<int>& { return r.layers[std::size_t(i)].inbound; },
+        [&](int i) -> const std::vector<int>& { return r.layers[std::size_t(i)].inboundOutput; },
         [&](int i) -> const Shape& { return *r.layers[std::size_t(i)].outputShape; }, bound, prefix, {});
     return ids[std::size_t(spec.indexOf(spec.outputs.at(0)))];
 }

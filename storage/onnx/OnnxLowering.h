@@ -57,9 +57,12 @@ private:
     using ShapeOf = std::function<const Shape&(int)>;
 
     // Lowers layers[order] given the values of the Input layers (by index); returns each layer's value id.
+    // `inboundOutputs`: which output of each inbound layer an argument is (a state: output K > 0,
+    // the value the layer's rule put in extra_).
     std::vector<int> lowerLayers(const std::vector<Layer*>& layers, const std::vector<int>& order, const Inbound& inbound,
-                                 const ShapeOf& shapeOf, const std::vector<std::pair<int, int>>& inputValues,
-                                 const std::string& prefix, const std::vector<std::string>& exactNames);
+                                 const Inbound& inboundOutputs, const ShapeOf& shapeOf,
+                                 const std::vector<std::pair<int, int>>& inputValues, const std::string& prefix,
+                                 const std::vector<std::string>& exactNames);
     // Looks up the layer's row in exportTable() and applies its rule.
     int lowerLayer(const Layer& l, const std::vector<int>& in, const Shape& outShape, const Site& site);
     // Values in NCHW when each input has that form and one lacks NHWC (e.g. two conv branches).
@@ -115,8 +118,14 @@ private:
         std::string w, r, b;
     };
     CellWeights cellWeights(const Layer& cell, const Site& site);
-    std::pair<std::string, std::string> recurrentOp(const Layer& l, const std::vector<const Layer*>& cells,
-                                                    const std::string& direction, int x, const Site& site);
+    // The operator's Y, Y_h and Y_c (LSTM; empty for the others) tensors.
+    struct RecurrentOutputs {
+        std::string y, yh, yc;
+    };
+    RecurrentOutputs recurrentOp(const Layer& l, const std::vector<const Layer*>& cells, const std::string& direction,
+                                 const std::vector<int>& in, const Site& site);
+    // A layer's output K > 0 (a state, (N, units)) from `tensor`, recorded in extra_.
+    void extraOutput(const std::string& tensor, const Shape& shape, const Site& site, const std::string& what);
     std::string sequenceOutput(const std::string& y, bool reverse, const Site& site);
     std::string mergeDirections(const std::string& mode, const std::string& f, const std::string& b, const Site& site);
     // MultiHeadAttention, Dot, RepeatVector, PositionEmbedding (OnnxAttentionLayers.cpp).
@@ -133,6 +142,7 @@ private:
     OnnxGraph& g_;
     std::vector<Value> values_;
     std::size_t layerStart_ = 0; // node count when the current layer began
+    std::vector<int> extra_;     // the current layer's outputs 1, 2, ... (value ids), set by its rule
 };
 
 } // namespace strata::storage

@@ -95,9 +95,12 @@ OnnxLowering::CellWeights OnnxLowering::cellWeights(const Layer& cell, const Sit
 }
 
 // The operator over `cells` (one, or the forward-in-time and backward-in-time copies); returns
-// [Y, Y_h] tensor names. Throws for an activation the operator has no name for.
-std::pair<std::string, std::string> OnnxLowering::recurrentOp(const Layer& l, const std::vector<const Layer*>& cells,
-                                                               const std::string& direction, int x, const Site& site) {
+// Y, Y_h and (LSTM) Y_c. `in`: the sequence, then the initial states h and c (Keras'
+// initial_state, one direction) when given. Throws for an activation the operator has no name for.
+OnnxLowering::RecurrentOutputs OnnxLowering::recurrentOp(const Layer& l, const std::vector<const Layer*>& cells,
+                                                         const std::string& direction, const std::vector<int>& in,
+                                                         const Site& site) {
+    const int x = in.at(0);
     const auto& r = static_cast<const layers::RecurrentLayer&>(*cells.at(0));
     std::vector<std::string> w, rr, b;
     for (const Layer* c : cells) {
@@ -114,6 +117,15 @@ std::pair<std::string, std::string> OnnxLowering::recurrentOp(const Layer& l, co
     g_.node("Transpose", {nhwc(x)}, xt, {OnnxAttr::integers("perm", {1, 0, 2})});
     std::vector<std::string> inputs = {xt, joined(w, "W_dirs"), joined(rr, "R_dirs")};
     if (r.useBias) inputs.push_back(joined(b, "B_dirs"));
+    if (in.size() > 1) { // initial_h (and initial_c): [directions, N, u]; absent optional inputs are ""
+        if (!r.useBias) inputs.push_back("");
+        inputs.push_back(""); // sequence_lens
+        for (std::size_t k = 1; k < in.size(); ++k) {
+            const std::string state = tmp(site, k == 1 ? "initial_h" : "initial_c");
+            g_.node("Unsqueeze", {nhwc(in[k]), g_.int64Initializer(site.base + "/state_axis", {0})}, state);
+            inputs.push_back(state);
+        }
+    }
 
     std::vector<OnnxAttr> attrs = {OnnxAttr::integer("hidden_size", r.units), OnnxAttr::text("direction", direction)};
     if (r.isGru()) attrs.push_back(OnnxAttr::integer("linear_before_reset", r.resetAfter() ? 1 : 0));
@@ -141,9 +153,17 @@ std::pair<std::string, std::string> OnnxLowering::recurrentOp(const Layer& l, co
         if (!betas.empty()) attrs.push_back(OnnxAttr::reals("activation_beta", betas));
     }
     const char* op = r.isLstm() ? "LSTM" : r.isGru() ? "GRU" : "RNN";
-    const std::string y = tmp(site, "Y"), yh = tmp(site, "Y_h");
-    g_.node(op, inputs, std::vector<std::string>{y, yh}, std::move(attrs));
-    return {y, yh};
+    RecurrentOutputs out{tmp(site, "Y"), tmp(site, "Y_h"), r.isLstm() ? tmp(site, "Y_c") : std::string()};
+    std::vector<std::string> outputs = {out.y, out.yh};
+    if (r.isLstm()) outputs.push_back(out.yc);
+    g_.node(op, inputs, outputs, std::move(attrs));
+    return out;
+}
+
+void OnnxLowering::extraOutput(const std::string& tensor, const Shape& shape, const Site& site, const std::string& what) {
+    Value v{tensor, {}, shape, site.base + "/" + what, {}};
+    values_.push_back(std::move(v));
+    extra_.push_back(int(values_.size()) - 1);
 }
 
 // [T, D, N, u] (Y) as (N, T, D * u); `reverse`: the steps last to first.
@@ -164,12 +184,31 @@ std::string OnnxLowering::sequenceOutput(const std::string& y, bool reverse, con
 
 int OnnxLowering::recurrent(const Layer& l, const std::vector<int>& ins, const Shape& outShape, const Site& site) {
     const auto& r = static_cast<const layers::RecurrentLayer&>(l);
-    const auto [y, yh] = recurrentOp(l, {&l}, r.goBackwards ? "reverse" : "forward", ins.at(0), site);
-    if (r.returnSequences) // ONNX aligns a reverse direction's Y with the input; Keras returns it in the order taken
-        return result(sequenceOutput(y, r.goBackwards, site), Layout::Nhwc, outShape, site);
-    const std::string last = tmp(site, "last");
-    g_.node("Squeeze", {yh, g_.int64Initializer(site.base + "/dir_axis", {0})}, last);
-    return result(last, Layout::Nhwc, outShape, site);
+    const RecurrentOutputs o = recurrentOp(l, {&l}, r.goBackwards ? "reverse" : "forward", ins, site);
+    // return_state: the final states (N, u), Y_h and Y_c without their direction axis.
+    std::vector<std::pair<std::string, std::string>> states;
+    if (r.returnState) {
+        const Shape state{outShape[0], r.units};
+        for (const auto& [tensor, what] : {std::pair<std::string, const char*>{o.yh, "state_h"}, {o.yc, "state_c"}}) {
+            if (tensor.empty()) continue;
+            const std::string s = tmp(site, what);
+            g_.node("Squeeze", {tensor, g_.int64Initializer(site.base + "/dir_axis", {0})}, s);
+            states.push_back({s, what});
+        }
+    }
+    int id;
+    if (r.returnSequences) { // ONNX aligns a reverse direction's Y with the input; Keras returns it in the order taken
+        id = result(sequenceOutput(o.y, r.goBackwards, site), Layout::Nhwc, outShape, site);
+    } else if (!states.empty()) {
+        id = result(states[0].first, Layout::Nhwc, outShape, site); // the output is the final h
+        states[0].first = nhwc(id); // result() may have renamed it after the layer
+    } else {
+        const std::string last = tmp(site, "last");
+        g_.node("Squeeze", {o.yh, g_.int64Initializer(site.base + "/dir_axis", {0})}, last);
+        id = result(last, Layout::Nhwc, outShape, site);
+    }
+    for (const auto& [tensor, what] : states) extraOutput(tensor, Shape{outShape[0], r.units}, site, what);
+    return id;
 }
 
 int OnnxLowering::bidirectional(const Layer& l, const std::vector<int>& ins, const Shape& outShape, const Site& site) {
@@ -178,8 +217,9 @@ int OnnxLowering::bidirectional(const Layer& l, const std::vector<int>& ins, con
     // ONNX's first direction runs forward in time: the backward copy when the wrapped layer itself
     // goes backwards. Keras merges (forward copy, backward copy), both in the forward copy's order.
     const bool swapped = fw.goBackwards;
-    const auto [y, yh] = recurrentOp(l, swapped ? std::vector<const Layer*>{&bw, &fw} : std::vector<const Layer*>{&fw, &bw},
-                                     "bidirectional", ins.at(0), site);
+    const RecurrentOutputs o = recurrentOp(l, swapped ? std::vector<const Layer*>{&bw, &fw} : std::vector<const Layer*>{&fw, &bw},
+                                           "bidirectional", {ins.at(0)}, site);
+    const std::string &y = o.y, &yh = o.yh;
     std::string merged;
     // Both directions' outputs: [T, 2, N, u] or [2, N, u], split into the forward copy's and the backward copy's.
     auto direction = [&](const std::string& t, int64_t d, bool sequence) {
@@ -218,7 +258,20 @@ int OnnxLowering::bidirectional(const Layer& l, const std::vector<int>& ins, con
         for (int64_t d = 0; d < 2; ++d) parts[swapped ? 1 - d : d] = direction(yh, d, false);
         merged = mergeDirections(b.mergeMode, parts[0], parts[1], site);
     }
-    return result(merged, Layout::Nhwc, outShape, site);
+    const int id = result(merged, Layout::Nhwc, outShape, site);
+    if (fw.returnState) { // Keras: the forward copy's final states, then the backward copy's
+        const Shape state{outShape[0], fw.units};
+        std::string h[2], c[2];
+        for (int64_t d = 0; d < 2; ++d) {
+            h[swapped ? 1 - d : d] = direction(yh, d, false);
+            if (fw.isLstm()) c[swapped ? 1 - d : d] = direction(o.yc, d, false);
+        }
+        for (int copy = 0; copy < 2; ++copy) {
+            extraOutput(h[copy], state, site, copy == 0 ? "forward_state_h" : "backward_state_h");
+            if (fw.isLstm()) extraOutput(c[copy], state, site, copy == 0 ? "forward_state_c" : "backward_state_c");
+        }
+    }
+    return id;
 }
 
 std::string OnnxLowering::mergeDirections(const std::string& mode, const std::string& f, const std::string& b, const Site& site) {

@@ -331,6 +331,51 @@ class ReluRnn(nn.Module):
         return self.fc(y[:, -1])
 
 
+class Seq2Seq(nn.Module):
+    """An encoder nn.LSTM whose final (h, c) start a decoder nn.LSTM, the decoder's last step and
+    the encoder's c into nn.Linear: LSTM with return_state (the decoder's initial_state), states
+    wired as "NAME:K"."""
+
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.LSTM(3, 6, batch_first=True)
+        self.dec = nn.LSTM(3, 6, batch_first=True)
+        self.fc = nn.Linear(12, 2)
+
+    def forward(self, x):
+        _, (h, c) = self.enc(x)
+        y, _ = self.dec(x, (h, c))
+        return self.fc(torch.cat([y[:, -1], c[-1]], dim=1))
+
+
+class GruBoth(nn.Module):
+    """nn.GRU's sequence and its h_n both used, a second nn.GRU started from that h_n."""
+
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(4, 5, batch_first=True)
+        self.gru2 = nn.GRU(5, 5, batch_first=True)
+        self.fc = nn.Linear(10, 3)
+
+    def forward(self, x):
+        y, h = self.gru(x)
+        _, h2 = self.gru2(y, h)
+        return self.fc(torch.cat([y.mean(dim=1), h2[-1]], dim=1))
+
+
+class BiLstmStates(nn.Module):
+    """A bidirectional nn.LSTM's final states: the forward h and the backward c with its sequence."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(4, 3, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(12, 2)
+
+    def forward(self, x):
+        y, (h, c) = self.lstm(x)
+        return self.fc(torch.cat([h[0], c[1], y[:, 0]], dim=1))
+
+
 class SeqCnnBn(nn.Module):
     """nn.Conv1d, ReLU, nn.BatchNorm1d (after the ReLU, so torch cannot fold it into the Conv),
     nn.MaxPool1d, nn.Conv1d, flattened (channels first) into nn.Linear."""
@@ -490,6 +535,9 @@ def main():
     export(StackedGru(), torch.randn(2, 7, 5), "torch_stacked_gru", out_dir)
     export(BiLstm(), torch.randn(3, 6, 4), "torch_bilstm", out_dir)
     export(ReluRnn(), torch.randn(2, 5, 3), "torch_relu_rnn", out_dir)
+    export(Seq2Seq(), torch.randn(2, 6, 3), "torch_seq2seq", out_dir)
+    export(GruBoth(), torch.randn(2, 5, 4), "torch_gru_both", out_dir)
+    export(BiLstmStates(), torch.randn(3, 5, 4), "torch_bilstm_states", out_dir)
     seq_bn = SeqCnnBn()
     randomize_bn(seq_bn.bn)
     export(seq_bn, torch.randn(2, 3, 12), "torch_seq_cnn_bn", out_dir)

@@ -11,6 +11,7 @@
 #include "app/cli/Cli.h"
 #include "storage/CheckpointStore.h"
 #include "storage/onnx/OnnxExport.h"
+#include "storage/onnx/OnnxImport.h"
 #include "storage/onnx/OnnxReader.h"
 #include "storage/SavedModel.h"
 #include "storage/StorageError.h"
@@ -189,10 +190,43 @@ void TestOnnxExport::recurrentLayers() {
     cases.push_back(specCase("embedding", spec(R"("type": "Embedding", "config": {"input_dim": 9, "output_dim": 4})",
                                                R"("type": "GRU", "config": {"units": 3, "return_sequences": true})", "[6]"), 56));
     for (float& id : cases.back().inputs.at(0).values()) id = std::floor(std::abs(id) * 5.9f); // ids 0..8
+    // return_state and initial_state: the operators' Y_h and Y_c, and their initial_h and initial_c.
+    cases.push_back(specCase("states", R"({"format": "strata.model/1", "name": "states", "layers": [
+      {"name": "x", "type": "Input", "config": {"shape": [5, 3]}},
+      {"name": "enc", "type": "LSTM", "config": {"units": 4, "return_state": true, "go_backwards": true}, "inbound": ["x"]},
+      {"name": "dec", "type": "LSTM", "config": {"units": 4, "return_sequences": true}, "inbound": ["x", "enc:1", "enc:2"]},
+      {"name": "gru", "type": "GRU", "config": {"units": 3, "return_sequences": true, "return_state": true}, "inbound": ["dec"]},
+      {"name": "gru_2", "type": "GRU", "config": {"units": 3}, "inbound": ["gru", "gru:1"]},
+      {"name": "bi", "type": "Bidirectional", "config": {"layer": {"type": "LSTM", "config": {"units": 2, "return_state": true}}}, "inbound": ["dec"]},
+      {"name": "cat", "type": "Concatenate", "inbound": ["enc", "gru_2", "bi:2", "bi:4", "bi:1"]},
+      {"name": "out", "type": "Dense", "config": {"units": 3}, "inbound": ["cat"]}]})", 57));
     verify(cases);
     const OnnxModel m = readOnnxFile(cases[4].file);
     QVERIFY(std::any_of(m.graph.nodes.begin(), m.graph.nodes.end(),
                         [](const OnnxNode& n) { return n.opType == "LSTM" && n.stringAttr("direction", "") == "bidirectional"; }));
+    const OnnxModel states = readOnnxFile(cases.back().file);
+    QVERIFY(std::any_of(states.graph.nodes.begin(), states.graph.nodes.end(), [](const OnnxNode& n) {
+        return n.opType == "LSTM" && n.inputs.size() == 7 && !n.inputs[5].empty() && !n.inputs[6].empty(); // the decoder's
+    }));
+    // The graph route reads the states back: the same outputs from the file alone.
+    OnnxImportOptions options;
+    options.useEmbeddedSpec = false;
+    ImportedModel imported;
+    try {
+        imported = importOnnxFile(cases.back().file, options);
+    } catch (const std::exception& e) {
+        QFAIL((std::string("the exported states do not import through the graph: ") + e.what()).c_str());
+    }
+    QCOMPARE(imported.instantiate()->paramCounts().total(), cases.back().model->paramCounts().total());
+    const std::vector<Tensor> want = engineOutputs(*cases.back().model, cases.back().inputs);
+    const std::vector<Tensor> got = engineOutputs(*imported.instantiate(), cases.back().inputs);
+    QCOMPARE(got.size(), want.size());
+    const std::string diff = difference(got.at(0), want.at(0), 1e-5, 1e-5);
+    QVERIFY2(diff.empty(), diff.c_str());
+    bool usesStates = false;
+    for (const LayerSpec& l : imported.spec.layers)
+        for (const std::string& in : l.inbound) usesStates = usesStates || in.find(':') != std::string::npos;
+    QVERIFY2(usesStates, imported.spec.toJson().dump().c_str());
 }
 
 // Conv1D (dilated "same" with an odd total pad, dilated "causal", strided "same"), the 1-D pools

@@ -178,9 +178,13 @@ private slots:
         QTest::newRow("adaptive 1-D pools") << "torch_seq_global_pools" << "Input Permute Conv1D GlobalAveragePooling1D MaxPooling1D Add Flatten";
         // torch's batch_first recurrent layers: the time-major Transpose and the output's views are layouts only
         QTest::newRow("nn.Embedding + nn.LSTM, int64 ids") << "torch_text_lstm" << "Input Embedding LSTM Slice Reshape Dense";
-        QTest::newRow("two nn.GRU, h_n[-1]") << "torch_stacked_gru" << "Input GRU GRU Reshape Slice Reshape Dense";
+        QTest::newRow("two nn.GRU, h_n[-1]") << "torch_stacked_gru" << "Input GRU GRU Dense"; // h_n[-1] is the GRU's output
         QTest::newRow("bidirectional nn.LSTM") << "torch_bilstm" << "Input Bidirectional GlobalAveragePooling1D Dense";
         QTest::newRow("nn.RNN relu") << "torch_relu_rnn" << "Input SimpleRNN Slice Reshape Dense";
+        // final states used beside the output or as another layer's initial state: return_state, "NAME:K"
+        QTest::newRow("nn.LSTM encoder-decoder") << "torch_seq2seq" << "Input LSTM LSTM Slice Reshape Concatenate Dense";
+        QTest::newRow("nn.GRU sequence and h_n") << "torch_gru_both" << "Input GRU GRU GlobalAveragePooling1D Concatenate Dense";
+        QTest::newRow("bidirectional nn.LSTM states") << "torch_bilstm_states" << "Input Bidirectional Slice Reshape Concatenate Dense";
         QTest::newRow("nn.Conv1d, BatchNorm1d, MaxPool1d") << "torch_seq_cnn_bn" << "Input Permute Conv1D BatchNormalization MaxPooling1D Conv1D Permute Flatten Dense";
         // torch 1.13's nn.MultiheadAttention (batch_first) is one MultiHeadAttention layer (OnnxImportAttention.h)
         QTest::newRow("nn.TransformerEncoder") << "torch_transformer_encoder"
