@@ -51,6 +51,7 @@ struct GraphView {
     std::vector<Layer*> layers;
     std::vector<int> order;
     std::vector<std::vector<int>> inbound;
+    std::vector<std::vector<int>> inboundOutput; // which output of each inbound layer (a state: K > 0)
     std::vector<int> inputs, outputs;
     std::vector<Shape> shapes; // each layer's output shape
 };
@@ -61,6 +62,7 @@ GraphView modelGraph(const Model& m) {
     g.order = m.order();
     for (std::size_t i = 0; i < g.layers.size(); ++i) {
         g.inbound.push_back(m.inbound(int(i)));
+        g.inboundOutput.push_back(m.inboundOutput(int(i)));
         g.shapes.push_back(m.outputShape(int(i)));
     }
     g.inputs = m.inputIndices();
@@ -76,6 +78,7 @@ GraphView blockGraph(const layers::Block& b) {
     g.order = r.order;
     for (const auto& l : r.layers) {
         g.inbound.push_back(l.inbound);
+        g.inboundOutput.push_back(l.inboundOutput);
         g.shapes.push_back(l.outputShape.value_or(Shape{}));
     }
     for (const auto& n : spec.inputs) g.inputs.push_back(spec.indexOf(n));
@@ -161,6 +164,10 @@ private:
         }
         for (Layer* l : g.layers)
             if (!names_.count(l)) names_[l] = pythonIdentifier(l->name(), taken);
+        // Locals for the extra outputs of a layer with several ("lstm_state_h"), after every layer's.
+        for (Layer* l : g.layers)
+            for (const std::string& what : l->extraOutputNames())
+                extraNames_[l].push_back(pythonIdentifier(names_.at(l) + "_" + what, taken));
     }
 
     void addTensor(const Layer& l, const std::string& var, const std::string& attrPath, const std::string& torchVar,
@@ -243,8 +250,16 @@ private:
             if (l.type() == "Flatten") init << ", in NHWC order as in Strata";
             init << "\n";
             std::string args;
-            for (int j : g.inbound[i]) args += (args.empty() ? "" : ", ") + names_.at(g.layers[j]);
-            fwd << "        " << attr << " = self." << attr << "(" << args << ")\n";
+            for (std::size_t a = 0; a < g.inbound[i].size(); ++a) {
+                const Layer* from = g.layers[std::size_t(g.inbound[i][a])];
+                const int k = a < g.inboundOutput[i].size() ? g.inboundOutput[i][a] : 0;
+                args += (args.empty() ? "" : ", ") + (k == 0 ? names_.at(from) : extraNames_.at(from).at(std::size_t(k - 1)));
+            }
+            // A layer with several outputs (return_state) returns a tuple: its output, then its states.
+            std::string targets = attr;
+            if (auto e = extraNames_.find(&l); e != extraNames_.end())
+                for (const std::string& n : e->second) targets += ", " + n;
+            fwd << "        " << targets << " = self." << attr << "(" << args << ")\n";
         }
         std::string params, outs;
         for (int i : g.inputs) params += ", " + names_.at(g.layers[i]);
@@ -269,6 +284,7 @@ private:
     std::vector<std::string> classes_; // block classes, innermost first
     std::vector<TorchTensor> tensors_;
     std::map<const Layer*, std::string> names_; // each layer's attribute (and forward local) name
+    std::map<const Layer*, std::vector<std::string>> extraNames_; // forward locals of outputs 1, 2, ...
 };
 
 } // namespace

@@ -169,6 +169,7 @@ std::string recurrentModule(const RecurrentLayer& r, TorchModuleBuilder& b, cons
     }
     if (!r.useBias) s += ", bias=False";
     if (r.returnSequences) s += ", return_sequences=True";
+    if (r.returnState) s += ", return_state=True";
     if (r.goBackwards) s += ", go_backwards=True";
     return s + directions + ")";
 }

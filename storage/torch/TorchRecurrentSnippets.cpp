@@ -45,6 +45,18 @@ def keras_recurrent_output(module, y, h):
     return MERGE_MODES[module.merge_mode](f, b)
 
 
+def keras_recurrent_states(module, h, c):
+    """Keras' return_state outputs from the final states h and c (LSTM; None otherwise), each
+    (directions, N, units): (h,) or (h, c), for a Bidirectional layer the forward copy's then the
+    backward copy's."""
+    out = []
+    for d in range(h.shape[0]):
+        out.append(h[d])
+        if c is not None:
+            out.append(c[d])
+    return tuple(out)
+
+
 class KerasRecurrent:
     """Keras' recurrent layer around torch's nn.LSTM, nn.GRU and nn.RNN (batch_first): the input
     is (N, steps, features); go_backwards reads the steps last to first and returns them in that
@@ -53,10 +65,13 @@ class KerasRecurrent:
     gates in torch's order (LSTM i, f, g, o is Keras' i, f, c, o; a GRU's z, r, h become r, z, n).
     Keras has one bias where torch adds two (bias_ih + bias_hh): bias_ih is Strata's bias and
     bias_hh a zero constant, neither saved nor trained; except a GRU (reset_after, torch's form),
-    whose bias_ih and bias_hh are the two rows of Strata's (2, 3 * units) bias."""
+    whose bias_ih and bias_hh are the two rows of Strata's (2, 3 * units) bias.
+    Keras' return_state: forward returns (output, h) or, for an LSTM, (output, h, c), the final
+    states (N, units). Keras' initial_state: forward(x, h0) or forward(x, h0, c0), each (N, units)."""
 
-    def keras_setup(self, return_sequences, go_backwards, merge_mode, single_bias):
+    def keras_setup(self, return_sequences, go_backwards, merge_mode, single_bias, return_state=False):
         self.return_sequences, self.go_backwards, self.merge_mode = return_sequences, go_backwards, merge_mode
+        self.return_state = return_state
         if single_bias:
             for name in list(self._flat_weights_names):
                 if name.startswith("bias_hh"):
@@ -65,13 +80,20 @@ class KerasRecurrent:
                     self.register_buffer(name, zeros, persistent=False)
             self._flat_weights = [getattr(self, n) for n in self._flat_weights_names]
 
-    def forward(self, x):
-        y, h = super().forward(x.flip(1) if self.go_backwards else x)
-        return keras_recurrent_output(self, y, h[0] if isinstance(h, tuple) else h)
+    def forward(self, x, *initial_state):
+        hx = None
+        if initial_state:
+            hx = tuple(s.unsqueeze(0) for s in initial_state)
+            hx = hx if len(hx) > 1 else hx[0]
+        y, h = super().forward(x.flip(1) if self.go_backwards else x, hx)
+        h, c = h if isinstance(h, tuple) else (h, None)
+        out = keras_recurrent_output(self, y, h)
+        return (out,) + keras_recurrent_states(self, h, c) if self.return_state else out
 
     def extra_repr(self):
         return (f"{super().extra_repr()}, return_sequences={self.return_sequences}, "
-                f"go_backwards={self.go_backwards}, merge_mode={self.merge_mode!r}")
+                f"return_state={self.return_state}, go_backwards={self.go_backwards}, "
+                f"merge_mode={self.merge_mode!r}")
 )py";
 
 const char* kLSTM = R"py(
@@ -79,10 +101,10 @@ const char* kLSTM = R"py(
 class LSTM(KerasRecurrent, nn.LSTM):
     """Strata (Keras) LSTM (and Bidirectional LSTM): nn.LSTM, see KerasRecurrent."""
 
-    def __init__(self, input_size, units, bias=True, return_sequences=False, go_backwards=False,
-                 bidirectional=False, merge_mode="concat"):
+    def __init__(self, input_size, units, bias=True, return_sequences=False, return_state=False,
+                 go_backwards=False, bidirectional=False, merge_mode="concat"):
         super().__init__(input_size, units, bias=bias, batch_first=True, bidirectional=bidirectional)
-        self.keras_setup(return_sequences, go_backwards, merge_mode, single_bias=bias)
+        self.keras_setup(return_sequences, go_backwards, merge_mode, single_bias=bias, return_state=return_state)
 )py";
 
 const char* kGRU = R"py(
@@ -90,10 +112,10 @@ const char* kGRU = R"py(
 class GRU(KerasRecurrent, nn.GRU):
     """Strata (Keras) GRU with reset_after (and Bidirectional GRU): nn.GRU, see KerasRecurrent."""
 
-    def __init__(self, input_size, units, bias=True, return_sequences=False, go_backwards=False,
-                 bidirectional=False, merge_mode="concat"):
+    def __init__(self, input_size, units, bias=True, return_sequences=False, return_state=False,
+                 go_backwards=False, bidirectional=False, merge_mode="concat"):
         super().__init__(input_size, units, bias=bias, batch_first=True, bidirectional=bidirectional)
-        self.keras_setup(return_sequences, go_backwards, merge_mode, single_bias=False)
+        self.keras_setup(return_sequences, go_backwards, merge_mode, single_bias=False, return_state=return_state)
 )py";
 
 const char* kSimpleRNN = R"py(
@@ -103,10 +125,10 @@ class SimpleRNN(KerasRecurrent, nn.RNN):
     KerasRecurrent."""
 
     def __init__(self, input_size, units, bias=True, activation="tanh", return_sequences=False,
-                 go_backwards=False, bidirectional=False, merge_mode="concat"):
+                 return_state=False, go_backwards=False, bidirectional=False, merge_mode="concat"):
         super().__init__(input_size, units, nonlinearity=activation, bias=bias, batch_first=True,
                          bidirectional=bidirectional)
-        self.keras_setup(return_sequences, go_backwards, merge_mode, single_bias=bias)
+        self.keras_setup(return_sequences, go_backwards, merge_mode, single_bias=bias, return_state=return_state)
 )py";
 
 const char* kRecurrentLoop = R"py(
@@ -122,8 +144,9 @@ class RecurrentLoop(nn.Module):
 
     def __init__(self, cell, input_size, units, bias=True, activation="tanh", recurrent_activation="sigmoid",
                  reset_after=True, return_sequences=False, go_backwards=False, bidirectional=False,
-                 merge_mode="concat"):
+                 merge_mode="concat", return_state=False):
         super().__init__()
+        self.return_state = return_state
         self.cell, self.units, self.activation, self.recurrent_activation = cell, units, activation, recurrent_activation
         self.reset_after = reset_after and cell == "GRU"
         self.return_sequences, self.go_backwards, self.merge_mode = return_sequences, go_backwards, merge_mode
@@ -140,14 +163,15 @@ class RecurrentLoop(nn.Module):
         for p in self.parameters():
             nn.init.uniform_(p, -bound, bound)
 
-    def run(self, x, suffix):
-        """Every step's state (N, steps, units) of one direction over x, in the order given."""
+    def run(self, x, suffix, h0=None, c0=None):
+        """Every step's state (N, steps, units) of one direction over x, in the order given, and
+        the final h and c (c: an LSTM's), starting from h0 and c0 (zeros when None)."""
         act, gate = ACTIVATIONS[self.activation], ACTIVATIONS[self.recurrent_activation]
         w_hh = getattr(self, "weight_hh" + suffix)
         b_hh = getattr(self, "bias_hh" + suffix, None)
         xw = F.linear(x, getattr(self, "weight_ih" + suffix), getattr(self, "bias_ih" + suffix, None))
-        h = x.new_zeros(x.shape[0], self.units)
-        c = h
+        h = x.new_zeros(x.shape[0], self.units) if h0 is None else h0
+        c = x.new_zeros(x.shape[0], self.units) if c0 is None else c0
         states = []
         for t in range(x.shape[1]):
             xt = xw[:, t]
@@ -169,21 +193,28 @@ class RecurrentLoop(nn.Module):
             else:
                 h = act(xt + F.linear(h, w_hh))
             states.append(h)
-        return torch.stack(states, dim=1)
+        return torch.stack(states, dim=1), h, (c if self.cell == "LSTM" else None)
 
-    def forward(self, x):
-        y = self.run(x.flip(1) if self.go_backwards else x, "_l0")
+    def forward(self, x, *initial_state):
+        y, fh, fc = self.run(x.flip(1) if self.go_backwards else x, "_l0", *initial_state)
         if not self.bidirectional:
-            return y if self.return_sequences else y[:, -1]
-        b = self.run(x if self.go_backwards else x.flip(1), "_l0_reverse")
+            out = y if self.return_sequences else y[:, -1]
+            states = (fh,) if fc is None else (fh, fc)
+            return (out,) + states if self.return_state else out
+        b, bh, bc = self.run(x if self.go_backwards else x.flip(1), "_l0_reverse")
         if self.return_sequences:
-            return MERGE_MODES[self.merge_mode](y, b.flip(1))
-        return MERGE_MODES[self.merge_mode](y[:, -1], b[:, -1])
+            out = MERGE_MODES[self.merge_mode](y, b.flip(1))
+        else:
+            out = MERGE_MODES[self.merge_mode](y[:, -1], b[:, -1])
+        if not self.return_state:
+            return out
+        return (out, fh, bh) if fc is None else (out, fh, fc, bh, bc)
 
     def extra_repr(self):
         return (f"{self.cell}, units={self.units}, activation={self.activation!r}, "
                 f"recurrent_activation={self.recurrent_activation!r}, reset_after={self.reset_after}, "
-                f"return_sequences={self.return_sequences}, go_backwards={self.go_backwards}, "
+                f"return_sequences={self.return_sequences}, return_state={self.return_state}, "
+                f"go_backwards={self.go_backwards}, "
                 f"bidirectional={self.bidirectional}, merge_mode={self.merge_mode!r}")
 )py";
 

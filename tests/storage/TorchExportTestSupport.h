@@ -379,6 +379,21 @@ inline constexpr const char* kBidirectional = R"({"format": "strata.model/1", "n
   {"name": "bi_last_back", "type": "Bidirectional", "config": {"layer": {"type": "LSTM", "config": {"units": 2, "go_backwards": true}}}, "inbound": ["seq"]},
   {"name": "bi_loop_last", "type": "Bidirectional", "config": {"layer": {"type": "LSTM", "config": {"units": 2, "activation": "relu", "go_backwards": true}}}, "inbound": ["seq"]}]})";
 
+// return_state and initial_state (forward's tuple and extra arguments): an LSTM encoder going
+// backwards whose h and c start a decoder LSTM; a GRU without reset_after (RecurrentLoop) started
+// from the encoder's h, its own state wired on; a SimpleRNN going backwards; a Bidirectional LSTM
+// (nn.LSTM) and a relu one (RecurrentLoop), their forward and backward states.
+inline constexpr const char* kRecurrentStates = R"({"format": "strata.model/1", "name": "recurrent_states", "inputs": ["seq"],
+  "outputs": ["dec", "head"], "layers": [
+  {"name": "seq", "type": "Input", "config": {"shape": [6, 3]}},
+  {"name": "enc", "type": "LSTM", "config": {"units": 4, "return_state": true, "go_backwards": true}, "inbound": ["seq"]},
+  {"name": "dec", "type": "LSTM", "config": {"units": 4, "return_sequences": true}, "inbound": ["seq", "enc:1", "enc:2"]},
+  {"name": "loop", "type": "GRU", "config": {"units": 4, "reset_after": false, "return_state": true}, "inbound": ["seq", "enc:1"]},
+  {"name": "rnn", "type": "SimpleRNN", "config": {"units": 2, "return_state": true, "go_backwards": true, "return_sequences": true}, "inbound": ["seq"]},
+  {"name": "bi", "type": "Bidirectional", "config": {"layer": {"type": "LSTM", "config": {"units": 2, "return_state": true}}}, "inbound": ["seq"]},
+  {"name": "bi_loop", "type": "Bidirectional", "config": {"layer": {"type": "LSTM", "config": {"units": 2, "activation": "relu", "return_state": true}}}, "inbound": ["seq"]},
+  {"name": "head", "type": "Concatenate", "inbound": ["loop:1", "rnn:1", "bi:2", "bi:3", "bi_loop:4", "bi_loop", "enc"]}]})";
+
 // int32 token ids (0 to kMaxTokenId) -> Embedding -> LSTM (return_sequences) -> GRU -> Dense, and the
 // embeddings into a Bidirectional GRU (sum).
 inline constexpr const char* kEmbeddingRecurrent = R"({"format": "strata.model/1", "name": "embedding_recurrent", "inputs": ["tokens"],

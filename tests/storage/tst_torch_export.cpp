@@ -290,6 +290,7 @@ private slots:
         QTest::newRow("recurrent") << QString(kRecurrent);
         QTest::newRow("bidirectional") << QString(kBidirectional);
         QTest::newRow("embedding_recurrent") << QString(kEmbeddingRecurrent);
+        QTest::newRow("recurrent_states") << QString(kRecurrentStates);
     }
     void recurrentLayersMatchTheEngine() {
         QFETCH(QString, spec);
