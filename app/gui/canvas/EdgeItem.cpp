@@ -15,7 +15,8 @@ namespace {
 constexpr double kZ = 0, kHoveredZ = 2.5; // a hovered wire's label draws above the nodes
 } // namespace
 
-EdgeItem::EdgeItem(std::string from, std::string to, int port) : from_(std::move(from)), to_(std::move(to)), port_(port) {
+EdgeItem::EdgeItem(std::string from, std::string to, int port, int output)
+    : from_(std::move(from)), to_(std::move(to)), port_(port), output_(output) {
     setFlags(ItemIsSelectable);
     setAcceptHoverEvents(true);
     setZValue(kZ);

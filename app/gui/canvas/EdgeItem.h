@@ -13,12 +13,15 @@ namespace strata::gui {
 class EdgeItem : public QGraphicsItem {
 public:
     enum { Type = UserType + 2 };
-    EdgeItem(std::string from, std::string to, int port);
+    // `output`: which output of `from` the wire leaves (a state: 1, 2, ...).
+    EdgeItem(std::string from, std::string to, int port, int output = 0);
 
     int type() const override { return Type; }
     const std::string& from() const { return from_; }
     const std::string& to() const { return to_; }
     int port() const { return port_; }
+    int output() const { return output_; }
+    void setOutput(int output) { output_ = output; }
     const QString& label() const { return label_; }
 
     void setFrom(const std::string& from) { from_ = from; }
@@ -50,6 +53,7 @@ private:
     void updateLabelRect();
     std::string from_, to_;
     int port_;
+    int output_ = 0;
     QPointF start_, end_;
     bool leftToRight_ = false;
     QString label_;

@@ -80,7 +80,7 @@ std::vector<Connection> GraphScene::selectedWires() const {
     for (auto* item : selectedItems())
         if (item->type() == EdgeItem::Type) {
             auto* e = static_cast<EdgeItem*>(item);
-            out.push_back({e->from(), e->to(), e->port()});
+            out.push_back({e->from(), e->to(), e->port(), e->output()});
         }
     return out;
 }
@@ -98,7 +98,8 @@ void GraphScene::sync() {
     const ModelSpec& spec = model_->spec();
     const auto& reg = LayerRegistry::instance();
     std::set<std::string> alive, consumed;
-    for (const auto& l : spec.layers) consumed.insert(l.inbound.begin(), l.inbound.end());
+    for (const auto& l : spec.layers) // a layer whose outputs (its states too) feed another is no model output
+        for (const auto& in : l.inbound) consumed.insert(model_->layerOf(in));
     for (const auto& l : spec.layers) {
         alive.insert(l.name);
         NodeItem*& n = nodes_[l.name];
@@ -114,6 +115,7 @@ void GraphScene::sync() {
         look.category = info ? q(info->category) : QString();
         look.inputPorts = model_->inputPortCount(l.name);
         look.hasOutput = true;
+        look.extraOutputs = model_->extraOutputNames(l.name);
         look.inputConnected.assign(std::size_t(look.inputPorts), false);
         look.leftToRight = model_->flow() == Flow::LeftToRight;
         for (std::size_t i = 0; i < l.inbound.size() && i < look.inputConnected.size(); ++i) look.inputConnected[i] = true;
@@ -143,11 +145,12 @@ void GraphScene::sync() {
         wired.insert(key);
         EdgeItem*& e = edges_[key];
         if (!e) {
-            e = new EdgeItem(c.from, c.to, c.port);
+            e = new EdgeItem(c.from, c.to, c.port, c.output);
             addItem(e);
         }
         e->setFrom(c.from);
-        QString shape = model_->outputShapeText(c.from);
+        e->setOutput(c.output);
+        QString shape = model_->outputShapeText(c.from, c.output);
         e->setLabel(shape.isEmpty() ? QStringLiteral("?") : shape, shape.isEmpty());
         updateEdgeGeometry(e);
     }
@@ -207,7 +210,7 @@ void GraphScene::placeLabels() {
 void GraphScene::updateEdgeGeometry(EdgeItem* e) {
     NodeItem* a = node(e->from());
     NodeItem* b = node(e->to());
-    if (a && b) e->setEnds(a->outputPortPos(), b->inputPortPos(e->port()), model_->flow() == Flow::LeftToRight);
+    if (a && b) e->setEnds(a->outputPortPos(e->output()), b->inputPortPos(e->port()), model_->flow() == Flow::LeftToRight);
 }
 
 void GraphScene::nodeMoved(NodeItem* n) {
@@ -282,16 +285,16 @@ void GraphScene::mousePressEvent(QGraphicsSceneMouseEvent* e) {
                 const LayerSpec* l = model_->layer(n->layer());
                 QPointF start;
                 if (hit->output) {
-                    wireFrom_ = n->layer();
+                    wireFrom_ = outputRefText(n->layer(), hit->index); // "lstm:1" from a state's port
                     wireOldTo_.clear();
                     wireOldPort_ = -1;
-                    start = n->outputPortPos();
-                } else if (l && hit->index < int(l->inbound.size()) && node(l->inbound[std::size_t(hit->index)])) {
+                    start = n->outputPortPos(hit->index);
+                } else if (l && hit->index < int(l->inbound.size()) && node(model_->layerOf(l->inbound[std::size_t(hit->index)]))) {
                     // Pick up the wire at this input to move it elsewhere or drop it.
                     wireFrom_ = l->inbound[std::size_t(hit->index)];
                     wireOldTo_ = n->layer();
                     wireOldPort_ = hit->index;
-                    start = node(wireFrom_)->outputPortPos();
+                    start = node(model_->layerOf(wireFrom_))->outputPortPos(model_->resolve(wireFrom_).output);
                     if (EdgeItem* old = edge(wireOldTo_, wireOldPort_)) old->setVisible(false);
                 } else {
                     QGraphicsScene::mousePressEvent(e);
@@ -323,7 +326,7 @@ void GraphScene::finishWire(QPointF scenePos) {
     std::optional<PortHit> hit = target ? target->portAt(scenePos, 16) : std::nullopt;
     int port = -1;
     if (target && hit && !hit->output) port = hit->index;
-    else if (target && target->layer() != wireFrom_) {
+    else if (target && target->layer() != model_->layerOf(wireFrom_)) {
         // Dropped on the body: the first free input.
         const LayerSpec* l = model_->layer(target->layer());
         port = l ? int(l->inbound.size()) : 0;

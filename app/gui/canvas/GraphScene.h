@@ -93,7 +93,7 @@ private:
 
     // The wire being drawn: from `wireFrom` (or picked up from input `wireOldPort` of `wireOldTo`).
     QGraphicsPathItem* wire_ = nullptr;
-    std::string wireFrom_, wireOldTo_;
+    std::string wireFrom_, wireOldTo_; // wireFrom_: an inbound entry, "NAME" or a state's "NAME:K"
     int wireOldPort_ = -1;
     bool moving_ = false;
 

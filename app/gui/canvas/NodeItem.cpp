@@ -38,7 +38,10 @@ bool NodeItem::setLook(const Look& look) {
     return true;
 }
 
-QRectF NodeItem::boundingRect() const { return QRectF(-12, -12, kW + 24, kH + 24).united(outputLabelRect()); }
+QRectF NodeItem::boundingRect() const {
+    const double m = look_.extraOutputs.isEmpty() ? 12 : 28; // room for the extra ports' labels
+    return QRectF(-m, -m, kW + 2 * m, kH + 2 * m).united(outputLabelRect());
+}
 
 QRectF NodeItem::outputLabelRect() const {
     if (look_.outputLabel.isEmpty() || !look_.hasOutput) return {};
@@ -75,15 +78,22 @@ double NodeItem::inputPortSpacing() const {
 // Many inputs on a node's short left side: smaller ports, so that they stay apart.
 double NodeItem::inputPortRadius() const { return std::min(kPortR, inputPortSpacing() * 0.42); }
 
-QPointF NodeItem::outputPortLocal() const { return look_.leftToRight ? QPointF(kW, kH / 2) : QPointF(kW / 2, kH); }
+// The first output in the middle of its side, the extra ones (states) spread after it.
+QPointF NodeItem::outputPortLocal(int index) const {
+    const int n = std::max(1, outputPorts());
+    const double spacing = NodeGeometry::portSpacing * 1.4;
+    const double offset = n == 1 ? 0 : (index - (n - 1) / 2.0) * spacing;
+    return look_.leftToRight ? QPointF(kW, kH / 2 + offset) : QPointF(kW / 2 + offset, kH);
+}
 
 QPointF NodeItem::inputPortPos(int index) const { return mapToScene(inputPortLocal(index)); }
-QPointF NodeItem::outputPortPos() const { return mapToScene(outputPortLocal()); }
+QPointF NodeItem::outputPortPos(int index) const { return mapToScene(outputPortLocal(index)); }
 
 std::optional<PortHit> NodeItem::portAt(QPointF scenePos, double radius) const {
     QPointF local = mapFromScene(scenePos);
     auto near = [&](QPointF p) { return QLineF(p, local).length() <= radius; };
-    if (look_.hasOutput && near(outputPortLocal())) return PortHit{true, 0};
+    for (int k = 0; k < outputPorts(); ++k)
+        if (near(outputPortLocal(k))) return PortHit{true, k};
     // The nearest input port within reach: ports may sit closer together than `radius`.
     std::optional<PortHit> best;
     double bestDistance = radius;
@@ -173,6 +183,21 @@ void NodeItem::paint(QPainter* p, const QStyleOptionGraphicsItem* option, QWidge
         p->setPen(QPen(accent.darker(115), 1.2));
         p->setBrush(accent);
         p->drawEllipse(outputPortLocal(), kPortR, kPortR);
+        // Extra outputs (states): hollow ports, each with its short name inside the node's edge.
+        p->setFont(st.smallFont);
+        for (int k = 1; k < outputPorts(); ++k) {
+            const QPointF at = outputPortLocal(k);
+            p->setPen(QPen(accent.darker(115), 1.6));
+            p->setBrush(st.nodeBody);
+            p->drawEllipse(at, kPortR - 0.5, kPortR - 0.5);
+            QString label = look_.extraOutputs[k - 1];
+            if (label.startsWith(QStringLiteral("state_"))) label = label.mid(6);
+            label.replace(QStringLiteral("forward_state_"), QStringLiteral("f")).replace(QStringLiteral("backward_state_"), QStringLiteral("b"));
+            p->setPen(st.mutedText);
+            // Outside the node, beside the port, clear of the wire that leaves it.
+            const QRectF box = look_.leftToRight ? QRectF(at.x() + 4, at.y() - 17, 20, 11) : QRectF(at.x() + 6, at.y() + 2, 20, 11);
+            p->drawText(box, Qt::AlignLeft | Qt::AlignVCenter, label);
+        }
     }
 
     if (QRectF r = outputLabelRect(); !r.isEmpty()) { // a model output: its shape past the port

@@ -26,6 +26,9 @@ public:
         QString type, name, keyConfig, category;
         int inputPorts = 1;
         bool hasOutput = true;
+        // Extra outputs past the first (a recurrent layer's states with return_state), each a port
+        // of its own beside the first, labelled with its short name ("h", "c").
+        QStringList extraOutputs;
         std::vector<bool> inputConnected;
         // The level flows left to right: inputs on the left side, the output on the right, rather
         // than on the top and bottom.
@@ -50,7 +53,8 @@ public:
     static QColor diffColor(Look::Diff d);
 
     QPointF inputPortPos(int index) const;  // in scene coordinates
-    QPointF outputPortPos() const;
+    QPointF outputPortPos(int index = 0) const;
+    int outputPorts() const { return look_.hasOutput ? 1 + int(look_.extraOutputs.size()) : 0; }
     std::optional<PortHit> portAt(QPointF scenePos, double radius = 11) const;
     QRectF badgeRect() const; // local coordinates
     QRectF outputLabelRect() const; // local coordinates; empty without an output label
@@ -63,7 +67,7 @@ protected:
 
 private:
     QPointF inputPortLocal(int index) const;
-    QPointF outputPortLocal() const;
+    QPointF outputPortLocal(int index = 0) const;
     double inputPortSpacing() const;
     double inputPortRadius() const;
     std::string layer_;

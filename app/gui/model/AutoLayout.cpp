@@ -38,9 +38,16 @@ Positions dotLayout(const ModelSpec& spec, Flow flow) {
         graphvizSet(n, "height", height);
         nodes[l.name] = n;
     }
+    const auto node = [&nodes](const std::string& ref) { // "NAME", or a state's "NAME:K"
+        const OutputRef r = resolveOutputRef(ref, [&nodes](const std::string& n) { return nodes.count(n) ? 0 : -1; });
+        if (r.layer < 0) return nodes.end();
+        std::string base;
+        int k = 0;
+        return r.output == 0 ? nodes.find(ref) : (splitOutputSuffix(ref, base, k), nodes.find(base));
+    };
     for (const auto& l : spec.layers)
         for (const auto& in : l.inbound)
-            if (auto it = nodes.find(in); it != nodes.end()) agedge(g, it->second, nodes[l.name], nullptr, 1);
+            if (auto it = node(in); it != nodes.end()) agedge(g, it->second, nodes[l.name], nullptr, 1);
 
     GVC_t* gvc = graphvizContext();
     if (gvc && gvLayout(gvc, g, "dot") == 0) {

@@ -26,19 +26,26 @@ QString GraphEditor::groupIntoBlock(const std::vector<std::string>& names, std::
         if (!chosen.count(l.name)) continue;
         if (l.type == "Input") return tr("'%1' is an Input layer; inputs stay outside a block").arg(q(l.name));
         members.push_back(&l);
+        // A source is an inbound entry from outside: a layer's output or one of its states ("lstm:1"),
+        // which becomes an inner Input of that name.
         for (const auto& in : l.inbound)
-            if (!chosen.count(in) && std::find(sources.begin(), sources.end(), in) == sources.end()) sources.push_back(in);
+            if (!chosen.count(model_->layerOf(in)) && std::find(sources.begin(), sources.end(), in) == sources.end())
+                sources.push_back(in);
     }
     if (sources.empty()) return tr("the selection has no input from outside it; a block needs at least one");
     // The block's output: the one selected layer used outside the selection (or left unused).
     std::set<std::string> usedInside;
     std::vector<std::string> leaving;
     for (const auto& l : d.level.layers)
-        for (const auto& in : l.inbound)
-            if (chosen.count(in)) {
-                if (chosen.count(l.name)) usedInside.insert(in);
-                else if (std::find(leaving.begin(), leaving.end(), in) == leaving.end()) leaving.push_back(in);
-            }
+        for (const auto& in : l.inbound) {
+            const std::string from = model_->layerOf(in);
+            if (!chosen.count(from)) continue;
+            if (chosen.count(l.name)) usedInside.insert(from);
+            else if (in != from) // a state of a selected layer used outside: a block has one output
+                return tr("'%1' (a state of '%2') is used by '%3' outside the selection; a block has one output")
+                    .arg(q(in), q(from), q(l.name));
+            else if (std::find(leaving.begin(), leaving.end(), in) == leaving.end()) leaving.push_back(in);
+        }
     for (const auto* m : members)
         if (!usedInside.count(m->name) && std::find(leaving.begin(), leaving.end(), m->name) == leaving.end())
             leaving.push_back(m->name);
@@ -53,11 +60,10 @@ QString GraphEditor::groupIntoBlock(const std::vector<std::string>& names, std::
     std::string name = d.level.uniqueName("block");
     inner.name = name;
     for (const auto& src : sources) {
-        const LayerInference* inf = model_->inferenceOf(src);
-        if (!inf || !inf->outputShape)
-            return tr("the output shape of '%1' is unknown (it has an error); fix it before grouping").arg(q(src));
+        const std::optional<Shape> shape = model_->refShape(src);
+        if (!shape) return tr("the output shape of '%1' is unknown (it has an error); fix it before grouping").arg(q(src));
         nlohmann::json dims = nlohmann::json::array();
-        const auto& all = inf->outputShape->dims();
+        const auto& all = shape->dims();
         for (std::size_t i = 1; i < all.size(); ++i)
             dims.push_back(all[i] < 0 ? nlohmann::json(nullptr) : nlohmann::json(all[i]));
         inner.layers.push_back(layerEntry(src, "Input", {{"shape", dims}}));
@@ -132,8 +138,12 @@ QString GraphEditor::ungroup(const std::string& blockName, std::vector<std::stri
     for (auto& l : moved) {
         l.name = rename[l.name];
         l.inboundGiven = true;
-        for (auto& in : l.inbound)
+        for (auto& in : l.inbound) {
+            std::string from;
+            int k = 0;
             if (rename.count(in)) in = rename[in];
+            else if (splitOutputSuffix(in, from, k) && rename.count(from)) in = outputRefText(rename[from], k); // an inner state
+        }
     }
     const std::string output = rename[inner.outputs[0]];
 

@@ -28,7 +28,8 @@ nlohmann::json GraphEditor::copy(const std::vector<std::string>& names) const {
         if (!chosen.count(l.name)) continue;
         nlohmann::json e = {{"name", l.name}, {"type", l.type}, {"config", l.config}};
         nlohmann::json in = nlohmann::json::array();
-        for (const auto& i : l.inbound) in.push_back(chosen.count(i) ? nlohmann::json(i) : nlohmann::json(nullptr));
+        for (const auto& i : l.inbound) // wires among the copied layers, from their states ("lstm:1") too
+            in.push_back(chosen.count(model_->layerOf(i)) ? nlohmann::json(i) : nlohmann::json(nullptr));
         e["inbound"] = in;
         layers.push_back(e);
         QPointF p = model_->position(l.name);
@@ -74,8 +75,14 @@ QString GraphEditor::insertClip(const nlohmann::json& clip, std::optional<QPoint
         l.config = e.contains("config") && e["config"].is_object() ? e["config"] : nlohmann::json::object();
         l.inboundGiven = l.type != "Input";
         if (e.contains("inbound") && e["inbound"].is_array())
-            for (const auto& in : e["inbound"])
-                if (in.is_string() && rename.count(in.get<std::string>())) l.inbound.push_back(rename[in.get<std::string>()]);
+            for (const auto& in : e["inbound"]) {
+                if (!in.is_string()) continue;
+                const std::string ref = in.get<std::string>();
+                std::string from;
+                int k = 0;
+                if (rename.count(ref)) l.inbound.push_back(rename[ref]);
+                else if (splitOutputSuffix(ref, from, k) && rename.count(from)) l.inbound.push_back(outputRefText(rename[from], k));
+            }
         d.level.layers.push_back(l);
         made.push_back(l.name);
     }

@@ -19,11 +19,14 @@ QString q(const std::string& s) { return QString::fromStdString(s); }
 
 constexpr double kRowGap = 56;
 
-// Replaces every reference to `from` by `to` in the inbound lists and outputs.
+// Replaces every reference to layer `from` by `to` in the inbound lists, its states' ("from:1") too.
+// Called after the layer is renamed, so no layer is named `from` any more.
 void replaceReferences(ModelSpec& spec, const std::string& from, const std::string& to) {
+    std::set<std::string> names;
+    for (const auto& l : spec.layers) names.insert(l.name);
+    const auto isLayer = [&names](const std::string& n) { return names.count(n) > 0; };
     for (auto& l : spec.layers)
-        for (auto& in : l.inbound)
-            if (in == from) in = to;
+        for (auto& in : l.inbound) in = renameOutputRef(in, from, to, isLayer);
 }
 } // namespace
 
@@ -146,10 +149,12 @@ QString GraphEditor::deleteItems(const std::vector<std::string>& layers, const s
         int i = d.level.indexOf(w.to);
         if (i < 0) continue;
         auto& in = d.level.layers[std::size_t(i)].inbound;
-        if (w.port < int(in.size()) && in[std::size_t(w.port)] == w.from) in.erase(in.begin() + w.port);
+        if (w.port < int(in.size()) && in[std::size_t(w.port)] == w.fromRef()) in.erase(in.begin() + w.port);
     }
+    // Wires from a deleted layer go with it, those from its states ("lstm:1") too.
+    for (auto& l : d.level.layers)
+        std::erase_if(l.inbound, [&](const std::string& in) { return gone.count(model_->layerOf(in)) > 0; });
     std::erase_if(d.level.layers, [&](const LayerSpec& l) { return gone.count(l.name) > 0; });
-    for (auto& l : d.level.layers) std::erase_if(l.inbound, [&](const std::string& in) { return gone.count(in) > 0; });
     for (const auto& n : gone) {
         d.positions.erase(d.key(n));
         renamePositions(d.positions, d.key(n) + "/", "\x01"); // nested block layouts go too
@@ -213,6 +218,10 @@ QString GraphEditor::rename(const std::string& layer, const std::string& newName
     if (newName.find('/') != std::string::npos) return tr("a layer name cannot contain '/'");
     if (std::any_of(newName.begin(), newName.end(), [](unsigned char c) { return std::isspace(c); }))
         return tr("a layer name cannot contain spaces");
+    std::string base;
+    int k = 0;
+    if (splitOutputSuffix(newName, base, k))
+        return tr("a layer name cannot end in ':%1'; that names an output of layer '%2'").arg(k).arg(q(base));
     Draft d = draft();
     int i = d.level.indexOf(layer);
     if (i < 0) return tr("no layer '%1'").arg(q(layer));

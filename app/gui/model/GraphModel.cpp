@@ -3,6 +3,7 @@
 #include "engine/Error.h"
 #include "engine/LayerRegistry.h"
 
+#include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -83,6 +84,15 @@ void GraphModel::recompute() {
     for (std::size_t i = 0; i < level_.layers.size(); ++i) index_.emplace(level_.layers[i].name, int(i));
 }
 
+OutputRef GraphModel::resolve(const std::string& ref) const {
+    return resolveOutputRef(ref, [this](const std::string& n) { return indexOf(n); });
+}
+
+std::string GraphModel::layerOf(const std::string& ref) const {
+    const OutputRef r = resolve(ref);
+    return r.layer < 0 ? std::string() : spec().layers[std::size_t(r.layer)].name;
+}
+
 const LayerSpec* GraphModel::layer(const std::string& name) const {
     int i = indexOf(name);
     return i < 0 ? nullptr : &spec().layers[std::size_t(i)];
@@ -118,33 +128,55 @@ int GraphModel::inputPortCount(const std::string& name) const {
         }
     }
     if (info->maxInputs < 0) return std::max(info->minInputs, given + 1);
+    // Keras' initial_state: optional inputs after the sequence, shown once it is wired.
+    if (info->defaults.contains("return_state")) return std::clamp(given + 1, info->minInputs, info->maxInputs);
     return std::max(info->maxInputs, given);
+}
+
+int GraphModel::outputPortCount(const std::string& name) const {
+    const LayerSpec* l = layer(name);
+    if (!l || l->type == "Input") return l ? 1 : 0;
+    return 1 + int(extraOutputNames(name).size());
+}
+
+QStringList GraphModel::extraOutputNames(const std::string& name) const {
+    QStringList out;
+    if (const LayerInference* inf = inferenceOf(name); inf && inf->layer)
+        for (const auto& n : inf->layer->extraOutputNames()) out << QString::fromStdString(n);
+    return out;
 }
 
 std::vector<Connection> GraphModel::connections() const {
     std::vector<Connection> out;
     for (const auto& l : spec().layers)
         for (std::size_t p = 0; p < l.inbound.size(); ++p)
-            if (indexOf(l.inbound[p]) >= 0) out.push_back({l.inbound[p], l.name, int(p)});
+            if (const OutputRef r = resolve(l.inbound[p]); r.layer >= 0)
+                out.push_back({spec().layers[std::size_t(r.layer)].name, l.name, int(p), r.output});
     return out;
 }
 
 std::vector<std::string> GraphModel::consumersOf(const std::string& name) const {
     std::vector<std::string> out;
+    const int i = indexOf(name);
     for (const auto& l : spec().layers)
         for (const auto& in : l.inbound)
-            if (in == name) {
+            if (i >= 0 && resolve(in).layer == i) {
                 out.push_back(l.name);
                 break;
             }
     return out;
 }
 
-QString GraphModel::connectionRefusal(const std::string& from, const std::string& to, int port) const {
+QString GraphModel::connectionRefusal(const std::string& fromRef, const std::string& to, int port) const {
+    // `fromRef` may name one of a layer's extra outputs ("lstm:1").
+    const OutputRef ref = resolve(fromRef);
+    const std::string from = ref.layer < 0 ? fromRef : spec().layers[std::size_t(ref.layer)].name;
     const LayerSpec* src = layer(from);
     const LayerSpec* dst = layer(to);
     if (!src || !dst) return tr("no such layer");
     auto q = [](const std::string& s) { return QString::fromStdString(s); };
+    if (ref.output >= outputPortCount(from))
+        return tr("'%1' has no output %2").arg(q(from)).arg(ref.output);
     if (from == to) return tr("'%1' cannot feed itself").arg(q(to));
     const LayerTypeInfo* info = LayerRegistry::instance().find(dst->type);
     if (info && info->maxInputs == 0) return tr("'%1' is an %2 layer and takes no inputs").arg(q(to), q(dst->type));
@@ -166,7 +198,7 @@ QString GraphModel::connectionRefusal(const std::string& from, const std::string
         if (!seen.insert(n).second) continue;
         auto it = byName.find(n);
         if (it != byName.end())
-            for (const auto& in : it->second->inbound) stack.push_back(in);
+            for (const auto& in : it->second->inbound) stack.push_back(layerOf(in));
     }
     return {};
 }
@@ -177,10 +209,23 @@ QString GraphModel::keyConfigText(const std::string& name) const {
     return {};
 }
 
-QString GraphModel::outputShapeText(const std::string& name) const {
+QString GraphModel::outputShapeText(const std::string& name, int output) const {
     const LayerInference* inf = inferenceOf(name);
-    if (inf && inf->outputShape) return QString::fromStdString(inf->outputShape->toString());
+    if (!inf || !inf->outputShape) return {};
+    if (output == 0) return QString::fromStdString(inf->outputShape->toString());
+    if (std::size_t(output) <= inf->extraOutputShapes.size())
+        return QString::fromStdString(inf->extraOutputShapes[std::size_t(output - 1)].toString());
     return {};
+}
+
+std::optional<Shape> GraphModel::refShape(const std::string& ref) const {
+    const OutputRef r = resolve(ref);
+    if (r.layer < 0 || std::size_t(r.layer) >= inference().layers.size()) return std::nullopt;
+    const LayerInference& inf = inference().layers[std::size_t(r.layer)];
+    if (!inf.outputShape) return std::nullopt;
+    if (r.output == 0) return inf.outputShape;
+    if (std::size_t(r.output) <= inf.extraOutputShapes.size()) return inf.extraOutputShapes[std::size_t(r.output - 1)];
+    return std::nullopt;
 }
 
 QStringList GraphModel::errorsOf(const std::string& name) const {

@@ -29,6 +29,8 @@ struct Connection {
     std::string from; // producing layer
     std::string to;   // consuming layer
     int port = 0;     // argument position in to's inbound
+    int output = 0;   // which output of `from` (a state of a recurrent layer with return_state: 1, 2, ...)
+    std::string fromRef() const { return outputRefText(from, output); } // as inbound writes it
 };
 
 class GraphModel : public QObject {
@@ -54,14 +56,23 @@ public:
     const InferenceResult& rootInference() const;
 
     int indexOf(const std::string& layer) const; // O(1)
+    // The layer and output an inbound entry names ("lstm", "lstm:1"; OutputRef), at the open level.
+    OutputRef resolve(const std::string& ref) const;
+    // The name of the layer an inbound entry names, or "" when none.
+    std::string layerOf(const std::string& ref) const;
     const LayerSpec* layer(const std::string& name) const;
     const LayerInference* inferenceOf(const std::string& name) const;
     QPointF position(const std::string& layer) const;
     Flow flow() const { return flowOf(state_.positions, path_); } // of the open level
     std::string key(const std::string& layer) const { return positionKey(path_, layer); }
 
-    // Input ports shown on a node: its arity, plus a free one for layers taking any number.
+    // Input ports shown on a node: its arity, plus a free one for layers taking any number; a
+    // recurrent layer shows its initial-state ports once the sequence is wired, one free at a time.
     int inputPortCount(const std::string& layer) const;
+    // Output ports: 1, plus one per extra output (an LSTM with return_state: h and c).
+    int outputPortCount(const std::string& layer) const;
+    // What the extra outputs are ("state_h", "state_c"), for the ports' labels.
+    QStringList extraOutputNames(const std::string& layer) const;
     std::vector<Connection> connections() const;
     std::vector<std::string> consumersOf(const std::string& layer) const;
     // Empty when out(from) may feed input `port` of `to`; otherwise the reason, for a person.
@@ -69,7 +80,9 @@ public:
 
     // "Dense", "128 relu", "(None, 128)", every error of the layer joined by newlines.
     QString keyConfigText(const std::string& layer) const;
-    QString outputShapeText(const std::string& layer) const;
+    QString outputShapeText(const std::string& layer, int output = 0) const;
+    // The shape an inbound entry ("lstm:1") carries, when known.
+    std::optional<Shape> refShape(const std::string& ref) const;
     QStringList errorsOf(const std::string& layer) const;
 
 signals:

@@ -103,10 +103,18 @@ std::string pathPrefix(const LevelPath& path) {
 std::string positionKey(const LevelPath& path, const std::string& layer) { return pathPrefix(path) + layer; }
 
 void normalizeInputsOutputs(ModelSpec& spec) {
-    std::unordered_set<std::string> consumed;
+    // A layer is consumed when any of its outputs is: an encoder LSTM whose states feed a decoder
+    // ("enc:1") is not a model output, as in Keras.
+    std::unordered_set<std::string> names, consumed;
+    for (const auto& l : spec.layers) names.insert(l.name);
     for (auto& l : spec.layers) {
         if (l.type != "Input") l.inboundGiven = true;
-        for (const auto& in : l.inbound) consumed.insert(in);
+        for (const auto& in : l.inbound) {
+            consumed.insert(in);
+            std::string from;
+            int k = 0;
+            if (!names.count(in) && splitOutputSuffix(in, from, k)) consumed.insert(from);
+        }
     }
     spec.inputs.clear();
     spec.outputs.clear();

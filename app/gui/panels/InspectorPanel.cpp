@@ -281,9 +281,20 @@ void InspectorPanel::loadValues() {
     if (l) {
         const LayerInference* inf = model_->inferenceOf(l->name);
         QString shape = model_->outputShapeText(l->name);
+        // Extra outputs (states with return_state): what each port carries and how to wire it.
+        QString extra;
+        const QStringList names = model_->extraOutputNames(l->name);
+        for (int k = 0; k < names.size(); ++k) {
+            const QString s = model_->outputShapeText(l->name, k + 1);
+            extra += tr("<br>%1 <b>%2</b> (output %3, wired as '%4')")
+                         .arg(names[k].toHtmlEscaped(), s.isEmpty() ? tr("unknown") : s.toHtmlEscaped())
+                         .arg(k + 1)
+                         .arg(q(outputRefText(l->name, k + 1)).toHtmlEscaped());
+        }
         shape_->setText(inf ? tr("Output <b>%1</b> · %2 params")
-                                  .arg(shape.isEmpty() ? tr("unknown") : shape.toHtmlEscaped(),
-                                       q(withThousands(inf->params.total())))
+                                      .arg(shape.isEmpty() ? tr("unknown") : shape.toHtmlEscaped(),
+                                           q(withThousands(inf->params.total()))) +
+                                  extra
                             : QString());
         errors_->setText(model_->errorsOf(l->name).join("\n"));
     } else {

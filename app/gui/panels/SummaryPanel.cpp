@@ -26,8 +26,13 @@ QString q(const std::string& s) { return QString::fromStdString(s); }
 void addRow(QTreeWidget* table, QTreeWidgetItem* parent, const SummaryRow& row) {
     QStringList inbound;
     for (const auto& in : row.inbound) inbound << q(in);
-    QStringList cells{q(row.name) + " (" + q(row.type) + ")",
-                      row.outputShape ? q(row.outputShape->toString()) : QStringLiteral("—"),
+    QString shape = row.outputShape ? q(row.outputShape->toString()) : QStringLiteral("—");
+    if (row.outputShape && !row.extraOutputShapes.empty()) { // every output, as Keras lists them
+        QStringList all{shape};
+        for (const Shape& s : row.extraOutputShapes) all << q(s.toString());
+        shape = "[" + all.join(", ") + "]";
+    }
+    QStringList cells{q(row.name) + " (" + q(row.type) + ")", shape,
                       q(withThousands(row.params.total())), inbound.join(", "),
                       row.cost ? q(withThousands(row.cost->macs)) : QStringLiteral("?"),
                       row.cost ? q(readableBytes(double(row.cost->activationBytes))) : QStringLiteral("?")};
