@@ -9,7 +9,10 @@
 
 #include "engine/ModelSpec.h"
 
+#include <QApplication>
+#include <QMouseEvent>
 #include <QStandardPaths>
+#include <QTest>
 #include <QString>
 #include <QTemporaryDir>
 #include <QUndoStack>
@@ -34,6 +37,20 @@ inline void isolateUserFolders() {
     qputenv("XDG_DATA_HOME", (home.path() + "/data").toUtf8());
     qputenv("XDG_CACHE_HOME", (home.path() + "/cache").toUtf8());
     QStandardPaths::setTestModeEnabled(true);
+}
+
+// Where a scene point is on the view's viewport.
+inline QPoint viewPos(GraphView& v, QPointF scenePos) { return v.mapFromScene(scenePos); }
+
+// A press-move-release on the view's viewport, as a person drags.
+inline void dragOnViewport(GraphView& v, QPoint from, QPoint to) {
+    QTest::mousePress(v.viewport(), Qt::LeftButton, {}, from);
+    QPoint mid = (from + to) / 2;
+    QMouseEvent move1(QEvent::MouseMove, mid, v.viewport()->mapToGlobal(mid), Qt::NoButton, Qt::LeftButton, {});
+    QApplication::sendEvent(v.viewport(), &move1);
+    QMouseEvent move2(QEvent::MouseMove, to, v.viewport()->mapToGlobal(to), Qt::NoButton, Qt::LeftButton, {});
+    QApplication::sendEvent(v.viewport(), &move2);
+    QTest::mouseRelease(v.viewport(), Qt::LeftButton, {}, to);
 }
 
 // A document with its canvas, shown at a fixed size.

@@ -12,21 +12,8 @@
 
 using namespace strata;
 using namespace strata::gui;
-
-namespace {
-QPoint viewPos(GraphView& v, QPointF scenePos) { return v.mapFromScene(scenePos); }
-
-// A press-move-release on the view's viewport, as a person drags.
-void dragOnViewport(GraphView& v, QPoint from, QPoint to) {
-    QTest::mousePress(v.viewport(), Qt::LeftButton, {}, from);
-    QPoint mid = (from + to) / 2;
-    QMouseEvent move1(QEvent::MouseMove, mid, v.viewport()->mapToGlobal(mid), Qt::NoButton, Qt::LeftButton, {});
-    QApplication::sendEvent(v.viewport(), &move1);
-    QMouseEvent move2(QEvent::MouseMove, to, v.viewport()->mapToGlobal(to), Qt::NoButton, Qt::LeftButton, {});
-    QApplication::sendEvent(v.viewport(), &move2);
-    QTest::mouseRelease(v.viewport(), Qt::LeftButton, {}, to);
-}
-} // namespace
+using test::dragOnViewport;
+using test::viewPos;
 
 class TestCanvas : public QObject {
     Q_OBJECT

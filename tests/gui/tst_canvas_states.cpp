@@ -10,19 +10,10 @@
 
 using namespace strata;
 using namespace strata::gui;
+using test::dragOnViewport;
+using test::viewPos;
 
 namespace {
-QPoint viewPos(GraphView& v, QPointF scenePos) { return v.mapFromScene(scenePos); }
-
-void dragOnViewport(GraphView& v, QPoint from, QPoint to) {
-    QTest::mousePress(v.viewport(), Qt::LeftButton, {}, from);
-    QPoint mid = (from + to) / 2;
-    QMouseEvent move1(QEvent::MouseMove, mid, v.viewport()->mapToGlobal(mid), Qt::NoButton, Qt::LeftButton, {});
-    QApplication::sendEvent(v.viewport(), &move1);
-    QMouseEvent move2(QEvent::MouseMove, to, v.viewport()->mapToGlobal(to), Qt::NoButton, Qt::LeftButton, {});
-    QApplication::sendEvent(v.viewport(), &move2);
-    QTest::mouseRelease(v.viewport(), Qt::LeftButton, {}, to);
-}
 
 // x (6 steps, 3 features) -> encoder LSTM 8 with return_state; x -> decoder LSTM 8, unwired states;
 // decoder -> dense.
