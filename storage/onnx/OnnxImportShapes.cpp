@@ -374,6 +374,7 @@ bool OnnxGraphImport::foldShapeArithmetic(const OnnxNode& n) {
         const OnnxTensor* y = fold(1);
         if (!y) fail(n, "expected two inputs");
         const int64_t cx = x.elementCount(), cy = y->elementCount();
+        if (cx == 0 || cy == 0) fail(n, "an empty constant (shapes " + list(x.dims) + " and " + list(y->dims) + ") is not supported here");
         if (cx != cy && cx != 1 && cy != 1) fail(n, "broadcasting constants of shapes " + list(x.dims) + " and " + list(y->dims) + " is not supported");
         OnnxTensor t;
         t.dataType = 9; // bool, held as 0 and 1
@@ -412,6 +413,7 @@ bool OnnxGraphImport::foldShapeArithmetic(const OnnxNode& n) {
         const std::string what = "computing with";
         noBatch(x, what), noBatch(*y, what);
         const int64_t cx = x.elementCount(), cy = y->elementCount();
+        if (cx == 0 || cy == 0) fail(n, "an empty constant (shapes " + list(x.dims) + " and " + list(y->dims) + ") is not supported here");
         if (cx != cy && cx != 1 && cy != 1) fail(n, "broadcasting constants of shapes " + list(x.dims) + " and " + list(y->dims) + " is not supported");
         const bool isFloat = x.isFloat() || y->isFloat();
         OnnxTensor t;

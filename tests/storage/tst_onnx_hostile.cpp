@@ -203,6 +203,26 @@ private slots:
     // A graph output no node, input or initializer produces: libonnx 1.12's graph import (the
     // version converter's first step, opsets 7 to 12) dereferenced its missing producer (SEGV,
     // found by fuzz_onnx). Refused before libonnx sees it, naming the output.
+    // Shape arithmetic on an empty constant broadcast with a one-element one read past the empty
+    // one's data (found by fuzz_onnx; its reproducer is a seed of tests/fuzz/corpus/fuzz_onnx).
+    void emptyConstantsInShapeArithmeticAreNamed() {
+        for (const char* op : {"Add", "Equal"}) {
+            OnnxGraph g("hostile");
+            g.input("x", kOnnxFloat, {{-1, "batch"}, {4, {}}});
+            const std::string empty = g.int64Initializer("empty", {}), one = g.int64Initializer("one", {2});
+            g.node(op, {empty, one}, "shape");
+            g.node("Reshape", {"x", "shape"}, "y");
+            g.output("y", kOnnxFloat, {{-1, "batch"}, {4, {}}});
+            std::string why = "(imported)";
+            try {
+                importOnnxModel(parseOnnxModel(g.modelBytes(OnnxModelInfo{}), "hostile.onnx"), "hostile.onnx");
+            } catch (const StrataError& e) {
+                why = e.what();
+            }
+            QVERIFY2(why.find("an empty constant (shapes [0] and [1]) is not supported here") != std::string::npos, why.c_str());
+        }
+    }
+
     void graphOutputsNothingProducesAreNamed() {
         for (int64_t opset : {9, 13}) {
             ::onnx::ModelProto m = reluModel(opset);
